@@ -1,0 +1,208 @@
+import { render, InterpolationError } from "../template/interpolate/index.js";
+import type { InterpolationContext } from "../template/interpolate/context.js";
+import { parseGoDuration, DurationSyntaxError } from "../template/duration.js";
+import type { SourcePosition } from "../template/position.js";
+import type { RawComponent } from "./raw-component.js";
+import { ConfigErrors, type ConfigProblem } from "./problems.js";
+
+export interface ConfigReaderOptions {
+  interpolation: InterpolationContext;
+  /** Keys the component renders itself later, with per-step data (`execute_command`, `boot_command`). */
+  renderLater?: readonly string[];
+  /**
+   * Types whose keys we only partly know (components Kiln validates but cannot run yet): unknown
+   * keys are accepted instead of rejected.
+   */
+  lenient?: boolean;
+}
+
+/**
+ * Reads a component's configuration the way Packer's mapstructure decoding does: every string is
+ * interpolated first (except `renderLater` keys), scalars are weakly typed ("true" is a bool, "3"
+ * an int), and any key nobody read is an error. Problems are collected, not thrown one by one, so a
+ * user sees them all at once.
+ */
+export class ConfigReader {
+  readonly problems: ConfigProblem[] = [];
+  private readonly read = new Set<string>();
+  private readonly rendered = new Map<string, unknown>();
+
+  constructor(readonly raw: RawComponent, private readonly options: ConfigReaderOptions) {}
+
+  get interpolation(): InterpolationContext {
+    return this.options.interpolation;
+  }
+
+  has(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.raw.config, key);
+  }
+
+  positionOf(key: string): SourcePosition | undefined {
+    return this.raw.keyPositions?.[key] ?? this.raw.position;
+  }
+
+  /** Records a problem against a key. */
+  problem(key: string | undefined, message: string): void {
+    this.problems.push({ message, field: key, position: key ? this.positionOf(key) : this.raw.position });
+  }
+
+  /** The interpolated value of a key, of any shape. */
+  value(key: string): unknown {
+    this.read.add(key);
+    if (!this.has(key)) return undefined;
+    if (this.rendered.has(key)) return this.rendered.get(key);
+    const rawValue = this.raw.config[key];
+    let v: unknown = rawValue;
+    if (!this.options.renderLater?.includes(key)) {
+      try {
+        v = renderDeep(rawValue, this.options.interpolation);
+      } catch (e) {
+        if (!(e instanceof InterpolationError)) throw e;
+        const verb = e.phase === "parse" ? "invalid" : "render";
+        this.problem(key, `${verb} '${key}': ${e.message} in:\n\n${String(rawValue)}`);
+        v = undefined;
+      }
+    }
+    this.rendered.set(key, v);
+    return v;
+  }
+
+  string(key: string): string | undefined;
+  string(key: string, fallback: string): string;
+  string(key: string, fallback?: string): string | undefined {
+    const v = this.value(key);
+    if (v === undefined || v === null) return fallback;
+    const s = weakString(v);
+    if (s === undefined) {
+      this.problem(key, `'${key}' expected type 'string', got unconvertible type '${goType(v)}'`);
+      return fallback;
+    }
+    return s === "" && fallback !== undefined ? fallback : s;
+  }
+
+  bool(key: string, fallback = false): boolean {
+    const v = this.value(key);
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === "boolean") return v;
+    if (typeof v === "number") return v !== 0;
+    if (typeof v === "string") {
+      const t = v.trim().toLowerCase();
+      if (["1", "t", "true"].includes(t)) return true;
+      if (["0", "f", "false", ""].includes(t)) return false;
+    }
+    this.problem(key, `cannot parse '${key}' as bool: ${JSON.stringify(v)}`);
+    return fallback;
+  }
+
+  int(key: string, fallback = 0): number {
+    const v = this.value(key);
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === "number" && Number.isInteger(v)) return v;
+    if (typeof v === "string" && /^[-+]?\d+$/.test(v.trim())) return Number(v.trim());
+    if (typeof v === "string" && v.trim() === "") return fallback;
+    if (typeof v === "boolean") return v ? 1 : 0;
+    this.problem(key, `cannot parse '${key}' as int: ${JSON.stringify(v)}`);
+    return fallback;
+  }
+
+  /** A Go duration string (`"5m"`, `"1h30m"`) in milliseconds. */
+  duration(key: string, fallback: number): number {
+    const v = this.value(key);
+    if (v === undefined || v === null || v === "") return fallback;
+    if (typeof v === "number") return v / 1e6; // Go decodes a bare number as nanoseconds
+    try {
+      return parseGoDuration(String(v));
+    } catch (e) {
+      if (!(e instanceof DurationSyntaxError)) throw e;
+      this.problem(key, `error parsing '${key}': ${e.message}`);
+      return fallback;
+    }
+  }
+
+  stringList(key: string): string[] {
+    const v = this.value(key);
+    if (v === undefined || v === null) return [];
+    if (typeof v === "string") return v === "" ? [] : [v]; // mapstructure wraps a lone value
+    if (!Array.isArray(v)) {
+      this.problem(key, `'${key}': source data must be an array or slice, got ${goType(v)}`);
+      return [];
+    }
+    const out: string[] = [];
+    v.forEach((item, i) => {
+      const s = weakString(item);
+      if (s === undefined) this.problem(key, `'${key}[${i}]' expected type 'string', got unconvertible type '${goType(item)}'`);
+      else out.push(s);
+    });
+    return out;
+  }
+
+  stringListList(key: string): string[][] {
+    const v = this.value(key);
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) {
+      this.problem(key, `'${key}': source data must be an array or slice, got ${goType(v)}`);
+      return [];
+    }
+    return v.map((row, i) => {
+      if (!Array.isArray(row)) {
+        this.problem(key, `'${key}[${i}]': source data must be an array or slice, got ${goType(row)}`);
+        return [];
+      }
+      return row.map((x) => weakString(x) ?? "");
+    });
+  }
+
+  stringMap(key: string): Record<string, string> {
+    const v = this.value(key);
+    if (v === undefined || v === null) return {};
+    if (typeof v !== "object" || Array.isArray(v)) {
+      this.problem(key, `'${key}' expected a map, got '${goType(v)}'`);
+      return {};
+    }
+    const out: Record<string, string> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = weakString(x) ?? "";
+    return out;
+  }
+
+  /** Marks keys as known without reading them (kept for a later issue, accepted today). */
+  accept(...keys: string[]): void {
+    for (const k of keys) this.value(k);
+  }
+
+  /** Reports keys that no one read, then throws if anything was wrong. */
+  finish(): void {
+    if (!this.options.lenient) {
+      for (const key of Object.keys(this.raw.config)) {
+        if (!this.read.has(key)) this.problem(key, `unknown configuration key: '"${key}"'`);
+      }
+    }
+    if (this.problems.length > 0) throw new ConfigErrors(this.problems);
+  }
+}
+
+function renderDeep(v: unknown, ctx: InterpolationContext): unknown {
+  if (typeof v === "string") return render(v, ctx);
+  if (Array.isArray(v)) return v.map((x) => renderDeep(x, ctx));
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = renderDeep(x, ctx);
+    return out;
+  }
+  return v;
+}
+
+function weakString(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return String(v);
+  if (typeof v === "boolean") return v ? "1" : "0";
+  return undefined;
+}
+
+export function goType(v: unknown): string {
+  if (v === null || v === undefined) return "nil";
+  if (Array.isArray(v)) return "slice";
+  if (typeof v === "object") return "map";
+  if (typeof v === "number") return Number.isInteger(v) ? "float64" : "float64";
+  if (typeof v === "boolean") return "bool";
+  return "string";
+}

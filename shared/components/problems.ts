@@ -1,0 +1,17 @@
+import type { SourcePosition } from "../template/position.js";
+
+/** One thing wrong with a component's configuration, located as precisely as we can. */
+export interface ConfigProblem {
+  message: string;
+  /** The configuration key at fault, when there is one. */
+  field?: string;
+  position?: SourcePosition;
+}
+
+/** Every problem found while preparing one component, reported together as Packer does. */
+export class ConfigErrors extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map((p) => p.message).join("\n"));
+    this.name = "ConfigErrors";
+  }
+}

@@ -1,0 +1,34 @@
+import type { InterpolationContext } from "../template/interpolate/context.js";
+import type { RawComponent } from "./raw-component.js";
+
+export type ComponentKind = "builder" | "provisioner" | "post-processor";
+
+/** What a component's `prepare` may look at besides its own keys. */
+export interface PrepareContext {
+  /** Interpolation context of the build this component belongs to (build_name/type set). */
+  interpolation: InterpolationContext;
+  /** Absolute folder of the template: relative paths in configs are resolved against the cwd, as Packer does. */
+  templateDir: string;
+  /** Working directory relative paths resolve against. */
+  cwd: string;
+}
+
+/**
+ * The shared half of a plugin: its configuration schema (Packer's key names, defaults and
+ * checks). The controller validates with it; the agent runs with the typed config it returns.
+ */
+export interface ComponentSchema<Config> {
+  kind: ComponentKind;
+  type: string;
+  /** Reads, interpolates and checks `raw`; throws ConfigErrors listing every problem. */
+  prepare(raw: RawComponent, ctx: PrepareContext): Config;
+}
+
+/** A host capability an agent probes for and a builder needs ("qemu", "docker", …). */
+export type Capability = string;
+
+export interface BuilderSchema<Config> extends ComponentSchema<Config> {
+  kind: "builder";
+  /** Capabilities the host must have to run this builder. Empty: runs anywhere. */
+  needs: readonly Capability[];
+}

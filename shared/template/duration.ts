@@ -1,0 +1,58 @@
+/**
+ * Go's time.ParseDuration, which Packer uses for every duration key (`pause_before`, `timeout`,
+ * `ssh_timeout`, `boot_wait`, `<wait1m20s>`). Returns milliseconds.
+ */
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000,
+};
+
+export class DurationSyntaxError extends Error {}
+
+export function parseGoDuration(text: string): number {
+  const original = text;
+  let s = text;
+  let sign = 1;
+  if (s.startsWith("-") || s.startsWith("+")) {
+    if (s[0] === "-") sign = -1;
+    s = s.slice(1);
+  }
+  if (s === "0") return 0;
+  if (s === "") throw new DurationSyntaxError(`time: invalid duration "${original}"`);
+  let total = 0;
+  const part = /^([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/;
+  while (s.length > 0) {
+    const m = part.exec(s);
+    if (!m || m[1] === "" || m[1] === ".") {
+      if (/^[0-9.]+$/.test(s)) throw new DurationSyntaxError(`time: missing unit in duration "${original}"`);
+      throw new DurationSyntaxError(`time: invalid duration "${original}"`);
+    }
+    total += Number(m[1]) * UNIT_MS[m[2]];
+    s = s.slice(m[0].length);
+  }
+  return sign * total;
+}
+
+/** Go's Duration.String(), for messages such as "Pausing 1s before the next provisioner...". */
+export function formatGoDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  const neg = ms < 0;
+  let rest = Math.abs(ms);
+  let out = "";
+  if (rest < 1000) {
+    out = rest >= 1 ? `${trimNum(rest)}ms` : `${trimNum(rest * 1000)}µs`;
+  } else {
+    const h = Math.floor(rest / 3_600_000);
+    rest -= h * 3_600_000;
+    const m = Math.floor(rest / 60_000);
+    rest -= m * 60_000;
+    const sec = rest / 1000;
+    if (h > 0) out += `${h}h`;
+    if (h > 0 || m > 0) out += `${m}m`;
+    out += `${trimNum(sec)}s`;
+  }
+  return neg ? `-${out}` : out;
+}
+
+function trimNum(n: number): string {
+  return String(Number(n.toFixed(9)));
+}
