@@ -1,0 +1,22 @@
+import type { ComponentSchema } from "../../shared/components/types.js";
+import type { Artifact } from "../runner/artifact.js";
+import type { RunContext } from "../runner/context.js";
+
+export interface PostProcessResult {
+  artifact: Artifact;
+  /** The post-processor's own wish to keep its input (overridden by `keep_input_artifact`). */
+  keepInput: boolean;
+  /** When true, the input is kept whatever the template says (Packer's forceOverride). */
+  forceKeepInput?: boolean;
+}
+
+export interface PostProcessContext extends RunContext {
+  /** Every artifact of this build's earlier chains is not visible; only the chain's input is. */
+  generated: Record<string, string>;
+}
+
+/** The agent half of a post-processor: its schema lives in shared/components/post-processors. */
+export interface PostProcessorPlugin<Config> {
+  schema: ComponentSchema<Config>;
+  postProcess(ctx: PostProcessContext, config: Config, input: Artifact): Promise<PostProcessResult>;
+}

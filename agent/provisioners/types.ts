@@ -1,0 +1,9 @@
+import type { ComponentSchema } from "../../shared/components/types.js";
+import type { ProvisionContext } from "../runner/context.js";
+
+/** The agent half of a provisioner: its schema lives in shared/components/provisioners. */
+export interface ProvisionerPlugin<Config> {
+  schema: ComponentSchema<Config>;
+  /** Throws to fail the build (the runner applies `max_retries` and `timeout`). */
+  provision(ctx: ProvisionContext, config: Config): Promise<void>;
+}

@@ -1,0 +1,32 @@
+import type { PrepareContext } from "../../shared/components/types.js";
+import type { Communicator } from "../communicators/types.js";
+import type { BuildUi } from "./ui.js";
+
+export interface BuildIdentity {
+  /** The build's name (builder `name`, or its type). */
+  name: string;
+  /** The builder type, e.g. "null". */
+  type: string;
+}
+
+/** What every plugin sees while a build runs. The runner makes one per build. */
+export interface RunContext {
+  ui: BuildUi;
+  /** Aborted on cancel (Ctrl-C, `kiln cancel`): stop what you are doing, then cleanups run. */
+  signal: AbortSignal;
+  build: BuildIdentity;
+  /** Folder relative paths are resolved against (the user's cwd locally, the job dir on an agent). */
+  workDir: string;
+  /** For plugins that prepare or render config at run time. */
+  prepare: PrepareContext;
+  /** A private scratch folder for this build, removed by the runner at the end. */
+  scratchDir: string;
+}
+
+/** Data a builder generates for provisioners: `{{build "Host"}}`, PACKER_HTTP_ADDR, … */
+export type GeneratedData = Record<string, string>;
+
+export interface ProvisionContext extends RunContext {
+  comm: Communicator;
+  generated: GeneratedData;
+}
