@@ -1,0 +1,91 @@
+/**
+ * Command-line flags the way Packer (Go's `flag` package) reads them: `-name`, `--name`,
+ * `-name=value`, `-name value` for non-boolean flags; parsing stops at the first argument that is
+ * not a flag. Packer users' scripts pass flags this way, so `util.parseArgs` (GNU style) won't do.
+ */
+export type FlagKind = "bool" | "string" | "list";
+
+export interface FlagSpec {
+  kind: FlagKind;
+  /** Shown by --help. */
+  help: string;
+  /** Environment variable read when the flag is not given. */
+  env?: string;
+  /** For --help: the value's placeholder, e.g. "N" or "path". */
+  placeholder?: string;
+}
+
+export type FlagSpecs = Record<string, FlagSpec>;
+
+export interface ParsedFlags {
+  bools: Record<string, boolean>;
+  strings: Record<string, string>;
+  lists: Record<string, string[]>;
+  /** Flags given, in command-line order (for `-var` vs `-var-file` ordering rules). */
+  order: { name: string; value: string }[];
+  rest: string[];
+}
+
+export class FlagError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FlagError";
+  }
+}
+
+export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJS.ProcessEnv = process.env): ParsedFlags {
+  const out: ParsedFlags = { bools: {}, strings: {}, lists: {}, order: [], rest: [] };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") {
+      i++;
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") break;
+    const body = arg.replace(/^--?/, "");
+    const eq = body.indexOf("=");
+    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const spec = specs[name];
+    if (!spec) throw new FlagError(`flag provided but not defined: -${name}`);
+    let value: string;
+    if (eq >= 0) value = body.slice(eq + 1);
+    else if (spec.kind === "bool") value = "true";
+    else {
+      if (i + 1 >= argv.length) throw new FlagError(`flag needs an argument: -${name}`);
+      value = argv[++i];
+    }
+    out.order.push({ name, value });
+    if (spec.kind === "bool") {
+      const v = value.toLowerCase();
+      if (!["1", "t", "true", "0", "f", "false"].includes(v)) {
+        throw new FlagError(`invalid boolean value "${value}" for -${name}`);
+      }
+      out.bools[name] = ["1", "t", "true"].includes(v);
+    } else if (spec.kind === "string") out.strings[name] = value;
+    else (out.lists[name] ??= []).push(value);
+  }
+  out.rest = argv.slice(i);
+  for (const [name, spec] of Object.entries(specs)) {
+    const fromEnv = spec.env ? env[spec.env] : undefined;
+    if (fromEnv === undefined) continue;
+    if (spec.kind === "string" && out.strings[name] === undefined) out.strings[name] = fromEnv;
+    if (spec.kind === "bool" && out.bools[name] === undefined) out.bools[name] = ["1", "t", "true"].includes(fromEnv.toLowerCase());
+  }
+  return out;
+}
+
+/** `-only=a,b -only=c` → ["a","b","c"] */
+export function commaList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export function formatFlagHelp(specs: FlagSpecs): string {
+  return Object.entries(specs)
+    .map(([name, s]) => {
+      const left = `  -${name}${s.kind === "bool" ? "" : `=${s.placeholder ?? "value"}`}`;
+      const env = s.env ? ` (env ${s.env})` : "";
+      return `${left.padEnd(32)} ${s.help}${env}`;
+    })
+    .join("\n");
+}
