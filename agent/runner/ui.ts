@@ -24,17 +24,33 @@ export interface OutputSink {
   emit(event: OutputEvent): void;
 }
 
-/** Scrubs secrets from every text, then hands the event on. */
-export function scrubbingSink(next: OutputSink, secrets: readonly string[]): OutputSink {
-  const values = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  if (values.length === 0) return next;
-  const scrub = (t: string): string => values.reduce((acc, s) => acc.split(s).join("<sensitive>"), t);
-  return {
-    emit(e) {
-      if (e.kind === "ui") next.emit({ ...e, text: scrub(e.text) });
-      else next.emit({ ...e, data: e.data.map(scrub) });
-    },
-  };
+/**
+ * Replaces secrets with `<sensitive>` in every text before handing events on. Secrets can be
+ * added while a build runs (a generated password, a temporary private key).
+ */
+export class ScrubbingSink implements OutputSink {
+  private secrets: string[] = [];
+
+  constructor(private readonly next: OutputSink, secrets: readonly string[] = []) {
+    this.add(...secrets);
+  }
+
+  add(...secrets: string[]): void {
+    const all = new Set([...this.secrets, ...secrets.filter((s) => s.length > 0)]);
+    // Longest first, so a secret that contains another is replaced whole.
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  scrub(text: string): string {
+    let out = text;
+    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join("<sensitive>");
+    return out;
+  }
+
+  emit(e: OutputEvent): void {
+    if (e.kind === "ui") this.next.emit({ ...e, text: this.scrub(e.text) });
+    else this.next.emit({ ...e, data: e.data.map((d) => this.scrub(d)) });
+  }
 }
 
 export function buildUi(sink: OutputSink, build: string): BuildUi {

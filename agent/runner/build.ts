@@ -1,0 +1,124 @@
+/**
+ * Runs one BuildSpec: builder (which calls back into the provisioners) then post-processor
+ * chains. The same code runs under `kiln build` and under a farm agent: everything it says goes
+ * to an OutputSink, everything it makes is returned.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { prepareContextFor } from "../../shared/plan/build-interpolation.js";
+import type { BuildSpec } from "../../shared/plan/build-spec.js";
+import { defaultCatalogue, type PluginCatalogue } from "../catalogue.js";
+import type { OnErrorPolicy } from "../builders/types.js";
+import type { Communicator } from "../communicators/types.js";
+import type { Artifact } from "./artifact.js";
+import type { GeneratedData, RunContext } from "./context.js";
+import { runPostProcessors } from "./post-process.js";
+import { runProvisioner } from "./provision.js";
+import { BuildCancelledError, StepFailedError, type StepPause } from "./steps.js";
+import { buildUi, ScrubbingSink, type OutputSink } from "./ui.js";
+
+export interface RunBuildOptions {
+  sink: OutputSink;
+  signal: AbortSignal;
+  /** Relative paths in the template resolve here. */
+  workDir: string;
+  onError?: OnErrorPolicy;
+  /** For `-on-error=ask`: resolves "abort" to keep what the build made, "cleanup" otherwise. */
+  ask?: (build: string, error: string) => Promise<"cleanup" | "abort">;
+  force?: boolean;
+  pause?: StepPause;
+  catalogue?: PluginCatalogue;
+}
+
+export interface BuildOutcome {
+  name: string;
+  artifacts: Artifact[];
+  /** Set when the build failed (or a post-processor did). */
+  error?: string;
+  cancelled: boolean;
+  durationMs: number;
+}
+
+/** Keys of generated data whose values are secrets. */
+const SECRET_GENERATED_KEYS = ["Password", "SSHPrivateKey", "WinRMPassword"];
+
+export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promise<BuildOutcome> {
+  const started = performance.now();
+  const catalogue = options.catalogue ?? defaultCatalogue;
+  const onError = options.onError ?? "cleanup";
+  const sink = new ScrubbingSink(options.sink, spec.sensitiveValues);
+  const ui = buildUi(sink, spec.name);
+  const scratchDir = await mkdtemp(join(tmpdir(), "kiln-build-"));
+  const ctx: RunContext = {
+    ui,
+    signal: options.signal,
+    build: { name: spec.name, type: spec.builder.type },
+    workDir: options.workDir,
+    prepare: prepareContextFor(spec, options.workDir),
+    scratchDir,
+  };
+  const baseGenerated: GeneratedData = {
+    PackerRunUUID: spec.runUuid,
+    PackerHTTPAddr: "ERR_HTTP_ADDR_NOT_IMPLEMENTED_BY_BUILDER",
+    PackerHTTPIP: "ERR_HTTP_IP_NOT_IMPLEMENTED_BY_BUILDER",
+    PackerHTTPPort: "ERR_HTTP_PORT_NOT_IMPLEMENTED_BY_BUILDER",
+  };
+  let generated = baseGenerated;
+  let askedAnswer: Promise<boolean> | undefined;
+  const keepOnError = (error: string): Promise<boolean> => {
+    if (onError === "abort" || onError === "run-cleanup-provisioner") return Promise.resolve(true);
+    if (onError === "ask" && options.ask) return (askedAnswer ??= options.ask(spec.name, error).then((a) => a === "abort"));
+    return Promise.resolve(false);
+  };
+
+  const provision = async (comm: Communicator, fromBuilder: GeneratedData): Promise<void> => {
+    generated = { ...baseGenerated, ...fromBuilder };
+    sink.add(...SECRET_GENERATED_KEYS.map((k) => generated[k] ?? ""));
+    for (const p of spec.provisioners) {
+      try {
+        await runProvisioner(ctx, spec, p, comm, generated, catalogue);
+      } catch (e) {
+        if (e instanceof BuildCancelledError || ctx.signal.aborted) throw e;
+        if (spec.errorCleanupProvisioner && onError !== "abort") {
+          ui.say("Provisioning step had errors: Running the cleanup provisioner, if present...");
+          try {
+            await runProvisioner(ctx, spec, spec.errorCleanupProvisioner, comm, generated, catalogue);
+          } catch (cleanupError) {
+            ui.error(`Error cleanup provisioner failed: ${message(cleanupError)}`);
+          }
+        }
+        throw e;
+      }
+    }
+  };
+
+  const outcome: BuildOutcome = { name: spec.name, artifacts: [], cancelled: false, durationMs: 0 };
+  try {
+    const plugin = await catalogue.builder(spec.builder.type);
+    const config = plugin.schema.prepare(spec.builder, ctx.prepare);
+    const artifact = await plugin.run(
+      { ...ctx, provision, force: options.force ?? false, pause: options.pause, keepOnError: (e) => keepOnError(message(e)) },
+      config,
+    );
+    if (artifact) {
+      const post = await runPostProcessors(ctx, sink, spec, artifact, generated, catalogue);
+      outcome.artifacts = post.artifacts;
+      if (post.errors.length > 0) outcome.error = post.errors.join("\n");
+    }
+  } catch (e) {
+    outcome.cancelled = e instanceof BuildCancelledError || ctx.signal.aborted;
+    outcome.error = outcome.cancelled ? "Build was cancelled." : message(e);
+    if (!outcome.cancelled) ui.error(outcome.error);
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true });
+  }
+  outcome.durationMs = performance.now() - started;
+  if (outcome.error) outcome.error = sink.scrub(outcome.error);
+  return outcome;
+}
+
+function message(e: unknown): string {
+  if (e instanceof StepFailedError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}

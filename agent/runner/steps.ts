@@ -1,0 +1,96 @@
+/**
+ * Packer's multistep idea with typed state: a build is a list of named steps; each step reads
+ * the state earlier steps produced and returns what it adds. Cleanups run in reverse order,
+ * whatever happened (success, failure, cancel), and a failing cleanup never hides the others.
+ */
+import type { RunContext } from "./context.js";
+
+export interface Step<Needs, Gives> {
+  /** Shown in errors and -debug pauses, e.g. "create disk". */
+  name: string;
+  run(ctx: RunContext, state: Needs): Promise<Gives>;
+  /** Runs even when `run` threw, so it must cope with a half-done step. */
+  cleanup?(ctx: RunContext, state: Needs & Partial<Gives>): Promise<void>;
+}
+
+/** A step whose failure stopped the build: carries the step's name for the message. */
+export class StepFailedError extends Error {
+  constructor(readonly step: string, override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "StepFailedError";
+  }
+}
+
+export class BuildCancelledError extends Error {
+  constructor() {
+    super("Build was cancelled.");
+    this.name = "BuildCancelledError";
+  }
+}
+
+/** Asked before each step in -debug mode; resolves when the user wants to go on. */
+export type StepPause = (stepName: string) => Promise<void>;
+
+type AnyStep = Step<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- erased inside the chain only
+
+/**
+ * A typed list of steps. `then` only accepts a step whose needs the state so far satisfies, so a
+ * step that reads a value nobody produced is a compile error.
+ */
+export class StepList<State extends object> {
+  private constructor(private readonly steps: readonly AnyStep[]) {}
+
+  static start<Initial extends object>(): StepList<Initial> {
+    return new StepList<Initial>([]);
+  }
+
+  then<Needs extends object, Gives extends object>(step: State extends Needs ? Step<Needs, Gives> : never): StepList<State & Gives> {
+    return new StepList<State & Gives>([...this.steps, step as AnyStep]);
+  }
+
+  get names(): string[] {
+    return this.steps.map((s) => s.name);
+  }
+
+  /**
+   * Runs every step, then every cleanup in reverse. Resolves with the final state; rejects with
+   * StepFailedError (or BuildCancelledError) after the cleanups ran. `keepOnError` skips cleanups
+   * on failure (`-on-error=abort`).
+   */
+  async run(ctx: RunContext, initial: object, options: { pause?: StepPause; keepOnError?: (failure: unknown) => Promise<boolean> } = {}): Promise<State> {
+    const state: Record<string, unknown> = { ...initial };
+    const ran: AnyStep[] = [];
+    let failure: unknown;
+    try {
+      for (const step of this.steps) {
+        if (ctx.signal.aborted) throw new BuildCancelledError();
+        if (options.pause) await options.pause(step.name);
+        ran.push(step);
+        try {
+          const gives = await step.run(ctx, state);
+          if (gives && typeof gives === "object") Object.assign(state, gives);
+        } catch (e) {
+          if (ctx.signal.aborted) throw new BuildCancelledError();
+          throw e instanceof StepFailedError || e instanceof BuildCancelledError ? e : new StepFailedError(step.name, e);
+        }
+      }
+    } catch (e) {
+      failure = e;
+    }
+    const skipCleanup = failure !== undefined && !(failure instanceof BuildCancelledError) && options.keepOnError ? await options.keepOnError(failure) : false;
+    if (!skipCleanup) {
+      for (const step of ran.reverse()) {
+        if (!step.cleanup) continue;
+        try {
+          await step.cleanup(ctx, state);
+        } catch (e) {
+          ctx.ui.error(`Cleanup of step "${step.name}" failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    } else {
+      ctx.ui.error("Skipping cleanup (-on-error=abort): what the build created is left in place for debugging.");
+    }
+    if (failure !== undefined) throw failure;
+    return state as State;
+  }
+}

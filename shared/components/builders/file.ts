@@ -1,0 +1,25 @@
+import { ConfigReader } from "../config-reader.js";
+import type { BuilderSchema } from "../types.js";
+
+/** Packer's `file` builder: writes `content`, or copies `source`, to `target`. */
+export interface Config {
+  source?: string;
+  content?: string;
+  target: string;
+}
+
+export const schema: BuilderSchema<Config> = {
+  kind: "builder",
+  type: "file",
+  needs: [],
+  prepare(raw, ctx) {
+    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const source = r.string("source");
+    const content = r.string("content");
+    const target = r.string("target", "");
+    if (target === "") r.problem("target", "target required");
+    if (source && content) r.problem("content", "Cannot specify source file AND content");
+    r.finish();
+    return { source: source || undefined, content: content || undefined, target };
+  },
+};

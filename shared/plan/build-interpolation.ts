@@ -1,0 +1,27 @@
+import type { InterpolationContext } from "../template/interpolate/context.js";
+import type { PrepareContext } from "../components/types.js";
+import type { BuildSpec } from "./build-spec.js";
+import { dirname } from "node:path";
+
+/** The Packer version Kiln's template semantics follow (`{{packer_version}}`, `min_packer_version`). */
+export const PACKER_COMPAT_VERSION = "1.6.6";
+
+/**
+ * The context a component of this build is prepared in. `generated` is set for provisioners and
+ * post-processors only (`{{build "Host"}}`), as in Packer.
+ */
+export function prepareContextFor(spec: BuildSpec, cwd: string, generated?: Record<string, string>): PrepareContext {
+  const interpolation: InterpolationContext = {
+    buildName: spec.name,
+    buildType: spec.builder.type,
+    userVariables: spec.variables,
+    declaredVariables: new Set(spec.declaredVariables),
+    enableEnv: false,
+    templatePath: spec.template.path,
+    cwd,
+    generated,
+    packerVersion: PACKER_COMPAT_VERSION,
+    initTime: new Date(spec.initTime),
+  };
+  return { interpolation, templateDir: dirname(spec.template.path), cwd };
+}
