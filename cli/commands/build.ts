@@ -1,0 +1,205 @@
+/**
+ * `kiln build`: plan the template, run every build in this process with the agents' runner, and
+ * report like `packer build`.
+ */
+import { createInterface } from "node:readline/promises";
+import { runBuild, type BuildOutcome } from "../../agent/runner/build.js";
+import type { OnErrorPolicy } from "../../agent/builders/types.js";
+import type { BuildSpec } from "../../shared/plan/build-spec.js";
+import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import type { CommandIO } from "../io.js";
+import { humanDuration, MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
+import { loadAndPlan, templateFlagSpecs } from "../template-flags.js";
+import { reportTemplateError } from "../report-errors.js";
+import { prepareBuild } from "../prepare-builds.js";
+
+const flagSpecs: FlagSpecs = {
+  color: { kind: "bool", help: "Disable color output with -color=false (also PACKER_NO_COLOR / NO_COLOR)." },
+  debug: { kind: "bool", help: "Debug mode: builds run one at a time and pause before each step." },
+  force: { kind: "bool", help: "Force a build to continue if artifacts exist, deletes existing artifacts." },
+  "machine-readable": { kind: "bool", help: "Produce machine-readable output (timestamp,target,type,data)." },
+  "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup" },
+  "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
+  "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
+  ...templateFlagSpecs,
+};
+
+export const help = `Usage: kiln build [options] TEMPLATE
+
+  Will execute multiple builds in parallel as defined in the template.
+  The various artifacts created by the template will be outputted.
+
+Options:
+
+${formatFlagHelp(flagSpecs)}
+
+Press Ctrl-C once to cancel every build (cleanups run); twice to stop at once.`;
+
+export async function run(argv: string[], io: CommandIO): Promise<number> {
+  let flags;
+  try {
+    flags = parseFlags(argv, flagSpecs, io.env);
+  } catch (e) {
+    io.stderr.write(`${(e as Error).message}\n\n${help}\n`);
+    return 1;
+  }
+  if (flags.rest.length !== 1) {
+    io.stderr.write(`${flags.rest.length === 0 ? "A template must be given." : "Only one template may be given."}\n\n${help}\n`);
+    return 1;
+  }
+  const machine = io.machineReadable || flags.bools["machine-readable"] === true;
+  const color = flags.bools.color !== false && !io.env.PACKER_NO_COLOR && !io.env.NO_COLOR && !machine;
+  const onError = (flags.strings["on-error"] ?? "cleanup") as OnErrorPolicy;
+  if (!["cleanup", "abort", "ask", "run-cleanup-provisioner"].includes(onError)) {
+    io.stderr.write(`-on-error must be one of cleanup, abort, ask, run-cleanup-provisioner (got "${onError}")\n`);
+    return 1;
+  }
+  const interactive = Boolean((io.stdin as { isTTY?: boolean }).isTTY);
+  if (onError === "ask" && !interactive) {
+    io.stderr.write("-on-error=ask needs an interactive terminal on stdin; use -on-error=abort to keep a failed build for debugging\n");
+    return 1;
+  }
+  const parallel = Number(flags.strings["parallel-builds"] ?? "0");
+  if (!Number.isInteger(parallel) || parallel < 0) {
+    io.stderr.write(`-parallel-builds must be a whole number >= 0 (got "${flags.strings["parallel-builds"]}")\n`);
+    return 1;
+  }
+  const debug = flags.bools.debug === true;
+
+  const terminal = new TerminalSink({ out: io.stdout, color, timestamps: flags.bools["timestamp-ui"] === true });
+  const machineSink = machine ? new MachineReadableSink(io.stdout) : undefined;
+  const sink = machineSink ?? terminal;
+
+  let planned;
+  try {
+    planned = loadAndPlan(flags.rest[0], flags, io.cwd, io.env);
+  } catch (e) {
+    if (e instanceof FlagError) {
+      io.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    reportTemplateError(e, io, machineSink);
+    return 1;
+  }
+  const specs = planned.specs;
+  terminal.assignColours(specs.map((s) => s.name));
+
+  // Like Packer: a build whose configuration is invalid is reported and skipped; the others run.
+  let failed = false;
+  const runnable: BuildSpec[] = [];
+  for (const spec of specs) {
+    const problem = prepareBuild(spec, io.cwd);
+    if (problem) {
+      failed = true;
+      const text = `Error: Failed to prepare build: "${spec.name}"\n\n${problem}\n`;
+      if (machineSink) machineSink.line("", "ui", "error", text);
+      else terminal.say(text, { error: true });
+    } else runnable.push(spec);
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      terminal.say("==> Interrupt received. Cancelling every build (cleanups run; press Ctrl-C again to stop at once)...", { error: true });
+      controller.abort();
+    } else {
+      io.stderr.write("Second interrupt: stopping now without cleanup.\n");
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const ask = async (build: string, error: string): Promise<"cleanup" | "abort"> => {
+    const rl = createInterface({ input: io.stdin, output: io.stdout });
+    try {
+      for (;;) {
+        const a = (await rl.question(`==> ${build}: Step failed: ${error}\n==> ${build}: [c] Clean up and exit, [a] abort without cleanup: `)).trim().toLowerCase();
+        if (a === "c") return "cleanup";
+        if (a === "a") return "abort";
+      }
+    } finally {
+      rl.close();
+    }
+  };
+  const pause = debug && interactive
+    ? async (step: string): Promise<void> => {
+        const rl = createInterface({ input: io.stdin, output: io.stdout });
+        await rl.question(`==> Pausing before step "${step}". Press enter to continue. `);
+        rl.close();
+      }
+    : undefined;
+
+  const started = performance.now();
+  const limit = debug ? 1 : parallel === 0 ? runnable.length : parallel;
+  const outcomes: BuildOutcome[] = [];
+  const queue = [...runnable];
+  const worker = async (): Promise<void> => {
+    for (let spec = queue.shift(); spec; spec = queue.shift()) {
+      const outcome = await runBuild(spec, {
+        sink, signal: controller.signal, workDir: io.cwd, onError, ask, force: flags.bools.force === true, pause,
+      });
+      outcomes.push(outcome);
+      const when = humanDuration(outcome.durationMs);
+      if (outcome.error) {
+        const line = `Build '${outcome.name}' errored after ${when}: ${outcome.error}`;
+        if (machineSink) {
+          machineSink.line(outcome.name, "error", outcome.error);
+          machineSink.line("", "ui", "error", line);
+        } else terminal.say(line, { error: true });
+      } else if (machineSink) machineSink.line("", "ui", "say", `Build '${outcome.name}' finished after ${when}.`);
+      else terminal.say(`Build '${outcome.name}' finished after ${when}.`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+
+  reportSummary(outcomes, specs, started, terminal, machineSink, controller.signal.aborted);
+  return failed || controller.signal.aborted || outcomes.some((o) => o.error) ? 1 : 0;
+}
+
+function reportSummary(
+  outcomes: BuildOutcome[],
+  specs: BuildSpec[],
+  started: number,
+  terminal: TerminalSink,
+  machine: MachineReadableSink | undefined,
+  interrupted: boolean,
+): void {
+  const order = new Map(specs.map((s, i) => [s.name, i]));
+  const sorted = [...outcomes].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+  const say = (text: string, error = false): void => {
+    if (machine) machine.line("", "ui", error ? "error" : "say", text);
+    else terminal.say(text, { bold: true, error });
+  };
+  say(`\n==> Wait completed after ${humanDuration(performance.now() - started)}`);
+  if (interrupted) say("Cleanly cancelled builds after being interrupted.", true);
+  const errored = sorted.filter((o) => o.error);
+  if (errored.length > 0) {
+    say("\n==> Some builds didn't complete successfully and had errors:", true);
+    for (const o of errored) say(`--> ${o.name}: ${o.error}`, true);
+  }
+  const withArtifacts = sorted.filter((o) => o.artifacts.length > 0);
+  if (withArtifacts.length === 0) {
+    say("\n==> Builds finished but no artifacts were created.");
+    return;
+  }
+  say("\n==> Builds finished. The artifacts of successful builds are:");
+  for (const o of withArtifacts) {
+    machine?.line(o.name, "artifact-count", String(o.artifacts.length));
+    o.artifacts.forEach((a, i) => {
+      say(`--> ${o.name}: ${a.description}`);
+      if (!machine) return;
+      const n = String(i);
+      machine.line(o.name, "artifact", n, "builder-id", a.builderId);
+      machine.line(o.name, "artifact", n, "id", a.id);
+      machine.line(o.name, "artifact", n, "string", a.description);
+      machine.line(o.name, "artifact", n, "files-count", String(a.files.length));
+      a.files.forEach((f, j) => machine.line(o.name, "artifact", n, "file", String(j), f));
+      machine.line(o.name, "artifact", n, "end");
+    });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * `kiln` entry point. Commands load on demand so that `kiln build` of a small template starts as
+ * fast as `packer build`.
+ */
+import type { Command, CommandIO } from "./io.js";
+
+export const KILN_VERSION = "0.1.0";
+
+interface CommandEntry {
+  synopsis: string;
+  load: () => Promise<{ run: Command; help?: string }>;
+}
+
+const commands: Record<string, CommandEntry> = {
+  build: { synopsis: "build image(s) from template", load: () => import("./commands/build.js") },
+  console: { synopsis: "evaluate expressions against a template's variables", load: () => import("./commands/console.js") },
+  fix: { synopsis: "fixes templates from old versions of packer", load: () => import("./commands/fix.js") },
+  inspect: { synopsis: "see components of a template", load: () => import("./commands/inspect.js") },
+  validate: { synopsis: "check that a template is valid", load: () => import("./commands/validate.js") },
+  version: { synopsis: "prints the Kiln version (and the Packer version it follows)", load: async () => ({ run: version }) },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length)) + 4;
+  const list = Object.entries(commands).map(([name, c]) => `    ${name.padEnd(width)}${c.synopsis}`).join("\n");
+  return `Usage: kiln [--version] [--help] [-machine-readable] <command> [<args>]
+
+Kiln builds machine and container images from Packer templates, on this machine or on a farm.
+
+Available commands are:
+${list}
+
+Run "kiln <command> --help" for a command's options.`;
+}
+
+async function version(_argv: string[], io: CommandIO): Promise<number> {
+  if (io.machineReadable) {
+    const ts = Math.floor(Date.now() / 1000);
+    io.stdout.write(`${ts},,version,${KILN_VERSION}\n${ts},,version-prerelease,\n${ts},,version-commit,\n`);
+  } else io.stdout.write(`Kiln v${KILN_VERSION} (Packer 1.6.6 template semantics)\n`);
+  return 0;
+}
+
+export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const args = [...argv];
+  while (args[0] === "-machine-readable" || args[0] === "--machine-readable") {
+    io.machineReadable = true;
+    args.shift();
+  }
+  const [name, ...rest] = args;
+  if (name === undefined || name === "-h" || name === "-help" || name === "--help" || name === "help") {
+    (name === undefined ? io.stderr : io.stdout).write(usage() + "\n");
+    return name === undefined ? 127 : 0;
+  }
+  if (name === "-v" || name === "-version" || name === "--version") return version(rest, io);
+  const entry = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  if (!entry) {
+    io.stderr.write(`kiln: unknown command "${name}".\n\n${usage()}\n`);
+    return 127;
+  }
+  const mod = await entry.load();
+  if (rest.some((a) => a === "-h" || a === "-help" || a === "--help")) {
+    io.stdout.write((mod.help ?? `Usage: kiln ${name} [options]`) + "\n");
+    return 0;
+  }
+  return mod.run(rest, io);
+}
+
+function processIO(): CommandIO {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, cwd: process.cwd(), env: process.env, machineReadable: false };
+}
