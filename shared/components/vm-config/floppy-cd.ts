@@ -1,0 +1,45 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { ConfigReader } from "../config-reader.js";
+
+/** Packer's FloppyConfig and CDConfig: extra files handed to the installer on a floppy or a CD. */
+export interface FloppyCdConfig {
+  floppyFiles: string[];
+  floppyDirs: string[];
+  floppyLabel: string;
+  cdFiles: string[];
+  cdLabel?: string;
+}
+
+const hasGlob = (p: string): boolean => /[*?[]/.test(p);
+
+export function readFloppyCdConfig(r: ConfigReader, cwd: string, opts: { cd: boolean }): FloppyCdConfig {
+  const c: FloppyCdConfig = {
+    floppyFiles: r.stringList("floppy_files"),
+    floppyDirs: r.stringList("floppy_dirs"),
+    floppyLabel: r.string("floppy_label", "packer"),
+    cdFiles: opts.cd ? r.stringList("cd_files") : [],
+    cdLabel: opts.cd ? r.string("cd_label") || undefined : undefined,
+  };
+  for (const f of c.floppyFiles) {
+    if (hasGlob(f)) continue;
+    const why = statProblem(resolve(cwd, f), "file");
+    if (why) r.problem("floppy_files", `Bad Floppy disk file '${f}': ${why}`);
+  }
+  for (const d of c.floppyDirs) {
+    if (hasGlob(d)) continue;
+    const why = statProblem(resolve(cwd, d), "dir");
+    if (why) r.problem("floppy_dirs", `Bad Floppy disk directory '${d}': ${why}`);
+  }
+  return c;
+}
+
+function statProblem(path: string, want: "file" | "dir"): string | undefined {
+  try {
+    const st = statSync(path);
+    if (want === "dir" && !st.isDirectory()) return "not a directory";
+    return undefined;
+  } catch {
+    return `stat ${path}: no such file or directory`;
+  }
+}

@@ -1,0 +1,21 @@
+import type { ConfigReader } from "../config-reader.js";
+
+/** Packer's HTTPConfig: the small web server a VM installer fetches preseed/kickstart files from. */
+export interface HttpServerConfig {
+  httpDirectory?: string;
+  httpPortMin: number;
+  httpPortMax: number;
+  httpBindAddress: string;
+}
+
+export function readHttpServerConfig(r: ConfigReader): HttpServerConfig {
+  const c: HttpServerConfig = {
+    httpDirectory: r.string("http_directory") || undefined,
+    httpPortMin: r.int("http_port_min", 0) || 8000,
+    httpPortMax: r.int("http_port_max", 0) || 9000,
+    httpBindAddress: r.string("http_bind_address", "0.0.0.0"),
+  };
+  r.accept("http_interface");
+  if (c.httpPortMin > c.httpPortMax) r.problem("http_port_min", "http_port_min must be less than http_port_max");
+  return c;
+}
