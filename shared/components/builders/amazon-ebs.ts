@@ -1,6 +1,6 @@
 import { ConfigReader } from "../config-reader.js";
 import type { BuilderSchema } from "../types.js";
-import { readCommunicatorConfig, type CommunicatorConfig } from "../vm-config/communicator.js";
+import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 import { AMI_NAME_CHARACTERS_PROBLEM, cleanAmiName } from "./amazon-ami-name.js";
 
 /**
@@ -32,7 +32,7 @@ export const schema: BuilderSchema<Config> = {
     if (amiName.length < 3 || amiName.length > 128) r.problem("ami_name", "ami_name must be between 3 and 128 characters long");
     if (amiName !== cleanAmiName(amiName)) r.problem("ami_name", AMI_NAME_CHARACTERS_PROBLEM);
 
-    const communicator = readCommunicatorConfig(r, ctx.cwd, { extraTypes: [] });
+    const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
     const instanceType = r.string("instance_type") || undefined;
     const spotInstanceTypes = r.stringList("spot_instance_types");
     if (!instanceType && spotInstanceTypes.length === 0) r.problem("instance_type", "An instance_type must be specified");

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigReader } from "../config-reader.js";
 import type { BuilderSchema } from "../types.js";
-import { readCommunicatorConfig, type CommunicatorConfig } from "../vm-config/communicator.js";
+import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 
 /** Packer's `docker` builder configuration (every key of Packer 1.6.6). */
 export interface Config {
@@ -47,10 +47,7 @@ export const schema: BuilderSchema<Config> = {
     if (runCommand.length === 0) {
       runCommand = ["-d", "-i", "-t", `--entrypoint=${windowsContainer ? "powershell" : "/bin/sh"}`, "--", "{{.Image}}"];
     }
-    const communicator = readCommunicatorConfig(r, ctx.cwd, {
-      defaultType: windowsContainer ? "dockerWindowsContainer" : "docker",
-      extraTypes: ["docker", "dockerWindowsContainer"],
-    });
+    const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd, defaultType: windowsContainer ? "dockerWindowsContainer" : "docker" });
     const image = r.string("image", "");
     const commit = r.bool("commit");
     const discard = r.bool("discard");

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigReader } from "../config-reader.js";
 import type { BuilderSchema } from "../types.js";
-import { readCommunicatorConfig, type CommunicatorConfig } from "../vm-config/communicator.js";
+import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 
 /**
  * Packer's `googlecompute` builder, validated but not run by Kiln yet. Lenient: keys not listed
@@ -32,7 +32,7 @@ export const schema: BuilderSchema<Config> = {
   prepare(raw, ctx) {
     const funcs = { ...ctx.interpolation.funcs, clean_resource_name: cleanGceName };
     const r = new ConfigReader(raw, { interpolation: { ...ctx.interpolation, funcs }, lenient: true, renderLater: ["startup_script_file"] });
-    const communicator = readCommunicatorConfig(r, ctx.cwd);
+    const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
     const imageName = r.string("image_name", "") || `packer-${Math.floor(ctx.interpolation.initTime.getTime() / 1000)}`;
     if (!NAME_RE.test(imageName)) r.problem("image_name", `Invalid image name "${imageName}": must match regex ${NAME_RE.source}`);
     const imageFamily = r.string("image_family", "");

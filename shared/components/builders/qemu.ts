@@ -1,7 +1,7 @@
 import { ConfigReader } from "../config-reader.js";
 import type { BuilderSchema } from "../types.js";
 import { readBootConfig, type BootConfig } from "../vm-config/boot.js";
-import { readCommunicatorConfig, type CommunicatorConfig } from "../vm-config/communicator.js";
+import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 import { readFloppyCdConfig, type FloppyCdConfig } from "../vm-config/floppy-cd.js";
 import { readHttpServerConfig, type HttpServerConfig } from "../vm-config/http-server.js";
 import { readIsoConfig, type IsoConfig } from "../vm-config/iso.js";
@@ -97,7 +97,7 @@ export const schema: BuilderSchema<Config> = {
     const isoSkipCache = r.bool("iso_skip_cache");
     const iso = readIsoConfig(r, ctx.cwd, { skipCache: isoSkipCache });
     const http = readHttpServerConfig(r);
-    const communicator = readCommunicatorConfig(r, ctx.cwd);
+    const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
     const boot = readBootConfig(r, { vnc: true });
     const diskImage = r.bool("disk_image");
     const useBackingFile = r.bool("use_backing_file");

@@ -1,7 +1,7 @@
 import { ConfigReader } from "../config-reader.js";
 import type { BuilderSchema } from "../types.js";
 import { readBootConfig, type BootConfig } from "../vm-config/boot.js";
-import { readCommunicatorConfig, type CommunicatorConfig } from "../vm-config/communicator.js";
+import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 import { readFloppyCdConfig } from "../vm-config/floppy-cd.js";
 import { readHttpServerConfig, type HttpServerConfig } from "../vm-config/http-server.js";
 import { readIsoConfig, type IsoConfig } from "../vm-config/iso.js";
@@ -49,7 +49,7 @@ export const schema: BuilderSchema<Config> = {
     readFloppyCdConfig(r, ctx.cwd, { cd: true });
     const iso = readIsoConfig(r, ctx.cwd);
     const http = readHttpServerConfig(r);
-    const communicator = readCommunicatorConfig(r, ctx.cwd);
+    const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
     const boot = readBootConfig(r, { vnc: false });
     const guestAdditionsMode = r.string("guest_additions_mode", "upload");
     if (!GUEST_ADDITIONS_MODES.includes(guestAdditionsMode)) {
