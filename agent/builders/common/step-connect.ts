@@ -1,0 +1,67 @@
+/**
+ * Packer's StepConnect: reach the machine with the configured communicator and hand later steps
+ * the connection and the data provisioners may read (`{{build "Host"}}`, ConnType, …).
+ */
+import type { CommunicatorConfig } from "../../../shared/components/communicator/ssh.js";
+import { NoneCommunicator } from "../../communicators/none.js";
+import type { Communicator } from "../../communicators/types.js";
+import type { GeneratedData, RunContext } from "../../runner/context.js";
+import type { Step } from "../../runner/steps.js";
+
+export interface Connected {
+  comm: Communicator;
+  generated: GeneratedData;
+}
+
+/** `host`/`port` override the config's when the builder learns them at run time (a VM's forwarded port). */
+export function stepConnect<Needs extends object>(
+  config: CommunicatorConfig,
+  where?: (state: Needs) => { host: string; port: number },
+): Step<Needs, Connected> {
+  return {
+    name: "connect",
+    async run(ctx: RunContext, state: Needs): Promise<Connected> {
+      if (config.type === "none") return { comm: new NoneCommunicator(), generated: {} };
+      if (config.type !== "ssh") throw new Error(`the ${config.type} communicator is not available in Kiln yet`);
+      const ssh = { ...config.ssh, ...(where ? where(state) : {}) };
+      if (config.pauseBeforeConnectingMs > 0) {
+        const { setTimeout: sleep } = await import("node:timers/promises");
+        await sleep(config.pauseBeforeConnectingMs, undefined, { signal: ctx.signal });
+      }
+      ctx.ui.say(`Using ssh communicator to connect: ${ssh.host}`);
+      ctx.ui.say("Waiting for SSH to become available...");
+      const { connectSsh } = await import("../../communicators/ssh/index.js");
+      const comm = await connectSsh(ssh, { signal: ctx.signal, ui: ctx.ui });
+      ctx.ui.say("Connected to SSH!");
+      return {
+        comm,
+        generated: {
+          Host: ssh.host,
+          Port: String(ssh.port),
+          User: ssh.username,
+          Password: ssh.password ?? "",
+          ConnType: "ssh",
+          SSHPublicKey: ssh.publicKey ?? "",
+          SSHPrivateKey: ssh.privateKey ?? "",
+        },
+      };
+    },
+    async cleanup(_ctx, state) {
+      await state.comm?.close();
+    },
+  };
+}
+
+/** Packer's StepProvision: the template's provisioners, over the connection. */
+export function stepProvision<Needs extends Connected & { generated: GeneratedData }>(
+  provision: (comm: Communicator, generated: GeneratedData) => Promise<void>,
+  extraGenerated?: (state: Needs) => GeneratedData,
+): Step<Needs, object> {
+  return {
+    name: "provision",
+    async run(_ctx, state) {
+      await provision(state.comm, { ...state.generated, ...(extraGenerated ? extraGenerated(state) : {}) });
+      return {};
+    },
+  };
+}
