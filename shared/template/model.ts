@@ -20,6 +20,8 @@ export interface Template {
   errorCleanupProvisioner?: ProvisionerDecl;
   /** Each entry is one chain; a lone post-processor is a chain of one. */
   postProcessors: PostProcessorDecl[][];
+  /** Where each root key (`builders`, `min_packer_version`, …) is written, for later messages. */
+  keyPositions?: Record<string, SourcePosition>;
 }
 
 export interface VariableDecl {
@@ -47,6 +49,11 @@ export interface ProvisionerDecl {
   override: Record<string, Record<string, unknown>>;
   pauseBeforeMs: number;
   maxRetries: number;
+  /**
+   * `max_retries` as written when it is not a plain integer (e.g. ``{{user `retries`}}``): the
+   * planner interpolates it per build, as Packer does, and `maxRetries` is then 0.
+   */
+  maxRetriesText?: string;
   timeoutMs: number;
   position?: SourcePosition;
 }
