@@ -1,0 +1,72 @@
+/**
+ * `kiln fix TEMPLATE`: applies `packer fix`'s rewrites of deprecated settings and prints the fixed
+ * template as JSON on stdout (keys in their original order; Packer sorts them).
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseTemplate } from "../../shared/template/parse-template.js";
+import { TemplateError } from "../../shared/template/errors.js";
+import { packerTemplateErrorText } from "../../shared/validation/template-error-text.js";
+import { FIXERS, type JsonObject } from "../fix/fixers.js";
+import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import type { Command } from "../io.js";
+
+const flagSpecs: FlagSpecs = {
+  validate: { kind: "bool", help: "Check that the fixed template still parses (default true; -validate=false to skip)." },
+};
+
+export const help = `Usage: kiln fix [options] TEMPLATE
+
+  Reads the JSON template and attempts to fix known backwards
+  incompatibilities. The fixed template will be outputted to standard out.
+
+  If the template cannot be fixed due to an error, the command will exit
+  with a non-zero exit status. Error messages will appear on standard error.
+
+Fixes that are run (in order):
+
+${FIXERS.map((f) => `  ${f.name.padEnd(28)}${f.synopsis}`).join("\n")}
+
+Options:
+
+${formatFlagHelp(flagSpecs)}`;
+
+export const run: Command = async (argv, io) => {
+  let flags;
+  try {
+    flags = parseFlags(argv, flagSpecs, io.env);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n\n${help}\n`);
+    return 1;
+  }
+  if (flags.rest.length !== 1) {
+    io.stderr.write(`fix: expected one argument, the template file\n\n${help}\n`);
+    return 1;
+  }
+  const path = resolve(io.cwd, flags.rest[0]);
+  let template: unknown;
+  try {
+    template = JSON.parse(readFileSync(path, "utf8").replace(/^\uFEFF/, ""));
+  } catch (e) {
+    io.stderr.write(`Error parsing template ${flags.rest[0]}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (typeof template !== "object" || template === null || Array.isArray(template)) {
+    io.stderr.write(`Error parsing template ${flags.rest[0]}: the template must be a JSON object\n`);
+    return 1;
+  }
+  for (const fixer of FIXERS) fixer.fix(template as JsonObject);
+  const text = JSON.stringify(template, null, 2);
+  if (flags.bools.validate !== false) {
+    try {
+      parseTemplate(text, path, flags.rest[0]);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      io.stderr.write(`Error! Fixed template fails to parse: ${packerTemplateErrorText(e)}\n\nThis is usually caused by an error in the input template.\nPlease fix the error and try again.\n`);
+      return 1;
+    }
+  }
+  io.stdout.write(`${text}\n`);
+  return 0;
+};

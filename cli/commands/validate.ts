@@ -1,0 +1,128 @@
+/**
+ * `kiln validate [-syntax-only] [-var k=v] [-var-file f] [-only a,b] [-except a,b] TEMPLATE`, as
+ * `packer validate` 1.6.6: nothing printed on success; every error on stdout, exit status 1.
+ */
+import { resolve } from "node:path";
+import { randomUUID } from "node:crypto";
+import { checkTemplate, loadTemplate, resolveVariables } from "../../shared/template/index.js";
+import { TemplateError } from "../../shared/template/errors.js";
+import { planBuilds } from "../../shared/plan/index.js";
+import { checkBuilds } from "../../shared/validation/check-builds.js";
+import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
+import { packerTemplateErrorText, packerTemplateProblemsText, templateErrorLocations } from "../../shared/validation/template-error-text.js";
+import { commaList, FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import type { Command, CommandIO } from "../io.js";
+import { MachineReadableSink } from "../output/terminal-sink.js";
+import { templateFlagSpecs, varPairs } from "../template-flags.js";
+
+const flagSpecs: FlagSpecs = {
+  "syntax-only": { kind: "bool", help: "Only check syntax. Do not verify config of the template." },
+  ...templateFlagSpecs,
+  "machine-readable": { kind: "bool", help: "Produce machine-readable output." },
+};
+
+export const help = `Usage: kiln validate [options] TEMPLATE
+
+  Checks the template is valid by parsing the template and also
+  checking the configuration with the various builders, provisioners, etc.
+
+  If it is not valid, the errors will be shown and the command will exit
+  with a non-zero exit status. If it is valid, it will exit with a zero
+  exit status.
+
+Options:
+
+${formatFlagHelp(flagSpecs)}`;
+
+export const run: Command = async (argv, io) => {
+  let flags;
+  try {
+    flags = parseFlags(argv, flagSpecs, io.env);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n\n${help}\n`);
+    return 1;
+  }
+  if (flags.rest.length !== 1) {
+    io.stderr.write(`validate: expected one argument, the template file\n\n${help}\n`);
+    return 1;
+  }
+  const out = new ValidateOutput(io, io.machineReadable || flags.bools["machine-readable"] === true);
+  const templatePath = flags.rest[0];
+  const cwd = io.cwd;
+
+  let template;
+  try {
+    template = loadTemplate(resolve(cwd, templatePath), templatePath);
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    out.error(`Failed to parse template: ${packerTemplateErrorText(e)}`, templateErrorLocations(e));
+    return 1;
+  }
+  if (flags.bools["syntax-only"]) {
+    out.say("Syntax-only check passed. Everything looks okay.");
+    return 0;
+  }
+  try {
+    const problems = checkTemplate(template);
+    if (problems.length > 0) {
+      out.diagnostics([{ summary: "", detail: packerTemplateProblemsText(problems), where: problems.flatMap(templateErrorLocations).join("\n") || undefined }]);
+      return 1;
+    }
+    const vars = resolveVariables(template, {
+      vars: varPairs(flags),
+      varFiles: (flags.lists["var-file"] ?? []).map((f) => resolve(cwd, f)),
+      env: io.env,
+      cwd,
+    });
+    const specs = planBuilds(template, vars, {
+      only: commaList(flags.lists.only),
+      except: commaList(flags.lists.except),
+      initTime: new Date(),
+      runUuid: randomUUID(),
+    });
+    const result = checkBuilds(specs, cwd);
+    for (const u of result.unchecked) {
+      io.stderr.write(`Warning: build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.\n`);
+    }
+    if (result.diagnostics.length > 0) {
+      out.diagnostics(result.diagnostics);
+      return 1;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof FlagError) {
+      io.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    if (!(e instanceof TemplateError)) throw e;
+    out.diagnostics([{ summary: "", detail: packerTemplateErrorText(e), where: templateErrorLocations(e).join("\n") || undefined }]);
+    return 1;
+  }
+};
+
+/** Packer's two ways of saying things: plain text on stdout, or machine-readable `ui` lines. */
+class ValidateOutput {
+  private readonly machine?: MachineReadableSink;
+
+  constructor(private readonly io: CommandIO, machineReadable: boolean) {
+    if (machineReadable) this.machine = new MachineReadableSink(io.stdout);
+  }
+
+  say(text: string): void {
+    if (this.machine) this.machine.line("", "ui", "say", text);
+    else this.io.stdout.write(`${text}\n`);
+  }
+
+  error(text: string, where: string[]): void {
+    const full = where.length > 0 ? `${text}\n${where.join("\n")}` : text;
+    if (this.machine) this.machine.line("", "ui", "error", full);
+    else this.io.stdout.write(`${full}\n`);
+  }
+
+  diagnostics(diags: Diagnostic[]): void {
+    const text = formatDiagnostics(diags);
+    if (this.machine) this.machine.line("", "ui", "error", text);
+    else this.io.stdout.write(text);
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The template rewrites of `packer fix` (1.6.6's fixer list, same names and order), each a small
+ * function over the decoded JSON. Each returns true when it changed something.
+ */
+export type JsonObject = Record<string, unknown>;
+
+export interface Fixer {
+  name: string;
+  synopsis: string;
+  fix(template: JsonObject): boolean;
+}
+
+const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function builders(t: JsonObject): JsonObject[] {
+  return Array.isArray(t.builders) ? t.builders.filter(isObject) : [];
+}
+
+function provisioners(t: JsonObject): JsonObject[] {
+  return Array.isArray(t.provisioners) ? t.provisioners.filter(isObject) : [];
+}
+
+/** Post-processors in every form a template may write them: "name", {…}, or a chain [...]. */
+function postProcessors(t: JsonObject): JsonObject[] {
+  const pp = t["post-processors"];
+  if (!Array.isArray(pp)) return [];
+  return pp.flatMap((x) => (Array.isArray(x) ? x : [x])).filter(isObject);
+}
+
+function rename(o: JsonObject, from: string, to: string): boolean {
+  if (!(from in o)) return false;
+  if (!(to in o)) o[to] = o[from];
+  delete o[from];
+  return true;
+}
+
+function renameIn(objs: JsonObject[], from: string, to: string): boolean {
+  return objs.map((o) => rename(o, from, to)).some(Boolean);
+}
+
+/** Rewrites every string of the template (for template function renames). */
+function mapStrings(v: unknown, f: (s: string) => string): unknown {
+  if (typeof v === "string") return f(v);
+  if (Array.isArray(v)) return v.map((x) => mapStrings(x, f));
+  if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStrings(x, f)]));
+  return v;
+}
+
+function rewriteStrings(t: JsonObject, f: (s: string) => string): boolean {
+  let changed = false;
+  for (const [k, v] of Object.entries(t)) {
+    const next = mapStrings(v, (s) => {
+      const r = f(s);
+      if (r !== s) changed = true;
+      return r;
+    });
+    t[k] = next;
+  }
+  return changed;
+}
+
+const typed = (t: JsonObject, pred: (type: string) => boolean): JsonObject[] => builders(t).filter((b) => typeof b.type === "string" && pred(b.type));
+
+export const FIXERS: readonly Fixer[] = [
+  {
+    name: "iso-md5",
+    synopsis: "Replaces \"iso_md5\" in builders with \"iso_checksum\"",
+    fix: (t) => builders(t).map((b) => {
+      if (!("iso_md5" in b)) return false;
+      b.iso_checksum = b.iso_md5;
+      b.iso_checksum_type = "md5";
+      delete b.iso_md5;
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "createtime",
+    synopsis: "Replaces \".CreateTime\" in builder configs with \"{{timestamp}}\"",
+    fix: (t) => builders(t).map((b) => {
+      if (typeof b.ami_name !== "string" || !/\{\{\s*\.CreateTime\s*\}\}/.test(b.ami_name)) return false;
+      b.ami_name = b.ami_name.replace(/\{\{\s*\.CreateTime\s*\}\}/g, "{{timestamp}}");
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "virtualbox-gaattach",
+    synopsis: "Updates VirtualBox builders using \"guest_additions_attach\" to use \"guest_additions_mode\"",
+    fix: (t) => typed(t, (x) => x.startsWith("virtualbox")).map((b) => {
+      if (!("guest_additions_attach" in b)) return false;
+      const attach = b.guest_additions_attach === true || b.guest_additions_attach === "true";
+      delete b.guest_additions_attach;
+      if (attach) b.guest_additions_mode = "attach";
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "pp-vagrant-override",
+    synopsis: "Replaces old-style provider overrides for the Vagrant post-processor to new-style as of Packer 0.5.0",
+    fix: (t) => postProcessors(t).filter((p) => p.type === "vagrant" && isObject(p.override)).map((p) => {
+      const o = p.override as JsonObject;
+      const names: Record<string, string> = { "aws": "aws", "digitalocean": "digitalocean", "virtualbox-iso": "virtualbox", "virtualbox-ovf": "virtualbox", "vmware-iso": "vmware", "vmware-vmx": "vmware", "parallels-iso": "parallels", "parallels-pvm": "parallels" };
+      let changed = false;
+      for (const [from, to] of Object.entries(names)) if (from !== to && from in o) changed = rename(o, from, to) || changed;
+      return changed;
+    }).some(Boolean),
+  },
+  {
+    name: "virtualbox-rename",
+    synopsis: "Updates \"virtualbox\" builders to \"virtualbox-iso\"",
+    fix: (t) => typed(t, (x) => x === "virtualbox").map((b) => ((b.type = "virtualbox-iso"), true)).some(Boolean),
+  },
+  {
+    name: "vmware-rename",
+    synopsis: "Updates \"vmware\" builders to \"vmware-iso\"",
+    fix: (t) => typed(t, (x) => x === "vmware").map((b) => ((b.type = "vmware-iso"), true)).some(Boolean),
+  },
+  {
+    name: "parallels-headless",
+    synopsis: "Removes unused \"headless\" setting from Parallels builders",
+    fix: (t) => typed(t, (x) => x.startsWith("parallels")).map((b) => "headless" in b && delete b.headless).some(Boolean),
+  },
+  {
+    name: "parallels-deprecations",
+    synopsis: "Removes deprecated \"parallels_tools_host_path\" and \"guest_os_distribution\" from Parallels builders",
+    fix: (t) => typed(t, (x) => x.startsWith("parallels")).map((b) => {
+      let changed = false;
+      for (const k of ["parallels_tools_host_path", "guest_os_distribution"]) if (k in b) changed = delete b[k] || changed;
+      return changed;
+    }).some(Boolean),
+  },
+  {
+    name: "sshkeypath",
+    synopsis: "Updates builders using \"ssh_key_path\" to use \"ssh_private_key_file\"",
+    fix: (t) => renameIn(builders(t), "ssh_key_path", "ssh_private_key_file"),
+  },
+  {
+    name: "sshdisableagent",
+    synopsis: "Updates builders using \"ssh_disable_agent\" to use \"ssh_disable_agent_forwarding\"",
+    fix: (t) => renameIn(builders(t), "ssh_disable_agent", "ssh_disable_agent_forwarding"),
+  },
+  {
+    name: "scaleway-access-key",
+    synopsis: "Updates builders using \"access_key\" to use \"organization_id\"",
+    fix: (t) => renameIn(typed(t, (x) => x === "scaleway"), "access_key", "organization_id"),
+  },
+  {
+    name: "manifest-filename",
+    synopsis: "Updates \"manifest\" post-processor so any \"filename\" field is renamed to \"output\"",
+    fix: (t) => renameIn(postProcessors(t).filter((p) => p.type === "manifest"), "filename", "output"),
+  },
+  {
+    name: "amazon-shutdown_behavior",
+    synopsis: "Changes \"shutdown_behaviour\" to \"shutdown_behavior\" in Amazon builders",
+    fix: (t) => renameIn(typed(t, (x) => x.startsWith("amazon-")), "shutdown_behaviour", "shutdown_behavior"),
+  },
+  {
+    name: "amazon-enhanced-networking",
+    synopsis: "Replaces \"enhanced_networking\" in builders with \"ena_support\"",
+    fix: (t) => renameIn(typed(t, (x) => x.startsWith("amazon-")), "enhanced_networking", "ena_support"),
+  },
+  {
+    name: "amazon-private-ip",
+    synopsis: "Replaces \"ssh_private_ip\": true in amazon builders with \"ssh_interface\": \"private_ip\"",
+    fix: (t) => typed(t, (x) => x.startsWith("amazon-")).map((b) => {
+      if (!("ssh_private_ip" in b)) return false;
+      const on = b.ssh_private_ip === true || b.ssh_private_ip === "true";
+      delete b.ssh_private_ip;
+      if (on && !("ssh_interface" in b)) b.ssh_interface = "private_ip";
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "amazon-temp-sec-cidrs",
+    synopsis: "Replaces \"temporary_security_group_source_cidr\" (string) with \"temporary_security_group_source_cidrs\" (list)",
+    fix: (t) => typed(t, (x) => x.startsWith("amazon-")).map((b) => {
+      const v = b.temporary_security_group_source_cidr;
+      if (v === undefined) return false;
+      delete b.temporary_security_group_source_cidr;
+      if (typeof v === "string" && v !== "") b.temporary_security_group_source_cidrs = v.split(",");
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "docker-email",
+    synopsis: "Removes \"login_email\" from the Docker builder and the docker-push post-processor",
+    fix: (t) => [...typed(t, (x) => x === "docker"), ...postProcessors(t).filter((p) => p.type === "docker-push")]
+      .map((o) => "login_email" in o && delete o.login_email).some(Boolean),
+  },
+  {
+    name: "powershell-escapes",
+    synopsis: "Removes PowerShell escapes from user env vars and elevated username and password strings",
+    fix: (t) => provisioners(t).filter((p) => p.type === "powershell").map((p) => {
+      let changed = false;
+      for (const k of ["elevated_user", "elevated_password"]) {
+        if (typeof p[k] === "string" && (p[k] as string).includes("`")) {
+          p[k] = (p[k] as string).replace(/`(.)/g, "$1");
+          changed = true;
+        }
+      }
+      return changed;
+    }).some(Boolean),
+  },
+  {
+    name: "hyperv-deprecations",
+    synopsis: "Removes the deprecated \"vhd_temp_path\" setting from Hyper-V ISO builder templates",
+    fix: (t) => typed(t, (x) => x === "hyperv-iso").map((b) => "vhd_temp_path" in b && delete b.vhd_temp_path).some(Boolean),
+  },
+  {
+    name: "hyperv-vmxc-typo",
+    synopsis: "Fixes a typo replacing \"vmxc\" with \"vmcx\" in Hyper-V VMCX builder templates",
+    fix: (t) => renameIn(typed(t, (x) => x === "hyperv-vmcx"), "clone_from_vmxc_path", "clone_from_vmcx_path"),
+  },
+  {
+    name: "hyperv-cpu-and-ram",
+    synopsis: "Replaces \"cpu\" with \"cpus\" and \"ram_size\" with \"memory\" in Hyper-V builders",
+    fix: (t) => typed(t, (x) => x.startsWith("hyperv-")).map((b) => [rename(b, "cpu", "cpus"), rename(b, "ram_size", "memory")].some(Boolean)).some(Boolean),
+  },
+  {
+    name: "vmware-compaction",
+    synopsis: "Adds \"skip_compaction = true\" to \"vmware-iso\" builders with incompatible disk_type_id",
+    fix: (t) => typed(t, (x) => x === "vmware-iso").map((b) => {
+      if (b.remote_type !== "esx5" || "skip_compaction" in b) return false;
+      const diskType = String(b.disk_type_id ?? "zeroedthick");
+      if (diskType === "thin" || diskType === "") return false;
+      b.skip_compaction = true;
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "clean-image-name",
+    synopsis: "Replaces \"clean_(image|ami)_name\" in builder configs with \"clean_resource_name\"",
+    fix: (t) => rewriteStrings(t, (s) => s.replace(/\bclean_(image|ami)_name\b/g, "clean_resource_name")),
+  },
+  {
+    name: "spot-price-auto-product",
+    synopsis: "Removes the obsolete \"spot_price_auto_product\" field from Amazon builders",
+    fix: (t) => typed(t, (x) => x.startsWith("amazon-")).map((b) => "spot_price_auto_product" in b && delete b.spot_price_auto_product).some(Boolean),
+  },
+  {
+    name: "qemu-disk-size",
+    synopsis: "Converts the numeric \"disk_size\" of QEMU builders to a string with its unit",
+    fix: (t) => typed(t, (x) => x === "qemu").map((b) => {
+      if (typeof b.disk_size !== "number") return false;
+      b.disk_size = `${b.disk_size}M`;
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "galaxy-command",
+    synopsis: "Replaces \"galaxycommand\" in the ansible provisioner with \"galaxy_command\"",
+    fix: (t) => renameIn(provisioners(t).filter((p) => p.type === "ansible"), "galaxycommand", "galaxy_command"),
+  },
+  {
+    name: "comm-config",
+    synopsis: "Renames \"ssh_host_port_min/max\" and \"ssh_skip_nat_mapping\" to their communicator-neutral names",
+    fix: (t) => builders(t).map((b) => [
+      rename(b, "ssh_host_port_min", "host_port_min"),
+      rename(b, "ssh_host_port_max", "host_port_max"),
+      rename(b, "ssh_skip_nat_mapping", "skip_nat_mapping"),
+    ].some(Boolean)).some(Boolean),
+  },
+  {
+    name: "ssh-wait-timeout",
+    synopsis: "Replaces \"ssh_wait_timeout\" with \"ssh_timeout\"",
+    fix: (t) => renameIn(builders(t), "ssh_wait_timeout", "ssh_timeout"),
+  },
+  {
+    name: "docker-tag-tags",
+    synopsis: "Updates \"docker-tag\" post-processors so \"tag\" becomes \"tags\"",
+    fix: (t) => postProcessors(t).filter((p) => p.type === "docker-tag").map((p) => {
+      if (!("tag" in p)) return false;
+      const tags = Array.isArray(p.tags) ? p.tags : p.tags === undefined ? [] : [p.tags];
+      const tag = Array.isArray(p.tag) ? p.tag : [p.tag];
+      p.tags = [...tags, ...tag];
+      delete p.tag;
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "iso-checksum-type-and-url",
+    synopsis: "Merges \"iso_checksum_type\" and \"iso_checksum_url\" into \"iso_checksum\" (\"type:value\" or \"file:url\")",
+    fix: (t) => builders(t).map((b) => {
+      if (!("iso_checksum_type" in b) && !("iso_checksum_url" in b)) return false;
+      const type = String(b.iso_checksum_type ?? "");
+      const url = b.iso_checksum_url;
+      if (typeof url === "string" && url !== "") b.iso_checksum = `file:${url}`;
+      else if (type === "none") b.iso_checksum = "none";
+      else if (type !== "" && typeof b.iso_checksum === "string" && !b.iso_checksum.includes(":")) b.iso_checksum = `${type}:${b.iso_checksum}`;
+      delete b.iso_checksum_type;
+      delete b.iso_checksum_url;
+      return true;
+    }).some(Boolean),
+  },
+];
