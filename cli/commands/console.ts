@@ -1,0 +1,94 @@
+/**
+ * `kiln console [-var k=v] [-var-file f] [TEMPLATE]`: evaluates one template expression per line of
+ * standard input against the template's variables, as `packer console` 1.6.6 does for JSON
+ * templates (no `env`, `build_name` or `packer_version` there). Unlike Packer, a line that fails
+ * makes the exit status 1 (the other lines are still evaluated).
+ */
+import { createInterface } from "node:readline";
+import { resolve } from "node:path";
+import { loadTemplate, resolveVariables, TemplateError } from "../../shared/template/index.js";
+import { InterpolationError, render } from "../../shared/template/interpolate/index.js";
+import type { InterpolationContext } from "../../shared/template/interpolate/context.js";
+import { formatDiagnostics } from "../../shared/validation/diagnostics.js";
+import { packerTemplateErrorText } from "../../shared/validation/template-error-text.js";
+import { wordWrap } from "../../shared/validation/word-wrap.js";
+import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import type { Command } from "../io.js";
+import { templateFlagSpecs, varPairs } from "../template-flags.js";
+
+const flagSpecs: FlagSpecs = {
+  var: templateFlagSpecs.var,
+  "var-file": templateFlagSpecs["var-file"],
+};
+
+export const help = `Usage: kiln console [options] [TEMPLATE]
+
+  Starts an interactive console useful for testing variable interpolation.
+  Reads one expression per line from standard input and prints its value.
+
+Options:
+
+${formatFlagHelp(flagSpecs)}`;
+
+export const run: Command = async (argv, io) => {
+  let flags;
+  try {
+    flags = parseFlags(argv, flagSpecs, io.env);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n\n${help}\n`);
+    return 1;
+  }
+  if (flags.rest.length > 1) {
+    io.stderr.write(`console: expected at most one argument, the template file\n\n${help}\n`);
+    return 1;
+  }
+  const initTime = new Date();
+  const ctx: InterpolationContext = { userVariables: {}, enableEnv: false, cwd: io.cwd, initTime, env: io.env };
+  const templatePath = flags.rest[0];
+  try {
+    const vars = varPairs(flags);
+    const varFiles = (flags.lists["var-file"] ?? []).map((f) => resolve(io.cwd, f));
+    if (templatePath !== undefined) {
+      let template;
+      try {
+        template = loadTemplate(resolve(io.cwd, templatePath), templatePath);
+      } catch (e) {
+        if (!(e instanceof TemplateError)) throw e;
+        io.stdout.write(`Failed to parse template: ${packerTemplateErrorText(e)}\n`);
+        return 1;
+      }
+      const resolved = resolveVariables(template, { vars, varFiles, env: io.env, cwd: io.cwd, initTime });
+      ctx.userVariables = resolved.values;
+      ctx.declaredVariables = new Set(template.variables.map((v) => v.name));
+      ctx.templatePath = template.file;
+    } else {
+      ctx.userVariables = Object.fromEntries(vars);
+    }
+  } catch (e) {
+    if (e instanceof FlagError) {
+      io.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    if (!(e instanceof TemplateError)) throw e;
+    io.stdout.write(formatDiagnostics([{ summary: "", detail: packerTemplateErrorText(e) }]));
+    return 1;
+  }
+
+  const interactive = "isTTY" in io.stdin && io.stdin.isTTY === true;
+  let failed = false;
+  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
+  if (interactive) io.stdout.write("> ");
+  for await (const line of lines) {
+    if (interactive && (line.trim() === "exit" || line.trim() === "quit")) break;
+    try {
+      io.stdout.write(`${render(line, ctx)}\n`);
+    } catch (e) {
+      if (!(e instanceof InterpolationError)) throw e;
+      failed = true;
+      io.stdout.write(`Error: Interpolation error\n\n${wordWrap(e.message)}\n\n`);
+    }
+    if (interactive) io.stdout.write("> ");
+  }
+  return failed ? 1 : 0;
+};
