@@ -177,6 +177,8 @@ class MachineInspectOutput implements InspectOutput {
   }
 
   machine(type: string, ...data: string[]): void {
-    this.sink.line("", type, ...data.map(this.mask));
+    // The last field of template-variable is Packer's required flag ("0"/"1"), never a secret.
+    const masked = data.map((d, i) => (type === "template-variable" && i === data.length - 1 ? d : this.mask(d)));
+    this.sink.line("", type, ...masked);
   }
 }

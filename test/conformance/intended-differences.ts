@@ -1,0 +1,9 @@
+/** Where Kiln means to differ from Packer 1.6.6, and why. Keyed by `<case id> <command label>`. */
+export const INTENDED_DIFFERENCES: Record<string, string> = {
+  "json/new-utf8-bom validate -syntax-only": "Kiln accepts a UTF-8 byte order mark before the JSON (Packer 1.6.6 fails with 'invalid character ï').",
+  "json/new-utf8-bom validate": "Kiln accepts a UTF-8 byte order mark before the JSON (Packer 1.6.6 fails with 'invalid character ï').",
+  "json/new-utf8-bom inspect": "Kiln accepts a UTF-8 byte order mark before the JSON (Packer 1.6.6 fails with 'invalid character ï').",
+  "json/new-utf8-bom inspect -machine-readable": "Kiln accepts a UTF-8 byte order mark before the JSON (Packer 1.6.6 fails with 'invalid character ï').",
+  "json/new-sensitive-inspect inspect -machine-readable":
+    "Kiln masks secrets in machine-readable output everywhere, as in the human output (Packer 1.6.6 leaked them depending on map order).",
+};

@@ -1,0 +1,58 @@
+/**
+ * `npm run conformance`: Kiln's validate / inspect / console against what Packer 1.6.6 printed for
+ * the corpus in /work/shared/compat (KILN_COMPAT_DIR), in process. Prints every case, the intended
+ * differences with their reasons, and the agreement percentage.
+ */
+import { pathToFileURL } from "node:url";
+import { loadInterpolationCases, loadTemplateEntries } from "./corpus.js";
+import { INTENDED_DIFFERENCES } from "./intended-differences.js";
+import { runInterpolationCase } from "./interpolation-cases.js";
+import { runTemplateEntry, type CaseResult } from "./template-cases.js";
+
+export interface ConformanceSummary {
+  results: (CaseResult & { intended?: string })[];
+  /** Percentages over cases that are not intended differences. */
+  templateAgreement: number;
+  interpolationAgreement: number;
+}
+
+export async function runConformance(): Promise<ConformanceSummary> {
+  const results: (CaseResult & { intended?: string })[] = [];
+  for (const entry of loadTemplateEntries()) results.push(...(await runTemplateEntry(entry)));
+  for (const c of loadInterpolationCases()) results.push(await runInterpolationCase(c));
+  for (const r of results) {
+    const reason = INTENDED_DIFFERENCES[`${r.id} ${r.label}`];
+    if (reason) r.intended = reason;
+  }
+  const pct = (rs: typeof results): number => {
+    const counted = rs.filter((r) => !r.intended);
+    return counted.length === 0 ? 100 : (100 * counted.filter((r) => r.agree).length) / counted.length;
+  };
+  return {
+    results,
+    templateAgreement: pct(results.filter((r) => r.id !== "interpolation")),
+    interpolationAgreement: pct(results.filter((r) => r.id === "interpolation")),
+  };
+}
+
+async function main(): Promise<void> {
+  const summary = await runConformance();
+  for (const r of summary.results) {
+    const verdict = r.intended ? (r.agree ? "agree (intended difference not needed)" : "intended difference") : r.agree ? "agree" : "DISAGREE";
+    console.log(`${verdict.padEnd(20)} ${r.id} ${r.label}`);
+    if (!r.agree && !r.intended && r.why) console.log(`      ${r.why}`);
+  }
+  console.log("\nIntended differences from Packer 1.6.6:");
+  for (const [key, reason] of Object.entries(INTENDED_DIFFERENCES)) console.log(`  - ${key}: ${reason}`);
+  const t = summary.results.filter((r) => r.id !== "interpolation");
+  const i = summary.results.filter((r) => r.id === "interpolation");
+  console.log(`\nJSON templates: ${t.filter((r) => r.agree && !r.intended).length}/${t.filter((r) => !r.intended).length} agree (${summary.templateAgreement.toFixed(1)}%), ${t.filter((r) => r.intended).length} intended differences`);
+  console.log(`Interpolation:  ${i.filter((r) => r.agree && !r.intended).length}/${i.filter((r) => !r.intended).length} agree (${summary.interpolationAgreement.toFixed(1)}%)`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
