@@ -102,7 +102,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
       config,
     );
     if (artifact) {
-      const post = await runPostProcessors(ctx, sink, spec, artifact, generated, catalogue);
+      const post = await runPostProcessors(ctx, sink, spec, artifact, generated, catalogue, options.force ?? false);
       outcome.artifacts = post.artifacts;
       if (post.errors.length > 0) outcome.error = post.errors.join("\n");
     }

@@ -26,6 +26,7 @@ export async function runPostProcessors(
   builderArtifact: Artifact,
   generated: GeneratedData,
   catalogue: PluginCatalogue,
+  force: boolean,
 ): Promise<PostProcessOutcome> {
   const kept: Artifact[] = [];
   const errors: string[] = [];
@@ -41,7 +42,9 @@ export async function runPostProcessors(
       try {
         const plugin = await catalogue.postProcessor(pp.type);
         const prepare = prepareContextFor(spec, ctx.workDir, generated);
-        const config = plugin.schema.prepare(pp.raw, prepare);
+        // Packer hands `-force` to components as the internal key packer_force (the manifest reads it).
+        const raw = force ? { ...pp.raw, config: { ...pp.raw.config, packer_force: true } } : pp.raw;
+        const config = plugin.schema.prepare(raw, prepare);
         const ui = buildUi(sink, `${spec.name} (${pp.name ?? pp.type})`);
         result = await plugin.postProcess({ ...ctx, ui, prepare, generated }, config, prior);
       } catch (e) {

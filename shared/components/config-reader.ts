@@ -173,12 +173,18 @@ export class ConfigReader {
   finish(): void {
     if (!this.options.lenient) {
       for (const key of Object.keys(this.raw.config)) {
-        if (!this.read.has(key)) this.problem(key, `unknown configuration key: '"${key}"'`);
+        if (!this.read.has(key) && !PACKER_INTERNAL_KEYS.has(key)) this.problem(key, `unknown configuration key: '"${key}"'`);
       }
     }
     if (this.problems.length > 0) throw new ConfigErrors(this.problems);
   }
 }
+
+/** Keys Packer's core passes to every component (common.PackerConfig); components may read them. */
+const PACKER_INTERNAL_KEYS = new Set([
+  "packer_build_name", "packer_builder_type", "packer_core_version", "packer_debug", "packer_force",
+  "packer_on_error", "packer_user_variables", "packer_sensitive_variables", "packer_template_path",
+]);
 
 function renderDeep(v: unknown, ctx: InterpolationContext): unknown {
   if (typeof v === "string") return render(v, ctx);
