@@ -1,0 +1,58 @@
+import test from "ava";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { schema as amazonEbs, type Config as AmazonConfig } from "../../../../shared/components/builders/amazon-ebs.js";
+import { schema as googlecompute } from "../../../../shared/components/builders/googlecompute.js";
+import { schema as virtualboxIso } from "../../../../shared/components/builders/virtualbox-iso.js";
+import { schema as vmwareIso } from "../../../../shared/components/builders/vmware-iso.js";
+import { cleanAmiName } from "../../../../shared/components/builders/amazon-ami-name.js";
+import { prepareContext, problemsOf, raw } from "../prepare-context.js";
+
+const cwd = mkdtempSync(join(tmpdir(), "kiln-vm-schemas-"));
+const ebs = { region: "us-east-1", source_ami: "ami-0123456789abcdef0", instance_type: "t3.micro", ssh_username: "ubuntu" };
+
+test("amazon-ebs: AMI name characters and length as Packer checks them", (t) => {
+  const colon = problemsOf(() => amazonEbs.prepare(raw("amazon-ebs", { ...ebs, ami_name: "my:ami" }), prepareContext(cwd, "amazon-ebs")));
+  t.is(colon.length, 1);
+  t.regex(colon[0], /^AMIName should only contain alphanumeric characters/);
+  t.deepEqual(problemsOf(() => amazonEbs.prepare(raw("amazon-ebs", { ...ebs, ami_name: "ab" }), prepareContext(cwd, "short"))), [
+    "ami_name must be between 3 and 128 characters long",
+  ]);
+  const ok = amazonEbs.prepare(raw("amazon-ebs", { ...ebs, ami_name: "My Image (test) [1] it's/@_." }), prepareContext(cwd, "a")) as AmazonConfig;
+  t.is(ok.amiName, "My Image (test) [1] it's/@_.");
+});
+
+test("amazon-ebs: instance type or spot types, and a source AMI or filter, are required; unknown keys pass (lenient)", (t) => {
+  t.deepEqual(problemsOf(() => amazonEbs.prepare(raw("amazon-ebs", { region: "r", ami_name: "abc", ssh_username: "u", launch_block_device_mappings: [] }), prepareContext(cwd, "a"))), [
+    "An instance_type must be specified",
+    "A source_ami or source_ami_filter must be specified",
+  ]);
+  t.deepEqual(problemsOf(() => amazonEbs.prepare(raw("amazon-ebs", { ...ebs, instance_type: undefined, spot_instance_types: ["t2.small"], ami_name: "abc", source_ami_filter: { owners: ["1"] } }), prepareContext(cwd, "a"))), []);
+});
+
+test("amazon's clean_resource_name keeps spaces, slashes and parentheses, and replaces ':' and '#'", (t) => {
+  t.is(cleanAmiName("My Image: 2020/12/16 (test) #1"), "My Image- 2020/12/16 (test) -1");
+});
+
+test("googlecompute: ssh_username first, then a missing account file", (t) => {
+  const problems = problemsOf(() =>
+    googlecompute.prepare(raw("googlecompute", { account_file: "account.json", project_id: "p", source_image: "debian", zone: "us-central1-a", image_name: "packerbats-minimal-1" }), prepareContext(cwd, "googlecompute")),
+  );
+  t.deepEqual(problems, ['An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".', "account_file path does not exist: account.json"]);
+  writeFileSync(join(cwd, "account.json"), "{}");
+  t.deepEqual(problemsOf(() => googlecompute.prepare(raw("googlecompute", { account_file: "account.json", project_id: "p", source_image: "d", zone: "z", ssh_username: "u" }), prepareContext(cwd, "g"))), []);
+});
+
+test("virtualbox-iso: guest additions mode and disk interface values", (t) => {
+  const problems = problemsOf(() =>
+    virtualboxIso.prepare(raw("virtualbox-iso", { iso_url: "https://example.invalid/u.iso", iso_checksum: "sha256:" + "0".repeat(64), guest_additions_mode: "sideways", hard_drive_interface: "floppy", ssh_username: "vagrant" }), prepareContext(cwd, "virtualbox-iso")),
+  );
+  t.deepEqual(problems, ["guest_additions_mode is invalid. Must be one of: [disable attach upload]", "hard_drive_interface can only be ide, sata, pcie or scsi"]);
+});
+
+test("vmware-iso: a minimal template validates; a bad format does not", (t) => {
+  const iso = { iso_url: "http://x/u.iso", iso_checksum: "sha256:" + "1".repeat(64), ssh_username: "vagrant", boot_command: ["<esc>{{ .HTTPIP }}"], tools_upload_flavor: "linux" };
+  t.deepEqual(problemsOf(() => vmwareIso.prepare(raw("vmware-iso", iso), prepareContext(cwd, "vmware-iso"))), []);
+  t.deepEqual(problemsOf(() => vmwareIso.prepare(raw("vmware-iso", { ...iso, format: "qcow2" }), prepareContext(cwd, "vmware-iso"))), ["format must be one of ova, ovf, or vmx"]);
+});
