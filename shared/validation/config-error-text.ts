@@ -21,9 +21,11 @@ export function packerConfigErrorText(problems: readonly ConfigProblem[]): strin
   return `${problems.length} error(s) occurred:\n\n${problems.map((p) => `* ${p.message}`).join("\n")}`;
 }
 
-/** Where each problem is, for the line Kiln adds under Packer's text: `file:line:col (field "x")`. */
+/**
+ * Where the problems are, for the lines Kiln adds under Packer's text: `file:line:col (field "x")`,
+ * one per distinct place, in the order of the problems.
+ */
 export function problemLocations(problems: readonly ConfigProblem[]): string[] {
-  return problems
-    .filter((p) => p.position)
-    .map((p) => `${formatPosition(p.position)}${p.field ? ` (field "${p.field}")` : ""}: ${p.message.split("\n")[0]}`);
+  const lines = problems.filter((p) => p.position).map((p) => `${formatPosition(p.position)}${p.field ? ` (field "${p.field}")` : ""}`);
+  return [...new Set(lines)];
 }
