@@ -2,7 +2,7 @@ import type { JsonDocument, JsonNode } from "./json-document.js";
 import type { TemplateError } from "./errors.js";
 import type { BuilderDecl } from "./model.js";
 import { expectedMap } from "./decode-messages.js";
-import { weakString } from "./weak-decode.js";
+import { DecodeProblems, weakString } from "./weak-decode.js";
 import { componentConfig } from "./component-config.js";
 
 /**
@@ -21,18 +21,18 @@ export function decodeBuilders(doc: JsonDocument, node: JsonNode, errors: Templa
       return;
     }
     const fields = raw as Record<string, unknown>;
-    const type = weakString("type", fields.type);
-    const name = weakString("name", fields.name);
-    const bad = [type, name].flatMap((d) => (d.ok ? [] : [d.message]));
-    if (bad.length > 0 || !type.ok || !name.ok) {
-      errors.push(doc.error(`${label}: ${bad.length} error(s) decoding:\n\n${bad.map((m) => `* ${m}`).join("\n")}`, item, path));
+    const problems = new DecodeProblems();
+    const type = problems.take("type", weakString("type", fields.type), "");
+    const name = problems.take("name", weakString("name", fields.name), "");
+    if (problems.firstKey !== undefined) {
+      errors.push(doc.error(`${label}: ${problems.summary()}`, item, `${path}.${problems.firstKey}`));
       return;
     }
-    if (type.value === "") {
+    if (type === "") {
       errors.push(doc.error(`${label}: missing 'type'`, item, `${path}.type`));
       return;
     }
-    const builderName = name.value === "" ? type.value : name.value;
+    const builderName = name === "" ? type : name;
     if (names.has(builderName)) {
       const keyed = "name" in fields ? "name" : "type";
       const keyNode = doc.properties(item).find((p) => p.key === keyed)?.keyNode ?? item;
@@ -42,8 +42,8 @@ export function decodeBuilders(doc: JsonDocument, node: JsonNode, errors: Templa
     names.add(builderName);
     out.push({
       name: builderName,
-      type: type.value,
-      raw: componentConfig(doc, item, type.value, ["name", "type"]),
+      type,
+      raw: componentConfig(doc, item, type, ["name", "type"]),
       position: doc.position(item),
     });
   });

@@ -2,7 +2,7 @@ import type { JsonDocument, JsonNode } from "./json-document.js";
 import type { TemplateError } from "./errors.js";
 import type { PostProcessorDecl } from "./model.js";
 import { unconvertible } from "./decode-messages.js";
-import { strictStringList, type Decoded } from "./weak-decode.js";
+import { DecodeProblems, strictStringList, type Decoded } from "./weak-decode.js";
 import { componentConfig } from "./component-config.js";
 
 /** Keys every post-processor accepts, taken out of its own configuration. */
@@ -52,21 +52,15 @@ function decodePostProcessor(doc: JsonDocument, node: JsonNode, path: string, la
   }
   const fields = doc.value(node) as Record<string, unknown>;
   const keyNode = (key: string): JsonNode => doc.properties(node).find((p) => p.key === key)?.keyNode ?? node;
-  const problems: { message: string; key: string }[] = [];
-  const take = <T>(key: string, d: Decoded<T>, fallback: T): T => {
-    if (d.ok) return d.value;
-    problems.push({ message: d.message, key });
-    return fallback;
-  };
+  const problems = new DecodeProblems();
+  const take = problems.take.bind(problems);
   const type = take("type", strictString("type", fields.type), "");
   const name = take("name", strictString("name", fields.name), "");
   const only = take("only", strictStringList("only", fields.only), []);
   const except = take("except", strictStringList("except", fields.except), []);
   const keep = take("keep_input_artifact", strictOptionalBool("keep_input_artifact", fields.keep_input_artifact), undefined);
-  if (problems.length > 0) {
-    const list = problems.map((p) => `* ${p.message}`).join("\n");
-    return doc.error(`${label}: ${problems.length} error(s) decoding:\n\n${list}`, keyNode(problems[0].key), `${path}.${problems[0].key}`);
-  }
+  const badKey = problems.firstKey;
+  if (badKey !== undefined) return doc.error(`${label}: ${problems.summary()}`, keyNode(badKey), `${path}.${badKey}`);
   if (type === "") return doc.error(`${label}: type is required`, node, path);
   const decl: PostProcessorDecl = {
     type,

@@ -3,7 +3,7 @@ import { joinPath } from "./json-document.js";
 import type { TemplateError } from "./errors.js";
 import type { ProvisionerDecl } from "./model.js";
 import { expectedMap } from "./decode-messages.js";
-import { weakDuration, weakString, weakStringList, type Decoded } from "./weak-decode.js";
+import { DecodeProblems, weakDuration, weakString, weakStringList, type Decoded } from "./weak-decode.js";
 import { componentConfig } from "./component-config.js";
 
 /** Keys every provisioner accepts, taken out of its own configuration. */
@@ -21,13 +21,8 @@ export function decodeProvisioner(doc: JsonDocument, node: JsonNode, path: strin
   }
   const fields = raw as Record<string, unknown>;
   const keyNode = (key: string): JsonNode => doc.properties(node).find((p) => p.key === key)?.keyNode ?? node;
-  const problems: { message: string; key: string }[] = [];
-  const take = <T>(key: string, d: Decoded<T>, fallback: T): T => {
-    if (d.ok) return d.value;
-    problems.push({ message: d.message, key });
-    return fallback;
-  };
-
+  const problems = new DecodeProblems();
+  const take = problems.take.bind(problems);
   const type = take("type", weakString("type", fields.type), "");
   const only = take("only", weakStringList("only", fields.only), []);
   const except = take("except", weakStringList("except", fields.except), []);
@@ -36,14 +31,9 @@ export function decodeProvisioner(doc: JsonDocument, node: JsonNode, path: strin
   const maxRetriesText = take("max_retries", weakString("max_retries", fields.max_retries), "");
   const override = take("override", decodeOverride(fields.override), {});
 
-  if (problems.length > 0) {
-    const list = problems.map((p) => `* ${p.message}`).join("\n");
-    const first = problems[0];
-    return doc.error(
-      `${prefix}Error decoding provisioner: ${problems.length} error(s) decoding:\n\n${list}`,
-      keyNode(first.key),
-      joinPath(path, first.key),
-    );
+  const badKey = problems.firstKey;
+  if (badKey !== undefined) {
+    return doc.error(`${prefix}Error decoding provisioner: ${problems.summary()}`, keyNode(badKey), joinPath(path, badKey));
   }
   if (type === "") return doc.error(`${prefix}Provisioner missing 'type'`, node, path);
 

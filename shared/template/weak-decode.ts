@@ -64,3 +64,28 @@ function goFormatFloat(n: number): string {
   if (!/e/.test(s)) return s;
   return n.toFixed(20).replace(/\.?0+$/, "");
 }
+
+/**
+ * Collects the decoder's messages for one object's keys, so that all of them are reported
+ * together as `N error(s) decoding:`, located at the first key at fault.
+ */
+export class DecodeProblems {
+  private readonly problems: { message: string; key: string }[] = [];
+
+  /** The decoded value, or `fallback` after recording why it could not be decoded. */
+  take<T>(key: string, d: Decoded<T>, fallback: T): T {
+    if (d.ok) return d.value;
+    this.problems.push({ message: d.message, key });
+    return fallback;
+  }
+
+  /** The first key at fault, or undefined when every key decoded. */
+  get firstKey(): string | undefined {
+    return this.problems[0]?.key;
+  }
+
+  /** mapstructure's summary: `2 error(s) decoding:\n\n* a\n* b`. */
+  summary(): string {
+    return `${this.problems.length} error(s) decoding:\n\n${this.problems.map((p) => `* ${p.message}`).join("\n")}`;
+  }
+}
