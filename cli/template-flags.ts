@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import { loadTemplate, resolveVariables, checkTemplate } from "../shared/template/index.js";
+import { loadTemplate, resolveVariables, checkTemplate, TemplateErrors } from "../shared/template/index.js";
 import { planBuilds } from "../shared/plan/index.js";
 import type { BuildSpec } from "../shared/plan/build-spec.js";
 import type { Template } from "../shared/template/model.js";
@@ -31,22 +31,25 @@ export interface PlannedTemplate {
   specs: BuildSpec[];
 }
 
-/** Loads, resolves variables, checks and plans. Throws TemplateError (or an array of them from checkTemplate). */
+/** Loads, checks, resolves variables and plans, in Packer's order. Throws TemplateError (TemplateErrors for several). */
 export function loadAndPlan(templatePath: string, flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv): PlannedTemplate {
   const template = loadTemplate(resolve(cwd, templatePath), templatePath);
   const problems = checkTemplate(template);
-  if (problems.length > 0) throw problems[0];
+  if (problems.length > 0) throw new TemplateErrors(problems);
+  const initTime = new Date();
   const vars = resolveVariables(template, {
     vars: varPairs(flags),
     varFiles: (flags.lists["var-file"] ?? []).map((f) => resolve(cwd, f)),
     env,
     cwd,
+    initTime,
   });
   const specs = planBuilds(template, vars, {
     only: commaList(flags.lists.only),
     except: commaList(flags.lists.except),
-    initTime: new Date(),
+    initTime,
     runUuid: randomUUID(),
+    cwd,
   });
   return { template, specs };
 }

@@ -2,9 +2,7 @@ import type { InterpolationContext } from "../template/interpolate/context.js";
 import type { PrepareContext } from "../components/types.js";
 import type { BuildSpec } from "./build-spec.js";
 import { dirname } from "node:path";
-
-/** The Packer version Kiln's template semantics follow (`{{packer_version}}`, `min_packer_version`). */
-export const PACKER_COMPAT_VERSION = "1.6.6";
+import { PACKER_COMPAT_VERSION } from "../template/packer-version.js";
 
 /**
  * The context a component of this build is prepared in. `generated` is set for provisioners and
