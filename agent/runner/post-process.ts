@@ -36,7 +36,7 @@ export async function runPostProcessors(
     let completed = true;
     for (const [i, pp] of chain.entries()) {
       if (ctx.signal.aborted) throw new BuildCancelledError();
-      const label = pp.name ? `${pp.name} (type ${pp.type})` : pp.type;
+      const label = pp.name && pp.name !== pp.type ? `${pp.name} (type ${pp.type})` : pp.type;
       ctx.ui.say(`Running post-processor: ${label}`);
       let result;
       try {

@@ -55,7 +55,7 @@ export class TerminalSink implements OutputSink {
     const text = lines
       .map((l) => {
         const body = stamp + l;
-        if (!this.options.color || (!colour && !bold)) return body;
+        if (!this.options.color || (!colour && !bold) || l === "") return body;
         return `${bold ? BOLD : ""}${colour}${body}${RESET}`;
       })
       .join("\n");
