@@ -1,15 +1,42 @@
-// Public face of the interpolation engine (Go text/template with Packer's functions).
-// PLACEHOLDER until the engine lands in this folder: see engine.ts.
+// Public face of the interpolation engine: Go's text/template with Packer 1.6.6's functions,
+// each text parsed and executed as a template named "root", as Packer does.
+import { goBuiltins } from "./builtins.js";
 import type { InterpolationContext } from "./context.js";
-export type { InterpolationContext } from "./context.js";
+import { InterpolationError } from "./errors.js";
+import { executeTemplate } from "./executor.js";
+import { fromJs } from "./go-values.js";
+import { PACKER_FUNCTION_NAMES, packerFunctions, VariableNotSetError } from "./packer-functions.js";
+import { parseTemplate } from "./parser.js";
+import type { TemplateFunction } from "./template-function.js";
 
-export class InterpolationError extends Error {
-  constructor(message: string, readonly phase: "parse" | "exec") {
-    super(message);
-    this.name = "InterpolationError";
-  }
+export type { InterpolationContext } from "./context.js";
+export { InterpolationError } from "./errors.js";
+export { formatGoTime, RFC3339 } from "./go-time-layout.js";
+export { strftime } from "./strftime.js";
+export { cleanResourceName } from "./clean-resource-name.js";
+export { BUILD_PLACEHOLDER_MESSAGE, VARIABLE_NOT_SET_HINT, VariableNotSetError } from "./packer-functions.js";
+
+/**
+ * Renders `text` with `ctx`. Throws an InterpolationError: phase "parse" for syntax errors and
+ * unknown functions, "exec" for errors while running (its `cause` is the function's own error,
+ * e.g. a VariableNotSetError).
+ */
+export function render(text: string, ctx: InterpolationContext): string {
+  const funcs = new Map<string, TemplateFunction>([...goBuiltins, ...packerFunctions(ctx)]);
+  const template = parseTemplate(text, (name) => funcs.has(name));
+  return executeTemplate(template, funcs, fromJs(ctx.data));
 }
 
-export function render(text: string, _ctx: InterpolationContext): string {
-  return text;
+/**
+ * Checks that `text` parses, with Packer's functions plus `extraFunctions` (e.g. a component's
+ * `clean_resource_name`) defined. Throws a parse-phase InterpolationError.
+ */
+export function checkSyntax(text: string, extraFunctions: Iterable<string> = []): void {
+  const names = new Set<string>([...goBuiltins.keys(), ...PACKER_FUNCTION_NAMES, ...extraFunctions]);
+  parseTemplate(text, (name) => names.has(name));
+}
+
+/** Whether `err` is an interpolation error caused by `{{user}}` of a variable without a value. */
+export function isVariableNotSet(err: unknown): boolean {
+  return err instanceof InterpolationError && err.cause instanceof VariableNotSetError;
 }
