@@ -7,6 +7,8 @@ import { executeTemplate } from "./executor.js";
 import { fromJs } from "./go-values.js";
 import { PACKER_FUNCTION_NAMES, packerFunctions, VariableNotSetError } from "./packer-functions.js";
 import { parseTemplate } from "./parser.js";
+import { functionsCalledIn } from "./functions-called.js";
+import { renderDeepWith, type RenderDeepOptions } from "./render-deep.js";
 import type { TemplateFunction } from "./template-function.js";
 
 export type { InterpolationContext } from "./context.js";
@@ -14,6 +16,7 @@ export { InterpolationError } from "./errors.js";
 export { formatGoTime, RFC3339 } from "./go-time-layout.js";
 export { strftime } from "./strftime.js";
 export { cleanResourceName } from "./clean-resource-name.js";
+export type { RenderDeepOptions } from "./render-deep.js";
 export { BUILD_PLACEHOLDER_MESSAGE, VARIABLE_NOT_SET_HINT, VariableNotSetError } from "./packer-functions.js";
 
 /**
@@ -39,4 +42,25 @@ export function checkSyntax(text: string, extraFunctions: Iterable<string> = [])
 /** Whether `err` is an interpolation error caused by `{{user}}` of a variable without a value. */
 export function isVariableNotSet(err: unknown): boolean {
   return err instanceof InterpolationError && err.cause instanceof VariableNotSetError;
+}
+
+/**
+ * The names of the functions `text` calls (Packer's FunctionsCalled). Throws a parse-phase
+ * InterpolationError when the text does not parse.
+ */
+export function functionsCalled(text: string, extraFunctions: Iterable<string> = []): Set<string> {
+  const names = new Set<string>([...goBuiltins.keys(), ...PACKER_FUNCTION_NAMES, ...extraFunctions]);
+  return functionsCalledIn(parseTemplate(text, (name) => names.has(name)).root);
+}
+
+/**
+ * Renders every string of a configuration object (Packer's RenderMap): values at any depth and
+ * the keys of nested objects; top-level keys are kept, and with `include` only those keys render.
+ */
+export function renderDeep(
+  value: Record<string, unknown>,
+  ctx: InterpolationContext,
+  options?: RenderDeepOptions,
+): Record<string, unknown> {
+  return renderDeepWith(render, value, ctx, options);
 }
