@@ -5,12 +5,15 @@ import { runConformance } from "./run.js";
  * Agreement with Packer 1.6.6 on the JSON corpus must not drop below what Kiln reached. Raise the
  * floor when agreement improves; never lower it to make a change pass.
  */
-const JSON_TEMPLATE_FLOOR = 95;
+const JSON_TEMPLATE_FLOOR = 99.4;
+/** interpolation.json's JSON-template cases (the HCL2 console cases are not run). */
+const INTERPOLATION_FLOOR = 100;
 
 test("validate and inspect agree with Packer 1.6.6 on the JSON template corpus", async (t) => {
   const summary = await runConformance();
   const failing = summary.results.filter((r) => r.id !== "interpolation" && !r.agree && !r.intended);
   t.log(`JSON templates: ${summary.templateAgreement.toFixed(1)}% agree; interpolation cases: ${summary.interpolationAgreement.toFixed(1)}%`);
-  for (const r of failing) t.log(`disagree: ${r.id} ${r.label}${r.why ? `\n  ${r.why}` : ""}`);
+  for (const r of [...failing, ...summary.results.filter((x) => x.id === "interpolation" && !x.agree && !x.intended)]) t.log(`disagree: ${r.id} ${r.label}${r.why ? `\n  ${r.why}` : ""}`);
   t.true(summary.templateAgreement >= JSON_TEMPLATE_FLOOR, `agreement ${summary.templateAgreement.toFixed(1)}% < ${JSON_TEMPLATE_FLOOR}%`);
+  t.true(summary.interpolationAgreement >= INTERPOLATION_FLOOR, `interpolation agreement ${summary.interpolationAgreement.toFixed(1)}% < ${INTERPOLATION_FLOOR}%`);
 });

@@ -33,7 +33,8 @@ export async function runInterpolationCase(c: InterpolationCase): Promise<CaseRe
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), content);
   }
-  const env = { ...baseEnv(dir), ...c.env };
+  // interpolation.json was recorded with HOME=/home/corpus (its "environment"); it need not exist.
+  const env = { ...baseEnv("/home/corpus"), ...c.env };
   let outcome: Outcome;
   if (c.context === "console") {
     const got = await invoke(c.argv, { cwd: dir, env, stdin: c.stdin ?? "" });
