@@ -110,8 +110,9 @@ export function parseGoInt(text: string): bigint | undefined {
   else if (/^0[bB]/.test(s)) [base, digits, prefixed] = [2, s.slice(2), true];
   else if (/^0[0-9_]/.test(s)) [base, digits, prefixed] = [8, s.slice(1), true];
   if (digits.includes("_")) {
-    // Underscores only between digits, and only with a base prefix (Go's rule for base 0).
-    if (!prefixed || !/^_?[^_]+(_[^_]+)*$/.test(digits)) return undefined;
+    // Underscores separate digits; one may also follow a base prefix (Go literal syntax).
+    const pattern = prefixed ? /^_?[^_]+(_[^_]+)*$/ : /^[^_]+(_[^_]+)*$/;
+    if (!pattern.test(digits)) return undefined;
     digits = digits.replaceAll("_", "");
   }
   if (digits === "") return undefined;

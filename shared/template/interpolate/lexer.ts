@@ -189,17 +189,17 @@ export function lex(text: string): Item[] {
   const lexInsideAction = (): "inside" | "text" | "stop" => {
     const { delim, trim } = atRightDelim();
     if (delim) {
+      if (parenDepth > 0) {
+        fail("unclosed left paren");
+        return "stop";
+      }
       if (trim) pos += TRIM_MARKER_LEN;
-      ignoreOnlyPosition();
+      ignore();
       pos += RIGHT_DELIM.length;
       emit("rightDelim");
       if (trim) {
         advanceTo(pos + leftTrimLength(text.slice(pos)));
         ignore();
-      }
-      if (parenDepth > 0) {
-        fail("unclosed left paren");
-        return "stop";
       }
       return "text";
     }
@@ -269,12 +269,6 @@ export function lex(text: string): Item[] {
     }
     fail(`unrecognized character in action: ${describeChar(ch)}`);
     return "stop";
-  };
-
-  // Keeps start in sync after skipping a trim marker inside an action.
-  const ignoreOnlyPosition = (): void => {
-    start = pos;
-    startLine = line;
   };
 
   const lexSpace = (): "inside" => {
