@@ -227,13 +227,13 @@ export function lex(text: string): Item[] {
         emit("pipe");
         return "inside";
       case '"':
-        return lexQuote();
+        return lexQuoted('"', "string");
       case "`":
         return lexRawQuote();
       case "$":
         return lexVariable();
       case "'":
-        return lexChar();
+        return lexQuoted("'", "charConstant");
       case "(":
         emit("leftParen");
         parenDepth++;
@@ -344,25 +344,6 @@ export function lex(text: string): Item[] {
     return ".,|:()}".includes(ch);
   };
 
-  const lexChar = (): "inside" | "stop" => {
-    for (;;) {
-      const ch = next();
-      if (ch === "\\") {
-        const escaped = next();
-        if (escaped !== "" && escaped !== "\n") continue;
-        fail("unterminated character constant");
-        return "stop";
-      }
-      if (ch === "" || ch === "\n") {
-        fail("unterminated character constant");
-        return "stop";
-      }
-      if (ch === "'") break;
-    }
-    emit("charConstant");
-    return "inside";
-  };
-
   const lexNumber = (): "inside" | "stop" => {
     if (!scanNumber()) {
       fail(`bad number syntax: ${goQuote(text.slice(start, pos))}`);
@@ -418,22 +399,19 @@ export function lex(text: string): Item[] {
     return true;
   };
 
-  const lexQuote = (): "inside" | "stop" => {
+  // A "…" string or a '…' character constant: escapes allowed, newlines not.
+  const lexQuoted = (quote: string, type: "string" | "charConstant"): "inside" | "stop" => {
+    const unterminated = type === "string" ? "unterminated quoted string" : "unterminated character constant";
     for (;;) {
-      const ch = next();
-      if (ch === "\\") {
-        const escaped = next();
-        if (escaped !== "" && escaped !== "\n") continue;
-        fail("unterminated quoted string");
-        return "stop";
-      }
+      let ch = next();
+      if (ch === "\\") ch = next();
+      else if (ch === quote) break;
       if (ch === "" || ch === "\n") {
-        fail("unterminated quoted string");
+        fail(unterminated);
         return "stop";
       }
-      if (ch === '"') break;
     }
-    emit("string");
+    emit(type);
     return "inside";
   };
 
