@@ -298,14 +298,14 @@ class ExecState {
 
   private evalFieldNode(dot: GoValue, field: FieldNode, args: readonly ArgNode[], final: Piped): GoValue {
     this.at(field);
-    return this.evalFieldChain(dot, field, field.ident, args, final);
+    return this.evalFieldChain(dot, field.ident, args, final);
   }
 
   private evalChainNode(dot: GoValue, chain: ChainNode, args: readonly ArgNode[] | undefined, final: Piped): GoValue {
     this.at(chain);
     if (chain.node.kind === "nil") this.errorf(`indirection through explicit nil in ${nodeText(chain)}`);
     const receiver = this.evalOperand(dot, chain.node);
-    return this.evalFieldChain(receiver, chain, chain.field, args, final);
+    return this.evalFieldChain(receiver, chain.field, args, final);
   }
 
   // The value of a chain's base, without type conversion.
@@ -334,16 +334,15 @@ class ExecState {
       this.notAFunction(args, final);
       return value;
     }
-    return this.evalFieldChain(value, variable, variable.ident.slice(1), args, final);
+    return this.evalFieldChain(value, variable.ident.slice(1), args, final);
   }
 
-  private evalFieldChain(receiver: GoValue, node: Node, idents: readonly string[], args: readonly ArgNode[] | undefined, final: Piped): GoValue {
+  private evalFieldChain(receiver: GoValue, idents: readonly string[], args: readonly ArgNode[] | undefined, final: Piped): GoValue {
     let value = receiver;
     idents.forEach((name, i) => {
       const last = i === idents.length - 1;
       value = this.evalField(name, last ? args : undefined, last ? final : NOT_PIPED, value);
     });
-    void node;
     return value;
   }
 

@@ -35,8 +35,13 @@ export function render(text: string, ctx: InterpolationContext): string {
  * `clean_resource_name`) defined. Throws a parse-phase InterpolationError.
  */
 export function checkSyntax(text: string, extraFunctions: Iterable<string> = []): void {
+  parseWithoutContext(text, extraFunctions);
+}
+
+// Parses with the function names known without a context: Go's builtins, Packer's, and extras.
+function parseWithoutContext(text: string, extraFunctions: Iterable<string>) {
   const names = new Set<string>([...goBuiltins.keys(), ...PACKER_FUNCTION_NAMES, ...extraFunctions]);
-  parseTemplate(text, (name) => names.has(name));
+  return parseTemplate(text, (name) => names.has(name));
 }
 
 /** Whether `err` is an interpolation error caused by `{{user}}` of a variable without a value. */
@@ -49,8 +54,7 @@ export function isVariableNotSet(err: unknown): boolean {
  * InterpolationError when the text does not parse.
  */
 export function functionsCalled(text: string, extraFunctions: Iterable<string> = []): Set<string> {
-  const names = new Set<string>([...goBuiltins.keys(), ...PACKER_FUNCTION_NAMES, ...extraFunctions]);
-  return functionsCalledIn(parseTemplate(text, (name) => names.has(name)).root);
+  return functionsCalledIn(parseWithoutContext(text, extraFunctions).root);
 }
 
 /**
