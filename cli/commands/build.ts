@@ -9,9 +9,10 @@ import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
 import type { CommandIO } from "../io.js";
 import { humanDuration, MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
-import { loadAndPlan, templateFlagSpecs } from "../template-flags.js";
-import { reportTemplateError } from "../report-errors.js";
-import { prepareBuild } from "../prepare-builds.js";
+import { loadForCommand, planForCommand, templateFlagSpecs } from "../template-flags.js";
+import { checkBuilds } from "../../shared/validation/check-builds.js";
+import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
+import { defaultCatalogue } from "../../agent/catalogue.js";
 
 const flagSpecs: FlagSpecs = {
   color: { kind: "bool", help: "Disable color output with -color=false (also PACKER_NO_COLOR / NO_COLOR)." },
@@ -70,32 +71,54 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const machineSink = machine ? new MachineReadableSink(io.stdout) : undefined;
   const sink = machineSink ?? terminal;
 
+  const report = (text: string): void => {
+    if (machineSink) machineSink.line("", "ui", "error", text);
+    else io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  };
+  const loaded = loadForCommand(flags.rest[0], io.cwd);
+  if (!loaded.ok) {
+    report([loaded.text, ...loaded.where].join("\n"));
+    return 1;
+  }
   let planned;
   try {
-    planned = loadAndPlan(flags.rest[0], flags, io.cwd, io.env);
+    planned = planForCommand(loaded.template, flags, io.cwd, io.env);
   } catch (e) {
-    if (e instanceof FlagError) {
-      io.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    reportTemplateError(e, io, machineSink);
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    return 1;
+  }
+  if (!planned.ok) {
+    report(formatDiagnostics(planned.diagnostics));
     return 1;
   }
   const specs = planned.specs;
   terminal.assignColours(specs.map((s) => s.name));
 
   // Like Packer: a build whose configuration is invalid is reported and skipped; the others run.
-  let failed = false;
-  const runnable: BuildSpec[] = [];
+  const check = checkBuilds(specs, io.cwd);
+  const diagnostics: Diagnostic[] = [...check.diagnostics];
+  const failedBuilds = new Set(check.diagnostics.map((d) => d.build));
   for (const spec of specs) {
-    const problem = prepareBuild(spec, io.cwd);
-    if (problem) {
-      failed = true;
-      const text = `Error: Failed to prepare build: "${spec.name}"\n\n${problem}\n`;
-      if (machineSink) machineSink.line("", "ui", "error", text);
-      else terminal.say(text, { error: true });
-    } else runnable.push(spec);
+    if (failedBuilds.has(spec.name)) continue;
+    const parts = [
+      { kind: "builder" as const, type: spec.builder.type },
+      ...[...spec.provisioners, ...(spec.errorCleanupProvisioner ? [spec.errorCleanupProvisioner] : [])].map((p) => ({ kind: "provisioner" as const, type: p.type })),
+      ...spec.postProcessorChains.flat().map((p) => ({ kind: "post-processor" as const, type: p.type })),
+    ];
+    const missing = parts.find((p) => !defaultCatalogue.canRun(p.kind, p.type));
+    if (missing) {
+      diagnostics.push({
+        summary: `Failed to prepare build: "${spec.name}"`,
+        detail: `Kiln cannot run the ${missing.kind} type "${missing.type}" yet (it validates it, but has no plugin to run it). Use -except=${spec.name} to build the others.`,
+        build: spec.name,
+      });
+    }
   }
+  if (diagnostics.length > 0) report(formatDiagnostics(diagnostics));
+  const refused = new Set(diagnostics.map((d) => d.build));
+  const failed = diagnostics.length > 0;
+  const runnable = specs.filter((s) => !refused.has(s.name));
 
   const controller = new AbortController();
   let interrupts = 0;

@@ -2,18 +2,12 @@
  * `kiln validate [-syntax-only] [-var k=v] [-var-file f] [-only a,b] [-except a,b] TEMPLATE`, as
  * `packer validate` 1.6.6: nothing printed on success; every error on stdout, exit status 1.
  */
-import { resolve } from "node:path";
-import { randomUUID } from "node:crypto";
-import { checkTemplate, loadTemplate, resolveVariables } from "../../shared/template/index.js";
-import { TemplateError } from "../../shared/template/errors.js";
-import { planBuilds } from "../../shared/plan/index.js";
 import { checkBuilds } from "../../shared/validation/check-builds.js";
 import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
-import { packerTemplateErrorText, packerTemplateProblemsText, templateErrorLocations } from "../../shared/validation/template-error-text.js";
-import { commaList, FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
-import { templateFlagSpecs, varPairs } from "../template-flags.js";
+import { loadForCommand, planForCommand, templateFlagSpecs } from "../template-flags.js";
 
 const flagSpecs: FlagSpecs = {
   "syntax-only": { kind: "bool", help: "Only check syntax. Do not verify config of the template." },
@@ -51,54 +45,36 @@ export const run: Command = async (argv, io) => {
   const templatePath = flags.rest[0];
   const cwd = io.cwd;
 
-  let template;
-  try {
-    template = loadTemplate(resolve(cwd, templatePath), templatePath);
-  } catch (e) {
-    if (!(e instanceof TemplateError)) throw e;
-    out.error(`Failed to parse template: ${packerTemplateErrorText(e)}`, templateErrorLocations(e));
+  const loaded = loadForCommand(templatePath, cwd);
+  if (!loaded.ok) {
+    out.error(loaded.text, loaded.where);
     return 1;
   }
   if (flags.bools["syntax-only"]) {
     out.say("Syntax-only check passed. Everything looks okay.");
     return 0;
   }
+  let planned;
   try {
-    const problems = checkTemplate(template);
-    if (problems.length > 0) {
-      out.diagnostics([{ summary: "", detail: packerTemplateProblemsText(problems), where: problems.flatMap(templateErrorLocations).join("\n") || undefined }]);
-      return 1;
-    }
-    const vars = resolveVariables(template, {
-      vars: varPairs(flags),
-      varFiles: (flags.lists["var-file"] ?? []).map((f) => resolve(cwd, f)),
-      env: io.env,
-      cwd,
-    });
-    const specs = planBuilds(template, vars, {
-      only: commaList(flags.lists.only),
-      except: commaList(flags.lists.except),
-      initTime: new Date(),
-      runUuid: randomUUID(),
-    });
-    const result = checkBuilds(specs, cwd);
-    for (const u of result.unchecked) {
-      io.stderr.write(`Warning: build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.\n`);
-    }
-    if (result.diagnostics.length > 0) {
-      out.diagnostics(result.diagnostics);
-      return 1;
-    }
-    return 0;
+    planned = planForCommand(loaded.template, flags, cwd, io.env);
   } catch (e) {
-    if (e instanceof FlagError) {
-      io.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    if (!(e instanceof TemplateError)) throw e;
-    out.diagnostics([{ summary: "", detail: packerTemplateErrorText(e), where: templateErrorLocations(e).join("\n") || undefined }]);
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n`);
     return 1;
   }
+  if (!planned.ok) {
+    out.diagnostics(planned.diagnostics);
+    return 1;
+  }
+  const result = checkBuilds(planned.specs, cwd);
+  for (const u of result.unchecked) {
+    io.stderr.write(`Warning: build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.\n`);
+  }
+  if (result.diagnostics.length > 0) {
+    out.diagnostics(result.diagnostics);
+    return 1;
+  }
+  return 0;
 };
 
 /** Packer's two ways of saying things: plain text on stdout, or machine-readable `ui` lines. */
