@@ -1,0 +1,16 @@
+import { statSync } from "node:fs";
+
+/**
+ * What Go's `os.Stat` error says about `shown` ("stat x.sh: no such file or directory"), as Packer
+ * prints it in "Bad script" / "Bad source" problems; undefined when `absolute` exists.
+ */
+export function goStatError(absolute: string, shown: string): string | undefined {
+  try {
+    statSync(absolute);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : (e as Error).message;
+    return `stat ${shown}: ${reason}`;
+  }
+}
