@@ -1,7 +1,7 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -23,43 +23,17 @@ let remoteRoot: string;
 test.before(async () => {
   sshd = await startSshd();
   scratch = await mkdtemp(path.join(os.tmpdir(), "kiln-ssh-test-"));
-  remoteRoot = await mkdtemp(path.join(os.tmpdir(), "kiln-ssh-remote-"));
-  await chmod(remoteRoot, 0o755);
-  const uid = Number(execFileSync("id", ["-u", sshd.user]).toString().trim());
-  const gid = Number(execFileSync("id", ["-g", sshd.user]).toString().trim());
-  await chown(remoteRoot, uid, gid);
+  remoteRoot = await sshd.userDir();
 });
 
 test.after.always(async () => {
   if (process.env.KILN_SSHD_LOG) console.log(sshd?.log());
   await sshd?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
-  if (remoteRoot) await rm(remoteRoot, { recursive: true, force: true });
 });
 
 function config(over: Partial<SshCommunicatorConfig> = {}): SshCommunicatorConfig {
-  return {
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.user,
-    password: sshd.password,
-    agentAuth: false,
-    disableAgentForwarding: false,
-    temporaryKeyPairType: "rsa",
-    temporaryKeyPairBits: 4096,
-    pty: false,
-    timeoutMs: 30_000,
-    handshakeAttempts: 10,
-    keepAliveIntervalMs: 5_000,
-    readWriteTimeoutMs: 0,
-    ciphers: [],
-    keyExchangeAlgorithms: [],
-    fileTransferMethod: "scp",
-    clearAuthorizedKeys: false,
-    localTunnels: [],
-    remoteTunnels: [],
-    ...over,
-  };
+  return sshd.communicatorConfig(over);
 }
 
 async function runCapture(comm: SshCommunicator, command: string, signal?: AbortSignal) {
