@@ -49,14 +49,16 @@ async function uploadOne(ctx: ProvisionContext, src: string, dst: string): Promi
 
 async function downloadOne(ctx: ProvisionContext, src: string, dst: string): Promise<void> {
   // The destination is a local file, or a folder when it ends in "/".
+  // Packer only recognises a glob ending in "*"; any glob ("*.log") means "the matches" here.
+  const many = src.endsWith("/") || /[*?[]/.test(path.posix.basename(src));
   let target = dst;
   let folder = dst;
   if (!dst.endsWith("/")) folder = path.dirname(dst);
-  else if (!src.endsWith("/") && !src.endsWith("*")) target = path.join(dst, path.posix.basename(src));
+  else if (!many) target = path.join(dst, path.posix.basename(src));
   ctx.ui.say(`Downloading ${src} => ${target}`);
   if (folder !== "") await mkdir(path.resolve(ctx.workDir, folder), { recursive: true });
   try {
-    if (src.endsWith("/") || /[*?[]/.test(src)) {
+    if (many) {
       await ctx.comm.downloadDir(src, path.resolve(ctx.workDir, target));
       return;
     }
