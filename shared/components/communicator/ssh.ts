@@ -160,7 +160,6 @@ function readSsh(r: ConfigReader, cwd: string, validate: boolean): SshCommunicat
 
   const transfer = r.string("ssh_file_transfer_method", "scp");
   if (transfer === "scp" || transfer === "sftp") cfg.fileTransferMethod = transfer;
-  else if (validate) r.problem("ssh_file_transfer_method", `ssh_file_transfer_method ('${transfer}') is invalid, valid methods: sftp, scp`);
 
   const bastionHost = r.string("ssh_bastion_host", "");
   const bastion = {
@@ -190,13 +189,16 @@ function readSsh(r: ConfigReader, cwd: string, validate: boolean): SshCommunicat
   if (cfg.username === "") {
     r.problem("ssh_username", 'An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".');
   }
-  if (cfg.privateKeyFile) checkPrivateKeyFile(r, "ssh_private_key_file", cfg.privateKeyFile);
+  if (cfg.privateKeyFile) checkPrivateKeyFile(r, "ssh_private_key_file", cfg.privateKeyFile, r.string("ssh_private_key_file", ""));
   if (cfg.bastion && !cfg.bastion.agentAuth) {
     if (!cfg.bastion.password && !cfg.bastion.privateKeyFile) {
       r.problem("ssh_bastion_host", "ssh_bastion_password or ssh_bastion_private_key_file must be specified");
     } else if (cfg.bastion.privateKeyFile) {
-      checkPrivateKeyFile(r, "ssh_bastion_private_key_file", cfg.bastion.privateKeyFile);
+      checkPrivateKeyFile(r, "ssh_bastion_private_key_file", cfg.bastion.privateKeyFile, r.string("ssh_bastion_private_key_file", "") || r.string("ssh_private_key_file", ""));
     }
+  }
+  if (transfer !== "scp" && transfer !== "sftp") {
+    r.problem("ssh_file_transfer_method", `ssh_file_transfer_method ('${transfer}') is invalid, valid methods: sftp, scp`);
   }
   if (cfg.bastion && cfg.proxy) r.problem("ssh_proxy_host", "please specify either ssh_bastion_host or ssh_proxy_host, not both");
   for (const [key, list] of [["ssh_local_tunnels", cfg.localTunnels], ["ssh_remote_tunnels", cfg.remoteTunnels]] as const) {
@@ -268,7 +270,8 @@ function optionalPath(p: string | undefined, cwd: string): string | undefined {
 }
 
 /** Packer stats and parses the key at validate time; we check it exists and looks like a private key. */
-function checkPrivateKeyFile(r: ConfigReader, key: string, file: string): void {
+function checkPrivateKeyFile(r: ConfigReader, key: string, file: string, written: string): void {
+  const shown = written.startsWith("~") ? file : written; // Go's error names the path it was given
   try {
     if (!statSync(file).isFile()) {
       r.problem(key, `${key} is invalid: ${file} is not a file`);
@@ -281,7 +284,7 @@ function checkPrivateKeyFile(r: ConfigReader, key: string, file: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : String(e);
-    r.problem(key, `${key} is invalid: stat ${file}: ${why}`);
+    r.problem(key, `${key} is invalid: stat ${shown}: ${why}`);
   }
 }
 
