@@ -7,7 +7,7 @@ import type { InterpolationContext } from "../../../shared/template/interpolate/
 import { DisconnectedError, type Communicator } from "../../communicators/types.js";
 import type { ProvisionContext } from "../../runner/context.js";
 import type { ProvisionerPlugin } from "../types.js";
-import { formatEnvVars, scriptEnvVars } from "./env-vars.js";
+import { flattenEnvVars } from "../../local-shell/env-vars.js";
 import { OutputLines } from "./output-lines.js";
 import { retryUntil } from "./start-retry.js";
 
@@ -27,8 +27,15 @@ async function provision(ctx: ProvisionContext, config: Config): Promise<void> {
   const scripts: ScriptToRun[] = config.scripts.map((s) => ({ shown: s, localPath: path.resolve(ctx.workDir, s) }));
   if (config.inline) scripts.push(await writeInlineScript(ctx, config, interpolation));
 
-  const vars = scriptEnvVars({ build: ctx.build, generated: ctx.generated, environmentVars: config.environmentVars, env: config.env });
-  const flattened = formatEnvVars(vars, config.envVarFormat);
+  // The same variables and quoting as shell-local (PACKER_BUILD_NAME, PACKER_HTTP_*, environment_vars, env).
+  const flattened = flattenEnvVars({
+    buildName: ctx.build.name,
+    builderType: ctx.build.type,
+    generated: ctx.generated,
+    environmentVars: config.environmentVars,
+    env: config.env,
+    format: config.envVarFormat,
+  });
   const envVarFile = config.useEnvVarFile ? await uploadEnvVarFile(ctx, config, flattened) : "";
 
   for (const script of scripts) {
