@@ -16,7 +16,6 @@ import type { SFTPWrapper, Stats } from "ssh2";
  */
 
 const posix = path.posix;
-const SFTP_NO_SUCH_FILE = 2;
 
 export async function uploadStream(sftp: SFTPWrapper, remotePath: string, content: Readable | Buffer, mode?: number): Promise<void> {
   const source = Buffer.isBuffer(content) ? Readable.from([content]) : content;
@@ -124,10 +123,6 @@ async function remoteMkdir(sftp: SFTPWrapper, dir: string, mode?: number): Promi
     if (!stats?.isDirectory()) throw e;
   }
   if (mode !== undefined) await call<void>((cb) => sftp.chmod(dir, mode, cb));
-}
-
-export function isNoSuchFile(e: unknown): boolean {
-  return (e as { code?: unknown }).code === SFTP_NO_SUCH_FILE;
 }
 
 function call<T>(fn: (cb: (err: Error | undefined | null, value: T) => void) => void): Promise<T> {
