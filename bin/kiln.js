@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-// The compiled CLI lives in dist/ (built by `npm ci` through the prepare script, or `npm run build`).
-import { main } from "../dist/cli/main.js";
+// The CLI is compiled and bundled into dist/bundle by `npm run build` (run by `npm ci` through
+// the prepare script).
+import { main } from "../dist/bundle/main.js";
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

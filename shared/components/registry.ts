@@ -13,6 +13,9 @@ import { schema as nullBuilder } from "./builders/null.js";
 import { schema as qemu } from "./builders/qemu.js";
 import { schema as virtualboxIso } from "./builders/virtualbox-iso.js";
 import { schema as vmwareIso } from "./builders/vmware-iso.js";
+import { schema as breakpointProvisioner } from "./provisioners/breakpoint.js";
+import { schema as fileProvisioner } from "./provisioners/file.js";
+import { schema as shellProvisioner } from "./provisioners/shell.js";
 import { schema as shellLocalProvisioner } from "./provisioners/shell-local.js";
 import { schema as artifice } from "./post-processors/artifice.js";
 import { schema as checksum } from "./post-processors/checksum.js";
@@ -32,7 +35,7 @@ const builders = new Map<string, BuilderSchema<unknown>>(
 );
 
 const provisioners = new Map<string, ComponentSchema<unknown>>(
-  [shellLocalProvisioner].map((s) => [s.type, s as ComponentSchema<unknown>]),
+  [breakpointProvisioner, fileProvisioner, shellProvisioner, shellLocalProvisioner].map((s) => [s.type, s as ComponentSchema<unknown>]),
 );
 
 const postProcessors = new Map<string, ComponentSchema<unknown>>(

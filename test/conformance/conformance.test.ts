@@ -5,7 +5,7 @@ import { runConformance } from "./run.js";
  * Agreement with Packer 1.6.6 on the JSON corpus must not drop below what Kiln reached. Raise the
  * floor when agreement improves; never lower it to make a change pass.
  */
-const JSON_TEMPLATE_FLOOR = 99.4;
+const JSON_TEMPLATE_FLOOR = 100;
 /** interpolation.json's JSON-template cases (the HCL2 console cases are not run). */
 const INTERPOLATION_FLOOR = 100;
 

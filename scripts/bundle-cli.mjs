@@ -1,0 +1,20 @@
+// Bundles the CLI into a few ESM files (dist/bundle/). Node spends most of a short `kiln build`
+// resolving and loading modules; one bundle with lazily loaded chunks per plugin halves that,
+// which is what keeps `kiln build` as quick to start as `packer build` (bench/overhead).
+import { build } from "esbuild";
+
+await build({
+  entryPoints: ["cli/main.ts"],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  splitting: true,
+  outdir: "dist/bundle",
+  sourcemap: true,
+  // ssh2 ships optional native add-ons; it is loaded lazily, only by builds that use ssh.
+  external: ["ssh2", "cpu-features"],
+  // Bundled CommonJS dependencies call require(); give them one in ESM.
+  banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
+  logLevel: "warning",
+});
