@@ -16,5 +16,7 @@ await build({
   external: ["ssh2", "cpu-features"],
   // Bundled CommonJS dependencies call require(); give them one in ESM.
   banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
+  // Prefer packages' ESM builds: jsonc-parser's UMD main uses a require() esbuild cannot follow.
+  mainFields: ["module", "main"],
   logLevel: "warning",
 });

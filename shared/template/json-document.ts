@@ -1,11 +1,15 @@
-import jsonc from "jsonc-parser";
+import * as jsoncModule from "jsonc-parser";
 import { findJsonSyntaxError } from "./json-syntax.js";
 import { LineIndex } from "./line-index.js";
 import { TemplateError, TemplateErrors, TemplateSyntaxError } from "./errors.js";
 import { buildSyntaxExcerpt } from "./syntax-excerpt.js";
 import type { SourcePosition } from "./position.js";
 
-export type JsonNode = jsonc.Node;
+// Node loads jsonc-parser's UMD build as CommonJS (everything under `default`); the CLI bundle uses
+// its ESM build (named exports). Accept both shapes.
+const jsonc = (jsoncModule as unknown as { default?: typeof jsoncModule }).default ?? jsoncModule;
+
+export type JsonNode = jsoncModule.Node;
 
 export interface JsonProperty {
   key: string;
@@ -39,7 +43,7 @@ export class JsonDocument {
         buildSyntaxExcerpt(lines, at, problem.offset),
       );
     }
-    const errors: jsonc.ParseError[] = [];
+    const errors: jsoncModule.ParseError[] = [];
     const root = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
     if (!root || errors.length > 0) {
       // Go's grammar above accepted it, so this is a disagreement between the two parsers.
