@@ -1,9 +1,11 @@
 /** The conformance corpus recorded with Packer 1.6.6 (see its README): locations and shapes. */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Where the corpus lives: KILN_COMPAT_DIR, else the shared checkout. */
-export const COMPAT_DIR = process.env.KILN_COMPAT_DIR ?? "/work/shared/compat";
+// Compiled to dist/test/conformance/: the repository root is three levels up; the corpus sits beside it.
+export const COMPAT_DIR = process.env.KILN_COMPAT_DIR ?? resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../../shared/compat");
 
 export interface RecordedResult {
   argv: string[];

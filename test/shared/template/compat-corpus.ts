@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * The Packer 1.6.6 conformance corpus (templates and what real Packer printed for each).
  * KILN_COMPAT_DIR points at it; the default is where the project keeps it.
  */
-export const COMPAT_DIR = process.env.KILN_COMPAT_DIR ?? "/work/shared/compat";
+// Compiled to dist/test/shared/template/: the repository root is four levels up; the corpus sits beside it.
+export const COMPAT_DIR = process.env.KILN_COMPAT_DIR ?? resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../../../shared/compat");
 export const JSON_TEMPLATES_DIR = join(COMPAT_DIR, "templates", "json");
 
 export interface PackerResult {
