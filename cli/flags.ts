@@ -89,3 +89,30 @@ export function formatFlagHelp(specs: FlagSpecs): string {
     })
     .join("\n");
 }
+
+/**
+ * Parses a command's flags and checks its positional arguments (the template), printing the
+ * problem and the command's help to stderr. Returns undefined when the command must exit 1.
+ */
+export function parseCommandFlags(
+  argv: readonly string[],
+  specs: FlagSpecs,
+  io: { env: NodeJS.ProcessEnv; stderr: { write(s: string): unknown } },
+  command: { name: string; help: string; template: "required" | "optional" },
+): ParsedFlags | undefined {
+  let flags: ParsedFlags;
+  try {
+    flags = parseFlags(argv, specs, io.env);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n\n${command.help}\n`);
+    return undefined;
+  }
+  const n = flags.rest.length;
+  if (n > 1 || (n === 0 && command.template === "required")) {
+    const expected = command.template === "required" ? "one argument" : "at most one argument";
+    io.stderr.write(`${command.name}: expected ${expected}, the template file\n\n${command.help}\n`);
+    return undefined;
+  }
+  return flags;
+}

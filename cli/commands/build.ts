@@ -6,7 +6,7 @@ import { createInterface } from "node:readline/promises";
 import { runBuild, type BuildOutcome } from "../../agent/runner/build.js";
 import type { OnErrorPolicy } from "../../agent/builders/types.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
-import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { CommandIO } from "../io.js";
 import { humanDuration, MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
 import { loadForCommand, planForCommand, templateFlagSpecs } from "../template-flags.js";
@@ -37,17 +37,8 @@ ${formatFlagHelp(flagSpecs)}
 Press Ctrl-C once to cancel every build (cleanups run); twice to stop at once.`;
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
-  let flags;
-  try {
-    flags = parseFlags(argv, flagSpecs, io.env);
-  } catch (e) {
-    io.stderr.write(`${(e as Error).message}\n\n${help}\n`);
-    return 1;
-  }
-  if (flags.rest.length !== 1) {
-    io.stderr.write(`${flags.rest.length === 0 ? "A template must be given." : "Only one template may be given."}\n\n${help}\n`);
-    return 1;
-  }
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "build", help, template: "required" });
+  if (!flags) return 1;
   const machine = io.machineReadable || flags.bools["machine-readable"] === true;
   const color = flags.bools.color !== false && !io.env.PACKER_NO_COLOR && !io.env.NO_COLOR && !machine;
   const onError = (flags.strings["on-error"] ?? "cleanup") as OnErrorPolicy;

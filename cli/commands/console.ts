@@ -12,7 +12,7 @@ import type { InterpolationContext } from "../../shared/template/interpolate/con
 import { formatDiagnostics } from "../../shared/validation/diagnostics.js";
 import { packerTemplateErrorText } from "../../shared/validation/template-error-text.js";
 import { wordWrap } from "../../shared/validation/word-wrap.js";
-import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command } from "../io.js";
 import { templateFlagSpecs, varPairs } from "../template-flags.js";
 
@@ -31,18 +31,8 @@ Options:
 ${formatFlagHelp(flagSpecs)}`;
 
 export const run: Command = async (argv, io) => {
-  let flags;
-  try {
-    flags = parseFlags(argv, flagSpecs, io.env);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    io.stderr.write(`${e.message}\n\n${help}\n`);
-    return 1;
-  }
-  if (flags.rest.length > 1) {
-    io.stderr.write(`console: expected at most one argument, the template file\n\n${help}\n`);
-    return 1;
-  }
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "console", help, template: "optional" });
+  if (!flags) return 1;
   const initTime = new Date();
   const ctx: InterpolationContext = { userVariables: {}, enableEnv: false, cwd: io.cwd, initTime, env: io.env };
   const templatePath = flags.rest[0];

@@ -8,7 +8,7 @@ import { parseTemplate } from "../../shared/template/parse-template.js";
 import { TemplateError } from "../../shared/template/errors.js";
 import { packerTemplateErrorText } from "../../shared/validation/template-error-text.js";
 import { FIXERS, type JsonObject } from "../fix/fixers.js";
-import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import { formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command } from "../io.js";
 
 const flagSpecs: FlagSpecs = {
@@ -32,18 +32,8 @@ Options:
 ${formatFlagHelp(flagSpecs)}`;
 
 export const run: Command = async (argv, io) => {
-  let flags;
-  try {
-    flags = parseFlags(argv, flagSpecs, io.env);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    io.stderr.write(`${e.message}\n\n${help}\n`);
-    return 1;
-  }
-  if (flags.rest.length !== 1) {
-    io.stderr.write(`fix: expected one argument, the template file\n\n${help}\n`);
-    return 1;
-  }
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fix", help, template: "required" });
+  if (!flags) return 1;
   const path = resolve(io.cwd, flags.rest[0]);
   let template: unknown;
   try {

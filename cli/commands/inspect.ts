@@ -9,7 +9,7 @@ import { loadTemplate } from "../../shared/template/index.js";
 import { TemplateError } from "../../shared/template/errors.js";
 import type { Template } from "../../shared/template/model.js";
 import { packerTemplateErrorText, templateErrorLocations } from "../../shared/validation/template-error-text.js";
-import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
 import { templateFlagSpecs, varPairs } from "../template-flags.js";
@@ -35,18 +35,8 @@ const NOTE =
   "and therefore only show in their raw form here.";
 
 export const run: Command = async (argv, io) => {
-  let flags;
-  try {
-    flags = parseFlags(argv, flagSpecs, io.env);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    io.stderr.write(`${e.message}\n\n${help}\n`);
-    return 1;
-  }
-  if (flags.rest.length !== 1) {
-    io.stderr.write(`inspect: expected one argument, the template file\n\n${help}\n`);
-    return 1;
-  }
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "inspect", help, template: "required" });
+  if (!flags) return 1;
   const machine = io.machineReadable || flags.bools["machine-readable"] === true;
   const templatePath = flags.rest[0];
   let template: Template;

@@ -4,7 +4,7 @@
  */
 import { checkBuilds } from "../../shared/validation/check-builds.js";
 import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
-import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs } from "../flags.js";
+import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
 import { loadForCommand, planForCommand, templateFlagSpecs } from "../template-flags.js";
@@ -29,18 +29,8 @@ Options:
 ${formatFlagHelp(flagSpecs)}`;
 
 export const run: Command = async (argv, io) => {
-  let flags;
-  try {
-    flags = parseFlags(argv, flagSpecs, io.env);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    io.stderr.write(`${e.message}\n\n${help}\n`);
-    return 1;
-  }
-  if (flags.rest.length !== 1) {
-    io.stderr.write(`validate: expected one argument, the template file\n\n${help}\n`);
-    return 1;
-  }
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "validate", help, template: "required" });
+  if (!flags) return 1;
   const out = new ValidateOutput(io, io.machineReadable || flags.bools["machine-readable"] === true);
   const templatePath = flags.rest[0];
   const cwd = io.cwd;
