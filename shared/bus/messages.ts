@@ -1,0 +1,198 @@
+/**
+ * The messages controller and agents exchange over NATS, with their schemas. Every message is
+ * checked when decoded (`decode*`): a malformed one raises BusDecodeError, which callers log and
+ * drop (or dead-letter); it never crashes a process.
+ */
+import { z } from "zod";
+
+const rawComponent = z.object({
+  type: z.string().min(1),
+  config: z.record(z.string(), z.unknown()),
+  position: z.object({ file: z.string(), line: z.number(), column: z.number() }).optional(),
+  keyPositions: z.record(z.string(), z.object({ file: z.string(), line: z.number(), column: z.number() })).optional(),
+});
+
+const plannedProvisioner = z.object({
+  type: z.string(),
+  raw: rawComponent,
+  pauseBeforeMs: z.number(),
+  maxRetries: z.number(),
+  timeoutMs: z.number(),
+});
+
+const plannedPostProcessor = z.object({
+  type: z.string(),
+  name: z.string().optional(),
+  raw: rawComponent,
+  keepInputArtifact: z.boolean().optional(),
+});
+
+export const buildSpecSchema = z.object({
+  name: z.string().min(1),
+  builder: rawComponent,
+  provisioners: z.array(plannedProvisioner),
+  errorCleanupProvisioner: plannedProvisioner.optional(),
+  postProcessorChains: z.array(z.array(plannedPostProcessor)),
+  variables: z.record(z.string(), z.string()),
+  declaredVariables: z.array(z.string()),
+  sensitiveValues: z.array(z.string()),
+  template: z.object({ displayPath: z.string(), path: z.string() }),
+  files: z.array(z.string()),
+  initTime: z.string(),
+  runUuid: z.string(),
+});
+
+/** One build of a template (one builder), queued on `kiln.jobs.<builder-type>`. */
+export const jobMessageSchema = z.object({
+  buildId: z.string().min(1),
+  jobIndex: z.number().int().nonnegative(),
+  /** Path of the template inside the bundle, relative, "/"-separated. */
+  templateInBundle: z.string(),
+  /** Content address of the bundle in the bundles object store. */
+  bundle: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }),
+  spec: buildSpecSchema,
+  onError: z.enum(["cleanup", "abort", "run-cleanup-provisioner"]),
+  force: z.boolean(),
+  /** Capabilities the agent must have (from the builder's schema). */
+  needs: z.array(z.string()),
+  submittedAt: z.string(),
+});
+export type JobMessage = z.infer<typeof jobMessageSchema>;
+
+export const jobStates = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type JobState = (typeof jobStates)[number];
+
+export const artifactFileSchema = z.object({
+  /** Where the file goes on the client, relative to its working directory. */
+  path: z.string(),
+  /** Object name in the artifacts store. */
+  object: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string(),
+});
+
+export const artifactRefSchema = z.object({
+  builderId: z.string(),
+  id: z.string(),
+  description: z.string(),
+  files: z.array(artifactFileSchema),
+});
+export type ArtifactRef = z.infer<typeof artifactRefSchema>;
+
+/** KV `job.<buildId>.<index>`: what happened to one build of the template. No secrets. */
+export const jobRecordSchema = z.object({
+  buildId: z.string(),
+  jobIndex: z.number().int(),
+  name: z.string(),
+  builderType: z.string(),
+  needs: z.array(z.string()),
+  state: z.enum(jobStates),
+  agent: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  error: z.string().optional(),
+  artifacts: z.array(artifactRefSchema),
+});
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+export const buildStates = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type BuildState = (typeof buildStates)[number];
+
+/** KV `build.<id>`: one submitted template. No secrets, no variable values. */
+export const buildRecordSchema = z.object({
+  id: z.string(),
+  template: z.string(),
+  submittedAt: z.string(),
+  jobCount: z.number().int().nonnegative(),
+  jobNames: z.array(z.string()),
+  cancelRequested: z.boolean(),
+  /** Jobs still waiting after this many ms fail (no capable agent). 0: wait forever. */
+  waitTimeoutMs: z.number().int().nonnegative(),
+});
+export type BuildRecord = z.infer<typeof buildRecordSchema>;
+
+/** `kiln.build.<id>.log`: one line of a job's output (already scrubbed of secrets by the runner). */
+export const logLineSchema = z.object({
+  jobIndex: z.number().int(),
+  /** The label Packer prints (`name`, or `name (post-processor)`). */
+  label: z.string(),
+  level: z.enum(["say", "message", "error"]),
+  text: z.string(),
+  time: z.string(),
+});
+export type LogLine = z.infer<typeof logLineSchema>;
+
+/** `kiln.build.<id>.event`: a state change. */
+export const buildEventSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("job-queued"), jobIndex: z.number().int(), name: z.string(), needs: z.array(z.string()), time: z.string() }),
+  z.object({ kind: z.literal("job-waiting"), jobIndex: z.number().int(), name: z.string(), reason: z.string(), time: z.string() }),
+  z.object({ kind: z.literal("job-started"), jobIndex: z.number().int(), name: z.string(), agent: z.string(), attempt: z.number().int(), time: z.string() }),
+  z.object({
+    kind: z.literal("job-finished"),
+    jobIndex: z.number().int(),
+    name: z.string(),
+    state: z.enum(jobStates),
+    error: z.string().optional(),
+    durationMs: z.number(),
+    artifacts: z.array(artifactRefSchema),
+    time: z.string(),
+  }),
+  z.object({ kind: z.literal("machine"), jobIndex: z.number().int(), target: z.string(), type: z.string(), data: z.array(z.string()), time: z.string() }),
+]);
+export type BuildEvent = z.infer<typeof buildEventSchema>;
+
+/** `kiln.control.<id>`: ask every agent running a job of this build to stop it (cleanups run). */
+export const controlMessageSchema = z.object({ kind: z.literal("cancel"), buildId: z.string(), requestedAt: z.string() });
+export type ControlMessage = z.infer<typeof controlMessageSchema>;
+
+/** KV `agent.<name>`: an agent's presence, refreshed by its heartbeat. */
+export const agentPresenceSchema = z.object({
+  name: z.string(),
+  host: z.string(),
+  version: z.string(),
+  labels: z.record(z.string(), z.string()),
+  capabilities: z.array(z.string()),
+  builderTypes: z.array(z.string()),
+  slots: z.number().int().positive(),
+  busy: z.number().int().nonnegative(),
+  startedAt: z.string(),
+  lastSeen: z.string(),
+});
+export type AgentPresence = z.infer<typeof agentPresenceSchema>;
+
+export class BusDecodeError extends Error {
+  constructor(readonly what: string, readonly subject: string, readonly reason: string) {
+    super(`undecodable ${what} on ${subject}: ${reason}`);
+    this.name = "BusDecodeError";
+  }
+}
+
+function decoder<T>(what: string, schema: z.ZodType<T>): (data: Uint8Array | string, subject: string) => T {
+  return (data, subject) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data));
+    } catch (e) {
+      throw new BusDecodeError(what, subject, `not JSON (${(e as Error).message})`);
+    }
+    const r = schema.safeParse(json);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new BusDecodeError(what, subject, `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    }
+    return r.data;
+  };
+}
+
+export const decodeJob = decoder("job message", jobMessageSchema);
+export const decodeJobRecord = decoder("job record", jobRecordSchema);
+export const decodeBuildRecord = decoder("build record", buildRecordSchema);
+export const decodeLogLine = decoder("log line", logLineSchema);
+export const decodeBuildEvent = decoder("build event", buildEventSchema);
+export const decodeControl = decoder("control message", controlMessageSchema);
+export const decodeAgentPresence = decoder("agent presence", agentPresenceSchema);
+
+export function encode(message: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(message));
+}

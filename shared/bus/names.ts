@@ -1,0 +1,69 @@
+/**
+ * Every NATS name Kiln uses, in one place: subjects, streams, consumers, buckets. Controller and
+ * agent both import from here and nowhere else invent a name.
+ */
+
+/** Work-queue stream of build jobs, one subject per builder type: `kiln.jobs.<type>`. */
+export const JOBS_STREAM = "KILN_JOBS";
+export const JOBS_SUBJECTS = "kiln.jobs.>";
+export function jobSubject(builderType: string): string {
+  return `kiln.jobs.${subjectToken(builderType)}`;
+}
+/** One durable pull consumer per builder type (NATS 2.9 has no multi-subject filters; they must not overlap in a work queue). */
+export function jobConsumer(builderType: string): string {
+  return `jobs-${subjectToken(builderType)}`;
+}
+
+/**
+ * Per-build output: `kiln.build.<buildId>.log` (log lines) and `kiln.build.<buildId>.event`
+ * (state changes), in one stream so a watcher reads both in one order and resumes from a
+ * stream sequence without gaps or duplicates.
+ */
+export const BUILD_OUTPUT_STREAM = "KILN_BUILD_OUTPUT";
+export const BUILD_OUTPUT_SUBJECTS = "kiln.build.>";
+export function buildLogSubject(buildId: string): string {
+  return `kiln.build.${subjectToken(buildId)}.log`;
+}
+export function buildEventSubject(buildId: string): string {
+  return `kiln.build.${subjectToken(buildId)}.event`;
+}
+export function buildOutputFilter(buildId: string): string {
+  return `kiln.build.${subjectToken(buildId)}.>`;
+}
+
+/** Cancel requests (core NATS, also recorded in the build record): `kiln.control.<buildId>`. */
+export function controlSubject(buildId: string): string {
+  return `kiln.control.${subjectToken(buildId)}`;
+}
+export const CONTROL_SUBJECTS = "kiln.control.>";
+
+/** Garbage that could not be decoded is republished here (with the reason in a header) for operators. */
+export const DEAD_LETTER_SUBJECT = "kiln.errors.undecodable";
+
+/** KV bucket of build records: `build.<id>` and `job.<id>.<jobIndex>`. */
+export const BUILDS_BUCKET = "kiln_builds";
+export function buildKey(buildId: string): string {
+  return `build.${subjectToken(buildId)}`;
+}
+export function jobKey(buildId: string, jobIndex: number): string {
+  return `job.${subjectToken(buildId)}.${jobIndex}`;
+}
+
+/** KV bucket of agent presence: `agent.<name>`, refreshed by heartbeats, expiring when they stop. */
+export const AGENTS_BUCKET = "kiln_agents";
+export function agentKey(name: string): string {
+  return `agent.${subjectToken(name)}`;
+}
+
+/** Object stores: template bundles (named by sha256, stored once) and file artifacts. */
+export const BUNDLES_STORE = "kiln_bundles";
+export const ARTIFACTS_STORE = "kiln_artifacts";
+export function artifactObjectName(buildId: string, jobIndex: number, file: string): string {
+  return `${buildId}/${jobIndex}/${file}`;
+}
+
+/** A NATS subject token may not contain `.`, `*`, `>` or whitespace. */
+export function subjectToken(s: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(s)) throw new Error(`"${s}" cannot be a NATS subject token (letters, digits, _ and - only)`);
+  return s;
+}
