@@ -67,5 +67,12 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
 }
 
 function processIO(): CommandIO {
+  // `kiln build … | head`: the reader went away; stop quietly like other Unix tools.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, cwd: process.cwd(), env: process.env, machineReadable: false };
 }
