@@ -67,11 +67,11 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
 }
 
 function processIO(): CommandIO {
-  // `kiln build … | head`: the reader went away; stop quietly like other Unix tools.
+  // `kiln build … | head`: the reader went away. Keep going without output, so running builds
+  // still finish and clean up, instead of dying on an unhandled EPIPE.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-      throw e;
+      if (e.code !== "EPIPE") throw e;
     });
   }
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, cwd: process.cwd(), env: process.env, machineReadable: false };
