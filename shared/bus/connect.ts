@@ -1,0 +1,175 @@
+/**
+ * One connection to the farm's NATS: the core connection, JetStream, and handles on the KV
+ * buckets and object stores every farm process uses. Handles are bound by name without a round
+ * trip, so connecting works before the controller has created the resources (`ensureFarmResources`);
+ * `missingFarmResources` tells an agent what is not there yet.
+ */
+import { readFile } from "node:fs/promises";
+import {
+  connect,
+  credsAuthenticator,
+  nkeyAuthenticator,
+  AuthorizationError,
+  type Authenticator,
+  type ConnectionOptions,
+  type NatsConnection,
+} from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import { Objm, type ObjectStore } from "@nats-io/obj";
+import { AGENTS_BUCKET, ARTIFACTS_STORE, BUILDS_BUCKET, BUNDLES_STORE } from "./names.js";
+
+export interface BusConnectOptions {
+  /** One URL or several separated by commas (the servers of a cluster). */
+  url: string;
+  user?: string;
+  password?: string;
+  /** A NATS `.creds` file (JWT + nkey seed) or a plain nkey seed file (`SU…`). */
+  credsFile?: string;
+  /** Shown by the server's monitoring pages: say which process this is (`kiln-agent host-1`). */
+  name: string;
+  /** How long to try the first connection, default 10 s. Reconnects after that never give up. */
+  connectTimeoutMs?: number;
+}
+
+export interface Bus {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** KV `kiln_builds`: `build.<id>` and `job.<id>.<i>` records. */
+  builds: KV;
+  /** KV `kiln_agents`: `agent.<name>` presence. */
+  agents: KV;
+  /** Object store `kiln_bundles`: template bundles named by sha256. */
+  bundles: ObjectStore;
+  /** Object store `kiln_artifacts`: artifact files. */
+  artifacts: ObjectStore;
+  /** Drains the connection (pending publishes are flushed) and closes it. */
+  close(): Promise<void>;
+}
+
+/** Connecting failed; the message names the URL and what to check. */
+export class BusConnectError extends Error {
+  override readonly name = "BusConnectError";
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+export async function connectBus(options: BusConnectOptions): Promise<Bus> {
+  const servers = splitServers(options.url);
+  const connectionOptions: ConnectionOptions = {
+    servers,
+    name: options.name,
+    // A farm process outlives server restarts: keep reconnecting forever, JetStream state is on disk.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    timeout: options.connectTimeoutMs ?? 10_000,
+  };
+  if (options.credsFile !== undefined) {
+    connectionOptions.authenticator = await authenticatorFromFile(options.credsFile);
+  } else if (options.user !== undefined) {
+    connectionOptions.user = options.user;
+    connectionOptions.pass = options.password ?? "";
+  }
+
+  let nc: NatsConnection;
+  try {
+    nc = await connect(connectionOptions);
+  } catch (err) {
+    throw explainConnectFailure(err, options, servers);
+  }
+
+  try {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const kvm = new Kvm(js);
+    const objm = new Objm(js);
+    const [builds, agents, bundles, artifacts] = await Promise.all([
+      kvm.open(BUILDS_BUCKET),
+      kvm.open(AGENTS_BUCKET),
+      objm.open(BUNDLES_STORE, false),
+      objm.open(ARTIFACTS_STORE, false),
+    ]);
+    return {
+      nc,
+      js,
+      jsm,
+      builds,
+      agents,
+      bundles,
+      artifacts,
+      async close() {
+        if (nc.isClosed()) return;
+        try {
+          await nc.drain();
+        } catch {
+          // Draining fails when the server is gone; closing is all that is left to do.
+          await nc.close();
+        }
+      },
+    };
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new BusConnectError(
+      `connected to NATS at ${servers.join(",")} but JetStream is not usable (${reason}): start nats-server with JetStream enabled (-js, or "jetstream {}" in its config)`,
+      { cause: err },
+    );
+  }
+}
+
+function splitServers(url: string): string[] {
+  const servers = url
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (servers.length === 0) throw new BusConnectError("no NATS URL given: set --nats or KILN_NATS_URL (for example nats://127.0.0.1:4222)");
+  return servers;
+}
+
+async function authenticatorFromFile(file: string): Promise<Authenticator> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new BusConnectError(`cannot read the NATS credentials file ${file} (${reason}): check --nats-creds/KILN_NATS_CREDS`, { cause: err });
+  }
+  if (text.includes("BEGIN NATS USER JWT")) return credsAuthenticator(new TextEncoder().encode(text));
+  // A bare nkey seed file: the first line starting with "SU" (a user seed). Comments are allowed.
+  const seed = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l.startsWith("SU"));
+  if (seed === undefined) {
+    throw new BusConnectError(
+      `${file} is neither a NATS .creds file nor an nkey user seed (a line starting with "SU"): check --nats-creds/KILN_NATS_CREDS`,
+    );
+  }
+  return nkeyAuthenticator(new TextEncoder().encode(seed));
+}
+
+function explainConnectFailure(err: unknown, options: BusConnectOptions, servers: string[]): BusConnectError {
+  const where = servers.join(",");
+  const reason = err instanceof Error ? err.message : String(err);
+  const isAuth = err instanceof AuthorizationError || /authorization|authentication/i.test(reason);
+  if (isAuth) {
+    if (options.credsFile !== undefined) {
+      return new BusConnectError(`NATS refused the credentials in ${options.credsFile} at ${where}: check --nats-creds/KILN_NATS_CREDS`, { cause: err });
+    }
+    if (options.user !== undefined) {
+      return new BusConnectError(
+        `NATS refused the credentials for user ${options.user} at ${where}: check --nats-user/--nats-password (KILN_NATS_USER/KILN_NATS_PASSWORD)`,
+        { cause: err },
+      );
+    }
+    return new BusConnectError(
+      `NATS at ${where} requires credentials: set --nats-user/--nats-password (KILN_NATS_USER/KILN_NATS_PASSWORD) or --nats-creds (KILN_NATS_CREDS)`,
+      { cause: err },
+    );
+  }
+  return new BusConnectError(`cannot reach NATS at ${where} (${reason}): check --nats/KILN_NATS_URL and that nats-server is running`, {
+    cause: err,
+  });
+}

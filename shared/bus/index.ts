@@ -1,0 +1,13 @@
+/** The farm's bus: NATS names, message schemas, connecting, and the JetStream resources. */
+export * from "./names.js";
+export * from "./messages.js";
+export { connectBus, BusConnectError, type Bus, type BusConnectOptions } from "./connect.js";
+export {
+  ensureFarmResources,
+  ensureJobConsumer,
+  missingFarmResources,
+  FarmResourceError,
+  DEFAULT_OUTPUT_MAX_AGE_MS,
+  type FarmResourceOptions,
+  type JobConsumerOptions,
+} from "./resources.js";
