@@ -93,6 +93,8 @@ export const jobRecordSchema = z.object({
   finishedAt: z.string().optional(),
   error: z.string().optional(),
   artifacts: z.array(artifactRefSchema),
+  /** KILN_JOBS stream sequence of the job's message, so the controller can drop it (cancel, wait timeout). Keep it when updating. */
+  queueSequence: z.number().int().positive().optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
