@@ -5,10 +5,10 @@
 import { createInterface } from "node:readline/promises";
 import { runBuild, type BuildOutcome } from "../../agent/runner/build.js";
 import type { OnErrorPolicy } from "../../agent/builders/types.js";
-import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { CommandIO } from "../io.js";
-import { humanDuration, MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
+import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
+import { reportBuildEnded, reportSummary } from "../output/build-summary.js";
 import { loadForCommand, planForCommand, templateFlagSpecs } from "../template-flags.js";
 import { checkBuilds } from "../../shared/validation/check-builds.js";
 import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
@@ -61,6 +61,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const terminal = new TerminalSink({ out: io.stdout, color, timestamps: flags.bools["timestamp-ui"] === true });
   const machineSink = machine ? new MachineReadableSink(io.stdout) : undefined;
   const sink = machineSink ?? terminal;
+  const summaryOutput = { terminal, machine: machineSink };
 
   const report = (text: string): void => {
     if (machineSink) machineSink.line("", "ui", "error", text);
@@ -156,64 +157,13 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
         sink, signal: controller.signal, workDir: io.cwd, onError, ask, force: flags.bools.force === true, pause,
       });
       outcomes.push(outcome);
-      const when = humanDuration(outcome.durationMs);
-      if (outcome.error) {
-        const line = `Build '${outcome.name}' errored after ${when}: ${outcome.error}`;
-        if (machineSink) {
-          machineSink.line(outcome.name, "error", outcome.error);
-          machineSink.line("", "ui", "error", line);
-        } else terminal.say(line, { error: true });
-      } else if (machineSink) machineSink.line("", "ui", "say", `Build '${outcome.name}' finished after ${when}.`);
-      else terminal.say(`Build '${outcome.name}' finished after ${when}.`);
+      reportBuildEnded(summaryOutput, outcome.name, outcome.durationMs, outcome.error);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
 
-  reportSummary(outcomes, specs, started, terminal, machineSink, controller.signal.aborted);
+  reportSummary(summaryOutput, outcomes, specs.map((s) => s.name), performance.now() - started, controller.signal.aborted);
   return failed || controller.signal.aborted || outcomes.some((o) => o.error) ? 1 : 0;
-}
-
-function reportSummary(
-  outcomes: BuildOutcome[],
-  specs: BuildSpec[],
-  started: number,
-  terminal: TerminalSink,
-  machine: MachineReadableSink | undefined,
-  interrupted: boolean,
-): void {
-  const order = new Map(specs.map((s, i) => [s.name, i]));
-  const sorted = [...outcomes].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
-  const say = (text: string, error = false): void => {
-    if (machine) machine.line("", "ui", error ? "error" : "say", text);
-    else terminal.say(text, { bold: true, error });
-  };
-  say(`\n==> Wait completed after ${humanDuration(performance.now() - started)}`);
-  if (interrupted) say("Cleanly cancelled builds after being interrupted.", true);
-  const errored = sorted.filter((o) => o.error);
-  if (errored.length > 0) {
-    say("\n==> Some builds didn't complete successfully and had errors:", true);
-    for (const o of errored) say(`--> ${o.name}: ${o.error}`, true);
-  }
-  const withArtifacts = sorted.filter((o) => o.artifacts.length > 0);
-  if (withArtifacts.length === 0) {
-    say("\n==> Builds finished but no artifacts were created.");
-    return;
-  }
-  say("\n==> Builds finished. The artifacts of successful builds are:");
-  for (const o of withArtifacts) {
-    machine?.line(o.name, "artifact-count", String(o.artifacts.length));
-    o.artifacts.forEach((a, i) => {
-      say(`--> ${o.name}: ${a.description}`);
-      if (!machine) return;
-      const n = String(i);
-      machine.line(o.name, "artifact", n, "builder-id", a.builderId);
-      machine.line(o.name, "artifact", n, "id", a.id);
-      machine.line(o.name, "artifact", n, "string", a.description);
-      machine.line(o.name, "artifact", n, "files-count", String(a.files.length));
-      a.files.forEach((f, j) => machine.line(o.name, "artifact", n, "file", String(j), f));
-      machine.line(o.name, "artifact", n, "end");
-    });
-  }
 }

@@ -1,0 +1,149 @@
+/**
+ * The client's connection to a `kiln controller`: address, bearer token, TLS, and errors that
+ * say what to do. Every farm command (build --controller, submit, builds, logs, artifacts,
+ * agents, cancel) connects through here.
+ */
+import { readFileSync } from "node:fs";
+import { credentials, Metadata, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import {
+  FarmClient,
+  type ArtifactChunk,
+  type Build,
+  type BuildOutput,
+  type CancelBuildResponse,
+  type DownloadArtifactRequest,
+  type ListAgentsResponse,
+  type ListBuildsResponse,
+  type SubmitBuildRequest,
+  type SubmitBuildResponse,
+  type WatchBuildRequest,
+} from "../../proto/gen/kiln/v1/farm.js";
+import type { FlagSpecs, ParsedFlags } from "../flags.js";
+
+export const farmFlagSpecs: FlagSpecs = {
+  controller: { kind: "string", help: "Address of the kiln controller.", env: "KILN_CONTROLLER", placeholder: "HOST:PORT" },
+  token: { kind: "string", help: "Bearer token the controller expects.", env: "KILN_TOKEN", placeholder: "TOKEN" },
+  "tls-ca": { kind: "string", help: "CA certificate (PEM) to verify the controller's TLS certificate; without it the connection is not encrypted.", env: "KILN_TLS_CA", placeholder: "FILE" },
+};
+
+/** A problem talking to the controller, worded for the user. */
+export class FarmClientError extends Error {
+  constructor(message: string, readonly code?: status) {
+    super(message);
+    this.name = "FarmClientError";
+  }
+}
+
+export interface FarmConnectionOptions {
+  address: string;
+  token?: string;
+  /** PEM file of the CA that signed the controller's certificate. */
+  tlsCa?: string;
+  /** Where to say that the connection is not encrypted. */
+  warn: (text: string) => void;
+}
+
+/** The farm API as promises and streams, with the token attached to every call. */
+export class FarmConnection {
+  private readonly client: FarmClient;
+
+  constructor(readonly options: FarmConnectionOptions) {
+    let creds;
+    if (options.tlsCa) {
+      let ca: Buffer;
+      try {
+        ca = readFileSync(options.tlsCa);
+      } catch (e) {
+        throw new FarmClientError(`--tls-ca ${options.tlsCa}: cannot read it (${(e as Error).message})`);
+      }
+      creds = credentials.createSsl(ca);
+    } else {
+      if (!isLoopback(options.address)) {
+        options.warn(`kiln: connecting to ${options.address} without TLS (no --tls-ca / KILN_TLS_CA): the token, templates and artifacts travel unencrypted.`);
+      }
+      creds = credentials.createInsecure();
+    }
+    this.client = new FarmClient(options.address, creds, {
+      // Bundles and their refusals can be large; the controller sets its own limit.
+      "grpc.max_send_message_length": -1,
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    });
+  }
+
+  metadata(): Metadata {
+    const m = new Metadata();
+    if (this.options.token) m.set("authorization", `Bearer ${this.options.token}`);
+    return m;
+  }
+
+  submitBuild(req: SubmitBuildRequest): Promise<SubmitBuildResponse> {
+    return this.unary((cb) => this.client.submitBuild(req, this.metadata(), cb));
+  }
+  cancelBuild(buildId: string): Promise<CancelBuildResponse> {
+    return this.unary((cb) => this.client.cancelBuild({ buildId }, this.metadata(), cb));
+  }
+  getBuild(buildId: string): Promise<Build> {
+    return this.unary((cb) => this.client.getBuild({ buildId }, this.metadata(), cb));
+  }
+  listBuilds(limit = 0): Promise<ListBuildsResponse> {
+    return this.unary((cb) => this.client.listBuilds({ limit }, this.metadata(), cb));
+  }
+  listAgents(): Promise<ListAgentsResponse> {
+    return this.unary((cb) => this.client.listAgents({}, this.metadata(), cb));
+  }
+  watchBuild(req: WatchBuildRequest): ClientReadableStream<BuildOutput> {
+    return this.client.watchBuild(req, this.metadata());
+  }
+  downloadArtifact(req: DownloadArtifactRequest): ClientReadableStream<ArtifactChunk> {
+    return this.client.downloadArtifact(req, this.metadata());
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /** A failed call as the user should read it. */
+  explain(e: unknown): FarmClientError {
+    return explainRpcError(e, this.options.address);
+  }
+
+  private unary<T>(call: (cb: (err: ServiceError | null, res: T) => void) => void): Promise<T> {
+    return new Promise((resolve, reject) => {
+      call((err, res) => (err ? reject(this.explain(err)) : resolve(res)));
+    });
+  }
+}
+
+/** Reads --controller/--token/--tls-ca (or their environment variables). */
+export function connectFromFlags(flags: ParsedFlags, warn: (text: string) => void): FarmConnection {
+  const address = flags.strings.controller;
+  if (!address) throw new FarmClientError("no controller given: pass --controller HOST:PORT or set KILN_CONTROLLER");
+  if (!/^[^\s/]+:\d+$/.test(address)) throw new FarmClientError(`--controller "${address}": expected HOST:PORT, e.g. build-farm.example.com:7070`);
+  return new FarmConnection({ address, token: flags.strings.token || undefined, tlsCa: flags.strings["tls-ca"] || undefined, warn });
+}
+
+export function isServiceError(e: unknown): e is ServiceError {
+  return typeof e === "object" && e !== null && "code" in e && typeof (e as { code: unknown }).code === "number" && "details" in e;
+}
+
+export function explainRpcError(e: unknown, address: string): FarmClientError {
+  if (e instanceof FarmClientError) return e;
+  if (!isServiceError(e)) return new FarmClientError(e instanceof Error ? e.message : String(e));
+  switch (e.code) {
+    case status.UNAVAILABLE:
+      return new FarmClientError(`cannot reach the controller at ${address} (${e.details}): is \`kiln controller\` running there? (--controller / KILN_CONTROLLER)`, e.code);
+    case status.UNAUTHENTICATED:
+      return new FarmClientError("the controller refused the token: check --token/KILN_TOKEN", e.code);
+    case status.PERMISSION_DENIED:
+      return new FarmClientError(`the controller refused the request: ${e.details}`, e.code);
+    case status.DEADLINE_EXCEEDED:
+      return new FarmClientError(`the controller at ${address} did not answer in time`, e.code);
+    default:
+      return new FarmClientError(e.details || e.message, e.code);
+  }
+}
+
+function isLoopback(address: string): boolean {
+  const host = address.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
