@@ -1,0 +1,225 @@
+/**
+ * `kiln agent`'s engine: probe the host, announce itself, pull jobs for the builder types it can
+ * run (one durable consumer per type, one shared pool of slots), run them, and on stop hand back
+ * whatever it was running so another agent takes it.
+ */
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Consumer } from "@nats-io/jetstream";
+import {
+  connectBus,
+  ensureJobConsumer,
+  JOBS_STREAM,
+  jobConsumer,
+  missingFarmResources,
+  type AgentPresence,
+  type Bus,
+  type BusConnectOptions,
+} from "../../shared/bus/index.js";
+import type { PluginCatalogue } from "../catalogue.js";
+import { builderTypesFor } from "./builder-types.js";
+import { reapLeftovers } from "./job-dirs.js";
+import { silentLog, type OperatorLog } from "./operator-log.js";
+import { startHeartbeat } from "./presence.js";
+import { probeHost, type HostProbe } from "./probe.js";
+import { runJob, type JobResult } from "./run-job.js";
+import { Slots } from "./slots.js";
+
+export const DEFAULT_AGENT_WORK_DIR = "/var/lib/kiln/agent";
+
+export interface AgentOptions {
+  nats: Omit<BusConnectOptions, "name">;
+  /** Jobs run at once (default 1). */
+  slots?: number;
+  labels?: Record<string, string>;
+  /** Where job folders go; default a fresh temp dir (the CLI passes /var/lib/kiln/agent). */
+  workDir?: string;
+  /** Default `<hostname>-<pid>`. Give a stable name so a restarted agent reaps its own leftovers. */
+  name?: string;
+  /** Only these builder types (each must be runnable here). */
+  builders?: string[];
+  /** Ack wait of the job consumers this agent ensures (default 30 s). */
+  ackWaitMs?: number;
+  /** Deliveries before JetStream gives up on a job (default 3). */
+  maxDeliver?: number;
+  /** Presence refresh (default 5 s; the bucket forgets an agent ~15 s after its last beat). */
+  heartbeatMs?: number;
+  /** How long one pull waits for a job before trying again (default 5 s). */
+  pullExpiresMs?: number;
+  maxBundleBytes?: number;
+  log?: OperatorLog;
+  /** Host probe to use instead of probing (the CLI probes first to print what it found). */
+  probe?: HostProbe;
+  catalogue?: PluginCatalogue;
+  version?: string;
+  /** Called after every job (tests and benchmarks count them). */
+  onJobDone?: (result: JobResult) => void;
+}
+
+export interface AgentHandle {
+  name: string;
+  builderTypes: string[];
+  probe: HostProbe;
+  workDir: string;
+  /** Jobs running now. */
+  busy(): number;
+  /** Stops pulling, aborts running jobs (cleanups run) and hands them back, removes the presence, disconnects. */
+  stop(): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
+  const log = options.log ?? silentLog;
+  const name = options.name ?? `${hostname().split(".")[0]}-${process.pid}`;
+  const probe = options.probe ?? (await probeHost());
+  const { types } = builderTypesFor(probe.capabilities, options.builders, options.catalogue);
+  if (types.length === 0) throw new Error(`agent ${name}: this host can run none of Kiln's builder types (capabilities: ${probe.capabilities.join(", ")})`);
+  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), "kiln-agent-")));
+  await mkdir(workDir, { recursive: true });
+  await reapLeftovers(workDir, name, log);
+
+  const slots = new Slots(options.slots ?? 1);
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const bus = await connectBus({ ...options.nats, name: `kiln-agent ${name}` });
+  try {
+    await waitForFarmResources(bus, log);
+    const consumers = await Promise.all(
+      types.map(async (type) => {
+        await ensureJobConsumer(bus.jsm, type, { ackWaitMs, maxDeliver: options.maxDeliver ?? 3 });
+        return { type, consumer: await bus.js.consumers.get(JOBS_STREAM, jobConsumer(type)) };
+      }),
+    );
+
+    const shutdown = new AbortController();
+    let running = 0;
+    const startedAt = new Date().toISOString();
+    const presence = (): AgentPresence => ({
+      name,
+      host: hostname(),
+      version: options.version ?? "0.1.0",
+      labels: options.labels ?? {},
+      capabilities: probe.capabilities,
+      builderTypes: types,
+      slots: slots.total,
+      busy: running,
+      startedAt,
+      lastSeen: new Date().toISOString(),
+    });
+    const heartbeat = startHeartbeat(bus.agents, presence, options.heartbeatMs ?? 5000, log);
+    await heartbeat.beat();
+
+    const jobs = new Set<Promise<void>>();
+    const ctx = {
+      bus,
+      agentName: name,
+      workDir,
+      log,
+      ackWaitMs,
+      shutdown: shutdown.signal,
+      maxBundleBytes: options.maxBundleBytes,
+      catalogue: options.catalogue,
+      onRunning: (delta: 1 | -1) => {
+        running += delta;
+        void heartbeat.beat();
+      },
+    };
+    // Several types share the slots: with more types than slots, pulls must be short so an idle
+    // type does not sit on a slot another type has work for.
+    const expires = options.pullExpiresMs ?? (consumers.length > slots.total ? 1000 : 5000);
+    const pullers = consumers.map(({ type, consumer }) =>
+      pullLoop(type, consumer, { slots, signal: shutdown.signal, expires, log }, (msg) => {
+        const job = runJob(msg, ctx)
+          .then((r) => options.onJobDone?.(r))
+          .catch((e: unknown) => log.error("job runner crashed", { error: e instanceof Error ? e.message : String(e) }))
+          .finally(() => {
+            slots.release();
+            jobs.delete(job);
+          });
+        jobs.add(job);
+      }),
+    );
+    log.info("agent started", { name, builders: types, slots: slots.total, workDir, capabilities: probe.capabilities });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      name,
+      builderTypes: types,
+      probe,
+      workDir,
+      busy: () => running,
+      stop() {
+        stopping ??= (async () => {
+          log.info("agent stopping", { name, running });
+          shutdown.abort();
+          await Promise.all(pullers);
+          await Promise.all([...jobs]);
+          await heartbeat.stop();
+          await bus.close();
+          log.info("agent stopped", { name });
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await bus.close();
+    throw e;
+  }
+}
+
+interface PullContext {
+  slots: Slots;
+  signal: AbortSignal;
+  expires: number;
+  log: OperatorLog;
+}
+
+/** Takes a slot, waits for a job of this type, hands it over (the slot goes with it), repeats. */
+async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take: (msg: import("@nats-io/jetstream").JsMsg) => void): Promise<void> {
+  let failing = false;
+  while (!ctx.signal.aborted) {
+    if (!(await ctx.slots.acquire(ctx.signal))) return;
+    let msg;
+    try {
+      msg = await consumer.next({ expires: ctx.expires });
+      if (failing) ctx.log.info("pulling jobs works again", { type });
+      failing = false;
+    } catch (e) {
+      ctx.slots.release();
+      if (!failing) ctx.log.warn("pulling jobs failed; retrying", { type, error: e instanceof Error ? e.message : String(e) });
+      failing = true;
+      await sleep(1000, ctx.signal);
+      continue;
+    }
+    if (!msg) {
+      ctx.slots.release();
+      continue;
+    }
+    if (ctx.signal.aborted) {
+      // Arrived while we were stopping: give it straight back.
+      msg.nak();
+      ctx.slots.release();
+      return;
+    }
+    take(msg);
+  }
+}
+
+/** An agent may not create the farm's streams and buckets; until the controller has, it waits and says so. */
+async function waitForFarmResources(bus: Bus, log: OperatorLog): Promise<void> {
+  for (let said = false; ; said = true) {
+    const missing = await missingFarmResources(bus.jsm);
+    if (missing.length === 0) return;
+    if (!said) log.warn("waiting for the controller to create the farm's NATS resources (start `kiln controller`)", { missing });
+    await sleep(2000);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}

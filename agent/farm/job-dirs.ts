@@ -1,0 +1,112 @@
+/**
+ * Each job runs in its own folder `<workDir>/jobs/<buildId>-<jobIndex>-<attempt>/` holding a
+ * lease file `kiln-job.json` (agent name and pid). A crashed agent cannot clean up after itself,
+ * so the next agent start with the same name removes folders whose lease names a dead pid.
+ */
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { OperatorLog } from "./operator-log.js";
+
+export const LEASE_FILE = "kiln-job.json";
+
+export interface JobLease {
+  agent: string;
+  pid: number;
+  buildId: string;
+  jobIndex: number;
+  attempt: number;
+  startedAt: string;
+}
+
+export function jobsRoot(workDir: string): string {
+  return join(workDir, "jobs");
+}
+
+/** Creates the job's folder (replacing a stale one of the same name) and writes its lease. */
+export async function createJobDir(workDir: string, lease: JobLease): Promise<string> {
+  const dir = join(jobsRoot(workDir), `${lease.buildId}-${lease.jobIndex}-${lease.attempt}`);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, LEASE_FILE), JSON.stringify(lease, null, 2) + "\n");
+  return dir;
+}
+
+export async function removeJobDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * What a crash can leave behind besides job folders (VMs, containers, temporary keys) is owned by
+ * builders; they add a reaper here when they start leaving such things (later issues). Each gets
+ * the leases of dead jobs of this agent.
+ */
+export type LeftoverReaper = (deadJobs: readonly JobLease[], log: OperatorLog) => Promise<void>;
+const extraReapers: LeftoverReaper[] = [];
+
+export function addLeftoverReaper(reaper: LeftoverReaper): void {
+  extraReapers.push(reaper);
+}
+
+export interface ReapResult {
+  removed: string[];
+  leases: JobLease[];
+}
+
+/**
+ * Removes job folders of this agent (same name) whose process is gone, after running the
+ * registered reapers on their leases. Folders of other agents sharing the work dir, and of live
+ * pids, are left alone; folders without a readable lease are left too (and reported) since we
+ * cannot know whose they are. Call it at agent start, before taking jobs: a lease with this very
+ * pid is then from an earlier life (agents in containers are often pid 1 every time).
+ */
+export async function reapLeftovers(workDir: string, agentName: string, log: OperatorLog): Promise<ReapResult> {
+  const root = jobsRoot(workDir);
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return { removed: [], leases: [] };
+  }
+  const dead: { dir: string; lease: JobLease }[] = [];
+  for (const name of names) {
+    const dir = join(root, name);
+    let lease: JobLease;
+    try {
+      lease = JSON.parse(await readFile(join(dir, LEASE_FILE), "utf8")) as JobLease;
+    } catch {
+      log.warn("job folder without a readable lease left in place", { dir });
+      continue;
+    }
+    if (lease.agent !== agentName) continue;
+    if (lease.pid !== process.pid && pidAlive(lease.pid)) continue;
+    dead.push({ dir, lease });
+  }
+  const leases = dead.map((d) => d.lease);
+  if (leases.length > 0) {
+    for (const reaper of extraReapers) {
+      try {
+        await reaper(leases, log);
+      } catch (e) {
+        log.error("a leftover reaper failed", { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+  const removed: string[] = [];
+  for (const { dir, lease } of dead) {
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+    log.info("reaped a job folder a crashed agent left behind", { dir, build: lease.buildId, job: lease.jobIndex, pid: lease.pid });
+  }
+  return { removed, leases };
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    // ESRCH: gone. EPERM: the pid was reused by another user's process, so our agent is gone too.
+    return false;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Changes to a job's record (`job.<buildId>.<i>` in KV kiln_builds). The controller writes the
+ * record when it queues the job and may touch it again (a wait timeout, a max-deliveries
+ * failure), so every change is a compare-and-set on the record's revision, retried on conflict.
+ */
+import type { KV } from "@nats-io/kv";
+import { buildKey, decodeBuildRecord, decodeJobRecord, encode, jobKey, type JobMessage, type JobRecord } from "../../shared/bus/index.js";
+
+export async function updateJobRecord(kv: KV, job: JobMessage, change: (record: JobRecord) => JobRecord): Promise<JobRecord> {
+  const key = jobKey(job.buildId, job.jobIndex);
+  for (let tryNo = 0; ; tryNo++) {
+    const entry = await kv.get(key);
+    const current = entry && entry.operation === "PUT" ? decodeJobRecord(entry.value, key) : freshRecord(job);
+    const next = change(current);
+    try {
+      if (entry && entry.operation === "PUT") await kv.update(key, encode(next), entry.revision);
+      else await kv.create(key, encode(next));
+      return next;
+    } catch (e) {
+      if (tryNo >= 10) throw e;
+      // Someone else changed it between our read and write: read again.
+      await new Promise((r) => setTimeout(r, 20 * (tryNo + 1)));
+    }
+  }
+}
+
+/** True when the build's record asks for cancel (a missing record means nobody asked). */
+export async function isBuildCancelled(kv: KV, buildId: string): Promise<boolean> {
+  const key = buildKey(buildId);
+  const entry = await kv.get(key);
+  if (!entry || entry.operation !== "PUT") return false;
+  return decodeBuildRecord(entry.value, key).cancelRequested;
+}
+
+/** The record the controller would have written, for a job whose record is missing. */
+function freshRecord(job: JobMessage): JobRecord {
+  return {
+    buildId: job.buildId,
+    jobIndex: job.jobIndex,
+    name: job.spec.name,
+    builderType: job.spec.builder.type,
+    needs: job.needs,
+    state: "queued",
+    attempts: 0,
+    artifacts: [],
+  };
+}

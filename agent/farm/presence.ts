@@ -1,0 +1,38 @@
+/**
+ * The agent's presence in KV `kiln_agents` (`agent.<name>`): put at start, refreshed by a
+ * heartbeat (the bucket's TTL drops agents whose heartbeat stopped), deleted at a clean stop.
+ */
+import type { KV } from "@nats-io/kv";
+import { agentKey, encode, type AgentPresence } from "../../shared/bus/index.js";
+import type { OperatorLog } from "./operator-log.js";
+
+export interface Heartbeat {
+  /** Puts the presence now (after a change of busy count, say). */
+  beat(): Promise<void>;
+  /** Stops the heartbeat and removes the presence. */
+  stop(): Promise<void>;
+}
+
+export function startHeartbeat(kv: KV, describe: () => AgentPresence, intervalMs: number, log: OperatorLog): Heartbeat {
+  const key = agentKey(describe().name);
+  let failing = false;
+  const beat = async (): Promise<void> => {
+    try {
+      await kv.put(key, encode({ ...describe(), lastSeen: new Date().toISOString() }));
+      if (failing) log.info("presence heartbeat works again");
+      failing = false;
+    } catch (e) {
+      // NATS may be restarting; the next beat tries again. Say it once, not every beat.
+      if (!failing) log.warn("presence heartbeat failed", { error: e instanceof Error ? e.message : String(e) });
+      failing = true;
+    }
+  };
+  const timer = setInterval(() => void beat(), intervalMs);
+  return {
+    beat,
+    async stop() {
+      clearInterval(timer);
+      await kv.delete(key).catch(() => undefined);
+    },
+  };
+}
