@@ -1,0 +1,185 @@
+/**
+ * `kiln agent --nats URL [--slots N] [--labels k=v,…] [--work-dir DIR] [--name NAME] [--builders a,b]
+ * [--nats-user U --nats-password P | --nats-creds FILE] [--ack-wait 30s]`: probe this host, print
+ * what it can run, then take farm jobs until SIGINT/SIGTERM (running jobs are aborted with their
+ * cleanups and handed back to the queue).
+ */
+import { hostname } from "node:os";
+import { parseByteSize } from "../../shared/bundle/index.js";
+import { parseGoDuration } from "../../shared/template/duration.js";
+import {
+  builderTypesFor,
+  BuilderFilterError,
+  createOperatorLog,
+  DEFAULT_AGENT_WORK_DIR,
+  probeHost,
+  startAgent,
+  type AgentOptions,
+  type LogFormat,
+} from "../../agent/farm/index.js";
+import { commaList, FlagError, formatFlagHelp, parseFlags, type FlagSpecs, type ParsedFlags } from "../flags.js";
+import type { Command } from "../io.js";
+import { KILN_VERSION } from "../main.js";
+
+const flagSpecs: FlagSpecs = {
+  nats: { kind: "string", help: "NATS server URL(s), comma separated (cluster).", env: "KILN_NATS_URL", placeholder: "nats://HOST:4222" },
+  slots: { kind: "string", help: "Jobs this agent runs at once (default 1).", env: "KILN_AGENT_SLOTS", placeholder: "N" },
+  labels: { kind: "string", help: "Labels shown in `kiln agents`.", env: "KILN_AGENT_LABELS", placeholder: "k=v,..." },
+  "work-dir": { kind: "string", help: `Folder for job files (default ${DEFAULT_AGENT_WORK_DIR}).`, env: "KILN_AGENT_WORK_DIR", placeholder: "DIR" },
+  name: { kind: "string", help: "Agent name; keep it stable so a restart reaps what a crash left (default HOSTNAME-PID).", env: "KILN_AGENT_NAME", placeholder: "NAME" },
+  builders: { kind: "string", help: "Take only these builder types (default: every type this host can run).", env: "KILN_AGENT_BUILDERS", placeholder: "a,b" },
+  "nats-user": { kind: "string", help: "NATS user.", env: "KILN_NATS_USER", placeholder: "USER" },
+  "nats-password": { kind: "string", help: "NATS password (prefer the environment variable: flags show in `ps`).", env: "KILN_NATS_PASSWORD", placeholder: "PASSWORD" },
+  "nats-creds": { kind: "string", help: "NATS credentials file (.creds or nkey seed).", env: "KILN_NATS_CREDS", placeholder: "FILE" },
+  "ack-wait": { kind: "string", help: "A job whose agent goes silent this long is redelivered (default 30s).", env: "KILN_ACK_WAIT", placeholder: "30s" },
+  "max-deliver": { kind: "string", help: "Deliveries of a job before it fails (default 3).", env: "KILN_MAX_DELIVER", placeholder: "N" },
+  "max-bundle-size": { kind: "string", help: "Refuse template bundles bigger than this (default 1GiB).", env: "KILN_MAX_BUNDLE_SIZE", placeholder: "SIZE" },
+  "log-format": { kind: "string", help: "Operator log on stderr: text or json (default text).", env: "KILN_LOG_FORMAT", placeholder: "text|json" },
+};
+
+export const help = `Usage: kiln agent --nats URL [options]
+
+  Runs farm jobs on this host. The agent probes what the host can run
+  (qemu-system-*, KVM, qemu-img, a Docker socket, VBoxManage, vmrun, AWS
+  credentials, the architecture), announces itself, and takes jobs only
+  for builder types it can run, at most --slots at a time.
+
+  On SIGINT or SIGTERM it stops taking jobs, cancels running ones (their
+  cleanups run) and hands them back to the queue for another agent.
+
+  Without NATS credentials it only connects to a loopback NATS server.
+
+Options:
+
+${formatFlagHelp(flagSpecs)}`;
+
+export const run: Command = async (argv, io) => {
+  let flags: ParsedFlags;
+  let options: AgentOptions;
+  let logFormat: LogFormat;
+  try {
+    flags = parseFlags(argv, flagSpecs, io.env);
+    if (flags.rest.length > 0) throw new FlagError(`agent: unexpected argument "${flags.rest[0]}"`);
+    logFormat = readLogFormat(flags.strings["log-format"]);
+    options = readOptions(flags);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n\n${help}\n`);
+    return 1;
+  }
+  const log = createOperatorLog(io.stderr, logFormat);
+  if (!options.nats.user && !options.nats.credsFile && !isLoopbackUrl(options.nats.url)) {
+    io.stderr.write(
+      `agent: no NATS credentials given, so the agent only connects to a NATS server on loopback; ${options.nats.url} is not. ` +
+        "Set --nats-user/--nats-password (KILN_NATS_USER/KILN_NATS_PASSWORD) or --nats-creds (KILN_NATS_CREDS).\n",
+    );
+    return 1;
+  }
+  if (!options.nats.user && !options.nats.credsFile) log.warn("no NATS credentials configured: connecting to a loopback NATS server only");
+
+  const probe = await probeHost({ env: io.env });
+  let choice;
+  try {
+    choice = builderTypesFor(probe.capabilities, options.builders);
+  } catch (e) {
+    if (!(e instanceof BuilderFilterError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    return 1;
+  }
+  io.stdout.write(`Host ${hostname()} (${probe.arch}) can offer: ${probe.capabilities.join(", ")}\n`);
+  for (const f of probe.findings) io.stdout.write(`  ${f}\n`);
+  io.stdout.write(`Builder types this agent takes: ${choice.types.join(", ") || "(none)"}\n`);
+  for (const s of choice.skipped) io.stdout.write(`  not ${s.type}: ${s.why}\n`);
+  if (choice.types.length === 0) {
+    io.stderr.write("agent: this host can run none of Kiln's builder types; nothing to do.\n");
+    return 1;
+  }
+
+  let agent;
+  try {
+    agent = await startAgent({ ...options, probe, log, version: KILN_VERSION });
+  } catch (e) {
+    io.stderr.write(`agent: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  io.stdout.write(`Agent ${agent.name} is taking jobs (${options.slots ?? 1} slot(s), work dir ${agent.workDir}).\n`);
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      log.info(`received ${signal}: handing back running jobs and stopping`);
+      resolve();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  await agent.stop();
+  return 0;
+};
+
+function readOptions(flags: ParsedFlags): AgentOptions {
+  const s = flags.strings;
+  const url = s.nats;
+  if (!url) throw new FlagError("agent: --nats (or KILN_NATS_URL) is required, e.g. --nats nats://127.0.0.1:4222");
+  if ((s["nats-user"] === undefined) !== (s["nats-password"] === undefined)) {
+    throw new FlagError("agent: give both --nats-user and --nats-password (or KILN_NATS_USER and KILN_NATS_PASSWORD)");
+  }
+  if (s["nats-creds"] !== undefined && s["nats-user"] !== undefined) throw new FlagError("agent: give either --nats-user/--nats-password or --nats-creds, not both");
+  return {
+    nats: { url, user: s["nats-user"], password: s["nats-password"], credsFile: s["nats-creds"] },
+    slots: s.slots === undefined ? undefined : positiveInt("--slots", s.slots),
+    labels: s.labels === undefined ? undefined : readLabels(s.labels),
+    workDir: s["work-dir"] ?? DEFAULT_AGENT_WORK_DIR,
+    name: s.name,
+    builders: s.builders === undefined ? undefined : commaList([s.builders]),
+    ackWaitMs: s["ack-wait"] === undefined ? undefined : duration("--ack-wait", s["ack-wait"]),
+    maxDeliver: s["max-deliver"] === undefined ? undefined : positiveInt("--max-deliver", s["max-deliver"]),
+    maxBundleBytes: s["max-bundle-size"] === undefined ? undefined : byteSize("--max-bundle-size", s["max-bundle-size"]),
+  };
+}
+
+function readLogFormat(value: string | undefined): LogFormat {
+  if (value === undefined || value === "text" || value === "json") return value ?? "text";
+  throw new FlagError(`agent: --log-format must be text or json, got "${value}"`);
+}
+
+function readLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of commaList([text])) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new FlagError(`agent: --labels expects k=v pairs separated by commas, got "${pair}"`);
+    labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new FlagError(`agent: ${flag} must be a whole number ≥ 1, got "${text}"`);
+  return n;
+}
+
+function duration(flag: string, text: string): number {
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch {
+    throw new FlagError(`agent: ${flag} must be a duration like 30s or 2m, got "${text}"`);
+  }
+  if (ms < 1000) throw new FlagError(`agent: ${flag} must be at least 1s, got "${text}"`);
+  return ms;
+}
+
+function byteSize(flag: string, text: string): number {
+  const n = parseByteSize(text);
+  if (n === undefined || n <= 0) throw new FlagError(`agent: ${flag} must be a size like 500MB or 1GiB, got "${text}"`);
+  return n;
+}
+
+function isLoopbackUrl(urls: string): boolean {
+  return urls.split(",").every((u) => {
+    const host = /^(?:nats|tls|ws|wss):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(u.trim())?.[1] ?? u.trim().split(":")[0];
+    return host === "localhost" || host === "[::1]" || host === "::1" || /^127\./.test(host);
+  });
+}
