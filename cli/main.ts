@@ -12,6 +12,7 @@ interface CommandEntry {
 }
 
 const commands: Record<string, CommandEntry> = {
+  agent: { synopsis: "take farm jobs on this host", load: () => import("./commands/agent.js") },
   build: { synopsis: "build image(s) from template", load: () => import("./commands/build.js") },
   console: { synopsis: "evaluate expressions against a template's variables", load: () => import("./commands/console.js") },
   fix: { synopsis: "fixes templates from old versions of packer", load: () => import("./commands/fix.js") },
