@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Consumer } from "@nats-io/jetstream";
+import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import {
   connectBus,
   ensureJobConsumer,
@@ -174,13 +174,13 @@ interface PullContext {
 }
 
 /** Takes a slot, waits for a job of this type, hands it over (the slot goes with it), repeats. */
-async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take: (msg: import("@nats-io/jetstream").JsMsg) => void): Promise<void> {
+async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take: (msg: JsMsg) => void): Promise<void> {
   let failing = false;
   while (!ctx.signal.aborted) {
     if (!(await ctx.slots.acquire(ctx.signal))) return;
-    let msg;
+    let msg: JsMsg | undefined;
     try {
-      msg = await consumer.next({ expires: ctx.expires });
+      msg = await nextJob(consumer, ctx.expires, ctx.signal);
       if (failing) ctx.log.info("pulling jobs works again", { type });
       failing = false;
     } catch (e) {
@@ -201,6 +201,22 @@ async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take
       return;
     }
     take(msg);
+  }
+}
+
+/**
+ * One job, or undefined when none came within `expires`. A fetch (unlike `next()`) can be
+ * stopped, so a stopping agent does not sit out a pull it no longer wants.
+ */
+async function nextJob(consumer: Consumer, expires: number, signal: AbortSignal): Promise<JsMsg | undefined> {
+  const batch = await consumer.fetch({ max_messages: 1, expires });
+  const stop = (): void => void batch.stop();
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    for await (const m of batch) return m;
+    return undefined;
+  } finally {
+    signal.removeEventListener("abort", stop);
   }
 }
 
