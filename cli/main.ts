@@ -13,10 +13,16 @@ interface CommandEntry {
 
 const commands: Record<string, CommandEntry> = {
   agent: { synopsis: "take farm jobs on this host", load: () => import("./commands/agent.js") },
+  agents: { synopsis: "list a farm's agents and how busy they are", load: () => import("./commands/agents.js") },
+  artifacts: { synopsis: "list or download a farm build's artifacts", load: () => import("./commands/artifacts.js") },
   build: { synopsis: "build image(s) from template", load: () => import("./commands/build.js") },
+  builds: { synopsis: "list a farm's builds", load: () => import("./commands/builds.js") },
+  cancel: { synopsis: "cancel a farm build", load: () => import("./commands/cancel.js") },
   console: { synopsis: "evaluate expressions against a template's variables", load: () => import("./commands/console.js") },
   fix: { synopsis: "fixes templates from old versions of packer", load: () => import("./commands/fix.js") },
   inspect: { synopsis: "see components of a template", load: () => import("./commands/inspect.js") },
+  logs: { synopsis: "show (and follow) a farm build's output", load: () => import("./commands/logs.js") },
+  submit: { synopsis: "queue a build on a farm and print its id", load: () => import("./commands/submit.js") },
   validate: { synopsis: "check that a template is valid", load: () => import("./commands/validate.js") },
   version: { synopsis: "prints the Kiln version (and the Packer version it follows)", load: async () => ({ run: version }) },
 };

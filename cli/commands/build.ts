@@ -13,6 +13,7 @@ import { loadForCommand, planForCommand, templateFlagSpecs } from "../template-f
 import { checkBuilds } from "../../shared/validation/check-builds.js";
 import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
 import { defaultCatalogue } from "../../agent/catalogue.js";
+import { farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
 
 const flagSpecs: FlagSpecs = {
   color: { kind: "bool", help: "Disable color output with -color=false (also PACKER_NO_COLOR / NO_COLOR)." },
@@ -23,6 +24,8 @@ const flagSpecs: FlagSpecs = {
   "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
   "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
   ...templateFlagSpecs,
+  ...farmFlagSpecs,
+  ...submissionFlagSpecs,
 };
 
 export const help = `Usage: kiln build [options] TEMPLATE
@@ -34,11 +37,16 @@ Options:
 
 ${formatFlagHelp(flagSpecs)}
 
-Press Ctrl-C once to cancel every build (cleanups run); twice to stop at once.`;
+Press Ctrl-C once to cancel every build (cleanups run); twice to stop at once.
+
+With --controller (or KILN_CONTROLLER) the builds run on a Kiln farm's agents: the template's
+folder (the files its builds use) is sent to the controller, the output streams back here, and
+the artifact files are downloaded into this directory, as a local build would leave them.`;
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
   const flags = parseCommandFlags(argv, flagSpecs, io, { name: "build", help, template: "required" });
   if (!flags) return 1;
+  if (flags.strings.controller) return (await import("../farm-client/farm-build.js")).runFarmBuild(flags, io);
   const machine = io.machineReadable || flags.bools["machine-readable"] === true;
   const color = flags.bools.color !== false && !io.env.PACKER_NO_COLOR && !io.env.NO_COLOR && !machine;
   const onError = (flags.strings["on-error"] ?? "cleanup") as OnErrorPolicy;

@@ -18,13 +18,8 @@ import {
   type SubmitBuildResponse,
   type WatchBuildRequest,
 } from "../../proto/gen/kiln/v1/farm.js";
-import type { FlagSpecs, ParsedFlags } from "../flags.js";
+import type { ParsedFlags } from "../flags.js";
 
-export const farmFlagSpecs: FlagSpecs = {
-  controller: { kind: "string", help: "Address of the kiln controller.", env: "KILN_CONTROLLER", placeholder: "HOST:PORT" },
-  token: { kind: "string", help: "Bearer token the controller expects.", env: "KILN_TOKEN", placeholder: "TOKEN" },
-  "tls-ca": { kind: "string", help: "CA certificate (PEM) to verify the controller's TLS certificate; without it the connection is not encrypted.", env: "KILN_TLS_CA", placeholder: "FILE" },
-};
 
 /** A problem talking to the controller, worded for the user. */
 export class FarmClientError extends Error {
@@ -146,4 +141,31 @@ export function explainRpcError(e: unknown, address: string): FarmClientError {
 function isLoopback(address: string): boolean {
   const host = address.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
   return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
+/**
+ * Runs a farm command's work with a connection from its flags; connection and call failures are
+ * printed (to stderr, worded for the user) and exit 1.
+ */
+export async function withFarmConnection(
+  flags: ParsedFlags,
+  io: { stderr: { write(s: string): unknown } },
+  work: (conn: FarmConnection) => Promise<number>,
+): Promise<number> {
+  let conn: FarmConnection;
+  try {
+    conn = connectFromFlags(flags, (t) => io.stderr.write(`${t}\n`));
+  } catch (e) {
+    if (!(e instanceof FarmClientError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    return 1;
+  }
+  try {
+    return await work(conn);
+  } catch (e) {
+    io.stderr.write(`${conn.explain(e).message}\n`);
+    return 1;
+  } finally {
+    conn.close();
+  }
 }

@@ -1,0 +1,54 @@
+/** `kiln artifacts ID [--download DIR]`: what a farm build made, and fetching its files. */
+import { resolve } from "node:path";
+import { formatFlagHelp, type FlagSpecs } from "../flags.js";
+import type { CommandIO } from "../io.js";
+import { MachineReadableSink } from "../output/terminal-sink.js";
+import { farmFlagSpecs } from "../farm-client/flag-specs.js";
+import { withFarmConnection } from "../farm-client/connect.js";
+import { buildIdArgument } from "../farm-client/build-id-argument.js";
+import { fetchArtifacts } from "../farm-client/fetch-artifacts.js";
+import { stateName } from "../farm-client/states.js";
+
+const flagSpecs: FlagSpecs = {
+  ...farmFlagSpecs,
+  download: { kind: "string", help: "Download every artifact file into DIR, at the paths a local build would leave them (manifests merged).", placeholder: "DIR" },
+  force: { kind: "bool", help: "With --download: start manifest files afresh when they are from another run (as -force does)." },
+  "machine-readable": { kind: "bool", help: "Machine-readable lines (timestamp,BUILD,artifact-file,job,builder-id,path,size,sha256)." },
+};
+
+export const help = `Usage: kiln artifacts --controller HOST:PORT [options] ID
+
+  Lists the artifacts of farm build ID, per build (job): description and files with their size
+  and sha256. With --download DIR, fetches every file into DIR (verifying each sha256).
+
+Options:
+
+${formatFlagHelp(flagSpecs)}`;
+
+export async function run(argv: string[], io: CommandIO): Promise<number> {
+  const parsed = buildIdArgument("artifacts", argv, flagSpecs, help, io);
+  if (!parsed) return 1;
+  const { flags, buildId } = parsed;
+  return withFarmConnection(flags, io, async (conn) => {
+    const build = await conn.getBuild(buildId);
+    const jobs = [...build.jobs].sort((a, b) => a.index - b.index);
+    if (io.machineReadable || flags.bools["machine-readable"]) {
+      const m = new MachineReadableSink(io.stdout);
+      for (const j of jobs) for (const a of j.artifacts) for (const f of a.files) m.line(j.name, "artifact-file", String(j.index), a.builderId, f.path, String(f.size), f.sha256);
+    } else {
+      for (const j of jobs) {
+        io.stdout.write(`${j.name} (${stateName(j.state)})${j.artifacts.length === 0 ? ": no artifacts" : ""}\n`);
+        for (const a of j.artifacts) {
+          io.stdout.write(`  --> ${a.description || a.id} [${a.builderId}]\n`);
+          for (const f of a.files) io.stdout.write(`      ${f.path}  ${f.size} bytes  sha256:${f.sha256}\n`);
+        }
+      }
+    }
+    const dir = flags.strings.download;
+    if (dir) {
+      await fetchArtifacts(conn, buildId, jobs.map((j) => ({ jobIndex: j.index, artifactRefs: j.artifacts })), resolve(io.cwd, dir), flags.bools.force === true);
+      io.stderr.write(`Downloaded the artifact files into ${resolve(io.cwd, dir)}.\n`);
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,53 @@
+/** `kiln builds`: the farm's builds, newest first. */
+import { formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
+import type { CommandIO } from "../io.js";
+import { MachineReadableSink } from "../output/terminal-sink.js";
+import { formatTable } from "../output/table.js";
+import { farmFlagSpecs } from "../farm-client/flag-specs.js";
+import { withFarmConnection } from "../farm-client/connect.js";
+import { isFinalState, stateName } from "../farm-client/states.js";
+
+const flagSpecs: FlagSpecs = {
+  ...farmFlagSpecs,
+  limit: { kind: "string", help: "Show at most this many builds (default 50; 0 for all).", placeholder: "N" },
+  "machine-readable": { kind: "bool", help: "One machine-readable line per build (timestamp,ID,build,template,state,done,total,submitted)." },
+};
+
+export const help = `Usage: kiln builds --controller HOST:PORT [options]
+
+  Lists the builds the farm knows, newest first: id, template, state, jobs done of total, and
+  when it was submitted.
+
+Options:
+
+${formatFlagHelp(flagSpecs)}`;
+
+export async function run(argv: string[], io: CommandIO): Promise<number> {
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "builds", help, template: "optional" });
+  if (!flags) return 1;
+  if (flags.rest.length > 0) {
+    io.stderr.write(`builds: unexpected argument "${flags.rest[0]}"\n\n${help}\n`);
+    return 1;
+  }
+  const limit = Number(flags.strings.limit ?? "50");
+  if (!Number.isInteger(limit) || limit < 0) {
+    io.stderr.write(`-limit must be a whole number >= 0 (got "${flags.strings.limit}")\n`);
+    return 1;
+  }
+  return withFarmConnection(flags, io, async (conn) => {
+    const { builds } = await conn.listBuilds(limit);
+    const rows = builds.map((b) => [
+      b.id,
+      b.template,
+      stateName(b.state),
+      `${b.jobs.filter((j) => isFinalState(j.state)).length}/${b.jobs.length}`,
+      b.submittedAt,
+    ]);
+    if (io.machineReadable || flags.bools["machine-readable"]) {
+      const m = new MachineReadableSink(io.stdout);
+      for (const [id, ...rest] of rows) m.line(id, "build", ...rest);
+    } else if (rows.length === 0) io.stdout.write("No builds.\n");
+    else io.stdout.write(formatTable(["ID", "TEMPLATE", "STATE", "JOBS", "SUBMITTED"], rows));
+    return 0;
+  });
+}

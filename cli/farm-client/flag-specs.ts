@@ -1,0 +1,18 @@
+/**
+ * The flags of the farm client commands, kept apart from the gRPC code so that `kiln build`
+ * (which lists them) does not load it unless --controller is given.
+ */
+import type { FlagSpecs } from "../flags.js";
+
+/** --controller, --token, --tls-ca: every farm client command has them. */
+export const farmFlagSpecs: FlagSpecs = {
+  controller: { kind: "string", help: "Address of the kiln controller.", env: "KILN_CONTROLLER", placeholder: "HOST:PORT" },
+  token: { kind: "string", help: "Bearer token the controller expects.", env: "KILN_TOKEN", placeholder: "TOKEN" },
+  "tls-ca": { kind: "string", help: "CA certificate (PEM) to verify the controller's TLS certificate; without it the connection is not encrypted.", env: "KILN_TLS_CA", placeholder: "FILE" },
+};
+
+/** What `kiln build --controller` and `kiln submit` add: how the build is queued. */
+export const submissionFlagSpecs: FlagSpecs = {
+  "wait-timeout": { kind: "string", help: "With --controller: how long a build may wait for a capable agent before it fails (default: the controller's).", env: "KILN_WAIT_TIMEOUT", placeholder: "1h" },
+  "max-bundle-size": { kind: "string", help: "With --controller: refuse to send more than this many bytes of template files (default 1GiB).", env: "KILN_MAX_BUNDLE_SIZE", placeholder: "BYTES" },
+};

@@ -1,0 +1,118 @@
+/**
+ * From `kiln build --controller`/`kiln submit` flags to a SubmitBuildRequest: the template is
+ * loaded, planned and checked here first, exactly as a local `kiln build` does (same messages,
+ * same "invalid build is reported and the others run"), so the bundle holds what the builds read
+ * and problems show before anything is sent. A farm build runs in its template's folder on the
+ * agent, so it is planned here with that folder as working directory.
+ */
+import { dirname, resolve } from "node:path";
+import type { SubmitBuildRequest } from "../../proto/gen/kiln/v1/farm.js";
+import { checkBuilds } from "../../shared/validation/check-builds.js";
+import { formatDiagnostics } from "../../shared/validation/diagnostics.js";
+import { DurationSyntaxError, parseGoDuration } from "../../shared/template/duration.js";
+import { commaList, FlagError, type ParsedFlags } from "../flags.js";
+import { loadForCommand, planForCommand, varPairs } from "../template-flags.js";
+import { BundleError, DEFAULT_MAX_BUNDLE_BYTES, packBundle } from "./bundle.js";
+
+
+export interface Submission {
+  request: SubmitBuildRequest;
+  /** The builds that will run, in build-name order. */
+  buildNames: string[];
+  /** True when some builds were refused here (they are not sent; the exit code must be 1). */
+  someRefused: boolean;
+}
+
+/** What the caller prints: Packer-style reports go to the build output, flag problems to stderr. */
+export interface SubmissionReporter {
+  report(text: string): void;
+  flagError(text: string): void;
+}
+
+export function prepareSubmission(flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv, out: SubmissionReporter): Promise<Submission | undefined> {
+  return prepare(flags, cwd, env, out).catch((e: unknown) => {
+    if (e instanceof BundleError) {
+      out.report(`Error: ${e.message}`);
+      return undefined;
+    }
+    throw e;
+  });
+}
+
+async function prepare(flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv, out: SubmissionReporter): Promise<Submission | undefined> {
+  const onError = flags.strings["on-error"] ?? "cleanup";
+  if (!["cleanup", "abort", "run-cleanup-provisioner"].includes(onError)) {
+    out.flagError(onError === "ask"
+      ? "-on-error=ask needs a terminal beside the build; a farm build runs on an agent: use -on-error=abort to keep a failed build for debugging"
+      : `-on-error must be one of cleanup, abort, run-cleanup-provisioner (got "${onError}")`);
+    return undefined;
+  }
+  let waitTimeoutSeconds = 0;
+  let maxBytes = DEFAULT_MAX_BUNDLE_BYTES;
+  try {
+    if (flags.strings["wait-timeout"]) waitTimeoutSeconds = Math.ceil(parseGoDuration(flags.strings["wait-timeout"]) / 1000);
+    if (flags.strings["max-bundle-size"]) maxBytes = parseBytes(flags.strings["max-bundle-size"]);
+  } catch (e) {
+    if (!(e instanceof DurationSyntaxError) && !(e instanceof FlagError)) throw e;
+    out.flagError(`-wait-timeout/-max-bundle-size: ${e.message}`);
+    return undefined;
+  }
+
+  const templateArg = flags.rest[0];
+  const loaded = loadForCommand(templateArg, cwd);
+  if (!loaded.ok) {
+    out.report([loaded.text, ...loaded.where].join("\n"));
+    return undefined;
+  }
+  const templateFile = resolve(cwd, templateArg);
+  const folder = dirname(templateFile);
+  // -var-file paths are the user's, relative to where they typed them.
+  const varFiles = (flags.lists["var-file"] ?? []).map((f) => resolve(cwd, f));
+  const planFlags: ParsedFlags = { ...flags, lists: { ...flags.lists, "var-file": varFiles } };
+  let vars: [string, string][];
+  let planned;
+  try {
+    vars = varPairs(flags);
+    planned = planForCommand(loaded.template, planFlags, folder, env);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    out.flagError(e.message);
+    return undefined;
+  }
+  if (!planned.ok) {
+    out.report(formatDiagnostics(planned.diagnostics));
+    return undefined;
+  }
+  const check = checkBuilds(planned.specs, folder);
+  if (check.diagnostics.length > 0) out.report(formatDiagnostics(check.diagnostics));
+  const refused = new Set(check.diagnostics.map((d) => d.build));
+  const runnable = planned.specs.filter((s) => !refused.has(s.name));
+
+  const bundle = await packBundle({ templateFile, varFiles, specs: runnable, maxBytes });
+  const only = refused.size > 0 ? runnable.map((s) => s.name) : commaList(flags.lists.only);
+  return {
+    request: {
+      bundle: bundle.tgz,
+      templatePath: bundle.templatePath,
+      displayPath: templateArg,
+      vars: vars.map(([name, value]) => ({ name, value })),
+      varFiles: bundle.varFiles,
+      only,
+      except: commaList(flags.lists.except),
+      onError,
+      force: flags.bools.force === true,
+      waitTimeoutSeconds,
+    },
+    buildNames: runnable.map((s) => s.name),
+    someRefused: refused.size > 0,
+  };
+}
+
+/** "1073741824", "512MiB", "1GiB", "100MB" → bytes. */
+export function parseBytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?$/i.exec(text.trim());
+  if (!m) throw new FlagError(`"${text}" is not a size (e.g. 512MiB, 1GiB, or a number of bytes)`);
+  const unit = (m[2] ?? "B").toUpperCase();
+  const powers: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
+  return Math.floor(Number(m[1]) * powers[unit]);
+}
