@@ -1,0 +1,29 @@
+/** Agents present in KV `kiln_agents` (entries expire when heartbeats stop). */
+import type { KV } from "@nats-io/kv";
+import { BusDecodeError, decodeAgentPresence, type AgentPresence } from "../shared/bus/index.js";
+import type { OperatorLog } from "./operator-log.js";
+
+export async function presentAgents(kv: KV, log?: OperatorLog): Promise<AgentPresence[]> {
+  const agents: AgentPresence[] = [];
+  for await (const key of await kv.keys("agent.*")) {
+    const entry = await kv.get(key);
+    if (!entry || entry.operation !== "PUT") continue;
+    try {
+      agents.push(decodeAgentPresence(entry.value, entry.key));
+    } catch (e) {
+      if (!(e instanceof BusDecodeError)) throw e;
+      log?.warn("ignoring an undecodable agent presence entry", { key, reason: e.reason });
+    }
+  }
+  return agents.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Can this agent take a job of this builder type needing these capabilities? */
+export function agentCanRun(agent: AgentPresence, builderType: string, needs: readonly string[]): boolean {
+  return agent.builderTypes.includes(builderType) && needs.every((n) => agent.capabilities.includes(n));
+}
+
+/** What a queued job waits for, in the words users see ("waiting for an agent with: qemu"). */
+export function waitingReason(builderType: string, needs: readonly string[]): string {
+  return needs.length > 0 ? `waiting for an agent with: ${needs.join(", ")}` : `waiting for an agent that runs ${builderType} builds`;
+}

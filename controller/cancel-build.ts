@@ -1,0 +1,28 @@
+/**
+ * CancelBuild: record the request (agents that pull a job of a cancelled build skip it), tell
+ * agents running its jobs to stop (`kiln.control.<id>`), and take its queued jobs off the queue.
+ */
+import { controlSubject, encode, type ControlMessage } from "../shared/bus/index.js";
+import type { Build, CancelBuildRequest } from "../proto/gen/kiln/v1/farm.js";
+import { presentAgents } from "./agents.js";
+import { buildToProto } from "./build-view.js";
+import type { ControllerContext } from "./context.js";
+import { dropJob } from "./drop-job.js";
+import { notFound } from "./errors.js";
+import { readBuild, requireBuildId, updateBuildRecord } from "./records.js";
+
+export async function cancelBuild(ctx: ControllerContext, request: CancelBuildRequest): Promise<Build> {
+  const buildId = requireBuildId(request.buildId);
+  const updated = await updateBuildRecord(ctx.bus.builds, buildId, (r) => (r.cancelRequested ? undefined : { ...r, cancelRequested: true }));
+  if (!updated) throw notFound(`no build ${buildId} (see kiln builds)`);
+  const control: ControlMessage = { kind: "cancel", buildId, requestedAt: new Date().toISOString() };
+  ctx.bus.nc.publish(controlSubject(buildId), encode(control));
+  await ctx.bus.nc.flush();
+  const stored = await readBuild(ctx.bus.builds, buildId, ctx.log);
+  for (const job of stored?.jobs ?? []) {
+    if (job.state === "queued") await dropJob(ctx, { buildId, jobIndex: job.jobIndex, state: "cancelled", error: "cancelled before an agent took it" });
+  }
+  ctx.log.info("build cancel requested", { build: buildId });
+  const after = await readBuild(ctx.bus.builds, buildId, ctx.log);
+  return buildToProto(after?.record ?? updated, after?.jobs ?? [], await presentAgents(ctx.bus.agents, ctx.log));
+}

@@ -1,0 +1,20 @@
+/** What every part of the controller works with: the bus, its settings and its log. */
+import type { Bus } from "../shared/bus/index.js";
+import type { OperatorLog } from "./operator-log.js";
+
+export interface ControllerSettings {
+  /** Jobs not acked (or in-progress acked) within this long are redelivered. */
+  ackWaitMs: number;
+  /** Deliveries of a job before it is marked failed (agent lost). */
+  maxDeliver: number;
+  /** Default for how long a job may wait for a capable agent; 0 = forever. */
+  waitTimeoutMs: number;
+  /** Limit for a submitted bundle, compressed and uncompressed. */
+  maxBundleBytes: number;
+}
+
+export interface ControllerContext {
+  bus: Bus;
+  settings: ControllerSettings;
+  log: OperatorLog;
+}

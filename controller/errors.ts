@@ -1,0 +1,20 @@
+/** Errors the controller answers a gRPC call with: a status code and a message for the user. */
+import { status, type ServiceError } from "@grpc/grpc-js";
+import { Metadata } from "@grpc/grpc-js";
+
+export class ControllerError extends Error {
+  override name = "ControllerError";
+  constructor(readonly code: status, message: string) {
+    super(message);
+  }
+}
+
+export const invalidArgument = (message: string): ControllerError => new ControllerError(status.INVALID_ARGUMENT, message);
+export const notFound = (message: string): ControllerError => new ControllerError(status.NOT_FOUND, message);
+
+/** Any error as what grpc-js sends: ControllerErrors keep their code, anything else is INTERNAL. */
+export function toServiceError(e: unknown): Partial<ServiceError> {
+  if (e instanceof ControllerError) return { code: e.code, details: e.message, message: e.message, metadata: new Metadata() };
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: status.INTERNAL, details: `controller error: ${message}`, message, metadata: new Metadata() };
+}

@@ -1,0 +1,59 @@
+/**
+ * Jobs JetStream gave up redelivering: on a MAX_DELIVERIES advisory for KILN_JOBS, the job is
+ * marked failed with the reason. Controllers share a queue group, so one of several handles each
+ * advisory; the compare-and-set in dropJob makes a duplicate harmless anyway.
+ */
+import type { Subscription } from "@nats-io/transport-node";
+import { z } from "zod";
+import { BusDecodeError, decodeJob, JOBS_STREAM } from "../shared/bus/index.js";
+import type { ControllerContext } from "./context.js";
+import { dropJob } from "./drop-job.js";
+
+const MAX_DELIVERIES_ADVISORY = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${JOBS_STREAM}.*`;
+
+const advisorySchema = z.object({ stream: z.string(), consumer: z.string(), stream_seq: z.number().int().positive(), deliveries: z.number().int() });
+
+export function watchLostJobs(ctx: ControllerContext): Subscription {
+  return ctx.bus.nc.subscribe(MAX_DELIVERIES_ADVISORY, {
+    queue: "kiln-controllers",
+    callback: (err, msg) => {
+      if (err) {
+        ctx.log.error("max-deliveries advisory subscription failed", { reason: err.message });
+        return;
+      }
+      void handleAdvisory(ctx, msg.subject, msg.data).catch((e: unknown) => {
+        ctx.log.error("could not mark a lost job failed", { subject: msg.subject, reason: e instanceof Error ? e.message : String(e) });
+      });
+    },
+  });
+}
+
+async function handleAdvisory(ctx: ControllerContext, subject: string, data: Uint8Array): Promise<void> {
+  let advisory: z.infer<typeof advisorySchema>;
+  try {
+    advisory = advisorySchema.parse(JSON.parse(new TextDecoder().decode(data)));
+  } catch (e) {
+    ctx.log.warn("ignoring an undecodable max-deliveries advisory", { subject, reason: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  const stored = await ctx.bus.jsm.streams.getMessage(JOBS_STREAM, { seq: advisory.stream_seq }).catch(() => null);
+  if (!stored) return; // already removed (finished, or another controller handled it)
+  let job;
+  try {
+    job = decodeJob(stored.data, stored.subject);
+  } catch (e) {
+    if (!(e instanceof BusDecodeError)) throw e;
+    ctx.log.warn("dropping an undecodable job message past its delivery limit", { sequence: advisory.stream_seq, reason: e.reason });
+    await ctx.bus.jsm.streams.deleteMessage(JOBS_STREAM, advisory.stream_seq).catch(() => false);
+    return;
+  }
+  const dropped = await dropJob(ctx, {
+    buildId: job.buildId,
+    jobIndex: job.jobIndex,
+    state: "failed",
+    error: `the job was delivered ${advisory.deliveries} times and its agent never finished it (agent lost?)`,
+    from: ["queued", "running"],
+  });
+  // The record may have been finished by a slow agent; the message must still leave the queue.
+  if (!dropped) await ctx.bus.jsm.streams.deleteMessage(JOBS_STREAM, advisory.stream_seq).catch(() => false);
+}

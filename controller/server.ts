@@ -1,0 +1,174 @@
+/**
+ * `kiln controller` as a library: connects to NATS, creates the farm's resources, serves the Farm
+ * gRPC API and runs the background duties (lost jobs, wait timeouts). All state is in NATS, so any
+ * number of controllers may run and any may restart.
+ */
+import { readFile } from "node:fs/promises";
+import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
+import { connectBus, ensureFarmResources, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
+import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
+import { FarmService, type FarmServer } from "../proto/gen/kiln/v1/farm.js";
+import { checkBearerToken } from "./auth.js";
+import { getBuild, listAgents, listBuilds } from "./build-queries.js";
+import { cancelBuild } from "./cancel-build.js";
+import type { ControllerContext, ControllerSettings } from "./context.js";
+import { downloadArtifact } from "./download-artifact.js";
+import { toServiceError } from "./errors.js";
+import { watchLostJobs } from "./lost-jobs.js";
+import { silentLog, type OperatorLog } from "./operator-log.js";
+import { submitBuild } from "./submit-build.js";
+import { sweepWaitingJobs } from "./wait-timeouts.js";
+import { watchBuild } from "./watch-build.js";
+
+export const DEFAULT_SETTINGS: ControllerSettings = {
+  ackWaitMs: 30_000,
+  maxDeliver: 3,
+  waitTimeoutMs: 3600_000,
+  maxBundleBytes: DEFAULT_MAX_BUNDLE_BYTES,
+};
+
+export interface ControllerOptions {
+  /** `HOST:PORT` for the gRPC API (port 0: any free port). */
+  listen: string;
+  nats: Omit<BusConnectOptions, "name">;
+  /** Clients must send `authorization: Bearer <token>`; without one the API binds to loopback only. */
+  token?: string;
+  tls?: { certFile: string; keyFile: string };
+  settings?: Partial<ControllerSettings>;
+  /** Agent presence entries expire after this long without a heartbeat (default 15 s). */
+  presenceTtlMs?: number;
+  /** How often waiting jobs are checked against their wait timeout (default 2 s). */
+  sweepIntervalMs?: number;
+  log?: OperatorLog;
+}
+
+export interface RunningController {
+  /** `host:port` actually bound. */
+  address: string;
+  port: number;
+  bus: Bus;
+  /** Stops serving (in-flight calls are cancelled), stops background work, closes NATS. */
+  stop(): Promise<void>;
+}
+
+export async function startController(options: ControllerOptions): Promise<RunningController> {
+  const log = options.log ?? silentLog;
+  const settings: ControllerSettings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const { host, port } = listenAddress(options.listen, options.token !== undefined, log);
+  refuseOpenNats(options.nats);
+
+  const bus = await connectBus({ ...options.nats, name: "kiln-controller" });
+  try {
+    await ensureFarmResources(bus.nc, { ackWaitMs: settings.ackWaitMs, maxDeliver: settings.maxDeliver, presenceTtlMs: options.presenceTtlMs ?? 15_000 });
+  } catch (e) {
+    await bus.close();
+    throw e;
+  }
+  const ctx: ControllerContext = { bus, settings, log };
+  const lostJobs = watchLostJobs(ctx);
+  const sweeper = sweepWaitingJobs(ctx, options.sweepIntervalMs ?? 2000);
+
+  const server = new Server({
+    // SubmitBuild carries the whole bundle: allow it up to the bundle limit (plus the other fields).
+    "grpc.max_receive_message_length": Math.min(settings.maxBundleBytes + 1024 * 1024, 2 ** 31 - 1),
+  });
+  server.addService(FarmService, farmHandlers(ctx, options.token));
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }], false)
+    : ServerCredentials.createInsecure();
+  let boundPort: number;
+  try {
+    boundPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+    );
+  } catch (e) {
+    lostJobs.unsubscribe();
+    await sweeper.stop();
+    await bus.close();
+    throw new Error(`cannot listen on ${host}:${port} (${e instanceof Error ? e.message : String(e)}): check --listen/KILN_LISTEN`);
+  }
+  const address = `${host}:${boundPort}`;
+  log.info("controller listening", { address, tls: options.tls !== undefined, token: options.token !== undefined, nats: options.nats.url });
+
+  let stopped = false;
+  return {
+    address,
+    port: boundPort,
+    bus,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      server.forceShutdown();
+      lostJobs.unsubscribe();
+      await sweeper.stop();
+      await bus.close();
+      log.info("controller stopped", { address });
+    },
+  };
+}
+
+/** Every rpc, each behind the token check, errors mapped to gRPC statuses. */
+function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmServer {
+  function unary<Req, Res>(handle: (request: Req) => Promise<Res>) {
+    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      (async () => {
+        checkBearerToken(call.metadata, token);
+        return handle(call.request);
+      })().then(
+        (res) => callback(null, res),
+        (e: unknown) => callback(toServiceError(e)),
+      );
+    };
+  }
+  function streaming<Req, Res>(handle: (request: Req, call: ServerWritableStream<Req, Res>) => Promise<void>) {
+    return (call: ServerWritableStream<Req, Res>): void => {
+      (async () => {
+        checkBearerToken(call.metadata, token);
+        await handle(call.request, call);
+      })().then(
+        () => call.end(),
+        (e: unknown) => {
+          if (!call.cancelled) call.emit("error", toServiceError(e));
+        },
+      );
+    };
+  }
+  return {
+    submitBuild: unary((req) => submitBuild(ctx, req)),
+    watchBuild: streaming((req, call) => watchBuild(ctx, req, call)),
+    cancelBuild: unary(async (req) => ({ build: await cancelBuild(ctx, req) })),
+    listBuilds: unary((req) => listBuilds(ctx, req.limit)),
+    getBuild: unary((req) => getBuild(ctx, req.buildId)),
+    listAgents: unary(() => listAgents(ctx)),
+    downloadArtifact: streaming((req, call) => downloadArtifact(ctx, req, call)),
+  };
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** `HOST:PORT` → parts; without a token the API is only offered on loopback, and the log says so. */
+function listenAddress(listen: string, hasToken: boolean, log: OperatorLog): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen.trim());
+  if (!m) throw new Error(`--listen "${listen}" is not HOST:PORT (for example 0.0.0.0:7420 or 127.0.0.1:7420)`);
+  const host = m[1] ?? m[2] ?? "";
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`--listen "${listen}": port ${port} is out of range`);
+  if (!hasToken && !LOOPBACK.has(host)) {
+    log.warn("no --token (KILN_TOKEN) configured: listening on loopback only; set a token to accept other hosts", { requested: listen });
+    return { host: "127.0.0.1", port };
+  }
+  if (!hasToken) log.warn("no --token (KILN_TOKEN) configured: the API is open to anyone on this host (loopback only)");
+  return { host: host === "" ? "0.0.0.0" : host, port };
+}
+
+/** Without NATS credentials, only a NATS server on this host is used (anyone could read a remote one's traffic). */
+function refuseOpenNats(nats: ControllerOptions["nats"]): void {
+  if (nats.user !== undefined || nats.credsFile !== undefined) return;
+  for (const server of nats.url.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+    const host = /^(?:[a-z]+:\/\/)?(?:\[([^\]]+)\]|([^:/]+))/i.exec(server);
+    const name = host?.[1] ?? host?.[2] ?? "";
+    if (!LOOPBACK.has(name)) {
+      throw new Error(`no NATS credentials configured, so the controller only connects to a NATS server on this host, not ${server}: set --nats-user/--nats-password or --nats-creds (KILN_NATS_USER/KILN_NATS_PASSWORD, KILN_NATS_CREDS)`);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * SubmitBuild: a bundle in, queued jobs out. The template is extracted, loaded, planned and
+ * checked exactly as `kiln validate` does; only a valid template gets a bundle in the object
+ * store, records in KV and job messages on `kiln.jobs.<type>`.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { builderSchema } from "../shared/components/registry.js";
+import type { BuildSpec } from "../shared/plan/build-spec.js";
+import { BundleError, extractBundle, formatByteSize } from "../shared/bundle/index.js";
+import {
+  buildEventSubject,
+  buildKey,
+  encode,
+  ensureJobConsumer,
+  jobKey,
+  jobSubject,
+  type BuildEvent,
+  type BuildRecord,
+  type JobMessage,
+  type JobRecord,
+} from "../shared/bus/index.js";
+import { checkBuilds } from "../shared/validation/check-builds.js";
+import { formatDiagnostics } from "../shared/validation/diagnostics.js";
+import { loadTemplateForReport, planTemplate } from "../shared/validation/load-and-plan.js";
+import type { SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
+import { presentAgents } from "./agents.js";
+import { buildToProto } from "./build-view.js";
+import type { ControllerContext } from "./context.js";
+import { invalidArgument } from "./errors.js";
+import { updateJobRecord } from "./records.js";
+
+const ON_ERROR_VALUES = ["cleanup", "abort", "run-cleanup-provisioner"] as const;
+type OnError = (typeof ON_ERROR_VALUES)[number];
+
+export async function submitBuild(ctx: ControllerContext, request: SubmitBuildRequest): Promise<SubmitBuildResponse> {
+  const templatePath = pathInBundle(request.templatePath, "template_path");
+  const varFiles = request.varFiles.map((f) => pathInBundle(f, "var_files"));
+  const onError = onErrorOf(request.onError);
+  const displayPath = request.displayPath || templatePath;
+  const bundle = Buffer.from(request.bundle.buffer, request.bundle.byteOffset, request.bundle.byteLength);
+  if (bundle.length > ctx.settings.maxBundleBytes) {
+    throw invalidArgument(`the bundle is ${formatByteSize(bundle.length)}, more than the controller accepts (${formatByteSize(ctx.settings.maxBundleBytes)}, its --max-bundle-size): leave big files out of the template's folder`);
+  }
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-submit-"));
+  try {
+    try {
+      await extractBundle(bundle, dir, { maxBytes: ctx.settings.maxBundleBytes });
+    } catch (e) {
+      if (e instanceof BundleError) throw invalidArgument(`bad bundle for ${displayPath}: ${e.message}`);
+      throw e;
+    }
+    const { specs, warnings } = planSubmitted(dir, templatePath, displayPath, request, varFiles);
+    const sha256 = createHash("sha256").update(bundle).digest("hex");
+    if (!(await ctx.bus.bundles.info(sha256))) await ctx.bus.bundles.putBlob({ name: sha256 }, bundle);
+    const queued = await queueBuild(ctx, {
+      displayPath,
+      templateInBundle: templatePath,
+      bundle: { sha256, size: bundle.length },
+      specs,
+      onError,
+      force: request.force,
+      waitTimeoutMs: request.waitTimeoutSeconds > 0 ? request.waitTimeoutSeconds * 1000 : ctx.settings.waitTimeoutMs,
+    });
+    const agents = await presentAgents(ctx.bus.agents, ctx.log);
+    return { build: buildToProto(queued.record, queued.jobs, agents), warnings };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Load, plan, check: the same steps and the same texts as `kiln validate`. */
+function planSubmitted(
+  dir: string,
+  templatePath: string,
+  displayPath: string,
+  request: SubmitBuildRequest,
+  varFiles: string[],
+): { specs: BuildSpec[]; warnings: string[] } {
+  // Messages name files as the client knows them, not by the controller's temp dir.
+  const local = (text: string): string => text.split(`${dir}${path.sep}`).join("");
+  const loaded = loadTemplateForReport(templatePath, dir, displayPath);
+  if (!loaded.ok) throw invalidArgument(local([loaded.text, ...loaded.where].join("\n")));
+  // The controller's environment is not the user's: `{{env}}` in variable defaults reads nothing here.
+  const planned = planTemplate(
+    loaded.template,
+    { vars: request.vars.map((v) => [v.name, v.value]), varFiles, only: request.only, except: request.except },
+    dir,
+    {},
+  );
+  if (!planned.ok) throw invalidArgument(local(formatDiagnostics(planned.diagnostics)));
+  const checked = checkBuilds(planned.specs, dir);
+  if (checked.diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(checked.diagnostics)));
+  const warnings = checked.unchecked.map(
+    (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
+  );
+  return { specs: planned.specs, warnings };
+}
+
+interface BuildToQueue {
+  displayPath: string;
+  templateInBundle: string;
+  bundle: { sha256: string; size: number };
+  specs: BuildSpec[];
+  onError: OnError;
+  force: boolean;
+  waitTimeoutMs: number;
+}
+
+/** Records first (an agent may take a job the moment it is published), then the job messages. */
+async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ record: BuildRecord; jobs: JobRecord[] }> {
+  const { bus } = ctx;
+  const id = newBuildId();
+  const submittedAt = new Date().toISOString();
+  const record: BuildRecord = {
+    id,
+    template: b.displayPath,
+    submittedAt,
+    jobCount: b.specs.length,
+    jobNames: b.specs.map((s) => s.name),
+    cancelRequested: false,
+    waitTimeoutMs: b.waitTimeoutMs,
+  };
+  const jobs: JobRecord[] = b.specs.map((spec, jobIndex) => ({
+    buildId: id,
+    jobIndex,
+    name: spec.name,
+    builderType: spec.builder.type,
+    needs: [...(builderSchema(spec.builder.type)?.needs ?? [])],
+    state: "queued",
+    attempts: 0,
+    artifacts: [],
+  }));
+  await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
+  await bus.builds.create(buildKey(id), encode(record));
+
+  const types = [...new Set(jobs.map((j) => j.builderType))];
+  await Promise.all(types.map((t) => ensureJobConsumer(bus.jsm, t, { ackWaitMs: ctx.settings.ackWaitMs, maxDeliver: ctx.settings.maxDeliver })));
+
+  for (const job of jobs) {
+    const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
+    await bus.js.publish(buildEventSubject(id), encode(queuedEvent));
+    const message: JobMessage = {
+      buildId: id,
+      jobIndex: job.jobIndex,
+      templateInBundle: b.templateInBundle,
+      bundle: b.bundle,
+      spec: b.specs[job.jobIndex],
+      onError: b.onError,
+      force: b.force,
+      needs: job.needs,
+      submittedAt,
+    };
+    const ack = await bus.js.publish(jobSubject(job.builderType), encode(message), { msgID: `${id}.${job.jobIndex}` });
+    job.queueSequence = ack.seq;
+    await updateJobRecord(bus.builds, id, job.jobIndex, (r) => ({ ...r, queueSequence: ack.seq }));
+  }
+  ctx.log.info("build queued", { build: id, template: b.displayPath, jobs: jobs.length, types: types.join(","), bundle: b.bundle.sha256 });
+  return { record, jobs };
+}
+
+/** Time-ordered (newest sorts last), unique, and a valid NATS subject token. */
+function newBuildId(): string {
+  return `${Date.now().toString(36).padStart(9, "0")}-${randomBytes(5).toString("hex")}`;
+}
+
+/** A path the client says is in the bundle: relative and inside it, or the call is refused. */
+function pathInBundle(p: string, field: string): string {
+  if (p === "") throw invalidArgument(`${field} is empty: give the template's path inside the bundle`);
+  const slashed = p.replace(/\\/g, "/");
+  const parts = slashed.split("/").filter((s) => s !== "" && s !== ".");
+  if (slashed.startsWith("/") || /^[A-Za-z]:/.test(slashed) || parts.includes("..") || parts.length === 0) {
+    throw invalidArgument(`${field} "${p}" must be a relative path inside the bundle (no leading "/", no "..")`);
+  }
+  return parts.join("/");
+}
+
+function onErrorOf(value: string): OnError {
+  if (value === "") return "cleanup";
+  if (value === "ask") throw invalidArgument(`on_error "ask" needs a terminal next to the build: use cleanup, abort or run-cleanup-provisioner on a farm`);
+  if (!(ON_ERROR_VALUES as readonly string[]).includes(value)) {
+    throw invalidArgument(`on_error "${value}" is not one of ${ON_ERROR_VALUES.join(", ")}`);
+  }
+  return value as OnError;
+}

@@ -1,0 +1,44 @@
+/**
+ * Jobs that wait too long for a capable agent fail ("no agent with: qemu within 1h"). A sweep
+ * every few seconds looks at unfinished builds; dropJob's compare-and-set keeps several
+ * controllers (and an agent taking the job at the last moment) from stepping on each other.
+ */
+import { presentAgents, agentCanRun, waitingReason } from "./agents.js";
+import type { ControllerContext } from "./context.js";
+import { allJobsFinished } from "./build-view.js";
+import { dropJob } from "./drop-job.js";
+import { listBuildIds, readBuild } from "./records.js";
+import { formatGoDuration } from "../shared/template/index.js";
+
+export async function failJobsWaitingTooLong(ctx: ControllerContext, now = Date.now()): Promise<number> {
+  const agents = await presentAgents(ctx.bus.agents, ctx.log);
+  let failed = 0;
+  for (const id of await listBuildIds(ctx.bus.builds)) {
+    const build = await readBuild(ctx.bus.builds, id, ctx.log);
+    if (!build || build.record.waitTimeoutMs === 0 || allJobsFinished(build.record, build.jobs)) continue;
+    const waited = now - Date.parse(build.record.submittedAt);
+    if (waited < build.record.waitTimeoutMs) continue;
+    for (const job of build.jobs) {
+      if (job.state !== "queued" || agents.some((a) => agentCanRun(a, job.builderType, job.needs))) continue;
+      const reason = `${waitingReason(job.builderType, job.needs)} for ${formatGoDuration(build.record.waitTimeoutMs)} (the build's wait timeout): no such agent joined the farm`;
+      if (await dropJob(ctx, { buildId: id, jobIndex: job.jobIndex, state: "failed", error: reason })) failed++;
+    }
+  }
+  return failed;
+}
+
+/** Runs the sweep every `intervalMs` until stopped; a failing sweep is logged and retried. */
+export function sweepWaitingJobs(ctx: ControllerContext, intervalMs: number): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() =>
+      failJobsWaitingTooLong(ctx).catch((e: unknown) => ctx.log.warn("wait-timeout sweep failed", { reason: e instanceof Error ? e.message : String(e) })),
+    );
+  }, intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
