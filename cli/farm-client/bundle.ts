@@ -106,11 +106,13 @@ export async function packBundle(input: BundleInput): Promise<Bundle> {
     const parts = [...roots];
     if (outsideVarFiles.length > 0) {
       const extra = join(staging, "var-files.tar");
-      await tar.c({ file: extra, cwd: staging, portable: true, filter }, outsideVarFiles);
+      tar.c({ file: extra, cwd: staging, portable: true, filter, sync: true }, outsideVarFiles);
       parts.push(`@${extra}`);
     }
     const chunks: Buffer[] = [];
-    const stream = tar.c({ gzip: true, cwd: folder, portable: true, filter }, parts);
+    // Synchronous packing: node-tar's async mode stalls on an `@archive` entry (the staged
+    // var-files), and the bundle is held in memory for the request anyway.
+    const stream = tar.c({ gzip: true, cwd: folder, portable: true, filter, sync: true }, parts);
     for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
     if (problems.length > 0) throw new BundleError(`cannot pack the template's folder for the farm:\n  ${problems.join("\n  ")}`);
     const tgz = Buffer.concat(chunks);
