@@ -5,7 +5,7 @@
  * outcome, ack. When the agent itself stops, the job is aborted (cleanups run) and handed back
  * with a nak so another agent takes it.
  */
-import { dirname, join, relative, resolve, isAbsolute } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import type { JsMsg } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import {
@@ -134,7 +134,9 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
         ctx.log.error("job failed", { ...fields, error });
         return "failed";
       }
-      const buildDir = dirname(templatePath);
+      // Relative paths resolve against the bundle's root, as they did when the controller planned
+      // and validated the template (the client packs the template's folder as that root).
+      const buildDir = bundleDir;
       const outcome = await runBuild(
         { ...job.spec, template: { displayPath: job.spec.template.displayPath, path: templatePath } },
         { sink, signal: jobAbort.signal, workDir: buildDir, onError: job.onError, force: job.force, catalogue: ctx.catalogue },
