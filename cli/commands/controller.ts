@@ -1,0 +1,125 @@
+/**
+ * `kiln controller --listen HOST:PORT --nats URL [--token T] [--tls-cert F --tls-key F]
+ * [--nats-user U --nats-password P | --nats-creds FILE] [--ack-wait 30s] [--max-deliver 3]
+ * [--wait-timeout 1h] [--max-bundle-size 1GiB]`: serve the farm's gRPC API until SIGINT/SIGTERM.
+ */
+import { parseByteSize } from "../../shared/bundle/index.js";
+import { parseGoDuration } from "../../shared/template/duration.js";
+import { createOperatorLog, startController, type ControllerOptions, type LogFormat } from "../../controller/index.js";
+import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs, type ParsedFlags } from "../flags.js";
+import type { Command } from "../io.js";
+
+const flagSpecs: FlagSpecs = {
+  listen: { kind: "string", help: "Address of the gRPC API (default 127.0.0.1:7420).", env: "KILN_LISTEN", placeholder: "HOST:PORT" },
+  nats: { kind: "string", help: "NATS server URL(s), comma separated (cluster).", env: "KILN_NATS_URL", placeholder: "nats://HOST:4222" },
+  token: { kind: "string", help: "Bearer token clients must send (prefer the environment variable: flags show in `ps`).", env: "KILN_TOKEN", placeholder: "TOKEN" },
+  "tls-cert": { kind: "string", help: "TLS certificate (PEM) for the gRPC API.", env: "KILN_TLS_CERT", placeholder: "FILE" },
+  "tls-key": { kind: "string", help: "TLS private key (PEM) for the gRPC API.", env: "KILN_TLS_KEY", placeholder: "FILE" },
+  "nats-user": { kind: "string", help: "NATS user.", env: "KILN_NATS_USER", placeholder: "USER" },
+  "nats-password": { kind: "string", help: "NATS password (prefer the environment variable).", env: "KILN_NATS_PASSWORD", placeholder: "PASSWORD" },
+  "nats-creds": { kind: "string", help: "NATS credentials file (.creds or nkey seed).", env: "KILN_NATS_CREDS", placeholder: "FILE" },
+  "ack-wait": { kind: "string", help: "A job whose agent goes silent this long is redelivered (default 30s).", env: "KILN_ACK_WAIT", placeholder: "30s" },
+  "max-deliver": { kind: "string", help: "Deliveries of a job before it fails as lost (default 3).", env: "KILN_MAX_DELIVER", placeholder: "N" },
+  "wait-timeout": { kind: "string", help: "How long a job may wait for a capable agent before it fails, 0 = forever (default 1h).", env: "KILN_WAIT_TIMEOUT", placeholder: "1h" },
+  "max-bundle-size": { kind: "string", help: "Refuse template bundles bigger than this, compressed or not (default 1GiB).", env: "KILN_MAX_BUNDLE_SIZE", placeholder: "SIZE" },
+  "log-format": { kind: "string", help: "Operator log on stderr: text or json (default text).", env: "KILN_LOG_FORMAT", placeholder: "text|json" },
+};
+
+export const help = `Usage: kiln controller --nats URL [options]
+
+  Serves the farm's API: clients submit templates (kiln build --controller,
+  kiln submit), watch their logs and fetch artifacts; jobs go to agents
+  through NATS JetStream, where all state lives (several controllers may
+  run, and any may restart, without losing a build).
+
+  At start it creates the farm's streams, buckets and object stores if
+  they are missing. Without --token it listens on loopback only; without
+  NATS credentials it only connects to a NATS server on loopback.
+
+Options:
+
+${formatFlagHelp(flagSpecs)}`;
+
+export const run: Command = async (argv, io) => {
+  let options: ControllerOptions;
+  let logFormat: LogFormat;
+  try {
+    const flags = parseFlags(argv, flagSpecs, io.env);
+    if (flags.rest.length > 0) throw new FlagError(`controller: unexpected argument "${flags.rest[0]}"`);
+    const format = flags.strings["log-format"] ?? "text";
+    if (format !== "text" && format !== "json") throw new FlagError(`controller: --log-format must be text or json, got "${format}"`);
+    logFormat = format;
+    options = readOptions(flags);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n\n${help}\n`);
+    return 1;
+  }
+  const log = createOperatorLog(io.stderr, logFormat);
+  if (options.nats.user === undefined && options.nats.credsFile === undefined) log.warn("no NATS credentials configured: connecting to a loopback NATS server only");
+
+  let controller;
+  try {
+    controller = await startController({ ...options, log });
+  } catch (e) {
+    io.stderr.write(`controller: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  io.stdout.write(`Controller listening on ${controller.address}${options.tls ? " (TLS)" : ""}.\n`);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      log.info(`received ${signal}: stopping (builds keep running on their agents)`);
+      resolve();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  await controller.stop();
+  return 0;
+};
+
+function readOptions(flags: ParsedFlags): ControllerOptions {
+  const s = flags.strings;
+  const url = s.nats;
+  if (!url) throw new FlagError("controller: --nats (or KILN_NATS_URL) is required, e.g. --nats nats://127.0.0.1:4222");
+  if ((s["nats-user"] === undefined) !== (s["nats-password"] === undefined)) {
+    throw new FlagError("controller: give both --nats-user and --nats-password (or KILN_NATS_USER and KILN_NATS_PASSWORD)");
+  }
+  if (s["nats-creds"] !== undefined && s["nats-user"] !== undefined) throw new FlagError("controller: give either --nats-user/--nats-password or --nats-creds, not both");
+  if ((s["tls-cert"] === undefined) !== (s["tls-key"] === undefined)) throw new FlagError("controller: give both --tls-cert and --tls-key");
+  const settings: ControllerOptions["settings"] = {};
+  if (s["ack-wait"] !== undefined) settings.ackWaitMs = duration("--ack-wait", s["ack-wait"], false);
+  if (s["max-deliver"] !== undefined) settings.maxDeliver = positiveInt("--max-deliver", s["max-deliver"]);
+  if (s["wait-timeout"] !== undefined) settings.waitTimeoutMs = duration("--wait-timeout", s["wait-timeout"], true);
+  if (s["max-bundle-size"] !== undefined) {
+    const bytes = parseByteSize(s["max-bundle-size"]);
+    if (bytes === undefined || bytes <= 0) throw new FlagError(`controller: --max-bundle-size "${s["max-bundle-size"]}" is not a size like 1GiB or 500MB`);
+    settings.maxBundleBytes = bytes;
+  }
+  return {
+    listen: s.listen ?? "127.0.0.1:7420",
+    nats: { url, user: s["nats-user"], password: s["nats-password"], credsFile: s["nats-creds"] },
+    token: s.token === "" ? undefined : s.token,
+    tls: s["tls-cert"] !== undefined && s["tls-key"] !== undefined ? { certFile: s["tls-cert"], keyFile: s["tls-key"] } : undefined,
+    settings,
+  };
+}
+
+function duration(flag: string, text: string, zeroAllowed: boolean): number {
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch {
+    throw new FlagError(`controller: ${flag} "${text}" is not a duration like 30s, 5m or 1h`);
+  }
+  if (ms < 0 || (ms === 0 && !zeroAllowed)) throw new FlagError(`controller: ${flag} must be ${zeroAllowed ? "0 or more" : "more than 0"}, got "${text}"`);
+  return ms;
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new FlagError(`controller: ${flag} must be a whole number of 1 or more, got "${text}"`);
+  return n;
+}
