@@ -1,0 +1,109 @@
+import test from "ava";
+import { credentials } from "@grpc/grpc-js";
+import { buildEventSubject, buildLogSubject, encode, jobKey, type BuildEvent, type JobRecord, type LogLine } from "../../shared/bus/index.js";
+import { FarmClient, State, type BuildOutput } from "../../proto/gen/kiln/v1/farm.js";
+import type { Bus } from "../../shared/bus/index.js";
+import { collect, packTemplate, rpc, startHarness, submitRequest, watch } from "./farm-harness.js";
+
+const ONE_BUILDER = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }] });
+
+async function logLine(bus: Bus, buildId: string, text: string): Promise<number> {
+  const line: LogLine = { jobIndex: 0, label: "f", level: "say", text, time: new Date().toISOString() };
+  return (await bus.js.publish(buildLogSubject(buildId), encode(line))).seq;
+}
+
+/** What an agent does at the end: record the job finished, then say so on the stream. */
+async function finishJob(bus: Bus, buildId: string): Promise<void> {
+  const entry = (await bus.builds.get(jobKey(buildId, 0)))!;
+  const record = entry.json<JobRecord>();
+  await bus.builds.put(jobKey(buildId, 0), encode({ ...record, state: "succeeded", agent: "a1", attempts: 1, finishedAt: new Date().toISOString() }));
+  const event: BuildEvent = { kind: "job-finished", jobIndex: 0, name: "f", state: "succeeded", durationMs: 5, artifacts: [], time: new Date().toISOString() };
+  await bus.js.publish(buildEventSubject(buildId), encode(event));
+}
+
+const texts = (items: BuildOutput[]): string[] => items.map((i) => i.log?.text ?? `<${i.event?.kind ?? "machine"}>`);
+
+test("WatchBuild replays in order with stream sequences, resumes after a sequence without gaps or duplicates, skips garbage", async (t) => {
+  const h = await startHarness(t);
+  const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })));
+  const id = build!.id;
+  const bus = h.controller.bus;
+  await logLine(bus, id, "one");
+  await bus.js.publish(buildLogSubject(id), new TextEncoder().encode("{not json")); // garbage
+  await bus.js.publish(buildEventSubject(id), encode({ kind: "job-exploded", jobIndex: 0 })); // wrong shape
+  await logLine(bus, id, "two");
+  const machine: BuildEvent = { kind: "machine", jobIndex: 0, target: "f", type: "artifact-count", data: ["1"], time: new Date().toISOString() };
+  await bus.js.publish(buildEventSubject(id), encode(machine));
+  await logLine(bus, id, "three");
+
+  const all = await collect(watch(h.client, id, 0, false));
+  t.deepEqual(texts(all), ["<queued>", "one", "two", "<machine>", "three"]);
+  t.deepEqual(all[3].machine, { jobIndex: 0, target: "f", type: "artifact-count", data: ["1"] });
+  const seqs = all.map((i) => i.sequence);
+  t.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+
+  const rest = await collect(watch(h.client, id, all[1].sequence, false));
+  t.deepEqual(texts(rest), ["two", "<machine>", "three"]);
+  t.deepEqual(rest.map((i) => i.sequence), seqs.slice(2));
+  t.deepEqual(await collect(watch(h.client, id, seqs[seqs.length - 1], false)), []);
+});
+
+test("following ends once every job finished and its output was sent", async (t) => {
+  const h = await startHarness(t);
+  const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })));
+  const id = build!.id;
+  const items: BuildOutput[] = [];
+  const stream = watch(h.client, id, 0, true);
+  stream.on("data", (d: BuildOutput) => items.push(d));
+  const ended = new Promise<void>((resolve, reject) => {
+    stream.on("end", resolve);
+    stream.on("error", reject);
+  });
+  await logLine(h.controller.bus, id, "working");
+  await new Promise((r) => setTimeout(r, 1500));
+  t.deepEqual(texts(items), ["<queued>", "working"]); // still following
+  await logLine(h.controller.bus, id, "done");
+  await finishJob(h.controller.bus, id);
+  await ended;
+  t.deepEqual(texts(items), ["<queued>", "working", "done", "<finished>"]);
+  t.is(items[3].event!.state, State.STATE_SUCCEEDED);
+  t.is((await rpc.getBuild(h.client, id)).state, State.STATE_SUCCEEDED);
+});
+
+test("a controller restart mid-watch: records survive and the watch resumes from the last sequence seen", async (t) => {
+  const h = await startHarness(t);
+  const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })));
+  const id = build!.id;
+  const first = h.controller;
+  // A publisher on its own connection keeps going while the controller is away.
+  const second = await h.startAnother();
+  const bus = second.bus;
+  await logLine(bus, id, "a");
+  await logLine(bus, id, "b");
+
+  const seen: BuildOutput[] = [];
+  const stream = watch(h.client, id, 0, true);
+  const broken = new Promise<void>((resolve) => {
+    stream.on("data", (d: BuildOutput) => seen.push(d));
+    stream.on("error", () => resolve());
+    stream.on("end", () => resolve());
+  });
+  while (seen.length < 3) await new Promise((r) => setTimeout(r, 50));
+  await first.stop();
+  await broken;
+  await logLine(bus, id, "c");
+
+  const again = await h.startAnother();
+  const client = new FarmClient(`127.0.0.1:${again.port}`, credentials.createInsecure());
+  t.teardown(() => client.close());
+  const record = await rpc.getBuild(client, id);
+  t.is(record.id, id);
+  t.is(record.jobs.length, 1);
+  const resumed = watch(client, id, seen[seen.length - 1].sequence, true);
+  const rest = collect(resumed);
+  await logLine(bus, id, "d");
+  await finishJob(bus, id);
+  const all = [...seen, ...(await rest)];
+  t.deepEqual(texts(all), ["<queued>", "a", "b", "c", "d", "<finished>"]);
+  t.is(new Set(all.map((i) => i.sequence)).size, all.length);
+});
