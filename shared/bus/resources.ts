@@ -175,7 +175,7 @@ async function ensureStream(jsm: JetStreamManager, wanted: WantedStream): Promis
   const changes: Partial<StreamConfig> = {};
   if (!sameSubjects(have.subjects, wanted.subjects)) changes.subjects = [...new Set([...(have.subjects ?? []), ...wanted.subjects])];
   if (have.num_replicas !== wanted.num_replicas) changes.num_replicas = wanted.num_replicas;
-  if (wanted.max_age !== undefined && have.max_age !== wanted.max_age) changes.max_age = wanted.max_age;
+  if (wanted.max_age !== undefined && have.max_age !== wanted.max_age) Object.assign(changes, maxAgeChange(have, wanted.max_age));
   if (Object.keys(changes).length === 0) return info;
   return jsm.streams.update(wanted.name, { ...have, ...changes });
 }
@@ -203,7 +203,7 @@ async function ensureKv(
   if (info.config.max_msgs_per_subject !== opts.history) changes.max_msgs_per_subject = opts.history;
   if (info.config.num_replicas !== opts.replicas) changes.num_replicas = opts.replicas;
   const maxAge = opts.ttlMs !== undefined ? nanos(opts.ttlMs) : 0;
-  if (info.config.max_age !== maxAge) changes.max_age = maxAge;
+  if (info.config.max_age !== maxAge) Object.assign(changes, maxAgeChange(info.config, maxAge));
   if (Object.keys(changes).length > 0) await jsm.streams.update(stream, { ...info.config, ...changes });
 }
 
@@ -213,6 +213,12 @@ async function ensureObjectStore(nc: NatsConnection, jsm: JetStreamManager, stor
   const stream = objectStoreStreamName(store);
   const info = await jsm.streams.info(stream);
   if (info.config.num_replicas !== replicas) await jsm.streams.update(stream, { ...info.config, num_replicas: replicas });
+}
+
+/** JetStream refuses a duplicate window longer than the max age: shrink it along (0 = no age limit). */
+function maxAgeChange(have: StreamConfig, maxAge: number): Partial<StreamConfig> {
+  if (maxAge > 0 && have.duplicate_window > maxAge) return { max_age: maxAge, duplicate_window: maxAge };
+  return { max_age: maxAge };
 }
 
 /**
