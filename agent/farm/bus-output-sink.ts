@@ -11,6 +11,9 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { buildEventSubject, buildLogSubject, encode, type BuildEvent, type LogLine } from "../../shared/bus/index.js";
 import type { OutputEvent, OutputSink } from "../runner/ui.js";
 
+/** A stored message is acked in milliseconds; a missing ack means the server went away mid-publish. */
+const PUBLISH_ACK_TIMEOUT_MS = 3000;
+
 interface Pending {
   subject: string;
   data: Uint8Array;
@@ -85,7 +88,7 @@ export class BusOutputSink implements OutputSink {
     let lastError: Error | undefined;
     for (let tryNo = 0; tryNo < 20; tryNo++) {
       try {
-        await Promise.all(batch.map((p) => this.js.publish(p.subject, p.data, { msgID: p.msgID })));
+        await Promise.all(batch.map((p) => this.js.publish(p.subject, p.data, { msgID: p.msgID, timeout: PUBLISH_ACK_TIMEOUT_MS })));
         return;
       } catch (e) {
         lastError = e instanceof Error ? e : new Error(String(e));

@@ -4,22 +4,23 @@
  * failure), so every change is a compare-and-set on the record's revision, retried on conflict.
  */
 import type { KV } from "@nats-io/kv";
-import { buildKey, decodeBuildRecord, decodeJobRecord, encode, jobKey, type JobMessage, type JobRecord } from "../../shared/bus/index.js";
+import { buildKey, BusDecodeError, decodeBuildRecord, decodeJobRecord, encode, jobKey, type JobMessage, type JobRecord } from "../../shared/bus/index.js";
 
 export async function updateJobRecord(kv: KV, job: JobMessage, change: (record: JobRecord) => JobRecord): Promise<JobRecord> {
   const key = jobKey(job.buildId, job.jobIndex);
   for (let tryNo = 0; ; tryNo++) {
-    const entry = await kv.get(key);
-    const current = entry && entry.operation === "PUT" ? decodeJobRecord(entry.value, key) : freshRecord(job);
-    const next = change(current);
     try {
+      const entry = await kv.get(key);
+      const current = entry && entry.operation === "PUT" ? decodeJobRecord(entry.value, key) : freshRecord(job);
+      const next = change(current);
       if (entry && entry.operation === "PUT") await kv.update(key, encode(next), entry.revision);
       else await kv.create(key, encode(next));
       return next;
     } catch (e) {
-      if (tryNo >= 10) throw e;
-      // Someone else changed it between our read and write: read again.
-      await new Promise((r) => setTimeout(r, 20 * (tryNo + 1)));
+      if (e instanceof BusDecodeError || tryNo >= 20) throw e;
+      // Someone else changed it between our read and write, or NATS is restarting: read again,
+      // backing off to ~2 s so a server restart (tens of seconds at worst) is ridden out.
+      await new Promise((r) => setTimeout(r, Math.min(25 * 2 ** tryNo, 2000)));
     }
   }
 }

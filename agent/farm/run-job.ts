@@ -198,9 +198,10 @@ async function finish(
   durationMs: number,
 ): Promise<void> {
   const time = new Date().toISOString();
-  await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }));
+  // Output first, record last: whoever sees the record finished finds all of the output stored.
   sink.event({ kind: "job-finished", jobIndex: job.jobIndex, name: job.spec.name, state, error, durationMs, artifacts, time });
   await sink.flush();
+  await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }));
 }
 
 /** The agent is stopping: the job goes back to queued so the next agent's record starts clean. */
