@@ -11,3 +11,4 @@ export {
   type FarmResourceOptions,
   type JobConsumerOptions,
 } from "./resources.js";
+export { publishDurably, DurablePublishError, type DurablePublishOptions } from "./publish.js";
