@@ -19,18 +19,17 @@ import {
 } from "../../agent/farm/index.js";
 import { commaList, FlagError, formatFlagHelp, parseFlags, type FlagSpecs, type ParsedFlags } from "../flags.js";
 import type { Command } from "../io.js";
+import { hasNatsCredentials, isLoopbackNatsUrl, natsFlagSpecs, readNatsFlags } from "../nats-flags.js";
+import { untilStopSignal } from "../stop-signal.js";
 import { KILN_VERSION } from "../main.js";
 
 const flagSpecs: FlagSpecs = {
-  nats: { kind: "string", help: "NATS server URL(s), comma separated (cluster).", env: "KILN_NATS_URL", placeholder: "nats://HOST:4222" },
+  ...natsFlagSpecs,
   slots: { kind: "string", help: "Jobs this agent runs at once (default 1).", env: "KILN_AGENT_SLOTS", placeholder: "N" },
   labels: { kind: "string", help: "Labels shown in `kiln agents`.", env: "KILN_AGENT_LABELS", placeholder: "k=v,..." },
   "work-dir": { kind: "string", help: `Folder for job files (default ${DEFAULT_AGENT_WORK_DIR}).`, env: "KILN_AGENT_WORK_DIR", placeholder: "DIR" },
   name: { kind: "string", help: "Agent name; keep it stable so a restart reaps what a crash left (default HOSTNAME-PID).", env: "KILN_AGENT_NAME", placeholder: "NAME" },
   builders: { kind: "string", help: "Take only these builder types (default: every type this host can run).", env: "KILN_AGENT_BUILDERS", placeholder: "a,b" },
-  "nats-user": { kind: "string", help: "NATS user.", env: "KILN_NATS_USER", placeholder: "USER" },
-  "nats-password": { kind: "string", help: "NATS password (prefer the environment variable: flags show in `ps`).", env: "KILN_NATS_PASSWORD", placeholder: "PASSWORD" },
-  "nats-creds": { kind: "string", help: "NATS credentials file (.creds or nkey seed).", env: "KILN_NATS_CREDS", placeholder: "FILE" },
   "ack-wait": { kind: "string", help: "A job whose agent goes silent this long is redelivered (default 30s).", env: "KILN_ACK_WAIT", placeholder: "30s" },
   "max-deliver": { kind: "string", help: "Deliveries of a job before it fails (default 3).", env: "KILN_MAX_DELIVER", placeholder: "N" },
   "max-bundle-size": { kind: "string", help: "Refuse template bundles bigger than this (default 1GiB).", env: "KILN_MAX_BUNDLE_SIZE", placeholder: "SIZE" },
@@ -68,14 +67,14 @@ export const run: Command = async (argv, io) => {
     return 1;
   }
   const log = createOperatorLog(io.stderr, logFormat);
-  if (!options.nats.user && !options.nats.credsFile && !isLoopbackUrl(options.nats.url)) {
+  if (!hasNatsCredentials(options.nats) && !isLoopbackNatsUrl(options.nats.url)) {
     io.stderr.write(
       `agent: no NATS credentials given, so the agent only connects to a NATS server on loopback; ${options.nats.url} is not. ` +
         "Set --nats-user/--nats-password (KILN_NATS_USER/KILN_NATS_PASSWORD) or --nats-creds (KILN_NATS_CREDS).\n",
     );
     return 1;
   }
-  if (!options.nats.user && !options.nats.credsFile) log.warn("no NATS credentials configured: connecting to a loopback NATS server only");
+  if (!hasNatsCredentials(options.nats)) log.warn("no NATS credentials configured: connecting to a loopback NATS server only");
 
   const probe = await probeHost({ env: io.env });
   let choice;
@@ -104,30 +103,15 @@ export const run: Command = async (argv, io) => {
   }
   io.stdout.write(`Agent ${agent.name} is taking jobs (${options.slots ?? 1} slot(s), work dir ${agent.workDir}).\n`);
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      log.info(`received ${signal}: handing back running jobs and stopping`);
-      resolve();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  await untilStopSignal((signal) => log.info(`received ${signal}: handing back running jobs and stopping`));
   await agent.stop();
   return 0;
 };
 
 function readOptions(flags: ParsedFlags): AgentOptions {
   const s = flags.strings;
-  const url = s.nats;
-  if (!url) throw new FlagError("agent: --nats (or KILN_NATS_URL) is required, e.g. --nats nats://127.0.0.1:4222");
-  if ((s["nats-user"] === undefined) !== (s["nats-password"] === undefined)) {
-    throw new FlagError("agent: give both --nats-user and --nats-password (or KILN_NATS_USER and KILN_NATS_PASSWORD)");
-  }
-  if (s["nats-creds"] !== undefined && s["nats-user"] !== undefined) throw new FlagError("agent: give either --nats-user/--nats-password or --nats-creds, not both");
   return {
-    nats: { url, user: s["nats-user"], password: s["nats-password"], credsFile: s["nats-creds"] },
+    nats: readNatsFlags(flags, "agent"),
     slots: s.slots === undefined ? undefined : positiveInt("--slots", s.slots),
     labels: s.labels === undefined ? undefined : readLabels(s.labels),
     workDir: s["work-dir"] ?? DEFAULT_AGENT_WORK_DIR,
@@ -175,11 +159,4 @@ function byteSize(flag: string, text: string): number {
   const n = parseByteSize(text);
   if (n === undefined || n <= 0) throw new FlagError(`agent: ${flag} must be a size like 500MB or 1GiB, got "${text}"`);
   return n;
-}
-
-function isLoopbackUrl(urls: string): boolean {
-  return urls.split(",").every((u) => {
-    const host = /^(?:nats|tls|ws|wss):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(u.trim())?.[1] ?? u.trim().split(":")[0];
-    return host === "localhost" || host === "[::1]" || host === "::1" || /^127\./.test(host);
-  });
 }

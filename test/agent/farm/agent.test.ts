@@ -25,7 +25,7 @@ import {
   type LogLine,
 } from "../../../shared/bus/index.js";
 import { startAgent } from "../../../agent/farm/index.js";
-import { finished, jobRecord, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
+import { alive, finished, jobRecord, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
 
 /** Every log line and event of a build, in stream order, until `done` says enough. */
 async function readOutput(bus: Bus, buildId: string, done: (events: BuildEvent[]) => boolean): Promise<{ lines: LogLine[]; events: BuildEvent[] }> {
@@ -205,12 +205,3 @@ test("two slots, five jobs: never more than two run at once, all five succeed", 
   t.is(peak, 2, "two ran together, never three");
   t.true(maxBusy <= 2);
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

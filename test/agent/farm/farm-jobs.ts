@@ -132,3 +132,13 @@ export async function waitFor<T>(what: string, get: () => Promise<T>, check: (v:
 export function finished(r: JobRecord | undefined): boolean {
   return r !== undefined && (r.state === "succeeded" || r.state === "failed" || r.state === "cancelled");
 }
+
+/** True while a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

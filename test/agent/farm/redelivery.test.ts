@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAgent } from "../../../agent/farm/index.js";
-import { finished, jobRecord, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
+import { alive, finished, jobRecord, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
 
 const cliMain = join(dirname(fileURLToPath(import.meta.url)), "../../../cli/main.js");
 
@@ -34,17 +34,17 @@ test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to 
     KILN_AGENT_WORK_DIR: workDir,
   });
   t.teardown(() => void victim.child.kill("SIGKILL"));
-  await waitFor("the victim agent to start", async () => victim.output(), (o) => o.includes("is taking jobs"));
+  await waitFor("the victim agent to start", async () => victim.output(), (o) => o.includes("is taking jobs"), 45_000);
   t.regex(victim.output(), /Builder types this agent takes: null\n/);
 
   const { buildId } = await submitTemplate(farm.bus, {
     builders: [{ type: "null", communicator: "none" }],
     provisioners: [{ type: "shell-local", inline: [`echo attempt >> ${attemptsLog}`, "sleep 4", "echo done"] }],
   });
-  const running = await waitFor("the victim to run the job", () => jobRecord(farm.bus, buildId, 0), (r) => r?.state === "running");
+  const running = await waitFor("the victim to run the job", () => jobRecord(farm.bus, buildId, 0), (r) => r?.state === "running", 45_000);
   t.is(running?.agent, "victim");
   t.is(running?.attempts, 1);
-  await waitFor("the provisioner to start", async () => existsSync(attemptsLog), (v) => v);
+  await waitFor("the provisioner to start", async () => existsSync(attemptsLog), (v) => v, 45_000);
   const leftover = (await readdir(join(workDir, "jobs")))[0];
   t.is(leftover, `${buildId}-0-1`);
 
@@ -121,12 +121,3 @@ test("a stopping agent hands its running job back; another agent runs it from th
   t.is(done?.agent, "second");
   t.is(done?.attempts, 2);
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
