@@ -1,0 +1,218 @@
+/**
+ * Farm benchmarks, all in one run on this machine: a real nats-server, the controller in this
+ * process, agents as `kiln agent` child processes. Each figure comes with a baseline measured in
+ * the same run, so machine noise cancels out of the ratio:
+ *
+ *  - dispatch latency (submit → the agent reports the job started), p50/p99 over N builds,
+ *    against a bare JetStream publish → pull round trip;
+ *  - throughput of null builds over 20 agents, against the same builds run by the local runner
+ *    in this process (20 at a time);
+ *  - scale-out of builds that each sleep 1 s over 1, 5, 10, 20 agents, against perfect linear
+ *    scaling;
+ *  - artifact upload/download through the object store, against a local file copy.
+ *
+ *   npm run build && node dist/bench/farm/run.js [--quick]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { credentials } from "@grpc/grpc-js";
+import { jetstream, jetstreamManager, AckPolicy } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { create as createTar } from "tar";
+import { startController } from "../../controller/index.js";
+import { FarmClient, type SubmitBuildRequest, type SubmitBuildResponse } from "../../proto/gen/kiln/v1/farm.js";
+import { decodeBuildEvent } from "../../shared/bus/messages.js";
+import { runBuild } from "../../agent/runner/build.js";
+import { loadTemplateForReport, planTemplate } from "../../shared/validation/load-and-plan.js";
+import { startNatsServer } from "../../test/fixtures/nats-server.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const quick = process.argv.includes("--quick");
+const DISPATCH_SAMPLES = quick ? 100 : 500;
+const THROUGHPUT_BUILDS = quick ? 200 : 1000;
+const SCALE_BUILDS = quick ? 20 : 100;
+const SCALE_AGENTS = quick ? [1, 5] : [1, 5, 10, 20];
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function bundleOf(template: unknown): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), "kiln-bench-bundle-"));
+  await writeFile(join(dir, "template.json"), JSON.stringify(template));
+  const chunks: Buffer[] = [];
+  for await (const c of createTar({ gzip: true, cwd: dir }, ["template.json"])) chunks.push(c as Buffer);
+  await rm(dir, { recursive: true, force: true });
+  return Buffer.concat(chunks);
+}
+
+const nats = await startNatsServer();
+const controller = await startController({ listen: "127.0.0.1:0", nats: { url: nats.url } });
+const client = new FarmClient(controller.address, credentials.createInsecure());
+const submit = (req: SubmitBuildRequest): Promise<SubmitBuildResponse> =>
+  new Promise((ok, fail) => client.submitBuild(req, (e, r) => (e ? fail(e) : ok(r))));
+const request = (bundle: Buffer): SubmitBuildRequest => ({
+  bundle, templatePath: "template.json", displayPath: "template.json", vars: [], varFiles: [], only: [], except: [],
+  onError: "cleanup", force: false, waitTimeoutSeconds: 0,
+});
+
+// Every job event of every build, as the agents publish them.
+const events = await connect({ servers: nats.url, name: "kiln-bench-watch" });
+const started = new Map<string, number>();
+const finished = new Map<string, { at: number; state: string }>();
+const waiters: (() => void)[] = [];
+events.subscribe("kiln.build.*.event", {
+  callback: (_err, msg) => {
+    const buildId = msg.subject.split(".")[2];
+    const e = decodeBuildEvent(msg.data, msg.subject);
+    if (e.kind === "job-started" && !started.has(buildId)) started.set(buildId, performance.now());
+    if (e.kind === "job-finished") finished.set(buildId, { at: performance.now(), state: e.state });
+    for (const w of waiters.splice(0)) w();
+  },
+});
+async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 200); });
+  }
+}
+
+let agents: ChildProcess[] = [];
+const agentDir = await mkdtemp(join(tmpdir(), "kiln-bench-agents-"));
+async function startAgents(n: number): Promise<void> {
+  await stopAgents();
+  agents = Array.from({ length: n }, (_, i) =>
+    spawn(process.execPath, [join(repo, "bin/kiln.js"), "agent", "--nats", nats.url, "--name", `bench-${n}-${i}`, "--slots", "1",
+      "--work-dir", join(agentDir, `a${i}`)], { stdio: "ignore" }));
+  const kv = controller.bus.agents;
+  for (let i = 0; i < 100; i++) {
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    if (keys.filter((k) => k.startsWith(`agent.bench-${n}-`)).length === n) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${n} agents did not all announce themselves`);
+}
+async function stopAgents(): Promise<void> {
+  await Promise.all(agents.map((a) => new Promise<void>((r) => { a.once("exit", () => r()); a.kill("SIGTERM"); })));
+  agents = [];
+}
+
+const results: string[] = [];
+try {
+  // --- baseline: a bare JetStream work-queue round trip (publish → pull consumer → ack) ---
+  const jsm = await jetstreamManager(events);
+  await jsm.streams.add({ name: "BENCH_RTT", subjects: ["bench.rtt"], retention: "workqueue" as never, storage: "file" as never });
+  await jsm.consumers.add("BENCH_RTT", { durable_name: "rtt", ack_policy: AckPolicy.Explicit });
+  const js = jetstream(events);
+  const consumer = await js.consumers.get("BENCH_RTT", "rtt");
+  const rtt: number[] = [];
+  for (let i = 0; i < DISPATCH_SAMPLES; i++) {
+    const t0 = performance.now();
+    const [, m] = await Promise.all([js.publish("bench.rtt", "x"), consumer.next({ expires: 5000 })]);
+    m?.ack();
+    rtt.push(performance.now() - t0);
+  }
+
+  // --- dispatch latency over 20 idle agents ---
+  await startAgents(20);
+  const nullBundle = await bundleOf({ builders: [{ type: "null", communicator: "none" }] });
+  const latency: number[] = [];
+  for (let i = 0; i < DISPATCH_SAMPLES; i++) {
+    const t0 = performance.now();
+    const r = await submit(request(nullBundle));
+    const id = r.build!.id;
+    await until(() => started.has(id), 30_000, `build ${id} to start`);
+    latency.push(started.get(id)! - t0);
+  }
+  await until(() => finished.size >= DISPATCH_SAMPLES, 60_000, "dispatch builds to finish");
+  results.push(`dispatch latency submit→job started, ${DISPATCH_SAMPLES} null builds, 20 agents: p50 ${percentile(latency, 50).toFixed(1)} ms, p99 ${percentile(latency, 99).toFixed(1)} ms`);
+  results.push(`  baseline bare JetStream publish→pull: p50 ${percentile(rtt, 50).toFixed(2)} ms, p99 ${percentile(rtt, 99).toFixed(2)} ms; ratio p50 ${(percentile(latency, 50) / percentile(rtt, 50)).toFixed(1)}x`);
+
+  // --- throughput: N null builds over 20 agents ---
+  finished.clear();
+  started.clear();
+  const ids: string[] = [];
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (next < THROUGHPUT_BUILDS) {
+      next++;
+      ids.push((await submit(request(nullBundle))).build!.id);
+    }
+  }));
+  await until(() => ids.every((id) => finished.has(id)), 600_000, "throughput builds");
+  const farmSeconds = (performance.now() - t0) / 1000;
+  const lost = ids.filter((id) => finished.get(id)?.state !== "succeeded").length;
+  // Baseline: the same null build through the local runner, 20 at a time, in this process.
+  const tplDir = await mkdtemp(join(tmpdir(), "kiln-bench-local-"));
+  await writeFile(join(tplDir, "template.json"), JSON.stringify({ builders: [{ type: "null", communicator: "none" }] }));
+  const loaded = loadTemplateForReport("template.json", tplDir);
+  if (!loaded.ok) throw new Error(loaded.text);
+  const plan = planTemplate(loaded.template, { vars: [], varFiles: [], only: [], except: [] }, tplDir, {});
+  if (!plan.ok) throw new Error("plan failed");
+  const spec = plan.specs[0];
+  const l0 = performance.now();
+  let ln = 0;
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    while (ln < THROUGHPUT_BUILDS) {
+      ln++;
+      await runBuild(spec, { sink: { emit() {} }, signal: new AbortController().signal, workDir: tplDir });
+    }
+  }));
+  const localSeconds = (performance.now() - l0) / 1000;
+  results.push(`throughput: ${THROUGHPUT_BUILDS} null builds over 20 agents in ${farmSeconds.toFixed(1)} s = ${(THROUGHPUT_BUILDS / farmSeconds).toFixed(0)} builds/s, lost or failed: ${lost} (goal >= 100 builds/s, 0 lost)`);
+  results.push(`  baseline local runner, same builds 20 at a time in one process: ${(THROUGHPUT_BUILDS / localSeconds).toFixed(0)} builds/s; farm/local ratio ${((THROUGHPUT_BUILDS / farmSeconds) / (THROUGHPUT_BUILDS / localSeconds)).toFixed(2)}x`);
+
+  // --- scale-out: builds that sleep 1 s ---
+  const sleepBundle = await bundleOf({
+    builders: [{ type: "null", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["sleep 1"] }],
+  });
+  let base = 0;
+  for (const n of SCALE_AGENTS) {
+    await startAgents(n);
+    finished.clear();
+    const batch: string[] = [];
+    const s0 = performance.now();
+    await Promise.all(Array.from({ length: SCALE_BUILDS }, async () => batch.push((await submit(request(sleepBundle))).build!.id)));
+    await until(() => batch.every((id) => finished.has(id)), 900_000, `scale-out with ${n} agents`);
+    const wall = (performance.now() - s0) / 1000;
+    if (n === SCALE_AGENTS[0]) base = wall * SCALE_AGENTS[0];
+    const ideal = base / n;
+    results.push(`scale-out: ${SCALE_BUILDS} x sleep 1 s with ${String(n).padStart(2)} agents: ${wall.toFixed(1)} s (perfect linear from 1 agent: ${ideal.toFixed(1)} s, efficiency ${(ideal / wall).toFixed(2)}x; goal >= 0.8)`);
+  }
+
+  // --- artifact store throughput: 64 MiB up and down, against a local copy ---
+  const blob = randomBytes(64 * 1024 * 1024);
+  const work = await mkdtemp(join(tmpdir(), "kiln-bench-obj-"));
+  await writeFile(join(work, "a.bin"), blob);
+  const c0 = performance.now();
+  await copyFile(join(work, "a.bin"), join(work, "b.bin"));
+  const copyMs = performance.now() - c0;
+  const u0 = performance.now();
+  await controller.bus.artifacts.putBlob({ name: "bench/blob" }, blob);
+  const upMs = performance.now() - u0;
+  const d0 = performance.now();
+  const back = await controller.bus.artifacts.getBlob("bench/blob");
+  const downMs = performance.now() - d0;
+  const same = createHash("sha256").update(back ?? Buffer.alloc(0)).digest("hex") === createHash("sha256").update(blob).digest("hex");
+  const mb = blob.length / 1e6;
+  results.push(`artifacts: 64 MiB upload ${(mb / (upMs / 1000)).toFixed(0)} MB/s, download ${(mb / (downMs / 1000)).toFixed(0)} MB/s (content identical: ${same}); baseline local file copy ${(mb / (copyMs / 1000)).toFixed(0)} MB/s`);
+  await rm(work, { recursive: true, force: true });
+  await rm(tplDir, { recursive: true, force: true });
+} finally {
+  await stopAgents();
+  client.close();
+  await events.close();
+  await controller.stop();
+  await nats.stop();
+  await rm(agentDir, { recursive: true, force: true });
+}
+console.log(results.join("\n"));
