@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, ConsumerInfo, JsMsg } from "@nats-io/jetstream";
 import {
   connectBus,
   ensureJobConsumer,
@@ -39,7 +39,7 @@ export interface AgentOptions {
   name?: string;
   /** Only these builder types (each must be runnable here). */
   builders?: string[];
-  /** Ack wait of the job consumers this agent ensures (default 30 s). */
+  /** Ack wait of job consumers this agent creates (default 30 s); existing consumers keep theirs. */
   ackWaitMs?: number;
   /** Deliveries before JetStream gives up on a job (default 3). */
   maxDeliver?: number;
@@ -85,8 +85,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     await waitForFarmResources(bus, log);
     const consumers = await Promise.all(
       types.map(async (type) => {
-        await ensureJobConsumer(bus.jsm, type, { ackWaitMs, maxDeliver: options.maxDeliver ?? 3 });
-        return { type, consumer: await bus.js.consumers.get(JOBS_STREAM, jobConsumer(type)) };
+        const info = await jobConsumerInfo(bus, type, { ackWaitMs, maxDeliver: options.maxDeliver ?? 3 });
+        // In-progress acks follow the consumer's real ack wait, whoever set it.
+        return { type, ackWaitMs: info.config.ack_wait ? Math.round(info.config.ack_wait / 1e6) : ackWaitMs, consumer: await bus.js.consumers.get(JOBS_STREAM, jobConsumer(type)) };
       }),
     );
 
@@ -126,9 +127,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     // Several types share the slots: with more types than slots, pulls must be short so an idle
     // type does not sit on a slot another type has work for.
     const expires = options.pullExpiresMs ?? (consumers.length > slots.total ? 1000 : 5000);
-    const pullers = consumers.map(({ type, consumer }) =>
+    const pullers = consumers.map(({ type, consumer, ackWaitMs: typeAckWaitMs }) =>
       pullLoop(type, consumer, { slots, signal: shutdown.signal, expires, log }, (msg) => {
-        const job = runJob(msg, ctx)
+        const job = runJob(msg, { ...ctx, ackWaitMs: typeAckWaitMs })
           .then((r) => options.onJobDone?.(r))
           .catch((e: unknown) => log.error("job runner crashed", { error: e instanceof Error ? e.message : String(e) }))
           .finally(() => {
@@ -201,6 +202,19 @@ async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take
       return;
     }
     take(msg);
+  }
+}
+
+/**
+ * The job consumer of a type: created with this agent's settings when missing, used as it is
+ * otherwise. The controller's --ack-wait/--max-deliver rule an existing consumer; agents with
+ * other defaults must not flip its settings back and forth.
+ */
+async function jobConsumerInfo(bus: Bus, type: string, settings: { ackWaitMs: number; maxDeliver: number }): Promise<ConsumerInfo> {
+  try {
+    return await bus.jsm.consumers.info(JOBS_STREAM, jobConsumer(type));
+  } catch {
+    return ensureJobConsumer(bus.jsm, type, settings);
   }
 }
 

@@ -30,8 +30,8 @@ const flagSpecs: FlagSpecs = {
   "work-dir": { kind: "string", help: `Folder for job files (default ${DEFAULT_AGENT_WORK_DIR}).`, env: "KILN_AGENT_WORK_DIR", placeholder: "DIR" },
   name: { kind: "string", help: "Agent name; keep it stable so a restart reaps what a crash left (default HOSTNAME-PID).", env: "KILN_AGENT_NAME", placeholder: "NAME" },
   builders: { kind: "string", help: "Take only these builder types (default: every type this host can run).", env: "KILN_AGENT_BUILDERS", placeholder: "a,b" },
-  "ack-wait": { kind: "string", help: "A job whose agent goes silent this long is redelivered (default 30s).", env: "KILN_ACK_WAIT", placeholder: "30s" },
-  "max-deliver": { kind: "string", help: "Deliveries of a job before it fails (default 3).", env: "KILN_MAX_DELIVER", placeholder: "N" },
+  "ack-wait": { kind: "string", help: "A job whose agent goes silent this long is redelivered, for job consumers this agent creates; the controller's setting rules existing ones (default 30s).", env: "KILN_ACK_WAIT", placeholder: "30s" },
+  "max-deliver": { kind: "string", help: "Deliveries of a job before it fails, for job consumers this agent creates (default 3).", env: "KILN_MAX_DELIVER", placeholder: "N" },
   "max-bundle-size": { kind: "string", help: "Refuse template bundles bigger than this (default 1GiB).", env: "KILN_MAX_BUNDLE_SIZE", placeholder: "SIZE" },
   "log-format": { kind: "string", help: "Operator log on stderr: text or json (default text).", env: "KILN_LOG_FORMAT", placeholder: "text|json" },
 };
