@@ -124,9 +124,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         void heartbeat.beat();
       },
     };
-    // Several types share the slots: with more types than slots, pulls must be short so an idle
-    // type does not sit on a slot another type has work for.
-    const expires = options.pullExpiresMs ?? (consumers.length > slots.total ? 1000 : 5000);
+    const expires = options.pullExpiresMs ?? 5000;
     const pullers = consumers.map(({ type, consumer, ackWaitMs: typeAckWaitMs }) =>
       pullLoop(type, consumer, { slots, signal: shutdown.signal, expires, log }, (msg) => {
         const job = runJob(msg, { ...ctx, ackWaitMs: typeAckWaitMs })
@@ -174,32 +172,29 @@ interface PullContext {
   log: OperatorLog;
 }
 
-/** Takes a slot, waits for a job of this type, hands it over (the slot goes with it), repeats. */
+/** Waits for a free slot, waits for a job of this type, takes the slot with the job, repeats. */
 async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take: (msg: JsMsg) => void): Promise<void> {
   let failing = false;
   while (!ctx.signal.aborted) {
-    if (!(await ctx.slots.acquire(ctx.signal))) return;
+    if (!(await ctx.slots.whenFree(ctx.signal))) return;
     let msg: JsMsg | undefined;
     try {
       msg = await nextJob(consumer, ctx.expires, ctx.signal);
       if (failing) ctx.log.info("pulling jobs works again", { type });
       failing = false;
     } catch (e) {
-      ctx.slots.release();
       if (!failing) ctx.log.warn("pulling jobs failed; retrying", { type, error: e instanceof Error ? e.message : String(e) });
       failing = true;
       await sleep(1000, ctx.signal);
       continue;
     }
-    if (!msg) {
-      ctx.slots.release();
-      continue;
-    }
-    if (ctx.signal.aborted) {
-      // Arrived while we were stopping: give it straight back.
+    if (!msg) continue;
+    if (ctx.signal.aborted || !ctx.slots.tryAcquire()) {
+      // Stopping, or another type's job took the last slot while we pulled: give it straight back
+      // so another agent (or this one, later) runs it.
       msg.nak();
-      ctx.slots.release();
-      return;
+      if (ctx.signal.aborted) return;
+      continue;
     }
     take(msg);
   }

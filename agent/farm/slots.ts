@@ -1,6 +1,8 @@
 /**
- * The agent's job slots, shared by the pullers of every builder type: a puller takes a slot
- * before asking NATS for a job, so the agent never holds more jobs than it has slots.
+ * The agent's job slots, shared by the pullers of every builder type. A puller waits until a
+ * slot is free (without taking it), asks NATS for a job, and takes the slot when the job comes;
+ * if another type's job took the last slot meanwhile, the job goes straight back (nak). Holding a
+ * slot during an idle pull would make a job of another type wait for that pull to expire.
  */
 export class Slots {
   private used = 0;
@@ -35,6 +37,20 @@ export class Slots {
       this.waiters.push(grant);
       signal.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  /** Takes a slot if one is free right now. */
+  tryAcquire(): boolean {
+    if (this.used >= this.total) return false;
+    this.used++;
+    return true;
+  }
+
+  /** Resolves true once a slot is free (not taken), or false when `signal` aborts first. */
+  async whenFree(signal: AbortSignal): Promise<boolean> {
+    if (!(await this.acquire(signal))) return false;
+    this.release();
+    return true;
   }
 
   release(): void {
