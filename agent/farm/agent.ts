@@ -172,7 +172,7 @@ interface PullContext {
   log: OperatorLog;
 }
 
-/** Waits for a free slot, waits for a job of this type, takes the slot with the job, repeats. */
+/** Waits for a free slot, waits for a job of this type, takes a slot with the job, repeats. */
 async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take: (msg: JsMsg) => void): Promise<void> {
   let failing = false;
   while (!ctx.signal.aborted) {
@@ -189,14 +189,25 @@ async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take
       continue;
     }
     if (!msg) continue;
-    if (ctx.signal.aborted || !ctx.slots.tryAcquire()) {
-      // Stopping, or another type's job took the last slot while we pulled: give it straight back
-      // so another agent (or this one, later) runs it.
-      msg.nak();
-      if (ctx.signal.aborted) return;
-      continue;
+    if (!ctx.slots.tryAcquire() && !(await waitForSlotHolding(msg, ctx))) {
+      msg.nak(); // stopping: give it straight back
+      return;
     }
     take(msg);
+  }
+}
+
+/**
+ * Another type's job took the last slot while this pull was out. Keep the job (in-progress acks,
+ * so it is not redelivered and its attempt count stays true) until a slot frees; a nak would
+ * spend one of its deliveries on nothing. At most one such job per other builder type is held.
+ */
+async function waitForSlotHolding(msg: JsMsg, ctx: PullContext): Promise<boolean> {
+  const keepAlive = setInterval(() => msg.working(), 1000);
+  try {
+    return await ctx.slots.acquire(ctx.signal);
+  } finally {
+    clearInterval(keepAlive);
   }
 }
 

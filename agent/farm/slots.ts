@@ -1,8 +1,8 @@
 /**
  * The agent's job slots, shared by the pullers of every builder type. A puller waits until a
- * slot is free (without taking it), asks NATS for a job, and takes the slot when the job comes;
- * if another type's job took the last slot meanwhile, the job goes straight back (nak). Holding a
+ * slot is free (without taking it), asks NATS for a job, and takes the slot when the job comes. Holding a
  * slot during an idle pull would make a job of another type wait for that pull to expire.
+ * A job that finds every slot taken when it arrives is held (kept alive) until one frees.
  */
 export class Slots {
   private used = 0;

@@ -74,7 +74,8 @@ test("an agent runs a queued template: logs in order on the stream, artifacts in
   const started = events.filter((e) => e.kind === "job-started");
   t.deepEqual(started.map((e) => (e.kind === "job-started" ? [e.jobIndex, e.agent, e.attempt] : [])).sort(), [[0, "agent-a", 1], [1, "agent-a", 1]]);
 
-  const greeting = (await jobRecord(farm.bus, buildId, 1))!;
+  // The record is written after the job's output (job-finished included) is stored: wait for it.
+  const greeting = (await waitFor("the greeting job's final record", () => jobRecord(farm.bus, buildId, 1), finished))!;
   t.is(greeting.state, "succeeded");
   t.is(greeting.agent, "agent-a");
   t.is(greeting.attempts, 1);
@@ -87,7 +88,7 @@ test("an agent runs a queued template: logs in order on the stream, artifacts in
   t.is(file.sha256, createHash("sha256").update("hello from the farm\n").digest("hex"));
   t.is(file.size, 20);
 
-  const counter = (await jobRecord(farm.bus, buildId, 0))!;
+  const counter = (await waitFor("the counter job's final record", () => jobRecord(farm.bus, buildId, 0), finished))!;
   t.is(counter.state, "succeeded");
   const finishedEvent = events.find((e) => e.kind === "job-finished" && e.jobIndex === 1);
   t.like(finishedEvent, { state: "succeeded", artifacts: greeting.artifacts });
