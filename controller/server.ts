@@ -37,6 +37,8 @@ export interface ControllerOptions {
   settings?: Partial<ControllerSettings>;
   /** Agent presence entries expire after this long without a heartbeat (default 15 s). */
   presenceTtlMs?: number;
+  /** Replicas of the farm's NATS resources (3 on a 3-node JetStream cluster). Default 1. */
+  replicas?: number;
   /** How often waiting jobs are checked against their wait timeout (default 2 s). */
   sweepIntervalMs?: number;
   log?: OperatorLog;
@@ -59,7 +61,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
 
   const bus = await connectBus({ ...options.nats, name: "kiln-controller" });
   try {
-    await ensureFarmResources(bus.nc, { ackWaitMs: settings.ackWaitMs, maxDeliver: settings.maxDeliver, presenceTtlMs: options.presenceTtlMs ?? 15_000 });
+    await ensureFarmResources(bus.nc, { ackWaitMs: settings.ackWaitMs, maxDeliver: settings.maxDeliver, presenceTtlMs: options.presenceTtlMs ?? 15_000, replicas: options.replicas });
   } catch (e) {
     await bus.close();
     throw e;

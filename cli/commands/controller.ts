@@ -19,6 +19,7 @@ const flagSpecs: FlagSpecs = {
   "nats-password": { kind: "string", help: "NATS password (prefer the environment variable).", env: "KILN_NATS_PASSWORD", placeholder: "PASSWORD" },
   "nats-creds": { kind: "string", help: "NATS credentials file (.creds or nkey seed).", env: "KILN_NATS_CREDS", placeholder: "FILE" },
   "ack-wait": { kind: "string", help: "A job whose agent goes silent this long is redelivered (default 30s).", env: "KILN_ACK_WAIT", placeholder: "30s" },
+  "nats-replicas": { kind: "string", help: "Replicas of the farm's streams, buckets and stores (3 on a 3-node JetStream cluster; default 1).", env: "KILN_NATS_REPLICAS", placeholder: "N" },
   "max-deliver": { kind: "string", help: "Deliveries of a job before it fails as lost (default 3).", env: "KILN_MAX_DELIVER", placeholder: "N" },
   "wait-timeout": { kind: "string", help: "How long a job may wait for a capable agent before it fails, 0 = forever (default 1h).", env: "KILN_WAIT_TIMEOUT", placeholder: "1h" },
   "max-bundle-size": { kind: "string", help: "Refuse template bundles bigger than this, compressed or not (default 1GiB).", env: "KILN_MAX_BUNDLE_SIZE", placeholder: "SIZE" },
@@ -98,7 +99,9 @@ function readOptions(flags: ParsedFlags): ControllerOptions {
     if (bytes === undefined || bytes <= 0) throw new FlagError(`controller: --max-bundle-size "${s["max-bundle-size"]}" is not a size like 1GiB or 500MB`);
     settings.maxBundleBytes = bytes;
   }
+  const replicas = s["nats-replicas"] !== undefined ? positiveInt("--nats-replicas", s["nats-replicas"]) : undefined;
   return {
+    replicas,
     listen: s.listen ?? "127.0.0.1:7420",
     nats: { url, user: s["nats-user"], password: s["nats-password"], credsFile: s["nats-creds"] },
     token: s.token === "" ? undefined : s.token,
