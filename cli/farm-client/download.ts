@@ -8,9 +8,9 @@ import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
-import { status } from "@grpc/grpc-js";
 import type { ArtifactChunk, ArtifactFile } from "../../proto/gen/kiln/v1/farm.js";
-import { FarmClientError, isServiceError, type FarmConnection } from "./connect.js";
+import { FarmClientError, type FarmConnection } from "./connect.js";
+import { controllerWentAway } from "./watch.js";
 
 export interface ArtifactFileRequest {
   buildId: string;
@@ -34,7 +34,7 @@ export async function downloadArtifactFile(conn: FarmConnection, req: ArtifactFi
       await downloadOnce(conn, req, dest);
       return;
     } catch (e) {
-      if (attempt >= 5 || !isServiceError(e) || e.code !== status.UNAVAILABLE) throw conn.explain(e);
+      if (attempt >= 5 || !controllerWentAway(e)) throw conn.explain(e);
       await new Promise((r) => setTimeout(r, 300 * attempt));
     }
   }

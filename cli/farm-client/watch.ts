@@ -3,7 +3,7 @@
  * breaks with UNAVAILABLE, it reconnects and asks for what follows the last sequence it saw, so
  * nothing is shown twice and nothing is skipped.
  */
-import { status } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 import type { BuildOutput } from "../../proto/gen/kiln/v1/farm.js";
 import { FarmClientError, isServiceError, type FarmConnection } from "./connect.js";
 
@@ -40,7 +40,7 @@ export async function watchBuildOutput(conn: FarmConnection, options: WatchOptio
       });
       return { lastSequence: last };
     } catch (e) {
-      if (!isServiceError(e) || e.code !== status.UNAVAILABLE) throw conn.explain(e);
+      if (!controllerWentAway(e)) throw conn.explain(e);
       unreachableSince ??= Date.now();
       if (Date.now() - unreachableSince > limit) {
         throw new FarmClientError(`lost the controller at ${conn.options.address} for more than ${Math.round(limit / 1000)} s (${e.details}); resume with \`kiln logs -f ${options.buildId}\``, e.code);
@@ -71,11 +71,19 @@ function readOnce(conn: FarmConnection, options: WatchOptions, after: number, on
       }
     });
     call.on("error", (e: unknown) => {
-      if (isServiceError(e) && e.code === status.CANCELLED && options.signal?.aborted) done();
+      if (options.signal?.aborted) done();
       else done(e);
     });
     call.on("end", () => done());
   });
+}
+
+/**
+ * A controller that stops (restart, deploy) ends open streams with UNAVAILABLE when its socket
+ * closes, or CANCELLED when it shuts its server down first; both mean "ask again".
+ */
+export function controllerWentAway(e: unknown): e is ServiceError {
+  return isServiceError(e) && (e.code === status.UNAVAILABLE || e.code === status.CANCELLED);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -265,3 +265,52 @@ test.serial.failing("the manifest the client receives lists every build of the t
   const manifest = JSON.parse(readFileSync(join(dir, "packer-manifest.json"), "utf8")) as { builds: { name: string; builder_type: string }[] };
   t.deepEqual(manifest.builds.map((b) => [b.name, b.builder_type]).sort(), [["greeting", "file"], ["local", "null"], ["notes", "file"]]);
 });
+
+test.serial("kiln logs -f rides out a controller restart: every line once, none missing", async (t) => {
+  const f = theFarm();
+  const dir = workspace({ builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "shell-local", inline: ["echo line-one", "sleep 3", "echo line-two"] }] });
+  const env = { KILN_CONTROLLER: f.controller.address, KILN_TOKEN: TOKEN };
+  const id = (await kilnRun(dir, ["submit", "template.json"], env)).stdout.trim();
+  const watching = kilnRun(dir, ["logs", "-color=false", "-f", id], env);
+  await new Promise((r) => setTimeout(r, 1500));
+  const port = f.controller.port;
+  await f.controller.stop();
+  await new Promise((r) => setTimeout(r, 1000));
+  f.controller = await startController({ listen: `127.0.0.1:${port}`, nats: { url: f.nats.url }, token: TOKEN, sweepIntervalMs: 200 });
+  const logs = await watching;
+  t.is(logs.status, 0, logs.stderr);
+  t.regex(logs.stderr, /lost the controller .*reconnecting/);
+  const count = (s: string): number => logs.stdout.split("\n").filter((l) => l === s).length;
+  t.is(count("    null: line-one"), 1, logs.stdout);
+  t.is(count("    null: line-two"), 1, logs.stdout);
+  t.is(logs.stdout.split("\n").filter((l) => l.startsWith("Build 'null' finished after")).length, 1, logs.stdout);
+});
+
+test.serial("Ctrl-C during kiln build --controller cancels the build on its agent and waits for it, as a local build does", async (t) => {
+  const f = theFarm();
+  const dir = workspace({ builders: [{ type: "null", name: "slow", communicator: "none" }], provisioners: [{ type: "shell-local", inline: ["sleep 60"] }] });
+  const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir, env: { ...process.env, KILN_CONTROLLER: f.controller.address, KILN_TOKEN: TOKEN } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  let interrupted = false;
+  // Once, when the job runs on its agent (a second Ctrl-C would mean "stop now").
+  const interruptWhenRunning = (): void => {
+    if (interrupted || !/slow: running on agent/.test(stderr) || !/Running local shell script/.test(stdout)) return;
+    interrupted = true;
+    child.kill("SIGINT");
+  };
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+    interruptWhenRunning();
+  });
+  child.stdout.on("data", interruptWhenRunning);
+  const status = await new Promise<number | null>((r) => child.on("close", r));
+  t.is(status, 1, stdout + stderr);
+  t.regex(stdout, /==> Interrupt received\. Cancelling every build/);
+  t.regex(stdout, /Build 'slow' errored after .*: Build was cancelled\./);
+  t.regex(stdout, /Cleanly cancelled builds after being interrupted\./);
+  const id = /build (\S+) submitted/.exec(stderr)?.[1] ?? "";
+  const record = decodeJobRecord((await f.controller.bus.builds.get(jobKey(id, 0)))!.value, "kv");
+  t.is(record.state, "cancelled");
+});
