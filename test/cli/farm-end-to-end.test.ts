@@ -55,15 +55,38 @@ interface Run {
 }
 
 /** Runs the real CLI without blocking this process's event loop (the farm lives in it). */
-function kilnRun(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+function kilnRun(cwd: string, args: string[], env: Record<string, string> = {}, onStdout?: (all: string) => void): Promise<Run> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [kiln, ...args], { cwd, env: { ...process.env, KILN_CONTROLLER: "", KILN_TOKEN: "", ...env } });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      onStdout?.(stdout);
+    });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (status) => done({ status, stdout, stderr }));
+    // A hung client fails its test (with what it printed) instead of stalling the whole file.
+    const timer = setTimeout(() => {
+      stderr += "\n[test: killed after 60 s]";
+      child.kill("SIGKILL");
+    }, 60_000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      done({ status, stdout, stderr });
+    });
   });
+}
+
+/** The job records of a build, for failure messages. */
+async function jobRecords(stderr: string): Promise<string> {
+  const id = /build (\S+) submitted/.exec(stderr)?.[1];
+  if (!id) return "(no build id)";
+  const out: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const e = await theFarm().controller.bus.builds.get(jobKey(id, i));
+    if (e?.value?.length) out.push(new TextDecoder().decode(e.value));
+  }
+  return out.join("\n");
 }
 
 const template = {
@@ -121,7 +144,7 @@ test.serial("a template with three builders runs on the agents that can run each
 
   const remote = await kilnRun(farmDir, ["build", "-color=false", "template.json"], { KILN_CONTROLLER: controller.address, KILN_TOKEN: TOKEN });
   const local = await kilnRun(localDir, ["build", "-color=false", "template.json"]);
-  t.is(remote.status, 0, remote.stdout + remote.stderr);
+  t.is(remote.status, 0, `${remote.stdout}${remote.stderr}\n${await jobRecords(remote.stderr)}`);
   t.is(local.status, 0, local.stdout + local.stderr);
 
   // Same lines (builds run in parallel, so compare them as a set), same summary in the same order.
@@ -159,7 +182,7 @@ test.serial("a failing build: same exit code and error summary as locally", asyn
   const localDir = workspace(failing);
   const remote = await kilnRun(farmDir, ["build", "-color=false", "--controller", theFarm().controller.address, "--token", TOKEN, "template.json"]);
   const local = await kilnRun(localDir, ["build", "-color=false", "template.json"]);
-  t.is(remote.status, 1);
+  t.is(remote.status, 1, `${remote.stdout}${remote.stderr}\n${await jobRecords(remote.stderr)}`);
   t.is(local.status, 1);
   t.deepEqual(normalised(remote.stdout), normalised(local.stdout));
   t.regex(remote.stdout, /Build 'null' errored after .*: .*exit status: 3/);
@@ -271,11 +294,16 @@ test.serial("kiln logs -f rides out a controller restart: every line once, none 
   const dir = workspace({ builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "shell-local", inline: ["echo line-one", "sleep 3", "echo line-two"] }] });
   const env = { KILN_CONTROLLER: f.controller.address, KILN_TOKEN: TOKEN };
   const id = (await kilnRun(dir, ["submit", "template.json"], env)).stdout.trim();
-  const watching = kilnRun(dir, ["logs", "-color=false", "-f", id], env);
-  await new Promise((r) => setTimeout(r, 1500));
+  let sawFirstLine!: () => void;
+  const firstLine = new Promise<void>((r) => (sawFirstLine = r));
+  const watching = kilnRun(dir, ["logs", "-color=false", "-f", id], env, (out) => {
+    if (out.includes("line-one")) sawFirstLine();
+  });
+  // Restart while the watch is mid-stream: after the first line, before the second.
+  await firstLine;
   const port = f.controller.port;
   await f.controller.stop();
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 500));
   f.controller = await startController({ listen: `127.0.0.1:${port}`, nats: { url: f.nats.url }, token: TOKEN, sweepIntervalMs: 200 });
   const logs = await watching;
   t.is(logs.status, 0, logs.stderr);
