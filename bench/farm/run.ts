@@ -26,6 +26,7 @@ import { create as createTar } from "tar";
 import { startController } from "../../controller/index.js";
 import { FarmClient, type SubmitBuildRequest, type SubmitBuildResponse } from "../../proto/gen/kiln/v1/farm.js";
 import { decodeBuildEvent } from "../../shared/bus/messages.js";
+import { BUILD_OUTPUT_STREAM } from "../../shared/bus/names.js";
 import { runBuild } from "../../agent/runner/build.js";
 import { loadTemplateForReport, planTemplate } from "../../shared/validation/load-and-plan.js";
 import { startNatsServer } from "../../test/fixtures/nats-server.js";
@@ -61,20 +62,29 @@ const request = (bundle: Buffer): SubmitBuildRequest => ({
   onError: "cleanup", force: false, waitTimeoutSeconds: 0,
 });
 
-// Every job event of every build, as the agents publish them.
+// Every job event of every build, read back from the output stream (an ordered consumer cannot
+// miss one, unlike a core subscription that a busy process lets overflow).
 const events = await connect({ servers: nats.url, name: "kiln-bench-watch" });
 const started = new Map<string, number>();
 const finished = new Map<string, { at: number; state: string }>();
 const waiters: (() => void)[] = [];
-events.subscribe("kiln.build.*.event", {
-  callback: (_err, msg) => {
+let undecodable = 0;
+const eventReader = (async () => {
+  // Unfiltered: NATS 2.9 refuses filter_subjects on ordered consumers; log lines are skipped here.
+  const consumer = await jetstream(events).consumers.get(BUILD_OUTPUT_STREAM);
+  for await (const msg of await consumer.consume()) {
+    if (!msg.subject.endsWith(".event")) continue;
     const buildId = msg.subject.split(".")[2];
-    const e = decodeBuildEvent(msg.data, msg.subject);
-    if (e.kind === "job-started" && !started.has(buildId)) started.set(buildId, performance.now());
-    if (e.kind === "job-finished") finished.set(buildId, { at: performance.now(), state: e.state });
+    try {
+      const e = decodeBuildEvent(msg.data, msg.subject);
+      if (e.kind === "job-started" && !started.has(buildId)) started.set(buildId, performance.now());
+      if (e.kind === "job-finished") finished.set(buildId, { at: performance.now(), state: e.state });
+    } catch {
+      undecodable++;
+    }
     for (const w of waiters.splice(0)) w();
-  },
-});
+  }
+})();
 async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!cond()) {
@@ -104,7 +114,8 @@ async function stopAgents(): Promise<void> {
   agents = [];
 }
 
-const results: string[] = [];
+// Each figure is printed as soon as it is measured: a long run that fails late still reports.
+const results = { push: (line: string): void => console.log(line) };
 try {
   // --- baseline: a bare JetStream work-queue round trip (publish → pull consumer → ack) ---
   const jsm = await jetstreamManager(events);
@@ -211,8 +222,9 @@ try {
   await stopAgents();
   client.close();
   await events.close();
+  await eventReader.catch(() => undefined);
+  if (undecodable > 0) console.log(`warning: ${undecodable} undecodable events on the output stream`);
   await controller.stop();
   await nats.stop();
   await rm(agentDir, { recursive: true, force: true });
 }
-console.log(results.join("\n"));
