@@ -21,6 +21,7 @@ import {
 import { runBuild } from "../runner/build.js";
 import type { PluginCatalogue } from "../catalogue.js";
 import { uploadArtifacts } from "./artifact-upload.js";
+import { manifestArtifacts } from "./manifest-artifacts.js";
 import { fetchBundle } from "./bundle-fetch.js";
 import { BusOutputSink } from "./bus-output-sink.js";
 import { createJobDir, removeJobDir } from "./job-dirs.js";
@@ -145,9 +146,10 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
 
       let error = outcome.error;
       let artifacts: JobRecord["artifacts"] = [];
-      if (!outcome.cancelled && outcome.artifacts.length > 0) {
+      const shipped = outcome.cancelled ? [] : [...outcome.artifacts, ...manifestArtifacts(job.spec, buildDir)];
+      if (shipped.length > 0) {
         try {
-          artifacts = await uploadArtifacts(outcome.artifacts, {
+          artifacts = await uploadArtifacts(shipped, {
             store: ctx.bus.artifacts,
             buildId: job.buildId,
             jobIndex: job.jobIndex,

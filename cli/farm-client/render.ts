@@ -7,8 +7,10 @@ import { State, type Artifact, type BuildOutput } from "../../proto/gen/kiln/v1/
 import type { UiLevel } from "../../agent/runner/ui.js";
 import { reportBuildEnded, type SummaryArtifact, type SummaryOutcome, type SummaryOutput } from "../output/build-summary.js";
 
+import { MANIFEST_ARTIFACT_BUILDER_ID } from "../../shared/bus/messages.js";
+
 /** Builder id the agent gives the file a `manifest` post-processor wrote (not shown as an artifact). */
-export const MANIFEST_BUILDER_ID = "packer.post-processor.manifest";
+export const MANIFEST_BUILDER_ID = MANIFEST_ARTIFACT_BUILDER_ID;
 
 export interface FarmJobOutcome extends SummaryOutcome {
   jobIndex: number;

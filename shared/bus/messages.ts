@@ -79,6 +79,13 @@ export const artifactRefSchema = z.object({
 });
 export type ArtifactRef = z.infer<typeof artifactRefSchema>;
 
+/**
+ * builderId of the artifacts an agent adds for the files `manifest` post-processors wrote: not
+ * artifacts in Packer's sense (not listed in the summary), but the client merges them into one
+ * manifest, as a local build of the whole template would have written.
+ */
+export const MANIFEST_ARTIFACT_BUILDER_ID = "packer.post-processor.manifest";
+
 /** KV `job.<buildId>.<index>`: what happened to one build of the template. No secrets. */
 export const jobRecordSchema = z.object({
   buildId: z.string(),

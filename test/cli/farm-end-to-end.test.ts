@@ -277,10 +277,9 @@ test.serial("a template reading a file outside its folder is refused before anyt
   t.regex(r.stdout, /null: .*elsewhere\.sh/);
 });
 
-// Needs the agent to upload the file a `manifest` post-processor wrote, as an ArtifactRef with
-// builderId "packer.post-processor.manifest" (agent/farm/artifact-upload.ts does not yet): the
-// client merges those (cli/farm-client/manifest-merge.ts). Remove `.failing` when it does.
-test.serial.failing("the manifest the client receives lists every build of the template, as a local build's", async (t) => {
+// The agent ships each manifest a job wrote (agent/farm/manifest-artifacts.ts); the client merges
+// them (cli/farm-client/manifest-merge.ts).
+test.serial("the manifest the client receives lists every build of the template, as a local build's", async (t) => {
   const withManifest = { ...template, "post-processors": [[{ type: "manifest" }]] };
   const dir = withNotes(workspace(withManifest));
   const r = await kilnRun(dir, ["build", "-color=false", "template.json"], { KILN_CONTROLLER: theFarm().controller.address, KILN_TOKEN: TOKEN });
