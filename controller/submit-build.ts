@@ -138,7 +138,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   await bus.builds.create(buildKey(id), encode(record));
 
   const types = [...new Set(jobs.map((j) => j.builderType))];
-  await Promise.all(types.map((t) => ensureJobConsumer(bus.jsm, t, { ackWaitMs: ctx.settings.ackWaitMs, maxDeliver: ctx.settings.maxDeliver })));
+  await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
 
   for (const job of jobs) {
     const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
@@ -185,4 +185,22 @@ function onErrorOf(value: string): OnError {
     throw invalidArgument(`on_error "${value}" is not one of ${ON_ERROR_VALUES.join(", ")}`);
   }
   return value as OnError;
+}
+
+/**
+ * A job consumer is made once per builder type; asking JetStream again on every submission cost
+ * an API round trip per build. A failed attempt is forgotten so the next submission retries.
+ */
+const ensuredConsumers = new WeakMap<ControllerContext["bus"], Map<string, Promise<unknown>>>();
+
+function ensureConsumerOnce(ctx: ControllerContext, builderType: string): Promise<unknown> {
+  let byType = ensuredConsumers.get(ctx.bus);
+  if (!byType) ensuredConsumers.set(ctx.bus, (byType = new Map()));
+  let ensured = byType.get(builderType);
+  if (!ensured) {
+    ensured = ensureJobConsumer(ctx.bus.jsm, builderType, { ackWaitMs: ctx.settings.ackWaitMs, maxDeliver: ctx.settings.maxDeliver });
+    ensured.catch(() => byType.delete(builderType));
+    byType.set(builderType, ensured);
+  }
+  return ensured;
 }

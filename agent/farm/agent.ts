@@ -23,6 +23,7 @@ import { reapLeftovers } from "./job-dirs.js";
 import { silentLog, type OperatorLog } from "./operator-log.js";
 import { startHeartbeat } from "./presence.js";
 import { probeHost, type HostProbe } from "./probe.js";
+import { bundleCacheDir, pruneBundleCache } from "./bundle-fetch.js";
 import { runJob, type JobResult } from "./run-job.js";
 import { Slots } from "./slots.js";
 
@@ -77,6 +78,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), "kiln-agent-")));
   await mkdir(workDir, { recursive: true });
   await reapLeftovers(workDir, name, log);
+  await pruneBundleCache(bundleCacheDir(workDir));
 
   const slots = new Slots(options.slots ?? 1);
   const ackWaitMs = options.ackWaitMs ?? 30_000;

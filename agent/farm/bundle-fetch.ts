@@ -4,7 +4,9 @@
  * extraction the controller uses (no paths or links escaping the folder, size limits).
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
@@ -12,17 +14,65 @@ import type { ObjectStore } from "@nats-io/obj";
 import type { JobMessage } from "../../shared/bus/index.js";
 import { extractBundle, type ExtractedBundle } from "../../shared/bundle/index.js";
 
+/** Where an agent keeps the bundles it fetched, by sha256. */
+export function bundleCacheDir(agentWorkDir: string): string {
+  return join(agentWorkDir, "bundle-cache");
+}
+
 export class BundleFetchError extends Error {
   override readonly name = "BundleFetchError";
 }
 
+/**
+ * Bundles are content-addressed, so an agent keeps each one it fetched under its sha256 in
+ * `cacheDir` and later jobs of the same template (a CI pipeline's every run) skip the download.
+ * Each job still extracts its own fresh copy. `pruneBundleCache` drops entries unused for a day.
+ */
 export async function fetchBundle(
   store: ObjectStore,
   bundle: JobMessage["bundle"],
-  tgzPath: string,
+  cacheDir: string,
   destDir: string,
   maxBytes?: number,
 ): Promise<ExtractedBundle> {
+  const cached = join(cacheDir, `${bundle.sha256}.tar.gz`);
+  if (!existsSync(cached)) {
+    await mkdir(cacheDir, { recursive: true });
+    const partial = `${cached}.${process.pid}.${Date.now()}.partial`;
+    try {
+      await download(store, bundle, partial);
+      await rename(partial, cached); // atomic: a concurrent job sees the whole file or none
+    } finally {
+      await rm(partial, { force: true });
+    }
+  }
+  const now = new Date();
+  await utimes(cached, now, now).catch(() => undefined); // "last used", for pruning
+  return extractBundle(createReadStream(cached), destDir, { maxBytes });
+}
+
+/** Removes cached bundles not used for `maxAgeMs` (and partial downloads a crash left). */
+export async function pruneBundleCache(cacheDir: string, maxAgeMs = 24 * 3_600_000): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(cacheDir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const path = join(cacheDir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info) continue;
+    if (name.endsWith(".partial") ? Date.now() - info.mtimeMs > 3_600_000 : Date.now() - info.mtimeMs > maxAgeMs) {
+      await rm(path, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+async function download(store: ObjectStore, bundle: JobMessage["bundle"], tgzPath: string): Promise<void> {
   const object = await store.get(bundle.sha256);
   if (!object) throw new BundleFetchError(`bundle ${bundle.sha256} is not in the object store (was it deleted?)`);
   const hash = createHash("sha256");
@@ -39,5 +89,4 @@ export async function fetchBundle(
   if (digest !== bundle.sha256 || size !== bundle.size) {
     throw new BundleFetchError(`bundle ${bundle.sha256} (${bundle.size} bytes) arrived as ${digest} (${size} bytes): the object store copy is damaged`);
   }
-  return extractBundle(createReadStream(tgzPath), destDir, { maxBytes });
 }

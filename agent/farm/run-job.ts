@@ -22,7 +22,7 @@ import { runBuild } from "../runner/build.js";
 import type { PluginCatalogue } from "../catalogue.js";
 import { uploadArtifacts } from "./artifact-upload.js";
 import { manifestArtifacts } from "./manifest-artifacts.js";
-import { fetchBundle } from "./bundle-fetch.js";
+import { bundleCacheDir, fetchBundle } from "./bundle-fetch.js";
 import { BusOutputSink } from "./bus-output-sink.js";
 import { createJobDir, removeJobDir } from "./job-dirs.js";
 import { isBuildCancelled, updateJobRecord } from "./job-record.js";
@@ -126,7 +126,7 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
       const bundleDir = join(jobDir, "bundle");
       let templatePath: string;
       try {
-        await fetchBundle(ctx.bus.bundles, job.bundle, join(jobDir, "bundle.tar.gz"), bundleDir, ctx.maxBundleBytes);
+        await fetchBundle(ctx.bus.bundles, job.bundle, bundleCacheDir(ctx.workDir), bundleDir, ctx.maxBundleBytes);
         templatePath = templateIn(bundleDir, job.templateInBundle);
       } catch (e) {
         const error = `the template bundle could not be prepared: ${errorText(e)}`;
