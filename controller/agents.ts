@@ -18,6 +18,22 @@ export async function presentAgents(kv: KV, log?: OperatorLog): Promise<AgentPre
   return agents.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * presentAgents, at most one read per second: SubmitBuild's answer reports what each job waits
+ * for, and reading every agent's presence on every submission cost a KV round trip per agent per
+ * build. Queries that must be exact (GetBuild, ListAgents) read fresh.
+ */
+const recentAgents = new WeakMap<KV, { at: number; agents: Promise<AgentPresence[]> }>();
+
+export function presentAgentsRecently(kv: KV, log?: OperatorLog, maxAgeMs = 1000): Promise<AgentPresence[]> {
+  const cached = recentAgents.get(kv);
+  if (cached && Date.now() - cached.at < maxAgeMs) return cached.agents;
+  const agents = presentAgents(kv, log);
+  recentAgents.set(kv, { at: Date.now(), agents });
+  agents.catch(() => recentAgents.delete(kv));
+  return agents;
+}
+
 /** Can this agent take a job of this builder type needing these capabilities? */
 export function agentCanRun(agent: AgentPresence, builderType: string, needs: readonly string[]): boolean {
   return agent.builderTypes.includes(builderType) && needs.every((n) => agent.capabilities.includes(n));

@@ -26,7 +26,7 @@ import { checkBuilds } from "../shared/validation/check-builds.js";
 import { formatDiagnostics } from "../shared/validation/diagnostics.js";
 import { loadTemplateForReport, planTemplate } from "../shared/validation/load-and-plan.js";
 import type { SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
-import { presentAgents } from "./agents.js";
+import { presentAgentsRecently } from "./agents.js";
 import { buildToProto } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
 import { invalidArgument } from "./errors.js";
@@ -65,7 +65,7 @@ export async function submitBuild(ctx: ControllerContext, request: SubmitBuildRe
       force: request.force,
       waitTimeoutMs: request.waitTimeoutSeconds > 0 ? request.waitTimeoutSeconds * 1000 : ctx.settings.waitTimeoutMs,
     });
-    const agents = await presentAgents(ctx.bus.agents, ctx.log);
+    const agents = await presentAgentsRecently(ctx.bus.agents, ctx.log);
     return { build: buildToProto(queued.record, queued.jobs, agents), warnings };
   } finally {
     await rm(dir, { recursive: true, force: true });

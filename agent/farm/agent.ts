@@ -123,7 +123,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       catalogue: options.catalogue,
       onRunning: (delta: 1 | -1) => {
         running += delta;
-        void heartbeat.beat();
+        heartbeat.beatSoon();
       },
     };
     const expires = options.pullExpiresMs ?? 5000;

@@ -7,8 +7,13 @@ import { agentKey, encode, type AgentPresence } from "../../shared/bus/index.js"
 import type { OperatorLog } from "./operator-log.js";
 
 export interface Heartbeat {
-  /** Puts the presence now (after a change of busy count, say). */
+  /** Puts the presence now. */
   beat(): Promise<void>;
+  /**
+   * Puts the presence shortly (after a change of busy count): changes within the delay share one
+   * write, so a busy agent does not write its presence twice per job.
+   */
+  beatSoon(): void;
   /** Stops the heartbeat and removes the presence. */
   stop(): Promise<void>;
 }
@@ -28,10 +33,18 @@ export function startHeartbeat(kv: KV, describe: () => AgentPresence, intervalMs
     }
   };
   const timer = setInterval(() => void beat(), intervalMs);
+  let pending: NodeJS.Timeout | undefined;
   return {
     beat,
+    beatSoon() {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        void beat();
+      }, 250);
+    },
     async stop() {
       clearInterval(timer);
+      if (pending) clearTimeout(pending);
       await kv.delete(key).catch(() => undefined);
     },
   };
