@@ -1,7 +1,7 @@
 /** Agents present in KV `kiln_agents` (entries expire when heartbeats stop). */
 import type { KV } from "@nats-io/kv";
 import { BusDecodeError, decodeAgentPresence, type AgentPresence } from "../shared/bus/index.js";
-import type { OperatorLog } from "./operator-log.js";
+import type { OperatorLog } from "../shared/operator-log.js";
 
 export async function presentAgents(kv: KV, log?: OperatorLog): Promise<AgentPresence[]> {
   const agents: AgentPresence[] = [];

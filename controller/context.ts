@@ -1,6 +1,6 @@
 /** What every part of the controller works with: the bus, its settings and its log. */
 import type { Bus } from "../shared/bus/index.js";
-import type { OperatorLog } from "./operator-log.js";
+import type { OperatorLog } from "../shared/operator-log.js";
 
 export interface ControllerSettings {
   /** Jobs not acked (or in-progress acked) within this long are redelivered. */

@@ -16,7 +16,7 @@ import {
   type JobState,
 } from "../shared/bus/index.js";
 import { invalidArgument } from "./errors.js";
-import type { OperatorLog } from "./operator-log.js";
+import type { OperatorLog } from "../shared/operator-log.js";
 
 export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled"]);
 

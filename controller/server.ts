@@ -15,7 +15,7 @@ import type { ControllerContext, ControllerSettings } from "./context.js";
 import { downloadArtifact } from "./download-artifact.js";
 import { toServiceError } from "./errors.js";
 import { watchLostJobs } from "./lost-jobs.js";
-import { silentLog, type OperatorLog } from "./operator-log.js";
+import { silentLog, type OperatorLog } from "../shared/operator-log.js";
 import { submitBuild } from "./submit-build.js";
 import { sweepWaitingJobs } from "./wait-timeouts.js";
 import { watchBuild } from "./watch-build.js";

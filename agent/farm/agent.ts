@@ -20,7 +20,7 @@ import {
 import type { PluginCatalogue } from "../catalogue.js";
 import { builderTypesFor } from "./builder-types.js";
 import { reapLeftovers } from "./job-dirs.js";
-import { silentLog, type OperatorLog } from "./operator-log.js";
+import { silentLog, type OperatorLog } from "../../shared/operator-log.js";
 import { startHeartbeat } from "./presence.js";
 import { probeHost, type HostProbe } from "./probe.js";
 import { bundleCacheDir, pruneBundleCache } from "./bundle-fetch.js";

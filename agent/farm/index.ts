@@ -3,5 +3,5 @@ export { startAgent, DEFAULT_AGENT_WORK_DIR, type AgentOptions, type AgentHandle
 export { probeHost, unameArch, type HostProbe, type ProbeOptions } from "./probe.js";
 export { builderTypesFor, BuilderFilterError, type BuilderTypeChoice } from "./builder-types.js";
 export { reapLeftovers, addLeftoverReaper, LEASE_FILE, type JobLease, type LeftoverReaper } from "./job-dirs.js";
-export { createOperatorLog, silentLog, type OperatorLog, type LogFormat, type LogFields } from "./operator-log.js";
+export { createOperatorLog, silentLog, type OperatorLog, type LogFormat, type LogFields } from "../../shared/operator-log.js";
 export type { JobResult } from "./run-job.js";

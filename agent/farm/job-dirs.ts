@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { OperatorLog } from "./operator-log.js";
+import type { OperatorLog } from "../../shared/operator-log.js";
 
 export const LEASE_FILE = "kiln-job.json";
 

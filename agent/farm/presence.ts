@@ -4,7 +4,7 @@
  */
 import type { KV } from "@nats-io/kv";
 import { agentKey, encode, type AgentPresence } from "../../shared/bus/index.js";
-import type { OperatorLog } from "./operator-log.js";
+import type { OperatorLog } from "../../shared/operator-log.js";
 
 export interface Heartbeat {
   /** Puts the presence now. */

@@ -26,7 +26,7 @@ import { bundleCacheDir, fetchBundle } from "./bundle-fetch.js";
 import { BusOutputSink } from "./bus-output-sink.js";
 import { createJobDir, removeJobDir } from "./job-dirs.js";
 import { isBuildCancelled, updateJobRecord } from "./job-record.js";
-import type { OperatorLog } from "./operator-log.js";
+import type { OperatorLog } from "../../shared/operator-log.js";
 
 export interface JobRunnerContext {
   bus: Bus;

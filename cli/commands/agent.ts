@@ -66,7 +66,7 @@ export const run: Command = async (argv, io) => {
     io.stderr.write(`${e.message}\n\n${help}\n`);
     return 1;
   }
-  const log = createOperatorLog(io.stderr, logFormat);
+  const log = createOperatorLog(io.stderr, logFormat, "agent");
   if (!hasNatsCredentials(options.nats) && !isLoopbackNatsUrl(options.nats.url)) {
     io.stderr.write(
       `agent: no NATS credentials given, so the agent only connects to a NATS server on loopback; ${options.nats.url} is not. ` +

@@ -8,16 +8,15 @@ import { parseGoDuration } from "../../shared/template/duration.js";
 import { createOperatorLog, startController, type ControllerOptions, type LogFormat } from "../../controller/index.js";
 import { FlagError, formatFlagHelp, parseFlags, type FlagSpecs, type ParsedFlags } from "../flags.js";
 import type { Command } from "../io.js";
+import { hasNatsCredentials, natsFlagSpecs, readNatsFlags } from "../nats-flags.js";
+import { untilStopSignal } from "../stop-signal.js";
 
 const flagSpecs: FlagSpecs = {
   listen: { kind: "string", help: "Address of the gRPC API (default 127.0.0.1:7420).", env: "KILN_LISTEN", placeholder: "HOST:PORT" },
-  nats: { kind: "string", help: "NATS server URL(s), comma separated (cluster).", env: "KILN_NATS_URL", placeholder: "nats://HOST:4222" },
+  ...natsFlagSpecs,
   token: { kind: "string", help: "Bearer token clients must send (prefer the environment variable: flags show in `ps`).", env: "KILN_TOKEN", placeholder: "TOKEN" },
   "tls-cert": { kind: "string", help: "TLS certificate (PEM) for the gRPC API.", env: "KILN_TLS_CERT", placeholder: "FILE" },
   "tls-key": { kind: "string", help: "TLS private key (PEM) for the gRPC API.", env: "KILN_TLS_KEY", placeholder: "FILE" },
-  "nats-user": { kind: "string", help: "NATS user.", env: "KILN_NATS_USER", placeholder: "USER" },
-  "nats-password": { kind: "string", help: "NATS password (prefer the environment variable).", env: "KILN_NATS_PASSWORD", placeholder: "PASSWORD" },
-  "nats-creds": { kind: "string", help: "NATS credentials file (.creds or nkey seed).", env: "KILN_NATS_CREDS", placeholder: "FILE" },
   "ack-wait": { kind: "string", help: "A job whose agent goes silent this long is redelivered (default 30s).", env: "KILN_ACK_WAIT", placeholder: "30s" },
   "nats-replicas": { kind: "string", help: "Replicas of the farm's streams, buckets and stores (3 on a 3-node JetStream cluster; default 1).", env: "KILN_NATS_REPLICAS", placeholder: "N" },
   "max-deliver": { kind: "string", help: "Deliveries of a job before it fails as lost (default 3).", env: "KILN_MAX_DELIVER", placeholder: "N" },
@@ -56,8 +55,8 @@ export const run: Command = async (argv, io) => {
     io.stderr.write(`${e.message}\n\n${help}\n`);
     return 1;
   }
-  const log = createOperatorLog(io.stderr, logFormat);
-  if (options.nats.user === undefined && options.nats.credsFile === undefined) log.warn("no NATS credentials configured: connecting to a loopback NATS server only");
+  const log = createOperatorLog(io.stderr, logFormat, "controller");
+  if (!hasNatsCredentials(options.nats)) log.warn("no NATS credentials configured: connecting to a loopback NATS server only");
 
   let controller;
   try {
@@ -67,28 +66,14 @@ export const run: Command = async (argv, io) => {
     return 1;
   }
   io.stdout.write(`Controller listening on ${controller.address}${options.tls ? " (TLS)" : ""}.\n`);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      log.info(`received ${signal}: stopping (builds keep running on their agents)`);
-      resolve();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  await untilStopSignal((signal) => log.info(`received ${signal}: stopping (builds keep running on their agents)`));
   await controller.stop();
   return 0;
 };
 
 function readOptions(flags: ParsedFlags): ControllerOptions {
   const s = flags.strings;
-  const url = s.nats;
-  if (!url) throw new FlagError("controller: --nats (or KILN_NATS_URL) is required, e.g. --nats nats://127.0.0.1:4222");
-  if ((s["nats-user"] === undefined) !== (s["nats-password"] === undefined)) {
-    throw new FlagError("controller: give both --nats-user and --nats-password (or KILN_NATS_USER and KILN_NATS_PASSWORD)");
-  }
-  if (s["nats-creds"] !== undefined && s["nats-user"] !== undefined) throw new FlagError("controller: give either --nats-user/--nats-password or --nats-creds, not both");
+  const nats = readNatsFlags(flags, "controller");
   if ((s["tls-cert"] === undefined) !== (s["tls-key"] === undefined)) throw new FlagError("controller: give both --tls-cert and --tls-key");
   const settings: ControllerOptions["settings"] = {};
   if (s["ack-wait"] !== undefined) settings.ackWaitMs = duration("--ack-wait", s["ack-wait"], false);
@@ -103,7 +88,7 @@ function readOptions(flags: ParsedFlags): ControllerOptions {
   return {
     replicas,
     listen: s.listen ?? "127.0.0.1:7420",
-    nats: { url, user: s["nats-user"], password: s["nats-password"], credsFile: s["nats-creds"] },
+    nats,
     token: s.token === "" ? undefined : s.token,
     tls: s["tls-cert"] !== undefined && s["tls-key"] !== undefined ? { certFile: s["tls-cert"], keyFile: s["tls-key"] } : undefined,
     settings,
