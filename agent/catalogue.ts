@@ -11,6 +11,7 @@ type Loader<T> = () => Promise<T>;
 const builders: Record<string, Loader<BuilderPlugin<unknown>>> = {
   file: async () => (await import("./builders/file/index.js")).plugin as BuilderPlugin<unknown>,
   null: async () => (await import("./builders/null/index.js")).plugin as BuilderPlugin<unknown>,
+  docker: async () => (await import("./builders/docker/index.js")).plugin as BuilderPlugin<unknown>,
 };
 
 const provisioners: Record<string, Loader<ProvisionerPlugin<unknown>>> = {
@@ -26,6 +27,8 @@ const postProcessors: Record<string, Loader<PostProcessorPlugin<unknown>>> = {
   compress: async () => (await import("./postprocessors/compress/index.js")).plugin as PostProcessorPlugin<unknown>,
   artifice: async () => (await import("./postprocessors/artifice/index.js")).plugin as PostProcessorPlugin<unknown>,
   "shell-local": async () => (await import("./postprocessors/shell-local/index.js")).plugin as PostProcessorPlugin<unknown>,
+  "docker-import": async () => (await import("./postprocessors/docker-import/index.js")).plugin as PostProcessorPlugin<unknown>,
+  "docker-tag": async () => (await import("./postprocessors/docker-tag/index.js")).plugin as PostProcessorPlugin<unknown>,
 };
 
 export class UnsupportedComponentError extends Error {

@@ -1,0 +1,61 @@
+/**
+ * Packer's `docker` builder on a Docker Engine API: pull, run the build container, connect with
+ * the docker communicator, provision, then commit, export or discard. The container is removed
+ * by the run step's cleanup on success, failure and cancel.
+ */
+import { schema, type Config } from "../../../shared/components/builders/docker.js";
+import { DockerCommunicator } from "../../communicators/docker/index.js";
+import type { Artifact } from "../../runner/artifact.js";
+import { StepList, type Step } from "../../runner/steps.js";
+import { stepProvision, type Connected } from "../common/step-connect.js";
+import type { BuilderPlugin } from "../types.js";
+import { dockerEngine } from "./engine.js";
+import { stepCommit } from "./step-commit.js";
+import { stepExport } from "./step-export.js";
+import { stepPull } from "./step-pull.js";
+import { stepRunContainer, type ContainerStarted } from "./step-run-container.js";
+
+export const BUILDER_ID = "packer.docker";
+/** Packer gives a committed image the import post-processor's id, so docker-tag/push accept it. */
+export const BUILDER_ID_IMPORT = "packer.post-processor.docker-import";
+
+export const plugin: BuilderPlugin<Config> = {
+  schema,
+  async run(ctx, config) {
+    const docker = dockerEngine();
+    const base = StepList.start<object>()
+      .then(stepPull(docker, config))
+      .then(stepRunContainer(docker, config))
+      .then(stepConnectDocker(config))
+      .then(stepProvision<ContainerStarted & Connected>(ctx.provision));
+    const options = { pause: ctx.pause, keepOnError: ctx.keepOnError };
+
+    if (config.commit) {
+      const state = await base.then(stepCommit(config)).run(ctx, {}, options);
+      return {
+        builderId: BUILDER_ID_IMPORT,
+        id: state.imageId,
+        files: [],
+        description: `Imported Docker image: ${state.imageId}`,
+        state: { ImageId: state.imageId },
+      } satisfies Artifact;
+    }
+    if (config.exportPath) {
+      const state = await base.then(stepExport({ ...config, exportPath: config.exportPath })).run(ctx, {}, options);
+      return { builderId: BUILDER_ID, id: state.exportFile, files: [state.exportFile], description: `Exported Docker file: ${state.exportFile}` };
+    }
+    await base.run(ctx, {}, options);
+    return undefined;
+  },
+};
+
+function stepConnectDocker(config: Config): Step<ContainerStarted, Connected> {
+  return {
+    name: "connect",
+    async run(ctx, state) {
+      ctx.ui.say(`Using docker communicator to connect: ${state.containerId.slice(0, 12)}`);
+      const comm = new DockerCommunicator(state.container, { execUser: config.execUser, fixUploadOwner: config.fixUploadOwner });
+      return { comm, generated: { ID: state.containerId, ConnType: "docker" } };
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { DockerCommunicator, type DockerCommunicatorOptions } from "./docker-communicator.js";
