@@ -16,9 +16,16 @@ const PUBLISH_ACK_TIMEOUT_MS = 3000;
 
 interface Pending {
   subject: string;
-  data: Uint8Array;
+  message: LogLine | BuildEvent;
   msgID: string;
 }
+
+/**
+ * Consecutive lines of one label and level travel as one LogLine whose text holds them all,
+ * newline-separated (readers already split a text into lines): one bus message per line capped
+ * log throughput at a few thousand lines a second.
+ */
+const MAX_COALESCED_TEXT = 32 * 1024;
 
 export interface BusOutputSinkOptions {
   buildId: string;
@@ -50,6 +57,14 @@ export class BusOutputSink implements OutputSink {
     const time = new Date().toISOString();
     const { buildId, jobIndex } = this.options;
     if (event.kind === "ui") {
+      const last = this.queue.at(-1);
+      if (last && last.subject === buildLogSubject(buildId)) {
+        const previous = last.message as LogLine;
+        if (previous.label === event.build && previous.level === event.level && previous.text.length + event.text.length < MAX_COALESCED_TEXT) {
+          previous.text = `${previous.text.replace(/\n$/, "")}\n${event.text}`;
+          return;
+        }
+      }
       const line: LogLine = { jobIndex, label: event.build, level: event.level, text: event.text, time };
       this.enqueue(buildLogSubject(buildId), line);
     } else {
@@ -79,7 +94,7 @@ export class BusOutputSink implements OutputSink {
 
   private enqueue(subject: string, message: LogLine | BuildEvent): void {
     const { buildId, jobIndex, attempt } = this.options;
-    this.queue.push({ subject, data: encode(message), msgID: `${buildId}.${jobIndex}.${attempt}.${this.seq++}` });
+    this.queue.push({ subject, message, msgID: `${buildId}.${jobIndex}.${attempt}.${this.seq++}` });
     if (this.queue.length >= this.maxBatch) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
   }
@@ -88,7 +103,7 @@ export class BusOutputSink implements OutputSink {
     let lastError: Error | undefined;
     for (let tryNo = 0; tryNo < 20; tryNo++) {
       try {
-        await Promise.all(batch.map((p) => this.js.publish(p.subject, p.data, { msgID: p.msgID, timeout: PUBLISH_ACK_TIMEOUT_MS })));
+        await Promise.all(batch.map((p) => this.js.publish(p.subject, encode(p.message), { msgID: p.msgID, timeout: PUBLISH_ACK_TIMEOUT_MS })));
         return;
       } catch (e) {
         lastError = e instanceof Error ? e : new Error(String(e));

@@ -200,6 +200,54 @@ try {
     results.push(`scale-out: ${SCALE_BUILDS} x sleep 1 s with ${String(n).padStart(2)} agents: ${wall.toFixed(1)} s (perfect linear from 1 agent: ${ideal.toFixed(1)} s, efficiency ${(ideal / wall).toFixed(2)}x; goal >= 0.8)`);
   }
 
+  // --- log throughput: one build printing numbered lines, read back by a client through WatchBuild ---
+  const LOG_LINES = quick ? 20_000 : 100_000;
+  const logTemplate = {
+    builders: [{ type: "null", name: "chatty", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: [`seq -f 'log line %08g of the throughput benchmark, padded to about one hundred bytes.....' 1 ${LOG_LINES}`] }],
+  };
+  const w0 = performance.now();
+  const logBuild = (await submit(request(await bundleOf(logTemplate)))).build!.id;
+  let received = 0;
+  let bytes = 0;
+  let inOrder = true;
+  let lastSeq = 0;
+  await new Promise<void>((ok, fail) => {
+    const stream = client.watchBuild({ buildId: logBuild, afterSequence: 0, follow: true });
+    stream.on("data", (item: { sequence: number | string; log?: { text: string } }) => {
+      const seq = Number(item.sequence);
+      if (seq <= lastSeq) inOrder = false;
+      lastSeq = seq;
+      for (const text of item.log ? item.log.text.split("\n") : []) {
+        const m = /^log line (\d+) /.exec(text);
+        if (!m) continue;
+        received++;
+        if (Number(m[1]) !== received) inOrder = false;
+        bytes += Buffer.byteLength(text) + 1;
+      }
+    });
+    stream.on("end", () => ok());
+    stream.on("error", fail);
+  });
+  const farmLogSeconds = (performance.now() - w0) / 1000;
+  // Baseline: the same build by the local runner, its lines counted by an in-process sink.
+  await writeFile(join(tplDir, "template.json"), JSON.stringify(logTemplate));
+  const logLoaded = loadTemplateForReport("template.json", tplDir);
+  if (!logLoaded.ok) throw new Error(logLoaded.text);
+  const logPlan = planTemplate(logLoaded.template, { vars: [], varFiles: [], only: [], except: [] }, tplDir, {});
+  if (!logPlan.ok) throw new Error("plan failed");
+  let localBytes = 0;
+  const b0 = performance.now();
+  await runBuild(logPlan.specs[0], {
+    sink: { emit: (e) => { if (e.kind === "ui") localBytes += Buffer.byteLength(e.text) + 1; } },
+    signal: new AbortController().signal, workDir: tplDir,
+  });
+  const localLogSeconds = (performance.now() - b0) / 1000;
+  const farmMBs = bytes / 1e6 / farmLogSeconds;
+  const localMBs = localBytes / 1e6 / localLogSeconds;
+  results.push(`log throughput: ${received}/${LOG_LINES} lines (${(bytes / 1e6).toFixed(1)} MB) agent → bus → controller → client in ${farmLogSeconds.toFixed(1)} s = ${farmMBs.toFixed(1)} MB/s, in order: ${inOrder}, none lost: ${received === LOG_LINES}`);
+  results.push(`  baseline local runner, same build: ${localMBs.toFixed(1)} MB/s; farm/local ratio ${(farmMBs / localMBs).toFixed(2)}x`);
+
   // --- artifact store throughput: 64 MiB up and down, against a local copy ---
   const blob = randomBytes(64 * 1024 * 1024);
   const work = await mkdtemp(join(tmpdir(), "kiln-bench-obj-"));

@@ -26,8 +26,11 @@ test("nats-server restarts mid-job: the job finishes, its record says so and no 
   const messages = await consumer.consume();
   for await (const m of messages) {
     if (m.subject.endsWith(".log")) {
-      const hit = /tick-(\d+)$/.exec(decodeLogLine(m.data, m.subject).text);
-      if (hit) ticks.push(Number(hit[1]));
+      // One LogLine may carry several consecutive lines.
+      for (const text of decodeLogLine(m.data, m.subject).text.split("\n")) {
+        const hit = /tick-(\d+)$/.exec(text);
+        if (hit) ticks.push(Number(hit[1]));
+      }
     }
     if (m.info.pending === 0) break;
   }
