@@ -25,6 +25,13 @@ export async function updateJobRecord(kv: KV, job: JobMessage, change: (record: 
   }
 }
 
+/** The job's record as it is now (the controller's, or a fresh one when it is missing). */
+export async function readJobRecord(kv: KV, job: JobMessage): Promise<JobRecord> {
+  const key = jobKey(job.buildId, job.jobIndex);
+  const entry = await kv.get(key);
+  return entry && entry.operation === "PUT" ? decodeJobRecord(entry.value, key) : freshRecord(job);
+}
+
 /** True when the build's record asks for cancel (a missing record means nobody asked). */
 export async function isBuildCancelled(kv: KV, buildId: string): Promise<boolean> {
   const key = buildKey(buildId);

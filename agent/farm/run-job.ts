@@ -25,7 +25,7 @@ import { manifestArtifacts } from "./manifest-artifacts.js";
 import { bundleCacheDir, fetchBundle } from "./bundle-fetch.js";
 import { BusOutputSink } from "./bus-output-sink.js";
 import { createJobDir, removeJobDir } from "./job-dirs.js";
-import { isBuildCancelled, updateJobRecord } from "./job-record.js";
+import { isBuildCancelled, readJobRecord, updateJobRecord } from "./job-record.js";
 import type { OperatorLog } from "../../shared/operator-log.js";
 
 export interface JobRunnerContext {
@@ -86,14 +86,16 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
   let jobDir: string | undefined;
   const started = performance.now();
   try {
-    const record = await updateJobRecord(ctx.bus.builds, job, (r) => r);
+    // Both reads at once: a job finished by an earlier delivery or the controller is dropped, a
+    // job of a cancelled build is recorded cancelled without running.
+    const [record, cancelled] = await Promise.all([readJobRecord(ctx.bus.builds, job), isBuildCancelled(ctx.bus.builds, job.buildId)]);
     if (record.state === "succeeded" || record.state === "failed" || record.state === "cancelled") {
       // Finished by an earlier delivery (its ack was lost) or by the controller (wait timeout).
       ctx.log.info("job already finished; dropping the redelivered message", { ...fields, state: record.state });
       await msg.ackAck().catch(() => false);
       return "skipped";
     }
-    if (await isBuildCancelled(ctx.bus.builds, job.buildId)) {
+    if (cancelled) {
       await finish(ctx, job, sink, "cancelled", "The build was cancelled before this job started.", [], 0);
       await msg.ackAck().catch(() => false);
       ctx.log.info("job of a cancelled build dropped", fields);
