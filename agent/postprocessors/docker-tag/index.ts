@@ -1,28 +1,36 @@
-/** Packer's `docker-tag` post-processor: names the image of a commit build or a docker-import. */
+/** Packer's `docker-tag` post-processor: names the image of a commit build, an import or an earlier tag. */
 import { schema, type Config } from "../../../shared/components/post-processors/docker-tag.js";
 import { BUILDER_ID_IMPORT } from "../../builders/docker/index.js";
 import { dockerEngine } from "../../builders/docker/engine.js";
 import type { PostProcessorPlugin } from "../types.js";
 
+export const BUILDER_ID_TAG = "packer.post-processor.docker-tag";
+
 export const plugin: PostProcessorPlugin<Config> = {
   schema,
   async postProcess(ctx, config, input) {
-    if (input.builderId !== BUILDER_ID_IMPORT) {
+    if (input.builderId !== BUILDER_ID_IMPORT && input.builderId !== BUILDER_ID_TAG) {
       throw new Error(`Unknown artifact type: ${input.builderId}\nCan only tag from Docker builder artifacts.`);
     }
-    const docker = dockerEngine();
-    const image = docker.getImage(input.id);
-    const tags = config.tags.length > 0 ? config.tags : ["latest"];
-    let last = "";
+    const image = dockerEngine().getImage(input.id);
+    // Without tags, Packer tags the bare repository (the engine makes that ":latest").
+    const tags: (string | undefined)[] = config.tags.length > 0 ? config.tags : [undefined];
+    const repoTags: string[] = [];
+    let last = config.repository;
     for (const tag of tags) {
-      last = `${config.repository}:${tag}`;
+      const reference = tag === undefined ? config.repository : `${config.repository}:${tag}`;
       ctx.ui.message(`Tagging image: ${input.id}`);
-      ctx.ui.message(`Repository: ${last}`);
-      // `force` is a no-op on engines since API 1.24 (a tag always moves); it is accepted for old templates.
-      await image.tag({ repo: config.repository, tag });
+      ctx.ui.message(`Repository: ${reference}`);
+      // `force` needs nothing on engines since API 1.24 (a tag always moves); accepted for old templates.
+      await image.tag({ repo: config.repository, tag: tag ?? "latest" });
+      if (tag !== undefined) {
+        repoTags.push(reference);
+        last = reference;
+      }
     }
     return {
-      artifact: { builderId: BUILDER_ID_IMPORT, id: last, files: [], description: `Imported Docker image: ${last}`, state: { ImageId: input.id } },
+      artifact: { builderId: BUILDER_ID_TAG, id: last, files: [], description: `Imported Docker image: ${last}`, state: { docker_tags: repoTags } },
+      // Deleting the image just tagged would make the tag pointless: Packer always keeps the input.
       keepInput: true,
       forceKeepInput: true,
     };

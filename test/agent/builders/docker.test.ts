@@ -83,7 +83,7 @@ test.serial("seed example: export, shell and file provisioners, docker-import ta
   await engine.docker.getImage(`${repository}:wget`).remove({ force: true });
 });
 
-test.serial("commit applies changes, author and message; docker-tag names the image", async (t) => {
+test.serial("commit applies changes, author and message; docker-tag names the image and docker-save writes it", async (t) => {
   const name = `commit-${Date.now()}`;
   const repository = `kiln-test/committed-${Date.now()}`;
   const dir = workspace({
@@ -93,10 +93,15 @@ test.serial("commit applies changes, author and message; docker-tag names the im
       changes: ["CMD [\"/bin/cat\", \"/stamp\"]", "ENV BUILT_BY=kiln", "LABEL farm=lab", "WORKDIR /opt", "EXPOSE 8080"],
     }],
     provisioners: [{ type: "shell", inline: ["echo committed > /stamp"] }],
-    "post-processors": [{ type: "docker-tag", repository, tags: ["v1", "latest"] }],
+    "post-processors": [[{ type: "docker-tag", repository, tags: ["v1", "latest"] }, { type: "docker-save", path: "saved.tar" }]],
   });
   const r = build(dir);
   t.is(r.status, 0, r.out);
+  t.regex(r.out, new RegExp(`--> ${name}: Imported Docker image: ${repository}:latest`));
+  // docker save of the last tag: the tar's manifest names it.
+  const listing = spawnSync("tar", ["-xOf", join(dir, "saved.tar"), "manifest.json"], { encoding: "utf8" });
+  t.is(listing.status, 0, listing.stderr);
+  t.deepEqual((JSON.parse(listing.stdout) as { RepoTags: string[] }[])[0]?.RepoTags, [`${repository}:latest`]);
   const info = await engine.docker.getImage(`${repository}:v1`).inspect();
   t.deepEqual(info.Config.Cmd, ["/bin/cat", "/stamp"]);
   t.true(info.Config.Env.includes("BUILT_BY=kiln"), JSON.stringify(info.Config.Env));
