@@ -29,6 +29,7 @@ const postProcessors: Record<string, Loader<PostProcessorPlugin<unknown>>> = {
   "shell-local": async () => (await import("./postprocessors/shell-local/index.js")).plugin as PostProcessorPlugin<unknown>,
   "docker-import": async () => (await import("./postprocessors/docker-import/index.js")).plugin as PostProcessorPlugin<unknown>,
   "docker-tag": async () => (await import("./postprocessors/docker-tag/index.js")).plugin as PostProcessorPlugin<unknown>,
+  "docker-push": async () => (await import("./postprocessors/docker-push/index.js")).plugin as PostProcessorPlugin<unknown>,
   "docker-save": async () => (await import("./postprocessors/docker-save/index.js")).plugin as PostProcessorPlugin<unknown>,
 };
 

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KILN_CONTAINER_LABEL } from "../../../agent/builders/docker/engine.js";
 import { useDockerEngine, type DockerEngineFixture } from "../../fixtures/docker-engine.js";
+import { startDockerRegistry } from "../../fixtures/docker-registry.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -115,6 +116,29 @@ test.serial("commit applies changes, author and message; docker-tag names the im
   t.deepEqual(await containersOf(name), []);
   await engine.docker.getImage(`${repository}:v1`).remove({ force: true });
   await engine.docker.getImage(`${repository}:latest`).remove({ force: true });
+});
+
+test.serial("docker-push sends every tag to a loopback registry, and the image pulls back", async (t) => {
+  const registry = await startDockerRegistry();
+  t.teardown(() => registry.stop());
+  const name = `push-${Date.now()}`;
+  const repository = `${registry.address}/kiln-test/pushed`;
+  const dir = workspace({
+    builders: [{ type: "docker", name, image: engine.baseImage, pull: false, commit: true, run_command: RUN_COMMAND }],
+    provisioners: [{ type: "shell", inline: ["echo pushed > /stamp"] }],
+    "post-processors": [[{ type: "docker-tag", repository, tags: ["v1", "v2"] }, { type: "docker-push" }]],
+  });
+  const r = build(dir);
+  t.is(r.status, 0, r.out);
+  t.is(r.out.match(/Pushing: /g)?.length, 2, r.out);
+  const listed = (await (await fetch(`http://${registry.address}/v2/kiln-test/pushed/tags/list`)).json()) as { tags: string[] };
+  t.deepEqual([...listed.tags].sort(), ["v1", "v2"]);
+
+  for (const tag of ["v1", "v2"]) await engine.docker.getImage(`${repository}:${tag}`).remove({ force: true });
+  const stream = await engine.docker.pull(`${repository}:v1`);
+  await new Promise<void>((resolve, reject) => engine.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+  t.is(await readFromImage(`${repository}:v1`, "cat /stamp"), "pushed\n");
+  await engine.docker.getImage(`${repository}:v1`).remove({ force: true });
 });
 
 test.serial("a failing provisioner fails the build and leaves no container behind", async (t) => {
