@@ -2,8 +2,9 @@
 # and imports a tiny local base image, so no test ever pulls from the internet.
 # Engine layout (see the container lab notes): socket, data root and logs under /run/kiln-docker;
 # no bridge, no iptables rules, no ip forwarding, so the host's network is left alone.
-# Exports DOCKER_HOST, writes it to /run/kiln-docker/env for test helpers, and stops dockerd by
-# its PID when the sourcing shell exits.
+# Writes DOCKER_HOST=… to /run/kiln-docker/env, where test/fixtures/docker-engine.ts finds it, and
+# stops dockerd by its PID when the sourcing shell exits. DOCKER_HOST is deliberately NOT exported:
+# the farm tests' agents probe the host, and a docker capability there would change what they offer.
 
 KILN_DOCKER_DIR=/run/kiln-docker
 KILN_DOCKER_BASE_IMAGE=kiln-test/busybox:latest
@@ -16,7 +17,7 @@ setsid dockerd --host "unix://$KILN_DOCKER_DIR/docker.sock" \
   >"$KILN_DOCKER_DIR/dockerd.log" 2>&1 &
 KILN_DOCKERD_PID=$!
 trap 'kill -TERM $KILN_DOCKERD_PID 2>/dev/null; wait $KILN_DOCKERD_PID 2>/dev/null || true' EXIT
-export DOCKER_HOST="unix://$KILN_DOCKER_DIR/docker.sock"
+KILN_DOCKER_HOST="unix://$KILN_DOCKER_DIR/docker.sock"
 
 for _ in $(seq 1 300); do
   curl -sf --unix-socket "$KILN_DOCKER_DIR/docker.sock" http://d/_ping >/dev/null && break
@@ -38,7 +39,7 @@ done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$kiln_rootfs/etc/passwd"
 echo 'root:x:0:' >"$kiln_rootfs/etc/group"
 chmod 1777 "$kiln_rootfs/tmp"
-tar -C "$kiln_rootfs" --numeric-owner -c . | /usr/bin/docker import -c 'CMD ["/bin/sh"]' - "$KILN_DOCKER_BASE_IMAGE" >/dev/null
+tar -C "$kiln_rootfs" --numeric-owner -c . | /usr/bin/docker -H "$KILN_DOCKER_HOST" import -c 'CMD ["/bin/sh"]' - "$KILN_DOCKER_BASE_IMAGE" >/dev/null
 rm -rf "$kiln_rootfs"
-echo "DOCKER_HOST=$DOCKER_HOST" >"$KILN_DOCKER_DIR/env"
-echo "docker engine ready at $DOCKER_HOST with $KILN_DOCKER_BASE_IMAGE"
+echo "DOCKER_HOST=$KILN_DOCKER_HOST" >"$KILN_DOCKER_DIR/env"
+echo "docker engine ready at $KILN_DOCKER_HOST with $KILN_DOCKER_BASE_IMAGE"
