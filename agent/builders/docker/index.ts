@@ -22,6 +22,7 @@ export const BUILDER_ID_IMPORT = "packer.post-processor.docker-import";
 export const plugin: BuilderPlugin<Config> = {
   schema,
   async run(ctx, config) {
+    if (config.windowsContainer) throw new Error("windows_container: Kiln's docker builder runs Linux containers only; remove windows_container or build on Packer");
     const docker = dockerEngine();
     const base = StepList.start<object>()
       .then(stepPull(docker, config))

@@ -12,7 +12,7 @@ export function stepPull(docker: Docker, config: Config): Step<object, object> {
       const auth = config.login || config.loginUsername
         ? { username: config.loginUsername ?? "", password: config.loginPassword ?? "", serveraddress: config.loginServer ?? "" }
         : undefined;
-      const stream = await docker.pull(config.image, { authconfig: auth, ...(platformOf(config) ? { platform: platformOf(config) } : {}) });
+      const stream = await docker.pull(config.image, auth ? { authconfig: auth } : {});
       // Podman reports a failed pull inside a 200 stream: every message is checked for an error.
       await new Promise<void>((resolve, reject) => {
         docker.modem.followProgress(
@@ -28,8 +28,4 @@ export function stepPull(docker: Docker, config: Config): Step<object, object> {
       return {};
     },
   };
-}
-
-function platformOf(config: Config): string | undefined {
-  return (config as Config & { platform?: string }).platform;
 }

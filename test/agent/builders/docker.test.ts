@@ -134,9 +134,16 @@ test.serial("docker-push sends every tag to a loopback registry, and the image p
   const listed = (await (await fetch(`http://${registry.address}/v2/kiln-test/pushed/tags/list`)).json()) as { tags: string[] };
   t.deepEqual([...listed.tags].sort(), ["v1", "v2"]);
 
+  // Pull it back: a build with `pull: true` from the loopback registry, the local copies gone.
   for (const tag of ["v1", "v2"]) await engine.docker.getImage(`${repository}:${tag}`).remove({ force: true });
-  const stream = await engine.docker.pull(`${repository}:v1`);
-  await new Promise<void>((resolve, reject) => engine.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+  const again = workspace({
+    builders: [{ type: "docker", name: `${name}-pull`, image: `${repository}:v1`, pull: true, commit: true, run_command: RUN_COMMAND }],
+    provisioners: [{ type: "shell", inline: ["cat /stamp"] }],
+  });
+  const pulled = build(again);
+  t.is(pulled.status, 0, pulled.out);
+  t.regex(pulled.out, new RegExp(`Pulling Docker image: ${repository}:v1`));
+  t.regex(pulled.out, /-pull: pushed/);
   t.is(await readFromImage(`${repository}:v1`, "cat /stamp"), "pushed\n");
   await engine.docker.getImage(`${repository}:v1`).remove({ force: true });
 });
