@@ -1,6 +1,7 @@
-/** What every part of the controller works with: the bus, its settings and its log. */
+/** What every part of the controller works with: the bus, its settings, its log and its bundle cache. */
 import type { Bus } from "../shared/bus/index.js";
 import type { OperatorLog } from "../shared/operator-log.js";
+import type { BundleCache } from "./bundle-cache.js";
 
 export interface ControllerSettings {
   /** Jobs not acked (or in-progress acked) within this long are redelivered. */
@@ -17,4 +18,6 @@ export interface ControllerContext {
   bus: Bus;
   settings: ControllerSettings;
   log: OperatorLog;
+  /** Extracted bundles by sha256, shared by submissions of the same template. */
+  bundles: BundleCache;
 }

@@ -15,6 +15,7 @@ import type { ControllerContext, ControllerSettings } from "./context.js";
 import { downloadArtifact } from "./download-artifact.js";
 import { toServiceError } from "./errors.js";
 import { watchLostJobs } from "./lost-jobs.js";
+import { BundleCache } from "./bundle-cache.js";
 import { silentLog, type OperatorLog } from "../shared/operator-log.js";
 import { submitBuild } from "./submit-build.js";
 import { sweepWaitingJobs } from "./wait-timeouts.js";
@@ -66,7 +67,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await bus.close();
     throw e;
   }
-  const ctx: ControllerContext = { bus, settings, log };
+  const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache() };
   const lostJobs = watchLostJobs(ctx);
   const sweeper = sweepWaitingJobs(ctx, options.sweepIntervalMs ?? 2000);
 
@@ -103,6 +104,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       server.forceShutdown();
       lostJobs.unsubscribe();
       await sweeper.stop();
+      await ctx.bundles.clear();
       await bus.close();
       log.info("controller stopped", { address });
     },

@@ -4,12 +4,10 @@
  * store, records in KV and job messages on `kiln.jobs.<type>`.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { builderSchema } from "../shared/components/registry.js";
 import type { BuildSpec } from "../shared/plan/build-spec.js";
-import { BundleError, extractBundle, formatByteSize } from "../shared/bundle/index.js";
+import { BundleError, formatByteSize } from "../shared/bundle/index.js";
 import {
   buildEventSubject,
   buildKey,
@@ -45,31 +43,30 @@ export async function submitBuild(ctx: ControllerContext, request: SubmitBuildRe
     throw invalidArgument(`the bundle is ${formatByteSize(bundle.length)}, more than the controller accepts (${formatByteSize(ctx.settings.maxBundleBytes)}, its --max-bundle-size): leave big files out of the template's folder`);
   }
 
-  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-submit-"));
+  const sha256 = createHash("sha256").update(bundle).digest("hex");
+  let dir: string;
   try {
-    try {
-      await extractBundle(bundle, dir, { maxBytes: ctx.settings.maxBundleBytes });
-    } catch (e) {
-      if (e instanceof BundleError) throw invalidArgument(`bad bundle for ${displayPath}: ${e.message}`);
-      throw e;
-    }
-    const { specs, warnings } = planSubmitted(dir, templatePath, displayPath, request, varFiles);
-    const sha256 = createHash("sha256").update(bundle).digest("hex");
-    if (!(await ctx.bus.bundles.info(sha256))) await ctx.bus.bundles.putBlob({ name: sha256 }, bundle);
-    const queued = await queueBuild(ctx, {
-      displayPath,
-      templateInBundle: templatePath,
-      bundle: { sha256, size: bundle.length },
-      specs,
-      onError,
-      force: request.force,
-      waitTimeoutMs: request.waitTimeoutSeconds > 0 ? request.waitTimeoutSeconds * 1000 : ctx.settings.waitTimeoutMs,
-    });
-    const agents = await presentAgentsRecently(ctx.bus.agents, ctx.log);
-    return { build: buildToProto(queued.record, queued.jobs, agents), warnings };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    dir = await ctx.bundles.folder(sha256, bundle, ctx.settings.maxBundleBytes);
+  } catch (e) {
+    if (e instanceof BundleError) throw invalidArgument(`bad bundle for ${displayPath}: ${e.message}`);
+    throw e;
   }
+  const { specs, warnings } = planSubmitted(dir, templatePath, displayPath, request, varFiles);
+  if (!ctx.bundles.isStored(sha256)) {
+    if (!(await ctx.bus.bundles.info(sha256))) await ctx.bus.bundles.putBlob({ name: sha256 }, bundle);
+    ctx.bundles.markStored(sha256);
+  }
+  const queued = await queueBuild(ctx, {
+    displayPath,
+    templateInBundle: templatePath,
+    bundle: { sha256, size: bundle.length },
+    specs,
+    onError,
+    force: request.force,
+    waitTimeoutMs: request.waitTimeoutSeconds > 0 ? request.waitTimeoutSeconds * 1000 : ctx.settings.waitTimeoutMs,
+  });
+  const agents = await presentAgentsRecently(ctx.bus.agents, ctx.log);
+  return { build: buildToProto(queued.record, queued.jobs, agents), warnings };
 }
 
 /** Load, plan, check: the same steps and the same texts as `kiln validate`. */

@@ -4,7 +4,6 @@
  * reconnects resumes without gaps or duplicates. Following, it ends once every job is finished
  * and their output has been sent.
  */
-import { once } from "node:events";
 import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
 import {
   BUILD_OUTPUT_STREAM,
