@@ -19,7 +19,7 @@ import {
 } from "../../shared/bus/index.js";
 import type { PluginCatalogue } from "../catalogue.js";
 import { builderTypesFor } from "./builder-types.js";
-import { reapLeftovers } from "./job-dirs.js";
+import { addLeftoverReaper, reapLeftovers, type LeftoverReaper } from "./job-dirs.js";
 import { silentLog, type OperatorLog } from "../../shared/operator-log.js";
 import { startHeartbeat } from "./presence.js";
 import { probeHost, type HostProbe } from "./probe.js";
@@ -77,6 +77,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   if (types.length === 0) throw new Error(`agent ${name}: this host can run none of Kiln's builder types (capabilities: ${probe.capabilities.join(", ")})`);
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), "kiln-agent-")));
   await mkdir(workDir, { recursive: true });
+  await registerBuilderReapers(types);
   await reapLeftovers(workDir, name, log);
   await pruneBundleCache(bundleCacheDir(workDir));
 
@@ -172,6 +173,24 @@ interface PullContext {
   signal: AbortSignal;
   expires: number;
   log: OperatorLog;
+}
+
+/**
+ * Builders whose crash can leave things outside the job folder (containers; VMs later) bring a
+ * reaper, loaded only when this agent takes their builds, registered once per process.
+ */
+const BUILDER_REAPERS: Record<string, () => Promise<LeftoverReaper>> = {
+  docker: async () => (await import("../builders/docker/reap-containers.js")).reapDockerContainers,
+};
+const registeredReapers = new Set<string>();
+
+async function registerBuilderReapers(types: readonly string[]): Promise<void> {
+  for (const type of types) {
+    const load = BUILDER_REAPERS[type];
+    if (!load || registeredReapers.has(type)) continue;
+    registeredReapers.add(type);
+    addLeftoverReaper(await load());
+  }
 }
 
 /** Waits for a free slot, waits for a job of this type, takes a slot with the job, repeats. */
