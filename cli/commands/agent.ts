@@ -27,6 +27,7 @@ const flagSpecs: FlagSpecs = {
   ...natsFlagSpecs,
   slots: { kind: "string", help: "Jobs this agent runs at once (default 1).", env: "KILN_AGENT_SLOTS", placeholder: "N" },
   labels: { kind: "string", help: "Labels shown in `kiln agents`.", env: "KILN_AGENT_LABELS", placeholder: "k=v,..." },
+  "docker-host": { kind: "string", help: "Docker Engine API the docker builder uses (default: DOCKER_HOST, else unix:///var/run/docker.sock).", env: "DOCKER_HOST", placeholder: "unix:///PATH|tcp://HOST:PORT" },
   "work-dir": { kind: "string", help: `Folder for job files (default ${DEFAULT_AGENT_WORK_DIR}).`, env: "KILN_AGENT_WORK_DIR", placeholder: "DIR" },
   name: { kind: "string", help: "Agent name; keep it stable so a restart reaps what a crash left (default HOSTNAME-PID).", env: "KILN_AGENT_NAME", placeholder: "NAME" },
   builders: { kind: "string", help: "Take only these builder types (default: every type this host can run).", env: "KILN_AGENT_BUILDERS", placeholder: "a,b" },
@@ -76,6 +77,8 @@ export const run: Command = async (argv, io) => {
   }
   if (!hasNatsCredentials(options.nats)) log.warn("no NATS credentials configured: connecting to a loopback NATS server only");
 
+  // The probe and the docker builder both read DOCKER_HOST: --docker-host sets it for this process.
+  if (flags.strings["docker-host"]) process.env.DOCKER_HOST = io.env.DOCKER_HOST = flags.strings["docker-host"];
   const probe = await probeHost({ env: io.env });
   let choice;
   try {

@@ -12,7 +12,7 @@ export function stepPull(docker: Docker, config: Config): Step<object, object> {
       const auth = config.login || config.loginUsername
         ? { username: config.loginUsername ?? "", password: config.loginPassword ?? "", serveraddress: config.loginServer ?? "" }
         : undefined;
-      const stream = await docker.pull(config.image, auth ? { authconfig: auth } : {});
+      const stream = await docker.pull(config.image, { ...(auth ? { authconfig: auth } : {}), ...(config.platform ? { platform: config.platform } : {}) });
       // Podman reports a failed pull inside a 200 stream: every message is checked for an error.
       await new Promise<void>((resolve, reject) => {
         docker.modem.followProgress(

@@ -21,6 +21,8 @@ export interface Config {
   message?: string;
   privileged: boolean;
   pull: boolean;
+  /** `os/arch[/variant]` of the image to pull (newer Packer docker plugins' `platform`). */
+  platform?: string;
   /** Raw templates: rendered when the container starts (`{{.Image}}`). */
   runCommand: string[];
   tmpfs: string[];
@@ -79,6 +81,7 @@ export const schema: BuilderSchema<Config> = {
       privileged: r.bool("privileged"),
       // Packer pulls unless `pull` is given (and false).
       pull: r.has("pull") ? r.bool("pull") : true,
+      platform: r.string("platform") || undefined,
       runCommand,
       tmpfs: r.stringList("tmpfs"),
       volumes: r.stringMap("volumes"),
