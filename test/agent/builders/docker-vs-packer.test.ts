@@ -1,0 +1,62 @@
+/**
+ * The same docker template built by Packer 1.6.6 and by Kiln on the same engine: both images must
+ * hold the same provisioned files and the same committed ENV (the behaviour Kiln promises to copy).
+ */
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { useDockerEngine, type DockerEngineFixture } from "../../fixtures/docker-engine.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+let engine: DockerEngineFixture;
+let cwd: string;
+test.before(async () => {
+  engine = await useDockerEngine();
+  cwd = mkdtempSync(join(tmpdir(), "kiln-docker-vs-packer-"));
+});
+test.after.always(async () => {
+  for (const image of ["kiln-test/from-packer:same", "kiln-test/from-kiln:same"]) await engine?.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  if (cwd) rmSync(cwd, { recursive: true, force: true });
+  await engine?.stop();
+});
+
+function template(repository: string): string {
+  return JSON.stringify({
+    builders: [{
+      type: "docker", image: engine.baseImage, pull: false, commit: true, changes: ["ENV BUILT=yes"],
+      run_command: ["-d", "-i", "-t", "--network=none", "--entrypoint=/bin/sh", "--", "{{.Image}}"],
+    }],
+    provisioners: [
+      { type: "shell", inline: ["mkdir -p /opt", "echo provisioned by $PACKER_BUILDER_TYPE > /etc/motd"] },
+      { type: "file", source: "one.txt", destination: "/opt/one.txt" },
+      { type: "file", source: "payload", destination: "/opt" },
+    ],
+    "post-processors": [[{ type: "docker-tag", repository, tags: ["same"] }]],
+  });
+}
+
+function filesIn(image: string, env: NodeJS.ProcessEnv): string {
+  const r = spawnSync("docker", ["run", "--rm", "--network=none", "--entrypoint=/bin/sh", image, "-c", "cat /etc/motd /opt/one.txt /opt/payload/sub/data.txt; echo BUILT=$BUILT"], { env, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`reading ${image}: ${r.stderr}`);
+  return r.stdout;
+}
+
+test("packer build and kiln build of one docker template give images with the same files", (t) => {
+  const env = { ...process.env, DOCKER_HOST: engine.host, CHECKPOINT_DISABLE: "1", PACKER_TMP_DIR: join(cwd, "packer-tmp") };
+  mkdirSync(join(cwd, "payload/sub"), { recursive: true });
+  mkdirSync(env.PACKER_TMP_DIR, { recursive: true });
+  writeFileSync(join(cwd, "payload/sub/data.txt"), "payload data\n");
+  writeFileSync(join(cwd, "one.txt"), "one file\n");
+  writeFileSync(join(cwd, "packer.json"), template("kiln-test/from-packer"));
+  writeFileSync(join(cwd, "kiln.json"), template("kiln-test/from-kiln"));
+  const p = spawnSync("packer", ["build", "-color=false", "packer.json"], { cwd, env, encoding: "utf8" });
+  t.is(p.status, 0, `packer: ${p.stdout}${p.stderr}`);
+  const k = spawnSync(process.execPath, [join(repo, "bin/kiln.js"), "build", "-color=false", "kiln.json"], { cwd, env, encoding: "utf8" });
+  t.is(k.status, 0, `kiln: ${k.stdout}${k.stderr}`);
+  const fromPacker = filesIn("kiln-test/from-packer:same", env);
+  t.is(fromPacker, "provisioned by docker\none file\npayload data\nBUILT=yes\n");
+  t.is(filesIn("kiln-test/from-kiln:same", env), fromPacker);
+});
