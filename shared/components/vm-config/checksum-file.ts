@@ -28,6 +28,14 @@ export function checksumFromFile(location: string, isoUrl: string, cwd: string):
     const why = code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "is a directory" : (e as Error).message;
     throw new ChecksumFileError(`Error downloading checksum file: source path error: stat ${path}: ${why}`);
   }
+  return checksumFromText(text, isoUrl, location);
+}
+
+/**
+ * Picks the checksum of the ISO's file name from a checksum file's text (also used at build time
+ * for remote checksum files). `location` only names the file in the error.
+ */
+export function checksumFromText(text: string, isoUrl: string, location: string): ResolvedChecksum {
   const wanted = basename(isoUrl.split(/[?#]/)[0]);
   for (const line of text.split(/\r?\n/)) {
     const bsd = /^(\w+) \((.+)\) = ([0-9a-fA-F]+)$/.exec(line.trim());

@@ -1,0 +1,51 @@
+/**
+ * A lock file next to a cache entry, so concurrent builds (in this process or in other agent
+ * processes on the same host) download one ISO once: the first takes the lock, the others wait
+ * and then find the finished file. A lock whose owner process died is taken over.
+ */
+import { open, readFile, rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface CacheLock {
+  release(): Promise<void>;
+}
+
+export async function acquireCacheLock(lockPath: string, signal?: AbortSignal, onWait?: () => void): Promise<CacheLock> {
+  let announced = false;
+  for (;;) {
+    signal?.throwIfAborted();
+    try {
+      const handle = await open(lockPath, "wx");
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return { release: () => rm(lockPath, { force: true }) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    if (await ownerIsDead(lockPath)) {
+      await rm(lockPath, { force: true });
+      continue;
+    }
+    if (!announced) {
+      announced = true;
+      onWait?.();
+    }
+    await sleep(100, undefined, { signal });
+  }
+}
+
+async function ownerIsDead(lockPath: string): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(lockPath, "utf8")).trim());
+  } catch {
+    return false; // gone already, or being written: try again
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
