@@ -70,15 +70,21 @@ export class QmpClient {
 
   /** Resolves with the first event named `name` (e.g. "SHUTDOWN"); rejects if the connection dies first. */
   waitForEvent(name: string, signal?: AbortSignal): Promise<QmpEvent> {
+    if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
-      const stop = this.onEvent((e) => {
+      const done = () => { stopEvents(); this.closeListeners.delete(onClose); };
+      const stopEvents = this.onEvent((e) => {
         if (e.event !== name) return;
-        stop();
+        done();
         resolve(e);
       });
-      signal?.addEventListener("abort", () => { stop(); reject(signal.reason as Error); }, { once: true });
+      const onClose = (err: Error) => { done(); reject(err); };
+      this.closeListeners.add(onClose);
+      signal?.addEventListener("abort", () => { done(); reject(signal.reason as Error); }, { once: true });
     });
   }
+
+  private readonly closeListeners = new Set<(err: Error) => void>();
 
   close(): void {
     this.socket.destroy();
@@ -128,6 +134,7 @@ export class QmpClient {
     this.greetingWaiter?.(false);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const l of [...this.closeListeners]) l(err);
   }
 }
 

@@ -71,3 +71,16 @@ test("key interval: config wins, then PACKER_KEY_INTERVAL, then 100ms", (t) => {
   t.is(resolveKeyIntervalMs(0, { PACKER_KEY_INTERVAL: "bogus" }), 100);
   t.is(resolveKeyIntervalMs(0, {}), 100);
 });
+
+test("the QMP client sees QEMU's SHUTDOWN event, then reports the closed connection", async (t) => {
+  const vm = await startQemu();
+  t.teardown(vm.stop);
+  const shutdown = vm.qmp.waitForEvent("SHUTDOWN");
+  const exited = new Promise<number | null>((resolve) => vm.proc.once("exit", (code) => resolve(code)));
+  await vm.qmp.execute("quit").catch(() => undefined); // QEMU may hang up before answering
+  const event = await shutdown;
+  t.is(event.event, "SHUTDOWN");
+  t.is(await exited, 0);
+  await t.throwsAsync(vm.qmp.waitForEvent("SHUTDOWN"), { message: /QMP connection closed/ });
+  await t.throwsAsync(vm.qmp.execute("query-status"));
+});
