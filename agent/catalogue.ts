@@ -12,6 +12,7 @@ const builders: Record<string, Loader<BuilderPlugin<unknown>>> = {
   file: async () => (await import("./builders/file/index.js")).plugin as BuilderPlugin<unknown>,
   null: async () => (await import("./builders/null/index.js")).plugin as BuilderPlugin<unknown>,
   docker: async () => (await import("./builders/docker/index.js")).plugin as BuilderPlugin<unknown>,
+  qemu: async () => (await import("./builders/qemu/index.js")).plugin as BuilderPlugin<unknown>,
 };
 
 const provisioners: Record<string, Loader<ProvisionerPlugin<unknown>>> = {

@@ -182,6 +182,7 @@ interface PullContext {
 const BUILDER_REAPERS: Record<string, () => Promise<LeftoverReaper>> = {
   docker: async () => (await import("../builders/docker/reap-containers.js")).reapDockerContainers,
 };
+  qemu: async () => (await import("../builders/qemu/reap-vms.js")).reapQemuVms,
 const registeredReapers = new Set<string>();
 
 async function registerBuilderReapers(types: readonly string[]): Promise<void> {

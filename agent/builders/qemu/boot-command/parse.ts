@@ -50,7 +50,7 @@ export function parseBootCommand(text: string): BootCommandPlan {
       }
     }
     const ch = String.fromCodePoint(text.codePointAt(i)!);
-    actions.push(charAction("tap", ch, i, text));
+    actions.push(charTap(ch, i, text));
     i += ch.length;
   }
   return { actions, warnings };
@@ -106,7 +106,7 @@ function waitMs(spec: string): number | undefined {
   }
 }
 
-function charAction(kind: "tap", ch: string, position: number, text: string): BootAction {
+function charTap(ch: string, position: number, text: string): BootAction {
   const key = keyForChar(ch);
   if (!key) {
     const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
@@ -115,5 +115,5 @@ function charAction(kind: "tap", ch: string, position: number, text: string): Bo
         "only characters of a US keyboard can be typed; use <xOn>/<xOff> holds or special keys such as <enter> instead",
     );
   }
-  return { kind, qcode: key.qcode, shift: key.shift, label: ch };
+  return { kind: "tap", qcode: key.qcode, shift: key.shift, label: ch };
 }

@@ -1,0 +1,61 @@
+/**
+ * Packer's `qemu` builder, from a disk image (`disk_image: true`): copy or overlay the disk, start
+ * QEMU with an SSH forward on a free loopback port, connect, provision, shut down, compact. QEMU
+ * is killed, ports freed and the output directory removed on failure and cancel.
+ */
+import path from "node:path";
+import { schema, type Config } from "../../../shared/components/builders/qemu.js";
+import type { Artifact } from "../../runner/artifact.js";
+import { StepList } from "../../runner/steps.js";
+import { stepConnect, stepProvision, type Connected } from "../common/step-connect.js";
+import type { BuilderPlugin } from "../types.js";
+import { diskDigest } from "./disk-digest.js";
+import { stepConvertDisk } from "./step-convert-disk.js";
+import { stepCreateDisk } from "./step-create-disk.js";
+import { stepHostPorts, type PortsReady } from "./step-host-ports.js";
+import { stepOutputDir } from "./step-output-dir.js";
+import { stepRunQemu } from "./step-run-qemu.js";
+import { stepShutdown } from "./step-shutdown.js";
+
+/** Packer's builder id for qemu artifacts. */
+export const BUILDER_ID = "transcend.qemu";
+
+export const plugin: BuilderPlugin<Config> = {
+  schema,
+  async run(ctx, config) {
+    const outcome = { succeeded: false };
+    const steps = StepList.start<object>()
+      .then(stepOutputDir(config.outputDirectory, ctx.force, outcome))
+      .then(stepCreateDisk(config))
+      .then(stepHostPorts(config))
+      .then(stepRunQemu(config))
+      .then(stepConnect(config.communicator, (s: { sshHostPort: number }) => ({ host: "127.0.0.1", port: s.sshHostPort })))
+      .then(stepProvision<Connected & PortsReady>(ctx.provision, (s) => ({ SSHHostPort: String(s.sshHostPort) })))
+      .then(stepShutdown(config))
+      .then(stepConvertDisk(config))
+      .then({
+        name: "artifact",
+        async run(_ctx, s: { diskPath: string }) {
+          const digest = await diskDigest(s.diskPath);
+          outcome.succeeded = true;
+          return { digest };
+        },
+      });
+    const state = await steps.run(ctx, {}, { pause: ctx.pause, keepOnError: ctx.keepOnError });
+    return {
+      builderId: BUILDER_ID,
+      id: "VM",
+      files: [state.diskPath],
+      description: `VM files in directory: ${path.relative(ctx.workDir, state.outputDir) || state.outputDir}`,
+      state: {
+        diskType: config.format,
+        diskSize: config.diskSize,
+        domainType: state.accel,
+        diskPath: state.diskPath,
+        sizeBytes: state.digest.sizeBytes,
+        sha256: state.digest.sha256,
+        backingFile: config.useBackingFile,
+      },
+    } satisfies Artifact;
+  },
+};

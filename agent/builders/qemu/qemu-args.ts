@@ -1,0 +1,44 @@
+/**
+ * The QEMU command line of a build: Kiln's defaults (as Packer's stepRun makes them), then the
+ * template's `qemuargs`. As in Packer, a flag the template gives replaces every default use of
+ * that flag (e.g. its own `-netdev`), and its values are rendered with `.SSHHostPort`,
+ * `.HTTPIP`, `.HTTPPort`, `.OutputDir` and `.Name`.
+ */
+import type { Config } from "../../../shared/components/builders/qemu.js";
+import type { InterpolationContext } from "../../../shared/template/interpolate/context.js";
+import { render } from "../../../shared/template/interpolate/index.js";
+
+export interface QemuRunValues {
+  accel: string;
+  diskPath: string;
+  sshHostPort: number;
+  vncPort: number;
+  qmpSocket: string;
+  serialLog: string;
+  outputDir: string;
+  httpIp: string;
+  httpPort: number;
+}
+
+export function qemuArgs(config: Config, v: QemuRunValues, interpolation: InterpolationContext): string[] {
+  const defaults: string[][] = [
+    ["-name", config.vmName],
+    ["-machine", `type=${config.machineType},accel=${v.accel}`],
+    ["-smp", `cpus=${config.cpus},sockets=${config.cpus}`],
+    ["-m", `${config.memoryMb}M`],
+    // Loopback only: Packer 1.6.6 forwards on every interface, exposing the guest's sshd.
+    ["-netdev", `user,id=user.0,hostfwd=tcp:127.0.0.1:${v.sshHostPort}-:22`],
+    ["-device", `${config.netDevice},netdev=user.0`],
+    ["-drive", `file=${v.diskPath},if=${config.diskInterface},cache=${config.diskCache},discard=${config.diskDiscard},detect-zeroes=${config.diskDetectZeroes},format=${config.format}`],
+    ["-boot", "c"],
+    ["-vnc", `${config.vncBindAddress}:${v.vncPort - 5900}`],
+    ["-qmp", `unix:${v.qmpSocket},server=on,wait=off`],
+    ["-serial", `file:${v.serialLog}`],
+  ];
+  if (config.display) defaults.push(["-display", config.display]);
+  else if (config.headless || !config.useDefaultDisplay) defaults.push(["-display", "none"]);
+  const data = { SSHHostPort: v.sshHostPort, HTTPIP: v.httpIp, HTTPPort: v.httpPort, OutputDir: v.outputDir, Name: config.vmName };
+  const user = config.qemuArgs.map((group) => group.map((a) => render(a, { ...interpolation, data })));
+  const overridden = new Set(user.map((g) => g[0]));
+  return [...defaults.filter((g) => !overridden.has(g[0])), ...user].flat();
+}

@@ -1,0 +1,29 @@
+/**
+ * Packer's stepConvertDisk: `qemu-img convert` drops the blocks the build freed and, with
+ * disk_compression, compresses (qcow2 only). Skipped with skip_compaction, raw and overlays.
+ */
+import { rename, rm } from "node:fs/promises";
+import type { Config } from "../../../shared/components/builders/qemu.js";
+import type { Step } from "../../runner/steps.js";
+import { runProgram } from "./run-program.js";
+import type { DiskReady } from "./step-create-disk.js";
+
+export function stepConvertDisk(config: Config): Step<DiskReady, object> {
+  return {
+    name: "convert disk",
+    async run(ctx, state) {
+      if (config.skipCompaction) return {};
+      ctx.ui.say("Converting hard drive...");
+      const tmp = `${state.diskPath}.convert`;
+      const args = ["convert", "-O", config.format, ...(config.diskCompression ? ["-c"] : []), ...config.qemuImgArgs.convert, state.diskPath, tmp];
+      try {
+        await runProgram("qemu-img", args, ctx.signal);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw e;
+      }
+      await rename(tmp, state.diskPath);
+      return {};
+    },
+  };
+}

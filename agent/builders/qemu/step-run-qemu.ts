@@ -1,0 +1,81 @@
+/**
+ * Packer's stepRun: starts QEMU on the build's disk with the SSH forward, VNC and a QMP socket.
+ * Waits until QMP answers (QEMU really started, or its error is reported), then `boot_wait` when
+ * there is a boot_command to type. Cleanup kills QEMU if it still runs (failure, cancel).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Config } from "../../../shared/components/builders/qemu.js";
+import type { Step } from "../../runner/steps.js";
+import { chooseAccelerator } from "./accelerator.js";
+import { qemuArgs } from "./qemu-args.js";
+import { startQemu, type QemuProcess } from "./qemu-process.js";
+import { qmpExecute } from "./qmp-command.js";
+import type { DiskReady } from "./step-create-disk.js";
+import type { PortsReady } from "./step-host-ports.js";
+import type { OutputDirReady } from "./step-output-dir.js";
+
+export interface QemuRunning {
+  qemu: QemuProcess;
+  qmpSocket: string;
+  accel: string;
+}
+
+export function stepRunQemu(config: Config): Step<OutputDirReady & DiskReady & PortsReady, QemuRunning> {
+  const pending: { qemu?: QemuProcess; socketDir?: string } = {};
+  return {
+    name: "run qemu",
+    async run(ctx, state) {
+      const choice = await chooseAccelerator(config.accelerator);
+      if (choice.warning) ctx.ui.error(choice.warning);
+      // A short folder of its own: unix socket paths are limited to 107 bytes.
+      pending.socketDir = await mkdtemp(path.join(tmpdir(), "kiln-qmp-"));
+      const qmpSocket = path.join(pending.socketDir, "qmp.sock");
+      const args = qemuArgs(
+        config,
+        {
+          accel: choice.accel, diskPath: state.diskPath, sshHostPort: state.sshHostPort, vncPort: state.vncPort, qmpSocket,
+          serialLog: path.join(ctx.scratchDir, "serial.log"), outputDir: state.outputDir, httpIp: "10.0.2.2", httpPort: 0,
+        },
+        ctx.prepare.interpolation,
+      );
+      ctx.ui.say("Starting VM, booting disk image");
+      ctx.ui.message(`Qemu command: ${config.qemuBinary} ${args.join(" ")}`);
+      const qemu = startQemu(config.qemuBinary, args);
+      pending.qemu = qemu;
+      await waitForQmp(qemu, qmpSocket, ctx.signal, config.qemuBinary);
+      if (config.boot.bootCommand.length > 0 && config.boot.bootWaitMs > 0) {
+        ctx.ui.say(`Waiting ${config.boot.bootWaitMs / 1000}s for boot...`);
+        await sleep(config.boot.bootWaitMs, undefined, { signal: ctx.signal });
+      }
+      if (config.boot.bootCommand.length > 0) ctx.ui.error("boot_command is not typed yet by Kiln's qemu builder; it was ignored");
+      return { qemu, qmpSocket, accel: choice.accel };
+    },
+    async cleanup(ctx) {
+      const { qemu, socketDir } = pending;
+      pending.qemu = undefined;
+      if (qemu?.isRunning()) {
+        ctx.ui.say("Stopping the VM (killing QEMU)...");
+        await qemu.kill();
+      }
+      if (socketDir) await rm(socketDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** QEMU is up once its QMP socket answers; if it exits first, its stderr says why. */
+async function waitForQmp(qemu: QemuProcess, socket: string, signal: AbortSignal, binary: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (!qemu.isRunning()) throw new Error(`${binary} exited at start: ${qemu.stderr() || "no error output"}`);
+    try {
+      await qmpExecute(socket, "query-status", undefined, 5_000);
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`${binary} started but its QMP socket never answered: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    await sleep(100, undefined, { signal });
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The qemu builder on real QEMU (TCG here), end to end through `kiln build`, from the tiny Debian
+ * base image: a shell provisioner writes a file and a file provisioner uploads a folder; the test
+ * then boots the OUTPUT image itself and reads both back over SSH. A failing provisioner leaves no
+ * QEMU process and no output directory. Slow (each boot ~20 s under TCG), so generous timeouts.
+ */
+import test from "ava";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import ssh2 from "ssh2";
+import { leasePort } from "../../../agent/builders/qemu/host-ports.js";
+import { BASE_IMAGE_ROOT_PASSWORD, baseImage } from "../../fixtures/base-image.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+const kiln = join(repo, "bin/kiln.js");
+
+let base: string;
+test.before(async () => {
+  base = await baseImage();
+});
+
+function workspace(template: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-qemu-"));
+  writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
+  return dir;
+}
+
+function build(dir: string): Promise<{ status: number | null; out: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("close", (status) => done({ status, out }));
+  });
+}
+
+function qemuBuilder(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: "qemu",
+    disk_image: true,
+    iso_url: base,
+    iso_checksum: "none",
+    accelerator: "tcg",
+    memory: 512,
+    output_directory: "out",
+    vm_name: "built.qcow2",
+    headless: true,
+    host_port_min: 21000,
+    host_port_max: 21999,
+    communicator: "ssh",
+    ssh_username: "root",
+    ssh_password: BASE_IMAGE_ROOT_PASSWORD,
+    ssh_timeout: "5m",
+    shutdown_command: "poweroff",
+    shutdown_timeout: "2m",
+    ...over,
+  };
+}
+
+/** QEMU processes started by Kiln whose disk is under `dir`. */
+function qemuProcessesUsing(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (cmd.startsWith("qemu-system") && cmd.includes(dir)) found.push(pid);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/** Runs `command` over SSH as root, retrying the connection until the guest's sshd answers. */
+async function sshExec(port: number, command: string, deadlineMs: number): Promise<string> {
+  const deadline = Date.now() + deadlineMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await new Promise<string>((resolveOut, reject) => {
+        const client = new ssh2.Client();
+        client.on("error", reject);
+        client.on("ready", () => {
+          client.exec(command, (err, stream) => {
+            if (err) return reject(err);
+            let out = "";
+            stream.on("data", (d: Buffer) => (out += d.toString()));
+            stream.stderr.on("data", () => undefined);
+            stream.on("close", () => {
+              client.end();
+              resolveOut(out);
+            });
+          });
+        });
+        client.connect({ host: "127.0.0.1", port, username: "root", password: BASE_IMAGE_ROOT_PASSWORD, readyTimeout: 20_000 });
+      });
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  throw new Error(`ssh to the booted output image never worked: ${String(last)}`);
+}
+
+test.serial("disk_image build: shell and file provisioners change the image; the output boots and carries both", async (t) => {
+  const dir = workspace({
+    builders: [qemuBuilder()],
+    provisioners: [
+      { type: "shell", inline: ["echo \"stamped by kiln $PACKER_BUILDER_TYPE\" > /etc/kiln-stamp", "sync"] },
+      { type: "file", source: "payload", destination: "/opt" },
+      { type: "shell", inline: ["sync"] },
+    ],
+  });
+  mkdirSync(join(dir, "payload/sub"), { recursive: true });
+  writeFileSync(join(dir, "payload/hello.txt"), "hello from the host\n");
+  writeFileSync(join(dir, "payload/sub/deep.txt"), "deep file\n");
+
+  const started = Date.now();
+  const r = await build(dir);
+  t.log(`kiln build took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  t.is(r.status, 0, r.out);
+  const disk = join(dir, "out/built.qcow2");
+  t.true(existsSync(disk), r.out);
+  t.regex(r.out, /VM files in directory: out/);
+  t.deepEqual(qemuProcessesUsing(dir), []);
+  const info = JSON.parse(spawnSync("qemu-img", ["info", "--output=json", disk], { encoding: "utf8" }).stdout) as { format: string; "backing-filename"?: string };
+  t.is(info.format, "qcow2");
+  t.is(info["backing-filename"], undefined); // a copy, self-contained
+
+  // Boot the output (in -snapshot mode, so reading it back does not change it) and look inside.
+  const lease = await leasePort(22000, 22999, "127.0.0.1", "test");
+  const vm = spawn("qemu-system-x86_64", [
+    "-machine", "type=pc,accel=tcg", "-m", "512M", "-display", "none", "-snapshot",
+    "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${lease.port}-:22`, "-device", "virtio-net,netdev=n0",
+    "-drive", `file=${disk},if=virtio,format=qcow2`,
+  ], { stdio: "ignore" });
+  try {
+    const out = await sshExec(lease.port, "cat /etc/kiln-stamp /opt/payload/hello.txt /opt/payload/sub/deep.txt", 4 * 60_000);
+    t.is(out, "stamped by kiln qemu\nhello from the host\ndeep file\n");
+  } finally {
+    vm.kill("SIGKILL");
+    lease.release();
+  }
+});
+
+test.serial("a failing provisioner leaves no QEMU process and no output directory", async (t) => {
+  const dir = workspace({
+    builders: [qemuBuilder({ use_backing_file: true })],
+    provisioners: [{ type: "shell", inline: ["echo about to fail", "exit 3"] }],
+  });
+  const r = await build(dir);
+  t.not(r.status, 0, r.out);
+  t.regex(r.out, /exit (status|code)[^\n]*3|non-zero exit status: 3/i);
+  t.false(existsSync(join(dir, "out")), r.out);
+  t.deepEqual(qemuProcessesUsing(dir), []);
+});
+
+test("explicit accelerator kvm on a host without working KVM fails early with a clear error", async (t) => {
+  const { kvmWorks } = await import("../../../agent/builders/qemu/accelerator.js");
+  if (await kvmWorks()) return t.pass("KVM works here; nothing to check");
+  const dir = workspace({ builders: [qemuBuilder({ accelerator: "kvm" })] });
+  const r = await build(dir);
+  t.not(r.status, 0);
+  t.regex(r.out, /accelerator: "kvm" was asked for but KVM does not work on this host/);
+  t.false(existsSync(join(dir, "out")), r.out);
+  t.deepEqual(qemuProcessesUsing(dir), []);
+});
