@@ -36,9 +36,9 @@ test("kiln agent refuses what it cannot use, naming the flag", async (t) => {
   t.regex(r.stderr, /--ack-wait must be a duration like 30s/);
   r = await kilnAgent(["--nats", "nats://127.0.0.1:1", "--nats-user", "kiln"]);
   t.regex(r.stderr, /give both --nats-user and --nats-password/);
-  r = await kilnAgent(["--nats", "nats://127.0.0.1:1", "--builders", "qemu"]);
+  r = await kilnAgent(["--nats", "nats://127.0.0.1:1", "--builders", "virtualbox-iso"]);
   t.is(r.code, 1);
-  t.regex(r.stderr, /this agent cannot run "qemu"/);
+  t.regex(r.stderr, /this agent cannot run "virtualbox-iso"/);
 });
 
 test("without credentials kiln agent connects to loopback NATS only", async (t) => {
