@@ -3,6 +3,7 @@
  * run (one durable consumer per type, one shared pool of slots), run them, and on stop hand back
  * whatever it was running so another agent takes it.
  */
+import { sleep } from "../../shared/sleep.js";
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,8 +182,8 @@ interface PullContext {
  */
 const BUILDER_REAPERS: Record<string, () => Promise<LeftoverReaper>> = {
   docker: async () => (await import("../builders/docker/reap-containers.js")).reapDockerContainers,
-};
   qemu: async () => (await import("../builders/qemu/reap-vms.js")).reapQemuVms,
+};
 const registeredReapers = new Set<string>();
 
 async function registerBuilderReapers(types: readonly string[]): Promise<void> {
@@ -272,12 +273,3 @@ async function waitForFarmResources(bus: Bus, log: OperatorLog): Promise<void> {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
-}

@@ -3,6 +3,7 @@
  * breaks with UNAVAILABLE, it reconnects and asks for what follows the last sequence it saw, so
  * nothing is shown twice and nothing is skipped.
  */
+import { sleep } from "../../shared/sleep.js";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import type { BuildOutput } from "../../proto/gen/kiln/v1/farm.js";
 import { FarmClientError, isServiceError, type FarmConnection } from "./connect.js";
@@ -86,12 +87,3 @@ export function controllerWentAway(e: unknown): e is ServiceError {
   return isServiceError(e) && (e.code === status.UNAVAILABLE || e.code === status.CANCELLED);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
-}

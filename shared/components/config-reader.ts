@@ -136,6 +136,20 @@ export class ConfigReader {
     return out;
   }
 
+  /** `[]int`, weakly typed like mapstructure: a lone value is a list of one, "3" is 3. */
+  intList(key: string): number[] {
+    const v = this.value(key);
+    if (v === undefined || v === null) return [];
+    const items = Array.isArray(v) ? v : [v];
+    const out: number[] = [];
+    items.forEach((item, i) => {
+      if (typeof item === "number" && Number.isInteger(item)) out.push(item);
+      else if (typeof item === "string" && /^[-+]?\d+$/.test(item.trim())) out.push(Number(item.trim()));
+      else this.problem(key, `cannot parse '${key}[${i}]' as int: expected type 'int', got unconvertible type '${goType(item)}'`);
+    });
+    return out;
+  }
+
   stringListList(key: string): string[][] {
     const v = this.value(key);
     if (v === undefined || v === null) return [];

@@ -63,7 +63,7 @@ export function readShellLocalConfig(raw: RawComponent, ctx: PrepareContext, opt
   const onlyOn = r.stringList("only_on");
   const tempfileExtension = r.string("tempfile_extension", "").replace(/^\./, "");
   const useLinuxPathing = r.bool("use_linux_pathing");
-  const validExitCodes = readIntList(r, "valid_exit_codes");
+  const validExitCodes = r.intList("valid_exit_codes");
   const envVarFormat = r.string("env_var_format", "%s='%s' ");
   // Like Packer's shell-local Decode, which wraps every decoding error this way.
   for (let i = 0; i < r.problems.length; i++) {
@@ -140,19 +140,6 @@ export function readShellLocalConfig(raw: RawComponent, ctx: PrepareContext, opt
   };
 }
 
-/** A list of ints, weakly typed like mapstructure (a lone value is a list of one, "3" is 3). */
-function readIntList(r: ConfigReader, key: string): number[] {
-  const v = r.value(key);
-  if (v === undefined || v === null) return [];
-  const items = Array.isArray(v) ? v : [v];
-  const out: number[] = [];
-  items.forEach((item, i) => {
-    if (typeof item === "number" && Number.isInteger(item)) out.push(item);
-    else if (typeof item === "string" && /^[-+]?\d+$/.test(item.trim())) out.push(Number(item.trim()));
-    else r.problem(key, `cannot parse '${key}[${i}]' as int: ${JSON.stringify(item)}`);
-  });
-  return out;
-}
 
 /** Go's *PathError text for a failed stat: `stat <path>: no such file or directory`. */
 function statErrorText(path: string, e: unknown): string {

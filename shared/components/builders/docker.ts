@@ -1,3 +1,4 @@
+import { readDockerLogin, type DockerLoginConfig } from "../docker-login.js";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigReader } from "../config-reader.js";
@@ -5,7 +6,7 @@ import type { BuilderSchema } from "../types.js";
 import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 
 /** Packer's `docker` builder configuration (every key of Packer 1.6.6). */
-export interface Config {
+export interface Config extends DockerLoginConfig {
   communicator: CommunicatorConfig;
   author?: string;
   changes: string[];
@@ -29,13 +30,6 @@ export interface Config {
   volumes: Record<string, string>;
   fixUploadOwner: boolean;
   windowsContainer: boolean;
-  login: boolean;
-  loginServer?: string;
-  loginUsername?: string;
-  /** Secret: never logged. */
-  loginPassword?: string;
-  ecrLogin: boolean;
-  aws: { accessKey?: string; secretKey?: string; token?: string; profile?: string };
 }
 
 export const schema: BuilderSchema<Config> = {
@@ -54,15 +48,13 @@ export const schema: BuilderSchema<Config> = {
     const commit = r.bool("commit");
     const discard = r.bool("discard");
     const exportPath = r.string("export_path", "");
-    const loginServer = r.string("login_server") || undefined;
-    const ecrLogin = r.bool("ecr_login");
 
     if (image === "") r.problem("image", "Image must be specified");
     const outcomes = [commit, discard, exportPath !== ""].filter(Boolean).length;
     if (outcomes > 1) r.problem("commit", "Cannot specify more than one of commit, discard, and export_path");
     if (outcomes === 0) r.problem(undefined, "No instructions given for handling the artifact; expected commit, discard, or export_path");
     if (exportPath !== "" && isDirectory(resolve(ctx.cwd, exportPath))) r.problem("export_path", "export_path must be a file, not a directory");
-    if (ecrLogin && !loginServer) r.problem("login_server", "ECR login requires login server to be provided.");
+    const login = readDockerLogin(r);
 
     const config: Config = {
       communicator,
@@ -87,17 +79,7 @@ export const schema: BuilderSchema<Config> = {
       volumes: r.stringMap("volumes"),
       fixUploadOwner: r.bool("fix_upload_owner", true),
       windowsContainer,
-      login: r.bool("login"),
-      loginServer,
-      loginUsername: r.string("login_username") || undefined,
-      loginPassword: r.string("login_password") || undefined,
-      ecrLogin,
-      aws: {
-        accessKey: r.string("aws_access_key") || undefined,
-        secretKey: r.string("aws_secret_key") || undefined,
-        token: r.string("aws_token") || undefined,
-        profile: r.string("aws_profile") || undefined,
-      },
+      ...login,
     };
     r.finish();
     return config;

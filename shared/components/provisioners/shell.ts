@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ConfigReader, goType } from "../config-reader.js";
+import { ConfigReader } from "../config-reader.js";
 import { goStatError } from "../go-stat-error.js";
 import type { ComponentSchema } from "../types.js";
 
@@ -67,7 +67,7 @@ export const schema: ComponentSchema<Config> = {
       remotePath,
       skipClean: r.bool("skip_clean"),
       expectDisconnect: r.bool("expect_disconnect"),
-      validExitCodes: readIntList(r, "valid_exit_codes"),
+      validExitCodes: r.intList("valid_exit_codes"),
       startRetryTimeoutMs: r.duration("start_retry_timeout", 0) || 5 * 60_000,
       pauseAfterMs: r.duration("pause_after", 0),
       useEnvVarFile,
@@ -97,16 +97,3 @@ export const schema: ComponentSchema<Config> = {
 };
 
 
-/** `[]int` decoding with mapstructure's weak typing ("3" is 3). */
-function readIntList(r: ConfigReader, key: string): number[] {
-  const v = r.value(key);
-  if (v === undefined || v === null) return [];
-  const items = Array.isArray(v) ? v : [v];
-  const out: number[] = [];
-  items.forEach((item, i) => {
-    if (typeof item === "number" && Number.isInteger(item)) out.push(item);
-    else if (typeof item === "string" && /^[-+]?\d+$/.test(item.trim())) out.push(Number(item.trim()));
-    else r.problem(key, `cannot parse '${key}[${i}]' as int: expected type 'int', got unconvertible type '${goType(item)}'`);
-  });
-  return out;
-}
