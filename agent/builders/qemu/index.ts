@@ -8,6 +8,8 @@ import { schema, type Config } from "../../../shared/components/builders/qemu.js
 import type { Artifact } from "../../runner/artifact.js";
 import { StepList } from "../../runner/steps.js";
 import { stepConnect, stepProvision, type Connected } from "../common/step-connect.js";
+import { stepHttpServer, type HttpServerReady } from "../common/step-http-server.js";
+import type { InstallerHttpOptions } from "../common/http-server.js";
 import type { BuilderPlugin } from "../types.js";
 import { diskDigest } from "./disk-digest.js";
 import { stepConvertDisk } from "./step-convert-disk.js";
@@ -21,6 +23,24 @@ import { stepWaitSshd } from "./step-wait-sshd.js";
 /** Packer's builder id for qemu artifacts. */
 export const BUILDER_ID = "transcend.qemu";
 
+/** The host as QEMU's user-mode network shows it to the guest. */
+const GUEST_HOST_IP = "10.0.2.2";
+
+/**
+ * QEMU's user-mode network reaches the host's loopback, so the installer server listens on
+ * 127.0.0.1 unless the template asks for another address than Packer's default 0.0.0.0: the
+ * files it serves (preseeds, passwords) are not offered to the whole network.
+ */
+function httpOptions(config: Config, workDir: string): InstallerHttpOptions {
+  const bind = config.http.httpBindAddress;
+  return {
+    directory: config.http.httpDirectory ? path.resolve(workDir, config.http.httpDirectory) : undefined,
+    portMin: config.http.httpPortMin,
+    portMax: config.http.httpPortMax,
+    bindAddress: bind === "0.0.0.0" ? "127.0.0.1" : bind,
+  };
+}
+
 export const plugin: BuilderPlugin<Config> = {
   schema,
   async run(ctx, config) {
@@ -28,11 +48,12 @@ export const plugin: BuilderPlugin<Config> = {
     const steps = StepList.start<object>()
       .then(stepOutputDir(config.outputDirectory, ctx.force, outcome))
       .then(stepCreateDisk(config))
+      .then(stepHttpServer(httpOptions(config, ctx.workDir), GUEST_HOST_IP))
       .then(stepHostPorts(config))
       .then(stepRunQemu(config))
       .then(stepWaitSshd(config.communicator.type === "ssh" ? config.communicator.ssh.timeoutMs : 0))
       .then(stepConnect(config.communicator, (s: { sshHostPort: number }) => ({ host: "127.0.0.1", port: s.sshHostPort })))
-      .then(stepProvision<Connected & PortsReady>(ctx.provision, (s) => ({ SSHHostPort: String(s.sshHostPort) })))
+      .then(stepProvision<Connected & PortsReady & HttpServerReady>(ctx.provision, (s) => ({ ...s.httpGenerated, SSHHostPort: String(s.sshHostPort) })))
       .then(stepShutdown(config))
       .then(stepConvertDisk(config))
       .then({

@@ -8,8 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../../../shared/components/builders/qemu.js";
+import type { RunContext } from "../../runner/context.js";
 import type { Step } from "../../runner/steps.js";
+import type { HttpServerReady } from "../common/step-http-server.js";
 import { chooseAccelerator } from "./accelerator.js";
+import { parseBootCommands, renderBootCommands, resolveKeyIntervalMs, typeBootActions } from "./boot-command/index.js";
+import { QmpClient } from "./qmp.js";
 import { qemuArgs } from "./qemu-args.js";
 import { startQemu, type QemuProcess } from "./qemu-process.js";
 import { qmpExecute } from "./qmp-command.js";
@@ -23,7 +27,7 @@ export interface QemuRunning {
   accel: string;
 }
 
-export function stepRunQemu(config: Config): Step<OutputDirReady & DiskReady & PortsReady, QemuRunning> {
+export function stepRunQemu(config: Config): Step<OutputDirReady & DiskReady & PortsReady & HttpServerReady, QemuRunning> {
   const pending: { qemu?: QemuProcess; socketDir?: string } = {};
   return {
     name: "run qemu",
@@ -37,7 +41,7 @@ export function stepRunQemu(config: Config): Step<OutputDirReady & DiskReady & P
         config,
         {
           accel: choice.accel, diskPath: state.diskPath, sshHostPort: state.sshHostPort, vncPort: state.vncPort, qmpSocket,
-          serialLog: path.join(ctx.scratchDir, "serial.log"), outputDir: state.outputDir, httpIp: "10.0.2.2", httpPort: 0,
+          serialLog: path.join(ctx.scratchDir, "serial.log"), outputDir: state.outputDir, httpIp: state.httpIp, httpPort: state.httpPort,
         },
         ctx.prepare.interpolation,
       );
@@ -50,7 +54,7 @@ export function stepRunQemu(config: Config): Step<OutputDirReady & DiskReady & P
         ctx.ui.say(`Waiting ${config.boot.bootWaitMs / 1000}s for boot...`);
         await sleep(config.boot.bootWaitMs, undefined, { signal: ctx.signal });
       }
-      if (config.boot.bootCommand.length > 0) ctx.ui.error("boot_command is not typed yet by Kiln's qemu builder; it was ignored");
+      if (config.boot.bootCommand.length > 0) await typeBootCommand(ctx, config, qmpSocket, state);
       return { qemu, qmpSocket, accel: choice.accel };
     },
     async cleanup(ctx) {
@@ -77,5 +81,19 @@ async function waitForQmp(qemu: QemuProcess, socket: string, signal: AbortSignal
       if (Date.now() > deadline) throw new Error(`${binary} started but its QMP socket never answered: ${e instanceof Error ? e.message : String(e)}`);
     }
     await sleep(100, undefined, { signal });
+  }
+}
+
+/** Packer's stepTypeBootCommand, over QMP input-send-event (see boot-command/type.ts for why). */
+async function typeBootCommand(ctx: RunContext, config: Config, qmpSocket: string, state: HttpServerReady): Promise<void> {
+  const rendered = renderBootCommands(config.boot.bootCommand, ctx.prepare.interpolation, { HTTPIP: state.httpIp, HTTPPort: state.httpPort, Name: config.vmName });
+  const plan = parseBootCommands(rendered, config.boot.bootKeyGroupIntervalMs);
+  for (const warning of plan.warnings) ctx.ui.error(`boot_command: ${warning}`);
+  ctx.ui.say("Typing the boot command...");
+  const qmp = await QmpClient.connect(qmpSocket, { signal: ctx.signal });
+  try {
+    await typeBootActions(qmp, plan.actions, { keyIntervalMs: resolveKeyIntervalMs(config.boot.bootKeyIntervalMs), signal: ctx.signal });
+  } finally {
+    qmp.close();
   }
 }

@@ -159,6 +159,32 @@ test.serial("a failing provisioner leaves no QEMU process and no output director
   t.deepEqual(qemuProcessesUsing(dir), []);
 });
 
+test.serial("boot_command logs in on the console and fetches a file from http_directory through {{ .HTTPIP }}:{{ .HTTPPort }}", async (t) => {
+  const dir = workspace({
+    builders: [
+      qemuBuilder({
+        use_backing_file: true,
+        http_directory: "www",
+        // Typed on tty1 once getty is up (sshd answers ~20-30 s after start under TCG).
+        boot_wait: "45s",
+        boot_key_interval: "50ms",
+        boot_command: [
+          "root<enter><wait3>packer<enter><wait8>",
+          "exec 3<>/dev/tcp/{{ .HTTPIP }}/{{ .HTTPPort }}; printf 'GET /hello.txt HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3 > /root/from-http; sync<enter>",
+        ],
+      }),
+    ],
+    provisioners: [{ type: "shell", inline: ["sleep 2", "echo \"got: $(tail -n 1 /root/from-http)\"", "echo \"addr: $PACKER_HTTP_ADDR\""] }],
+  });
+  mkdirSync(join(dir, "www"));
+  writeFileSync(join(dir, "www/hello.txt"), "served-to-the-installer\n");
+  const r = await build(dir);
+  t.is(r.status, 0, r.out);
+  t.regex(r.out, /got: served-to-the-installer/);
+  t.regex(r.out, /addr: 10\.0\.2\.2:\d+/);
+  t.deepEqual(qemuProcessesUsing(dir), []);
+});
+
 test("explicit accelerator kvm on a host without working KVM fails early with a clear error", async (t) => {
   const { kvmWorks } = await import("../../../agent/builders/qemu/accelerator.js");
   if (await kvmWorks()) return t.pass("KVM works here; nothing to check");
