@@ -27,7 +27,10 @@ export class QmpClient {
   private constructor(private readonly socket: Socket) {
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => this.onData(chunk));
-    socket.on("error", (err) => this.fail(err));
+    // QEMU quitting may reset the socket instead of closing it: both mean the connection is gone.
+    socket.on("error", (err: NodeJS.ErrnoException) =>
+      this.fail(err.code === "ECONNRESET" || err.code === "EPIPE" ? new Error("QMP connection closed (QEMU exited?)") : err),
+    );
     socket.on("close", () => this.fail(new Error("QMP connection closed (QEMU exited?)")));
   }
 
