@@ -49,6 +49,11 @@ export function stepRunQemu(config: Config): Step<OutputDirReady & DiskReady & P
       ctx.ui.message(`Qemu command: ${config.qemuBinary} ${args.join(" ")}`);
       const qemu = startQemu(config.qemuBinary, args);
       pending.qemu = qemu;
+      // Cancel stops the VM at once: a command running over SSH then fails instead of keeping
+      // the build (and its cleanups) waiting for it to end.
+      const onAbort = (): void => void qemu.kill();
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      void qemu.exited.then(() => ctx.signal.removeEventListener("abort", onAbort));
       await waitForQmp(qemu, qmpSocket, ctx.signal, config.qemuBinary);
       if (config.boot.bootCommand.length > 0 && config.boot.bootWaitMs > 0) {
         ctx.ui.say(`Waiting ${config.boot.bootWaitMs / 1000}s for boot...`);

@@ -185,6 +185,28 @@ test.serial("boot_command logs in on the console and fetches a file from http_di
   t.deepEqual(qemuProcessesUsing(dir), []);
 });
 
+test.serial("Ctrl-C during a provisioner kills QEMU, frees the port and removes the output directory", async (t) => {
+  const dir = workspace({
+    builders: [qemuBuilder({ use_backing_file: true, host_port_min: 23000, host_port_max: 23000 })],
+    provisioners: [{ type: "shell", inline: ["echo provisioning-started", "sleep 300"] }],
+  });
+  const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on("exit", r));
+  for (let i = 0; i < 2400 && !out.includes("provisioning-started") && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+  t.true(out.includes("provisioning-started"), out);
+  t.is(qemuProcessesUsing(dir).length, 1, "QEMU should run before the cancel");
+  child.kill("SIGINT");
+  t.is(await exited, 1, out);
+  t.deepEqual(qemuProcessesUsing(dir), []);
+  t.false(existsSync(join(dir, "out")), out);
+  // The forwarded port is free again: this bind would fail while QEMU held it.
+  const lease = await leasePort(23000, 23000, "127.0.0.1", "test");
+  lease.release();
+});
+
 test("explicit accelerator kvm on a host without working KVM fails early with a clear error", async (t) => {
   const { kvmWorks } = await import("../../../agent/builders/qemu/accelerator.js");
   if (await kvmWorks()) return t.pass("KVM works here; nothing to check");
