@@ -1,7 +1,11 @@
 // Bundles the CLI into a few ESM files (dist/bundle/). Node spends most of a short `kiln build`
 // resolving and loading modules; one bundle with lazily loaded chunks per plugin halves that,
 // which is what keeps `kiln build` as quick to start as `packer build` (bench/overhead).
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+// Chunk names change with their content: start empty so stale chunks do not pile up.
+rmSync("dist/bundle", { recursive: true, force: true });
 
 await build({
   entryPoints: ["cli/main.ts"],
