@@ -3,7 +3,7 @@
  * builder's content, a variable default, a shell-local environment variable, amazon-ebs's ami_name,
  * the console), read back through the real template machinery: load, variables, plan, prepare.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -43,7 +43,9 @@ export async function runInterpolationCase(c: InterpolationCase): Promise<CaseRe
   } else {
     outcome = evaluateInTemplate(c, templatePath, dir, env);
   }
-  return { id: "interpolation", label: c.id, ...judge(c, outcome, dir) };
+  const verdict = judge(c, outcome, dir);
+  rmSync(dir, { recursive: true, force: true });
+  return { id: "interpolation", label: c.id, ...verdict };
 }
 
 function evaluateInTemplate(c: InterpolationCase, templatePath: string, cwd: string, env: NodeJS.ProcessEnv): Outcome {

@@ -1,5 +1,5 @@
 /** The JSON template entries of expected.json: four commands each, plus recorded extra invocations. */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { baseEnv, COMPAT_DIR, type RecordedResult, type TemplateEntry } from "./corpus.js";
@@ -38,6 +38,7 @@ export async function runTemplateEntry(entry: TemplateEntry): Promise<CaseResult
     const got = await invoke(recorded.argv, { cwd, env });
     results.push({ id: entry.id, label, ...judge(recorded, got.exitCode, normaliseOutput(got.stdout, cwd)) });
   }
+  rmSync(home, { recursive: true, force: true });
   return results;
 }
 
