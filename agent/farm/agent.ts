@@ -4,7 +4,7 @@
  * whatever it was running so another agent takes it.
  */
 import { sleep } from "../../shared/sleep.js";
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Consumer, ConsumerInfo, JsMsg } from "@nats-io/jetstream";
@@ -76,6 +76,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const probe = options.probe ?? (await probeHost());
   const { types } = builderTypesFor(probe.capabilities, options.builders, options.catalogue);
   if (types.length === 0) throw new Error(`agent ${name}: this host can run none of Kiln's builder types (capabilities: ${probe.capabilities.join(", ")})`);
+  // A work dir the agent made itself (none given) is its own to remove when it stops.
+  const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), "kiln-agent-")));
   await mkdir(workDir, { recursive: true });
   await registerBuilderReapers(types);
@@ -158,6 +160,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
           await Promise.all([...jobs]);
           await heartbeat.stop();
           await bus.close();
+          if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
           log.info("agent stopped", { name });
         })();
         return stopping;

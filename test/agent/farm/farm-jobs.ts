@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   buildKey,
   connectBus,
@@ -65,7 +65,7 @@ export async function submitTemplate(bus: Bus, template: unknown, files: Record<
   const tgzPath = join(await mkdtemp(join(tmpdir(), "kiln-agent-bundle-")), "bundle.tar.gz");
   execFileSync("tar", ["-czf", tgzPath, "-C", templateDir, "."]);
   const tgz = await readFile(tgzPath);
-  await rm(tgzPath);
+  await rm(dirname(tgzPath), { recursive: true, force: true });
   const sha256 = createHash("sha256").update(tgz).digest("hex");
   if (!(await bus.bundles.info(sha256))) await bus.bundles.putBlob({ name: sha256 }, tgz);
 
