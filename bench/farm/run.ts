@@ -24,10 +24,11 @@ import { jetstream, jetstreamManager, AckPolicy } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { create as createTar } from "tar";
 import { startController } from "../../controller/index.js";
-import { FarmClient, type SubmitBuildRequest, type SubmitBuildResponse } from "../../proto/gen/kiln/v1/farm.js";
+import { FarmClient, SubmitBuildRequest, type SubmitBuildResponse } from "../../proto/gen/kiln/v1/farm.js";
 import { decodeBuildEvent } from "../../shared/bus/messages.js";
 import { BUILD_OUTPUT_STREAM } from "../../shared/bus/names.js";
 import { runBuild } from "../../agent/runner/build.js";
+import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import { loadTemplateForReport, planTemplate } from "../../shared/validation/load-and-plan.js";
 import { startNatsServer } from "../../test/fixtures/nats-server.js";
 
@@ -52,15 +53,23 @@ async function bundleOf(template: unknown): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The first build of `template`, planned in `dir` for the local-runner baselines. */
+async function planLocally(dir: string, template: unknown): Promise<BuildSpec> {
+  await writeFile(join(dir, "template.json"), JSON.stringify(template));
+  const loaded = loadTemplateForReport("template.json", dir);
+  if (!loaded.ok) throw new Error(loaded.text);
+  const plan = planTemplate(loaded.template, { vars: [], varFiles: [], only: [], except: [] }, dir, {});
+  if (!plan.ok) throw new Error(`planning the baseline template failed: ${JSON.stringify(plan.diagnostics)}`);
+  return plan.specs[0];
+}
+
 const nats = await startNatsServer();
 const controller = await startController({ listen: "127.0.0.1:0", nats: { url: nats.url } });
 const client = new FarmClient(controller.address, credentials.createInsecure());
 const submit = (req: SubmitBuildRequest): Promise<SubmitBuildResponse> =>
   new Promise((ok, fail) => client.submitBuild(req, (e, r) => (e ? fail(e) : ok(r))));
-const request = (bundle: Buffer): SubmitBuildRequest => ({
-  bundle, templatePath: "template.json", displayPath: "template.json", vars: [], varFiles: [], only: [], except: [],
-  onError: "cleanup", force: false, waitTimeoutSeconds: 0,
-});
+const request = (bundle: Buffer): SubmitBuildRequest =>
+  SubmitBuildRequest.fromPartial({ bundle, templatePath: "template.json", displayPath: "template.json", onError: "cleanup" });
 
 // Every job event of every build, read back from the output stream (an ordered consumer cannot
 // miss one, unlike a core subscription that a busy process lets overflow).
@@ -163,12 +172,7 @@ try {
   const lost = ids.filter((id) => finished.get(id)?.state !== "succeeded").length;
   // Baseline: the same null build through the local runner, 20 at a time, in this process.
   const tplDir = await mkdtemp(join(tmpdir(), "kiln-bench-local-"));
-  await writeFile(join(tplDir, "template.json"), JSON.stringify({ builders: [{ type: "null", communicator: "none" }] }));
-  const loaded = loadTemplateForReport("template.json", tplDir);
-  if (!loaded.ok) throw new Error(loaded.text);
-  const plan = planTemplate(loaded.template, { vars: [], varFiles: [], only: [], except: [] }, tplDir, {});
-  if (!plan.ok) throw new Error("plan failed");
-  const spec = plan.specs[0];
+  const spec = await planLocally(tplDir, { builders: [{ type: "null", communicator: "none" }] });
   const l0 = performance.now();
   let ln = 0;
   await Promise.all(Array.from({ length: 20 }, async () => {
@@ -231,14 +235,10 @@ try {
   });
   const farmLogSeconds = (performance.now() - w0) / 1000;
   // Baseline: the same build by the local runner, its lines counted by an in-process sink.
-  await writeFile(join(tplDir, "template.json"), JSON.stringify(logTemplate));
-  const logLoaded = loadTemplateForReport("template.json", tplDir);
-  if (!logLoaded.ok) throw new Error(logLoaded.text);
-  const logPlan = planTemplate(logLoaded.template, { vars: [], varFiles: [], only: [], except: [] }, tplDir, {});
-  if (!logPlan.ok) throw new Error("plan failed");
+  const logSpec = await planLocally(tplDir, logTemplate);
   let localBytes = 0;
   const b0 = performance.now();
-  await runBuild(logPlan.specs[0], {
+  await runBuild(logSpec, {
     sink: { emit: (e) => { if (e.kind === "ui") localBytes += Buffer.byteLength(e.text) + 1; } },
     signal: new AbortController().signal, workDir: tplDir,
   });

@@ -15,7 +15,7 @@ import {
   type CancelBuildResponse,
   type ListAgentsResponse,
   type ListBuildsResponse,
-  type SubmitBuildRequest,
+  SubmitBuildRequest,
   type SubmitBuildResponse,
 } from "../../proto/gen/kiln/v1/farm.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
@@ -66,19 +66,8 @@ export async function packTemplate(dir: string, files: Record<string, string>): 
 }
 
 export function submitRequest(bundle: Buffer, more: Partial<SubmitBuildRequest> = {}): SubmitBuildRequest {
-  return {
-    bundle,
-    templatePath: "template.json",
-    displayPath: "template.json",
-    vars: [],
-    varFiles: [],
-    only: [],
-    except: [],
-    onError: "",
-    force: false,
-    waitTimeoutSeconds: 0,
-    ...more,
-  };
+  // ts-proto's fromPartial fills every other field with its proto default.
+  return SubmitBuildRequest.fromPartial({ bundle, templatePath: "template.json", displayPath: "template.json", ...more });
 }
 
 export function bearer(token: string): Metadata {
