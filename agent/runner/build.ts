@@ -3,6 +3,7 @@
  * chains. The same code runs under `kiln build` and under a farm agent: everything it says goes
  * to an OutputSink, everything it makes is returned.
  */
+import { withPackerForce } from "../../shared/components/raw-component.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,7 +97,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   const outcome: BuildOutcome = { name: spec.name, artifacts: [], cancelled: false, durationMs: 0 };
   try {
     const plugin = await catalogue.builder(spec.builder.type);
-    const config = plugin.schema.prepare(spec.builder, ctx.prepare);
+    const config = plugin.schema.prepare(withPackerForce(spec.builder, options.force ?? false), ctx.prepare);
     const artifact = await plugin.run(
       { ...ctx, provision, force: options.force ?? false, pause: options.pause, keepOnError: (e) => keepOnError(message(e)) },
       config,

@@ -3,6 +3,7 @@
  * the builder's artifact; a post-processor's wish to keep its input can be overridden by
  * `keep_input_artifact` unless it forces it; a failing post-processor stops its own chain only.
  */
+import { withPackerForce } from "../../shared/components/raw-component.js";
 import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { prepareContextFor } from "../../shared/plan/build-interpolation.js";
@@ -42,9 +43,7 @@ export async function runPostProcessors(
       try {
         const plugin = await catalogue.postProcessor(pp.type);
         const prepare = prepareContextFor(spec, ctx.workDir, generated);
-        // Packer hands `-force` to components as the internal key packer_force (the manifest reads it).
-        const raw = force ? { ...pp.raw, config: { ...pp.raw.config, packer_force: true } } : pp.raw;
-        const config = plugin.schema.prepare(raw, prepare);
+        const config = plugin.schema.prepare(withPackerForce(pp.raw, force), prepare);
         const ui = buildUi(sink, `${spec.name} (${pp.name ?? pp.type})`);
         result = await plugin.postProcess({ ...ctx, ui, prepare, generated }, config, prior);
       } catch (e) {

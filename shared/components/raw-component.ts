@@ -13,3 +13,11 @@ export interface RawComponent {
   /** Where each configuration key is written. */
   keyPositions?: Record<string, SourcePosition>;
 }
+
+/**
+ * The component as Packer's core hands it over with `-force`: the internal key `packer_force`
+ * set (builders check their output directory with it, the manifest overwrites with it).
+ */
+export function withPackerForce(raw: RawComponent, force: boolean): RawComponent {
+  return force ? { ...raw, config: { ...raw.config, packer_force: true } } : raw;
+}

@@ -6,7 +6,7 @@
 import { ConfigErrors } from "../components/problems.js";
 import { knownToPacker, schemaFor } from "../components/registry.js";
 import type { ComponentKind, ComponentSchema } from "../components/types.js";
-import type { RawComponent } from "../components/raw-component.js";
+import { withPackerForce, type RawComponent } from "../components/raw-component.js";
 import { prepareContextFor } from "../plan/build-interpolation.js";
 import type { BuildSpec } from "../plan/build-spec.js";
 import { packerConfigErrorText, problemLocations } from "./config-error-text.js";
@@ -38,7 +38,8 @@ function componentsOf(spec: BuildSpec): PlannedComponent[] {
   ];
 }
 
-export function checkBuilds(specs: readonly BuildSpec[], cwd: string): BuildCheck {
+/** `force`: `kiln build -force`, which lets builders accept an existing output directory. */
+export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: { force?: boolean } = {}): BuildCheck {
   const sorted = [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const result: BuildCheck = { diagnostics: [], unchecked: [] };
   const initialised: { spec: BuildSpec; schemas: (ComponentSchema<unknown> | undefined)[] }[] = [];
@@ -67,7 +68,8 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string): BuildChec
       const schema = schemas[i];
       if (!schema) continue;
       try {
-        schema.prepare(parts[i].raw, parts[i].kind === "builder" ? plain : withGenerated);
+        const raw = withPackerForce(parts[i].raw, options.force ?? false);
+        schema.prepare(raw, parts[i].kind === "builder" ? plain : withGenerated);
       } catch (e) {
         if (!(e instanceof ConfigErrors)) throw e;
         const where = problemLocations(e.problems);

@@ -43,7 +43,7 @@ export const schema: BuilderSchema<Config> = {
     const buildName = ctx.interpolation.buildName ?? "virtualbox-iso";
     const shutdown = readShutdownConfig(r);
     r.duration("post_shutdown_delay", 0);
-    const outputDirectory = readOutputDirectory(r, ctx.cwd, buildName);
+    const outputDirectory = readOutputDirectory(r, ctx.cwd, buildName, r.bool("packer_force"));
     const format = r.string("format", "ovf");
     if (format !== "ovf" && format !== "ova") r.problem("format", "invalid format, only 'ovf' or 'ova' are allowed");
     readFloppyCdConfig(r, ctx.cwd, { cd: true });

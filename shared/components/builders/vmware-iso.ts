@@ -38,7 +38,7 @@ export const schema: BuilderSchema<Config> = {
     const buildName = ctx.interpolation.buildName ?? "vmware-iso";
     const shutdown = readShutdownConfig(r);
     const remote = r.string("remote_type", "");
-    const outputDirectory = remote === "" ? readOutputDirectory(r, ctx.cwd, buildName) : r.string("output_directory", "") || `output-${buildName}`;
+    const outputDirectory = remote === "" ? readOutputDirectory(r, ctx.cwd, buildName, r.bool("packer_force")) : r.string("output_directory", "") || `output-${buildName}`;
     readFloppyCdConfig(r, ctx.cwd, { cd: true });
     const iso = readIsoConfig(r, ctx.cwd);
     const http = readHttpServerConfig(r);
