@@ -5,6 +5,7 @@
  */
 import type { Config } from "../../../shared/components/builders/qemu.js";
 import type { Step } from "../../runner/steps.js";
+import { NoneCommunicator } from "../../communicators/none.js";
 import type { Connected } from "../common/step-connect.js";
 import { qmpExecute } from "./qmp-command.js";
 import type { QemuRunning } from "./step-run-qemu.js";
@@ -14,7 +15,10 @@ export function stepShutdown(config: Config): Step<QemuRunning & Connected, obje
     name: "shutdown",
     async run(ctx, state) {
       const { shutdownCommand, shutdownTimeoutMs } = config.shutdown;
-      if (shutdownCommand) {
+      if (state.comm instanceof NoneCommunicator) {
+        // As Packer: without a communicator the guest (an installer) powers itself off.
+        ctx.ui.say("Waiting for the VM to shut itself down (no communicator)...");
+      } else if (shutdownCommand) {
         ctx.ui.say("Gracefully halting virtual machine...");
         // Not awaited to completion: poweroff may never answer before the link drops.
         const sent = state.comm.run({ command: shutdownCommand }).catch(() => -1);
