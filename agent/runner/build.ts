@@ -17,6 +17,7 @@ import type { GeneratedData, RunContext } from "./context.js";
 import { runPostProcessors } from "./post-process.js";
 import { runProvisioner } from "./provision.js";
 import { BuildCancelledError, StepFailedError, type StepPause } from "./steps.js";
+import { configSecrets } from "./config-secrets.js";
 import { buildUi, ScrubbingSink, type OutputSink } from "./ui.js";
 
 export interface RunBuildOptions {
@@ -98,6 +99,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   try {
     const plugin = await catalogue.builder(spec.builder.type);
     const config = plugin.schema.prepare(withPackerForce(spec.builder, options.force ?? false), ctx.prepare);
+    sink.add(...configSecrets(config));
     const artifact = await plugin.run(
       { ...ctx, provision, force: options.force ?? false, pause: options.pause, keepOnError: (e) => keepOnError(message(e)) },
       config,

@@ -6,109 +6,20 @@
  */
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import ssh2 from "ssh2";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { leasePort } from "../../../agent/builders/qemu/host-ports.js";
-import { BASE_IMAGE_ROOT_PASSWORD, baseImage } from "../../fixtures/base-image.js";
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
-const kiln = join(repo, "bin/kiln.js");
+import { baseImage } from "../../fixtures/base-image.js";
+import { build, kiln, qemuBuilder, qemuProcessesUsing, sshExec, workspace } from "./qemu-harness.js";
 
 let base: string;
 test.before(async () => {
   base = await baseImage();
 });
 
-function workspace(template: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-qemu-"));
-  writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
-  return dir;
-}
-
-function build(dir: string): Promise<{ status: number | null; out: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("close", (status) => done({ status, out }));
-  });
-}
-
-function qemuBuilder(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    type: "qemu",
-    disk_image: true,
-    iso_url: base,
-    iso_checksum: "none",
-    accelerator: "tcg",
-    memory: 512,
-    output_directory: "out",
-    vm_name: "built.qcow2",
-    headless: true,
-    host_port_min: 21000,
-    host_port_max: 21999,
-    communicator: "ssh",
-    ssh_username: "root",
-    ssh_password: BASE_IMAGE_ROOT_PASSWORD,
-    ssh_timeout: "5m",
-    shutdown_command: "poweroff",
-    shutdown_timeout: "2m",
-    ...over,
-  };
-}
-
-/** QEMU processes started by Kiln whose disk is under `dir`. */
-function qemuProcessesUsing(dir: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (cmd.startsWith("qemu-system") && cmd.includes(dir)) found.push(pid);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
-}
-
-/** Runs `command` over SSH as root, retrying the connection until the guest's sshd answers. */
-async function sshExec(port: number, command: string, deadlineMs: number): Promise<string> {
-  const deadline = Date.now() + deadlineMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await new Promise<string>((resolveOut, reject) => {
-        const client = new ssh2.Client();
-        client.on("error", reject);
-        client.on("ready", () => {
-          client.exec(command, (err, stream) => {
-            if (err) return reject(err);
-            let out = "";
-            stream.on("data", (d: Buffer) => (out += d.toString()));
-            stream.stderr.on("data", () => undefined);
-            stream.on("close", () => {
-              client.end();
-              resolveOut(out);
-            });
-          });
-        });
-        client.connect({ host: "127.0.0.1", port, username: "root", password: BASE_IMAGE_ROOT_PASSWORD, readyTimeout: 20_000 });
-      });
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-  throw new Error(`ssh to the booted output image never worked: ${String(last)}`);
-}
-
 test.serial("disk_image build: shell and file provisioners change the image; the output boots and carries both", async (t) => {
   const dir = workspace({
-    builders: [qemuBuilder()],
+    builders: [qemuBuilder(base, )],
     provisioners: [
       { type: "shell", inline: ["echo \"stamped by kiln $PACKER_BUILDER_TYPE\" > /etc/kiln-stamp", "sync"] },
       { type: "file", source: "payload", destination: "/opt" },
@@ -149,7 +60,7 @@ test.serial("disk_image build: shell and file provisioners change the image; the
 
 test.serial("a failing provisioner leaves no QEMU process and no output directory", async (t) => {
   const dir = workspace({
-    builders: [qemuBuilder({ use_backing_file: true })],
+    builders: [qemuBuilder(base, { use_backing_file: true })],
     provisioners: [{ type: "shell", inline: ["echo about to fail", "exit 3"] }],
   });
   const r = await build(dir);
@@ -162,7 +73,7 @@ test.serial("a failing provisioner leaves no QEMU process and no output director
 test.serial("boot_command logs in on the console and fetches a file from http_directory through {{ .HTTPIP }}:{{ .HTTPPort }}", async (t) => {
   const dir = workspace({
     builders: [
-      qemuBuilder({
+      qemuBuilder(base, {
         use_backing_file: true,
         http_directory: "www",
         // Typed on tty1 once getty is up (sshd answers ~20-30 s after start under TCG).
@@ -187,7 +98,7 @@ test.serial("boot_command logs in on the console and fetches a file from http_di
 
 test.serial("Ctrl-C during a provisioner kills QEMU, frees the port and removes the output directory", async (t) => {
   const dir = workspace({
-    builders: [qemuBuilder({ use_backing_file: true, host_port_min: 23000, host_port_max: 23000 })],
+    builders: [qemuBuilder(base, { use_backing_file: true, host_port_min: 23000, host_port_max: 23000 })],
     provisioners: [{ type: "shell", inline: ["echo provisioning-started", "sleep 300"] }],
   });
   const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir });
@@ -210,7 +121,7 @@ test.serial("Ctrl-C during a provisioner kills QEMU, frees the port and removes 
 test("explicit accelerator kvm on a host without working KVM fails early with a clear error", async (t) => {
   const { kvmWorks } = await import("../../../agent/builders/qemu/accelerator.js");
   if (await kvmWorks()) return t.pass("KVM works here; nothing to check");
-  const dir = workspace({ builders: [qemuBuilder({ accelerator: "kvm" })] });
+  const dir = workspace({ builders: [qemuBuilder(base, { accelerator: "kvm" })] });
   const r = await build(dir);
   t.not(r.status, 0);
   t.regex(r.out, /accelerator: "kvm" was asked for but KVM does not work on this host/);
