@@ -3,6 +3,7 @@ import type { Communicator } from "../communicators/types.js";
 import type { Artifact } from "../runner/artifact.js";
 import type { GeneratedData, RunContext } from "../runner/context.js";
 import type { StepPause } from "../runner/steps.js";
+import type { BuildUi } from "../runner/ui.js";
 
 /** What `-on-error` asks of a failing build. */
 export type OnErrorPolicy = "cleanup" | "abort" | "ask" | "run-cleanup-provisioner";
@@ -21,9 +22,25 @@ export interface BuilderContext extends RunContext {
   keepOnError: (failure: unknown) => Promise<boolean>;
 }
 
+/** What a builder sees while an artifact of its build is made ready to leave this machine. */
+export interface ExportContext {
+  ui: BuildUi;
+  /** Aborted when the job is cancelled or the agent stops. */
+  signal: AbortSignal;
+  /** Relative artifact paths resolve against it (the job's folder on an agent). */
+  workDir: string;
+}
+
 /** The agent half of a builder: its schema (config + host needs) lives in shared/components/builders. */
 export interface BuilderPlugin<Config> {
   schema: BuilderSchema<Config>;
   /** Resolves with the artifact, or undefined when the builder produces none (null builder). */
   run(ctx: BuilderContext, config: Config): Promise<Artifact | undefined>;
+  /**
+   * Called by a farm agent on every artifact of this builder's build (post-processors' too)
+   * before its files are uploaded: makes them self-contained (a qcow2 overlay pointing at a base
+   * image on this disk is flattened) and resolves with the artifact to ship. Local builds never
+   * call it, so they keep what Packer keeps.
+   */
+  prepareForExport?(artifact: Artifact, ctx: ExportContext): Promise<Artifact>;
 }

@@ -19,8 +19,10 @@ import {
   type JobRecord,
 } from "../../shared/bus/index.js";
 import { runBuild } from "../runner/build.js";
-import type { PluginCatalogue } from "../catalogue.js";
+import { defaultCatalogue, type PluginCatalogue } from "../catalogue.js";
+import { buildUi, ScrubbingSink } from "../runner/ui.js";
 import { uploadArtifacts } from "./artifact-upload.js";
+import { prepareArtifactsForExport } from "./export-artifacts.js";
 import { manifestArtifacts } from "./manifest-artifacts.js";
 import { bundleCacheDir, fetchBundle } from "./bundle-fetch.js";
 import { BusOutputSink } from "./bus-output-sink.js";
@@ -148,10 +150,18 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
 
       let error = outcome.error;
       let artifacts: JobRecord["artifacts"] = [];
+      let cancelledWhileShipping = false;
       const shipped = outcome.cancelled ? [] : [...outcome.artifacts, ...manifestArtifacts(job.spec, buildDir)];
       if (shipped.length > 0) {
         try {
-          artifacts = await uploadArtifacts(shipped, {
+          // What leaves this machine must not point back at it (a qcow2 overlay's base image).
+          const ui = buildUi(new ScrubbingSink(sink, job.spec.sensitiveValues), job.spec.name);
+          const exported = await prepareArtifactsForExport(shipped, job.spec.builder.type, ctx.catalogue ?? defaultCatalogue, {
+            ui,
+            signal: jobAbort.signal,
+            workDir: buildDir,
+          });
+          artifacts = await uploadArtifacts(exported, {
             store: ctx.bus.artifacts,
             buildId: job.buildId,
             jobIndex: job.jobIndex,
@@ -159,10 +169,13 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
             warn: (m) => ctx.log.warn(m, fields),
           });
         } catch (e) {
-          error = [error, `uploading the artifacts failed: ${errorText(e)}`].filter(Boolean).join("\n");
+          // Stopped while flattening or uploading: the agent's shutdown hands the job back.
+          if (jobAbort.signal.aborted && !cancelRequested) throw new Requeue();
+          cancelledWhileShipping = jobAbort.signal.aborted;
+          error = cancelledWhileShipping ? "Build was cancelled." : [error, `uploading the artifacts failed: ${errorText(e)}`].filter(Boolean).join("\n");
         }
       }
-      const state = outcome.cancelled ? "cancelled" : error ? "failed" : "succeeded";
+      const state = outcome.cancelled || cancelledWhileShipping ? "cancelled" : error ? "failed" : "succeeded";
       await finish(ctx, job, sink, state, error, artifacts, outcome.durationMs);
       await msg.ackAck().catch(() => false);
       ctx.log.info(`job ${state}`, { ...fields, error, durationMs: Math.round(outcome.durationMs) });

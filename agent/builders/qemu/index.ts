@@ -12,6 +12,7 @@ import { stepHttpServer, type HttpServerReady } from "../common/step-http-server
 import type { InstallerHttpOptions } from "../common/http-server.js";
 import type { BuilderPlugin } from "../types.js";
 import { diskDigest } from "./disk-digest.js";
+import { exportArtifact } from "./export-artifact.js";
 import { stepConvertDisk } from "./step-convert-disk.js";
 import { stepCreateDisk } from "./step-create-disk.js";
 import { stepHostPorts, type PortsReady } from "./step-host-ports.js";
@@ -43,6 +44,7 @@ function httpOptions(config: Config, workDir: string): InstallerHttpOptions {
 
 export const plugin: BuilderPlugin<Config> = {
   schema,
+  prepareForExport: exportArtifact,
   async run(ctx, config) {
     const outcome = { succeeded: false };
     const steps = StepList.start<object>()
@@ -78,6 +80,7 @@ export const plugin: BuilderPlugin<Config> = {
         sizeBytes: state.digest.sizeBytes,
         sha256: state.digest.sha256,
         backingFile: config.useBackingFile,
+        diskCompression: config.diskCompression,
       },
     } satisfies Artifact;
   },

@@ -12,7 +12,8 @@ export function stepConvertDisk(config: Config): Step<DiskReady, object> {
   return {
     name: "convert disk",
     async run(ctx, state) {
-      if (config.skipCompaction) return {};
+      // Converting an overlay would flatten it: Packer keeps use_backing_file's overlay as it is.
+      if (config.skipCompaction || config.useBackingFile) return {};
       ctx.ui.say("Converting hard drive...");
       const tmp = `${state.diskPath}.convert`;
       const args = ["convert", "-O", config.format, ...(config.diskCompression ? ["-c"] : []), ...config.qemuImgArgs.convert, state.diskPath, tmp];
