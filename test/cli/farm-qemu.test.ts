@@ -138,9 +138,10 @@ async function waitUntil(what: string, probe: () => boolean, timeoutMs: number):
 }
 
 const vmBuilder = (over: Record<string, unknown> = {}): Record<string, unknown> =>
-  qemuBuilder(base, { name: "vm", use_backing_file: true, host_port_min: 24000, host_port_max: 24999, ...over });
+  qemuBuilder(base, { name: "vm", use_backing_file: true, host_port_min: 25000, host_port_max: 25499, ...over });
 
 test.serial("a qemu overlay built on the qemu agent comes back flattened, boots on the client and carries the provisioned marker; the null job runs on the null agent", async (t) => {
+  t.timeout(15 * 60_000); // a TCG build, upload, download and boot, on a busy machine
   const { nullAgent, qemuAgent } = theFarm();
   const dir = workspace({
     builders: [vmBuilder(), { type: "null", name: "side", communicator: "none" }],
@@ -200,6 +201,7 @@ test.serial("a qemu overlay built on the qemu agent comes back flattened, boots 
 });
 
 test.serial("Ctrl-C on the client mid-provisioning of a qemu job: the agent kills QEMU and leaves no job folder, the job is recorded cancelled", async (t) => {
+  t.timeout(12 * 60_000);
   const { qemuAgent } = theFarm();
   const dir = workspace({
     builders: [vmBuilder()],
