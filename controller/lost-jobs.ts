@@ -1,31 +1,41 @@
 /**
  * Jobs JetStream gave up redelivering: on a MAX_DELIVERIES advisory for KILN_JOBS, the job is
- * marked failed with the reason. Controllers share a queue group, so one of several handles each
- * advisory; the compare-and-set in dropJob makes a duplicate harmless anyway.
+ * marked failed with the reason. The advisories wait in the KILN_LOST_JOBS stream (see names.ts),
+ * so one fired while no controller ran is handled when one starts; controllers share its durable
+ * consumer, and the compare-and-set in dropJob makes a duplicate harmless anyway.
  */
-import type { Subscription } from "@nats-io/transport-node";
+import type { ConsumerMessages } from "@nats-io/jetstream";
 import { z } from "zod";
-import { BusDecodeError, decodeJob, JOBS_STREAM } from "../shared/bus/index.js";
+import { BusDecodeError, decodeJob, JOBS_STREAM, LOST_JOBS_CONSUMER, LOST_JOBS_STREAM } from "../shared/bus/index.js";
 import type { ControllerContext } from "./context.js";
 import { dropJob } from "./drop-job.js";
 
-const MAX_DELIVERIES_ADVISORY = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${JOBS_STREAM}.*`;
-
 const advisorySchema = z.object({ stream: z.string(), consumer: z.string(), stream_seq: z.number().int().positive(), deliveries: z.number().int() });
 
-export function watchLostJobs(ctx: ControllerContext): Subscription {
-  return ctx.bus.nc.subscribe(MAX_DELIVERIES_ADVISORY, {
-    queue: "kiln-controllers",
-    callback: (err, msg) => {
-      if (err) {
-        ctx.log.error("max-deliveries advisory subscription failed", { reason: err.message });
-        return;
+export interface LostJobsWatch {
+  stop(): Promise<void>;
+}
+
+export async function watchLostJobs(ctx: ControllerContext): Promise<LostJobsWatch> {
+  const consumer = await ctx.bus.js.consumers.get(LOST_JOBS_STREAM, LOST_JOBS_CONSUMER);
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 16 });
+  const done = (async () => {
+    for await (const msg of messages) {
+      try {
+        await handleAdvisory(ctx, msg.subject, msg.data);
+        msg.ack();
+      } catch (e) {
+        ctx.log.error("could not mark a lost job failed; retrying in 5s", { subject: msg.subject, reason: e instanceof Error ? e.message : String(e) });
+        msg.nak(5_000);
       }
-      void handleAdvisory(ctx, msg.subject, msg.data).catch((e: unknown) => {
-        ctx.log.error("could not mark a lost job failed", { subject: msg.subject, reason: e instanceof Error ? e.message : String(e) });
-      });
+    }
+  })();
+  return {
+    async stop() {
+      await messages.close();
+      await done;
     },
-  });
+  };
 }
 
 async function handleAdvisory(ctx: ControllerContext, subject: string, data: Uint8Array): Promise<void> {

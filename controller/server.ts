@@ -68,7 +68,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
     throw e;
   }
   const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache() };
-  const lostJobs = watchLostJobs(ctx);
+  const lostJobs = await watchLostJobs(ctx).catch(async (e: unknown) => {
+    await bus.close();
+    throw e;
+  });
   const sweeper = sweepWaitingJobs(ctx, options.sweepIntervalMs ?? 2000);
 
   const server = new Server({
@@ -85,7 +88,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
     );
   } catch (e) {
-    lostJobs.unsubscribe();
+    await lostJobs.stop();
     await sweeper.stop();
     await bus.close();
     throw new Error(`cannot listen on ${host}:${port} (${e instanceof Error ? e.message : String(e)}): check --listen/KILN_LISTEN`);
@@ -102,7 +105,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       if (stopped) return;
       stopped = true;
       server.forceShutdown();
-      lostJobs.unsubscribe();
+      await lostJobs.stop();
       await sweeper.stop();
       await ctx.bundles.clear();
       await bus.close();

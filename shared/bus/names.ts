@@ -15,6 +15,15 @@ export function jobConsumer(builderType: string): string {
 }
 
 /**
+ * JetStream's MAX_DELIVERIES advisories for the jobs stream, kept in a work-queue stream of their
+ * own: an advisory published while no controller runs waits there instead of being lost (core
+ * NATS), and controllers share one durable consumer so each advisory is handled once.
+ */
+export const LOST_JOBS_STREAM = "KILN_LOST_JOBS";
+export const LOST_JOBS_SUBJECTS = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${JOBS_STREAM}.*`;
+export const LOST_JOBS_CONSUMER = "controllers";
+
+/**
  * Per-build output: `kiln.build.<buildId>.log` (log lines) and `kiln.build.<buildId>.event`
  * (state changes), in one stream so a watcher reads both in one order and resumes from a
  * stream sequence without gaps or duplicates.

@@ -30,6 +30,9 @@ import {
   JOBS_STREAM,
   JOBS_SUBJECTS,
   jobConsumer,
+  LOST_JOBS_CONSUMER,
+  LOST_JOBS_STREAM,
+  LOST_JOBS_SUBJECTS,
   jobSubject,
 } from "./names.js";
 
@@ -84,11 +87,40 @@ export async function ensureFarmResources(nc: NatsConnection, opts: FarmResource
       max_age: nanos(opts.outputMaxAgeMs ?? DEFAULT_OUTPUT_MAX_AGE_MS),
       description: "Kiln build output: log lines and events of every build, replayable",
     }),
+    ensureStream(jsm, {
+      name: LOST_JOBS_STREAM,
+      subjects: [LOST_JOBS_SUBJECTS],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      max_age: nanos(opts.outputMaxAgeMs ?? DEFAULT_OUTPUT_MAX_AGE_MS),
+      description: "JetStream's MAX_DELIVERIES advisories for Kiln jobs, until a controller marks the job failed",
+    }).then(() => ensureLostJobsConsumer(jsm)),
     ensureKv(nc, jsm, BUILDS_BUCKET, { history: 1, replicas, description: "Kiln build and job records" }),
     ensureKv(nc, jsm, AGENTS_BUCKET, { history: 1, replicas, ttlMs: opts.presenceTtlMs, description: "Kiln agent presence" }),
     ensureObjectStore(nc, jsm, BUNDLES_STORE, replicas, "Kiln template bundles, named by sha256"),
     ensureObjectStore(nc, jsm, ARTIFACTS_STORE, replicas, "Kiln artifact files"),
   ]);
+}
+
+async function ensureLostJobsConsumer(jsm: JetStreamManager): Promise<void> {
+  try {
+    await jsm.consumers.info(LOST_JOBS_STREAM, LOST_JOBS_CONSUMER);
+  } catch (err) {
+    if (!isConsumerNotFound(err)) throw err;
+    await jsm.consumers.add(LOST_JOBS_STREAM, {
+      durable_name: LOST_JOBS_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30_000),
+      description: "Kiln controllers: lost jobs to mark failed",
+    }).catch(async (e: unknown) => {
+      // Another controller created it at the same moment.
+      await jsm.consumers.info(LOST_JOBS_STREAM, LOST_JOBS_CONSUMER).catch(() => {
+        throw e;
+      });
+    });
+  }
 }
 
 /** The durable pull consumer `jobs-<type>` on `kiln.jobs.<type>`: one per builder type (NATS 2.9 has no multi-subject filters). */

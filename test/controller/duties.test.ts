@@ -1,6 +1,8 @@
 import test from "ava";
 import { AckPolicy } from "@nats-io/jetstream";
-import { buildKey, controlSubject, decodeBuildRecord, decodeControl, jobConsumer, JOBS_STREAM, type ControlMessage } from "../../shared/bus/index.js";
+import { credentials } from "@grpc/grpc-js";
+import { buildKey, connectBus, controlSubject, decodeBuildRecord, decodeControl, jobConsumer, JOBS_STREAM, LOST_JOBS_STREAM, type ControlMessage } from "../../shared/bus/index.js";
+import { FarmClient } from "../../proto/gen/kiln/v1/farm.js";
 import { State } from "../../proto/gen/kiln/v1/farm.js";
 import { collect, packTemplate, rpc, startHarness, submitRequest, TWO_BUILDERS, waitFor, watch } from "./farm-harness.js";
 
@@ -69,5 +71,30 @@ test("a job delivered max_deliver times without finishing is marked failed with 
     return b.state === State.STATE_FAILED ? b : undefined;
   });
   t.is(failed.jobs[0].error, "the job was delivered 2 times and its agent never finished it (agent lost?)");
+  t.is((await bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
+});
+
+test("a job lost while no controller runs is marked failed when a controller starts again (the advisory waited in a stream)", async (t) => {
+  const h = await startHarness(t, { settings: { ackWaitMs: 1000, maxDeliver: 2 } });
+  const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": TWO_BUILDERS }), { only: ["local-file"] }));
+  const id = build!.id;
+  await h.controller.stop();
+
+  const bus = await connectBus({ url: h.nats.url, name: "dying-agent" });
+  t.teardown(() => bus.close());
+  const consumer = await bus.js.consumers.get(JOBS_STREAM, jobConsumer("file"));
+  for (let i = 0; i < 2; i++) t.truthy(await consumer.next({ expires: 5000 }));
+  t.is(await consumer.next({ expires: 3000 }), null);
+  await waitFor("the advisory kept in its stream", async () => ((await bus.jsm.streams.info(LOST_JOBS_STREAM)).state.messages === 1 ? true : undefined));
+
+  const again = await h.startAnother();
+  const client = new FarmClient(`127.0.0.1:${again.port}`, credentials.createInsecure());
+  t.teardown(() => client.close());
+  const failed = await waitFor("the lost job marked failed", async () => {
+    const b = await rpc.getBuild(client, id);
+    return b.state === State.STATE_FAILED ? b : undefined;
+  });
+  t.is(failed.jobs[0].error, "the job was delivered 2 times and its agent never finished it (agent lost?)");
+  await waitFor("the advisory consumed", async () => ((await bus.jsm.streams.info(LOST_JOBS_STREAM)).state.messages === 0 ? true : undefined));
   t.is((await bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
 });

@@ -42,7 +42,7 @@ test("a server with user/password auth refuses a client without credentials and 
   const bus = await connectBus({ url: server.url, name: "right pw", user: "kiln-agent", password: "right-pw-1" });
   t.teardown(() => bus.close());
   await ensureFarmResources(bus.nc, settings);
-  t.is((await bus.jsm.streams.names().next()).length, 6);
+  t.is((await bus.jsm.streams.names().next()).length, 7); // jobs, output, lost jobs, 2 KV buckets, 2 object stores
 });
 
 test("nkey auth: a seed file logs in; a file that is no credentials at all gets a clear error", async (t) => {
