@@ -13,6 +13,10 @@ QEMU_APT_PACKAGES=(
   e2fsprogs        # mkfs.ext4, blkid
   mount            # losetup, mount
   util-linux       # flock
+  xorriso          # cd_files ISOs, and the installer ISO fixture (test/fixtures/make-installer-iso.sh)
+  isolinux         # the installer ISO's boot loader (isolinux.bin; ldlinux.c32 comes from syslinux-common)
+  cpio             # the installer's second initrd
+  mtools           # floppy_files: mcopy onto the FAT image mkfs.fat (dosfstools) makes
 )
 if ! apt-get install -y --no-install-recommends "${QEMU_APT_PACKAGES[@]}"; then
   apt-get update

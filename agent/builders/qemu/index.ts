@@ -1,7 +1,9 @@
 /**
- * Packer's `qemu` builder, from a disk image (`disk_image: true`): copy or overlay the disk, start
- * QEMU with an SSH forward on a free loopback port, connect, provision, shut down, compact. QEMU
- * is killed, ports freed and the output directory removed on failure and cancel.
+ * Packer's `qemu` builder: fetch and verify the ISO (or the source disk with `disk_image: true`),
+ * make the floppy and cd_files media, create the disk (empty for an ISO; a copy or an overlay of
+ * a disk image), start QEMU with an SSH forward on a free loopback port, type the boot command,
+ * connect, provision, shut down, compact. QEMU is killed, ports freed, media and the output
+ * directory removed on failure and cancel.
  */
 import path from "node:path";
 import { schema, type Config } from "../../../shared/components/builders/qemu.js";
@@ -13,8 +15,11 @@ import type { InstallerHttpOptions } from "../common/http-server.js";
 import type { BuilderPlugin } from "../types.js";
 import { diskDigest } from "./disk-digest.js";
 import { exportArtifact } from "./export-artifact.js";
+import { stepCdFiles } from "./step-cd-files.js";
 import { stepConvertDisk } from "./step-convert-disk.js";
 import { stepCreateDisk } from "./step-create-disk.js";
+import { stepDownloadIso } from "./step-download-iso.js";
+import { stepFloppy } from "./step-floppy.js";
 import { stepHostPorts, type PortsReady } from "./step-host-ports.js";
 import { stepOutputDir } from "./step-output-dir.js";
 import { stepRunQemu } from "./step-run-qemu.js";
@@ -48,7 +53,10 @@ export const plugin: BuilderPlugin<Config> = {
   async run(ctx, config) {
     const outcome = { succeeded: false };
     const steps = StepList.start<object>()
+      .then(stepDownloadIso(config))
       .then(stepOutputDir(config.outputDirectory, ctx.force, outcome))
+      .then(stepFloppy(config))
+      .then(stepCdFiles(config))
       .then(stepCreateDisk(config))
       .then(stepHttpServer(httpOptions(config, ctx.workDir), GUEST_HOST_IP))
       .then(stepHostPorts(config))
@@ -70,7 +78,7 @@ export const plugin: BuilderPlugin<Config> = {
     return {
       builderId: BUILDER_ID,
       id: "VM",
-      files: [state.diskPath],
+      files: [state.diskPath, ...state.additionalDiskPaths],
       description: `VM files in directory: ${path.relative(ctx.workDir, state.outputDir) || state.outputDir}`,
       state: {
         diskType: config.format,

@@ -1,34 +1,32 @@
 /**
- * Packer's stepCreateDisk/stepCopyDisk/stepResizeDisk for `disk_image: true`: the source disk is
+ * Packer's stepCreateDisk/stepCopyDisk/stepResizeDisk. From an ISO: an empty disk of `disk_size`
+ * in `format`, plus one per `disk_additional_size` (named `<vm_name>-1`, `-2`… as Packer does).
+ * With `disk_image: true`: the source disk (downloaded and verified by the download step) is
  * copied into the output directory (converted when its format differs from `format`), or, with
  * `use_backing_file`, an overlay is created on it. Unlike Packer 1.6.6 the overlay names its
  * backing format (`-F`), which QEMU ≥ 6.1 requires.
  */
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Config } from "../../../shared/components/builders/qemu.js";
 import type { Step } from "../../runner/steps.js";
 import { diskInfo, diskSizeBytes } from "./disk-info.js";
 import { runProgram } from "./run-program.js";
+import type { IsoReady } from "./step-download-iso.js";
 import type { OutputDirReady } from "./step-output-dir.js";
 
 export interface DiskReady {
   diskPath: string;
+  /** `disk_additional_size` disks, in order (ISO builds only). */
+  additionalDiskPaths: string[];
 }
 
-export function sourceDiskPath(url: string, workDir: string): string {
-  if (url.startsWith("file://")) return fileURLToPath(url);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new Error(`iso_url: "${url}": disk_image builds read a local disk (a path or file:// URL); download it first`);
-  return path.resolve(workDir, url);
-}
-
-export function stepCreateDisk(config: Config): Step<OutputDirReady, DiskReady> {
+export function stepCreateDisk(config: Config): Step<OutputDirReady & IsoReady, DiskReady> {
   return {
     name: "create disk",
     async run(ctx, state) {
-      if (!config.diskImage) throw new Error("Kiln's qemu builder builds from a disk image only so far: set \"disk_image\": true and point iso_url at a bootable disk");
-      const source = sourceDiskPath(config.iso.isoUrls[0]!, ctx.workDir);
+      if (!config.diskImage) return createEmptyDisks(ctx.signal, ctx.ui.say.bind(ctx.ui), state.outputDir);
+      const source = state.isoPath;
       const sourceInfo = await diskInfo(source, ctx.signal).catch((e: unknown) => {
         throw new Error(`iso_url: cannot read disk image ${source}: ${e instanceof Error ? e.message : String(e)}`);
       });
@@ -51,7 +49,22 @@ export function stepCreateDisk(config: Config): Step<OutputDirReady, DiskReady> 
           await runProgram("qemu-img", ["resize", "-f", config.format, ...config.qemuImgArgs.resize, diskPath, String(wanted)], ctx.signal);
         }
       }
-      return { diskPath };
+      return { diskPath, additionalDiskPaths: [] };
     },
   };
+
+  async function createEmptyDisks(signal: AbortSignal, say: (m: string) => void, outputDir: string): Promise<DiskReady> {
+    say("Creating required virtual machine disks");
+    const create = (file: string, size: string): Promise<string> =>
+      runProgram("qemu-img", ["create", "-f", config.format, ...config.qemuImgArgs.create, file, String(diskSizeBytes(size))], signal);
+    const diskPath = path.join(outputDir, config.vmName);
+    await create(diskPath, config.diskSize);
+    const additionalDiskPaths: string[] = [];
+    for (const [i, size] of config.additionalDiskSizes.entries()) {
+      const file = path.join(outputDir, `${config.vmName}-${i + 1}`);
+      await create(file, size);
+      additionalDiskPaths.push(file);
+    }
+    return { diskPath, additionalDiskPaths };
+  }
 }

@@ -17,7 +17,10 @@ import { QmpClient } from "./qmp.js";
 import { qemuArgs } from "./qemu-args.js";
 import { startQemu, type QemuProcess } from "./qemu-process.js";
 import { qmpExecute } from "./qmp-command.js";
+import type { CdReady } from "./step-cd-files.js";
 import type { DiskReady } from "./step-create-disk.js";
+import type { IsoReady } from "./step-download-iso.js";
+import type { FloppyReady } from "./step-floppy.js";
 import type { PortsReady } from "./step-host-ports.js";
 import type { OutputDirReady } from "./step-output-dir.js";
 
@@ -27,7 +30,7 @@ export interface QemuRunning {
   accel: string;
 }
 
-export function stepRunQemu(config: Config): Step<OutputDirReady & DiskReady & PortsReady & HttpServerReady, QemuRunning> {
+export function stepRunQemu(config: Config): Step<IsoReady & FloppyReady & CdReady & OutputDirReady & DiskReady & PortsReady & HttpServerReady, QemuRunning> {
   const pending: { qemu?: QemuProcess; socketDir?: string } = {};
   return {
     name: "run qemu",
@@ -42,10 +45,13 @@ export function stepRunQemu(config: Config): Step<OutputDirReady & DiskReady & P
         {
           accel: choice.accel, diskPath: state.diskPath, sshHostPort: state.sshHostPort, vncPort: state.vncPort, qmpSocket,
           serialLog: path.join(ctx.scratchDir, "serial.log"), outputDir: state.outputDir, httpIp: state.httpIp, httpPort: state.httpPort,
+          additionalDiskPaths: state.additionalDiskPaths,
+          cdPaths: [...(config.diskImage ? [] : [state.isoPath]), ...(state.cdPath ? [state.cdPath] : [])],
+          floppyPath: state.floppyPath,
         },
         ctx.prepare.interpolation,
       );
-      ctx.ui.say("Starting VM, booting disk image");
+      ctx.ui.say(config.diskImage ? "Starting VM, booting disk image" : "Starting VM, booting from CD-ROM");
       ctx.ui.message(`Qemu command: ${config.qemuBinary} ${args.join(" ")}`);
       const qemu = startQemu(config.qemuBinary, args);
       pending.qemu = qemu;

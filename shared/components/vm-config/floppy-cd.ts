@@ -8,6 +8,8 @@ export interface FloppyCdConfig {
   floppyDirs: string[];
   floppyLabel: string;
   cdFiles: string[];
+  /** `cd_content`: path on the CD → file content (a later Packer key; accepted here too). */
+  cdContent: Record<string, string>;
   cdLabel?: string;
 }
 
@@ -19,6 +21,7 @@ export function readFloppyCdConfig(r: ConfigReader, cwd: string, opts: { cd: boo
     floppyDirs: r.stringList("floppy_dirs"),
     floppyLabel: r.string("floppy_label", "packer"),
     cdFiles: opts.cd ? r.stringList("cd_files") : [],
+    cdContent: opts.cd ? r.stringMap("cd_content") : {},
     cdLabel: opts.cd ? r.string("cd_label") || undefined : undefined,
   };
   for (const f of c.floppyFiles) {
