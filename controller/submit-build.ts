@@ -81,12 +81,13 @@ function planSubmitted(
   const local = (text: string): string => text.split(`${dir}${path.sep}`).join("");
   const loaded = loadTemplateForReport(templatePath, dir, displayPath);
   if (!loaded.ok) throw invalidArgument(local([loaded.text, ...loaded.where].join("\n")));
-  // The controller's environment is not the user's: `{{env}}` in variable defaults reads nothing here.
+  // The controller's environment is not the user's: `{{env}}` in variable defaults reads the
+  // variables the client sent (those the defaults name), never the controller's own.
   const planned = planTemplate(
     loaded.template,
     { vars: request.vars.map((v) => [v.name, v.value]), varFiles, only: request.only, except: request.except },
     dir,
-    {},
+    { ...request.env },
   );
   if (!planned.ok) throw invalidArgument(local(formatDiagnostics(planned.diagnostics)));
   const checked = checkBuilds(planned.specs, dir);

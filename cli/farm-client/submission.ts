@@ -7,6 +7,8 @@
  */
 import { dirname, resolve } from "node:path";
 import type { SubmitBuildRequest } from "../../proto/gen/kiln/v1/farm.js";
+import { envNamesRead } from "../../shared/template/interpolate/index.js";
+import type { Template } from "../../shared/template/model.js";
 import { checkBuilds } from "../../shared/validation/check-builds.js";
 import { formatDiagnostics } from "../../shared/validation/diagnostics.js";
 import { DurationSyntaxError, parseGoDuration } from "../../shared/template/duration.js";
@@ -102,10 +104,31 @@ async function prepare(flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv, 
       onError,
       force: flags.bools.force === true,
       waitTimeoutSeconds,
+      env: envReadByDefaults(loaded.template, env),
     },
     buildNames: runnable.map((s) => s.name),
     someRefused: refused.size > 0,
   };
+}
+
+/**
+ * Packer reads `{{env}}` in variable defaults where it runs: for a farm build that is here, so
+ * the variables those defaults name travel with the request (only those, never the whole
+ * environment). An unparsable default is left for the controller to report.
+ */
+function envReadByDefaults(template: Template, env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of template.variables) {
+    if (v.default === undefined) continue;
+    let names: Set<string>;
+    try {
+      names = envNamesRead(v.default);
+    } catch {
+      continue;
+    }
+    for (const name of names) if (env[name] !== undefined) out[name] = env[name]!;
+  }
+  return out;
 }
 
 /** "1073741824", "512MiB", "1GiB", "100MB" → bytes. */

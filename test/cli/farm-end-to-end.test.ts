@@ -288,6 +288,17 @@ test.serial("the manifest the client receives lists every build of the template,
   t.deepEqual(manifest.builds.map((b) => [b.name, b.builder_type]).sort(), [["greeting", "file"], ["local", "null"], ["notes", "file"]]);
 });
 
+test.serial("{{env}} in variable defaults reads the client's environment, as Packer reads the environment it runs in", async (t) => {
+  const fromEnv = {
+    variables: { who: "{{env `KILN_TEST_WHO`}}", unset: "{{env `KILN_TEST_NOT_SET`}}" },
+    builders: [{ type: "file", name: "greeting", content: "hello {{user `who`}}[{{user `unset`}}]\n", target: "out/greeting.txt" }],
+  };
+  const dir = workspace(fromEnv);
+  const r = await kilnRun(dir, ["build", "-color=false", "template.json"], { KILN_CONTROLLER: theFarm().controller.address, KILN_TOKEN: TOKEN, KILN_TEST_WHO: "from the client" });
+  t.is(r.status, 0, r.stdout + r.stderr);
+  t.is(readFileSync(join(dir, "out/greeting.txt"), "utf8"), "hello from the client[]\n");
+});
+
 test.serial("kiln logs -f rides out a controller restart: every line once, none missing", async (t) => {
   const f = theFarm();
   const dir = workspace({ builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "shell-local", inline: ["echo line-one", "sleep 3", "echo line-two"] }] });

@@ -30,3 +30,26 @@ export function functionsCalledIn(list: ListNode, found: Set<string> = new Set()
   for (const node of list.nodes) fromBody(node, found);
   return found;
 }
+
+/**
+ * The environment variable names `{{env "NAME"}}` calls in a parsed text read, when written as
+ * string literals (a computed name cannot be known before rendering).
+ */
+export function envNamesReadIn(list: ListNode, found: Set<string> = new Set()): Set<string> {
+  const fromCommandArgs = (pipe: PipeNode): void => {
+    for (const cmd of pipe.cmds) {
+      const [fn, name] = cmd.args;
+      if (fn?.kind === "identifier" && fn.ident === "env" && name?.kind === "string") found.add(name.text);
+      for (const arg of cmd.args) if (arg.kind === "pipe") fromCommandArgs(arg);
+    }
+  };
+  for (const node of list.nodes) {
+    if (node.kind === "text") continue;
+    fromCommandArgs(node.pipe);
+    if (node.kind !== "action") {
+      envNamesReadIn(node.list, found);
+      if (node.elseList) envNamesReadIn(node.elseList, found);
+    }
+  }
+  return found;
+}

@@ -7,7 +7,7 @@ import { executeTemplate } from "./executor.js";
 import { fromJs } from "./go-values.js";
 import { PACKER_FUNCTION_NAMES, packerFunctions, VariableNotSetError } from "./packer-functions.js";
 import { parseTemplate } from "./parser.js";
-import { functionsCalledIn } from "./functions-called.js";
+import { envNamesReadIn, functionsCalledIn } from "./functions-called.js";
 import { renderDeepWith, type RenderDeepOptions } from "./render-deep.js";
 import type { TemplateFunction } from "./template-function.js";
 
@@ -55,6 +55,11 @@ export function isVariableNotSet(err: unknown): boolean {
  */
 export function functionsCalled(text: string, extraFunctions: Iterable<string> = []): Set<string> {
   return functionsCalledIn(parseWithoutContext(text, extraFunctions).root);
+}
+
+/** The environment variables `text` reads with `{{env "NAME"}}` (literal names). */
+export function envNamesRead(text: string): Set<string> {
+  return envNamesReadIn(parseWithoutContext(text, []).root);
 }
 
 /**

@@ -115,6 +115,16 @@ export interface SubmitBuildRequest {
   force: boolean;
   /** How long a job may wait for a capable agent before it fails; 0 = the controller's default. */
   waitTimeoutSeconds: number;
+  /**
+   * The client's environment variables that the template's variable defaults read with
+   * `{{env "NAME"}}` (only those): Packer reads them where it runs, which is the client.
+   */
+  env: { [key: string]: string };
+}
+
+export interface SubmitBuildRequest_EnvEntry {
+  key: string;
+  value: string;
 }
 
 export interface SubmitBuildResponse {
@@ -365,6 +375,7 @@ function createBaseSubmitBuildRequest(): SubmitBuildRequest {
     onError: "",
     force: false,
     waitTimeoutSeconds: 0,
+    env: {},
   };
 }
 
@@ -400,6 +411,9 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
     if (message.waitTimeoutSeconds !== 0) {
       writer.uint32(80).uint32(message.waitTimeoutSeconds);
     }
+    globalThis.Object.entries(message.env).forEach(([key, value]: [string, string]) => {
+      SubmitBuildRequest_EnvEntry.encode({ key: key as any, value }, writer.uint32(90).fork()).join();
+    });
     return writer;
   },
 
@@ -496,6 +510,17 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
             message.waitTimeoutSeconds = reader.uint32();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            const entry11 = SubmitBuildRequest_EnvEntry.decode(reader, reader.uint32());
+            if (entry11.value !== undefined) {
+              message.env[entry11.key] = entry11.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -540,6 +565,20 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
         : isSet(object.wait_timeout_seconds)
         ? globalThis.Number(object.wait_timeout_seconds)
         : 0,
+      env: isObject(object.env)
+        ? (globalThis.Object.entries(object.env) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -575,6 +614,15 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
     if (message.waitTimeoutSeconds !== 0) {
       obj.waitTimeoutSeconds = Math.round(message.waitTimeoutSeconds);
     }
+    if (message.env) {
+      const entries = globalThis.Object.entries(message.env) as [string, string][];
+      if (entries.length > 0) {
+        obj.env = {};
+        entries.forEach(([k, v]) => {
+          obj.env[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -593,6 +641,100 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
     message.onError = object.onError ?? "";
     message.force = object.force ?? false;
     message.waitTimeoutSeconds = object.waitTimeoutSeconds ?? 0;
+    message.env = (globalThis.Object.entries(object.env ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseSubmitBuildRequest_EnvEntry(): SubmitBuildRequest_EnvEntry {
+  return { key: "", value: "" };
+}
+
+export const SubmitBuildRequest_EnvEntry: MessageFns<SubmitBuildRequest_EnvEntry> = {
+  encode(message: SubmitBuildRequest_EnvEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitBuildRequest_EnvEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitBuildRequest_EnvEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitBuildRequest_EnvEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: SubmitBuildRequest_EnvEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitBuildRequest_EnvEntry>, I>>(base?: I): SubmitBuildRequest_EnvEntry {
+    return SubmitBuildRequest_EnvEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitBuildRequest_EnvEntry>, I>>(object: I): SubmitBuildRequest_EnvEntry {
+    const message = createBaseSubmitBuildRequest_EnvEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
