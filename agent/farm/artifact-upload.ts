@@ -5,12 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, isAbsolute, relative, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import type { ObjectStore } from "@nats-io/obj";
 import { artifactObjectName, type ArtifactRef } from "../../shared/bus/index.js";
 import type { Artifact } from "../runner/artifact.js";
+import { regularFiles } from "../runner/artifact-files.js";
 
 type ArtifactFile = ArtifactRef["files"][number];
 
@@ -71,14 +71,4 @@ async function uploadFile(absolute: string, path: string, ctx: UploadContext): P
   const source = file.pipe(tap);
   await ctx.store.put({ name: object }, Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>);
   return { path, object, size, sha256: hash.digest("hex") };
-}
-
-/** The file itself, or every regular file under it when it is a folder (sorted, for stable lists). */
-async function regularFiles(path: string): Promise<string[]> {
-  const st = await stat(path);
-  if (st.isFile()) return [path];
-  if (!st.isDirectory()) return [];
-  const out: string[] = [];
-  for (const name of (await readdir(path)).sort()) out.push(...(await regularFiles(join(path, name))));
-  return out;
 }

@@ -5,9 +5,10 @@
  * self-contained image of the same name, compressed again when `disk_compression` asked for it.
  * Local builds never come here: they keep the overlay, as Packer does.
  */
-import { readdir, rename, rm, stat } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Artifact } from "../../runner/artifact.js";
+import { regularFiles } from "../../runner/artifact-files.js";
 import type { ExportContext } from "../types.js";
 import { diskDigest } from "./disk-digest.js";
 import { runProgram } from "./run-program.js";
@@ -72,15 +73,4 @@ async function flatten(disk: LayeredDisk, compress: boolean, signal: AbortSignal
     await rm(tmp, { force: true });
     throw new Error(`flattening ${disk.file} (backing file ${disk.backingFile}) for upload failed: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-/** The file itself, or every regular file under a folder. */
-async function regularFiles(file: string): Promise<string[]> {
-  const st = await stat(file).catch(() => undefined);
-  if (!st) return [];
-  if (st.isFile()) return [file];
-  if (!st.isDirectory()) return [];
-  const out: string[] = [];
-  for (const name of (await readdir(file)).sort()) out.push(...(await regularFiles(path.join(file, name))));
-  return out;
 }

@@ -5,7 +5,7 @@
  */
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportArtifact } from "../../../../agent/builders/qemu/export-artifact.js";
@@ -95,8 +95,9 @@ test("a disk without a backing file, and a file that is no disk, are left as the
   const disk = join(dir, "self.qcow2");
   qemuImg("create", "-f", "qcow2", disk, "16M");
   const before = readFileSync(disk);
+  writeFileSync(join(dir, "notes.txt"), "not a disk\n");
   const lines: string[] = [];
-  const artifact: Artifact = { builderId: "transcend.qemu", id: "VM", files: ["self.qcow2", "missing.txt"], description: "VM files in directory: ." };
+  const artifact: Artifact = { builderId: "transcend.qemu", id: "VM", files: ["self.qcow2", "notes.txt"], description: "VM files in directory: ." };
   const out = await exportArtifact(artifact, { ui: recordingUi(lines), signal: new AbortController().signal, workDir: dir });
   t.is(out, artifact);
   t.deepEqual(readFileSync(disk), before);
