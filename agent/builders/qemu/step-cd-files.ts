@@ -37,7 +37,7 @@ export function stepCdFiles(config: Config): Step<object, CdReady> {
       const root = path.join(made.dir, "root");
       await stageMediaFiles("cd_files", cdFiles, ctx.workDir, root);
       await stageMediaContent("cd_content", cdContent, root);
-      const cdPath = path.join(made.dir, "packer-cd.iso");
+      const cdPath = path.join(made.dir, "cd_files.iso");
       const label = cdLabel ? ["-V", cdLabel] : [];
       await runProgram(maker.program, [...maker.args, "-quiet", "-J", "-joliet-long", "-R", ...label, "-o", cdPath, root], ctx.signal);
       await rm(root, { recursive: true, force: true });

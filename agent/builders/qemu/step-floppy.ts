@@ -26,7 +26,7 @@ export function stepFloppy(config: Config): Step<object, FloppyReady> {
       const root = path.join(made.dir, "root");
       await stageMediaFiles("floppy_files", floppyFiles, ctx.workDir, root);
       await stageMediaFiles("floppy_dirs", floppyDirs, ctx.workDir, root);
-      const floppyPath = path.join(made.dir, "packer-floppy.img");
+      const floppyPath = path.join(made.dir, "floppy.img");
       // FAT labels are at most 11 characters; longer ones are cut as Packer's FAT writer does.
       const label = floppyLabel.slice(0, 11);
       await runProgram("mkfs.fat", ["-C", "-n", label, floppyPath, "1440"], ctx.signal).catch((e: unknown) => {
