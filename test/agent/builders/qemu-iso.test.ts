@@ -14,6 +14,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { baseImage } from "../../fixtures/base-image.js";
 import { INSTALLER_CD_FILE, INSTALLER_CD_LABEL, installerIso, parseInstallRecord } from "../../fixtures/installer-iso.js";
 import { build, qemuProcessesUsing, workspace } from "./qemu-harness.js";
 
@@ -21,22 +22,31 @@ interface Mirror { base: string; requests: Map<string, number> }
 
 let iso: string;
 let isoSha256: string;
+let disk: string;
+let diskSha256: string;
 let mirror: Mirror;
 let stopMirror: (() => void) | undefined;
 
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
 test.before(async () => {
   iso = await installerIso();
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(iso)) hash.update(chunk as Buffer);
-  isoSha256 = hash.digest("hex");
-  // A loopback mirror counting requests per path; any path ending in .iso serves the installer.
+  isoSha256 = await sha256Of(iso);
+  disk = await baseImage();
+  diskSha256 = await sha256Of(disk);
+  // A loopback mirror counting requests per path: *.iso serves the installer, *.qcow2 the base image.
   const requests = new Map<string, number>();
   const server = createServer((req, res) => {
     const path = req.url ?? "/";
     requests.set(path, (requests.get(path) ?? 0) + 1);
-    if (!path.endsWith(".iso")) return void res.writeHead(404).end("not found");
+    const file = path.endsWith(".iso") ? iso : path.endsWith(".qcow2") ? disk : undefined;
+    if (!file) return void res.writeHead(404).end("not found");
     res.writeHead(200, { "content-type": "application/octet-stream" });
-    createReadStream(iso).pipe(res);
+    createReadStream(file).pipe(res);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   mirror = { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
@@ -159,4 +169,34 @@ test.serial("two builds of one ISO share one download through the cache (no boot
   t.false(existsSync(join(dir, "out-two")));
   t.true(existsSync(join(cacheDir, `sha256-${isoSha256}.iso`)));
   t.deepEqual(await leftoversIn(cacheDir), []);
+});
+
+test.serial("disk_image from an http iso_url is downloaded into the cache, verified and copied (no boot: QEMU is `false`)", async (t) => {
+  const cacheDir = await freshCache(t);
+  const dir = workspace({ builders: [isoBuilder({
+    disk_image: true, iso_url: `${mirror.base}/base.qcow2`, iso_checksum: `sha256:${diskSha256}`, iso_target_extension: "qcow2",
+    format: "qcow2", vm_name: "disk.qcow2", qemu_binary: "false",
+  })] });
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const r = await build(dir);
+  t.is(r.status, 1, r.out);
+  t.regex(r.out, /Retrieving disk image/);
+  t.regex(r.out, /Copying hard drive .*sha256-[0-9a-f]{64}\.qcow2/);
+  t.regex(r.out, /false exited at start/);
+  t.is(mirror.requests.get("/base.qcow2"), 1);
+  t.is(await sha256Of(join(cacheDir, `sha256-${diskSha256}.qcow2`)), diskSha256);
+  t.false(existsSync(join(dir, "out")));
+  t.deepEqual(await leftoversIn(cacheDir), []);
+});
+
+test.serial("disk_image from a local file is verified too: a wrong iso_checksum fails before the output directory exists", async (t) => {
+  await freshCache(t);
+  const wrong = "ab".repeat(32);
+  const dir = workspace({ builders: [isoBuilder({ disk_image: true, iso_url: disk, iso_checksum: `sha256:${wrong}`, format: "qcow2" })] });
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const r = await build(dir);
+  t.is(r.status, 1, r.out);
+  t.true(r.out.includes(`expected sha256:${wrong}, got sha256:${diskSha256}`), r.out);
+  t.regex(r.out, /iso_checksum/);
+  t.false(existsSync(join(dir, "out")));
 });
