@@ -100,7 +100,8 @@ function qemuPids(needle: string): number[] {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (cmd.startsWith("qemu-system") && cmd.includes(needle)) found.push(Number(pid));
+      // argv[0] is "qemu-system-…" or a full path to it, depending on who started it.
+      if (/(^|\/)qemu-system-[^/\0]*\0/.test(cmd) && cmd.includes(needle)) found.push(Number(pid));
     } catch {
       // the process ended while we looked
     }
