@@ -37,7 +37,8 @@ export function qemuArgs(config: Config, v: QemuRunValues, interpolation: Interp
     ...[v.diskPath, ...v.additionalDiskPaths].map((file) => [
       "-drive", `file=${file},if=${config.diskInterface},cache=${config.diskCache},discard=${config.diskDiscard},detect-zeroes=${config.diskDetectZeroes},format=${config.format}`,
     ]),
-    ...cdromArgs(config.cdromInterface, v.cdPaths),
+    // On the disks' own interface (ide), CD-ROMs take the indexes after the disks.
+    ...cdromArgs(config.cdromInterface, v.cdPaths, config.cdromInterface === config.diskInterface ? 1 + v.additionalDiskPaths.length : 0),
     ...(v.floppyPath ? [["-fda", v.floppyPath]] : []),
     // As Packer: an ISO build boots its CD once (the installed disk boots after a reboot).
     ["-boot", config.diskImage ? "c" : "once=d"],
@@ -58,13 +59,13 @@ export function qemuArgs(config: Config, v: QemuRunValues, interpolation: Interp
  * master) and the others plain IDE CD-ROMs; with it, each on that interface (virtio-scsi through
  * one controller).
  */
-function cdromArgs(cdromInterface: string | undefined, cdPaths: readonly string[]): string[][] {
+function cdromArgs(cdromInterface: string | undefined, cdPaths: readonly string[], firstIndex: number): string[][] {
   const args: string[][] = [];
   if (cdromInterface === "virtio-scsi" && cdPaths.length > 0) args.push(["-device", "virtio-scsi-pci,id=cdscsi"]);
   cdPaths.forEach((file, i) => {
     if (!cdromInterface) args.push(i === 0 ? ["-cdrom", file] : ["-drive", `file=${file},media=cdrom,readonly=on`]);
     else if (cdromInterface === "virtio-scsi") args.push(["-drive", `file=${file},if=none,id=cdrom${i},media=cdrom,readonly=on`], ["-device", `scsi-cd,bus=cdscsi.0,drive=cdrom${i}`]);
-    else args.push(["-drive", `file=${file},if=${cdromInterface},index=${i},id=cdrom${i},media=cdrom`]);
+    else args.push(["-drive", `file=${file},if=${cdromInterface},index=${firstIndex + i},id=cdrom${i},media=cdrom`]);
   });
   return args;
 }
