@@ -125,6 +125,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       shutdown: shutdown.signal,
       maxBundleBytes: options.maxBundleBytes,
       catalogue: options.catalogue,
+      // The operator's choice (as for `kiln build`), else a folder of the agent's own: every
+      // job runs in a fresh folder, so a per-job packer_cache would download each ISO again.
+      downloadCacheDir: process.env.KILN_CACHE_DIR || process.env.PACKER_CACHE_DIR || join(workDir, "download-cache"),
       onRunning: (delta: 1 | -1) => {
         running += delta;
         heartbeat.beatSoon();

@@ -41,6 +41,8 @@ export interface JobRunnerContext {
   shutdown: AbortSignal;
   maxBundleBytes?: number;
   catalogue?: PluginCatalogue;
+  /** Downloads (ISOs, disk images) shared by every job on this host. */
+  downloadCacheDir?: string;
   /** Tells the agent which builds it is running (for `busy` in its presence). */
   onRunning?: (delta: 1 | -1) => void;
 }
@@ -144,7 +146,7 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
       const buildDir = bundleDir;
       const outcome = await runBuild(
         { ...job.spec, template: { displayPath: job.spec.template.displayPath, path: templatePath } },
-        { sink, signal: jobAbort.signal, workDir: buildDir, onError: job.onError, force: job.force, catalogue: ctx.catalogue },
+        { sink, signal: jobAbort.signal, workDir: buildDir, onError: job.onError, force: job.force, catalogue: ctx.catalogue, downloadCacheDir: ctx.downloadCacheDir },
       );
       if (outcome.cancelled && !cancelRequested) throw new Requeue();
 

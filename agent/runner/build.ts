@@ -31,6 +31,8 @@ export interface RunBuildOptions {
   force?: boolean;
   pause?: StepPause;
   catalogue?: PluginCatalogue;
+  /** See RunContext.downloadCacheDir. */
+  downloadCacheDir?: string;
 }
 
 export interface BuildOutcome {
@@ -59,6 +61,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
     workDir: options.workDir,
     prepare: prepareContextFor(spec, options.workDir),
     scratchDir,
+    downloadCacheDir: options.downloadCacheDir,
   };
   const baseGenerated: GeneratedData = {
     PackerRunUUID: spec.runUuid,

@@ -21,6 +21,11 @@ export interface RunContext {
   prepare: PrepareContext;
   /** A private scratch folder for this build, removed by the runner at the end. */
   scratchDir: string;
+  /**
+   * Where downloads (ISOs, disk images) are cached and shared between builds: an agent's own
+   * folder; unset for local builds, which use KILN_CACHE_DIR / PACKER_CACHE_DIR / ./packer_cache.
+   */
+  downloadCacheDir?: string;
 }
 
 /** Data a builder generates for provisioners: `{{build "Host"}}`, PACKER_HTTP_ADDR, … */

@@ -9,6 +9,8 @@
 import test from "ava";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -223,4 +225,30 @@ test.serial("Ctrl-C on the client mid-provisioning of a qemu job: the agent kill
   t.deepEqual(qemuProcessesUsing(qemuAgent.workDir), []);
   await waitUntil("the qemu agent to remove its job folder", () => jobFolders(qemuAgent).length === 0, 10_000);
   t.false(existsSync(join(dir, "out")));
+});
+
+test.serial("jobs on one agent share its download cache: an ISO two builds name is fetched once", async (t) => {
+  t.timeout(5 * 60_000);
+  const iso = randomBytes(256 * 1024);
+  let requests = 0;
+  const mirror = createHttpServer((_req, res) => {
+    requests++;
+    res.end(iso);
+  });
+  await new Promise<void>((r) => mirror.listen(0, "127.0.0.1", r));
+  t.teardown(() => void mirror.close());
+  const url = `http://127.0.0.1:${(mirror.address() as { port: number }).port}/installer.iso`;
+  const builder = (name: string): Record<string, unknown> => ({
+    type: "qemu", name, iso_url: url, iso_checksum: `sha256:${createHash("sha256").update(iso).digest("hex")}`,
+    // The build stops right after the download: `false` is a QEMU that exits at once.
+    qemu_binary: "false", communicator: "none", output_directory: `out-${name}`,
+  });
+  const dir = workspace({ builders: [builder("one"), builder("two")] });
+  const run = await kilnChild(dir, ["build", "-color=false", "template.json"]).done;
+  t.not(run.status, 0, run.stdout);
+  t.regex(run.stdout, /one: .*exited at start/);
+  t.regex(run.stdout, /two: .*exited at start/);
+  t.is(requests, 1, run.stdout);
+  const cached = readdirSync(join(theFarm().qemuAgent.workDir, "download-cache"));
+  t.true(cached.some((n) => n.endsWith(".iso")), cached.join(", "));
 });

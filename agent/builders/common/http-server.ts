@@ -68,6 +68,9 @@ export async function startInstallerHttpServer(opts: InstallerHttpOptions): Prom
     const server = createServer((req, res) => {
       handler(req, res).catch(() => send(res, 500, "internal error\n"));
     });
+    // A client may half-close after its request (nc, some boot loaders' HTTP stacks); Node
+    // would then abort the request unanswered. Go's server, which Packer uses, answers it.
+    Object.assign(server, { httpAllowHalfOpen: true }); // not in @types/node, but a documented-by-use http.Server field
     if (await listen(server, port, bindAddress)) {
       return {
         bindAddress,

@@ -17,8 +17,8 @@ export interface IsoReady {
 
 /**
  * Where downloads are cached: KILN_CACHE_DIR, else PACKER_CACHE_DIR (as Packer), else
- * `packer_cache` in the working directory (Packer's default). An agent sets one of the variables
- * so that every job on the host shares one cache; relative values resolve against `workDir`.
+ * `packer_cache` in the working directory (Packer's default); relative values resolve against
+ * `workDir`. On an agent, RunContext.downloadCacheDir (one folder per host) comes first.
  */
 export function isoCacheDir(workDir: string, env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.KILN_CACHE_DIR || env.PACKER_CACHE_DIR;
@@ -38,7 +38,7 @@ export function stepDownloadIso(config: Config): Step<object, IsoReady> {
       const got = await downloadIso({
         urls: config.iso.isoUrls,
         checksum: config.iso.isoChecksum,
-        cacheDir: isoCacheDir(ctx.workDir),
+        cacheDir: ctx.downloadCacheDir ?? isoCacheDir(ctx.workDir),
         targetExtension: config.iso.isoTargetExtension,
         targetPath: config.iso.isoTargetPath,
         cwd: ctx.workDir,

@@ -1,5 +1,6 @@
 import test from "ava";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,4 +93,19 @@ test("the step serves during the build and its cleanup frees the port", async (t
   await t.throwsAsync(get(18400, "/preseed.cfg"), { message: /ECONNREFUSED/ });
   const none = await stepHttpServer({ portMin: 18400, portMax: 18400 }, "10.0.2.2").run(ctx, {});
   t.is(none.httpGenerated.PackerHTTPAddr, "10.0.2.2:0");
+});
+
+test("a client that half-closes right after its request (nc, small boot loaders) still gets the answer", async (t) => {
+  const server = await startInstallerHttpServer({ content: { "/ks.cfg": "install\n" }, portMin: 20000, portMax: 20999 });
+  t.teardown(() => server!.close());
+  const answer = await new Promise<string>((resolve, reject) => {
+    const sock = connect({ host: "127.0.0.1", port: server!.port });
+    let got = "";
+    sock.on("data", (d: Buffer) => (got += d.toString()));
+    sock.on("end", () => resolve(got));
+    sock.on("error", reject);
+    sock.end("GET /ks.cfg HTTP/1.0\r\n\r\n"); // the request and our FIN together
+  });
+  t.regex(answer, /^HTTP\/1\.1 200 OK/);
+  t.true(answer.endsWith("\r\n\r\ninstall\n"));
 });
