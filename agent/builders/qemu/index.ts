@@ -33,17 +33,16 @@ export const BUILDER_ID = "transcend.qemu";
 const GUEST_HOST_IP = "10.0.2.2";
 
 /**
- * QEMU's user-mode network reaches the host's loopback, so the installer server listens on
- * 127.0.0.1 unless the template asks for another address than Packer's default 0.0.0.0: the
- * files it serves (preseeds, passwords) are not offered to the whole network.
+ * QEMU's user-mode network reaches the host's loopback, so without `http_bind_address` the
+ * installer server listens on 127.0.0.1 (Packer: 0.0.0.0): the files it serves (preseeds,
+ * passwords) are not offered to the whole network. An explicit address, 0.0.0.0 included, is kept.
  */
 function httpOptions(config: Config, workDir: string): InstallerHttpOptions {
-  const bind = config.http.httpBindAddress;
   return {
     directory: config.http.httpDirectory ? path.resolve(workDir, config.http.httpDirectory) : undefined,
     portMin: config.http.httpPortMin,
     portMax: config.http.httpPortMax,
-    bindAddress: bind === "0.0.0.0" ? "127.0.0.1" : bind,
+    bindAddress: config.http.httpBindAddress || "127.0.0.1",
   };
 }
 

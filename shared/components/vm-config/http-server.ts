@@ -5,6 +5,7 @@ export interface HttpServerConfig {
   httpDirectory?: string;
   httpPortMin: number;
   httpPortMax: number;
+  /** Empty when the template does not say (Packer then binds 0.0.0.0; builders may choose). */
   httpBindAddress: string;
 }
 
@@ -13,7 +14,7 @@ export function readHttpServerConfig(r: ConfigReader): HttpServerConfig {
     httpDirectory: r.string("http_directory") || undefined,
     httpPortMin: r.int("http_port_min", 0) || 8000,
     httpPortMax: r.int("http_port_max", 0) || 9000,
-    httpBindAddress: r.string("http_bind_address", "0.0.0.0"),
+    httpBindAddress: r.string("http_bind_address", ""),
   };
   r.accept("http_interface");
   if (c.httpPortMin > c.httpPortMax) r.problem("http_port_min", "http_port_min must be less than http_port_max");
