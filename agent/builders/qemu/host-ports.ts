@@ -9,6 +9,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pidAlive } from "../common/pid-alive.js";
 
 const reserved = new Set<number>();
 
@@ -70,18 +71,10 @@ function lockHostPort(host: string, port: number): string | undefined {
 }
 
 function holderAlive(file: string): boolean {
-  let pid: number;
   try {
-    pid = Number(readFileSync(file, "utf8"));
+    return pidAlive(Number(readFileSync(file, "utf8")));
   } catch {
     return false;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { open, readFile, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pidAlive } from "../pid-alive.js";
 
 export interface CacheLock {
   release(): Promise<void>;
@@ -35,17 +36,13 @@ export async function acquireCacheLock(lockPath: string, signal?: AbortSignal, o
 }
 
 async function ownerIsDead(lockPath: string): Promise<boolean> {
-  let pid: number;
+  let text: string;
   try {
-    pid = Number((await readFile(lockPath, "utf8")).trim());
+    text = await readFile(lockPath, "utf8");
   } catch {
     return false; // gone already, or being written: try again
   }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  const pid = Number(text.trim());
+  // An empty or half-written file is not proof of a dead owner: try again.
+  return Number.isInteger(pid) && pid > 0 && !pidAlive(pid);
 }
