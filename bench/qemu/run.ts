@@ -32,6 +32,11 @@ interface RunTimes {
   wallMs: number;
   bootToSshMs: number;
   shutdownMs: number;
+  /**
+   * CPU time QEMU used until "Connected to SSH!" (user + system, all threads): the guest's boot
+   * work, which unlike wall time hardly depends on what else the machine runs.
+   */
+  bootCpuMs: number;
   /** Output lines with their arrival time since the start (ms), for the step profile. */
   lines: { atMs: number; text: string }[];
 }
@@ -93,6 +98,16 @@ function template(tool: Tool, variant: Variant, out: string): string {
   });
 }
 
+/** User + system CPU time of a process so far, in ms (0 once it is gone). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ 100
+  } catch {
+    return 0;
+  }
+}
+
 /** PIDs of qemu-system processes whose command line names `needle`. */
 function qemuPids(needle: string): number[] {
   const found: number[] = [];
@@ -121,15 +136,24 @@ function buildOnce(tool: Tool, variant: Variant, tag: string): Promise<RunTimes 
     const lines: RunTimes["lines"] = [];
     let qemuUp: number | undefined;
     let qemuGone: number | undefined;
+    let qemuPid: number | undefined;
+    let bootCpuMs: number | undefined;
     const watch = setInterval(() => {
-      const running = qemuPids(out).length > 0;
-      if (running && qemuUp === undefined) qemuUp = performance.now() - t0;
+      const pids = qemuPids(out);
+      const running = pids.length > 0;
+      if (running && qemuUp === undefined) {
+        qemuUp = performance.now() - t0;
+        qemuPid = pids[0];
+      }
       if (!running && qemuUp !== undefined && qemuGone === undefined) qemuGone = performance.now() - t0;
     }, 50);
     const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    createInterface({ input: child.stdout }).on("line", (text) => lines.push({ atMs: performance.now() - t0, text }));
+    createInterface({ input: child.stdout }).on("line", (text) => {
+      lines.push({ atMs: performance.now() - t0, text });
+      if (qemuPid !== undefined && bootCpuMs === undefined && text.includes("Connected to SSH!")) bootCpuMs = cpuMs(qemuPid);
+    });
     child.on("close", (status) => {
       const wallMs = performance.now() - t0;
       clearInterval(watch);
@@ -140,7 +164,7 @@ function buildOnce(tool: Tool, variant: Variant, tag: string): Promise<RunTimes 
         fail(new Error(`${tool} build (${variant}) exited ${status} or its phases were not seen (qemu up ${qemuUp}, gone ${qemuGone}, connected ${connected}, halting ${halting}):\n${lines.map((l) => l.text).join("\n")}\n${stderr}`));
         return;
       }
-      done({ wallMs, bootToSshMs: connected - qemuUp, shutdownMs: qemuGone - halting, lines, disk: join(out, "built.qcow2") });
+      done({ wallMs, bootToSshMs: connected - qemuUp, shutdownMs: qemuGone - halting, bootCpuMs: bootCpuMs ?? NaN, lines, disk: join(out, "built.qcow2") });
     });
   });
 }
@@ -216,7 +240,7 @@ try {
       for (const tool of order) {
         const r = await buildOnce(tool, variant, `${tool}-${variant}-${i}`);
         times[tool].push(r);
-        console.log(`${variant} run ${i + 1} ${tool.padEnd(6)}: wall ${s(r.wallMs)} s, boot→SSH ${s(r.bootToSshMs)} s, shutdown ${s(r.shutdownMs)} s`);
+        console.log(`${variant} run ${i + 1} ${tool.padEnd(6)}: wall ${s(r.wallMs)} s, boot→SSH ${s(r.bootToSshMs)} s (QEMU CPU ${s(r.bootCpuMs)} s), shutdown ${s(r.shutdownMs)} s`);
         if (i === runs - 1) {
           const marker = await readMarker(r.disk);
           if (marker !== `built by ${tool} ${variant}`) throw new Error(`${tool} ${variant}: the built image carries "${marker}", not the provisioned marker`);
@@ -225,9 +249,9 @@ try {
         }
       }
     }
-    const m = (tool: Tool, key: "wallMs" | "bootToSshMs" | "shutdownMs"): number => median(times[tool].map((r) => r[key]));
-    console.log(`${variant} medians: packer wall ${s(m("packer", "wallMs"))} s (boot→SSH ${s(m("packer", "bootToSshMs"))}, shutdown ${s(m("packer", "shutdownMs"))}); ` +
-      `kiln wall ${s(m("kiln", "wallMs"))} s (boot→SSH ${s(m("kiln", "bootToSshMs"))}, shutdown ${s(m("kiln", "shutdownMs"))})`);
+    const m = (tool: Tool, key: "wallMs" | "bootToSshMs" | "shutdownMs" | "bootCpuMs"): number => median(times[tool].map((r) => r[key]));
+    console.log(`${variant} medians: packer wall ${s(m("packer", "wallMs"))} s (boot→SSH ${s(m("packer", "bootToSshMs"))}, QEMU CPU to SSH ${s(m("packer", "bootCpuMs"))}, shutdown ${s(m("packer", "shutdownMs"))}); ` +
+      `kiln wall ${s(m("kiln", "wallMs"))} s (boot→SSH ${s(m("kiln", "bootToSshMs"))}, QEMU CPU to SSH ${s(m("kiln", "bootCpuMs"))}, shutdown ${s(m("kiln", "shutdownMs"))})`);
     console.log(`${variant} ratio kiln/packer: ${(m("kiln", "wallMs") / m("packer", "wallMs")).toFixed(2)}x (goal <= 0.85x)`);
   }
 } finally {
