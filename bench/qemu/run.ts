@@ -157,6 +157,8 @@ function buildOnce(tool: Tool, variant: Variant, tag: string): Promise<RunTimes 
     child.on("close", (status) => {
       const wallMs = performance.now() - t0;
       clearInterval(watch);
+      // The tool can exit within one watch tick of QEMU: then QEMU ended before the tool did.
+      if (qemuUp !== undefined && qemuGone === undefined && qemuPids(out).length === 0) qemuGone = wallMs;
       const at = (re: RegExp): number | undefined => lines.find((l) => re.test(l.text))?.atMs;
       const connected = at(/Connected to SSH!/);
       const halting = at(/Gracefully halting virtual machine/);
