@@ -2,6 +2,7 @@
  * Packer's StepConnect: reach the machine with the configured communicator and hand later steps
  * the connection and the data provisioners may read (`{{build "Host"}}`, ConnType, …).
  */
+import type { Duplex } from "node:stream";
 import type { CommunicatorConfig } from "../../../shared/components/communicator/ssh.js";
 import { NoneCommunicator } from "../../communicators/none.js";
 import type { Communicator } from "../../communicators/types.js";
@@ -13,17 +14,21 @@ export interface Connected {
   generated: GeneratedData;
 }
 
-/** `host`/`port` override the config's when the builder learns them at run time (a VM's forwarded port). */
+/**
+ * `host`/`port` override the config's when the builder learns them at run time (a VM's forwarded
+ * port); `sock`, an open connection to sshd, is used for the first attempt.
+ */
 export function stepConnect<Needs extends object>(
   config: CommunicatorConfig,
-  where?: (state: Needs) => { host: string; port: number },
+  where?: (state: Needs) => { host: string; port: number; sock?: Duplex },
 ): Step<Needs, Connected> {
   return {
     name: "connect",
     async run(ctx: RunContext, state: Needs): Promise<Connected> {
       if (config.type === "none") return { comm: new NoneCommunicator(), generated: {} };
       if (config.type !== "ssh") throw new Error(`the ${config.type} communicator is not available in Kiln yet`);
-      const ssh = { ...config.ssh, ...(where ? where(state) : {}) };
+      const { sock, ...at } = where ? where(state) : { sock: undefined };
+      const ssh = { ...config.ssh, ...at };
       if (config.pauseBeforeConnectingMs > 0) {
         const { setTimeout: sleep } = await import("node:timers/promises");
         await sleep(config.pauseBeforeConnectingMs, undefined, { signal: ctx.signal });
@@ -31,7 +36,7 @@ export function stepConnect<Needs extends object>(
       ctx.ui.say(`Using ssh communicator to connect: ${ssh.host}`);
       ctx.ui.say("Waiting for SSH to become available...");
       const { connectSsh } = await import("../../communicators/ssh/index.js");
-      const comm = await connectSsh(ssh, { signal: ctx.signal, ui: ctx.ui });
+      const comm = await connectSsh(ssh, { signal: ctx.signal, ui: ctx.ui, firstSocket: sock });
       ctx.ui.say("Connected to SSH!");
       return {
         comm,

@@ -24,7 +24,7 @@ import { stepHostPorts, type PortsReady } from "./step-host-ports.js";
 import { stepOutputDir } from "./step-output-dir.js";
 import { stepRunQemu } from "./step-run-qemu.js";
 import { stepShutdown } from "./step-shutdown.js";
-import { stepWaitSshd } from "./step-wait-sshd.js";
+import { stepWaitSshd, type SshdAnswered } from "./step-wait-sshd.js";
 
 /** Packer's builder id for qemu artifacts. */
 export const BUILDER_ID = "transcend.qemu";
@@ -61,7 +61,7 @@ export const plugin: BuilderPlugin<Config> = {
       .then(stepHostPorts(config))
       .then(stepRunQemu(config))
       .then(stepWaitSshd(config.communicator.type === "ssh" ? config.communicator.ssh.timeoutMs : 0))
-      .then(stepConnect(config.communicator, (s: { sshHostPort: number }) => ({ host: "127.0.0.1", port: s.sshHostPort })))
+      .then(stepConnect(config.communicator, (s: PortsReady & SshdAnswered) => ({ host: "127.0.0.1", port: s.sshHostPort, sock: s.sshdSocket })))
       .then(stepProvision<Connected & PortsReady & HttpServerReady>(ctx.provision, (s) => ({ ...s.httpGenerated, SSHHostPort: String(s.sshHostPort) })))
       .then(stepShutdown(config))
       .then(stepConvertDisk(config))

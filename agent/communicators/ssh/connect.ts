@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { Duplex } from "node:stream";
 import ssh2, { type AnyAuthMethod, type Client, type ConnectConfig } from "ssh2";
 import type { SshCommunicatorConfig } from "../../../shared/components/communicator/ssh.js";
 import { SshAbortedError, SshHandshakeError, SshTimeoutError, SshUnsupportedError } from "./errors.js";
@@ -11,6 +12,11 @@ export interface SshConnectOptions {
   retryDelayMs?: number;
   /** A single attempt (Packer's reconnect after a drop): no waiting, no handshake retries. */
   once?: boolean;
+  /**
+   * An open connection to the server (paused, its banner unread) for the first attempt only: a
+   * builder that probed the port until sshd answered hands over that connection.
+   */
+  firstSocket?: Duplex;
 }
 
 // ssh2 is CommonJS: Node's ESM loader only sees its default export.
@@ -44,7 +50,8 @@ export async function openSshClient(cfg: SshCommunicatorConfig, options: SshConn
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
-    const result = await connectOnce(cfg, auth, Math.min(remaining, MAX_HANDSHAKE_MS), options.signal);
+    const sock = attempt === 0 ? options.firstSocket : undefined;
+    const result = await connectOnce(cfg, auth, Math.min(remaining, MAX_HANDSHAKE_MS), options.signal, sock);
     if (result instanceof SshClient) return result;
     last = result;
     if (result.kind === "network") continue;
@@ -78,6 +85,7 @@ function connectOnce(
   auth: AnyAuthMethod[],
   readyTimeout: number,
   signal: AbortSignal | undefined,
+  sock?: Duplex,
 ): Promise<Client | AttemptFailure> {
   return new Promise((resolve) => {
     const client = new SshClient();
@@ -118,6 +126,8 @@ function connectOnce(
       if (cfg.ciphers.length > 0) connectConfig.algorithms.cipher = cfg.ciphers as never;
       if (cfg.keyExchangeAlgorithms.length > 0) connectConfig.algorithms.kex = cfg.keyExchangeAlgorithms as never;
     }
+    // ssh2 resumes a handed-over socket itself once its data handler is on.
+    if (sock) connectConfig.sock = sock;
     client.connect(connectConfig);
   });
 }

@@ -30,7 +30,8 @@ export class SshCommunicator implements Communicator {
 
   /** Waits for the machine's sshd as Packer does (`ssh_timeout`, `ssh_handshake_attempts`) and connects. */
   static async connect(cfg: SshCommunicatorConfig, options: SshConnectOptions = {}): Promise<SshCommunicator> {
-    const comm = new SshCommunicator(cfg, options);
+    // Reconnects open their own connections: the handed-over one is for this first attempt.
+    const comm = new SshCommunicator(cfg, { ...options, firstSocket: undefined });
     comm.adopt(await openSshClient(cfg, options));
     return comm;
   }

@@ -31,11 +31,19 @@ test("returns within a probe interval of the banner appearing, not on the forwar
   try {
     const { ctx } = recordingContext(await tempDir());
     const t0 = Date.now();
-    await stepWaitSshd(60_000).run(ctx, { qemu, qmpSocket: "", accel: "tcg", sshHostPort: port, vncPort: 5900 });
+    const { sshdSocket } = await stepWaitSshd(60_000).run(ctx, { qemu, qmpSocket: "", accel: "tcg", sshHostPort: port, vncPort: 5900 });
     const waited = Date.now() - t0;
     t.true(waited >= 1_500, `returned after ${waited} ms, before the banner`);
     t.true(waited < 1_500 + 400, `returned ${waited - 1_500} ms after the banner appeared`);
     t.true(accepts() >= 5, `only ${accepts()} probes in 1.5 s`);
+    // The connection that saw the banner is handed on with the banner still to read.
+    t.truthy(sshdSocket);
+    const first = await new Promise<string>((resolve) => {
+      sshdSocket!.once("data", (d: Buffer) => resolve(d.toString()));
+      sshdSocket!.resume();
+    });
+    t.is(first, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+    sshdSocket!.destroy();
   } finally {
     await qemu.kill();
     server.close();
