@@ -21,9 +21,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import ssh2 from "ssh2";
 import { leasePort } from "../../agent/builders/qemu/host-ports.js";
 import { BASE_IMAGE_ROOT_PASSWORD, baseImage } from "../../test/fixtures/base-image.js";
+import { sshExec } from "../../test/agent/builders/qemu-harness.js";
 
 type Tool = "packer" | "kiln";
 type Variant = "backing" | "copy";
@@ -181,41 +181,11 @@ async function readMarker(disk: string): Promise<string> {
     "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, "-device", "virtio-net-pci,netdev=n0",
   ], { stdio: "ignore" });
   try {
-    const deadline = Date.now() + 300_000;
-    let last: unknown;
-    while (Date.now() < deadline) {
-      try {
-        return await sshExec(port, `cat ${MARKER}`);
-      } catch (e) {
-        last = e;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-    throw new Error(`the built image ${disk} never answered over SSH: ${String(last)}`);
+    return (await sshExec(port, `cat ${MARKER}`, 300_000)).trim();
   } finally {
     qemu.kill("SIGKILL");
     lease.release();
   }
-}
-
-function sshExec(port: number, command: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const client = new ssh2.Client();
-    client.on("error", fail);
-    client.on("ready", () => {
-      client.exec(command, (err, stream) => {
-        if (err) return fail(err);
-        let out = "";
-        stream.on("data", (d: Buffer) => (out += d.toString()));
-        stream.stderr.on("data", () => undefined);
-        stream.on("close", () => {
-          client.end();
-          done(out.trim());
-        });
-      });
-    });
-    client.connect({ host: "127.0.0.1", port, username: "root", password: BASE_IMAGE_ROOT_PASSWORD, readyTimeout: 20_000 });
-  });
 }
 
 function median(xs: number[]): number {
