@@ -22,8 +22,8 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { leasePort } from "../../agent/builders/qemu/host-ports.js";
-import { BASE_IMAGE_ROOT_PASSWORD, baseImage } from "../../test/fixtures/base-image.js";
-import { sshExec } from "../../test/agent/builders/qemu-harness.js";
+import { baseImage } from "../../test/fixtures/base-image.js";
+import { qemuBuilder, sshExec } from "../../test/agent/builders/qemu-harness.js";
 
 type Tool = "packer" | "kiln";
 type Variant = "backing" | "copy";
@@ -65,19 +65,15 @@ const cwd = mkdtempSync(join(tmpdir(), "kiln-bench-qemu-"));
 /** The same template for both tools. */
 function template(tool: Tool, variant: Variant, out: string): string {
   return JSON.stringify({
-    builders: [{
-      type: "qemu",
-      accelerator: "tcg",
-      iso_url: base,
-      iso_checksum: "none",
-      disk_image: true,
+    // The qemu tests' builder block (disk_image on the base, ssh root/packer, poweroff), sized
+    // as the vm-lab notes measured Packer.
+    builders: [qemuBuilder(base, {
       format: "qcow2",
       disk_size: "4096M",
       ...(variant === "backing"
         // Packer 1.6.6 creates the overlay without a backing format, which QEMU 7 refuses (vm-lab.md §3).
         ? { use_backing_file: true, qemu_img_args: { create: ["-F", "qcow2"] } }
         : {}),
-      headless: true,
       memory: 1024,
       cpus: 2,
       net_device: "virtio-net",
@@ -86,14 +82,7 @@ function template(tool: Tool, variant: Variant, out: string): string {
       host_port_min: 23000,
       host_port_max: 23499,
       output_directory: out,
-      vm_name: "built.qcow2",
-      communicator: "ssh",
-      ssh_username: "root",
-      ssh_password: BASE_IMAGE_ROOT_PASSWORD,
-      ssh_timeout: "5m",
-      shutdown_command: "poweroff",
-      shutdown_timeout: "2m",
-    }],
+    })],
     provisioners: [{ type: "shell", inline: [`echo "built by ${tool} ${variant}" > ${MARKER}`, "sync"] }],
   });
 }
