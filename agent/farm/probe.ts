@@ -8,6 +8,7 @@ import { access, readdir, readFile } from "node:fs/promises";
 import { request } from "node:http";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
+import { probeKvm } from "../builders/qemu/kvm-probe.js";
 
 export interface HostProbe {
   /** Sorted capability strings: `qemu`, `qemu-img`, `kvm`, `docker`, `virtualbox`, `vmware`, `aws`, `arch:x86_64`. */
@@ -73,27 +74,6 @@ export function unameArch(nodeArch: string): string {
 interface Check {
   ok: boolean;
   why: string;
-}
-
-/**
- * Real hardware virtualisation: kvm_intel or kvm_amd loaded and /dev/kvm usable. `/dev/kvm`
- * alone is not enough: kvm_pvm (software nested virtualisation) provides it too, and ordinary
- * guests die under it with emulation failures (see notes/vm-lab.md).
- */
-async function probeKvm(sysModuleDir: string, device: string): Promise<Check> {
-  const modules = ["kvm_intel", "kvm_amd"];
-  let loaded: string | undefined;
-  for (const m of modules) if (await exists(join(sysModuleDir, m))) loaded = m;
-  if (!loaded) {
-    const pvm = await exists(join(sysModuleDir, "kvm_pvm"));
-    return { ok: false, why: pvm ? "only kvm_pvm is loaded (software nested virtualisation, not usable for ordinary guests)" : "neither kvm_intel nor kvm_amd is loaded" };
-  }
-  try {
-    await access(device, constants.R_OK | constants.W_OK);
-  } catch {
-    return { ok: false, why: `${loaded} is loaded but ${device} is missing or not read/writable by this user` };
-  }
-  return { ok: true, why: `${loaded}, ${device}` };
 }
 
 /** A Docker Engine answering `GET /_ping` on DOCKER_HOST (unix:// or tcp://) or /var/run/docker.sock. */
@@ -165,15 +145,6 @@ function pathDirs(env: NodeJS.ProcessEnv): string[] {
 async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
     return true;
   } catch {
     return false;

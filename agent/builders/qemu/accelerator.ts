@@ -2,11 +2,9 @@
  * Which QEMU accelerator a build uses. `/dev/kvm` existing is not enough: kvm_pvm (software
  * nested virtualisation) provides it too and ordinary guests die on it with "emulation failure",
  * so KVM counts as working only with kvm_intel or kvm_amd loaded and /dev/kvm openable (the same
- * test as the agent's probe).
+ * test as the agent's probe: kvm-probe.ts).
  */
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import { join } from "node:path";
+import { probeKvm } from "./kvm-probe.js";
 
 export interface AcceleratorChoice {
   accel: string;
@@ -15,15 +13,7 @@ export interface AcceleratorChoice {
 }
 
 export async function kvmWorks(sysModuleDir = "/sys/module", device = "/dev/kvm"): Promise<boolean> {
-  let module = false;
-  for (const m of ["kvm_intel", "kvm_amd"]) if (await exists(join(sysModuleDir, m))) module = true;
-  if (!module) return false;
-  try {
-    await access(device, constants.R_OK | constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return (await probeKvm(sysModuleDir, device)).ok;
 }
 
 /** `configured` is the config's accelerator ("auto" when unset). */
@@ -36,13 +26,4 @@ export async function chooseAccelerator(configured: string, kvmUsable: () => Pro
     throw new Error("accelerator: \"kvm\" was asked for but KVM does not work on this host (kvm_intel/kvm_amd not loaded or /dev/kvm not accessible); use \"tcg\", leave accelerator unset, or build on a host with hardware virtualisation");
   }
   return { accel: configured };
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
