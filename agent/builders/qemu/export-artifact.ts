@@ -11,6 +11,7 @@ import type { Artifact } from "../../runner/artifact.js";
 import { regularFiles } from "../../runner/artifact-files.js";
 import type { ExportContext } from "../types.js";
 import { diskDigest } from "./disk-digest.js";
+import { diskInfo, type DiskInfo } from "./disk-info.js";
 import { runProgram } from "./run-program.js";
 
 /** Formats whose images can name a backing file, and that `qemu-img convert` writes. */
@@ -49,17 +50,15 @@ export async function exportArtifact(artifact: Artifact, ctx: ExportContext): Pr
 
 /** The disk's format and backing file when it has one; undefined for anything else. */
 async function layeredDisk(file: string, signal: AbortSignal): Promise<LayeredDisk | undefined> {
-  let info: { format?: string; "backing-filename"?: string; "full-backing-filename"?: string };
+  let info: DiskInfo;
   try {
-    // -U: a read-only look that does not take QEMU's image lock.
-    info = JSON.parse(await runProgram("qemu-img", ["info", "-U", "--output=json", file], signal)) as typeof info;
+    info = await diskInfo(file, signal);
   } catch (e) {
     if (signal.aborted) throw e;
     return undefined; // not an image qemu-img can read: nothing of ours to flatten
   }
-  const backing = info["full-backing-filename"] ?? info["backing-filename"];
-  if (!backing || !info.format || !LAYERED_FORMATS.has(info.format)) return undefined;
-  return { file, format: info.format, backingFile: backing };
+  if (!info.backingFile || !LAYERED_FORMATS.has(info.format)) return undefined;
+  return { file, format: info.format, backingFile: info.backingFile };
 }
 
 /** Converts next to the file (same file system), then renames over it: never half a disk. */
