@@ -7,6 +7,7 @@
  */
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { JsMsg } from "@nats-io/jetstream";
+import type { Subscription } from "@nats-io/transport-node";
 import { headers } from "@nats-io/transport-node";
 import {
   BusDecodeError,
@@ -54,45 +55,51 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
   try {
     job = decodeJob(msg.data, msg.subject);
   } catch (e) {
-    if (!(e instanceof BusDecodeError)) throw e;
-    deadLetter(ctx, msg, e.message);
+    deadLetter(ctx, msg, errorText(e));
     return "garbage";
   }
   const attempt = msg.info.deliveryCount;
   const fields = { build: job.buildId, job: job.jobIndex, name: job.spec.name, attempt };
 
-  // Keep the job ours while we look at it: in-progress acks restart JetStream's ack-wait clock.
-  const keepAlive = setInterval(() => msg.working(), Math.max(200, Math.floor(ctx.ackWaitMs / 3)));
+  // Everything the job holds is made inside the try, so the finally releases all of it whatever
+  // fails: a timer or subscription left behind would keep the job alive and the agent running.
+  let keepAlive: NodeJS.Timeout | undefined;
+  let control: Subscription | undefined;
+  let sink: BusOutputSink | undefined;
   const jobAbort = new AbortController();
   let cancelRequested = false;
   const onShutdown = (): void => jobAbort.abort();
-  ctx.shutdown.addEventListener("abort", onShutdown, { once: true });
-  const control = ctx.bus.nc.subscribe(controlSubject(job.buildId), {
-    callback: (err, m) => {
-      if (err) return;
-      try {
-        decodeControl(m.data, m.subject);
-      } catch (e) {
-        ctx.log.warn("undecodable control message dropped", { ...fields, reason: e instanceof Error ? e.message : String(e) });
-        return;
-      }
-      cancelRequested = true;
-      ctx.log.info("cancel requested", fields);
-      jobAbort.abort();
-    },
-  });
-  const sink = new BusOutputSink(ctx.bus.js, {
-    buildId: job.buildId,
-    jobIndex: job.jobIndex,
-    attempt,
-    onPublishError: (e) => ctx.log.error("build output could not be published", { ...fields, error: e.message }),
-  });
   let jobDir: string | undefined;
+  let running = false;
   const started = performance.now();
   try {
+    // Keep the job ours while we look at it: in-progress acks restart JetStream's ack-wait clock.
+    keepAlive = setInterval(() => msg.working(), Math.max(200, Math.floor(ctx.ackWaitMs / 3)));
+    ctx.shutdown.addEventListener("abort", onShutdown, { once: true });
+    control = ctx.bus.nc.subscribe(controlSubject(job.buildId), {
+      callback: (err, m) => {
+        if (err) return;
+        try {
+          decodeControl(m.data, m.subject);
+        } catch (e) {
+          ctx.log.warn("undecodable control message dropped", { ...fields, reason: e instanceof Error ? e.message : String(e) });
+          return;
+        }
+        cancelRequested = true;
+        ctx.log.info("cancel requested", fields);
+        jobAbort.abort();
+      },
+    });
+    const output = (sink = new BusOutputSink(ctx.bus.js, {
+      buildId: job.buildId,
+      jobIndex: job.jobIndex,
+      attempt,
+      signal: ctx.shutdown,
+      onPublishError: (e) => ctx.log.error("build output could not be published", { ...fields, error: e.message }),
+    }));
     // Both reads at once: a job finished by an earlier delivery or the controller is dropped, a
     // job of a cancelled build is recorded cancelled without running.
-    const [record, cancelled] = await Promise.all([readJobRecord(ctx.bus.builds, job), isBuildCancelled(ctx.bus.builds, job.buildId)]);
+    const [record, cancelled] = await onBus(() => Promise.all([readJobRecord(ctx.bus.builds, job), isBuildCancelled(ctx.bus.builds, job.buildId)]));
     if (record.state === "succeeded" || record.state === "failed" || record.state === "cancelled") {
       // Finished by an earlier delivery (its ack was lost) or by the controller (wait timeout).
       ctx.log.info("job already finished; dropping the redelivered message", { ...fields, state: record.state });
@@ -100,7 +107,7 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
       return "skipped";
     }
     if (cancelled) {
-      await finish(ctx, job, sink, "cancelled", "The build was cancelled before this job started.", [], 0);
+      await onBus(() => finish(ctx, job, output, "cancelled", "The build was cancelled before this job started.", [], 0));
       await msg.ackAck().catch(() => false);
       ctx.log.info("job of a cancelled build dropped", fields);
       return "cancelled";
@@ -108,100 +115,128 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
     if (ctx.shutdown.aborted) throw new Requeue();
 
     const now = new Date().toISOString();
-    await updateJobRecord(ctx.bus.builds, job, (r) => ({
-      ...r,
-      state: "running",
-      agent: ctx.agentName,
-      attempts: attempt,
-      startedAt: now,
-      finishedAt: undefined,
-      error: undefined,
-    }));
-    sink.event({ kind: "job-started", jobIndex: job.jobIndex, name: job.spec.name, agent: ctx.agentName, attempt, time: now });
-    ctx.onRunning?.(1);
-    ctx.log.info("job started", fields);
-    try {
-      jobDir = await createJobDir(ctx.workDir, {
+    await onBus(() =>
+      updateJobRecord(ctx.bus.builds, job, (r) => ({
+        ...r,
+        state: "running",
         agent: ctx.agentName,
-        pid: process.pid,
-        buildId: job.buildId,
-        jobIndex: job.jobIndex,
-        attempt,
+        attempts: attempt,
         startedAt: now,
-      });
-      const bundleDir = join(jobDir, "bundle");
-      let templatePath: string;
-      try {
-        await fetchBundle(ctx.bus.bundles, job.bundle, bundleCacheDir(ctx.workDir), bundleDir, ctx.maxBundleBytes);
-        templatePath = templateIn(bundleDir, job.templateInBundle);
-      } catch (e) {
-        const error = `the template bundle could not be prepared: ${errorText(e)}`;
-        await finish(ctx, job, sink, "failed", error, [], performance.now() - started);
-        await msg.ackAck().catch(() => false);
-        ctx.log.error("job failed", { ...fields, error });
-        return "failed";
-      }
-      // Relative paths resolve against the bundle's root, as they did when the controller planned
-      // and validated the template (the client packs the template's folder as that root).
-      const buildDir = bundleDir;
-      const outcome = await runBuild(
-        { ...job.spec, template: { displayPath: job.spec.template.displayPath, path: templatePath } },
-        { sink, signal: jobAbort.signal, workDir: buildDir, onError: job.onError, force: job.force, catalogue: ctx.catalogue, downloadCacheDir: ctx.downloadCacheDir },
-      );
-      if (outcome.cancelled && !cancelRequested) throw new Requeue();
-
-      let error = outcome.error;
-      let artifacts: JobRecord["artifacts"] = [];
-      let cancelledWhileShipping = false;
-      const shipped = outcome.cancelled ? [] : [...outcome.artifacts, ...manifestArtifacts(job.spec, buildDir)];
-      if (shipped.length > 0) {
-        try {
-          // What leaves this machine must not point back at it (a qcow2 overlay's base image).
-          const ui = buildUi(new ScrubbingSink(sink, job.spec.sensitiveValues), job.spec.name);
-          const exported = await prepareArtifactsForExport(shipped, job.spec.builder.type, ctx.catalogue ?? defaultCatalogue, {
-            ui,
-            signal: jobAbort.signal,
-            workDir: buildDir,
-          });
-          artifacts = await uploadArtifacts(exported, {
-            store: ctx.bus.artifacts,
-            buildId: job.buildId,
-            jobIndex: job.jobIndex,
-            workDir: buildDir,
-            warn: (m) => ctx.log.warn(m, fields),
-          });
-        } catch (e) {
-          // Stopped while flattening or uploading: the agent's shutdown hands the job back.
-          if (jobAbort.signal.aborted && !cancelRequested) throw new Requeue();
-          cancelledWhileShipping = jobAbort.signal.aborted;
-          error = cancelledWhileShipping ? "Build was cancelled." : [error, `uploading the artifacts failed: ${errorText(e)}`].filter(Boolean).join("\n");
-        }
-      }
-      const state = outcome.cancelled || cancelledWhileShipping ? "cancelled" : error ? "failed" : "succeeded";
-      await finish(ctx, job, sink, state, error, artifacts, outcome.durationMs);
+        finishedAt: undefined,
+        error: undefined,
+      })),
+    );
+    output.event({ kind: "job-started", jobIndex: job.jobIndex, name: job.spec.name, agent: ctx.agentName, attempt, time: now });
+    ctx.onRunning?.(1);
+    running = true;
+    ctx.log.info("job started", fields);
+    jobDir = await createJobDir(ctx.workDir, {
+      agent: ctx.agentName,
+      pid: process.pid,
+      buildId: job.buildId,
+      jobIndex: job.jobIndex,
+      attempt,
+      startedAt: now,
+    });
+    const bundleDir = join(jobDir, "bundle");
+    let templatePath: string;
+    try {
+      await fetchBundle(ctx.bus.bundles, job.bundle, bundleCacheDir(ctx.workDir), bundleDir, ctx.maxBundleBytes);
+      templatePath = templateIn(bundleDir, job.templateInBundle);
+    } catch (e) {
+      const error = `the template bundle could not be prepared: ${errorText(e)}`;
+      await onBus(() => finish(ctx, job, output, "failed", error, [], performance.now() - started));
       await msg.ackAck().catch(() => false);
-      ctx.log.info(`job ${state}`, { ...fields, error, durationMs: Math.round(outcome.durationMs) });
-      return state;
-    } finally {
-      ctx.onRunning?.(-1);
+      ctx.log.error("job failed", { ...fields, error });
+      return "failed";
     }
+    // Relative paths resolve against the bundle's root, as they did when the controller planned
+    // and validated the template (the client packs the template's folder as that root).
+    const buildDir = bundleDir;
+    const outcome = await runBuild(
+      { ...job.spec, template: { displayPath: job.spec.template.displayPath, path: templatePath } },
+      { sink: output, signal: jobAbort.signal, workDir: buildDir, onError: job.onError, force: job.force, catalogue: ctx.catalogue, downloadCacheDir: ctx.downloadCacheDir },
+    );
+    if (outcome.cancelled && !cancelRequested) throw new Requeue();
+
+    let error = outcome.error;
+    let artifacts: JobRecord["artifacts"] = [];
+    let cancelledWhileShipping = false;
+    const shipped = outcome.cancelled ? [] : [...outcome.artifacts, ...manifestArtifacts(job.spec, buildDir)];
+    if (shipped.length > 0) {
+      try {
+        // What leaves this machine must not point back at it (a qcow2 overlay's base image).
+        const ui = buildUi(new ScrubbingSink(output, job.spec.sensitiveValues), job.spec.name);
+        const exported = await prepareArtifactsForExport(shipped, job.spec.builder.type, ctx.catalogue ?? defaultCatalogue, {
+          ui,
+          signal: jobAbort.signal,
+          workDir: buildDir,
+        });
+        artifacts = await uploadArtifacts(exported, {
+          store: ctx.bus.artifacts,
+          buildId: job.buildId,
+          jobIndex: job.jobIndex,
+          workDir: buildDir,
+          warn: (m) => ctx.log.warn(m, fields),
+        });
+      } catch (e) {
+        // Stopped while flattening or uploading: the agent's shutdown hands the job back.
+        if (jobAbort.signal.aborted && !cancelRequested) throw new Requeue();
+        cancelledWhileShipping = jobAbort.signal.aborted;
+        error = cancelledWhileShipping ? "Build was cancelled." : [error, `uploading the artifacts failed: ${errorText(e)}`].filter(Boolean).join("\n");
+      }
+    }
+    const state = outcome.cancelled || cancelledWhileShipping ? "cancelled" : error ? "failed" : "succeeded";
+    await onBus(() => finish(ctx, job, output, state, error, artifacts, outcome.durationMs));
+    await msg.ackAck().catch(() => false);
+    ctx.log.info(`job ${state}`, { ...fields, error, durationMs: Math.round(outcome.durationMs) });
+    return state;
   } catch (e) {
     if (e instanceof Requeue) {
-      await handBack(ctx, job, sink, attempt);
+      if (sink) await handBack(ctx, job, sink, attempt);
       msg.nak();
       ctx.log.info("agent stopping: job handed back for another agent", fields);
       return "requeued";
     }
-    // The bus itself failed us (records, events): let JetStream redeliver the job.
-    ctx.log.error("job could not be processed; it will be redelivered", { ...fields, error: errorText(e) });
-    msg.nak(1000);
+    if (e instanceof BusTrouble) {
+      // The bus itself failed us (records, events): let JetStream redeliver the job; after its
+      // last delivery the controller fails it (MAX_DELIVERIES advisory).
+      ctx.log.error("job could not be processed; it will be redelivered", { ...fields, error: errorText(e.cause) });
+      msg.nak(1000);
+      return "failed";
+    }
+    // A fault of this agent (or a value the schema let through): running it again would fail
+    // again, so the job fails for good, with the reason, and its message goes to the dead letters.
+    const reason = `the agent could not process the job: ${errorText(e)}`;
+    ctx.log.error("job failed by a fault of the agent; dead-lettered", { ...fields, error: reason });
+    await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state: "failed", finishedAt: new Date().toISOString(), error: reason })).catch(
+      (re: unknown) => ctx.log.error("could not record the failed job", { ...fields, error: errorText(re) }),
+    );
+    deadLetter(ctx, msg, reason);
     return "failed";
   } finally {
+    if (running) ctx.onRunning?.(-1);
     clearInterval(keepAlive);
     ctx.shutdown.removeEventListener("abort", onShutdown);
-    control.unsubscribe();
-    await sink.flush();
+    control?.unsubscribe();
+    await sink?.flush();
     if (jobDir) await removeJobDir(jobDir).catch(() => undefined);
+  }
+}
+
+/** The bus (NATS, KV, the output stream) failed an operation: worth a redelivery. */
+class BusTrouble extends Error {
+  constructor(override readonly cause: unknown) {
+    super(errorText(cause));
+  }
+}
+
+/** Runs a bus operation; its failure means "try again later", except a record that is garbage. */
+async function onBus<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (e) {
+    throw e instanceof BusDecodeError ? e : new BusTrouble(e);
   }
 }
 
@@ -243,9 +278,9 @@ function templateIn(bundleDir: string, templateInBundle: string): string {
   return path;
 }
 
-/** Garbage is republished for operators with the reason, then terminated so it is never redelivered. */
+/** A job that cannot be processed is republished for operators with the reason, then terminated so it is never redelivered. */
 function deadLetter(ctx: JobRunnerContext, msg: JsMsg, reason: string): void {
-  ctx.log.warn("undecodable job message dead-lettered", { subject: msg.subject, seq: msg.seq, reason, to: DEAD_LETTER_SUBJECT });
+  ctx.log.warn("job message dead-lettered", { subject: msg.subject, seq: msg.seq, reason, to: DEAD_LETTER_SUBJECT });
   const h = headers();
   h.set("Kiln-Reason", reason);
   h.set("Kiln-Subject", msg.subject);

@@ -4,11 +4,12 @@
  * folder packed with the real `tar`, the bundle in the object store, records in KV and one job
  * message per build on `kiln.jobs.<type>`.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   buildKey,
   connectBus,
@@ -142,3 +143,16 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+const cliMain = join(dirname(fileURLToPath(import.meta.url)), "../../../cli/main.js");
+
+/** `kiln agent …` as its own process, the way an operator runs it. */
+export function spawnAgentCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  const script = `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; });`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script, "agent", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out };
+}
+

@@ -1,24 +1,11 @@
 import test from "ava";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { startAgent } from "../../../agent/farm/index.js";
-import { alive, finished, jobRecord, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
-
-const cliMain = join(dirname(fileURLToPath(import.meta.url)), "../../../cli/main.js");
-
-/** `kiln agent …` as its own process, the way an operator runs it. */
-function spawnAgentCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const script = `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; });`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script, "agent", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out };
-}
+import { alive, finished, jobRecord, spawnAgentCli, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
 
 test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to another agent and completes; the dead agent's folder is reaped on its restart", async (t) => {
   const farm = await startFarm(2000);
