@@ -155,7 +155,17 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
     const buildDir = bundleDir;
     const outcome = await runBuild(
       { ...job.spec, template: { displayPath: job.spec.template.displayPath, path: templatePath } },
-      { sink: output, signal: jobAbort.signal, workDir: buildDir, onError: job.onError, force: job.force, catalogue: ctx.catalogue, downloadCacheDir: ctx.downloadCacheDir },
+      {
+        sink: output,
+        signal: jobAbort.signal,
+        workDir: buildDir,
+        // Every temp file of the build in the job folder: a crash's leftovers are reaped with it.
+        tempDir: jobDir,
+        onError: job.onError,
+        force: job.force,
+        catalogue: ctx.catalogue,
+        downloadCacheDir: ctx.downloadCacheDir,
+      },
     );
     if (outcome.cancelled && !cancelRequested) throw new Requeue();
 

@@ -53,14 +53,14 @@ export interface Submitted {
   templateDir: string;
 }
 
-/** Writes `template` (and `files`) into a temp folder, plans it, and queues its builds. */
-export async function submitTemplate(bus: Bus, template: unknown, files: Record<string, string> = {}): Promise<Submitted> {
+/** Writes `template` (and `files`) into a temp folder, plans it (with `-var` pairs `vars`), and queues its builds. */
+export async function submitTemplate(bus: Bus, template: unknown, files: Record<string, string> = {}, vars: [string, string][] = []): Promise<Submitted> {
   const templateDir = await mkdtemp(join(tmpdir(), "kiln-agent-tpl-"));
   await writeFile(join(templateDir, "template.json"), JSON.stringify(template, null, 2));
   for (const [name, text] of Object.entries(files)) await writeFile(join(templateDir, name), text);
   const loaded = loadTemplateForReport("template.json", templateDir);
   if (!loaded.ok) throw new Error(loaded.text);
-  const planned = planTemplate(loaded.template, { vars: [], varFiles: [], only: [], except: [] }, templateDir, {});
+  const planned = planTemplate(loaded.template, { vars, varFiles: [], only: [], except: [] }, templateDir, {});
   if (!planned.ok) throw new Error(JSON.stringify(planned.diagnostics));
 
   const tgzPath = join(await mkdtemp(join(tmpdir(), "kiln-agent-bundle-")), "bundle.tar.gz");
