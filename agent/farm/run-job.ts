@@ -115,6 +115,13 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
     if (ctx.shutdown.aborted) throw new Requeue();
 
     const now = new Date().toISOString();
+    const lost = lostAttempt(record, attempt);
+    if (lost) {
+      // Its agent died without a word (kill -9, power loss): say so between that attempt's output
+      // and this one's, as a stopping agent does when it hands a job back.
+      output.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason: lost, time: now });
+      ctx.log.warn("an earlier attempt of this job was lost; running it again", { ...fields, reason: lost });
+    }
     await onBus(() =>
       updateJobRecord(ctx.bus.builds, job, (r) => ({
         ...r,
@@ -276,6 +283,16 @@ async function handBack(ctx: JobRunnerContext, job: JobMessage, sink: BusOutputS
     (e: unknown) => ctx.log.error("could not record the handed-back job", { build: job.buildId, job: job.jobIndex, error: errorText(e) }),
   );
   sink.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason, time });
+}
+
+/**
+ * A record still "running" for an earlier attempt means that attempt's agent never finished it nor
+ * handed it back: JetStream redelivered the job after the ack wait. The line users see says so.
+ */
+function lostAttempt(record: JobRecord, attempt: number): string | undefined {
+  if (record.state !== "running" || record.attempts >= attempt) return undefined;
+  const where = record.agent ? ` on agent ${record.agent}` : "";
+  return `attempt ${record.attempts}${where} was lost (agent stopped responding); retrying as attempt ${attempt}`;
 }
 
 /** The template's path inside the extracted bundle; the job message may not point outside it. */
