@@ -40,6 +40,11 @@ export interface JobRunnerContext {
   ackWaitMs: number;
   /** Aborts when the agent stops: running jobs are aborted and handed back. */
   shutdown: AbortSignal;
+  /**
+   * Aborts a while after the stop began: writes to the bus (records, output) stop retrying, so a
+   * stop while NATS is away ends. Cleanups on this host are not bounded by it.
+   */
+  busGiveUp?: AbortSignal;
   maxBundleBytes?: number;
   catalogue?: PluginCatalogue;
   /** Downloads (ISOs, disk images) shared by every job on this host. */
@@ -94,7 +99,7 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
       buildId: job.buildId,
       jobIndex: job.jobIndex,
       attempt,
-      signal: ctx.shutdown,
+      signal: ctx.busGiveUp,
       onPublishError: (e) => ctx.log.error("build output could not be published", { ...fields, error: e.message }),
     }));
     // Both reads at once: a job finished by an earlier delivery or the controller is dropped, a
@@ -131,7 +136,7 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
         startedAt: now,
         finishedAt: undefined,
         error: undefined,
-      })),
+      }), ctx.busGiveUp),
     );
     output.event({ kind: "job-started", jobIndex: job.jobIndex, name: job.spec.name, agent: ctx.agentName, attempt, time: now });
     ctx.onRunning?.(1);
@@ -226,7 +231,7 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
     // again, so the job fails for good, with the reason, and its message goes to the dead letters.
     const reason = `the agent could not process the job: ${errorText(e)}`;
     ctx.log.error("job failed by a fault of the agent; dead-lettered", { ...fields, error: reason });
-    await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state: "failed", finishedAt: new Date().toISOString(), error: reason })).catch(
+    await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state: "failed", finishedAt: new Date().toISOString(), error: reason }), ctx.busGiveUp).catch(
       (re: unknown) => ctx.log.error("could not record the failed job", { ...fields, error: errorText(re) }),
     );
     deadLetter(ctx, msg, reason);
@@ -272,14 +277,14 @@ async function finish(
   // Output first, record last: whoever sees the record finished finds all of the output stored.
   sink.event({ kind: "job-finished", jobIndex: job.jobIndex, name: job.spec.name, state, error, durationMs, artifacts, time });
   await sink.flush();
-  await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }));
+  await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }), ctx.busGiveUp);
 }
 
 /** The agent is stopping: the job goes back to queued so the next agent's record starts clean. */
 async function handBack(ctx: JobRunnerContext, job: JobMessage, sink: BusOutputSink, attempt: number): Promise<void> {
   const time = new Date().toISOString();
   const reason = `agent ${ctx.agentName} stopped during attempt ${attempt}; the job goes back to the queue`;
-  await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state: "queued", agent: undefined, startedAt: undefined, error: undefined })).catch(
+  await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state: "queued", agent: undefined, startedAt: undefined, error: undefined }), ctx.busGiveUp).catch(
     (e: unknown) => ctx.log.error("could not record the handed-back job", { build: job.buildId, job: job.jobIndex, error: errorText(e) }),
   );
   sink.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason, time });

@@ -98,3 +98,31 @@ test("job messages whose ids or paths are unsafe are terminated and dead-lettere
   t.is(code, 0, `the agent exits on SIGTERM (output:\n${agent.output().slice(-2000)})`);
   t.true(Date.now() - stopAsked < 15_000);
 });
+
+test("SIGTERM stops an agent promptly while NATS is gone and a job runs", async (t) => {
+  t.timeout(120_000);
+  const farm = await startFarm(30_000);
+  t.teardown(() => farm.stop());
+  const workDir = await mkdtemp(join(tmpdir(), "kiln-sigterm-"));
+  t.teardown(() => rm(workDir, { recursive: true, force: true }));
+  const agent = spawnAgentCli(["--builders", "null", "--log-format", "json"], { KILN_NATS_URL: farm.nats.url, KILN_AGENT_NAME: "stranded", KILN_AGENT_WORK_DIR: workDir });
+  t.teardown(() => void agent.child.kill("SIGKILL"));
+  await waitFor("the agent to start", async () => agent.output(), (o) => o.includes("is taking jobs"), 45_000);
+  const { buildId } = await submitTemplate(farm.bus, {
+    builders: [{ type: "null", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["for i in $(seq 1 600); do echo tick $i; sleep 0.1; done"] }],
+  });
+  await waitFor("the job to run", () => jobRecord(farm.bus, buildId, 0), (r) => r?.state === "running", 45_000);
+  await waitFor("the job's output", async () => agent.output(), (o) => o.includes("job started"), 10_000);
+
+  await farm.bus.close();
+  await farm.nats.stop();
+  const exited = once(agent.child, "exit");
+  const stopAsked = Date.now();
+  agent.child.kill("SIGTERM");
+  const [code] = (await Promise.race([exited, new Promise((r) => setTimeout(() => r(["still running"]), 40_000))])) as [unknown];
+  const tookMs = Date.now() - stopAsked;
+  t.log(`exited after ${tookMs} ms`);
+  t.not(code, "still running", agent.output().slice(-3000));
+  t.true(tookMs < 15_000, `stopped in ${tookMs} ms`);
+});
