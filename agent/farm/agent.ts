@@ -25,7 +25,7 @@ import { silentLog, type OperatorLog } from "../../shared/operator-log.js";
 import { startHeartbeat } from "./presence.js";
 import { probeHost, type HostProbe } from "./probe.js";
 import { bundleCacheDir, pruneBundleCache } from "./bundle-fetch.js";
-import { runJob, type JobResult } from "./run-job.js";
+import { runJob, type JobResult } from "./job-steps/index.js";
 import { Slots } from "./slots.js";
 
 export const DEFAULT_AGENT_WORK_DIR = "/var/lib/kiln/agent";
