@@ -20,7 +20,8 @@ import {
 } from "../../shared/bus/index.js";
 import type { PluginCatalogue } from "../catalogue.js";
 import { builderTypesFor } from "./builder-types.js";
-import { addLeftoverReaper, reapLeftovers, type LeftoverReaper } from "./job-dirs.js";
+import { reapLeftovers } from "./job-dirs.js";
+import { defaultCatalogue } from "../catalogue.js";
 import { silentLog, type OperatorLog } from "../../shared/operator-log.js";
 import { startHeartbeat } from "./presence.js";
 import { probeHost, type HostProbe } from "./probe.js";
@@ -79,15 +80,17 @@ export interface AgentHandle {
 export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const log = options.log ?? silentLog;
   const name = options.name ?? `${hostname().split(".")[0]}-${process.pid}`;
-  const probe = options.probe ?? (await probeHost());
+  const catalogue = options.catalogue ?? defaultCatalogue;
+  const probe = options.probe ?? (await probeHost({ catalogue }));
   const { types } = builderTypesFor(probe.capabilities, options.builders, options.catalogue);
   if (types.length === 0) throw new Error(`agent ${name}: this host can run none of Kiln's builder types (capabilities: ${probe.capabilities.join(", ")})`);
   // A work dir the agent made itself (none given) is its own to remove when it stops.
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), "kiln-agent-")));
   await mkdir(workDir, { recursive: true });
-  await registerBuilderReapers(types);
-  await reapLeftovers(workDir, name, log);
+  // What crashed jobs left outside their folders, by the builders that can leave such things.
+  const plugins = await Promise.all(types.map((type) => catalogue.builder(type)));
+  await reapLeftovers(workDir, name, log, [...new Set(plugins.flatMap((p) => (p.leftoverReaper ? [p.leftoverReaper] : [])))]);
   await pruneBundleCache(bundleCacheDir(workDir));
 
   const slots = new Slots(options.slots ?? 1);
@@ -213,25 +216,6 @@ interface PullContext {
   signal: AbortSignal;
   expires: number;
   log: OperatorLog;
-}
-
-/**
- * Builders whose crash can leave things outside the job folder (containers; VMs later) bring a
- * reaper, loaded only when this agent takes their builds, registered once per process.
- */
-const BUILDER_REAPERS: Record<string, () => Promise<LeftoverReaper>> = {
-  docker: async () => (await import("../builders/docker/reap-containers.js")).reapDockerContainers,
-  qemu: async () => (await import("../builders/qemu/reap-vms.js")).reapQemuVms,
-};
-const registeredReapers = new Set<string>();
-
-async function registerBuilderReapers(types: readonly string[]): Promise<void> {
-  for (const type of types) {
-    const load = BUILDER_REAPERS[type];
-    if (!load || registeredReapers.has(type)) continue;
-    registeredReapers.add(type);
-    addLeftoverReaper(await load());
-  }
 }
 
 /** Waits for a free slot, waits for a job of this type, takes a slot with the job, repeats. */

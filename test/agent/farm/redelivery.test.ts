@@ -2,10 +2,13 @@ import test from "ava";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { startAgent } from "../../../agent/farm/index.js";
+import { probeHost, startAgent, type DeadJob } from "../../../agent/farm/index.js";
+import { defaultCatalogue, type PluginCatalogue } from "../../../agent/catalogue.js";
+import { QEMU_OWNER_ENV } from "../../../agent/builders/qemu/qemu-process.js";
+import { once } from "node:events";
 import { startController } from "../../../controller/index.js";
 import { BUILD_OUTPUT_STREAM, buildOutputFilter, decodeBuildEvent, decodeLogLine, type Bus, type BuildEvent } from "../../../shared/bus/index.js";
 import { DeliverPolicy } from "@nats-io/jetstream";
@@ -169,4 +172,63 @@ test("a stopping agent hands its running job back; another agent runs it from th
   t.is(done?.state, "succeeded");
   t.is(done?.agent, "second");
   t.is(done?.attempts, 2);
+});
+
+test("a restarting agent runs the leftover reapers its builder plugins declare, with its dead jobs' leases", async (t) => {
+  const farm = await startFarm();
+  t.teardown(() => farm.stop());
+  const workDir = await mkdtemp(join(tmpdir(), "kiln-plugin-reap-"));
+  t.teardown(() => rm(workDir, { recursive: true, force: true }));
+  const deadPid = await new Promise<number>((done) => {
+    const c = spawn("true");
+    c.once("exit", () => done(c.pid!));
+  });
+  await mkdir(join(workDir, "jobs", "b9-0-1"), { recursive: true });
+  await writeFile(join(workDir, "jobs", "b9-0-1", "kiln-job.json"), JSON.stringify({ agent: "reaps", pid: deadPid, buildId: "b9", jobIndex: 0, attempt: 1, startedAt: new Date().toISOString() }));
+
+  // A stand-in declaration on the null builder: what the agent does with any plugin's reaper.
+  const reaped: DeadJob[] = [];
+  const catalogue: PluginCatalogue = {
+    ...defaultCatalogue,
+    async builder(type) {
+      const real = await defaultCatalogue.builder(type);
+      return type === "null" ? { ...real, leftoverReaper: async (dead) => void reaped.push(...dead) } : real;
+    },
+  };
+  const agent = await startAgent({ nats: { url: farm.nats.url }, name: "reaps", builders: ["null"], workDir, catalogue });
+  t.teardown(() => agent.stop());
+  t.deepEqual(reaped.map((j) => [j.pid, j.buildId, j.jobIndex, j.attempt]), [[deadPid, "b9", 0, 1]]);
+  t.false(existsSync(join(workDir, "jobs", "b9-0-1")));
+});
+
+test("a restarted qemu agent kills the QEMU its dead job left (the qemu plugin's declared reaper)", async (t) => {
+  const probe = await probeHost();
+  if (!["qemu", "qemu-img"].every((c) => probe.capabilities.includes(c))) {
+    t.pass("no qemu on this host: nothing to reap");
+    return;
+  }
+  t.timeout(60_000);
+  const farm = await startFarm();
+  t.teardown(() => farm.stop());
+  const workDir = await mkdtemp(join(tmpdir(), "kiln-qemu-reap-"));
+  t.teardown(() => rm(workDir, { recursive: true, force: true }));
+  const deadPid = await new Promise<number>((done) => {
+    const c = spawn("true");
+    c.once("exit", () => done(c.pid!));
+  });
+  // A real, idle QEMU marked as the dead job's, as startQemu marks the VMs it starts.
+  const vm = spawn("qemu-system-x86_64", ["-machine", "accel=tcg", "-nodefaults", "-display", "none", "-S"], {
+    stdio: "ignore",
+    env: { ...process.env, [QEMU_OWNER_ENV]: String(deadPid) },
+  });
+  t.teardown(() => void vm.kill("SIGKILL"));
+  const vmExit = once(vm, "exit");
+  await waitFor("QEMU to start", async () => existsSync(`/proc/${vm.pid}/environ`) && (await readFile(`/proc/${vm.pid}/cmdline`, "utf8")).includes("qemu-system"), (v) => v, 10_000);
+  await mkdir(join(workDir, "jobs", "bq-0-1"), { recursive: true });
+  await writeFile(join(workDir, "jobs", "bq-0-1", "kiln-job.json"), JSON.stringify({ agent: "vm-host", pid: deadPid, buildId: "bq", jobIndex: 0, attempt: 1, startedAt: new Date().toISOString() }));
+
+  const agent = await startAgent({ nats: { url: farm.nats.url }, name: "vm-host", builders: ["qemu"], workDir, probe });
+  t.teardown(() => agent.stop());
+  const [, signal] = (await vmExit) as [number | null, NodeJS.Signals | null];
+  t.is(signal, "SIGKILL");
 });
