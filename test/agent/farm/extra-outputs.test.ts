@@ -1,5 +1,5 @@
 import test from "ava";
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultCatalogue, type PluginCatalogue } from "../../../agent/catalogue.js";
@@ -27,6 +27,7 @@ test("the files post-processors declare as extra outputs are shipped once each, 
       [{ type: "manifest", output: "never-written.json" }],
     ],
   });
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, "out"));
   await writeFile(join(dir, "out", "null.json"), "{}");
   await writeFile(join(dir, "sums"), "x");

@@ -175,6 +175,7 @@ test("a stopping agent hands its running job back; another agent runs it from th
 });
 
 test("a restarting agent runs the leftover reapers its builder plugins declare, with its dead jobs' leases", async (t) => {
+  t.timeout(60_000);
   const farm = await startFarm();
   t.teardown(() => farm.stop());
   const workDir = await mkdtemp(join(tmpdir(), "kiln-plugin-reap-"));
