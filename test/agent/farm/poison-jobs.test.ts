@@ -136,5 +136,6 @@ test("SIGTERM stops an agent promptly while NATS is gone and a job runs", async 
   const tookMs = Date.now() - stopAsked;
   t.log(`exited after ${tookMs} ms`);
   t.not(code, "still running", agent.output().slice(-3000));
-  t.true(tookMs < 15_000, `stopped in ${tookMs} ms`);
+  // The 5 s bus grace, plus at most one NATS request timeout already under way, plus cleanups.
+  t.true(tookMs < 20_000, `stopped in ${tookMs} ms`);
 });
