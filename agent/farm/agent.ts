@@ -59,9 +59,9 @@ export interface AgentOptions {
   /** Called after every job (tests and benchmarks count them). */
   onJobDone?: (result: JobResult) => void;
   /**
-   * How long a stopping agent keeps trying to tell the bus about its jobs (hand-backs, records,
-   * output) before it gives up, so a stop while NATS is away still ends (default 5 s). The jobs'
-   * own cleanups (VMs, containers) always run to their end.
+   * How long a stopping agent keeps retrying to tell the bus about its jobs (hand-backs, records,
+   * output) while NATS is connected but not answering (default 5 s); while NATS is unreachable it
+   * gives up at once. The jobs' own cleanups (VMs, containers) always run to their end.
    */
   stopBusGraceMs?: number;
 }
@@ -108,6 +108,23 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
 
     const shutdown = new AbortController();
     const busGiveUp = new AbortController();
+    // Whether NATS is reachable now: a stop while it is not gives up on the bus at once.
+    let connected = true;
+    const giveUpOnBus = (why: string): void => {
+      if (busGiveUp.signal.aborted) return;
+      log.warn(`${why}; stopping without telling NATS more`, { name });
+      busGiveUp.abort();
+      // Requests in flight would each wait out their timeout: closing rejects them now.
+      void bus.nc.close().catch(() => undefined);
+    };
+    void (async () => {
+      for await (const s of bus.nc.status()) {
+        if (s.type === "disconnect") {
+          connected = false;
+          if (shutdown.signal.aborted) giveUpOnBus("NATS went away during the stop");
+        } else if (s.type === "reconnect") connected = true;
+      }
+    })().catch(() => undefined);
     let running = 0;
     const startedAt = new Date().toISOString();
     const presence = (): AgentPresence => ({
@@ -170,9 +187,11 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         stopping ??= (async () => {
           log.info("agent stopping", { name, running });
           shutdown.abort();
+          if (!connected) giveUpOnBus("NATS is unreachable");
+          // NATS connected but not answering: retries stop after the grace (in-flight requests end by their timeout).
           const grace = options.stopBusGraceMs ?? 5000;
           const giveUp = setTimeout(() => {
-            log.warn("the bus does not answer; stopping without telling it more", { name, afterMs: grace });
+            log.warn("the bus does not answer; no more retries", { name, afterMs: grace });
             busGiveUp.abort();
           }, grace);
           try {
@@ -182,8 +201,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
             clearTimeout(giveUp);
           }
           // A presence left behind expires with the bucket's TTL; a drain NATS cannot answer ends in a close.
+          // The heartbeat's timers stop whatever NATS does; its last delete may not get through.
           await withinMs(heartbeat.stop(), busGiveUp.signal.aborted ? 0 : 2000);
-          if (!(await withinMs(bus.close(), busGiveUp.signal.aborted ? 0 : 2000))) await bus.nc.close().catch(() => undefined);
+          if (!bus.nc.isClosed() && !(await withinMs(bus.close(), busGiveUp.signal.aborted ? 0 : 2000))) await bus.nc.close().catch(() => undefined);
           if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
           log.info("agent stopped", { name });
         })();

@@ -136,6 +136,6 @@ test("SIGTERM stops an agent promptly while NATS is gone and a job runs", async 
   const tookMs = Date.now() - stopAsked;
   t.log(`exited after ${tookMs} ms`);
   t.not(code, "still running", agent.output().slice(-3000));
-  // The 5 s bus grace, plus at most one NATS request timeout already under way, plus cleanups.
-  t.true(tookMs < 20_000, `stopped in ${tookMs} ms`);
+  // NATS is unreachable: the agent gives up on it at once (no retries, no request timeouts).
+  t.true(tookMs < 10_000, `stopped in ${tookMs} ms`);
 });
