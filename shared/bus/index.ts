@@ -12,3 +12,5 @@ export {
   type JobConsumerOptions,
 } from "./resources.js";
 export { publishDurably, DurablePublishError, type DurablePublishOptions } from "./publish.js";
+export { isBusOutage, reasonOf, BusStalledError } from "./outage.js";
+export { retryOnOutage, settlesWithin, BusRetryError, type RetryOptions } from "./retry.js";
