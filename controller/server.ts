@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
-import { connectBus, ensureFarmResources, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
+import { connectBus, ensureFarmResources, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
 import { FarmService, type FarmServer } from "../proto/gen/kiln/v1/farm.js";
 import { checkBearerToken } from "./auth.js";
@@ -26,7 +26,11 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   maxDeliver: 3,
   waitTimeoutMs: 3600_000,
   maxBundleBytes: DEFAULT_MAX_BUNDLE_BYTES,
+  busOutageMs: 60_000,
 };
+
+/** Longest wait for one background duty to stop (the bus may be gone). */
+const STOP_STEP_MS = 2_000;
 
 export interface ControllerOptions {
   /** `HOST:PORT` for the gRPC API (port 0: any free port). */
@@ -67,7 +71,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await bus.close();
     throw e;
   }
-  const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache() };
+  const stopping = new AbortController();
+  const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache(), stopping: stopping.signal };
   const lostJobs = await watchLostJobs(ctx).catch(async (e: unknown) => {
     await bus.close();
     throw e;
@@ -104,11 +109,16 @@ export async function startController(options: ControllerOptions): Promise<Runni
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopping.abort();
       server.forceShutdown();
-      await lostJobs.stop();
-      await sweeper.stop();
+      // Each step is bounded: with NATS gone, a consumer close or a sweep's KV read would wait
+      // for a reconnect that may never come, and an operator's SIGTERM must still stop us.
+      const stuck: string[] = [];
+      if (!(await settlesWithin(lostJobs.stop(), STOP_STEP_MS))) stuck.push("the lost-jobs consumer");
+      if (!(await settlesWithin(sweeper.stop(), STOP_STEP_MS))) stuck.push("the wait-timeout sweep");
       await ctx.bundles.clear();
       await bus.close();
+      if (stuck.length > 0) log.warn("stopped without waiting for NATS (unreachable?)", { abandoned: stuck.join(", ") });
       log.info("controller stopped", { address });
     },
   };
@@ -127,11 +137,15 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmSe
       );
     };
   }
-  function streaming<Req, Res>(handle: (request: Req, call: ServerWritableStream<Req, Res>) => Promise<void>) {
+  function streaming<Req, Res>(handle: (request: Req, call: ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>) {
     return (call: ServerWritableStream<Req, Res>): void => {
+      // Ends every wait of the call when the client goes away or the controller stops.
+      const gone = new AbortController();
+      call.once("cancelled", () => gone.abort());
+      const signal = AbortSignal.any([gone.signal, ctx.stopping]);
       (async () => {
         checkBearerToken(call.metadata, token);
-        await handle(call.request, call);
+        await handle(call.request, call, signal);
       })().then(
         () => call.end(),
         (e: unknown) => {
@@ -142,7 +156,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmSe
   }
   return {
     submitBuild: unary((req) => submitBuild(ctx, req)),
-    watchBuild: streaming((req, call) => watchBuild(ctx, req, call)),
+    watchBuild: streaming((req, call, signal) => watchBuild(ctx, req, call, signal)),
     cancelBuild: unary(async (req) => ({ build: await cancelBuild(ctx, req) })),
     listBuilds: unary((req) => listBuilds(ctx, req.limit)),
     getBuild: unary((req) => getBuild(ctx, req.buildId)),

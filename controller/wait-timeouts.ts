@@ -9,11 +9,14 @@ import { allJobsFinished } from "./build-view.js";
 import { dropJob } from "./drop-job.js";
 import { listBuildIds, readBuild } from "./records.js";
 import { formatGoDuration } from "../shared/template/index.js";
+import { reasonOf } from "../shared/bus/index.js";
+import { sleep } from "../shared/sleep.js";
 
-export async function failJobsWaitingTooLong(ctx: ControllerContext, now = Date.now()): Promise<number> {
+export async function failJobsWaitingTooLong(ctx: ControllerContext, now = Date.now(), signal?: AbortSignal): Promise<number> {
   const agents = await presentAgents(ctx.bus.agents, ctx.log);
   let failed = 0;
   for (const id of await listBuildIds(ctx.bus.builds)) {
+    if (signal?.aborted) break;
     const build = await readBuild(ctx.bus.builds, id, ctx.log);
     if (!build || build.record.waitTimeoutMs === 0 || allJobsFinished(build.record, build.jobs)) continue;
     const waited = now - Date.parse(build.record.submittedAt);
@@ -27,18 +30,28 @@ export async function failJobsWaitingTooLong(ctx: ControllerContext, now = Date.
   return failed;
 }
 
-/** Runs the sweep every `intervalMs` until stopped; a failing sweep is logged and retried. */
+/**
+ * Runs the sweep every `intervalMs` until stopped; a failing sweep is logged and retried. One
+ * sweep at a time, the next `intervalMs` after the last ended: during a NATS outage, sweeps that
+ * each wait for a request timeout must not queue up behind each other (a stop used to wait for
+ * all of them). Stopping aborts the sweep under way between builds.
+ */
 export function sweepWaitingJobs(ctx: ControllerContext, intervalMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() =>
-      failJobsWaitingTooLong(ctx).catch((e: unknown) => ctx.log.warn("wait-timeout sweep failed", { reason: e instanceof Error ? e.message : String(e) })),
-    );
-  }, intervalMs);
+  const stopped = new AbortController();
+  const signal = AbortSignal.any([stopped.signal, ctx.stopping]);
+  const loop = (async () => {
+    while (!signal.aborted) {
+      await sleep(intervalMs, signal);
+      if (signal.aborted) break;
+      await failJobsWaitingTooLong(ctx, Date.now(), signal).catch((e: unknown) => {
+        if (!signal.aborted) ctx.log.warn("wait-timeout sweep failed", { reason: reasonOf(e) });
+      });
+    }
+  })();
   return {
     async stop() {
-      clearInterval(timer);
-      await running;
+      stopped.abort();
+      await loop;
     },
   };
 }

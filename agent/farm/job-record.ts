@@ -3,28 +3,16 @@
  * record when it queues the job and may touch it again (a wait timeout, a max-deliveries
  * failure), so every change is a compare-and-set on the record's revision, retried on conflict.
  */
-import { setTimeout as delay } from "node:timers/promises";
 import type { KV } from "@nats-io/kv";
-import { buildKey, BusDecodeError, decodeBuildRecord, decodeJobRecord, encode, jobKey, type JobMessage, type JobRecord } from "../../shared/bus/index.js";
+import { buildKey, changeRecord, decodeBuildRecord, decodeJobRecord, jobKey, type JobMessage, type JobRecord } from "../../shared/bus/index.js";
 
 /** `giveUp` aborted: no more retries (a stopping agent whose NATS is gone must still exit). */
 export async function updateJobRecord(kv: KV, job: JobMessage, change: (record: JobRecord) => JobRecord, giveUp?: AbortSignal): Promise<JobRecord> {
-  const key = jobKey(job.buildId, job.jobIndex);
-  for (let tryNo = 0; ; tryNo++) {
-    try {
-      const entry = await kv.get(key);
-      const current = entry && entry.operation === "PUT" ? decodeJobRecord(entry.value, key) : freshRecord(job);
-      const next = change(current);
-      if (entry && entry.operation === "PUT") await kv.update(key, encode(next), entry.revision);
-      else await kv.create(key, encode(next));
-      return next;
-    } catch (e) {
-      if (e instanceof BusDecodeError || tryNo >= 20 || giveUp?.aborted) throw e;
-      // Someone else changed it between our read and write, or NATS is restarting: read again,
-      // backing off to ~2 s so a server restart (tens of seconds at worst) is ridden out.
-      await delay(Math.min(25 * 2 ** tryNo, 2000), undefined, { signal: giveUp }).catch(() => undefined);
-    }
-  }
+  // The farm's one compare-and-set (shared/bus/records): retried on a lost race and through a
+  // NATS restart; a missing record is created from the job message.
+  const result = await changeRecord(kv, jobKey(job.buildId, job.jobIndex), decodeJobRecord, (current) => change(current ?? freshRecord(job)), { signal: giveUp });
+  // `change` always returns a record, so one was written.
+  return result.written ?? change(freshRecord(job));
 }
 
 /** The job's record as it is now (the controller's, or a fresh one when it is missing). */

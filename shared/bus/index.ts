@@ -12,3 +12,15 @@ export {
   type JobConsumerOptions,
 } from "./resources.js";
 export { publishDurably, DurablePublishError, type DurablePublishOptions } from "./publish.js";
+export { isBusOutage, reasonOf, BusStalledError } from "./outage.js";
+export { retryOnOutage, settlesWithin, BusRetryError, type RetryOptions } from "./retry.js";
+export {
+  changeRecord,
+  readRecord,
+  isWrongRevision,
+  RecordConflictError,
+  type RecordChangeOptions,
+  type RecordChangeResult,
+  type RecordDecoder,
+  type StoredRecord,
+} from "./records.js";
