@@ -20,11 +20,20 @@ export const resourceExhausted = (message: string): ControllerError => new Contr
  * restarting is UNAVAILABLE (clients retry that, never INTERNAL); anything else is INTERNAL.
  */
 export function toServiceError(e: unknown): Partial<ServiceError> {
-  if (e instanceof ControllerError) return { code: e.code, details: e.message, message: e.message, metadata: new Metadata() };
+  if (e instanceof ControllerError) return { code: e.code, details: e.message, message: e.message, metadata: e.code === status.UNAVAILABLE ? busOutageMetadata() : new Metadata() };
   const message = e instanceof Error ? e.message : String(e);
   if (isBusOutage(e)) {
     const details = `the farm's NATS is unreachable or restarting (${message}); try again`;
-    return { code: status.UNAVAILABLE, details, message: details, metadata: new Metadata() };
+    return { code: status.UNAVAILABLE, details, message: details, metadata: busOutageMetadata() };
   }
   return { code: status.INTERNAL, details: `controller error: ${message}`, message, metadata: new Metadata() };
+}
+
+/** Trailer on an UNAVAILABLE the controller sent itself: the controller is up, its bus is not. */
+export const BUS_UNAVAILABLE_TRAILER = "kiln-unavailable";
+
+function busOutageMetadata(): Metadata {
+  const m = new Metadata();
+  m.set(BUS_UNAVAILABLE_TRAILER, "bus");
+  return m;
 }

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
-import { connectBus, ensureFarmResources, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
+import { connectBus, ensureFarmResources, isBusOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
 import { FarmService, type FarmServer } from "../proto/gen/kiln/v1/farm.js";
 import { checkBearerToken } from "./auth.js";
@@ -13,7 +13,8 @@ import { getBuild, listAgents, listBuilds } from "./build-queries.js";
 import { cancelBuild } from "./cancel-build.js";
 import type { ControllerContext, ControllerSettings } from "./context.js";
 import { downloadArtifact } from "./download-artifact.js";
-import { toServiceError } from "./errors.js";
+import { toServiceError, unavailable } from "./errors.js";
+import { noQuorumReason } from "./quorum.js";
 import { watchLostJobs } from "./lost-jobs.js";
 import { BundleCache } from "./bundle-cache.js";
 import { silentLog, type OperatorLog } from "../shared/operator-log.js";
@@ -83,7 +84,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     // SubmitBuild carries the whole bundle: allow it up to the bundle limit (plus the other fields).
     "grpc.max_receive_message_length": Math.min(settings.maxBundleBytes + 1024 * 1024, 2 ** 31 - 1),
   });
-  server.addService(FarmService, farmHandlers(ctx, options.token));
+  server.addService(FarmService, farmHandlers(ctx, options.token, options.nats.url.split(",").filter((u) => u.trim() !== "").length));
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }], false)
     : ServerCredentials.createInsecure();
@@ -125,7 +126,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
 }
 
 /** Every rpc, each behind the token check, errors mapped to gRPC statuses. */
-function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmServer {
+function farmHandlers(ctx: ControllerContext, token: string | undefined, configuredServers: number): FarmServer {
+  /** A bus outage on a cluster that lost its majority says so (the client retries either way). */
+  async function serviceError(e: unknown): Promise<ReturnType<typeof toServiceError>> {
+    if (!isBusOutage(e)) return toServiceError(e);
+    const noQuorum = await noQuorumReason({ nc: ctx.bus.nc, jsm: ctx.bus.jsm, configuredServers }).catch(() => undefined);
+    return toServiceError(noQuorum !== undefined ? unavailable(noQuorum) : e);
+  }
   function unary<Req, Res>(handle: (request: Req) => Promise<Res>) {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       (async () => {
@@ -133,7 +140,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmSe
         return handle(call.request);
       })().then(
         (res) => callback(null, res),
-        (e: unknown) => callback(toServiceError(e)),
+        (e: unknown) => void serviceError(e).then((err) => callback(err)),
       );
     };
   }
@@ -149,7 +156,9 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmSe
       })().then(
         () => call.end(),
         (e: unknown) => {
-          if (!call.cancelled) call.emit("error", toServiceError(e));
+          void serviceError(e).then((err) => {
+            if (!call.cancelled) call.emit("error", err);
+          });
         },
       );
     };

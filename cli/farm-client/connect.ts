@@ -126,6 +126,8 @@ export function explainRpcError(e: unknown, address: string): FarmClientError {
   if (!isServiceError(e)) return new FarmClientError(e instanceof Error ? e.message : String(e));
   switch (e.code) {
     case status.UNAVAILABLE:
+      // The controller answered: it is its NATS (or JetStream quorum) that is away.
+      if (e.metadata?.get("kiln-unavailable")[0] === "bus") return new FarmClientError(`the controller at ${address} cannot use the farm's NATS: ${e.details}`, e.code);
       return new FarmClientError(`cannot reach the controller at ${address} (${e.details}): is \`kiln controller\` running there? (--controller / KILN_CONTROLLER)`, e.code);
     case status.UNAUTHENTICATED:
       return new FarmClientError("the controller refused the token: check --token/KILN_TOKEN", e.code);
