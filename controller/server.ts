@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
-import { connectBus, ensureFarmResources, isBusOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
+import { connectBus, ensureFarmResources, isBusOutage, retryOnOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
 import { FarmService, type FarmServer } from "../proto/gen/kiln/v1/farm.js";
 import { checkBearerToken } from "./auth.js";
@@ -67,14 +67,18 @@ export async function startController(options: ControllerOptions): Promise<Runni
 
   const bus = await connectBus({ ...options.nats, name: "kiln-controller" });
   try {
-    await ensureFarmResources(bus.nc, { ackWaitMs: settings.ackWaitMs, maxDeliver: settings.maxDeliver, presenceTtlMs: options.presenceTtlMs ?? 15_000, replicas: options.replicas });
+    // Started while a NATS node is down or a leader election runs: ride it out, do not exit.
+    await retryOnOutage(
+      () => ensureFarmResources(bus.nc, { ackWaitMs: settings.ackWaitMs, maxDeliver: settings.maxDeliver, presenceTtlMs: options.presenceTtlMs ?? 15_000, replicas: options.replicas }),
+      { what: "create the farm's NATS resources" },
+    );
   } catch (e) {
     await bus.close();
     throw e;
   }
   const stopping = new AbortController();
   const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache(), stopping: stopping.signal };
-  const lostJobs = await watchLostJobs(ctx).catch(async (e: unknown) => {
+  const lostJobs = await retryOnOutage(() => watchLostJobs(ctx), { what: "watch lost jobs", signal: stopping.signal }).catch(async (e: unknown) => {
     await bus.close();
     throw e;
   });

@@ -85,18 +85,43 @@ function strayJobProcesses(workRoot: string): number[] {
 }
 
 interface Proc {
+  name: string;
   child: ChildProcess;
-  args: string[];
-  env: Record<string, string>;
+  /** Starts it (again). */
+  start(): void;
+  /** Unplanned exits (restarted after 1 s, as systemd's Restart=always would). */
+  crashes: string[];
+  supervised: boolean;
 }
 
-function launch(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [kiln, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
-  child.stderr?.resume();
-  const killOnExit = (): void => void child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  child.once("exit", () => process.removeListener("exit", killOnExit));
-  return { child, args, env };
+process.setMaxListeners(100);
+
+/** Starts `kiln ARGS` and keeps it running like systemd's Restart=always, until `supervised` is cleared. */
+function launch(name: string, args: string[], env: Record<string, string> = {}): Proc {
+  const p = { name, crashes: [], supervised: true } as unknown as Proc;
+  p.start = (): void => {
+    const child = spawn(process.execPath, [kiln, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+    let stderr = "";
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-2000)));
+    const killOnExit = (): void => void child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    child.once("exit", (code, signal) => {
+      process.removeListener("exit", killOnExit);
+      // SIGKILL is the chaos loop's (it restarts the process itself).
+      if (!p.supervised || signal === "SIGKILL") return;
+      p.crashes.push(`${name} exited ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      setTimeout(() => p.supervised && p.start(), 1000);
+    });
+    p.child = child;
+  };
+  p.start();
+  return p;
+}
+
+/** kill -9, then started again at once. */
+async function crashAndRestart(p: Proc): Promise<void> {
+  await killHard(p);
+  p.start();
 }
 
 async function killHard(p: Proc): Promise<void> {
@@ -107,6 +132,7 @@ async function killHard(p: Proc): Promise<void> {
 }
 
 async function stopGently(p: Proc, ms = 30_000): Promise<boolean> {
+  p.supervised = false;
   if (p.child.exitCode !== null || p.child.signalCode !== null) return true;
   const exited = new Promise<boolean>((r) => p.child.once("exit", () => r(true)));
   p.child.kill("SIGTERM");
@@ -132,7 +158,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const controllerArgs = ["controller", "--listen", address, "--nats", cluster.url, "--nats-replicas", "3"];
-  let controller = launch(controllerArgs);
+  const controller = launch("controller", controllerArgs);
   const client = new FarmClient(address, credentials.createInsecure());
   const builders = withDocker ? "null,file,docker" : "null,file";
   const agents: Proc[] = [];
@@ -147,7 +173,7 @@ async function main(): Promise<void> {
     }
   }
   for (let i = 0; i < agentCount; i++) {
-    agents.push(launch(["agent", "--nats", cluster.url, "--name", `soak-${i}`, "--builders", builders, "--work-dir", join(dir, `agent-${i}`), "--slots", "2"], dockerEnv));
+    agents.push(launch(`soak-${i}`, ["agent", "--nats", cluster.url, "--name", `soak-${i}`, "--builders", builders, "--work-dir", join(dir, `agent-${i}`), "--slots", "2"], dockerEnv));
   }
 
   const bundles = {
@@ -174,10 +200,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, chaosEverySec * 1000));
       if (chaosStop || Date.now() > endAt) break;
       const ai = Math.floor(Math.random() * agents.length);
-      await killHard(agents[ai]!);
-      agents[ai] = launch(agents[ai]!.args, agents[ai]!.env);
-      await killHard(controller);
-      controller = launch(controllerArgs);
+      await crashAndRestart(agents[ai]!);
+      await crashAndRestart(controller);
       const node = cluster.nodes[Math.floor(Math.random() * cluster.nodes.length)]!;
       await node.kill();
       const t0 = Date.now();
@@ -285,6 +309,7 @@ async function main(): Promise<void> {
     agentsStoppedOnSigterm: agentsExited.filter(Boolean).length,
     rss: { start: { controller: mb(rssStart.controllerKb), agents: mb(rssStart.agentsKb), nats: mb(rssStart.natsKb) }, end: { controller: mb(rssEnd.controllerKb), agents: mb(rssEnd.agentsKb), nats: mb(rssEnd.natsKb) } },
     failures: Object.fromEntries(failures),
+    crashes: [controller, ...agents].flatMap((p) => p.crashes),
     chaos: chaosLog,
     wallSeconds: Math.round((Date.now() - started) / 1000),
   };
