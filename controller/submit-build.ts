@@ -70,7 +70,7 @@ export async function submitBuild(ctx: ControllerContext, request: SubmitBuildRe
     force: request.force,
     waitTimeoutMs: request.waitTimeoutSeconds > 0 ? request.waitTimeoutSeconds * 1000 : ctx.settings.waitTimeoutMs,
   });
-  const agents = await presentAgentsRecently(ctx.bus.agents, ctx.log);
+  const agents = await presentAgentsRecently(ctx.bus, ctx.log);
   return { build: buildToProto(queued.record, queued.jobs, agents), warnings };
 }
 

@@ -13,9 +13,9 @@ import { reasonOf } from "../shared/bus/index.js";
 import { sleep } from "../shared/sleep.js";
 
 export async function failJobsWaitingTooLong(ctx: ControllerContext, now = Date.now(), signal?: AbortSignal): Promise<number> {
-  const agents = await presentAgents(ctx.bus.agents, ctx.log);
+  const agents = await presentAgents(ctx.bus, ctx.log);
   let failed = 0;
-  for (const id of await listBuildIds(ctx.bus.builds)) {
+  for (const id of await listBuildIds(ctx.bus)) {
     if (signal?.aborted) break;
     const build = await readBuild(ctx.bus.builds, id, ctx.log);
     if (!build || build.record.waitTimeoutMs === 0 || allJobsFinished(build.record, build.jobs)) continue;
