@@ -26,9 +26,10 @@ export async function getBuild(ctx: ControllerContext, buildId: string): Promise
 
 /** Newest first; `limit` 0 means all. */
 export async function listBuilds(ctx: ControllerContext, limit: number): Promise<ListBuildsResponse> {
-  const [agents, stored] = await read(ctx, "list builds", async () =>
-    Promise.all([presentAgents(ctx.bus, ctx.log), Promise.all((await listBuildIds(ctx.bus)).map((id) => readBuild(ctx.bus.builds, id, ctx.log)))]),
-  );
+  const [agents, stored] = await read(ctx, "list builds", async () => {
+    const ids = await listBuildIds(ctx.bus);
+    return Promise.all([presentAgents(ctx.bus, ctx.log), Promise.all(ids.map((id) => readBuild(ctx.bus.builds, id, ctx.log)))]);
+  });
   const builds = stored
     .flatMap((s) => (s ? [s] : []))
     .sort((a, b) => (a.record.submittedAt === b.record.submittedAt ? b.record.id.localeCompare(a.record.id) : b.record.submittedAt.localeCompare(a.record.submittedAt)))
