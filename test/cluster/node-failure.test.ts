@@ -2,12 +2,12 @@
  * The farm on a real 3-node JetStream cluster (streams, buckets and stores with 3 replicas): a
  * controller and two agents in this process, the real `kiln` CLI as the watcher. One NATS node is
  * killed -9 mid-build (a random one, then the one the controller is connected to): the builds
- * finish, `kiln logs -f` rides it out and shows every line once. Two nodes down: the farm says it
- * has no quorum, and works again once one returns.
+ * finish, `kiln logs -f` rides it out and shows every line once. Two nodes down: reads still work,
+ * a submit is refused saying JetStream has no quorum, and the farm builds again once one returns.
  */
 import test, { type ExecutionContext } from "ava";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,9 +58,9 @@ interface Run {
 }
 
 /** The real CLI as a child process (the farm lives in this process's event loop). */
-function kilnRun(args: string[], env: Record<string, string>, killAfterMs = 120_000): Promise<Run> {
+function kilnRun(args: string[], env: Record<string, string>, killAfterMs = 120_000, cwd?: string): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [kiln, ...args], { env: { ...process.env, KILN_TOKEN: "", ...env } });
+    const child = spawn(process.execPath, [kiln, ...args], { cwd, env: { ...process.env, KILN_TOKEN: "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -148,7 +148,7 @@ test.serial("the NATS node the controller is connected to killed -9 mid-build: b
   });
 });
 
-test.serial("two NATS nodes down: kiln builds says JetStream has no quorum; one back and the farm builds again", async (t) => {
+test.serial("two NATS nodes down: kiln builds still lists, kiln submit says JetStream has no quorum; one back and the farm builds again", async (t) => {
   t.timeout(240_000);
   const farm = await startClusterFarm(t);
   const env = { KILN_CONTROLLER: farm.controller.address };
@@ -158,7 +158,13 @@ test.serial("two NATS nodes down: kiln builds says JetStream has no quorum; one 
   const [first, second] = farm.cluster.nodes.slice(1);
   await first!.kill();
   await second!.kill();
-  const down = await kilnRun(["builds"], env);
+  // Reads still work from the surviving replicas; a write cannot, and says why.
+  const listed = await kilnRun(["builds"], env);
+  t.is(listed.status, 0, listed.stderr);
+  const work = await mkdtemp(join(tmpdir(), "kiln-cluster-submit-"));
+  t.teardown(() => rm(work, { recursive: true, force: true }));
+  await writeFile(join(work, "template.json"), ticking("refused"));
+  const down = await kilnRun(["submit", "template.json"], env, 150_000, work);
   t.not(down.status, 0);
   t.regex(down.stderr, /JetStream has no quorum: 1 of 3 NATS nodes reachable/, down.stderr);
 
