@@ -189,8 +189,9 @@ async function main(): Promise<void> {
     agentsKb: agents.reduce((s, a) => s + rssKb(a.child.pid), 0),
     natsKb: cluster.nodes.reduce((s, n) => s + rssKb(n.pid()), 0),
   });
-  await new Promise((r) => setTimeout(r, 5000));
-  const rssStart = rss();
+  // "Start" is taken 30 s into the load, when every process has warmed up (agents load plugins lazily).
+  let rssStart: Record<string, number> | undefined;
+  const loadStarted = Date.now();
   const chaosLog: string[] = [];
 
   // Chaos: every chaosEverySec, kill -9 and restart one agent, the controller and one NATS node.
@@ -216,6 +217,7 @@ async function main(): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   while (Date.now() < endAt) {
     const tickStart = Date.now();
+    if (rssStart === undefined && tickStart - loadStarted >= 30_000) rssStart = rss();
     for (let k = 0; k < rate; k++) {
       const i = n++;
       const r = i % 20;
@@ -262,6 +264,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2000));
   }
   const rssEnd = rss();
+  rssStart ??= rssEnd;
 
   let succeeded = 0;
   let failed = 0;
