@@ -94,7 +94,8 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     // A server without JetStream answers "not enabled" at once: that one is not retried.
     const jsm = await retryOnOutage(() => jetstreamManager(nc).catch((e: unknown) => Promise.reject(isJetStreamNotEnabled(e) ? new JetStreamMissingError(reasonOf(e)) : e)), {
       what: "reach JetStream",
-      deadlineMs: options.connectTimeoutMs ?? 10_000,
+      // A node lost with the meta leader on it takes more than one request timeout to elect another.
+      deadlineMs: Math.max(options.connectTimeoutMs ?? 10_000, 60_000),
     });
     const kvm = new Kvm(js);
     const objm = new Objm(js);
