@@ -24,6 +24,8 @@ import {
   type JobRecord,
 } from "../shared/bus/index.js";
 import { checkBuilds } from "../shared/validation/check-builds.js";
+import { unrunnableBuilds } from "../shared/validation/runnable.js";
+import { defaultCatalogue } from "../agent/catalogue.js";
 import { formatDiagnostics } from "../shared/validation/diagnostics.js";
 import { loadTemplateForReport, planTemplate } from "../shared/validation/load-and-plan.js";
 import type { SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
@@ -95,8 +97,11 @@ function planSubmitted(
     { ...request.env },
   );
   if (!planned.ok) throw invalidArgument(local(formatDiagnostics(planned.diagnostics)));
-  const checked = checkBuilds(planned.specs, dir);
-  if (checked.diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(checked.diagnostics)));
+  // The same checks as a local `kiln build` before anything runs: configuration (with -force as
+  // the client gave it), then a plugin for every type. A farm refuses the whole submission.
+  const checked = checkBuilds(planned.specs, dir, { force: request.force });
+  const diagnostics = [...checked.diagnostics, ...unrunnableBuilds(planned.specs, (kind, type) => defaultCatalogue.canRun(kind, type), new Set(checked.diagnostics.map((d) => d.build)))];
+  if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
   const warnings = checked.unchecked.map(
     (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
   );

@@ -166,3 +166,16 @@ test("a fault between writing the records and publishing the jobs: the client ge
   const items = await collect(watch(h.client, id, 0, true));
   t.deepEqual(items.filter((i) => i.event?.kind === "finished").map((i) => i.event!.jobIndex).sort(), [0, 1]);
 });
+
+test("a template with a type Kiln validates but cannot run is refused before queueing, with the text a local kiln build prints", async (t) => {
+  t.timeout(30_000);
+  const h = await startHarness(t);
+  const template = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }], "post-processors": [{ type: "vagrant" }] });
+  const e = await t.throwsAsync(rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": template }))));
+  t.is((e as unknown as { code: number }).code, status.INVALID_ARGUMENT, e?.message);
+  t.regex(e!.message, /Failed to prepare build: "f"/);
+  t.regex(e!.message, /Kiln cannot run the post-processor type "vagrant" yet/);
+  const keys: string[] = [];
+  for await (const k of await h.controller.bus.builds.keys()) keys.push(k);
+  t.deepEqual(keys, []);
+});
