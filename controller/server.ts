@@ -4,10 +4,10 @@
  * number of controllers may run and any may restart.
  */
 import { readFile } from "node:fs/promises";
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
 import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
-import { FarmService, type FarmServer } from "../proto/gen/kiln/v1/farm.js";
+import { FarmService, type FarmServer, type SubmitBuildRequest, type SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
 import { checkBearerToken } from "./auth.js";
 import { getBuild, listAgents, listBuilds } from "./build-queries.js";
 import { cancelBuild } from "./cancel-build.js";
@@ -17,7 +17,7 @@ import { toServiceError } from "./errors.js";
 import { watchLostJobs } from "./lost-jobs.js";
 import { BundleCache } from "./bundle-cache.js";
 import { silentLog, type OperatorLog } from "../shared/operator-log.js";
-import { submitBuild } from "./submit-build.js";
+import { submitBuildStream } from "./submit-build.js";
 import { sweepWaitingJobs } from "./wait-timeouts.js";
 import { BuildIndex } from "./build-index.js";
 import { watchBuild } from "./watch-build.js";
@@ -91,8 +91,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const sweeper = sweepWaitingJobs(ctx, index, options.sweepIntervalMs ?? 2000);
 
   const server = new Server({
-    // SubmitBuild carries the whole bundle: allow it up to the bundle limit (plus the other fields).
-    "grpc.max_receive_message_length": Math.min(settings.maxBundleBytes + 1024 * 1024, 2 ** 31 - 1),
+    // SubmitBuild streams the bundle in chunks (1 MiB from kiln); the first message also carries
+    // the variables and the environment the template reads.
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
   });
   server.addService(FarmService, farmHandlers(ctx, options.token));
   const credentials = options.tls
@@ -168,7 +169,19 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmSe
     };
   }
   return {
-    submitBuild: unary((req) => submitBuild(ctx, req)),
+    submitBuild: (call: ServerReadableStream<SubmitBuildRequest, SubmitBuildResponse>, callback: sendUnaryData<SubmitBuildResponse>): void => {
+      (async () => {
+        checkBearerToken(call.metadata, token);
+        return submitBuildStream(ctx, call);
+      })().then(
+        (res) => callback(null, res),
+        (e: unknown) => {
+          // Stop reading what the client still sends: the answer is already decided.
+          call.destroy();
+          callback(toServiceError(e));
+        },
+      );
+    },
     watchBuild: streaming((req, call, signal) => watchBuild(ctx, req, call, signal)),
     cancelBuild: unary(async (req) => ({ build: await cancelBuild(ctx, req) })),
     listBuilds: unary((req) => listBuilds(ctx, req.limit)),

@@ -4,7 +4,12 @@
  * store, records in KV and job messages on `kiln.jobs.<type>`.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { builderSchema } from "../shared/components/registry.js";
 import type { BuildSpec } from "../shared/plan/build-spec.js";
 import { BundleError, formatByteSize } from "../shared/bundle/index.js";
@@ -40,33 +45,78 @@ import { updateJobRecord } from "./records.js";
 const ON_ERROR_VALUES = ["cleanup", "abort", "run-cleanup-provisioner"] as const;
 type OnError = (typeof ON_ERROR_VALUES)[number];
 
-export async function submitBuild(ctx: ControllerContext, request: SubmitBuildRequest): Promise<SubmitBuildResponse> {
+/** A submission as received: the first message's fields, and the bundle in a temp file. */
+interface ReceivedSubmission {
+  request: SubmitBuildRequest;
+  bundleFile: string;
+  sha256: string;
+  size: number;
+}
+
+/**
+ * SubmitBuild's client stream: fields from the first message, bundle bytes from every message
+ * written to a temp file as they come (hashed on the way), refused as soon as they pass the
+ * limit. Nothing holds the whole bundle in memory.
+ */
+export async function submitBuildStream(ctx: ControllerContext, messages: AsyncIterable<SubmitBuildRequest>): Promise<SubmitBuildResponse> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-upload-"));
+  try {
+    const received = await receiveSubmission(ctx, messages, path.join(dir, "bundle.tgz"));
+    return await submitBuild(ctx, received);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable<SubmitBuildRequest>, bundleFile: string): Promise<ReceivedSubmission> {
+  const max = ctx.settings.maxBundleBytes;
+  const hash = createHash("sha256");
+  const out = createWriteStream(bundleFile, { mode: 0o600 });
+  let request: SubmitBuildRequest | undefined;
+  let size = 0;
+  try {
+    for await (const message of messages) {
+      request ??= message;
+      const part = message.bundle;
+      size += part.length;
+      if (size > max) {
+        throw invalidArgument(`the bundle is more than the controller accepts (${formatByteSize(max)}, its --max-bundle-size): leave big files out of the template's folder`);
+      }
+      hash.update(part);
+      if (!out.write(part)) await once(out, "drain");
+    }
+  } finally {
+    out.end();
+    await once(out, "close");
+  }
+  if (!request) throw invalidArgument("SubmitBuild got no message: send the fields and the bundle");
+  return { request, bundleFile, sha256: hash.digest("hex"), size };
+}
+
+async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission): Promise<SubmitBuildResponse> {
+  const { request, sha256 } = received;
   const templatePath = pathInBundle(request.templatePath, "template_path");
   const varFiles = request.varFiles.map((f) => pathInBundle(f, "var_files"));
   const onError = onErrorOf(request.onError);
   const displayPath = request.displayPath || templatePath;
-  const bundle = Buffer.from(request.bundle.buffer, request.bundle.byteOffset, request.bundle.byteLength);
-  if (bundle.length > ctx.settings.maxBundleBytes) {
-    throw invalidArgument(`the bundle is ${formatByteSize(bundle.length)}, more than the controller accepts (${formatByteSize(ctx.settings.maxBundleBytes)}, its --max-bundle-size): leave big files out of the template's folder`);
-  }
-
-  const sha256 = createHash("sha256").update(bundle).digest("hex");
   let dir: string;
   try {
-    dir = await ctx.bundles.folder(sha256, bundle, ctx.settings.maxBundleBytes);
+    dir = await ctx.bundles.folder(sha256, () => createReadStream(received.bundleFile), ctx.settings.maxBundleBytes);
   } catch (e) {
     if (e instanceof BundleError) throw invalidArgument(`bad bundle for ${displayPath}: ${e.message}`);
     throw e;
   }
   const { specs, warnings } = planSubmitted(dir, templatePath, displayPath, request, varFiles);
   if (!ctx.bundles.isStored(sha256)) {
-    if (!(await ctx.bus.bundles.info(sha256))) await ctx.bus.bundles.putBlob({ name: sha256 }, bundle);
+    if (!(await ctx.bus.bundles.info(sha256))) {
+      await ctx.bus.bundles.put({ name: sha256 }, Readable.toWeb(createReadStream(received.bundleFile)) as ReadableStream<Uint8Array>);
+    }
     ctx.bundles.markStored(sha256);
   }
   const queued = await queueBuild(ctx, {
     displayPath,
     templateInBundle: templatePath,
-    bundle: { sha256, size: bundle.length },
+    bundle: { sha256, size: received.size },
     specs,
     onError,
     force: request.force,

@@ -19,7 +19,8 @@ import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { credentials } from "@grpc/grpc-js";
+import { credentials, Metadata } from "@grpc/grpc-js";
+import { submitBuildStreamed } from "../../cli/farm-client/submit-stream.js";
 import { jetstream, jetstreamManager, AckPolicy } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { create as createTar } from "tar";
@@ -67,7 +68,7 @@ const nats = await startNatsServer();
 const controller = await startController({ listen: "127.0.0.1:0", nats: { url: nats.url } });
 const client = new FarmClient(controller.address, credentials.createInsecure());
 const submit = (req: SubmitBuildRequest): Promise<SubmitBuildResponse> =>
-  new Promise((ok, fail) => client.submitBuild(req, (e, r) => (e ? fail(e) : ok(r))));
+  submitBuildStreamed(client, req, new Metadata());
 const request = (bundle: Buffer): SubmitBuildRequest =>
   SubmitBuildRequest.fromPartial({ bundle, templatePath: "template.json", displayPath: "template.json", onError: "cleanup" });
 
