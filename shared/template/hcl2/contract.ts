@@ -197,7 +197,7 @@ export interface HclFile {
 export interface HclFunction {
   /** Positional parameters' types (for conversion and error messages). */
   params: { name: string; type: HclType; allowNull?: boolean; allowUnknown?: boolean }[];
-  variadic?: { name: string; type: HclType; allowNull?: boolean };
+  variadic?: { name: string; type: HclType; allowNull?: boolean; allowUnknown?: boolean };
   /** The result's type given argument types (for unknown results); dynamic when it depends on values. */
   returnType(args: Value[]): HclType;
   /** Throws HclFunctionError for bad arguments (the evaluator turns it into "Error in function call"). */

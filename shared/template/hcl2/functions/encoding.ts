@@ -1,0 +1,211 @@
+/**
+ * Encodings: base64 (Go's strict StdEncoding), base64gzip, text{en,de}codebase64 with IANA
+ * names, urlencode (Go's url.QueryEscape), JSON, YAML (through the `yaml` package, with
+ * go-cty-yaml's type rules) and CSV (csv-parse, with Go's encoding/csv rules).
+ */
+import { gzipSync } from "node:zlib";
+import { parse as parseCsv } from "csv-parse/sync";
+import { parseDocument, stringify as stringifyYaml, isMap, isSeq, isScalar, type Node as YamlNode } from "yaml";
+import type { HclFunction, Value } from "../contract.js";
+import { defineFunction, fail } from "./function-spec.js";
+import { decodeJson, encodeJson } from "./json-encoding.js";
+import { bool, DYNAMIC, list, nullOf, num, numberToString, object, sortedKeys, STRING, str, tuple } from "./value-stand-in.js";
+
+const text = (v: Value | undefined): string => (v as { value: string }).value;
+
+/** Go's base64.StdEncoding.DecodeString: padded, standard alphabet; CR and LF are ignored. */
+export function decodeBase64Strict(s: string): Buffer | undefined {
+  const clean = s.replace(/[\r\n]/g, "");
+  if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(={0,2})$/.test(clean)) return undefined;
+  return Buffer.from(clean, "base64");
+}
+
+function decodeUtf8(bytes: Buffer): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The IANA names and aliases Node can encode and decode, to Node's names. */
+function ianaEncoding(name: string): string | undefined {
+  const n = name.toLowerCase().replace(/_/g, "-");
+  if (["utf-8", "utf8", "csutf8"].includes(n)) return "utf-8";
+  if (["utf-16le", "csutf16le"].includes(n)) return "utf-16le";
+  if (["utf-16be", "csutf16be"].includes(n)) return "utf-16be";
+  if (["utf-16", "csutf16"].includes(n)) return "utf-16be";
+  if (["iso-8859-1", "iso8859-1", "latin1", "l1", "iso-ir-100", "csisolatin1", "ibm819", "cp819", "iso-8859-1:1987"].includes(n)) return "latin1";
+  if (["us-ascii", "ascii", "iso646-us", "csascii", "us", "ansi-x3.4-1968", "cp367", "ibm367"].includes(n)) return "ascii";
+  return undefined;
+}
+
+function encodeText(s: string, enc: string): Buffer | undefined {
+  if (enc === "utf-8") return Buffer.from(s, "utf8");
+  if (enc === "utf-16le") return Buffer.from(s, "utf16le");
+  if (enc === "utf-16be") return Buffer.from(s, "utf16le").swap16();
+  const max = enc === "ascii" ? 0x7f : 0xff;
+  if ([...s].some((c) => c.codePointAt(0)! > max)) return undefined;
+  return Buffer.from(s, "latin1");
+}
+
+function decodeText(b: Buffer, enc: string): string | undefined {
+  if (enc === "utf-8") return decodeUtf8(b);
+  if (enc === "utf-16le" || enc === "utf-16be") {
+    if (b.length % 2 !== 0) return undefined;
+    return (enc === "utf-16be" ? Buffer.from(b).swap16() : b).toString("utf16le");
+  }
+  if (enc === "ascii" && b.some((x) => x > 0x7f)) return undefined;
+  return b.toString("latin1");
+}
+
+/** Go's url.QueryEscape. */
+export function queryEscape(s: string): string {
+  let out = "";
+  for (const byte of Buffer.from(s, "utf8")) {
+    const c = String.fromCharCode(byte);
+    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
+    else if (c === " ") out += "+";
+    else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+// --- YAML, as go-cty-yaml maps it: mappings → object, sequences → tuple, tagged scalars by YAML 1.1 core rules.
+
+function fromYamlNode(node: YamlNode | null | undefined): Value {
+  if (node === null || node === undefined) return nullOf(DYNAMIC);
+  if (isMap(node)) {
+    const attrs = new Map<string, Value>();
+    for (const pair of node.items) {
+      const key = pair.key as YamlNode | null;
+      const k = isScalar(key) ? (key.value === null ? "null" : String(key.value)) : String(key);
+      attrs.set(k, fromYamlNode(pair.value as YamlNode | null));
+    }
+    return object(attrs);
+  }
+  if (isSeq(node)) return tuple(node.items.map((i) => fromYamlNode(i as YamlNode | null)));
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null || v === undefined) return nullOf(DYNAMIC);
+    if (typeof v === "boolean") return bool(v);
+    if (typeof v === "number") return num(v);
+    if (typeof v === "bigint") return num(Number(v));
+    if (v instanceof Date) return str(v.toISOString());
+    return str(String(v));
+  }
+  return str(String(node));
+}
+
+function toYamlJs(v: Value): unknown {
+  switch (v.kind) {
+    case "null":
+      return null;
+    case "unknown":
+      return fail("value is not known");
+    case "string":
+    case "bool":
+      return v.value;
+    case "number":
+      return Number.isInteger(v.value) ? v.value : Number(numberToString(v.value));
+    case "list":
+    case "set":
+    case "tuple":
+      return v.items.map(toYamlJs);
+    case "map":
+    case "object": {
+      const o: Record<string, unknown> = {};
+      for (const k of sortedKeys(v.attrs)) o[k] = toYamlJs(v.attrs.get(k)!);
+      return o;
+    }
+  }
+}
+
+export const encodingFunctions: Record<string, HclFunction> = {
+  base64encode: defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(Buffer.from(text(s), "utf8").toString("base64")) }),
+  base64decode: defineFunction({
+    params: [{ name: "str", type: STRING }],
+    returnType: STRING,
+    impl([s]) {
+      const bytes = decodeBase64Strict(text(s));
+      if (!bytes) fail(`failed to decode base64 data '${text(s)}'`);
+      const out = decodeUtf8(bytes);
+      if (out === undefined) fail("the result of decoding the the provided string is not valid UTF-8");
+      return str(out);
+    },
+  }),
+  base64gzip: defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(gzipSync(Buffer.from(text(s), "utf8")).toString("base64")) }),
+  textencodebase64: defineFunction({
+    params: [
+      { name: "string", type: STRING },
+      { name: "encoding", type: STRING },
+    ],
+    returnType: STRING,
+    impl([s, e]) {
+      const enc = ianaEncoding(text(e));
+      if (!enc) fail(`${JSON.stringify(text(e))} is not a supported IANA encoding name or alias`, 1);
+      const bytes = encodeText(text(s), enc);
+      if (!bytes) fail(`the given string contains characters that cannot be represented in ${text(e)}`, 0);
+      return str(bytes.toString("base64"));
+    },
+  }),
+  textdecodebase64: defineFunction({
+    params: [
+      { name: "source", type: STRING },
+      { name: "encoding", type: STRING },
+    ],
+    returnType: STRING,
+    impl([s, e]) {
+      const enc = ianaEncoding(text(e));
+      if (!enc) fail(`${JSON.stringify(text(e))} is not a supported IANA encoding name or alias`, 1);
+      const bytes = decodeBase64Strict(text(s));
+      if (!bytes) {
+        const bad = text(s).search(/[^A-Za-z0-9+/=\r\n]/);
+        fail(`the given value is has an invalid base64 symbol at offset ${bad < 0 ? text(s).length : bad}`, 0);
+      }
+      const out = decodeText(bytes, enc);
+      if (out === undefined) fail(`the given string contains symbols that are not defined for ${text(e)}`, 0);
+      return str(out);
+    },
+  }),
+  urlencode: defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(queryEscape(text(s))) }),
+  jsonencode: defineFunction({ params: [{ name: "val", type: DYNAMIC, allowNull: true }], returnType: STRING, impl: ([v]) => str(encodeJson(v!)) }),
+  jsondecode: defineFunction({ params: [{ name: "str", type: STRING }], impl: ([s]) => decodeJson(text(s)) }),
+  yamlencode: defineFunction({
+    params: [{ name: "value", type: DYNAMIC, allowNull: true }],
+    returnType: STRING,
+    impl: ([v]) => str(stringifyYaml(toYamlJs(v!), { lineWidth: 0, defaultStringType: "PLAIN", defaultKeyType: "PLAIN" })),
+  }),
+  yamldecode: defineFunction({
+    params: [{ name: "src", type: STRING }],
+    impl([s]) {
+      const doc = parseDocument(text(s), { version: "1.1" });
+      if (doc.errors.length > 0) fail(`on line ${(doc.errors[0]!.linePos?.[0].line ?? 1)}, column ${doc.errors[0]!.linePos?.[0].col ?? 1}: ${doc.errors[0]!.message.split("\n")[0]}`);
+      return fromYamlNode(doc.contents as YamlNode | null);
+    },
+  }),
+  csvdecode: defineFunction({
+    params: [{ name: "str", type: STRING }],
+    impl([s]) {
+      let rows: string[][];
+      try {
+        rows = parseCsv(text(s), { relax_column_count: false, skip_empty_lines: true }) as string[][];
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      if (rows.length === 0) fail("missing header line");
+      const header = rows[0]!;
+      const seen = new Set<string>();
+      for (const h of header) {
+        if (seen.has(h)) fail(`duplicate column name ${JSON.stringify(h)}`);
+        seen.add(h);
+      }
+      const type = { kind: "object" as const, attributes: Object.fromEntries(header.map((h) => [h, STRING])) };
+      return list(
+        type,
+        rows.slice(1).map((r) => object(new Map(header.map((h, i) => [h, str(r[i] ?? "")])))),
+      );
+    },
+  }),
+};
+

@@ -1,0 +1,164 @@
+/**
+ * regex, regexall and regex_replace with Go's RE2 syntax and semantics, through re2js (a
+ * JavaScript port of RE2): `(?P<name>…)`, `(?i)` and friends, leftmost-first matching, and Go's
+ * `$1` / `${name}` replacement templates.
+ */
+import { RE2JS } from "re2js";
+import type { HclType, Value } from "../contract.js";
+import { defineFunction, fail } from "./function-spec.js";
+import { DYNAMIC, list, listOf, nullOf, object, STRING, str, tuple } from "./value-stand-in.js";
+
+function compile(pattern: string): RE2JS {
+  try {
+    return RE2JS.compile(pattern);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+/** cty's wording for syntax errors in regex/regexall: "invalid regexp pattern: CODE in EXPR". */
+function compileForCaptures(pattern: string): RE2JS {
+  try {
+    return RE2JS.compile(pattern);
+  } catch (e) {
+    const m = /^error parsing regexp: (.*): `(.*)`$/s.exec((e as Error).message);
+    if (m) fail(`invalid regexp pattern: ${m[1]} in ${m[2]}`, 0);
+    fail(`error parsing pattern: ${(e as Error).message}`, 0);
+  }
+}
+
+interface Captures {
+  names: (string | undefined)[];
+  type: HclType;
+}
+
+function captureShape(re: RE2JS): Captures {
+  const count = re.groupCount();
+  const names: (string | undefined)[] = new Array(count).fill(undefined);
+  for (const [name, index] of Object.entries(re.namedGroups())) names[index - 1] = name;
+  const named = names.filter((n) => n !== undefined).length;
+  const unnamed = count - named;
+  if (count === 0) return { names, type: STRING };
+  if (named > 0 && unnamed > 0) fail("invalid regexp pattern: cannot mix both named and unnamed capture groups", 0);
+  if (unnamed > 0) return { names, type: { kind: "tuple", elements: names.map(() => STRING) } };
+  const attributes: Record<string, HclType> = {};
+  for (const n of names) attributes[n!] = STRING;
+  return { names, type: { kind: "object", attributes } };
+}
+
+function matchResult(m: ReturnType<RE2JS["matcher"]>, shape: Captures): Value {
+  if (shape.type.kind === "string") return str(m.group(0) ?? "");
+  const groups = shape.names.map((_, i) => (m.start(i + 1) < 0 ? nullOf(STRING) : str(m.group(i + 1) ?? "")));
+  if (shape.type.kind === "tuple") return tuple(groups);
+  return object(new Map(shape.names.map((n, i) => [n!, groups[i]!])));
+}
+
+/** Every match (Go's FindAll…: after an empty match, the next search starts one character later). */
+function* allMatches(re: RE2JS, s: string): Generator<ReturnType<RE2JS["matcher"]>> {
+  const m = re.matcher(s);
+  let from = 0;
+  let lastEnd = -1;
+  while (from <= s.length && m.find(from)) {
+    if (m.end() === m.start() && m.start() === lastEnd) {
+      // Go skips an empty match right after the previous match.
+      from = m.start() + (s.codePointAt(m.start())! > 0xffff ? 2 : 1);
+      if (m.start() >= s.length) break;
+      continue;
+    }
+    yield m;
+    lastEnd = m.end();
+    from = m.end() > m.start() ? m.end() : m.end() + (m.end() < s.length && s.codePointAt(m.end())! > 0xffff ? 2 : 1);
+  }
+}
+
+/** Go's Regexp.Expand template: `$name`, `${name}`, `$1`, `$$`; unknown names expand to nothing. */
+function expandTemplate(template: string, m: ReturnType<RE2JS["matcher"]>, named: Record<string, number>): string {
+  let out = "";
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i]!;
+    if (c !== "$" || i + 1 >= template.length) {
+      out += c;
+      continue;
+    }
+    if (template[i + 1] === "$") {
+      out += "$";
+      i++;
+      continue;
+    }
+    let name: string | undefined;
+    let end = i + 1;
+    if (template[i + 1] === "{") {
+      const close = template.indexOf("}", i + 2);
+      const inner = close < 0 ? "" : template.slice(i + 2, close);
+      if (close >= 0 && /^[A-Za-z0-9_]+$/.test(inner)) {
+        name = inner;
+        end = close + 1;
+      }
+    } else {
+      const mm = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
+      if (mm) {
+        name = mm[0];
+        end = i + 1 + mm[0].length;
+      }
+    }
+    if (name === undefined) {
+      out += "$";
+      continue;
+    }
+    const index = /^[0-9]+$/.test(name) ? Number(name) : named[name];
+    if (index !== undefined && index <= m.groupCount() && m.start(index) >= 0) out += m.group(index) ?? "";
+    i = end - 1;
+  }
+  return out;
+}
+
+export function regexReplace(s: string, pattern: string, replacement: string): string {
+  const re = compile(pattern);
+  const named = re.namedGroups();
+  let out = "";
+  let last = 0;
+  for (const m of allMatches(re, s)) {
+    out += s.slice(last, m.start()) + expandTemplate(replacement, m, named);
+    last = m.end();
+  }
+  return out + s.slice(last);
+}
+
+export const regexReplaceFunction = defineFunction({
+  params: [
+    { name: "str", type: STRING },
+    { name: "substr", type: STRING },
+    { name: "replace", type: STRING },
+  ],
+  returnType: STRING,
+  impl: ([s, p, r]) => str(regexReplace((s as { value: string }).value, (p as { value: string }).value, (r as { value: string }).value)),
+});
+
+export const regexFunction = defineFunction({
+  params: [
+    { name: "pattern", type: STRING },
+    { name: "string", type: STRING },
+  ],
+  returnType: ([p]) => (p?.kind === "string" ? captureShape(compileForCaptures(p.value)).type : DYNAMIC),
+  impl([p, s]) {
+    const re = compileForCaptures((p as { value: string }).value);
+    const shape = captureShape(re);
+    const m = re.matcher((s as { value: string }).value);
+    if (!m.find()) fail("pattern did not match any part of the given string");
+    return matchResult(m, shape);
+  },
+});
+
+export const regexallFunction = defineFunction({
+  params: [
+    { name: "pattern", type: STRING },
+    { name: "string", type: STRING },
+  ],
+  returnType: ([p]) => listOf(p?.kind === "string" ? captureShape(compileForCaptures(p.value)).type : DYNAMIC),
+  impl([p, s]) {
+    const re = compileForCaptures((p as { value: string }).value);
+    const shape = captureShape(re);
+    const items = [...allMatches(re, (s as { value: string }).value)].map((m) => matchResult(m, shape));
+    return list(shape.type, items);
+  },
+});

@@ -1,0 +1,159 @@
+/**
+ * String functions, as cty's stdlib (string.go, string_replace.go) and Packer's own
+ * (strcontains, startswith, endswith) define them. Lengths and offsets count grapheme clusters.
+ */
+import type { Value } from "../contract.js";
+import { defineFunction, fail } from "./function-spec.js";
+import { graphemes } from "./text-segments.js";
+import { BOOL, list, listOf, NUMBER, STRING, bool, str } from "./value-stand-in.js";
+
+const text = (v: Value | undefined): string => (v as { value: string }).value;
+const number = (v: Value | undefined): number => (v as { value: number }).value;
+
+/** A one-string-in, one-string-out function. */
+const stringToString = (f: (s: string) => string) =>
+  defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(f(text(s))) });
+
+/** Go's strings.Title: the first letter of each word (words are split at anything not a letter, digit, mark or `_`) upper-cased. */
+function goTitle(s: string): string {
+  let prev = " ";
+  let out = "";
+  for (const ch of s) {
+    const sep = !/[\p{L}\p{N}\p{M}_]/u.test(prev);
+    out += sep ? ch.toUpperCase() : ch;
+    prev = ch;
+  }
+  return out;
+}
+
+/** Go's unicode.IsSpace set, as strings.TrimSpace uses it. */
+const GO_SPACE = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+
+function trimChars(s: string, cutset: string, left: boolean, right: boolean): string {
+  const chars = [...s];
+  const cut = new Set(cutset);
+  let a = 0;
+  let b = chars.length;
+  while (left && a < b && cut.has(chars[a]!)) a++;
+  while (right && b > a && cut.has(chars[b - 1]!)) b--;
+  return chars.slice(a, b).join("");
+}
+
+/** Go's int conversion of a cty number (gocty.FromCtyValue): whole numbers only. */
+export function wholeNumber(v: Value | undefined, argIndex: number): number {
+  const n = number(v);
+  if (!Number.isInteger(n)) fail("value must be a whole number", argIndex);
+  return n;
+}
+
+function substr(s: string, offset: number, length: number): string {
+  const g = graphemes(s);
+  if (offset < 0) offset += g.length;
+  else if (length === 0) return "";
+  if (offset < 0) offset = 0;
+  if (offset > g.length) return "";
+  const rest = g.slice(offset);
+  return (length < 0 ? rest : rest.slice(0, length)).join("");
+}
+
+export const stringFunctions: Record<string, ReturnType<typeof defineFunction>> = {
+  upper: stringToString((s) => s.toUpperCase()),
+  lower: stringToString((s) => s.toLowerCase()),
+  title: stringToString(goTitle),
+  strrev: stringToString((s) => graphemes(s).reverse().join("")),
+  trimspace: stringToString((s) => trimChars(s, GO_SPACE, true, true)),
+  chomp: stringToString((s) => s.replace(/(?:\r\n?|\n)*$/, "")),
+  indent: defineFunction({
+    params: [
+      { name: "spaces", type: NUMBER },
+      { name: "str", type: STRING },
+    ],
+    returnType: STRING,
+    impl: ([n, s]) => str(text(s).replaceAll("\n", "\n" + " ".repeat(Math.max(0, wholeNumber(n, 0))))),
+  }),
+  trim: defineFunction({
+    params: [
+      { name: "str", type: STRING },
+      { name: "cutset", type: STRING },
+    ],
+    returnType: STRING,
+    impl: ([s, c]) => str(trimChars(text(s), text(c), true, true)),
+  }),
+  trimprefix: defineFunction({
+    params: [
+      { name: "str", type: STRING },
+      { name: "prefix", type: STRING },
+    ],
+    returnType: STRING,
+    impl: ([s, p]) => str(text(s).startsWith(text(p)) ? text(s).slice(text(p).length) : text(s)),
+  }),
+  trimsuffix: defineFunction({
+    params: [
+      { name: "str", type: STRING },
+      { name: "suffix", type: STRING },
+    ],
+    returnType: STRING,
+    impl: ([s, p]) => str(text(p) !== "" && text(s).endsWith(text(p)) ? text(s).slice(0, -text(p).length) : text(s)),
+  }),
+  substr: defineFunction({
+    params: [
+      { name: "str", type: STRING },
+      { name: "offset", type: NUMBER },
+      { name: "length", type: NUMBER },
+    ],
+    returnType: STRING,
+    impl: ([s, o, l]) => str(substr(text(s), wholeNumber(o, 1), wholeNumber(l, 2))),
+  }),
+  split: defineFunction({
+    params: [
+      { name: "separator", type: STRING },
+      { name: "str", type: STRING },
+    ],
+    returnType: listOf(STRING),
+    impl([sep, s]) {
+      // Go's strings.Split with an empty separator splits into UTF-8 sequences (code points).
+      const parts = text(sep) === "" ? [...text(s)] : text(s).split(text(sep));
+      return list(STRING, parts.map(str));
+    },
+  }),
+  replace: defineFunction({
+    params: [
+      { name: "str", type: STRING },
+      { name: "substr", type: STRING },
+      { name: "replace", type: STRING },
+    ],
+    returnType: STRING,
+    impl: ([s, sub, r]) => str(goReplaceAll(text(s), text(sub), text(r))),
+  }),
+  strcontains: defineFunction({
+    params: [
+      { name: "str", type: STRING },
+      { name: "substr", type: STRING },
+    ],
+    returnType: BOOL,
+    impl: ([s, sub]) => bool(text(s).includes(text(sub))),
+  }),
+  startswith: defineFunction({
+    params: [
+      { name: "str", type: STRING },
+      { name: "prefix", type: STRING },
+    ],
+    returnType: BOOL,
+    impl: ([s, p]) => bool(text(s).startsWith(text(p))),
+  }),
+  endswith: defineFunction({
+    params: [
+      { name: "str", type: STRING },
+      { name: "suffix", type: STRING },
+    ],
+    returnType: BOOL,
+    impl: ([s, p]) => bool(text(s).endsWith(text(p))),
+  }),
+};
+
+/** Go's strings.Replace(s, old, new, -1): an empty `old` inserts `new` around every code point. */
+function goReplaceAll(s: string, old: string, repl: string): string {
+  if (old !== "") return s.split(old).join(repl);
+  const cps = [...s];
+  return repl + cps.map((c) => c + repl).join("");
+}
