@@ -77,7 +77,7 @@ export const cidrFunctions: Record<string, HclFunction> = {
     ],
     returnType: STRING,
     impl: ([p, h]) => {
-      const n = wholeNumber(h, 1);
+      const n = wholeNumber(h);
       return str(host(parseCidr(text(p)), n));
     },
   }),
@@ -100,8 +100,8 @@ export const cidrFunctions: Record<string, HclFunction> = {
     ],
     returnType: STRING,
     impl([p, b, n]) {
-      const newBits = wholeNumber(b, 1);
-      const netNum = wholeNumber(n, 2);
+      const newBits = wholeNumber(b);
+      const netNum = wholeNumber(n);
       const net = parseCidr(text(p));
       if (newBits > 32) fail("may not extend prefix by more than 32 bits");
       return str(networkString(subnet(net, newBits, netNum)));

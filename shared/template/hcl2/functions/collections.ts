@@ -79,7 +79,7 @@ export const collectionFunctions: Record<string, HclFunction> = {
       if (v!.kind === "string") return num(graphemes(v!.value).length);
       if (isSeq(v!)) return num(v.items.length);
       if (isKeyed(v!)) return num(v.attrs.size);
-      fail("argument must be a string, a collection type, or a structural type", 0);
+      fail("argument must be a string, a collection type, or a structural type");
     },
   }),
   concat: defineFunction({
@@ -125,7 +125,7 @@ export const collectionFunctions: Record<string, HclFunction> = {
     impl([v, s]) {
       const l = v as Seq & { element: HclType };
       if (l.items.length === 0) return list(listOf(l.element), []);
-      const size = wholeNumber(s, 1);
+      const size = wholeNumber(s, undefined, "invalid index: ");
       if (size < 0) fail("the size argument must be positive");
       if (size === 0) return list(listOf(l.element), [l]);
       const out: Value[] = [];
@@ -186,8 +186,7 @@ export const collectionFunctions: Record<string, HclFunction> = {
     ],
     impl([l, i]) {
       if (l!.kind !== "list" && l!.kind !== "tuple") fail(`cannot read elements from ${friendlyTypeName(typeOf(l!))}`);
-      const n = (i as { value: number }).value;
-      if (!Number.isInteger(n)) fail("invalid index: value must be a whole number");
+      const n = wholeNumber(i, undefined, "invalid index: ");
       if (l.items.length === 0) fail("cannot use element function with an empty list");
       if (n < 0) fail("cannot use element function with a negative index");
       return l.items[n % l.items.length]!;
@@ -252,13 +251,13 @@ export const collectionFunctions: Record<string, HclFunction> = {
     params: [],
     variadic: { name: "maps", type: DYNAMIC, allowNull: true },
     impl(args) {
-      if (args.length === 0) return object(new Map());
+      // cty 1.4: no maps, or only null ones, merge to a null object.
+      if (args.every((a) => a.kind === "null")) return { kind: "null", type: args.length === 0 ? { kind: "object", attributes: {} } : typeOf(args[0]!) };
       for (const a of args) {
         if (a.kind === "null" && (a.type.kind === "map" || a.type.kind === "object" || a.type.kind === "dynamic")) continue;
         if (!isKeyed(a)) fail(`arguments must be maps or objects, got ${JSON.stringify(friendlyTypeName(typeOf(a)))}`);
       }
       const present = args.filter(isKeyed);
-      if (present.length === 0) return args[0]!;
       const out = new Map<string, Value>();
       for (const a of present) for (const [k, v] of a.attrs) out.set(k, v);
       const first = typeOf(args[0]!);
@@ -275,11 +274,12 @@ export const collectionFunctions: Record<string, HclFunction> = {
       let start = 0;
       let end: number;
       let step = 1;
-      if (n.length === 1) end = n[0]!;
-      else if (n.length === 2) [start, end] = [n[0]!, n[1]!];
+      if (n.length === 1) [end, step] = [n[0]!, n[0]! < 0 ? -1 : 1];
+      else if (n.length === 2) [start, end, step] = [n[0]!, n[1]!, n[1]! < n[0]! ? -1 : 1];
       else if (n.length === 3) [start, end, step] = [n[0]!, n[1]!, n[2]!];
       else fail("must have one, two, or three arguments");
-      if (step === 0) fail("step must not be zero", 2);
+      // cty 1.4's zero-step check never matches (it compares Go structs), so a zero step runs
+      // into the 1024-value limit instead; Packer 1.6.6 says that, and so do we.
       const down = step < 0;
       if (down && start < end) fail("end must be less than start when step is negative", 1);
       if (!down && start > end) fail("end must be greater than start when step is positive", 1);
@@ -355,10 +355,10 @@ export const collectionFunctions: Record<string, HclFunction> = {
       const len = l.items.length;
       const start = (s as { value: number }).value;
       const end = (e as { value: number }).value;
-      if (!Number.isInteger(start)) fail("invalid start index: value must be a whole number", 1);
+      if (!Number.isInteger(start)) wholeNumber(s, 1, "invalid start index: ");
       if (start < 0) fail("start index must not be less than zero", 1);
       if (start > len) fail("start index must not be greater than the length of the list", 1);
-      if (!Number.isInteger(end)) fail("invalid end index: value must be a whole number", 2);
+      if (!Number.isInteger(end)) wholeNumber(e, 2, "invalid end index: ");
       if (end < 0) fail("end index must not be less than zero", 2);
       if (end > len) fail("end index must not be greater than the length of the list", 2);
       if (start > end) fail("start index must not be greater than end index", 1);

@@ -7,6 +7,7 @@ import bcrypt from "bcryptjs";
 import type { HclFunction, Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
 import { decodeBase64Strict } from "./encoding.js";
+import { wholeNumber } from "./strings.js";
 import { NUMBER, STRING, str } from "./value-stand-in.js";
 
 const text = (v: Value | undefined): string => (v as { value: string }).value;
@@ -77,9 +78,7 @@ export const cryptoFunctions: Record<string, HclFunction> = {
     impl([s, ...rest]) {
       let cost = 10;
       if (rest.length > 0) {
-        const c = (rest[0] as { value: number }).value;
-        if (!Number.isInteger(c)) fail("value must be a whole number", 1);
-        cost = c;
+        cost = wholeNumber(rest[0]);
       }
       if (rest.length > 1) fail("bcrypt() takes no more than two arguments");
       // Go's bcrypt: below the minimum cost means the default cost.

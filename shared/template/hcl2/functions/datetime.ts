@@ -26,11 +26,14 @@ const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Frida
 export function parseRfc3339(s: string, argIndex?: number): ZonedTime {
   let rest = s;
   const bad = (what: string): never => fail(rest === "" ? `not a valid RFC3339 timestamp: end of string before ${what}` : `not a valid RFC3339 timestamp: cannot use ${JSON.stringify(rest)} as ${what}`, argIndex);
-  const digits = (n: number, what: string, fixed = true): number => {
+  // Go checks each element's range as it reads it, and reports the text after the element.
+  const digits = (n: number, what: string, max: number, fixed = true): number => {
     const m = (fixed ? new RegExp(`^\\d{${n}}`) : /^\d{1,2}/).exec(rest);
     if (!m) return bad(what);
     rest = rest.slice(m[0].length);
-    return Number(m[0]);
+    const v = Number(m[0]);
+    if (v > max || (what === "month" && v < 1) || (what === "day of month" && v < 1)) bad(what);
+    return v;
   };
   const literal = (lit: string): void => {
     if (rest.startsWith(lit)) {
@@ -40,17 +43,17 @@ export function parseRfc3339(s: string, argIndex?: number): ZonedTime {
     if (lit === "T") fail("not a valid RFC3339 timestamp: missing required time introducer 'T'", argIndex);
     fail(rest === "" ? `not a valid RFC3339 timestamp: end of string where ${JSON.stringify(lit)} is expected` : `not a valid RFC3339 timestamp: found ${JSON.stringify(rest)} where ${JSON.stringify(lit)} is expected`, argIndex);
   };
-  const year = digits(4, "year");
+  const year = digits(4, "year", 9999);
   literal("-");
-  const month = digits(2, "month");
+  const month = digits(2, "month", 12);
   literal("-");
-  const day = digits(2, "day of month");
+  const day = digits(2, "day of month", 31);
   literal("T");
-  const hour = digits(2, "hour", false);
+  const hour = digits(2, "hour", 23, false);
   literal(":");
-  const minute = digits(2, "minute");
+  const minute = digits(2, "minute", 59);
   literal(":");
-  const second = digits(2, "second");
+  const second = digits(2, "second", 59);
   let nanos = 0;
   const frac = /^\.(\d+)/.exec(rest);
   if (frac) {
@@ -70,9 +73,7 @@ export function parseRfc3339(s: string, argIndex?: number): ZonedTime {
   }
   if (rest !== "") fail(`not a valid RFC3339 timestamp: cannot use ${JSON.stringify(rest)} as timestamp segment`, argIndex);
   const daysIn = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysIn || hour > 23 || minute > 59 || second > 59) {
-    fail(`not a valid RFC3339 timestamp: cannot use ${JSON.stringify(s)} as timestamp segment`, argIndex);
-  }
+  if (day > daysIn) fail("not a valid RFC3339 timestamp: day out of range", argIndex);
   const local = Date.UTC(year, month - 1, day, hour, minute, second);
   return { epochMs: local - offsetMinutes * 60_000, offsetMinutes, utcDesignator, nanos };
 }
@@ -130,6 +131,8 @@ export function formatDate(format: string, t: ZonedTime): string {
         j++;
       }
       if (!closed) fail("unterminated literal '", 0);
+      // cty's scanner drops a quoted literal that ends the format (it waits for more input).
+      if (j === format.length - 1) break;
       out += lit;
       i = j + 1;
       continue;
@@ -253,6 +256,7 @@ export function datetimeFunctions(now: () => Date): Record<string, HclFunction> 
         const ts = parseRfc3339(text(t));
         let ms: number;
         try {
+          checkDurationUnits(text(d));
           ms = parseGoDuration(text(d));
         } catch (e) {
           if (e instanceof DurationSyntaxError) fail(e.message);
@@ -282,6 +286,14 @@ export function datetimeFunctions(now: () => Date): Record<string, HclFunction> 
       },
     }),
   };
+}
+
+/** Go's "unknown unit" error, which the shared duration parser words as an invalid duration. */
+function checkDurationUnits(d: string): void {
+  for (const m of d.replace(/^[-+]/, "").matchAll(/[0-9.]+([^0-9.]*)/g)) {
+    const unit = m[1]!;
+    if (unit !== "" && !["ns", "us", "µs", "μs", "ms", "s", "m", "h"].includes(unit)) fail(`time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(d)}`);
+  }
 }
 
 /** The broken-down time Packer's rfc3339_parse returns. */

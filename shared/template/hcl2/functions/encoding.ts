@@ -5,7 +5,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { parse as parseCsv } from "csv-parse/sync";
-import { parseDocument, stringify as stringifyYaml, isMap, isSeq, isScalar, type Node as YamlNode } from "yaml";
+import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Node as YamlNode } from "yaml";
 import type { HclFunction, Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
 import { decodeJson, encodeJson } from "./json-encoding.js";
@@ -169,12 +169,21 @@ export const encodingFunctions: Record<string, HclFunction> = {
     },
   }),
   urlencode: defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(queryEscape(text(s))) }),
-  jsonencode: defineFunction({ params: [{ name: "val", type: DYNAMIC, allowNull: true }], returnType: STRING, impl: ([v]) => str(encodeJson(v!)) }),
+  jsonencode: defineFunction({ params: [{ name: "val", type: DYNAMIC }], returnType: STRING, impl: ([v]) => str(encodeJson(v!)) }),
   jsondecode: defineFunction({ params: [{ name: "str", type: STRING }], impl: ([s]) => decodeJson(text(s)) }),
   yamlencode: defineFunction({
     params: [{ name: "value", type: DYNAMIC, allowNull: true }],
     returnType: STRING,
-    impl: ([v]) => str(stringifyYaml(toYamlJs(v!), { lineWidth: 0, defaultStringType: "PLAIN", defaultKeyType: "PLAIN" })),
+    impl([v]) {
+      // go-cty-yaml: strings double-quoted (literal block style when multi-line), block collections.
+      const doc = new Document(toYamlJs(v!));
+      visit(doc, {
+        Scalar(_key, node) {
+          if (typeof node.value === "string") node.type = node.value.includes("\n") ? "BLOCK_LITERAL" : "QUOTE_DOUBLE";
+        },
+      });
+      return str(doc.toString({ indentSeq: false, lineWidth: 0, nullStr: "null" }));
+    },
   }),
   yamldecode: defineFunction({
     params: [{ name: "src", type: STRING }],
@@ -187,12 +196,18 @@ export const encodingFunctions: Record<string, HclFunction> = {
   csvdecode: defineFunction({
     params: [{ name: "str", type: STRING }],
     impl([s]) {
-      let rows: string[][];
+      let records: { record: string[]; info: { lines: number } }[];
       try {
-        rows = parseCsv(text(s), { relax_column_count: false, skip_empty_lines: true }) as string[][];
+        records = parseCsv(text(s), { relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as typeof records;
       } catch (e) {
-        fail((e as Error).message);
+        const err = e as Error & { lines?: number; column?: number };
+        fail(`parse error on line ${err.lines ?? 1}, column ${(err.column ?? 0) + 1}: extraneous or missing " in quoted-field`);
       }
+      const rows = records.map((r) => r.record);
+      const width = rows[0]?.length ?? 0;
+      records.forEach((r) => {
+        if (r.record.length !== width) fail(`record on line ${r.info.lines}: wrong number of fields`);
+      });
       if (rows.length === 0) fail("missing header line");
       const header = rows[0]!;
       const seen = new Set<string>();

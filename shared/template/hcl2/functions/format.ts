@@ -220,18 +220,30 @@ function goFormatFloat(verb: Verb, x: number): string {
 
 /** toFixed without JS's switch to exponent notation above 1e21. */
 function toFixedExact(a: number, prec: number): string {
-  if (a < 1e21) return a.toFixed(prec);
+  if (a < 1e21) {
+    // Go rounds an exact tie to even (big.Float), JavaScript's toFixed away from zero.
+    // toFixed(prec + 40) shows the double's exact decimal digits, so a tie is a real tie.
+    const exact = a.toFixed(Math.min(100, prec + 40));
+    const cut = exact.indexOf(".") + 1 + prec - (prec === 0 ? 1 : 0);
+    const rest = exact.slice(prec === 0 ? exact.indexOf(".") + 1 : cut);
+    if (/^50*$/.test(rest)) {
+      const kept = prec === 0 ? exact.slice(0, exact.indexOf(".")) : exact.slice(0, cut);
+      const lastDigit = Number(kept[kept.length - 1]);
+      if (lastDigit % 2 === 0) return kept;
+    }
+    return a.toFixed(prec);
+  }
   return BigInt(Math.round(a)).toString() + (prec > 0 ? "." + "0".repeat(prec) : "");
 }
 
-/** %g with no precision: shortest digits, exponent form when the exponent is < -4 or >= 21 (Go's big.Float uses the shortest-digit count, at least 21 for integers). */
+/** %g with no precision: shortest digits, exponent form when the exponent is < -4 or >= 6. */
 export function goShortestG(a: number): string {
   if (a === 0) return "0";
   const neg = a < 0;
   const abs = Math.abs(a);
   const exp = Math.floor(Math.log10(abs));
-  const digits = abs.toExponential().replace(/e.*$/, "").replace(".", "").length;
-  const eprec = Math.max(digits, 21);
+  // Go's big.Float %g with the shortest precision switches to exponent form from 1e+06.
+  const eprec = 6;
   let s: string;
   if (exp < -4 || exp >= eprec) s = goExponent(abs.toExponential(), false);
   else s = numberToString(abs);

@@ -54,18 +54,18 @@ export function defineFunction(spec: FunctionSpec): HclFunction {
 function prepareArguments(spec: FunctionSpec, given: Value[]): Value[] {
   if (given.length < spec.params.length) {
     const missing = spec.params[given.length]!;
-    throw new HclFunctionError(`Function requires ${spec.params.length} argument${spec.params.length === 1 ? "" : "s"}; "${missing.name}" is missing.`);
+    throw new HclFunctionError(`Function expects ${spec.params.length} argument(s). Missing value for ${JSON.stringify(missing.name)}.`);
   }
   if (!spec.variadic && given.length > spec.params.length) {
-    throw new HclFunctionError(`Function accepts ${spec.params.length} argument${spec.params.length === 1 ? "" : "s"}, but ${given.length} were given.`, spec.params.length);
+    throw new HclFunctionError(`Function expects only ${spec.params.length} argument(s).`);
   }
   return given.map((arg, i) => {
     const param = i < spec.params.length ? spec.params[i]! : spec.variadic!;
-    if (arg.kind === "null" && !param.allowNull) throw new HclFunctionError(`Invalid value for "${param.name}" parameter: argument must not be null.`, i);
+    if (arg.kind === "null" && !param.allowNull) throw new HclFunctionError("argument must not be null", i);
     try {
       return convert(arg, param.type);
     } catch (e) {
-      if (e instanceof ConversionError) throw new HclFunctionError(`Invalid value for "${param.name}" parameter: ${e.message}.`, i);
+      if (e instanceof ConversionError) throw new HclFunctionError(e.message, i);
       throw e;
     }
   });

@@ -53,9 +53,25 @@ export function decodeJson(text: string): Value {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new HclFunctionError(String((e as Error).message));
+    throw new HclFunctionError(goJsonSyntaxError(text, (e as Error).message));
   }
   return fromJsonValue(parsed);
+}
+
+/** Go's encoding/json wording for the first syntax error (JSON.parse only tells the position). */
+function goJsonSyntaxError(text: string, nodeMessage: string): string {
+  const m = /position (\d+)/.exec(nodeMessage);
+  const pos = m ? Number(m[1]) : text.length;
+  if (pos >= text.length || text.trim() === "") return "unexpected end of JSON input";
+  const ch = text[pos]!;
+  const quoted = ch === "'" ? "'\\''" : ch === '"' ? "'\"'" : `'${ch}'`;
+  const before = text.slice(0, pos).trimEnd();
+  const prev = before[before.length - 1];
+  let context = " looking for beginning of value";
+  if (prev === "{") context = "";
+  else if (prev === ",") context = /\{[^{}\[\]]*$/.test(before) ? " looking for beginning of object key string" : " looking for beginning of value";
+  else if (prev !== undefined && prev !== "[" && prev !== ":") context = /\{[^{}\[\]]*$/.test(before) ? (/:[^,]*$/.test(before) ? " after object key:value pair" : " after object key") : " after array element";
+  return `invalid character ${quoted}${context}`;
 }
 
 export function fromJsonValue(x: unknown): Value {

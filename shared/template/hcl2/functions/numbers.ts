@@ -37,7 +37,7 @@ const minMax = (pick: (a: number, b: number) => number): HclFunction =>
     returnType: NUMBER,
     impl(args) {
       if (args.length === 0) fail("must pass at least one number");
-      return num(args.map(number).reduce(pick));
+      return num(args.map(number).reduce((a, b) => pick(a, b)));
     },
   });
 

@@ -40,9 +40,9 @@ function trimChars(s: string, cutset: string, left: boolean, right: boolean): st
 }
 
 /** Go's int conversion of a cty number (gocty.FromCtyValue): whole numbers only. */
-export function wholeNumber(v: Value | undefined, argIndex: number): number {
+export function wholeNumber(v: Value | undefined, argIndex?: number, prefix = ""): number {
   const n = number(v);
-  if (!Number.isInteger(n)) fail("value must be a whole number", argIndex);
+  if (!Number.isInteger(n) || Math.abs(n) > 2 ** 63) fail(`${prefix}value must be a whole number, between -9223372036854775808 and 9223372036854775807`, argIndex);
   return n;
 }
 
@@ -69,7 +69,7 @@ export const stringFunctions: Record<string, ReturnType<typeof defineFunction>> 
       { name: "str", type: STRING },
     ],
     returnType: STRING,
-    impl: ([n, s]) => str(text(s).replaceAll("\n", "\n" + " ".repeat(Math.max(0, wholeNumber(n, 0))))),
+    impl: ([n, s]) => str(text(s).replaceAll("\n", "\n" + " ".repeat(Math.max(0, wholeNumber(n))))),
   }),
   trim: defineFunction({
     params: [
@@ -102,7 +102,25 @@ export const stringFunctions: Record<string, ReturnType<typeof defineFunction>> 
       { name: "length", type: NUMBER },
     ],
     returnType: STRING,
-    impl: ([s, o, l]) => str(substr(text(s), wholeNumber(o, 1), wholeNumber(l, 2))),
+    impl: ([s, o, l]) => str(substr(text(s), wholeNumber(o), wholeNumber(l))),
+  }),
+  join: defineFunction({
+    params: [{ name: "separator", type: STRING }],
+    variadic: { name: "lists", type: listOf(STRING) },
+    returnType: STRING,
+    impl([sep, ...lists]) {
+      if (lists.length === 0) fail("at least one list is required");
+      const items: string[] = [];
+      lists.forEach((l, ai) => {
+        (l as { items: Value[] }).items.forEach((item, ei) => {
+          if (item.kind === "null") {
+            fail(lists.length > 1 ? `element ${ei} of list ${ai + 1} is null; cannot concatenate null values` : `element ${ei} is null; cannot concatenate null values`, ai + 1);
+          }
+          items.push(text(item));
+        });
+      });
+      return str(items.join(text(sep)));
+    },
   }),
   split: defineFunction({
     params: [
