@@ -3,7 +3,7 @@
  * legacy_isotime / legacy_strftime (the JSON engine's isotime/strftime, reused), rfc3339_parse
  * and unix_timestamp_parse. Timestamps keep their own UTC offset, as Go's time.Time does.
  */
-import type { HclFunction } from "../contract.js";
+import type { HclFunction, Value } from "../contract.js";
 import { DurationSyntaxError, parseGoDuration } from "../../duration.js";
 import { formatGoTime, RFC3339, strftime } from "../../interpolate/index.js";
 import { defineFunction, fail } from "./function-spec.js";
@@ -269,20 +269,32 @@ export function datetimeFunctions(now: () => Date): Record<string, HclFunction> 
     legacy_strftime: legacy((format, t) => strftime(format, t)),
     rfc3339_parse: defineFunction({
       params: [{ name: "timestamp", type: STRING }],
-      returnType: { kind: "object", attributes: { year: NUMBER, month: NUMBER, day: NUMBER, hour: NUMBER, minute: NUMBER, second: NUMBER, day_of_week: NUMBER, day_of_year: NUMBER, iso_year: NUMBER, iso_week: NUMBER, unix: NUMBER } },
-      impl: ([t]) => timeObject(parseRfc3339(text(t), 0)),
+      returnType: { kind: "object", attributes: { ...BROKEN_DOWN_TIME, unix: NUMBER } },
+      impl([t]) {
+        let parsed: ZonedTime;
+        try {
+          parsed = parseRfc3339(text(t));
+        } catch {
+          // Packer leaves out Go's parse error (it talks about Go's reference time).
+          fail(`${JSON.stringify(text(t))} is not a valid RFC3339 timestamp`, 0);
+        }
+        const o = brokenDownTime(parsed);
+        o.set("unix", num(Math.floor(parsed.epochMs / 1000)));
+        return object(o);
+      },
     }),
     unix_timestamp_parse: defineFunction({
       params: [{ name: "unix_timestamp", type: NUMBER }],
-      returnType: { kind: "object", attributes: { year: NUMBER, month: NUMBER, day: NUMBER, hour: NUMBER, minute: NUMBER, second: NUMBER, day_of_week: NUMBER, day_of_year: NUMBER, iso_year: NUMBER, iso_week: NUMBER, rfc3339: STRING } },
+      returnType: { kind: "object", attributes: { ...BROKEN_DOWN_TIME, rfc3339: STRING } },
       impl([u]) {
-        const secs = Math.trunc((u as { value: number }).value);
+        const secs = (u as { value: number }).value;
+        if (!Number.isInteger(secs) || Math.abs(secs) > 2 ** 63) {
+          fail("unix_timestamp must be a whole number of seconds representable as a 64-bit integer: value must be a whole number, between -9223372036854775808 and 9223372036854775807", 0);
+        }
         const t: ZonedTime = { epochMs: secs * 1000, offsetMinutes: 0, utcDesignator: true, nanos: 0 };
-        const o = timeObject(t);
-        const attrs = new Map(o.kind === "object" ? o.attrs : []);
-        attrs.delete("unix");
-        attrs.set("rfc3339", str(formatRfc3339(t)));
-        return object(attrs);
+        const o = brokenDownTime(t);
+        o.set("rfc3339", str(formatRfc3339(t)));
+        return object(o);
       },
     }),
   };
@@ -296,28 +308,32 @@ function checkDurationUnits(d: string): void {
   }
 }
 
-/** The broken-down time Packer's rfc3339_parse returns. */
-function timeObject(t: ZonedTime) {
+const BROKEN_DOWN_TIME = {
+  year: NUMBER, year_day: NUMBER, day: NUMBER, month: NUMBER, month_name: STRING, weekday: NUMBER, weekday_name: STRING,
+  hour: NUMBER, minute: NUMBER, second: NUMBER, iso_year: NUMBER, iso_week: NUMBER,
+};
+
+/** The broken-down wall-clock time Packer's rfc3339_parse and unix_timestamp_parse return. */
+function brokenDownTime(t: ZonedTime): Map<string, Value> {
   const w = wallClock(t);
   const startOfYear = Date.UTC(w.getUTCFullYear(), 0, 1);
-  const dayOfYear = Math.floor((w.getTime() - startOfYear) / 86_400_000) + 1;
-  // ISO 8601 week: the week with the year's first Thursday is week 1.
+  const yearDay = Math.floor((w.getTime() - startOfYear) / 86_400_000) + 1;
+  // ISO 8601 week: the week holding the year's first Thursday is week 1.
   const thursday = new Date(Date.UTC(w.getUTCFullYear(), w.getUTCMonth(), w.getUTCDate() + 3 - ((w.getUTCDay() + 6) % 7)));
   const isoYear = thursday.getUTCFullYear();
   const isoWeek = Math.floor((thursday.getTime() - Date.UTC(isoYear, 0, 1)) / 86_400_000 / 7) + 1;
-  return object(
-    new Map([
-      ["year", num(w.getUTCFullYear())],
-      ["month", num(w.getUTCMonth() + 1)],
-      ["day", num(w.getUTCDate())],
-      ["hour", num(w.getUTCHours())],
-      ["minute", num(w.getUTCMinutes())],
-      ["second", num(w.getUTCSeconds())],
-      ["day_of_week", num(w.getUTCDay())],
-      ["day_of_year", num(dayOfYear)],
-      ["iso_year", num(isoYear)],
-      ["iso_week", num(isoWeek)],
-      ["unix", num(Math.floor(t.epochMs / 1000))],
-    ]),
-  );
+  return new Map<string, Value>([
+    ["year", num(w.getUTCFullYear())],
+    ["year_day", num(yearDay)],
+    ["day", num(w.getUTCDate())],
+    ["month", num(w.getUTCMonth() + 1)],
+    ["month_name", str(MONTHS[w.getUTCMonth()]!)],
+    ["weekday", num(w.getUTCDay())],
+    ["weekday_name", str(WEEKDAYS[w.getUTCDay()]!)],
+    ["hour", num(w.getUTCHours())],
+    ["minute", num(w.getUTCMinutes())],
+    ["second", num(w.getUTCSeconds())],
+    ["iso_year", num(isoYear)],
+    ["iso_week", num(isoWeek)],
+  ]);
 }

@@ -134,7 +134,17 @@ export const encodingFunctions: Record<string, HclFunction> = {
       return str(out);
     },
   }),
-  base64gzip: defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(gzipSync(Buffer.from(text(s), "utf8")).toString("base64")) }),
+  base64gzip: defineFunction({
+    params: [{ name: "str", type: STRING }],
+    returnType: STRING,
+    impl([s]) {
+      const gz = gzipSync(Buffer.from(text(s), "utf8"));
+      // Go's gzip.Writer writes OS "unknown" (255) in the header; zlib writes its own OS code.
+      // (The deflate stream itself may differ from Go's; any gzip reader gives the same text back.)
+      gz[9] = 255;
+      return str(gz.toString("base64"));
+    },
+  }),
   textencodebase64: defineFunction({
     params: [
       { name: "string", type: STRING },

@@ -46,33 +46,50 @@ function captureShape(re: RE2JS): Captures {
   return { names, type: { kind: "object", attributes } };
 }
 
-function matchResult(m: ReturnType<RE2JS["matcher"]>, shape: Captures): Value {
-  if (shape.type.kind === "string") return str(m.group(0) ?? "");
-  const groups = shape.names.map((_, i) => (m.start(i + 1) < 0 ? nullOf(STRING) : str(m.group(i + 1) ?? "")));
+/** One match, copied out of the matcher (which moves on to the next match). */
+interface Match {
+  start: number;
+  end: number;
+  /** Group texts by index (0 is the whole match); null for a group that took no part. */
+  groups: (string | null)[];
+}
+
+function matchResult(m: Match, shape: Captures): Value {
+  if (shape.type.kind === "string") return str(m.groups[0] ?? "");
+  const groups = shape.names.map((_, i) => (m.groups[i + 1] === null ? nullOf(STRING) : str(m.groups[i + 1]!)));
   if (shape.type.kind === "tuple") return tuple(groups);
   return object(new Map(shape.names.map((n, i) => [n!, groups[i]!])));
 }
 
-/** Every match (Go's FindAll…: after an empty match, the next search starts one character later). */
-function* allMatches(re: RE2JS, s: string): Generator<ReturnType<RE2JS["matcher"]>> {
+function snapshot(m: ReturnType<RE2JS["matcher"]>): Match {
+  const groups: (string | null)[] = [];
+  for (let i = 0; i <= m.groupCount(); i++) groups.push(m.start(i) < 0 ? null : (m.group(i) ?? ""));
+  return { start: m.start(), end: m.end(), groups };
+}
+
+/** Every match, as Go's FindAll finds them: an empty match right after the previous match is skipped. */
+function allMatches(re: RE2JS, s: string): Match[] {
   const m = re.matcher(s);
+  const out: Match[] = [];
   let from = 0;
   let lastEnd = -1;
+  const step = (at: number): number => at + (at < s.length && s.codePointAt(at)! > 0xffff ? 2 : 1);
   while (from <= s.length && m.find(from)) {
-    if (m.end() === m.start() && m.start() === lastEnd) {
-      // Go skips an empty match right after the previous match.
-      from = m.start() + (s.codePointAt(m.start())! > 0xffff ? 2 : 1);
-      if (m.start() >= s.length) break;
+    const found = snapshot(m);
+    if (found.end === found.start && found.start === lastEnd) {
+      if (found.start >= s.length) break;
+      from = step(found.start);
       continue;
     }
-    yield m;
-    lastEnd = m.end();
-    from = m.end() > m.start() ? m.end() : m.end() + (m.end() < s.length && s.codePointAt(m.end())! > 0xffff ? 2 : 1);
+    out.push(found);
+    lastEnd = found.end;
+    from = found.end > found.start ? found.end : step(found.end);
   }
+  return out;
 }
 
 /** Go's Regexp.Expand template: `$name`, `${name}`, `$1`, `$$`; unknown names expand to nothing. */
-function expandTemplate(template: string, m: ReturnType<RE2JS["matcher"]>, named: Record<string, number>): string {
+function expandTemplate(template: string, m: Match, named: Record<string, number>): string {
   let out = "";
   for (let i = 0; i < template.length; i++) {
     const c = template[i]!;
@@ -106,7 +123,7 @@ function expandTemplate(template: string, m: ReturnType<RE2JS["matcher"]>, named
       continue;
     }
     const index = /^[0-9]+$/.test(name) ? Number(name) : named[name];
-    if (index !== undefined && index <= m.groupCount() && m.start(index) >= 0) out += m.group(index) ?? "";
+    if (index !== undefined) out += m.groups[index] ?? "";
     i = end - 1;
   }
   return out;
@@ -118,8 +135,8 @@ export function regexReplace(s: string, pattern: string, replacement: string): s
   let out = "";
   let last = 0;
   for (const m of allMatches(re, s)) {
-    out += s.slice(last, m.start()) + expandTemplate(replacement, m, named);
-    last = m.end();
+    out += s.slice(last, m.start) + expandTemplate(replacement, m, named);
+    last = m.end;
   }
   return out + s.slice(last);
 }
@@ -145,7 +162,7 @@ export const regexFunction = defineFunction({
     const shape = captureShape(re);
     const m = re.matcher((s as { value: string }).value);
     if (!m.find()) fail("pattern did not match any part of the given string");
-    return matchResult(m, shape);
+    return matchResult(snapshot(m), shape);
   },
 });
 
@@ -158,7 +175,7 @@ export const regexallFunction = defineFunction({
   impl([p, s]) {
     const re = compileForCaptures((p as { value: string }).value);
     const shape = captureShape(re);
-    const items = [...allMatches(re, (s as { value: string }).value)].map((m) => matchResult(m, shape));
+    const items = allMatches(re, (s as { value: string }).value).map((m) => matchResult(m, shape));
     return list(shape.type, items);
   },
 });
