@@ -204,6 +204,11 @@ export interface HclFunction {
   impl(args: Value[]): Value;
 }
 
+/**
+ * With argIndex, hcl prints it as "Invalid function argument" / `Invalid value for "<param>"
+ * parameter: <message>.`; without, as "Error in function call" / `Call to function "<name>"
+ * failed: <message>.` (see functions/README.md for can/try/convert, which take expressions).
+ */
 export class HclFunctionError extends Error {
   /** Index of the faulty argument, when one is at fault. */
   constructor(message: string, readonly argIndex?: number) {
