@@ -102,6 +102,18 @@ const CASES = [
   C("fileset", ".", "data/*"), C("fileset", ".", "**/*.txt"), C("fileset", "data", "**"), C("fileset", ".", "*.{txt,json}"), C("fileset", "data", "nothing*"),
   C("basename", "foo/bar/baz.txt"), C("basename", "/"), C("basename", ""), C("basename", "a/b/"), C("dirname", "foo/bar/baz.txt"), C("dirname", "baz.txt"), C("dirname", "/a"),
   C("dirname", "a/b/"), C("pathexpand", "/abs/path"),
+  // Go fmt details
+  C("format", "%v", 1000000), C("format", "%v|%v", 123456, 0.0001), C("format", "%.2f %.2f", 0.125, 0.375), C("format", "%05d", -42), C("format", "%#x %#o %#b", 255, 8, 5),
+  C("format", "%.3d", 7), C("format", "%q", "tab\there"), C("format", "%!", 1), C("format", "%[3]s", "a"), C("format", "%-4s|%4s|", "né", "né"),
+  C("format", "%g %G", 0.00001234, 1e21), C("format", "%e", 0), C("format", "%x", -255), C("format", "%+.1e", 12345), C("format", "%6.2f|", 3.14159),
+  C("format", "%t", 1), C("format", "%d", true), C("format", "%s", [1]), C("format", "%v", { b: 1, a: "x" }), C("format", "%5t|", true), C("format", "%05s", "ab"),
+  C("format", "%.1f", 0.05), C("format", "%.0f", 0.5), C("format", "%.0f", 1.5),
+  // more collections, strings and encodings
+  C("keys", { b: 1, A: 2, "é": 3 }), C("sort", ["é", "e", "Z", "a"]), C("coalesce", 1, null), C("distinct", [1, 2, 1]), C("csvdecode", "a,b\r\n1,2\r\n"),
+  C("base64decode", "YQ"), C("timeadd", "2017-11-22T00:00:00Z", "-1.5h"), C("regex_replace", "hello", "l+", "L"), C("lower", "ÀÉÎ"), C("upper", "straße"),
+  C("substr", "hello", 0, -1), C("trim", "  x  ", " "), C("split", "ab", "xabyabz"), C("title", "élan vital"), C("compact", []), C("flatten", []),
+  C("merge", { a: [1] }, { a: "x" }), C("zipmap", ["a", "a"], [1, 2]), C("chunklist", ["a", "b", "c"], 5), C("jsonencode", { a: { b: [1.5, "é\u2028"] } }),
+  C("yamldecode", "a: 1.0\nb: 1e3\nc: 0x1F\nd: \"q\"\n"), C("yamlencode", { a: "1", b: "true", c: "null", d: "x: y" }),
   // secrets services and misc
   C("vault", "secret/x", "k"), C("consul_key", "a/b"), C("bcrypt", "x", 40),
 ];

@@ -5,7 +5,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { parse as parseCsv } from "csv-parse/sync";
-import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Node as YamlNode } from "yaml";
+import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Node as YamlNode, type Scalar } from "yaml";
 import type { HclFunction, Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
 import { decodeJson, encodeJson } from "./json-encoding.js";
@@ -71,7 +71,38 @@ export function queryEscape(s: string): string {
   return out;
 }
 
-// --- YAML, as go-cty-yaml maps it: mappings → object, sequences → tuple, tagged scalars by YAML 1.1 core rules.
+// --- YAML, as go-cty-yaml maps it: mappings → object, sequences → tuple, plain scalars resolved
+// by go-cty-yaml's own table (YAML 1.1 booleans and nulls, decimal numbers only), quoted → string.
+
+const YAML_CONSTANTS: Record<string, Value> = {};
+for (const w of ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]) YAML_CONSTANTS[w] = bool(true);
+for (const w of ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]) YAML_CONSTANTS[w] = bool(false);
+for (const w of ["", "~", "null", "Null", "NULL"]) YAML_CONSTANTS[w] = nullOf(DYNAMIC);
+
+/** cty.ParseNumberVal: Go's big.ParseFloat in base 10. */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+function resolveYamlScalar(node: Scalar): Value {
+  const src = String(node.value ?? "");
+  const tag = node.tag;
+  if (tag === "tag:yaml.org,2002:str" || tag === "tag:yaml.org,2002:binary") return str(src);
+  if (node.type !== "PLAIN") return str(src);
+  const hint = src === "" ? "N" : src[0]!;
+  if (/[+\-0-9yYnNtTfFoO~.]/.test(hint) || src === "") {
+    if (src in YAML_CONSTANTS) return YAML_CONSTANTS[src]!;
+    if ([".nan", ".NaN", ".NAN"].includes(src)) fail("floating point NaN is not supported");
+    if ([".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].includes(src)) return num(Infinity);
+    if (["-.inf", "-.Inf", "-.INF"].includes(src)) return num(-Infinity);
+    if (hint === "." && DECIMAL.test(src)) return num(Number(src));
+    if (/[+\-0-9]/.test(hint)) {
+      const date = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(src);
+      if (date) return str(`${date[1]}-${date[2]!.padStart(2, "0")}-${date[3]!.padStart(2, "0")}T00:00:00Z`);
+      const plain = src.replaceAll("_", "");
+      if (DECIMAL.test(plain)) return num(Number(plain));
+    }
+  }
+  return str(src);
+}
 
 function fromYamlNode(node: YamlNode | null | undefined): Value {
   if (node === null || node === undefined) return nullOf(DYNAMIC);
@@ -79,21 +110,13 @@ function fromYamlNode(node: YamlNode | null | undefined): Value {
     const attrs = new Map<string, Value>();
     for (const pair of node.items) {
       const key = pair.key as YamlNode | null;
-      const k = isScalar(key) ? (key.value === null ? "null" : String(key.value)) : String(key);
+      const k = isScalar(key) ? String(key.value ?? "") : String(key);
       attrs.set(k, fromYamlNode(pair.value as YamlNode | null));
     }
     return object(attrs);
   }
   if (isSeq(node)) return tuple(node.items.map((i) => fromYamlNode(i as YamlNode | null)));
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null || v === undefined) return nullOf(DYNAMIC);
-    if (typeof v === "boolean") return bool(v);
-    if (typeof v === "number") return num(v);
-    if (typeof v === "bigint") return num(Number(v));
-    if (v instanceof Date) return str(v.toISOString());
-    return str(String(v));
-  }
+  if (isScalar(node)) return resolveYamlScalar(node);
   return str(String(node));
 }
 
@@ -198,7 +221,7 @@ export const encodingFunctions: Record<string, HclFunction> = {
   yamldecode: defineFunction({
     params: [{ name: "src", type: STRING }],
     impl([s]) {
-      const doc = parseDocument(text(s), { version: "1.1" });
+      const doc = parseDocument(text(s), { schema: "failsafe" });
       if (doc.errors.length > 0) fail(`on line ${(doc.errors[0]!.linePos?.[0].line ?? 1)}, column ${doc.errors[0]!.linePos?.[0].col ?? 1}: ${doc.errors[0]!.message.split("\n")[0]}`);
       return fromYamlNode(doc.contents as YamlNode | null);
     },

@@ -14,6 +14,19 @@ const number = (v: Value | undefined): number => (v as { value: number }).value;
 const stringToString = (f: (s: string) => string) =>
   defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(f(text(s))) });
 
+/**
+ * Go's strings.ToUpper/ToLower map each code point to one code point (unicode.ToUpper), so
+ * "ß" stays "ß" where JavaScript's special casing would give "SS".
+ */
+function mapRunes(s: string, f: (c: string) => string, firstOfMany: boolean): string {
+  let out = "";
+  for (const c of s) {
+    const m = [...f(c)];
+    out += m.length === 1 ? m[0] : firstOfMany ? m[0] : c;
+  }
+  return out;
+}
+
 /** Go's strings.Title: the first letter of each word (words are split at anything not a letter, digit, mark or `_`) upper-cased. */
 function goTitle(s: string): string {
   let prev = " ";
@@ -57,8 +70,8 @@ function substr(s: string, offset: number, length: number): string {
 }
 
 export const stringFunctions: Record<string, ReturnType<typeof defineFunction>> = {
-  upper: stringToString((s) => s.toUpperCase()),
-  lower: stringToString((s) => s.toLowerCase()),
+  upper: stringToString((s) => mapRunes(s, (c) => c.toUpperCase(), false)),
+  lower: stringToString((s) => mapRunes(s, (c) => c.toLowerCase(), true)),
   title: stringToString(goTitle),
   strrev: stringToString((s) => graphemes(s).reverse().join("")),
   trimspace: stringToString((s) => trimChars(s, GO_SPACE, true, true)),
