@@ -6,7 +6,7 @@
  * too makes each function safe to call directly and is a no-op on already-converted arguments.
  */
 import { HclFunctionError, type HclFunction, type HclType, type Value } from "../contract.js";
-import { convert, ConversionError, DYNAMIC, isWhollyKnown, typeOf, unknownOf } from "./value-stand-in.js";
+import { convert, ConversionError, DYNAMIC, isWhollyKnown, unknownOf } from "./value-stand-in.js";
 
 export interface ParamSpec {
   name: string;
@@ -75,6 +75,3 @@ function prepareArguments(spec: FunctionSpec, given: Value[]): Value[] {
 export function fail(message: string, argIndex?: number): never {
   throw new HclFunctionError(message, argIndex);
 }
-
-/** The argument's type, for messages and result types. */
-export { typeOf };
