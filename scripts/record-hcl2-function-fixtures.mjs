@@ -114,6 +114,20 @@ const CASES = [
   C("substr", "hello", 0, -1), C("trim", "  x  ", " "), C("split", "ab", "xabyabz"), C("title", "élan vital"), C("compact", []), C("flatten", []),
   C("merge", { a: [1] }, { a: "x" }), C("zipmap", ["a", "a"], [1, 2]), C("chunklist", ["a", "b", "c"], 5), C("jsonencode", { a: { b: [1.5, "é\u2028"] } }),
   C("yamldecode", "a: 1.0\nb: 1e3\nc: 0x1F\nd: \"q\"\n"), C("yamlencode", { a: "1", b: "true", c: "null", d: "x: y" }),
+  // edge cases: decoding errors, Unicode, float steps
+  C("jsondecode", "[1,]"), C("jsondecode", '{"a" 1}'), C("jsondecode", ""), C("jsondecode", "tru"), C("jsondecode", '{"a":1} x'),
+  C("csvdecode", 'a,b\n1,"x"y\n'), C("csvdecode", 'a,b\n"multi\nline",2\n'), C("csvdecode", 'a,b\nx"y,2\n'), C("csvdecode", 'a,b\n"open,2\n'), C("csvdecode", 'a\r\n\r\n"x""y"\r\n'),
+  C("jsondecode", '{"a":1,"a":2}'), C("jsondecode", "trux"), C("jsondecode", '{"a":1,}'), C("jsondecode", '{"a"}'), C("jsondecode", "[1 2]"), C("yamldecode", ""),
+  C("yamldecode", "t: 2001-12-14 21:59:43.10\nu: 2002-12-14T00:00:00+00:00\n"),
+  C("yamldecode", "base: &b {x: 1}\nref: *b\n"), C("yamldecode", "---\na: 1\n---\nb: 2\n"), C("yamldecode", "a: !!int \"3\"\nb: !!str 3\n"),
+  C("yamldecode", "a: |\n  line1\n  line2\nb: >\n  folded\n  text\n"), C("yamldecode", "d: 2001-12-14\nt: 2001-12-14t21:59:43.10-05:00\n"), C("yamldecode", "a: 1_000\nb: +12\nc: .5\nd: 012\n"),
+  C("yamlencode", { s: "it's \"q\"", u: "é", n: 12345678, f: -0.5, e: [[]], o: [{}] }),
+  C("title", "don't stop"), C("trimspace", "\u00a0 x \u3000"), C("strrev", "e\u0301x"), C("length", "e\u0301"), C("substr", "e\u0301xyz", 0, 2),
+  C("format", "%3s|", "e\u0301"), C("split", "--", "a--b----c"), C("concat", [[1]], [[2, 3]]), C("flatten", [null, ["a"]]), C("merge", null, { a: 1 }),
+  C("setproduct", [], []), C("cidrhost", "fd00::/64", -1), C("cidrsubnet", "fd00::/64", 33, 1), C("uuidv5", "urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8", "x"),
+  C("base64decode", "aGVs\nbG8="), C("urlencode", "!*'();:@&=+$,/?#[]"), C("abs", -0), C("parseint", "1_000", 10), C("range", 0, 1, 0.1), C("range", 0.1, 0.5, 0.1),
+  C("max", 0.1, 0.30000000000000004), C("timeadd", "2020-01-01T00:00:00Z", "1h1m1s1ms1us1ns"), C("timeadd", "2020-01-01T00:00:00.5Z", "1s"), C("fileset", ".", "data/?.*"),
+  C("fileset", ".", "data/[ab].*"), C("indent", 4, "a\r\nb"), C("chomp", "x\r"), C("sort", []), C("keys", { "": 1 }), C("jsonencode", 1e21), C("jsonencode", 0.1),
   // secrets services and misc
   C("vault", "secret/x", "k"), C("consul_key", "a/b"), C("bcrypt", "x", 40),
 ];

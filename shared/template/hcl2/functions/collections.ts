@@ -284,7 +284,9 @@ export const collectionFunctions: Record<string, HclFunction> = {
       if (down && start < end) fail("end must be less than start when step is negative", 1);
       if (!down && start > end) fail("end must be greater than start when step is positive", 1);
       const out: Value[] = [];
-      for (let v = start; down ? v > end : v < end; v += step) {
+      // cty steps in exact decimals (big.Float); start + i*step rounded to 15 significant digits
+      // gives the same values where float64 accumulation would drift (0.1 * 3 = 0.30000000000000004).
+      for (let i = 0, v = start; down ? v > end : v < end; i++, v = Number((start + i * step).toPrecision(15))) {
         if (out.length >= 1024) fail("more than 1024 values were generated; either decrease the difference between start and end or use a smaller step");
         out.push(num(v));
       }

@@ -1,12 +1,12 @@
 /**
  * Encodings: base64 (Go's strict StdEncoding), base64gzip, text{en,de}codebase64 with IANA
  * names, urlencode (Go's url.QueryEscape), JSON, YAML (through the `yaml` package, with
- * go-cty-yaml's type rules) and CSV (csv-parse, with Go's encoding/csv rules).
+ * go-cty-yaml's type rules) and CSV (Go's encoding/csv rules, csv-records.ts).
  */
 import { gzipSync } from "node:zlib";
-import { parse as parseCsv } from "csv-parse/sync";
-import { Document, isMap, isScalar, isSeq, parseDocument, visit, type Node as YamlNode, type Scalar } from "yaml";
+import { Document, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node as YamlNode, type Scalar } from "yaml";
 import type { HclFunction, Value } from "../contract.js";
+import { readCsvRecords } from "./csv-records.js";
 import { defineFunction, fail } from "./function-spec.js";
 import { decodeJson, encodeJson } from "./json-encoding.js";
 import { bool, DYNAMIC, list, nullOf, num, numberToString, object, sortedKeys, STRING, str, tuple } from "./value-stand-in.js";
@@ -95,8 +95,8 @@ function resolveYamlScalar(node: Scalar): Value {
     if (["-.inf", "-.Inf", "-.INF"].includes(src)) return num(-Infinity);
     if (hint === "." && DECIMAL.test(src)) return num(Number(src));
     if (/[+\-0-9]/.test(hint)) {
-      const date = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(src);
-      if (date) return str(`${date[1]}-${date[2]!.padStart(2, "0")}-${date[3]!.padStart(2, "0")}T00:00:00Z`);
+      const time = yamlTimestamp(src);
+      if (time !== undefined) return str(time);
       const plain = src.replaceAll("_", "");
       if (DECIMAL.test(plain)) return num(Number(plain));
     }
@@ -104,18 +104,28 @@ function resolveYamlScalar(node: Scalar): Value {
   return str(src);
 }
 
-function fromYamlNode(node: YamlNode | null | undefined): Value {
+/** go-yaml's timestamp forms (YAML 1.1), printed as RFC 3339 in their own offset without fractions. */
+function yamlTimestamp(src: string): string | undefined {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]| )(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(src);
+  if (!m) return undefined;
+  const p2 = (x: string | undefined): string => (x ?? "0").padStart(2, "0");
+  const zone = m[7] === undefined || m[7] === "Z" || m[7] === "+00:00" || m[7] === "-00:00" ? "Z" : m[7];
+  return `${m[1]}-${p2(m[2])}-${p2(m[3])}T${p2(m[4])}:${p2(m[5])}:${p2(m[6])}${zone}`;
+}
+
+function fromYamlNode(node: YamlNode | null | undefined, doc: Document.Parsed): Value {
   if (node === null || node === undefined) return nullOf(DYNAMIC);
+  if (isAlias(node)) return fromYamlNode(node.resolve(doc) as YamlNode | undefined, doc);
   if (isMap(node)) {
     const attrs = new Map<string, Value>();
     for (const pair of node.items) {
       const key = pair.key as YamlNode | null;
       const k = isScalar(key) ? String(key.value ?? "") : String(key);
-      attrs.set(k, fromYamlNode(pair.value as YamlNode | null));
+      attrs.set(k, fromYamlNode(pair.value as YamlNode | null, doc));
     }
     return object(attrs);
   }
-  if (isSeq(node)) return tuple(node.items.map((i) => fromYamlNode(i as YamlNode | null)));
+  if (isSeq(node)) return tuple(node.items.map((i) => fromYamlNode(i as YamlNode | null, doc)));
   if (isScalar(node)) return resolveYamlScalar(node);
   return str(String(node));
 }
@@ -221,26 +231,25 @@ export const encodingFunctions: Record<string, HclFunction> = {
   yamldecode: defineFunction({
     params: [{ name: "src", type: STRING }],
     impl([s]) {
-      const doc = parseDocument(text(s), { schema: "failsafe" });
-      if (doc.errors.length > 0) fail(`on line ${(doc.errors[0]!.linePos?.[0].line ?? 1)}, column ${doc.errors[0]!.linePos?.[0].col ?? 1}: ${doc.errors[0]!.message.split("\n")[0]}`);
-      return fromYamlNode(doc.contents as YamlNode | null);
+      const docs = parseAllDocuments(text(s), { schema: "failsafe" });
+      const all = Array.isArray(docs) ? docs : [];
+      const doc = all[0];
+      // go-cty-yaml wants a document: an empty source (or only comments) is an error.
+      if (!doc || (doc.contents === null && !/^---/m.test(text(s)))) fail("on line 1, column 1: missing start of document");
+      if (doc.errors.length > 0) fail(`on line ${doc.errors[0]!.linePos?.[0].line ?? 1}, column ${doc.errors[0]!.linePos?.[0].col ?? 1}: ${doc.errors[0]!.message.split("\n")[0]}`);
+      if (all.length > 1) {
+        // go-cty-yaml reads one document, and reports where the first one's value starts.
+        const at = doc.contents?.range?.[0] ?? 0;
+        const before = text(s).slice(0, at).split("\n");
+        fail(`on line ${before.length}, column ${before[before.length - 1]!.length + 1}: unexpected extra content after value`);
+      }
+      return fromYamlNode(doc.contents as YamlNode | null, doc);
     },
   }),
   csvdecode: defineFunction({
     params: [{ name: "str", type: STRING }],
     impl([s]) {
-      let records: { record: string[]; info: { lines: number } }[];
-      try {
-        records = parseCsv(text(s), { relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as typeof records;
-      } catch (e) {
-        const err = e as Error & { lines?: number; column?: number };
-        fail(`parse error on line ${err.lines ?? 1}, column ${(err.column ?? 0) + 1}: extraneous or missing " in quoted-field`);
-      }
-      const rows = records.map((r) => r.record);
-      const width = rows[0]?.length ?? 0;
-      records.forEach((r) => {
-        if (r.record.length !== width) fail(`record on line ${r.info.lines}: wrong number of fields`);
-      });
+      const rows = readCsvRecords(text(s));
       if (rows.length === 0) fail("missing header line");
       const header = rows[0]!;
       const seen = new Set<string>();

@@ -47,40 +47,116 @@ export function encodeJson(v: Value): string {
   }
 }
 
-/** A parsed JSON document as a cty value of its implied type. */
+/**
+ * A JSON document as a cty value of its implied type. A small recursive-descent reader rather
+ * than JSON.parse, so that errors read as Go's encoding/json decoder words them (cty reads JSON
+ * token by token), and a repeated key keeps its last value as cty 1.4 does.
+ */
 export function decodeJson(text: string): Value {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new HclFunctionError(goJsonSyntaxError(text, (e as Error).message));
-  }
-  return fromJsonValue(parsed);
-}
-
-/** Go's encoding/json wording for the first syntax error (JSON.parse only tells the position). */
-function goJsonSyntaxError(text: string, nodeMessage: string): string {
-  const m = /position (\d+)/.exec(nodeMessage);
-  const pos = m ? Number(m[1]) : text.length;
-  if (pos >= text.length || text.trim() === "") return "unexpected end of JSON input";
-  const ch = text[pos]!;
-  const quoted = ch === "'" ? "'\\''" : ch === '"' ? "'\"'" : `'${ch}'`;
-  const before = text.slice(0, pos).trimEnd();
-  const prev = before[before.length - 1];
-  let context = " looking for beginning of value";
-  if (prev === "{") context = "";
-  else if (prev === ",") context = /\{[^{}\[\]]*$/.test(before) ? " looking for beginning of object key string" : " looking for beginning of value";
-  else if (prev !== undefined && prev !== "[" && prev !== ":") context = /\{[^{}\[\]]*$/.test(before) ? (/:[^,]*$/.test(before) ? " after object key:value pair" : " after object key") : " after array element";
-  return `invalid character ${quoted}${context}`;
-}
-
-export function fromJsonValue(x: unknown): Value {
-  if (x === null) return nullOf(DYNAMIC);
-  if (typeof x === "string") return str(x);
-  if (typeof x === "number") return num(x);
-  if (typeof x === "boolean") return bool(x);
-  if (Array.isArray(x)) return tuple(x.map(fromJsonValue));
-  const attrs = new Map<string, Value>();
-  for (const [k, a] of Object.entries(x as Record<string, unknown>)) attrs.set(k, fromJsonValue(a));
-  return object(attrs);
+  let p = 0;
+  const n = text.length;
+  const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\n" || c === "\r";
+  const skip = (): void => {
+    while (p < n && isSpace(text[p])) p++;
+  };
+  const quote = (c: string): string => (c === "'" ? "'\\''" : `'${c}'`);
+  const bad = (context: string): never => {
+    if (p >= n) throw new HclFunctionError("unexpected EOF");
+    throw new HclFunctionError(`invalid character ${quote(String.fromCodePoint(text.codePointAt(p)!))}${context}`);
+  };
+  const literal = (word: string, v: Value): Value => {
+    for (let k = 0; k < word.length; k++, p++) {
+      if (p >= n) throw new HclFunctionError("unexpected EOF");
+      if (text[p] !== word[k]) throw new HclFunctionError(`invalid character ${quote(text[p]!)} in literal ${word} (expecting ${quote(word[k]!)})`);
+    }
+    return v;
+  };
+  const stringToken = (): string => {
+    const start = p;
+    p++;
+    while (p < n && text[p] !== '"') {
+      if (text[p] === "\\") p++;
+      else if (text.charCodeAt(p) < 0x20) throw new HclFunctionError(`invalid character ${quote(text[p]!)} in string literal`);
+      p++;
+    }
+    if (p >= n) throw new HclFunctionError("unexpected EOF");
+    p++;
+    try {
+      return JSON.parse(text.slice(start, p)) as string;
+    } catch {
+      throw new HclFunctionError("invalid escape in string literal");
+    }
+  };
+  const value = (context: string): Value => {
+    skip();
+    const c = text[p];
+    if (c === "{") {
+      p++;
+      const attrs = new Map<string, Value>();
+      skip();
+      if (text[p] === "}") {
+        p++;
+        return object(attrs);
+      }
+      for (let first = true; ; first = false) {
+        skip();
+        // Go's decoder gives no context right after `{`.
+        if (text[p] !== '"') bad(first ? "" : " looking for beginning of object key string");
+        const key = stringToken();
+        skip();
+        if (text[p] !== ":") bad(" after object key");
+        p++;
+        const v = value(" looking for beginning of value");
+        attrs.set(key, v);
+        skip();
+        if (text[p] === ",") {
+          p++;
+          continue;
+        }
+        if (text[p] === "}") {
+          p++;
+          return object(attrs);
+        }
+        bad(" after object key:value pair");
+      }
+    }
+    if (c === "[") {
+      p++;
+      const items: Value[] = [];
+      skip();
+      if (text[p] === "]") {
+        p++;
+        return tuple(items);
+      }
+      for (;;) {
+        items.push(value(" looking for beginning of value"));
+        skip();
+        if (text[p] === ",") {
+          p++;
+          continue;
+        }
+        if (text[p] === "]") {
+          p++;
+          return tuple(items);
+        }
+        bad(" after array element");
+      }
+    }
+    if (c === '"') return str(stringToken());
+    if (c === "t") return literal("true", bool(true));
+    if (c === "f") return literal("false", bool(false));
+    if (c === "n") return literal("null", nullOf(DYNAMIC));
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/.exec(text.slice(p));
+    if (m) {
+      p += m[0].length;
+      return num(Number(m[0]));
+    }
+    return bad(context);
+  };
+  skip();
+  if (p >= n) throw new HclFunctionError("EOF");
+  const result = value(" looking for beginning of value");
+  skip();
+  if (p < n) throw new HclFunctionError("extraneous data after JSON object");
+  return result;
 }

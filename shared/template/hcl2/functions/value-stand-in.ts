@@ -172,7 +172,7 @@ export class ConversionError extends Error {}
 
 /** cty's number → string: no exponent, shortest form. */
 export function numberToString(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e21) return BigInt(n).toString();
+  if (Number.isInteger(n)) return BigInt(n).toString();
   const s = String(n);
   if (!/e/i.test(s)) return s;
   return n.toFixed(20).replace(/0+$/, "").replace(/\.$/, "");

@@ -1,13 +1,14 @@
 /**
- * Test support: HCL values from JSON (arrays are tuples, objects are objects, as HCL literals
- * are), and Packer 1.6.6 console's printing of a value (hcl2template/repl FormatResult over
+ * Test support: HCL values from JSON (arrays are tuples, objects are objects and strings are
+ * NFC-normalised, as HCL literals are), and Packer 1.6.6 console's printing of a value (hcl2template/repl FormatResult over
  * hcl2shim.ConfigValueFromHCL2), to compare with recorded `packer console` output.
  */
 import type { Value } from "../../../../../shared/template/hcl2/contract.js";
 
 export function valueFromJson(x: unknown): Value {
   if (x === null) return { kind: "null", type: { kind: "dynamic" } };
-  if (typeof x === "string") return { kind: "string", value: x };
+  // hcl's parser NFC-normalises string literals ("e\u0301" arrives as "é").
+  if (typeof x === "string") return { kind: "string", value: x.normalize("NFC") };
   if (typeof x === "number") return { kind: "number", value: x };
   if (typeof x === "boolean") return { kind: "bool", value: x };
   if (Array.isArray(x)) return { kind: "tuple", items: x.map(valueFromJson) };
