@@ -93,7 +93,8 @@ export const numberFunctions: Record<string, HclFunction> = {
         else if (item.kind === "string" && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(item.value)) total += Number(item.value);
         else fail("argument must be list, set, or tuple of number values");
       }
-      return num(total);
+      // cty adds exact decimals: 0.1 + 0.2 is 0.3 there, not 0.30000000000000004.
+      return num(Number.isInteger(total) ? total : Number(total.toPrecision(15)));
     },
   }),
 };

@@ -15,6 +15,7 @@ test("sum, alltrue, anytrue and one follow Packer's current docs", (t) => {
   runCallTable(t, functions, [
     { fn: "sum", args: [[10, 13, 6, 4.5]], out: "33.5" },
     { fn: "sum", args: [["1", 2]], out: "3" },
+    { fn: "sum", args: [[0.1, 0.2]], out: "0.3" },
     { fn: "sum", args: [[]], error: "cannot sum an empty list" },
     { fn: "sum", args: [["a"]], error: "argument must be list, set, or tuple of number values" },
     { fn: "sum", args: ["x"], error: "cannot sum noniterable" },
