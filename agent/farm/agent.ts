@@ -25,7 +25,7 @@ import { silentLog, type OperatorLog } from "../../shared/operator-log.js";
 import { startHeartbeat } from "./presence.js";
 import { probeHost, type HostProbe } from "./probe.js";
 import { bundleCacheDir, pruneBundleCache } from "./bundle-fetch.js";
-import { runJob, type JobResult } from "./run-job.js";
+import { runJob, type JobResult } from "./job-steps/index.js";
 import { Slots } from "./slots.js";
 
 export const DEFAULT_AGENT_WORK_DIR = "/var/lib/kiln/agent";
@@ -57,6 +57,12 @@ export interface AgentOptions {
   version?: string;
   /** Called after every job (tests and benchmarks count them). */
   onJobDone?: (result: JobResult) => void;
+  /**
+   * How long a stopping agent keeps trying to tell the bus about its jobs (hand-backs, records,
+   * output) before it gives up, so a stop while NATS is away still ends (default 5 s). The jobs'
+   * own cleanups (VMs, containers) always run to their end.
+   */
+  stopBusGraceMs?: number;
 }
 
 export interface AgentHandle {
@@ -98,6 +104,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     );
 
     const shutdown = new AbortController();
+    const busGiveUp = new AbortController();
     let running = 0;
     const startedAt = new Date().toISOString();
     const presence = (): AgentPresence => ({
@@ -123,6 +130,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       log,
       ackWaitMs,
       shutdown: shutdown.signal,
+      busGiveUp: busGiveUp.signal,
       maxBundleBytes: options.maxBundleBytes,
       catalogue: options.catalogue,
       // The operator's choice (as for `kiln build`), else a folder of the agent's own: every
@@ -159,10 +167,20 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         stopping ??= (async () => {
           log.info("agent stopping", { name, running });
           shutdown.abort();
-          await Promise.all(pullers);
-          await Promise.all([...jobs]);
-          await heartbeat.stop();
-          await bus.close();
+          const grace = options.stopBusGraceMs ?? 5000;
+          const giveUp = setTimeout(() => {
+            log.warn("the bus does not answer; stopping without telling it more", { name, afterMs: grace });
+            busGiveUp.abort();
+          }, grace);
+          try {
+            await Promise.all(pullers);
+            await Promise.all([...jobs]);
+          } finally {
+            clearTimeout(giveUp);
+          }
+          // A presence left behind expires with the bucket's TTL; a drain NATS cannot answer ends in a close.
+          await withinMs(heartbeat.stop(), busGiveUp.signal.aborted ? 0 : 2000);
+          if (!(await withinMs(bus.close(), busGiveUp.signal.aborted ? 0 : 2000))) await bus.nc.close().catch(() => undefined);
           if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
           log.info("agent stopped", { name });
         })();
@@ -172,6 +190,21 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   } catch (e) {
     await bus.close();
     throw e;
+  }
+}
+
+/** True when `work` settled within `ms`; otherwise it is left to finish (or fail) unobserved. */
+async function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

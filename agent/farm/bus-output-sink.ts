@@ -7,6 +7,7 @@
  * (server restart) is re-sent whole with the same message ids, so JetStream drops the copies it
  * already stored and nothing is lost, duplicated or reordered.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { buildEventSubject, buildLogSubject, encode, type BuildEvent, type LogLine } from "../../shared/bus/index.js";
 import type { OutputEvent, OutputSink } from "../runner/ui.js";
@@ -38,6 +39,11 @@ export interface BusOutputSinkOptions {
   maxBatch?: number;
   /** Told when a batch could not be published after retries (the lines are then dropped). */
   onPublishError?: (error: Error) => void;
+  /**
+   * Aborted when the agent stops: a failing batch then gets no more retries, so a stop while
+   * NATS is away is not held up for the retries' minute.
+   */
+  signal?: AbortSignal;
 }
 
 export class BusOutputSink implements OutputSink {
@@ -107,8 +113,9 @@ export class BusOutputSink implements OutputSink {
         return;
       } catch (e) {
         lastError = e instanceof Error ? e : new Error(String(e));
+        if (this.options.signal?.aborted) break;
         // The server may be restarting: the connection reconnects by itself; wait and re-send.
-        await new Promise((r) => setTimeout(r, Math.min(250 * (tryNo + 1), 2000)));
+        await delay(Math.min(250 * (tryNo + 1), 2000), undefined, { signal: this.options.signal }).catch(() => undefined);
       }
     }
     this.options.onPublishError?.(lastError ?? new Error("publish failed"));

@@ -4,4 +4,4 @@ export { probeHost, unameArch, type HostProbe, type ProbeOptions } from "./probe
 export { builderTypesFor, BuilderFilterError, type BuilderTypeChoice } from "./builder-types.js";
 export { reapLeftovers, addLeftoverReaper, LEASE_FILE, type JobLease, type LeftoverReaper } from "./job-dirs.js";
 export { createOperatorLog, silentLog, type OperatorLog, type LogFormat, type LogFields } from "../../shared/operator-log.js";
-export type { JobResult } from "./run-job.js";
+export type { JobResult } from "./job-steps/index.js";

@@ -3,7 +3,7 @@
  * lease file `kiln-job.json` (agent name and pid). A crashed agent cannot clean up after itself,
  * so the next agent start with the same name removes folders whose lease names a dead pid.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OperatorLog } from "../../shared/operator-log.js";
 
@@ -22,11 +22,18 @@ export function jobsRoot(workDir: string): string {
   return join(workDir, "jobs");
 }
 
-/** Creates the job's folder (replacing a stale one of the same name) and writes its lease. */
+/**
+ * Creates the job's folder (replacing a stale one of the same name) and writes its lease. Job
+ * folders hold the bundle and every temp file of the build (scripts with secrets in them): the
+ * agent user's alone (0700).
+ */
 export async function createJobDir(workDir: string, lease: JobLease): Promise<string> {
-  const dir = join(jobsRoot(workDir), `${lease.buildId}-${lease.jobIndex}-${lease.attempt}`);
+  const root = jobsRoot(workDir);
+  const dir = join(root, `${lease.buildId}-${lease.jobIndex}-${lease.attempt}`);
   await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
+  await mkdir(dir, { mode: 0o700 });
   await writeFile(join(dir, LEASE_FILE), JSON.stringify(lease, null, 2) + "\n");
   return dir;
 }

@@ -3,10 +3,12 @@
  * record when it queues the job and may touch it again (a wait timeout, a max-deliveries
  * failure), so every change is a compare-and-set on the record's revision, retried on conflict.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { KV } from "@nats-io/kv";
 import { buildKey, BusDecodeError, decodeBuildRecord, decodeJobRecord, encode, jobKey, type JobMessage, type JobRecord } from "../../shared/bus/index.js";
 
-export async function updateJobRecord(kv: KV, job: JobMessage, change: (record: JobRecord) => JobRecord): Promise<JobRecord> {
+/** `giveUp` aborted: no more retries (a stopping agent whose NATS is gone must still exit). */
+export async function updateJobRecord(kv: KV, job: JobMessage, change: (record: JobRecord) => JobRecord, giveUp?: AbortSignal): Promise<JobRecord> {
   const key = jobKey(job.buildId, job.jobIndex);
   for (let tryNo = 0; ; tryNo++) {
     try {
@@ -17,10 +19,10 @@ export async function updateJobRecord(kv: KV, job: JobMessage, change: (record: 
       else await kv.create(key, encode(next));
       return next;
     } catch (e) {
-      if (e instanceof BusDecodeError || tryNo >= 20) throw e;
+      if (e instanceof BusDecodeError || tryNo >= 20 || giveUp?.aborted) throw e;
       // Someone else changed it between our read and write, or NATS is restarting: read again,
       // backing off to ~2 s so a server restart (tens of seconds at worst) is ridden out.
-      await new Promise((r) => setTimeout(r, Math.min(25 * 2 ** tryNo, 2000)));
+      await delay(Math.min(25 * 2 ** tryNo, 2000), undefined, { signal: giveUp }).catch(() => undefined);
     }
   }
 }

@@ -55,7 +55,7 @@ function stepConnectDocker(config: Config): Step<ContainerStarted, Connected> {
     name: "connect",
     async run(ctx, state) {
       ctx.ui.say(`Using docker communicator to connect: ${state.containerId.slice(0, 12)}`);
-      const comm = new DockerCommunicator(state.container, { execUser: config.execUser, fixUploadOwner: config.fixUploadOwner });
+      const comm = new DockerCommunicator(state.container, { execUser: config.execUser, fixUploadOwner: config.fixUploadOwner, stagingDir: ctx.scratchDir });
       return { comm, generated: { ID: state.containerId, ConnType: "docker" } };
     },
   };

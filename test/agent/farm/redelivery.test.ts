@@ -1,26 +1,54 @@
 import test from "ava";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import { startAgent } from "../../../agent/farm/index.js";
-import { alive, finished, jobRecord, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
+import { startController } from "../../../controller/index.js";
+import { BUILD_OUTPUT_STREAM, buildOutputFilter, decodeBuildEvent, decodeLogLine, type Bus, type BuildEvent } from "../../../shared/bus/index.js";
+import { DeliverPolicy } from "@nats-io/jetstream";
+import { alive, finished, jobRecord, spawnAgentCli, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
 
-const cliMain = join(dirname(fileURLToPath(import.meta.url)), "../../../cli/main.js");
+type OutputItem = { kind: "log"; text: string } | { kind: "event"; event: BuildEvent };
 
-/** `kiln agent …` as its own process, the way an operator runs it. */
-function spawnAgentCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const script = `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; });`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script, "agent", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out };
+/** Everything stored for a build so far, in stream order. */
+async function buildOutput(bus: Bus, buildId: string): Promise<OutputItem[]> {
+  const consumer = await bus.js.consumers.get(BUILD_OUTPUT_STREAM, { filter_subjects: buildOutputFilter(buildId), deliver_policy: DeliverPolicy.All });
+  const items: OutputItem[] = [];
+  for (;;) {
+    const m = await consumer.next({ expires: 1000 });
+    if (!m) return items;
+    if (m.subject.endsWith(".log")) items.push({ kind: "log", text: decodeLogLine(m.data, m.subject).text });
+    else items.push({ kind: "event", event: decodeBuildEvent(m.data, m.subject) });
+    if (m.info.pending === 0) return items;
+  }
 }
 
-test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to another agent and completes; the dead agent's folder is reaped on its restart", async (t) => {
+const kiln = join(resolve(dirname(fileURLToPath(import.meta.url)), "../../../.."), "bin/kiln.js");
+
+/** The real CLI as a child process, with its own deadline. */
+function runKiln(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [kiln, ...args], { env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      stderr += "\n[test: killed after 60 s]";
+      child.kill("SIGKILL");
+    }, 60_000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      done({ status, stdout, stderr });
+    });
+  });
+}
+
+test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to another agent and completes, kiln logs says attempt 1 was lost; the dead agent's folder is reaped on its restart", async (t) => {
+  t.timeout(180_000);
   const farm = await startFarm(2000);
   t.teardown(() => farm.stop());
   const scratch = await mkdtemp(join(tmpdir(), "kiln-redeliver-"));
@@ -39,7 +67,7 @@ test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to 
 
   const { buildId } = await submitTemplate(farm.bus, {
     builders: [{ type: "null", communicator: "none" }],
-    provisioners: [{ type: "shell-local", inline: [`echo attempt >> ${attemptsLog}`, "sleep 4", "echo done"] }],
+    provisioners: [{ type: "shell-local", inline: [`echo attempt >> ${attemptsLog}`, "echo attempt-started", "sleep 4", "echo done"] }],
   });
   const running = await waitFor("the victim to run the job", () => jobRecord(farm.bus, buildId, 0), (r) => r?.state === "running", 45_000);
   t.is(running?.agent, "victim");
@@ -60,6 +88,27 @@ test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to 
   t.is(done?.attempts, 2);
   t.true(Date.now() - killedAt >= 1500, "not before the ack wait ran out");
   t.deepEqual((await readFile(attemptsLog, "utf8")).trim().split("\n"), ["attempt", "attempt"]);
+
+  // In the build's output, in stream order: attempt 1's partial output, the line saying it was
+  // lost, then attempt 2 from its start.
+  const order = (await buildOutput(farm.bus, buildId)).map((m) =>
+    m.kind === "log" ? m.text : m.event.kind === "job-started" ? `started ${m.event.attempt} on ${m.event.agent}` : m.event.kind === "job-waiting" ? `waiting: ${m.event.reason}` : m.event.kind,
+  );
+  const lostLine = "waiting: attempt 1 on agent victim was lost (agent stopped responding); retrying as attempt 2";
+  const firstStart = order.indexOf("started 1 on victim");
+  const partial = order.findIndex((l, i) => i > firstStart && l.includes("attempt-started"));
+  const lost = order.indexOf(lostLine);
+  const secondStart = order.indexOf("started 2 on rescuer");
+  t.true(firstStart >= 0 && partial > firstStart && lost > partial && secondStart > lost, JSON.stringify(order, null, 1));
+  t.false(order.slice(firstStart, lost).some((l) => l.includes("done")), "attempt 1 never finished");
+
+  // And `kiln logs` (a real client of a real controller) prints it.
+  const controller = await startController({ listen: "127.0.0.1:0", nats: { url: farm.nats.url }, token: "redelivery-token" });
+  t.teardown(() => controller.stop());
+  const logs = await runKiln(["logs", buildId], { KILN_CONTROLLER: controller.address, KILN_TOKEN: "redelivery-token" });
+  t.is(logs.status, 0, logs.stderr);
+  t.true(logs.stderr.includes("attempt 1 on agent victim was lost (agent stopped responding); retrying as attempt 2"), logs.stderr);
+  t.is(logs.stdout.split("attempt-started").length - 1, 2, "both attempts' output is shown");
 
   // The dead agent's job folder is still there until an agent of that name starts again.
   t.true(existsSync(join(workDir, "jobs", leftover)));
