@@ -82,6 +82,9 @@ export class BusOutputSink implements OutputSink {
   /** Publishes a job-level event (job-started, job-finished) in order with the output. */
   event(ev: BuildEvent): void {
     this.enqueue(buildEventSubject(this.options.buildId), ev);
+    // A job's state changes go out now, not with the next batch of lines: `kiln build` shows
+    // "started" the moment it is, and the dispatch figures of bench/farm measure the dispatch.
+    if (ev.kind === "job-started" || ev.kind === "job-waiting") void this.flush();
   }
 
   /** Resolves when everything emitted so far is stored (or given up on). */
