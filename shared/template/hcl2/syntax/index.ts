@@ -4,3 +4,4 @@
  */
 export { initHclParser, parseHclFile, parseHclExpression, parseHclTemplate, rangeString } from "./native-file.js";
 export { SourcePositions, rangeBetween } from "./source-positions.js";
+export { parseHclJsonFile } from "./json-file.js";

@@ -30,21 +30,13 @@ export function invalidTokenDiagnostics(root: Node, text: string, positions: Sou
   walk(root);
   covered.sort((a, b) => a[0] - b[0]);
   const diags: HclDiagnostic[] = [];
-  const told = { tab: 0, backtick: 0, apostrophe: 0, semicolon: 0 };
+  const told = { backtick: 0, apostrophe: 0, semicolon: 0 };
   let at = 0;
   const scan = (from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const c = text[i];
       const subject = () => positions.range(i, i + 1);
-      if (c === "\t") {
-        if (told.tab++ < 1)
-          diags.push({
-            severity: "error",
-            summary: "Invalid character",
-            detail: "Tab characters may not be used. The recommended indentation style is two spaces per indent.",
-            subject: subject(),
-          });
-      } else if (c === "`") {
+      if (c === "`") {
         if (told.backtick++ <= 2)
           diags.push({
             severity: "error",
@@ -77,7 +69,7 @@ export function invalidTokenDiagnostics(root: Node, text: string, positions: Sou
             '"Curly quotes" are not valid here. These can sometimes be inadvertently introduced when sharing code via documents or discussion forums. It might help to replace the character with a "straight quote".',
           subject: subject(),
         });
-      } else if (/[@\\]/.test(c) || (c.charCodeAt(0) < 32 && c !== "\n" && c !== "\r")) {
+      } else if (/[@\\]/.test(c) || (c.charCodeAt(0) < 32 && c !== "\n" && c !== "\r" && c !== "\t")) {
         diags.push({ severity: "error", summary: "Invalid character", detail: "This character is not used within the language.", subject: subject() });
       }
     }
