@@ -5,3 +5,5 @@
 export { initHclParser, parseHclFile, parseHclExpression, parseHclTemplate, rangeString } from "./native-file.js";
 export { SourcePositions, rangeBetween } from "./source-positions.js";
 export { parseHclJsonFile } from "./json-file.js";
+export { formatHcl } from "./format.js";
+export { formatHclDiagnostic, formatHclDiagnostics, wrapString } from "./diagnostic-text.js";

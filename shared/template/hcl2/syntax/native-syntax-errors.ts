@@ -206,8 +206,8 @@ function expressionError(first: Node, toks: Node[], positions: SourcePositions, 
 }
 
 /** Depth changes of tokens that open or close a context where hcl ignores newlines. */
-const OPENERS = new Set(["(", "[", "tuple_start", "object_start", "quoted_template_start", "template_interpolation_start", "template_directive_start"]);
-const CLOSERS = new Set([")", "]", "tuple_end", "object_end", "quoted_template_end", "template_interpolation_end", "template_directive_end"]);
+const OPENERS = new Set(["(", "[", "{", "tuple_start", "object_start", "quoted_template_start", "template_interpolation_start", "template_directive_start"]);
+const CLOSERS = new Set([")", "]", "}", "tuple_end", "object_end", "quoted_template_end", "template_interpolation_end", "template_directive_end"]);
 
 /**
  * tree-sitter-hcl treats newlines as whitespace; hcl does not. On an error-free tree, this finds

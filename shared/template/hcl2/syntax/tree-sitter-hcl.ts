@@ -11,7 +11,9 @@ let loaded: Parser | undefined;
 export function initHclParser(): Promise<void> {
   loading ??= (async () => {
     const require = createRequire(import.meta.url);
-    await Parser.init();
+    // Both wasm files are found through node's resolution, so this also works from the CLI bundle.
+    const runtime = require.resolve("web-tree-sitter/web-tree-sitter.wasm");
+    await Parser.init({ locateFile: () => runtime });
     const wasm = require.resolve("@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm");
     const language = await Language.load(wasm);
     const parser = new Parser();
