@@ -32,21 +32,16 @@ export function formatHclDiagnostic(d: HclDiagnostic, files: ReadonlyMap<string,
       const bytes = Buffer.from(file.source, "utf8");
       let lineStart = 0;
       let lineNo = 1;
-      // bufio.ScanLines: no empty last line after a final newline.
+      // hcl v2.6.0's RangeScanner over bufio.ScanLines and Range.Overlaps: a line's range
+      // excludes its newline, empty lines never overlap, and end offsets count as inside.
       while (lineStart < bytes.length) {
         let next = bytes.indexOf(10, lineStart);
         if (next < 0) next = bytes.length;
-        const lineEnd = next;
+        const lineEnd = next > lineStart && bytes[next - 1] === 13 ? next - 1 : next;
         const inSnip = (o: number) => o >= snipStart && o < snipEnd;
         const inLine = (o: number) => o >= lineStart && o < lineEnd;
-        const overlaps =
-          lineEnd === lineStart
-            ? inSnip(lineStart)
-            : inLine(snipStart) || inLine(snipEnd - 1) || inSnip(lineStart) || inSnip(lineEnd - 1);
-        if (overlaps) {
-          const text = bytes.subarray(lineStart, lineEnd).toString("utf8").replace(/\r$/, "");
-          out += `${String(lineNo).padStart(4)}: ${text}\n`;
-        }
+        const overlaps = lineEnd > lineStart && (inLine(snipStart) || inLine(snipEnd) || inSnip(lineStart) || inSnip(lineEnd));
+        if (overlaps) out += `${String(lineNo).padStart(4)}: ${bytes.subarray(lineStart, lineEnd).toString("utf8")}\n`;
         lineStart = next + 1;
         lineNo++;
       }
@@ -68,6 +63,7 @@ function rangeOver(a: HclRange, b: HclRange): HclRange {
 /** hclsyntax's navigation: the header of the top-level block containing the offset. */
 function contextString(file: HclFile, byte: number): string {
   if (!(file.body instanceof NativeBody)) return "";
+  if (file.body.outline) return file.body.outline.find((b) => b.start <= byte && byte < b.end)?.header ?? "";
   const block = file.body.blocks.find((b) => b.range.start.byte <= byte && byte < b.range.end.byte);
   if (!block) return "";
   return [block.type, ...block.labels.map((l) => JSON.stringify(l))].join(" ");

@@ -8,6 +8,7 @@ import type {
   HclRange,
 } from "../contract.js";
 import { nameSuggestion } from "./name-suggestion.js";
+import type { BlockOutline } from "./native-recognizer.js";
 import { rangeBetween } from "./source-positions.js";
 
 /** A block as written in native syntax (labels are already decoded strings). */
@@ -26,6 +27,9 @@ export interface NativeBlock {
  * partialContent call already consumed, so the remaining body does not report them again.
  */
 export class NativeBody implements HclBody {
+  /** A file body's top-level blocks as hcl's parser saw them (for diagnostics' "in <block>"). */
+  outline?: BlockOutline[];
+
   constructor(
     readonly attributes: Map<string, HclAttribute>,
     readonly blocks: NativeBlock[],

@@ -2,11 +2,14 @@ import type { Node, Tree } from "web-tree-sitter";
 import type { Expression, HclAttribute, HclDiagnostic, HclFile, HclPos, HclRange } from "../contract.js";
 import { NativeBody, type NativeBlock } from "./native-body.js";
 import { ExpressionConverter, MalformedSyntax, significant } from "./native-expressions.js";
-import { invalidTokenDiagnostics, newlineDiagnostics, treeErrorDiagnostic } from "./native-syntax-errors.js";
+import { recognizeHcl } from "./native-recognizer.js";
+import { rangeString } from "./range-string.js";
+import { treeErrorDiagnostic } from "./native-syntax-errors.js";
 import { SourcePositions, rangeBetween } from "./source-positions.js";
 import { hclParser } from "./tree-sitter-hcl.js";
 
 export { initHclParser } from "./tree-sitter-hcl.js";
+export { rangeString };
 
 /**
  * Parses HCL native syntax (`*.pkr.hcl`, `*.pkrvars.hcl`). Never throws for bad input: syntax
@@ -20,16 +23,18 @@ export function parseHclFile(name: string, source: string): { file: HclFile; dia
   if (!tree) throw new Error(`tree-sitter returned no tree for ${name}`);
   try {
     const conv = new ExpressionConverter(source, positions, diagnostics);
-    diagnostics.push(...invalidTokenDiagnostics(tree.rootNode, source, positions));
-    const structural: HclDiagnostic[] = [];
-    if (tree.rootNode.hasError) {
+    // hcl's own parser decides what is a syntax error (newlines included); tree-sitter's
+    // recovery only speaks when the two grammars disagree.
+    const { diagnostics: structural, outline } = recognizeHcl(source, positions);
+    if (tree.rootNode.hasError && !structural.some((d) => d.severity === "error")) {
       const d = treeErrorDiagnostic(tree.rootNode, source, positions);
       if (d) structural.push(d);
-    } else structural.push(...newlineDiagnostics(tree.rootNode, source, positions));
+    }
     const reader = new BodyReader(conv, structural.length > 0 || diagnostics.length > 0);
     const root = tree.rootNode;
     const bodyNode = root.children.find((k) => k.type === "body");
     const body = reader.body(bodyNode ? significant(bodyNode) : [], positions.range(0, source.length));
+    body.outline = outline;
     diagnostics.push(...structural, ...reader.diagnostics);
     return { file: { name, source, body }, diagnostics: dedupe(diagnostics) };
   } finally {
@@ -170,7 +175,7 @@ export function shiftExpression(expr: Expression, shift: (r: HclRange) => HclRan
   return walk(expr) as Expression;
 }
 
-/** Reads `body` nodes into NativeBody values, collecting "Attribute redefined" and conversion errors. */
+/** Reads `body` nodes into NativeBody values (conversion errors are diagnostics). */
 class BodyReader {
   readonly diagnostics: HclDiagnostic[] = [];
 
@@ -187,15 +192,8 @@ class BodyReader {
       if (item.type === "attribute") {
         const attr = this.attribute(item);
         if (!attr) continue;
-        const existing = attributes.get(attr.name);
-        if (existing) {
-          this.diagnostics.push({
-            severity: "error",
-            summary: "Attribute redefined",
-            detail: `The argument ${JSON.stringify(attr.name)} was already set at ${rangeString(existing.nameRange)}. Each argument may be set only once.`,
-            subject: attr.nameRange,
-          });
-        } else attributes.set(attr.name, attr);
+        // A redefinition is reported by the recognizer ("Attribute redefined"); the first one counts.
+        if (!attributes.has(attr.name)) attributes.set(attr.name, attr);
       } else if (item.type === "block") {
         const block = this.block(item);
         if (block) blocks.push(block);
@@ -257,12 +255,6 @@ class BodyReader {
       range: this.conv.range(type.startIndex, close.endIndex),
     };
   }
-}
-
-/** hcl.Range.String(): "file:line,col-col" or "file:line,col-line,col". */
-export function rangeString(r: HclRange): string {
-  if (r.start.line === r.end.line) return `${r.file}:${r.start.line},${r.start.column}-${r.end.column}`;
-  return `${r.file}:${r.start.line},${r.start.column}-${r.end.line},${r.end.column}`;
 }
 
 function dedupe(diags: HclDiagnostic[]): HclDiagnostic[] {

@@ -1,13 +1,11 @@
 import type { Node } from "web-tree-sitter";
 import type { HclDiagnostic } from "../contract.js";
-import { significant } from "./native-expressions.js";
 import type { SourcePositions } from "./source-positions.js";
 import { rangeBetween } from "./source-positions.js";
 
 /**
- * tree-sitter recovers from errors differently from hcl's hand-written parser, so its ERROR and
- * MISSING nodes are translated back into the diagnostic hcl gives for the same text. hcl reports
- * the first structural error and then recovers quietly; so do we.
+ * The fallback when tree-sitter finds a syntax error that hcl's recognizer (native-recognizer.ts)
+ * does not: the first ERROR or MISSING node, described in hcl's words as well as it can be.
  */
 
 const ARG_REQUIRED = "Argument or block definition required";
@@ -16,71 +14,6 @@ const INVALID_EXPR_DETAIL = "Expected the start of an expression, but found an i
 
 /** Spans tree-sitter read as strings, heredocs and comments: their characters are not tokens. */
 const OPAQUE = new Set(["comment", "string_lit", "quoted_template", "heredoc_template"]);
-
-/** hcl's checkInvalidTokens: characters that are not part of the language, outside strings and comments. */
-export function invalidTokenDiagnostics(root: Node, text: string, positions: SourcePositions): HclDiagnostic[] {
-  const covered: [number, number][] = [];
-  const walk = (n: Node) => {
-    if ((OPAQUE.has(n.type) && !n.hasError) || (n.childCount === 0 && !n.isError)) {
-      covered.push([n.startIndex, n.endIndex]);
-      return;
-    }
-    for (const k of n.children) walk(k);
-  };
-  walk(root);
-  covered.sort((a, b) => a[0] - b[0]);
-  const diags: HclDiagnostic[] = [];
-  const told = { backtick: 0, apostrophe: 0, semicolon: 0 };
-  let at = 0;
-  const scan = (from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const c = text[i];
-      const subject = () => positions.range(i, i + 1);
-      if (c === "`") {
-        if (told.backtick++ <= 2)
-          diags.push({
-            severity: "error",
-            summary: "Invalid character",
-            detail: 'The "`" character is not valid. To create a multi-line string, use the "heredoc" syntax, like "<<EOT".',
-            subject: subject(),
-          });
-      } else if (c === "'") {
-        if (told.apostrophe++ <= 2)
-          diags.push({
-            severity: "error",
-            summary: "Invalid character",
-            detail: 'Single quotes are not valid. Use double quotes (") to enclose strings.',
-            subject: subject(),
-          });
-      } else if (c === ";") {
-        if (told.semicolon++ < 1)
-          diags.push({
-            severity: "error",
-            summary: "Invalid character",
-            detail:
-              'The ";" character is not valid. Use newlines to separate arguments and blocks, and commas to separate items in collection values.',
-            subject: subject(),
-          });
-      } else if (c === "\u201c" || c === "\u201d" || c === "\u2018" || c === "\u2019") {
-        diags.push({
-          severity: "error",
-          summary: "Invalid character",
-          detail:
-            '"Curly quotes" are not valid here. These can sometimes be inadvertently introduced when sharing code via documents or discussion forums. It might help to replace the character with a "straight quote".',
-          subject: subject(),
-        });
-      } else if (/[@\\]/.test(c) || (c.charCodeAt(0) < 32 && c !== "\n" && c !== "\r" && c !== "\t")) {
-        diags.push({ severity: "error", summary: "Invalid character", detail: "This character is not used within the language.", subject: subject() });
-      }
-    }
-  };
-  for (const [s, e] of covered) {
-    if (s > at) scan(at, s);
-    at = Math.max(at, e);
-  }
-  scan(at, text.length);
-  return diags;
-}
 
 /** Leaves in document order (tokens tree-sitter read, including those inside ERROR nodes). */
 function leaves(root: Node): Node[] {
@@ -205,133 +138,3 @@ function expressionError(first: Node, toks: Node[], positions: SourcePositions, 
   return { severity: "error", summary: "Invalid expression", detail: INVALID_EXPR_DETAIL, subject: positions.range(t.startIndex, t.endIndex) };
 }
 
-/** Depth changes of tokens that open or close a context where hcl ignores newlines. */
-const OPENERS = new Set(["(", "[", "{", "tuple_start", "object_start", "quoted_template_start", "template_interpolation_start", "template_directive_start"]);
-const CLOSERS = new Set([")", "]", "}", "tuple_end", "object_end", "quoted_template_end", "template_interpolation_end", "template_directive_end"]);
-
-/**
- * tree-sitter-hcl treats newlines as whitespace; hcl does not. On an error-free tree, this finds
- * where hcl would have stopped: items sharing a line, block braces on their own line, and
- * expressions continuing on the next line outside brackets.
- */
-export function newlineDiagnostics(root: Node, text: string, positions: SourcePositions): HclDiagnostic[] {
-  const line = (offset: number) => positions.pos(offset).line;
-  const r = (n: Node) => positions.range(n.startIndex, n.endIndex);
-  const firstLeaf = (n: Node): Node => (n.childCount === 0 ? n : firstLeaf(significant(n)[0] ?? n));
-
-  const checkBody = (items: Node[], open?: Node, close?: Node): HclDiagnostic | undefined => {
-    if (open && items.length > 0 && line(items[0].startIndex) === line(open.startIndex)) {
-      // A single-line block: `name { arg = value }`.
-      const item = items[0];
-      const kids = significant(item);
-      if (item.type === "block") {
-        const next = kids[1] ?? kids[0];
-        return {
-          severity: "error",
-          summary: "Argument definition required",
-          detail: `A single-line block definition can contain only a single argument. If you meant to define argument ${JSON.stringify(kids[0].text)}, use an equals sign to assign it a value. To define a nested block, place it on a line of its own within its parent block.`,
-          subject: rangeBetween(r(kids[0]), r(firstLeaf(next))),
-        };
-      }
-      const d = checkExpression(item);
-      if (d) return d;
-      if (items.length > 1 && line(items[1].startIndex) === line(item.endIndex)) {
-        return {
-          severity: "error",
-          summary: "Invalid single-argument block definition",
-          detail: "Single-line block syntax can include only one argument definition. To define multiple arguments, use the multi-line block syntax with one argument definition per line.",
-          subject: r(firstLeaf(items[1])),
-        };
-      }
-      if (close && line(close.startIndex) !== line(item.endIndex)) {
-        const nl = text.indexOf("\n", item.endIndex);
-        return {
-          severity: "error",
-          summary: "Invalid single-argument block definition",
-          detail: "An argument definition on the same line as its containing block creates a single-line block definition, which must also be closed on the same line. Place the block's closing brace immediately after the argument definition.",
-          subject: positions.range(nl, nl + 1),
-        };
-      }
-      return undefined;
-    }
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      const next = items[i + 1];
-      const endLine = line(item.endIndex);
-      if (item.type === "attribute") {
-        const d = checkExpression(item);
-        if (d) return d;
-        const after = next ?? (close && line(close.startIndex) === endLine ? close : undefined);
-        if (after && line(after.startIndex) === endLine) {
-          const tok = firstLeaf(after);
-          return {
-            severity: "error",
-            summary: "Missing newline after argument",
-            detail: "An argument definition must end with a newline.",
-            subject: r(tok),
-            context: rangeBetween(r(significant(item)[0]), r(tok)),
-          };
-        }
-      } else if (item.type === "block") {
-        const d = checkBlock(item);
-        if (d) return d;
-        const after = next ?? (close && line(close.startIndex) === endLine ? close : undefined);
-        if (after && line(after.startIndex) === endLine) {
-          return {
-            severity: "error",
-            summary: "Missing newline after block definition",
-            detail: "A block definition must end with a newline.",
-            subject: r(firstLeaf(after)),
-          };
-        }
-      }
-    }
-    return undefined;
-  };
-
-  const checkBlock = (block: Node): HclDiagnostic | undefined => {
-    const kids = significant(block);
-    const open = kids.find((k) => k.type === "block_start")!;
-    const close = kids.find((k) => k.type === "block_end")!;
-    const headerEnd = kids[kids.indexOf(open) - 1] ?? kids[0];
-    if (line(open.startIndex) !== line(kids[0].startIndex)) {
-      const nl = text.indexOf("\n", headerEnd.endIndex);
-      return {
-        severity: "error",
-        summary: "Invalid block definition",
-        detail: 'A block definition must have block content delimited by "{" and "}", starting on the same line as the block header.',
-        subject: positions.range(nl, nl + 1),
-      };
-    }
-    const body = kids.find((k) => k.type === "body");
-    return checkBody(body ? significant(body) : [], open, close);
-  };
-
-  /** hcl ends an argument's expression at the first newline outside brackets and templates. */
-  const checkExpression = (attr: Node): HclDiagnostic | undefined => {
-    const exprNode = significant(attr).find((k) => k.type === "expression");
-    if (!exprNode || line(exprNode.startIndex) === line(exprNode.endIndex)) return undefined;
-    let depth = 0;
-    let prevEnd = exprNode.startIndex;
-    const toks: Node[] = [];
-    const walk = (n: Node) => {
-      if (n.childCount === 0 || n.type === "heredoc_template") toks.push(n);
-      else for (const k of n.children) walk(k);
-    };
-    walk(exprNode);
-    for (const t of toks) {
-      if (t.type === "comment") continue;
-      if (depth === 0 && line(t.startIndex) > line(prevEnd)) {
-        return { severity: "error", summary: ARG_REQUIRED, detail: ARG_REQUIRED_DETAIL, subject: r(t) };
-      }
-      if (OPENERS.has(t.type)) depth++;
-      else if (CLOSERS.has(t.type)) depth--;
-      prevEnd = t.endIndex;
-    }
-    return undefined;
-  };
-
-  const bodyNode = root.children.find((k) => k.type === "body");
-  const d = checkBody(bodyNode ? significant(bodyNode) : []);
-  return d ? [d] : [];
-}
