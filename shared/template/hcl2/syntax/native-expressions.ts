@@ -49,13 +49,7 @@ export class ExpressionConverter {
     const kids = significant(node);
     const exprs = kids.filter((k) => k.type === "expression");
     if (exprs.length !== 3) throw new MalformedSyntax(node);
-    return {
-      kind: "conditional",
-      condition: this.expression(exprs[0]),
-      then: this.expression(exprs[1]),
-      else: this.expression(exprs[2]),
-      range: this.nodeRange(node),
-    };
+    return rightAssociate(this.expression(exprs[0]), this.expression(exprs[1]), this.expression(exprs[2]), this.nodeRange(node));
   }
 
   /** A flattened `_expr_term`: a primary followed by index/get_attr/splat nodes. */
@@ -472,6 +466,17 @@ function literalKey(key: Expression): Value | undefined {
     return { kind: "string", value: key.parts[0].text };
   if (key.kind === "template" && key.parts.length === 0) return { kind: "string", value: "" };
   return undefined;
+}
+
+/**
+ * tree-sitter-hcl groups `a ? b : c ? d : e` as `(a ? b : c) ? d : e`; hcl parses the false
+ * branch as a whole expression, i.e. `a ? b : (c ? d : e)`. A conditional can only sit bare in
+ * the condition slot through that grouping (parentheses would make it a "parens" node).
+ */
+function rightAssociate(condition: Expression, then: Expression, otherwise: Expression, range: HclRange): Expression {
+  if (condition.kind !== "conditional") return { kind: "conditional", condition, then, else: otherwise, range };
+  const inner = rightAssociate(condition.else, then, otherwise, rangeBetween(condition.else.range, otherwise.range));
+  return { kind: "conditional", condition: condition.condition, then: condition.then, else: inner, range };
 }
 
 /** hcl's makeRelativeTraversal: traversals grow; anything else becomes a relative traversal. */
