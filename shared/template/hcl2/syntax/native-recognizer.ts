@@ -108,16 +108,18 @@ const OPPOSITE: Partial<Record<TokenType, TokenType>> = {
   TemplateControl: "TemplateSeqEnd", TemplateInterp: "TemplateSeqEnd", TemplateSeqEnd: "TemplateInterp",
 };
 
-/** A stand-in for hcl's expression nodes: only what later checks need (range, kind). */
+/** A stand-in for hcl's expression nodes: only their extent (UTF-16 offsets; ranges are made only for diagnostics). */
 interface Expr {
-  range: HclRange;
-  kind?: "literal" | "template-literal" | "other";
+  start: number;
+  end: number;
 }
 
+const span = (a: Expr, b: Expr): Expr => ({ start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) });
+
 type TemplatePartToken =
-  | { kind: "literal" | "interp"; range: HclRange }
-  | { kind: "if" | "for" | "else" | "endif" | "endfor"; range: HclRange }
-  | { kind: "end"; range: HclRange };
+  | { kind: "literal" | "interp"; start: number; end: number }
+  | { kind: "if" | "for" | "else" | "endif" | "endfor"; start: number; end: number }
+  | { kind: "end"; start: number; end: number };
 
 class Recognizer {
   readonly diags: Diag[] = [];
@@ -160,7 +162,7 @@ class Recognizer {
     if (this.next === 0) return this.r(this.peek());
     return this.r(this.tokens[this.next - 1]);
   }
-  private r(t: Token): HclRange {
+  private r(t: Expr): HclRange {
     return this.positions.range(t.start, t.end);
   }
   private push(include: boolean) {
@@ -467,7 +469,7 @@ class Recognizer {
   }
 
   private parseTernary(): Expr {
-    const start = this.r(this.peek());
+    const start = this.peek();
     const m = this.mark();
     const cond = this.parseBinary(0);
     if (this.recovery && this.failedSince(m)) return cond;
@@ -482,7 +484,7 @@ class Recognizer {
         "Missing false expression in conditional",
         "The conditional operator (...?...:...) requires a false expression, delimited by a colon.",
         this.r(colon),
-        rangeBetween(start, this.r(colon)),
+        rangeBetween(this.r(start), this.r(colon)),
       );
       return cond;
     }
@@ -490,7 +492,7 @@ class Recognizer {
     const m3 = this.mark();
     const f = this.parseExpression();
     if (this.recovery && this.failedSince(m3)) return cond;
-    return { range: rangeBetween(start, f.range), kind: "other" };
+    return span(start, f);
   }
 
   private parseBinary(level: number): Expr {
@@ -503,7 +505,7 @@ class Recognizer {
       this.read();
       const m2 = this.mark();
       const rhs = this.parseBinary(level + 1);
-      lhs = { range: rangeBetween(lhs.range, rhs.range), kind: "other" };
+      lhs = span(lhs, rhs);
       if (this.recovery && this.failedSince(m2)) return lhs;
     }
     return lhs;
@@ -523,7 +525,7 @@ class Recognizer {
         const attr = this.peek();
         if (attr.type === "Ident") {
           this.read();
-          ret = { range: rangeBetween(ret.range, this.r(attr)), kind: "other" };
+          ret = span(ret, attr);
         } else if (attr.type === "NumberLit") {
           this.read();
           const dot = attr.text.indexOf(".");
@@ -534,7 +536,7 @@ class Recognizer {
               this.r(attr),
             );
           }
-          ret = { range: rangeBetween(ret.range, this.r(attr)), kind: "other" };
+          ret = span(ret, attr);
         } else if (attr.type === "Star") {
           let last = this.read();
           while (this.peek().type === "Dot") {
@@ -562,7 +564,7 @@ class Recognizer {
             }
             last = this.read();
           }
-          ret = { range: rangeBetween(ret.range, this.r(last)), kind: "other" };
+          ret = span(ret, last);
         } else {
           this.error("Invalid attribute name", "An attribute name is required after a dot.", this.r(attr));
           this.recovery = true;
@@ -582,8 +584,8 @@ class Recognizer {
             );
             close = this.recover("CBrack");
           }
-          const each = this.parseTraversals({ range: this.r(close), kind: "other" });
-          ret = { range: rangeBetween(ret.range, each.range), kind: "other" };
+          const each = this.parseTraversals(close);
+          ret = span(ret, each);
           continue;
         }
         this.push(false);
@@ -599,7 +601,7 @@ class Recognizer {
           }
         }
         this.pop();
-        ret = { range: rangeBetween(ret.range, this.r(close)), kind: "other" };
+        ret = span(ret, close);
         continue;
       }
       return ret;
@@ -626,29 +628,26 @@ class Recognizer {
         }
         this.read();
         this.pop();
-        return { range: rangeBetween(this.r(start), this.r(close)), kind: "other" };
+        return span(start, close);
       }
       case "NumberLit":
         this.read();
-        return { range: this.r(start), kind: "literal" };
+        return start;
       case "Ident": {
         this.read();
         if (this.peek().type === "OParen") return this.finishCall(start);
-        return { range: this.r(start), kind: ["true", "false", "null"].includes(start.text) ? "literal" : "other" };
+        return start;
       }
       case "OQuote":
       case "OHeredoc": {
         this.read();
-        const closer = start.type === "OQuote" ? "CQuote" : "CHeredoc";
-        const literalOnly = this.parseTemplateParts(closer);
-        const range = rangeBetween(this.r(start), this.prevRange());
-        return { range, kind: literalOnly && start.type === "OQuote" ? "template-literal" : "other" };
+        this.parseTemplateParts(start.type === "OQuote" ? "CQuote" : "CHeredoc");
+        return { start: start.start, end: this.tokens[this.next - 1]?.end ?? start.end };
       }
       case "Minus":
       case "Bang": {
         this.read();
-        const operand = this.parseWithTraversals();
-        return { range: rangeBetween(this.r(start), operand.range), kind: "other" };
+        return span(start, this.parseWithTraversals());
       }
       case "OBrack":
         return this.parseTuple();
@@ -658,7 +657,7 @@ class Recognizer {
         if (!this.recovery)
           this.error("Invalid expression", "Expected the start of an expression, but found an invalid expression token.", this.r(start));
         this.recovery = true;
-        return { range: this.r(start), kind: "other" };
+        return start;
     }
   }
 
@@ -706,7 +705,7 @@ class Recognizer {
       }
     }
     this.pop();
-    return { range: rangeBetween(this.r(name), this.r(close)), kind: "other" };
+    return span(name, close);
   }
 
   private parseTuple(): Expr {
@@ -739,7 +738,7 @@ class Recognizer {
         }
         this.read();
       }
-      return { range: rangeBetween(this.r(open), this.r(close)), kind: "other" };
+      return span(open, close);
     } finally {
       this.pop();
     }
@@ -813,7 +812,7 @@ class Recognizer {
         }
         this.read();
       }
-      return { range: rangeBetween(this.r(open), this.r(close)), kind: "other" };
+      return span(open, close);
     } finally {
       this.pop();
     }
@@ -828,7 +827,7 @@ class Recognizer {
       const fail = (detail: string): Expr => {
         if (!this.recovery) this.error("Invalid 'for' expression", detail, this.r(this.peek()), rangeBetween(this.r(open), this.r(this.peek())));
         const close = this.recover(closeType);
-        return { range: rangeBetween(this.r(open), this.r(close)), kind: "other" };
+        return span(open, close);
       };
       if (this.peek().type !== "Ident") return fail("For expression requires variable name after 'for'.");
       this.read();
@@ -843,7 +842,7 @@ class Recognizer {
       this.parseExpression();
       if (this.recovery && this.failedSince(m)) {
         const close = this.recover(closeType);
-        return { range: rangeBetween(this.r(open), this.r(close)), kind: "other" };
+        return span(open, close);
       }
       if (this.peek().type !== "Colon") return fail("For expression requires a colon after the collection expression.");
       this.read();
@@ -857,7 +856,7 @@ class Recognizer {
       }
       if (this.recovery && this.failedSince(m2)) {
         const close = this.recover(closeType);
-        return { range: rangeBetween(this.r(open), this.r(close)), kind: "other" };
+        return span(open, close);
       }
       let ellipsis: Token | undefined;
       if (this.peek().type === "Ellipsis") ellipsis = this.read();
@@ -867,7 +866,7 @@ class Recognizer {
         this.parseExpression();
         if (this.recovery && this.failedSince(m3)) {
           const close = this.recover(closeType);
-          return { range: rangeBetween(this.r(open), this.r(close)), kind: "other" };
+          return span(open, close);
         }
       }
       let close: Token;
@@ -879,10 +878,10 @@ class Recognizer {
       }
       const ctx = rangeBetween(this.r(open), this.r(close));
       if (!makeObj) {
-        if (keyExpr) this.error("Invalid 'for' expression", "Key expression is not valid when building a tuple.", keyExpr.range, ctx);
+        if (keyExpr) this.error("Invalid 'for' expression", "Key expression is not valid when building a tuple.", this.r(keyExpr), ctx);
         if (ellipsis) this.error("Invalid 'for' expression", "Grouping ellipsis (...) cannot be used when building a tuple.", this.r(ellipsis), ctx);
-      } else if (!keyExpr) this.error("Invalid 'for' expression", "Key expression is required when building an object.", valExpr.range, ctx);
-      return { range: ctx, kind: "other" };
+      } else if (!keyExpr) this.error("Invalid 'for' expression", "Key expression is required when building an object.", this.r(valExpr), ctx);
+      return span(open, close);
     } finally {
       this.pop();
     }
@@ -890,19 +889,19 @@ class Recognizer {
 
   // --- templates ------------------------------------------------------------------------------
 
-  /** Reads a template up to `end`; returns whether it held only literal text. */
-  private parseTemplateParts(end: TokenType): boolean {
+  /** Reads a template up to `end`, checking its sequences and the nesting of its directives. */
+  private parseTemplateParts(end: TokenType): void {
     const parts: TemplatePartToken[] = [];
-    const startRange = this.r(this.peek());
-    let endRange: HclRange;
+    const startTok = this.peek();
+    let endTok: Token;
     for (;;) {
       const next = this.read();
       if (next.type === end) {
-        endRange = this.r(next);
+        endTok = next;
         break;
       }
       if (next.type === "StringLit" || next.type === "QuotedLit") {
-        parts.push({ kind: "literal", range: this.r(next) });
+        parts.push({ kind: "literal", start: next.start, end: next.end });
         continue;
       }
       if (next.type === "TemplateInterp") {
@@ -915,12 +914,12 @@ class Recognizer {
               "Extra characters after interpolation expression",
               "Expected a closing brace to end the interpolation expression, but found extra characters.",
               this.r(close),
-              rangeBetween(startRange, this.r(close)),
+              rangeBetween(this.r(startTok), this.r(close)),
             );
           this.recover("TemplateSeqEnd");
         } else this.read();
         this.pop();
-        parts.push({ kind: "interp", range: rangeBetween(this.r(next), this.r(close)) });
+        parts.push({ kind: "interp", start: next.start, end: close.end });
         continue;
       }
       if (next.type === "TemplateControl") {
@@ -939,7 +938,7 @@ class Recognizer {
           continue;
         }
         this.read();
-        const directive = (kind: TemplatePartToken["kind"]) => parts.push({ kind, range: rangeBetween(this.r(next), this.r(this.peek())) } as TemplatePartToken);
+        const directive = (kind: TemplatePartToken["kind"]) => parts.push({ kind, start: next.start, end: this.peek().end } as TemplatePartToken);
         let bad = false;
         switch (kw.text) {
           case "if":
@@ -1003,7 +1002,7 @@ class Recognizer {
               `Extra characters in ${kw.text} marker`,
               "Expected a closing brace to end the sequence, but found extra characters.",
               this.r(close),
-              rangeBetween(startRange, this.r(close)),
+              rangeBetween(this.r(startTok), this.r(close)),
             );
           this.recover("TemplateSeqEnd");
         } else this.read();
@@ -1011,14 +1010,12 @@ class Recognizer {
         continue;
       }
       if (!this.recovery)
-        this.error("Unterminated template string", "No closing marker was found for the string.", this.r(next), rangeBetween(startRange, this.r(next)));
-      const final = this.recover(end);
-      endRange = this.r(final);
+        this.error("Unterminated template string", "No closing marker was found for the string.", this.r(next), rangeBetween(this.r(startTok), this.r(next)));
+      endTok = this.recover(end);
       break;
     }
-    parts.push({ kind: "end", range: endRange });
+    parts.push({ kind: "end", start: endTok.start, end: endTok.end });
     this.checkDirectives(parts);
-    return parts.every((p) => p.kind === "literal" || p.kind === "end");
   }
 
   /** hcl's templateParser: directives must nest (if/else/endif, for/endfor). */
@@ -1037,11 +1034,11 @@ class Recognizer {
           return parseFor();
         case "end":
           i++;
-          this.error("Unexpected end of template", "The control directives within this template are unbalanced.", t.range);
+          this.error("Unexpected end of template", "The control directives within this template are unbalanced.", this.r(t));
           return;
         default:
           i++;
-          this.error(`Unexpected ${t.kind} directive`, "The control directives within this template are unbalanced.", t.range);
+          this.error(`Unexpected ${t.kind} directive`, "The control directives within this template are unbalanced.", this.r(t));
       }
     };
     const parseIf = (): void => {
@@ -1050,7 +1047,7 @@ class Recognizer {
       for (;;) {
         const next = parts[i];
         if (next.kind === "end") {
-          this.error("Unexpected end of template", `The if directive at ${rangeString(open.range)} is missing its corresponding endif directive.`, next.range);
+          this.error("Unexpected end of template", `The if directive at ${rangeString(this.r(open))} is missing its corresponding endif directive.`, this.r(next));
           return;
         }
         if (next.kind === "else" || next.kind === "endif" || next.kind === "endfor") {
@@ -1060,8 +1057,8 @@ class Recognizer {
             continue;
           }
           if (next.kind === "endif") return;
-          if (next.kind === "else") this.error("Unexpected else directive", `Already in the else clause for the if started at ${rangeString(open.range)}.`, next.range);
-          else this.error(`Unexpected ${next.kind} directive`, `Expecting an endif directive for the if started at ${rangeString(open.range)}.`, next.range);
+          if (next.kind === "else") this.error("Unexpected else directive", `Already in the else clause for the if started at ${rangeString(this.r(open))}.`, this.r(next));
+          else this.error(`Unexpected ${next.kind} directive`, `Expecting an endif directive for the if started at ${rangeString(this.r(open))}.`, this.r(next));
           return;
         }
         parseExpr();
@@ -1072,14 +1069,14 @@ class Recognizer {
       for (;;) {
         const next = parts[i];
         if (next.kind === "end") {
-          this.error("Unexpected end of template", `The for directive at ${rangeString(open.range)} is missing its corresponding endfor directive.`, next.range);
+          this.error("Unexpected end of template", `The for directive at ${rangeString(this.r(open))} is missing its corresponding endfor directive.`, this.r(next));
           return;
         }
         if (next.kind === "else" || next.kind === "endif" || next.kind === "endfor") {
           i++;
           if (next.kind === "endfor") return;
-          if (next.kind === "else") this.error("Unexpected else directive", "An else clause is not expected for a for directive.", next.range);
-          else this.error(`Unexpected ${next.kind} directive`, `Expecting an endfor directive corresponding to the for directive at ${rangeString(open.range)}.`, next.range);
+          if (next.kind === "else") this.error("Unexpected else directive", "An else clause is not expected for a for directive.", this.r(next));
+          else this.error(`Unexpected ${next.kind} directive`, `Expecting an endfor directive corresponding to the for directive at ${rangeString(this.r(open))}.`, this.r(next));
           return;
         }
         parseExpr();

@@ -34,12 +34,27 @@ const TWO: Record<string, TokenType> = {
 const ID_START = /[\p{ID_Start}_]/u;
 const ID_CONTINUE = /[\p{ID_Continue}-]/u;
 
+// ASCII fast paths: the Unicode property classes are only consulted for other characters.
+function isIdStart(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+  return ID_START.test(ch);
+}
+function isIdContinue(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+  return ID_CONTINUE.test(ch);
+}
+
 export function lexHcl(src: string): Token[] {
   const tokens: Token[] = [];
   const n = src.length;
   let i = src.charCodeAt(0) === 0xfeff ? 1 : 0;
   const emit = (type: TokenType, start: number, end: number) => tokens.push({ type, start, end, text: src.slice(start, end) });
-  const charAt = (p: number) => String.fromCodePoint(src.codePointAt(p) ?? 0);
+  const charAt = (p: number) => {
+    const c = src.charCodeAt(p);
+    return c < 0xd800 || c > 0xdbff ? src[p] ?? "" : String.fromCodePoint(src.codePointAt(p) ?? 0);
+  };
 
   // Modes as in the Ragel machine: a stack of template contexts entered by `"`, `<<EOF`, `${`, `%{`.
   type Mode = { kind: "main"; braces: number } | { kind: "quoted" } | { kind: "heredoc"; marker: string; startOfLine: boolean };
@@ -189,11 +204,11 @@ export function lexHcl(src: string): Token[] {
       continue;
     }
     const ch = charAt(i);
-    if (ID_START.test(ch)) {
+    if (isIdStart(ch)) {
       let j = i + ch.length;
       while (j < n) {
         const d = charAt(j);
-        if (!ID_CONTINUE.test(d)) break;
+        if (!isIdContinue(d)) break;
         j += d.length;
       }
       emit("Ident", i, j);
@@ -206,7 +221,7 @@ export function lexHcl(src: string): Token[] {
       continue;
     }
     const two = src.slice(i, i + 2);
-    if (two in TWO) {
+    if (Object.hasOwn(TWO, two)) {
       emit(TWO[two], i, i + 2);
       i += 2;
       continue;
@@ -217,9 +232,9 @@ export function lexHcl(src: string): Token[] {
       if (src[j] === "-") j++;
       const idStart = j;
       const first = charAt(j);
-      if (j < n && ID_START.test(first)) {
+      if (j < n && isIdStart(first)) {
         j += first.length;
-        while (j < n && ID_CONTINUE.test(charAt(j))) j += charAt(j).length;
+        while (j < n && isIdContinue(charAt(j))) j += charAt(j).length;
         const nl = src[j] === "\n" ? 1 : src[j] === "\r" && src[j + 1] === "\n" ? 2 : 0;
         if (nl) {
           emit("OHeredoc", i, j + nl);
@@ -255,7 +270,7 @@ export function lexHcl(src: string): Token[] {
       i++;
       continue;
     }
-    if (c in SELF) {
+    if (Object.hasOwn(SELF, c)) {
       emit(SELF[c], i, i + 1);
       i++;
       continue;
