@@ -60,8 +60,13 @@ function rangeOver(a: HclRange, b: HclRange): HclRange {
   };
 }
 
-/** hclsyntax's navigation: the header of the top-level block containing the offset. */
+/**
+ * hcl's file navigation: for native syntax the header of the top-level block containing the
+ * offset, for JSON the path of keys down to it.
+ */
 function contextString(file: HclFile, byte: number): string {
+  const nav = file.body as Partial<{ contextString(byte: number): string }>;
+  if (typeof nav.contextString === "function") return nav.contextString(byte);
   if (!(file.body instanceof NativeBody)) return "";
   if (file.body.outline) return file.body.outline.find((b) => b.start <= byte && byte < b.end)?.header ?? "";
   const block = file.body.blocks.find((b) => b.range.start.byte <= byte && byte < b.range.end.byte);

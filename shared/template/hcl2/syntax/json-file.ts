@@ -1,4 +1,4 @@
-import { type Node as JsonNode, parseTree, printParseErrorCode, type ParseError } from "jsonc-parser";
+import * as jsoncModule from "jsonc-parser";
 import type {
   BodyContent,
   BodySchema,
@@ -10,9 +10,15 @@ import type {
   HclFile,
   HclRange,
 } from "../contract.js";
+import { jsonSyntaxDiagnostic } from "./json-syntax-errors.js";
 import { nameSuggestion } from "./name-suggestion.js";
 import { parseHclTemplate, rangeString } from "./native-file.js";
 import { SourcePositions, rangeBetween } from "./source-positions.js";
+
+// Node may load jsonc-parser's UMD build as CommonJS (everything under `default`); the CLI bundle
+// uses its ESM build. Accept both shapes, as shared/template/json-document.ts does.
+const jsonc = (jsoncModule as unknown as { default?: typeof jsoncModule }).default ?? jsoncModule;
+type JsonNode = jsoncModule.Node;
 
 /**
  * HCL's JSON syntax (`*.pkr.json`, `*.pkrvars.json`), as hashicorp/hcl's json package reads it:
@@ -21,33 +27,38 @@ import { SourcePositions, rangeBetween } from "./source-positions.js";
  */
 export function parseHclJsonFile(name: string, source: string): { file: HclFile; diagnostics: HclDiagnostic[] } {
   const positions = new SourcePositions(name, source);
-  const errors: ParseError[] = [];
-  const root = parseTree(source, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
-  const diagnostics: HclDiagnostic[] = errors.slice(0, 1).map((e) => ({
-    severity: "error",
-    summary: "Syntax error",
-    detail: `Invalid JSON: ${jsonErrorText(e)}.`,
-    subject: positions.range(e.offset, e.offset + Math.max(1, e.length)),
-  }));
-  const ctx = new JsonContext(positions);
-  const val = root ?? { type: "null", offset: 0, length: 0, value: null, parent: undefined } as unknown as JsonNode;
-  if (root && root.type !== "object" && errors.length === 0) {
+  const errors: jsoncModule.ParseError[] = [];
+  const root = jsonc.parseTree(source, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
+  // Only the first error is reported: after it, hcl's recovery and jsonc-parser's differ.
+  const diagnostics: HclDiagnostic[] = [];
+  let broken: number | undefined;
+  if (errors.length > 0) {
+    const { diagnostic, brokenContainer } = jsonSyntaxDiagnostic(source, errors[0], positions);
+    diagnostics.push(diagnostic);
+    broken = brokenContainer;
+  }
+  const ctx = new JsonContext(positions, broken);
+  const val: JsonNode = root ?? { type: "null", offset: 0, length: 0, value: null };
+  // hcl/json accepts an object or an array of objects at the root (what the schema decides);
+  // anything else, or a root it gave up on, is this error.
+  const rootBroken = broken !== undefined && (broken === -1 || broken === val.offset);
+  if (rootBroken || (errors.length === 0 && val.type !== "object" && val.type !== "array")) {
     diagnostics.push({
       severity: "error",
       summary: "Root value must be object",
       detail: "The root value in a JSON-based configuration must be either a JSON object or a JSON array of objects.",
-      subject: ctx.startRange(root),
+      subject: positions.range(val.offset, val.offset + (val.length > 0 ? 1 : 0)),
     });
   }
   return { file: { name, source, body: new JsonBody(ctx, val) }, diagnostics };
 }
 
-function jsonErrorText(e: ParseError): string {
-  return printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
-}
-
 class JsonContext {
-  constructor(readonly positions: SourcePositions) {}
+  constructor(
+    readonly positions: SourcePositions,
+    /** Offset of the object/array a syntax error made hcl drop, if any. */
+    readonly brokenContainer?: number,
+  ) {}
   range(n: JsonNode): HclRange {
     return this.positions.range(n.offset, n.offset + n.length);
   }
@@ -89,6 +100,38 @@ class JsonBody implements HclBody {
   get missingItemRange(): HclRange {
     if (this.val.type === "object") return this.ctx.closeRange(this.val);
     return this.ctx.startRange(this.val);
+  }
+
+  /** hcl/json's navigation: the path of object keys and array indexes down to `byte` ("source.null.x"). */
+  contextString(byte: number): string {
+    const steps: string[] = [];
+    const contains = (n: JsonNode) => this.ctx.positions.pos(n.offset).byte <= byte && byte < this.ctx.positions.pos(n.offset + n.length).byte;
+    const nested = (n: JsonNode | undefined) => n !== undefined && (n.type === "object" || n.type === "array");
+    let v: JsonNode | undefined = this.val;
+    while (v && v.offset !== this.ctx.brokenContainer) {
+      let next: JsonNode | undefined;
+      if (v.type === "object") {
+        for (const p of v.children ?? []) {
+          const [k, val] = p.children ?? [];
+          if (nested(val) && contains(val!) && val!.offset !== this.ctx.brokenContainer) {
+            steps.push(`.${String(k.value)}`);
+            next = val;
+            break;
+          }
+        }
+      } else if (v.type === "array") {
+        (v.children ?? []).some((el, i) => {
+          if (nested(el) && contains(el) && el.offset !== this.ctx.brokenContainer) {
+            steps.push(`[${i}]`);
+            next = el;
+            return true;
+          }
+          return false;
+        });
+      }
+      v = next;
+    }
+    return steps.join("").replace(/^\./, "");
   }
 
   content(schema: BodySchema): { content: BodyContent; diagnostics: HclDiagnostic[] } {

@@ -139,9 +139,19 @@ test("json: hcl/json's diagnostics for extraneous properties, duplicates, bad bl
   t.deepEqual(missing.diagnostics[0].subject!.start, { line: 1, column: 2, byte: 1 });
 });
 
-test("json: syntax errors say where", (t) => {
-  const { diagnostics } = parseHclJsonFile("t.pkr.json", '{\n  "a": 1,\n}');
-  t.is(diagnostics.length, 1);
-  t.is(diagnostics[0].summary, "Syntax error");
-  t.is(diagnostics[0].subject!.start.line, 3);
+test("json: syntax errors in hcl/json's words, where hcl puts them (recorded from packer 1.6.6)", (t) => {
+  const cases: [string, string, string, number, number][] = [
+    ['{\n  "locals": {"a": 1,}\n}\n', "Trailing comma in object", "JSON does not permit a trailing comma after the final property in an object.", 2, 20],
+    ['{\n  "locals": {"a" = 1}\n}\n', "Missing property value colon", "JSON uses a colon as its name/value delimiter, not an equals sign.", 2, 18],
+    ['{\n  "locals": {"a" 1}\n}\n', "Missing property value colon", "A colon must appear between an object property's name and its value.", 2, 18],
+    ['{\n  "locals": {"a": tru}\n}\n', "Invalid JSON keyword", '"tru" is not a valid JSON keyword. Did you mean "true"?', 2, 19],
+    ['{\n  "locals": {"a": }\n}\n', "Missing JSON value", "A JSON value must start with a brace, a bracket, a number, a string, or a keyword.", 2, 19],
+    ['{\n  "locals": {"a": 1}\n} x\n', "Extraneous data after value", "Extra characters appear after the JSON value.", 3, 3],
+  ];
+  for (const [src, summary, detail, line, column] of cases) {
+    const { diagnostics } = parseHclJsonFile("t.pkr.json", src);
+    t.like(diagnostics[0], { summary, detail, subject: { start: { line, column } } }, src);
+  }
+  const unclosed = parseHclJsonFile("t.pkr.json", '{\n  "locals": {"a": 1}\n');
+  t.deepEqual(unclosed.diagnostics.map((d) => d.summary), ["Unclosed object", "Root value must be object"]);
 });

@@ -153,6 +153,64 @@ export const syntaxErrorCases: RecordedCase[] = [
   }
 ];
 
+/**
+ * HCL's JSON syntax with syntax errors. Known differences, not recorded here: after the first
+ * error hcl's JSON parser recovers and may report more (a mismatched bracket, a missing comma
+ * before the next property); Kiln reports the first one only.
+ */
+export const jsonSyntaxErrorCases: RecordedCase[] = [
+  {
+    "file": "badesc.pkr.json",
+    "source": "{\n  \"locals\": {\"a\": \"x\\\\q\"}\n}\n",
+    "packer": "Syntax-only check passed. Everything looks okay.\n"
+  },
+  {
+    "file": "empty.pkr.json",
+    "source": "",
+    "packer": "Error: Missing value\n\n  on empty.pkr.json line 1:\n\nThe JSON data ends prematurely.\n\nError: Root value must be object\n\n  on empty.pkr.json line 1:\n\nThe root value in a JSON-based configuration must be either a JSON object or a\nJSON array of objects.\n\n\n"
+  },
+  {
+    "file": "equals.pkr.json",
+    "source": "{\n  \"locals\": {\"a\" = 1}\n}\n",
+    "packer": "Error: Missing property value colon\n\n  on equals.pkr.json line 2:\n   2:   \"locals\": {\"a\" = 1}\n\nJSON uses a colon as its name/value delimiter, not an equals sign.\n\n\n"
+  },
+  {
+    "file": "extra.pkr.json",
+    "source": "{\n  \"locals\": {\"a\": 1}\n} x\n",
+    "packer": "Error: Extraneous data after value\n\n  on extra.pkr.json line 3:\n   3: } x\n\nExtra characters appear after the JSON value.\n\n\n"
+  },
+  {
+    "file": "keyword.pkr.json",
+    "source": "{\n  \"locals\": {\"a\": tru}\n}\n",
+    "packer": "Error: Invalid JSON keyword\n\n  on keyword.pkr.json line 2, in locals:\n   2:   \"locals\": {\"a\": tru}\n\n\"tru\" is not a valid JSON keyword. Did you mean \"true\"?\n\n\n"
+  },
+  {
+    "file": "missingval.pkr.json",
+    "source": "{\n  \"locals\": {\"a\": }\n}\n",
+    "packer": "Error: Missing JSON value\n\n  on missingval.pkr.json line 2, in locals:\n   2:   \"locals\": {\"a\": }\n\nA JSON value must start with a brace, a bracket, a number, a string, or a\nkeyword.\n\n\n"
+  },
+  {
+    "file": "nocolon.pkr.json",
+    "source": "{\n  \"locals\": {\"a\" 1}\n}\n",
+    "packer": "Error: Missing property value colon\n\n  on nocolon.pkr.json line 2:\n   2:   \"locals\": {\"a\" 1}\n\nA colon must appear between an object property's name and its value.\n\n\n"
+  },
+  {
+    "file": "trailobj.pkr.json",
+    "source": "{\n  \"locals\": {\"a\": 1,}\n}\n",
+    "packer": "Error: Trailing comma in object\n\n  on trailobj.pkr.json line 2:\n   2:   \"locals\": {\"a\": 1,}\n\nJSON does not permit a trailing comma after the final property in an object.\n\n\n"
+  },
+  {
+    "file": "unclosed.pkr.json",
+    "source": "{\n  \"locals\": {\"a\": 1}\n",
+    "packer": "Error: Unclosed object\n\n  on unclosed.pkr.json line 1:\n   1: {\n\nNo closing brace was found for this JSON object.\n\nError: Root value must be object\n\n  on unclosed.pkr.json line 1:\n   1: {\n\nThe root value in a JSON-based configuration must be either a JSON object or a\nJSON array of objects.\n\n\n"
+  },
+  {
+    "file": "undef.pkr.json",
+    "source": "{\n  \"locals\": {\"a\": undefined}\n}\n",
+    "packer": "Error: Invalid JSON keyword\n\n  on undef.pkr.json line 2, in locals:\n   2:   \"locals\": {\"a\": undefined}\n\nThe JavaScript identifier \"undefined\" cannot be used in JSON.\n\n\n"
+  }
+];
+
 /** `packer fmt` (1.6.6): `source` is the file before, `packer` the file after. */
 export const formatCases: RecordedCase[] = [
   {

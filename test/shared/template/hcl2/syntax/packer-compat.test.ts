@@ -3,8 +3,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatHcl, formatHclDiagnostics, initHclParser, parseHclFile } from "../../../../../shared/template/hcl2/syntax/index.js";
-import { formatCases, syntaxErrorCases } from "./packer-cases.js";
+import { formatHcl, formatHclDiagnostics, initHclParser, parseHclFile, parseHclJsonFile } from "../../../../../shared/template/hcl2/syntax/index.js";
+import { formatCases, jsonSyntaxErrorCases, syntaxErrorCases } from "./packer-cases.js";
 
 test.before(async () => {
   await initHclParser();
@@ -12,12 +12,12 @@ test.before(async () => {
 
 /** What `packer validate -syntax-only` prints, from Kiln's diagnostics. */
 function kilnSyntaxOutput(file: string, source: string): string {
-  const { file: parsed, diagnostics } = parseHclFile(file, source);
+  const { file: parsed, diagnostics } = file.endsWith(".json") ? parseHclJsonFile(file, source) : parseHclFile(file, source);
   if (diagnostics.length === 0) return "Syntax-only check passed. Everything looks okay.\n";
   return `${formatHclDiagnostics(diagnostics, new Map([[file, parsed]]))}\n`;
 }
 
-for (const c of syntaxErrorCases) {
+for (const c of [...syntaxErrorCases, ...jsonSyntaxErrorCases]) {
   test(`syntax diagnostics print as packer 1.6.6 prints them: ${c.file}`, (t) => {
     t.is(kilnSyntaxOutput(c.file, c.source), c.packer);
   });
@@ -40,7 +40,7 @@ live("a live packer 1.6.6 agrees with the recordings (syntax errors and fmt)", (
   const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-syntax-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
-  for (const c of syntaxErrorCases.slice(0, 6)) {
+  for (const c of [...syntaxErrorCases.slice(0, 6), ...jsonSyntaxErrorCases.slice(0, 2)]) {
     writeFileSync(join(dir, c.file), c.source);
     const r = spawnSync("packer", ["validate", "-syntax-only", c.file], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
     t.is(r.stdout, c.packer, c.file);
