@@ -99,18 +99,9 @@ export class ExpressionConverter {
   private literal(node: Node): Expression {
     const range = this.nodeRange(node);
     switch (node.type) {
-      case "numeric_lit": {
-        const value = Number(node.text);
-        if (!Number.isFinite(value) || node.text.startsWith("0x")) {
-          this.diagnostics.push({
-            severity: "error",
-            summary: "Invalid number literal",
-            detail: `Failed to recognize the value of this number literal.`,
-            subject: range,
-          });
-        }
-        return { kind: "literal", value: { kind: "number", value }, range };
-      }
+      case "numeric_lit":
+        // Malformed numbers are reported by the recognizer, as hcl's lexer splits them.
+        return { kind: "literal", value: { kind: "number", value: Number(node.text) }, range };
       case "bool_lit":
         return { kind: "literal", value: { kind: "bool", value: node.text === "true" }, range };
       case "null_lit":
@@ -309,8 +300,9 @@ export class ExpressionConverter {
     if (open?.type !== "quoted_template_start" || close?.type !== "quoted_template_end" || close.isMissing || kids.length < 2)
       throw new MalformedSyntax(node);
     const structural = this.structuralTokens(kids.slice(1, -1));
+    // Escape errors are reported by the recognizer (native-recognizer.ts), which reads the same text.
     const tokens = this.withLiterals(structural, open.endIndex, close.startIndex, (raw, start) =>
-      decodeQuotedLiteral(raw, start - this.delta, this.positions, this.diagnostics),
+      decodeQuotedLiteral(raw, start - this.delta, this.positions, []),
     false);
     return {
       kind: "template",

@@ -429,7 +429,7 @@ class Recognizer {
         case "CQuote":
           return value;
         case "QuotedLit":
-          value += decodeQuotedLiteral(tok.text, tok.start, this.positions, []);
+          value += decodeQuotedLiteral(tok.text, tok.start, this.positions, this.diags);
           continue;
         case "TemplateControl":
         case "TemplateInterp": {
@@ -632,6 +632,9 @@ class Recognizer {
       }
       case "NumberLit":
         this.read();
+        // cty.ParseNumberVal: the lexer accepts runs like "1.5.3" that are no number.
+        if (!/^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/.test(start.text))
+          this.error("Invalid number literal", "Failed to recognize the value of this number literal.", this.r(start));
         return start;
       case "Ident": {
         this.read();
@@ -901,6 +904,7 @@ class Recognizer {
         break;
       }
       if (next.type === "StringLit" || next.type === "QuotedLit") {
+        if (next.type === "QuotedLit") decodeQuotedLiteral(next.text, next.start, this.positions, this.diags);
         parts.push({ kind: "literal", start: next.start, end: next.end });
         continue;
       }

@@ -31,7 +31,10 @@ export type TemplateToken =
 
 const isSpace = (c: string) => /\s/u.test(c);
 
-/** Decode a quoted string's literal run: HCL escapes plus `$${` and `%%{`. */
+/**
+ * Decodes a quoted string's literal run as hcl's ParseStringLiteralToken does: HCL escapes,
+ * `$${` and `%%{`; bad escapes become hcl's "Invalid escape sequence" diagnostics.
+ */
 export function decodeQuotedLiteral(
   raw: string,
   start: number,
@@ -39,43 +42,40 @@ export function decodeQuotedLiteral(
   diagnostics: HclDiagnostic[],
 ): string {
   let out = "";
+  const bad = (detail: string, from: number, to: number) =>
+    diagnostics.push({ severity: "error", summary: "Invalid escape sequence", detail, subject: positions.range(start + from, start + to) });
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
     if (c === "\\") {
       const n = raw[i + 1];
       const simple: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
-      if (n !== undefined && n in simple) {
+      if (n === undefined) {
+        bad("Backslash must be followed by an escape sequence selector character.", i, i + 1);
+        continue;
+      }
+      if (Object.hasOwn(simple, n)) {
         out += simple[n];
         i++;
         continue;
       }
       if (n === "u" || n === "U") {
-        const len = n === "u" ? 4 : 8;
-        const hex = raw.slice(i + 2, i + 2 + len);
-        if (hex.length === len && /^[0-9a-fA-F]+$/.test(hex)) {
-          const cp = parseInt(hex, 16);
-          if (cp <= 0x10ffff) {
-            out += String.fromCodePoint(cp);
-            i += 1 + len;
-            continue;
-          }
+        // hcl's scanner takes up to 4 (or 8) hex digits; fewer is an error.
+        const want = n === "u" ? 4 : 8;
+        let j = i + 2;
+        while (j < raw.length && j < i + 2 + want && /[0-9a-fA-F]/.test(raw[j])) j++;
+        if (j - (i + 2) !== want) {
+          bad(`The \\${n} escape sequence must be followed by ${n === "u" ? "four" : "eight"} hexadecimal digits.`, i, j);
+          i = j - 1;
+          continue;
         }
-        diagnostics.push({
-          severity: "error",
-          summary: "Invalid escape sequence",
-          detail: `The \\${n} escape sequence must be followed by ${len} hexadecimal digits.`,
-          subject: positions.range(start + i, start + Math.min(raw.length, i + 2 + len)),
-        });
-        i += 1;
+        const cp = parseInt(raw.slice(i + 2, j), 16);
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) bad(`Cannot encode character U+${cp.toString(16).padStart(4, "0")} in UTF-8.`, i, j);
+        else out += String.fromCodePoint(cp);
+        i = j - 1;
         continue;
       }
-      diagnostics.push({
-        severity: "error",
-        summary: "Invalid escape sequence",
-        detail: `The symbol ${JSON.stringify(n ?? "")} is not a valid escape sequence selector.`,
-        subject: positions.range(start + i, start + i + 2),
-      });
-      i += 1;
+      bad(`The symbol ${JSON.stringify(n)} is not a valid escape sequence selector.`, i, i + 2);
+      i++;
       continue;
     }
     out += c;

@@ -82,6 +82,11 @@ export const syntaxErrorCases: RecordedCase[] = [
     "packer": "Error: Invalid legacy index syntax\n\n  on legacy.pkr.hcl line 2, in locals:\n   2:   a = b.0.1\n\nWhen using the legacy index syntax, chaining two indexes together is not\npermitted. Use the proper index syntax instead, like [0][1].\n\n\n"
   },
   {
+    "file": "n.pkr.hcl",
+    "source": "locals {\n  a = 1.5.3\n  b = 0x10\n}\n",
+    "packer": "Error: Invalid number literal\n\n  on n.pkr.hcl line 2, in locals:\n   2:   a = 1.5.3\n\nFailed to recognize the value of this number literal.\n\nError: Missing newline after argument\n\n  on n.pkr.hcl line 3, in locals:\n   3:   b = 0x10\n\nAn argument definition must end with a newline.\n\n\n"
+  },
+  {
     "file": "nl.pkr.hcl",
     "source": "locals {\n  a = \"abc\n  \"\n}\n",
     "packer": "Error: Invalid multi-line string\n\n  on nl.pkr.hcl line 2, in locals:\n   2:   a = \"abc\n   3:   \"\n\nQuoted strings may not be split over multiple lines. To produce a multi-line\nstring, either use the \\n escape to represent a newline character or use the\n\"heredoc\" multi-line template syntax.\n\nError: Unterminated template string\n\n  on nl.pkr.hcl line 2, in locals:\n   2:   a = \"abc\n   3:   \"\n\nNo closing marker was found for the string.\n\n\n"
@@ -100,6 +105,11 @@ export const syntaxErrorCases: RecordedCase[] = [
     "file": "objsep.pkr.hcl",
     "source": "locals {\n  a = { b = 1 c = 2 }\n}\n",
     "packer": "Error: Missing attribute separator\n\n  on objsep.pkr.hcl line 2, in locals:\n   2:   a = { b = 1 c = 2 }\n\nExpected a newline or comma to mark the beginning of the next attribute.\n\n\n"
+  },
+  {
+    "file": "q.pkr.hcl",
+    "source": "locals {\n  a = \"x\\qy\"\n}\n",
+    "packer": "Error: Invalid escape sequence\n\n  on q.pkr.hcl line 2, in locals:\n   2:   a = \"x\\qy\"\n\nThe symbol \"q\" is not a valid escape sequence selector.\n\n\n"
   },
   {
     "file": "quotedname.pkr.hcl",
@@ -140,6 +150,11 @@ export const syntaxErrorCases: RecordedCase[] = [
     "file": "twoattrs.pkr.hcl",
     "source": "locals {\n  a = 1 b = 2\n}\n",
     "packer": "Error: Missing newline after argument\n\n  on twoattrs.pkr.hcl line 2, in locals:\n   2:   a = 1 b = 2\n\nAn argument definition must end with a newline.\n\n\n"
+  },
+  {
+    "file": "u.pkr.hcl",
+    "source": "locals {\n  a = \"\\u12\"\n}\n",
+    "packer": "Error: Invalid escape sequence\n\n  on u.pkr.hcl line 2, in locals:\n   2:   a = \"\\u12\"\n\nThe \\u escape sequence must be followed by four hexadecimal digits.\n\n\n"
   },
   {
     "file": "unclosed.pkr.hcl",
