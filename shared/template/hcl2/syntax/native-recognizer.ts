@@ -43,9 +43,17 @@ function checkInvalidTokens(tokens: Token[], positions: SourcePositions): Diag[]
       case "BitwiseAnd":
       case "BitwiseOr":
       case "BitwiseXor":
+      case "BitwiseNot":
         if (bitwise < 4) {
           // hcl v2.6.0's own wording, including its "boolean OR ("&&")" slip.
-          const suggestion = t.type === "BitwiseAnd" ? ' Did you mean boolean AND ("&&")?' : t.type === "BitwiseOr" ? ' Did you mean boolean OR ("&&")?' : "";
+          const suggestion =
+            t.type === "BitwiseAnd"
+              ? ' Did you mean boolean AND ("&&")?'
+              : t.type === "BitwiseOr"
+                ? ' Did you mean boolean OR ("&&")?'
+                : t.type === "BitwiseNot"
+                  ? ' Did you mean boolean NOT ("!")?'
+                  : "";
           diags.push({ severity: "error", summary: "Unsupported operator", detail: `Bitwise operators are not supported.${suggestion}`, subject: r(t) });
           bitwise++;
         }
@@ -383,7 +391,10 @@ class Recognizer {
     const t = this.peek().type;
     if (t === "Newline" || t === "EOF" || t === "CBrace") this.parseBody("CBrace");
     else {
+      // hcl appends the single-line body's own diagnostics after the block's.
+      const mark = this.diags.length;
       this.parseSingleAttrBody();
+      const bodyDiags = this.diags.splice(mark);
       const after = this.peek();
       if (after.type === "CBrace") this.read();
       else {
@@ -407,6 +418,7 @@ class Recognizer {
           );
         this.recover("CBrace");
       }
+      this.diags.push(...bodyDiags);
     }
     const end = this.prevRange();
     const eol = this.peek();
@@ -577,12 +589,14 @@ class Recognizer {
           this.read();
           let close = this.read();
           if (close.type !== "CBrack" && !this.recovery) {
+            // hcl takes the subject's address and then reassigns `close` to the token recovery
+            // stopped at: the diagnostic points there (often the end of the file).
+            close = this.recover("CBrack");
             this.error(
               "Missing close bracket on splat index",
               'The star for a full splat operator must be immediately followed by a closing bracket ("]").',
               this.r(close),
             );
-            close = this.recover("CBrack");
           }
           const each = this.parseTraversals(close);
           ret = span(ret, each);
@@ -596,8 +610,9 @@ class Recognizer {
         else {
           close = this.read();
           if (close.type !== "CBrack" && !this.recovery) {
-            this.error("Missing close bracket on index", 'The index operator must end with a closing bracket ("]").', this.r(close));
+            // As above: hcl's subject is where recovery stopped.
             close = this.recover("CBrack");
+            this.error("Missing close bracket on index", 'The index operator must end with a closing bracket ("]").', this.r(close));
           }
         }
         this.pop();

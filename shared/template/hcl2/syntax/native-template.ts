@@ -42,8 +42,11 @@ export function decodeQuotedLiteral(
   diagnostics: HclDiagnostic[],
 ): string {
   let out = "";
-  const bad = (detail: string, from: number, to: number) =>
+  // hcl keeps the text of a bad escape as it was written.
+  const bad = (detail: string, from: number, to: number) => {
     diagnostics.push({ severity: "error", summary: "Invalid escape sequence", detail, subject: positions.range(start + from, start + to) });
+    out += raw.slice(from, to);
+  };
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
     if (c === "\\") {
@@ -75,6 +78,7 @@ export function decodeQuotedLiteral(
         continue;
       }
       bad(`The symbol ${JSON.stringify(n)} is not a valid escape sequence selector.`, i, i + 2);
+      out = out.slice(0, -2) + n; // hcl keeps the selector, not the backslash
       i++;
       continue;
     }

@@ -11,7 +11,7 @@ export type TokenType =
   | "And" | "Or" | "Bang" | "Dot" | "Comma" | "Ellipsis" | "FatArrow" | "Question" | "Colon"
   | "TemplateInterp" | "TemplateControl" | "TemplateSeqEnd"
   | "QuotedLit" | "StringLit" | "NumberLit" | "Ident" | "Comment" | "Newline" | "EOF"
-  | "BitwiseAnd" | "BitwiseOr" | "BitwiseXor" | "Tilde" | "Semicolon" | "Backtick" | "Apostrophe"
+  | "BitwiseAnd" | "BitwiseOr" | "BitwiseXor" | "BitwiseNot" | "Semicolon" | "Backtick" | "Apostrophe"
   | "QuotedNewline" | "Invalid";
 
 export interface Token {
@@ -24,7 +24,7 @@ export interface Token {
 const SELF: Record<string, TokenType> = {
   "[": "OBrack", "]": "CBrack", "(": "OParen", ")": "CParen", ".": "Dot", ",": "Comma", "*": "Star",
   "/": "Slash", "%": "Percent", "+": "Plus", "-": "Minus", "=": "Equal", "<": "LessThan", ">": "GreaterThan",
-  "!": "Bang", "?": "Question", ":": "Colon", "&": "BitwiseAnd", "|": "BitwiseOr", "~": "Tilde",
+  "!": "Bang", "?": "Question", ":": "Colon", "&": "BitwiseAnd", "|": "BitwiseOr", "~": "BitwiseNot",
   "^": "BitwiseXor", ";": "Semicolon", "`": "Backtick", "'": "Apostrophe",
 };
 const TWO: Record<string, TokenType> = {
@@ -183,10 +183,10 @@ export function lexHcl(src: string): Token[] {
       i = j;
       continue;
     }
-    if (c === "/" && src[i + 1] === "*") {
-      const close = src.indexOf("*/", i + 2);
-      const j = close < 0 ? n : close + 2;
-      emit(close < 0 ? "Invalid" : "Comment", i, j);
+    // An unterminated `/*` is no comment: the Ragel machine falls back to "/" then "*" tokens.
+    if (c === "/" && src[i + 1] === "*" && src.indexOf("*/", i + 2) >= 0) {
+      const j = src.indexOf("*/", i + 2) + 2;
+      emit("Comment", i, j);
       i = j;
       continue;
     }

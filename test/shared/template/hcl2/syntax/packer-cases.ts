@@ -72,6 +72,16 @@ export const syntaxErrorCases: RecordedCase[] = [
     "packer": "Syntax-only check passed. Everything looks okay.\n"
   },
   {
+    "file": "index_eof.pkr.hcl",
+    "source": "build {\n  provisioner \"shell\" {\n    max_retries = var.x[s\n  }\n}\n",
+    "packer": "Error: Missing close bracket on index\n\n  on index_eof.pkr.hcl line 6:\n\nThe index operator must end with a closing bracket (\"]\").\n\n\n"
+  },
+  {
+    "file": "label_escape.pkr.hcl",
+    "source": "variable \"image\\_id\" {\n}\n",
+    "packer": "Error: Invalid escape sequence\n\n  on label_escape.pkr.hcl line 1, in variable \"image_id\":\n   1: variable \"image\\_id\" {\n\nThe symbol \"_\" is not a valid escape sequence selector.\n\n\n"
+  },
+  {
     "file": "labelinterp.pkr.hcl",
     "source": "source \"null\" \"${x}\" {\n}\n",
     "packer": "Error: Invalid string literal\n\n  on labelinterp.pkr.hcl line 1, in source \"null\" \"${ ... }\":\n   1: source \"null\" \"${x}\" {\n\nTemplate sequences are not allowed in this string. To include a literal \"$\",\ndouble it (as \"$$\") to escape it.\n\n\n"
@@ -132,9 +142,19 @@ export const syntaxErrorCases: RecordedCase[] = [
     "packer": "Error: Invalid single-argument block definition\n\n  on singleline.pkr.hcl line 2, in source \"null\" \"x\":\n   2: source \"null\" \"x\" { communicator = \"none\", b = 2 }\n\nSingle-line block syntax can include only one argument definition. To define\nmultiple arguments, use the multi-line block syntax with one argument definition\nper line.\n\n\n"
   },
   {
+    "file": "singleline_nl.pkr.hcl",
+    "source": "source \"a\" \"b\" {x = 1\n  y = 2\n}\n",
+    "packer": "Error: Invalid single-argument block definition\n\n  on singleline_nl.pkr.hcl line 1, in source \"a\" \"b\":\n   1: source \"a\" \"b\" {x = 1\n   2:   y = 2\n\nAn argument definition on the same line as its containing block creates a\nsingle-line block definition, which must also be closed on the same line. Place\nthe block's closing brace immediately after the argument definition.\n\n\n"
+  },
+  {
     "file": "tab.pkr.hcl",
     "source": "locals {\n\ta = 1\n}\n",
     "packer": "Syntax-only check passed. Everything looks okay.\n"
+  },
+  {
+    "file": "tilde.pkr.hcl",
+    "source": "locals {\n  conten~t = 1\n}\n",
+    "packer": "Error: Unsupported operator\n\n  on tilde.pkr.hcl line 2, in locals:\n   2:   conten~t = 1\n\nBitwise operators are not supported. Did you mean boolean NOT (\"!\")?\n\nError: Argument or block definition required\n\n  on tilde.pkr.hcl line 2, in locals:\n   2:   conten~t = 1\n\nAn argument or block definition is required here. To set an argument, use the\nequals sign \"=\" to introduce the argument value.\n\n\n"
   },
   {
     "file": "tmplbad.pkr.hcl",
@@ -165,6 +185,11 @@ export const syntaxErrorCases: RecordedCase[] = [
     "file": "unterminated.pkr.hcl",
     "source": "locals {\n  a = [1, 2\n}\n",
     "packer": "Error: Missing item separator\n\n  on unterminated.pkr.hcl line 3, in locals:\n   2:   a = [1, 2\n   3: }\n\nExpected a comma to mark the beginning of the next item.\n\n\n"
+  },
+  {
+    "file": "unterminated_comment.pkr.hcl",
+    "source": "variabl/* \"foo\" {\n  type = string\n}\n",
+    "packer": "Error: Argument or block definition required\n\n  on unterminated_comment.pkr.hcl line 1:\n   1: variabl/* \"foo\" {\n\nAn argument or block definition is required here. To set an argument, use the\nequals sign \"=\" to introduce the argument value.\n\n\n"
   }
 ];
 
