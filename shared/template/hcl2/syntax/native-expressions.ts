@@ -306,7 +306,7 @@ export class ExpressionConverter {
     false);
     return {
       kind: "template",
-      parts: buildTemplateParts({ tokens, flush: false, positions: this.positions, diagnostics: this.diagnostics, range }),
+      parts: buildTemplateParts({ tokens, flush: false, positions: this.positions }),
       range,
     };
   }
@@ -328,7 +328,7 @@ export class ExpressionConverter {
     const tokens = this.withLiterals(structural, contentStart, contentEnd, (raw) => decodeHeredocLiteral(raw), true);
     return {
       kind: "template",
-      parts: buildTemplateParts({ tokens, flush, positions: this.positions, diagnostics: this.diagnostics, range }),
+      parts: buildTemplateParts({ tokens, flush, positions: this.positions }),
       range,
     };
   }

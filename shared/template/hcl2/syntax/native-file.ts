@@ -195,8 +195,13 @@ class BodyReader {
         // A redefinition is reported by the recognizer ("Attribute redefined"); the first one counts.
         if (!attributes.has(attr.name)) attributes.set(attr.name, attr);
       } else if (item.type === "block") {
-        const block = this.block(item);
-        if (block) blocks.push(block);
+        try {
+          const block = this.block(item);
+          if (block) blocks.push(block);
+        } catch (e) {
+          // Only around syntax errors, which the recognizer has reported.
+          if (!(e instanceof MalformedSyntax)) throw e;
+        }
       }
     }
     return new NativeBody(attributes, blocks, range);

@@ -1,4 +1,4 @@
-import type { Expression, HclDiagnostic, HclRange, TemplatePart } from "../contract.js";
+import type { Expression, HclDiagnostic, TemplatePart } from "../contract.js";
 import type { SourcePositions } from "./source-positions.js";
 import { rangeBetween } from "./source-positions.js";
 
@@ -28,8 +28,6 @@ export type TemplateToken =
       start: number;
       end: number;
     };
-
-const isSpace = (c: string) => /\s/u.test(c);
 
 /**
  * Decodes a quoted string's literal run as hcl's ParseStringLiteralToken does: HCL escapes,
@@ -145,13 +143,10 @@ export interface BuildTemplateInput {
   tokens: TemplateToken[];
   flush: boolean;
   positions: SourcePositions;
-  diagnostics: HclDiagnostic[];
-  /** The whole template's range, for unbalanced-directive diagnostics. */
-  range: HclRange;
 }
 
 export function buildTemplateParts(input: BuildTemplateInput): TemplatePart[] {
-  const { tokens, positions, diagnostics } = input;
+  const { tokens, positions } = input;
   applyStripMarkers(tokens);
   if (input.flush) flushHeredoc(tokens);
   let i = 0;
@@ -185,14 +180,9 @@ export function buildTemplateParts(input: BuildTemplateInput): TemplatePart[] {
             otherwise = parseSeq((k) => k === "endif" || k === "endfor" || k === "else");
           }
           const end = tokens[i];
-          if (end?.kind !== "endif") {
-            diagnostics.push({
-              severity: "error",
-              summary: "Unterminated template string",
-              detail: "No closing marker was found for the string.",
-              subject: positions.range(t.start, t.end),
-            });
-          } else i++;
+          // Unbalanced directives never get here: the recognizer reports them and
+          // tree-sitter's grammar rejects them.
+          if (end?.kind === "endif") i++;
           parts.push({
             kind: "if",
             condition: t.condition!,
@@ -206,14 +196,7 @@ export function buildTemplateParts(input: BuildTemplateInput): TemplatePart[] {
           i++;
           const body = parseSeq((k) => k === "endfor" || k === "endif" || k === "else");
           const end = tokens[i];
-          if (end?.kind !== "endfor") {
-            diagnostics.push({
-              severity: "error",
-              summary: "Unterminated template string",
-              detail: "No closing marker was found for the string.",
-              subject: positions.range(t.start, t.end),
-            });
-          } else i++;
+          if (end?.kind === "endfor") i++;
           parts.push({
             kind: "for",
             ...(t.keyVar !== undefined ? { keyVar: t.keyVar } : {}),
@@ -224,16 +207,8 @@ export function buildTemplateParts(input: BuildTemplateInput): TemplatePart[] {
           });
           break;
         }
-        default: {
-          i++;
-          const name = t.kind === "else" ? "else" : t.kind;
-          diagnostics.push({
-            severity: "error",
-            summary: `Unexpected ${name} directive`,
-            detail: `The ${name} directive is not expected here.`,
-            subject: positions.range(t.start, t.end),
-          });
-        }
+        default:
+          i++; // a stray else/endif/endfor (see above)
       }
     }
     return parts;
@@ -241,4 +216,3 @@ export function buildTemplateParts(input: BuildTemplateInput): TemplatePart[] {
   return parseSeq(() => false);
 }
 
-export { isSpace };
