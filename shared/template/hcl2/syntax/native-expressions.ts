@@ -29,6 +29,17 @@ export class ExpressionConverter {
     readonly delta = 0,
   ) {}
 
+  /** Children without comments, cached by node id: each `children` read crosses into wasm. */
+  private readonly kidsCache = new Map<number, Node[]>();
+  kids(node: Node): Node[] {
+    let k = this.kidsCache.get(node.id);
+    if (!k) {
+      k = significant(node);
+      this.kidsCache.set(node.id, k);
+    }
+    return k;
+  }
+
   range(start: number, end: number): HclRange {
     return this.positions.range(start - this.delta, end - this.delta);
   }
@@ -40,13 +51,13 @@ export class ExpressionConverter {
   /** An `expression` node. */
   expression(node: Node): Expression {
     if (node.type !== "expression") return this.term([node]);
-    const kids = significant(node);
+    const kids = this.kids(node);
     if (kids.length === 1 && kids[0].type === "conditional") return this.conditional(kids[0]);
     return this.term(kids);
   }
 
   private conditional(node: Node): Expression {
-    const kids = significant(node);
+    const kids = this.kids(node);
     const exprs = kids.filter((k) => k.type === "expression");
     if (exprs.length !== 3) throw new MalformedSyntax(node);
     return rightAssociate(this.expression(exprs[0]), this.expression(exprs[1]), this.expression(exprs[2]), this.nodeRange(node));
@@ -76,19 +87,19 @@ export class ExpressionConverter {
   private primary(node: Node): Expression {
     switch (node.type) {
       case "literal_value":
-        return this.literal(significant(node)[0] ?? node);
+        return this.literal(this.kids(node)[0] ?? node);
       case "template_expr":
-        return this.template(significant(node)[0] ?? node);
+        return this.template(this.kids(node)[0] ?? node);
       case "collection_value":
-        return this.collection(significant(node)[0] ?? node);
+        return this.collection(this.kids(node)[0] ?? node);
       case "variable_expr":
         return { kind: "scope-traversal", root: node.text, steps: [], range: this.nodeRange(node) };
       case "function_call":
         return this.call(node);
       case "for_expr":
-        return this.forExpr(significant(node)[0] ?? node);
+        return this.forExpr(this.kids(node)[0] ?? node);
       case "operation":
-        return this.operation(significant(node)[0] ?? node);
+        return this.operation(this.kids(node)[0] ?? node);
       case "expression":
         return this.expression(node);
       default:
@@ -115,7 +126,7 @@ export class ExpressionConverter {
 
   private collection(node: Node): Expression {
     const range = this.nodeRange(node);
-    const kids = significant(node);
+    const kids = this.kids(node);
     if (node.type === "tuple") {
       checkClosed(node, "tuple_end");
       return { kind: "tuple", items: kids.filter((k) => k.type === "expression").map((k) => this.expression(k)), range };
@@ -128,7 +139,7 @@ export class ExpressionConverter {
         const valNode = elem.childForFieldName("val");
         if (!keyNode || !valNode) throw new MalformedSyntax(elem);
         const key = this.expression(keyNode);
-        const keyKids = significant(keyNode);
+        const keyKids = this.kids(keyNode);
         const bare = keyKids.length === 1 && keyKids[0].type === "variable_expr" ? keyKids[0].text : undefined;
         items.push({ key, value: this.expression(valNode), ...(bare !== undefined ? { bareKey: bare } : {}) });
       }
@@ -138,12 +149,12 @@ export class ExpressionConverter {
   }
 
   private call(node: Node): Expression {
-    const kids = significant(node);
+    const kids = this.kids(node);
     const name = kids[0];
     const close = kids[kids.length - 1];
     if (!name || name.type !== "identifier" || close.type !== ")" || close.isMissing) throw new MalformedSyntax(node);
     const argsNode = kids.find((k) => k.type === "function_arguments");
-    const argKids = argsNode ? significant(argsNode) : [];
+    const argKids = argsNode ? this.kids(argsNode) : [];
     return {
       kind: "call",
       name: name.text,
@@ -155,16 +166,16 @@ export class ExpressionConverter {
   }
 
   private forExpr(node: Node): Expression {
-    const kids = significant(node);
+    const kids = this.kids(node);
     const intro = kids.find((k) => k.type === "for_intro");
     if (!intro) throw new MalformedSyntax(node);
-    const introKids = significant(intro);
+    const introKids = this.kids(intro);
     const names = introKids.filter((k) => k.type === "identifier").map((k) => k.text);
     const collNode = introKids.find((k) => k.type === "expression");
     if (!collNode || names.length === 0) throw new MalformedSyntax(intro);
     const exprs = kids.filter((k) => k.type === "expression");
     const cond = kids.find((k) => k.type === "for_cond");
-    const condExpr = cond ? significant(cond).find((k) => k.type === "expression") : undefined;
+    const condExpr = cond ? this.kids(cond).find((k) => k.type === "expression") : undefined;
     const base = {
       kind: "for" as const,
       ...(names.length === 2 ? { keyVar: names[0] } : {}),
@@ -189,7 +200,7 @@ export class ExpressionConverter {
   }
 
   private operation(node: Node): Expression {
-    const kids = significant(node);
+    const kids = this.kids(node);
     const range = this.nodeRange(node);
     if (node.type === "unary_operation") {
       const op = kids[0].type;
@@ -227,10 +238,10 @@ export class ExpressionConverter {
         return appendStep(expr, step.step);
       }
       case "splat": {
-        const splat = significant(node)[0];
+        const splat = this.kids(node)[0];
         if (!splat) throw new MalformedSyntax(node);
         const full = splat.type === "full_splat";
-        const steps = significant(splat).slice(full || significant(splat)[0]?.type !== ".*" ? 0 : 0);
+        const steps = this.kids(splat).slice(full || this.kids(splat)[0]?.type !== ".*" ? 0 : 0);
         const opener = splat.child(0)!;
         const item: Expression = { kind: "splat-item", range: this.nodeRange(opener) };
         let each: Expression = item;
@@ -240,7 +251,7 @@ export class ExpressionConverter {
           const sn = stepNodes[s];
           // An attribute-only splat (`.*`) takes only attribute and legacy-index steps; a `[…]`
           // ends it and applies to the splat's result, as in hcl.
-          if (!full && sn.type === "index" && significant(sn)[0]?.type === "new_index") {
+          if (!full && sn.type === "index" && this.kids(sn)[0]?.type === "new_index") {
             rest = stepNodes.slice(s);
             break;
           }
@@ -265,11 +276,11 @@ export class ExpressionConverter {
   private step(node: Node): { kind: "step"; step: TraversalStep } | { kind: "expr"; key: Expression } {
     const range = this.nodeRange(node);
     if (node.type === "get_attr") {
-      const name = significant(node).find((k) => k.type === "identifier");
+      const name = this.kids(node).find((k) => k.type === "identifier");
       if (!name) throw new MalformedSyntax(node);
       return { kind: "step", step: { kind: "attr", name: name.text, range } };
     }
-    const inner = significant(node)[0];
+    const inner = this.kids(node)[0];
     if (inner?.type === "legacy_index") {
       const digits = inner.text.replace(/^\./, "").trim();
       return { kind: "step", step: { kind: "index", key: { kind: "number", value: Number(digits) }, range } };
@@ -277,7 +288,7 @@ export class ExpressionConverter {
     if (inner?.type === "new_index") {
       const close = inner.child(inner.childCount - 1);
       if (!close || close.isMissing) throw new MalformedSyntax(inner);
-      const keyNode = significant(inner).find((k) => k.type === "expression");
+      const keyNode = this.kids(inner).find((k) => k.type === "expression");
       if (!keyNode) throw new MalformedSyntax(inner);
       const key = this.expression(keyNode);
       const lit = literalKey(key);

@@ -208,7 +208,7 @@ class BodyReader {
   }
 
   private attribute(node: Node): HclAttribute | undefined {
-    const kids = significant(node);
+    const kids = this.conv.kids(node);
     const name = kids[0];
     const exprNode = kids.find((k) => k.type === "expression");
     if (!name || name.type !== "identifier" || !exprNode) return undefined;
@@ -232,7 +232,7 @@ class BodyReader {
   }
 
   private block(node: Node): NativeBlock | undefined {
-    const kids = significant(node);
+    const kids = this.conv.kids(node);
     const type = kids[0];
     const open = kids.find((k) => k.type === "block_start");
     const close = kids.find((k) => k.type === "block_end");
@@ -249,7 +249,7 @@ class BodyReader {
     }
     const bodyNode = kids.find((k) => k.type === "body");
     const bodyRange = this.conv.range(open.startIndex, close.isMissing ? close.startIndex : close.endIndex);
-    const body = this.body(bodyNode ? significant(bodyNode) : [], bodyRange);
+    const body = this.body(bodyNode ? this.conv.kids(bodyNode) : [], bodyRange);
     return {
       type: type.text,
       labels,
