@@ -2,7 +2,7 @@ import type { Node, Tree } from "web-tree-sitter";
 import type { Expression, HclAttribute, HclDiagnostic, HclFile, HclPos, HclRange } from "../contract.js";
 import { NativeBody, type NativeBlock } from "./native-body.js";
 import { ExpressionConverter, MalformedSyntax, significant } from "./native-expressions.js";
-import { recognizeHcl } from "./native-recognizer.js";
+import { recognizeHcl, recognizeHclExpression, recognizeHclTemplate } from "./native-recognizer.js";
 import { rangeString } from "./range-string.js";
 import { treeErrorDiagnostic } from "./native-syntax-errors.js";
 import { SourcePositions, rangeBetween } from "./source-positions.js";
@@ -53,7 +53,7 @@ export function parseHclExpression(
 ): { expr?: Expression; diagnostics: HclDiagnostic[] } {
   // tree-sitter-hcl parses bodies, so the expression is read as an attribute's value.
   const prefix = "_ = ";
-  return withPrefix(name, source, prefix, start, (attr, conv) => conv.expression(attr));
+  return withPrefix(name, source, prefix, start, (attr, conv) => conv.expression(attr), recognizeHclExpression);
 }
 
 /**
@@ -81,7 +81,7 @@ export function parseHclTemplate(
       if (last.text === "") parts.pop();
     }
     return { ...expr, range: rangeOf(name, source, start) };
-  }, source.length);
+  }, (_text, positions) => recognizeHclTemplate(source, positions), source.length);
 }
 
 function advance(p: HclPos, chars: number): HclPos {
@@ -100,11 +100,13 @@ function withPrefix(
   prefix: string,
   start: HclPos | undefined,
   read: (exprNode: Node, conv: ExpressionConverter) => Expression,
+  recognize: (text: string, positions: SourcePositions) => HclDiagnostic[],
   userLength = source.length,
 ): { expr?: Expression; diagnostics: HclDiagnostic[] } {
   const text = prefix + source;
   const positions = new SourcePositions(name, source);
-  const diagnostics: HclDiagnostic[] = [];
+  // As for files: hcl's own parser logic decides the diagnostics.
+  const diagnostics: HclDiagnostic[] = recognize(source, positions);
   const tree: Tree | null = hclParser().parse(text);
   if (!tree) throw new Error(`tree-sitter returned no tree for ${name}`);
   try {
@@ -113,7 +115,7 @@ function withPrefix(
     const attrs = body ? significant(body) : [];
     const exprNode = attrs.length === 1 && attrs[0].type === "attribute" ? attrs[0].children.find((k) => k.type === "expression") : undefined;
     let expr: Expression | undefined;
-    if (!tree.rootNode.hasError && exprNode) {
+    if (!tree.rootNode.hasError && exprNode && !diagnostics.some((d) => d.severity === "error")) {
       try {
         expr = read(exprNode, conv);
       } catch (e) {

@@ -20,6 +20,27 @@ export function recognizeHcl(source: string, positions: SourcePositions): { diag
 }
 
 /**
+ * hcl.ParseExpression's diagnostics: one expression, newlines ignored as inside parentheses,
+ * nothing after it.
+ */
+export function recognizeHclExpression(source: string, positions: SourcePositions): HclDiagnostic[] {
+  const tokens = lexHcl(source);
+  const diags = checkInvalidTokens(tokens, positions);
+  const p = new Recognizer(tokens, positions);
+  p.parseBareExpression();
+  return [...diags, ...p.diags];
+}
+
+/** hcl.ParseTemplate's diagnostics (what HCL's JSON syntax does with a string value). */
+export function recognizeHclTemplate(source: string, positions: SourcePositions): HclDiagnostic[] {
+  const tokens = lexHcl(source, "template");
+  const diags = checkInvalidTokens(tokens, positions);
+  const p = new Recognizer(tokens, positions);
+  p.parseBareTemplate();
+  return [...diags, ...p.diags];
+}
+
+/**
  * A top-level block as hcl's parser saw it, even around syntax errors: what hcl's diagnostic
  * printer names in "on FILE line N, in <header>:". Byte offsets; `end` is exclusive.
  */
@@ -235,6 +256,21 @@ class Recognizer {
           break;
       }
     }
+  }
+
+  // --- entry points for bare expressions and templates ---------------------------------------
+
+  parseBareExpression(): void {
+    this.push(false);
+    this.parseExpression();
+    const next = this.peek();
+    if (next.type !== "EOF" && !this.recovery)
+      this.error("Extra characters after expression", "An expression was successfully parsed, but extra characters were found after it.", this.r(next));
+    this.pop();
+  }
+
+  parseBareTemplate(): void {
+    this.parseTemplateParts("EOF");
   }
 
   // --- bodies ---------------------------------------------------------------------------------

@@ -46,7 +46,11 @@ function isIdContinue(ch: string): boolean {
   return ID_CONTINUE.test(ch);
 }
 
-export function lexHcl(src: string): Token[] {
+/**
+ * `config` reads a file (hcl's LexConfig); `template` reads a bare template such as a JSON string
+ * value (LexTemplate): literal text with `${…}` and `%{…}` sequences, across lines.
+ */
+export function lexHcl(src: string, mode: "config" | "template" = "config"): Token[] {
   const tokens: Token[] = [];
   const n = src.length;
   let i = src.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -57,8 +61,9 @@ export function lexHcl(src: string): Token[] {
   };
 
   // Modes as in the Ragel machine: a stack of template contexts entered by `"`, `<<EOF`, `${`, `%{`.
-  type Mode = { kind: "main"; braces: number } | { kind: "quoted" } | { kind: "heredoc"; marker: string; startOfLine: boolean };
-  const stack: Mode[] = [{ kind: "main", braces: 0 }];
+  // A bare template is read like a heredoc that has no closing marker.
+  type Mode = { kind: "main"; braces: number } | { kind: "quoted" } | { kind: "heredoc"; marker?: string; startOfLine: boolean };
+  const stack: Mode[] = [mode === "template" ? { kind: "heredoc", startOfLine: true } : { kind: "main", braces: 0 }];
   let braces = 0;
   const retBraces: number[] = [];
 
@@ -144,7 +149,7 @@ export function lexHcl(src: string): Token[] {
       }
       const eol = src[j] === "\n" ? 1 : src[j] === "\r" && src[j + 1] === "\n" ? 2 : 0;
       if (eol) {
-        if (mode.startOfLine && src.slice(i, j).trim() === mode.marker) {
+        if (mode.marker !== undefined && mode.startOfLine && src.slice(i, j).trim() === mode.marker) {
           emit("CHeredoc", i, j);
           emit("Newline", j, j + eol);
           i = j + eol;

@@ -259,9 +259,22 @@ test("parseHclExpression and parseHclTemplate place ranges at the given start", 
   t.deepEqual(diagnostics, []);
   t.deepEqual(shape(e), { kind: "call", name: "upper", args: [ref("var", "x")], expandFinal: false });
   t.deepEqual(e!.range, { file: "<console>", start: { line: 1, column: 1, byte: 0 }, end: { line: 1, column: 13, byte: 12 } });
-  const bad = parseHclExpression("<console>", "1 +");
-  t.is(bad.expr, undefined);
-  t.is(bad.diagnostics[0].summary, "Invalid expression");
+  // Newlines are ignored in a bare expression, as inside parentheses.
+  t.like(parseHclExpression("<console>", "a\n+ b").expr, { kind: "binary", op: "+" });
+  // What `packer console` 1.6.6 answers for the same input.
+  const errors: [string, string, string][] = [
+    ["1 +", "Invalid expression", "Expected the start of an expression, but found an invalid expression token."],
+    ["a b", "Extra characters after expression", "An expression was successfully parsed, but extra characters were found after it."],
+    ['"abc', "Unterminated template string", "No closing marker was found for the string."],
+  ];
+  for (const [src, summary, detail] of errors) {
+    const bad = parseHclExpression("<console>", src);
+    t.is(bad.expr, undefined, src);
+    t.like(bad.diagnostics[0], { summary, detail }, src);
+  }
+  const unbalanced = parseHclTemplate("t.pkr.json", "x %{ if a }y", { line: 2, column: 10, byte: 20 });
+  t.is(unbalanced.expr, undefined);
+  t.like(unbalanced.diagnostics[0], { summary: "Unexpected end of template", subject: { start: { line: 2, column: 22, byte: 32 } } });
   const tpl = parseHclTemplate("t.pkr.json", "a ${b} c", { line: 3, column: 10, byte: 40 });
   t.deepEqual(shape(tpl.expr), { kind: "template", parts: [{ kind: "literal", text: "a " }, { kind: "interpolation", expr: ref("b") }, { kind: "literal", text: " c" }] });
   const interp = (tpl.expr as { parts: TemplatePart[] }).parts[1];
