@@ -1,7 +1,9 @@
 /**
  * Parse cost of a 221-line HCL2 template (template.pkr.hcl): cold (a fresh node process loading
  * the syntax module and tree-sitter's wasm, then parsing once) and warm (parses in one process
- * after the first), plus `formatHcl` on the same file. Prints each cold run and the medians.
+ * after the first), plus `formatHcl` on the same file; then `kiln fmt -check` against
+ * `packer fmt -check` (1.6.6) on it, alternated in one run. Prints each cold run, the medians and
+ * the ratio kiln/packer.
  *
  *   npm run build && node dist/bench/hcl-parse/run.js [coldRuns] [warmRuns]
  */
@@ -68,3 +70,25 @@ console.log(`  cold total (import + wasm init + parse): ${median(cold.map((c) =>
 console.log(`    import ${median(cold.map((c) => c.importMs)).toFixed(1)} ms, wasm init ${median(cold.map((c) => c.initMs)).toFixed(1)} ms, first parse ${median(cold.map((c) => c.parseMs)).toFixed(1)} ms`);
 console.log(`  warm parse: ${median(warm).toFixed(2)} ms (${warmRuns} runs)`);
 console.log(`  formatHcl:  ${median(fmt).toFixed(2)} ms (${warmRuns} runs)`);
+
+// Whole commands: the CLI bundle (npm run build) against packer, alternated.
+const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
+if (spawnSync("packer", ["version"], { env }).status !== 0) {
+  console.log("\npacker is not installed: the kiln fmt / packer fmt ratio is not measured");
+} else {
+  const timeOnce = (cmd: string, args: string[]) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { env, encoding: "utf8" });
+    // The template is formatted already: both must say so with exit status 0.
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${r.stdout}${r.stderr}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const kiln: number[] = [];
+  const packer: number[] = [];
+  for (let i = 0; i < coldRuns; i++) {
+    kiln.push(timeOnce(process.execPath, [join(repo, "bin/kiln.js"), "fmt", "-check", templatePath]));
+    packer.push(timeOnce("packer", ["fmt", "-check", templatePath]));
+  }
+  console.log(`\nfmt -check on the template (${coldRuns} runs each, alternated):`);
+  console.log(`  kiln ${median(kiln).toFixed(0)} ms, packer ${median(packer).toFixed(0)} ms, ratio kiln/packer ${(median(kiln) / median(packer)).toFixed(2)}`);
+}

@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { HclDiagnostic, HclFile } from "../../shared/template/hcl2/contract.js";
-import { formatHcl, formatHclDiagnostics, initHclParser, parseHclFile } from "../../shared/template/hcl2/syntax/index.js";
+// checkHclSyntax, not parseHclFile: formatting needs hcl's token stream only, so fmt never loads
+// the tree-sitter wasm.
+import { checkHclSyntax, formatHcl, formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
 import { formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 
@@ -52,11 +54,10 @@ export const run: Command = async (argv, io) => {
   const write = !check && flags.bools.write !== false;
   const showDiff = flags.bools.diff === true;
   const target = flags.rest[0];
-  await initHclParser();
 
   if (target === "-") {
     const source = await readAll(io.stdin);
-    const { diagnostics, file } = parseHclFile("<stdin>", source);
+    const { diagnostics, file } = checkHclSyntax("<stdin>", source);
     if (diagnostics.some((d) => d.severity === "error")) {
       io.stdout.write(formatHclDiagnostics(diagnostics, new Map([[file.name, file]])));
       return 1;
@@ -88,7 +89,7 @@ export const run: Command = async (argv, io) => {
       });
       continue;
     }
-    const { file, diagnostics: parseDiags } = parseHclFile(name, source);
+    const { file, diagnostics: parseDiags } = checkHclSyntax(name, source);
     if (parseDiags.some((d) => d.severity === "error")) {
       // Packer says only "failed to parse HCL"; the parser's own diagnostics say where.
       parsed.set(name, file);

@@ -16,4 +16,5 @@ export { initHclParser, parseHclFile, parseHclExpression, parseHclTemplate, rang
 export { SourcePositions, rangeBetween } from "./source-positions.js";
 export { parseHclJsonFile } from "./json-file.js";
 export { formatHcl } from "./format.js";
+export { checkHclSyntax } from "./syntax-check.js";
 export { formatHclDiagnostic, formatHclDiagnostics, wrapString } from "./diagnostic-text.js";
