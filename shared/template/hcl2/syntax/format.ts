@@ -140,10 +140,12 @@ function columns(ts: FmtToken[] | undefined): number {
   return n;
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+// Created on first use: building a segmenter loads ICU data (milliseconds), and most files are ASCII.
+let segmenter: Intl.Segmenter | undefined;
 function graphemes(s: string): number {
   // ASCII fast path: one grapheme per character.
   if (/^[\x00-\x7f]*$/.test(s)) return s.length;
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
   let n = 0;
   for (const _ of segmenter.segment(s)) n++;
   return n;
