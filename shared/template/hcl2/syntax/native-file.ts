@@ -135,7 +135,11 @@ function withPrefix(
     const shift = (r: HclRange) => (start ? shiftRange(r, start) : r);
     return {
       ...(expr ? { expr: start ? shiftExpression(expr, shift) : expr } : {}),
-      diagnostics: diagnostics.map((d) => ({ ...d, ...(d.subject ? { subject: shift(d.subject) } : {}) })),
+      diagnostics: diagnostics.map((d) => ({
+        ...d,
+        ...(d.subject ? { subject: shift(d.subject) } : {}),
+        ...(d.context ? { context: shift(d.context) } : {}),
+      })),
     };
   } finally {
     tree.delete();
