@@ -50,7 +50,12 @@ export function parseHclJsonFile(name: string, source: string): { file: HclFile;
       subject: positions.range(val.offset, val.offset + (val.length > 0 ? 1 : 0)),
     });
   }
-  return { file: { name, source, body: new JsonBody(ctx, val) }, diagnostics };
+  // Like hcl, a root it reported is replaced by an empty object, so reading the body by a schema
+  // does not repeat the error in other words.
+  const body = diagnostics.some((d) => d.summary === "Root value must be object")
+    ? new JsonBody(ctx, { type: "object", offset: 0, length: 0, children: [] })
+    : new JsonBody(ctx, val);
+  return { file: { name, source, body }, diagnostics };
 }
 
 class JsonContext {
@@ -67,7 +72,7 @@ class JsonContext {
   }
   closeRange(n: JsonNode): HclRange {
     const end = n.offset + n.length;
-    return this.positions.range(end - 1, end);
+    return this.positions.range(Math.max(n.offset, end - 1), end);
   }
 }
 
