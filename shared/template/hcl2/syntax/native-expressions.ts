@@ -241,12 +241,12 @@ export class ExpressionConverter {
         const splat = this.kids(node)[0];
         if (!splat) throw new MalformedSyntax(node);
         const full = splat.type === "full_splat";
-        const steps = this.kids(splat).slice(full || this.kids(splat)[0]?.type !== ".*" ? 0 : 0);
         const opener = splat.child(0)!;
         const item: Expression = { kind: "splat-item", range: this.nodeRange(opener) };
         let each: Expression = item;
         let rest: Node[] = [];
-        const stepNodes = steps.filter((k) => k.type === "get_attr" || k.type === "index");
+        let end = opener.endIndex;
+        const stepNodes = this.kids(splat).filter((k) => k.type === "get_attr" || k.type === "index");
         for (let s = 0; s < stepNodes.length; s++) {
           const sn = stepNodes[s];
           // An attribute-only splat (`.*`) takes only attribute and legacy-index steps; a `[…]`
@@ -256,8 +256,8 @@ export class ExpressionConverter {
             break;
           }
           each = this.postfix(each, sn);
+          end = sn.endIndex;
         }
-        const end = rest.length > 0 ? rest[0].startIndex : splat.endIndex;
         let result: Expression = {
           kind: "splat",
           source: expr,
@@ -305,7 +305,7 @@ export class ExpressionConverter {
   template(node: Node): Expression {
     const range = this.nodeRange(node);
     if (node.type === "heredoc_template") return this.heredoc(node);
-    const kids = node.children.filter((k) => k.type !== "comment");
+    const kids = this.kids(node);
     const open = kids[0];
     const close = kids[kids.length - 1];
     if (open?.type !== "quoted_template_start" || close?.type !== "quoted_template_end" || close.isMissing || kids.length < 2)
@@ -324,7 +324,7 @@ export class ExpressionConverter {
 
   private heredoc(node: Node): Expression {
     const range = this.nodeRange(node);
-    const kids = node.children.filter((k) => k.type !== "comment");
+    const kids = this.kids(node);
     const startNode = kids.find((k) => k.type === "heredoc_start");
     const ids = kids.filter((k) => k.type === "heredoc_identifier");
     if (!startNode || ids.length !== 2 || ids[1].isMissing) throw new MalformedSyntax(node);
@@ -353,7 +353,7 @@ export class ExpressionConverter {
         case "comment":
           return;
         case "template_interpolation": {
-          const kids = n.children;
+          const kids = this.kids(n);
           const exprNode = kids.find((k) => k.type === "expression");
           const close = kids[kids.length - 1];
           if (!exprNode || close.type !== "template_interpolation_end" || close.isMissing) throw new MalformedSyntax(n);
@@ -364,17 +364,17 @@ export class ExpressionConverter {
         case "template_directive":
         case "template_if":
         case "template_for":
-          for (const k of n.children) visit(k);
+          for (const k of this.kids(n)) visit(k);
           return;
         case "template_if_intro":
         case "template_for_start": {
-          const exprNode = n.children.find((k) => k.type === "expression");
+          const exprNode = this.kids(n).find((k) => k.type === "expression");
           if (!exprNode) throw new MalformedSyntax(n);
           const { stripLeft, stripRight } = stripFlags(n, exprNode);
           if (n.type === "template_if_intro") {
             out.push({ kind: "if", condition: this.expression(exprNode), stripLeft, stripRight, start: n.startIndex, end: n.endIndex });
           } else {
-            const names = n.children.filter((k) => k.type === "identifier").map((k) => k.text);
+            const names = this.kids(n).filter((k) => k.type === "identifier").map((k) => k.text);
             out.push({
               kind: "for",
               ...(names.length === 2 ? { keyVar: names[0] } : {}),

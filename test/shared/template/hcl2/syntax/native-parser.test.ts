@@ -126,7 +126,9 @@ test("traversals: attributes, [n], legacy .0 and string keys become steps; other
 });
 
 test("splats: .* takes only attributes, [*] takes indexes too", (t) => {
-  t.deepEqual(shape(expr("a.*.b[0]")), {
+  const attrOnly = expr("a.*.b[0]");
+  t.deepEqual((attrOnly as { source: Expression }).source.range, cols(5, 10), "a.*.b");
+  t.deepEqual(shape(attrOnly), {
     kind: "relative-traversal",
     source: {
       kind: "splat",
