@@ -1,0 +1,63 @@
+/** The value room: cty's types and values for Kiln's HCL2 (see ../README.md). */
+export {
+  stringType,
+  numberType,
+  boolType,
+  dynamicType,
+  listType,
+  setType,
+  mapType,
+  tupleType,
+  objectType,
+  isPrimitiveType,
+  isCollectionType,
+  typeEquals,
+  hasDynamicTypes,
+  typeString,
+  typeStringForConstraint,
+  typeConstraintString,
+} from "./types.js";
+export {
+  stringVal,
+  numberVal,
+  boolVal,
+  trueVal,
+  falseVal,
+  nullVal,
+  unknownVal,
+  listVal,
+  setVal,
+  mapVal,
+  tupleVal,
+  objectVal,
+  emptyTupleVal,
+  emptyObjectVal,
+  typeOf,
+  withoutOptionalAttributes,
+  isNull,
+  isKnown,
+  isWhollyKnown,
+  compareKeys,
+  sortedEntries,
+  elementsOf,
+  canIterateElements,
+  lengthOf,
+  rawEquals,
+  valueEquals,
+} from "./values.js";
+export { convert, tryConvert, canConvert, unify, mismatchMessage, ConversionError, type ValuePathStep } from "./convert.js";
+export {
+  NumberOperationError,
+  addNumbers,
+  subtractNumbers,
+  multiplyNumbers,
+  divideNumbers,
+  moduloNumbers,
+  parseNumber,
+  numberToString,
+  formatGoFloat,
+  isInt64,
+} from "./number.js";
+export { parseTypeConstraint, type TypeConstraintOptions } from "./type-constraint.js";
+export { fromJson, toJson, encodeJson, goJsonString, JsonEncodeError, type JsonData } from "./json.js";
+export { formatValueForConsole, goQuote } from "./console-format.js";
