@@ -6,7 +6,7 @@ import ipaddr from "ipaddr.js";
 import type { HclFunction, Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
 import { wholeNumber } from "./strings.js";
-import { list, listOf, NUMBER, STRING, str } from "./value-stand-in.js";
+import { listType, listVal, numberType, stringType, stringVal } from "../value/index.js";
 
 interface Network {
   /** Address width: 32 or 128. */
@@ -72,45 +72,45 @@ const networkString = (n: Network): string => `${addressString(n.base, n.bits)}/
 export const cidrFunctions: Record<string, HclFunction> = {
   cidrhost: defineFunction({
     params: [
-      { name: "prefix", type: STRING },
-      { name: "hostnum", type: NUMBER },
+      { name: "prefix", type: stringType },
+      { name: "hostnum", type: numberType },
     ],
-    returnType: STRING,
+    returnType: stringType,
     impl: ([p, h]) => {
       const n = wholeNumber(h);
-      return str(host(parseCidr(text(p)), n));
+      return stringVal(host(parseCidr(text(p)), n));
     },
   }),
   cidrnetmask: defineFunction({
-    params: [{ name: "prefix", type: STRING }],
-    returnType: STRING,
+    params: [{ name: "prefix", type: stringType }],
+    returnType: stringType,
     impl([p]) {
       const net = parseCidr(text(p));
       const mask = ((1n << BigInt(net.prefix)) - 1n) << BigInt(net.bits - net.prefix);
-      if (net.bits === 32) return str(addressString(mask, 32));
+      if (net.bits === 32) return stringVal(addressString(mask, 32));
       // Go prints a 16-byte mask that is not an IPv4-mapped address as hex.
-      return str(mask.toString(16).padStart(32, "0"));
+      return stringVal(mask.toString(16).padStart(32, "0"));
     },
   }),
   cidrsubnet: defineFunction({
     params: [
-      { name: "prefix", type: STRING },
-      { name: "newbits", type: NUMBER },
-      { name: "netnum", type: NUMBER },
+      { name: "prefix", type: stringType },
+      { name: "newbits", type: numberType },
+      { name: "netnum", type: numberType },
     ],
-    returnType: STRING,
+    returnType: stringType,
     impl([p, b, n]) {
       const newBits = wholeNumber(b);
       const netNum = wholeNumber(n);
       const net = parseCidr(text(p));
       if (newBits > 32) fail("may not extend prefix by more than 32 bits");
-      return str(networkString(subnet(net, newBits, netNum)));
+      return stringVal(networkString(subnet(net, newBits, netNum)));
     },
   }),
   cidrsubnets: defineFunction({
-    params: [{ name: "prefix", type: STRING }],
-    variadic: { name: "newbits", type: NUMBER },
-    returnType: listOf(STRING),
+    params: [{ name: "prefix", type: stringType }],
+    variadic: { name: "newbits", type: numberType },
+    returnType: listType(stringType),
     impl([p, ...lengths]) {
       const net = parseCidr(text(p), 0);
       const out: Value[] = [];
@@ -132,9 +132,9 @@ export const cidrFunctions: Record<string, HclFunction> = {
         }
         current = { bits: net.bits, prefix, base: start };
         next = start + size;
-        out.push(str(networkString(current)));
+        out.push(stringVal(networkString(current)));
       });
-      return list(STRING, out);
+      return listVal(out, stringType);
     },
   }),
 };

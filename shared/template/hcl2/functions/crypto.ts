@@ -8,12 +8,12 @@ import type { HclFunction, Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
 import { decodeBase64Strict } from "./encoding.js";
 import { wholeNumber } from "./strings.js";
-import { NUMBER, STRING, str } from "./value-stand-in.js";
+import { numberType, stringType, stringVal } from "../value/index.js";
 
 const text = (v: Value | undefined): string => (v as { value: string }).value;
 
 const hashFunction = (algorithm: string): HclFunction =>
-  defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(createHash(algorithm).update(text(s), "utf8").digest("hex")) });
+  defineFunction({ params: [{ name: "str", type: stringType }], returnType: stringType, impl: ([s]) => stringVal(createHash(algorithm).update(text(s), "utf8").digest("hex")) });
 
 const UUID_NAMESPACES: Record<string, string> = {
   dns: "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
@@ -72,9 +72,9 @@ export const cryptoFunctions: Record<string, HclFunction> = {
   sha256: hashFunction("sha256"),
   sha512: hashFunction("sha512"),
   bcrypt: defineFunction({
-    params: [{ name: "str", type: STRING }],
-    variadic: { name: "cost", type: NUMBER },
-    returnType: STRING,
+    params: [{ name: "str", type: stringType }],
+    variadic: { name: "cost", type: numberType },
+    returnType: stringType,
     impl([s, ...rest]) {
       let cost = 10;
       if (rest.length > 0) {
@@ -84,24 +84,24 @@ export const cryptoFunctions: Record<string, HclFunction> = {
       // Go's bcrypt: below the minimum cost means the default cost.
       if (cost < 4) cost = 10;
       if (cost > 31) fail(`error occured generating password crypto/bcrypt: cost ${cost} is outside allowed range (4,31)`);
-      return str(bcrypt.hashSync(text(s), cost).replace(/^\$2b\$/, "$2a$"));
+      return stringVal(bcrypt.hashSync(text(s), cost).replace(/^\$2b\$/, "$2a$"));
     },
   }),
   rsadecrypt: defineFunction({
     params: [
-      { name: "ciphertext", type: STRING },
-      { name: "privatekey", type: STRING },
+      { name: "ciphertext", type: stringType },
+      { name: "privatekey", type: stringType },
     ],
-    returnType: STRING,
-    impl: ([c, k]) => str(rsaDecrypt(text(c), text(k))),
+    returnType: stringType,
+    impl: ([c, k]) => stringVal(rsaDecrypt(text(c), text(k))),
   }),
-  uuidv4: defineFunction({ params: [], returnType: STRING, impl: () => str(randomUUID()) }),
+  uuidv4: defineFunction({ params: [], returnType: stringType, impl: () => stringVal(randomUUID()) }),
   uuidv5: defineFunction({
     params: [
-      { name: "namespace", type: STRING },
-      { name: "name", type: STRING },
+      { name: "namespace", type: stringType },
+      { name: "name", type: stringType },
     ],
-    returnType: STRING,
+    returnType: stringType,
     impl([ns, name]) {
       const given = text(ns);
       let namespace: Buffer;
@@ -110,7 +110,7 @@ export const cryptoFunctions: Record<string, HclFunction> = {
       } catch (e) {
         fail(`uuidv5() doesn't support namespace ${given} (${(e as Error).message})`);
       }
-      return str(uuidV5(namespace, text(name)));
+      return stringVal(uuidV5(namespace, text(name)));
     },
   }),
 };

@@ -7,7 +7,7 @@ import type { HclFunction, Value } from "../contract.js";
 import { DurationSyntaxError, parseGoDuration } from "../../duration.js";
 import { formatGoTime, RFC3339, strftime } from "../../interpolate/index.js";
 import { defineFunction, fail } from "./function-spec.js";
-import { NUMBER, num, object, STRING, str } from "./value-stand-in.js";
+import { numberType, numberVal, objectVal, stringType, stringVal } from "../value/index.js";
 
 /** A wall-clock time in a fixed UTC offset (minutes east of UTC). */
 export interface ZonedTime {
@@ -228,30 +228,30 @@ export function datetimeFunctions(now: () => Date): Record<string, HclFunction> 
   const legacy = (render: (format: string, t: Date) => string): HclFunction =>
     defineFunction({
       params: [],
-      variadic: { name: "format", type: STRING },
-      returnType: STRING,
+      variadic: { name: "format", type: stringType },
+      returnType: stringType,
       impl(args) {
         if (args.length > 1) fail(`too many values, 1 needed: [${args.map((a) => JSON.stringify(text(a))).join(" ")}]`);
-        if (args.length === 0) return str(formatGoTime(initTime(), RFC3339));
-        return str(render(text(args[0]), initTime()));
+        if (args.length === 0) return stringVal(formatGoTime(initTime(), RFC3339));
+        return stringVal(render(text(args[0]), initTime()));
       },
     });
   return {
-    timestamp: defineFunction({ params: [], returnType: STRING, impl: () => str(formatRfc3339(utcNow())) }),
+    timestamp: defineFunction({ params: [], returnType: stringType, impl: () => stringVal(formatRfc3339(utcNow())) }),
     formatdate: defineFunction({
       params: [
-        { name: "format", type: STRING },
-        { name: "time", type: STRING },
+        { name: "format", type: stringType },
+        { name: "time", type: stringType },
       ],
-      returnType: STRING,
-      impl: ([f, t]) => str(formatDate(text(f), parseRfc3339(text(t), 1))),
+      returnType: stringType,
+      impl: ([f, t]) => stringVal(formatDate(text(f), parseRfc3339(text(t), 1))),
     }),
     timeadd: defineFunction({
       params: [
-        { name: "timestamp", type: STRING },
-        { name: "duration", type: STRING },
+        { name: "timestamp", type: stringType },
+        { name: "duration", type: stringType },
       ],
-      returnType: STRING,
+      returnType: stringType,
       impl([t, d]) {
         const ts = parseRfc3339(text(t));
         let ms: number;
@@ -262,14 +262,14 @@ export function datetimeFunctions(now: () => Date): Record<string, HclFunction> 
           if (e instanceof DurationSyntaxError) fail(e.message);
           throw e;
         }
-        return str(formatRfc3339({ ...ts, epochMs: ts.epochMs + Math.trunc(ms) }));
+        return stringVal(formatRfc3339({ ...ts, epochMs: ts.epochMs + Math.trunc(ms) }));
       },
     }),
     legacy_isotime: legacy((format, t) => formatGoTime(t, format)),
     legacy_strftime: legacy((format, t) => strftime(format, t)),
     rfc3339_parse: defineFunction({
-      params: [{ name: "timestamp", type: STRING }],
-      returnType: { kind: "object", attributes: { ...BROKEN_DOWN_TIME, unix: NUMBER } },
+      params: [{ name: "timestamp", type: stringType }],
+      returnType: { kind: "object", attributes: { ...BROKEN_DOWN_TIME, unix: numberType } },
       impl([t]) {
         let parsed: ZonedTime;
         try {
@@ -279,13 +279,13 @@ export function datetimeFunctions(now: () => Date): Record<string, HclFunction> 
           fail(`${JSON.stringify(text(t))} is not a valid RFC3339 timestamp`, 0);
         }
         const o = brokenDownTime(parsed);
-        o.set("unix", num(Math.floor(parsed.epochMs / 1000)));
-        return object(o);
+        o.set("unix", numberVal(Math.floor(parsed.epochMs / 1000)));
+        return objectVal(o);
       },
     }),
     unix_timestamp_parse: defineFunction({
-      params: [{ name: "unix_timestamp", type: NUMBER }],
-      returnType: { kind: "object", attributes: { ...BROKEN_DOWN_TIME, rfc3339: STRING } },
+      params: [{ name: "unix_timestamp", type: numberType }],
+      returnType: { kind: "object", attributes: { ...BROKEN_DOWN_TIME, rfc3339: stringType } },
       impl([u]) {
         const secs = (u as { value: number }).value;
         if (!Number.isInteger(secs) || Math.abs(secs) > 2 ** 63) {
@@ -293,8 +293,8 @@ export function datetimeFunctions(now: () => Date): Record<string, HclFunction> 
         }
         const t: ZonedTime = { epochMs: secs * 1000, offsetMinutes: 0, utcDesignator: true, nanos: 0 };
         const o = brokenDownTime(t);
-        o.set("rfc3339", str(formatRfc3339(t)));
-        return object(o);
+        o.set("rfc3339", stringVal(formatRfc3339(t)));
+        return objectVal(o);
       },
     }),
   };
@@ -309,8 +309,8 @@ function checkDurationUnits(d: string): void {
 }
 
 const BROKEN_DOWN_TIME = {
-  year: NUMBER, year_day: NUMBER, day: NUMBER, month: NUMBER, month_name: STRING, weekday: NUMBER, weekday_name: STRING,
-  hour: NUMBER, minute: NUMBER, second: NUMBER, iso_year: NUMBER, iso_week: NUMBER,
+  year: numberType, year_day: numberType, day: numberType, month: numberType, month_name: stringType, weekday: numberType, weekday_name: stringType,
+  hour: numberType, minute: numberType, second: numberType, iso_year: numberType, iso_week: numberType,
 };
 
 /** The broken-down wall-clock time Packer's rfc3339_parse and unix_timestamp_parse return. */
@@ -323,17 +323,17 @@ function brokenDownTime(t: ZonedTime): Map<string, Value> {
   const isoYear = thursday.getUTCFullYear();
   const isoWeek = Math.floor((thursday.getTime() - Date.UTC(isoYear, 0, 1)) / 86_400_000 / 7) + 1;
   return new Map<string, Value>([
-    ["year", num(w.getUTCFullYear())],
-    ["year_day", num(yearDay)],
-    ["day", num(w.getUTCDate())],
-    ["month", num(w.getUTCMonth() + 1)],
-    ["month_name", str(MONTHS[w.getUTCMonth()]!)],
-    ["weekday", num(w.getUTCDay())],
-    ["weekday_name", str(WEEKDAYS[w.getUTCDay()]!)],
-    ["hour", num(w.getUTCHours())],
-    ["minute", num(w.getUTCMinutes())],
-    ["second", num(w.getUTCSeconds())],
-    ["iso_year", num(isoYear)],
-    ["iso_week", num(isoWeek)],
+    ["year", numberVal(w.getUTCFullYear())],
+    ["year_day", numberVal(yearDay)],
+    ["day", numberVal(w.getUTCDate())],
+    ["month", numberVal(w.getUTCMonth() + 1)],
+    ["month_name", stringVal(MONTHS[w.getUTCMonth()]!)],
+    ["weekday", numberVal(w.getUTCDay())],
+    ["weekday_name", stringVal(WEEKDAYS[w.getUTCDay()]!)],
+    ["hour", numberVal(w.getUTCHours())],
+    ["minute", numberVal(w.getUTCMinutes())],
+    ["second", numberVal(w.getUTCSeconds())],
+    ["iso_year", numberVal(isoYear)],
+    ["iso_week", numberVal(isoWeek)],
   ]);
 }

@@ -8,8 +8,8 @@ import { Document, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, ty
 import type { HclFunction, Value } from "../contract.js";
 import { readCsvRecords } from "./csv-records.js";
 import { defineFunction, fail } from "./function-spec.js";
-import { decodeJson, encodeJson } from "./json-encoding.js";
-import { bool, DYNAMIC, list, nullOf, num, numberToString, object, sortedKeys, STRING, str, tuple } from "./value-stand-in.js";
+import { decodeJson } from "./json-decoding.js";
+import { boolVal, compareKeys, dynamicType, encodeJson, JsonEncodeError, listVal, nullVal, numberToString, numberVal, objectVal, stringType, stringVal, tupleVal } from "../value/index.js";
 
 const text = (v: Value | undefined): string => (v as { value: string }).value;
 
@@ -75,9 +75,9 @@ export function queryEscape(s: string): string {
 // by go-cty-yaml's own table (YAML 1.1 booleans and nulls, decimal numbers only), quoted → string.
 
 const YAML_CONSTANTS: Record<string, Value> = {};
-for (const w of ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]) YAML_CONSTANTS[w] = bool(true);
-for (const w of ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]) YAML_CONSTANTS[w] = bool(false);
-for (const w of ["", "~", "null", "Null", "NULL"]) YAML_CONSTANTS[w] = nullOf(DYNAMIC);
+for (const w of ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]) YAML_CONSTANTS[w] = boolVal(true);
+for (const w of ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]) YAML_CONSTANTS[w] = boolVal(false);
+for (const w of ["", "~", "null", "Null", "NULL"]) YAML_CONSTANTS[w] = nullVal(dynamicType);
 
 /** cty.ParseNumberVal: Go's big.ParseFloat in base 10. */
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -85,23 +85,23 @@ const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 function resolveYamlScalar(node: Scalar): Value {
   const src = String(node.value ?? "");
   const tag = node.tag;
-  if (tag === "tag:yaml.org,2002:str" || tag === "tag:yaml.org,2002:binary") return str(src);
-  if (node.type !== "PLAIN") return str(src);
+  if (tag === "tag:yaml.org,2002:str" || tag === "tag:yaml.org,2002:binary") return stringVal(src);
+  if (node.type !== "PLAIN") return stringVal(src);
   const hint = src === "" ? "N" : src[0]!;
   if (/[+\-0-9yYnNtTfFoO~.]/.test(hint) || src === "") {
     if (src in YAML_CONSTANTS) return YAML_CONSTANTS[src]!;
     if ([".nan", ".NaN", ".NAN"].includes(src)) fail("floating point NaN is not supported");
-    if ([".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].includes(src)) return num(Infinity);
-    if (["-.inf", "-.Inf", "-.INF"].includes(src)) return num(-Infinity);
-    if (hint === "." && DECIMAL.test(src)) return num(Number(src));
+    if ([".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].includes(src)) return numberVal(Infinity);
+    if (["-.inf", "-.Inf", "-.INF"].includes(src)) return numberVal(-Infinity);
+    if (hint === "." && DECIMAL.test(src)) return numberVal(Number(src));
     if (/[+\-0-9]/.test(hint)) {
       const time = yamlTimestamp(src);
-      if (time !== undefined) return str(time);
+      if (time !== undefined) return stringVal(time);
       const plain = src.replaceAll("_", "");
-      if (DECIMAL.test(plain)) return num(Number(plain));
+      if (DECIMAL.test(plain)) return numberVal(Number(plain));
     }
   }
-  return str(src);
+  return stringVal(src);
 }
 
 /** go-yaml's timestamp forms (YAML 1.1), printed as RFC 3339 in their own offset without fractions. */
@@ -114,7 +114,7 @@ function yamlTimestamp(src: string): string | undefined {
 }
 
 function fromYamlNode(node: YamlNode | null | undefined, doc: Document.Parsed): Value {
-  if (node === null || node === undefined) return nullOf(DYNAMIC);
+  if (node === null || node === undefined) return nullVal(dynamicType);
   if (isAlias(node)) return fromYamlNode(node.resolve(doc) as YamlNode | undefined, doc);
   if (isMap(node)) {
     const attrs = new Map<string, Value>();
@@ -123,11 +123,11 @@ function fromYamlNode(node: YamlNode | null | undefined, doc: Document.Parsed): 
       const k = isScalar(key) ? String(key.value ?? "") : String(key);
       attrs.set(k, fromYamlNode(pair.value as YamlNode | null, doc));
     }
-    return object(attrs);
+    return objectVal(attrs);
   }
-  if (isSeq(node)) return tuple(node.items.map((i) => fromYamlNode(i as YamlNode | null, doc)));
+  if (isSeq(node)) return tupleVal(node.items.map((i) => fromYamlNode(i as YamlNode | null, doc)));
   if (isScalar(node)) return resolveYamlScalar(node);
-  return str(String(node));
+  return stringVal(String(node));
 }
 
 function toYamlJs(v: Value): unknown {
@@ -148,56 +148,66 @@ function toYamlJs(v: Value): unknown {
     case "map":
     case "object": {
       const o: Record<string, unknown> = {};
-      for (const k of sortedKeys(v.attrs)) o[k] = toYamlJs(v.attrs.get(k)!);
+      for (const k of [...v.attrs.keys()].sort(compareKeys)) o[k] = toYamlJs(v.attrs.get(k)!);
       return o;
     }
   }
 }
 
+/** cty's json.Marshal through the value room, its errors as function errors. */
+export function jsonText(v: Value): string {
+  try {
+    return encodeJson(v);
+  } catch (e) {
+    if (e instanceof JsonEncodeError) fail(e.message);
+    throw e;
+  }
+}
+
 export const encodingFunctions: Record<string, HclFunction> = {
-  base64encode: defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(Buffer.from(text(s), "utf8").toString("base64")) }),
+  base64encode: defineFunction({ params: [{ name: "str", type: stringType }], returnType: stringType, impl: ([s]) => stringVal(Buffer.from(text(s), "utf8").toString("base64")) }),
   base64decode: defineFunction({
-    params: [{ name: "str", type: STRING }],
-    returnType: STRING,
+    params: [{ name: "str", type: stringType }],
+    returnType: stringType,
     impl([s]) {
       const bytes = decodeBase64Strict(text(s));
       if (!bytes) fail(`failed to decode base64 data '${text(s)}'`);
       const out = decodeUtf8(bytes);
       if (out === undefined) fail("the result of decoding the the provided string is not valid UTF-8");
-      return str(out);
+      return stringVal(out);
     },
   }),
   base64gzip: defineFunction({
-    params: [{ name: "str", type: STRING }],
-    returnType: STRING,
+    params: [{ name: "str", type: stringType }],
+    returnType: stringType,
     impl([s]) {
       const gz = gzipSync(Buffer.from(text(s), "utf8"));
       // Go's gzip.Writer writes OS "unknown" (255) in the header; zlib writes its own OS code.
       // (The deflate stream itself may differ from Go's; any gzip reader gives the same text back.)
       gz[9] = 255;
-      return str(gz.toString("base64"));
+      return stringVal(gz.toString("base64"));
     },
   }),
   textencodebase64: defineFunction({
     params: [
-      { name: "string", type: STRING },
-      { name: "encoding", type: STRING },
+      { name: "string", type: stringType },
+      { name: "encoding", type: stringType },
     ],
-    returnType: STRING,
+    returnType: stringType,
     impl([s, e]) {
       const enc = ianaEncoding(text(e));
       if (!enc) fail(`${JSON.stringify(text(e))} is not a supported IANA encoding name or alias`, 1);
       const bytes = encodeText(text(s), enc);
       if (!bytes) fail(`the given string contains characters that cannot be represented in ${text(e)}`, 0);
-      return str(bytes.toString("base64"));
+      return stringVal(bytes.toString("base64"));
     },
   }),
   textdecodebase64: defineFunction({
     params: [
-      { name: "source", type: STRING },
-      { name: "encoding", type: STRING },
+      { name: "source", type: stringType },
+      { name: "encoding", type: stringType },
     ],
-    returnType: STRING,
+    returnType: stringType,
     impl([s, e]) {
       const enc = ianaEncoding(text(e));
       if (!enc) fail(`${JSON.stringify(text(e))} is not a supported IANA encoding name or alias`, 1);
@@ -208,15 +218,15 @@ export const encodingFunctions: Record<string, HclFunction> = {
       }
       const out = decodeText(bytes, enc);
       if (out === undefined) fail(`the given string contains symbols that are not defined for ${text(e)}`, 0);
-      return str(out);
+      return stringVal(out);
     },
   }),
-  urlencode: defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(queryEscape(text(s))) }),
-  jsonencode: defineFunction({ params: [{ name: "val", type: DYNAMIC }], returnType: STRING, impl: ([v]) => str(encodeJson(v!)) }),
-  jsondecode: defineFunction({ params: [{ name: "str", type: STRING }], impl: ([s]) => decodeJson(text(s)) }),
+  urlencode: defineFunction({ params: [{ name: "str", type: stringType }], returnType: stringType, impl: ([s]) => stringVal(queryEscape(text(s))) }),
+  jsonencode: defineFunction({ params: [{ name: "val", type: dynamicType }], returnType: stringType, impl: ([v]) => stringVal(jsonText(v!)) }),
+  jsondecode: defineFunction({ params: [{ name: "str", type: stringType }], impl: ([s]) => decodeJson(text(s)) }),
   yamlencode: defineFunction({
-    params: [{ name: "value", type: DYNAMIC, allowNull: true }],
-    returnType: STRING,
+    params: [{ name: "value", type: dynamicType, allowNull: true }],
+    returnType: stringType,
     impl([v]) {
       // go-cty-yaml: strings double-quoted (literal block style when multi-line), block collections.
       const doc = new Document(toYamlJs(v!));
@@ -225,11 +235,11 @@ export const encodingFunctions: Record<string, HclFunction> = {
           if (typeof node.value === "string") node.type = node.value.includes("\n") ? "BLOCK_LITERAL" : "QUOTE_DOUBLE";
         },
       });
-      return str(doc.toString({ indentSeq: false, lineWidth: 0, nullStr: "null" }));
+      return stringVal(doc.toString({ indentSeq: false, lineWidth: 0, nullStr: "null" }));
     },
   }),
   yamldecode: defineFunction({
-    params: [{ name: "src", type: STRING }],
+    params: [{ name: "src", type: stringType }],
     impl([s]) {
       const docs = parseAllDocuments(text(s), { schema: "failsafe" });
       const all = Array.isArray(docs) ? docs : [];
@@ -247,7 +257,7 @@ export const encodingFunctions: Record<string, HclFunction> = {
     },
   }),
   csvdecode: defineFunction({
-    params: [{ name: "str", type: STRING }],
+    params: [{ name: "str", type: stringType }],
     impl([s]) {
       const rows = readCsvRecords(text(s));
       if (rows.length === 0) fail("missing header line");
@@ -257,11 +267,8 @@ export const encodingFunctions: Record<string, HclFunction> = {
         if (seen.has(h)) fail(`duplicate column name ${JSON.stringify(h)}`);
         seen.add(h);
       }
-      const type = { kind: "object" as const, attributes: Object.fromEntries(header.map((h) => [h, STRING])) };
-      return list(
-        type,
-        rows.slice(1).map((r) => object(new Map(header.map((h, i) => [h, str(r[i] ?? "")])))),
-      );
+      const type = { kind: "object" as const, attributes: Object.fromEntries(header.map((h) => [h, stringType])) };
+      return listVal(rows.slice(1).map((r) => objectVal(new Map(header.map((h, i) => [h, stringVal(r[i] ?? "")])))), type);
     },
   }),
 };

@@ -10,7 +10,7 @@
 import { HclDiagnosticsError, type HclDiagnostic, type HclFunction, type HclRange, type HclType, type Value } from "../contract.js";
 import { convertForFunction } from "./conversion.js";
 import { defineFunction, fail } from "./function-spec.js";
-import { BOOL, bool, DYNAMIC, isWhollyKnown, unknownOf } from "./value-stand-in.js";
+import { boolType, boolVal, dynamicType, isWhollyKnown, unknownVal } from "../value/index.js";
 
 export const EXPRESSION_FUNCTIONS: ReadonlySet<string> = new Set(["can", "try", "convert"]);
 
@@ -32,7 +32,7 @@ export function evaluateTry(args: ExpressionArgument[]): Value {
   if (args.length === 0) fail("at least one argument is required");
   const diagnostics: HclDiagnostic[] = [];
   for (const arg of args) {
-    if (arg.dependsOnUnknowns()) return unknownOf(DYNAMIC);
+    if (arg.dependsOnUnknowns()) return unknownVal(dynamicType);
     try {
       return arg.evaluate();
     } catch (e) {
@@ -49,12 +49,12 @@ export function evaluateTry(args: ExpressionArgument[]): Value {
 }
 
 export function evaluateCan(arg: ExpressionArgument): Value {
-  if (arg.dependsOnUnknowns()) return unknownOf(BOOL);
+  if (arg.dependsOnUnknowns()) return unknownVal(boolType);
   try {
     arg.evaluate();
-    return bool(true);
+    return boolVal(true);
   } catch (e) {
-    if (e instanceof HclDiagnosticsError) return bool(false);
+    if (e instanceof HclDiagnosticsError) return boolVal(false);
     throw e;
   }
 }
@@ -67,21 +67,21 @@ export function convertToType(value: Value, type: HclType): Value {
 export const expressionFunctionFallbacks: Record<string, HclFunction> = {
   try: defineFunction({
     params: [],
-    variadic: { name: "expressions", type: DYNAMIC, allowNull: true, allowUnknown: true },
+    variadic: { name: "expressions", type: dynamicType, allowNull: true, allowUnknown: true },
     impl(args) {
       if (args.length === 0) fail("at least one argument is required");
-      return isWhollyKnown(args[0]!) ? args[0]! : unknownOf(DYNAMIC);
+      return isWhollyKnown(args[0]!) ? args[0]! : unknownVal(dynamicType);
     },
   }),
   can: defineFunction({
-    params: [{ name: "expression", type: DYNAMIC, allowNull: true, allowUnknown: true }],
-    returnType: BOOL,
-    impl: ([v]) => (isWhollyKnown(v!) ? bool(true) : unknownOf(BOOL)),
+    params: [{ name: "expression", type: dynamicType, allowNull: true, allowUnknown: true }],
+    returnType: boolType,
+    impl: ([v]) => (isWhollyKnown(v!) ? boolVal(true) : unknownVal(boolType)),
   }),
   convert: defineFunction({
     params: [
-      { name: "value", type: DYNAMIC, allowNull: true },
-      { name: "type", type: DYNAMIC, allowNull: true },
+      { name: "value", type: dynamicType, allowNull: true },
+      { name: "type", type: dynamicType, allowNull: true },
     ],
     impl: () => fail("convert's second argument is a type expression, which the evaluator must read (EXPRESSION_FUNCTIONS)"),
   }),

@@ -10,7 +10,7 @@ import path from "node:path";
 import picomatch from "picomatch";
 import type { HclFunction, Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
-import { BOOL, set, setOf, STRING, bool, str } from "./value-stand-in.js";
+import { boolType, boolVal, setType, setVal, stringType, stringVal } from "../value/index.js";
 
 const text = (v: Value | undefined): string => (v as { value: string }).value;
 
@@ -95,48 +95,48 @@ function walkFiles(root: string, rel = ""): string[] {
 }
 
 const pathFunction = (f: (p: string) => string): HclFunction =>
-  defineFunction({ params: [{ name: "path", type: STRING }], returnType: STRING, impl: ([p]) => str(f(text(p))) });
+  defineFunction({ params: [{ name: "path", type: stringType }], returnType: stringType, impl: ([p]) => stringVal(f(text(p))) });
 
 const fileDigest = (baseDir: string, algorithm: string, encoding: "hex" | "base64"): HclFunction =>
-  defineFunction({ params: [{ name: "path", type: STRING }], returnType: STRING, impl: ([p]) => str(createHash(algorithm).update(readFileBytes(baseDir, text(p))).digest(encoding)) });
+  defineFunction({ params: [{ name: "path", type: stringType }], returnType: stringType, impl: ([p]) => stringVal(createHash(algorithm).update(readFileBytes(baseDir, text(p))).digest(encoding)) });
 
 export function filesystemFunctions(baseDir: string): Record<string, HclFunction> {
   return {
     file: defineFunction({
-      params: [{ name: "path", type: STRING }],
-      returnType: STRING,
+      params: [{ name: "path", type: stringType }],
+      returnType: stringType,
       impl([p]) {
         const bytes = readFileBytes(baseDir, text(p));
         try {
-          return str(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+          return stringVal(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
         } catch {
           fail(`contents of ${text(p)} are not valid UTF-8; use the filebase64 function to obtain the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to obtain file hashing results instead`);
         }
       },
     }),
-    filebase64: defineFunction({ params: [{ name: "path", type: STRING }], returnType: STRING, impl: ([p]) => str(readFileBytes(baseDir, text(p)).toString("base64")) }),
+    filebase64: defineFunction({ params: [{ name: "path", type: stringType }], returnType: stringType, impl: ([p]) => stringVal(readFileBytes(baseDir, text(p)).toString("base64")) }),
     fileexists: defineFunction({
-      params: [{ name: "path", type: STRING }],
-      returnType: BOOL,
+      params: [{ name: "path", type: stringType }],
+      returnType: boolType,
       impl([p]) {
         const full = resolveIn(baseDir, text(p));
         let st;
         try {
           st = statSync(full);
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return bool(false);
+          if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return boolVal(false);
           fail(`failed to stat ${full}`);
         }
-        if (st.isFile()) return bool(true);
+        if (st.isFile()) return boolVal(true);
         fail(`${full} is not a regular file, but ${JSON.stringify(st.isDirectory() ? "d" + modeString(st.mode) : modeString(st.mode))}`);
       },
     }),
     fileset: defineFunction({
       params: [
-        { name: "path", type: STRING },
-        { name: "pattern", type: STRING },
+        { name: "path", type: stringType },
+        { name: "pattern", type: stringType },
       ],
-      returnType: setOf(STRING),
+      returnType: setType(stringType),
       impl([p, pat]) {
         const root = goClean(text(p).startsWith("/") ? text(p) : path.join(baseDir, text(p)));
         const pattern = goClean(text(pat));
@@ -146,7 +146,7 @@ export function filesystemFunctions(baseDir: string): Record<string, HclFunction
         } catch (e) {
           fail(`failed to glob pattern (${path.join(root, pattern)}): ${(e as Error).message}`);
         }
-        return set(STRING, walkFiles(root).filter((r) => isMatch(r)).map(str));
+        return setVal(walkFiles(root).filter((r) => isMatch(r)).map(stringVal), stringType);
       },
     }),
     filemd5: fileDigest(baseDir, "md5", "hex"),

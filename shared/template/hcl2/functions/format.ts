@@ -4,9 +4,9 @@
  */
 import type { Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
-import { encodeJson } from "./json-encoding.js";
+import { jsonText } from "./encoding.js";
 import { graphemes } from "./text-segments.js";
-import { ConversionError, convert, DYNAMIC, isWhollyKnown, list, listOf, numberToString, STRING, str, unknownOf } from "./value-stand-in.js";
+import { ConversionError, convert, dynamicType, formatGoFloat, goJsonString, isWhollyKnown, listType, listVal, stringType, stringVal, unknownVal } from "../value/index.js";
 
 interface Verb {
   raw: string;
@@ -102,7 +102,7 @@ function formatOne(verb: Verb, args: Value[]): string {
   if (verb.mode !== "v" && arg.kind === "null") {
     fail(`unsupported value for ${JSON.stringify(verb.raw)} at ${verb.offset}: null value cannot be formatted`);
   }
-  const convertFor = (want: typeof STRING): Value => {
+  const convertFor = (want: typeof stringType): Value => {
     try {
       return convert(arg, want);
     } catch (e) {
@@ -113,8 +113,8 @@ function formatOne(verb: Verb, args: Value[]): string {
   switch (verb.mode) {
     case "v":
       if (!verb.sharp && arg.kind === "string") return padWidth(verb, arg.value);
-      if (!verb.sharp && arg.kind === "number") return padWidth(verb, goShortestG(arg.value));
-      return padWidth(verb, encodeJson(arg));
+      if (!verb.sharp && arg.kind === "number") return padWidth(verb, formatGoFloat(arg.value));
+      return padWidth(verb, jsonText(arg));
     case "t": {
       const b = convertFor({ kind: "bool" });
       return b.kind === "bool" && b.value ? "true" : "false";
@@ -139,10 +139,10 @@ function formatOne(verb: Verb, args: Value[]): string {
     }
     case "s":
     case "q": {
-      const v = convertFor(STRING);
+      const v = convertFor(stringType);
       let s = v.kind === "string" ? v.value : "";
       if (verb.prec > 0) s = graphemes(s).slice(0, verb.prec).join("");
-      return padWidth(verb, verb.mode === "s" ? s : encodeJson(str(s)));
+      return padWidth(verb, verb.mode === "s" ? s : goJsonString(s));
     }
     default:
       fail(`unsupported format verb ${goQuoteRune(verb.mode)} in ${JSON.stringify(verb.raw)} at offset ${verb.offset}`);
@@ -213,7 +213,7 @@ function goFormatFloat(verb: Verb, x: number): string {
   if (!Number.isFinite(a)) body = verb.plus || verb.space ? "Inf" : "Inf";
   else if (verb.mode === "f") body = toFixedExact(a, verb.prec < 0 ? 6 : verb.prec);
   else if (verb.mode === "e" || verb.mode === "E") body = goExponent(a.toExponential(verb.prec < 0 ? 6 : verb.prec), verb.mode === "E");
-  else body = verb.prec < 0 ? goShortestG(a) : goPrecisionG(a, verb.prec);
+  else body = verb.prec < 0 ? formatGoFloat(a) : goPrecisionG(a, verb.prec);
   if (verb.mode === "G") body = body.toUpperCase();
   return padNumber(verb, signOf(verb, negative && a !== 0), body);
 }
@@ -236,20 +236,6 @@ function toFixedExact(a: number, prec: number): string {
   return BigInt(Math.round(a)).toString() + (prec > 0 ? "." + "0".repeat(prec) : "");
 }
 
-/** %g with no precision: shortest digits, exponent form when the exponent is < -4 or >= 6. */
-export function goShortestG(a: number): string {
-  if (a === 0) return "0";
-  const neg = a < 0;
-  const abs = Math.abs(a);
-  const exp = Math.floor(Math.log10(abs));
-  // Go's big.Float %g with the shortest precision switches to exponent form from 1e+06.
-  const eprec = 6;
-  let s: string;
-  if (exp < -4 || exp >= eprec) s = goExponent(abs.toExponential(), false);
-  else s = numberToString(abs);
-  return neg ? "-" + s : s;
-}
-
 function goPrecisionG(a: number, prec: number): string {
   if (prec === 0) prec = 1;
   if (a === 0) return "0";
@@ -262,24 +248,24 @@ function goPrecisionG(a: number, prec: number): string {
 }
 
 export const formatFunction = defineFunction({
-  params: [{ name: "format", type: STRING }],
-  variadic: { name: "args", type: DYNAMIC, allowNull: true },
-  returnType: STRING,
-  impl: ([format, ...args]) => str(formatValues((format as { value: string }).value, args)),
+  params: [{ name: "format", type: stringType }],
+  variadic: { name: "args", type: dynamicType, allowNull: true },
+  returnType: stringType,
+  impl: ([format, ...args]) => stringVal(formatValues((format as { value: string }).value, args)),
 });
 
 export const formatlistFunction = defineFunction({
-  params: [{ name: "format", type: STRING }],
-  variadic: { name: "args", type: DYNAMIC, allowNull: true, allowUnknown: true },
-  returnType: listOf(STRING),
+  params: [{ name: "format", type: stringType }],
+  variadic: { name: "args", type: dynamicType, allowNull: true, allowUnknown: true },
+  returnType: listType(stringType),
   impl([format, ...args]) {
     const fmt = (format as { value: string }).value;
-    if (args.length === 0) return list(STRING, [str(formatValues(fmt, []))]);
+    if (args.length === 0) return listVal([stringVal(formatValues(fmt, []))], stringType);
     let iterLen = -1;
     let chooser = -1;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
-      if (a.kind === "unknown") return unknownOf(listOf(STRING));
+      if (a.kind === "unknown") return unknownVal(listType(stringType));
       if (a.kind === "list" || a.kind === "set" || a.kind === "tuple") {
         if (iterLen === -1) {
           iterLen = a.items.length;
@@ -289,21 +275,21 @@ export const formatlistFunction = defineFunction({
         }
       }
     }
-    if (iterLen === 0) return list(STRING, []);
+    if (iterLen === 0) return listVal([], stringType);
     if (iterLen === -1) iterLen = 1;
     const out: Value[] = [];
     for (let k = 0; k < iterLen; k++) {
       const row = args.map((a) => (a.kind === "list" || a.kind === "set" || a.kind === "tuple" ? a.items[k]! : a));
       if (!row.every(isWhollyKnown)) {
-        out.push(unknownOf(STRING));
+        out.push(unknownVal(stringType));
         continue;
       }
       try {
-        out.push(str(formatValues(fmt, row)));
+        out.push(stringVal(formatValues(fmt, row)));
       } catch (e) {
         fail(`error on format iteration ${k}: ${(e as Error).message}`);
       }
     }
-    return list(STRING, out);
+    return listVal(out, stringType);
   },
 });

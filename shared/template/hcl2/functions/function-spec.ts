@@ -6,7 +6,7 @@
  * too makes each function safe to call directly and is a no-op on already-converted arguments.
  */
 import { HclFunctionError, type HclFunction, type HclType, type Value } from "../contract.js";
-import { convert, ConversionError, DYNAMIC, isWhollyKnown, unknownOf } from "./value-stand-in.js";
+import { ConversionError, convert, dynamicType, isWhollyKnown, unknownVal } from "../value/index.js";
 
 export interface ParamSpec {
   name: string;
@@ -28,12 +28,12 @@ export interface FunctionSpec {
 export function defineFunction(spec: FunctionSpec): HclFunction {
   const returnTypeOf = (args: Value[]): HclType => {
     const rt = spec.returnType;
-    if (rt === undefined) return DYNAMIC;
+    if (rt === undefined) return dynamicType;
     if (typeof rt !== "function") return rt;
     try {
       return rt(args);
     } catch {
-      return DYNAMIC;
+      return dynamicType;
     }
   };
   return {
@@ -44,7 +44,7 @@ export function defineFunction(spec: FunctionSpec): HclFunction {
       const args = prepareArguments(spec, given);
       const paramOf = (i: number): ParamSpec => (i < spec.params.length ? spec.params[i]! : spec.variadic!);
       for (let i = 0; i < args.length; i++) {
-        if (!paramOf(i).allowUnknown && !isWhollyKnown(args[i]!)) return unknownOf(returnTypeOf(args));
+        if (!paramOf(i).allowUnknown && !isWhollyKnown(args[i]!)) return unknownVal(returnTypeOf(args));
       }
       return spec.impl(args);
     },
@@ -65,10 +65,18 @@ function prepareArguments(spec: FunctionSpec, given: Value[]): Value[] {
     try {
       return convert(arg, param.type);
     } catch (e) {
-      if (e instanceof ConversionError) throw new HclFunctionError(e.message, i);
+      if (e instanceof ConversionError) throw new HclFunctionError(conversionMessage(e), i);
       throw e;
     }
   });
+}
+
+/** A conversion error as hcl prints it for an argument: the path first (`element 0: string required`). */
+export function conversionMessage(e: ConversionError): string {
+  const where = e.path.map((step) =>
+    "attr" in step ? `attribute ${JSON.stringify(step.attr)}: ` : typeof step.index === "number" ? `element ${step.index}: ` : `element ${JSON.stringify(step.index)}: `,
+  );
+  return where.join("") + e.message;
 }
 
 /** A cty-style function error (the message as cty words it), optionally about one argument. */

@@ -22,13 +22,13 @@ import { regexallFunction, regexFunction, regexReplaceFunction } from "./regexp.
 import { secretServiceFunctions } from "./secret-services.js";
 import { stringFunctions } from "./strings.js";
 import { makeTemplatefileFunction, type TemplateEngine } from "./templatefile.js";
-import { STRING, str } from "./value-stand-in.js";
+import { stringType, stringVal } from "../value/index.js";
 
 export { defineFunction, type FunctionSpec, type ParamSpec } from "./function-spec.js";
 export { EXPRESSION_FUNCTIONS, evaluateCan, evaluateTry, convertToType, type ExpressionArgument } from "./expression-functions.js";
 export type { TemplateEngine, ParsedTemplate } from "./templatefile.js";
 export { formatValues } from "./format.js";
-export { encodeJson, decodeJson } from "./json-encoding.js";
+export { decodeJson } from "./json-decoding.js";
 
 export interface FunctionLibraryOptions {
   /** The template's directory (Packer's path.root): relative paths of file functions start here. */
@@ -78,7 +78,7 @@ export function variableDefaultFunctions(opts: VariableDefaultOptions): Map<stri
   const env = opts.env ?? process.env;
   all.set(
     "env",
-    defineFunction({ params: [{ name: "key", type: STRING }], returnType: STRING, impl: ([k]) => str(env[(k as { value: string }).value] ?? "") }),
+    defineFunction({ params: [{ name: "key", type: stringType }], returnType: stringType, impl: ([k]) => stringVal(env[(k as { value: string }).value] ?? "") }),
   );
   return all;
 }

@@ -1,12 +1,12 @@
 /** Numeric functions (cty stdlib number.go, Packer's sum). */
 import type { HclFunction, Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
-import { friendlyTypeName, num, NUMBER, typeOf } from "./value-stand-in.js";
+import { numberType, numberVal, typeOf, typeString } from "../value/index.js";
 
 const number = (v: Value | undefined): number => (v as { value: number }).value;
 
 const numberToNumber = (f: (n: number) => number) =>
-  defineFunction({ params: [{ name: "num", type: NUMBER }], returnType: NUMBER, impl: ([n]) => num(f(number(n))) });
+  defineFunction({ params: [{ name: "num", type: numberType }], returnType: numberType, impl: ([n]) => numberVal(f(number(n))) });
 
 /** Digits of Go's big.Int.SetString for bases up to 62: 0-9, then a-z, then A-Z (case-insensitive up to base 36). */
 function parseBigInt(text: string, base: number): bigint | undefined {
@@ -33,11 +33,11 @@ function parseBigInt(text: string, base: number): bigint | undefined {
 const minMax = (pick: (a: number, b: number) => number): HclFunction =>
   defineFunction({
     params: [],
-    variadic: { name: "numbers", type: NUMBER },
-    returnType: NUMBER,
+    variadic: { name: "numbers", type: numberType },
+    returnType: numberType,
     impl(args) {
       if (args.length === 0) fail("must pass at least one number");
-      return num(args.map(number).reduce((a, b) => pick(a, b)));
+      return numberVal(args.map(number).reduce((a, b) => pick(a, b)));
     },
   });
 
@@ -48,41 +48,41 @@ export const numberFunctions: Record<string, HclFunction> = {
   signum: numberToNumber((n) => (n > 0 ? 1 : n < 0 ? -1 : 0)),
   log: defineFunction({
     params: [
-      { name: "num", type: NUMBER },
-      { name: "base", type: NUMBER },
+      { name: "num", type: numberType },
+      { name: "base", type: numberType },
     ],
-    returnType: NUMBER,
-    impl: ([n, b]) => num(Math.log(number(n)) / Math.log(number(b))),
+    returnType: numberType,
+    impl: ([n, b]) => numberVal(Math.log(number(n)) / Math.log(number(b))),
   }),
   pow: defineFunction({
     params: [
-      { name: "num", type: NUMBER },
-      { name: "power", type: NUMBER },
+      { name: "num", type: numberType },
+      { name: "power", type: numberType },
     ],
-    returnType: NUMBER,
-    impl: ([n, p]) => num(Math.pow(number(n), number(p))),
+    returnType: numberType,
+    impl: ([n, p]) => numberVal(Math.pow(number(n), number(p))),
   }),
   min: minMax(Math.min),
   max: minMax(Math.max),
   parseint: defineFunction({
     params: [
       { name: "number", type: { kind: "dynamic" } },
-      { name: "base", type: NUMBER },
+      { name: "base", type: numberType },
     ],
-    returnType: NUMBER,
+    returnType: numberType,
     impl([n, b]) {
-      if (n!.kind !== "string") fail(`first argument must be a string, not ${friendlyTypeName(typeOf(n!))}`, 0);
+      if (n!.kind !== "string") fail(`first argument must be a string, not ${typeString(typeOf(n!))}`, 0);
       const base = number(b);
       if (!Number.isInteger(base)) fail("value must be a whole number", 1);
       if (base < 2 || base > 62) fail("base must be a whole number between 2 and 62 inclusive", 1);
       const parsed = parseBigInt(n.value, base);
       if (parsed === undefined) fail(`cannot parse ${JSON.stringify(n.value)} as a base ${base} integer`, 0);
-      return num(Number(parsed));
+      return numberVal(Number(parsed));
     },
   }),
   sum: defineFunction({
     params: [{ name: "list", type: { kind: "dynamic" } }],
-    returnType: NUMBER,
+    returnType: numberType,
     impl([l]) {
       if (l!.kind !== "list" && l!.kind !== "set" && l!.kind !== "tuple") fail("cannot sum noniterable");
       if (l.items.length === 0) fail("cannot sum an empty list");
@@ -94,7 +94,7 @@ export const numberFunctions: Record<string, HclFunction> = {
         else fail("argument must be list, set, or tuple of number values");
       }
       // cty adds exact decimals: 0.1 + 0.2 is 0.3 there, not 0.30000000000000004.
-      return num(Number.isInteger(total) ? total : Number(total.toPrecision(15)));
+      return numberVal(Number.isInteger(total) ? total : Number(total.toPrecision(15)));
     },
   }),
 };

@@ -6,7 +6,7 @@
 import { RE2JS } from "re2js";
 import type { HclType, Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
-import { DYNAMIC, list, listOf, nullOf, object, STRING, str, tuple } from "./value-stand-in.js";
+import { dynamicType, listType, listVal, nullVal, objectVal, stringType, stringVal, tupleVal } from "../value/index.js";
 
 function compile(pattern: string): RE2JS {
   try {
@@ -38,11 +38,11 @@ function captureShape(re: RE2JS): Captures {
   for (const [name, index] of Object.entries(re.namedGroups())) names[index - 1] = name;
   const named = names.filter((n) => n !== undefined).length;
   const unnamed = count - named;
-  if (count === 0) return { names, type: STRING };
+  if (count === 0) return { names, type: stringType };
   if (named > 0 && unnamed > 0) fail("invalid regexp pattern: cannot mix both named and unnamed capture groups", 0);
-  if (unnamed > 0) return { names, type: { kind: "tuple", elements: names.map(() => STRING) } };
+  if (unnamed > 0) return { names, type: { kind: "tuple", elements: names.map(() => stringType) } };
   const attributes: Record<string, HclType> = {};
-  for (const n of names) attributes[n!] = STRING;
+  for (const n of names) attributes[n!] = stringType;
   return { names, type: { kind: "object", attributes } };
 }
 
@@ -55,10 +55,10 @@ interface Match {
 }
 
 function matchResult(m: Match, shape: Captures): Value {
-  if (shape.type.kind === "string") return str(m.groups[0] ?? "");
-  const groups = shape.names.map((_, i) => (m.groups[i + 1] === null ? nullOf(STRING) : str(m.groups[i + 1]!)));
-  if (shape.type.kind === "tuple") return tuple(groups);
-  return object(new Map(shape.names.map((n, i) => [n!, groups[i]!])));
+  if (shape.type.kind === "string") return stringVal(m.groups[0] ?? "");
+  const groups = shape.names.map((_, i) => (m.groups[i + 1] === null ? nullVal(stringType) : stringVal(m.groups[i + 1]!)));
+  if (shape.type.kind === "tuple") return tupleVal(groups);
+  return objectVal(new Map(shape.names.map((n, i) => [n!, groups[i]!])));
 }
 
 function snapshot(m: ReturnType<RE2JS["matcher"]>): Match {
@@ -143,20 +143,20 @@ export function regexReplace(s: string, pattern: string, replacement: string): s
 
 export const regexReplaceFunction = defineFunction({
   params: [
-    { name: "str", type: STRING },
-    { name: "substr", type: STRING },
-    { name: "replace", type: STRING },
+    { name: "str", type: stringType },
+    { name: "substr", type: stringType },
+    { name: "replace", type: stringType },
   ],
-  returnType: STRING,
-  impl: ([s, p, r]) => str(regexReplace((s as { value: string }).value, (p as { value: string }).value, (r as { value: string }).value)),
+  returnType: stringType,
+  impl: ([s, p, r]) => stringVal(regexReplace((s as { value: string }).value, (p as { value: string }).value, (r as { value: string }).value)),
 });
 
 export const regexFunction = defineFunction({
   params: [
-    { name: "pattern", type: STRING },
-    { name: "string", type: STRING },
+    { name: "pattern", type: stringType },
+    { name: "string", type: stringType },
   ],
-  returnType: ([p]) => (p?.kind === "string" ? captureShape(compileForCaptures(p.value)).type : DYNAMIC),
+  returnType: ([p]) => (p?.kind === "string" ? captureShape(compileForCaptures(p.value)).type : dynamicType),
   impl([p, s]) {
     const re = compileForCaptures((p as { value: string }).value);
     const shape = captureShape(re);
@@ -168,14 +168,14 @@ export const regexFunction = defineFunction({
 
 export const regexallFunction = defineFunction({
   params: [
-    { name: "pattern", type: STRING },
-    { name: "string", type: STRING },
+    { name: "pattern", type: stringType },
+    { name: "string", type: stringType },
   ],
-  returnType: ([p]) => listOf(p?.kind === "string" ? captureShape(compileForCaptures(p.value)).type : DYNAMIC),
+  returnType: ([p]) => listType(p?.kind === "string" ? captureShape(compileForCaptures(p.value)).type : dynamicType),
   impl([p, s]) {
     const re = compileForCaptures((p as { value: string }).value);
     const shape = captureShape(re);
     const items = allMatches(re, (s as { value: string }).value).map((m) => matchResult(m, shape));
-    return list(shape.type, items);
+    return listVal(items, shape.type);
   },
 });

@@ -5,12 +5,12 @@
  */
 import type { HclFunction } from "../contract.js";
 import { defineFunction, fail, type ParamSpec } from "./function-spec.js";
-import { STRING } from "./value-stand-in.js";
+import { stringType } from "../value/index.js";
 
 const unavailable = (name: string, service: string, params: string[]): HclFunction =>
   defineFunction({
-    params: params.map((p): ParamSpec => ({ name: p, type: STRING })),
-    returnType: STRING,
+    params: params.map((p): ParamSpec => ({ name: p, type: stringType })),
+    returnType: stringType,
     impl: () => fail(`${name} is not available in Kiln: it needs a network service (${service}); resolve the secret outside the template and pass it with -var or -var-file`),
   });
 

@@ -5,14 +5,14 @@
 import type { Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
 import { graphemes } from "./text-segments.js";
-import { BOOL, list, listOf, NUMBER, STRING, bool, str } from "./value-stand-in.js";
+import { boolType, boolVal, listType, listVal, numberType, stringType, stringVal } from "../value/index.js";
 
 const text = (v: Value | undefined): string => (v as { value: string }).value;
 const number = (v: Value | undefined): number => (v as { value: number }).value;
 
 /** A one-string-in, one-string-out function. */
 const stringToString = (f: (s: string) => string) =>
-  defineFunction({ params: [{ name: "str", type: STRING }], returnType: STRING, impl: ([s]) => str(f(text(s))) });
+  defineFunction({ params: [{ name: "str", type: stringType }], returnType: stringType, impl: ([s]) => stringVal(f(text(s))) });
 
 /**
  * Go's strings.ToUpper/ToLower map each code point to one code point (unicode.ToUpper), so
@@ -78,49 +78,49 @@ export const stringFunctions: Record<string, ReturnType<typeof defineFunction>> 
   chomp: stringToString((s) => s.replace(/(?:\r\n?|\n)*$/, "")),
   indent: defineFunction({
     params: [
-      { name: "spaces", type: NUMBER },
-      { name: "str", type: STRING },
+      { name: "spaces", type: numberType },
+      { name: "str", type: stringType },
     ],
-    returnType: STRING,
-    impl: ([n, s]) => str(text(s).replaceAll("\n", "\n" + " ".repeat(Math.max(0, wholeNumber(n))))),
+    returnType: stringType,
+    impl: ([n, s]) => stringVal(text(s).replaceAll("\n", "\n" + " ".repeat(Math.max(0, wholeNumber(n))))),
   }),
   trim: defineFunction({
     params: [
-      { name: "str", type: STRING },
-      { name: "cutset", type: STRING },
+      { name: "str", type: stringType },
+      { name: "cutset", type: stringType },
     ],
-    returnType: STRING,
-    impl: ([s, c]) => str(trimChars(text(s), text(c), true, true)),
+    returnType: stringType,
+    impl: ([s, c]) => stringVal(trimChars(text(s), text(c), true, true)),
   }),
   trimprefix: defineFunction({
     params: [
-      { name: "str", type: STRING },
-      { name: "prefix", type: STRING },
+      { name: "str", type: stringType },
+      { name: "prefix", type: stringType },
     ],
-    returnType: STRING,
-    impl: ([s, p]) => str(text(s).startsWith(text(p)) ? text(s).slice(text(p).length) : text(s)),
+    returnType: stringType,
+    impl: ([s, p]) => stringVal(text(s).startsWith(text(p)) ? text(s).slice(text(p).length) : text(s)),
   }),
   trimsuffix: defineFunction({
     params: [
-      { name: "str", type: STRING },
-      { name: "suffix", type: STRING },
+      { name: "str", type: stringType },
+      { name: "suffix", type: stringType },
     ],
-    returnType: STRING,
-    impl: ([s, p]) => str(text(p) !== "" && text(s).endsWith(text(p)) ? text(s).slice(0, -text(p).length) : text(s)),
+    returnType: stringType,
+    impl: ([s, p]) => stringVal(text(p) !== "" && text(s).endsWith(text(p)) ? text(s).slice(0, -text(p).length) : text(s)),
   }),
   substr: defineFunction({
     params: [
-      { name: "str", type: STRING },
-      { name: "offset", type: NUMBER },
-      { name: "length", type: NUMBER },
+      { name: "str", type: stringType },
+      { name: "offset", type: numberType },
+      { name: "length", type: numberType },
     ],
-    returnType: STRING,
-    impl: ([s, o, l]) => str(substr(text(s), wholeNumber(o), wholeNumber(l))),
+    returnType: stringType,
+    impl: ([s, o, l]) => stringVal(substr(text(s), wholeNumber(o), wholeNumber(l))),
   }),
   join: defineFunction({
-    params: [{ name: "separator", type: STRING }],
-    variadic: { name: "lists", type: listOf(STRING) },
-    returnType: STRING,
+    params: [{ name: "separator", type: stringType }],
+    variadic: { name: "lists", type: listType(stringType) },
+    returnType: stringType,
     impl([sep, ...lists]) {
       if (lists.length === 0) fail("at least one list is required");
       const items: string[] = [];
@@ -132,53 +132,53 @@ export const stringFunctions: Record<string, ReturnType<typeof defineFunction>> 
           items.push(text(item));
         });
       });
-      return str(items.join(text(sep)));
+      return stringVal(items.join(text(sep)));
     },
   }),
   split: defineFunction({
     params: [
-      { name: "separator", type: STRING },
-      { name: "str", type: STRING },
+      { name: "separator", type: stringType },
+      { name: "str", type: stringType },
     ],
-    returnType: listOf(STRING),
+    returnType: listType(stringType),
     impl([sep, s]) {
       // Go's strings.Split with an empty separator splits into UTF-8 sequences (code points).
       const parts = text(sep) === "" ? [...text(s)] : text(s).split(text(sep));
-      return list(STRING, parts.map(str));
+      return listVal(parts.map(stringVal), stringType);
     },
   }),
   replace: defineFunction({
     params: [
-      { name: "str", type: STRING },
-      { name: "substr", type: STRING },
-      { name: "replace", type: STRING },
+      { name: "str", type: stringType },
+      { name: "substr", type: stringType },
+      { name: "replace", type: stringType },
     ],
-    returnType: STRING,
-    impl: ([s, sub, r]) => str(goReplaceAll(text(s), text(sub), text(r))),
+    returnType: stringType,
+    impl: ([s, sub, r]) => stringVal(goReplaceAll(text(s), text(sub), text(r))),
   }),
   strcontains: defineFunction({
     params: [
-      { name: "str", type: STRING },
-      { name: "substr", type: STRING },
+      { name: "str", type: stringType },
+      { name: "substr", type: stringType },
     ],
-    returnType: BOOL,
-    impl: ([s, sub]) => bool(text(s).includes(text(sub))),
+    returnType: boolType,
+    impl: ([s, sub]) => boolVal(text(s).includes(text(sub))),
   }),
   startswith: defineFunction({
     params: [
-      { name: "str", type: STRING },
-      { name: "prefix", type: STRING },
+      { name: "str", type: stringType },
+      { name: "prefix", type: stringType },
     ],
-    returnType: BOOL,
-    impl: ([s, p]) => bool(text(s).startsWith(text(p))),
+    returnType: boolType,
+    impl: ([s, p]) => boolVal(text(s).startsWith(text(p))),
   }),
   endswith: defineFunction({
     params: [
-      { name: "str", type: STRING },
-      { name: "suffix", type: STRING },
+      { name: "str", type: stringType },
+      { name: "suffix", type: stringType },
     ],
-    returnType: BOOL,
-    impl: ([s, p]) => bool(text(s).endsWith(text(p))),
+    returnType: boolType,
+    impl: ([s, p]) => boolVal(text(s).endsWith(text(p))),
   }),
 };
 

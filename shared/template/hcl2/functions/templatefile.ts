@@ -6,7 +6,7 @@
  */
 import type { EvalContext, HclFunction, HclRange, Value } from "../contract.js";
 import { defineFunction, fail } from "./function-spec.js";
-import { DYNAMIC, STRING } from "./value-stand-in.js";
+import { dynamicType, stringType } from "../value/index.js";
 
 export interface ParsedTemplate {
   /** Root names the template refers to, with where (for "vars map does not contain key"). */
@@ -33,8 +33,8 @@ function rangeString(r: HclRange): string {
  */
 export function makeTemplatefileFunction(readFile: HclFunction, functions: () => Map<string, HclFunction>, engine: TemplateEngine | undefined): HclFunction {
   const params = [
-    { name: "path", type: STRING },
-    { name: "vars", type: DYNAMIC },
+    { name: "path", type: stringType },
+    { name: "vars", type: dynamicType },
   ];
   return defineFunction({
     params,

@@ -5,7 +5,8 @@
  */
 import type { ExecutionContext } from "ava";
 import { HclFunctionError, type HclFunction, type Value } from "../../../../../shared/template/hcl2/contract.js";
-import { consoleOutput, valueFromJson } from "./value-fixtures.js";
+import { formatValueForConsole } from "../../../../../shared/template/hcl2/value/index.js";
+import { valueFromJson } from "./value-fixtures.js";
 
 export interface CallCase {
   fn: string;
@@ -24,7 +25,7 @@ const isValue = (x: unknown): x is Value => typeof x === "object" && x !== null 
 
 export function runCallTable(t: ExecutionContext, functions: Map<string, HclFunction>, cases: CallCase[]): void {
   for (const c of cases) {
-    const label = `${c.fn}(${c.args.map((a) => JSON.stringify(isValue(a) ? consoleOutput(a, true) : a)).join(", ")})`;
+    const label = `${c.fn}(${c.args.map((a) => JSON.stringify(isValue(a) ? formatValueForConsole(a) : a)).join(", ")})`;
     const fn = functions.get(c.fn);
     if (!fn) {
       t.fail(`${label}: no function named ${c.fn}`);
@@ -46,7 +47,7 @@ export function runCallTable(t: ExecutionContext, functions: Map<string, HclFunc
       t.fail(`${label}: ${(e as Error).message}`);
       continue;
     }
-    const printed = consoleOutput(result);
+    const printed = formatValueForConsole(result);
     if (c.like) t.regex(printed, c.like, label);
     else t.is(printed, c.out ?? "", label);
   }

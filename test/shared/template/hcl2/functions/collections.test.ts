@@ -45,7 +45,7 @@ test("transpose, setsubtract and the to* conversions", (t) => {
     { fn: "tolist", args: [["a", 1]], out: '[\n  "a",\n  "1",\n]' },
     { fn: "toset", args: [["b", "a", "b"]], out: '[\n  "a",\n  "b",\n]' },
     { fn: "tomap", args: [{ a: 1, b: "x" }], out: '{\n  "a" = "1"\n  "b" = "x"\n}' },
-    { fn: "tomap", args: [["a"]], error: "cannot convert tuple to map of any", argIndex: 0 },
+    { fn: "tomap", args: [["a"]], error: "cannot convert tuple to map of any type", argIndex: 0 },
   ]);
 });
 

@@ -7,7 +7,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HclFunctionError, type HclFunction, type Value } from "../../../../../shared/template/hcl2/contract.js";
 import { NOT_IN_PACKER_1_6_6, packerFunctions } from "../../../../../shared/template/hcl2/functions/index.js";
-import { consoleOutput, valueFromJson } from "./value-fixtures.js";
+import { formatValueForConsole } from "../../../../../shared/template/hcl2/value/index.js";
+import { valueFromJson } from "./value-fixtures.js";
 
 interface RecordedCase {
   id: string;
@@ -100,7 +101,7 @@ test("the recorded packer console 1.6.6 answers agree with Kiln's functions, exc
     if (recordedError) {
       theirs = `${recordedError.summary}: ${recordedError.detail}`;
       if (got.ok) {
-        ours = `value ${consoleOutput(got.value)}`;
+        ours = `value ${formatValueForConsole(got.value)}`;
         same = false;
       } else {
         const d = diagnosticFor(c.fn, fn, got.error, root);
@@ -109,7 +110,7 @@ test("the recorded packer console 1.6.6 answers agree with Kiln's functions, exc
       }
     } else {
       theirs = c.stdout.replace(/\n$/, "");
-      ours = got.ok ? consoleOutput(got.value) : `error ${got.error.message}`;
+      ours = got.ok ? formatValueForConsole(got.value) : `error ${got.error.message}`;
       same = ours === theirs;
     }
     const intended = INTENDED_DIFFERENCES[c.expression];

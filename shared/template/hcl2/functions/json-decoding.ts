@@ -1,51 +1,9 @@
 /**
- * cty's JSON mapping (cty/json): jsonencode's output (object keys sorted, numbers without
- * exponent, Go's HTML-safe escaping) and jsondecode's implied types (objects → object,
- * arrays → tuple, null → null of dynamic).
+ * jsondecode's reader: cty's implied types (objects → object, arrays → tuple, null → null of
+ * dynamic) with Go's decoder messages. (jsonencode's writer is the value room's encodeJson.)
  */
-import type { Value } from "../contract.js";
-import { HclFunctionError } from "../contract.js";
-import { bool, DYNAMIC, nullOf, num, numberToString, object, sortedKeys, str, tuple } from "./value-stand-in.js";
-
-/** Go's encoding/json string escaping: \n \r \t short forms, other controls and <>& U+2028/9 as \u00XX. */
-export function encodeJsonString(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === "\\") out += "\\\\";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || ch === "<" || ch === ">" || ch === "&" || c === 0x2028 || c === 0x2029) out += "\\u" + c.toString(16).padStart(4, "0");
-    else out += ch;
-  }
-  return out + '"';
-}
-
-/** Compact JSON of a wholly known value, as cty's json.Marshal writes it. */
-export function encodeJson(v: Value): string {
-  switch (v.kind) {
-    case "null":
-      return "null";
-    case "unknown":
-      throw new HclFunctionError("value is not known");
-    case "string":
-      return encodeJsonString(v.value);
-    case "number":
-      if (!Number.isFinite(v.value)) throw new HclFunctionError("value must be a finite number");
-      return numberToString(v.value);
-    case "bool":
-      return v.value ? "true" : "false";
-    case "list":
-    case "set":
-    case "tuple":
-      return "[" + v.items.map(encodeJson).join(",") + "]";
-    case "map":
-    case "object":
-      return "{" + sortedKeys(v.attrs).map((k) => encodeJsonString(k) + ":" + encodeJson(v.attrs.get(k)!)).join(",") + "}";
-  }
-}
+import { HclFunctionError, type Value } from "../contract.js";
+import { boolVal, dynamicType, nullVal, numberVal, objectVal, stringVal, tupleVal } from "../value/index.js";
 
 /**
  * A JSON document as a cty value of its implied type. A small recursive-descent reader rather
@@ -96,7 +54,7 @@ export function decodeJson(text: string): Value {
       skip();
       if (text[p] === "}") {
         p++;
-        return object(attrs);
+        return objectVal(attrs);
       }
       for (let first = true; ; first = false) {
         skip();
@@ -115,7 +73,7 @@ export function decodeJson(text: string): Value {
         }
         if (text[p] === "}") {
           p++;
-          return object(attrs);
+          return objectVal(attrs);
         }
         bad(" after object key:value pair");
       }
@@ -126,7 +84,7 @@ export function decodeJson(text: string): Value {
       skip();
       if (text[p] === "]") {
         p++;
-        return tuple(items);
+        return tupleVal(items);
       }
       for (;;) {
         items.push(value(" looking for beginning of value"));
@@ -137,19 +95,19 @@ export function decodeJson(text: string): Value {
         }
         if (text[p] === "]") {
           p++;
-          return tuple(items);
+          return tupleVal(items);
         }
         bad(" after array element");
       }
     }
-    if (c === '"') return str(stringToken());
-    if (c === "t") return literal("true", bool(true));
-    if (c === "f") return literal("false", bool(false));
-    if (c === "n") return literal("null", nullOf(DYNAMIC));
+    if (c === '"') return stringVal(stringToken());
+    if (c === "t") return literal("true", boolVal(true));
+    if (c === "f") return literal("false", boolVal(false));
+    if (c === "n") return literal("null", nullVal(dynamicType));
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/.exec(text.slice(p));
     if (m) {
       p += m[0].length;
-      return num(Number(m[0]));
+      return numberVal(Number(m[0]));
     }
     return bad(context);
   };
