@@ -128,6 +128,10 @@ const CASES = [
   C("base64decode", "aGVs\nbG8="), C("urlencode", "!*'();:@&=+$,/?#[]"), C("abs", -0), C("parseint", "1_000", 10), C("range", 0, 1, 0.1), C("range", 0.1, 0.5, 0.1),
   C("max", 0.1, 0.30000000000000004), C("timeadd", "2020-01-01T00:00:00Z", "1h1m1s1ms1us1ns"), C("timeadd", "2020-01-01T00:00:00.5Z", "1s"), C("fileset", ".", "data/?.*"),
   C("fileset", ".", "data/[ab].*"), C("indent", 4, "a\r\nb"), C("chomp", "x\r"), C("sort", []), C("keys", { "": 1 }), C("jsonencode", 1e21), C("jsonencode", 0.1),
+  // argument conversion (element paths, list(any) unification)
+  C("join", ",", [["x"]]), C("compact", [["x"]]), C("distinct", [1, "a", 1]), C("distinct", [[1], ["a"]]), C("chunklist", [1, "a"], 1), C("sort", [true, "a"]),
+  C("setunion", ["a"], [["b"]]), C("setproduct", [1, "a"], [true]), C("lookup", { a: [1] }, "b", "x"), C("coalescelist", ["a"], [1]), C("cidrsubnets", "10.0.0.0/8", "x"),
+  C("timeadd", [1], "1h"), C("formatlist", "%s", [[1]]), C("zipmap", [["a"]], [1]), C("upper", { a: 1 }), C("max", [1]), C("substr", "abc", "1", "x"),
   // secrets services and misc
   C("vault", "secret/x", "k"), C("consul_key", "a/b"), C("bcrypt", "x", 40),
 ];
