@@ -2,7 +2,7 @@
 // rfc3339_parse/unix_timestamp_parse, and file functions on a real temporary directory.
 import test from "ava";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { packerFunctions } from "../../../../../shared/template/hcl2/functions/index.js";
 import { runCallTable } from "./call-table.js";
@@ -74,7 +74,7 @@ test("file functions read relative to the template directory; abspath uses the w
     { fn: "fileset", args: [".", "**/*.sh"], out: '[\n  "link.sh",\n  "scripts/a.sh",\n  "scripts/nested/b.sh",\n]' },
     { fn: "fileset", args: [root, "scripts/{a,z}.sh"], out: '[\n  "scripts/a.sh",\n]' },
     { fn: "abspath", args: ["x/../y"], out: path.join(process.cwd(), "y") },
-    { fn: "pathexpand", args: ["~/x"], out: path.join(process.env.HOME ?? "", "x") },
+    { fn: "pathexpand", args: ["~/x"], out: path.join(process.env.HOME || homedir(), "x") },
     { fn: "pathexpand", args: ["~other/x"], error: "failed to expand ~: cannot expand user-specific home dir" },
   ]);
 });
