@@ -15,6 +15,8 @@ import {
   objectType,
   tupleType,
   typeEquals,
+  attributeType,
+  attributeRecord,
   typeStringForConstraint,
   typeString,
 } from "./types.js";
@@ -153,7 +155,7 @@ function objectToObject(inT: Extract<HclType, { kind: "object" }>, outT: Extract
   const optional = new Set(outT.optional ?? []);
   const convs = new Map<string, Conversion | undefined>();
   for (const [name, outAty] of Object.entries(outT.attributes)) {
-    const inAty = inT.attributes[name];
+    const inAty = attributeType(inT, name);
     if (!inAty) {
       if (optional.has(name)) continue;
       return undefined;
@@ -269,7 +271,7 @@ function objectToMap(inT: Extract<HclType, { kind: "object" }>, mapEty: HclType,
   let ety = mapEty;
   if (ety.kind === "dynamic") {
     const unified = unify(
-      names.map((n) => inT.attributes[n]),
+      names.map((n) => inT.attributes[n]!),
       unsafe,
     );
     if (!unified) return undefined;
@@ -394,19 +396,19 @@ function unifyObjects(types: HclType[], unsafe: boolean): HclType | undefined {
   const first = Object.keys(objs[0].attributes);
   const sameNames = objs.every((o) => {
     const names = Object.keys(o.attributes);
-    return names.length === first.length && names.every((n) => n in objs[0].attributes);
+    return names.length === first.length && names.every((n) => Object.hasOwn(objs[0].attributes, n));
   });
   if (!sameNames) return unifyObjectsToMap(objs, unsafe);
-  const attributes: Record<string, HclType> = {};
+  const attributes: [string, HclType][] = [];
   for (const name of first) {
     const t = unify(
       objs.map((o) => o.attributes[name]),
       unsafe,
     );
     if (!t) return undefined;
-    attributes[name] = t;
+    attributes.push([name, t]);
   }
-  const ret = objectType(attributes);
+  const ret = objectType(attributeRecord(attributes));
   return allConvert(types, ret, unsafe) ? ret : unifyObjectsToMap(objs, unsafe);
 }
 
@@ -502,7 +504,7 @@ function mismatchObjects(got: Extract<HclType, { kind: "object" }>, want: Extrac
   let safeMismatch = "";
   for (const name of Object.keys(want.attributes).sort(compareKeys)) {
     const wantAty = want.attributes[name];
-    const gotAty = got.attributes[name];
+    const gotAty = attributeType(got, name);
     if (!gotAty) {
       if (!optional.has(name)) missing.push(name);
       continue;

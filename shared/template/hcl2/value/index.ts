@@ -16,6 +16,8 @@ export {
   typeString,
   typeStringForConstraint,
   typeConstraintString,
+  attributeType,
+  attributeRecord,
 } from "./types.js";
 export {
   stringVal,

@@ -4,7 +4,7 @@
  * `object({name = T, other = optional(T)})`, and Terraform's legacy bare `list` / `map`.
  */
 import type { Expression, HclDiagnostic, HclRange, HclType } from "../contract.js";
-import { boolType, dynamicType, listType, mapType, numberType, objectType, setType, stringType, tupleType } from "./types.js";
+import { attributeRecord, boolType, dynamicType, listType, mapType, numberType, objectType, setType, stringType, tupleType } from "./types.js";
 
 const INVALID = "Invalid type specification";
 
@@ -130,7 +130,7 @@ function getTypeOrOptional(expr: Expression, constraint: boolean, inObjectAttr: 
           error("Object type constructor requires a map whose keys are attribute names and whose values are the corresponding attribute types.", arg.range, expr.range),
         );
       }
-      const attributes: Record<string, HclType> = {};
+      const attributes: [string, HclType][] = [];
       const optional: string[] = [];
       for (const item of map.items) {
         const name = item.bareKey ?? keywordOf(item.key);
@@ -139,10 +139,10 @@ function getTypeOrOptional(expr: Expression, constraint: boolean, inObjectAttr: 
           continue;
         }
         const attr = getTypeOrOptional(item.value, constraint, true, diags);
-        attributes[name] = attr.type;
+        attributes.push([name, attr.type]);
         if (attr.optional) optional.push(name);
       }
-      return plain(objectType(attributes, optional));
+      return plain(objectType(attributeRecord(attributes), optional));
     }
     case "tuple": {
       const list = arg.kind === "parens" ? arg.inner : arg;

@@ -52,7 +52,7 @@ export function typeEquals(a: HclType, b: HclType): boolean {
       if (b.kind !== "object") return false;
       const ak = Object.keys(a.attributes);
       if (ak.length !== Object.keys(b.attributes).length) return false;
-      if (!ak.every((k) => k in b.attributes && typeEquals(a.attributes[k], b.attributes[k]))) return false;
+      if (!ak.every((k) => Object.hasOwn(b.attributes, k) && typeEquals(a.attributes[k], b.attributes[k]))) return false;
       const ao = [...(a.optional ?? [])].sort().join("\0");
       const bo = [...(b.optional ?? [])].sort().join("\0");
       return ao === bo;
@@ -125,4 +125,16 @@ export function typeConstraintString(t: HclType): string {
     default:
       return t.kind;
   }
+}
+
+/** An object type's attribute, or undefined (own properties only: "constructor" is a fine attribute name). */
+export function attributeType(t: Extract<HclType, { kind: "object" }>, name: string): HclType | undefined {
+  return Object.hasOwn(t.attributes, name) ? t.attributes[name] : undefined;
+}
+
+/** Builds an attribute record safely for any name, "__proto__" included. */
+export function attributeRecord(entries: Iterable<[string, HclType]>): Record<string, HclType> {
+  const out: Record<string, HclType> = {};
+  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
 }

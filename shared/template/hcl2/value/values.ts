@@ -16,6 +16,7 @@ import {
   tupleType,
   typeEquals,
   typeString,
+  attributeRecord,
 } from "./types.js";
 
 /** cty normalises every string to NFC, so equal-looking strings compare equal. */
@@ -112,9 +113,7 @@ export function typeOf(v: Value): HclType {
     case "tuple":
       return tupleType(v.items.map(typeOf));
     case "object": {
-      const attributes: Record<string, HclType> = {};
-      for (const [k, item] of v.attrs) attributes[k] = typeOf(item);
-      return objectType(attributes);
+      return objectType(attributeRecord([...v.attrs].map(([k, item]) => [k, typeOf(item)])));
     }
   }
 }
@@ -128,9 +127,7 @@ export function withoutOptionalAttributes(t: HclType): HclType {
     case "tuple":
       return tupleType(t.elements.map(withoutOptionalAttributes));
     case "object": {
-      const attributes: Record<string, HclType> = {};
-      for (const [k, a] of Object.entries(t.attributes)) attributes[k] = withoutOptionalAttributes(a);
-      return objectType(attributes);
+      return objectType(attributeRecord(Object.entries(t.attributes).map(([k, a]) => [k, withoutOptionalAttributes(a)])));
     }
     default:
       return t;
