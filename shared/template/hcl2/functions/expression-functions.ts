@@ -7,7 +7,8 @@
  * The HclFunction entries in the library are a fallback for an evaluator that evaluates the
  * arguments anyway: then an argument's error surfaces as that argument's error, as without try.
  */
-import { HclDiagnosticsError, type HclDiagnostic, type HclFunction, type HclRange, type HclType, type Value } from "../contract.js";
+import { HclDiagnosticsError, type HclDiagnostic, type HclFunction, type HclType, type Value } from "../contract.js";
+import { rangeString } from "../syntax/index.js";
 import { convertForFunction } from "./conversion.js";
 import { defineFunction, fail } from "./function-spec.js";
 import { boolType, boolVal, dynamicType, isWhollyKnown, unknownVal } from "../value/index.js";
@@ -20,12 +21,6 @@ export interface ExpressionArgument {
   evaluate(): Value;
   /** Whether a variable the expression refers to is not wholly known yet (then the result is unknown). */
   dependsOnUnknowns(): boolean;
-}
-
-/** hcl.Range's String(): `file:line,col-col` or `file:line,col-line,col`. */
-function rangeString(r: HclRange): string {
-  if (r.start.line === r.end.line) return `${r.file}:${r.start.line},${r.start.column}-${r.end.column}`;
-  return `${r.file}:${r.start.line},${r.start.column}-${r.end.line},${r.end.column}`;
 }
 
 export function evaluateTry(args: ExpressionArgument[]): Value {

@@ -21,12 +21,11 @@ import { numberFunctions } from "./numbers.js";
 import { regexallFunction, regexFunction, regexReplaceFunction } from "./regexp.js";
 import { secretServiceFunctions } from "./secret-services.js";
 import { stringFunctions } from "./strings.js";
-import { makeTemplatefileFunction, type TemplateEngine } from "./templatefile.js";
+import { makeTemplatefileFunction } from "./templatefile.js";
 import { stringType, stringVal } from "../value/index.js";
 
 export { defineFunction, type FunctionSpec, type ParamSpec } from "./function-spec.js";
 export { EXPRESSION_FUNCTIONS, evaluateCan, evaluateTry, convertToType, type ExpressionArgument } from "./expression-functions.js";
-export type { TemplateEngine, ParsedTemplate } from "./templatefile.js";
 export { formatValues } from "./format.js";
 export { decodeJson } from "./json-decoding.js";
 
@@ -35,8 +34,6 @@ export interface FunctionLibraryOptions {
   baseDir: string;
   /** The clock for timestamp/legacy_isotime/legacy_strftime (tests pin it). */
   now?: () => Date;
-  /** Parser and evaluator for templatefile, given by the layer that has both. */
-  templateEngine?: TemplateEngine;
 }
 
 export interface VariableDefaultOptions extends FunctionLibraryOptions {
@@ -68,7 +65,7 @@ export function packerFunctions(opts: FunctionLibraryOptions): Map<string, HclFu
       ...expressionFunctionFallbacks,
     }),
   );
-  all.set("templatefile", makeTemplatefileFunction(files.file!, () => all, opts.templateEngine));
+  all.set("templatefile", makeTemplatefileFunction(files.file!, () => all));
   return all;
 }
 

@@ -90,8 +90,3 @@ test("can and try evaluate their arguments lazily; the evaluator marks them by n
   t.deepEqual(evaluateCan({ evaluate: () => s("x"), dependsOnUnknowns: () => true }), { kind: "unknown", type: { kind: "bool" } });
   t.throws(() => evaluateCan({ evaluate: () => { throw new TypeError("a bug"); }, dependsOnUnknowns: () => false }), { instanceOf: TypeError }, "only diagnostics count as failure; bugs propagate");
 });
-
-test("templatefile without a template engine says what is missing", (t) => {
-  const e = t.throws(() => packerFunctions({ baseDir: "." }).get("templatefile")!.impl([s("x.tpl"), { kind: "object", attrs: new Map() }]), { instanceOf: HclFunctionError });
-  t.regex(e!.message, /no template engine was given/);
-});
