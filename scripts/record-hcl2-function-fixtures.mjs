@@ -29,7 +29,8 @@ const FILES = {
   "data/sub/c.txt": "c\n",
 };
 
-// Each case: a function and its arguments as JSON (arrays are HCL tuples, objects HCL objects).
+// Each case: a function and its arguments as JSON (arrays are HCL tuples, objects HCL objects);
+// EXPRESSIONS below are written as HCL text instead.
 // `match` marks results that vary per run (compared by pattern, not value).
 const C = (fn, ...args) => ({ fn, args });
 const CASES = [
@@ -136,6 +137,14 @@ const CASES = [
   C("vault", "secret/x", "k"), C("consul_key", "a/b"), C("bcrypt", "x", 40),
 ];
 
+// Lines written as HCL text (their arguments are expressions, not values): can, try, convert.
+const E = (fn, expression) => ({ fn, expression });
+const EXPRESSIONS = [
+  E("try", 'try(jsondecode("{"), "fallback")'), E("try", 'try(["a"][3], "x")'), E("try", 'try("first", "second")'), E("try", 'try(jsondecode("{"), ["a"][3])'),
+  E("can", 'can(jsondecode("{"))'), E("can", 'can(regex_replace("a", "b", "c"))'), E("convert", 'convert(["a", 1], list(string))'),
+  E("convert", 'convert({a = 1}, map(string))'), E("convert", 'convert("x", number)'),
+];
+
 function hclLiteral(v) {
   if (v === null) return "null";
   if (typeof v === "string") return JSON.stringify(v).replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
@@ -152,15 +161,16 @@ try {
     writeFileSync(path.join(dir, name), content);
   }
   const version = execFileSync("packer", ["version"], { env: { ...process.env, CHECKPOINT_DISABLE: "1" } }).toString().trim();
-  const cases = CASES.map((c, i) => {
-    const expr = `${c.fn}(${c.args.map(hclLiteral).join(", ")})`;
+  const cases = [...CASES, ...EXPRESSIONS].map((c, i) => {
+    const expr = c.expression ?? `${c.fn}(${c.args.map(hclLiteral).join(", ")})`;
     const r = spawnSync("packer", ["console", "tpl.pkr.hcl"], {
       cwd: dir,
       input: expr + "\n",
       env: { ...process.env, CHECKPOINT_DISABLE: "1" },
       timeout: 30_000,
     });
-    return { id: `${String(i + 1).padStart(3, "0")}-${c.fn}`, fn: c.fn, args: c.args, expression: expr, exit_code: r.status, stdout: r.stdout.toString() };
+    const args = c.args === undefined ? {} : { args: c.args };
+    return { id: `${String(i + 1).padStart(3, "0")}-${c.fn}`, fn: c.fn, ...args, expression: expr, exit_code: r.status, stdout: r.stdout.toString() };
   });
   mkdirSync(path.dirname(out), { recursive: true });
   const fixture = {

@@ -19,7 +19,8 @@ export function decodeJson(text: string): Value {
   };
   const quote = (c: string): string => (c === "'" ? "'\\''" : `'${c}'`);
   const bad = (context: string): never => {
-    if (p >= n) throw new HclFunctionError("unexpected EOF");
+    // Out of input between tokens Go's decoder says "EOF"; inside a token, "unexpected EOF".
+    if (p >= n) throw new HclFunctionError("EOF");
     throw new HclFunctionError(`invalid character ${quote(String.fromCodePoint(text.codePointAt(p)!))}${context}`);
   };
   const literal = (word: string, v: Value): Value => {

@@ -13,7 +13,8 @@ import { valueFromJson } from "./value-fixtures.js";
 interface RecordedCase {
   id: string;
   fn: string;
-  args: unknown[];
+  /** Absent for lines recorded as HCL text (can, try, convert): console-expressions.test.ts runs those. */
+  args?: unknown[];
   expression: string;
   stdout: string;
 }
@@ -82,6 +83,7 @@ test("the recorded packer console 1.6.6 answers agree with Kiln's functions, exc
   let agreed = 0;
   let absentIn166 = 0;
   for (const c of fixture.cases) {
+    if (!c.args) continue;
     const fn = functions.get(c.fn);
     if (!fn) {
       mismatches.push(`${c.id}: Kiln has no function ${c.fn}`);
