@@ -9,9 +9,8 @@
  */
 import { HclDiagnosticsError, type HclDiagnostic, type HclFunction, type HclType, type Value } from "../contract.js";
 import { rangeString } from "../syntax/index.js";
-import { convertForFunction } from "./conversion.js";
-import { defineFunction, fail } from "./function-spec.js";
-import { boolType, boolVal, dynamicType, isWhollyKnown, unknownVal } from "../value/index.js";
+import { conversionMessage, defineFunction, fail } from "./function-spec.js";
+import { boolType, boolVal, ConversionError, convert, dynamicType, isWhollyKnown, unknownVal } from "../value/index.js";
 
 export const EXPRESSION_FUNCTIONS: ReadonlySet<string> = new Set(["can", "try", "convert"]);
 
@@ -56,7 +55,13 @@ export function evaluateCan(arg: ExpressionArgument): Value {
 
 /** `convert(value, type)`, once the evaluator has read the type constraint. */
 export function convertToType(value: Value, type: HclType): Value {
-  return convertForFunction(value, type);
+  // typeexpr.ConvertFunc reports cty's plain conversion message, about its "value" argument.
+  try {
+    return convert(value, type);
+  } catch (e) {
+    if (e instanceof ConversionError) fail(conversionMessage(e), 0);
+    throw e;
+  }
 }
 
 export const expressionFunctionFallbacks: Record<string, HclFunction> = {

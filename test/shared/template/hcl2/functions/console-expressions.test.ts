@@ -9,9 +9,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { evaluate } from "../../../../../shared/template/hcl2/eval/index.js";
 import { HclDiagnosticsError, HclFunctionError } from "../../../../../shared/template/hcl2/contract.js";
-import { evaluateCan, evaluateTry, NOT_IN_PACKER_1_6_6, packerFunctions, type ExpressionArgument } from "../../../../../shared/template/hcl2/functions/index.js";
+import { convertToType, evaluateCan, evaluateTry, NOT_IN_PACKER_1_6_6, packerFunctions, type ExpressionArgument } from "../../../../../shared/template/hcl2/functions/index.js";
 import { initHclParser, parseHclExpression } from "../../../../../shared/template/hcl2/syntax/index.js";
-import { formatValueForConsole } from "../../../../../shared/template/hcl2/value/index.js";
+import { formatValueForConsole, parseTypeConstraint } from "../../../../../shared/template/hcl2/value/index.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../../..");
 const fixture = JSON.parse(readFileSync(path.join(repo, "test/fixtures/hcl2-functions/packer-1.6.6-console.json"), "utf8")) as {
@@ -112,6 +112,32 @@ test("can and try through evaluateTry/evaluateCan, with the eval room evaluating
     } catch (e) {
       if (!(e instanceof HclFunctionError)) throw e;
       ours = `Error: Error in function call: Call to function "${call.name}" failed: ${e.message.replace(/\s+/g, " ").trim()}.`;
+    }
+    t.is(ours, consoleAnswer(c.stdout), c.expression);
+  }
+});
+
+test("convert through convertToType, with the value room reading the type constraint, gives Packer's answers", async (t) => {
+  await initHclParser();
+  const functions = packerFunctions({ baseDir: "." });
+  const lines = fixture.cases.filter((c) => c.fn === "convert");
+  t.true(lines.length >= 3);
+  for (const c of lines) {
+    const call = parseHclExpression("<console-input>", c.expression).expr;
+    if (call?.kind !== "call" || call.args.length !== 2) {
+      t.fail(`${c.expression} did not parse as a two-argument call`);
+      continue;
+    }
+    const value = evaluate(call.args[0]!, { variables: new Map(), functions }).value;
+    const type = parseTypeConstraint(call.args[1]!);
+    t.deepEqual(type.diagnostics, [], c.expression);
+    let ours: string;
+    try {
+      ours = formatValueForConsole(convertToType(value, type.type));
+    } catch (e) {
+      if (!(e instanceof HclFunctionError)) throw e;
+      // typeexpr.ConvertFunc's conversion errors are about its "value" parameter.
+      ours = `Error: Invalid function argument: Invalid value for "value" parameter: ${e.message}.`;
     }
     t.is(ours, consoleAnswer(c.stdout), c.expression);
   }
