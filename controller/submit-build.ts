@@ -219,19 +219,31 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   );
   checkSizes(ctx, b.displayPath, jobs, messages, encode(record));
 
-  await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
+  const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
   const types = [...new Set(jobs.map((j) => j.builderType))];
   try {
     await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
-    for (const job of jobs) {
-      const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
-      const durably = { deadlineMs: PUBLISH_DEADLINE_MS, signal: ctx.stopping };
-      await publishDurably(bus.js, buildEventSubject(id), encode(queuedEvent), { ...durably, msgID: `${id}.${job.jobIndex}.queued` });
-      const ack = await publishDurably(bus.js, jobSubject(job.builderType), messages[job.jobIndex], { ...durably, msgID: `${id}.${job.jobIndex}` });
-      job.queueSequence = ack.seq;
-      await updateJobRecord(bus.builds, id, job.jobIndex, (r) => ({ ...r, queueSequence: ack.seq }));
-    }
+    await Promise.all(
+      jobs.map(async (job) => {
+        const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
+        const durably = { deadlineMs: PUBLISH_DEADLINE_MS, signal: ctx.stopping };
+        // Both publishes leave on this one connection in this order, so the queued event is stored
+        // before the job message (and before any event of the agent that takes it) without waiting
+        // for its ack first: one round trip for the two.
+        const [, ack] = await Promise.all([
+          publishDurably(bus.js, buildEventSubject(id), encode(queuedEvent), { ...durably, msgID: `${id}.${job.jobIndex}.queued` }),
+          publishDurably(bus.js, jobSubject(job.builderType), messages[job.jobIndex], { ...durably, msgID: `${id}.${job.jobIndex}` }),
+        ]);
+        job.queueSequence = ack.seq;
+        // Straight onto the revision just created; only when an agent got there first is it read again.
+        const stored = await bus.builds.update(jobKey(id, job.jobIndex), encode(job), revisions[job.jobIndex]).then(
+          () => true,
+          () => false,
+        );
+        if (!stored) await updateJobRecord(bus.builds, id, job.jobIndex, (r) => ({ ...r, queueSequence: ack.seq }));
+      }),
+    );
   } catch (e) {
     const reason = reasonOf(e);
     const unqueued = jobs.filter((j) => j.queueSequence === undefined);

@@ -6,19 +6,44 @@
 import type { KV } from "@nats-io/kv";
 import { buildKey, changeRecord, decodeBuildRecord, decodeJobRecord, jobKey, type JobMessage, type JobRecord } from "../../shared/bus/index.js";
 
-export async function updateJobRecord(kv: KV, job: JobMessage, change: (record: JobRecord) => JobRecord): Promise<JobRecord> {
-  // The farm's one compare-and-set (shared/bus/records): retried on a lost race and through a
-  // NATS restart; a missing record is created from the job message.
-  const result = await changeRecord(kv, jobKey(job.buildId, job.jobIndex), decodeJobRecord, (current) => change(current ?? freshRecord(job)));
+/** A job's record with the KV revision it was read or written at (0: there is none yet). */
+export interface RecordAtRevision {
+  record: JobRecord;
+  revision: number;
+}
+
+/**
+ * The farm's one compare-and-set (shared/bus/records): retried on a lost race and through a NATS
+ * restart; a missing record is created from the job message. `known` is the record as this agent
+ * last read or wrote it: the first compare-and-set goes straight to it (a job's record changes
+ * under its agent only on a cancel, a wait timeout or a lost-job sweep), saving a KV round trip on
+ * each write. `giveUp` aborted: no more retries (a stopping agent whose NATS is gone must exit).
+ */
+export async function updateJobRecord(
+  kv: KV,
+  job: JobMessage,
+  change: (record: JobRecord) => JobRecord,
+  giveUp?: AbortSignal,
+  known?: RecordAtRevision,
+): Promise<RecordAtRevision> {
+  const result = await changeRecord(kv, jobKey(job.buildId, job.jobIndex), decodeJobRecord, (current) => change(current ?? freshRecord(job)), {
+    signal: giveUp,
+    known,
+  });
   // `change` always returns a record, so one was written.
-  return result.written ?? change(freshRecord(job));
+  return { record: result.written ?? change(freshRecord(job)), revision: result.revision };
 }
 
 /** The job's record as it is now (the controller's, or a fresh one when it is missing). */
 export async function readJobRecord(kv: KV, job: JobMessage): Promise<JobRecord> {
+  return (await readJobRecordAtRevision(kv, job)).record;
+}
+
+/** The job's record with its revision (0 and a fresh record when it is missing). */
+export async function readJobRecordAtRevision(kv: KV, job: JobMessage): Promise<RecordAtRevision> {
   const key = jobKey(job.buildId, job.jobIndex);
   const entry = await kv.get(key);
-  return entry && entry.operation === "PUT" ? decodeJobRecord(entry.value, key) : freshRecord(job);
+  return entry && entry.operation === "PUT" ? { record: decodeJobRecord(entry.value, key), revision: entry.revision } : { record: freshRecord(job), revision: 0 };
 }
 
 /** True when the build's record asks for cancel (a missing record means nobody asked). */
