@@ -17,6 +17,7 @@ import {
   listVal,
   nullVal,
   numberVal,
+  boolType,
   objectType,
   objectVal,
   parseTypeConstraint,
@@ -228,4 +229,33 @@ function packerError(stdout: string): { summary: string; detail: string } {
       t.is(r.diagnostics[0].detail, want.detail, k.id);
     }
   }
+});
+
+test("can, try and convert get their arguments as expressions, not values", (t) => {
+  value(t, "can(var.nope)", boolVal(false));
+  value(t, "can(var.zones[0])", boolVal(true));
+  value(t, 'try(var.nope, var.zones[5], "fallback")', stringVal("fallback"));
+  value(t, "try(var.x, var.nope)", stringVal("foo"));
+  // An argument that depends on something not yet known makes the result unknown, not false.
+  value(t, "can(build.ID)", unknownVal(boolType));
+  value(t, 'try(build.Host, "x")', unknownVal());
+  value(t, "convert([1, \"a\"], list(string))", listVal([stringVal("1"), stringVal("a")]));
+  const failed = run("try(var.nope)");
+  t.deepEqual(
+    failed.diagnostics.map((d) => [d.summary, d.detail]),
+    [["Error in function call", 'Call to function "try" failed: no expression succeeded.']],
+  );
+  const src = 'convert("a", number)';
+  const bad = run(src);
+  t.deepEqual(
+    bad.diagnostics.map((d) => [d.summary, d.detail, textOf(src, d.subject)]),
+    [["Invalid function argument", 'Invalid value for "value" parameter: a number is required.', '"a"']],
+  );
+  const typeSrc = "convert(1, strin)";
+  const badType = run(typeSrc);
+  t.deepEqual(
+    badType.diagnostics.map((d) => [d.summary, d.detail, textOf(typeSrc, d.subject)]),
+    [["Invalid type specification", 'The keyword "strin" is not a valid type specification.', "strin"]],
+  );
+  t.is(run("can()").diagnostics[0].summary, "Not enough function arguments");
 });

@@ -2,7 +2,8 @@
  * Differential test against the real thing: each expression goes through a live
  * `packer console` 1.6.6 and through Kiln's parser + evaluator + console formatter, and the
  * printed values or the error summaries and details must be the same. Only expressions that
- * need no function library and no Packer variables, so this checks the value and eval rooms.
+ * need no function library (can/try/convert come as tiny test versions: how they get their
+ * arguments is the evaluator's part) and no Packer variables: this checks the value and eval rooms.
  * Skipped (saying so) where packer is not installed.
  */
 import test from "ava";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { evaluate } from "../../../../../shared/template/hcl2/eval/index.js";
 import { initHclParser, parseHclExpression } from "../../../../../shared/template/hcl2/syntax/index.js";
 import { formatValueForConsole } from "../../../../../shared/template/hcl2/value/index.js";
+import { testFunctions } from "./test-functions.js";
 
 const EXPRESSIONS = [
   // numbers and their printing
@@ -38,6 +40,8 @@ const EXPRESSIONS = [
   '{for s in ["a","a"]: s => 1}', "[for s in null: s]", "[for s in 1: s]", '[for s in [1]: s if "x"]', '{for s in [1]: [] => s}',
   '"x${null}"', '"x${[1]}"', '"%{if "x"}a%{endif}"',
   "nada()", '{(null) = 1}', '{([]) = 1}',
+  // functions taking expressions (the evaluator's part; the tiny test versions stand in for the library)
+  "can(nope)", "can(1)", 'try(nope, "x")', "can()", "convert([1], list(string))", 'convert("a", number)', "convert(1, strin)", "convert({a=1}, map(any))",
 ];
 
 const packer = spawnSync("packer", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" }, timeout: 20_000 });
@@ -72,7 +76,8 @@ function packerErrors(stdout: string): { summary: string; detail: string }[] {
   const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-console-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "x.pkr.hcl"), 'source "null" "a" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.a"]\n}\n');
-  const ctx = { variables: new Map(), functions: new Map() };
+  const functions = new Map([...testFunctions].filter(([name]) => ["can", "try", "convert"].includes(name)));
+  const ctx = { variables: new Map(), functions };
   const mismatches: { expr: string; packer: unknown; kiln: unknown }[] = [];
   for (const expr of EXPRESSIONS) {
     const live = spawnSync("packer", ["console", "x.pkr.hcl"], {
