@@ -8,7 +8,7 @@ import { HclDiagnosticsError, HclFunctionError } from "../contract.js";
 import { ConversionError, convert, dynamicType, isWhollyKnown, parseTypeConstraint, typeOf, unknownVal } from "../value/index.js";
 import { scopeTraversals } from "./references.js";
 import { callStartRange, lastChar, startRange } from "./ranges.js";
-import { didYouMean, functionNames, hasErrors, lookupFunction, type EvaluateIn, type Evaluated, type Scope } from "./scope.js";
+import { didYouMean, functionNames, functionsAllowed, hasErrors, lookupFunction, type EvaluateIn, type Evaluated, type Scope } from "./scope.js";
 
 type CallExpr = Extract<Expression, { kind: "call" }>;
 
@@ -19,7 +19,7 @@ export function evaluateCall(e: CallExpr, scope: Scope, evaluateIn: EvaluateIn):
     diagnostics.push({ severity: "error", summary, detail, subject, ...(context ? { context } : {}) });
   };
 
-  if (!scope.ctx) {
+  if (!functionsAllowed(scope.ctx)) {
     error("Function calls not allowed", "Functions may not be called here.", e.range, undefined);
     return dynamic();
   }
