@@ -27,7 +27,10 @@ const EXPRESSIONS = [
   // equality and comparison
   '1 == "1"', '[1,"a"] == [1,"a"]', "[null] == [null]", "null == null", "{a=null} == {a=null}", "[] == []", '"a" != "b"', "2 >= 2",
   // conditionals
-  'true ? 1 : "a"', "false ? null : 5", "true ? [1] : [2, 3]",
+  'true ? 1 : "a"', "false ? null : 5", "true ? [1] : [2, 3]", 'true ? [] : ["a"]', "true ? {a=1} : {b=2}", 'false ? {a=1} : {a="x"}',
+  'true ? {a=[1]} : {a="x"}', '[for x in {b=2, a=1}: x]', '{for k, v in ["x", "y"]: v => k}', '[for k, v in {a=1}: k]', '{a=1}.a + {b=2}["b"]',
+  '[1, 2, 3][1]', '{"a b" = 1}["a b"]', '[[1, 2], [3]][1][0]', '"${[for x in [1,2]: x][1]}"', '"1" + 2', '"1" == 1', "1 < 2 == true",
+  '[1, "a"] == [1, "a", 3]', '{a=1} == {a=1}', '"${"nested ${1 + 1}"}"',
   // for and splats
   "[for x in [1,2,3]: x*2 if x != 2]", '{for k, v in {b=1, a=2}: v => k}', '{for s in ["a","b","a"]: s => s...}', "[for i, x in [\"a\",\"b\"]: i]",
   '[{a=1},{a=2}][*].a', '[{a=1},{a=2}].*.a', '"a"[*]', "null[*]", "[[1,2],[3]][*][0]",
