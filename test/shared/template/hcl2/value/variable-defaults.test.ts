@@ -5,8 +5,8 @@
  */
 import test from "ava";
 import { evaluate } from "../../../../../shared/template/hcl2/eval/index.js";
-import { initHclParser, parseHclExpression } from "../../../../../shared/template/hcl2/syntax/index.js";
-import { ConversionError, convert, formatValueForConsole, parseTypeConstraint } from "../../../../../shared/template/hcl2/value/index.js";
+import { initHclParser, parseHclExpression, parseHclJsonFile } from "../../../../../shared/template/hcl2/syntax/index.js";
+import { ConversionError, convert, formatValueForConsole, parseTypeConstraint, typeConstraintString } from "../../../../../shared/template/hcl2/value/index.js";
 
 test.before(async () => {
   await initHclParser();
@@ -50,5 +50,22 @@ test("Packer 1.6.6 wants exact types: any is refused in a variable's type", (t) 
   t.deepEqual(
     r.diagnostics.map((d) => [d.summary, d.detail]),
     [["Invalid type specification", 'The keyword "any" cannot be used in this type specification: an exact type is required.']],
+  );
+});
+
+test("in HCL's JSON syntax a type is a string of native syntax", (t) => {
+  const { file, diagnostics } = parseHclJsonFile("t.pkr.json", '{"variable": {"v": {"type": "map(list(string))", "default": {"a": [1]}}}}');
+  t.deepEqual(diagnostics, []);
+  const { content } = file.body.content({ attributes: [], blocks: [{ type: "variable", labelNames: ["name"] }] });
+  const { content: v } = content.blocks[0].body.content({ attributes: [{ name: "type" }, { name: "default" }], blocks: [] });
+  const type = parseTypeConstraint(v.attributes.get("type")!.expr, { exact: true, jsonSyntax: true });
+  t.deepEqual(type.diagnostics, []);
+  t.is(typeConstraintString(type.type), "map(list(string))");
+  const dflt = evaluate(v.attributes.get("default")!.expr, undefined);
+  t.is(formatValueForConsole(convert(dflt.value, type.type)), '{\n  "a" = [\n    "1",\n  ]\n}');
+  const bad = parseTypeConstraint(parseHclJsonFile("u.pkr.json", '{"type": "strin"}').file.body.justAttributes().attributes.get("type")!.expr, { jsonSyntax: true });
+  t.deepEqual(
+    bad.diagnostics.map((d) => d.detail),
+    ['The keyword "strin" is not a valid type specification.'],
   );
 });
