@@ -224,3 +224,26 @@ export interface EvalContext {
   /** Child scopes (for-expressions) chain to their parent. */
   parent?: EvalContext;
 }
+
+/**
+ * An argument handed to a function unevaluated (hcl's customdecode): `can`, `try` and `convert`
+ * need the expression itself, not its value.
+ */
+export interface ExpressionArgument {
+  /** Evaluates the argument in the call's context; throws HclDiagnosticsError when it has errors. */
+  evaluate(): Value;
+  /** Whether a variable the expression refers to is not wholly known yet (then try/can are unknown). */
+  dependsOnUnknowns(): boolean;
+  /** Reads the argument as a type constraint (convert's second argument); throws HclDiagnosticsError. */
+  typeConstraint(): HclType;
+}
+
+/**
+ * A function whose arguments are expressions (can, try, convert): the evaluator checks the
+ * argument count against `params`/`variadic` as for any function, then calls `implExpressions`
+ * instead of evaluating the arguments. HclDiagnosticsError thrown from it is reported as is;
+ * HclFunctionError as for `impl`.
+ */
+export interface HclExpressionFunction extends HclFunction {
+  implExpressions(args: ExpressionArgument[]): Value;
+}

@@ -3,11 +3,12 @@
  * final argument, argument counts, conversion of each argument to its parameter's type, null
  * and unknown handling as cty's function.Call does it, and the function's own errors.
  */
-import type { Expression, HclDiagnostic, HclFunction, HclType, Value } from "../contract.js";
-import { HclFunctionError } from "../contract.js";
-import { ConversionError, convert, dynamicType, typeOf, unknownVal } from "../value/index.js";
+import type { ExpressionArgument, Expression, HclDiagnostic, HclExpressionFunction, HclFunction, HclType, Value } from "../contract.js";
+import { HclDiagnosticsError, HclFunctionError } from "../contract.js";
+import { ConversionError, convert, dynamicType, isWhollyKnown, parseTypeConstraint, typeOf, unknownVal } from "../value/index.js";
+import { scopeTraversals } from "./references.js";
 import { callStartRange, lastChar, startRange } from "./ranges.js";
-import { didYouMean, functionNames, hasErrors, lookupFunction, type EvaluateIn, type Evaluated, type Scope } from "./scope.js";
+import { didYouMean, functionNames, functionsAllowed, hasErrors, lookupFunction, type EvaluateIn, type Evaluated, type Scope } from "./scope.js";
 
 type CallExpr = Extract<Expression, { kind: "call" }>;
 
@@ -18,7 +19,7 @@ export function evaluateCall(e: CallExpr, scope: Scope, evaluateIn: EvaluateIn):
     diagnostics.push({ severity: "error", summary, detail, subject, ...(context ? { context } : {}) });
   };
 
-  if (!scope.ctx) {
+  if (!functionsAllowed(scope.ctx)) {
     error("Function calls not allowed", "Functions may not be called here.", e.range, undefined);
     return dynamic();
   }
@@ -66,6 +67,7 @@ export function evaluateCall(e: CallExpr, scope: Scope, evaluateIn: EvaluateIn):
   }
 
   const paramOf = (i: number) => (i < params.length ? params[i] : f.variadic!);
+  if (isExpressionFunction(f)) return callWithExpressions(e, f, args, scope, evaluateIn, diagnostics);
   const values: Value[] = [];
   for (let i = 0; i < args.length; i++) {
     const param = paramOf(i);
@@ -97,8 +99,7 @@ export function evaluateCall(e: CallExpr, scope: Scope, evaluateIn: EvaluateIn):
     }
   }
   const failure = (err: unknown): Evaluated => {
-    if (err instanceof HclFunctionError && err.argIndex !== undefined && err.argIndex < values.length) argError(err.argIndex, err.message);
-    else error("Error in function call", `Call to function "${e.name}" failed: ${(err as Error).message}.`, callStartRange(e));
+    reportFailure(e, f, args, err, diagnostics);
     return dynamic();
   };
   let resultType: HclType;
@@ -116,5 +117,79 @@ export function evaluateCall(e: CallExpr, scope: Scope, evaluateIn: EvaluateIn):
 }
 
 function allowsUnknown(f: HclFunction, i: number): boolean {
-  return i < f.params.length ? f.params[i].allowUnknown === true : false;
+  return (i < f.params.length ? f.params[i].allowUnknown : f.variadic?.allowUnknown) === true;
+}
+
+function isExpressionFunction(f: HclFunction): f is HclExpressionFunction {
+  return typeof (f as Partial<HclExpressionFunction>).implExpressions === "function";
+}
+
+/**
+ * can/try/convert (hcl's customdecode): the arguments go over as closures over their
+ * expressions, evaluated (or read as type constraints) only when the function asks.
+ */
+function callWithExpressions(
+  e: CallExpr,
+  f: HclExpressionFunction,
+  args: { expr: Expression; value?: Value }[],
+  scope: Scope,
+  evaluateIn: EvaluateIn,
+  diagnostics: HclDiagnostic[],
+): Evaluated {
+  const closures: ExpressionArgument[] = args.map(({ expr, value }) => ({
+    evaluate() {
+      if (value !== undefined) return value;
+      const r = evaluateIn(expr, scope);
+      if (hasErrors(r.diagnostics)) throw new HclDiagnosticsError(r.diagnostics);
+      return r.value;
+    },
+    dependsOnUnknowns() {
+      if (value !== undefined) return !isWhollyKnown(value);
+      return scopeTraversals(expr).some((ref) => {
+        const r = evaluateIn(ref, scope);
+        return !hasErrors(r.diagnostics) && !isWhollyKnown(r.value);
+      });
+    },
+    typeConstraint() {
+      const r = parseTypeConstraint(expr);
+      if (hasErrors(r.diagnostics)) throw new HclDiagnosticsError(r.diagnostics);
+      return r.type;
+    },
+  }));
+  try {
+    return { value: f.implExpressions(closures), diagnostics };
+  } catch (err) {
+    if (err instanceof HclDiagnosticsError) {
+      diagnostics.push(...err.diagnostics);
+      return { value: unknownVal(), diagnostics };
+    }
+    reportFailure(e, f, args, err, diagnostics);
+    return { value: unknownVal(), diagnostics };
+  }
+}
+
+/** A function's own error: about one argument (HclFunctionError with argIndex) or the call as a whole. */
+function reportFailure(e: CallExpr, f: HclFunction, args: { expr: Expression }[], err: unknown, diagnostics: HclDiagnostic[]): void {
+  const message = err instanceof Error ? err.message : String(err);
+  const argIndex = err instanceof HclFunctionError ? err.argIndex : undefined;
+  if (argIndex !== undefined && argIndex < args.length) {
+    const param = argIndex < f.params.length ? f.params[argIndex] : f.variadic;
+    if (param) {
+      diagnostics.push({
+        severity: "error",
+        summary: "Invalid function argument",
+        detail: `Invalid value for "${param.name}" parameter: ${message}.`,
+        subject: startRange(args[argIndex].expr),
+        context: e.range,
+      });
+      return;
+    }
+  }
+  diagnostics.push({
+    severity: "error",
+    summary: "Error in function call",
+    detail: `Call to function "${e.name}" failed: ${message}.`,
+    subject: callStartRange(e),
+    context: e.range,
+  });
 }

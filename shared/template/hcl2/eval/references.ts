@@ -15,7 +15,20 @@ export interface VariableReference {
 }
 
 export function variablesReferenced(expr: Expression): VariableReference[] {
-  const out: VariableReference[] = [];
+  return scopeTraversals(expr).map((e) => {
+    const first = e.steps[0];
+    let attr: string | undefined;
+    if (first?.kind === "attr") attr = first.name;
+    else if (first?.kind === "index" && first.key.kind === "string") attr = first.key.value;
+    return { root: e.root, ...(attr !== undefined ? { attr } : {}), range: e.range };
+  });
+}
+
+type ScopeTraversal = Extract<Expression, { kind: "scope-traversal" }>;
+
+/** Every reference to a variable outside the expression (hcl's Expression.Variables()), whole. */
+export function scopeTraversals(expr: Expression): ScopeTraversal[] {
+  const out: ScopeTraversal[] = [];
   walk(expr, new Set(), out);
   return out;
 }
@@ -25,20 +38,14 @@ export function referenceName(ref: VariableReference): string {
   return ref.attr === undefined ? ref.root : `${ref.root}.${ref.attr}`;
 }
 
-function walk(e: Expression, bound: Set<string>, out: VariableReference[]): void {
+function walk(e: Expression, bound: Set<string>, out: ScopeTraversal[]): void {
   switch (e.kind) {
     case "literal":
     case "splat-item":
       return;
-    case "scope-traversal": {
-      if (bound.has(e.root)) return;
-      const first = e.steps[0];
-      let attr: string | undefined;
-      if (first?.kind === "attr") attr = first.name;
-      else if (first?.kind === "index" && first.key.kind === "string") attr = first.key.value;
-      out.push({ root: e.root, ...(attr !== undefined ? { attr } : {}), range: e.range });
+    case "scope-traversal":
+      if (!bound.has(e.root)) out.push(e);
       return;
-    }
     case "template":
       return walkParts(e.parts, bound, out);
     case "relative-traversal":
@@ -87,7 +94,7 @@ function walk(e: Expression, bound: Set<string>, out: VariableReference[]): void
   }
 }
 
-function walkParts(parts: TemplatePart[], bound: Set<string>, out: VariableReference[]): void {
+function walkParts(parts: TemplatePart[], bound: Set<string>, out: ScopeTraversal[]): void {
   for (const p of parts) {
     switch (p.kind) {
       case "literal":

@@ -29,9 +29,18 @@ export function functionNames(ctx: EvalContext | undefined): string[] {
   return [...names];
 }
 
+/** A child scope's own (empty) functions: hcl's nil Functions, so lookups go on to the parent. */
+const NO_FUNCTIONS: ReadonlyMap<string, HclFunction> = new Map();
+
 /** A child scope (for-expression symbols) that sees everything its parent sees. */
 export function childContext(parent: EvalContext | undefined, variables: Map<string, Value>): EvalContext {
-  return { variables, functions: new Map(), ...(parent ? { parent } : {}) };
+  return { variables, functions: NO_FUNCTIONS as Map<string, HclFunction>, ...(parent ? { parent } : {}) };
+}
+
+/** Whether some scope has a function table at all (hcl: else "Function calls not allowed"). */
+export function functionsAllowed(ctx: EvalContext | undefined): boolean {
+  for (let c = ctx; c; c = c.parent) if (c.functions !== NO_FUNCTIONS) return true;
+  return false;
 }
 
 /** hcl's nameSuggestion: a name within edit distance 2, the closest one first. */

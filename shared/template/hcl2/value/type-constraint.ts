@@ -4,6 +4,7 @@
  * `object({name = T, other = optional(T)})`, and Terraform's legacy bare `list` / `map`.
  */
 import type { Expression, HclDiagnostic, HclRange, HclType } from "../contract.js";
+import { parseHclExpression } from "../syntax/index.js";
 import { attributeRecord, boolType, dynamicType, listType, mapType, numberType, objectType, setType, stringType, tupleType } from "./types.js";
 
 const INVALID = "Invalid type specification";
@@ -14,11 +15,25 @@ export interface TypeConstraintOptions {
    * `list`/`map`, no `optional`. The default is the later, laxer typeexpr.TypeConstraint.
    */
   exact?: boolean;
+  /**
+   * The expression comes from HCL's JSON syntax (`"type": "list(string)"`), where a type is a
+   * string holding native syntax, as hcl/json reads it. Needs the syntax room's parser loaded
+   * (`initHclParser()`).
+   */
+  jsonSyntax?: boolean;
 }
 
 export function parseTypeConstraint(expr: Expression, options: TypeConstraintOptions = {}): { type: HclType; diagnostics: HclDiagnostic[] } {
   const diagnostics: HclDiagnostic[] = [];
-  const type = getType(expr, !options.exact, false, diagnostics);
+  let typeExpr = expr;
+  if (options.jsonSyntax && expr.kind === "template" && expr.parts.every((p) => p.kind === "literal")) {
+    const text = expr.parts.map((p) => (p.kind === "literal" ? p.text : "")).join("");
+    const start = expr.parts[0]?.range.start ?? expr.range.start;
+    const parsed = parseHclExpression(expr.range.file, text, start);
+    if (!parsed.expr || parsed.diagnostics.some((d) => d.severity === "error")) return { type: dynamicType, diagnostics: parsed.diagnostics };
+    typeExpr = parsed.expr;
+  }
+  const type = getType(typeExpr, !options.exact, false, diagnostics);
   return { type, diagnostics };
 }
 

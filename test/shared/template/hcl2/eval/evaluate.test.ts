@@ -121,6 +121,9 @@ test("without a context, references and calls are not allowed", (t) => {
   const f = oneError(t, b.call("upper", [b.str("a")]), null);
   t.is(f.summary, "Function calls not allowed");
   same(t, ok(t, b.bin(b.num(1), "+", b.num(2)), null), numberVal(3));
+  // A for expression's own symbols still work without a context; functions still do not.
+  same(t, ok(t, b.forTuple("v", b.tuple(b.num(1)), b.ref("v")), null), tupleVal([numberVal(1)]));
+  t.is(oneError(t, b.forTuple("v", b.tuple(b.num(1)), b.call("upper", [b.ref("v")])), null).summary, "Function calls not allowed");
 });
 
 // ---- operators
