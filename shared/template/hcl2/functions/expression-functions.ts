@@ -7,7 +7,7 @@
  * The HclFunction entries in the library are a fallback for an evaluator that evaluates the
  * arguments anyway: then an argument's error surfaces as that argument's error, as without try.
  */
-import { HclDiagnosticsError, type HclDiagnostic, type HclFunction, type HclType, type Value } from "../contract.js";
+import { HclDiagnosticsError, type ExpressionArgument as ContractExpressionArgument, type HclDiagnostic, type HclExpressionFunction, type HclFunction, type HclType, type Value } from "../contract.js";
 import { rangeString } from "../syntax/index.js";
 import { conversionMessage, defineFunction, fail } from "./function-spec.js";
 import { boolType, boolVal, ConversionError, convert, dynamicType, isWhollyKnown, unknownVal } from "../value/index.js";
@@ -64,25 +64,30 @@ export function convertToType(value: Value, type: HclType): Value {
   }
 }
 
-export const expressionFunctionFallbacks: Record<string, HclFunction> = {
-  try: defineFunction({
+/** The library's entries: the evaluator calls implExpressions with the arguments unevaluated. */
+export const expressionFunctionFallbacks: Record<string, HclExpressionFunction> = {
+  try: withExpressions(defineFunction({
     params: [],
     variadic: { name: "expressions", type: dynamicType, allowNull: true, allowUnknown: true },
     impl(args) {
       if (args.length === 0) fail("at least one argument is required");
       return isWhollyKnown(args[0]!) ? args[0]! : unknownVal(dynamicType);
     },
-  }),
-  can: defineFunction({
+  }), evaluateTry),
+  can: withExpressions(defineFunction({
     params: [{ name: "expression", type: dynamicType, allowNull: true, allowUnknown: true }],
     returnType: boolType,
     impl: ([v]) => (isWhollyKnown(v!) ? boolVal(true) : unknownVal(boolType)),
-  }),
-  convert: defineFunction({
+  }), ([arg]) => evaluateCan(arg!)),
+  convert: withExpressions(defineFunction({
     params: [
       { name: "value", type: dynamicType, allowNull: true },
       { name: "type", type: dynamicType, allowNull: true },
     ],
     impl: () => fail("convert's second argument is a type expression, which the evaluator must read (EXPRESSION_FUNCTIONS)"),
-  }),
+  }), ([value, type]) => convertToType(value!.evaluate(), type!.typeConstraint())),
 };
+
+function withExpressions(f: HclFunction, implExpressions: (args: ContractExpressionArgument[]) => Value): HclExpressionFunction {
+  return { ...f, implExpressions };
+}

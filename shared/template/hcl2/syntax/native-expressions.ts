@@ -112,7 +112,7 @@ export class ExpressionConverter {
     switch (node.type) {
       case "numeric_lit":
         // Malformed numbers are reported by the recognizer, as hcl's lexer splits them.
-        return { kind: "literal", value: { kind: "number", value: Number(node.text) }, range };
+        return { kind: "literal", value: { kind: "number", value: Number(this.text.slice(node.startIndex, node.endIndex)) }, range };
       case "bool_lit":
         return { kind: "literal", value: { kind: "bool", value: node.text === "true" }, range };
       case "null_lit":

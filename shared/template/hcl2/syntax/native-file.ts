@@ -7,6 +7,7 @@ import { rangeString } from "./range-string.js";
 import { treeErrorDiagnostic } from "./native-syntax-errors.js";
 import { SourcePositions, rangeBetween } from "./source-positions.js";
 import { hclParser } from "./tree-sitter-hcl.js";
+import { treeSitterInput } from "./native-tokens.js";
 
 export { initHclParser } from "./tree-sitter-hcl.js";
 export { rangeString };
@@ -19,7 +20,7 @@ export { rangeString };
 export function parseHclFile(name: string, source: string): { file: HclFile; diagnostics: HclDiagnostic[] } {
   const positions = new SourcePositions(name, source);
   const diagnostics: HclDiagnostic[] = [];
-  const tree = hclParser().parse(source);
+  const tree = hclParser().parse(treeSitterInput(source));
   if (!tree) throw new Error(`tree-sitter returned no tree for ${name}`);
   try {
     const conv = new ExpressionConverter(source, positions, diagnostics);
@@ -107,7 +108,7 @@ function withPrefix(
   const positions = new SourcePositions(name, source);
   // As for files: hcl's own parser logic decides the diagnostics.
   const diagnostics: HclDiagnostic[] = recognize(source, positions);
-  const tree: Tree | null = hclParser().parse(text);
+  const tree: Tree | null = hclParser().parse(treeSitterInput(text));
   if (!tree) throw new Error(`tree-sitter returned no tree for ${name}`);
   try {
     const conv = new ExpressionConverter(text, positions, diagnostics, prefix.length);

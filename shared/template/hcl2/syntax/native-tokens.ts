@@ -286,3 +286,18 @@ export function lexHcl(src: string, mode: "config" | "template" = "config"): Tok
   emit("EOF", n, n);
   return tokens;
 }
+
+/**
+ * The text tree-sitter is given: tree-sitter-hcl's number rule wants a fraction before an
+ * exponent, so `1e20` or `2e-7` (valid HCL) would be an ERROR node. Their exponent characters are
+ * turned into digits, keeping every offset; the converter reads numbers from the real text.
+ */
+export function treeSitterInput(src: string): string {
+  let out: string | undefined;
+  for (const t of lexHcl(src)) {
+    if (t.type !== "NumberLit" || !/[eE]/.test(t.text)) continue;
+    out ??= src;
+    out = out.slice(0, t.start) + t.text.replace(/[eE+-]/g, "0") + out.slice(t.end);
+  }
+  return out ?? src;
+}

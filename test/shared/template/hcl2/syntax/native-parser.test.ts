@@ -282,3 +282,17 @@ test("parseHclExpression and parseHclTemplate place ranges at the given start", 
   const interp = (tpl.expr as { parts: TemplatePart[] }).parts[1];
   t.deepEqual(interp.range, { file: "t.pkr.json", start: { line: 3, column: 12, byte: 42 }, end: { line: 3, column: 16, byte: 46 } });
 });
+
+test("number literals with an exponent and no fraction (1e20, 1e+21, 2e-7) parse, in expressions and in files", (t) => {
+  for (const [src, value] of [["1e20", 1e20], ["1e+21", 1e21], ["2e-7", 2e-7], ["1.5E3", 1500]] as const) {
+    const r = parseHclExpression("<in>", src);
+    t.deepEqual(r.diagnostics, [], src);
+    t.deepEqual(r.expr?.kind === "literal" ? r.expr.value : undefined, { kind: "number", value }, src);
+  }
+  const file = parseHclFile("f.pkr.hcl", 'a = "1e5"\nb = 3e2\n');
+  t.deepEqual(file.diagnostics, []);
+  const { attributes } = file.file.body.justAttributes();
+  const b = attributes.get("b")?.expr;
+  t.deepEqual(b?.kind === "literal" ? b.value : undefined, { kind: "number", value: 300 });
+  t.is(attributes.get("a")?.expr.kind, "template", "a number inside a string stays text");
+});
