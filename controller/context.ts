@@ -12,6 +12,10 @@ export interface ControllerSettings {
   waitTimeoutMs: number;
   /** Limit for a submitted bundle, compressed and uncompressed. */
   maxBundleBytes: number;
+  /** A NATS outage shorter than this is ridden out inside a call (watches); longer ones end it as UNAVAILABLE. */
+  busOutageMs: number;
+  /** Finished builds' records, output and artifacts are removed this long after they finished; 0 = kept forever. */
+  retentionMs: number;
 }
 
 export interface ControllerContext {
@@ -20,4 +24,6 @@ export interface ControllerContext {
   log: OperatorLog;
   /** Extracted bundles by sha256, shared by submissions of the same template. */
   bundles: BundleCache;
+  /** Aborted when the controller stops: every wait on the bus ends then. */
+  stopping: AbortSignal;
 }

@@ -1,6 +1,7 @@
 /** Errors the controller answers a gRPC call with: a status code and a message for the user. */
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
+import { isBusOutage } from "../shared/bus/index.js";
 
 export class ControllerError extends Error {
   override name = "ControllerError";
@@ -11,10 +12,19 @@ export class ControllerError extends Error {
 
 export const invalidArgument = (message: string): ControllerError => new ControllerError(status.INVALID_ARGUMENT, message);
 export const notFound = (message: string): ControllerError => new ControllerError(status.NOT_FOUND, message);
+export const unavailable = (message: string): ControllerError => new ControllerError(status.UNAVAILABLE, message);
+export const resourceExhausted = (message: string): ControllerError => new ControllerError(status.RESOURCE_EXHAUSTED, message);
 
-/** Any error as what grpc-js sends: ControllerErrors keep their code, anything else is INTERNAL. */
+/**
+ * Any error as what grpc-js sends: ControllerErrors keep their code; the bus being down or
+ * restarting is UNAVAILABLE (clients retry that, never INTERNAL); anything else is INTERNAL.
+ */
 export function toServiceError(e: unknown): Partial<ServiceError> {
   if (e instanceof ControllerError) return { code: e.code, details: e.message, message: e.message, metadata: new Metadata() };
   const message = e instanceof Error ? e.message : String(e);
+  if (isBusOutage(e)) {
+    const details = `the farm's NATS is unreachable or restarting (${message}); try again`;
+    return { code: status.UNAVAILABLE, details, message: details, metadata: new Metadata() };
+  }
   return { code: status.INTERNAL, details: `controller error: ${message}`, message, metadata: new Metadata() };
 }

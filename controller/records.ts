@@ -1,16 +1,18 @@
 /**
- * Build and job records in KV `kiln_builds`, read and changed safely: every change is a
- * compare-and-set on the entry's revision, so several controllers (and the agents) never
- * overwrite each other's newer state.
+ * Build and job records in KV `kiln_builds` as the controller reads them (an undecodable one is
+ * logged and skipped) and changes them, through the farm's one records module (shared/bus/records).
  */
 import type { KV } from "@nats-io/kv";
 import {
   buildKey,
   BusDecodeError,
+  changeRecord,
   decodeBuildRecord,
   decodeJobRecord,
-  encode,
   jobKey,
+  readRecord,
+  type RecordDecoder,
+  type StoredRecord,
   type BuildRecord,
   type JobRecord,
   type JobState,
@@ -27,26 +29,21 @@ export interface StoredBuild {
   jobs: JobRecord[];
 }
 
-export async function readBuildRecord(kv: KV, buildId: string, log?: OperatorLog): Promise<{ record: BuildRecord; revision: number } | undefined> {
-  const entry = await kv.get(buildKey(buildId));
-  if (!entry || entry.operation !== "PUT") return undefined;
-  try {
-    return { record: decodeBuildRecord(entry.value, entry.key), revision: entry.revision };
-  } catch (e) {
-    if (!(e instanceof BusDecodeError)) throw e;
-    log?.warn("ignoring an undecodable build record", { key: entry.key, reason: e.reason });
-    return undefined;
-  }
+export async function readBuildRecord(kv: KV, buildId: string, log?: OperatorLog): Promise<StoredRecord<BuildRecord> | undefined> {
+  return readOrSkip(kv, buildKey(buildId), decodeBuildRecord, "build", log);
 }
 
-export async function readJobRecord(kv: KV, buildId: string, jobIndex: number, log?: OperatorLog): Promise<{ record: JobRecord; revision: number } | undefined> {
-  const entry = await kv.get(jobKey(buildId, jobIndex));
-  if (!entry || entry.operation !== "PUT") return undefined;
+export async function readJobRecord(kv: KV, buildId: string, jobIndex: number, log?: OperatorLog): Promise<StoredRecord<JobRecord> | undefined> {
+  return readOrSkip(kv, jobKey(buildId, jobIndex), decodeJobRecord, "job", log);
+}
+
+/** An undecodable record is logged and treated as missing: one bad entry must not break listings. */
+async function readOrSkip<T>(kv: KV, key: string, decode: RecordDecoder<T>, what: string, log?: OperatorLog): Promise<StoredRecord<T> | undefined> {
   try {
-    return { record: decodeJobRecord(entry.value, entry.key), revision: entry.revision };
+    return await readRecord(kv, key, decode);
   } catch (e) {
     if (!(e instanceof BusDecodeError)) throw e;
-    log?.warn("ignoring an undecodable job record", { key: entry.key, reason: e.reason });
+    log?.warn(`ignoring an undecodable ${what} record`, { key, reason: e.reason });
     return undefined;
   }
 }
@@ -66,49 +63,33 @@ export async function listBuildIds(kv: KV): Promise<string[]> {
 }
 
 /**
- * Applies `change` to the job's record with compare-and-set, re-reading and retrying when someone
- * else changed it first. `change` returns undefined to leave the record alone (e.g. it is already
- * finished). Returns the record written, or undefined when nothing was written.
+ * Applies `change` to the job's record with compare-and-set (shared/bus/records.ts), re-reading
+ * and retrying when someone else changed it first. `change` returns undefined to leave the record
+ * alone (e.g. it is already finished); a missing record stays missing. Returns the record
+ * written, or undefined when nothing was written.
  */
 export async function updateJobRecord(
   kv: KV,
   buildId: string,
   jobIndex: number,
   change: (current: JobRecord) => JobRecord | undefined,
+  signal?: AbortSignal,
+  /** The record as this controller just wrote it: the compare-and-set goes straight to it (see changeRecord). */
+  known?: StoredRecord<JobRecord>,
 ): Promise<JobRecord | undefined> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const current = await readJobRecord(kv, buildId, jobIndex);
-    if (!current) return undefined;
-    const next = change(current.record);
-    if (!next) return undefined;
-    try {
-      await kv.update(jobKey(buildId, jobIndex), encode(next), current.revision);
-      return next;
-    } catch (e) {
-      if (!isWrongRevision(e)) throw e;
-    }
-  }
-  throw new Error(`job record ${jobKey(buildId, jobIndex)} kept changing under the controller; gave up after 10 attempts`);
+  const result = await changeRecord(kv, jobKey(buildId, jobIndex), decodeJobRecord, (r) => (r === undefined ? undefined : change(r)), { signal, known });
+  return result.written;
 }
 
-export async function updateBuildRecord(kv: KV, buildId: string, change: (current: BuildRecord) => BuildRecord | undefined): Promise<BuildRecord | undefined> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const current = await readBuildRecord(kv, buildId);
-    if (!current) return undefined;
-    const next = change(current.record);
-    if (!next) return current.record;
-    try {
-      await kv.update(buildKey(buildId), encode(next), current.revision);
-      return next;
-    } catch (e) {
-      if (!isWrongRevision(e)) throw e;
-    }
-  }
-  throw new Error(`build record ${buildKey(buildId)} kept changing under the controller; gave up after 10 attempts`);
-}
-
-function isWrongRevision(e: unknown): boolean {
-  return e instanceof Error && /wrong last sequence|wrong last msg|10071/i.test(`${e.message} ${String((e as { code?: unknown }).code ?? "")}`);
+/** Like updateJobRecord for the build's record; returns the record as it is afterwards (undefined: missing). */
+export async function updateBuildRecord(
+  kv: KV,
+  buildId: string,
+  change: (current: BuildRecord) => BuildRecord | undefined,
+  signal?: AbortSignal,
+): Promise<BuildRecord | undefined> {
+  const result = await changeRecord(kv, buildKey(buildId), decodeBuildRecord, (r) => (r === undefined ? undefined : change(r)), { signal });
+  return result.written ?? result.before;
 }
 
 /** A build id from a request: non-empty and a NATS subject token, or INVALID_ARGUMENT. */

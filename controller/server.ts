@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
-import { connectBus, ensureFarmResources, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
+import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
 import { FarmService, type FarmServer } from "../proto/gen/kiln/v1/farm.js";
 import { checkBearerToken } from "./auth.js";
@@ -19,6 +19,7 @@ import { BundleCache } from "./bundle-cache.js";
 import { silentLog, type OperatorLog } from "../shared/operator-log.js";
 import { submitBuild } from "./submit-build.js";
 import { sweepWaitingJobs } from "./wait-timeouts.js";
+import { BuildIndex } from "./build-index.js";
 import { watchBuild } from "./watch-build.js";
 
 export const DEFAULT_SETTINGS: ControllerSettings = {
@@ -26,7 +27,12 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   maxDeliver: 3,
   waitTimeoutMs: 3600_000,
   maxBundleBytes: DEFAULT_MAX_BUNDLE_BYTES,
+  busOutageMs: 60_000,
+  retentionMs: DEFAULT_OUTPUT_MAX_AGE_MS,
 };
+
+/** Longest wait for one background duty to stop (the bus may be gone). */
+const STOP_STEP_MS = 2_000;
 
 export interface ControllerOptions {
   /** `HOST:PORT` for the gRPC API (port 0: any free port). */
@@ -62,17 +68,27 @@ export async function startController(options: ControllerOptions): Promise<Runni
 
   const bus = await connectBus({ ...options.nats, name: "kiln-controller" });
   try {
-    await ensureFarmResources(bus.nc, { ackWaitMs: settings.ackWaitMs, maxDeliver: settings.maxDeliver, presenceTtlMs: options.presenceTtlMs ?? 15_000, replicas: options.replicas });
+    await ensureFarmResources(bus.nc, {
+      ackWaitMs: settings.ackWaitMs,
+      maxDeliver: settings.maxDeliver,
+      presenceTtlMs: options.presenceTtlMs ?? 15_000,
+      replicas: options.replicas,
+      // The stream keeps output at least as long as finished builds are kept (the sweep removes
+      // a finished build's output at its retention); with retention 0, forever.
+      outputMaxAgeMs: settings.retentionMs === 0 ? 0 : Math.max(settings.retentionMs, DEFAULT_OUTPUT_MAX_AGE_MS),
+    });
   } catch (e) {
     await bus.close();
     throw e;
   }
-  const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache() };
+  const stopping = new AbortController();
+  const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache(), stopping: stopping.signal };
   const lostJobs = await watchLostJobs(ctx).catch(async (e: unknown) => {
     await bus.close();
     throw e;
   });
-  const sweeper = sweepWaitingJobs(ctx, options.sweepIntervalMs ?? 2000);
+  const index = new BuildIndex(ctx);
+  const sweeper = sweepWaitingJobs(ctx, index, options.sweepIntervalMs ?? 2000);
 
   const server = new Server({
     // SubmitBuild carries the whole bundle: allow it up to the bundle limit (plus the other fields).
@@ -90,6 +106,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   } catch (e) {
     await lostJobs.stop();
     await sweeper.stop();
+    await index.stop();
     await bus.close();
     throw new Error(`cannot listen on ${host}:${port} (${e instanceof Error ? e.message : String(e)}): check --listen/KILN_LISTEN`);
   }
@@ -104,11 +121,17 @@ export async function startController(options: ControllerOptions): Promise<Runni
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopping.abort();
       server.forceShutdown();
-      await lostJobs.stop();
-      await sweeper.stop();
+      // Each step is bounded: with NATS gone, a consumer close or a sweep's KV read would wait
+      // for a reconnect that may never come, and an operator's SIGTERM must still stop us.
+      const stuck: string[] = [];
+      if (!(await settlesWithin(lostJobs.stop(), STOP_STEP_MS))) stuck.push("the lost-jobs consumer");
+      if (!(await settlesWithin(sweeper.stop(), STOP_STEP_MS))) stuck.push("the wait-timeout sweep");
+      if (!(await settlesWithin(index.stop(), STOP_STEP_MS))) stuck.push("the build index watch");
       await ctx.bundles.clear();
       await bus.close();
+      if (stuck.length > 0) log.warn("stopped without waiting for NATS (unreachable?)", { abandoned: stuck.join(", ") });
       log.info("controller stopped", { address });
     },
   };
@@ -127,11 +150,15 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmSe
       );
     };
   }
-  function streaming<Req, Res>(handle: (request: Req, call: ServerWritableStream<Req, Res>) => Promise<void>) {
+  function streaming<Req, Res>(handle: (request: Req, call: ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>) {
     return (call: ServerWritableStream<Req, Res>): void => {
+      // Ends every wait of the call when the client goes away or the controller stops.
+      const gone = new AbortController();
+      call.once("cancelled", () => gone.abort());
+      const signal = AbortSignal.any([gone.signal, ctx.stopping]);
       (async () => {
         checkBearerToken(call.metadata, token);
-        await handle(call.request, call);
+        await handle(call.request, call, signal);
       })().then(
         () => call.end(),
         (e: unknown) => {
@@ -142,7 +169,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmSe
   }
   return {
     submitBuild: unary((req) => submitBuild(ctx, req)),
-    watchBuild: streaming((req, call) => watchBuild(ctx, req, call)),
+    watchBuild: streaming((req, call, signal) => watchBuild(ctx, req, call, signal)),
     cancelBuild: unary(async (req) => ({ build: await cancelBuild(ctx, req) })),
     listBuilds: unary((req) => listBuilds(ctx, req.limit)),
     getBuild: unary((req) => getBuild(ctx, req.buildId)),

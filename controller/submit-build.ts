@@ -13,7 +13,10 @@ import {
   buildKey,
   encode,
   ensureJobConsumer,
+  isBusOutage,
   jobKey,
+  publishDurably,
+  reasonOf,
   jobSubject,
   type BuildEvent,
   type BuildRecord,
@@ -21,13 +24,17 @@ import {
   type JobRecord,
 } from "../shared/bus/index.js";
 import { checkBuilds } from "../shared/validation/check-builds.js";
+import { unrunnableBuilds } from "../shared/validation/runnable.js";
+import { defaultCatalogue } from "../agent/catalogue.js";
 import { formatDiagnostics } from "../shared/validation/diagnostics.js";
 import { loadTemplateForReport, planTemplate } from "../shared/validation/load-and-plan.js";
 import type { SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
 import { presentAgentsRecently } from "./agents.js";
 import { buildToProto } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
-import { invalidArgument } from "./errors.js";
+import { ControllerError, invalidArgument, resourceExhausted } from "./errors.js";
+import { dropJob } from "./drop-job.js";
+import { status } from "@grpc/grpc-js";
 import { updateJobRecord } from "./records.js";
 
 const ON_ERROR_VALUES = ["cleanup", "abort", "run-cleanup-provisioner"] as const;
@@ -90,8 +97,11 @@ function planSubmitted(
     { ...request.env },
   );
   if (!planned.ok) throw invalidArgument(local(formatDiagnostics(planned.diagnostics)));
-  const checked = checkBuilds(planned.specs, dir);
-  if (checked.diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(checked.diagnostics)));
+  // The same checks as a local `kiln build` before anything runs: configuration (with -force as
+  // the client gave it), then a plugin for every type. A farm refuses the whole submission.
+  const checked = checkBuilds(planned.specs, dir, { force: request.force });
+  const diagnostics = [...checked.diagnostics, ...unrunnableBuilds(planned.specs, (kind, type) => defaultCatalogue.canRun(kind, type), new Set(checked.diagnostics.map((d) => d.build)))];
+  if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
   const warnings = checked.unchecked.map(
     (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
   );
@@ -108,7 +118,19 @@ interface BuildToQueue {
   waitTimeoutMs: number;
 }
 
-/** Records first (an agent may take a job the moment it is published), then the job messages. */
+/** Room left in a bus message for NATS and JetStream headers (Nats-Msg-Id and the like). */
+const HEADER_ROOM_BYTES = 4096;
+/** How long publishing one job may ride out a NATS restart before the submission gives up. */
+const PUBLISH_DEADLINE_MS = 20_000;
+
+/**
+ * Everything is encoded and size-checked before anything is written, so a job too big for the bus
+ * is refused with nothing left behind. Then records first (an agent may take a job the moment it
+ * is published, and reads its record), then the job messages. A record whose job was never
+ * published has no queueSequence: when publishing fails, those jobs are marked failed at once (and
+ * their watchers told); when the controller dies in between, the wait-timeout sweep fails them
+ * (see failUnqueuedJobs). Job messages carry msgID `<build>.<index>`, so a retry never queues twice.
+ */
 async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ record: BuildRecord; jobs: JobRecord[] }> {
   const { bus } = ctx;
   const id = newBuildId();
@@ -132,45 +154,63 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     attempts: 0,
     artifacts: [],
   }));
+  const messages = jobs.map((job) =>
+    encode({
+      buildId: id,
+      jobIndex: job.jobIndex,
+      templateInBundle: b.templateInBundle,
+      bundle: b.bundle,
+      spec: b.specs[job.jobIndex],
+      onError: b.onError,
+      force: b.force,
+      needs: job.needs,
+      submittedAt,
+    } satisfies JobMessage),
+  );
+  checkSizes(ctx, b.displayPath, jobs, messages, encode(record));
+
   const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
-
   const types = [...new Set(jobs.map((j) => j.builderType))];
-  await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
-
-  await Promise.all(
-    jobs.map(async (job) => {
+  try {
+    await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
+    for (const job of jobs) {
       const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
-      const message: JobMessage = {
-        buildId: id,
-        jobIndex: job.jobIndex,
-        templateInBundle: b.templateInBundle,
-        bundle: b.bundle,
-        spec: b.specs[job.jobIndex],
-        onError: b.onError,
-        force: b.force,
-        needs: job.needs,
-        submittedAt,
-      };
-      // Both publishes leave on this one connection in this order, so the queued event is stored
-      // before the job message (and before any event of the agent that takes it) without waiting
-      // for its ack first: one round trip for the two.
-      const [, ack] = await Promise.all([
-        bus.js.publish(buildEventSubject(id), encode(queuedEvent)),
-        bus.js.publish(jobSubject(job.builderType), encode(message), { msgID: `${id}.${job.jobIndex}` }),
-      ]);
+      const durably = { deadlineMs: PUBLISH_DEADLINE_MS, signal: ctx.stopping };
+      await publishDurably(bus.js, buildEventSubject(id), encode(queuedEvent), { ...durably, msgID: `${id}.${job.jobIndex}.queued` });
+      const ack = await publishDurably(bus.js, jobSubject(job.builderType), messages[job.jobIndex], { ...durably, msgID: `${id}.${job.jobIndex}` });
       job.queueSequence = ack.seq;
-      // Straight onto the revision just created; only when an agent got there first is it read again.
-      const key = jobKey(id, job.jobIndex);
-      const stored = await bus.builds.update(key, encode(job), revisions[job.jobIndex]).then(
-        () => true,
-        () => false,
-      );
-      if (!stored) await updateJobRecord(bus.builds, id, job.jobIndex, (r) => ({ ...r, queueSequence: ack.seq }));
-    }),
-  );
+      // Straight onto the revision created above (one KV round trip less per build); only when an
+      // agent got there first is the record read again.
+      const created = { record: { ...job, queueSequence: undefined }, revision: revisions[job.jobIndex] };
+      await updateJobRecord(bus.builds, id, job.jobIndex, (r) => ({ ...r, queueSequence: ack.seq }), ctx.stopping, created);
+    }
+  } catch (e) {
+    const reason = reasonOf(e);
+    const unqueued = jobs.filter((j) => j.queueSequence === undefined);
+    ctx.log.error("could not queue a build; failing its unqueued jobs", { build: id, jobs: unqueued.length, reason });
+    await Promise.all(
+      unqueued.map((j) => dropJob(ctx, { buildId: id, jobIndex: j.jobIndex, state: "failed", error: `the controller could not queue this job: ${reason}` }).catch(() => undefined)),
+    );
+    throw new ControllerError(isBusOutage(e) ? status.UNAVAILABLE : status.INTERNAL, `build ${id} could not be queued (${reason}); ${unqueued.length} of its ${jobs.length} jobs were marked failed: submit it again`);
+  }
   ctx.log.info("build queued", { build: id, template: b.displayPath, jobs: jobs.length, types: types.join(","), bundle: b.bundle.sha256 });
   return { record, jobs };
+}
+
+/** Refuses a build whose messages or records the bus cannot carry, before anything is written. */
+function checkSizes(ctx: ControllerContext, template: string, jobs: JobRecord[], messages: Uint8Array[], record: Uint8Array): void {
+  const maxPayload = ctx.bus.nc.info?.max_payload ?? 1024 * 1024;
+  const max = maxPayload - HEADER_ROOM_BYTES;
+  const tooBig = jobs.map((job, i) => ({ job, size: messages[i].length })).filter(({ size }) => size > max);
+  if (tooBig.length > 0) {
+    const which = tooBig.map(({ job, size }) => `build "${job.name}" (${formatByteSize(size)})`).join(", ");
+    throw resourceExhausted(
+      `template too large: ${template}: the job of ${which} is more than the farm's NATS carries in one message, max ${formatByteSize(max)} ` +
+        `(nats-server max_payload ${formatByteSize(maxPayload)}); move big values (variables, inline scripts) into files next to the template`,
+    );
+  }
+  if (record.length > max) throw resourceExhausted(`template too large: ${template}: its build record is ${formatByteSize(record.length)}, max ${formatByteSize(max)} (nats-server max_payload)`);
 }
 
 /** Time-ordered (newest sorts last), unique, and a valid NATS subject token. */

@@ -9,14 +9,18 @@ import {
   BUILD_OUTPUT_STREAM,
   buildOutputFilter,
   BusDecodeError,
+  BusStalledError,
   decodeBuildEvent,
+  isBusOutage,
+  reasonOf,
   decodeLogLine,
   type BuildEvent,
 } from "../shared/bus/index.js";
 import type { BuildOutput, WatchBuildRequest } from "../proto/gen/kiln/v1/farm.js";
 import { allJobsFinished, artifactToProto, stateToProto } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
-import { notFound } from "./errors.js";
+import { notFound, unavailable } from "./errors.js";
+import { sleep } from "../shared/sleep.js";
 import { readBuild, readBuildRecord, requireBuildId } from "./records.js";
 
 /** Where the items go; the gRPC call, or anything that can be written to with back-pressure. */
@@ -29,51 +33,114 @@ export interface OutputWriter {
 
 /** A fetch returns after this long when nothing new arrives (the client library's minimum is 1 s). */
 const IDLE_FETCH_MS = 1000;
+/** A fetch not over this long after it should have expired means the bus is away. */
+const FETCH_STALL_MS = 4000;
 
-export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequest, out: OutputWriter): Promise<void> {
+/** What the watch has sent so far: enough to start over on a new consumer without gap or repeat. */
+interface WatchProgress {
+  /** Stream sequence of the last item sent (or skipped as garbage). */
+  after: number;
+  finishedSeen: Set<number>;
+  idleAfterFinish: number;
+}
+
+/**
+ * The watch rides out NATS restarts and leader changes itself: its consumer (an ordered,
+ * ephemeral one, which a restarted server has forgotten) is made again from the last sequence
+ * sent. Only an outage longer than the controller's `busOutageMs` ends the call, as UNAVAILABLE,
+ * which the client answers by asking again after its last sequence.
+ */
+export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequest, out: OutputWriter, signal?: AbortSignal): Promise<void> {
+  const buildId = requireBuildId(request.buildId);
+  if (!(await readBuildRecord(ctx.bus.builds, buildId, ctx.log))) throw notFound(`no build ${buildId} (see kiln builds)`);
+  const progress: WatchProgress = { after: request.afterSequence, finishedSeen: new Set(), idleAfterFinish: 0 };
+  let outageSince: number | undefined;
+  let pause = 100;
+  const healthy = (): void => {
+    outageSince = undefined;
+    pause = 100;
+  };
+  for (;;) {
+    if (out.cancelled || signal?.aborted) return;
+    try {
+      await followOutput(ctx, buildId, request.follow, out, progress, healthy, signal);
+      return;
+    } catch (e) {
+      if (!isBusOutage(e)) throw e;
+      outageSince ??= Date.now();
+      const limit = ctx.settings.busOutageMs;
+      if (Date.now() - outageSince >= limit) {
+        throw unavailable(`the farm's NATS has been unreachable for more than ${Math.round(limit / 1000)} s while watching build ${buildId} (${reasonOf(e)}); ask again after sequence ${progress.after}`);
+      }
+      ctx.log.warn("build watch lost its NATS consumer; resuming after the last sequence sent", { build: buildId, after: progress.after, reason: reasonOf(e) });
+      await sleep(pause, signal);
+      pause = Math.min(pause * 2, 2000);
+    }
+  }
+}
+
+/** One consumer's worth of the watch: returns when done, throws when the bus fails under it. */
+async function followOutput(
+  ctx: ControllerContext,
+  buildId: string,
+  follow: boolean,
+  out: OutputWriter,
+  progress: WatchProgress,
+  healthy: () => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const { bus } = ctx;
-  const filter = buildOutputFilter(requireBuildId(request.buildId));
-  if (!(await readBuildRecord(bus.builds, request.buildId, ctx.log))) throw notFound(`no build ${request.buildId} (see kiln builds)`);
-
   const consumer = await bus.js.consumers.get(BUILD_OUTPUT_STREAM, {
-    filter_subjects: filter,
-    ...(request.afterSequence > 0
-      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: request.afterSequence + 1 }
-      : { deliver_policy: DeliverPolicy.All }),
+    filter_subjects: buildOutputFilter(buildId),
+    ...(progress.after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: progress.after + 1 } : { deliver_policy: DeliverPolicy.All }),
   });
   try {
-    const finishedSeen = new Set<number>();
-    let idleAfterFinish = 0;
     for (;;) {
-      if (out.cancelled) return;
+      if (out.cancelled || signal?.aborted) return;
       let received = 0;
       let pending = 1;
       const batch = await consumer.fetch({ max_messages: 256, expires: IDLE_FETCH_MS });
-      for await (const msg of batch) {
+      // With the connection down, a fetch neither delivers nor expires: notice that ourselves.
+      let stalled = false;
+      const watchdog = setTimeout(() => {
+        stalled = true;
+        batch.stop();
+      }, IDLE_FETCH_MS + FETCH_STALL_MS);
+      try {
+        for await (const msg of batch) {
         received++;
         pending = msg.info.pending;
+        if (msg.seq <= progress.after) continue; // already sent before the consumer was made again
         const item = toOutput(msg, ctx);
+        progress.after = msg.seq;
         if (item === undefined) continue;
-        if (item.event?.kind === "finished") finishedSeen.add(item.event.jobIndex);
+        if (item.event?.kind === "finished") progress.finishedSeen.add(item.event.jobIndex);
         if (!out.write(item)) await new Promise<void>((resolve) => out.once("drain", resolve));
         if (out.cancelled) return;
+        }
+      } finally {
+        clearTimeout(watchdog);
       }
+      if (stalled) throw new BusStalledError(`no answer to a fetch from ${BUILD_OUTPUT_STREAM} within ${(IDLE_FETCH_MS + FETCH_STALL_MS) / 1000} s`);
+      healthy();
       const drained = received === 0 || pending === 0;
       if (!drained) continue;
-      if (!request.follow) return;
-      const build = await readBuild(bus.builds, request.buildId, ctx.log);
+      if (!follow) return;
+      const build = await readBuild(bus.builds, buildId, ctx.log);
       if (!build) return; // removed (expired) under us: nothing more will come
       if (!allJobsFinished(build.record, build.jobs)) {
-        idleAfterFinish = 0;
+        progress.idleAfterFinish = 0;
         continue;
       }
       // Agents record a job finished and then publish its job-finished event: wait for those, or
       // (resuming past them, or a lost agent) for two quiet fetches.
-      const everyFinishSeen = build.jobs.every((j) => finishedSeen.has(j.jobIndex));
-      if (everyFinishSeen || (received === 0 && ++idleAfterFinish >= 2)) return;
+      const everyFinishSeen = build.jobs.every((j) => progress.finishedSeen.has(j.jobIndex));
+      if (everyFinishSeen || (received === 0 && ++progress.idleAfterFinish >= 2)) return;
     }
   } finally {
-    await consumer.delete().catch(() => undefined);
+    // Not awaited: with the bus down this would wait for its timeout, and the server removes an
+    // idle ordered consumer by itself.
+    consumer.delete().catch(() => undefined);
   }
 }
 

@@ -144,7 +144,7 @@ async function stopAgents(): Promise<void> {
 
 /** Messages each role sent to / received from nats-server so far, from the server's /connz. */
 async function connectionCounters(): Promise<Map<string, { in_msgs: number; out_msgs: number }>> {
-  const res = await fetch(`${nats.monitorUrl}/connz?limit=10000`);
+  const res = await fetch(`${nats.monitorUrl()}/connz?limit=10000`);
   const body = (await res.json()) as { connections: { name?: string; in_msgs: number; out_msgs: number }[] };
   const byRole = new Map<string, { in_msgs: number; out_msgs: number }>();
   for (const c of body.connections) {
@@ -180,13 +180,14 @@ async function recordBuild(id: string, name: string): Promise<JobRecord> {
 }
 
 /** Reads a build's output through WatchBuild as `kiln logs -f` does, checking numbered lines arrive in order. */
-function watchNumberedLines(buildId: string): Promise<{ received: number; bytes: number; inOrder: boolean; firstAt: number; lastAt: number }> {
+function watchNumberedLines(buildId: string): Promise<{ received: number; bytes: number; inOrder: boolean; firstAt: number; lastAt: number; lastAtWall: number }> {
   let received = 0;
   let bytes = 0;
   let inOrder = true;
   let lastSeq = 0;
   let firstAt = 0;
   let lastAt = 0;
+  let lastAtWall = 0;
   return new Promise((ok, fail) => {
     const stream = client.watchBuild({ buildId, afterSequence: 0, follow: true });
     stream.on("data", (item: { sequence: number | string; log?: { text: string } }) => {
@@ -203,8 +204,9 @@ function watchNumberedLines(buildId: string): Promise<{ received: number; bytes:
       }
       if (firstAt === 0) firstAt = performance.now();
       lastAt = performance.now();
+      lastAtWall = Date.now();
     });
-    stream.on("end", () => ok({ received, bytes, inOrder, firstAt, lastAt }));
+    stream.on("end", () => ok({ received, bytes, inOrder, firstAt, lastAt, lastAtWall }));
     stream.on("error", fail);
   });
 }
@@ -250,7 +252,8 @@ async function logPhase(tplDir: string): Promise<void> {
   // As the agent does after the output: the record says finished, and the watch ends.
   await controller.bus.builds.put(jobKey(id, 0), encode({ buildId: id, jobIndex: 0, name: "chatty", builderType: "null", needs: [], state: "succeeded", attempts: 1, artifacts: [] } satisfies JobRecord));
   const got = await watching;
-  const seconds = (performance.timeOrigin + got.lastAt - startedAtEpoch) / 1000;
+  // Wall clocks of two processes (performance.timeOrigin + now() drifts from it in a long run).
+  const seconds = (got.lastAtWall - startedAtEpoch) / 1000;
   results.push(`log data plane: ${got.received}/${SINK_LINES} lines (${(got.bytes / 1e6).toFixed(1)} MB) agent sink (own process) → JetStream → controller WatchBuild → gRPC client in ${seconds.toFixed(2)} s (from the producer's first line to the client's last) = ${(got.bytes / 1e6 / seconds).toFixed(1)} MB/s; the producer had it all stored after ${(storedMs / 1000).toFixed(2)} s; in order: ${got.inOrder}, none lost: ${got.received === SINK_LINES} (goal >= 50 MB/s)`);
 }
 

@@ -11,6 +11,7 @@ import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
 import { reportBuildEnded, reportSummary } from "../output/build-summary.js";
 import { loadForCommand, planForCommand, templateFlagSpecs } from "../template-flags.js";
 import { checkBuilds } from "../../shared/validation/check-builds.js";
+import { unrunnableBuilds } from "../../shared/validation/runnable.js";
 import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
 import { defaultCatalogue } from "../../agent/catalogue.js";
 import { farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
@@ -99,22 +100,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const check = checkBuilds(specs, io.cwd, { force: flags.bools.force === true });
   const diagnostics: Diagnostic[] = [...check.diagnostics];
   const failedBuilds = new Set(check.diagnostics.map((d) => d.build));
-  for (const spec of specs) {
-    if (failedBuilds.has(spec.name)) continue;
-    const parts = [
-      { kind: "builder" as const, type: spec.builder.type },
-      ...[...spec.provisioners, ...(spec.errorCleanupProvisioner ? [spec.errorCleanupProvisioner] : [])].map((p) => ({ kind: "provisioner" as const, type: p.type })),
-      ...spec.postProcessorChains.flat().map((p) => ({ kind: "post-processor" as const, type: p.type })),
-    ];
-    const missing = parts.find((p) => !defaultCatalogue.canRun(p.kind, p.type));
-    if (missing) {
-      diagnostics.push({
-        summary: `Failed to prepare build: "${spec.name}"`,
-        detail: `Kiln cannot run the ${missing.kind} type "${missing.type}" yet (it validates it, but has no plugin to run it). Use -except=${spec.name} to build the others.`,
-        build: spec.name,
-      });
-    }
-  }
+  diagnostics.push(...unrunnableBuilds(specs, (kind, type) => defaultCatalogue.canRun(kind, type), failedBuilds));
   if (diagnostics.length > 0) report(formatDiagnostics(diagnostics));
   const refused = new Set(diagnostics.map((d) => d.build));
   const failed = diagnostics.length > 0;

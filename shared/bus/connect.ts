@@ -18,6 +18,10 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import { AGENTS_BUCKET, ARTIFACTS_STORE, BUILDS_BUCKET, BUNDLES_STORE } from "./names.js";
+import { settlesWithin } from "./retry.js";
+
+/** How long close() lets a drain flush before it closes anyway. */
+const CLOSE_DRAIN_MS = 3_000;
 
 export interface BusConnectOptions {
   /** One URL or several separated by commas (the servers of a cluster). */
@@ -104,12 +108,10 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
       artifacts,
       async close() {
         if (nc.isClosed()) return;
-        try {
-          await nc.drain();
-        } catch {
-          // Draining fails when the server is gone; closing is all that is left to do.
-          await nc.close();
-        }
+        // Draining flushes pending publishes, but with the server gone it waits for a reconnect
+        // that may never come: give it a few seconds, then just close.
+        if (!(await settlesWithin(nc.drain(), CLOSE_DRAIN_MS))) await nc.close().catch(() => undefined);
+        else if (!nc.isClosed()) await nc.close().catch(() => undefined);
       },
     };
   } catch (err) {

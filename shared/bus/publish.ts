@@ -7,6 +7,7 @@
  */
 import { type JetStreamClient, type PubAck } from "@nats-io/jetstream";
 import { errors, type Payload } from "@nats-io/transport-node";
+import { sleep } from "../sleep.js";
 
 export interface DurablePublishOptions {
   /** Dedupe id within the stream's duplicate window; required, it is what makes retrying safe. */
@@ -15,6 +16,8 @@ export interface DurablePublishOptions {
   deadlineMs?: number;
   /** Wait this long for each PubAck (default 2 s). */
   attemptTimeoutMs?: number;
+  /** Stops retrying (the process is stopping); the last error is thrown. */
+  signal?: AbortSignal;
 }
 
 export class DurablePublishError extends Error {
@@ -33,8 +36,8 @@ export async function publishDurably(js: JetStreamClient, subject: string, paylo
       lastError = err;
     }
     const pause = Math.min(100 * 2 ** attempt, 1_000);
-    if (Date.now() + pause >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, pause));
+    if (Date.now() + pause >= deadline || options.signal?.aborted) break;
+    await sleep(pause, options.signal);
   }
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
   throw new DurablePublishError(`could not publish to ${subject} within ${options.deadlineMs ?? 60_000} ms (${reason}): is nats-server up and JetStream enabled?`, {

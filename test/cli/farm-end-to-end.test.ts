@@ -326,6 +326,41 @@ test.serial("kiln logs -f rides out a controller restart: every line once, none 
   t.is(logs.stdout.split("\n").filter((l) => l.startsWith("Build 'null' finished after")).length, 1, logs.stdout);
 });
 
+test.serial("kill -9 of nats-server mid-build, restarted on the same store: kiln build --controller and kiln logs -f finish, every line once", async (t) => {
+  t.timeout(120_000);
+  const f = theFarm();
+  const dir = workspace({ builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "shell-local", inline: ["echo nats-one", "sleep 4", "echo nats-two"] }] });
+  const env = { KILN_CONTROLLER: f.controller.address, KILN_TOKEN: TOKEN };
+  let sawFirstLine!: () => void;
+  const firstLine = new Promise<void>((r) => (sawFirstLine = r));
+  const building = kilnRun(dir, ["build", "-color=false", "template.json"], env, (out) => {
+    if (out.includes("nats-one")) sawFirstLine();
+  });
+  // A build that ends before its first line fails here with what it printed, instead of hanging.
+  const early = await Promise.race([firstLine.then(() => undefined), building]);
+  if (early) return t.fail(`the build ended before its first line: ${early.stdout}${early.stderr}`);
+  const id = await waitForBuildId(f);
+  const following = kilnRun(dir, ["logs", "-color=false", "-f", id], env);
+  await f.nats.restart({ crash: true });
+  const [build, logs] = await Promise.all([building, following]);
+  for (const r of [build, logs]) {
+    t.is(r.status, 0, r.stdout + r.stderr);
+    const count = (s: string): number => r.stdout.split("\n").filter((l) => l === s).length;
+    t.is(count("    null: nats-one"), 1, r.stdout);
+    t.is(count("    null: nats-two"), 1, r.stdout);
+  }
+});
+
+/** The newest build's id (the one a running `kiln build --controller` submitted). */
+async function waitForBuildId(f: Farm): Promise<string> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    const ids: string[] = [];
+    for await (const key of await f.controller.bus.builds.keys("build.*")) ids.push(key.slice("build.".length));
+    if (ids.length > 0) return ids.sort().at(-1)!;
+  }
+  throw new Error("no build submitted within 10 s");
+}
+
 test.serial("Ctrl-C during kiln build --controller cancels the build on its agent and waits for it, as a local build does", async (t) => {
   const f = theFarm();
   const dir = workspace({ builders: [{ type: "null", name: "slow", communicator: "none" }], provisioners: [{ type: "shell-local", inline: ["sleep 60"] }] });

@@ -8,7 +8,7 @@ import { credentials, status, type ServiceError } from "@grpc/grpc-js";
 import { main } from "../../cli/main.js";
 import { buildKey, decodeBuildRecord, decodeJob, decodeJobRecord, encode, jobKey, JOBS_STREAM, agentKey, type AgentPresence } from "../../shared/bus/index.js";
 import { FarmClient, State } from "../../proto/gen/kiln/v1/farm.js";
-import { bearer, rpc, packTemplate, startHarness, submitRequest, TWO_BUILDERS } from "./farm-harness.js";
+import { bearer, collect, rpc, packTemplate, startHarness, submitRequest, TWO_BUILDERS, watch } from "./farm-harness.js";
 
 test("a valid template: bundle stored by sha256, records written, one job message per builder on its type's subject", async (t) => {
   const h = await startHarness(t);
@@ -135,4 +135,47 @@ test("TLS with a self-signed certificate made by openssl", async (t) => {
   t.teardown(() => plain.close());
   const err = await t.throwsAsync<ServiceError>(rpc.listBuilds(plain, bearer("tok")));
   t.is(err!.code, status.UNAVAILABLE);
+});
+
+test("a 5 MB template (one huge variable) is refused as too large, naming the limit, and leaves no record behind", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t);
+  const huge = "x".repeat(5 * 1024 * 1024);
+  const template = JSON.stringify({ variables: { blob: huge }, builders: [{ type: "file", name: "f", target: "out.txt", content: "{{user `blob`}}" }] });
+  const e = await t.throwsAsync(rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": template }))));
+  t.is((e as unknown as { code: number }).code, status.RESOURCE_EXHAUSTED, e?.message);
+  t.regex(e!.message, /template too large: template\.json: the job of build "f" \(\d{7} bytes\) .* max [\d.]+ (KiB|MiB)/);
+  const keys: string[] = [];
+  for await (const k of await h.controller.bus.builds.keys()) keys.push(k);
+  t.deepEqual(keys, []);
+  t.is((await h.controller.bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
+});
+
+test("a fault between writing the records and publishing the jobs: the client gets a clear error, the jobs are failed (not queued forever) and a follower's watch ends", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t);
+  // A real fault at that point: the jobs stream is gone when the controller publishes.
+  await h.controller.bus.jsm.streams.delete(JOBS_STREAM);
+  const e = await t.throwsAsync(rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": TWO_BUILDERS }))));
+  t.regex(e!.message, /build (\S+) could not be queued \(.*\); 2 of its 2 jobs were marked failed: submit it again/);
+  const id = /build (\S+) could not be queued/.exec(e!.message)![1];
+  const build = await rpc.getBuild(h.client, id);
+  t.deepEqual(build.jobs.map((j) => j.state), [State.STATE_FAILED, State.STATE_FAILED]);
+  t.regex(build.jobs[0].error, /the controller could not queue this job/);
+  // kiln logs -f on it returns: every job has finished.
+  const items = await collect(watch(h.client, id, 0, true));
+  t.deepEqual(items.filter((i) => i.event?.kind === "finished").map((i) => i.event!.jobIndex).sort(), [0, 1]);
+});
+
+test("a template with a type Kiln validates but cannot run is refused before queueing, with the text a local kiln build prints", async (t) => {
+  t.timeout(30_000);
+  const h = await startHarness(t);
+  const template = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }], "post-processors": [{ type: "vagrant" }] });
+  const e = await t.throwsAsync(rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": template }))));
+  t.is((e as unknown as { code: number }).code, status.INVALID_ARGUMENT, e?.message);
+  t.regex(e!.message, /Failed to prepare build: "f"/);
+  t.regex(e!.message, /Kiln cannot run the post-processor type "vagrant" yet/);
+  const keys: string[] = [];
+  for await (const k of await h.controller.bus.builds.keys()) keys.push(k);
+  t.deepEqual(keys, []);
 });

@@ -1,9 +1,9 @@
 import test from "ava";
 import { credentials } from "@grpc/grpc-js";
-import { buildEventSubject, buildLogSubject, encode, jobKey, type BuildEvent, type JobRecord, type LogLine } from "../../shared/bus/index.js";
+import { buildEventSubject, buildLogSubject, encode, jobKey, publishDurably, type BuildEvent, type JobRecord, type LogLine } from "../../shared/bus/index.js";
 import { FarmClient, State, type BuildOutput } from "../../proto/gen/kiln/v1/farm.js";
 import type { Bus } from "../../shared/bus/index.js";
-import { collect, packTemplate, rpc, startHarness, submitRequest, watch } from "./farm-harness.js";
+import { collect, packTemplate, rpc, startHarness, submitRequest, waitFor, watch } from "./farm-harness.js";
 
 const ONE_BUILDER = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }] });
 
@@ -107,3 +107,31 @@ test("a controller restart mid-watch: records survive and the watch resumes from
   t.deepEqual(texts(all), ["<queued>", "a", "b", "c", "d", "<finished>"]);
   t.is(new Set(all.map((i) => i.sequence)).size, all.length);
 });
+
+for (const crash of [true, false]) {
+  test(`a nats-server ${crash ? "kill -9" : "SIGTERM"} and restart on the same store mid-watch: the watch rides it out, every item once, none missing`, async (t) => {
+    t.timeout(90_000);
+    const h = await startHarness(t);
+    const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })));
+    const id = build!.id;
+    const bus = h.controller.bus;
+    await logLine(bus, id, "a");
+
+    const seen: BuildOutput[] = [];
+    const stream = watch(h.client, id, 0, true);
+    stream.on("data", (d: BuildOutput) => seen.push(d));
+    const ended = new Promise<string>((resolve) => {
+      stream.on("error", (e: Error) => resolve(`error: ${e.message}`));
+      stream.on("end", () => resolve("end"));
+    });
+    await waitFor("the first line", async () => (seen.length >= 2 ? true : undefined));
+    await h.nats.restart({ crash });
+    // Publish as agents do (retried until JetStream is back; a publish made mid-reconnect is lost).
+    await publishDurably(bus.js, buildLogSubject(id), encode({ jobIndex: 0, label: "f", level: "say", text: "b", time: new Date().toISOString() }), { msgID: `${id}.b`, deadlineMs: 30_000 });
+    await logLine(bus, id, "c");
+    await finishJob(bus, id);
+    t.is(await ended, "end");
+    t.deepEqual(texts(seen), ["<queued>", "a", "b", "c", "<finished>"]);
+    t.is(new Set(seen.map((i) => i.sequence)).size, seen.length);
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Records in KV (`kiln_builds`: build and job records) read and changed the one way every farm
+ * process uses: a compare-and-set on the entry's revision, retried when someone else wrote first
+ * (recognised by JetStream's error code, not its text) and when the bus is down or restarting
+ * (retryOnOutage: backoff, a deadline, an AbortSignal). Several controllers and the agents then
+ * never overwrite each other's newer state.
+ */
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { encode } from "./messages.js";
+import { retryOnOutage } from "./retry.js";
+
+/** A record as stored: its value and the revision a compare-and-set must name. */
+export interface StoredRecord<T> {
+  record: T;
+  revision: number;
+}
+
+export type RecordDecoder<T> = (data: Uint8Array, key: string) => T;
+
+export interface RecordChangeOptions<T = unknown> {
+  /** Stop retrying (the process is stopping). */
+  signal?: AbortSignal;
+  /** How long an outage is ridden out (default 60 s). */
+  deadlineMs?: number;
+  /** Lost compare-and-sets in a row before giving up (default 20). */
+  maxConflicts?: number;
+  /**
+   * The record as the caller last read or wrote it (null: known to be missing): the first
+   * compare-and-set uses it instead of reading again, saving a round trip on a hot path (an
+   * agent's two writes per job). When it is stale, the write loses and the record is read as usual.
+   */
+  known?: StoredRecord<T> | null;
+}
+
+export interface RecordChangeResult<T> {
+  /** The record before the change (undefined: there was none). */
+  before: T | undefined;
+  /** What was written, or undefined when `change` left the record alone. */
+  written: T | undefined;
+  /** The revision of what was written. */
+  revision?: number;
+}
+
+/** The record kept changing under us: every compare-and-set lost. */
+export class RecordConflictError extends Error {
+  override readonly name = "RecordConflictError";
+}
+
+/** True for the error a compare-and-set gets when the entry's revision moved on (or it now exists). */
+export function isWrongRevision(e: unknown): boolean {
+  return e instanceof JetStreamApiError && (e.code === JetStreamApiCodes.StreamWrongLastSequence || e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+}
+
+/** The record under `key`, or undefined when there is none (deleted or purged counts as none). Decode errors are thrown. */
+export async function readRecord<T>(kv: KV, key: string, decode: RecordDecoder<T>): Promise<StoredRecord<T> | undefined> {
+  const entry = await kv.get(key);
+  if (!entry || entry.operation !== "PUT") return undefined;
+  return { record: decode(entry.value, entry.key), revision: entry.revision };
+}
+
+/**
+ * Applies `change` to the record under `key` by compare-and-set: `change` gets the current record
+ * (undefined when there is none) and returns the next one, or undefined to leave it alone. A
+ * missing record is created only if `change` returns one for it.
+ */
+export async function changeRecord<T>(
+  kv: KV,
+  key: string,
+  decode: RecordDecoder<T>,
+  change: (current: T | undefined) => T | undefined,
+  options: RecordChangeOptions<T> = {},
+): Promise<RecordChangeResult<T>> {
+  const maxConflicts = options.maxConflicts ?? 20;
+  let conflicts = 0;
+  let known = options.known;
+  return retryOnOutage(
+    async () => {
+      for (;;) {
+        const current = known !== undefined ? (known ?? undefined) : await readRecord(kv, key, decode);
+        known = undefined; // used once: a retry reads
+        const next = change(current?.record);
+        if (next === undefined) return { before: current?.record, written: undefined };
+        try {
+          const revision = current ? await kv.update(key, encode(next), current.revision) : await kv.create(key, encode(next));
+          return { before: current?.record, written: next, revision };
+        } catch (e) {
+          if (!isWrongRevision(e)) throw e;
+          if (++conflicts >= maxConflicts) throw new RecordConflictError(`record ${key} kept changing under us; gave up after ${conflicts} attempts`, { cause: e });
+        }
+      }
+    },
+    { what: `change record ${key}`, signal: options.signal, deadlineMs: options.deadlineMs },
+  );
+}
