@@ -20,7 +20,8 @@ import {
 } from "../../shared/bus/index.js";
 import type { PluginCatalogue } from "../catalogue.js";
 import { builderTypesFor } from "./builder-types.js";
-import { addLeftoverReaper, reapLeftovers, type LeftoverReaper } from "./job-dirs.js";
+import { reapLeftovers } from "./job-dirs.js";
+import { defaultCatalogue } from "../catalogue.js";
 import { silentLog, type OperatorLog } from "../../shared/operator-log.js";
 import { startHeartbeat } from "./presence.js";
 import { probeHost, type HostProbe } from "./probe.js";
@@ -58,9 +59,9 @@ export interface AgentOptions {
   /** Called after every job (tests and benchmarks count them). */
   onJobDone?: (result: JobResult) => void;
   /**
-   * How long a stopping agent keeps trying to tell the bus about its jobs (hand-backs, records,
-   * output) before it gives up, so a stop while NATS is away still ends (default 5 s). The jobs'
-   * own cleanups (VMs, containers) always run to their end.
+   * How long a stopping agent keeps retrying to tell the bus about its jobs (hand-backs, records,
+   * output) while NATS is connected but not answering (default 5 s); while NATS is unreachable it
+   * gives up at once. The jobs' own cleanups (VMs, containers) always run to their end.
    */
   stopBusGraceMs?: number;
 }
@@ -79,15 +80,17 @@ export interface AgentHandle {
 export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const log = options.log ?? silentLog;
   const name = options.name ?? `${hostname().split(".")[0]}-${process.pid}`;
-  const probe = options.probe ?? (await probeHost());
+  const catalogue = options.catalogue ?? defaultCatalogue;
+  const probe = options.probe ?? (await probeHost({ catalogue }));
   const { types } = builderTypesFor(probe.capabilities, options.builders, options.catalogue);
   if (types.length === 0) throw new Error(`agent ${name}: this host can run none of Kiln's builder types (capabilities: ${probe.capabilities.join(", ")})`);
   // A work dir the agent made itself (none given) is its own to remove when it stops.
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), "kiln-agent-")));
   await mkdir(workDir, { recursive: true });
-  await registerBuilderReapers(types);
-  await reapLeftovers(workDir, name, log);
+  // What crashed jobs left outside their folders, by the builders that can leave such things.
+  const plugins = await Promise.all(types.map((type) => catalogue.builder(type)));
+  await reapLeftovers(workDir, name, log, [...new Set(plugins.flatMap((p) => (p.leftoverReaper ? [p.leftoverReaper] : [])))]);
   await pruneBundleCache(bundleCacheDir(workDir));
 
   const slots = new Slots(options.slots ?? 1);
@@ -105,6 +108,23 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
 
     const shutdown = new AbortController();
     const busGiveUp = new AbortController();
+    // Whether NATS is reachable now: a stop while it is not gives up on the bus at once.
+    let connected = true;
+    const giveUpOnBus = (why: string): void => {
+      if (busGiveUp.signal.aborted) return;
+      log.warn(`${why}; stopping without telling NATS more`, { name });
+      busGiveUp.abort();
+      // Requests in flight would each wait out their timeout: closing rejects them now.
+      void bus.nc.close().catch(() => undefined);
+    };
+    void (async () => {
+      for await (const s of bus.nc.status()) {
+        if (s.type === "disconnect") {
+          connected = false;
+          if (shutdown.signal.aborted) giveUpOnBus("NATS went away during the stop");
+        } else if (s.type === "reconnect") connected = true;
+      }
+    })().catch(() => undefined);
     let running = 0;
     const startedAt = new Date().toISOString();
     const presence = (): AgentPresence => ({
@@ -167,9 +187,11 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         stopping ??= (async () => {
           log.info("agent stopping", { name, running });
           shutdown.abort();
+          if (!connected) giveUpOnBus("NATS is unreachable");
+          // NATS connected but not answering: retries stop after the grace (in-flight requests end by their timeout).
           const grace = options.stopBusGraceMs ?? 5000;
           const giveUp = setTimeout(() => {
-            log.warn("the bus does not answer; stopping without telling it more", { name, afterMs: grace });
+            log.warn("the bus does not answer; no more retries", { name, afterMs: grace });
             busGiveUp.abort();
           }, grace);
           try {
@@ -179,8 +201,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
             clearTimeout(giveUp);
           }
           // A presence left behind expires with the bucket's TTL; a drain NATS cannot answer ends in a close.
+          // The heartbeat's timers stop whatever NATS does; its last delete may not get through.
           await withinMs(heartbeat.stop(), busGiveUp.signal.aborted ? 0 : 2000);
-          if (!(await withinMs(bus.close(), busGiveUp.signal.aborted ? 0 : 2000))) await bus.nc.close().catch(() => undefined);
+          if (!bus.nc.isClosed() && !(await withinMs(bus.close(), busGiveUp.signal.aborted ? 0 : 2000))) await bus.nc.close().catch(() => undefined);
           if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
           log.info("agent stopped", { name });
         })();
@@ -213,25 +236,6 @@ interface PullContext {
   signal: AbortSignal;
   expires: number;
   log: OperatorLog;
-}
-
-/**
- * Builders whose crash can leave things outside the job folder (containers; VMs later) bring a
- * reaper, loaded only when this agent takes their builds, registered once per process.
- */
-const BUILDER_REAPERS: Record<string, () => Promise<LeftoverReaper>> = {
-  docker: async () => (await import("../builders/docker/reap-containers.js")).reapDockerContainers,
-  qemu: async () => (await import("../builders/qemu/reap-vms.js")).reapQemuVms,
-};
-const registeredReapers = new Set<string>();
-
-async function registerBuilderReapers(types: readonly string[]): Promise<void> {
-  for (const type of types) {
-    const load = BUILDER_REAPERS[type];
-    if (!load || registeredReapers.has(type)) continue;
-    registeredReapers.add(type);
-    addLeftoverReaper(await load());
-  }
 }
 
 /** Waits for a free slot, waits for a job of this type, takes a slot with the job, repeats. */

@@ -6,6 +6,7 @@
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OperatorLog } from "../../shared/operator-log.js";
+import type { LeftoverReaper } from "../builders/types.js";
 
 export const LEASE_FILE = "kiln-job.json";
 
@@ -42,18 +43,6 @@ export async function removeJobDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/**
- * What a crash can leave behind besides job folders (VMs, containers, temporary keys) is owned by
- * builders; they add a reaper here when they start leaving such things (later issues). Each gets
- * the leases of dead jobs of this agent.
- */
-export type LeftoverReaper = (deadJobs: readonly JobLease[], log: OperatorLog) => Promise<void>;
-const extraReapers: LeftoverReaper[] = [];
-
-export function addLeftoverReaper(reaper: LeftoverReaper): void {
-  extraReapers.push(reaper);
-}
-
 export interface ReapResult {
   removed: string[];
   leases: JobLease[];
@@ -61,12 +50,12 @@ export interface ReapResult {
 
 /**
  * Removes job folders of this agent (same name) whose process is gone, after running the
- * registered reapers on their leases. Folders of other agents sharing the work dir, and of live
+ * builders' `reapers` (BuilderPlugin.leftoverReaper: VMs, containers) on their leases. Folders of other agents sharing the work dir, and of live
  * pids, are left alone; folders without a readable lease are left too (and reported) since we
  * cannot know whose they are. Call it at agent start, before taking jobs: a lease with this very
  * pid is then from an earlier life (agents in containers are often pid 1 every time).
  */
-export async function reapLeftovers(workDir: string, agentName: string, log: OperatorLog): Promise<ReapResult> {
+export async function reapLeftovers(workDir: string, agentName: string, log: OperatorLog, reapers: readonly LeftoverReaper[] = []): Promise<ReapResult> {
   const root = jobsRoot(workDir);
   let names: string[];
   try {
@@ -90,7 +79,7 @@ export async function reapLeftovers(workDir: string, agentName: string, log: Ope
   }
   const leases = dead.map((d) => d.lease);
   if (leases.length > 0) {
-    for (const reaper of extraReapers) {
+    for (const reaper of reapers) {
       try {
         await reaper(leases, log);
       } catch (e) {

@@ -5,7 +5,17 @@
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
-import { DEAD_LETTER_SUBJECT } from "../../../shared/bus/index.js";
+import { z } from "zod";
+import {
+  buildEventSubject,
+  DEAD_LETTER_SUBJECT,
+  decodeJobRecord,
+  encode,
+  jobKey,
+  SUBJECT_TOKEN_PATTERN,
+  type BuildEvent,
+  type JobRecord,
+} from "../../../shared/bus/index.js";
 import { updateJobRecord } from "../job-record.js";
 import { errorText, onBus, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
 
@@ -75,6 +85,41 @@ async function handBack(ctx: JobContext): Promise<void> {
     (e: unknown) => agent.log.error("could not record the handed-back job", { ...ctx.fields, error: errorText(e) }),
   );
   ctx.output.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason, time: new Date().toISOString() });
+}
+
+/** The part of a refused message that may still name its job: only when both are safe to use. */
+const jobIdentity = z.object({ buildId: z.string().regex(SUBJECT_TOKEN_PATTERN), jobIndex: z.number().int().nonnegative() });
+
+/**
+ * A message the schema refused: dead-lettered and terminated. When it still names a job whose
+ * record exists and is unfinished, that job fails with the reason (record and job-finished
+ * event), so nobody waits for it forever. Best effort, one try: the dead letter is the sure part.
+ */
+export async function refuseJob(agent: JobRunnerContext, msg: JsMsg, reason: string): Promise<void> {
+  deadLetter(agent, msg, reason);
+  let identity: z.infer<typeof jobIdentity>;
+  try {
+    const parsed = jobIdentity.safeParse(JSON.parse(new TextDecoder().decode(msg.data)));
+    if (!parsed.success) return;
+    identity = parsed.data;
+  } catch {
+    return;
+  }
+  const key = jobKey(identity.buildId, identity.jobIndex);
+  const error = `the job message was refused: ${reason}`;
+  try {
+    const entry = await agent.bus.builds.get(key);
+    if (!entry || entry.operation !== "PUT") return;
+    const record = decodeJobRecord(entry.value, key);
+    if (record.state === "succeeded" || record.state === "failed" || record.state === "cancelled") return;
+    const time = new Date().toISOString();
+    const finished: BuildEvent = { kind: "job-finished", jobIndex: record.jobIndex, name: record.name, state: "failed", error, durationMs: 0, artifacts: [], time };
+    await agent.bus.js.publish(buildEventSubject(record.buildId), encode(finished));
+    const failed: JobRecord = { ...record, state: "failed", finishedAt: time, error };
+    await agent.bus.builds.update(key, encode(failed), entry.revision);
+  } catch (e) {
+    agent.log.warn("could not record the refused job failed", { build: identity.buildId, job: identity.jobIndex, error: errorText(e) });
+  }
 }
 
 /** A job that cannot be processed is republished for operators with the reason, then terminated so it is never redelivered. */

@@ -11,7 +11,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/transport-node";
 import { controlSubject, decodeControl, decodeJob, type JobMessage } from "../../../shared/bus/index.js";
 import { BusOutputSink } from "../bus-output-sink.js";
-import { deadLetter, finishJob, type JobResult } from "./finish.js";
+import { deadLetter, finishJob, refuseJob, type JobResult } from "./finish.js";
 import { errorText, JobStepList, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
 import { stepBundle } from "./step-bundle.js";
 import { stepExport } from "./step-export.js";
@@ -37,7 +37,7 @@ export async function runJob(msg: JsMsg, agent: JobRunnerContext): Promise<JobRe
   try {
     job = decodeJob(msg.data, msg.subject);
   } catch (e) {
-    deadLetter(agent, msg, errorText(e));
+    await refuseJob(agent, msg, errorText(e));
     return "garbage";
   }
   const attempt = msg.info.deliveryCount;

@@ -2,14 +2,32 @@ import test from "ava";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { startAgent } from "../../../agent/farm/index.js";
+import { LEASE_FILE, probeHost, startAgent, type DeadJob, type JobLease } from "../../../agent/farm/index.js";
+import { defaultCatalogue, type PluginCatalogue } from "../../../agent/catalogue.js";
+import { QEMU_OWNER_ENV } from "../../../agent/builders/qemu/qemu-process.js";
+import { once } from "node:events";
 import { startController } from "../../../controller/index.js";
 import { BUILD_OUTPUT_STREAM, buildOutputFilter, decodeBuildEvent, decodeLogLine, type Bus, type BuildEvent } from "../../../shared/bus/index.js";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import { alive, finished, jobRecord, spawnAgentCli, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
+
+/** A pid that surely is dead: that of a child that has exited. */
+function pidOfExitedProcess(): Promise<number> {
+  return new Promise((done) => {
+    const c = spawn("true");
+    c.once("exit", () => done(c.pid!));
+  });
+}
+
+/** The job folder (with its lease) a crashed agent would have left. */
+async function plantJobFolder(workDir: string, lease: Omit<JobLease, "startedAt">): Promise<void> {
+  const dir = join(workDir, "jobs", `${lease.buildId}-${lease.jobIndex}-${lease.attempt}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, LEASE_FILE), JSON.stringify({ ...lease, startedAt: new Date().toISOString() }));
+}
 
 type OutputItem = { kind: "log"; text: string } | { kind: "event"; event: BuildEvent };
 
@@ -123,11 +141,7 @@ test("reaping leaves folders of live agents, of other agents, and without a leas
   const workDir = await mkdtemp(join(tmpdir(), "kiln-reap-"));
   const jobs = join(workDir, "jobs");
   const lease = (agent: string, pid: number) => JSON.stringify({ agent, pid, buildId: "b", jobIndex: 0, attempt: 1, startedAt: new Date().toISOString() });
-  // A pid that surely is dead: a child that has exited.
-  const deadPid = await new Promise<number>((resolve) => {
-    const c = spawn("true");
-    c.once("exit", () => resolve(c.pid!));
-  });
+  const deadPid = await pidOfExitedProcess();
   for (const [name, text] of [
     ["dead-mine", lease("reaper", deadPid)],
     ["live-mine", lease("reaper", process.ppid)],
@@ -169,4 +183,56 @@ test("a stopping agent hands its running job back; another agent runs it from th
   t.is(done?.state, "succeeded");
   t.is(done?.agent, "second");
   t.is(done?.attempts, 2);
+});
+
+test("a restarting agent runs the leftover reapers its builder plugins declare, with its dead jobs' leases", async (t) => {
+  t.timeout(60_000);
+  const farm = await startFarm();
+  t.teardown(() => farm.stop());
+  const workDir = await mkdtemp(join(tmpdir(), "kiln-plugin-reap-"));
+  t.teardown(() => rm(workDir, { recursive: true, force: true }));
+  const deadPid = await pidOfExitedProcess();
+  await plantJobFolder(workDir, { agent: "reaps", pid: deadPid, buildId: "b9", jobIndex: 0, attempt: 1 });
+
+  // A stand-in declaration on the null builder: what the agent does with any plugin's reaper.
+  const reaped: DeadJob[] = [];
+  const catalogue: PluginCatalogue = {
+    ...defaultCatalogue,
+    async builder(type) {
+      const real = await defaultCatalogue.builder(type);
+      return type === "null" ? { ...real, leftoverReaper: async (dead) => void reaped.push(...dead) } : real;
+    },
+  };
+  const agent = await startAgent({ nats: { url: farm.nats.url }, name: "reaps", builders: ["null"], workDir, catalogue });
+  t.teardown(() => agent.stop());
+  t.deepEqual(reaped.map((j) => [j.pid, j.buildId, j.jobIndex, j.attempt]), [[deadPid, "b9", 0, 1]]);
+  t.false(existsSync(join(workDir, "jobs", "b9-0-1")));
+});
+
+test("a restarted qemu agent kills the QEMU its dead job left (the qemu plugin's declared reaper)", async (t) => {
+  const probe = await probeHost();
+  if (!["qemu", "qemu-img"].every((c) => probe.capabilities.includes(c))) {
+    t.pass("no qemu on this host: nothing to reap");
+    return;
+  }
+  t.timeout(60_000);
+  const farm = await startFarm();
+  t.teardown(() => farm.stop());
+  const workDir = await mkdtemp(join(tmpdir(), "kiln-qemu-reap-"));
+  t.teardown(() => rm(workDir, { recursive: true, force: true }));
+  const deadPid = await pidOfExitedProcess();
+  // A real, idle QEMU marked as the dead job's, as startQemu marks the VMs it starts.
+  const vm = spawn("qemu-system-x86_64", ["-machine", "accel=tcg", "-nodefaults", "-display", "none", "-S"], {
+    stdio: "ignore",
+    env: { ...process.env, [QEMU_OWNER_ENV]: String(deadPid) },
+  });
+  t.teardown(() => void vm.kill("SIGKILL"));
+  const vmExit = once(vm, "exit");
+  await waitFor("QEMU to start", async () => existsSync(`/proc/${vm.pid}/environ`) && (await readFile(`/proc/${vm.pid}/cmdline`, "utf8")).includes("qemu-system"), (v) => v, 10_000);
+  await plantJobFolder(workDir, { agent: "vm-host", pid: deadPid, buildId: "bq", jobIndex: 0, attempt: 1 });
+
+  const agent = await startAgent({ nats: { url: farm.nats.url }, name: "vm-host", builders: ["qemu"], workDir, probe });
+  t.teardown(() => agent.stop());
+  const [, signal] = (await vmExit) as [number | null, NodeJS.Signals | null];
+  t.is(signal, "SIGKILL");
 });
