@@ -316,11 +316,13 @@ async function artifactPhase(): Promise<void> {
   }
 }
 
+// Removed in the finally below, also when a phase fails.
+const tplDir = await mkdtemp(join(tmpdir(), "kiln-bench-local-"));
+
 // Each figure is printed as soon as it is measured: a long run that fails late still reports.
 const results = { push: (line: string): void => console.log(line) };
 try {
   const nullBundle = await bundleOf({ builders: [{ type: "null", communicator: "none" }] });
-  const tplDir = await mkdtemp(join(tmpdir(), "kiln-bench-local-"));
   if (only.has("dispatch")) {
     // --- baseline: a bare JetStream work-queue round trip (publish → pull consumer → ack) ---
     const jsm = await jetstreamManager(events);
@@ -446,7 +448,6 @@ try {
 
   if (only.has("logs")) await logPhase(tplDir);
   if (only.has("artifacts")) await artifactPhase();
-  await rm(tplDir, { recursive: true, force: true });
 } finally {
   await stopAgents();
   client.close();
@@ -456,4 +457,5 @@ try {
   await controller.stop();
   await nats.stop();
   await rm(agentDir, { recursive: true, force: true });
+  await rm(tplDir, { recursive: true, force: true });
 }
