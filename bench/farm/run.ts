@@ -145,7 +145,7 @@ async function stopAgents(): Promise<void> {
 
 /** Messages each role sent to / received from nats-server so far, from the server's /connz. */
 async function connectionCounters(): Promise<Map<string, { in_msgs: number; out_msgs: number }>> {
-  const res = await fetch(`${nats.monitorUrl}/connz?limit=10000`);
+  const res = await fetch(`${nats.monitorUrl()}/connz?limit=10000`);
   const body = (await res.json()) as { connections: { name?: string; in_msgs: number; out_msgs: number }[] };
   const byRole = new Map<string, { in_msgs: number; out_msgs: number }>();
   for (const c of body.connections) {
@@ -181,13 +181,14 @@ async function recordBuild(id: string, name: string): Promise<JobRecord> {
 }
 
 /** Reads a build's output through WatchBuild as `kiln logs -f` does, checking numbered lines arrive in order. */
-function watchNumberedLines(buildId: string): Promise<{ received: number; bytes: number; inOrder: boolean; firstAt: number; lastAt: number }> {
+function watchNumberedLines(buildId: string): Promise<{ received: number; bytes: number; inOrder: boolean; firstAt: number; lastAt: number; lastAtWall: number }> {
   let received = 0;
   let bytes = 0;
   let inOrder = true;
   let lastSeq = 0;
   let firstAt = 0;
   let lastAt = 0;
+  let lastAtWall = 0;
   return new Promise((ok, fail) => {
     const stream = client.watchBuild({ buildId, afterSequence: 0, follow: true });
     stream.on("data", (item: { sequence: number | string; log?: { text: string } }) => {
@@ -204,8 +205,9 @@ function watchNumberedLines(buildId: string): Promise<{ received: number; bytes:
       }
       if (firstAt === 0) firstAt = performance.now();
       lastAt = performance.now();
+      lastAtWall = Date.now();
     });
-    stream.on("end", () => ok({ received, bytes, inOrder, firstAt, lastAt }));
+    stream.on("end", () => ok({ received, bytes, inOrder, firstAt, lastAt, lastAtWall }));
     stream.on("error", fail);
   });
 }
@@ -251,7 +253,8 @@ async function logPhase(tplDir: string): Promise<void> {
   // As the agent does after the output: the record says finished, and the watch ends.
   await controller.bus.builds.put(jobKey(id, 0), encode({ buildId: id, jobIndex: 0, name: "chatty", builderType: "null", needs: [], state: "succeeded", attempts: 1, artifacts: [] } satisfies JobRecord));
   const got = await watching;
-  const seconds = (performance.timeOrigin + got.lastAt - startedAtEpoch) / 1000;
+  // Wall clocks of two processes (performance.timeOrigin + now() drifts from it in a long run).
+  const seconds = (got.lastAtWall - startedAtEpoch) / 1000;
   results.push(`log data plane: ${got.received}/${SINK_LINES} lines (${(got.bytes / 1e6).toFixed(1)} MB) agent sink (own process) → JetStream → controller WatchBuild → gRPC client in ${seconds.toFixed(2)} s (from the producer's first line to the client's last) = ${(got.bytes / 1e6 / seconds).toFixed(1)} MB/s; the producer had it all stored after ${(storedMs / 1000).toFixed(2)} s; in order: ${got.inOrder}, none lost: ${got.received === SINK_LINES} (goal >= 50 MB/s)`);
 }
 
@@ -314,11 +317,13 @@ async function artifactPhase(): Promise<void> {
   }
 }
 
+// Removed in the finally below, also when a phase fails.
+const tplDir = await mkdtemp(join(tmpdir(), "kiln-bench-local-"));
+
 // Each figure is printed as soon as it is measured: a long run that fails late still reports.
 const results = { push: (line: string): void => console.log(line) };
 try {
   const nullBundle = await bundleOf({ builders: [{ type: "null", communicator: "none" }] });
-  const tplDir = await mkdtemp(join(tmpdir(), "kiln-bench-local-"));
   if (only.has("dispatch")) {
     // --- baseline: a bare JetStream work-queue round trip (publish → pull consumer → ack) ---
     const jsm = await jetstreamManager(events);
@@ -444,7 +449,6 @@ try {
 
   if (only.has("logs")) await logPhase(tplDir);
   if (only.has("artifacts")) await artifactPhase();
-  await rm(tplDir, { recursive: true, force: true });
 } finally {
   await stopAgents();
   client.close();
@@ -454,4 +458,5 @@ try {
   await controller.stop();
   await nats.stop();
   await rm(agentDir, { recursive: true, force: true });
+  await rm(tplDir, { recursive: true, force: true });
 }

@@ -52,6 +52,7 @@ export async function putObject(
   const chunkBytes = Math.min(options.chunkBytes ?? DEFAULT_CHUNK_BYTES, maxPayload);
   const inFlight = Math.max(1, options.inFlight ?? 16);
   const timeout = options.ackTimeoutMs ?? 30_000;
+  const metaSubject = metaSubjectOf(bucket, name); // refuses a name the store cannot hold before anything is sent
   const previous = await store.info(name);
   const id = nuid.next();
   const chunkSubject = `$O.${bucket}.C.${id}`;
@@ -117,7 +118,6 @@ export async function putObject(
     };
     const h = headers();
     h.set(JsHeaders.RollupHdr, JsHeaders.RollupValueSubject);
-    const metaSubject = `$O.${bucket}.M.${Buffer.from(name).toString("base64").replace(/\+/g, "-").replace(/\//g, "_")}`;
     await js.publish(metaSubject, JSON.stringify(info), { headers: h, timeout });
     if (previous && !previous.deleted && previous.nuid) {
       const jsm = await js.jetstreamManager();
@@ -131,4 +131,15 @@ export async function putObject(
     await jsm.streams.purge(stream, { filter: chunkSubject }).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The object's info subject, named as the client library names it: base64url (padded) of the
+ * name read as Latin-1, which is what its `btoa` does (and it refuses anything beyond Latin-1).
+ */
+function metaSubjectOf(bucket: string, name: string): string {
+  if (name === "" || /[^\x00-\xff]/.test(name)) {
+    throw new Error(`object name "${name}" cannot be stored: the object store's names are non-empty Latin-1 text`);
+  }
+  return `$O.${bucket}.M.${Buffer.from(name, "latin1").toString("base64").replace(/\+/g, "-").replace(/\//g, "_")}`;
 }

@@ -18,7 +18,7 @@ export interface StoredRecord<T> {
 
 export type RecordDecoder<T> = (data: Uint8Array, key: string) => T;
 
-export interface RecordChangeOptions {
+export interface RecordChangeOptions<T = unknown> {
   /** Stop retrying (the process is stopping). */
   signal?: AbortSignal;
   /** How long an outage is ridden out (default 60 s). */
@@ -26,11 +26,11 @@ export interface RecordChangeOptions {
   /** Lost compare-and-sets in a row before giving up (default 20). */
   maxConflicts?: number;
   /**
-   * The record as this process last read or wrote it (revision 0: none yet): the first
-   * compare-and-set goes straight to it without reading again, saving a KV round trip when
-   * nobody else changed it; a wrong revision then reads and retries as usual.
+   * The record as the caller last read or wrote it (null: known to be missing): the first
+   * compare-and-set uses it instead of reading again, saving a round trip on a hot path (an
+   * agent's two writes per job). When it is stale, the write loses and the record is read as usual.
    */
-  known?: StoredRecord<unknown>;
+  known?: StoredRecord<T> | null;
 }
 
 export interface RecordChangeResult<T> {
@@ -38,8 +38,8 @@ export interface RecordChangeResult<T> {
   before: T | undefined;
   /** What was written, or undefined when `change` left the record alone. */
   written: T | undefined;
-  /** The entry's revision after the change (the one read when nothing was written; 0: none). */
-  revision: number;
+  /** The revision of what was written. */
+  revision?: number;
 }
 
 /** The record kept changing under us: every compare-and-set lost. */
@@ -69,18 +69,18 @@ export async function changeRecord<T>(
   key: string,
   decode: RecordDecoder<T>,
   change: (current: T | undefined) => T | undefined,
-  options: RecordChangeOptions = {},
+  options: RecordChangeOptions<T> = {},
 ): Promise<RecordChangeResult<T>> {
   const maxConflicts = options.maxConflicts ?? 20;
   let conflicts = 0;
-  let known = options.known as StoredRecord<T> | undefined;
+  let known = options.known;
   return retryOnOutage(
     async () => {
       for (;;) {
-        const current = known ? (known.revision > 0 ? known : undefined) : await readRecord(kv, key, decode);
-        known = undefined;
+        const current = known !== undefined ? (known ?? undefined) : await readRecord(kv, key, decode);
+        known = undefined; // used once: a retry reads
         const next = change(current?.record);
-        if (next === undefined) return { before: current?.record, written: undefined, revision: current?.revision ?? 0 };
+        if (next === undefined) return { before: current?.record, written: undefined };
         try {
           const revision = current ? await kv.update(key, encode(next), current.revision) : await kv.create(key, encode(next));
           return { before: current?.record, written: next, revision };

@@ -46,9 +46,9 @@ test("with 200 finished builds in the bucket, sweep rounds make no JetStream API
     }),
   );
   // The harness sweeps every 200 ms: ten rounds in 2 s.
-  const before = await apiRequests(h.nats.monitorUrl);
+  const before = await apiRequests(h.nats.monitorUrl());
   await new Promise((r) => setTimeout(r, 2_000));
-  const after = await apiRequests(h.nats.monitorUrl);
+  const after = await apiRequests(h.nats.monitorUrl());
   t.true(after - before <= 2, `${after - before} API requests in ten sweep rounds`);
 });
 

@@ -42,6 +42,10 @@ test("putObject's chunks in flight arrive whole and in order: the client library
   t.is(Buffer.compare(await readAll(reader!.data), data), 0);
 
   t.is(await getObject(target, "no/such/object"), undefined);
+  // Names as the client library spells them (Latin-1 read by its btoa): it finds ours.
+  await putObject(target, "b1/0/café ø.img", pieces(data.subarray(0, 1000), 1000));
+  t.is((await bus.artifacts.getBlob("b1/0/café ø.img"))?.length, 1000);
+  await t.throwsAsync(putObject(target, "b1/0/名前.img", pieces(data, 1000)), { message: /cannot be stored: the object store's names are non-empty Latin-1 text/ });
   const empty = await putObject(target, "b1/0/empty", pieces(Buffer.alloc(0), 1));
   t.deepEqual({ size: empty.size, chunks: empty.chunks }, { size: 0, chunks: 0 });
   t.is((await readAll((await getObject(target, "b1/0/empty"))!.data)).length, 0);
