@@ -132,30 +132,43 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     attempts: 0,
     artifacts: [],
   }));
-  await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
+  const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
 
   const types = [...new Set(jobs.map((j) => j.builderType))];
   await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
 
-  for (const job of jobs) {
-    const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
-    await bus.js.publish(buildEventSubject(id), encode(queuedEvent));
-    const message: JobMessage = {
-      buildId: id,
-      jobIndex: job.jobIndex,
-      templateInBundle: b.templateInBundle,
-      bundle: b.bundle,
-      spec: b.specs[job.jobIndex],
-      onError: b.onError,
-      force: b.force,
-      needs: job.needs,
-      submittedAt,
-    };
-    const ack = await bus.js.publish(jobSubject(job.builderType), encode(message), { msgID: `${id}.${job.jobIndex}` });
-    job.queueSequence = ack.seq;
-    await updateJobRecord(bus.builds, id, job.jobIndex, (r) => ({ ...r, queueSequence: ack.seq }));
-  }
+  await Promise.all(
+    jobs.map(async (job) => {
+      const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
+      const message: JobMessage = {
+        buildId: id,
+        jobIndex: job.jobIndex,
+        templateInBundle: b.templateInBundle,
+        bundle: b.bundle,
+        spec: b.specs[job.jobIndex],
+        onError: b.onError,
+        force: b.force,
+        needs: job.needs,
+        submittedAt,
+      };
+      // Both publishes leave on this one connection in this order, so the queued event is stored
+      // before the job message (and before any event of the agent that takes it) without waiting
+      // for its ack first: one round trip for the two.
+      const [, ack] = await Promise.all([
+        bus.js.publish(buildEventSubject(id), encode(queuedEvent)),
+        bus.js.publish(jobSubject(job.builderType), encode(message), { msgID: `${id}.${job.jobIndex}` }),
+      ]);
+      job.queueSequence = ack.seq;
+      // Straight onto the revision just created; only when an agent got there first is it read again.
+      const key = jobKey(id, job.jobIndex);
+      const stored = await bus.builds.update(key, encode(job), revisions[job.jobIndex]).then(
+        () => true,
+        () => false,
+      );
+      if (!stored) await updateJobRecord(bus.builds, id, job.jobIndex, (r) => ({ ...r, queueSequence: ack.seq }));
+    }),
+  );
   ctx.log.info("build queued", { build: id, template: b.displayPath, jobs: jobs.length, types: types.join(","), bundle: b.bundle.sha256 });
   return { record, jobs };
 }

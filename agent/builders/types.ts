@@ -1,4 +1,6 @@
 import type { BuilderSchema } from "../../shared/components/types.js";
+import type { OperatorLog } from "../../shared/operator-log.js";
+import type { HostCapabilityProbe } from "../host-probe/index.js";
 import type { Communicator } from "../communicators/types.js";
 import type { Artifact } from "../runner/artifact.js";
 import type { GeneratedData, RunContext } from "../runner/context.js";
@@ -43,4 +45,25 @@ export interface BuilderPlugin<Config> {
    * call it, so they keep what Packer keeps.
    */
   prepareForExport?(artifact: Artifact, ctx: ExportContext): Promise<Artifact>;
+  /**
+   * Checks this host for the capabilities the schema's `needs` name (run once when an agent
+   * starts): an agent takes this builder's jobs only when every need was found.
+   */
+  hostProbe?: HostCapabilityProbe;
+  /**
+   * What a build of this type can leave outside its job folder when its agent dies (VMs,
+   * containers): a restarted agent calls this with the jobs that died, before taking new ones.
+   */
+  leftoverReaper?: LeftoverReaper;
 }
+
+/** A job that died with its agent (kill -9, power loss), as the lease in its folder says. */
+export interface DeadJob {
+  /** The agent process that ran it: what the builder marked its VMs and containers with. */
+  pid: number;
+  buildId: string;
+  jobIndex: number;
+  attempt: number;
+}
+
+export type LeftoverReaper = (deadJobs: readonly DeadJob[], log: OperatorLog) => Promise<void>;

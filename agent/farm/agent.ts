@@ -20,12 +20,13 @@ import {
 } from "../../shared/bus/index.js";
 import type { PluginCatalogue } from "../catalogue.js";
 import { builderTypesFor } from "./builder-types.js";
-import { addLeftoverReaper, reapLeftovers, type LeftoverReaper } from "./job-dirs.js";
+import { reapLeftovers } from "./job-dirs.js";
+import { defaultCatalogue } from "../catalogue.js";
 import { silentLog, type OperatorLog } from "../../shared/operator-log.js";
 import { startHeartbeat } from "./presence.js";
 import { probeHost, type HostProbe } from "./probe.js";
 import { bundleCacheDir, pruneBundleCache } from "./bundle-fetch.js";
-import { runJob, type JobResult } from "./run-job.js";
+import { runJob, type JobResult } from "./job-steps/index.js";
 import { Slots } from "./slots.js";
 
 export const DEFAULT_AGENT_WORK_DIR = "/var/lib/kiln/agent";
@@ -57,6 +58,12 @@ export interface AgentOptions {
   version?: string;
   /** Called after every job (tests and benchmarks count them). */
   onJobDone?: (result: JobResult) => void;
+  /**
+   * How long a stopping agent keeps retrying to tell the bus about its jobs (hand-backs, records,
+   * output) while NATS is connected but not answering (default 5 s); while NATS is unreachable it
+   * gives up at once. The jobs' own cleanups (VMs, containers) always run to their end.
+   */
+  stopBusGraceMs?: number;
 }
 
 export interface AgentHandle {
@@ -73,15 +80,17 @@ export interface AgentHandle {
 export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const log = options.log ?? silentLog;
   const name = options.name ?? `${hostname().split(".")[0]}-${process.pid}`;
-  const probe = options.probe ?? (await probeHost());
+  const catalogue = options.catalogue ?? defaultCatalogue;
+  const probe = options.probe ?? (await probeHost({ catalogue }));
   const { types } = builderTypesFor(probe.capabilities, options.builders, options.catalogue);
   if (types.length === 0) throw new Error(`agent ${name}: this host can run none of Kiln's builder types (capabilities: ${probe.capabilities.join(", ")})`);
   // A work dir the agent made itself (none given) is its own to remove when it stops.
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), "kiln-agent-")));
   await mkdir(workDir, { recursive: true });
-  await registerBuilderReapers(types);
-  await reapLeftovers(workDir, name, log);
+  // What crashed jobs left outside their folders, by the builders that can leave such things.
+  const plugins = await Promise.all(types.map((type) => catalogue.builder(type)));
+  await reapLeftovers(workDir, name, log, [...new Set(plugins.flatMap((p) => (p.leftoverReaper ? [p.leftoverReaper] : [])))]);
   await pruneBundleCache(bundleCacheDir(workDir));
 
   const slots = new Slots(options.slots ?? 1);
@@ -98,6 +107,24 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     );
 
     const shutdown = new AbortController();
+    const busGiveUp = new AbortController();
+    // Whether NATS is reachable now: a stop while it is not gives up on the bus at once.
+    let connected = true;
+    const giveUpOnBus = (why: string): void => {
+      if (busGiveUp.signal.aborted) return;
+      log.warn(`${why}; stopping without telling NATS more`, { name });
+      busGiveUp.abort();
+      // Requests in flight would each wait out their timeout: closing rejects them now.
+      void bus.nc.close().catch(() => undefined);
+    };
+    void (async () => {
+      for await (const s of bus.nc.status()) {
+        if (s.type === "disconnect") {
+          connected = false;
+          if (shutdown.signal.aborted) giveUpOnBus("NATS went away during the stop");
+        } else if (s.type === "reconnect") connected = true;
+      }
+    })().catch(() => undefined);
     let running = 0;
     const startedAt = new Date().toISOString();
     const presence = (): AgentPresence => ({
@@ -123,6 +150,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       log,
       ackWaitMs,
       shutdown: shutdown.signal,
+      busGiveUp: busGiveUp.signal,
       maxBundleBytes: options.maxBundleBytes,
       catalogue: options.catalogue,
       // The operator's choice (as for `kiln build`), else a folder of the agent's own: every
@@ -159,10 +187,23 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         stopping ??= (async () => {
           log.info("agent stopping", { name, running });
           shutdown.abort();
-          await Promise.all(pullers);
-          await Promise.all([...jobs]);
-          await heartbeat.stop();
-          await bus.close();
+          if (!connected) giveUpOnBus("NATS is unreachable");
+          // NATS connected but not answering: retries stop after the grace (in-flight requests end by their timeout).
+          const grace = options.stopBusGraceMs ?? 5000;
+          const giveUp = setTimeout(() => {
+            log.warn("the bus does not answer; no more retries", { name, afterMs: grace });
+            busGiveUp.abort();
+          }, grace);
+          try {
+            await Promise.all(pullers);
+            await Promise.all([...jobs]);
+          } finally {
+            clearTimeout(giveUp);
+          }
+          // A presence left behind expires with the bucket's TTL; a drain NATS cannot answer ends in a close.
+          // The heartbeat's timers stop whatever NATS does; its last delete may not get through.
+          await withinMs(heartbeat.stop(), busGiveUp.signal.aborted ? 0 : 2000);
+          if (!bus.nc.isClosed() && !(await withinMs(bus.close(), busGiveUp.signal.aborted ? 0 : 2000))) await bus.nc.close().catch(() => undefined);
           if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
           log.info("agent stopped", { name });
         })();
@@ -175,30 +216,26 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   }
 }
 
+/** True when `work` settled within `ms`; otherwise it is left to finish (or fail) unobserved. */
+async function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 interface PullContext {
   slots: Slots;
   signal: AbortSignal;
   expires: number;
   log: OperatorLog;
-}
-
-/**
- * Builders whose crash can leave things outside the job folder (containers; VMs later) bring a
- * reaper, loaded only when this agent takes their builds, registered once per process.
- */
-const BUILDER_REAPERS: Record<string, () => Promise<LeftoverReaper>> = {
-  docker: async () => (await import("../builders/docker/reap-containers.js")).reapDockerContainers,
-  qemu: async () => (await import("../builders/qemu/reap-vms.js")).reapQemuVms,
-};
-const registeredReapers = new Set<string>();
-
-async function registerBuilderReapers(types: readonly string[]): Promise<void> {
-  for (const type of types) {
-    const load = BUILDER_REAPERS[type];
-    if (!load || registeredReapers.has(type)) continue;
-    registeredReapers.add(type);
-    addLeftoverReaper(await load());
-  }
 }
 
 /** Waits for a free slot, waits for a job of this type, takes a slot with the job, repeats. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import { chmod, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -37,7 +37,8 @@ export async function fetchBundle(
 ): Promise<ExtractedBundle> {
   const cached = join(cacheDir, `${bundle.sha256}.tar.gz`);
   if (!existsSync(cached)) {
-    await mkdir(cacheDir, { recursive: true });
+    await mkdir(cacheDir, { recursive: true, mode: CACHE_DIR_MODE });
+    await chmod(cacheDir, CACHE_DIR_MODE);
     const partial = `${cached}.${process.pid}.${Date.now()}.partial`;
     try {
       await download(store, bundle, partial);
@@ -51,11 +52,22 @@ export async function fetchBundle(
   return extractBundle(createReadStream(cached), destDir, { maxBytes });
 }
 
-/** Removes cached bundles not used for `maxAgeMs` (and partial downloads a crash left). */
+/**
+ * Bundles may hold files a build treats as private (scripts with keys, config): the cache is the
+ * agent user's alone, folder 0700 and files 0600, whatever the umask.
+ */
+const CACHE_DIR_MODE = 0o700;
+const CACHE_FILE_MODE = 0o600;
+
+/**
+ * Removes cached bundles not used for `maxAgeMs` (and partial downloads a crash left), and takes
+ * back what an older agent left readable to others.
+ */
 export async function pruneBundleCache(cacheDir: string, maxAgeMs = 24 * 3_600_000): Promise<number> {
   let names: string[];
   try {
     names = await readdir(cacheDir);
+    await chmod(cacheDir, CACHE_DIR_MODE);
   } catch {
     return 0;
   }
@@ -67,6 +79,8 @@ export async function pruneBundleCache(cacheDir: string, maxAgeMs = 24 * 3_600_0
     if (name.endsWith(".partial") ? Date.now() - info.mtimeMs > 3_600_000 : Date.now() - info.mtimeMs > maxAgeMs) {
       await rm(path, { force: true });
       removed++;
+    } else if ((info.mode & 0o777) !== CACHE_FILE_MODE) {
+      await chmod(path, CACHE_FILE_MODE);
     }
   }
   return removed;
@@ -82,7 +96,7 @@ async function download(store: ObjectStore, bundle: JobMessage["bundle"], tgzPat
     hash.update(chunk);
     size += chunk.length;
   });
-  await pipeline(source, createWriteStream(tgzPath));
+  await pipeline(source, createWriteStream(tgzPath, { mode: CACHE_FILE_MODE }));
   const streamError = await object.error;
   if (streamError) throw new BundleFetchError(`reading bundle ${bundle.sha256} from the object store failed: ${streamError.message}`);
   const digest = hash.digest("hex");

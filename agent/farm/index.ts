@@ -2,6 +2,7 @@
 export { startAgent, DEFAULT_AGENT_WORK_DIR, type AgentOptions, type AgentHandle } from "./agent.js";
 export { probeHost, unameArch, type HostProbe, type ProbeOptions } from "./probe.js";
 export { builderTypesFor, BuilderFilterError, type BuilderTypeChoice } from "./builder-types.js";
-export { reapLeftovers, addLeftoverReaper, LEASE_FILE, type JobLease, type LeftoverReaper } from "./job-dirs.js";
+export { reapLeftovers, LEASE_FILE, type JobLease } from "./job-dirs.js";
+export type { LeftoverReaper, DeadJob } from "../builders/types.js";
 export { createOperatorLog, silentLog, type OperatorLog, type LogFormat, type LogFields } from "../../shared/operator-log.js";
-export type { JobResult } from "./run-job.js";
+export type { JobResult } from "./job-steps/index.js";

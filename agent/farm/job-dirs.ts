@@ -3,9 +3,10 @@
  * lease file `kiln-job.json` (agent name and pid). A crashed agent cannot clean up after itself,
  * so the next agent start with the same name removes folders whose lease names a dead pid.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OperatorLog } from "../../shared/operator-log.js";
+import type { LeftoverReaper } from "../builders/types.js";
 
 export const LEASE_FILE = "kiln-job.json";
 
@@ -22,29 +23,24 @@ export function jobsRoot(workDir: string): string {
   return join(workDir, "jobs");
 }
 
-/** Creates the job's folder (replacing a stale one of the same name) and writes its lease. */
+/**
+ * Creates the job's folder (replacing a stale one of the same name) and writes its lease. Job
+ * folders hold the bundle and every temp file of the build (scripts with secrets in them): the
+ * agent user's alone (0700).
+ */
 export async function createJobDir(workDir: string, lease: JobLease): Promise<string> {
-  const dir = join(jobsRoot(workDir), `${lease.buildId}-${lease.jobIndex}-${lease.attempt}`);
+  const root = jobsRoot(workDir);
+  const dir = join(root, `${lease.buildId}-${lease.jobIndex}-${lease.attempt}`);
   await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
+  await mkdir(dir, { mode: 0o700 });
   await writeFile(join(dir, LEASE_FILE), JSON.stringify(lease, null, 2) + "\n");
   return dir;
 }
 
 export async function removeJobDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
-}
-
-/**
- * What a crash can leave behind besides job folders (VMs, containers, temporary keys) is owned by
- * builders; they add a reaper here when they start leaving such things (later issues). Each gets
- * the leases of dead jobs of this agent.
- */
-export type LeftoverReaper = (deadJobs: readonly JobLease[], log: OperatorLog) => Promise<void>;
-const extraReapers: LeftoverReaper[] = [];
-
-export function addLeftoverReaper(reaper: LeftoverReaper): void {
-  extraReapers.push(reaper);
 }
 
 export interface ReapResult {
@@ -54,12 +50,12 @@ export interface ReapResult {
 
 /**
  * Removes job folders of this agent (same name) whose process is gone, after running the
- * registered reapers on their leases. Folders of other agents sharing the work dir, and of live
+ * builders' `reapers` (BuilderPlugin.leftoverReaper: VMs, containers) on their leases. Folders of other agents sharing the work dir, and of live
  * pids, are left alone; folders without a readable lease are left too (and reported) since we
  * cannot know whose they are. Call it at agent start, before taking jobs: a lease with this very
  * pid is then from an earlier life (agents in containers are often pid 1 every time).
  */
-export async function reapLeftovers(workDir: string, agentName: string, log: OperatorLog): Promise<ReapResult> {
+export async function reapLeftovers(workDir: string, agentName: string, log: OperatorLog, reapers: readonly LeftoverReaper[] = []): Promise<ReapResult> {
   const root = jobsRoot(workDir);
   let names: string[];
   try {
@@ -83,7 +79,7 @@ export async function reapLeftovers(workDir: string, agentName: string, log: Ope
   }
   const leases = dead.map((d) => d.lease);
   if (leases.length > 0) {
-    for (const reaper of extraReapers) {
+    for (const reaper of reapers) {
       try {
         await reaper(leases, log);
       } catch (e) {

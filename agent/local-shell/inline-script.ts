@@ -1,17 +1,17 @@
 import { randomInt } from "node:crypto";
 import { open, rename } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
- * Writes inline commands to a new executable script in the system temp folder, named like
- * Packer's (`packer-shell<digits>`, plus the extension if any), with the shebang first.
- * The caller removes it.
+ * Writes inline commands to a new executable script in `dir` (the build's scratch folder: the
+ * commands may hold secrets, and a crashed agent's job folder is reaped whole, unlike the system
+ * temp folder), named like Packer's (`packer-shell<digits>`, plus the extension if any), with the
+ * shebang first. The caller removes it.
  */
-export async function writeInlineScript(commands: readonly string[], shebang: string, extension: string): Promise<string> {
+export async function writeInlineScript(dir: string, commands: readonly string[], shebang: string, extension: string): Promise<string> {
   const body = (shebang !== "" ? `#!${shebang}\n` : "") + commands.map((c) => `${c}\n`).join("");
   for (let attempt = 0; ; attempt++) {
-    const path = join(tmpdir(), `packer-shell${randomInt(1e9, 1e10)}`);
+    const path = join(dir, `packer-shell${randomInt(1e9, 1e10)}`);
     let file;
     try {
       file = await open(path, "wx", 0o700);

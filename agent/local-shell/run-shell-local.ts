@@ -44,7 +44,7 @@ export async function runShellLocal(ctx: RunContext, config: ShellLocalConfig, g
     let scripts = config.scripts;
     if (scripts.length === 0 && config.inline !== undefined) {
       const commands = config.inline.map((c) => render(c, runtime));
-      tempScript = await writeInlineScript(commands, config.inlineShebang, config.tempfileExtension);
+      tempScript = await writeInlineScript(ctx.scratchDir, commands, config.inlineShebang, config.tempfileExtension);
       scripts = [tempScript];
     }
     const vars = flattenEnvVars({

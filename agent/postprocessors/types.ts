@@ -15,8 +15,22 @@ export interface PostProcessContext extends RunContext {
   generated: Record<string, string>;
 }
 
+/**
+ * A file a post-processor writes beside the artifacts (not an artifact in Packer's sense) that
+ * must still reach the client of a farm build: the agent ships it as an artifact with this
+ * builder id, and the client knows what to do with that id (manifest: merge the builds' files).
+ */
+export interface ExtraOutput {
+  builderId: string;
+  /** Relative to the build's working folder, as the configuration names it. */
+  file: string;
+  description: string;
+}
+
 /** The agent half of a post-processor: its schema lives in shared/components/post-processors. */
 export interface PostProcessorPlugin<Config> {
   schema: ComponentSchema<Config>;
   postProcess(ctx: PostProcessContext, config: Config, input: Artifact): Promise<PostProcessResult>;
+  /** Files besides artifacts this configuration writes that a farm agent must ship too (see ExtraOutput). */
+  extraOutputs?(config: Config): ExtraOutput[];
 }

@@ -33,6 +33,12 @@ export interface RunBuildOptions {
   catalogue?: PluginCatalogue;
   /** See RunContext.downloadCacheDir. */
   downloadCacheDir?: string;
+  /**
+   * Where the build's scratch folder (RunContext.scratchDir: every temp file of every plugin) is
+   * made: an agent passes its job folder, which its reaper removes after a crash. Default the
+   * system temp folder.
+   */
+  tempDir?: string;
 }
 
 export interface BuildOutcome {
@@ -53,7 +59,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   const onError = options.onError ?? "cleanup";
   const sink = new ScrubbingSink(options.sink, spec.sensitiveValues);
   const ui = buildUi(sink, spec.name);
-  const scratchDir = await mkdtemp(join(tmpdir(), "kiln-build-"));
+  const scratchDir = await mkdtemp(join(options.tempDir ?? tmpdir(), "kiln-build-"));
   const ctx: RunContext = {
     ui,
     signal: options.signal,

@@ -19,7 +19,11 @@ export interface RunContext {
   workDir: string;
   /** For plugins that prepare or render config at run time. */
   prepare: PrepareContext;
-  /** A private scratch folder for this build, removed by the runner at the end. */
+  /**
+   * A private (0700) scratch folder for this build, removed by the runner at the end; on an
+   * agent it lies in the job folder, so a crash's leftovers are reaped with it. Every temp file a
+   * plugin makes on this host (scripts, staged uploads, media) goes here, never to /tmp.
+   */
   scratchDir: string;
   /**
    * Where downloads (ISOs, disk images) are cached and shared between builds: an agent's own

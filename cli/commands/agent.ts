@@ -39,10 +39,10 @@ const flagSpecs: FlagSpecs = {
 
 export const help = `Usage: kiln agent --nats URL [options]
 
-  Runs farm jobs on this host. The agent probes what the host can run
-  (qemu-system-*, KVM, qemu-img, a Docker socket, VBoxManage, vmrun, AWS
-  credentials, the architecture), announces itself, and takes jobs only
-  for builder types it can run, at most --slots at a time.
+  Runs farm jobs on this host. Each builder plugin probes the host for
+  what it needs (qemu: qemu-system-*, qemu-img, KVM; docker: a Docker
+  Engine socket); the agent announces itself and takes jobs only for
+  builder types it can run, at most --slots at a time.
 
   On SIGINT or SIGTERM it stops taking jobs, cancels running ones (their
   cleanups run) and hands them back to the queue for another agent.

@@ -1,7 +1,8 @@
 /**
  * Packs what a farm build needs into the gzip-compressed tar that SubmitBuild carries: the
- * template file, its var-files, and the files and folders the planned builds read
- * (BuildSpec.files). Not the whole folder: a template's folder usually also holds what earlier
+ * template file and the files and folders the planned builds read (BuildSpec.files). Never the
+ * `-var-file`s: they hold secrets, and bundles are cached on agents and kept in the object store;
+ * their values travel in the request (see submission.ts) and, resolved, in each job's BuildSpec. Not the whole folder: a template's folder usually also holds what earlier
  * builds made (output directories, disk images, a manifest), which would be slow to send and
  * would change what the build does on the agent (a stale manifest appended to, an output
  * directory that "already exists"). The price: a file named only inside an inline command
@@ -9,15 +10,10 @@
  */
 import { createHash } from "node:crypto";
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import * as tar from "tar";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import { filesOfBuilds, isInside, referencesOutsideFolder } from "./bundle-files.js";
-
-/** Where var-files from outside the template's folder go inside the bundle. */
-export const OUTSIDE_VAR_FILES_DIR = ".kiln-var-files";
 
 /** The default limit, as the controller's default `--max-bundle-size`. */
 export const DEFAULT_MAX_BUNDLE_BYTES = 1024 ** 3;
@@ -25,7 +21,7 @@ export const DEFAULT_MAX_BUNDLE_BYTES = 1024 ** 3;
 export interface BundleInput {
   /** The template file (absolute, or relative to the process's working directory). */
   templateFile: string;
-  /** -var-file paths, absolute, in command-line order. */
+  /** -var-file paths, absolute: left out of the bundle even where a packed folder holds them. */
   varFiles: readonly string[];
   /** The builds as planned on this machine (with the template's folder as working directory). */
   specs: readonly BuildSpec[];
@@ -37,8 +33,6 @@ export interface Bundle {
   tgz: Buffer;
   /** The template's path inside the bundle, "/"-separated. */
   templatePath: string;
-  /** The var-files' paths inside the bundle, in command-line order. */
-  varFiles: string[];
   /** Every entry packed, for messages and tests. */
   entries: string[];
   sha256: string;
@@ -70,62 +64,45 @@ export async function packBundle(input: BundleInput): Promise<Bundle> {
     if (exists(join(folder, f))) roots.add(toBundlePath(f));
   }
 
-  const staging = await mkdtemp(join(tmpdir(), "kiln-bundle-"));
-  try {
-    const varFiles: string[] = [];
-    const outsideVarFiles: string[] = [];
-    for (const [i, file] of input.varFiles.entries()) {
-      const real = realpathOrExplain(file, "-var-file");
-      if (isInside(real, folder)) {
-        const p = toBundlePath(relative(folder, real));
-        roots.add(p);
-        varFiles.push(p);
-      } else {
-        // Var-files are read by the controller when it plans, not by the build: any path is fine.
-        const p = `${OUTSIDE_VAR_FILES_DIR}/${i}-${basename(real)}`;
-        await mkdir(join(staging, OUTSIDE_VAR_FILES_DIR), { recursive: true });
-        await copyFile(real, join(staging, p));
-        outsideVarFiles.push(p);
-        varFiles.push(p);
-      }
-    }
-
-    const entries: string[] = [];
-    let total = 0;
-    const problems: string[] = [];
-    const filter = (path: string, stat: Stats | tar.ReadEntry): boolean => {
-      const where = path.startsWith(OUTSIDE_VAR_FILES_DIR) ? join(staging, path) : join(folder, path);
-      if ("isSymbolicLink" in stat && stat.isSymbolicLink()) {
-        const target = resolve(dirname(where), readlinkSync(where));
-        if (!isInside(target, folder)) problems.push(`${path} is a link to ${target}, outside the template's folder`);
-      }
-      total += "isFile" in stat && stat.isFile() ? stat.size : 0;
-      entries.push(path);
-      return true;
-    };
-    const parts = [...roots];
-    if (outsideVarFiles.length > 0) {
-      const extra = join(staging, "var-files.tar");
-      tar.c({ file: extra, cwd: staging, portable: true, filter, sync: true }, outsideVarFiles);
-      parts.push(`@${extra}`);
-    }
-    const chunks: Buffer[] = [];
-    // Synchronous packing: node-tar's async mode stalls on an `@archive` entry (the staged
-    // var-files), and the bundle is held in memory for the request anyway.
-    const stream = tar.c({ gzip: true, cwd: folder, portable: true, filter, sync: true }, parts);
-    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-    if (problems.length > 0) throw new BundleError(`cannot pack the template's folder for the farm:\n  ${problems.join("\n  ")}`);
-    const tgz = Buffer.concat(chunks);
-    if (total > input.maxBytes || tgz.length > input.maxBytes) {
+  const secretFiles = new Set(input.varFiles.map((f) => realpathOrExplain(f, "-var-file")));
+  for (const root of roots) {
+    if (secretFiles.has(join(folder, root))) {
       throw new BundleError(
-        `the files this template's builds need add up to ${total} bytes (${tgz.length} compressed), over the bundle limit of ${input.maxBytes} bytes: ` +
-          "keep large inputs (ISOs, disk images) on the agents' hosts and refer to them by absolute path or URL, or raise --max-bundle-size (and the controller's)",
+        `${root} is a -var-file and a file the builds read: var-files never travel in a farm bundle (they hold secrets). ` +
+          "Give the builds a copy without secrets, or build locally.",
       );
     }
-    return { tgz, templatePath, varFiles, entries: [...new Set(entries)], sha256: createHash("sha256").update(tgz).digest("hex") };
-  } finally {
-    await rm(staging, { recursive: true, force: true });
   }
+
+  const entries: string[] = [];
+  let total = 0;
+  const problems: string[] = [];
+  const filter = (path: string, stat: Stats | tar.ReadEntry): boolean => {
+    const where = join(folder, path);
+    // A var-file inside a packed folder (an http_directory of ".") stays on this machine.
+    if (secretFiles.has(where)) return false;
+    if ("isSymbolicLink" in stat && stat.isSymbolicLink()) {
+      const target = resolve(dirname(where), readlinkSync(where));
+      if (!isInside(target, folder)) problems.push(`${path} is a link to ${target}, outside the template's folder`);
+      else if (secretFiles.has(target)) return false;
+    }
+    total += "isFile" in stat && stat.isFile() ? stat.size : 0;
+    entries.push(path);
+    return true;
+  };
+  const chunks: Buffer[] = [];
+  // Synchronous packing: the bundle is held in memory for the request anyway.
+  const stream = tar.c({ gzip: true, cwd: folder, portable: true, filter, sync: true }, [...roots]);
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  if (problems.length > 0) throw new BundleError(`cannot pack the template's folder for the farm:\n  ${problems.join("\n  ")}`);
+  const tgz = Buffer.concat(chunks);
+  if (total > input.maxBytes || tgz.length > input.maxBytes) {
+    throw new BundleError(
+      `the files this template's builds need add up to ${total} bytes (${tgz.length} compressed), over the bundle limit of ${input.maxBytes} bytes: ` +
+        "keep large inputs (ISOs, disk images) on the agents' hosts and refer to them by absolute path or URL, or raise --max-bundle-size (and the controller's)",
+    );
+  }
+  return { tgz, templatePath, entries: [...new Set(entries)], sha256: createHash("sha256").update(tgz).digest("hex") };
 }
 
 function toBundlePath(rel: string): string {

@@ -8,6 +8,7 @@
 import { dirname, resolve } from "node:path";
 import type { SubmitBuildRequest } from "../../proto/gen/kiln/v1/farm.js";
 import { envNamesRead } from "../../shared/template/interpolate/index.js";
+import { readVarFile } from "../../shared/template/var-files.js";
 import type { Template } from "../../shared/template/model.js";
 import { checkBuilds } from "../../shared/validation/check-builds.js";
 import { formatDiagnostics } from "../../shared/validation/diagnostics.js";
@@ -91,14 +92,18 @@ async function prepare(flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv, 
   const runnable = planned.specs.filter((s) => !refused.has(s.name));
 
   const bundle = await packBundle({ templateFile, varFiles, specs: runnable, maxBytes });
+  // Var-files hold secrets: their values travel as variables (the controller resolves them into
+  // each BuildSpec, which only the job message carries), never as files in the bundle. Packer
+  // applies var-files in order, then every -var over them: sending them first keeps that.
+  const fromVarFiles = varFiles.flatMap((f) => Object.entries(readVarFile(f)));
   const only = refused.size > 0 ? runnable.map((s) => s.name) : commaList(flags.lists.only);
   return {
     request: {
       bundle: bundle.tgz,
       templatePath: bundle.templatePath,
       displayPath: templateArg,
-      vars: vars.map(([name, value]) => ({ name, value })),
-      varFiles: bundle.varFiles,
+      vars: [...fromVarFiles, ...vars].map(([name, value]) => ({ name, value })),
+      varFiles: [],
       only,
       except: commaList(flags.lists.except),
       onError,

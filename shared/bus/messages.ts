@@ -4,16 +4,35 @@
  * drop (or dead-letter); it never crashes a process.
  */
 import { z } from "zod";
+import { SUBJECT_TOKEN_PATTERN } from "./names.js";
+
+/**
+ * Values that become NATS subject tokens and file names (build ids, builder and plugin types,
+ * agent names): refused when decoded, so no code past the decoder meets `a.b.>` or `../x`.
+ */
+const subjectTokenField = z.string().regex(SUBJECT_TOKEN_PATTERN, "must be 1 to 128 letters, digits, _ or - (it becomes a NATS subject token and a file name)");
+
+/** A path inside a folder the agent made (the bundle): relative, "/"-separated, no `..`, no NUL. */
+const pathInsideField = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes("\0") && !p.startsWith("/") && !/^[A-Za-z]:/.test(p) && !p.replace(/\\/g, "/").split("/").includes(".."), {
+    message: "must be a relative path inside the bundle (no leading /, no .., no NUL)",
+  });
+
+/** A name people read (build names: Packer allows almost anything) that must not carry control characters into logs or files. */
+const displayNameField = z.string().min(1).max(1024).regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
 
 const rawComponent = z.object({
-  type: z.string().min(1),
+  type: subjectTokenField,
   config: z.record(z.string(), z.unknown()),
   position: z.object({ file: z.string(), line: z.number(), column: z.number() }).optional(),
   keyPositions: z.record(z.string(), z.object({ file: z.string(), line: z.number(), column: z.number() })).optional(),
 });
 
 const plannedProvisioner = z.object({
-  type: z.string(),
+  type: subjectTokenField,
   raw: rawComponent,
   pauseBeforeMs: z.number(),
   maxRetries: z.number(),
@@ -21,14 +40,14 @@ const plannedProvisioner = z.object({
 });
 
 const plannedPostProcessor = z.object({
-  type: z.string(),
+  type: subjectTokenField,
   name: z.string().optional(),
   raw: rawComponent,
   keepInputArtifact: z.boolean().optional(),
 });
 
 export const buildSpecSchema = z.object({
-  name: z.string().min(1),
+  name: displayNameField,
   builder: rawComponent,
   provisioners: z.array(plannedProvisioner),
   errorCleanupProvisioner: plannedProvisioner.optional(),
@@ -44,10 +63,10 @@ export const buildSpecSchema = z.object({
 
 /** One build of a template (one builder), queued on `kiln.jobs.<builder-type>`. */
 export const jobMessageSchema = z.object({
-  buildId: z.string().min(1),
-  jobIndex: z.number().int().nonnegative(),
+  buildId: subjectTokenField,
+  jobIndex: z.number().int().nonnegative().max(100_000),
   /** Path of the template inside the bundle, relative, "/"-separated. */
-  templateInBundle: z.string(),
+  templateInBundle: pathInsideField,
   /** Content address of the bundle in the bundles object store. */
   bundle: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }),
   spec: buildSpecSchema,
@@ -88,10 +107,10 @@ export const MANIFEST_ARTIFACT_BUILDER_ID = "packer.post-processor.manifest";
 
 /** KV `job.<buildId>.<index>`: what happened to one build of the template. No secrets. */
 export const jobRecordSchema = z.object({
-  buildId: z.string(),
+  buildId: subjectTokenField,
   jobIndex: z.number().int(),
   name: z.string(),
-  builderType: z.string(),
+  builderType: subjectTokenField,
   needs: z.array(z.string()),
   state: z.enum(jobStates),
   agent: z.string().optional(),
@@ -110,7 +129,7 @@ export type BuildState = (typeof buildStates)[number];
 
 /** KV `build.<id>`: one submitted template. No secrets, no variable values. */
 export const buildRecordSchema = z.object({
-  id: z.string(),
+  id: subjectTokenField,
   template: z.string(),
   submittedAt: z.string(),
   jobCount: z.number().int().nonnegative(),
@@ -152,12 +171,12 @@ export const buildEventSchema = z.discriminatedUnion("kind", [
 export type BuildEvent = z.infer<typeof buildEventSchema>;
 
 /** `kiln.control.<id>`: ask every agent running a job of this build to stop it (cleanups run). */
-export const controlMessageSchema = z.object({ kind: z.literal("cancel"), buildId: z.string(), requestedAt: z.string() });
+export const controlMessageSchema = z.object({ kind: z.literal("cancel"), buildId: subjectTokenField, requestedAt: z.string() });
 export type ControlMessage = z.infer<typeof controlMessageSchema>;
 
 /** KV `agent.<name>`: an agent's presence, refreshed by its heartbeat. */
 export const agentPresenceSchema = z.object({
-  name: z.string(),
+  name: subjectTokenField,
   host: z.string(),
   version: z.string(),
   labels: z.record(z.string(), z.string()),

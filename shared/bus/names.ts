@@ -46,7 +46,11 @@ export function controlSubject(buildId: string): string {
 }
 export const CONTROL_SUBJECTS = "kiln.control.>";
 
-/** Garbage that could not be decoded is republished here (with the reason in a header) for operators. */
+/**
+ * Job messages an agent refused or could not process (undecodable, unsafe values, a fault of the
+ * agent itself) are republished here as they came, with the reason in the `Kiln-Reason` header,
+ * for operators; the job itself is terminated so it never jams a consumer.
+ */
 export const DEAD_LETTER_SUBJECT = "kiln.errors.undecodable";
 
 /** KV bucket of build records: `build.<id>` and `job.<id>.<jobIndex>`. */
@@ -71,8 +75,14 @@ export function artifactObjectName(buildId: string, jobIndex: number, file: stri
   return `${buildId}/${jobIndex}/${file}`;
 }
 
-/** A NATS subject token may not contain `.`, `*`, `>` or whitespace. */
+/**
+ * What Kiln puts in a subject token (ids, builder types, agent names). NATS forbids `.`, `*`, `>`
+ * and whitespace; Kiln also uses these values as file names, hence no `/` and a length limit.
+ * Message schemas check their fields with it, so a bad value is refused when decoded.
+ */
+export const SUBJECT_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
 export function subjectToken(s: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(s)) throw new Error(`"${s}" cannot be a NATS subject token (letters, digits, _ and - only)`);
+  if (!SUBJECT_TOKEN_PATTERN.test(s)) throw new Error(`"${s}" cannot be a NATS subject token (1 to 128 letters, digits, _ and -)`);
   return s;
 }

@@ -36,7 +36,7 @@ function tarList(tgz: Buffer, dir: string): string[] {
   return r.stdout.split("\n").filter((l) => l !== "").map((l) => l.replace(/\/$/, "")).sort();
 }
 
-test("a bundle holds the template, its var-files and the files the builds read, not the rest of the folder", async (t) => {
+test("a bundle holds the template and the files the builds read, not the rest of the folder, and never a var-file", async (t) => {
   const dir = folder(
     {
       variables: { greeting: "" },
@@ -54,9 +54,8 @@ test("a bundle holds the template, its var-files and the files the builds read, 
   const varFiles = [join(dir, "vars.json"), join(dir, "..", "outside-vars.json")];
   const bundle = await packBundle({ templateFile: join(dir, "template.json"), varFiles, specs: plan(dir), maxBytes: 1 << 20 });
   t.is(bundle.templatePath, "template.json");
-  t.deepEqual(bundle.varFiles, ["vars.json", ".kiln-var-files/1-outside-vars.json"]);
   const listed = tarList(bundle.tgz, dir);
-  t.deepEqual(listed, [".kiln-var-files/1-outside-vars.json", "data/input.txt", "scripts/setup.sh", "template.json", "vars.json"]);
+  t.deepEqual(listed, ["data/input.txt", "scripts/setup.sh", "template.json"]);
   t.false(listed.some((l) => l.startsWith("output-old")));
   t.regex(bundle.sha256, /^[0-9a-f]{64}$/);
 });
@@ -94,4 +93,20 @@ test("a missing -var-file is reported with the flag", async (t) => {
   const dir = folder({ builders: [{ type: "null", communicator: "none" }] });
   const e = await t.throwsAsync(packBundle({ templateFile: join(dir, "template.json"), varFiles: [join(dir, "nope.json")], specs: plan(dir), maxBytes: 1 << 20 }), { instanceOf: BundleError });
   t.regex(e?.message ?? "", /-var-file .*nope\.json: cannot read it \(ENOENT\)/);
+});
+
+test("a var-file inside a folder the builds read is left out of the bundle; one a build names itself is refused", async (t) => {
+  const dir = folder(
+    { variables: { password: "" }, builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "file", source: "files", destination: "/tmp" }] },
+    { "tpl/files/a.txt": "a\n", "tpl/files/secret.json": JSON.stringify({ password: "hunter2" }) },
+  );
+  const bundle = await packBundle({ templateFile: join(dir, "template.json"), varFiles: [join(dir, "files", "secret.json")], specs: plan(dir), maxBytes: 1 << 20 });
+  t.deepEqual(tarList(bundle.tgz, dir), ["files", "files/a.txt", "template.json"]);
+
+  const named = folder(
+    { variables: { password: "" }, builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "shell-local", script: "vars.json" }] },
+    { "tpl/vars.json": JSON.stringify({ password: "hunter2" }) },
+  );
+  const e = await t.throwsAsync(packBundle({ templateFile: join(named, "template.json"), varFiles: [join(named, "vars.json")], specs: plan(named), maxBytes: 1 << 20 }), { instanceOf: BundleError });
+  t.regex(e?.message ?? "", /vars\.json is a -var-file and a file the builds read: var-files never travel in a farm bundle/);
 });

@@ -5,7 +5,8 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -132,7 +133,8 @@ function files(dir: string): Record<string, string> {
 function normalised(stdout: string): string[] {
   return stdout
     .replace(/after (\d+ \w+)( \d+ \w+)?/g, "after DURATION")
-    .replace(/packer-shell\d+/g, "packer-shellN")
+    // Inline scripts live in the build's scratch folder (random, and on an agent in its job folder).
+    .replace(/\S*\/packer-shell\d+/g, "SCRATCH/packer-shellN")
     .split("\n")
     .sort();
 }
@@ -351,4 +353,42 @@ test.serial("Ctrl-C during kiln build --controller cancels the build on its agen
   const id = /build (\S+) submitted/.exec(stderr)?.[1] ?? "";
   const record = decodeJobRecord((await f.controller.bus.builds.get(jobKey(id, 0)))!.value, "kv");
   t.is(record.state, "cancelled");
+});
+
+test.serial("var-file values reach the build but never a bundle: not in the object store, not in an agent's bundle cache", async (t) => {
+  const { controller, agents } = theFarm();
+  const secret = `s3cret-${Date.now()}`;
+  const secretTemplate = {
+    variables: { password: "", greeting: "" },
+    "sensitive-variables": ["password"],
+    builders: [{ type: "file", name: "secret", content: "{{user `greeting`}} {{user `password`}}\n", target: "out/secret.txt" }],
+  };
+  const dir = workspace(secretTemplate);
+  writeFileSync(join(dir, "inside.json"), JSON.stringify({ greeting: "hi", password: "overridden" }));
+  const elsewhere = mkdtempSync(join(tmpdir(), "kiln-var-files-"));
+  t.teardown(() => rmSync(elsewhere, { recursive: true, force: true }));
+  writeFileSync(join(elsewhere, "outside.json"), JSON.stringify({ password: secret }));
+  const remote = await kilnRun(
+    dir,
+    ["build", "-color=false", "-var-file=inside.json", `-var-file=${join(elsewhere, "outside.json")}`, "template.json"],
+    { KILN_CONTROLLER: controller.address, KILN_TOKEN: TOKEN },
+  );
+  t.is(remote.status, 0, `${remote.stdout}${remote.stderr}\n${await jobRecords(remote.stderr)}`);
+  // The later var-file wins, as in Packer; the value reached the build.
+  t.is(readFileSync(join(dir, "out/secret.txt"), "utf8"), `hi ${secret}\n`);
+  t.false(remote.stdout.includes(secret), "the sensitive value is scrubbed from the output");
+
+  const bundles = await controller.bus.bundles.list();
+  t.true(bundles.length > 0);
+  for (const info of bundles) {
+    const tar = gunzipSync(Buffer.from((await controller.bus.bundles.getBlob(info.name))!));
+    t.false(tar.includes(secret), `bundle ${info.name} holds no var-file value`);
+    t.false(tar.includes("overridden"), `bundle ${info.name} holds no var-file`);
+  }
+  for (const agent of agents) {
+    const cache = join(agent.workDir, "bundle-cache");
+    if (!existsSync(cache)) continue;
+    t.is(statSync(cache).mode & 0o777, 0o700, `${cache} is the agent's own`);
+    for (const name of readdirSync(cache)) t.is(statSync(join(cache, name)).mode & 0o777, 0o600, `${name} is readable by the agent only`);
+  }
 });

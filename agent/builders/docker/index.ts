@@ -14,6 +14,8 @@ import { stepCommit } from "./step-commit.js";
 import { stepExport } from "./step-export.js";
 import { stepPull } from "./step-pull.js";
 import { stepRunContainer, type ContainerStarted } from "./step-run-container.js";
+import { probeDockerHost } from "./host-probe.js";
+import { reapDockerContainers } from "./reap-containers.js";
 
 export const BUILDER_ID = "packer.docker";
 /** Packer gives a committed image the import post-processor's id, so docker-tag/push accept it. */
@@ -21,6 +23,8 @@ export const BUILDER_ID_IMPORT = "packer.post-processor.docker-import";
 
 export const plugin: BuilderPlugin<Config> = {
   schema,
+  hostProbe: probeDockerHost,
+  leftoverReaper: reapDockerContainers,
   async run(ctx, config) {
     if (config.windowsContainer) throw new Error("windows_container: Kiln's docker builder runs Linux containers only; remove windows_container or build on Packer");
     const docker = dockerEngine();
@@ -55,7 +59,7 @@ function stepConnectDocker(config: Config): Step<ContainerStarted, Connected> {
     name: "connect",
     async run(ctx, state) {
       ctx.ui.say(`Using docker communicator to connect: ${state.containerId.slice(0, 12)}`);
-      const comm = new DockerCommunicator(state.container, { execUser: config.execUser, fixUploadOwner: config.fixUploadOwner });
+      const comm = new DockerCommunicator(state.container, { execUser: config.execUser, fixUploadOwner: config.fixUploadOwner, stagingDir: ctx.scratchDir });
       return { comm, generated: { ID: state.containerId, ConnType: "docker" } };
     },
   };

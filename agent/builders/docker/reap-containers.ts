@@ -2,7 +2,7 @@
  * After a crash, build containers of dead jobs are still running on the engine. A restarted agent
  * removes the Kiln-labelled containers whose agent process (kiln.pid) was one of those jobs'.
  */
-import type { LeftoverReaper } from "../../farm/job-dirs.js";
+import type { LeftoverReaper } from "../types.js";
 import { dockerEngine, KILN_CONTAINER_LABEL, KILN_PID_LABEL } from "./engine.js";
 
 export const reapDockerContainers: LeftoverReaper = async (deadJobs, log) => {

@@ -15,6 +15,8 @@ import type { InstallerHttpOptions } from "../common/http-server.js";
 import type { BuilderPlugin } from "../types.js";
 import { diskDigest } from "./disk-digest.js";
 import { exportArtifact } from "./export-artifact.js";
+import { probeQemuHost } from "./host-probe.js";
+import { reapQemuVms } from "./reap-vms.js";
 import { stepCdFiles } from "./step-cd-files.js";
 import { stepConvertDisk } from "./step-convert-disk.js";
 import { stepCreateDisk } from "./step-create-disk.js";
@@ -49,6 +51,8 @@ function httpOptions(config: Config, workDir: string): InstallerHttpOptions {
 export const plugin: BuilderPlugin<Config> = {
   schema,
   prepareForExport: exportArtifact,
+  hostProbe: probeQemuHost,
+  leftoverReaper: reapQemuVms,
   async run(ctx, config) {
     const outcome = { succeeded: false };
     const steps = StepList.start<object>()

@@ -4,7 +4,7 @@
  * the dead jobs' pids. Linux only: reads /proc.
  */
 import { readdir, readFile } from "node:fs/promises";
-import type { LeftoverReaper } from "../../farm/job-dirs.js";
+import type { LeftoverReaper } from "../types.js";
 import { QEMU_OWNER_ENV } from "./qemu-process.js";
 
 export const reapQemuVms: LeftoverReaper = async (deadJobs, log) => {

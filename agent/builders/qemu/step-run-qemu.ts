@@ -37,8 +37,10 @@ export function stepRunQemu(config: Config): Step<IsoReady & FloppyReady & CdRea
     async run(ctx, state) {
       const choice = await chooseAccelerator(config.accelerator);
       if (choice.warning) ctx.ui.error(choice.warning);
-      // A short folder of its own: unix socket paths are limited to 107 bytes.
-      pending.socketDir = await mkdtemp(path.join(tmpdir(), "kiln-qmp-"));
+      // In the build's scratch folder (reaped with an agent's job folder after a crash) when the
+      // path fits a unix socket's 107 bytes, else a short folder of its own in the system temp.
+      const fits = path.join(ctx.scratchDir, "kiln-qmp-XXXXXX", "qmp.sock").length <= 107;
+      pending.socketDir = await mkdtemp(path.join(fits ? ctx.scratchDir : tmpdir(), "kiln-qmp-"));
       const qmpSocket = path.join(pending.socketDir, "qmp.sock");
       const args = qemuArgs(
         config,

@@ -21,6 +21,12 @@ export interface DockerCommunicatorOptions {
   execUser?: string;
   /** `fix_upload_owner`: chown uploads to execUser, since the archive API extracts them as root. */
   fixUploadOwner: boolean;
+  /**
+   * Where an upload is staged on this host before it goes into the container (the build's
+   * scratch folder: uploads may be secret, and a crashed agent's job folder is reaped whole).
+   * Default the system temp folder.
+   */
+  stagingDir?: string;
 }
 
 export class DockerCommunicator implements Communicator {
@@ -71,7 +77,7 @@ export class DockerCommunicator implements Communicator {
 
   async upload(remotePath: string, content: Readable | Buffer, options?: { mode?: number }): Promise<void> {
     const target = absolute(remotePath);
-    const staging = await mkdtemp(path.join(os.tmpdir(), "kiln-docker-upload-"));
+    const staging = await mkdtemp(path.join(this.options.stagingDir ?? os.tmpdir(), "kiln-docker-upload-"));
     try {
       const name = posix.basename(target);
       const local = path.join(staging, name);

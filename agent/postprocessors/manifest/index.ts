@@ -3,6 +3,7 @@ import { basename, resolve } from "node:path";
 import { schema, type Config } from "../../../shared/components/post-processors/manifest.js";
 import { render } from "../../../shared/template/interpolate/index.js";
 import type { PostProcessorPlugin } from "../types.js";
+import { MANIFEST_ARTIFACT_BUILDER_ID } from "../../../shared/bus/messages.js";
 import { formatManifest, parseManifest, type ManifestBuild, type ManifestFile } from "./manifest-file.js";
 import { withManifestLock } from "./manifest-lock.js";
 
@@ -69,4 +70,7 @@ export const plugin: PostProcessorPlugin<Config> = {
     });
     return { artifact: input, keepInput: true, forceKeepInput: true };
   },
+  // A farm build's manifests come back to the client, which merges every job's into one file,
+  // as a local build of the whole template would have written.
+  extraOutputs: (config) => [{ builderId: MANIFEST_ARTIFACT_BUILDER_ID, file: config.output, description: `Manifest: ${config.output}` }],
 };

@@ -197,13 +197,18 @@ export interface HclFile {
 export interface HclFunction {
   /** Positional parameters' types (for conversion and error messages). */
   params: { name: string; type: HclType; allowNull?: boolean; allowUnknown?: boolean }[];
-  variadic?: { name: string; type: HclType; allowNull?: boolean };
+  variadic?: { name: string; type: HclType; allowNull?: boolean; allowUnknown?: boolean };
   /** The result's type given argument types (for unknown results); dynamic when it depends on values. */
   returnType(args: Value[]): HclType;
   /** Throws HclFunctionError for bad arguments (the evaluator turns it into "Error in function call"). */
   impl(args: Value[]): Value;
 }
 
+/**
+ * With argIndex, hcl prints it as "Invalid function argument" / `Invalid value for "<param>"
+ * parameter: <message>.`; without, as "Error in function call" / `Call to function "<name>"
+ * failed: <message>.` (see functions/README.md for can/try/convert, which take expressions).
+ */
 export class HclFunctionError extends Error {
   /** Index of the faulty argument, when one is at fault. */
   constructor(message: string, readonly argIndex?: number) {

@@ -4,11 +4,12 @@
  * folder packed with the real `tar`, the bundle in the object store, records in KV and one job
  * message per build on `kiln.jobs.<type>`.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   buildKey,
   connectBus,
@@ -52,14 +53,14 @@ export interface Submitted {
   templateDir: string;
 }
 
-/** Writes `template` (and `files`) into a temp folder, plans it, and queues its builds. */
-export async function submitTemplate(bus: Bus, template: unknown, files: Record<string, string> = {}): Promise<Submitted> {
+/** Writes `template` (and `files`) into a temp folder, plans it (with `-var` pairs `vars`), and queues its builds. */
+export async function submitTemplate(bus: Bus, template: unknown, files: Record<string, string> = {}, vars: [string, string][] = []): Promise<Submitted> {
   const templateDir = await mkdtemp(join(tmpdir(), "kiln-agent-tpl-"));
   await writeFile(join(templateDir, "template.json"), JSON.stringify(template, null, 2));
   for (const [name, text] of Object.entries(files)) await writeFile(join(templateDir, name), text);
   const loaded = loadTemplateForReport("template.json", templateDir);
   if (!loaded.ok) throw new Error(loaded.text);
-  const planned = planTemplate(loaded.template, { vars: [], varFiles: [], only: [], except: [] }, templateDir, {});
+  const planned = planTemplate(loaded.template, { vars, varFiles: [], only: [], except: [] }, templateDir, {});
   if (!planned.ok) throw new Error(JSON.stringify(planned.diagnostics));
 
   const tgzPath = join(await mkdtemp(join(tmpdir(), "kiln-agent-bundle-")), "bundle.tar.gz");
@@ -142,3 +143,16 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+const cliMain = join(dirname(fileURLToPath(import.meta.url)), "../../../cli/main.js");
+
+/** `kiln agent …` as its own process, the way an operator runs it. */
+export function spawnAgentCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  const script = `import(${JSON.stringify(cliMain)}).then((m) => m.main(process.argv.slice(1))).then((c) => { process.exitCode = c; });`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script, "agent", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out };
+}
+

@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builderTypesFor, BuilderFilterError, probeHost, unameArch } from "../../../agent/farm/index.js";
+import { defaultCatalogue, type PluginCatalogue } from "../../../agent/catalogue.js";
 
 function which(binary: string): boolean {
   try {
@@ -16,18 +17,18 @@ function which(binary: string): boolean {
   }
 }
 
-test("the probe agrees with `which`, /sys/module and uname about this host", async (t) => {
+test("the probe agrees with `which`, /sys/module and uname about this host, and claims nothing no plugin probes for", async (t) => {
   const probe = await probeHost({ env: { PATH: process.env.PATH, HOME: "/nonexistent" } });
   const has = (c: string) => probe.capabilities.includes(c);
   const qemuSystems = execFileSync("sh", ["-c", "for d in $(echo \"$PATH\" | tr ':' ' '); do ls \"$d\" 2>/dev/null; done | grep -E '^qemu-system-[A-Za-z0-9_]+$' | sort -u || true"])
     .toString()
     .trim();
   t.is(has("qemu"), qemuSystems !== "", `qemu-system binaries: ${qemuSystems || "none"}`);
-  t.deepEqual(probe.qemuSystems, qemuSystems === "" ? [] : qemuSystems.split("\n"));
+  t.true(probe.findings.includes(`qemu: ${qemuSystems === "" ? "no qemu-system-* on PATH" : qemuSystems.split("\n").join(", ")}`), probe.findings.join("\n"));
   t.is(has("qemu-img"), which("qemu-img"));
-  t.is(has("virtualbox"), which("VBoxManage"));
-  t.is(has("vmware"), which("vmrun"));
-  t.is(has("aws"), false, "no credentials in this environment");
+  // Capabilities come from the agent's builder plugins (qemu, docker): none for builders it has no plugin for.
+  for (const c of ["virtualbox", "vmware", "aws"]) t.false(has(c), c);
+  t.deepEqual(probe.capabilities.filter((c) => !["qemu", "qemu-img", "kvm", "docker"].includes(c) && !c.startsWith("arch:")), []);
 
   const realKvm = existsSync("/sys/module/kvm_intel") || existsSync("/sys/module/kvm_amd");
   t.is(has("kvm"), realKvm && existsSync("/dev/kvm"));
@@ -42,15 +43,16 @@ test("the probe agrees with `which`, /sys/module and uname about this host", asy
 
 test("KVM needs kvm_intel or kvm_amd, not just a device node or kvm_pvm", async (t) => {
   const sys = await mkdtemp(join(tmpdir(), "kiln-sysmod-"));
-  const device = join(sys, "kvm-device");
-  await writeFile(device, "");
+  const dev = join(sys, "dev");
+  await mkdir(dev);
+  await writeFile(join(dev, "kvm"), "");
   await mkdir(join(sys, "kvm_pvm"));
-  let probe = await probeHost({ env: { PATH: "" }, sysModuleDir: sys, kvmDevice: device });
+  let probe = await probeHost({ env: { PATH: "" }, sysModuleDir: sys, devDir: dev });
   t.false(probe.capabilities.includes("kvm"));
   await mkdir(join(sys, "kvm_intel"));
-  probe = await probeHost({ env: { PATH: "" }, sysModuleDir: sys, kvmDevice: device });
+  probe = await probeHost({ env: { PATH: "" }, sysModuleDir: sys, devDir: dev });
   t.true(probe.capabilities.includes("kvm"));
-  probe = await probeHost({ env: { PATH: "" }, sysModuleDir: sys, kvmDevice: join(sys, "missing") });
+  probe = await probeHost({ env: { PATH: "" }, sysModuleDir: sys, devDir: join(sys, "missing") });
   t.false(probe.capabilities.includes("kvm"));
 });
 
@@ -71,14 +73,23 @@ test("docker is offered only when DOCKER_HOST answers /_ping with OK", async (t)
   t.regex(down.findings.join("\n"), /docker: unix:\/\/.*nothing\.sock: .*ENOENT/);
 });
 
-test("AWS credentials come from the environment or the shared credentials file", async (t) => {
-  t.true((await probeHost({ env: { PATH: "", AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "x" } })).capabilities.includes("aws"));
-  const home = await mkdtemp(join(tmpdir(), "kiln-home-"));
-  await mkdir(join(home, ".aws"));
-  await writeFile(join(home, ".aws", "credentials"), "[default]\n");
-  t.false((await probeHost({ env: { PATH: "", HOME: home } })).capabilities.includes("aws"));
-  await writeFile(join(home, ".aws", "credentials"), "[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n");
-  t.true((await probeHost({ env: { PATH: "", HOME: home } })).capabilities.includes("aws"));
+test("each builder plugin's own probe decides its capabilities; the agent adds only the architecture", async (t) => {
+  // A catalogue whose null builder declares a probe (a stand-in plugin: what the wiring does
+  // with a declaration, whatever the builder) and whose other builders are the real ones.
+  const catalogue: PluginCatalogue = {
+    ...defaultCatalogue,
+    async builder(type) {
+      const real = await defaultCatalogue.builder(type);
+      if (type !== "null") return real;
+      return { ...real, hostProbe: async (ctx) => [{ capability: "widget", ok: ctx.env.WIDGET === "yes", why: `WIDGET=${ctx.env.WIDGET ?? ""}` }] };
+    },
+  };
+  const withWidget = await probeHost({ env: { PATH: "", WIDGET: "yes" }, catalogue });
+  t.true(withWidget.capabilities.includes("widget"));
+  t.true(withWidget.findings.includes("widget: WIDGET=yes"));
+  const without = await probeHost({ env: { PATH: "", WIDGET: "no" }, catalogue });
+  t.false(without.capabilities.includes("widget"));
+  t.false((await probeHost({ env: { PATH: "", WIDGET: "yes" } })).capabilities.includes("widget"), "the real null builder probes nothing");
 });
 
 test("builder types: those with a plugin whose needs the host has, narrowed by --builders", (t) => {

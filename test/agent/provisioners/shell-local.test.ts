@@ -150,7 +150,7 @@ test("{{.Vars}} sets every variable for a real shell: sorted, quotes escaped, en
   t.false("PACKER_HTTP_ADDR" in env);
 });
 
-engineTest("inline commands run through the default execute_command with the build's variables; the temp script is removed", async (t) => {
+engineTest("inline commands run through the default execute_command with the build's variables; the temp script is written in the build's scratch folder and removed", async (t) => {
   const dir = await tempDir();
   const before = new Set((await readdir(tmpdir())).filter((n) => n.startsWith("packer-shell")));
   const { ctx, texts } = recordingContext(dir, { build });
@@ -163,7 +163,10 @@ engineTest("inline commands run through the default execute_command with the bui
     }),
   );
   t.deepEqual(texts("message"), ["test-build/null/it's me", "ext-ok"]);
-  t.regex(texts("say")[0] ?? "", /^Running local shell script: .*\/packer-shell\d+\.sh$/);
+  // recordingContext's scratch folder is `dir`: the script was there, never in the system temp folder.
+  t.true((texts("say")[0] ?? "").startsWith(`Running local shell script: ${ctx.scratchDir}/packer-shell`), texts("say")[0]);
+  t.regex(texts("say")[0] ?? "", /\/packer-shell\d+\.sh$/);
+  t.deepEqual((await readdir(ctx.scratchDir)).filter((n) => n.startsWith("packer-shell")), [], "removed");
   const after = (await readdir(tmpdir())).filter((n) => n.startsWith("packer-shell") && !before.has(n));
   t.deepEqual(after, []);
 });
