@@ -44,9 +44,9 @@ export interface InterpolationCase {
   expected: { output?: string; output_regex?: string; error?: string };
 }
 
-export function loadTemplateEntries(): TemplateEntry[] {
+export function loadTemplateEntries(kind: "json" | "hcl" = "json"): TemplateEntry[] {
   const d = JSON.parse(readFileSync(join(COMPAT_DIR, "expected.json"), "utf8")) as { templates: TemplateEntry[] };
-  return d.templates.filter((e) => e.kind === "json");
+  return d.templates.filter((e) => e.kind === kind);
 }
 
 export function loadInterpolationCases(): InterpolationCase[] {

@@ -13,12 +13,14 @@ export interface ConformanceSummary {
   results: (CaseResult & { intended?: string })[];
   /** Percentages over cases that are not intended differences. */
   templateAgreement: number;
+  hclAgreement: number;
   interpolationAgreement: number;
 }
 
 export async function runConformance(): Promise<ConformanceSummary> {
   const results: (CaseResult & { intended?: string })[] = [];
   for (const entry of loadTemplateEntries()) results.push(...(await runTemplateEntry(entry)));
+  for (const entry of loadTemplateEntries("hcl")) results.push(...(await runTemplateEntry(entry)));
   for (const c of loadInterpolationCases()) results.push(await runInterpolationCase(c));
   for (const r of results) {
     const reason = INTENDED_DIFFERENCES[`${r.id} ${r.label}`];
@@ -30,7 +32,8 @@ export async function runConformance(): Promise<ConformanceSummary> {
   };
   return {
     results,
-    templateAgreement: pct(results.filter((r) => r.id !== "interpolation")),
+    templateAgreement: pct(results.filter((r) => r.id !== "interpolation" && !r.id.startsWith("hcl/"))),
+    hclAgreement: pct(results.filter((r) => r.id.startsWith("hcl/"))),
     interpolationAgreement: pct(results.filter((r) => r.id === "interpolation")),
   };
 }
@@ -44,9 +47,11 @@ async function main(): Promise<void> {
   }
   console.log("\nIntended differences from Packer 1.6.6:");
   for (const [key, reason] of Object.entries(INTENDED_DIFFERENCES)) console.log(`  - ${key}: ${reason}`);
-  const t = summary.results.filter((r) => r.id !== "interpolation");
+  const t = summary.results.filter((r) => r.id !== "interpolation" && !r.id.startsWith("hcl/"));
+  const h = summary.results.filter((r) => r.id.startsWith("hcl/"));
   const i = summary.results.filter((r) => r.id === "interpolation");
   console.log(`\nJSON templates: ${t.filter((r) => r.agree && !r.intended).length}/${t.filter((r) => !r.intended).length} agree (${summary.templateAgreement.toFixed(1)}%), ${t.filter((r) => r.intended).length} intended differences`);
+  console.log(`HCL2 templates: ${h.filter((r) => r.agree && !r.intended).length}/${h.filter((r) => !r.intended).length} agree (${summary.hclAgreement.toFixed(1)}%)`);
   console.log(`Interpolation:  ${i.filter((r) => r.agree && !r.intended).length}/${i.filter((r) => !r.intended).length} agree (${summary.interpolationAgreement.toFixed(1)}%)`);
 }
 

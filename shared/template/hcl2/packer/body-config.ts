@@ -1,0 +1,144 @@
+/**
+ * A component body (source, provisioner, post-processor) evaluated to the plain JSON config the
+ * shared component schemas read: attributes become keys, nested blocks become lists of objects
+ * (what Packer's hcldec specs produce for the same names), `dynamic "X"` blocks are expanded as
+ * hcl's dynblock does. Null attributes are left out (unset, as in Packer).
+ */
+import type { EvalContext, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
+import { evaluate } from "../eval/index.js";
+import { elementsOf, isKnown, isNull, isWhollyKnown, objectVal, toJson } from "../value/index.js";
+import type { SourcePosition } from "../../position.js";
+
+export interface ComponentConfig {
+  config: Record<string, unknown>;
+  /** Where each top-level key is written (for messages from the component schemas). */
+  keyPositions: Record<string, SourcePosition>;
+}
+
+/** The items of a body not named in `exclude`, whatever their names (component bodies have no fixed schema here). */
+export function bodyItems(body: HclBody, exclude: ReadonlySet<string>): { attributes: HclAttribute[]; blocks: HclBlock[]; diagnostics: HclDiagnostic[] } {
+  const native = body as unknown as { attributes?: Map<string, HclAttribute>; blocks?: { type: string; labels: string[] }[] };
+  if (native.attributes instanceof Map && Array.isArray(native.blocks)) {
+    const attrNames = [...native.attributes.keys()].filter((n) => !exclude.has(n));
+    const blockTypes = [...new Set(native.blocks.map((b) => b.type))].filter((t) => !exclude.has(t));
+    const labelCount = new Map(native.blocks.map((b) => [b.type, b.labels.length]));
+    const { content, diagnostics } = body.partialContent({
+      attributes: attrNames.map((name) => ({ name })),
+      blocks: blockTypes.map((type) => ({ type, labelNames: Array.from({ length: labelCount.get(type) ?? 0 }, (_, i) => `label${i}`) })),
+    });
+    return { attributes: [...content.attributes.values()].filter((a) => !exclude.has(a.name)), blocks: content.blocks, diagnostics };
+  }
+  // HCL's JSON syntax: without a schema, every property is an argument (objects stay objects).
+  const { attributes, diagnostics } = body.justAttributes();
+  return { attributes: [...attributes.values()].filter((a) => !exclude.has(a.name)), blocks: [], diagnostics };
+}
+
+export function evaluateComponentBody(body: HclBody, ctx: EvalContext, exclude: ReadonlySet<string>): { value: ComponentConfig; diagnostics: HclDiagnostic[] } {
+  const diagnostics: HclDiagnostic[] = [];
+  const config: Record<string, unknown> = {};
+  const keyPositions: Record<string, SourcePosition> = {};
+  collect(body, ctx, exclude, config, keyPositions, diagnostics);
+  return { value: { config, keyPositions }, diagnostics };
+}
+
+function collect(
+  body: HclBody,
+  ctx: EvalContext,
+  exclude: ReadonlySet<string>,
+  into: Record<string, unknown>,
+  positions: Record<string, SourcePosition> | undefined,
+  diagnostics: HclDiagnostic[],
+): void {
+  const items = bodyItems(body, exclude);
+  diagnostics.push(...items.diagnostics);
+  for (const attr of items.attributes) {
+    const { value, diagnostics: d } = evaluate(attr.expr, ctx);
+    diagnostics.push(...d);
+    if (d.some((x) => x.severity === "error")) continue;
+    if (isNull(value)) continue;
+    if (!isWhollyKnown(value)) {
+      diagnostics.push({
+        severity: "error",
+        summary: "Unknown value",
+        detail: `The value of "${attr.name}" is not known until the build runs, so it cannot configure this component.`,
+        subject: attr.expr.range,
+      });
+      continue;
+    }
+    setKey(into, attr.name, toJson(value));
+    if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
+  }
+  for (const block of items.blocks) {
+    if (block.type === "dynamic") {
+      expandDynamic(block, ctx, into, positions, diagnostics);
+      continue;
+    }
+    const nested: Record<string, unknown> = {};
+    collect(block.body, ctx, new Set(), nested, undefined, diagnostics);
+    appendBlock(into, block.type, nested);
+    if (positions && !(block.type in positions)) {
+      positions[block.type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
+    }
+  }
+}
+
+function setKey(into: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function appendBlock(into: Record<string, unknown>, type: string, nested: Record<string, unknown>): void {
+  const existing = Object.prototype.hasOwnProperty.call(into, type) ? into[type] : undefined;
+  if (Array.isArray(existing)) existing.push(nested);
+  else setKey(into, type, [nested]);
+}
+
+/** hcl's dynblock: `dynamic "T" { for_each = …; iterator = it; content { … } }` → one T block per element. */
+function expandDynamic(
+  block: HclBlock,
+  ctx: EvalContext,
+  into: Record<string, unknown>,
+  positions: Record<string, SourcePosition> | undefined,
+  diagnostics: HclDiagnostic[],
+): void {
+  const type = block.labels[0] ?? "";
+  const { content, diagnostics: d } = block.body.content({
+    attributes: [{ name: "for_each", required: true }, { name: "iterator" }, { name: "labels" }],
+    blocks: [{ type: "content", labelNames: [] }],
+  });
+  diagnostics.push(...d);
+  if (d.some((x) => x.severity === "error")) return;
+  const forEach = content.attributes.get("for_each");
+  const body = content.blocks.find((b) => b.type === "content");
+  if (!forEach || !body) {
+    if (!body) diagnostics.push({ severity: "error", summary: "Missing content block", detail: "A dynamic block must have a nested block of type \"content\" to describe the body of each generated block.", subject: block.defRange });
+    return;
+  }
+  let iterator = type;
+  const it = content.attributes.get("iterator");
+  if (it) {
+    if (it.expr.kind === "scope-traversal" && it.expr.steps.length === 0) iterator = it.expr.root;
+    else {
+      diagnostics.push({ severity: "error", summary: "Invalid dynamic iterator name", detail: "Dynamic iterator must be a single variable name.", subject: it.expr.range });
+      return;
+    }
+  }
+  const { value: coll, diagnostics: fd } = evaluate(forEach.expr, ctx);
+  diagnostics.push(...fd);
+  if (fd.some((x) => x.severity === "error")) return;
+  if (isNull(coll) || !isKnown(coll) || !["list", "set", "tuple", "map", "object"].includes(coll.kind)) {
+    diagnostics.push({
+      severity: "error",
+      summary: "Invalid dynamic for_each value",
+      detail: `Cannot use a ${isNull(coll) ? "null value" : coll.kind} in for_each. An iterable collection is required.`,
+      subject: forEach.expr.range,
+    });
+    return;
+  }
+  for (const [key, value] of elementsOf(coll)) {
+    const child: EvalContext = { variables: new Map<string, Value>([[iterator, objectVal({ key, value })]]), functions: ctx.functions, parent: ctx };
+    const nested: Record<string, unknown> = {};
+    collect(body.body, child, new Set(), nested, undefined, diagnostics);
+    appendBlock(into, type, nested);
+  }
+  if (positions && !(type in positions)) positions[type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
+}

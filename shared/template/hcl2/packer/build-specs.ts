@@ -1,0 +1,160 @@
+/**
+ * HCL2 builds → the same BuildSpecs the JSON planner makes (hcl2template GetBuilds): one per
+ * build × source, named `type.name` (or `buildname.type.name`), selected by -only/-except globs.
+ * The builder config is the source body evaluated (with the build's `source` block overrides
+ * merged over it); provisioners and post-processors are evaluated with `source.type/name` known
+ * and `build.*` as the Go-template `{{ build `X` }}` calls the runtime already fills in when the
+ * build runs (Packer re-evaluates the HCL there; the result is the same text).
+ */
+import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+import type { HclBody, HclDiagnostic, HclRange, Value } from "../contract.js";
+import { objectVal, stringVal } from "../value/index.js";
+import type { RawComponent } from "../../../components/raw-component.js";
+import type { BuildSpec, PlannedPostProcessor, PlannedProvisioner } from "../../../plan/build-spec.js";
+import { NameFilter, buildSelected } from "../../../plan/build-name-filter.js";
+import { filesOfComponent } from "../../../plan/build-files.js";
+import { prepareContextFor } from "../../../plan/build-interpolation.js";
+import { evaluateComponentBody, type ComponentConfig } from "./body-config.js";
+import { evalContext, sensitiveStrings, type PackerHclConfig } from "./packer-config.js";
+import type { ProvisionerBlock } from "./build-blocks.js";
+
+/** Packer's BuilderDataCommonKeys, plus what Kiln's communicators generate. */
+export const BUILD_DATA_KEYS = [
+  "ID", "Host", "Port", "User", "Password", "ConnType", "PackerRunUUID", "PackerHTTPIP", "PackerHTTPPort", "PackerHTTPAddr",
+  "SSHPublicKey", "SSHPrivateKey", "WinRMPassword",
+];
+
+export interface HclPlanOptions {
+  only: string[];
+  except: string[];
+  initTime?: Date;
+  runUuid?: string;
+}
+
+export interface HclPlan {
+  specs: BuildSpec[];
+  diagnostics: HclDiagnostic[];
+  /** Per build name: where each configuration key is written, for "Unsupported argument". */
+  keyRanges: Map<string, Map<string, HclRange>>;
+}
+
+const hasErrors = (d: HclDiagnostic[]): boolean => d.some((x) => x.severity === "error");
+
+export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): HclPlan {
+  const diags: HclDiagnostic[] = [];
+  const specs: BuildSpec[] = [];
+  const keyRanges = new Map<string, Map<string, HclRange>>();
+  const only = new NameFilter(opts.only);
+  const except = new NameFilter(opts.except);
+  const initTime = opts.initTime ?? new Date();
+  const runUuid = opts.runUuid ?? randomUUID();
+  const variables: Record<string, string> = {};
+  for (const [name, v] of config.variables) {
+    const last = v.values[v.values.length - 1];
+    if (last && last.value.kind === "string") variables[name] = last.value.value;
+  }
+  const secrets = sensitiveStrings(config);
+  const firstFile = config.templateFiles[0]?.name ?? config.displayPath;
+  const templatePath = resolve(config.cwd, firstFile);
+
+  for (const build of config.builds) {
+    for (const from of build.sources) {
+      const src = config.sources.get(`${from.type}.${from.name}`);
+      if (!src) {
+        diags.push({
+          severity: "error",
+          summary: `Unknown source ${from.type}.${from.name}`,
+          detail: `Known: [${[...config.sources.keys()].join(" ")}]`,
+          subject: build.block.defRange,
+        });
+        continue;
+      }
+      const sourceName = from.localName ?? src.name;
+      const sourceString = `${src.type}.${sourceName}`;
+      const name = build.name ? `${build.name}.${sourceString}` : sourceString;
+      if (!buildSelected(name, only, except)) continue;
+      const ranges = new Map<string, HclRange>();
+      const builderCfg = evaluateBody(src.block.body, config, undefined, diags, ranges);
+      if (from.addition) {
+        const extra = evaluateBody(from.addition, config, undefined, diags, ranges);
+        Object.assign(builderCfg.config, extra.config);
+        Object.assign(builderCfg.keyPositions, extra.keyPositions);
+      }
+      if (hasErrors(diags)) continue;
+      const buildValues = new Map<string, Value>(BUILD_DATA_KEYS.map((k) => [k, stringVal(`{{ build \`${k}\` }}`)]));
+      buildValues.set("name", stringVal(build.name));
+      const componentVars = new Map<string, Value>([
+        ["source", objectVal({ type: stringVal(src.type), name: stringVal(sourceName) })],
+        ["build", objectVal(buildValues)],
+      ]);
+      const planProvisioner = (p: ProvisionerBlock): PlannedProvisioner | undefined => {
+        const c = evaluateBody(p.body, config, componentVars, diags, ranges);
+        const raw: RawComponent = { type: p.type, config: c.config, keyPositions: c.keyPositions };
+        const override = p.override[sourceString] ?? p.override[src.name];
+        if (override) for (const [k, v] of Object.entries(override)) Object.defineProperty(raw.config, k, { value: v, enumerable: true, writable: true, configurable: true });
+        return { type: p.type, raw, pauseBeforeMs: p.pauseBeforeMs, maxRetries: p.maxRetries, timeoutMs: p.timeoutMs };
+      };
+      const skipped = (c: { only: string[]; except: string[] }): boolean =>
+        c.only.length > 0 ? !c.only.includes(sourceString) : c.except.includes(sourceString);
+      const provisioners = build.provisioners.filter((p) => !skipped(p)).map(planProvisioner).filter((p): p is PlannedProvisioner => p !== undefined);
+      const chains: PlannedPostProcessor[][] = [];
+      for (const chain of build.postProcessorChains) {
+        const planned: PlannedPostProcessor[] = [];
+        for (const pp of chain) {
+          if (skipped(pp)) continue;
+          if (except.matches(pp.name || pp.type)) break;
+          const c = evaluateBody(pp.body, config, componentVars, diags, ranges);
+          const entry: PlannedPostProcessor = { type: pp.type, raw: { type: pp.type, config: c.config, keyPositions: c.keyPositions } };
+          if (pp.name) entry.name = pp.name;
+          if (pp.keepInputArtifact !== undefined) entry.keepInputArtifact = pp.keepInputArtifact;
+          planned.push(entry);
+        }
+        if (planned.length > 0) chains.push(planned);
+      }
+      const spec: BuildSpec = {
+        name,
+        builder: { type: src.type, config: builderCfg.config, keyPositions: builderCfg.keyPositions },
+        provisioners,
+        postProcessorChains: chains,
+        variables: { ...variables },
+        declaredVariables: [...config.variables.keys()],
+        sensitiveValues: secrets,
+        template: { displayPath: config.displayPath, path: templatePath },
+        files: [],
+        initTime: initTime.toISOString(),
+        runUuid,
+      };
+      if (build.errorCleanupProvisioner && !skipped(build.errorCleanupProvisioner)) spec.errorCleanupProvisioner = planProvisioner(build.errorCleanupProvisioner);
+      spec.files = filesOfHclBuild(spec, config);
+      keyRanges.set(name, ranges);
+      specs.push(spec);
+    }
+  }
+  return { specs, diagnostics: diags, keyRanges };
+}
+
+function evaluateBody(body: HclBody, config: PackerHclConfig, extra: Map<string, Value> | undefined, diags: HclDiagnostic[], ranges: Map<string, HclRange>): ComponentConfig {
+  const { value, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set());
+  diags.push(...diagnostics);
+  const native = body as unknown as { attributes?: Map<string, { nameRange: HclRange }> };
+  if (native.attributes instanceof Map) for (const [k, a] of native.attributes) if (!ranges.has(k)) ranges.set(k, a.nameRange);
+  return value;
+}
+
+/**
+ * For a farm bundle: every file of the template (an HCL2 template is all its files, and
+ * functions like `file()` read relative to it), plus what the components reference.
+ */
+function filesOfHclBuild(spec: BuildSpec, config: PackerHclConfig): string[] {
+  const templateDir = config.baseDir;
+  const ctx = prepareContextFor(spec, config.cwd);
+  const ownFiles = config.templateFiles.map((f) => resolve(config.cwd, f.name)).filter((p) => p.startsWith(templateDir)).map((p) => p.slice(templateDir.length + 1));
+  const components = [
+    spec.builder,
+    ...spec.provisioners.map((p) => p.raw),
+    ...(spec.errorCleanupProvisioner ? [spec.errorCleanupProvisioner.raw] : []),
+    ...spec.postProcessorChains.flat().map((p) => p.raw),
+  ];
+  return [...new Set([...ownFiles, ...components.flatMap((c) => filesOfComponent(c, { interpolation: ctx.interpolation, templateDir, cwd: config.cwd }))])].sort();
+}
