@@ -54,6 +54,11 @@ export function loadInterpolationCases(): InterpolationCase[] {
   return d.cases;
 }
 
+export function loadHclConsoleCases(): { template: string; cases: import("./interpolation-cases.js").HclConsoleCase[] } {
+  const d = JSON.parse(readFileSync(join(COMPAT_DIR, "interpolation.json"), "utf8")) as { hcl2_console: { template: string; cases: import("./interpolation-cases.js").HclConsoleCase[] } };
+  return d.hcl2_console;
+}
+
 /** The environment the corpus was recorded in (README: emptied, then a few variables). */
 export function baseEnv(home: string): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, CHECKPOINT_DISABLE: "1", LANG: "C.UTF-8", TMPDIR: process.env.TMPDIR ?? "/tmp" };

@@ -185,7 +185,8 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
       if (!failed) build.postProcessorChains.push(pps);
     }
   }
-  return { build, diagnostics: diags };
+  // hcl2template drops a build block that had any error (inspect then does not list it).
+  return hasErrors(diags) ? { diagnostics: diags } : { build, diagnostics: diags };
 }
 
 function onlyExceptDiag(only: string[], except: string[], block: HclBlock): HclDiagnostic[] {

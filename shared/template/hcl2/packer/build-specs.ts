@@ -82,7 +82,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
         Object.assign(builderCfg.keyPositions, extra.keyPositions);
       }
       if (hasErrors(diags)) continue;
-      const buildValues = new Map<string, Value>(BUILD_DATA_KEYS.map((k) => [k, stringVal(`{{ build \`${k}\` }}`)]));
+      const buildValues = new Map<string, Value>(BUILD_DATA_KEYS.map((k, i) => [k, stringVal(buildMarker(i))]));
       buildValues.set("name", stringVal(build.name));
       const componentVars = new Map<string, Value>([
         ["source", objectVal({ type: stringVal(src.type), name: stringVal(sourceName) })],
@@ -134,8 +134,32 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
   return { specs, diagnostics: diags, keyRanges };
 }
 
+/**
+ * `build.X` while planning: a marker without letters (so string functions such as upper() pass it
+ * through), turned into the Go-template call `{{ build `X` }}` once the body is evaluated; the
+ * runtime fills that in with the build's generated data, as for JSON templates. A function that
+ * looks inside the value (length, substr, a case change of the real value) sees the marker, not the
+ * data: Packer 1.6.6 re-evaluates the HCL when the provisioner runs instead.
+ */
+function buildMarker(i: number): string {
+  return `\uE000${i}\uE001`;
+}
+const MARKER = /\uE000(\d+)\uE001/g;
+
+function withBuildCalls(v: unknown): unknown {
+  if (typeof v === "string") return v.replace(MARKER, (_, i: string) => `{{ build \`${BUILD_DATA_KEYS[Number(i)]}\` }}`);
+  if (Array.isArray(v)) return v.map(withBuildCalls);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: withBuildCalls(x), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
+}
+
 function evaluateBody(body: HclBody, config: PackerHclConfig, extra: Map<string, Value> | undefined, diags: HclDiagnostic[], ranges: Map<string, HclRange>): ComponentConfig {
-  const { value, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set());
+  const { value: raw, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set());
+  const value = { config: withBuildCalls(raw.config) as Record<string, unknown>, keyPositions: raw.keyPositions };
   diags.push(...diagnostics);
   const native = body as unknown as { attributes?: Map<string, { nameRange: HclRange }> };
   if (native.attributes instanceof Map) for (const [k, a] of native.attributes) if (!ranges.has(k)) ranges.set(k, a.nameRange);

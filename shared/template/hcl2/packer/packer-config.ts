@@ -4,7 +4,7 @@
  * sources and builds. Diagnostics come back in Packer's order; the caller prints them with the
  * files for source excerpts.
  */
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { EvalContext, HclBlock, HclDiagnostic, HclFile, HclFunction, HclRange, Value } from "../contract.js";
 import { evaluate } from "../eval/index.js";
 import { packerFunctions, variableDefaultFunctions } from "../functions/index.js";
@@ -29,8 +29,10 @@ export interface PackerHclConfig {
   /** The target as typed, and its absolute path. */
   displayPath: string;
   path: string;
-  /** path.root: the template's folder (as typed, for messages) and absolute. */
+  /** The template's folder, absolute (file functions resolve against it). */
   baseDir: string;
+  /** path.root as Packer gives it: the folder as typed (filepath.Dir of a file target). */
+  rootPath: string;
   cwd: string;
   /** Every parsed file by name (templates and var files), for diagnostics' source excerpts. */
   files: Map<string, HclFile>;
@@ -89,6 +91,7 @@ export async function parseHclTemplate(target: string, cwd: string, inputs: HclT
     displayPath: target,
     path: abs,
     baseDir,
+    rootPath: isFile ? dirname(target) : target,
     cwd,
     files,
     templateFiles,
@@ -203,7 +206,7 @@ export function baseVariables(config: PackerHclConfig, extra: Map<string, Value>
   vars.set("source", objectVal({ type: unknownVal(stringType), name: unknownVal(stringType) }));
   vars.set("build", unknownVal(objectType({})));
   vars.set("packer", objectVal({ version: stringVal(PACKER_COMPAT_VERSION) }));
-  vars.set("path", objectVal({ cwd: stringVal(config.cwd.replaceAll("\\", "/")), root: stringVal(config.baseDir.replaceAll("\\", "/")) }));
+  vars.set("path", objectVal({ cwd: stringVal(config.cwd.replaceAll("\\", "/")), root: stringVal(config.rootPath.replaceAll("\\", "/")) }));
   for (const [k, v] of extra) vars.set(k, v);
   return vars;
 }
