@@ -75,9 +75,11 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       const name = build.name ? `${build.name}.${sourceString}` : sourceString;
       if (!buildSelected(name, only, except)) continue;
       const ranges = new Map<string, HclRange>();
-      const builderCfg = evaluateBody(src.block.body, config, undefined, diags, ranges);
+      // Packer 1.6.6 left source.* unknown in source bodies (later versions know them): known here.
+      const sourceVars = new Map<string, Value>([["source", objectVal({ type: stringVal(src.type), name: stringVal(sourceName) })]]);
+      const builderCfg = evaluateBody(src.block.body, config, sourceVars, diags, ranges);
       if (from.addition) {
-        const extra = evaluateBody(from.addition, config, undefined, diags, ranges);
+        const extra = evaluateBody(from.addition, config, sourceVars, diags, ranges);
         Object.assign(builderCfg.config, extra.config);
         Object.assign(builderCfg.keyPositions, extra.keyPositions);
       }
