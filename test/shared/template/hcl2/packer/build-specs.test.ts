@@ -218,3 +218,48 @@ build {
   t.false(r.ok);
   if (!r.ok) t.regex(r.text, /Unsupported attribute/);
 });
+
+test("a .pkr.json template plans like its .pkr.hcl twin", async (t) => {
+  const dir = workspace(t, {
+    "j.pkr.json": JSON.stringify({
+      variable: { who: { default: "json" } },
+      source: { file: { x: { content: "hello ${var.who}", target: "out.txt" } } },
+      build: { sources: ["source.file.x"], provisioner: [{ "shell-local": { inline: ["echo ${source.name}"] } }] },
+    }),
+  });
+  const [spec] = await plan(dir, "j.pkr.json");
+  t.is(spec.name, "file.x");
+  t.deepEqual(spec.builder.config, { content: "hello json", target: "out.txt" });
+  t.deepEqual(spec.provisioners[0].raw.config.inline, ["echo x"]);
+});
+
+test("local blocks with sensitive = true, a variables block, and packer.required_version", async (t) => {
+  const dir = workspace(t, {
+    "p.pkr.hcl": `
+packer {
+  required_version = ">= 1.5.0, < 2.0.0"
+}
+variables {
+  prefix = "kiln"
+}
+local "token" {
+  expression = "\${var.prefix}-secret-token"
+  sensitive  = true
+}
+source "file" "x" {
+  content = local.token
+  target  = "out.txt"
+}
+build {
+  sources = ["source.file.x"]
+}
+`,
+  });
+  const [spec] = await plan(dir, "p.pkr.hcl");
+  t.is(spec.builder.config.content, "kiln-secret-token");
+  t.deepEqual(spec.sensitiveValues, ["kiln-secret-token"]);
+  const old = workspace(t, { "o.pkr.hcl": `packer {\n  required_version = ">= 9.0"\n}\n` });
+  const r = await checkHclTemplate("o.pkr.hcl", old, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /Error: Unsupported Packer Core version[\s\S]*on o\.pkr\.hcl line 2/);
+});
