@@ -96,11 +96,24 @@ export function localsInDependencyOrder(locals: readonly LocalDecl[]): { ordered
 export function evaluateLocals(locals: readonly LocalDecl[], ctxFor: (known: Map<string, Value>) => EvalContext): { values: Map<string, Value>; diagnostics: HclDiagnostic[] } {
   const values = new Map<string, Value>();
   const diags: HclDiagnostic[] = [];
-  const { ordered } = localsInDependencyOrder(locals);
+  const { ordered, cycles } = localsInDependencyOrder(locals);
+  const byName = new Map(locals.map((l) => [l.name, l]));
   for (const l of ordered) {
     const { value, diagnostics } = evaluate(l.expr, ctxFor(values));
     diags.push(...diagnostics);
-    if (errors(diagnostics)) return { values, diagnostics: diags };
+    if (errors(diagnostics)) {
+      // Packer 1.6.6 only says "Unsupported attribute"; say why when a cycle is the cause.
+      const cycle = cycles.find((c) => c.includes(l.name));
+      if (cycle) {
+        diags.push({
+          severity: "error",
+          summary: "Cycle in local values",
+          detail: `These locals refer to each other, so none of them can be evaluated: ${cycle.map((n) => `local.${n}`).join(" → ")}.`,
+          subject: byName.get(cycle[0])?.nameRange,
+        });
+      }
+      return { values, diagnostics: diags };
+    }
     values.set(l.name, value);
   }
   return { values, diagnostics: diags };

@@ -216,7 +216,7 @@ build {
   const cyc = workspace(t, { "c.pkr.hcl": `locals {\n  a = local.b\n  b = local.a\n}\n` });
   const r = await checkHclTemplate("c.pkr.hcl", cyc, NO_INPUTS);
   t.false(r.ok);
-  if (!r.ok) t.regex(r.text, /Unsupported attribute/);
+  if (!r.ok) t.regex(r.text, /Unsupported attribute[\s\S]*Error: Cycle in local values[\s\S]*local\.a →\s+local\.b → local\.a/);
 });
 
 test("a .pkr.json template plans like its .pkr.hcl twin", async (t) => {
