@@ -93,7 +93,8 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       const planProvisioner = (p: ProvisionerBlock): PlannedProvisioner | undefined => {
         const c = evaluateBody(p.body, config, componentVars, diags, ranges);
         const raw: RawComponent = { type: p.type, config: c.config, keyPositions: c.keyPositions };
-        const override = p.override[sourceString] ?? p.override[src.name];
+        // Packer 1.6.6 keys `override` by the source's (local) name; `type.name` is accepted too.
+        const override = p.override[sourceName] ?? p.override[sourceString];
         if (override) for (const [k, v] of Object.entries(override)) Object.defineProperty(raw.config, k, { value: v, enumerable: true, writable: true, configurable: true });
         return { type: p.type, raw, pauseBeforeMs: p.pauseBeforeMs, maxRetries: p.maxRetries, timeoutMs: p.timeoutMs };
       };

@@ -70,7 +70,7 @@ build {
     max_retries = 2
     pause_before = "1s"
     override = {
-      "amazon-ebs.ubuntu" = { inline = ["echo overridden"] }
+      ubuntu = { inline = ["echo overridden"] }
     }
   }
 
