@@ -57,6 +57,7 @@ async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: strin
         return undefined;
       }
       if (checked.warnings) io.stdout.write(checked.warnings);
+      if (checked.notes) io.stderr.write(checked.notes);
       return checked.specs;
     }
     const loaded = loadForCommand(target, io.cwd);

@@ -50,6 +50,7 @@ export const run: Command = async (argv, io) => {
       return 1;
     }
     if (checked.warnings) io.stdout.write(checked.warnings);
+    if (checked.notes) io.stderr.write(checked.notes);
     if (flags.bools["syntax-only"]) out.say("Syntax-only check passed. Everything looks okay.");
     return 0;
   }

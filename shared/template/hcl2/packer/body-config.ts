@@ -4,8 +4,8 @@
  * (what Packer's hcldec specs produce for the same names), `dynamic "X"` blocks are expanded as
  * hcl's dynblock does. Null attributes are left out (unset, as in Packer).
  */
-import type { EvalContext, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
-import { evaluate } from "../eval/index.js";
+import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, TemplatePart, Value } from "../contract.js";
+import { evaluate, variablesReferenced } from "../eval/index.js";
 import { elementsOf, isKnown, isNull, isWhollyKnown, objectVal, toJson } from "../value/index.js";
 import type { SourcePosition } from "../../position.js";
 
@@ -54,6 +54,17 @@ function collect(
   for (const attr of items.attributes) {
     const { value, diagnostics: d } = evaluate(attr.expr, ctx);
     diagnostics.push(...d);
+    const call = callOnBuildData(attr.expr);
+    if (call) {
+      diagnostics.push({
+        severity: "warning",
+        summary: "Build data passed to a function",
+        detail:
+          `Kiln fills build.* values in when the build runs, after HCL functions have run: ${call}() here sees a placeholder, ` +
+          "not the value (Packer 1.6.6 evaluates the expression again at that point). Use build.* directly in the string.",
+        subject: attr.expr.range,
+      });
+    }
     if (d.some((x) => x.severity === "error")) continue;
     if (isNull(value)) continue;
     if (!isWhollyKnown(value)) {
@@ -80,6 +91,56 @@ function collect(
       positions[block.type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
     }
   }
+}
+
+/** The name of a function called with a `build.*` reference among its arguments, if any. */
+function callOnBuildData(e: Expression): string | undefined {
+  if (e.kind === "call" && e.args.some((a) => variablesReferenced(a).some((r) => r.root === "build"))) return e.name;
+  for (const child of childExpressions(e)) {
+    const found = callOnBuildData(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function childExpressions(e: Expression): Expression[] {
+  switch (e.kind) {
+    case "template":
+      return templateChildren(e.parts);
+    case "relative-traversal":
+      return [e.source];
+    case "index":
+      return [e.collection, e.key];
+    case "splat":
+      return [e.source, e.each];
+    case "call":
+      return e.args;
+    case "tuple":
+      return e.items;
+    case "object":
+      return e.items.flatMap((i) => [i.key, i.value]);
+    case "unary":
+      return [e.operand];
+    case "binary":
+      return [e.left, e.right];
+    case "conditional":
+      return [e.condition, e.then, e.else];
+    case "for":
+      return [e.collection, ...(e.keyExpr ? [e.keyExpr] : []), e.valueExpr, ...(e.condition ? [e.condition] : [])];
+    case "parens":
+      return [e.inner];
+    default:
+      return [];
+  }
+}
+
+function templateChildren(parts: TemplatePart[]): Expression[] {
+  return parts.flatMap((p) => {
+    if (p.kind === "interpolation") return [p.expr];
+    if (p.kind === "if") return [p.condition, ...templateChildren(p.then), ...templateChildren(p.else ?? [])];
+    if (p.kind === "for") return [p.collection, ...templateChildren(p.body)];
+    return [];
+  });
 }
 
 function setKey(into: Record<string, unknown>, key: string, value: unknown): void {

@@ -20,7 +20,8 @@ export interface HclCheckOptions extends HclTemplateInputs {
 }
 
 export type HclChecked =
-  | { ok: true; config: PackerHclConfig; specs: BuildSpec[]; warnings: string }
+  /** warnings: Packer's own (stdout, as Packer prints them); notes: Kiln's (for stderr). */
+  | { ok: true; config: PackerHclConfig; specs: BuildSpec[]; warnings: string; notes: string }
   | { ok: false; text: string };
 
 const hasErrors = (d: HclDiagnostic[]): boolean => d.some((x) => x.severity === "error");
@@ -34,12 +35,13 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
   }
   const config = parsed.config;
   let warnings = formatHclDiagnostics(parsed.diagnostics.filter((d) => d.severity === "warning"), parsed.files);
-  if (opts.syntaxOnly) return { ok: true, config, specs: [], warnings };
+  if (opts.syntaxOnly) return { ok: true, config, specs: [], warnings, notes: "" };
   const init = initializeHclTemplate(config);
   if (hasErrors(init)) return { ok: false, text: `${formatHclDiagnostics(init, NO_FILES)}\n` };
   warnings += formatHclDiagnostics(init, NO_FILES);
   const plan = planHclBuilds(config, { only: opts.only, except: opts.except });
   if (hasErrors(plan.diagnostics)) return { ok: false, text: `${formatHclDiagnostics(plan.diagnostics, NO_FILES)}\n` };
+  const notes = formatHclDiagnostics(plan.diagnostics, config.files);
   if (opts.checkComponents !== false) {
     const checked = checkBuilds(plan.specs, cwd);
     if (checked.diagnostics.length > 0) {
@@ -56,5 +58,5 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
       return { ok: false, text: `${formatHclDiagnostics(diags, NO_FILES)}\n` };
     }
   }
-  return { ok: true, config, specs: plan.specs, warnings };
+  return { ok: true, config, specs: plan.specs, warnings, notes };
 }

@@ -263,3 +263,25 @@ build {
   t.false(r.ok);
   if (!r.ok) t.regex(r.text, /Error: Unsupported Packer Core version[\s\S]*on o\.pkr\.hcl line 2/);
 });
+
+test("build.* passed through a function is planned with a note saying the function sees a placeholder", async (t) => {
+  const dir = workspace(t, {
+    "b.pkr.hcl": `
+source "null" "n" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.n"]
+  provisioner "shell-local" {
+    inline = ["echo \${build.ID}", "echo \${upper(build.ID)}"]
+  }
+}
+`,
+  });
+  const r = await checkHclTemplate("b.pkr.hcl", dir, NO_INPUTS);
+  t.true(r.ok);
+  if (!r.ok) return;
+  t.deepEqual(r.specs[0].provisioners[0].raw.config.inline, ["echo {{ build `ID` }}", "echo {{ build `ID` }}"]);
+  t.regex(r.notes, /Warning: Build data passed to a function[\s\S]*on b\.pkr\.hcl line 8[\s\S]*upper\(\) here sees a placeholder/);
+  t.is(r.warnings, "");
+});
