@@ -130,3 +130,31 @@ test("kiln validate prints HCL diagnostics with file and line for a syntax error
   t.is(full.status, 1);
   t.regex(full.stdout, /Error: Unknown source null\.missing/);
 });
+
+test("components of an HCL2 build see the source's own name as build_name, as Packer 1.6.6 (manifest, PACKER_BUILD_NAME)", (t) => {
+  t.timeout(60_000);
+  const dir = workspace(t, {
+    "b.pkr.hcl": `
+source "null" "n" {
+  communicator = "none"
+}
+build {
+  name = "bn"
+  source "source.null.n" {
+    name = "renamed"
+  }
+  provisioner "shell-local" {
+    inline = ["echo bn={{build_name}} env=$PACKER_BUILD_NAME"]
+  }
+  post-processor "manifest" {
+    output = "m.json"
+  }
+}
+`,
+  });
+  const r = runKiln(dir, ["build", "-color=false", "b.pkr.hcl"]);
+  t.is(r.status, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, /bn\.null\.renamed: bn=n env=n/);
+  const manifest = JSON.parse(readFileSync(join(dir, "m.json"), "utf8")) as { builds: { name: string }[] };
+  t.deepEqual(manifest.builds.map((b) => b.name), ["n"]);
+});

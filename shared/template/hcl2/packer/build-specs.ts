@@ -117,6 +117,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       }
       const spec: BuildSpec = {
         name,
+        packerBuildName: src.name,
         builder: { type: src.type, config: builderCfg.config, keyPositions: builderCfg.keyPositions },
         provisioners,
         postProcessorChains: chains,
