@@ -41,9 +41,12 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
   warnings += formatHclDiagnostics(init, NO_FILES);
   const plan = planHclBuilds(config, { only: opts.only, except: opts.except });
   if (hasErrors(plan.diagnostics)) return { ok: false, text: `${formatHclDiagnostics(plan.diagnostics, NO_FILES)}\n` };
-  const notes = formatHclDiagnostics(plan.diagnostics, config.files);
+  let notes = formatHclDiagnostics(plan.diagnostics, config.files);
   if (opts.checkComponents !== false) {
     const checked = checkBuilds(plan.specs, cwd);
+    for (const u of checked.unchecked) {
+      notes += `Warning: build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.\n`;
+    }
     if (checked.diagnostics.length > 0) {
       const diags: HclDiagnostic[] = checked.diagnostics.map((d) => {
         const unknown = /unknown configuration key: '"([^"]+)"'/.exec(d.detail);
