@@ -285,3 +285,33 @@ build {
   t.regex(r.notes, /Warning: Build data passed to a function[\s\S]*on b\.pkr\.hcl line 8[\s\S]*upper\(\) here sees a placeholder/);
   t.is(r.warnings, "");
 });
+
+test("required_plugins: plugins whose components Kiln has built in are accepted, others named in a warning", async (t) => {
+  const dir = workspace(t, {
+    "r.pkr.hcl": `
+packer {
+  required_plugins {
+    docker = {
+      version = ">= 0.0.7"
+      source  = "github.com/hashicorp/docker"
+    }
+    vsphere = {
+      version = ">= 1.0.0"
+      source  = "github.com/hashicorp/vsphere"
+    }
+  }
+}
+source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+}
+`,
+  });
+  const r = await checkHclTemplate("r.pkr.hcl", dir, NO_INPUTS);
+  t.true(r.ok, r.ok ? "" : r.text);
+  if (!r.ok) return;
+  t.regex(r.warnings, /Warning: Plugin not available in Kiln[\s\S]*on r\.pkr\.hcl line 8[\s\S]*"vsphere" plugin/);
+  t.notRegex(r.warnings, /"docker" plugin/);
+});
