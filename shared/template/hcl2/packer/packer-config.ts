@@ -4,6 +4,7 @@
  * sources and builds. Diagnostics come back in Packer's order; the caller prints them with the
  * files for source excerpts.
  */
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { EvalContext, HclBlock, HclDiagnostic, HclFile, HclFunction, HclRange, Value } from "../contract.js";
 import { evaluate } from "../eval/index.js";
@@ -66,6 +67,9 @@ export async function parseHclTemplate(target: string, cwd: string, inputs: HclT
   const diags: HclDiagnostic[] = [];
   const files = new Map<string, HclFile>();
   const set = filesWithSuffix(target, cwd, ".pkr.hcl", ".pkr.json");
+  if (!existsSync(resolve(cwd, target))) {
+    diags.push({ severity: "error", summary: `Cannot tell wether ${target} is a directory`, detail: `stat ${target}: no such file or directory` });
+  }
   if (set.hclFiles.length + set.jsonFiles.length === 0) {
     diags.push({
       severity: "error",
