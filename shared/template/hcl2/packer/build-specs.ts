@@ -37,14 +37,16 @@ export interface HclPlan {
   diagnostics: HclDiagnostic[];
   /** Per build name: where each configuration key is written, for "Unsupported argument". */
   keyRanges: Map<string, Map<string, HclRange>>;
+  /** Every configuration key's name range by `file:line:column` (the positions component problems carry). */
+  keyRangesByPosition: Map<string, HclRange>;
 }
 
 const hasErrors = (d: HclDiagnostic[]): boolean => d.some((x) => x.severity === "error");
-
 export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): HclPlan {
   const diags: HclDiagnostic[] = [];
   const specs: BuildSpec[] = [];
   const keyRanges = new Map<string, Map<string, HclRange>>();
+  const byPosition = new Map<string, HclRange>();
   const only = new NameFilter(opts.only);
   const except = new NameFilter(opts.except);
   const initTime = opts.initTime ?? new Date();
@@ -74,7 +76,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       const sourceString = `${src.type}.${sourceName}`;
       const name = build.name ? `${build.name}.${sourceString}` : sourceString;
       if (!buildSelected(name, only, except)) continue;
-      const ranges = new Map<string, HclRange>();
+      const ranges: KeyRanges = { byKey: new Map(), all: [] };
       // Packer 1.6.6 left source.* unknown in source bodies (later versions know them): known here.
       const sourceVars = new Map<string, Value>([["source", objectVal({ type: stringVal(src.type), name: stringVal(sourceName) })]]);
       const builderCfg = evaluateBody(src.block.body, config, sourceVars, diags, ranges);
@@ -131,11 +133,12 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       };
       if (build.errorCleanupProvisioner && !skipped(build.errorCleanupProvisioner)) spec.errorCleanupProvisioner = planProvisioner(build.errorCleanupProvisioner);
       spec.files = filesOfHclBuild(spec, config);
-      keyRanges.set(name, ranges);
+      keyRanges.set(name, ranges.byKey);
+      for (const r of ranges.all) byPosition.set(`${r.file}:${r.start.line}:${r.start.column}`, r);
       specs.push(spec);
     }
   }
-  return { specs, diagnostics: diags, keyRanges };
+  return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition };
 }
 
 /**
@@ -161,12 +164,23 @@ function withBuildCalls(v: unknown): unknown {
   return v;
 }
 
-function evaluateBody(body: HclBody, config: PackerHclConfig, extra: Map<string, Value> | undefined, diags: HclDiagnostic[], ranges: Map<string, HclRange>): ComponentConfig {
+/** Where the attributes of a build's component bodies are: the first of each name, and all of them. */
+interface KeyRanges {
+  byKey: Map<string, HclRange>;
+  all: HclRange[];
+}
+
+function evaluateBody(body: HclBody, config: PackerHclConfig, extra: Map<string, Value> | undefined, diags: HclDiagnostic[], ranges: KeyRanges): ComponentConfig {
   const { value: raw, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set());
   const value = { config: withBuildCalls(raw.config) as Record<string, unknown>, keyPositions: raw.keyPositions };
   diags.push(...diagnostics);
   const native = body as unknown as { attributes?: Map<string, { nameRange: HclRange }> };
-  if (native.attributes instanceof Map) for (const [k, a] of native.attributes) if (!ranges.has(k)) ranges.set(k, a.nameRange);
+  if (native.attributes instanceof Map) {
+    for (const [k, a] of native.attributes) {
+      if (!ranges.byKey.has(k)) ranges.byKey.set(k, a.nameRange);
+      ranges.all.push(a.nameRange);
+    }
+  }
   return value;
 }
 

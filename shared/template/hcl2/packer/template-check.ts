@@ -53,7 +53,9 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
         const ranges = d.build ? plan.keyRanges.get(d.build) : undefined;
         if (unknown) {
           const key = unknown[1].split(".")[0];
-          const subject: HclRange | undefined = ranges?.get(key);
+          // The problem's position (`file:line:col (field "key")`) names the exact attribute.
+          const at = (d.where ?? "").split("\n").map((l) => /^(.*):(\d+):(\d+) \(field "([^"]+)"\)$/.exec(l)).find((m) => m && m[4].split(".")[0] === key);
+          const subject: HclRange | undefined = (at ? plan.keyRangesByPosition.get(`${at[1]}:${at[2]}:${at[3]}`) : undefined) ?? ranges?.get(key);
           return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${key}" is not expected here.`, subject };
         }
         return { severity: "error", summary: d.summary, detail: d.detail };

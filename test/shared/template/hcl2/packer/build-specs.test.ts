@@ -315,3 +315,23 @@ build {
   t.regex(r.warnings, /Warning: Plugin not available in Kiln[\s\S]*on r\.pkr\.hcl line 8[\s\S]*"vsphere" plugin/);
   t.notRegex(r.warnings, /"docker" plugin/);
 });
+
+test("an unknown argument is located on its own attribute, even when a valid one of the same name comes first", async (t) => {
+  const dir = workspace(t, {
+    "p.pkr.hcl": `source "file" "x" {
+  content = "x"
+  target  = "out.txt"
+}
+build {
+  sources = ["source.file.x"]
+  provisioner "shell-local" {
+    inline = ["true"]
+    target = "oops"
+  }
+}
+`,
+  });
+  const r = await checkHclTemplate("p.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /Error: Unsupported argument\n\n {2}on p\.pkr\.hcl line 9:[\s\S]*An argument named "target" is not expected here\./);
+});
