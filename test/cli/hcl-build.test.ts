@@ -168,7 +168,7 @@ test("examples/hello-hcl builds as README says, with the files examples/hello ma
   t.is(r.status, 0, r.stdout + r.stderr);
   t.regex(readFileSync(join(dir, "output/greeting.txt"), "utf8"), /^hello, tester! Built at \d{4}-\d\d-\d\dT/);
   t.regex(r.stdout, /running local \(a null build\) on Linux/);
-  const sums = spawnSync("sha256sum", ["-c", "output/greeting.sha256"], { cwd: dir, encoding: "utf8" });
+  const sums = spawnSync("sha256sum", ["-c", "greeting.sha256"], { cwd: join(dir, "output"), encoding: "utf8" });
   t.is(sums.status, 0, sums.stdout + sums.stderr);
   const manifest = JSON.parse(readFileSync(join(dir, "output/manifest.json"), "utf8")) as { builds: { name: string }[] };
   t.deepEqual(manifest.builds.map((b) => b.name).sort(), ["greeting", "local"]);
