@@ -335,3 +335,39 @@ build {
   t.false(r.ok);
   if (!r.ok) t.regex(r.text, /Error: Unsupported argument\n\n {2}on p\.pkr\.hcl line 9:[\s\S]*An argument named "target" is not expected here\./);
 });
+
+test("error-cleanup-provisioner and provisioner timeout are planned; a bad duration names its attribute", async (t) => {
+  const dir = workspace(t, {
+    "e.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline  = ["true"]
+    timeout = "1m30s"
+  }
+  error-cleanup-provisioner "shell-local" {
+    inline = ["echo cleaning"]
+  }
+}
+`,
+    "bad.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline       = ["true"]
+    pause_before = "soon"
+  }
+}
+`,
+  });
+  const [spec] = await plan(dir, "e.pkr.hcl");
+  t.is(spec.provisioners[0].timeoutMs, 90_000);
+  t.deepEqual(spec.errorCleanupProvisioner?.raw.config.inline, ["echo cleaning"]);
+  const r = await checkHclTemplate("bad.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /Error: Failed to parse pause_before duration\n\n {2}on bad\.pkr\.hcl line 8/);
+});
