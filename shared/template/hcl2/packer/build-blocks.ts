@@ -5,7 +5,7 @@
  * post-processors (single or `post-processors` chains). Component bodies stay unevaluated here:
  * they are evaluated per build, when `source.*` and `build.*` are known.
  */
-import type { EvalContext, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
+import type { EvalContext, Expression, HclBlock, HclBody, HclDiagnostic, HclType, Value } from "../contract.js";
 import { evaluate } from "../eval/index.js";
 import { convert, ConversionError, isNull, isWhollyKnown, listType, numberType, sortedEntries, stringType, toJson } from "../value/index.js";
 import { knownToPacker, schemaFor, supportedTypes } from "../../../components/registry.js";
@@ -88,7 +88,7 @@ function sourceRefFromString(s: string): { type: string; name: string } | undefi
 }
 
 /** Evaluates an optional attribute to a type; diagnostics as gohcl's. */
-function decodeAttr(body: { attributes: Map<string, { expr: import("../contract.js").Expression; name: string }> }, name: string, type: import("../contract.js").HclType, ctx: EvalContext | undefined, diags: HclDiagnostic[]): Value | undefined {
+function decodeAttr(body: { attributes: Map<string, { expr: Expression; name: string }> }, name: string, type: HclType, ctx: EvalContext | undefined, diags: HclDiagnostic[]): Value | undefined {
   const attr = body.attributes.get(name);
   if (!attr) return undefined;
   const { value, diagnostics } = evaluate(attr.expr, ctx);

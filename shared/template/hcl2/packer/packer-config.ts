@@ -6,12 +6,12 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { EvalContext, HclBlock, HclDiagnostic, HclFile, HclFunction, HclRange, Value } from "../contract.js";
+import type { EvalContext, HclBlock, HclDiagnostic, HclFile, HclFunction, Value } from "../contract.js";
 import { evaluate } from "../eval/index.js";
 import { packerFunctions, variableDefaultFunctions } from "../functions/index.js";
-import { initHclParser } from "../syntax/index.js";
+import { initHclParser, rangeString } from "../syntax/index.js";
 import { objectVal, stringVal, unknownVal, objectType, stringType, isWhollyKnown, isNull, elementsOf } from "../value/index.js";
-import { knownToPacker, schemaFor, supportedTypes } from "../../../components/registry.js";
+import { supportedTypes } from "../../../components/registry.js";
 import { comparePackerVersions, PACKER_COMPAT_VERSION, parsePackerVersion } from "../../packer-version.js";
 import { collectVariableValues, decodeInputVariables, variableValue, type InputVariable } from "./input-variables.js";
 import { decodeLocals, evaluateLocals, type LocalDecl } from "./local-values.js";
@@ -123,7 +123,6 @@ export async function parseHclTemplate(target: string, cwd: string, inputs: HclT
   }
 
   const auto = filesWithSuffix(target, cwd, ".auto.pkrvars.hcl", ".auto.pkrvars.json");
-  const varFileNames = [...auto.hclFiles, ...auto.jsonFiles];
   const explicit = { hcl: [] as string[], json: [] as string[] };
   for (const f of inputs.varFiles) {
     if (f.endsWith(".hcl")) explicit.hcl.push(f);
@@ -132,7 +131,6 @@ export async function parseHclTemplate(target: string, cwd: string, inputs: HclT
   }
   // Packer reads every HCL var file, then every JSON one (auto files first in each group).
   const ordered = [...auto.hclFiles, ...explicit.hcl, ...auto.jsonFiles, ...explicit.json];
-  void varFileNames;
   const varFiles: HclFile[] = [];
   for (const name of ordered) {
     const { file, diagnostics } = parseTemplateFile(name, cwd);
@@ -264,7 +262,7 @@ export function initializeHclTemplate(config: PackerHclConfig): HclDiagnostic[] 
           diags.push({
             severity: "error",
             summary: "Duplicate source block",
-            detail: `This source block has the same builder type and name as a previous block declared at ${rangeForMessage(existing.block.defRange)}. Each source must have a unique name per builder type.`,
+            detail: `This source block has the same builder type and name as a previous block declared at ${rangeString(existing.block.defRange)}. Each source must have a unique name per builder type.`,
             subject: block.defRange,
           });
           continue;
@@ -278,10 +276,6 @@ export function initializeHclTemplate(config: PackerHclConfig): HclDiagnostic[] 
     }
   }
   return diags;
-}
-
-function rangeForMessage(r: HclRange): string {
-  return `${r.file}:${r.start.line},${r.start.column}-${r.end.column}`;
 }
 
 /** Sensitive variables' and locals' string values (every string inside collections too), for masking. */
@@ -302,6 +296,3 @@ export function sensitiveStrings(config: PackerHclConfig): string[] {
   for (const l of config.localDecls) if (l.sensitive && config.locals.has(l.name)) walk(config.locals.get(l.name)!);
   return [...new Set(out)];
 }
-
-export { knownToPacker, schemaFor };
-export type { HclBlock };
