@@ -1,12 +1,13 @@
 /**
  * A component body (source, provisioner, post-processor) evaluated to the plain JSON config the
  * shared component schemas read: attributes become keys, nested blocks become lists of objects
- * (what Packer's hcldec specs produce for the same names), `dynamic "X"` blocks are expanded as
- * hcl's dynblock does. Null attributes are left out (unset, as in Packer).
+ * (what Packer's hcldec specs produce for the same names), `dynamic "X"` blocks are expanded
+ * (dynamic-blocks.ts). Null attributes are left out (unset, as in Packer).
  */
 import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, TemplatePart, Value } from "../contract.js";
 import { evaluate, variablesReferenced } from "../eval/index.js";
-import { elementsOf, isKnown, isNull, isWhollyKnown, objectVal, toJson } from "../value/index.js";
+import { isNull, isWhollyKnown, toJson } from "../value/index.js";
+import { expandDynamicBlock } from "./dynamic-blocks.js";
 import type { SourcePosition } from "../../position.js";
 
 export interface ComponentConfig {
@@ -153,7 +154,6 @@ function appendBlock(into: Record<string, unknown>, type: string, nested: Record
   else setKey(into, type, [nested]);
 }
 
-/** hcl's dynblock: `dynamic "T" { for_each = …; iterator = it; content { … } }` → one T block per element. */
 function expandDynamic(
   block: HclBlock,
   ctx: EvalContext,
@@ -161,44 +161,12 @@ function expandDynamic(
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
 ): void {
-  const type = block.labels[0] ?? "";
-  const { content, diagnostics: d } = block.body.content({
-    attributes: [{ name: "for_each", required: true }, { name: "iterator" }, { name: "labels" }],
-    blocks: [{ type: "content", labelNames: [] }],
-  });
+  const { type, instances, diagnostics: d } = expandDynamicBlock(block, ctx);
   diagnostics.push(...d);
-  if (d.some((x) => x.severity === "error")) return;
-  const forEach = content.attributes.get("for_each");
-  const body = content.blocks.find((b) => b.type === "content");
-  if (!forEach || !body) {
-    if (!body) diagnostics.push({ severity: "error", summary: "Missing content block", detail: "A dynamic block must have a nested block of type \"content\" to describe the body of each generated block.", subject: block.defRange });
-    return;
-  }
-  let iterator = type;
-  const it = content.attributes.get("iterator");
-  if (it) {
-    if (it.expr.kind === "scope-traversal" && it.expr.steps.length === 0) iterator = it.expr.root;
-    else {
-      diagnostics.push({ severity: "error", summary: "Invalid dynamic iterator name", detail: "Dynamic iterator must be a single variable name.", subject: it.expr.range });
-      return;
-    }
-  }
-  const { value: coll, diagnostics: fd } = evaluate(forEach.expr, ctx);
-  diagnostics.push(...fd);
-  if (fd.some((x) => x.severity === "error")) return;
-  if (isNull(coll) || !isKnown(coll) || !["list", "set", "tuple", "map", "object"].includes(coll.kind)) {
-    diagnostics.push({
-      severity: "error",
-      summary: "Invalid dynamic for_each value",
-      detail: `Cannot use a ${isNull(coll) ? "null value" : coll.kind} in for_each. An iterable collection is required.`,
-      subject: forEach.expr.range,
-    });
-    return;
-  }
-  for (const [key, value] of elementsOf(coll)) {
-    const child: EvalContext = { variables: new Map<string, Value>([[iterator, objectVal({ key, value })]]), functions: ctx.functions, parent: ctx };
+  for (const instance of instances) {
+    const child: EvalContext = { variables: instance.vars, functions: ctx.functions, parent: ctx };
     const nested: Record<string, unknown> = {};
-    collect(body.body, child, new Set(), nested, undefined, diagnostics);
+    collect(instance.body, child, new Set(), nested, undefined, diagnostics);
     appendBlock(into, type, nested);
   }
   if (positions && !(type in positions)) positions[type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };

@@ -10,6 +10,7 @@ import { evaluate } from "../eval/index.js";
 import { convert, ConversionError, isNull, isWhollyKnown, listType, numberType, sortedEntries, stringType, toJson } from "../value/index.js";
 import { knownToPacker, schemaFor, supportedTypes } from "../../../components/registry.js";
 import { parseGoDuration, DurationSyntaxError } from "../../duration.js";
+import { expandDynamicBlock } from "./dynamic-blocks.js";
 
 export interface SourceBlock {
   type: string;
@@ -40,6 +41,8 @@ export interface ProvisionerBlock {
   except: string[];
   body: HclBody;
   block: HclBlock;
+  /** Set when a `dynamic "provisioner"` block generated it: the iterator its body sees. */
+  vars?: Map<string, Value>;
 }
 
 export interface PostProcessorBlock {
@@ -50,6 +53,8 @@ export interface PostProcessorBlock {
   keepInputArtifact?: boolean;
   body: HclBody;
   block: HclBlock;
+  /** Set when a `dynamic "post-processor"` block generated it: the iterator its body sees. */
+  vars?: Map<string, Value>;
 }
 
 export interface BuildBlock {
@@ -142,11 +147,14 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
       { type: "error-cleanup-provisioner", labelNames: ["type"] },
       { type: "post-processor", labelNames: ["type"] },
       { type: "post-processors", labelNames: [] },
+      { type: "dynamic", labelNames: ["type"] },
     ],
   });
   diags.push(...cd);
   if (hasErrors(diags)) return { diagnostics: diags };
-  for (const b of content.blocks) {
+  for (const item of withDynamicExpanded(content.blocks, ctx, diags)) {
+    const b = item.block;
+    const bctx: EvalContext = item.vars ? { variables: item.vars, functions: ctx.functions, parent: ctx } : ctx;
     if (b.type === "source") {
       const ref = sourceRefFromString(b.labels[0]);
       const { content: sc, remain: rest, diagnostics: sd } = b.body.partialContent({ attributes: [{ name: "name" }], blocks: [] });
@@ -158,14 +166,16 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
       const localName = str(decodeAttr(sc, "name", stringType, undefined, diags)) || undefined;
       build.sources.push({ ...ref, localName, addition: rest });
     } else if (b.type === "provisioner" || b.type === "error-cleanup-provisioner") {
-      const { provisioner, diagnostics: pd } = decodeProvisioner(b, ctx);
+      const { provisioner, diagnostics: pd } = decodeProvisioner(b, bctx);
       diags.push(...pd);
       if (!provisioner) continue;
+      if (item.vars) provisioner.vars = item.vars;
       if (b.type === "provisioner") build.provisioners.push(provisioner);
       else build.errorCleanupProvisioner = provisioner;
     } else if (b.type === "post-processor") {
-      const { postProcessor, diagnostics: pd } = decodePostProcessor(b);
+      const { postProcessor, diagnostics: pd } = decodePostProcessor(b, bctx);
       diags.push(...pd);
+      if (postProcessor && item.vars) postProcessor.vars = item.vars;
       if (postProcessor) build.postProcessorChains.push([postProcessor]);
     } else {
       const { content: chain, diagnostics: chd } = b.body.content({ attributes: [], blocks: [{ type: "post-processor", labelNames: ["type"] }] });
@@ -187,6 +197,40 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
   }
   // hcl2template drops a build block that had any error (inspect then does not list it).
   return hasErrors(diags) ? { diagnostics: diags } : { build, diagnostics: diags };
+}
+
+/** A build's blocks with `dynamic "provisioner"`/`dynamic "post-processor"` replaced by the blocks they generate. */
+function withDynamicExpanded(blocks: HclBlock[], ctx: EvalContext, diags: HclDiagnostic[]): { block: HclBlock; vars?: Map<string, Value> }[] {
+  const out: { block: HclBlock; vars?: Map<string, Value> }[] = [];
+  for (const b of blocks) {
+    if (b.type !== "dynamic") {
+      out.push({ block: b });
+      continue;
+    }
+    const type = b.labels[0];
+    if (type !== "provisioner" && type !== "post-processor") {
+      diags.push({
+        severity: "error",
+        summary: "Unsupported dynamic block type",
+        detail: `Kiln expands dynamic "provisioner" and "post-processor" blocks in a build; not "${type}".`,
+        subject: b.labelRanges[0] ?? b.defRange,
+      });
+      continue;
+    }
+    const { instances, diagnostics } = expandDynamicBlock(b, ctx);
+    diags.push(...diagnostics);
+    for (const instance of instances) {
+      if (instance.labels.length !== 1) {
+        diags.push({ severity: "error", summary: "Wrong number of labels", detail: `A dynamic "${type}" block needs labels = [TYPE] (one label).`, subject: b.defRange });
+        break;
+      }
+      out.push({
+        block: { ...b, type, labels: instance.labels, body: instance.body, labelRanges: [b.labelRanges[0] ?? b.defRange] },
+        vars: instance.vars,
+      });
+    }
+  }
+  return out;
 }
 
 function onlyExceptDiag(only: string[], except: string[], block: HclBlock): HclDiagnostic[] {
@@ -247,7 +291,7 @@ function decodeProvisioner(block: HclBlock, ctx: EvalContext): { provisioner?: P
   return { provisioner: p, diagnostics: diags };
 }
 
-function decodePostProcessor(block: HclBlock): { postProcessor?: PostProcessorBlock; diagnostics: HclDiagnostic[] } {
+function decodePostProcessor(block: HclBlock, ctx?: EvalContext): { postProcessor?: PostProcessorBlock; diagnostics: HclDiagnostic[] } {
   const diags: HclDiagnostic[] = [];
   const { content, remain, diagnostics } = block.body.partialContent({
     attributes: [{ name: "name" }, { name: "only" }, { name: "except" }, { name: "keep_input_artifact" }],
@@ -255,12 +299,12 @@ function decodePostProcessor(block: HclBlock): { postProcessor?: PostProcessorBl
   });
   diags.push(...diagnostics);
   const type = block.labels[0];
-  const keep = decodeAttr(content, "keep_input_artifact", { kind: "bool" }, undefined, diags);
+  const keep = decodeAttr(content, "keep_input_artifact", { kind: "bool" }, ctx, diags);
   const pp: PostProcessorBlock = {
     type,
-    name: str(decodeAttr(content, "name", stringType, undefined, diags)),
-    only: strings(decodeAttr(content, "only", listType(stringType), undefined, diags)),
-    except: strings(decodeAttr(content, "except", listType(stringType), undefined, diags)),
+    name: str(decodeAttr(content, "name", stringType, ctx, diags)),
+    only: strings(decodeAttr(content, "only", listType(stringType), ctx, diags)),
+    except: strings(decodeAttr(content, "except", listType(stringType), ctx, diags)),
     body: remain,
     block,
   };

@@ -93,7 +93,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
         ["build", objectVal(buildValues)],
       ]);
       const planProvisioner = (p: ProvisionerBlock): PlannedProvisioner | undefined => {
-        const c = evaluateBody(p.body, config, componentVars, diags, ranges);
+        const c = evaluateBody(p.body, config, withIterator(componentVars, p.vars), diags, ranges);
         const raw: RawComponent = { type: p.type, config: c.config, keyPositions: c.keyPositions };
         // Packer 1.6.6 keys `override` by the source's (local) name; `type.name` is accepted too.
         const override = p.override[sourceName] ?? p.override[sourceString];
@@ -109,7 +109,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
         for (const pp of chain) {
           if (skipped(pp)) continue;
           if (except.matches(pp.name || pp.type)) break;
-          const c = evaluateBody(pp.body, config, componentVars, diags, ranges);
+          const c = evaluateBody(pp.body, config, withIterator(componentVars, pp.vars), diags, ranges);
           const entry: PlannedPostProcessor = { type: pp.type, raw: { type: pp.type, config: c.config, keyPositions: c.keyPositions } };
           if (pp.name) entry.name = pp.name;
           if (pp.keepInputArtifact !== undefined) entry.keepInputArtifact = pp.keepInputArtifact;
@@ -162,6 +162,11 @@ function withBuildCalls(v: unknown): unknown {
     return out;
   }
   return v;
+}
+
+/** The build's variables plus a dynamic block's iterator, when the component came from one. */
+function withIterator(vars: Map<string, Value>, iterator: Map<string, Value> | undefined): Map<string, Value> {
+  return iterator ? new Map([...vars, ...iterator]) : vars;
 }
 
 /** Where the attributes of a build's component bodies are: the first of each name, and all of them. */

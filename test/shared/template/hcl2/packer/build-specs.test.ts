@@ -371,3 +371,37 @@ build {
   t.false(r.ok);
   if (!r.ok) t.regex(r.text, /Error: Failed to parse pause_before duration\n\n {2}on bad\.pkr\.hcl line 8/);
 });
+
+test("dynamic provisioner blocks in a build expand to one provisioner per element, in order", async (t) => {
+  const dir = workspace(t, {
+    "d.pkr.hcl": `
+variable "steps" {
+  default = ["update", "install", "clean"]
+}
+source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline = ["echo first"]
+  }
+  dynamic "provisioner" {
+    for_each = var.steps
+    iterator = step
+    labels   = ["shell-local"]
+    content {
+      inline = ["echo \${step.key}:\${step.value} on \${source.name}"]
+    }
+  }
+}
+`,
+  });
+  const [spec] = await plan(dir, "d.pkr.hcl");
+  t.deepEqual(spec.provisioners.map((p) => p.raw.config.inline), [
+    ["echo first"],
+    ["echo 0:update on x"],
+    ["echo 1:install on x"],
+    ["echo 2:clean on x"],
+  ]);
+});
