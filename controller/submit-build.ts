@@ -32,7 +32,7 @@ import { checkBuilds } from "../shared/validation/check-builds.js";
 import { unrunnableBuilds } from "../shared/validation/runnable.js";
 import { defaultCatalogue } from "../agent/catalogue.js";
 import { formatDiagnostics } from "../shared/validation/diagnostics.js";
-import { loadTemplateForReport, planTemplate } from "../shared/validation/load-and-plan.js";
+import { isHcl2Target, loadTemplateForReport, planHclTemplate, planTemplate } from "../shared/validation/load-and-plan.js";
 import type { SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
 import { presentAgentsRecently } from "./agents.js";
 import { buildToProto } from "./build-view.js";
@@ -106,7 +106,9 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission)
     if (e instanceof BundleError) throw invalidArgument(`bad bundle for ${displayPath}: ${e.message}`);
     throw e;
   }
-  const { specs, warnings } = planSubmitted(dir, templatePath, displayPath, request, varFiles);
+  const { specs, warnings, templateInBundle } = isHcl2Target(templatePath, dir)
+    ? await planSubmittedHcl(dir, templatePath, request, varFiles)
+    : { ...planSubmitted(dir, templatePath, displayPath, request, varFiles), templateInBundle: templatePath };
   if (!ctx.bundles.isStored(sha256)) {
     if (!(await ctx.bus.bundles.info(sha256))) {
       await ctx.bus.bundles.put({ name: sha256 }, Readable.toWeb(createReadStream(received.bundleFile)) as ReadableStream<Uint8Array>);
@@ -115,7 +117,7 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission)
   }
   const queued = await queueBuild(ctx, {
     displayPath,
-    templateInBundle: templatePath,
+    templateInBundle,
     bundle: { sha256, size: received.size },
     specs,
     onError,
@@ -156,6 +158,28 @@ function planSubmitted(
     (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
   );
   return { specs: planned.specs, warnings };
+}
+
+/** The HCL2 path of planSubmitted: `kiln validate`'s steps on an HCL2 file or folder. */
+async function planSubmittedHcl(
+  dir: string,
+  templatePath: string,
+  request: SubmitBuildRequest,
+  varFiles: string[],
+): Promise<{ specs: BuildSpec[]; warnings: string[]; templateInBundle: string }> {
+  const local = (text: string): string => text.split(`${dir}${path.sep}`).join("");
+  const checked = await planHclTemplate(
+    templatePath,
+    { vars: request.vars.map((v) => [v.name, v.value]), varFiles, only: request.only, except: request.except },
+    dir,
+    { ...request.env },
+  );
+  if (!checked.ok) throw invalidArgument(local(checked.text));
+  const warnings = checkBuilds(checked.specs, dir).unchecked.map(
+    (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
+  );
+  // Jobs name one file of the template (a folder's first): agents run in the folder that holds it.
+  return { specs: checked.specs, warnings, templateInBundle: checked.config.templateFiles[0].name.split(path.sep).join("/") };
 }
 
 interface BuildToQueue {
@@ -282,6 +306,8 @@ function pathInBundle(p: string, field: string): string {
   if (p === "") throw invalidArgument(`${field} is empty: give the template's path inside the bundle`);
   const slashed = p.replace(/\\/g, "/");
   const parts = slashed.split("/").filter((s) => s !== "" && s !== ".");
+  // An HCL2 template can be a whole folder: the bundle's root.
+  if (slashed === "." && field === "template_path") return ".";
   if (slashed.startsWith("/") || /^[A-Za-z]:/.test(slashed) || parts.includes("..") || parts.length === 0) {
     throw invalidArgument(`${field} "${p}" must be a relative path inside the bundle (no leading "/", no "..")`);
   }
