@@ -30,7 +30,7 @@ import {
 } from "../shared/bus/index.js";
 import { checkBuilds } from "../shared/validation/check-builds.js";
 import { unrunnableBuilds } from "../shared/validation/runnable.js";
-import { defaultCatalogue } from "../agent/catalogue.js";
+import { isRunnableType } from "../shared/components/runnable-types.js";
 import { formatDiagnostics } from "../shared/validation/diagnostics.js";
 import { isHcl2Target, loadTemplateForReport, planHclTemplate, planTemplate } from "../shared/validation/load-and-plan.js";
 import type { SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
@@ -152,7 +152,7 @@ function planSubmitted(
   // The same checks as a local `kiln build` before anything runs: configuration (with -force as
   // the client gave it), then a plugin for every type. A farm refuses the whole submission.
   const checked = checkBuilds(planned.specs, dir, { force: request.force });
-  const diagnostics = [...checked.diagnostics, ...unrunnableBuilds(planned.specs, (kind, type) => defaultCatalogue.canRun(kind, type), new Set(checked.diagnostics.map((d) => d.build)))];
+  const diagnostics = [...checked.diagnostics, ...unrunnableBuilds(planned.specs, isRunnableType, new Set(checked.diagnostics.map((d) => d.build)))];
   if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
   const warnings = checked.unchecked.map(
     (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
@@ -175,7 +175,10 @@ async function planSubmittedHcl(
     { ...request.env },
   );
   if (!checked.ok) throw invalidArgument(local(checked.text));
-  const warnings = checkBuilds(checked.specs, dir).unchecked.map(
+  const configChecked = checkBuilds(checked.specs, dir, { force: request.force });
+  const diagnostics = [...configChecked.diagnostics, ...unrunnableBuilds(checked.specs, isRunnableType, new Set(configChecked.diagnostics.map((d) => d.build)))];
+  if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
+  const warnings = configChecked.unchecked.map(
     (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
   );
   // Jobs name one file of the template (a folder's first): agents run in the folder that holds it.
