@@ -1,12 +1,15 @@
 /** Agents present in KV `kiln_agents` (entries expire when heartbeats stop). */
 import type { KV } from "@nats-io/kv";
-import { BusDecodeError, decodeAgentPresence, type AgentPresence } from "../shared/bus/index.js";
+import { AGENTS_BUCKET, BusDecodeError, decodeAgentPresence, listKeys, type AgentPresence, type Bus } from "../shared/bus/index.js";
 import type { OperatorLog } from "../shared/operator-log.js";
 
-export async function presentAgents(kv: KV, log?: OperatorLog): Promise<AgentPresence[]> {
+/** The parts of the bus presence is read from. */
+export type PresenceBus = Pick<Bus, "agents" | "jsm">;
+
+export async function presentAgents(bus: PresenceBus, log?: OperatorLog): Promise<AgentPresence[]> {
   const agents: AgentPresence[] = [];
-  for await (const key of await kv.keys("agent.*")) {
-    const entry = await kv.get(key);
+  for (const key of await listKeys(bus.jsm, AGENTS_BUCKET, "agent.*")) {
+    const entry = await bus.agents.get(key);
     if (!entry || entry.operation !== "PUT") continue;
     try {
       agents.push(decodeAgentPresence(entry.value, entry.key));
@@ -25,10 +28,11 @@ export async function presentAgents(kv: KV, log?: OperatorLog): Promise<AgentPre
  */
 const recentAgents = new WeakMap<KV, { at: number; agents: Promise<AgentPresence[]> }>();
 
-export function presentAgentsRecently(kv: KV, log?: OperatorLog, maxAgeMs = 1000): Promise<AgentPresence[]> {
+export function presentAgentsRecently(bus: PresenceBus, log?: OperatorLog, maxAgeMs = 1000): Promise<AgentPresence[]> {
+  const kv = bus.agents;
   const cached = recentAgents.get(kv);
   if (cached && Date.now() - cached.at < maxAgeMs) return cached.agents;
-  const agents = presentAgents(kv, log);
+  const agents = presentAgents(bus, log);
   recentAgents.set(kv, { at: Date.now(), agents });
   agents.catch(() => recentAgents.delete(kv));
   return agents;

@@ -5,18 +5,31 @@ import { agentToProto, buildToProto } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
 import { notFound } from "./errors.js";
 import { listBuildIds, readBuild, requireBuildId } from "./records.js";
+import { retryOnOutage } from "../shared/bus/index.js";
+
+/**
+ * Reads ride out a short outage: on a JetStream cluster, requests time out for a few seconds
+ * while the leaders of a lost node's streams are re-elected. Longer than that, the caller hears
+ * UNAVAILABLE (and, when the cluster has no majority, that it has no quorum).
+ */
+const READ_OUTAGE_MS = 15_000;
+function read<T>(ctx: ControllerContext, what: string, work: () => Promise<T>): Promise<T> {
+  return retryOnOutage(work, { what, deadlineMs: Math.min(ctx.settings.busOutageMs, READ_OUTAGE_MS), signal: ctx.stopping });
+}
 
 export async function getBuild(ctx: ControllerContext, buildId: string): Promise<Build> {
   const id = requireBuildId(buildId);
-  const stored = await readBuild(ctx.bus.builds, id, ctx.log);
+  const [stored, agents] = await read(ctx, `read build ${id}`, () => Promise.all([readBuild(ctx.bus.builds, id, ctx.log), presentAgents(ctx.bus, ctx.log)]));
   if (!stored) throw notFound(`no build ${id} (see kiln builds)`);
-  return buildToProto(stored.record, stored.jobs, await presentAgents(ctx.bus.agents, ctx.log));
+  return buildToProto(stored.record, stored.jobs, agents);
 }
 
 /** Newest first; `limit` 0 means all. */
 export async function listBuilds(ctx: ControllerContext, limit: number): Promise<ListBuildsResponse> {
-  const agents = await presentAgents(ctx.bus.agents, ctx.log);
-  const stored = await Promise.all((await listBuildIds(ctx.bus.builds)).map((id) => readBuild(ctx.bus.builds, id, ctx.log)));
+  const [agents, stored] = await read(ctx, "list builds", async () => {
+    const ids = await listBuildIds(ctx.bus);
+    return Promise.all([presentAgents(ctx.bus, ctx.log), Promise.all(ids.map((id) => readBuild(ctx.bus.builds, id, ctx.log)))]);
+  });
   const builds = stored
     .flatMap((s) => (s ? [s] : []))
     .sort((a, b) => (a.record.submittedAt === b.record.submittedAt ? b.record.id.localeCompare(a.record.id) : b.record.submittedAt.localeCompare(a.record.submittedAt)))
@@ -26,5 +39,5 @@ export async function listBuilds(ctx: ControllerContext, limit: number): Promise
 }
 
 export async function listAgents(ctx: ControllerContext): Promise<ListAgentsResponse> {
-  return { agents: (await presentAgents(ctx.bus.agents, ctx.log)).map(agentToProto) };
+  return { agents: (await read(ctx, "list agents", () => presentAgents(ctx.bus, ctx.log))).map(agentToProto) };
 }

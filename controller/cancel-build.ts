@@ -24,5 +24,5 @@ export async function cancelBuild(ctx: ControllerContext, request: CancelBuildRe
   }
   ctx.log.info("build cancel requested", { build: buildId });
   const after = await readBuild(ctx.bus.builds, buildId, ctx.log);
-  return buildToProto(after?.record ?? updated, after?.jobs ?? [], await presentAgents(ctx.bus.agents, ctx.log));
+  return buildToProto(after?.record ?? updated, after?.jobs ?? [], await presentAgents(ctx.bus, ctx.log));
 }

@@ -38,3 +38,4 @@ export function toServiceError(e: unknown): Partial<ServiceError> {
   }
   return { code: status.INTERNAL, details: `controller error: ${message}`, message, metadata: new Metadata() };
 }
+

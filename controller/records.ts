@@ -5,6 +5,9 @@
 import type { KV } from "@nats-io/kv";
 import {
   buildKey,
+  BUILDS_BUCKET,
+  listKeys,
+  type Bus,
   BusDecodeError,
   changeRecord,
   decodeBuildRecord,
@@ -56,10 +59,8 @@ export async function readBuild(kv: KV, buildId: string, log?: OperatorLog): Pro
 }
 
 /** Ids of every build in the bucket (from the `build.<id>` keys). */
-export async function listBuildIds(kv: KV): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const key of await kv.keys("build.*")) ids.push(key.slice("build.".length));
-  return ids;
+export async function listBuildIds(bus: Pick<Bus, "jsm">): Promise<string[]> {
+  return (await listKeys(bus.jsm, BUILDS_BUCKET, "build.*")).map((key) => key.slice("build.".length));
 }
 
 /**

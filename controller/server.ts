@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Server, ServerCredentials, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
-import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
+import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, isBusOutage, retryOnOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
 import { FarmService, type FarmServer, type SubmitBuildRequest, type SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
 import { checkBearerToken } from "./auth.js";
@@ -13,7 +13,8 @@ import { getBuild, listAgents, listBuilds } from "./build-queries.js";
 import { cancelBuild } from "./cancel-build.js";
 import type { ControllerContext, ControllerSettings } from "./context.js";
 import { downloadArtifact } from "./download-artifact.js";
-import { toServiceError } from "./errors.js";
+import { toServiceError, unavailable } from "./errors.js";
+import { noQuorumReason } from "./quorum.js";
 import { watchLostJobs } from "./lost-jobs.js";
 import { BundleCache } from "./bundle-cache.js";
 import { silentLog, type OperatorLog } from "../shared/operator-log.js";
@@ -68,22 +69,27 @@ export async function startController(options: ControllerOptions): Promise<Runni
 
   const bus = await connectBus({ ...options.nats, name: "kiln-controller" });
   try {
-    await ensureFarmResources(bus.nc, {
-      ackWaitMs: settings.ackWaitMs,
-      maxDeliver: settings.maxDeliver,
-      presenceTtlMs: options.presenceTtlMs ?? 15_000,
-      replicas: options.replicas,
-      // The stream keeps output at least as long as finished builds are kept (the sweep removes
-      // a finished build's output at its retention); with retention 0, forever.
-      outputMaxAgeMs: settings.retentionMs === 0 ? 0 : Math.max(settings.retentionMs, DEFAULT_OUTPUT_MAX_AGE_MS),
-    });
+    // Started while a NATS node is down or a leader election runs: ride it out, do not exit.
+    await retryOnOutage(
+      () =>
+        ensureFarmResources(bus.nc, {
+          ackWaitMs: settings.ackWaitMs,
+          maxDeliver: settings.maxDeliver,
+          presenceTtlMs: options.presenceTtlMs ?? 15_000,
+          replicas: options.replicas,
+          // The stream keeps output at least as long as finished builds are kept (the sweep removes
+          // a finished build's output at its retention); with retention 0, forever.
+          outputMaxAgeMs: settings.retentionMs === 0 ? 0 : Math.max(settings.retentionMs, DEFAULT_OUTPUT_MAX_AGE_MS),
+        }),
+      { what: "create the farm's NATS resources" },
+    );
   } catch (e) {
     await bus.close();
     throw e;
   }
   const stopping = new AbortController();
   const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache(), stopping: stopping.signal };
-  const lostJobs = await watchLostJobs(ctx).catch(async (e: unknown) => {
+  const lostJobs = await retryOnOutage(() => watchLostJobs(ctx), { what: "watch lost jobs", signal: stopping.signal }).catch(async (e: unknown) => {
     await bus.close();
     throw e;
   });
@@ -95,7 +101,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     // the variables and the environment the template reads.
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   });
-  server.addService(FarmService, farmHandlers(ctx, options.token));
+  server.addService(FarmService, farmHandlers(ctx, options.token, options.nats.url.split(",").filter((u) => u.trim() !== "").length));
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }], false)
     : ServerCredentials.createInsecure();
@@ -139,7 +145,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
 }
 
 /** Every rpc, each behind the token check, errors mapped to gRPC statuses. */
-function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmServer {
+function farmHandlers(ctx: ControllerContext, token: string | undefined, configuredServers: number): FarmServer {
+  /** A bus outage on a cluster that lost its majority says so (the client retries either way). */
+  async function serviceError(e: unknown): Promise<ReturnType<typeof toServiceError>> {
+    if (!isBusOutage(e)) return toServiceError(e);
+    const noQuorum = await noQuorumReason({ nc: ctx.bus.nc, jsm: ctx.bus.jsm, configuredServers }).catch(() => undefined);
+    return toServiceError(noQuorum !== undefined ? unavailable(noQuorum) : e);
+  }
   function unary<Req, Res>(handle: (request: Req) => Promise<Res>) {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       (async () => {
@@ -147,7 +159,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmSe
         return handle(call.request);
       })().then(
         (res) => callback(null, res),
-        (e: unknown) => callback(toServiceError(e)),
+        (e: unknown) => void serviceError(e).then((err) => callback(err)),
       );
     };
   }
@@ -163,7 +175,9 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined): FarmSe
       })().then(
         () => call.end(),
         (e: unknown) => {
-          if (!call.cancelled) call.emit("error", toServiceError(e));
+          void serviceError(e).then((err) => {
+            if (!call.cancelled) call.emit("error", err);
+          });
         },
       );
     };

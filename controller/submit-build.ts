@@ -124,7 +124,7 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission)
     force: request.force,
     waitTimeoutMs: request.waitTimeoutSeconds > 0 ? request.waitTimeoutSeconds * 1000 : ctx.settings.waitTimeoutMs,
   });
-  const agents = await presentAgentsRecently(ctx.bus.agents, ctx.log);
+  const agents = await presentAgentsRecently(ctx.bus, ctx.log);
   return { build: buildToProto(queued.record, queued.jobs, agents), warnings };
 }
 

@@ -25,7 +25,7 @@ export const UNQUEUED_GRACE_MS = 60_000;
 export async function failJobsWaitingTooLong(ctx: ControllerContext, index: BuildIndex, now = Date.now(), signal?: AbortSignal): Promise<number> {
   const waiting = index.unfinished().filter((b) => b.record.waitTimeoutMs > 0 && now - Date.parse(b.record.submittedAt) >= b.record.waitTimeoutMs);
   if (waiting.length === 0) return 0;
-  const agents = await presentAgents(ctx.bus.agents, ctx.log);
+  const agents = await presentAgents(ctx.bus, ctx.log);
   let failed = 0;
   for (const build of waiting) {
     for (const job of build.jobs.values()) {

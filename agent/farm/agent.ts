@@ -17,6 +17,7 @@ import {
   type AgentPresence,
   type Bus,
   type BusConnectOptions,
+  retryOnOutage,
 } from "../../shared/bus/index.js";
 import type { PluginCatalogue } from "../catalogue.js";
 import { builderTypesFor } from "./builder-types.js";
@@ -100,9 +101,11 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     await waitForFarmResources(bus, log);
     const consumers = await Promise.all(
       types.map(async (type) => {
-        const info = await jobConsumerInfo(bus, type, { ackWaitMs, maxDeliver: options.maxDeliver ?? 3 });
+        // Started while a NATS node is down or a leader election runs: ride it out, do not exit.
+        const info = await retryOnOutage(() => jobConsumerInfo(bus, type, { ackWaitMs, maxDeliver: options.maxDeliver ?? 3 }), { what: `open job consumer ${jobConsumer(type)}` });
+        const consumer = await retryOnOutage(() => bus.js.consumers.get(JOBS_STREAM, jobConsumer(type)), { what: `open job consumer ${jobConsumer(type)}` });
         // In-progress acks follow the consumer's real ack wait, whoever set it.
-        return { type, ackWaitMs: info.config.ack_wait ? Math.round(info.config.ack_wait / 1e6) : ackWaitMs, consumer: await bus.js.consumers.get(JOBS_STREAM, jobConsumer(type)) };
+        return { type, ackWaitMs: info.config.ack_wait ? Math.round(info.config.ack_wait / 1e6) : ackWaitMs, consumer };
       }),
     );
 
@@ -309,7 +312,7 @@ async function nextJob(consumer: Consumer, expires: number, signal: AbortSignal)
 /** An agent may not create the farm's streams and buckets; until the controller has, it waits and says so. */
 async function waitForFarmResources(bus: Bus, log: OperatorLog): Promise<void> {
   for (let said = false; ; said = true) {
-    const missing = await missingFarmResources(bus.jsm);
+    const missing = await retryOnOutage(() => missingFarmResources(bus.jsm), { what: "look up the farm's NATS resources" });
     if (missing.length === 0) return;
     if (!said) log.warn("waiting for the controller to create the farm's NATS resources (start `kiln controller`)", { missing });
     await sleep(2000);

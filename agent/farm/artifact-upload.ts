@@ -3,6 +3,7 @@
  * way, several chunks in flight) and describes them as ArtifactRefs, with paths relative to the job's working folder:
  * that is where the client puts them in its own working directory, as a local build would.
  */
+import { retryOnOutage } from "../../shared/bus/index.js";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { basename, isAbsolute, relative, resolve, sep } from "node:path";
@@ -33,7 +34,8 @@ export async function uploadArtifacts(artifacts: readonly Artifact[], ctx: Uploa
       for (const absolute of await regularFiles(resolve(ctx.workDir, file))) {
         let done = uploaded.get(absolute);
         if (!done) {
-          done = await uploadFile(absolute, clientPath(absolute, ctx), ctx);
+          // A put names its object: retried after a NATS node loss it replaces the partial one.
+          done = await retryOnOutage(() => uploadFile(absolute, clientPath(absolute, ctx), ctx), { what: `upload artifact ${absolute}` });
           uploaded.set(absolute, done);
         }
         files.push(done);

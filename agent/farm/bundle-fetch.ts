@@ -3,6 +3,7 @@
  * checks it is the bundle the job names (sha256 and size), and extracts it with the same safe
  * extraction the controller uses (no paths or links escaping the folder, size limits).
  */
+import { retryOnOutage } from "../../shared/bus/index.js";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { chmod, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
@@ -41,7 +42,8 @@ export async function fetchBundle(
     await chmod(cacheDir, CACHE_DIR_MODE);
     const partial = `${cached}.${process.pid}.${Date.now()}.partial`;
     try {
-      await download(store, bundle, partial);
+      // A NATS node lost mid-fetch (leader election) is ridden out; a missing bundle is not retried.
+      await retryOnOutage(() => download(store, bundle, partial), { what: `fetch bundle ${bundle.sha256}` });
       await rename(partial, cached); // atomic: a concurrent job sees the whole file or none
     } finally {
       await rm(partial, { force: true });

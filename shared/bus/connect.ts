@@ -17,6 +17,9 @@ import {
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { reasonOf } from "./outage.js";
+import { retryOnOutage } from "./retry.js";
 import { AGENTS_BUCKET, ARTIFACTS_STORE, BUILDS_BUCKET, BUNDLES_STORE } from "./names.js";
 import { settlesWithin } from "./retry.js";
 
@@ -89,7 +92,13 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
 
   try {
     const js = jetstream(nc);
-    const jsm = await jetstreamManager(nc);
+    // jetstreamManager asks JetStream for the account's info. On a cluster that is losing a node
+    // (leader election) it times out for a few seconds: ride that out rather than exit.
+    // A server without JetStream answers "not enabled" at once: that one is not retried.
+    const jsm = await retryOnOutage(() => jetstreamManager(nc).catch((e: unknown) => Promise.reject(isJetStreamNotEnabled(e) ? new JetStreamMissingError(reasonOf(e)) : e)), {
+      what: "reach JetStream",
+      deadlineMs: options.connectTimeoutMs ?? 10_000,
+    });
     const kvm = new Kvm(js);
     const objm = new Objm(js);
     const [builds, agents, bundles, artifacts] = await Promise.all([
@@ -118,10 +127,22 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     await nc.close().catch(() => undefined);
     const reason = err instanceof Error ? err.message : String(err);
     throw new BusConnectError(
-      `connected to NATS at ${servers.join(",")} but JetStream is not usable (${reason}): start nats-server with JetStream enabled (-js, or "jetstream {}" in its config)`,
+      `connected to NATS at ${servers.join(",")} but JetStream is not usable (${reason}): start nats-server with JetStream enabled (-js, or "jetstream {}" in its config)` +
+        (servers.length > 1 ? "; on a cluster, check that a majority of its nodes is up (JetStream needs a quorum)" : ""),
       { cause: err },
     );
   }
+}
+
+/** The server answered that JetStream is off (not an outage to wait out). */
+class JetStreamMissingError extends Error {
+  override readonly name = "JetStreamMissingError";
+}
+
+function isJetStreamNotEnabled(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (e.name === "JetStreamNotEnabled") return true;
+  return e instanceof JetStreamApiError && (e.code === JetStreamApiCodes.JetStreamNotEnabledForAccount);
 }
 
 function splitServers(url: string): string[] {

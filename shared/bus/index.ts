@@ -18,6 +18,7 @@ export { isBusOutage, reasonOf, BusStalledError } from "./outage.js";
 export { retryOnOutage, settlesWithin, BusRetryError, type RetryOptions } from "./retry.js";
 export {
   changeRecord,
+  listKeys,
   readRecord,
   isWrongRevision,
   RecordConflictError,

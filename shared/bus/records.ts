@@ -5,7 +5,7 @@
  * (retryOnOutage: backoff, a deadline, an AbortSignal). Several controllers and the agents then
  * never overwrite each other's newer state.
  */
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { encode } from "./messages.js";
 import { retryOnOutage } from "./retry.js";
@@ -92,4 +92,17 @@ export async function changeRecord<T>(
     },
     { what: `change record ${key}`, signal: options.signal, deadlineMs: options.deadlineMs },
   );
+}
+
+/**
+ * Keys of a KV bucket under `filter` (e.g. `agent.*`) from one stream-info request, with no
+ * consumer. `kv.keys()` creates an ordered consumer, which on a JetStream cluster that lost a node
+ * can be placed on the lost peer and time out, and whose reset rejects outside any caller's
+ * reach (an unhandled rejection). Deleted keys may be listed: reading them gives no record.
+ */
+export async function listKeys(jsm: JetStreamManager, bucket: string, filter: string): Promise<string[]> {
+  const prefix = `$KV.${bucket}.`;
+  // KV_<bucket> is the stream behind a bucket (the NATS KV convention).
+  const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}${filter}` });
+  return Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length));
 }

@@ -1,0 +1,325 @@
+/**
+ * Soak run of the farm on a 3-node JetStream cluster (R3), bounded: `node dist/bench/soak/run.js
+ * [--minutes N]` (default 20) submits a steady mix of null, file and docker builds (docker only if
+ * /run/kiln-docker/env exists) at --rate builds/s (default 10) over --agents agents (default 10)
+ * while a chaos loop kills (-9) and restarts, every --chaos-every seconds (default 60), a random
+ * agent, the controller and one NATS node. Then it drains, stops everything and prints: builds
+ * submitted/succeeded/failed/lost, jobs run more than once, leaked containers/processes/temp
+ * files, and the RSS of controller, agents and NATS at the start and at the end.
+ */
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { credentials } from "@grpc/grpc-js";
+import { FarmClient, State, type Build } from "../../proto/gen/kiln/v1/farm.js";
+import { startNatsCluster } from "../../test/fixtures/nats-cluster.js";
+import { freePort } from "../../test/fixtures/nats-server.js";
+import { packTemplate, rpc, submitRequest } from "../../test/controller/farm-harness.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const kiln = join(repo, "bin/kiln.js");
+const DOCKER_ENV = "/run/kiln-docker/env";
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name}: expected a positive number, got ${process.argv[i + 1]}`);
+  return v;
+}
+
+const minutes = arg("minutes", 20);
+const rate = arg("rate", 10);
+const agentCount = arg("agents", 10);
+const chaosEverySec = arg("chaos-every", 60);
+const drainSec = arg("drain", 180);
+
+const dockerEnv: Record<string, string> = existsSync(DOCKER_ENV)
+  ? Object.fromEntries(
+      readFileSync(DOCKER_ENV, "utf8")
+        .split("\n")
+        .filter((l) => l.includes("="))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    )
+  : {};
+const withDocker = Object.keys(dockerEnv).length > 0;
+
+function rssKb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function packerShellTemps(): number {
+  return readdirSync(tmpdir()).filter((n) => n.startsWith("packer-shell")).length;
+}
+
+function containers(): string[] {
+  if (!withDocker) return [];
+  try {
+    return execFileSync("docker", ["ps", "-aq"], { env: { ...process.env, ...dockerEnv }, encoding: "utf8" }).split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Processes whose parent chain is gone (reparented) and that come from a job: shell-local scripts, packer, docker run. */
+function strayJobProcesses(workRoot: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
+      if (cmd.includes(workRoot) || cmd.includes("packer-shell")) out.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  /** Starts it (again). */
+  start(): void;
+  /** Unplanned exits (restarted after 1 s, as systemd's Restart=always would). */
+  crashes: string[];
+  supervised: boolean;
+}
+
+process.setMaxListeners(100);
+
+/** Starts `kiln ARGS` and keeps it running like systemd's Restart=always, until `supervised` is cleared. */
+function launch(name: string, args: string[], env: Record<string, string> = {}): Proc {
+  const p = { name, crashes: [], supervised: true } as unknown as Proc;
+  p.start = (): void => {
+    const child = spawn(process.execPath, [kiln, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+    let stderr = "";
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-2000)));
+    const killOnExit = (): void => void child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    child.once("exit", (code, signal) => {
+      process.removeListener("exit", killOnExit);
+      // SIGKILL is the chaos loop's (it restarts the process itself).
+      if (!p.supervised || signal === "SIGKILL") return;
+      p.crashes.push(`${name} exited ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      setTimeout(() => p.supervised && p.start(), 1000);
+    });
+    p.child = child;
+  };
+  p.start();
+  return p;
+}
+
+/** kill -9, then started again at once. */
+async function crashAndRestart(p: Proc): Promise<void> {
+  await killHard(p);
+  p.start();
+}
+
+async function killHard(p: Proc): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((r) => p.child.once("exit", r));
+  p.child.kill("SIGKILL");
+  await exited;
+}
+
+async function stopGently(p: Proc, ms = 30_000): Promise<boolean> {
+  p.supervised = false;
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return true;
+  const exited = new Promise<boolean>((r) => p.child.once("exit", () => r(true)));
+  p.child.kill("SIGTERM");
+  const timer = setTimeout(() => p.child.kill("SIGKILL"), ms);
+  const ok = await exited;
+  clearTimeout(timer);
+  return ok;
+}
+
+const TEMPLATES = {
+  null: (i: number) =>
+    JSON.stringify({ builders: [{ type: "null", name: `n${i}`, communicator: "none" }], provisioners: [{ type: "shell-local", inline: [`echo soak-${i}; sleep 1`] }] }),
+  file: (i: number) => JSON.stringify({ builders: [{ type: "file", name: `f${i}`, target: "out.txt", content: `soak ${i}\n` }] }),
+  docker: (i: number) => JSON.stringify({ builders: [{ type: "docker", name: `d${i}`, image: "kiln-test/busybox:latest", discard: true, pull: false }] }),
+};
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const dir = await mkdtemp(join(tmpdir(), "kiln-soak-"));
+  const tempsBefore = packerShellTemps();
+  const containersBefore = new Set(containers());
+  const cluster = await startNatsCluster();
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const controllerArgs = ["controller", "--listen", address, "--nats", cluster.url, "--nats-replicas", "3"];
+  const controller = launch("controller", controllerArgs);
+  const client = new FarmClient(address, credentials.createInsecure());
+  const builders = withDocker ? "null,file,docker" : "null,file";
+  const agents: Proc[] = [];
+  // Wait for the controller (it creates the resources) before agents start.
+  for (let until = Date.now() + 60_000; ; ) {
+    try {
+      await rpc.listBuilds(client);
+      break;
+    } catch {
+      if (Date.now() > until) throw new Error("the controller did not come up in 60 s");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  for (let i = 0; i < agentCount; i++) {
+    agents.push(launch(`soak-${i}`, ["agent", "--nats", cluster.url, "--name", `soak-${i}`, "--builders", builders, "--work-dir", join(dir, `agent-${i}`), "--slots", "2"], dockerEnv));
+  }
+
+  const bundles = {
+    null: (i: number) => packTemplate(dir, { "template.json": TEMPLATES.null(i) }),
+    file: (i: number) => packTemplate(dir, { "template.json": TEMPLATES.file(i) }),
+    docker: (i: number) => packTemplate(dir, { "template.json": TEMPLATES.docker(i) }),
+  };
+  const submitted = new Map<string, string>(); // build id -> kind
+  let submitErrors = 0;
+  const endAt = started + minutes * 60_000;
+  const rss = (): Record<string, number> => ({
+    controllerKb: rssKb(controller.child.pid),
+    agentsKb: agents.reduce((s, a) => s + rssKb(a.child.pid), 0),
+    natsKb: cluster.nodes.reduce((s, n) => s + rssKb(n.pid()), 0),
+  });
+  // "Start" is taken 30 s into the load, when every process has warmed up (agents load plugins lazily).
+  let rssStart: Record<string, number> | undefined;
+  const loadStarted = Date.now();
+  const chaosLog: string[] = [];
+
+  // Chaos: every chaosEverySec, kill -9 and restart one agent, the controller and one NATS node.
+  let chaosStop = false;
+  const chaos = (async () => {
+    while (!chaosStop) {
+      await new Promise((r) => setTimeout(r, chaosEverySec * 1000));
+      if (chaosStop || Date.now() > endAt) break;
+      const ai = Math.floor(Math.random() * agents.length);
+      await crashAndRestart(agents[ai]!);
+      await crashAndRestart(controller);
+      const node = cluster.nodes[Math.floor(Math.random() * cluster.nodes.length)]!;
+      await node.kill();
+      const t0 = Date.now();
+      await node.start();
+      await cluster.waitForMetaLeader(60_000).catch(() => undefined);
+      chaosLog.push(`${new Date().toISOString()} killed soak-${ai}, the controller, ${node.name} (back in ${Date.now() - t0} ms)`);
+    }
+  })();
+
+  // Load: rate builds/s, 45% null, 45% file, 10% docker (or half/half).
+  let n = 0;
+  const inFlight = new Set<Promise<void>>();
+  while (Date.now() < endAt) {
+    const tickStart = Date.now();
+    if (rssStart === undefined && tickStart - loadStarted >= 30_000) rssStart = rss();
+    for (let k = 0; k < rate; k++) {
+      const i = n++;
+      const r = i % 20;
+      const kind = withDocker && r >= 18 ? "docker" : r % 2 === 0 ? "null" : "file";
+      const p = (async () => {
+        const bundle = await bundles[kind](i);
+        // A submit during a controller restart is retried by the client, as `kiln submit` would be.
+        for (let attempt = 0; attempt < 60; attempt++) {
+          try {
+            const res = await rpc.submitBuild(client, submitRequest(bundle));
+            submitted.set(res.build!.id, kind);
+            return;
+          } catch {
+            await new Promise((res) => setTimeout(res, 500));
+          }
+        }
+        submitErrors++;
+      })();
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }
+    const spent = Date.now() - tickStart;
+    await new Promise((r) => setTimeout(r, Math.max(0, 1000 - spent)));
+  }
+  chaosStop = true;
+  await Promise.all(inFlight);
+  await chaos;
+
+  // Drain: every build finished, or the drain deadline.
+  const finalState = new Map<string, Build>();
+  const drainUntil = Date.now() + drainSec * 1000;
+  while (Date.now() < drainUntil) {
+    try {
+      const list = await rpc.listBuilds(client);
+      for (const b of list.builds) if (submitted.has(b.id)) finalState.set(b.id, b);
+    } catch {
+      // controller restarting
+    }
+    const open = [...submitted.keys()].filter((id) => {
+      const s = finalState.get(id)?.state;
+      return s !== State.STATE_SUCCEEDED && s !== State.STATE_FAILED && s !== State.STATE_CANCELLED;
+    });
+    if (open.length === 0) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  const rssEnd = rss();
+  rssStart ??= rssEnd;
+
+  let succeeded = 0;
+  let failed = 0;
+  let lost = 0;
+  let ranTwice = 0;
+  const failures = new Map<string, number>();
+  for (const id of submitted.keys()) {
+    const b = finalState.get(id);
+    if (b?.state === State.STATE_SUCCEEDED) succeeded++;
+    else if (b?.state === State.STATE_FAILED) {
+      failed++;
+      for (const j of b.jobs) if (j.error) failures.set(j.error.slice(0, 120), (failures.get(j.error.slice(0, 120)) ?? 0) + 1);
+    } else lost++;
+    if (b?.jobs.some((j) => j.attempts > 1)) ranTwice++;
+  }
+
+  client.close();
+  const agentsExited = await Promise.all(agents.map((a) => stopGently(a)));
+  await stopGently(controller);
+  await new Promise((r) => setTimeout(r, 2000));
+  const leakedContainers = containers().filter((c) => !containersBefore.has(c));
+  const strays = strayJobProcesses(dir);
+  const leakedTemps = packerShellTemps() - tempsBefore;
+  const jobFolders = agents.map((_, i) => join(dir, `agent-${i}`, "jobs")).filter(existsSync).reduce((s, d) => s + readdirSync(d).length, 0);
+  await cluster.stop();
+  await rm(dir, { recursive: true, force: true });
+
+  const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
+  const report = {
+    minutes,
+    rate,
+    agents: agentCount,
+    docker: withDocker,
+    submitted: submitted.size,
+    submitErrors,
+    succeeded,
+    failed,
+    lost,
+    duplicateIds: n - submitErrors - submitted.size,
+    jobsRunMoreThanOnce: ranTwice,
+    leakedContainers: leakedContainers.length,
+    leakedProcesses: strays.length,
+    leakedPackerShellTemps: leakedTemps,
+    leftoverJobFolders: jobFolders,
+    agentsStoppedOnSigterm: agentsExited.filter(Boolean).length,
+    rss: { start: { controller: mb(rssStart.controllerKb), agents: mb(rssStart.agentsKb), nats: mb(rssStart.natsKb) }, end: { controller: mb(rssEnd.controllerKb), agents: mb(rssEnd.agentsKb), nats: mb(rssEnd.natsKb) } },
+    failures: Object.fromEntries(failures),
+    crashes: [controller, ...agents].flatMap((p) => p.crashes),
+    chaos: chaosLog,
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`soak: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
