@@ -192,7 +192,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
         (e: unknown) => {
           // Stop reading what the client still sends: the answer is already decided.
           call.destroy();
-          callback(toServiceError(e));
+          void serviceError(e).then((err) => callback(err));
         },
       );
     },
