@@ -5,24 +5,26 @@
 import type { BuilderPlugin } from "./builders/types.js";
 import type { PostProcessorPlugin } from "./postprocessors/types.js";
 import type { ProvisionerPlugin } from "./provisioners/types.js";
+import type { RunnableBuilderType, RunnablePostProcessorType, RunnableProvisionerType } from "../shared/components/runnable-types.js";
 
 type Loader<T> = () => Promise<T>;
 
-const builders: Record<string, Loader<BuilderPlugin<unknown>>> = {
+// Keyed by shared/components/runnable-types.ts: a plugin added here must be named there too.
+const builders: Record<RunnableBuilderType, Loader<BuilderPlugin<unknown>>> = {
   file: async () => (await import("./builders/file/index.js")).plugin as BuilderPlugin<unknown>,
   null: async () => (await import("./builders/null/index.js")).plugin as BuilderPlugin<unknown>,
   docker: async () => (await import("./builders/docker/index.js")).plugin as BuilderPlugin<unknown>,
   qemu: async () => (await import("./builders/qemu/index.js")).plugin as BuilderPlugin<unknown>,
 };
 
-const provisioners: Record<string, Loader<ProvisionerPlugin<unknown>>> = {
+const provisioners: Record<RunnableProvisionerType, Loader<ProvisionerPlugin<unknown>>> = {
   shell: async () => (await import("./provisioners/shell/index.js")).plugin as ProvisionerPlugin<unknown>,
   file: async () => (await import("./provisioners/file/index.js")).plugin as ProvisionerPlugin<unknown>,
   breakpoint: async () => (await import("./provisioners/breakpoint/index.js")).plugin as ProvisionerPlugin<unknown>,
   "shell-local": async () => (await import("./provisioners/shell-local/index.js")).plugin as ProvisionerPlugin<unknown>,
 };
 
-const postProcessors: Record<string, Loader<PostProcessorPlugin<unknown>>> = {
+const postProcessors: Record<RunnablePostProcessorType, Loader<PostProcessorPlugin<unknown>>> = {
   manifest: async () => (await import("./postprocessors/manifest/index.js")).plugin as PostProcessorPlugin<unknown>,
   checksum: async () => (await import("./postprocessors/checksum/index.js")).plugin as PostProcessorPlugin<unknown>,
   compress: async () => (await import("./postprocessors/compress/index.js")).plugin as PostProcessorPlugin<unknown>,
@@ -48,7 +50,7 @@ export interface PluginCatalogue {
   canRun(kind: "builder" | "provisioner" | "post-processor", type: string): boolean;
 }
 
-function lookup<T>(table: Record<string, Loader<T>>, kind: string, type: string): Promise<T> {
+function lookup<T>(table: Readonly<Record<string, Loader<T>>>, kind: string, type: string): Promise<T> {
   const load = Object.prototype.hasOwnProperty.call(table, type) ? table[type] : undefined;
   if (!load) return Promise.reject(new UnsupportedComponentError(kind, type));
   return load();

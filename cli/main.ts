@@ -20,6 +20,7 @@ const commands: Record<string, CommandEntry> = {
   cancel: { synopsis: "cancel a farm build", load: () => import("./commands/cancel.js") },
   console: { synopsis: "evaluate expressions against a template's variables", load: () => import("./commands/console.js") },
   controller: { synopsis: "serve a farm's API (builds go to agents through NATS)", load: () => import("./commands/controller.js") },
+  fmt: { synopsis: "rewrites HCL2 config files to canonical format", load: () => import("./commands/fmt.js") },
   fix: { synopsis: "fixes templates from old versions of packer", load: () => import("./commands/fix.js") },
   inspect: { synopsis: "see components of a template", load: () => import("./commands/inspect.js") },
   logs: { synopsis: "show (and follow) a farm build's output", load: () => import("./commands/logs.js") },

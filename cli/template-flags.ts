@@ -5,7 +5,7 @@
  * which the controller uses too).
  */
 import type { Template } from "../shared/template/model.js";
-import { loadTemplateForReport, planTemplate, type Loaded, type Planned } from "../shared/validation/load-and-plan.js";
+import { loadTemplateForReport, planTemplate, type Loaded, type Planned, type PlanInputs } from "../shared/validation/load-and-plan.js";
 import { commaList, FlagError, type FlagSpecs, type ParsedFlags } from "./flags.js";
 
 export const templateFlagSpecs: FlagSpecs = {
@@ -29,6 +29,11 @@ export type { Loaded, Planned } from "../shared/validation/load-and-plan.js";
 /** Parses the template file; a failure comes back as Packer's `Failed to parse template: …` text. */
 export function loadForCommand(templatePath: string, cwd: string): Loaded {
   return loadTemplateForReport(templatePath, cwd);
+}
+
+/** The flags as planning inputs. Throws FlagError for a malformed flag. */
+export function planInputs(flags: ParsedFlags): PlanInputs {
+  return { vars: varPairs(flags), varFiles: flags.lists["var-file"] ?? [], only: commaList(flags.lists.only), except: commaList(flags.lists.except) };
 }
 
 /** Template checks, variables and plan, in Packer's order. Throws FlagError for a malformed flag. */

@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { extractBundle } from "../shared/bundle/index.js";
 
 interface Entry {
@@ -22,13 +23,13 @@ export class BundleCache {
   constructor(private readonly maxEntries = 32) {}
 
   /** The extracted folder of this bundle (extracting it now if it is new). Rejects like extractBundle. */
-  async folder(sha256: string, bundle: Buffer, maxBytes: number): Promise<string> {
+  async folder(sha256: string, openBundle: () => Readable, maxBytes: number): Promise<string> {
     let entry = this.entries.get(sha256);
     if (!entry) {
       const dir = (async () => {
         const d = await mkdtemp(path.join(os.tmpdir(), "kiln-submit-"));
         try {
-          await extractBundle(bundle, d, { maxBytes });
+          await extractBundle(openBundle(), d, { maxBytes });
         } catch (e) {
           await rm(d, { recursive: true, force: true });
           throw e;

@@ -14,6 +14,8 @@ export interface ControllerSettings {
   maxBundleBytes: number;
   /** A NATS outage shorter than this is ridden out inside a call (watches); longer ones end it as UNAVAILABLE. */
   busOutageMs: number;
+  /** Finished builds' records, output and artifacts are removed this long after they finished; 0 = kept forever. */
+  retentionMs: number;
 }
 
 export interface ControllerContext {

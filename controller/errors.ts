@@ -3,6 +3,9 @@ import { status, type ServiceError } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { isBusOutage } from "../shared/bus/index.js";
 
+/** Trailer set on UNAVAILABLE answers caused by the bus, not by the controller being away. */
+export const BUS_OUTAGE_KEY = "kiln-bus-outage";
+
 export class ControllerError extends Error {
   override name = "ControllerError";
   constructor(readonly code: status, message: string) {
@@ -20,20 +23,19 @@ export const resourceExhausted = (message: string): ControllerError => new Contr
  * restarting is UNAVAILABLE (clients retry that, never INTERNAL); anything else is INTERNAL.
  */
 export function toServiceError(e: unknown): Partial<ServiceError> {
-  if (e instanceof ControllerError) return { code: e.code, details: e.message, message: e.message, metadata: e.code === status.UNAVAILABLE ? busOutageMetadata() : new Metadata() };
+  if (e instanceof ControllerError) {
+    const metadata = new Metadata();
+    if (e.code === status.UNAVAILABLE) metadata.set(BUS_OUTAGE_KEY, "1");
+    return { code: e.code, details: e.message, message: e.message, metadata };
+  }
   const message = e instanceof Error ? e.message : String(e);
   if (isBusOutage(e)) {
     const details = `the farm's NATS is unreachable or restarting (${message}); try again`;
-    return { code: status.UNAVAILABLE, details, message: details, metadata: busOutageMetadata() };
+    const metadata = new Metadata();
+    // Tells clients the controller itself is up: worth asking again soon (see BUS_OUTAGE_KEY).
+    metadata.set(BUS_OUTAGE_KEY, "1");
+    return { code: status.UNAVAILABLE, details, message: details, metadata };
   }
   return { code: status.INTERNAL, details: `controller error: ${message}`, message, metadata: new Metadata() };
 }
 
-/** Trailer on an UNAVAILABLE the controller sent itself: the controller is up, its bus is not. */
-export const BUS_UNAVAILABLE_TRAILER = "kiln-unavailable";
-
-function busOutageMetadata(): Metadata {
-  const m = new Metadata();
-  m.set(BUS_UNAVAILABLE_TRAILER, "bus");
-  return m;
-}

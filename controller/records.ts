@@ -75,8 +75,10 @@ export async function updateJobRecord(
   jobIndex: number,
   change: (current: JobRecord) => JobRecord | undefined,
   signal?: AbortSignal,
+  /** The record as this controller just wrote it: the compare-and-set goes straight to it (see changeRecord). */
+  known?: StoredRecord<JobRecord>,
 ): Promise<JobRecord | undefined> {
-  const result = await changeRecord(kv, jobKey(buildId, jobIndex), decodeJobRecord, (r) => (r === undefined ? undefined : change(r)), { signal });
+  const result = await changeRecord(kv, jobKey(buildId, jobIndex), decodeJobRecord, (r) => (r === undefined ? undefined : change(r)), { signal, known });
   return result.written;
 }
 

@@ -4,10 +4,10 @@
  * number of controllers may run and any may restart.
  */
 import { readFile } from "node:fs/promises";
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
-import { connectBus, ensureFarmResources, isBusOutage, retryOnOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
+import { Server, ServerCredentials, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
+import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, isBusOutage, retryOnOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
-import { FarmService, type FarmServer } from "../proto/gen/kiln/v1/farm.js";
+import { FarmService, type FarmServer, type SubmitBuildRequest, type SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
 import { checkBearerToken } from "./auth.js";
 import { getBuild, listAgents, listBuilds } from "./build-queries.js";
 import { cancelBuild } from "./cancel-build.js";
@@ -18,8 +18,9 @@ import { noQuorumReason } from "./quorum.js";
 import { watchLostJobs } from "./lost-jobs.js";
 import { BundleCache } from "./bundle-cache.js";
 import { silentLog, type OperatorLog } from "../shared/operator-log.js";
-import { submitBuild } from "./submit-build.js";
+import { submitBuildStream } from "./submit-build.js";
 import { sweepWaitingJobs } from "./wait-timeouts.js";
+import { BuildIndex } from "./build-index.js";
 import { watchBuild } from "./watch-build.js";
 
 export const DEFAULT_SETTINGS: ControllerSettings = {
@@ -28,6 +29,7 @@ export const DEFAULT_SETTINGS: ControllerSettings = {
   waitTimeoutMs: 3600_000,
   maxBundleBytes: DEFAULT_MAX_BUNDLE_BYTES,
   busOutageMs: 60_000,
+  retentionMs: DEFAULT_OUTPUT_MAX_AGE_MS,
 };
 
 /** Longest wait for one background duty to stop (the bus may be gone). */
@@ -69,7 +71,16 @@ export async function startController(options: ControllerOptions): Promise<Runni
   try {
     // Started while a NATS node is down or a leader election runs: ride it out, do not exit.
     await retryOnOutage(
-      () => ensureFarmResources(bus.nc, { ackWaitMs: settings.ackWaitMs, maxDeliver: settings.maxDeliver, presenceTtlMs: options.presenceTtlMs ?? 15_000, replicas: options.replicas }),
+      () =>
+        ensureFarmResources(bus.nc, {
+          ackWaitMs: settings.ackWaitMs,
+          maxDeliver: settings.maxDeliver,
+          presenceTtlMs: options.presenceTtlMs ?? 15_000,
+          replicas: options.replicas,
+          // The stream keeps output at least as long as finished builds are kept (the sweep removes
+          // a finished build's output at its retention); with retention 0, forever.
+          outputMaxAgeMs: settings.retentionMs === 0 ? 0 : Math.max(settings.retentionMs, DEFAULT_OUTPUT_MAX_AGE_MS),
+        }),
       { what: "create the farm's NATS resources" },
     );
   } catch (e) {
@@ -82,11 +93,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await bus.close();
     throw e;
   });
-  const sweeper = sweepWaitingJobs(ctx, options.sweepIntervalMs ?? 2000);
+  const index = new BuildIndex(ctx);
+  const sweeper = sweepWaitingJobs(ctx, index, options.sweepIntervalMs ?? 2000);
 
   const server = new Server({
-    // SubmitBuild carries the whole bundle: allow it up to the bundle limit (plus the other fields).
-    "grpc.max_receive_message_length": Math.min(settings.maxBundleBytes + 1024 * 1024, 2 ** 31 - 1),
+    // SubmitBuild streams the bundle in chunks (1 MiB from kiln); the first message also carries
+    // the variables and the environment the template reads.
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
   });
   server.addService(FarmService, farmHandlers(ctx, options.token, options.nats.url.split(",").filter((u) => u.trim() !== "").length));
   const credentials = options.tls
@@ -100,6 +113,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   } catch (e) {
     await lostJobs.stop();
     await sweeper.stop();
+    await index.stop();
     await bus.close();
     throw new Error(`cannot listen on ${host}:${port} (${e instanceof Error ? e.message : String(e)}): check --listen/KILN_LISTEN`);
   }
@@ -121,6 +135,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       const stuck: string[] = [];
       if (!(await settlesWithin(lostJobs.stop(), STOP_STEP_MS))) stuck.push("the lost-jobs consumer");
       if (!(await settlesWithin(sweeper.stop(), STOP_STEP_MS))) stuck.push("the wait-timeout sweep");
+      if (!(await settlesWithin(index.stop(), STOP_STEP_MS))) stuck.push("the build index watch");
       await ctx.bundles.clear();
       await bus.close();
       if (stuck.length > 0) log.warn("stopped without waiting for NATS (unreachable?)", { abandoned: stuck.join(", ") });
@@ -168,7 +183,19 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
     };
   }
   return {
-    submitBuild: unary((req) => submitBuild(ctx, req)),
+    submitBuild: (call: ServerReadableStream<SubmitBuildRequest, SubmitBuildResponse>, callback: sendUnaryData<SubmitBuildResponse>): void => {
+      (async () => {
+        checkBearerToken(call.metadata, token);
+        return submitBuildStream(ctx, call);
+      })().then(
+        (res) => callback(null, res),
+        (e: unknown) => {
+          // Stop reading what the client still sends: the answer is already decided.
+          call.destroy();
+          void serviceError(e).then((err) => callback(err));
+        },
+      );
+    },
     watchBuild: streaming((req, call, signal) => watchBuild(ctx, req, call, signal)),
     cancelBuild: unary(async (req) => ({ build: await cancelBuild(ctx, req) })),
     listBuilds: unary((req) => listBuilds(ctx, req.limit)),

@@ -4,7 +4,12 @@
  * store, records in KV and job messages on `kiln.jobs.<type>`.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { builderSchema } from "../shared/components/registry.js";
 import type { BuildSpec } from "../shared/plan/build-spec.js";
 import { BundleError, formatByteSize } from "../shared/bundle/index.js";
@@ -24,8 +29,10 @@ import {
   type JobRecord,
 } from "../shared/bus/index.js";
 import { checkBuilds } from "../shared/validation/check-builds.js";
+import { unrunnableBuilds } from "../shared/validation/runnable.js";
+import { isRunnableType } from "../shared/components/runnable-types.js";
 import { formatDiagnostics } from "../shared/validation/diagnostics.js";
-import { loadTemplateForReport, planTemplate } from "../shared/validation/load-and-plan.js";
+import { isHcl2Target, loadTemplateForReport, planHclTemplate, planTemplate } from "../shared/validation/load-and-plan.js";
 import type { SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
 import { presentAgentsRecently } from "./agents.js";
 import { buildToProto } from "./build-view.js";
@@ -38,33 +45,80 @@ import { updateJobRecord } from "./records.js";
 const ON_ERROR_VALUES = ["cleanup", "abort", "run-cleanup-provisioner"] as const;
 type OnError = (typeof ON_ERROR_VALUES)[number];
 
-export async function submitBuild(ctx: ControllerContext, request: SubmitBuildRequest): Promise<SubmitBuildResponse> {
+/** A submission as received: the first message's fields, and the bundle in a temp file. */
+interface ReceivedSubmission {
+  request: SubmitBuildRequest;
+  bundleFile: string;
+  sha256: string;
+  size: number;
+}
+
+/**
+ * SubmitBuild's client stream: fields from the first message, bundle bytes from every message
+ * written to a temp file as they come (hashed on the way), refused as soon as they pass the
+ * limit. Nothing holds the whole bundle in memory.
+ */
+export async function submitBuildStream(ctx: ControllerContext, messages: AsyncIterable<SubmitBuildRequest>): Promise<SubmitBuildResponse> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-upload-"));
+  try {
+    const received = await receiveSubmission(ctx, messages, path.join(dir, "bundle.tgz"));
+    return await submitBuild(ctx, received);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable<SubmitBuildRequest>, bundleFile: string): Promise<ReceivedSubmission> {
+  const max = ctx.settings.maxBundleBytes;
+  const hash = createHash("sha256");
+  const out = createWriteStream(bundleFile, { mode: 0o600 });
+  let request: SubmitBuildRequest | undefined;
+  let size = 0;
+  try {
+    for await (const message of messages) {
+      request ??= message;
+      const part = message.bundle;
+      size += part.length;
+      if (size > max) {
+        throw invalidArgument(`the bundle is more than the controller accepts (${formatByteSize(max)}, its --max-bundle-size): leave big files out of the template's folder`);
+      }
+      hash.update(part);
+      if (!out.write(part)) await once(out, "drain");
+    }
+  } finally {
+    out.end();
+    await once(out, "close");
+  }
+  if (!request) throw invalidArgument("SubmitBuild got no message: send the fields and the bundle");
+  return { request, bundleFile, sha256: hash.digest("hex"), size };
+}
+
+async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission): Promise<SubmitBuildResponse> {
+  const { request, sha256 } = received;
   const templatePath = pathInBundle(request.templatePath, "template_path");
   const varFiles = request.varFiles.map((f) => pathInBundle(f, "var_files"));
   const onError = onErrorOf(request.onError);
   const displayPath = request.displayPath || templatePath;
-  const bundle = Buffer.from(request.bundle.buffer, request.bundle.byteOffset, request.bundle.byteLength);
-  if (bundle.length > ctx.settings.maxBundleBytes) {
-    throw invalidArgument(`the bundle is ${formatByteSize(bundle.length)}, more than the controller accepts (${formatByteSize(ctx.settings.maxBundleBytes)}, its --max-bundle-size): leave big files out of the template's folder`);
-  }
-
-  const sha256 = createHash("sha256").update(bundle).digest("hex");
   let dir: string;
   try {
-    dir = await ctx.bundles.folder(sha256, bundle, ctx.settings.maxBundleBytes);
+    dir = await ctx.bundles.folder(sha256, () => createReadStream(received.bundleFile), ctx.settings.maxBundleBytes);
   } catch (e) {
     if (e instanceof BundleError) throw invalidArgument(`bad bundle for ${displayPath}: ${e.message}`);
     throw e;
   }
-  const { specs, warnings } = planSubmitted(dir, templatePath, displayPath, request, varFiles);
+  const { specs, warnings, templateInBundle } = isHcl2Target(templatePath, dir)
+    ? await planSubmittedHcl(dir, templatePath, request, varFiles)
+    : { ...planSubmitted(dir, templatePath, displayPath, request, varFiles), templateInBundle: templatePath };
   if (!ctx.bundles.isStored(sha256)) {
-    if (!(await ctx.bus.bundles.info(sha256))) await ctx.bus.bundles.putBlob({ name: sha256 }, bundle);
+    if (!(await ctx.bus.bundles.info(sha256))) {
+      await ctx.bus.bundles.put({ name: sha256 }, Readable.toWeb(createReadStream(received.bundleFile)) as ReadableStream<Uint8Array>);
+    }
     ctx.bundles.markStored(sha256);
   }
   const queued = await queueBuild(ctx, {
     displayPath,
-    templateInBundle: templatePath,
-    bundle: { sha256, size: bundle.length },
+    templateInBundle,
+    bundle: { sha256, size: received.size },
     specs,
     onError,
     force: request.force,
@@ -95,12 +149,40 @@ function planSubmitted(
     { ...request.env },
   );
   if (!planned.ok) throw invalidArgument(local(formatDiagnostics(planned.diagnostics)));
-  const checked = checkBuilds(planned.specs, dir);
-  if (checked.diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(checked.diagnostics)));
+  // The same checks as a local `kiln build` before anything runs: configuration (with -force as
+  // the client gave it), then a plugin for every type. A farm refuses the whole submission.
+  const checked = checkBuilds(planned.specs, dir, { force: request.force });
+  const diagnostics = [...checked.diagnostics, ...unrunnableBuilds(planned.specs, isRunnableType, new Set(checked.diagnostics.map((d) => d.build)))];
+  if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
   const warnings = checked.unchecked.map(
     (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
   );
   return { specs: planned.specs, warnings };
+}
+
+/** The HCL2 path of planSubmitted: `kiln validate`'s steps on an HCL2 file or folder. */
+async function planSubmittedHcl(
+  dir: string,
+  templatePath: string,
+  request: SubmitBuildRequest,
+  varFiles: string[],
+): Promise<{ specs: BuildSpec[]; warnings: string[]; templateInBundle: string }> {
+  const local = (text: string): string => text.split(`${dir}${path.sep}`).join("");
+  const checked = await planHclTemplate(
+    templatePath,
+    { vars: request.vars.map((v) => [v.name, v.value]), varFiles, only: request.only, except: request.except },
+    dir,
+    { ...request.env },
+  );
+  if (!checked.ok) throw invalidArgument(local(checked.text));
+  const configChecked = checkBuilds(checked.specs, dir, { force: request.force });
+  const diagnostics = [...configChecked.diagnostics, ...unrunnableBuilds(checked.specs, isRunnableType, new Set(configChecked.diagnostics.map((d) => d.build)))];
+  if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
+  const warnings = configChecked.unchecked.map(
+    (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
+  );
+  // Jobs name one file of the template (a folder's first): agents run in the folder that holds it.
+  return { specs: checked.specs, warnings, templateInBundle: checked.config.templateFiles[0].name.split(path.sep).join("/") };
 }
 
 interface BuildToQueue {
@@ -164,19 +246,31 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   );
   checkSizes(ctx, b.displayPath, jobs, messages, encode(record));
 
-  await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
+  const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
   const types = [...new Set(jobs.map((j) => j.builderType))];
   try {
     await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
-    for (const job of jobs) {
-      const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
-      const durably = { deadlineMs: PUBLISH_DEADLINE_MS, signal: ctx.stopping };
-      await publishDurably(bus.js, buildEventSubject(id), encode(queuedEvent), { ...durably, msgID: `${id}.${job.jobIndex}.queued` });
-      const ack = await publishDurably(bus.js, jobSubject(job.builderType), messages[job.jobIndex], { ...durably, msgID: `${id}.${job.jobIndex}` });
-      job.queueSequence = ack.seq;
-      await updateJobRecord(bus.builds, id, job.jobIndex, (r) => ({ ...r, queueSequence: ack.seq }));
-    }
+    await Promise.all(
+      jobs.map(async (job) => {
+        const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
+        const durably = { deadlineMs: PUBLISH_DEADLINE_MS, signal: ctx.stopping };
+        // Both publishes leave on this one connection in this order, so the queued event is stored
+        // before the job message (and before any event of the agent that takes it) without waiting
+        // for its ack first: one round trip for the two.
+        const [, ack] = await Promise.all([
+          publishDurably(bus.js, buildEventSubject(id), encode(queuedEvent), { ...durably, msgID: `${id}.${job.jobIndex}.queued` }),
+          publishDurably(bus.js, jobSubject(job.builderType), messages[job.jobIndex], { ...durably, msgID: `${id}.${job.jobIndex}` }),
+        ]);
+        job.queueSequence = ack.seq;
+        // Straight onto the revision just created; only when an agent got there first is it read again.
+        const stored = await bus.builds.update(jobKey(id, job.jobIndex), encode(job), revisions[job.jobIndex]).then(
+          () => true,
+          () => false,
+        );
+        if (!stored) await updateJobRecord(bus.builds, id, job.jobIndex, (r) => ({ ...r, queueSequence: ack.seq }));
+      }),
+    );
   } catch (e) {
     const reason = reasonOf(e);
     const unqueued = jobs.filter((j) => j.queueSequence === undefined);
@@ -215,6 +309,8 @@ function pathInBundle(p: string, field: string): string {
   if (p === "") throw invalidArgument(`${field} is empty: give the template's path inside the bundle`);
   const slashed = p.replace(/\\/g, "/");
   const parts = slashed.split("/").filter((s) => s !== "" && s !== ".");
+  // An HCL2 template can be a whole folder: the bundle's root.
+  if (slashed === "." && field === "template_path") return ".";
   if (slashed.startsWith("/") || /^[A-Za-z]:/.test(slashed) || parts.includes("..") || parts.length === 0) {
     throw invalidArgument(`${field} "${p}" must be a relative path inside the bundle (no leading "/", no "..")`);
   }

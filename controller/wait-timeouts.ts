@@ -1,51 +1,102 @@
 /**
- * Jobs that wait too long for a capable agent fail ("no agent with: qemu within 1h"). A sweep
- * every few seconds looks at unfinished builds; dropJob's compare-and-set keeps several
- * controllers (and an agent taking the job at the last moment) from stepping on each other.
+ * The controller's periodic duties over builds, all reading the build index (a KV watch, see
+ * build-index.ts) rather than every build record every time:
+ * - jobs that wait too long for a capable agent fail ("no agent with: qemu within 1h");
+ * - jobs whose record was written but whose message never went out (the controller died between
+ *   the two) fail instead of staying queued forever;
+ * - finished builds past the retention lose their records, output and artifacts.
+ * dropJob's compare-and-set keeps several controllers (and an agent taking the job at the last
+ * moment) from stepping on each other.
  */
 import { presentAgents, agentCanRun, waitingReason } from "./agents.js";
 import type { ControllerContext } from "./context.js";
-import { allJobsFinished } from "./build-view.js";
 import { dropJob } from "./drop-job.js";
-import { listBuildIds, readBuild } from "./records.js";
+import type { BuildIndex } from "./build-index.js";
 import { formatGoDuration } from "../shared/template/index.js";
-import { reasonOf } from "../shared/bus/index.js";
+import { BUILD_OUTPUT_STREAM, buildKey, buildOutputFilter, jobKey, reasonOf } from "../shared/bus/index.js";
 import { sleep } from "../shared/sleep.js";
 
-export async function failJobsWaitingTooLong(ctx: ControllerContext, now = Date.now(), signal?: AbortSignal): Promise<number> {
+/**
+ * A job record without a queue sequence this long after submission was never published (submit
+ * publishes within its 20 s deadline, or fails the job itself).
+ */
+export const UNQUEUED_GRACE_MS = 60_000;
+
+export async function failJobsWaitingTooLong(ctx: ControllerContext, index: BuildIndex, now = Date.now(), signal?: AbortSignal): Promise<number> {
+  const waiting = index.unfinished().filter((b) => b.record.waitTimeoutMs > 0 && now - Date.parse(b.record.submittedAt) >= b.record.waitTimeoutMs);
+  if (waiting.length === 0) return 0;
   const agents = await presentAgents(ctx.bus, ctx.log);
   let failed = 0;
-  for (const id of await listBuildIds(ctx.bus)) {
-    if (signal?.aborted) break;
-    const build = await readBuild(ctx.bus.builds, id, ctx.log);
-    if (!build || build.record.waitTimeoutMs === 0 || allJobsFinished(build.record, build.jobs)) continue;
-    const waited = now - Date.parse(build.record.submittedAt);
-    if (waited < build.record.waitTimeoutMs) continue;
-    for (const job of build.jobs) {
+  for (const build of waiting) {
+    for (const job of build.jobs.values()) {
+      if (signal?.aborted) return failed;
       if (job.state !== "queued" || agents.some((a) => agentCanRun(a, job.builderType, job.needs))) continue;
       const reason = `${waitingReason(job.builderType, job.needs)} for ${formatGoDuration(build.record.waitTimeoutMs)} (the build's wait timeout): no such agent joined the farm`;
-      if (await dropJob(ctx, { buildId: id, jobIndex: job.jobIndex, state: "failed", error: reason })) failed++;
+      if (await dropJob(ctx, { buildId: build.id, jobIndex: job.jobIndex, state: "failed", error: reason })) failed++;
+    }
+  }
+  return failed;
+}
+
+/** Fails queued jobs that never got a queue sequence within UNQUEUED_GRACE_MS of their submission. */
+export async function failUnqueuedJobs(ctx: ControllerContext, index: BuildIndex, now = Date.now(), signal?: AbortSignal): Promise<number> {
+  let failed = 0;
+  for (const build of index.unfinished()) {
+    if (now - Date.parse(build.record.submittedAt) < UNQUEUED_GRACE_MS) continue;
+    for (const job of build.jobs.values()) {
+      if (signal?.aborted) return failed;
+      if (job.state !== "queued" || job.queueSequence !== undefined) continue;
+      const error = "the controller stopped between recording this job and queueing it: submit the build again";
+      if (await dropJob(ctx, { buildId: build.id, jobIndex: job.jobIndex, state: "failed", error })) failed++;
     }
   }
   return failed;
 }
 
 /**
- * Runs the sweep every `intervalMs` until stopped; a failing sweep is logged and retried. One
- * sweep at a time, the next `intervalMs` after the last ended: during a NATS outage, sweeps that
- * each wait for a request timeout must not queue up behind each other (a stop used to wait for
- * all of them). Stopping aborts the sweep under way between builds.
+ * Removes builds finished more than `retentionMs` ago (0: keep forever): their output on the
+ * stream, their artifact files, then their records (records last, so a failure half-way leaves
+ * the build findable and the next sweep finishes the job). A record leaves a purge marker (about
+ * 100 bytes) behind: that is how every controller's index watch learns the build is gone.
  */
-export function sweepWaitingJobs(ctx: ControllerContext, intervalMs: number): { stop(): Promise<void> } {
+export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildIndex, retentionMs: number, now = Date.now(), signal?: AbortSignal): Promise<number> {
+  if (retentionMs <= 0) return 0;
+  let expired = 0;
+  for (const { build, finishedAt } of index.finished()) {
+    if (signal?.aborted) break;
+    if (now - finishedAt < retentionMs) continue;
+    await ctx.bus.jsm.streams.purge(BUILD_OUTPUT_STREAM, { filter: buildOutputFilter(build.id) });
+    for (const job of build.jobs.values()) {
+      for (const file of job.artifacts.flatMap((a) => a.files)) await ctx.bus.artifacts.delete(file.object).catch(() => undefined);
+    }
+    for (const i of build.jobs.keys()) await ctx.bus.builds.purge(jobKey(build.id, i));
+    await ctx.bus.builds.purge(buildKey(build.id));
+    ctx.log.info("build expired", { build: build.id, finishedAt: new Date(finishedAt).toISOString(), retention: formatGoDuration(retentionMs) });
+    expired++;
+  }
+  return expired;
+}
+
+/**
+ * Runs the duties every `intervalMs` until stopped; a failing round is logged and retried. One
+ * round at a time, the next `intervalMs` after the last ended: during a NATS outage, rounds that
+ * each wait for a request timeout must not queue up behind each other (a stop used to wait for
+ * all of them). Stopping aborts the round under way between builds.
+ */
+export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, intervalMs: number): { stop(): Promise<void> } {
   const stopped = new AbortController();
   const signal = AbortSignal.any([stopped.signal, ctx.stopping]);
   const loop = (async () => {
     while (!signal.aborted) {
       await sleep(intervalMs, signal);
       if (signal.aborted) break;
-      await failJobsWaitingTooLong(ctx, Date.now(), signal).catch((e: unknown) => {
+      try {
+        await failJobsWaitingTooLong(ctx, index, Date.now(), signal);
+        await failUnqueuedJobs(ctx, index, Date.now(), signal);
+        await expireFinishedBuilds(ctx, index, ctx.settings.retentionMs, Date.now(), signal);
+      } catch (e) {
         if (!signal.aborted) ctx.log.warn("wait-timeout sweep failed", { reason: reasonOf(e) });
-      });
+      }
     }
   })();
   return {

@@ -101,22 +101,32 @@ async function followOutput(
       let pending = 1;
       const batch = await consumer.fetch({ max_messages: 256, expires: IDLE_FETCH_MS });
       // With the connection down, a fetch neither delivers nor expires: notice that ourselves.
+      // The watchdog is only armed while waiting on the bus, not while a slow client drains.
       let stalled = false;
-      const watchdog = setTimeout(() => {
-        stalled = true;
-        batch.stop();
-      }, IDLE_FETCH_MS + FETCH_STALL_MS);
+      let watchdog: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        watchdog = setTimeout(() => {
+          stalled = true;
+          batch.stop();
+        }, IDLE_FETCH_MS + FETCH_STALL_MS);
+      };
+      arm();
       try {
         for await (const msg of batch) {
-        received++;
-        pending = msg.info.pending;
-        if (msg.seq <= progress.after) continue; // already sent before the consumer was made again
-        const item = toOutput(msg, ctx);
-        progress.after = msg.seq;
-        if (item === undefined) continue;
-        if (item.event?.kind === "finished") progress.finishedSeen.add(item.event.jobIndex);
-        if (!out.write(item)) await new Promise<void>((resolve) => out.once("drain", resolve));
-        if (out.cancelled) return;
+          clearTimeout(watchdog);
+          received++;
+          pending = msg.info.pending;
+          if (msg.seq > progress.after) {
+            // (At or before it: already sent before the consumer was made again.)
+            const item = toOutput(msg, ctx);
+            progress.after = msg.seq;
+            if (item !== undefined) {
+              if (item.event?.kind === "finished") progress.finishedSeen.add(item.event.jobIndex);
+              if (!out.write(item)) await new Promise<void>((resolve) => out.once("drain", resolve));
+              if (out.cancelled) return;
+            }
+          }
+          arm();
         }
       } finally {
         clearTimeout(watchdog);

@@ -1,22 +1,21 @@
 /**
  * Uploads the files of a job's artifacts to the artifacts object store (streamed, hashed on the
- * way) and describes them as ArtifactRefs, with paths relative to the job's working folder:
+ * way, several chunks in flight) and describes them as ArtifactRefs, with paths relative to the job's working folder:
  * that is where the client puts them in its own working directory, as a local build would.
  */
 import { retryOnOutage } from "../../shared/bus/index.js";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { basename, isAbsolute, relative, resolve, sep } from "node:path";
-import { Readable, Transform } from "node:stream";
-import type { ObjectStore } from "@nats-io/obj";
-import { artifactObjectName, type ArtifactRef } from "../../shared/bus/index.js";
+import { ARTIFACTS_STORE, artifactObjectName, putObject, type ArtifactRef, type Bus } from "../../shared/bus/index.js";
 import type { Artifact } from "../runner/artifact.js";
 import { regularFiles } from "../runner/artifact-files.js";
 
 type ArtifactFile = ArtifactRef["files"][number];
 
 export interface UploadContext {
-  store: ObjectStore;
+  /** The farm's connection: its artifacts store (`kiln_artifacts`) and the clients its chunks are published with. */
+  bus: Pick<Bus, "nc" | "js" | "artifacts">;
   buildId: string;
   jobIndex: number;
   /** The folder the build ran in; artifact paths are relative to it. */
@@ -59,18 +58,8 @@ function clientPath(absolute: string, ctx: UploadContext): string {
 
 async function uploadFile(absolute: string, path: string, ctx: UploadContext): Promise<ArtifactFile> {
   const object = artifactObjectName(ctx.buildId, ctx.jobIndex, path);
-  const hash = createHash("sha256");
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const file = createReadStream(absolute);
-  file.on("error", (e) => tap.destroy(e));
-  const source = file.pipe(tap);
-  await ctx.store.put({ name: object }, Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>);
-  return { path, object, size, sha256: hash.digest("hex") };
+  // Big reads, several 1 MiB chunks in flight (putObject): a disk image goes at disk speed, not
+  // at one round trip per 128 KiB chunk as the client's own put does.
+  const stored = await putObject({ ...ctx.bus, store: ctx.bus.artifacts, bucket: ARTIFACTS_STORE }, object, createReadStream(absolute, { highWaterMark: 1024 * 1024 }));
+  return { path, object, size: stored.size, sha256: stored.sha256 };
 }

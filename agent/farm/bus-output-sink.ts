@@ -19,6 +19,10 @@ interface Pending {
   subject: string;
   message: LogLine | BuildEvent;
   msgID: string;
+  /** A LogLine's lines, joined into its text when its batch goes out (appending to a string per line cost more than publishing). */
+  lines?: string[];
+  /** Length of those lines together. */
+  length?: number;
 }
 
 /**
@@ -26,7 +30,16 @@ interface Pending {
  * newline-separated (readers already split a text into lines): one bus message per line capped
  * log throughput at a few thousand lines a second.
  */
-const MAX_COALESCED_TEXT = 32 * 1024;
+const MAX_COALESCED_TEXT = 128 * 1024;
+
+/** A batch goes out when this much text waits (or maxBatch messages, or after flushIntervalMs). */
+const FLUSH_TEXT_BYTES = 1024 * 1024;
+
+/** Lines as one text, newline-separated; a line's own trailing newline is not doubled (the last one's is kept). */
+function joinLines(lines: string[]): string {
+  const last = lines.length - 1;
+  return lines.map((l, i) => (i < last && l.endsWith("\n") ? l.slice(0, -1) : l)).join("\n");
+}
 
 export interface BusOutputSinkOptions {
   buildId: string;
@@ -54,34 +67,46 @@ export class BusOutputSink implements OutputSink {
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
 
+  private readonly logSubject: string;
+  private readonly eventSubject: string;
+  /** Text waiting in the queue: a batch goes out once a few messages' worth is there, not only on the timer. */
+  private queuedText = 0;
+
   constructor(private readonly js: JetStreamClient, private readonly options: BusOutputSinkOptions) {
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.maxBatch = options.maxBatch ?? 256;
+    this.logSubject = buildLogSubject(options.buildId);
+    this.eventSubject = buildEventSubject(options.buildId);
   }
 
   emit(event: OutputEvent): void {
-    const time = new Date().toISOString();
-    const { buildId, jobIndex } = this.options;
+    const { jobIndex } = this.options;
     if (event.kind === "ui") {
       const last = this.queue.at(-1);
-      if (last && last.subject === buildLogSubject(buildId)) {
+      if (last?.lines && last.subject === this.logSubject) {
         const previous = last.message as LogLine;
-        if (previous.label === event.build && previous.level === event.level && previous.text.length + event.text.length < MAX_COALESCED_TEXT) {
-          previous.text = `${previous.text.replace(/\n$/, "")}\n${event.text}`;
+        if (previous.label === event.build && previous.level === event.level && (last.length ?? 0) + event.text.length < MAX_COALESCED_TEXT) {
+          last.lines.push(event.text);
+          last.length = (last.length ?? 0) + event.text.length + 1;
+          this.queuedText += event.text.length + 1;
+          if (this.queuedText >= FLUSH_TEXT_BYTES) void this.flush();
           return;
         }
       }
-      const line: LogLine = { jobIndex, label: event.build, level: event.level, text: event.text, time };
-      this.enqueue(buildLogSubject(buildId), line);
+      const line: LogLine = { jobIndex, label: event.build, level: event.level, text: "", time: new Date().toISOString() };
+      this.enqueue(this.logSubject, line, [event.text]);
     } else {
-      const ev: BuildEvent = { kind: "machine", jobIndex, target: event.build, type: event.type, data: event.data, time };
-      this.enqueue(buildEventSubject(buildId), ev);
+      const ev: BuildEvent = { kind: "machine", jobIndex, target: event.build, type: event.type, data: event.data, time: new Date().toISOString() };
+      this.enqueue(this.eventSubject, ev);
     }
   }
 
   /** Publishes a job-level event (job-started, job-finished) in order with the output. */
   event(ev: BuildEvent): void {
-    this.enqueue(buildEventSubject(this.options.buildId), ev);
+    this.enqueue(this.eventSubject, ev);
+    // A job's state changes go out now, not with the next batch of lines: `kiln build` shows
+    // "started" the moment it is, and the dispatch figures of bench/farm measure the dispatch.
+    if (ev.kind === "job-started" || ev.kind === "job-waiting") void this.flush();
   }
 
   /** Resolves when everything emitted so far is stored (or given up on). */
@@ -93,14 +118,17 @@ export class BusOutputSink implements OutputSink {
     if (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
+      this.queuedText = 0;
+      for (const p of batch) if (p.lines) (p.message as LogLine).text = joinLines(p.lines);
       this.sending = this.sending.then(() => this.publishBatch(batch));
     }
     return this.sending;
   }
 
-  private enqueue(subject: string, message: LogLine | BuildEvent): void {
+  private enqueue(subject: string, message: LogLine | BuildEvent, lines?: string[]): void {
     const { buildId, jobIndex, attempt } = this.options;
-    this.queue.push({ subject, message, msgID: `${buildId}.${jobIndex}.${attempt}.${this.seq++}` });
+    this.queue.push({ subject, message, msgID: `${buildId}.${jobIndex}.${attempt}.${this.seq++}`, lines, length: lines?.[0].length });
+    this.queuedText += lines?.[0].length ?? 0;
     if (this.queue.length >= this.maxBatch) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
   }

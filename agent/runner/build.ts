@@ -63,7 +63,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   const ctx: RunContext = {
     ui,
     signal: options.signal,
-    build: { name: spec.name, type: spec.builder.type },
+    build: { name: spec.packerBuildName ?? spec.name, type: spec.builder.type },
     workDir: options.workDir,
     prepare: prepareContextFor(spec, options.workDir),
     scratchDir,

@@ -11,22 +11,29 @@
  *    scaling;
  *  - artifact upload/download through the object store, against a local file copy.
  *
- *   npm run build && node dist/bench/farm/run.js [--quick]
+ * Each phase can run alone and the throughput phase several times (its median is printed); the
+ * throughput phase also prints how many messages each role sent to nats-server per build (from
+ * the server's /connz), which is the round-trip budget of a job:
+ *
+ *   npm run build && node dist/bench/farm/run.js [--quick] [--only=dispatch,throughput,scale,logs,artifacts] [--runs=3]
+ *     [--agent-cpu-prof=DIR]   (and `node --cpu-prof` for the controller, which runs in this process)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { credentials } from "@grpc/grpc-js";
+import { credentials, Metadata } from "@grpc/grpc-js";
+import { submitBuildStreamed } from "../../cli/farm-client/submit-stream.js";
 import { jetstream, jetstreamManager, AckPolicy } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { create as createTar } from "tar";
 import { startController } from "../../controller/index.js";
 import { FarmClient, SubmitBuildRequest, type SubmitBuildResponse } from "../../proto/gen/kiln/v1/farm.js";
-import { decodeBuildEvent } from "../../shared/bus/messages.js";
-import { BUILD_OUTPUT_STREAM } from "../../shared/bus/names.js";
+import { ARTIFACTS_STORE, getObject, buildKey, connectBus, decodeBuildEvent, encode, jobKey, BUILD_OUTPUT_STREAM, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
+import { uploadArtifacts } from "../../agent/farm/artifact-upload.js";
 import { runBuild } from "../../agent/runner/build.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import { loadTemplateForReport, planTemplate } from "../../shared/validation/load-and-plan.js";
@@ -34,6 +41,12 @@ import { startNatsServer } from "../../test/fixtures/nats-server.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const quick = process.argv.includes("--quick");
+const argValue = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const PHASES = ["dispatch", "throughput", "scale", "logs", "artifacts"] as const;
+const only = new Set(argValue("only")?.split(",") ?? PHASES);
+for (const p of only) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--only: unknown phase "${p}" (one of ${PHASES.join(", ")})`);
+const RUNS = Number(argValue("runs") ?? (quick ? 1 : 3));
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a whole number >= 1`);
 const DISPATCH_SAMPLES = quick ? 100 : 500;
 const THROUGHPUT_BUILDS = quick ? 200 : 1000;
 const SCALE_BUILDS = quick ? 20 : 100;
@@ -67,7 +80,7 @@ const nats = await startNatsServer();
 const controller = await startController({ listen: "127.0.0.1:0", nats: { url: nats.url } });
 const client = new FarmClient(controller.address, credentials.createInsecure());
 const submit = (req: SubmitBuildRequest): Promise<SubmitBuildResponse> =>
-  new Promise((ok, fail) => client.submitBuild(req, (e, r) => (e ? fail(e) : ok(r))));
+  submitBuildStreamed(client, req, new Metadata());
 const request = (bundle: Buffer): SubmitBuildRequest =>
   SubmitBuildRequest.fromPartial({ bundle, templatePath: "template.json", displayPath: "template.json", onError: "cleanup" });
 
@@ -75,6 +88,7 @@ const request = (bundle: Buffer): SubmitBuildRequest =>
 // miss one, unlike a core subscription that a busy process lets overflow).
 const events = await connect({ servers: nats.url, name: "kiln-bench-watch" });
 const started = new Map<string, number>();
+const startedOn = new Map<string, string>();
 const finished = new Map<string, { at: number; state: string }>();
 const waiters: (() => void)[] = [];
 let undecodable = 0;
@@ -86,7 +100,10 @@ const eventReader = (async () => {
     const buildId = msg.subject.split(".")[2];
     try {
       const e = decodeBuildEvent(msg.data, msg.subject);
-      if (e.kind === "job-started" && !started.has(buildId)) started.set(buildId, performance.now());
+      if (e.kind === "job-started" && !started.has(buildId)) {
+        started.set(buildId, performance.now());
+        startedOn.set(buildId, e.agent);
+      }
       if (e.kind === "job-finished") finished.set(buildId, { at: performance.now(), state: e.state });
     } catch {
       undecodable++;
@@ -103,11 +120,14 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
 }
 
 let agents: ChildProcess[] = [];
+// --agent-cpu-prof=DIR: each agent writes a V8 CPU profile there when it stops (node --cpu-prof).
+const agentProfileDir = argValue("agent-cpu-prof");
+const agentNodeArgs = agentProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(agentProfileDir)}`] : [];
 const agentDir = await mkdtemp(join(tmpdir(), "kiln-bench-agents-"));
 async function startAgents(n: number): Promise<void> {
   await stopAgents();
   agents = Array.from({ length: n }, (_, i) =>
-    spawn(process.execPath, [join(repo, "bin/kiln.js"), "agent", "--nats", nats.url, "--name", `bench-${n}-${i}`, "--slots", "1",
+    spawn(process.execPath, [...agentNodeArgs, join(repo, "bin/kiln.js"), "agent", "--nats", nats.url, "--name", `bench-${n}-${i}`, "--slots", "1",
       "--work-dir", join(agentDir, `a${i}`)], { stdio: "ignore" }));
   const kv = controller.bus.agents;
   for (let i = 0; i < 100; i++) {
@@ -123,116 +143,86 @@ async function stopAgents(): Promise<void> {
   agents = [];
 }
 
-// Each figure is printed as soon as it is measured: a long run that fails late still reports.
-const results = { push: (line: string): void => console.log(line) };
-try {
-  // --- baseline: a bare JetStream work-queue round trip (publish → pull consumer → ack) ---
-  const jsm = await jetstreamManager(events);
-  await jsm.streams.add({ name: "BENCH_RTT", subjects: ["bench.rtt"], retention: "workqueue" as never, storage: "file" as never });
-  await jsm.consumers.add("BENCH_RTT", { durable_name: "rtt", ack_policy: AckPolicy.Explicit });
-  const js = jetstream(events);
-  const consumer = await js.consumers.get("BENCH_RTT", "rtt");
-  const rtt: number[] = [];
-  for (let i = 0; i < DISPATCH_SAMPLES; i++) {
-    const t0 = performance.now();
-    const [, m] = await Promise.all([js.publish("bench.rtt", "x"), consumer.next({ expires: 5000 })]);
-    m?.ack();
-    rtt.push(performance.now() - t0);
+/** Messages each role sent to / received from nats-server so far, from the server's /connz. */
+async function connectionCounters(): Promise<Map<string, { in_msgs: number; out_msgs: number }>> {
+  const res = await fetch(`${nats.monitorUrl()}/connz?limit=10000`);
+  const body = (await res.json()) as { connections: { name?: string; in_msgs: number; out_msgs: number }[] };
+  const byRole = new Map<string, { in_msgs: number; out_msgs: number }>();
+  for (const c of body.connections) {
+    const role = c.name === "kiln-controller" ? "controller" : c.name?.startsWith("kiln-agent ") ? "agents" : "other";
+    const sum = byRole.get(role) ?? { in_msgs: 0, out_msgs: 0 };
+    sum.in_msgs += c.in_msgs;
+    sum.out_msgs += c.out_msgs;
+    byRole.set(role, sum);
   }
+  return byRole;
+}
 
-  // --- dispatch latency over 20 idle agents ---
-  await startAgents(20);
-  const nullBundle = await bundleOf({ builders: [{ type: "null", communicator: "none" }] });
-  const latency: number[] = [];
-  for (let i = 0; i < DISPATCH_SAMPLES; i++) {
-    const t0 = performance.now();
-    const r = await submit(request(nullBundle));
-    const id = r.build!.id;
-    await until(() => started.has(id), 30_000, `build ${id} to start`);
-    latency.push(started.get(id)! - t0);
-  }
-  await until(() => finished.size >= DISPATCH_SAMPLES, 60_000, "dispatch builds to finish");
-  results.push(`dispatch latency submit→job started, ${DISPATCH_SAMPLES} null builds, 20 agents: p50 ${percentile(latency, 50).toFixed(1)} ms, p99 ${percentile(latency, 99).toFixed(1)} ms`);
-  results.push(`  baseline bare JetStream publish→pull: p50 ${percentile(rtt, 50).toFixed(2)} ms, p99 ${percentile(rtt, 99).toFixed(2)} ms; ratio p50 ${(percentile(latency, 50) / percentile(rtt, 50)).toFixed(1)}x`);
+/** CPU seconds used so far by nats-server, this process (controller and bench) and the agents, from /proc. */
+async function cpuSeconds(): Promise<{ nats: number; controller: number; agents: number }> {
+  const ticks = async (pid: number | undefined): Promise<number> => {
+    if (pid === undefined) return 0;
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100; // utime + stime, in clock ticks of 10 ms
+  };
+  const own = process.cpuUsage();
+  const agentTicks = await Promise.all(agents.map((a) => ticks(a.pid)));
+  return { nats: await ticks(nats.pid), controller: (own.user + own.system) / 1e6, agents: agentTicks.reduce((a, b) => a + b, 0) };
+}
 
-  // --- throughput: N null builds over 20 agents ---
-  finished.clear();
-  started.clear();
-  const ids: string[] = [];
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (next < THROUGHPUT_BUILDS) {
-      next++;
-      ids.push((await submit(request(nullBundle))).build!.id);
-    }
-  }));
-  await until(() => ids.every((id) => finished.has(id)), 600_000, "throughput builds");
-  const farmSeconds = (performance.now() - t0) / 1000;
-  const lost = ids.filter((id) => finished.get(id)?.state !== "succeeded").length;
-  // Baseline: the same null build through the local runner, 20 at a time, in this process.
-  const tplDir = await mkdtemp(join(tmpdir(), "kiln-bench-local-"));
-  const spec = await planLocally(tplDir, { builders: [{ type: "null", communicator: "none" }] });
-  const l0 = performance.now();
-  let ln = 0;
-  await Promise.all(Array.from({ length: 20 }, async () => {
-    while (ln < THROUGHPUT_BUILDS) {
-      ln++;
-      await runBuild(spec, { sink: { emit() {} }, signal: new AbortController().signal, workDir: tplDir });
-    }
-  }));
-  const localSeconds = (performance.now() - l0) / 1000;
-  results.push(`throughput: ${THROUGHPUT_BUILDS} null builds over 20 agents in ${farmSeconds.toFixed(1)} s = ${(THROUGHPUT_BUILDS / farmSeconds).toFixed(0)} builds/s, lost or failed: ${lost} (goal >= 100 builds/s, 0 lost)`);
-  results.push(`  baseline local runner, same builds 20 at a time in one process: ${(THROUGHPUT_BUILDS / localSeconds).toFixed(0)} builds/s; farm/local ratio ${((THROUGHPUT_BUILDS / farmSeconds) / (THROUGHPUT_BUILDS / localSeconds)).toFixed(2)}x`);
+/** A build's records as the controller writes them on submit, for phases that play the agent's part themselves. */
+async function recordBuild(id: string, name: string): Promise<JobRecord> {
+  const job: JobRecord = { buildId: id, jobIndex: 0, name, builderType: "null", needs: [], state: "running", attempts: 1, artifacts: [] };
+  const record: BuildRecord = { id, template: "bench.json", submittedAt: new Date().toISOString(), jobCount: 1, jobNames: [name], cancelRequested: false, waitTimeoutMs: 0 };
+  await controller.bus.builds.create(jobKey(id, 0), encode(job));
+  await controller.bus.builds.create(buildKey(id), encode(record));
+  return job;
+}
 
-  // --- scale-out: builds that sleep 1 s ---
-  const sleepBundle = await bundleOf({
-    builders: [{ type: "null", communicator: "none" }],
-    provisioners: [{ type: "shell-local", inline: ["sleep 1"] }],
+/** Reads a build's output through WatchBuild as `kiln logs -f` does, checking numbered lines arrive in order. */
+function watchNumberedLines(buildId: string): Promise<{ received: number; bytes: number; inOrder: boolean; firstAt: number; lastAt: number; lastAtWall: number }> {
+  let received = 0;
+  let bytes = 0;
+  let inOrder = true;
+  let lastSeq = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  let lastAtWall = 0;
+  return new Promise((ok, fail) => {
+    const stream = client.watchBuild({ buildId, afterSequence: 0, follow: true });
+    stream.on("data", (item: { sequence: number | string; log?: { text: string } }) => {
+      const seq = Number(item.sequence);
+      if (seq <= lastSeq) inOrder = false;
+      lastSeq = seq;
+      if (!item.log) return;
+      // Cheap checks (this process is the controller too): "log line NNNNNNNN …", ASCII.
+      for (const text of item.log.text.split("\n")) {
+        if (!text.startsWith("log line ")) continue;
+        received++;
+        if (Number(text.slice(9, 17)) !== received) inOrder = false;
+        bytes += text.length + 1;
+      }
+      if (firstAt === 0) firstAt = performance.now();
+      lastAt = performance.now();
+      lastAtWall = Date.now();
+    });
+    stream.on("end", () => ok({ received, bytes, inOrder, firstAt, lastAt, lastAtWall }));
+    stream.on("error", fail);
   });
-  let base = 0;
-  for (const n of SCALE_AGENTS) {
-    await startAgents(n);
-    finished.clear();
-    const batch: string[] = [];
-    const s0 = performance.now();
-    await Promise.all(Array.from({ length: SCALE_BUILDS }, async () => batch.push((await submit(request(sleepBundle))).build!.id)));
-    await until(() => batch.every((id) => finished.has(id)), 900_000, `scale-out with ${n} agents`);
-    const wall = (performance.now() - s0) / 1000;
-    if (n === SCALE_AGENTS[0]) base = wall * SCALE_AGENTS[0];
-    const ideal = base / n;
-    results.push(`scale-out: ${SCALE_BUILDS} x sleep 1 s with ${String(n).padStart(2)} agents: ${wall.toFixed(1)} s (perfect linear from 1 agent: ${ideal.toFixed(1)} s, efficiency ${(ideal / wall).toFixed(2)}x; goal >= 0.8)`);
-  }
+}
 
-  // --- log throughput: one build printing numbered lines, read back by a client through WatchBuild ---
+async function logPhase(tplDir: string): Promise<void> {
+  // --- 1. the whole path in a real build: shell-local prints numbered lines on an agent ---
   const LOG_LINES = quick ? 20_000 : 100_000;
+  await startAgents(1);
   const logTemplate = {
     builders: [{ type: "null", name: "chatty", communicator: "none" }],
     provisioners: [{ type: "shell-local", inline: [`seq -f 'log line %08g of the throughput benchmark, padded to about one hundred bytes.....' 1 ${LOG_LINES}`] }],
   };
   const w0 = performance.now();
   const logBuild = (await submit(request(await bundleOf(logTemplate)))).build!.id;
-  let received = 0;
-  let bytes = 0;
-  let inOrder = true;
-  let lastSeq = 0;
-  await new Promise<void>((ok, fail) => {
-    const stream = client.watchBuild({ buildId: logBuild, afterSequence: 0, follow: true });
-    stream.on("data", (item: { sequence: number | string; log?: { text: string } }) => {
-      const seq = Number(item.sequence);
-      if (seq <= lastSeq) inOrder = false;
-      lastSeq = seq;
-      for (const text of item.log ? item.log.text.split("\n") : []) {
-        const m = /^log line (\d+) /.exec(text);
-        if (!m) continue;
-        received++;
-        if (Number(m[1]) !== received) inOrder = false;
-        bytes += Buffer.byteLength(text) + 1;
-      }
-    });
-    stream.on("end", () => ok());
-    stream.on("error", fail);
-  });
+  const e2e = await watchNumberedLines(logBuild);
   const farmLogSeconds = (performance.now() - w0) / 1000;
   // Baseline: the same build by the local runner, its lines counted by an in-process sink.
   const logSpec = await planLocally(tplDir, logTemplate);
@@ -243,29 +233,222 @@ try {
     signal: new AbortController().signal, workDir: tplDir,
   });
   const localLogSeconds = (performance.now() - b0) / 1000;
-  const farmMBs = bytes / 1e6 / farmLogSeconds;
+  const farmMBs = e2e.bytes / 1e6 / farmLogSeconds;
   const localMBs = localBytes / 1e6 / localLogSeconds;
-  results.push(`log throughput: ${received}/${LOG_LINES} lines (${(bytes / 1e6).toFixed(1)} MB) agent → bus → controller → client in ${farmLogSeconds.toFixed(1)} s = ${farmMBs.toFixed(1)} MB/s, in order: ${inOrder}, none lost: ${received === LOG_LINES}`);
+  results.push(`log build: ${e2e.received}/${LOG_LINES} lines (${(e2e.bytes / 1e6).toFixed(1)} MB) printed by shell-local on an agent, read by a client, submit to last line ${farmLogSeconds.toFixed(2)} s = ${farmMBs.toFixed(1)} MB/s (first to last line ${((e2e.lastAt - e2e.firstAt) / 1000).toFixed(2)} s), in order: ${e2e.inOrder}, none lost: ${e2e.received === LOG_LINES}`);
   results.push(`  baseline local runner, same build: ${localMBs.toFixed(1)} MB/s; farm/local ratio ${(farmMBs / localMBs).toFixed(2)}x`);
 
-  // --- artifact store throughput: 64 MiB up and down, against a local copy ---
-  const blob = randomBytes(64 * 1024 * 1024);
+  // --- 2. the data plane alone: the agent's BusOutputSink in a process of its own, fed as fast as it takes lines ---
+  const SINK_LINES = quick ? 200_000 : 500_000;
+  const id = `bench-logs-${Date.now().toString(36)}`;
+  await recordBuild(id, "chatty");
+  const watching = watchNumberedLines(id);
+  const [startedAtEpoch, storedMs] = await new Promise<number[]>((ok, fail) => {
+    let out = "";
+    const producer = spawn(process.execPath, [join(repo, "dist/bench/farm/log-producer.js"), nats.url, id, String(SINK_LINES)], { stdio: ["ignore", "pipe", "inherit"] });
+    producer.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+    producer.once("error", fail);
+    producer.once("exit", (code) => (code === 0 ? ok(out.trim().split(" ").map(Number)) : fail(new Error(`the log producer exited ${code}`))));
+  });
+  // As the agent does after the output: the record says finished, and the watch ends.
+  await controller.bus.builds.put(jobKey(id, 0), encode({ buildId: id, jobIndex: 0, name: "chatty", builderType: "null", needs: [], state: "succeeded", attempts: 1, artifacts: [] } satisfies JobRecord));
+  const got = await watching;
+  // Wall clocks of two processes (performance.timeOrigin + now() drifts from it in a long run).
+  const seconds = (got.lastAtWall - startedAtEpoch) / 1000;
+  results.push(`log data plane: ${got.received}/${SINK_LINES} lines (${(got.bytes / 1e6).toFixed(1)} MB) agent sink (own process) → JetStream → controller WatchBuild → gRPC client in ${seconds.toFixed(2)} s (from the producer's first line to the client's last) = ${(got.bytes / 1e6 / seconds).toFixed(1)} MB/s; the producer had it all stored after ${(storedMs / 1000).toFixed(2)} s; in order: ${got.inOrder}, none lost: ${got.received === SINK_LINES} (goal >= 50 MB/s)`);
+}
+
+async function artifactPhase(): Promise<void> {
+  // --- a big artifact file into the store as an agent uploads it, out as a client downloads it ---
+  const size = (quick ? 256 : 1024) * 1024 * 1024;
   const work = await mkdtemp(join(tmpdir(), "kiln-bench-obj-"));
-  await writeFile(join(work, "a.bin"), blob);
-  const c0 = performance.now();
-  await copyFile(join(work, "a.bin"), join(work, "b.bin"));
-  const copyMs = performance.now() - c0;
-  const u0 = performance.now();
-  await controller.bus.artifacts.putBlob({ name: "bench/blob" }, blob);
-  const upMs = performance.now() - u0;
-  const d0 = performance.now();
-  const back = await controller.bus.artifacts.getBlob("bench/blob");
-  const downMs = performance.now() - d0;
-  const same = createHash("sha256").update(back ?? Buffer.alloc(0)).digest("hex") === createHash("sha256").update(blob).digest("hex");
-  const mb = blob.length / 1e6;
-  results.push(`artifacts: 64 MiB upload ${(mb / (upMs / 1000)).toFixed(0)} MB/s, download ${(mb / (downMs / 1000)).toFixed(0)} MB/s (content identical: ${same}); baseline local file copy ${(mb / (copyMs / 1000)).toFixed(0)} MB/s`);
-  await rm(work, { recursive: true, force: true });
-  await rm(tplDir, { recursive: true, force: true });
+  try {
+    const src = join(work, "disk.img");
+    const out = createWriteStream(src);
+    const hash = createHash("sha256");
+    for (let written = 0; written < size; written += 16 * 1024 * 1024) {
+      const block = randomBytes(16 * 1024 * 1024);
+      hash.update(block);
+      if (!out.write(block)) await new Promise<void>((r) => out.once("drain", () => r()));
+    }
+    await new Promise<void>((r, f) => out.end((e?: Error | null) => (e ? f(e) : r())));
+    const sha = hash.digest("hex");
+    const c0 = performance.now();
+    await copyFile(src, join(work, "copy.img"));
+    const copyMs = performance.now() - c0;
+    await rm(join(work, "copy.img"));
+
+    const id = `bench-art-${Date.now().toString(36)}`;
+    const job = await recordBuild(id, "big");
+    const u0 = performance.now();
+    const refs = await uploadArtifacts([{ builderId: "bench", id: "disk", description: "disk image", files: [src] }], {
+      bus: controller.bus, buildId: id, jobIndex: 0, workDir: work, warn: (m) => console.log(m),
+    });
+    const upMs = performance.now() - u0;
+    await controller.bus.builds.put(jobKey(id, 0), encode({ ...job, state: "succeeded", artifacts: refs } satisfies JobRecord));
+
+    // The store alone, read as the controller reads it for a download.
+    const r0 = performance.now();
+    const object = await getObject({ js: controller.bus.js, store: controller.bus.artifacts, bucket: ARTIFACTS_STORE }, refs[0].files[0].object);
+    let readBytes = 0;
+    for await (const chunk of object!.data) readBytes += chunk.length; // throws on a size or digest mismatch
+    const readMs = performance.now() - r0;
+    const readOk = readBytes === size && object!.sha256 === sha;
+
+    // The client as users run it, in its own process: `kiln artifacts ID --download DIR`.
+    const downloads = join(work, "downloaded");
+    const d0 = performance.now();
+    await new Promise<void>((ok, fail) => {
+      const cli = spawn(process.execPath, [join(repo, "bin/kiln.js"), "artifacts", "--controller", controller.address, "--download", downloads, id], { stdio: ["ignore", "ignore", "inherit"] });
+      cli.once("error", fail);
+      cli.once("exit", (code) => (code === 0 ? ok() : fail(new Error(`kiln artifacts --download exited ${code}`))));
+    });
+    const downMs = performance.now() - d0;
+    const dest = join(downloads, refs[0].files[0].path);
+    const back = createHash("sha256");
+    for await (const chunk of createReadStream(dest)) back.update(chunk as Buffer);
+    const same = back.digest("hex") === sha && refs[0].files[0].sha256 === sha;
+    const mb = size / 1e6;
+    results.push(`artifacts: ${size / 1024 / 1024} MiB file, agent upload into the object store ${(mb / (upMs / 1000)).toFixed(0)} MB/s, client download through the controller (kiln artifacts --download, a process of its own) ${(mb / (downMs / 1000)).toFixed(0)} MB/s (sha256 verified: ${same}; goal >= 200 MB/s both ways)`);
+    results.push(`  of which reading the object store alone (as the controller does) ${(mb / (readMs / 1000)).toFixed(0)} MB/s (whole and digest checked: ${readOk})`);
+    results.push(`  baseline local file copy ${(mb / (copyMs / 1000)).toFixed(0)} MB/s; upload/copy ${(copyMs / upMs).toFixed(2)}x, download/copy ${(copyMs / downMs).toFixed(2)}x`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+// Removed in the finally below, also when a phase fails.
+const tplDir = await mkdtemp(join(tmpdir(), "kiln-bench-local-"));
+
+// Each figure is printed as soon as it is measured: a long run that fails late still reports.
+const results = { push: (line: string): void => console.log(line) };
+try {
+  const nullBundle = await bundleOf({ builders: [{ type: "null", communicator: "none" }] });
+  if (only.has("dispatch")) {
+    // --- baseline: a bare JetStream work-queue round trip (publish → pull consumer → ack) ---
+    const jsm = await jetstreamManager(events);
+    await jsm.streams.add({ name: "BENCH_RTT", subjects: ["bench.rtt"], retention: "workqueue" as never, storage: "file" as never });
+    await jsm.consumers.add("BENCH_RTT", { durable_name: "rtt", ack_policy: AckPolicy.Explicit });
+    const js = jetstream(events);
+    const consumer = await js.consumers.get("BENCH_RTT", "rtt");
+    const rtt: number[] = [];
+    for (let i = 0; i < DISPATCH_SAMPLES; i++) {
+      const t0 = performance.now();
+      const [, m] = await Promise.all([js.publish("bench.rtt", "x"), consumer.next({ expires: 5000 })]);
+      m?.ack();
+      rtt.push(performance.now() - t0);
+    }
+
+    // --- dispatch latency over 20 idle agents ---
+    await startAgents(20);
+    const latency: number[] = [];
+    finished.clear();
+    for (let i = 0; i < DISPATCH_SAMPLES; i++) {
+      const t0 = performance.now();
+      const r = await submit(request(nullBundle));
+      const id = r.build!.id;
+      await until(() => started.has(id), 30_000, `build ${id} to start`);
+      latency.push(started.get(id)! - t0);
+    }
+    await until(() => finished.size >= DISPATCH_SAMPLES, 60_000, "dispatch builds to finish");
+    results.push(`dispatch latency submit→job started, ${DISPATCH_SAMPLES} null builds, 20 agents: p50 ${percentile(latency, 50).toFixed(1)} ms, p99 ${percentile(latency, 99).toFixed(1)} ms`);
+    results.push(`  baseline bare JetStream publish→pull: p50 ${percentile(rtt, 50).toFixed(2)} ms, p99 ${percentile(rtt, 99).toFixed(2)} ms; ratio p50 ${(percentile(latency, 50) / percentile(rtt, 50)).toFixed(1)}x`);
+
+    // --- dispatch with a backlog: N builds queued at once. Waiting behind the queue is not
+    // dispatch; what is, is how long an agent that finished a job stays idle before its next job
+    // starts (its ack, the next pull, the job's record reads and writes, the started event).
+    finished.clear();
+    started.clear();
+    startedOn.clear();
+    const backlog: string[] = [];
+    let queued = 0;
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      while (queued < THROUGHPUT_BUILDS) {
+        queued++;
+        backlog.push((await submit(request(nullBundle))).build!.id);
+      }
+    }));
+    await until(() => backlog.every((id) => finished.has(id)), 600_000, "backlog builds");
+    const byAgent = new Map<string, string[]>();
+    for (const id of backlog) byAgent.set(startedOn.get(id)!, [...(byAgent.get(startedOn.get(id)!) ?? []), id]);
+    const idle: number[] = [];
+    for (const jobs of byAgent.values()) {
+      jobs.sort((a, b) => started.get(a)! - started.get(b)!);
+      for (let i = 1; i < jobs.length; i++) idle.push(started.get(jobs[i])! - finished.get(jobs[i - 1])!.at);
+    }
+    results.push(`dispatch with ${backlog.length} builds queued at once over 20 agents: an agent's idle time from a job finished to its next job started p50 ${percentile(idle, 50).toFixed(1)} ms, p99 ${percentile(idle, 99).toFixed(1)} ms (goal p99 < 100 ms)`);
+  }
+
+  if (only.has("throughput")) {
+    // --- throughput: N null builds over 20 agents, RUNS times ---
+    await startAgents(20);
+    const rates: number[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      finished.clear();
+      started.clear();
+      const before = await connectionCounters();
+      const cpuBefore = await cpuSeconds();
+      const ids: string[] = [];
+      const t0 = performance.now();
+      let next = 0;
+      await Promise.all(Array.from({ length: 32 }, async () => {
+        while (next < THROUGHPUT_BUILDS) {
+          next++;
+          ids.push((await submit(request(nullBundle))).build!.id);
+        }
+      }));
+      await until(() => ids.every((id) => finished.has(id)), 600_000, "throughput builds");
+      const farmSeconds = (performance.now() - t0) / 1000;
+      const after = await connectionCounters();
+      const cpuAfter = await cpuSeconds();
+      const cpuPerBuild = (k: "nats" | "controller" | "agents"): string => `${k} ${(((cpuAfter[k] - cpuBefore[k]) * 1000) / THROUGHPUT_BUILDS).toFixed(1)}`;
+      const lost = ids.filter((id) => finished.get(id)?.state !== "succeeded").length;
+      rates.push(THROUGHPUT_BUILDS / farmSeconds);
+      const perBuild = (role: string): string => {
+        const d = (k: "in_msgs" | "out_msgs"): number => ((after.get(role)?.[k] ?? 0) - (before.get(role)?.[k] ?? 0)) / THROUGHPUT_BUILDS;
+        return `${role} sent ${d("in_msgs").toFixed(1)}/received ${d("out_msgs").toFixed(1)}`;
+      };
+      results.push(`throughput run ${run}/${RUNS}: ${THROUGHPUT_BUILDS} null builds over 20 agents in ${farmSeconds.toFixed(1)} s = ${(THROUGHPUT_BUILDS / farmSeconds).toFixed(0)} builds/s, lost or failed: ${lost}; NATS messages per build: ${["controller", "agents"].map(perBuild).join(", ")}; CPU ms per build: ${(["nats", "controller", "agents"] as const).map(cpuPerBuild).join(", ")}`);
+    }
+    // Baseline: the same null build through the local runner, 20 at a time, in this process.
+    const spec = await planLocally(tplDir, { builders: [{ type: "null", communicator: "none" }] });
+    const l0 = performance.now();
+    let ln = 0;
+    await Promise.all(Array.from({ length: 20 }, async () => {
+      while (ln < THROUGHPUT_BUILDS) {
+        ln++;
+        await runBuild(spec, { sink: { emit() {} }, signal: new AbortController().signal, workDir: tplDir });
+      }
+    }));
+    const local = THROUGHPUT_BUILDS / ((performance.now() - l0) / 1000);
+    const median = percentile(rates, 50);
+    results.push(`throughput median of ${RUNS} runs: ${median.toFixed(0)} builds/s (runs: ${rates.map((r) => r.toFixed(0)).join(", ")}; goal >= 100 builds/s, 0 lost)`);
+    results.push(`  baseline local runner, same builds 20 at a time in one process: ${local.toFixed(0)} builds/s; farm/local ratio ${(median / local).toFixed(3)}x`);
+  }
+
+  if (only.has("scale")) {
+    // --- scale-out: builds that sleep 1 s ---
+    const sleepBundle = await bundleOf({
+      builders: [{ type: "null", communicator: "none" }],
+      provisioners: [{ type: "shell-local", inline: ["sleep 1"] }],
+    });
+    let base = 0;
+    for (const n of SCALE_AGENTS) {
+      await startAgents(n);
+      finished.clear();
+      const batch: string[] = [];
+      const s0 = performance.now();
+      await Promise.all(Array.from({ length: SCALE_BUILDS }, async () => batch.push((await submit(request(sleepBundle))).build!.id)));
+      await until(() => batch.every((id) => finished.has(id)), 900_000, `scale-out with ${n} agents`);
+      const wall = (performance.now() - s0) / 1000;
+      if (n === SCALE_AGENTS[0]) base = wall * SCALE_AGENTS[0];
+      const ideal = base / n;
+      results.push(`scale-out: ${SCALE_BUILDS} x sleep 1 s with ${String(n).padStart(2)} agents: ${wall.toFixed(1)} s (perfect linear from 1 agent: ${ideal.toFixed(1)} s, efficiency ${(ideal / wall).toFixed(2)}x; goal >= 0.8)`);
+    }
+  }
+
+  if (only.has("logs")) await logPhase(tplDir);
+  if (only.has("artifacts")) await artifactPhase();
 } finally {
   await stopAgents();
   client.close();
@@ -275,4 +458,5 @@ try {
   await controller.stop();
   await nats.stop();
   await rm(agentDir, { recursive: true, force: true });
+  await rm(tplDir, { recursive: true, force: true });
 }

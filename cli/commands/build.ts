@@ -9,8 +9,12 @@ import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "..
 import type { CommandIO } from "../io.js";
 import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
 import { reportBuildEnded, reportSummary } from "../output/build-summary.js";
-import { loadForCommand, planForCommand, templateFlagSpecs } from "../template-flags.js";
+import { loadForCommand, planForCommand, planInputs, templateFlagSpecs } from "../template-flags.js";
+import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
+import type { BuildSpec } from "../../shared/plan/build-spec.js";
+import type { ParsedFlags } from "../flags.js";
 import { checkBuilds } from "../../shared/validation/check-builds.js";
+import { unrunnableBuilds } from "../../shared/validation/runnable.js";
 import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
 import { defaultCatalogue } from "../../agent/catalogue.js";
 import { farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
@@ -42,6 +46,38 @@ Press Ctrl-C once to cancel every build (cleanups run); twice to stop at once.
 With --controller (or KILN_CONTROLLER) the builds run on a Kiln farm's agents: the template's
 folder (the files its builds use) is sent to the controller, the output streams back here, and
 the artifact files are downloaded into this directory, as a local build would leave them.`;
+
+/** JSON or HCL2 template → BuildSpecs (undefined: reported, exit 1). */
+async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: string) => void): Promise<BuildSpec[] | undefined> {
+  const target = flags.rest[0];
+  try {
+    if (isHcl2Target(target, io.cwd)) {
+      const checked = await planHclTemplate(target, planInputs(flags), io.cwd, io.env, { checkComponents: false });
+      if (!checked.ok) {
+        report(checked.text);
+        return undefined;
+      }
+      if (checked.warnings) io.stdout.write(checked.warnings);
+      if (checked.notes) io.stderr.write(checked.notes);
+      return checked.specs;
+    }
+    const loaded = loadForCommand(target, io.cwd);
+    if (!loaded.ok) {
+      report([loaded.text, ...loaded.where].join("\n"));
+      return undefined;
+    }
+    const planned = planForCommand(loaded.template, flags, io.cwd, io.env);
+    if (!planned.ok) {
+      report(formatDiagnostics(planned.diagnostics));
+      return undefined;
+    }
+    return planned.specs;
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    return undefined;
+  }
+}
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
   const flags = parseCommandFlags(argv, flagSpecs, io, { name: "build", help, template: "required" });
@@ -75,46 +111,15 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     if (machineSink) machineSink.line("", "ui", "error", text);
     else io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   };
-  const loaded = loadForCommand(flags.rest[0], io.cwd);
-  if (!loaded.ok) {
-    report([loaded.text, ...loaded.where].join("\n"));
-    return 1;
-  }
-  let planned;
-  try {
-    planned = planForCommand(loaded.template, flags, io.cwd, io.env);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    io.stderr.write(`${e.message}\n`);
-    return 1;
-  }
-  if (!planned.ok) {
-    report(formatDiagnostics(planned.diagnostics));
-    return 1;
-  }
-  const specs = planned.specs;
+  const specs = await planSpecs(flags, io, report);
+  if (!specs) return 1;
   terminal.assignColours(specs.map((s) => s.name));
 
   // Like Packer: a build whose configuration is invalid is reported and skipped; the others run.
   const check = checkBuilds(specs, io.cwd, { force: flags.bools.force === true });
   const diagnostics: Diagnostic[] = [...check.diagnostics];
   const failedBuilds = new Set(check.diagnostics.map((d) => d.build));
-  for (const spec of specs) {
-    if (failedBuilds.has(spec.name)) continue;
-    const parts = [
-      { kind: "builder" as const, type: spec.builder.type },
-      ...[...spec.provisioners, ...(spec.errorCleanupProvisioner ? [spec.errorCleanupProvisioner] : [])].map((p) => ({ kind: "provisioner" as const, type: p.type })),
-      ...spec.postProcessorChains.flat().map((p) => ({ kind: "post-processor" as const, type: p.type })),
-    ];
-    const missing = parts.find((p) => !defaultCatalogue.canRun(p.kind, p.type));
-    if (missing) {
-      diagnostics.push({
-        summary: `Failed to prepare build: "${spec.name}"`,
-        detail: `Kiln cannot run the ${missing.kind} type "${missing.type}" yet (it validates it, but has no plugin to run it). Use -except=${spec.name} to build the others.`,
-        build: spec.name,
-      });
-    }
-  }
+  diagnostics.push(...unrunnableBuilds(specs, (kind, type) => defaultCatalogue.canRun(kind, type), failedBuilds));
   if (diagnostics.length > 0) report(formatDiagnostics(diagnostics));
   const refused = new Set(diagnostics.map((d) => d.build));
   const failed = diagnostics.length > 0;

@@ -13,8 +13,45 @@ import { formatDiagnostics } from "../../shared/validation/diagnostics.js";
 import { packerTemplateErrorText } from "../../shared/validation/template-error-text.js";
 import { wordWrap } from "../../shared/validation/word-wrap.js";
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
-import type { Command } from "../io.js";
-import { templateFlagSpecs, varPairs } from "../template-flags.js";
+import type { Command, CommandIO } from "../io.js";
+import { planInputs, templateFlagSpecs, varPairs } from "../template-flags.js";
+import type { ParsedFlags } from "../flags.js";
+import { evaluateConsoleLine, initializeHclTemplate, isHcl2Target, parseHclTemplate } from "../../shared/template/hcl2/packer/index.js";
+import { formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
+
+/** HCL2 mode (PackerConfig.EvaluateExpression): one HCL expression per line; an error makes the exit status 1. */
+async function hclConsole(target: string, flags: ParsedFlags, io: CommandIO): Promise<number> {
+  let inputs;
+  try {
+    inputs = planInputs(flags);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    return 1;
+  }
+  const parsed = await parseHclTemplate(target, io.cwd, { vars: inputs.vars, varFiles: inputs.varFiles, env: io.env });
+  if (!parsed.config || parsed.diagnostics.some((d) => d.severity === "error")) {
+    io.stdout.write(`${formatHclDiagnostics(parsed.diagnostics, parsed.files)}\n`);
+    return 1;
+  }
+  const config = parsed.config;
+  // Like Packer's console, a template whose variables or builds fail still answers expressions.
+  initializeHclTemplate(config);
+  const interactive = "isTTY" in io.stdin && io.stdin.isTTY === true;
+  let failed = false;
+  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
+  if (interactive) io.stdout.write("> ");
+  for await (const line of lines) {
+    const { out, exit, diagnostics } = evaluateConsoleLine(config, line.trim());
+    if (exit) break;
+    if (diagnostics.some((d) => d.severity === "error")) {
+      failed = true;
+      io.stdout.write(`${formatHclDiagnostics(diagnostics, new Map())}\n\n`);
+    } else if (line.trim() !== "") io.stdout.write(`${out}\n`);
+    if (interactive) io.stdout.write("> ");
+  }
+  return failed ? 1 : 0;
+}
 
 const flagSpecs: FlagSpecs = {
   var: templateFlagSpecs.var,
@@ -33,6 +70,7 @@ ${formatFlagHelp(flagSpecs)}`;
 export const run: Command = async (argv, io) => {
   const flags = parseCommandFlags(argv, flagSpecs, io, { name: "console", help, template: "optional" });
   if (!flags) return 1;
+  if (flags.rest[0] !== undefined && isHcl2Target(flags.rest[0], io.cwd)) return hclConsole(flags.rest[0], flags, io);
   const initTime = new Date();
   const ctx: InterpolationContext = { userVariables: {}, enableEnv: false, cwd: io.cwd, initTime, env: io.env };
   const templatePath = flags.rest[0];

@@ -1,7 +1,7 @@
 /**
  * `kiln controller --listen HOST:PORT --nats URL [--token T] [--tls-cert F --tls-key F]
  * [--nats-user U --nats-password P | --nats-creds FILE] [--ack-wait 30s] [--max-deliver 3]
- * [--wait-timeout 1h] [--max-bundle-size 1GiB]`: serve the farm's gRPC API until SIGINT/SIGTERM.
+ * [--wait-timeout 1h] [--retention 168h] [--max-bundle-size 1GiB]`: serve the farm's gRPC API until SIGINT/SIGTERM.
  */
 import { parseByteSize } from "../../shared/bundle/index.js";
 import { parseGoDuration } from "../../shared/template/duration.js";
@@ -21,6 +21,12 @@ const flagSpecs: FlagSpecs = {
   "nats-replicas": { kind: "string", help: "Replicas of the farm's streams, buckets and stores (3 on a 3-node JetStream cluster; default 1).", env: "KILN_NATS_REPLICAS", placeholder: "N" },
   "max-deliver": { kind: "string", help: "Deliveries of a job before it fails as lost (default 3).", env: "KILN_MAX_DELIVER", placeholder: "N" },
   "wait-timeout": { kind: "string", help: "How long a job may wait for a capable agent before it fails, 0 = forever (default 1h).", env: "KILN_WAIT_TIMEOUT", placeholder: "1h" },
+  retention: {
+    kind: "string",
+    help: "Finished builds' records, logs and artifacts are removed this long after they finish, 0 = kept forever (default 168h).",
+    env: "KILN_RETENTION",
+    placeholder: "168h",
+  },
   "max-bundle-size": { kind: "string", help: "Refuse template bundles bigger than this, compressed or not (default 1GiB).", env: "KILN_MAX_BUNDLE_SIZE", placeholder: "SIZE" },
   "log-format": { kind: "string", help: "Operator log on stderr: text or json (default text).", env: "KILN_LOG_FORMAT", placeholder: "text|json" },
 };
@@ -79,6 +85,7 @@ function readOptions(flags: ParsedFlags): ControllerOptions {
   if (s["ack-wait"] !== undefined) settings.ackWaitMs = duration("--ack-wait", s["ack-wait"], false);
   if (s["max-deliver"] !== undefined) settings.maxDeliver = positiveInt("--max-deliver", s["max-deliver"]);
   if (s["wait-timeout"] !== undefined) settings.waitTimeoutMs = duration("--wait-timeout", s["wait-timeout"], true);
+  if (s.retention !== undefined) settings.retentionMs = duration("--retention", s.retention, true);
   if (s["max-bundle-size"] !== undefined) {
     const bytes = parseByteSize(s["max-bundle-size"]);
     if (bytes === undefined || bytes <= 0) throw new FlagError(`controller: --max-bundle-size "${s["max-bundle-size"]}" is not a size like 1GiB or 500MB`);

@@ -12,7 +12,36 @@ import { packerTemplateErrorText, templateErrorLocations } from "../../shared/va
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
-import { templateFlagSpecs, varPairs } from "../template-flags.js";
+import { planInputs, templateFlagSpecs, varPairs } from "../template-flags.js";
+import { initializeHclTemplate, inspectHclText, isHcl2Target, parseHclTemplate } from "../../shared/template/hcl2/packer/index.js";
+import { formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
+import type { ParsedFlags } from "../flags.js";
+
+/** HCL2: parse (errors stop it), initialise (errors ignored, as 1.6.6's inspect), print. */
+async function inspectHcl(target: string, flags: ParsedFlags, io: CommandIO, machine: boolean): Promise<number> {
+  let inputs;
+  try {
+    inputs = planInputs(flags);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    return 1;
+  }
+  const parsed = await parseHclTemplate(target, io.cwd, { vars: inputs.vars, varFiles: inputs.varFiles, env: io.env });
+  if (!parsed.config || parsed.diagnostics.some((d) => d.severity === "error")) {
+    const text = formatHclDiagnostics(parsed.diagnostics, parsed.files);
+    if (machine) new MachineReadableSink(io.stdout).line("", "ui", "error", text);
+    else io.stdout.write(`${text}\n`);
+    return 1;
+  }
+  initializeHclTemplate(parsed.config);
+  const parts = inspectHclText(parsed.config);
+  if (machine) {
+    const sink = new MachineReadableSink(io.stdout);
+    for (const part of parts) sink.line("", "ui", "say", part);
+  } else io.stdout.write(parts.map((p) => `${p}\n`).join(""));
+  return 0;
+}
 
 const flagSpecs: FlagSpecs = {
   ...templateFlagSpecs,
@@ -39,6 +68,7 @@ export const run: Command = async (argv, io) => {
   if (!flags) return 1;
   const machine = io.machineReadable || flags.bools["machine-readable"] === true;
   const templatePath = flags.rest[0];
+  if (isHcl2Target(templatePath, io.cwd)) return inspectHcl(templatePath, flags, io, machine);
   let template: Template;
   try {
     template = loadTemplate(resolve(io.cwd, templatePath), templatePath);

@@ -7,7 +7,8 @@ import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diag
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
-import { loadForCommand, planForCommand, templateFlagSpecs } from "../template-flags.js";
+import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
+import { loadForCommand, planForCommand, planInputs, templateFlagSpecs } from "../template-flags.js";
 
 const flagSpecs: FlagSpecs = {
   "syntax-only": { kind: "bool", help: "Only check syntax. Do not verify config of the template." },
@@ -35,6 +36,24 @@ export const run: Command = async (argv, io) => {
   const templatePath = flags.rest[0];
   const cwd = io.cwd;
 
+  if (isHcl2Target(templatePath, cwd)) {
+    let checked;
+    try {
+      checked = await planHclTemplate(templatePath, planInputs(flags), cwd, io.env, { syntaxOnly: flags.bools["syntax-only"] === true });
+    } catch (e) {
+      if (!(e instanceof FlagError)) throw e;
+      io.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    if (!checked.ok) {
+      out.error(checked.text.replace(/\n$/, ""), []);
+      return 1;
+    }
+    if (checked.warnings) io.stdout.write(checked.warnings);
+    if (checked.notes) io.stderr.write(checked.notes);
+    if (flags.bools["syntax-only"]) out.say("Syntax-only check passed. Everything looks okay.");
+    return 0;
+  }
   const loaded = loadForCommand(templatePath, cwd);
   if (!loaded.ok) {
     out.error(loaded.text, loaded.where);

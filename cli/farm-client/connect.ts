@@ -19,6 +19,8 @@ import {
   type WatchBuildRequest,
 } from "../../proto/gen/kiln/v1/farm.js";
 import type { ParsedFlags } from "../flags.js";
+import { submitBuildStreamed } from "./submit-stream.js";
+import { sleep } from "../../shared/sleep.js";
 
 
 /** A problem talking to the controller, worded for the user. */
@@ -37,6 +39,9 @@ export interface FarmConnectionOptions {
   /** Where to say that the connection is not encrypted. */
   warn: (text: string) => void;
 }
+
+/** How much the controller may send before this client has read it (per connection and call). */
+const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** The farm API as promises and streams, with the token attached to every call. */
 export class FarmConnection {
@@ -62,6 +67,9 @@ export class FarmConnection {
       // Bundles and their refusals can be large; the controller sets its own limit.
       "grpc.max_send_message_length": -1,
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      // HTTP/2's default 64 KiB receive window made every 64 KiB of an artifact download or a
+      // log stream wait for a window update from this process: ~40 MB/s at best (bench/farm).
+      "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
     });
   }
 
@@ -72,19 +80,22 @@ export class FarmConnection {
   }
 
   submitBuild(req: SubmitBuildRequest): Promise<SubmitBuildResponse> {
-    return this.unary((cb) => this.client.submitBuild(req, this.metadata(), cb));
+    return submitBuildStreamed(this.client, req, this.metadata()).catch((e: unknown) => {
+      throw this.explain(e);
+    });
   }
+  // These four are safe to ask again (cancel only sets a flag), so they ride out a bus outage.
   cancelBuild(buildId: string): Promise<CancelBuildResponse> {
-    return this.unary((cb) => this.client.cancelBuild({ buildId }, this.metadata(), cb));
+    return this.unary((cb) => this.client.cancelBuild({ buildId }, this.metadata(), cb), true);
   }
   getBuild(buildId: string): Promise<Build> {
-    return this.unary((cb) => this.client.getBuild({ buildId }, this.metadata(), cb));
+    return this.unary((cb) => this.client.getBuild({ buildId }, this.metadata(), cb), true);
   }
   listBuilds(limit = 0): Promise<ListBuildsResponse> {
-    return this.unary((cb) => this.client.listBuilds({ limit }, this.metadata(), cb));
+    return this.unary((cb) => this.client.listBuilds({ limit }, this.metadata(), cb), true);
   }
   listAgents(): Promise<ListAgentsResponse> {
-    return this.unary((cb) => this.client.listAgents({}, this.metadata(), cb));
+    return this.unary((cb) => this.client.listAgents({}, this.metadata(), cb), true);
   }
   watchBuild(req: WatchBuildRequest): ClientReadableStream<BuildOutput> {
     return this.client.watchBuild(req, this.metadata());
@@ -102,11 +113,30 @@ export class FarmConnection {
     return explainRpcError(e, this.options.address);
   }
 
-  private unary<T>(call: (cb: (err: ServiceError | null, res: T) => void) => void): Promise<T> {
-    return new Promise((resolve, reject) => {
-      call((err, res) => (err ? reject(this.explain(err)) : resolve(res)));
-    });
+  /**
+   * A unary call as a promise. `retryOnBusOutage`: when the controller answers that its NATS is
+   * away (UNAVAILABLE with the kiln-bus-outage trailer: it is up, its bus is restarting), ask
+   * again with backoff for up to BUS_OUTAGE_RETRY_MS. An unreachable controller fails at once.
+   */
+  private async unary<T>(call: (cb: (err: ServiceError | null, res: T) => void) => void, retryOnBusOutage = false): Promise<T> {
+    const until = Date.now() + BUS_OUTAGE_RETRY_MS;
+    for (let pause = 200; ; pause = Math.min(pause * 2, 3000)) {
+      try {
+        return await new Promise<T>((resolve, reject) => call((err, res) => (err ? reject(err) : resolve(res))));
+      } catch (e) {
+        if (!retryOnBusOutage || !isBusOutageAnswer(e) || Date.now() + pause > until) throw this.explain(e);
+        await sleep(pause);
+      }
+    }
   }
+}
+
+/** How long idempotent calls keep asking a controller whose NATS is away. */
+const BUS_OUTAGE_RETRY_MS = 60_000;
+
+/** The controller answered, saying its bus is away (see controller/errors.ts). */
+export function isBusOutageAnswer(e: unknown): boolean {
+  return isServiceError(e) && e.code === status.UNAVAILABLE && e.metadata?.get("kiln-bus-outage").length > 0;
 }
 
 /** Reads --controller/--token/--tls-ca (or their environment variables). */
@@ -126,8 +156,7 @@ export function explainRpcError(e: unknown, address: string): FarmClientError {
   if (!isServiceError(e)) return new FarmClientError(e instanceof Error ? e.message : String(e));
   switch (e.code) {
     case status.UNAVAILABLE:
-      // The controller answered: it is its NATS (or JetStream quorum) that is away.
-      if (e.metadata?.get("kiln-unavailable")[0] === "bus") return new FarmClientError(`the controller at ${address} cannot use the farm's NATS: ${e.details}`, e.code);
+      if (isBusOutageAnswer(e)) return new FarmClientError(`the controller at ${address} cannot reach the farm's NATS (${e.details}); try again once NATS is back`, e.code);
       return new FarmClientError(`cannot reach the controller at ${address} (${e.details}): is \`kiln controller\` running there? (--controller / KILN_CONTROLLER)`, e.code);
     case status.UNAUTHENTICATED:
       return new FarmClientError("the controller refused the token: check --token/KILN_TOKEN", e.code);

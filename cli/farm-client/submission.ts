@@ -14,7 +14,9 @@ import { checkBuilds } from "../../shared/validation/check-builds.js";
 import { formatDiagnostics } from "../../shared/validation/diagnostics.js";
 import { DurationSyntaxError, parseGoDuration } from "../../shared/template/duration.js";
 import { commaList, FlagError, type ParsedFlags } from "../flags.js";
-import { loadForCommand, planForCommand, varPairs } from "../template-flags.js";
+import { loadForCommand, planForCommand, planInputs, varPairs } from "../template-flags.js";
+import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
+import { encodeJson } from "../../shared/template/hcl2/value/index.js";
 import { BundleError, DEFAULT_MAX_BUNDLE_BYTES, packBundle } from "./bundle.js";
 
 
@@ -62,6 +64,7 @@ async function prepare(flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv, 
   }
 
   const templateArg = flags.rest[0];
+  if (isHcl2Target(templateArg, cwd)) return prepareHcl(flags, cwd, env, out, { onError, waitTimeoutSeconds, maxBytes });
   const loaded = loadForCommand(templateArg, cwd);
   if (!loaded.ok) {
     out.report([loaded.text, ...loaded.where].join("\n"));
@@ -110,6 +113,72 @@ async function prepare(flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv, 
       force: flags.bools.force === true,
       waitTimeoutSeconds,
       env: envReadByDefaults(loaded.template, env),
+    },
+    buildNames: runnable.map((s) => s.name),
+    someRefused: refused.size > 0,
+  };
+}
+
+/**
+ * An HCL2 file or folder: planned and checked here as `kiln validate` does; the bundle carries every
+ * template file (a folder travels as the bundle's root, `template_path` "."). Variable values set
+ * here (PKR_VAR_, var files, auto var files, -var) travel as `-var` values of the final value, so
+ * var files stay on this machine; `env()` in defaults reads this machine's variables, sent by name.
+ */
+async function prepareHcl(
+  flags: ParsedFlags,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  out: SubmissionReporter,
+  opts: { onError: string; waitTimeoutSeconds: number; maxBytes: number },
+): Promise<Submission | undefined> {
+  const templateArg = flags.rest[0];
+  let inputs;
+  try {
+    inputs = planInputs(flags);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    out.flagError(e.message);
+    return undefined;
+  }
+  const checked = await planHclTemplate(templateArg, inputs, cwd, env, { checkComponents: false });
+  if (!checked.ok) {
+    out.report(checked.text);
+    return undefined;
+  }
+  const config = checked.config;
+  const check = checkBuilds(checked.specs, config.baseDir);
+  if (check.diagnostics.length > 0) out.report(formatDiagnostics(check.diagnostics));
+  const refused = new Set(check.diagnostics.map((d) => d.build));
+  const runnable = checked.specs.filter((s) => !refused.has(s.name));
+  const isFolder = !(templateArg.endsWith(".pkr.hcl") || templateArg.endsWith(".pkr.json"));
+  const templateFile = resolve(cwd, config.templateFiles[0].name);
+  const varFiles = inputs.varFiles.map((f) => resolve(cwd, f));
+  const bundle = await packBundle({ templateFile, varFiles, specs: runnable, maxBytes: opts.maxBytes });
+  const vars: [string, string][] = [];
+  for (const [name, v] of config.variables) {
+    const last = v.values[v.values.length - 1];
+    if (!last || last.from === "default") continue;
+    vars.push([name, last.value.kind === "string" ? last.value.value : encodeJson(last.value)]);
+  }
+  const envNames = new Set<string>();
+  for (const f of config.templateFiles) for (const m of f.source.matchAll(/\benv\(\s*"([^"\\]+)"\s*\)/g)) envNames.add(m[1]);
+  const sentEnv: Record<string, string> = {};
+  for (const name of envNames) if (env[name] !== undefined) sentEnv[name] = env[name]!;
+  const only = refused.size > 0 ? runnable.map((s) => s.name) : commaList(flags.lists.only);
+  return {
+    request: {
+      bundle: bundle.tgz,
+      templatePath: isFolder ? "." : bundle.templatePath,
+      displayPath: templateArg,
+      vars: vars.map(([name, value]) => ({ name, value })),
+      varFiles: [],
+      only,
+      except: commaList(flags.lists.except),
+      onError: opts.onError,
+      force: flags.bools.force === true,
+      waitTimeoutSeconds: opts.waitTimeoutSeconds,
+      env: sentEnv,
     },
     buildNames: runnable.map((s) => s.name),
     someRefused: refused.size > 0,

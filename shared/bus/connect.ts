@@ -72,6 +72,9 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     timeout: options.connectTimeoutMs ?? 10_000,
+    // The client otherwise makes an Error (with a stack) for every request up front, to point at
+    // the caller should it fail: measured at ~5 % of an agent's CPU per job in bench/farm.
+    noAsyncTraces: true,
   };
   if (options.credsFile !== undefined) {
     connectionOptions.authenticator = await authenticatorFromFile(options.credsFile);

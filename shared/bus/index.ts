@@ -11,6 +11,8 @@ export {
   type FarmResourceOptions,
   type JobConsumerOptions,
 } from "./resources.js";
+export { getObject, ObjectReadError, type ObjectGetOptions, type ObjectReader, type ObjectSource } from "./object-get.js";
+export { putObject, type ObjectPutOptions, type ObjectStoreTarget, type PutObjectInfo } from "./object-put.js";
 export { publishDurably, DurablePublishError, type DurablePublishOptions } from "./publish.js";
 export { isBusOutage, reasonOf, BusStalledError } from "./outage.js";
 export { retryOnOutage, settlesWithin, BusRetryError, type RetryOptions } from "./retry.js";

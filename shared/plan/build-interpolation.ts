@@ -10,7 +10,7 @@ import { PACKER_COMPAT_VERSION } from "../template/packer-version.js";
  */
 export function prepareContextFor(spec: BuildSpec, cwd: string, generated?: Record<string, string>): PrepareContext {
   const interpolation: InterpolationContext = {
-    buildName: spec.name,
+    buildName: spec.packerBuildName ?? spec.name,
     buildType: spec.builder.type,
     userVariables: spec.variables,
     declaredVariables: new Set(spec.declaredVariables),

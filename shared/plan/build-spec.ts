@@ -5,8 +5,13 @@ import type { RawComponent } from "../components/raw-component.js";
  * carries to an agent. Plain JSON.
  */
 export interface BuildSpec {
-  /** Build name after interpolation (builder `name`, else its type). */
+  /** Build name after interpolation (builder `name`, else its type; HCL2: `type.name` or `build.type.name`). */
   name: string;
+  /**
+   * What components see as `build_name`/PACKER_BUILD_NAME (manifest names, `{{.BuildName}}`) when it
+   * differs from `name`: for HCL2 templates, the source block's own name, as Packer 1.6.6 does.
+   */
+  packerBuildName?: string;
   builder: RawComponent;
   provisioners: PlannedProvisioner[];
   errorCleanupProvisioner?: PlannedProvisioner;

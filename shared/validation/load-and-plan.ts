@@ -11,6 +11,7 @@ import type { Template } from "../template/model.js";
 import { planBuilds } from "../plan/index.js";
 import type { BuildSpec } from "../plan/build-spec.js";
 import type { Diagnostic } from "./diagnostics.js";
+import { checkHclTemplate, type HclChecked } from "../template/hcl2/packer/index.js";
 import { packerTemplateErrorText, packerTemplateProblemsText, templateErrorLocations } from "./template-error-text.js";
 
 export type Loaded = { ok: true; template: Template } | { ok: false; text: string; where: string[] };
@@ -67,4 +68,19 @@ export function planTemplate(template: Template, inputs: PlanInputs, cwd: string
     if (!(e instanceof TemplateError)) throw e;
     return { ok: false, diagnostics: [{ summary: "", detail: packerTemplateErrorText(e), where: templateErrorLocations(e).join("\n") || undefined }] };
   }
+}
+
+/**
+ * HCL2 targets (`*.pkr.hcl`, `*.pkr.json`, a folder): parse, initialise, plan and check the
+ * components, with failures as Packer 1.6.6 prints HCL diagnostics.
+ */
+export { isHcl2Target } from "../template/hcl2/packer/index.js";
+export async function planHclTemplate(
+  target: string,
+  inputs: PlanInputs,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  options: { syntaxOnly?: boolean; checkComponents?: boolean } = {},
+): Promise<HclChecked> {
+  return checkHclTemplate(target, cwd, { vars: inputs.vars, varFiles: inputs.varFiles, env, only: inputs.only, except: inputs.except, ...options });
 }

@@ -62,3 +62,26 @@ test("a bus outage reaching a unary call is UNAVAILABLE, not INTERNAL", async (t
   t.is((e as unknown as { code: number }).code, status.UNAVAILABLE, e?.message);
   t.regex(e!.message, /NATS is unreachable or restarting/);
 });
+
+test("kiln's getBuild asks again while the controller says its NATS is away, and answers once it is back; an unreachable controller fails at once", async (t) => {
+  t.timeout(90_000);
+  const h = await startHarness(t);
+  const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })));
+  const conn = new FarmConnection({ address: h.controller.address, warn: () => undefined });
+  t.teardown(() => conn.close());
+  await h.nats.halt({ crash: true });
+  const asking = conn.getBuild(build!.id);
+  // The first answers are UNAVAILABLE with the bus-outage trailer (a KV read times out in 5 s).
+  const raw = new FarmClient(h.controller.address, credentials.createInsecure());
+  t.teardown(() => raw.close());
+  const e = await t.throwsAsync(rpc.getBuild(raw, build!.id));
+  t.is((e as unknown as { code: number }).code, status.UNAVAILABLE);
+  await h.nats.resume();
+  t.is((await asking).id, build!.id);
+
+  const nowhere = new FarmConnection({ address: "127.0.0.1:1", warn: () => undefined });
+  t.teardown(() => nowhere.close());
+  const started = Date.now();
+  await t.throwsAsync(nowhere.getBuild(build!.id), { message: /cannot reach the controller at 127\.0\.0\.1:1/ });
+  t.true(Date.now() - started < 5_000);
+});

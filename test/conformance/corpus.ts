@@ -44,14 +44,19 @@ export interface InterpolationCase {
   expected: { output?: string; output_regex?: string; error?: string };
 }
 
-export function loadTemplateEntries(): TemplateEntry[] {
+export function loadTemplateEntries(kind: "json" | "hcl" = "json"): TemplateEntry[] {
   const d = JSON.parse(readFileSync(join(COMPAT_DIR, "expected.json"), "utf8")) as { templates: TemplateEntry[] };
-  return d.templates.filter((e) => e.kind === "json");
+  return d.templates.filter((e) => e.kind === kind);
 }
 
 export function loadInterpolationCases(): InterpolationCase[] {
   const d = JSON.parse(readFileSync(join(COMPAT_DIR, "interpolation.json"), "utf8")) as { cases: InterpolationCase[] };
   return d.cases;
+}
+
+export function loadHclConsoleCases(): { template: string; cases: import("./interpolation-cases.js").HclConsoleCase[] } {
+  const d = JSON.parse(readFileSync(join(COMPAT_DIR, "interpolation.json"), "utf8")) as { hcl2_console: { template: string; cases: import("./interpolation-cases.js").HclConsoleCase[] } };
+  return d.hcl2_console;
 }
 
 /** The environment the corpus was recorded in (README: emptied, then a few variables). */

@@ -119,3 +119,31 @@ function judge(c: InterpolationCase, outcome: Outcome, dir: string): { agree: bo
   if (exp.output_regex !== undefined && new RegExp(exp.output_regex).test(outcome.value)) return { agree: true };
   return { agree: false, why: `Packer: ${JSON.stringify(exp)}\n      Kiln:   ${JSON.stringify(outcome.value)}` };
 }
+
+export interface HclConsoleCase {
+  id: string;
+  stdin: string;
+  argv: string[];
+  exit_code: number;
+  expected: { output?: string; output_regex?: string; error?: string; error_detail?: string };
+}
+
+/** interpolation.json's hcl2_console: each expression piped into `console tpl/template.pkr.hcl`. */
+export async function runHclConsoleCase(template: string, c: HclConsoleCase): Promise<CaseResult> {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-conformance-hcl-console-"));
+  mkdirSync(join(dir, "tpl"), { recursive: true });
+  writeFileSync(join(dir, "tpl", "template.pkr.hcl"), template);
+  const got = await invoke(c.argv, { cwd: dir, env: baseEnv("/home/corpus"), stdin: c.stdin });
+  const cwd = dir;
+  rmSync(dir, { recursive: true, force: true });
+  const text = got.stdout.replace(/\n$/, "");
+  let verdict: { agree: boolean; why?: string };
+  if (got.exitCode !== c.exit_code) verdict = { agree: false, why: `exit ${got.exitCode}, Packer ${c.exit_code}: ${text.slice(0, 300)}` };
+  else if (c.expected.error !== undefined) {
+    const want = `${c.expected.error} ${c.expected.error_detail ?? ""}`;
+    verdict = sameProblem(want, text) ? { agree: true } : { agree: false, why: `Packer error: ${want}\n      Kiln: ${text.slice(0, 300)}` };
+  } else if (c.expected.output_regex !== undefined) {
+    verdict = new RegExp(c.expected.output_regex).test(text) ? { agree: true } : { agree: false, why: `Packer: /${c.expected.output_regex}/\n      Kiln:   ${JSON.stringify(text)}` };
+  } else verdict = text === c.expected.output?.split("<CWD>").join(cwd) ? { agree: true } : { agree: false, why: `Packer: ${JSON.stringify(c.expected.output)}\n      Kiln:   ${JSON.stringify(text)}` };
+  return { id: "hcl-console", label: c.id, ...verdict };
+}

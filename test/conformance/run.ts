@@ -4,22 +4,27 @@
  * differences with their reasons, and the agreement percentage.
  */
 import { pathToFileURL } from "node:url";
-import { loadInterpolationCases, loadTemplateEntries } from "./corpus.js";
+import { loadHclConsoleCases, loadInterpolationCases, loadTemplateEntries } from "./corpus.js";
 import { INTENDED_DIFFERENCES } from "./intended-differences.js";
-import { runInterpolationCase } from "./interpolation-cases.js";
+import { runHclConsoleCase, runInterpolationCase } from "./interpolation-cases.js";
 import { runTemplateEntry, type CaseResult } from "./template-cases.js";
 
 export interface ConformanceSummary {
   results: (CaseResult & { intended?: string })[];
   /** Percentages over cases that are not intended differences. */
   templateAgreement: number;
+  hclAgreement: number;
+  hclConsoleAgreement: number;
   interpolationAgreement: number;
 }
 
 export async function runConformance(): Promise<ConformanceSummary> {
   const results: (CaseResult & { intended?: string })[] = [];
   for (const entry of loadTemplateEntries()) results.push(...(await runTemplateEntry(entry)));
+  for (const entry of loadTemplateEntries("hcl")) results.push(...(await runTemplateEntry(entry)));
   for (const c of loadInterpolationCases()) results.push(await runInterpolationCase(c));
+  const hclConsole = loadHclConsoleCases();
+  for (const c of hclConsole.cases) results.push(await runHclConsoleCase(hclConsole.template, c));
   for (const r of results) {
     const reason = INTENDED_DIFFERENCES[`${r.id} ${r.label}`];
     if (reason) r.intended = reason;
@@ -30,7 +35,9 @@ export async function runConformance(): Promise<ConformanceSummary> {
   };
   return {
     results,
-    templateAgreement: pct(results.filter((r) => r.id !== "interpolation")),
+    templateAgreement: pct(results.filter((r) => r.id !== "interpolation" && r.id !== "hcl-console" && !r.id.startsWith("hcl/"))),
+    hclConsoleAgreement: pct(results.filter((r) => r.id === "hcl-console")),
+    hclAgreement: pct(results.filter((r) => r.id.startsWith("hcl/"))),
     interpolationAgreement: pct(results.filter((r) => r.id === "interpolation")),
   };
 }
@@ -44,9 +51,13 @@ async function main(): Promise<void> {
   }
   console.log("\nIntended differences from Packer 1.6.6:");
   for (const [key, reason] of Object.entries(INTENDED_DIFFERENCES)) console.log(`  - ${key}: ${reason}`);
-  const t = summary.results.filter((r) => r.id !== "interpolation");
+  const t = summary.results.filter((r) => r.id !== "interpolation" && r.id !== "hcl-console" && !r.id.startsWith("hcl/"));
+  const hc = summary.results.filter((r) => r.id === "hcl-console");
+  const h = summary.results.filter((r) => r.id.startsWith("hcl/"));
   const i = summary.results.filter((r) => r.id === "interpolation");
   console.log(`\nJSON templates: ${t.filter((r) => r.agree && !r.intended).length}/${t.filter((r) => !r.intended).length} agree (${summary.templateAgreement.toFixed(1)}%), ${t.filter((r) => r.intended).length} intended differences`);
+  console.log(`HCL2 templates: ${h.filter((r) => r.agree && !r.intended).length}/${h.filter((r) => !r.intended).length} agree (${summary.hclAgreement.toFixed(1)}%)`);
+  console.log(`HCL2 console:   ${hc.filter((r) => r.agree && !r.intended).length}/${hc.filter((r) => !r.intended).length} agree (${summary.hclConsoleAgreement.toFixed(1)}%)`);
   console.log(`Interpolation:  ${i.filter((r) => r.agree && !r.intended).length}/${i.filter((r) => !r.intended).length} agree (${summary.interpolationAgreement.toFixed(1)}%)`);
 }
 

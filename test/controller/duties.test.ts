@@ -98,3 +98,26 @@ test("a job lost while no controller runs is marked failed when a controller sta
   await waitFor("the advisory consumed", async () => ((await bus.jsm.streams.info(LOST_JOBS_STREAM)).state.messages === 0 ? true : undefined));
   t.is((await bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
 });
+
+test("after a nats-server kill -9 the running controller still marks lost jobs failed (its lost-jobs consumer survives)", async (t) => {
+  t.timeout(90_000);
+  const h = await startHarness(t, { settings: { ackWaitMs: 1000, maxDeliver: 2 } });
+  await h.nats.restart({ crash: true });
+  const { build } = await waitFor(
+    "a submission to go through after the restart",
+    async () => rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": TWO_BUILDERS }), { only: ["local-file"] })).catch(() => undefined),
+    30_000,
+  );
+  const consumer = await h.controller.bus.js.consumers.get(JOBS_STREAM, jobConsumer("file"));
+  for (let i = 0; i < 2; i++) t.truthy(await consumer.next({ expires: 5000 }));
+  t.is(await consumer.next({ expires: 3000 }), null);
+  const failed = await waitFor(
+    "the max-deliveries advisory",
+    async () => {
+      const b = await rpc.getBuild(h.client, build!.id);
+      return b.state === State.STATE_FAILED ? b : undefined;
+    },
+    30_000,
+  );
+  t.is(failed.jobs[0].error, "the job was delivered 2 times and its agent never finished it (agent lost?)");
+});

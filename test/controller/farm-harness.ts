@@ -19,6 +19,7 @@ import {
   type SubmitBuildResponse,
 } from "../../proto/gen/kiln/v1/farm.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
+import { submitBuildStreamed } from "../../cli/farm-client/submit-stream.js";
 
 export interface Harness {
   nats: NatsServerFixture;
@@ -85,7 +86,7 @@ function unary<Res>(start: (callback: (err: ServiceError | null, res: Res) => vo
 
 /** The unary rpcs as promises, with optional metadata. */
 export const rpc = {
-  submitBuild: (c: FarmClient, req: SubmitBuildRequest, md = new Metadata()) => unary<SubmitBuildResponse>((cb) => c.submitBuild(req, md, cb)),
+  submitBuild: (c: FarmClient, req: SubmitBuildRequest, md = new Metadata()): Promise<SubmitBuildResponse> => submitBuildStreamed(c, req, md),
   getBuild: (c: FarmClient, buildId: string, md = new Metadata()) => unary<Build>((cb) => c.getBuild({ buildId }, md, cb)),
   listBuilds: (c: FarmClient, md = new Metadata()) => unary<ListBuildsResponse>((cb) => c.listBuilds({ limit: 0 }, md, cb)),
   listAgents: (c: FarmClient, md = new Metadata()) => unary<ListAgentsResponse>((cb) => c.listAgents({}, md, cb)),

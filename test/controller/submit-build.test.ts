@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { readFile, symlink, mkdtemp, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { credentials, status, type ServiceError } from "@grpc/grpc-js";
+import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { main } from "../../cli/main.js";
 import { buildKey, decodeBuildRecord, decodeJob, decodeJobRecord, encode, jobKey, JOBS_STREAM, agentKey, type AgentPresence } from "../../shared/bus/index.js";
 import { FarmClient, State } from "../../proto/gen/kiln/v1/farm.js";
@@ -165,4 +165,62 @@ test("a fault between writing the records and publishing the jobs: the client ge
   // kiln logs -f on it returns: every job has finished.
   const items = await collect(watch(h.client, id, 0, true));
   t.deepEqual(items.filter((i) => i.event?.kind === "finished").map((i) => i.event!.jobIndex).sort(), [0, 1]);
+});
+
+test("a template with a type Kiln validates but cannot run is refused before queueing, with the text a local kiln build prints", async (t) => {
+  t.timeout(30_000);
+  const h = await startHarness(t);
+  const template = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }], "post-processors": [{ type: "vagrant" }] });
+  const e = await t.throwsAsync(rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": template }))));
+  t.is((e as unknown as { code: number }).code, status.INVALID_ARGUMENT, e?.message);
+  t.regex(e!.message, /Failed to prepare build: "f"/);
+  t.regex(e!.message, /Kiln cannot run the post-processor type "vagrant" yet/);
+  const keys: string[] = [];
+  for await (const k of await h.controller.bus.builds.keys()) keys.push(k);
+  t.deepEqual(keys, []);
+});
+
+test("SubmitBuild streams the bundle: a 20 MB bundle arrives in 1 MiB messages and is stored whole; one 20 MB message is refused", async (t) => {
+  t.timeout(90_000);
+  const h = await startHarness(t, { settings: { maxBundleBytes: 64 * 1024 * 1024 } });
+  const { randomBytes } = await import("node:crypto");
+  const bundle = await packTemplate(h.dir, { "template.json": JSON.stringify({ builders: [{ type: "file", name: "f", source: "big.bin", target: "out.bin" }] }), "big.bin": randomBytes(20 * 1024 * 1024).toString("base64") });
+  t.true(bundle.length > 20 * 1024 * 1024);
+  const { build } = await rpc.submitBuild(h.client, submitRequest(bundle));
+  const sha256 = createHash("sha256").update(bundle).digest("hex");
+  const job = decodeJob((await h.controller.bus.jsm.streams.getMessage(JOBS_STREAM, { seq: 1 }))!.data, "job");
+  t.is(job.bundle.sha256, sha256);
+  t.is(job.bundle.size, bundle.length);
+  t.is((await h.controller.bus.bundles.getBlob(sha256))?.length, bundle.length);
+  t.is(build!.jobs.length, 1);
+
+  // The same bundle as one message: more than the controller takes in one message.
+  const whole = await new Promise<ServiceError>((resolve) => {
+    const call = h.client.submitBuild(new Metadata(), (err) => resolve(err!));
+    call.write(submitRequest(bundle));
+    call.end();
+  });
+  t.is(whole.code, status.RESOURCE_EXHAUSTED, whole.message);
+});
+
+test("an oversize bundle is refused while it arrives, before the client has sent it all", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t, { settings: { maxBundleBytes: 2 * 1024 * 1024 } });
+  let sent = 0;
+  const refused = await new Promise<ServiceError>((resolve) => {
+    const call = h.client.submitBuild(new Metadata(), (err) => resolve(err!));
+    const chunk = Buffer.alloc(256 * 1024, 1);
+    const pump = (): void => {
+      while (sent < 200 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!call.write(submitRequest(chunk))) return void call.once("drain", pump);
+      }
+      call.end();
+    };
+    call.on("error", () => undefined);
+    pump();
+  });
+  t.is(refused.code, status.INVALID_ARGUMENT, refused.message);
+  t.regex(refused.message, /the bundle is more than the controller accepts \(2 MiB, its --max-bundle-size\)/);
+  t.true(sent < 100 * 1024 * 1024, `the client sent ${sent} bytes before the refusal`);
 });

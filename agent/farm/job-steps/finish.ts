@@ -31,17 +31,18 @@ export async function finishJob(ctx: JobContext, exit: JobExitKind): Promise<Job
       ctx.output.event({ kind: "job-finished", jobIndex: job.jobIndex, name: job.spec.name, state, error, durationMs, artifacts, time });
       try {
         await ctx.output.flush();
-        await onBus(() => updateJobRecord(agent.bus.builds, job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }), agent.busGiveUp));
+        ctx.record = await onBus(() => updateJobRecord(agent.bus.builds, job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }), agent.busGiveUp, ctx.record));
       } catch (e) {
         return finishJob(ctx, { kind: "retry", error: `recording the outcome: ${errorText(e)}` });
       }
-      await msg.ackAck().catch(() => false);
+      // A plain ack, not a round trip: were it lost, the redelivery finds the record finished and is dropped.
+      ackQuietly(msg);
       agent.log.info(`job ${state}`, { ...fields, error, durationMs: Math.round(durationMs) });
       return state;
     }
     case "already-finished":
       agent.log.info("job already finished; dropping the redelivered message", { ...fields, state: exit.state });
-      await msg.ackAck().catch(() => false);
+      ackQuietly(msg);
       return "skipped";
     case "hand-back":
       await handBack(ctx);
@@ -67,11 +68,20 @@ export async function finishJob(ctx: JobContext, exit: JobExitKind): Promise<Job
   }
 }
 
+/** An ack on a closed connection throws; the job's redelivery is then dropped as already finished. */
+function ackQuietly(msg: JsMsg): void {
+  try {
+    msg.ack();
+  } catch {
+    // nothing to do: see above
+  }
+}
+
 /** The agent is stopping: the job goes back to queued so the next agent's record starts clean. */
 async function handBack(ctx: JobContext): Promise<void> {
   const { agent, job, attempt } = ctx;
   const reason = `agent ${agent.agentName} stopped during attempt ${attempt}; the job goes back to the queue`;
-  await updateJobRecord(agent.bus.builds, job, (r) => ({ ...r, state: "queued", agent: undefined, startedAt: undefined, error: undefined }), agent.busGiveUp).catch(
+  await updateJobRecord(agent.bus.builds, job, (r) => ({ ...r, state: "queued", agent: undefined, startedAt: undefined, error: undefined }), agent.busGiveUp, ctx.record).catch(
     (e: unknown) => agent.log.error("could not record the handed-back job", { ...ctx.fields, error: errorText(e) }),
   );
   ctx.output.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason, time: new Date().toISOString() });

@@ -10,6 +10,7 @@ import { BusDecodeError, type ArtifactRef, type Bus, type JobMessage } from "../
 import type { OperatorLog, LogFields } from "../../../shared/operator-log.js";
 import type { PluginCatalogue } from "../../catalogue.js";
 import type { BusOutputSink } from "../bus-output-sink.js";
+import type { RecordAtRevision } from "../job-record.js";
 
 /** What the agent gives every job it runs. */
 export interface JobRunnerContext {
@@ -50,6 +51,11 @@ export interface JobContext {
   cancelRequested(): boolean;
   /** performance.now() when the job was taken. */
   startedAt: number;
+  /**
+   * The job's record as this agent last read or wrote it, with its KV revision: the next write
+   * is a compare-and-set on it without reading again (one KV round trip less per write).
+   */
+  record?: RecordAtRevision;
 }
 
 export type FinishedState = "succeeded" | "failed" | "cancelled";

@@ -4,7 +4,7 @@
  * record says it runs here, and a lost earlier attempt is said in the build's output.
  */
 import type { JobRecord } from "../../../shared/bus/index.js";
-import { isBuildCancelled, readJobRecord, updateJobRecord } from "../job-record.js";
+import { isBuildCancelled, readJobRecordAtRevision, updateJobRecord } from "../job-record.js";
 import { exitWith, onBus, type JobStep } from "./job-step.js";
 
 export const stepRecordRunning: JobStep<object, { running: true }> = {
@@ -12,7 +12,8 @@ export const stepRecordRunning: JobStep<object, { running: true }> = {
   async run(ctx) {
     const { agent, job, attempt, output } = ctx;
     // Both reads at once: one round trip before the job starts.
-    const [record, cancelled] = await onBus(() => Promise.all([readJobRecord(agent.bus.builds, job), isBuildCancelled(agent.bus.builds, job.buildId)]));
+    const [read, cancelled] = await onBus(() => Promise.all([readJobRecordAtRevision(agent.bus.builds, job), isBuildCancelled(agent.bus.builds, job.buildId)]));
+    const record = read.record;
     if (record.state === "succeeded" || record.state === "failed" || record.state === "cancelled") {
       // Finished by an earlier delivery (its ack was lost) or by the controller (wait timeout).
       return exitWith({ kind: "already-finished", state: record.state });
@@ -30,12 +31,13 @@ export const stepRecordRunning: JobStep<object, { running: true }> = {
       output.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason: lost, time: now });
       agent.log.warn("an earlier attempt of this job was lost; running it again", { ...ctx.fields, reason: lost });
     }
-    await onBus(() =>
+    ctx.record = await onBus(() =>
       updateJobRecord(
         agent.bus.builds,
         job,
         (r) => ({ ...r, state: "running", agent: agent.agentName, attempts: attempt, startedAt: now, finishedAt: undefined, error: undefined }),
         agent.busGiveUp,
+        read,
       ),
     );
     output.event({ kind: "job-started", jobIndex: job.jobIndex, name: job.spec.name, agent: agent.agentName, attempt, time: now });

@@ -18,7 +18,7 @@ export const stepUpload: JobStep<{ bundleDir: string; outcome: BuildOutcome; exp
         exported.length === 0
           ? []
           : await uploadArtifacts(exported, {
-              store: agent.bus.artifacts,
+              bus: agent.bus,
               buildId: job.buildId,
               jobIndex: job.jobIndex,
               workDir: bundleDir,

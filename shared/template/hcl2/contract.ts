@@ -197,13 +197,18 @@ export interface HclFile {
 export interface HclFunction {
   /** Positional parameters' types (for conversion and error messages). */
   params: { name: string; type: HclType; allowNull?: boolean; allowUnknown?: boolean }[];
-  variadic?: { name: string; type: HclType; allowNull?: boolean };
+  variadic?: { name: string; type: HclType; allowNull?: boolean; allowUnknown?: boolean };
   /** The result's type given argument types (for unknown results); dynamic when it depends on values. */
   returnType(args: Value[]): HclType;
   /** Throws HclFunctionError for bad arguments (the evaluator turns it into "Error in function call"). */
   impl(args: Value[]): Value;
 }
 
+/**
+ * With argIndex, hcl prints it as "Invalid function argument" / `Invalid value for "<param>"
+ * parameter: <message>.`; without, as "Error in function call" / `Call to function "<name>"
+ * failed: <message>.` (see functions/README.md for can/try/convert, which take expressions).
+ */
 export class HclFunctionError extends Error {
   /** Index of the faulty argument, when one is at fault. */
   constructor(message: string, readonly argIndex?: number) {
@@ -218,4 +223,27 @@ export interface EvalContext {
   functions: Map<string, HclFunction>;
   /** Child scopes (for-expressions) chain to their parent. */
   parent?: EvalContext;
+}
+
+/**
+ * An argument handed to a function unevaluated (hcl's customdecode): `can`, `try` and `convert`
+ * need the expression itself, not its value.
+ */
+export interface ExpressionArgument {
+  /** Evaluates the argument in the call's context; throws HclDiagnosticsError when it has errors. */
+  evaluate(): Value;
+  /** Whether a variable the expression refers to is not wholly known yet (then try/can are unknown). */
+  dependsOnUnknowns(): boolean;
+  /** Reads the argument as a type constraint (convert's second argument); throws HclDiagnosticsError. */
+  typeConstraint(): HclType;
+}
+
+/**
+ * A function whose arguments are expressions (can, try, convert): the evaluator checks the
+ * argument count against `params`/`variadic` as for any function, then calls `implExpressions`
+ * instead of evaluating the arguments. HclDiagnosticsError thrown from it is reported as is;
+ * HclFunctionError as for `impl`.
+ */
+export interface HclExpressionFunction extends HclFunction {
+  implExpressions(args: ExpressionArgument[]): Value;
 }

@@ -91,6 +91,14 @@ test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to 
   t.is(running?.agent, "victim");
   t.is(running?.attempts, 1);
   await waitFor("the provisioner to start", async () => existsSync(attemptsLog), (v) => v, 45_000);
+  // Attempt 1's partial output is on the stream before the kill (the agent sends log lines in
+  // batches, so a line printed just before a kill -9 may die with it).
+  await waitFor(
+    "attempt 1's first line on the build's output",
+    async () => (await buildOutput(farm.bus, buildId)).some((m) => m.kind === "log" && m.text.includes("attempt-started")),
+    (v) => v,
+    45_000,
+  );
   const leftover = (await readdir(join(workDir, "jobs")))[0];
   t.is(leftover, `${buildId}-0-1`);
 

@@ -63,3 +63,15 @@ test("with the bus gone, an abort ends the retries within one request timeout", 
   t.true(e instanceof BusRetryError, String(e));
   t.true(Date.now() - started < 7_000, `took ${Date.now() - started} ms`);
 });
+
+test("a change from the revision last known skips the read; a stale one reads and retries", async (t) => {
+  t.timeout(30_000);
+  const { bus } = await farmBus(t);
+  const first = await changeRecord(bus.builds, "k", decodeCounter, (c) => ({ n: (c?.n ?? 0) + 1 }));
+  t.true((first.revision ?? 0) > 0);
+  const second = await changeRecord(bus.builds, "k", decodeCounter, (c) => ({ n: (c?.n ?? 0) + 1 }), { known: { record: first.written!, revision: first.revision! } });
+  t.deepEqual(second.written, { n: 2 });
+  await bus.builds.put("k", encode({ n: 10 })); // someone else moves the record on
+  const third = await changeRecord(bus.builds, "k", decodeCounter, (c) => ({ n: (c?.n ?? 0) + 1 }), { known: { record: second.written!, revision: second.revision! } });
+  t.deepEqual(third.written, { n: 11 }, "the stale revision lost its compare-and-set and the change was made on the current record");
+});

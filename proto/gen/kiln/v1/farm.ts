@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -98,7 +100,10 @@ export interface Variable {
 }
 
 export interface SubmitBuildRequest {
-  /** A gzip-compressed tar of the template's folder (the files the template references). */
+  /**
+   * A gzip-compressed tar of the template's folder (the files the template references): this
+   * message's part of it (see SubmitBuild).
+   */
   bundle: Uint8Array;
   /** Path of the template file inside the bundle, "/"-separated, relative. */
   templatePath: string;
@@ -3177,10 +3182,14 @@ export const FarmService = {
    * Validates and plans a template, stores its bundle once (content-addressed), queues one job
    * per builder. Invalid templates are refused (INVALID_ARGUMENT) with the errors
    * `kiln validate` prints, before anything is queued.
+   * Client streaming: the first message carries every field and the bundle's first bytes; the
+   * messages after it carry only more `bundle` bytes (their other fields must be left empty).
+   * Neither side holds the bundle as one message; the controller refuses an oversize bundle
+   * while it arrives.
    */
   submitBuild: {
     path: "/kiln.v1.Farm/SubmitBuild" as const,
-    requestStream: false as const,
+    requestStream: true as const,
     responseStream: false as const,
     requestSerialize: (value: SubmitBuildRequest): Buffer => Buffer.from(SubmitBuildRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): SubmitBuildRequest => SubmitBuildRequest.decode(value),
@@ -3258,8 +3267,12 @@ export interface FarmServer extends UntypedServiceImplementation {
    * Validates and plans a template, stores its bundle once (content-addressed), queues one job
    * per builder. Invalid templates are refused (INVALID_ARGUMENT) with the errors
    * `kiln validate` prints, before anything is queued.
+   * Client streaming: the first message carries every field and the bundle's first bytes; the
+   * messages after it carry only more `bundle` bytes (their other fields must be left empty).
+   * Neither side holds the bundle as one message; the controller refuses an oversize bundle
+   * while it arrives.
    */
-  submitBuild: handleUnaryCall<SubmitBuildRequest, SubmitBuildResponse>;
+  submitBuild: handleClientStreamingCall<SubmitBuildRequest, SubmitBuildResponse>;
   /**
    * Everything a build says, in order: log lines and events, from the start or after a sequence
    * number the client saw last (to resume without gaps or duplicates). Ends when the build has
@@ -3282,22 +3295,27 @@ export interface FarmClient extends Client {
    * Validates and plans a template, stores its bundle once (content-addressed), queues one job
    * per builder. Invalid templates are refused (INVALID_ARGUMENT) with the errors
    * `kiln validate` prints, before anything is queued.
+   * Client streaming: the first message carries every field and the bundle's first bytes; the
+   * messages after it carry only more `bundle` bytes (their other fields must be left empty).
+   * Neither side holds the bundle as one message; the controller refuses an oversize bundle
+   * while it arrives.
    */
   submitBuild(
-    request: SubmitBuildRequest,
     callback: (error: ServiceError | null, response: SubmitBuildResponse) => void,
-  ): ClientUnaryCall;
+  ): ClientWritableStream<SubmitBuildRequest>;
   submitBuild(
-    request: SubmitBuildRequest,
     metadata: Metadata,
     callback: (error: ServiceError | null, response: SubmitBuildResponse) => void,
-  ): ClientUnaryCall;
+  ): ClientWritableStream<SubmitBuildRequest>;
   submitBuild(
-    request: SubmitBuildRequest,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SubmitBuildResponse) => void,
+  ): ClientWritableStream<SubmitBuildRequest>;
+  submitBuild(
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SubmitBuildResponse) => void,
-  ): ClientUnaryCall;
+  ): ClientWritableStream<SubmitBuildRequest>;
   /**
    * Everything a build says, in order: log lines and events, from the start or after a sequence
    * number the client saw last (to resume without gaps or duplicates). Ends when the build has

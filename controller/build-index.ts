@@ -1,0 +1,94 @@
+/**
+ * What the controller's duties need to know about builds, kept up to date by a KV watch on
+ * `kiln_builds` instead of listing and reading every build ever made on every sweep: the builds
+ * still unfinished (wait timeouts, jobs never queued), and when each finished build finished
+ * (expiry). The watch reads every record once at start and then only changes; it is made again
+ * from the last revision seen when NATS restarts under it.
+ */
+import type { KvWatchEntry } from "@nats-io/kv";
+import { BusDecodeError, decodeBuildRecord, decodeJobRecord, reasonOf, type BuildRecord, type JobRecord } from "../shared/bus/index.js";
+import { sleep } from "../shared/sleep.js";
+import { allJobsFinished } from "./build-view.js";
+import type { ControllerContext } from "./context.js";
+
+export interface IndexedBuild {
+  id: string;
+  /** Undefined until the build record is seen (jobs are written first). */
+  record?: BuildRecord;
+  jobs: Map<number, JobRecord>;
+}
+
+export class BuildIndex {
+  private readonly builds = new Map<string, IndexedBuild>();
+  private lastRevision = 0;
+  private readonly stopped = new AbortController();
+  private readonly loop: Promise<void>;
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.loop = this.follow();
+  }
+
+  /** Builds with a record and a job not finished yet. */
+  unfinished(): Array<IndexedBuild & { record: BuildRecord }> {
+    return [...this.builds.values()].flatMap((b) => (b.record && !allJobsFinished(b.record, [...b.jobs.values()]) ? [{ ...b, record: b.record }] : []));
+  }
+
+  /** Finished builds and when their last job finished (ms since the epoch). */
+  finished(): Array<{ build: IndexedBuild & { record: BuildRecord }; finishedAt: number }> {
+    return [...this.builds.values()].flatMap((b) => {
+      if (!b.record || !allJobsFinished(b.record, [...b.jobs.values()])) return [];
+      const finishedAt = Math.max(Date.parse(b.record.submittedAt), ...[...b.jobs.values()].map((j) => (j.finishedAt ? Date.parse(j.finishedAt) : 0)));
+      return [{ build: { ...b, record: b.record }, finishedAt }];
+    });
+  }
+
+  /** How many builds the index holds (for tests and logs). */
+  get size(): number {
+    return this.builds.size;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    await this.loop;
+  }
+
+  private async follow(): Promise<void> {
+    const signal = AbortSignal.any([this.stopped.signal, this.ctx.stopping]);
+    while (!signal.aborted) {
+      try {
+        const watch = await this.ctx.bus.builds.watch(this.lastRevision > 0 ? { resumeFromRevision: this.lastRevision + 1 } : {});
+        const onAbort = (): void => watch.stop();
+        signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          for await (const entry of watch) this.apply(entry);
+        } finally {
+          signal.removeEventListener("abort", onAbort);
+        }
+      } catch (e) {
+        if (!signal.aborted) this.ctx.log.warn("build index watch failed; watching again", { after: this.lastRevision, reason: reasonOf(e) });
+      }
+      await sleep(500, signal);
+    }
+  }
+
+  private apply(entry: KvWatchEntry): void {
+    this.lastRevision = Math.max(this.lastRevision, entry.revision);
+    const [kind, id, index] = entry.key.split(".");
+    if (id === undefined) return;
+    if (entry.operation !== "PUT") {
+      if (kind === "build") this.builds.delete(id);
+      else if (kind === "job") this.builds.get(id)?.jobs.delete(Number(index));
+      return;
+    }
+    try {
+      const build = this.builds.get(id) ?? { id, jobs: new Map<number, JobRecord>() };
+      if (kind === "build") build.record = decodeBuildRecord(entry.value, entry.key);
+      else if (kind === "job") build.jobs.set(Number(index), decodeJobRecord(entry.value, entry.key));
+      else return;
+      this.builds.set(id, build);
+    } catch (e) {
+      if (!(e instanceof BusDecodeError)) throw e;
+      this.ctx.log.warn("build index skips an undecodable record", { key: entry.key, reason: e.reason });
+    }
+  }
+}

@@ -1,0 +1,4 @@
+/** The eval room: evaluating HCL expressions with hclsyntax's semantics (see ../README.md). */
+export { evaluate } from "./evaluate.js";
+export { variablesReferenced, referenceName, type VariableReference } from "./references.js";
+export { nameSuggestion } from "./scope.js";

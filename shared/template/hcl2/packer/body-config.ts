@@ -1,0 +1,173 @@
+/**
+ * A component body (source, provisioner, post-processor) evaluated to the plain JSON config the
+ * shared component schemas read: attributes become keys, nested blocks become lists of objects
+ * (what Packer's hcldec specs produce for the same names), `dynamic "X"` blocks are expanded
+ * (dynamic-blocks.ts). Null attributes are left out (unset, as in Packer).
+ */
+import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, TemplatePart, Value } from "../contract.js";
+import { evaluate, variablesReferenced } from "../eval/index.js";
+import { isNull, isWhollyKnown, toJson } from "../value/index.js";
+import { expandDynamicBlock } from "./dynamic-blocks.js";
+import type { SourcePosition } from "../../position.js";
+
+export interface ComponentConfig {
+  config: Record<string, unknown>;
+  /** Where each top-level key is written (for messages from the component schemas). */
+  keyPositions: Record<string, SourcePosition>;
+}
+
+/** The items of a body not named in `exclude`, whatever their names (component bodies have no fixed schema here). */
+export function bodyItems(body: HclBody, exclude: ReadonlySet<string>): { attributes: HclAttribute[]; blocks: HclBlock[]; diagnostics: HclDiagnostic[] } {
+  const native = body as unknown as { attributes?: Map<string, HclAttribute>; blocks?: { type: string; labels: string[] }[] };
+  if (native.attributes instanceof Map && Array.isArray(native.blocks)) {
+    const attrNames = [...native.attributes.keys()].filter((n) => !exclude.has(n));
+    const blockTypes = [...new Set(native.blocks.map((b) => b.type))].filter((t) => !exclude.has(t));
+    const labelCount = new Map(native.blocks.map((b) => [b.type, b.labels.length]));
+    const { content, diagnostics } = body.partialContent({
+      attributes: attrNames.map((name) => ({ name })),
+      blocks: blockTypes.map((type) => ({ type, labelNames: Array.from({ length: labelCount.get(type) ?? 0 }, (_, i) => `label${i}`) })),
+    });
+    return { attributes: [...content.attributes.values()].filter((a) => !exclude.has(a.name)), blocks: content.blocks, diagnostics };
+  }
+  // HCL's JSON syntax: without a schema, every property is an argument (objects stay objects).
+  const { attributes, diagnostics } = body.justAttributes();
+  return { attributes: [...attributes.values()].filter((a) => !exclude.has(a.name)), blocks: [], diagnostics };
+}
+
+export function evaluateComponentBody(body: HclBody, ctx: EvalContext, exclude: ReadonlySet<string>): { value: ComponentConfig; diagnostics: HclDiagnostic[] } {
+  const diagnostics: HclDiagnostic[] = [];
+  const config: Record<string, unknown> = {};
+  const keyPositions: Record<string, SourcePosition> = {};
+  collect(body, ctx, exclude, config, keyPositions, diagnostics);
+  return { value: { config, keyPositions }, diagnostics };
+}
+
+function collect(
+  body: HclBody,
+  ctx: EvalContext,
+  exclude: ReadonlySet<string>,
+  into: Record<string, unknown>,
+  positions: Record<string, SourcePosition> | undefined,
+  diagnostics: HclDiagnostic[],
+): void {
+  const items = bodyItems(body, exclude);
+  diagnostics.push(...items.diagnostics);
+  for (const attr of items.attributes) {
+    const { value, diagnostics: d } = evaluate(attr.expr, ctx);
+    diagnostics.push(...d);
+    const call = callOnBuildData(attr.expr);
+    if (call) {
+      diagnostics.push({
+        severity: "warning",
+        summary: "Build data passed to a function",
+        detail:
+          `Kiln fills build.* values in when the build runs, after HCL functions have run: ${call}() here sees a placeholder, ` +
+          "not the value (Packer 1.6.6 evaluates the expression again at that point). Use build.* directly in the string.",
+        subject: attr.expr.range,
+      });
+    }
+    if (d.some((x) => x.severity === "error")) continue;
+    if (isNull(value)) continue;
+    if (!isWhollyKnown(value)) {
+      diagnostics.push({
+        severity: "error",
+        summary: "Unknown value",
+        detail: `The value of "${attr.name}" is not known until the build runs, so it cannot configure this component.`,
+        subject: attr.expr.range,
+      });
+      continue;
+    }
+    setKey(into, attr.name, toJson(value));
+    if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
+  }
+  for (const block of items.blocks) {
+    if (block.type === "dynamic") {
+      expandDynamic(block, ctx, into, positions, diagnostics);
+      continue;
+    }
+    const nested: Record<string, unknown> = {};
+    collect(block.body, ctx, new Set(), nested, undefined, diagnostics);
+    appendBlock(into, block.type, nested);
+    if (positions && !(block.type in positions)) {
+      positions[block.type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
+    }
+  }
+}
+
+/** The name of a function called with a `build.*` reference among its arguments, if any. */
+function callOnBuildData(e: Expression): string | undefined {
+  if (e.kind === "call" && e.args.some((a) => variablesReferenced(a).some((r) => r.root === "build"))) return e.name;
+  for (const child of childExpressions(e)) {
+    const found = callOnBuildData(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function childExpressions(e: Expression): Expression[] {
+  switch (e.kind) {
+    case "template":
+      return templateChildren(e.parts);
+    case "relative-traversal":
+      return [e.source];
+    case "index":
+      return [e.collection, e.key];
+    case "splat":
+      return [e.source, e.each];
+    case "call":
+      return e.args;
+    case "tuple":
+      return e.items;
+    case "object":
+      return e.items.flatMap((i) => [i.key, i.value]);
+    case "unary":
+      return [e.operand];
+    case "binary":
+      return [e.left, e.right];
+    case "conditional":
+      return [e.condition, e.then, e.else];
+    case "for":
+      return [e.collection, ...(e.keyExpr ? [e.keyExpr] : []), e.valueExpr, ...(e.condition ? [e.condition] : [])];
+    case "parens":
+      return [e.inner];
+    default:
+      return [];
+  }
+}
+
+function templateChildren(parts: TemplatePart[]): Expression[] {
+  return parts.flatMap((p) => {
+    if (p.kind === "interpolation") return [p.expr];
+    if (p.kind === "if") return [p.condition, ...templateChildren(p.then), ...templateChildren(p.else ?? [])];
+    if (p.kind === "for") return [p.collection, ...templateChildren(p.body)];
+    return [];
+  });
+}
+
+function setKey(into: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function appendBlock(into: Record<string, unknown>, type: string, nested: Record<string, unknown>): void {
+  const existing = Object.prototype.hasOwnProperty.call(into, type) ? into[type] : undefined;
+  if (Array.isArray(existing)) existing.push(nested);
+  else setKey(into, type, [nested]);
+}
+
+function expandDynamic(
+  block: HclBlock,
+  ctx: EvalContext,
+  into: Record<string, unknown>,
+  positions: Record<string, SourcePosition> | undefined,
+  diagnostics: HclDiagnostic[],
+): void {
+  const { type, instances, diagnostics: d } = expandDynamicBlock(block, ctx);
+  diagnostics.push(...d);
+  for (const instance of instances) {
+    const child: EvalContext = { variables: instance.vars, functions: ctx.functions, parent: ctx };
+    const nested: Record<string, unknown> = {};
+    collect(instance.body, child, new Set(), nested, undefined, diagnostics);
+    appendBlock(into, type, nested);
+  }
+  if (positions && !(type in positions)) positions[type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
+}

@@ -1,0 +1,67 @@
+/**
+ * `packer validate` on an HCL2 template, end to end: parse (errors printed with source excerpts,
+ * twice, as 1.6.6 prints them), initialise, plan, then the shared component schemas — their
+ * unknown keys reported as hcl's "Unsupported argument" on the attribute.
+ */
+import type { HclDiagnostic, HclFile, HclRange } from "../contract.js";
+import { formatHclDiagnostics } from "../syntax/index.js";
+import type { BuildSpec } from "../../../plan/build-spec.js";
+import { checkBuilds } from "../../../validation/check-builds.js";
+import { initializeHclTemplate, parseHclTemplate, type HclTemplateInputs, type PackerHclConfig } from "./packer-config.js";
+import { planHclBuilds } from "./build-specs.js";
+
+export interface HclCheckOptions extends HclTemplateInputs {
+  only: string[];
+  except: string[];
+  /** Stop after parsing (validate -syntax-only). */
+  syntaxOnly?: boolean;
+  /** Run the component schemas (validate does; build runs them itself). */
+  checkComponents?: boolean;
+}
+
+export type HclChecked =
+  /** warnings: Packer's own (stdout, as Packer prints them); notes: Kiln's (for stderr). */
+  | { ok: true; config: PackerHclConfig; specs: BuildSpec[]; warnings: string; notes: string }
+  | { ok: false; text: string };
+
+const hasErrors = (d: HclDiagnostic[]): boolean => d.some((x) => x.severity === "error");
+const NO_FILES: ReadonlyMap<string, HclFile> = new Map();
+
+export async function checkHclTemplate(target: string, cwd: string, opts: HclCheckOptions): Promise<HclChecked> {
+  const parsed = await parseHclTemplate(target, cwd, opts);
+  if (hasErrors(parsed.diagnostics) || !parsed.config) {
+    const once = formatHclDiagnostics(parsed.diagnostics, parsed.files);
+    return { ok: false, text: `${once}\n${once}\n` };
+  }
+  const config = parsed.config;
+  let warnings = formatHclDiagnostics(parsed.diagnostics.filter((d) => d.severity === "warning"), parsed.files);
+  if (opts.syntaxOnly) return { ok: true, config, specs: [], warnings, notes: "" };
+  const init = initializeHclTemplate(config);
+  if (hasErrors(init)) return { ok: false, text: `${formatHclDiagnostics(init, NO_FILES)}\n` };
+  warnings += formatHclDiagnostics(init, NO_FILES);
+  const plan = planHclBuilds(config, { only: opts.only, except: opts.except });
+  if (hasErrors(plan.diagnostics)) return { ok: false, text: `${formatHclDiagnostics(plan.diagnostics, NO_FILES)}\n` };
+  let notes = formatHclDiagnostics(plan.diagnostics, config.files);
+  if (opts.checkComponents !== false) {
+    const checked = checkBuilds(plan.specs, cwd);
+    for (const u of checked.unchecked) {
+      notes += `Warning: build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.\n`;
+    }
+    if (checked.diagnostics.length > 0) {
+      const diags: HclDiagnostic[] = checked.diagnostics.map((d) => {
+        const unknown = /unknown configuration key: '"([^"]+)"'/.exec(d.detail);
+        const ranges = d.build ? plan.keyRanges.get(d.build) : undefined;
+        if (unknown) {
+          const key = unknown[1].split(".")[0];
+          // The problem's position (`file:line:col (field "key")`) names the exact attribute.
+          const at = (d.where ?? "").split("\n").map((l) => /^(.*):(\d+):(\d+) \(field "([^"]+)"\)$/.exec(l)).find((m) => m && m[4].split(".")[0] === key);
+          const subject: HclRange | undefined = (at ? plan.keyRangesByPosition.get(`${at[1]}:${at[2]}:${at[3]}`) : undefined) ?? ranges?.get(key);
+          return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${key}" is not expected here.`, subject };
+        }
+        return { severity: "error", summary: d.summary, detail: d.detail };
+      });
+      return { ok: false, text: `${formatHclDiagnostics(diags, NO_FILES)}\n` };
+    }
+  }
+  return { ok: true, config, specs: plan.specs, warnings, notes };
+}

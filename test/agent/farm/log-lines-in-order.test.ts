@@ -1,0 +1,52 @@
+import test from "ava";
+import { BusOutputSink } from "../../../agent/farm/bus-output-sink.js";
+import { buildKey, connectBus, encode, jobKey, type BuildRecord, type JobRecord } from "../../../shared/bus/index.js";
+import type { BuildOutput } from "../../../proto/gen/kiln/v1/farm.js";
+import { collect, startHarness, watch } from "../../controller/farm-harness.js";
+
+const LINES = 100_000;
+
+test("100,000 log lines from an agent's sink reach a watching client through the controller in order, each once", async (t) => {
+  t.timeout(120_000);
+  const h = await startHarness(t);
+  const id = "lines-in-order";
+  const job: JobRecord = { buildId: id, jobIndex: 0, name: "chatty", builderType: "null", needs: [], state: "running", attempts: 1, artifacts: [] };
+  const record: BuildRecord = { id, template: "t.json", submittedAt: new Date().toISOString(), jobCount: 1, jobNames: ["chatty"], cancelRequested: false, waitTimeoutMs: 0 };
+  await h.controller.bus.builds.create(jobKey(id, 0), encode(job));
+  await h.controller.bus.builds.create(buildKey(id), encode(record));
+
+  // The agent's side on a connection of its own, as on a farm.
+  const agentBus = await connectBus({ url: h.nats.url, name: "kiln-agent test" });
+  t.teardown(() => agentBus.close());
+  const errors: string[] = [];
+  const sink = new BusOutputSink(agentBus.js, { buildId: id, jobIndex: 0, attempt: 1, onPublishError: (e) => errors.push(e.message) });
+  const watching = collect(watch(h.client, id, 0, true));
+  for (let n = 1; n <= LINES; n++) {
+    // Runs of lines of two labels and levels (coalescing must not merge across them), some
+    // ending in a newline of their own (which must not become an empty line).
+    const build = Math.floor(n / 7000) % 2 === 0 ? "chatty" : "chatty (shell-local)";
+    const level = n % 5000 < 10 ? "error" : "message";
+    sink.emit({ kind: "ui", build, level, text: `line ${n}${n % 3 === 0 ? "\n" : ""}` });
+    if (n % 5000 === 0) await new Promise((r) => setImmediate(r));
+  }
+  sink.event({ kind: "job-finished", jobIndex: 0, name: "chatty", state: "succeeded", durationMs: 0, artifacts: [], time: new Date().toISOString() });
+  await sink.flush();
+  t.deepEqual(errors, []);
+  await h.controller.bus.builds.put(jobKey(id, 0), encode({ ...job, state: "succeeded" }));
+
+  const items: BuildOutput[] = await watching;
+  const sequences = items.map((i) => Number(i.sequence));
+  t.true(sequences.every((s, i) => i === 0 || s > sequences[i - 1]), "stream sequences strictly increase");
+  // As the client's UI does: a text's own final newline ends its last line, it is not another one.
+  const lines = items.flatMap((i) => (i.log ? i.log.text.replace(/\n$/, "").split("\n").map((text) => ({ text, label: i.log!.label, level: i.log!.level })) : []));
+  t.is(lines.length, LINES, "every line once, no empty ones");
+  let wrong = 0;
+  lines.forEach((l, i) => {
+    const n = i + 1;
+    const build = Math.floor(n / 7000) % 2 === 0 ? "chatty" : "chatty (shell-local)";
+    if (l.text !== `line ${n}` || l.label !== build || l.level !== (n % 5000 < 10 ? "error" : "message")) wrong++;
+  });
+  t.is(wrong, 0, "each line in its place with its label and level");
+  t.true(items.length < LINES / 100, `lines travel together (${items.length} items)`);
+  t.is(items.at(-1)?.event?.kind, "finished");
+});

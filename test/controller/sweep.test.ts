@@ -1,0 +1,122 @@
+/**
+ * The controller's sweep reads the build index (a KV watch), not every build every round; it fails
+ * jobs whose message never went out, and removes finished builds after the retention.
+ */
+import test from "ava";
+import { status } from "@grpc/grpc-js";
+import { artifactObjectName, BUILD_OUTPUT_STREAM, buildEventSubject, buildKey, encode, jobKey, type BuildEvent, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
+import { State } from "../../proto/gen/kiln/v1/farm.js";
+import { packTemplate, rpc, startHarness, submitRequest, waitFor } from "./farm-harness.js";
+
+const ONE_BUILDER = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }] });
+
+function records(id: string, submittedAt: string, state: JobRecord["state"], queueSequence?: number): { build: BuildRecord; job: JobRecord } {
+  return {
+    build: { id, template: "t.json", submittedAt, jobCount: 1, jobNames: ["f"], cancelRequested: false, waitTimeoutMs: 0 },
+    job: {
+      buildId: id,
+      jobIndex: 0,
+      name: "f",
+      builderType: "file",
+      needs: [],
+      state,
+      attempts: state === "queued" ? 0 : 1,
+      artifacts: [],
+      ...(queueSequence !== undefined ? { queueSequence } : {}),
+      ...(state === "succeeded" ? { finishedAt: submittedAt } : {}),
+    },
+  };
+}
+
+async function apiRequests(monitorUrl: string): Promise<number> {
+  const jsz = (await (await fetch(`${monitorUrl}/jsz`)).json()) as { api: { total: number } };
+  return jsz.api.total;
+}
+
+test("with 200 finished builds in the bucket, sweep rounds make no JetStream API requests (they read the index, not the bucket)", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t, { settings: { retentionMs: 0 } });
+  const bus = h.controller.bus;
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+  await Promise.all(
+    Array.from({ length: 200 }, async (_, i) => {
+      const r = records(`old-${i}`, yesterday, "succeeded", i + 1);
+      await bus.builds.put(jobKey(r.build.id, 0), encode(r.job));
+      await bus.builds.put(buildKey(r.build.id), encode(r.build));
+    }),
+  );
+  // The harness sweeps every 200 ms: ten rounds in 2 s.
+  const before = await apiRequests(h.nats.monitorUrl());
+  await new Promise((r) => setTimeout(r, 2_000));
+  const after = await apiRequests(h.nats.monitorUrl());
+  t.true(after - before <= 2, `${after - before} API requests in ten sweep rounds`);
+});
+
+test("a job recorded but never published (the controller died between) is failed by the sweep, and a follower's watch ends", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t);
+  const bus = h.controller.bus;
+  // What a controller killed between writing the records and publishing leaves: no queue sequence.
+  const r = records("0mxunqueued-0000000000", new Date(Date.now() - 5 * 60_000).toISOString(), "queued");
+  await bus.builds.put(jobKey(r.build.id, 0), encode(r.job));
+  await bus.builds.put(buildKey(r.build.id), encode(r.build));
+  const failed = await waitFor("the sweep to fail the unqueued job", async () => {
+    const b = await rpc.getBuild(h.client, r.build.id);
+    return b.state === State.STATE_FAILED ? b : undefined;
+  });
+  t.regex(failed.jobs[0].error, /the controller stopped between recording this job and queueing it/);
+  // A job recorded just now without a sequence is left alone (its submission may still be publishing).
+  const fresh = records("0mxunqueued-1111111111", new Date().toISOString(), "queued");
+  await bus.builds.put(jobKey(fresh.build.id, 0), encode(fresh.job));
+  await bus.builds.put(buildKey(fresh.build.id), encode(fresh.build));
+  await new Promise((res) => setTimeout(res, 1_000));
+  t.is((await rpc.getBuild(h.client, fresh.build.id)).state, State.STATE_QUEUED);
+});
+
+test("a finished build is removed after the retention: records, output and artifact files; an unfinished one stays", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t, { settings: { retentionMs: 1_000 } });
+  const bus = h.controller.bus;
+  const submit = async (): Promise<string> => (await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })))).build!.id;
+  const done = await submit();
+  const running = await submit();
+  const object = artifactObjectName(done, 0, "out.txt");
+  await bus.artifacts.putBlob({ name: object }, new TextEncoder().encode("x"));
+  const entry = (await bus.builds.get(jobKey(done, 0)))!;
+  const finishedAt = new Date().toISOString();
+  const artifacts = [{ builderId: "kiln.file", id: "out.txt", description: "", files: [{ path: "out.txt", size: 1, sha256: "0".repeat(64), object }] }];
+  await bus.builds.put(jobKey(done, 0), encode({ ...entry.json<JobRecord>(), state: "succeeded", attempts: 1, finishedAt, artifacts }));
+  const event: BuildEvent = { kind: "job-finished", jobIndex: 0, name: "f", state: "succeeded", durationMs: 1, artifacts: [], time: finishedAt };
+  await bus.js.publish(buildEventSubject(done), encode(event));
+
+  const e = await waitFor("the finished build to expire", async () => rpc.getBuild(h.client, done).then(() => undefined, (err: Error) => err), 20_000);
+  t.is((e as unknown as { code: number }).code, status.NOT_FOUND);
+  // What is left is a purge marker (every controller's index watch sees it and forgets the build).
+  t.not(await bus.builds.get(jobKey(done, 0)).then((x) => x?.operation ?? "none"), "PUT");
+  t.not(await bus.builds.get(buildKey(done)).then((x) => x?.operation ?? "none"), "PUT");
+  const info = await bus.artifacts.info(object);
+  t.true(info === null || info.deleted, "the artifact file is deleted");
+  const output = await bus.jsm.streams.info(BUILD_OUTPUT_STREAM, { subjects_filter: ">" });
+  t.deepEqual(Object.keys(output.state.subjects ?? {}).filter((s) => s.includes(done)), []);
+  t.true(Object.keys(output.state.subjects ?? {}).some((s) => s.includes(running)));
+  t.is((await rpc.getBuild(h.client, running)).state, State.STATE_QUEUED);
+});
+
+test("the build index keeps following after a nats-server kill -9: a record written after the restart is swept", async (t) => {
+  t.timeout(90_000);
+  const h = await startHarness(t);
+  const bus = h.controller.bus;
+  await h.nats.restart({ crash: true });
+  const r = records("0mxafterrestart-000000", new Date(Date.now() - 5 * 60_000).toISOString(), "queued");
+  await waitFor("KV to take writes again", async () => bus.builds.put(jobKey(r.build.id, 0), encode(r.job)).then(() => true, () => undefined), 30_000);
+  await bus.builds.put(buildKey(r.build.id), encode(r.build));
+  const failed = await waitFor(
+    "the sweep to fail the unqueued job",
+    async () => {
+      const b = await rpc.getBuild(h.client, r.build.id).catch(() => undefined);
+      return b?.state === State.STATE_FAILED ? b : undefined;
+    },
+    30_000,
+  );
+  t.regex(failed.jobs[0].error, /stopped between recording this job and queueing it/);
+});

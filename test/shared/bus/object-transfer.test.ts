@@ -1,0 +1,79 @@
+import test from "ava";
+import { createHash, randomBytes } from "node:crypto";
+import { ARTIFACTS_STORE, connectBus, getObject, ObjectReadError, putObject } from "../../../shared/bus/index.js";
+import { ensureFarmResources } from "../../../shared/bus/resources.js";
+import { startNatsServer } from "../../fixtures/nats-server.js";
+
+async function* pieces(data: Buffer, size: number): AsyncGenerator<Uint8Array> {
+  for (let o = 0; o < data.length; o += size) yield data.subarray(o, o + size);
+}
+
+async function readAll(data: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const p of data) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+
+async function farmBus(t: { teardown(fn: () => Promise<void>): void }) {
+  const nats = await startNatsServer();
+  t.teardown(() => nats.stop());
+  const bus = await connectBus({ url: nats.url, name: "object transfer test" });
+  t.teardown(() => bus.close());
+  await ensureFarmResources(bus.nc, { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 });
+  return { bus, target: { ...bus, store: bus.artifacts, bucket: ARTIFACTS_STORE } };
+}
+
+test("putObject's chunks in flight arrive whole and in order: the client library and getObject read the same bytes and digest", async (t) => {
+  t.timeout(60_000);
+  const { bus, target } = await farmBus(t);
+  // Not a multiple of the chunk size, fed in odd pieces, with few chunks in flight so the window fills.
+  const data = randomBytes(5 * 1024 * 1024 + 12345);
+  const stored = await putObject(target, "b1/0/disk.img", pieces(data, 70_001), { chunkBytes: 256 * 1024, inFlight: 3 });
+  t.is(stored.size, data.length);
+  t.is(stored.chunks, Math.ceil(data.length / (256 * 1024)));
+  t.is(stored.sha256, sha256(data));
+
+  const byLibrary = await bus.artifacts.getBlob("b1/0/disk.img");
+  t.true(byLibrary !== null && Buffer.compare(Buffer.from(byLibrary), data) === 0, "the client library reads it (and checks its digest)");
+  const reader = await getObject(target, "b1/0/disk.img");
+  t.is(reader?.sha256, sha256(data));
+  t.is(Buffer.compare(await readAll(reader!.data), data), 0);
+
+  t.is(await getObject(target, "no/such/object"), undefined);
+  // Names as the client library spells them (Latin-1 read by its btoa): it finds ours.
+  await putObject(target, "b1/0/café ø.img", pieces(data.subarray(0, 1000), 1000));
+  t.is((await bus.artifacts.getBlob("b1/0/café ø.img"))?.length, 1000);
+  await t.throwsAsync(putObject(target, "b1/0/名前.img", pieces(data, 1000)), { message: /cannot be stored: the object store's names are non-empty Latin-1 text/ });
+  const empty = await putObject(target, "b1/0/empty", pieces(Buffer.alloc(0), 1));
+  t.deepEqual({ size: empty.size, chunks: empty.chunks }, { size: 0, chunks: 0 });
+  t.is((await readAll((await getObject(target, "b1/0/empty"))!.data)).length, 0);
+});
+
+test("putObject replacing an object drops the old chunks; a damaged object is refused by getObject", async (t) => {
+  t.timeout(60_000);
+  const { bus, target } = await farmBus(t);
+  const first = randomBytes(3 * 1024 * 1024);
+  await putObject(target, "b2/0/f", pieces(first, 1 << 20));
+  const second = randomBytes(1024 * 1024 + 1);
+  await putObject(target, "b2/0/f", pieces(second, 1 << 20));
+  t.is(Buffer.compare(await readAll((await getObject(target, "b2/0/f"))!.data), second), 0);
+  const stream = await bus.jsm.streams.info(`OBJ_${ARTIFACTS_STORE}`, { subjects_filter: "$O.>" });
+  const chunkMessages = Object.entries(stream.state.subjects ?? {}).filter(([s]) => s.includes(".C.")).reduce((n, [, c]) => n + c, 0);
+  t.is(chunkMessages, 2, "only the second object's two chunks are left");
+
+  // Overwrite one stored chunk's content by hand: same size, other bytes.
+  const info = (await bus.artifacts.info("b2/0/f"))!;
+  await bus.jsm.streams.purge(`OBJ_${ARTIFACTS_STORE}`, { filter: `$O.${ARTIFACTS_STORE}.C.${info.nuid}` });
+  await bus.js.publish(`$O.${ARTIFACTS_STORE}.C.${info.nuid}`, randomBytes(1024 * 1024));
+  await bus.js.publish(`$O.${ARTIFACTS_STORE}.C.${info.nuid}`, second.subarray(1024 * 1024));
+  const damaged = await getObject(target, "b2/0/f");
+  const error = await t.throwsAsync(readAll(damaged!.data), { instanceOf: ObjectReadError });
+  t.regex(error!.message, /damaged: read with sha256 [0-9a-f]{64}, stored with sha256/);
+  // Without the digest check (the controller, whose client checks), the size is still checked.
+  await bus.jsm.streams.purge(`OBJ_${ARTIFACTS_STORE}`, { filter: `$O.${ARTIFACTS_STORE}.C.${info.nuid}` });
+  await bus.js.publish(`$O.${ARTIFACTS_STORE}.C.${info.nuid}`, randomBytes(10));
+  const short = await getObject(target, "b2/0/f", { verifyDigest: false });
+  await t.throwsAsync(readAll(short!.data), { instanceOf: ObjectReadError, message: /read 10 bytes, stored as 1048577 bytes/ });
+});

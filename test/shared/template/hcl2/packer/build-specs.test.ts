@@ -1,0 +1,407 @@
+import test from "ava";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
+import type { BuildSpec } from "../../../../../shared/plan/build-spec.js";
+
+function workspace(t: { teardown: (f: () => void) => void }, files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-plan-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const NO_INPUTS: HclCheckOptions = { vars: [], varFiles: [], env: {}, only: [], except: [] };
+
+async function plan(dir: string, target: string, opts: Partial<HclCheckOptions> = {}): Promise<BuildSpec[]> {
+  const r = await checkHclTemplate(target, dir, { ...NO_INPUTS, ...opts });
+  if (!r.ok) throw new Error(r.text);
+  return r.specs;
+}
+
+const MULTI_SOURCE = `
+variable "disks" {
+  type    = map(number)
+  default = { "/dev/sdb" = 10, "/dev/sdc" = 20 }
+}
+
+variable "team" {
+  default = "platform"
+}
+
+locals {
+  tags = { for k in ["owner", "env"] : k => k == "owner" ? var.team : "test" }
+}
+
+source "amazon-ebs" "ubuntu" {
+  region        = "us-east-1"
+  source_ami    = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+  ssh_username  = "ubuntu"
+  ami_name      = "kiln-\${source.name}"
+  tags          = local.tags
+
+  dynamic "launch_block_device_mappings" {
+    for_each = var.disks
+    content {
+      device_name = launch_block_device_mappings.key
+      volume_size = launch_block_device_mappings.value
+    }
+  }
+}
+
+source "null" "local" {
+  communicator = "none"
+}
+
+build {
+  name    = "base"
+  sources = ["source.amazon-ebs.ubuntu", "source.null.local"]
+
+  provisioner "shell-local" {
+    only   = ["null.local"]
+    inline = ["echo \${source.type}.\${source.name} at \${build.Host}"]
+  }
+
+  provisioner "shell-local" {
+    except      = ["null.local"]
+    inline      = ["echo remote"]
+    max_retries = 2
+    pause_before = "1s"
+    override = {
+      ubuntu = { inline = ["echo overridden"] }
+    }
+  }
+
+  post-processors {
+    post-processor "checksum" {
+      name           = "sums"
+      checksum_types = ["sha256"]
+    }
+    post-processor "manifest" {}
+  }
+}
+`;
+
+test("a multi-source build plans one BuildSpec per source, named buildname.type.name, with dynamic blocks and a for-expression tag map", async (t) => {
+  const dir = workspace(t, { "build.pkr.hcl": MULTI_SOURCE });
+  const specs = await plan(dir, "build.pkr.hcl");
+  t.deepEqual(specs.map((s) => s.name), ["base.amazon-ebs.ubuntu", "base.null.local"]);
+  const ebs = specs[0];
+  t.is(ebs.builder.type, "amazon-ebs");
+  t.deepEqual(ebs.builder.config.launch_block_device_mappings, [
+    { device_name: "/dev/sdb", volume_size: 10 },
+    { device_name: "/dev/sdc", volume_size: 20 },
+  ]);
+  t.deepEqual(ebs.builder.config.tags, { env: "test", owner: "platform" });
+  t.is(ebs.builder.config.ami_name, "kiln-ubuntu");
+  t.is(ebs.provisioners.length, 1);
+  t.deepEqual(ebs.provisioners[0].raw.config.inline, ["echo overridden"]);
+  t.is(ebs.provisioners[0].maxRetries, 2);
+  t.is(ebs.provisioners[0].pauseBeforeMs, 1000);
+  const local = specs[1];
+  t.deepEqual(local.provisioners.map((p) => p.raw.config.inline), [["echo null.local at {{ build `Host` }}"]]);
+  t.deepEqual(local.postProcessorChains.map((c) => c.map((p) => p.type)), [["checksum", "manifest"]]);
+  t.is(local.postProcessorChains[0][0].name, "sums");
+  t.true(local.files.includes("build.pkr.hcl"), "the template file travels in a farm bundle");
+});
+
+test("-only and -except select builds by their full name with globs, and -except drops a named post-processor with the rest of its chain", async (t) => {
+  const dir = workspace(t, { "build.pkr.hcl": MULTI_SOURCE });
+  t.deepEqual((await plan(dir, "build.pkr.hcl", { only: ["*.null.*"] })).map((s) => s.name), ["base.null.local"]);
+  t.deepEqual((await plan(dir, "build.pkr.hcl", { except: ["base.amazon-ebs.*"] })).map((s) => s.name), ["base.null.local"]);
+  const [spec] = await plan(dir, "build.pkr.hcl", { only: ["base.null.local"], except: ["sums"] });
+  t.deepEqual(spec.postProcessorChains, []);
+});
+
+test("a build's source block renames the source and overrides its arguments", async (t) => {
+  const dir = workspace(t, {
+    "a.pkr.hcl": `
+source "file" "base" {
+  content = "base"
+  target  = "out.txt"
+}
+build {
+  source "source.file.base" {
+    name    = "custom"
+    content = "overridden"
+  }
+  provisioner "shell-local" {
+    inline = ["echo \${source.name}"]
+  }
+}
+`,
+  });
+  const [spec] = await plan(dir, ".");
+  t.is(spec.name, "file.custom");
+  t.deepEqual(spec.builder.config, { content: "overridden", target: "out.txt" });
+  t.deepEqual(spec.provisioners[0].raw.config.inline, ["echo custom"]);
+});
+
+test("an unknown argument in a source is reported as HCL's Unsupported argument, naming the file and line", async (t) => {
+  const dir = workspace(t, {
+    "bad.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+  colour       = "blue"
+}
+build {
+  sources = ["source.null.x"]
+}
+`,
+  });
+  const r = await checkHclTemplate("bad.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (r.ok) return;
+  t.regex(r.text, /Error: Unsupported argument/);
+  t.regex(r.text, /on bad\.pkr\.hcl line 3:/);
+  t.regex(r.text, /An argument named "colour" is not expected here\./);
+});
+
+test("an unknown block type at the top level is an Unsupported block type error with its line", async (t) => {
+  const dir = workspace(t, { "x.pkr.hcl": `\nbuilder "null" {\n}\n` });
+  const r = await checkHclTemplate("x.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (r.ok) return;
+  t.regex(r.text, /Error: Unsupported block type/);
+  t.regex(r.text, /on x\.pkr\.hcl line 2, in builder "null":\n +2: builder "null" \{/);
+  t.regex(r.text, /Did you mean "build"\?/);
+});
+
+test("sensitive variables' values are BuildSpec.sensitiveValues (every string inside a collection too)", async (t) => {
+  const dir = workspace(t, {
+    "s.pkr.hcl": `
+variable "password" {
+  default   = "hunter2"
+  sensitive = true
+}
+variable "keys" {
+  default   = ["k-one", "k-two"]
+  sensitive = true
+}
+source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline = ["echo \${var.password}"]
+  }
+}
+`,
+  });
+  const [spec] = await plan(dir, "s.pkr.hcl");
+  t.deepEqual([...spec.sensitiveValues].sort(), ["hunter2", "k-one", "k-two"]);
+});
+
+test("locals are evaluated in dependency order whatever their order in the file, and a cycle is an error", async (t) => {
+  const dir = workspace(t, {
+    "l.pkr.hcl": `
+locals {
+  c = "\${local.b}-c"
+  b = "\${local.a}-b"
+  a = "a"
+}
+source "file" "x" {
+  content = local.c
+  target  = "out.txt"
+}
+build {
+  sources = ["source.file.x"]
+}
+`,
+  });
+  const [spec] = await plan(dir, "l.pkr.hcl");
+  t.is(spec.builder.config.content, "a-b-c");
+  const cyc = workspace(t, { "c.pkr.hcl": `locals {\n  a = local.b\n  b = local.a\n}\n` });
+  const r = await checkHclTemplate("c.pkr.hcl", cyc, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /Unsupported attribute[\s\S]*Error: Cycle in local values[\s\S]*local\.a →\s+local\.b → local\.a/);
+});
+
+test("a .pkr.json template plans like its .pkr.hcl twin", async (t) => {
+  const dir = workspace(t, {
+    "j.pkr.json": JSON.stringify({
+      variable: { who: { default: "json" } },
+      source: { file: { x: { content: "hello ${var.who}", target: "out.txt" } } },
+      build: { sources: ["source.file.x"], provisioner: [{ "shell-local": { inline: ["echo ${source.name}"] } }] },
+    }),
+  });
+  const [spec] = await plan(dir, "j.pkr.json");
+  t.is(spec.name, "file.x");
+  t.deepEqual(spec.builder.config, { content: "hello json", target: "out.txt" });
+  t.deepEqual(spec.provisioners[0].raw.config.inline, ["echo x"]);
+});
+
+test("local blocks with sensitive = true, a variables block, and packer.required_version", async (t) => {
+  const dir = workspace(t, {
+    "p.pkr.hcl": `
+packer {
+  required_version = ">= 1.5.0, < 2.0.0"
+}
+variables {
+  prefix = "kiln"
+}
+local "token" {
+  expression = "\${var.prefix}-secret-token"
+  sensitive  = true
+}
+source "file" "x" {
+  content = local.token
+  target  = "out.txt"
+}
+build {
+  sources = ["source.file.x"]
+}
+`,
+  });
+  const [spec] = await plan(dir, "p.pkr.hcl");
+  t.is(spec.builder.config.content, "kiln-secret-token");
+  t.deepEqual(spec.sensitiveValues, ["kiln-secret-token"]);
+  const old = workspace(t, { "o.pkr.hcl": `packer {\n  required_version = ">= 9.0"\n}\n` });
+  const r = await checkHclTemplate("o.pkr.hcl", old, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /Error: Unsupported Packer Core version[\s\S]*on o\.pkr\.hcl line 2/);
+});
+
+test("build.* passed through a function is planned with a note saying the function sees a placeholder", async (t) => {
+  const dir = workspace(t, {
+    "b.pkr.hcl": `
+source "null" "n" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.n"]
+  provisioner "shell-local" {
+    inline = ["echo \${build.ID}", "echo \${upper(build.ID)}"]
+  }
+}
+`,
+  });
+  const r = await checkHclTemplate("b.pkr.hcl", dir, NO_INPUTS);
+  t.true(r.ok);
+  if (!r.ok) return;
+  t.deepEqual(r.specs[0].provisioners[0].raw.config.inline, ["echo {{ build `ID` }}", "echo {{ build `ID` }}"]);
+  t.regex(r.notes, /Warning: Build data passed to a function[\s\S]*on b\.pkr\.hcl line 8[\s\S]*upper\(\) here sees a placeholder/);
+  t.is(r.warnings, "");
+});
+
+test("required_plugins: plugins whose components Kiln has built in are accepted, others named in a warning", async (t) => {
+  const dir = workspace(t, {
+    "r.pkr.hcl": `
+packer {
+  required_plugins {
+    docker = {
+      version = ">= 0.0.7"
+      source  = "github.com/hashicorp/docker"
+    }
+    vsphere = {
+      version = ">= 1.0.0"
+      source  = "github.com/hashicorp/vsphere"
+    }
+  }
+}
+source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+}
+`,
+  });
+  const r = await checkHclTemplate("r.pkr.hcl", dir, NO_INPUTS);
+  t.true(r.ok, r.ok ? "" : r.text);
+  if (!r.ok) return;
+  t.regex(r.warnings, /Warning: Plugin not available in Kiln[\s\S]*on r\.pkr\.hcl line 8[\s\S]*"vsphere" plugin/);
+  t.notRegex(r.warnings, /"docker" plugin/);
+});
+
+test("an unknown argument is located on its own attribute, even when a valid one of the same name comes first", async (t) => {
+  const dir = workspace(t, {
+    "p.pkr.hcl": `source "file" "x" {
+  content = "x"
+  target  = "out.txt"
+}
+build {
+  sources = ["source.file.x"]
+  provisioner "shell-local" {
+    inline = ["true"]
+    target = "oops"
+  }
+}
+`,
+  });
+  const r = await checkHclTemplate("p.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /Error: Unsupported argument\n\n {2}on p\.pkr\.hcl line 9:[\s\S]*An argument named "target" is not expected here\./);
+});
+
+test("error-cleanup-provisioner and provisioner timeout are planned; a bad duration names its attribute", async (t) => {
+  const dir = workspace(t, {
+    "e.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline  = ["true"]
+    timeout = "1m30s"
+  }
+  error-cleanup-provisioner "shell-local" {
+    inline = ["echo cleaning"]
+  }
+}
+`,
+    "bad.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline       = ["true"]
+    pause_before = "soon"
+  }
+}
+`,
+  });
+  const [spec] = await plan(dir, "e.pkr.hcl");
+  t.is(spec.provisioners[0].timeoutMs, 90_000);
+  t.deepEqual(spec.errorCleanupProvisioner?.raw.config.inline, ["echo cleaning"]);
+  const r = await checkHclTemplate("bad.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /Error: Failed to parse pause_before duration\n\n {2}on bad\.pkr\.hcl line 8/);
+});
+
+test("dynamic provisioner blocks in a build expand to one provisioner per element, in order", async (t) => {
+  const dir = workspace(t, {
+    "d.pkr.hcl": `
+variable "steps" {
+  default = ["update", "install", "clean"]
+}
+source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline = ["echo first"]
+  }
+  dynamic "provisioner" {
+    for_each = var.steps
+    iterator = step
+    labels   = ["shell-local"]
+    content {
+      inline = ["echo \${step.key}:\${step.value} on \${source.name}"]
+    }
+  }
+}
+`,
+  });
+  const [spec] = await plan(dir, "d.pkr.hcl");
+  t.deepEqual(spec.provisioners.map((p) => p.raw.config.inline), [
+    ["echo first"],
+    ["echo 0:update on x"],
+    ["echo 1:install on x"],
+    ["echo 2:clean on x"],
+  ]);
+});

@@ -1,0 +1,114 @@
+import test from "ava";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
+
+function workspace(t: { teardown: (f: () => void) => void }, files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-vars-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const NO_INPUTS: HclCheckOptions = { vars: [], varFiles: [], env: {}, only: [], except: [] };
+
+/** A template whose file builder writes var.v: the planned content shows which value won. */
+const ECHO_V = `
+variable "v" {
+  type    = string
+  default = "from-default"
+}
+source "file" "x" {
+  content = var.v
+  target  = "out.txt"
+}
+build {
+  sources = ["source.file.x"]
+}
+`;
+
+async function content(dir: string, target: string, opts: Partial<HclCheckOptions>): Promise<unknown> {
+  const r = await checkHclTemplate(target, dir, { ...NO_INPUTS, ...opts });
+  if (!r.ok) throw new Error(r.text);
+  return r.specs[0].builder.config.content;
+}
+
+test("values follow Packer's precedence: default < PKR_VAR_ < auto var files < -var-file (in order) < -var (last wins)", async (t) => {
+  const dir = workspace(t, {
+    "tpl/main.pkr.hcl": ECHO_V,
+    "tpl/a.auto.pkrvars.hcl": `v = "from-auto"\n`,
+    "one.pkrvars.hcl": `v = "from-file-one"\n`,
+    "two.pkrvars.json": `{"v": "from-file-two"}\n`,
+  });
+  const env = { PKR_VAR_v: "from-env" };
+  t.is(await content(dir, "tpl/main.pkr.hcl", {}), "from-default", "a file target does not read the folder's auto files");
+  t.is(await content(dir, "tpl/main.pkr.hcl", { env }), "from-env");
+  t.is(await content(dir, "tpl", { env }), "from-auto", "a folder target auto-loads *.auto.pkrvars.hcl over the environment");
+  t.is(await content(dir, "tpl", { env, varFiles: ["one.pkrvars.hcl"] }), "from-file-one");
+  t.is(await content(dir, "tpl", { env, varFiles: ["two.pkrvars.json", "one.pkrvars.hcl"] }), "from-file-two", "HCL var files are read before JSON ones, as Packer does");
+  t.is(await content(dir, "tpl", { env, varFiles: ["one.pkrvars.hcl"], vars: [["v", "cli-1"], ["v", "cli-2"]] }), "cli-2");
+});
+
+test("a failing validation block reports the author's message and where the bad value came from", async (t) => {
+  const dir = workspace(t, {
+    "v.pkr.hcl": `
+variable "image_id" {
+  type = string
+  validation {
+    condition     = length(var.image_id) > 4 && substr(var.image_id, 0, 4) == "ami-"
+    error_message = "The image_id value must be a valid AMI id, starting with \\"ami-\\"."
+  }
+}
+`,
+  });
+  const r = await checkHclTemplate("v.pkr.hcl", dir, { ...NO_INPUTS, vars: [["image_id", "bogus"]] });
+  t.false(r.ok);
+  if (r.ok) return;
+  t.regex(r.text, /Error: Invalid value for cmd variable/);
+  t.regex(r.text, /The image_id value must be a valid AMI id, starting with "ami-"\./);
+  t.regex(r.text, /This was checked by the validation rule at\s+v\.pkr\.hcl:4,3-13\./);
+  const ok = await checkHclTemplate("v.pkr.hcl", dir, { ...NO_INPUTS, vars: [["image_id", "ami-12345"]] });
+  t.true(ok.ok, ok.ok ? "" : ok.text);
+});
+
+test("an undeclared variable in a var file is a warning; an undeclared -var is an error", async (t) => {
+  const dir = workspace(t, { "m.pkr.hcl": ECHO_V, "extra.pkrvars.hcl": `nope = 1\n` });
+  const warned = await checkHclTemplate("m.pkr.hcl", dir, { ...NO_INPUTS, varFiles: ["extra.pkrvars.hcl"] });
+  t.true(warned.ok);
+  if (warned.ok) t.regex(warned.warnings, /Warning: Undefined variable[\s\S]*A "nope" variable was set but was not found in known variables/);
+  const failed = await checkHclTemplate("m.pkr.hcl", dir, { ...NO_INPUTS, vars: [["nope", "1"]] });
+  t.false(failed.ok);
+  if (!failed.ok) t.regex(failed.text, /Error: Undefined -var variable/);
+});
+
+test("a -var value for a list variable is parsed as an HCL expression and converted to the type", async (t) => {
+  const dir = workspace(t, {
+    "l.pkr.hcl": `
+variable "zones" {
+  type = list(string)
+}
+source "file" "x" {
+  content = join(",", var.zones)
+  target  = "out.txt"
+}
+build {
+  sources = ["source.file.x"]
+}
+`,
+  });
+  t.is(await content(dir, "l.pkr.hcl", { vars: [["zones", `["a", "b"]`]] }), "a,b");
+  const bad = await checkHclTemplate("l.pkr.hcl", dir, { ...NO_INPUTS, vars: [["zones", `{ x = ["a"] }`]] });
+  t.false(bad.ok);
+  if (!bad.ok) t.regex(bad.text, /Invalid argument value for -var variable/);
+});
+
+test("a variable with neither default nor value is reported as unset", async (t) => {
+  const dir = workspace(t, { "u.pkr.hcl": `variable "region" {\n  type = string\n}\n` });
+  const r = await checkHclTemplate("u.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /Error: Unset variable "region"/);
+});

@@ -1,0 +1,56 @@
+import test from "ava";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { formatHcl, formatHclDiagnostics, initHclParser, parseHclFile, parseHclJsonFile } from "../../../../../shared/template/hcl2/syntax/index.js";
+import { formatCases, jsonSyntaxErrorCases, syntaxErrorCases } from "./packer-cases.js";
+
+test.before(async () => {
+  await initHclParser();
+});
+
+/** What `packer validate -syntax-only` prints, from Kiln's diagnostics. */
+function kilnSyntaxOutput(file: string, source: string): string {
+  const { file: parsed, diagnostics } = file.endsWith(".json") ? parseHclJsonFile(file, source) : parseHclFile(file, source);
+  if (diagnostics.length === 0) return "Syntax-only check passed. Everything looks okay.\n";
+  return `${formatHclDiagnostics(diagnostics, new Map([[file, parsed]]))}\n`;
+}
+
+for (const c of [...syntaxErrorCases, ...jsonSyntaxErrorCases]) {
+  test(`syntax diagnostics print as packer 1.6.6 prints them: ${c.file}`, (t) => {
+    t.is(kilnSyntaxOutput(c.file, c.source), c.packer);
+  });
+}
+
+for (const c of formatCases) {
+  test(`formatHcl gives packer fmt's output and is idempotent: ${c.file}`, (t) => {
+    const out = formatHcl(c.source);
+    t.is(out, c.packer);
+    t.is(formatHcl(out), out);
+  });
+}
+
+const packer = spawnSync("packer", ["version"], { env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+const live = packer.status === 0 ? test : test.skip;
+if (packer.status !== 0) console.log("packer-compat: no packer in PATH, the live comparisons are skipped");
+
+live("a live packer 1.6.6 agrees with the recordings (syntax errors and fmt)", (t) => {
+  t.timeout(120_000);
+  const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-syntax-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
+  for (const c of [...syntaxErrorCases.slice(0, 6), ...jsonSyntaxErrorCases.slice(0, 2)]) {
+    writeFileSync(join(dir, c.file), c.source);
+    const r = spawnSync("packer", ["validate", "-syntax-only", c.file], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
+    t.is(r.stdout, c.packer, c.file);
+    t.is(r.stdout, kilnSyntaxOutput(c.file, c.source), c.file);
+    rmSync(join(dir, c.file));
+  }
+  for (const c of formatCases) {
+    writeFileSync(join(dir, c.file), c.source);
+    execFileSync("packer", ["fmt", c.file], { cwd: dir, env, timeout: 60_000 });
+    t.is(readFileSync(join(dir, c.file), "utf8"), formatHcl(c.source), c.file);
+    rmSync(join(dir, c.file));
+  }
+});
