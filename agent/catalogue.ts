@@ -13,6 +13,7 @@ const builders: Record<string, Loader<BuilderPlugin<unknown>>> = {
   null: async () => (await import("./builders/null/index.js")).plugin as BuilderPlugin<unknown>,
   docker: async () => (await import("./builders/docker/index.js")).plugin as BuilderPlugin<unknown>,
   qemu: async () => (await import("./builders/qemu/index.js")).plugin as BuilderPlugin<unknown>,
+  "amazon-ebs": async () => (await import("./builders/amazon-ebs/index.js")).plugin as BuilderPlugin<unknown>,
 };
 
 const provisioners: Record<string, Loader<ProvisionerPlugin<unknown>>> = {
