@@ -38,22 +38,12 @@ export interface SourceAmiFilter {
   mostRecent: boolean;
 }
 
-// Regions Packer 1.6.6 knows; others need skip_region_validation (new regions, endpoints).
-const KNOWN_REGIONS = [
-  "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
-  "ap-southeast-1", "ap-southeast-2", "ca-central-1", "cn-north-1", "cn-northwest-1", "eu-central-1",
-  "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1", "sa-east-1",
-  "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
-];
-
 export function readAmazonAccess(r: ConfigReader): AmazonAccessConfig {
   const skipRegionValidation = r.bool("skip_region_validation");
   // Packer falls back to AWS_REGION when `region` is empty (its session does, through the SDK).
   const region = r.string("region", "") || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "";
+  // Whether the region exists is asked of EC2 at run time (DescribeRegions), as Packer does.
   if (region === "") r.problem("region", "region must be specified; set `region` in the builder or AWS_REGION");
-  else if (!skipRegionValidation && !KNOWN_REGIONS.includes(region)) {
-    r.problem("region", `Invalid region: ${region} (set skip_region_validation to use it anyway)`);
-  }
   if (r.has("assume_role")) r.value("assume_role");
   const accessKey = r.string("access_key") || undefined;
   const secretKey = r.string("secret_key") || undefined;
