@@ -6,6 +6,8 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { spawn } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -26,6 +28,8 @@ const missing = motoServerMissing();
 let moto: MotoServer;
 let sshd: SshdFixture;
 let ec2: EC2Client;
+// Only this test process's own clients: the builds under test must silence the warning themselves.
+const testEnv = { ...process.env };
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 test.before(async () => {
@@ -69,7 +73,12 @@ function issueTemplate(amiName: string, over: Record<string, unknown> = {}, prov
 interface BuildResult { status: number | null; out: string; dials: string[] }
 
 /** Runs `kiln build` while authorizing, like cloud-init, each temporary key pair moto holds. */
-async function build(t: ExecutionContext, template: Record<string, unknown>, files: Record<string, string> = {}): Promise<BuildResult> {
+async function build(
+  t: ExecutionContext,
+  template: Record<string, unknown>,
+  files: Record<string, string> = {},
+  options: { interruptWhen?: RegExp } = {},
+): Promise<BuildResult> {
   const dir = mkdtempSync(join(tmpdir(), "kiln-amazon-ebs-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
@@ -77,11 +86,19 @@ async function build(t: ExecutionContext, template: Record<string, unknown>, fil
   const dialLog = join(dir, "dials.log");
   const child = spawn(process.execPath, ["--import", recordDials, kiln, "build", "-color=false", "-var", "aws_secret_key=testing", "template.json"], {
     cwd: dir,
-    env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "" },
+    env: { ...testEnv, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "" },
   });
   t.teardown(() => void child.kill("SIGKILL"));
   let out = "";
-  child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+  let interrupted = false;
+  child.stdout.setEncoding("utf8").on("data", (s: string) => {
+    out += s;
+    // Ctrl-C, as a user at a terminal would press it.
+    if (options.interruptWhen && !interrupted && options.interruptWhen.test(out)) {
+      interrupted = true;
+      child.kill("SIGINT");
+    }
+  });
   child.stderr.setEncoding("utf8").on("data", (s: string) => (out += s));
   const done = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const authorized = new Set<string>();
@@ -210,3 +227,85 @@ test.serial("a failing provisioner terminates the instance, deletes the key pair
   t.deepEqual(await imagesNamed(amiName), []);
   assertNoLeftovers(t, await leftovers());
 });
+
+test.serial("Ctrl-C while provisioning terminates the instance, deletes the key pair and group, and leaves no AMI", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  const amiName = `cancelled ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, {}, [{ type: "shell", inline: ["echo provisioning-started", "sleep 60"] }]), {}, { interruptWhen: /provisioning-started/ });
+  t.not(r.status, 0, r.out);
+  t.regex(r.out, /Terminating the source AWS instance/);
+  t.notRegex(r.out, /Creating AMI/);
+  t.deepEqual(await imagesNamed(amiName), []);
+  assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("ami_regions copies the AMI, shares and tags each copy, and prints one line per region", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  const amiName = `copied ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, { ami_regions: ["us-west-2"] }));
+  t.is(r.status, 0, r.out);
+  const east = /us-east-1: (ami-[0-9a-f]+)/.exec(r.out)?.[1];
+  const west = /us-west-2: (ami-[0-9a-f]+)/.exec(r.out)?.[1];
+  t.truthy(east, r.out);
+  t.truthy(west, r.out);
+  const westEc2 = new EC2Client({ region: "us-west-2", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  t.teardown(() => westEc2.destroy());
+  const copy = (await westEc2.send(new DescribeImagesCommand({ ImageIds: [west!] }))).Images?.[0];
+  t.is(copy?.Name, amiName);
+  t.is(copy?.Tags?.find((x) => x.Key === "Region")?.Value, "us-west-2");
+  const perms = await westEc2.send(new DescribeImageAttributeCommand({ ImageId: west!, Attribute: "launchPermission" }));
+  t.deepEqual((perms.LaunchPermissions ?? []).map((p) => p.UserId), ["123456789012"]);
+  assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("throttled EC2 calls are retried: a build through a proxy that answers RequestLimitExceeded still succeeds", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  // A stand-in for AWS's throttling (moto never throttles): every third call is refused.
+  const proxy = await startThrottlingProxy(moto.endpoint, (n) => n % 3 === 1);
+  t.teardown(() => proxy.stop());
+  const amiName = `throttled ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, { custom_endpoint_ec2: proxy.endpoint }));
+  t.is(r.status, 0, r.out);
+  t.true(proxy.throttled() >= 5, `only ${proxy.throttled()} calls were throttled`);
+  t.is((await imagesNamed(amiName)).length, 1);
+  assertNoLeftovers(t, await leftovers());
+});
+
+async function startThrottlingProxy(target: string, throttle: (n: number) => boolean): Promise<{ endpoint: string; throttled(): number; stop(): Promise<void> }> {
+  let calls = 0;
+  let refused = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      calls++;
+      if (throttle(calls)) {
+        refused++;
+        res.writeHead(503, { "content-type": "text/xml" });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>throttle-${calls}</RequestID></Response>`);
+        return;
+      }
+      const headers = { ...req.headers };
+      delete headers["content-length"];
+      fetch(target + (req.url ?? "/"), { method: req.method, headers: headers as Record<string, string>, body: req.method === "GET" ? undefined : Buffer.concat(chunks) })
+        .then(async (up) => {
+          res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "text/xml" });
+          res.end(Buffer.from(await up.arrayBuffer()));
+        })
+        .catch((e: unknown) => {
+          res.writeHead(502);
+          res.end(String(e));
+        });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    throttled: () => refused,
+    stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
