@@ -11,6 +11,7 @@ import { stepProvision, type Connected } from "../common/step-connect.js";
 import type { BuilderPlugin } from "../types.js";
 import { ec2Client } from "../amazon-common/ec2-client.js";
 import { probeAwsCredentials } from "../amazon-common/host-probe.js";
+import { reapAmazonResources } from "../amazon-common/reap-resources.js";
 import { stepAmiAttributes } from "./step-ami-attributes.js";
 import { stepConnectInstance } from "./step-connect-instance.js";
 import { stepCopyAmi } from "./step-copy-ami.js";
@@ -30,6 +31,7 @@ export const BUILDER_ID = "mitchellh.amazonebs";
 export const plugin: BuilderPlugin<Config> = {
   schema,
   hostProbe: probeAwsCredentials,
+  leftoverReaper: reapAmazonResources,
   async run(ctx, config) {
     if (config.unsupported.length > 0) {
       throw new Error(`amazon-ebs: Kiln does not run ${config.unsupported.join(", ")} yet; remove ${config.unsupported.length > 1 ? "them" : "it"} or build with Packer`);

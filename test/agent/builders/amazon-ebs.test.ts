@@ -17,6 +17,8 @@ import {
   DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, EC2Client,
 } from "@aws-sdk/client-ec2";
 import { CreateInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
+import { reapAmazonResources } from "../../../agent/builders/amazon-common/reap-resources.js";
+import type { LogFields } from "../../../shared/operator-log.js";
 import { motoServerMissing, startMotoServer, type MotoServer } from "../../fixtures/moto-server.js";
 import { startSshd, type SshdFixture } from "../../fixtures/sshd.js";
 
@@ -77,7 +79,7 @@ async function build(
   t: ExecutionContext,
   template: Record<string, unknown>,
   files: Record<string, string> = {},
-  options: { interruptWhen?: RegExp } = {},
+  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals; onSpawn?: (pid: number) => void } = {},
 ): Promise<BuildResult> {
   const dir = mkdtempSync(join(tmpdir(), "kiln-amazon-ebs-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,6 +91,7 @@ async function build(
     env: { ...testEnv, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "" },
   });
   t.teardown(() => void child.kill("SIGKILL"));
+  options.onSpawn?.(child.pid!);
   let out = "";
   let interrupted = false;
   child.stdout.setEncoding("utf8").on("data", (s: string) => {
@@ -96,7 +99,7 @@ async function build(
     // Ctrl-C, as a user at a terminal would press it.
     if (options.interruptWhen && !interrupted && options.interruptWhen.test(out)) {
       interrupted = true;
-      child.kill("SIGINT");
+      child.kill(options.signal ?? "SIGINT");
     }
   });
   child.stderr.setEncoding("utf8").on("data", (s: string) => (out += s));
@@ -272,6 +275,41 @@ test.serial("throttled EC2 calls are retried: a build through a proxy that answe
   t.true(proxy.throttled() >= 5, `only ${proxy.throttled()} calls were throttled`);
   t.is((await imagesNamed(amiName)).length, 1);
   assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("after kill -9 mid-build, the agent's leftover reaper terminates the instance and deletes the key pair and group, saying so", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  let pid = 0;
+  const r = await build(t, issueTemplate(`killed ${Date.now()}`, {}, [{ type: "shell", inline: ["echo provisioning-started", "sleep 60"] }]), {},
+    { interruptWhen: /provisioning-started/, signal: "SIGKILL", onSpawn: (p) => (pid = p) });
+  t.is(r.status, null, r.out);
+  const before = await leftovers();
+  t.is(before.liveInstances.length, 1, "kill -9 should have left the instance running");
+  t.is(before.keyPairs.length, 1);
+  t.is(before.groups.length, 1);
+
+  // The agent's AWS setting, as a restarted agent on this host would have it.
+  const saved = { ...process.env };
+  t.teardown(() => {
+    for (const k of ["AWS_REGION", "AWS_ENDPOINT_URL_EC2", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+  Object.assign(process.env, { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_EC2: moto.endpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
+  const said: { message: string; fields?: LogFields }[] = [];
+  const log = { info: (message: string, fields?: LogFields) => said.push({ message, fields }), warn: (message: string, fields?: LogFields) => said.push({ message: `WARN ${message}`, fields }), error() {} };
+  // Another process's resources (a live build) must survive: only the dead pid is reaped.
+  await reapAmazonResources([{ pid: pid + 100000, buildId: "other", jobIndex: 0, attempt: 1 }], log);
+  t.is((await leftovers()).liveInstances.length, 1);
+  await reapAmazonResources([{ pid, buildId: "b1", jobIndex: 0, attempt: 1 }], log);
+  assertNoLeftovers(t, await leftovers());
+  const messages = said.map((s) => s.message);
+  t.false(messages.some((m) => m.startsWith("WARN")), JSON.stringify(said));
+  t.true(messages.includes("terminated EC2 instances left by a dead job"));
+  t.true(messages.includes("deleted an EC2 key pair left by a dead job"));
+  t.true(messages.includes("deleted an EC2 security group left by a dead job"));
 });
 
 async function startThrottlingProxy(target: string, throttle: (n: number) => boolean): Promise<{ endpoint: string; throttled(): number; stop(): Promise<void> }> {
