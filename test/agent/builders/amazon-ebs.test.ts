@@ -26,6 +26,8 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const kiln = join(repo, "bin/kiln.js");
 const recordDials = join(repo, "test/fixtures/record-dials.mjs");
 const missing = motoServerMissing();
+// Moto accepts any secret; this one is distinctive so the test can look for it in the output.
+const SECRET_KEY = "kiln-Secret-4f1d9a";
 
 let moto: MotoServer;
 let sshd: SshdFixture;
@@ -50,7 +52,7 @@ test.after.always(async () => {
 });
 
 /** The issue's template, pointed at moto and the loopback sshd. */
-function issueTemplate(amiName: string, over: Record<string, unknown> = {}, provisioners?: unknown[]): Record<string, unknown> {
+function issueTemplate(amiName: string, over: Record<string, unknown> = {}, provisioners?: unknown[], postProcessors?: unknown[]): Record<string, unknown> {
   return {
     variables: { aws_access_key: "{{env `AWS_ACCESS_KEY_ID`}}", aws_secret_key: "", region: "us-east-1" },
     builders: [{
@@ -69,10 +71,11 @@ function issueTemplate(amiName: string, over: Record<string, unknown> = {}, prov
       ...over,
     }],
     provisioners: provisioners ?? [],
+    ...(postProcessors ? { "post-processors": postProcessors } : {}),
   };
 }
 
-interface BuildResult { status: number | null; out: string; dials: string[] }
+interface BuildResult { status: number | null; out: string; dials: string[]; dir: string }
 
 /** Runs `kiln build` while authorizing, like cloud-init, each temporary key pair moto holds. */
 async function build(
@@ -86,7 +89,7 @@ async function build(
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const dialLog = join(dir, "dials.log");
-  const child = spawn(process.execPath, ["--import", recordDials, kiln, "build", "-color=false", "-var", "aws_secret_key=testing", "template.json"], {
+  const child = spawn(process.execPath, ["--import", recordDials, kiln, "build", "-color=false", "-var", `aws_secret_key=${SECRET_KEY}`, "template.json"], {
     cwd: dir,
     env: { ...testEnv, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "" },
   });
@@ -118,7 +121,7 @@ async function build(
     await Promise.race([done, new Promise((r) => setTimeout(r, 100))]);
   }
   const status = await done;
-  return { status, out, dials: existsSync(dialLog) ? readFileSync(dialLog, "utf8").split("\n").filter(Boolean) : [] };
+  return { status, out, dir, dials: existsSync(dialLog) ? readFileSync(dialLog, "utf8").split("\n").filter(Boolean) : [] };
 }
 
 async function leftovers(): Promise<{ keyPairs: string[]; groups: string[]; liveInstances: string[] }> {
@@ -151,7 +154,7 @@ test.serial("the issue's template builds an AMI: provisioners ran on the instanc
   const r = await build(t, issueTemplate(amiName, {}, [
     { type: "file", source: "./welcome.txt", destination: `${remoteDir}/` },
     { type: "shell", inline: [`cat ${remoteDir}/welcome.txt`] },
-  ]), { "welcome.txt": "welcome from kiln\n" });
+  ], [{ type: "manifest", output: "manifest.json" }]), { "welcome.txt": "welcome from kiln\n" });
   t.is(r.status, 0, r.out);
   t.is(readFileSync(join(remoteDir, "welcome.txt"), "utf8"), "welcome from kiln\n");
   t.regex(r.out, /amazon-ebs: welcome from kiln/);
@@ -160,7 +163,10 @@ test.serial("the issue's template builds an AMI: provisioners ran on the instanc
   t.truthy(m, r.out);
   const amiId = m![1]!;
   t.false(/NodeVersionSupportWarning/.test(r.out), "the SDK's Node version warning reached the build output");
-  t.false(r.out.includes("testing-secret"), "a secret reached the output");
+  t.false(r.out.includes(SECRET_KEY), "a secret reached the output");
+  const manifest = JSON.parse(readFileSync(join(r.dir, "manifest.json"), "utf8")) as { builds: { builder_type: string; artifact_id: string; files: unknown }[] };
+  t.is(manifest.builds[0]?.builder_type, "amazon-ebs");
+  t.is(manifest.builds[0]?.artifact_id, `us-east-1:${amiId}`);
 
   const images = await ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }));
   const image = images.Images![0]!;
