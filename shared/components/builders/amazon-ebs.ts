@@ -1,22 +1,72 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { ConfigReader } from "../config-reader.js";
 import type { BuilderSchema } from "../types.js";
 import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 import { AMI_NAME_CHARACTERS_PROBLEM, cleanAmiName } from "./amazon-ami-name.js";
+import {
+  readAmazonAccess, readBlockDevices, readRawStringMap, readSourceAmiFilter,
+  type AmazonAccessConfig, type BlockDeviceMapping, type SourceAmiFilter,
+} from "./amazon-common.js";
 
 /**
- * Packer's `amazon-ebs` builder, validated but not run by Kiln yet. Lenient: the many keys not
- * listed here (block device mappings, tags, VPC and spot options…) are accepted unchecked.
+ * Packer's `amazon-ebs` builder (1.6.6 keys). Lenient: keys Kiln does not act on yet (spot, VPC
+ * and subnet filters, session manager…) are accepted here so templates validate; the agent's
+ * builder refuses the ones that would change the result (see agent/builders/amazon-ebs).
  */
 export interface Config {
-  region: string;
+  access: AmazonAccessConfig;
   amiName: string;
+  amiDescription?: string;
+  amiVirtualizationType?: string;
+  amiUsers: string[];
+  amiGroups: string[];
+  amiRegions: string[];
+  snapshotUsers: string[];
+  snapshotGroups: string[];
+  /** Raw templates, rendered with the source AMI's data (`{{ .SourceAMI }}`…) at run time. */
+  tags: Record<string, string>;
+  snapshotTags: Record<string, string>;
+  runTags: Record<string, string>;
+  runVolumeTags: Record<string, string>;
+  forceDeregister: boolean;
+  forceDeleteSnapshot: boolean;
+  enaSupport?: boolean;
+  sriovSupport: boolean;
+  amiBlockDeviceMappings: BlockDeviceMapping[];
+  launchBlockDeviceMappings: BlockDeviceMapping[];
+
   instanceType?: string;
   spotInstanceTypes: string[];
+  spotPrice?: string;
   sourceAmi?: string;
+  sourceAmiFilter?: SourceAmiFilter;
+  subnetId?: string;
+  vpcId?: string;
+  availabilityZone?: string;
+  associatePublicIpAddress?: boolean;
+  iamInstanceProfile?: string;
+  /** Already read from user_data_file when that was given. */
+  userData?: string;
+  securityGroupIds: string[];
+  temporarySecurityGroupSourceCidrs: string[];
+  sshInterface: string;
+  disableStopInstance: boolean;
+  shutdownBehavior: "stop" | "terminate";
+  ebsOptimized: boolean;
+  enableT2Unlimited: boolean;
   communicator: CommunicatorConfig;
+  /** Keys given that Kiln's builder cannot honour yet: the agent refuses to run with them. */
+  unsupported: string[];
 }
 
 const SSH_INTERFACES = ["public_ip", "private_ip", "public_dns", "private_dns", "session_manager"];
+// Keys that change what is built: accepted for validation, refused by the agent until implemented.
+const NOT_YET_RUN = [
+  "assume_role", "spot_price", "spot_instance_types", "subnet_filter", "vpc_filter", "security_group_filter",
+  "source_ami_filter_owners", "region_kms_key_ids", "encrypt_boot", "kms_key_id", "ssh_agent_auth",
+  "temporary_iam_instance_profile_policy_document", "windows_password_timeout", "ssm_tunnel_config",
+];
 
 export const schema: BuilderSchema<Config> = {
   kind: "builder",
@@ -24,12 +74,15 @@ export const schema: BuilderSchema<Config> = {
   needs: ["aws"],
   prepare(raw, ctx) {
     const funcs = { ...ctx.interpolation.funcs, clean_resource_name: cleanAmiName, clean_ami_name: cleanAmiName };
-    const r = new ConfigReader(raw, { interpolation: { ...ctx.interpolation, funcs }, lenient: true, renderLater: ["run_tags", "tags", "snapshot_tags", "user_data"] });
-    const region = r.string("region", "");
-    if (region === "") r.problem("region", "region must be specified; set `region` in the builder");
+    const r = new ConfigReader(raw, {
+      interpolation: { ...ctx.interpolation, funcs },
+      lenient: true,
+      renderLater: ["run_tags", "tags", "snapshot_tags", "run_volume_tags"],
+    });
+    const access = readAmazonAccess(r);
     const amiName = r.string("ami_name", "");
     if (amiName === "") r.problem("ami_name", "ami_name must be specified");
-    if (amiName.length < 3 || amiName.length > 128) r.problem("ami_name", "ami_name must be between 3 and 128 characters long");
+    else if (amiName.length < 3 || amiName.length > 128) r.problem("ami_name", "ami_name must be between 3 and 128 characters long");
     if (amiName !== cleanAmiName(amiName)) r.problem("ami_name", AMI_NAME_CHARACTERS_PROBLEM);
 
     const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
@@ -38,14 +91,75 @@ export const schema: BuilderSchema<Config> = {
     if (!instanceType && spotInstanceTypes.length === 0) r.problem("instance_type", "An instance_type must be specified");
     if (instanceType && spotInstanceTypes.length > 0) r.problem("spot_instance_types", "Only one of instance_type or spot_instance_types may be specified");
     const sourceAmi = r.string("source_ami") || undefined;
-    const filter = r.value("source_ami_filter");
-    if (!sourceAmi && !filter) r.problem("source_ami", "A source_ami or source_ami_filter must be specified");
+    const sourceAmiFilter = readSourceAmiFilter(r);
+    if (!sourceAmi && !sourceAmiFilter) r.problem("source_ami", "A source_ami or source_ami_filter must be specified");
     const sshInterface = r.string("ssh_interface", "");
     if (sshInterface !== "" && !SSH_INTERFACES.includes(sshInterface)) r.problem("ssh_interface", `Unknown interface type: ${sshInterface}`);
     if (sshInterface === "session_manager" && !r.string("iam_instance_profile") && !r.value("temporary_iam_instance_profile_policy_document")) {
       r.problem("ssh_interface", "ssh_interface session_manager requires iam_instance_profile or temporary_iam_instance_profile_policy_document");
     }
+    let userData = r.string("user_data") || undefined;
+    const userDataFile = r.string("user_data_file") || undefined;
+    if (userData && userDataFile) r.problem("user_data_file", "Only one of user_data or user_data_file can be specified.");
+    else if (userDataFile) {
+      try {
+        userData = readFileSync(resolve(ctx.cwd, userDataFile), "utf8");
+      } catch (e) {
+        r.problem("user_data_file", `user_data_file not found: ${userDataFile} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+    }
+    const shutdownBehavior = r.string("shutdown_behavior", "stop");
+    if (shutdownBehavior !== "stop" && shutdownBehavior !== "terminate") r.problem("shutdown_behavior", "shutdown_behavior only accepts 'stop' or 'terminate' values.");
+    const securityGroupIds = [...new Set([r.string("security_group_id", ""), ...r.stringList("security_group_ids")].filter((s) => s !== ""))];
+    const cidrs = r.stringList("temporary_security_group_source_cidrs");
+    for (const c of cidrs) if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(c)) r.problem("temporary_security_group_source_cidrs", `Error parsing temporary_security_group_source_cidrs: invalid CIDR address: ${c}`);
+    const amiVirtualizationType = r.string("ami_virtualization_type") || undefined;
+    if (amiVirtualizationType && amiVirtualizationType !== "hvm" && amiVirtualizationType !== "paravirtual") {
+      r.problem("ami_virtualization_type", "ami_virtualization_type must be 'hvm' or 'paravirtual'");
+    }
+    const config: Config = {
+      access,
+      amiName,
+      amiDescription: r.string("ami_description") || undefined,
+      amiVirtualizationType,
+      amiUsers: r.stringList("ami_users"),
+      amiGroups: r.stringList("ami_groups"),
+      amiRegions: r.stringList("ami_regions").filter((reg) => reg !== access.region),
+      snapshotUsers: r.stringList("snapshot_users"),
+      snapshotGroups: r.stringList("snapshot_groups"),
+      tags: readRawStringMap(r, "tags"),
+      snapshotTags: readRawStringMap(r, "snapshot_tags"),
+      runTags: readRawStringMap(r, "run_tags"),
+      runVolumeTags: readRawStringMap(r, "run_volume_tags"),
+      forceDeregister: r.bool("force_deregister"),
+      forceDeleteSnapshot: r.bool("force_delete_snapshot"),
+      enaSupport: r.has("ena_support") ? r.bool("ena_support") : undefined,
+      sriovSupport: r.bool("sriov_support"),
+      amiBlockDeviceMappings: readBlockDevices(r, "ami_block_device_mappings"),
+      launchBlockDeviceMappings: readBlockDevices(r, "launch_block_device_mappings"),
+      instanceType,
+      spotInstanceTypes,
+      spotPrice: r.string("spot_price") || undefined,
+      sourceAmi,
+      sourceAmiFilter,
+      subnetId: r.string("subnet_id") || undefined,
+      vpcId: r.string("vpc_id") || undefined,
+      availabilityZone: r.string("availability_zone") || undefined,
+      associatePublicIpAddress: r.has("associate_public_ip_address") ? r.bool("associate_public_ip_address") : undefined,
+      iamInstanceProfile: r.string("iam_instance_profile") || undefined,
+      userData,
+      securityGroupIds,
+      temporarySecurityGroupSourceCidrs: cidrs.length > 0 ? cidrs : ["0.0.0.0/0"],
+      sshInterface: sshInterface || "public_ip",
+      disableStopInstance: r.bool("disable_stop_instance"),
+      shutdownBehavior: shutdownBehavior === "terminate" ? "terminate" : "stop",
+      ebsOptimized: r.bool("ebs_optimized"),
+      enableT2Unlimited: r.bool("enable_t2_unlimited"),
+      communicator,
+      unsupported: NOT_YET_RUN.filter((k) => r.has(k) && k !== "spot_instance_types"),
+    };
+    if (spotInstanceTypes.length > 0) config.unsupported.push("spot_instance_types");
     r.finish();
-    return { region, amiName, instanceType, spotInstanceTypes, sourceAmi, communicator };
+    return config;
   },
 };

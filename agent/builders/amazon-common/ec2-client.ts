@@ -1,0 +1,37 @@
+/**
+ * An EC2 client configured as Packer's AccessConfig configures its session: static keys, then
+ * the SDK's default chain (environment, shared credentials/config files and `profile`, container
+ * and instance roles), `custom_endpoint_ec2`, and retries with backoff for throttling.
+ */
+// Static, not `await import()`: a dynamic import keeps the whole namespace, so the bundler could
+// not drop the ~700 EC2 operations Kiln never calls (~300 ms of module loading per build).
+import { EC2Client } from "@aws-sdk/client-ec2";
+import type { AmazonAccessConfig } from "../../../shared/components/builders/amazon-common.js";
+
+/**
+ * On Node 20 the SDK's clients print a NodeVersionSupportWarning to stderr when the first one is
+ * made (Node 20 is still supported by every version we install; the warning is about releases
+ * after January 2027). It would land in every user's build output, so Kiln turns it off with the
+ * SDK's own switch before the first client exists — unless the user set the switch themselves.
+ * The lasting fix is moving the project to Node 22 (noted in ARCHITECTURE.md).
+ */
+function silenceNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+}
+
+export async function ec2Client(access: AmazonAccessConfig, region = access.region): Promise<EC2Client> {
+  silenceNodeVersionWarning();
+  // AWS_MAX_ATTEMPTS is honoured by the SDK itself when maxAttempts is not given; max_retries wins.
+  const maxAttempts = access.maxRetries > 0 ? access.maxRetries + 1 : undefined;
+  // Without static keys the SDK's default chain runs, reading `profile` from the shared files.
+  const credentials = access.accessKey && access.secretKey
+    ? { accessKeyId: access.accessKey, secretAccessKey: access.secretKey, sessionToken: access.token }
+    : undefined;
+  return new EC2Client({
+    region,
+    endpoint: access.customEndpointEc2,
+    credentials,
+    profile: access.profile,
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+  });
+}

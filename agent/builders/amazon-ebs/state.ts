@@ -1,0 +1,34 @@
+/** What the amazon-ebs steps hand each other. */
+import type { EC2Client, Image, Instance } from "@aws-sdk/client-ec2";
+
+export interface Clients {
+  /** The build region's client. */
+  ec2: EC2Client;
+  /** A client for another region (ami_regions copies), made once per region. */
+  clientFor(region: string): Promise<EC2Client>;
+}
+
+export interface SourceResolved {
+  sourceImage: Image;
+}
+
+export interface KeyPairReady {
+  /** Set when a key pair is used (temporary or `ssh_keypair_name`). */
+  keyPairName?: string;
+  /** Private key text of a temporary key pair. */
+  privateKey?: string;
+}
+
+export interface SecurityGroupsReady {
+  securityGroupIds: string[];
+}
+
+export interface InstanceRunning {
+  instanceId: string;
+  instance: Instance;
+}
+
+export interface AmisCreated {
+  /** AMI id per region, the build region first. */
+  amis: Record<string, string>;
+}

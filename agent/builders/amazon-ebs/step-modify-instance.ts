@@ -1,0 +1,26 @@
+/** Packer's StepModifyEBSBackedInstance: ena_support / sriov_support on the stopped instance, so the AMI inherits them. */
+import { ModifyInstanceAttributeCommand } from "@aws-sdk/client-ec2";
+import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { Step } from "../../runner/steps.js";
+import { awsCall } from "../amazon-common/aws-error.js";
+import type { Clients, InstanceRunning } from "./state.js";
+
+export function stepModifyInstance(config: Config): Step<Clients & InstanceRunning, object> {
+  return {
+    name: "modify instance",
+    async run(ctx, state) {
+      const opts = { abortSignal: ctx.signal };
+      if (config.sriovSupport) {
+        ctx.ui.say("Enabling Enhanced Networking (SR-IOV)...");
+        await awsCall("ModifyInstanceAttribute sriovNetSupport", () =>
+          state.ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: state.instanceId, SriovNetSupport: { Value: "simple" } }), opts));
+      }
+      if (config.enaSupport !== undefined) {
+        ctx.ui.say(`${config.enaSupport ? "Enabling" : "Disabling"} Enhanced Networking (ENA)...`);
+        await awsCall("ModifyInstanceAttribute enaSupport", () =>
+          state.ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: state.instanceId, EnaSupport: { Value: config.enaSupport } }), opts));
+      }
+      return {};
+    },
+  };
+}

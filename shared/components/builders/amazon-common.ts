@@ -1,0 +1,142 @@
+/**
+ * The configuration every amazon builder shares (Packer's AccessConfig, AMIConfig, RunConfig and
+ * BlockDevices), read in one place so amazon-ebs and its siblings cannot drift apart.
+ */
+import type { ConfigReader } from "../config-reader.js";
+
+/** Packer's AccessConfig: who we are and which endpoint we talk to. */
+export interface AmazonAccessConfig {
+  accessKey?: string;
+  secretKey?: string;
+  token?: string;
+  profile?: string;
+  region: string;
+  customEndpointEc2?: string;
+  skipRegionValidation: boolean;
+  skipCredentialValidation: boolean;
+  /** SDK retries for throttling and transient errors; Packer's default is its SDK default. */
+  maxRetries: number;
+  decodeAuthorizationMessages: boolean;
+}
+
+export interface BlockDeviceMapping {
+  deviceName: string;
+  volumeType?: string;
+  volumeSize?: number;
+  deleteOnTermination: boolean;
+  encrypted?: boolean;
+  iops?: number;
+  snapshotId?: string;
+  virtualName?: string;
+  noDevice: boolean;
+  kmsKeyId?: string;
+}
+
+export interface SourceAmiFilter {
+  filters: Record<string, string>;
+  owners: string[];
+  mostRecent: boolean;
+}
+
+export function readAmazonAccess(r: ConfigReader): AmazonAccessConfig {
+  const skipRegionValidation = r.bool("skip_region_validation");
+  // Packer falls back to AWS_REGION when `region` is empty (its session does, through the SDK).
+  const region = r.string("region", "") || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "";
+  // Whether the region exists is asked of EC2 at run time (DescribeRegions), as Packer does.
+  if (region === "") r.problem("region", "region must be specified; set `region` in the builder or AWS_REGION");
+  if (r.has("assume_role")) r.value("assume_role");
+  const accessKey = r.string("access_key") || undefined;
+  const secretKey = r.string("secret_key") || undefined;
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    r.problem(accessKey ? "secret_key" : "access_key", "access_key and secret_key must both be set, or neither (then the environment, shared files or instance role are used)");
+  }
+  const maxRetries = r.int("max_retries", 0);
+  if (maxRetries < 0) r.problem("max_retries", "max_retries must not be negative");
+  return {
+    accessKey,
+    secretKey,
+    token: r.string("token") || undefined,
+    profile: r.string("profile") || undefined,
+    region,
+    customEndpointEc2: r.string("custom_endpoint_ec2") || undefined,
+    skipRegionValidation,
+    skipCredentialValidation: r.bool("skip_credential_validation"),
+    maxRetries,
+    decodeAuthorizationMessages: r.bool("decode_authorization_messages"),
+  };
+}
+
+export function readBlockDevices(r: ConfigReader, key: string): BlockDeviceMapping[] {
+  const v = r.value(key);
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) {
+    r.problem(key, `'${key}' expected a list of block device mappings`);
+    return [];
+  }
+  const out: BlockDeviceMapping[] = [];
+  v.forEach((item, i) => {
+    if (!item || typeof item !== "object" || Array.isArray(item)) {
+      r.problem(key, `${key}[${i}]: expected an object`);
+      return;
+    }
+    const m = item as Record<string, unknown>;
+    const str = (k: string): string | undefined => (m[k] === undefined || m[k] === "" ? undefined : String(m[k]));
+    const num = (k: string): number | undefined => {
+      if (m[k] === undefined || m[k] === "") return undefined;
+      const n = Number(m[k]);
+      if (!Number.isInteger(n)) r.problem(key, `${key}[${i}].${k}: expected an integer, got ${JSON.stringify(m[k])}`);
+      return n;
+    };
+    const bool = (k: string): boolean | undefined => (m[k] === undefined ? undefined : m[k] === true || m[k] === "true" || m[k] === "1");
+    const deviceName = str("device_name");
+    if (!deviceName) r.problem(key, `${key}[${i}]: device_name is required`);
+    out.push({
+      deviceName: deviceName ?? "",
+      volumeType: str("volume_type"),
+      volumeSize: num("volume_size"),
+      deleteOnTermination: bool("delete_on_termination") ?? false,
+      encrypted: bool("encrypted"),
+      iops: num("iops"),
+      snapshotId: str("snapshot_id"),
+      virtualName: str("virtual_name"),
+      noDevice: bool("no_device") ?? false,
+      kmsKeyId: str("kms_key_id"),
+    });
+  });
+  return out;
+}
+
+export function readSourceAmiFilter(r: ConfigReader): SourceAmiFilter | undefined {
+  const v = r.value("source_ami_filter");
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) {
+    r.problem("source_ami_filter", "source_ami_filter must be an object with filters, owners and most_recent");
+    return undefined;
+  }
+  const f = v as Record<string, unknown>;
+  const filters: Record<string, string> = {};
+  if (f.filters !== undefined) {
+    if (!f.filters || typeof f.filters !== "object" || Array.isArray(f.filters)) r.problem("source_ami_filter", "source_ami_filter.filters must map filter names to values");
+    else for (const [k, val] of Object.entries(f.filters)) filters[k] = String(val);
+  }
+  const owners = Array.isArray(f.owners) ? f.owners.map(String) : f.owners === undefined ? [] : [String(f.owners)];
+  // Packer refuses an unowned filter: anyone can publish an AMI named like Ubuntu's.
+  if (owners.length === 0 && !("owner-id" in filters) && !("owner-alias" in filters) && !("product-code" in filters)) {
+    r.problem("source_ami_filter", "For security reasons, your source AMI filter must declare an owner (source_ami_filter.owners, or an owner-id / owner-alias / product-code filter)");
+  }
+  const mostRecent = f.most_recent === true || f.most_recent === "true";
+  return { filters, owners, mostRecent };
+}
+
+/** A map-valued key kept raw (rendered at run time with the build's data, like Packer's tags). */
+export function readRawStringMap(r: ConfigReader, key: string): Record<string, string> {
+  const v = r.value(key);
+  if (v === undefined || v === null) return {};
+  if (typeof v !== "object" || Array.isArray(v)) {
+    r.problem(key, `'${key}' expected a map of strings`);
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[k] = String(val);
+  return out;
+}

@@ -1,0 +1,355 @@
+/**
+ * amazon-ebs end to end through `kiln build`, on the real AWS SDK against a real moto_server, with
+ * a loopback sshd playing the instance (ssh_host/ssh_port). The test plays cloud-init too: like an
+ * instance fetching its key from the metadata service, it authorizes the temporary key pair's
+ * public half (read back from moto) on the sshd. Nothing may dial outside 127.0.0.0/8.
+ */
+import test, { type ExecutionContext } from "ava";
+import { spawn } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  DescribeImageAttributeCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand,
+  DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, EC2Client,
+} from "@aws-sdk/client-ec2";
+import { CreateInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
+import { reapAmazonResources } from "../../../agent/builders/amazon-common/reap-resources.js";
+import type { LogFields } from "../../../shared/operator-log.js";
+import { motoServerMissing, startMotoServer, type MotoServer } from "../../fixtures/moto-server.js";
+import { startSshd, type SshdFixture } from "../../fixtures/sshd.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+const kiln = join(repo, "bin/kiln.js");
+const recordDials = join(repo, "test/fixtures/record-dials.mjs");
+const missing = motoServerMissing();
+// Moto accepts any secret; this one is distinctive so the test can look for it in the output.
+const SECRET_KEY = "kiln-Secret-4f1d9a";
+
+let moto: MotoServer;
+let sshd: SshdFixture;
+let ec2: EC2Client;
+// Only this test process's own clients: the builds under test must silence the warning themselves.
+const testEnv = { ...process.env };
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+test.before(async () => {
+  if (missing) return;
+  [moto, sshd] = await Promise.all([startMotoServer(), startSshd()]);
+  const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
+  ec2 = new EC2Client({ region: "us-east-1", endpoint: moto.endpoint, credentials });
+  // The issue's template launches with iam_instance_profile myBestProfile; moto checks it exists.
+  const iam = new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials });
+  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: "myBestProfile" }));
+  iam.destroy();
+});
+test.after.always(async () => {
+  ec2?.destroy();
+  await Promise.all([moto?.stop(), sshd?.stop()]);
+});
+
+/** The issue's template, pointed at moto and the loopback sshd. */
+function issueTemplate(amiName: string, over: Record<string, unknown> = {}, provisioners?: unknown[], postProcessors?: unknown[]): Record<string, unknown> {
+  return {
+    variables: { aws_access_key: "{{env `AWS_ACCESS_KEY_ID`}}", aws_secret_key: "", region: "us-east-1" },
+    builders: [{
+      type: "amazon-ebs", access_key: "{{user `aws_access_key`}}", secret_key: "{{user `aws_secret_key`}}",
+      region: "{{user `region`}}",
+      source_ami_filter: {
+        filters: { "virtualization-type": "hvm", name: "ubuntu/images/*ubuntu-xenial-16.04-amd64-server-*", "root-device-type": "ebs" },
+        owners: ["099720109477"], most_recent: true,
+      },
+      instance_type: "t2.micro", ssh_username: sshd.user,
+      ami_name: amiName,
+      tags: { App: "aTAG", BuildAt: "{{isotime \"02-Jan-06 03:04:05\"}}", Source: "{{ .SourceAMI }}", Region: "{{ .BuildRegion }}", SourceName: "{{ .SourceAMIName }}" },
+      snapshot_tags: { Snap: "of {{ .SourceAMI }}" },
+      ami_users: ["123456789012"], iam_instance_profile: "myBestProfile",
+      custom_endpoint_ec2: moto.endpoint, ssh_host: sshd.host, ssh_port: sshd.port, ssh_timeout: "60s",
+      ...over,
+    }],
+    provisioners: provisioners ?? [],
+    ...(postProcessors ? { "post-processors": postProcessors } : {}),
+  };
+}
+
+interface BuildResult { status: number | null; out: string; dials: string[]; dir: string }
+
+/** Runs `kiln build` while authorizing, like cloud-init, each temporary key pair moto holds. */
+async function build(
+  t: ExecutionContext,
+  template: Record<string, unknown>,
+  files: Record<string, string> = {},
+  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals; onSpawn?: (pid: number) => void } = {},
+): Promise<BuildResult> {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-amazon-ebs-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const dialLog = join(dir, "dials.log");
+  const child = spawn(process.execPath, ["--import", recordDials, kiln, "build", "-color=false", "-var", `aws_secret_key=${SECRET_KEY}`, "template.json"], {
+    cwd: dir,
+    env: { ...testEnv, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "" },
+  });
+  t.teardown(() => void child.kill("SIGKILL"));
+  options.onSpawn?.(child.pid!);
+  let out = "";
+  let interrupted = false;
+  child.stdout.setEncoding("utf8").on("data", (s: string) => {
+    out += s;
+    // Ctrl-C, as a user at a terminal would press it.
+    if (options.interruptWhen && !interrupted && options.interruptWhen.test(out)) {
+      interrupted = true;
+      child.kill(options.signal ?? "SIGINT");
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (out += s));
+  const done = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const authorized = new Set<string>();
+  let finished = false;
+  void done.then(() => (finished = true));
+  while (!finished) {
+    const keys = await ec2.send(new DescribeKeyPairsCommand({ IncludePublicKey: true })).catch(() => ({ KeyPairs: [] }));
+    for (const k of keys.KeyPairs ?? []) {
+      if (k.KeyName?.startsWith("packer_") && k.PublicKey && !authorized.has(k.KeyName)) {
+        authorized.add(k.KeyName);
+        await sshd.authorizeKey(`${k.PublicKey} ${k.KeyName}`);
+      }
+    }
+    await Promise.race([done, new Promise((r) => setTimeout(r, 100))]);
+  }
+  const status = await done;
+  return { status, out, dir, dials: existsSync(dialLog) ? readFileSync(dialLog, "utf8").split("\n").filter(Boolean) : [] };
+}
+
+async function leftovers(): Promise<{ keyPairs: string[]; groups: string[]; liveInstances: string[] }> {
+  const keys = await ec2.send(new DescribeKeyPairsCommand({}));
+  const groups = await ec2.send(new DescribeSecurityGroupsCommand({}));
+  const instances = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "tag-key", Values: ["kiln:build"] }] }));
+  return {
+    keyPairs: (keys.KeyPairs ?? []).map((k) => k.KeyName ?? "").filter((n) => n.startsWith("packer_")),
+    groups: (groups.SecurityGroups ?? []).map((g) => g.GroupName ?? "").filter((n) => n.startsWith("packer_")),
+    liveInstances: (instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== "terminated").map((i) => i.InstanceId ?? ""),
+  };
+}
+
+async function imagesNamed(name: string): Promise<string[]> {
+  const r = await ec2.send(new DescribeImagesCommand({ Owners: ["self"], Filters: [{ Name: "name", Values: [name] }] }));
+  return (r.Images ?? []).map((i) => i.ImageId ?? "");
+}
+
+function assertNoLeftovers(t: ExecutionContext, l: Awaited<ReturnType<typeof leftovers>>): void {
+  t.deepEqual(l.keyPairs, [], "temporary key pairs left behind");
+  t.deepEqual(l.groups, [], "temporary security groups left behind");
+  t.deepEqual(l.liveInstances, [], "instances left running");
+}
+
+test.serial("the issue's template builds an AMI: provisioners ran on the instance, tags and launch permissions set, temporaries gone, loopback only", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(180_000);
+  const remoteDir = await sshd.userDir();
+  const amiName = `packer-example ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, {}, [
+    { type: "file", source: "./welcome.txt", destination: `${remoteDir}/` },
+    { type: "shell", inline: [`cat ${remoteDir}/welcome.txt`] },
+  ], [{ type: "manifest", output: "manifest.json" }]), { "welcome.txt": "welcome from kiln\n" });
+  t.is(r.status, 0, r.out);
+  t.is(readFileSync(join(remoteDir, "welcome.txt"), "utf8"), "welcome from kiln\n");
+  t.regex(r.out, /amazon-ebs: welcome from kiln/);
+  t.regex(r.out, /Creating temporary keypair: packer_/);
+  const m = /us-east-1: (ami-[0-9a-f]+)/.exec(r.out);
+  t.truthy(m, r.out);
+  const amiId = m![1]!;
+  t.false(/NodeVersionSupportWarning/.test(r.out), "the SDK's Node version warning reached the build output");
+  t.false(r.out.includes(SECRET_KEY), "a secret reached the output");
+  const manifest = JSON.parse(readFileSync(join(r.dir, "manifest.json"), "utf8")) as { builds: { builder_type: string; artifact_id: string; files: unknown }[] };
+  t.is(manifest.builds[0]?.builder_type, "amazon-ebs");
+  t.is(manifest.builds[0]?.artifact_id, `us-east-1:${amiId}`);
+
+  const images = await ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }));
+  const image = images.Images![0]!;
+  t.is(image.Name, amiName);
+  const tags = Object.fromEntries((image.Tags ?? []).map((x) => [x.Key, x.Value]));
+  t.is(tags.App, "aTAG");
+  t.regex(tags.BuildAt ?? "", /^\d\d-[A-Z][a-z]{2}-\d\d \d\d:\d\d:\d\d$/);
+  t.regex(tags.Source ?? "", /^ami-/);
+  t.is(tags.Region, "us-east-1");
+  t.regex(tags.SourceName ?? "", /ubuntu-xenial-16.04-amd64-server/);
+  const perms = await ec2.send(new DescribeImageAttributeCommand({ ImageId: amiId, Attribute: "launchPermission" }));
+  t.deepEqual((perms.LaunchPermissions ?? []).map((p) => p.UserId), ["123456789012"]);
+  const snapshotIds = (image.BlockDeviceMappings ?? []).map((b) => b.Ebs?.SnapshotId).filter((s): s is string => !!s);
+  t.true(snapshotIds.length > 0);
+  const snaps = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }));
+  for (const s of snaps.Snapshots ?? []) t.is(s.Tags?.find((x) => x.Key === "Snap")?.Value, `of ${tags.Source}`);
+
+  assertNoLeftovers(t, await leftovers());
+  t.true(r.dials.length > 0, "the dial recorder saw nothing: it is not hooked in");
+  const outside = r.dials.filter((d) => !/^127\.\d+\.\d+\.\d+:\d+$/.test(d) && !d.startsWith("unix:"));
+  t.deepEqual(outside, [], `dialled outside 127.0.0.0/8: ${outside.join(", ")}`);
+});
+
+test.serial("a source_ami_filter that matches nothing fails clearly and creates nothing", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(60_000);
+  const r = await build(t, issueTemplate(`no-match ${Date.now()}`, {
+    source_ami_filter: { filters: { name: "no-such-image-*" }, owners: ["099720109477"], most_recent: true },
+  }));
+  t.is(r.status, 1, r.out);
+  t.regex(r.out, /No AMI was found matching source_ami_filter/);
+  assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("an AMI name in use fails before anything is created; force_deregister replaces the old AMI", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(180_000);
+  const amiName = `forced ${Date.now()}`;
+  const first = await build(t, issueTemplate(amiName));
+  t.is(first.status, 0, first.out);
+  const [oldId] = await imagesNamed(amiName);
+  t.truthy(oldId);
+
+  const again = await build(t, issueTemplate(amiName));
+  t.is(again.status, 1, again.out);
+  t.regex(again.out, new RegExp(`AMI Name: '${amiName}' is used by an existing AMI: ${oldId}`));
+  t.notRegex(again.out, /Launching a source AWS instance/);
+
+  const forced = await build(t, issueTemplate(amiName, { force_deregister: true, force_delete_snapshot: true }));
+  t.is(forced.status, 0, forced.out);
+  t.regex(forced.out, new RegExp(`Deregistered AMI id: ${oldId}`));
+  const now = await imagesNamed(amiName);
+  t.is(now.length, 1);
+  t.not(now[0], oldId);
+  assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("a failing provisioner terminates the instance, deletes the key pair and group, and leaves no AMI", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  const amiName = `fails ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, {}, [{ type: "shell", inline: ["echo about to fail", "exit 3"] }]));
+  t.is(r.status, 1, r.out);
+  t.regex(r.out, /Terminating the source AWS instance/);
+  t.regex(r.out, /Deleting temporary keypair/);
+  t.regex(r.out, /Deleting temporary security group/);
+  t.deepEqual(await imagesNamed(amiName), []);
+  assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("Ctrl-C while provisioning terminates the instance, deletes the key pair and group, and leaves no AMI", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  const amiName = `cancelled ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, {}, [{ type: "shell", inline: ["echo provisioning-started", "sleep 60"] }]), {}, { interruptWhen: /provisioning-started/ });
+  t.not(r.status, 0, r.out);
+  t.regex(r.out, /Terminating the source AWS instance/);
+  t.notRegex(r.out, /Creating AMI/);
+  t.deepEqual(await imagesNamed(amiName), []);
+  assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("ami_regions copies the AMI, shares and tags each copy, and prints one line per region", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  const amiName = `copied ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, { ami_regions: ["us-west-2"] }));
+  t.is(r.status, 0, r.out);
+  const east = /us-east-1: (ami-[0-9a-f]+)/.exec(r.out)?.[1];
+  const west = /us-west-2: (ami-[0-9a-f]+)/.exec(r.out)?.[1];
+  t.truthy(east, r.out);
+  t.truthy(west, r.out);
+  const westEc2 = new EC2Client({ region: "us-west-2", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  t.teardown(() => westEc2.destroy());
+  const copy = (await westEc2.send(new DescribeImagesCommand({ ImageIds: [west!] }))).Images?.[0];
+  t.is(copy?.Name, amiName);
+  t.is(copy?.Tags?.find((x) => x.Key === "Region")?.Value, "us-west-2");
+  const perms = await westEc2.send(new DescribeImageAttributeCommand({ ImageId: west!, Attribute: "launchPermission" }));
+  t.deepEqual((perms.LaunchPermissions ?? []).map((p) => p.UserId), ["123456789012"]);
+  assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("throttled EC2 calls are retried: a build through a proxy that answers RequestLimitExceeded still succeeds", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  // A stand-in for AWS's throttling (moto never throttles): every third call is refused.
+  const proxy = await startThrottlingProxy(moto.endpoint, (n) => n % 3 === 1);
+  t.teardown(() => proxy.stop());
+  const amiName = `throttled ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, { custom_endpoint_ec2: proxy.endpoint }));
+  t.is(r.status, 0, r.out);
+  t.true(proxy.throttled() >= 5, `only ${proxy.throttled()} calls were throttled`);
+  t.is((await imagesNamed(amiName)).length, 1);
+  assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("after kill -9 mid-build, the agent's leftover reaper terminates the instance and deletes the key pair and group, saying so", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  let pid = 0;
+  const r = await build(t, issueTemplate(`killed ${Date.now()}`, {}, [{ type: "shell", inline: ["echo provisioning-started", "sleep 60"] }]), {},
+    { interruptWhen: /provisioning-started/, signal: "SIGKILL", onSpawn: (p) => (pid = p) });
+  t.is(r.status, null, r.out);
+  const before = await leftovers();
+  t.is(before.liveInstances.length, 1, "kill -9 should have left the instance running");
+  t.is(before.keyPairs.length, 1);
+  t.is(before.groups.length, 1);
+
+  // The agent's AWS setting, as a restarted agent on this host would have it.
+  const saved = { ...process.env };
+  t.teardown(() => {
+    for (const k of ["AWS_REGION", "AWS_ENDPOINT_URL_EC2", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+  Object.assign(process.env, { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_EC2: moto.endpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
+  const said: { message: string; fields?: LogFields }[] = [];
+  const log = { info: (message: string, fields?: LogFields) => said.push({ message, fields }), warn: (message: string, fields?: LogFields) => said.push({ message: `WARN ${message}`, fields }), error() {} };
+  // Another process's resources (a live build) must survive: only the dead pid is reaped.
+  await reapAmazonResources([{ pid: pid + 100000, buildId: "other", jobIndex: 0, attempt: 1 }], log);
+  t.is((await leftovers()).liveInstances.length, 1);
+  await reapAmazonResources([{ pid, buildId: "b1", jobIndex: 0, attempt: 1 }], log);
+  assertNoLeftovers(t, await leftovers());
+  const messages = said.map((s) => s.message);
+  t.false(messages.some((m) => m.startsWith("WARN")), JSON.stringify(said));
+  t.true(messages.includes("terminated EC2 instances left by a dead job"));
+  t.true(messages.includes("deleted an EC2 key pair left by a dead job"));
+  t.true(messages.includes("deleted an EC2 security group left by a dead job"));
+});
+
+async function startThrottlingProxy(target: string, throttle: (n: number) => boolean): Promise<{ endpoint: string; throttled(): number; stop(): Promise<void> }> {
+  let calls = 0;
+  let refused = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      calls++;
+      if (throttle(calls)) {
+        refused++;
+        res.writeHead(503, { "content-type": "text/xml" });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>throttle-${calls}</RequestID></Response>`);
+        return;
+      }
+      const headers = { ...req.headers };
+      delete headers["content-length"];
+      fetch(target + (req.url ?? "/"), { method: req.method, headers: headers as Record<string, string>, body: req.method === "GET" ? undefined : Buffer.concat(chunks) })
+        .then(async (up) => {
+          res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "text/xml" });
+          res.end(Buffer.from(await up.arrayBuffer()));
+        })
+        .catch((e: unknown) => {
+          res.writeHead(502);
+          res.end(String(e));
+        });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    throttled: () => refused,
+    stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
