@@ -22,6 +22,7 @@ const commands: Record<string, CommandEntry> = {
   controller: { synopsis: "serve a farm's API (builds go to agents through NATS)", load: () => import("./commands/controller.js") },
   fmt: { synopsis: "rewrites HCL2 config files to canonical format", load: () => import("./commands/fmt.js") },
   fix: { synopsis: "fixes templates from old versions of packer", load: () => import("./commands/fix.js") },
+  hcl2_upgrade: { synopsis: "transform a JSON template into an HCL2 configuration", load: () => import("./commands/hcl2-upgrade.js") },
   inspect: { synopsis: "see components of a template", load: () => import("./commands/inspect.js") },
   logs: { synopsis: "show (and follow) a farm build's output", load: () => import("./commands/logs.js") },
   submit: { synopsis: "queue a build on a farm and print its id", load: () => import("./commands/submit.js") },
