@@ -105,3 +105,25 @@ test("a template that does not parse is reported and nothing is written", (t) =>
   t.regex(r.stdout, /Failed to parse template/);
   t.false(existsSync(join(dir, "bad.json.pkr.hcl")));
 });
+
+test("builder names with interpolation become valid source labels, and {{user}} of an undeclared variable is declared", (t) => {
+  const dir = workspace({
+    "t.json": {
+      variables: { version: "1", stamp: "img-{{timestamp}}" },
+      builders: [
+        { type: "null", name: "ubuntu-{{user `version`}}-amd64", communicator: "none" },
+        { type: "null", name: "ubuntu-{{user `version`}}-amd64 ", communicator: "none" },
+      ],
+      provisioners: [{ type: "shell-local", only: ["ubuntu-{{user `version`}}-amd64"], inline: ["echo {{user `undeclared`}} {{user `stamp`}}"] }],
+    },
+  });
+  t.is(kilnIn(dir, ["hcl2_upgrade", "t.json"]).status, 0);
+  const text = readFileSync(join(dir, "t.json.pkr.hcl"), "utf8");
+  t.regex(text, /source "null" "ubuntu-amd64" \{/);
+  t.regex(text, /source "null" "ubuntu-amd64-2" \{/);
+  t.regex(text, /only += \["null\.ubuntu-amd64"\]/);
+  t.regex(text, /variable "undeclared" \{\n {2}type {4}= string\n {2}default = ""\n\}/);
+  t.regex(text, /default = "img-\$\{regex_replace\(timestamp\(\), "\[- TZ:\]", ""\)\}"/, "locals are not visible in variable defaults");
+  const v = kilnIn(dir, ["validate", "t.json.pkr.hcl"]);
+  t.is(v.status, 0, `${v.stdout}\n${text}`);
+});
