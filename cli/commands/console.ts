@@ -36,7 +36,7 @@ async function hclConsole(target: string, flags: ParsedFlags, io: CommandIO): Pr
   }
   const config = parsed.config;
   // Like Packer's console, a template whose variables or builds fail still answers expressions.
-  initializeHclTemplate(config);
+  await initializeHclTemplate(config);
   const interactive = "isTTY" in io.stdin && io.stdin.isTTY === true;
   let failed = false;
   const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });

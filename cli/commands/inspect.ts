@@ -34,7 +34,7 @@ async function inspectHcl(target: string, flags: ParsedFlags, io: CommandIO, mac
     else io.stdout.write(`${text}\n`);
     return 1;
   }
-  initializeHclTemplate(parsed.config);
+  await initializeHclTemplate(parsed.config);
   const parts = inspectHclText(parsed.config);
   if (machine) {
     const sink = new MachineReadableSink(io.stdout);

@@ -17,6 +17,7 @@ import { collectVariableValues, decodeInputVariables, variableValue, type InputV
 import { decodeLocals, evaluateLocals, type LocalDecl } from "./local-values.js";
 import { filesWithSuffix, parseTemplateFile } from "./template-files.js";
 import { decodeBuild, decodeSource, type BuildBlock, type SourceBlock } from "./build-blocks.js";
+import { evaluateDataSource } from "./data-sources.js";
 
 export interface HclTemplateInputs {
   /** `-var k=v` pairs in command-line order. */
@@ -44,6 +45,8 @@ export interface PackerHclConfig {
   sources: Map<string, SourceBlock>;
   builds: BuildBlock[];
   functions: Map<string, HclFunction>;
+  /** Data sources' results: type → name → value (`data.TYPE.NAME`). */
+  data: Map<string, Map<string, Value>>;
 }
 
 const CONFIG_SCHEMA = {
@@ -56,6 +59,7 @@ const CONFIG_SCHEMA = {
     { type: "locals", labelNames: [] },
     { type: "local", labelNames: ["name"] },
     { type: "build", labelNames: [] },
+    { type: "data", labelNames: ["type", "name"] },
   ],
 };
 
@@ -104,6 +108,7 @@ export async function parseHclTemplate(target: string, cwd: string, inputs: HclT
     locals: new Map(),
     sources: new Map(),
     builds: [],
+    data: new Map(),
     functions,
   };
 
@@ -228,6 +233,7 @@ export function baseVariables(config: PackerHclConfig, extra: Map<string, Value>
   for (const [name, v] of config.variables) varValues.set(name, v.values.length > 0 ? v.values[v.values.length - 1].value : unknownVal(v.type));
   vars.set("var", objectVal(varValues));
   vars.set("local", objectVal(config.locals));
+  vars.set("data", objectVal(new Map([...config.data].map(([type, byName]) => [type, objectVal(byName)]))));
   vars.set("source", objectVal({ type: unknownVal(stringType), name: unknownVal(stringType) }));
   vars.set("build", unknownVal(objectType({})));
   vars.set("packer", objectVal({ version: stringVal(PACKER_COMPAT_VERSION) }));
@@ -241,9 +247,25 @@ export function evalContext(config: PackerHclConfig, extra: Map<string, Value> =
 }
 
 /** PackerConfig.Initialize: variables' values (unset ones, failed validations), locals, then sources and builds. */
-export function initializeHclTemplate(config: PackerHclConfig): HclDiagnostic[] {
+export async function initializeHclTemplate(config: PackerHclConfig): Promise<HclDiagnostic[]> {
   const diags: HclDiagnostic[] = [];
   for (const v of [...config.variables.values()]) diags.push(...variableValue(v, config.functions).diagnostics);
+  // Data sources see the variables; locals and builds see data.TYPE.NAME.
+  for (const f of config.templateFiles) {
+    for (const block of f.body.partialContent(CONFIG_SCHEMA).content.blocks) {
+      if (block.type !== "data") continue;
+      const [type, name] = block.labels as [string, string];
+      if (config.data.get(type)?.has(name)) {
+        diags.push({ severity: "error", summary: "Duplicate data block", detail: `A data source "${type}" "${name}" is already declared.`, subject: block.defRange });
+        continue;
+      }
+      const { value, diagnostics } = await evaluateDataSource(block, evalContext(config));
+      diags.push(...diagnostics);
+      if (value === undefined) continue;
+      if (!config.data.has(type)) config.data.set(type, new Map());
+      config.data.get(type)!.set(name, value);
+    }
+  }
   const { values, diagnostics } = evaluateLocals(config.localDecls, (known) => {
     config.locals = new Map(known);
     return evalContext(config);

@@ -36,7 +36,7 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
   const config = parsed.config;
   let warnings = formatHclDiagnostics(parsed.diagnostics.filter((d) => d.severity === "warning"), parsed.files);
   if (opts.syntaxOnly) return { ok: true, config, specs: [], warnings, notes: "" };
-  const init = initializeHclTemplate(config);
+  const init = await initializeHclTemplate(config);
   if (hasErrors(init)) return { ok: false, text: `${formatHclDiagnostics(init, NO_FILES)}\n` };
   warnings += formatHclDiagnostics(init, NO_FILES);
   const plan = planHclBuilds(config, { only: opts.only, except: opts.except });
