@@ -14,7 +14,8 @@ export interface QuorumProbe {
   configuredServers: number;
 }
 
-const PROBE_MS = 1500;
+// Long enough for a client that lost its node to reconnect to a survivor on a busy machine.
+const PROBE_MS = 5000;
 
 /**
  * "JetStream has no quorum: 1 of 3 NATS nodes reachable" when the connection is up but
