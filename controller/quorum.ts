@@ -5,7 +5,7 @@
  * if NATS were down. Telling the two apart takes two round trips, done only when a call failed.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamManager } from "@nats-io/jetstream";
+import { JetStreamApiError, type JetStreamManager } from "@nats-io/jetstream";
 
 export interface QuorumProbe {
   nc: NatsConnection;
@@ -22,16 +22,21 @@ const PROBE_MS = 5000;
  * JetStream's meta group does not answer; undefined when NATS itself is unreachable or JetStream
  * answers (a passing leader election: the caller's generic "try again" fits).
  */
-export async function noQuorumReason(probe: QuorumProbe): Promise<string | undefined> {
+export async function noQuorumReason(probe: QuorumProbe, cause?: unknown): Promise<string | undefined> {
   const { nc, jsm } = probe;
   if (nc.isClosed()) return undefined;
   // A flush answered = we are connected to a NATS node right now.
   if (!(await within(nc.flush(), PROBE_MS))) return undefined;
   // Account info is answered by the meta leader: no answer (or "temporarily unavailable") = none.
-  if (await within(jsm.getAccountInfo(), PROBE_MS)) return undefined;
+  // The server already said it has no meta leader (10008, "JetStream system temporarily
+  // unavailable"), or account info (answered by the meta leader) does not come back.
+  const saidNoLeader = cause instanceof JetStreamApiError && cause.code === 10008;
+  if (!saidNoLeader && (await within(jsm.getAccountInfo(), PROBE_MS))) return undefined;
   // The server's INFO lists the client URLs of the cluster's live nodes (updated as routes come and go).
   const reachable = Math.max(1, new Set(nc.info?.connect_urls ?? []).size);
   const total = Math.max(probe.configuredServers, reachable);
+  // A majority still up means a leader election under way, not a lost quorum.
+  if (reachable * 2 > total) return undefined;
   return `JetStream has no quorum: ${reachable} of ${total} NATS nodes reachable (a JetStream cluster needs a majority; start the missing nats-server nodes)`;
 }
 

@@ -149,7 +149,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
   /** A bus outage on a cluster that lost its majority says so (the client retries either way). */
   async function serviceError(e: unknown): Promise<ReturnType<typeof toServiceError>> {
     if (!isBusOutage(e)) return toServiceError(e);
-    const noQuorum = await noQuorumReason({ nc: ctx.bus.nc, jsm: ctx.bus.jsm, configuredServers }).catch(() => undefined);
+    const noQuorum = await noQuorumReason({ nc: ctx.bus.nc, jsm: ctx.bus.jsm, configuredServers }, e).catch(() => undefined);
     return toServiceError(noQuorum !== undefined ? unavailable(noQuorum) : e);
   }
   function unary<Req, Res>(handle: (request: Req) => Promise<Res>) {
