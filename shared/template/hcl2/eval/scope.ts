@@ -1,5 +1,6 @@
 /** Looking names up in an EvalContext and its parents, with hcl's "Did you mean" suggestions. */
 import type { EvalContext, HclFunction, Value } from "../contract.js";
+import { editDistance } from "../edit-distance.js";
 
 export function lookupVariable(ctx: EvalContext | undefined, name: string): Value | undefined {
   for (let c = ctx; c; c = c.parent) {
@@ -47,7 +48,7 @@ export function functionsAllowed(ctx: EvalContext | undefined): boolean {
 export function nameSuggestion(given: string, candidates: string[]): string | undefined {
   let best: { name: string; dist: number } | undefined;
   for (const name of [...candidates].sort()) {
-    const dist = levenshtein(given, name);
+    const dist = editDistance(given, name);
     if (dist < 3 && (!best || dist < best.dist)) best = { name, dist };
   }
   return best?.name;
@@ -59,19 +60,6 @@ export function didYouMean(given: string, candidates: string[]): string {
   return s === undefined ? "" : ` Did you mean "${s}"?`;
 }
 
-function levenshtein(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[y.length];
-}
 
 /** Where an expression is evaluated: the context (absent where hcl passes nil) and the current splat item. */
 export interface Scope {
