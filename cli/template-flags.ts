@@ -7,6 +7,9 @@
 import type { Template } from "../shared/template/model.js";
 import { loadTemplateForReport, planTemplate, type Loaded, type Planned, type PlanInputs } from "../shared/validation/load-and-plan.js";
 import { commaList, FlagError, type FlagSpecs, type ParsedFlags } from "./flags.js";
+import type { CommandIO } from "./io.js";
+import { initializeHclTemplate, parseHclTemplate, type PackerHclConfig } from "../shared/template/hcl2/packer/index.js";
+import { formatHclDiagnostics } from "../shared/template/hcl2/syntax/index.js";
 
 export const templateFlagSpecs: FlagSpecs = {
   var: { kind: "list", help: "Variable for templates, can be used multiple times.", placeholder: "'key=value'" },
@@ -44,4 +47,27 @@ export function planForCommand(template: Template, flags: ParsedFlags, cwd: stri
     cwd,
     env,
   );
+}
+
+/**
+ * HCL2 `inspect` and `console`: flags → variables → the parsed template, initialised. Errors in
+ * initialising (a failing validation, a bad build block) are left in the template: both commands
+ * go on with what could be read, as Packer's do. Parse errors come back as the text to print.
+ */
+export async function loadHclForCommand(
+  target: string,
+  flags: ParsedFlags,
+  io: Pick<CommandIO, "cwd" | "env">,
+): Promise<{ config: PackerHclConfig } | { flagError: string } | { errorText: string }> {
+  let inputs: PlanInputs;
+  try {
+    inputs = planInputs(flags);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    return { flagError: e.message };
+  }
+  const parsed = await parseHclTemplate(target, io.cwd, { vars: inputs.vars, varFiles: inputs.varFiles, env: io.env });
+  if (!parsed.config || parsed.diagnostics.some((d) => d.severity === "error")) return { errorText: formatHclDiagnostics(parsed.diagnostics, parsed.files) };
+  await initializeHclTemplate(parsed.config);
+  return { config: parsed.config };
 }

@@ -14,29 +14,24 @@ import { packerTemplateErrorText } from "../../shared/validation/template-error-
 import { wordWrap } from "../../shared/validation/word-wrap.js";
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
-import { planInputs, templateFlagSpecs, varPairs } from "../template-flags.js";
+import { loadHclForCommand, templateFlagSpecs, varPairs } from "../template-flags.js";
 import type { ParsedFlags } from "../flags.js";
-import { evaluateConsoleLine, initializeHclTemplate, isHcl2Target, parseHclTemplate } from "../../shared/template/hcl2/packer/index.js";
+import { evaluateConsoleLine, isHcl2Target } from "../../shared/template/hcl2/packer/index.js";
 import { formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
 
 /** HCL2 mode (PackerConfig.EvaluateExpression): one HCL expression per line; an error makes the exit status 1. */
 async function hclConsole(target: string, flags: ParsedFlags, io: CommandIO): Promise<number> {
-  let inputs;
-  try {
-    inputs = planInputs(flags);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    io.stderr.write(`${e.message}\n`);
+  const loaded = await loadHclForCommand(target, flags, io);
+  if ("flagError" in loaded) {
+    io.stderr.write(`${loaded.flagError}\n`);
     return 1;
   }
-  const parsed = await parseHclTemplate(target, io.cwd, { vars: inputs.vars, varFiles: inputs.varFiles, env: io.env });
-  if (!parsed.config || parsed.diagnostics.some((d) => d.severity === "error")) {
-    io.stdout.write(`${formatHclDiagnostics(parsed.diagnostics, parsed.files)}\n`);
+  if ("errorText" in loaded) {
+    io.stdout.write(`${loaded.errorText}\n`);
     return 1;
   }
-  const config = parsed.config;
   // Like Packer's console, a template whose variables or builds fail still answers expressions.
-  await initializeHclTemplate(config);
+  const config = loaded.config;
   const interactive = "isTTY" in io.stdin && io.stdin.isTTY === true;
   let failed = false;
   const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });

@@ -12,30 +12,23 @@ import { packerTemplateErrorText, templateErrorLocations } from "../../shared/va
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
-import { planInputs, templateFlagSpecs, varPairs } from "../template-flags.js";
-import { initializeHclTemplate, inspectHclText, isHcl2Target, parseHclTemplate } from "../../shared/template/hcl2/packer/index.js";
-import { formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
+import { loadHclForCommand, templateFlagSpecs, varPairs } from "../template-flags.js";
+import { inspectHclText, isHcl2Target } from "../../shared/template/hcl2/packer/index.js";
 import type { ParsedFlags } from "../flags.js";
 
 /** HCL2: parse (errors stop it), initialise (errors ignored, as 1.6.6's inspect), print. */
 async function inspectHcl(target: string, flags: ParsedFlags, io: CommandIO, machine: boolean): Promise<number> {
-  let inputs;
-  try {
-    inputs = planInputs(flags);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    io.stderr.write(`${e.message}\n`);
+  const loaded = await loadHclForCommand(target, flags, io);
+  if ("flagError" in loaded) {
+    io.stderr.write(`${loaded.flagError}\n`);
     return 1;
   }
-  const parsed = await parseHclTemplate(target, io.cwd, { vars: inputs.vars, varFiles: inputs.varFiles, env: io.env });
-  if (!parsed.config || parsed.diagnostics.some((d) => d.severity === "error")) {
-    const text = formatHclDiagnostics(parsed.diagnostics, parsed.files);
-    if (machine) new MachineReadableSink(io.stdout).line("", "ui", "error", text);
-    else io.stdout.write(`${text}\n`);
+  if ("errorText" in loaded) {
+    if (machine) new MachineReadableSink(io.stdout).line("", "ui", "error", loaded.errorText);
+    else io.stdout.write(`${loaded.errorText}\n`);
     return 1;
   }
-  await initializeHclTemplate(parsed.config);
-  const parts = inspectHclText(parsed.config);
+  const parts = inspectHclText(loaded.config);
   if (machine) {
     const sink = new MachineReadableSink(io.stdout);
     for (const part of parts) sink.line("", "ui", "say", part);
