@@ -8,15 +8,13 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { startController, type RunningController } from "../../controller/index.js";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { decodeJobRecord, jobKey } from "../../shared/bus/index.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
+import { KILN_BIN, runKilnCli, type KilnRun as Run } from "../fixtures/kiln-cli.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const kiln = join(repo, "bin/kiln.js");
 const TOKEN = "farm-test-token";
 
 interface Farm {
@@ -49,33 +47,10 @@ function theFarm(): Farm {
   return farm;
 }
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs the real CLI without blocking this process's event loop (the farm lives in it). */
 function kilnRun(cwd: string, args: string[], env: Record<string, string> = {}, onStdout?: (all: string) => void): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [kiln, ...args], { cwd, env: { ...process.env, KILN_CONTROLLER: "", KILN_TOKEN: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-      onStdout?.(stdout);
-    });
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    // A hung client fails its test (with what it printed) instead of stalling the whole file.
-    const timer = setTimeout(() => {
-      stderr += "\n[test: killed after 60 s]";
-      child.kill("SIGKILL");
-    }, 60_000);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
+  return runKilnCli(args, { cwd, env: { KILN_CONTROLLER: "", KILN_TOKEN: "", ...env }, onStdout });
 }
 
 /** The job records of a build, for failure messages. */
@@ -392,7 +367,7 @@ async function waitForBuildId(f: Farm): Promise<string> {
 test.serial("Ctrl-C during kiln build --controller cancels the build on its agent and waits for it, as a local build does", async (t) => {
   const f = theFarm();
   const dir = workspace({ builders: [{ type: "null", name: "slow", communicator: "none" }], provisioners: [{ type: "shell-local", inline: ["sleep 60"] }] });
-  const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir, env: { ...process.env, KILN_CONTROLLER: f.controller.address, KILN_TOKEN: TOKEN } });
+  const child = spawn(process.execPath, [KILN_BIN, "build", "-color=false", "template.json"], { cwd: dir, env: { ...process.env, KILN_CONTROLLER: f.controller.address, KILN_TOKEN: TOKEN } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

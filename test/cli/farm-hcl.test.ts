@@ -4,18 +4,15 @@
  * exit code and files are compared with a local `kiln build` of the same folder.
  */
 import test from "ava";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { startController, type RunningController } from "../../controller/index.js";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { decodeJobRecord, jobKey } from "../../shared/bus/index.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
+import { runKilnCli, type KilnRun } from "../fixtures/kiln-cli.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const kiln = join(repo, "bin/kiln.js");
 const TOKEN = "farm-hcl-token";
 
 let farm: { nats: NatsServerFixture; controller: RunningController; agents: AgentHandle[] } | undefined;
@@ -35,22 +32,8 @@ test.after.always(async () => {
   await farm.nats.stop();
 });
 
-function kilnRun(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [kiln, ...args], { cwd, env: { ...process.env, KILN_CONTROLLER: "", KILN_TOKEN: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      stderr += "\n[test: killed after 60 s]";
-      child.kill("SIGKILL");
-    }, 60_000);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
+function kilnRun(cwd: string, args: string[], env: Record<string, string> = {}): Promise<KilnRun> {
+  return runKilnCli(args, { cwd, env: { KILN_CONTROLLER: "", KILN_TOKEN: "", ...env } });
 }
 
 const TEMPLATE = `

@@ -7,20 +7,17 @@
  * the farm builds again once one node returns.
  */
 import test, { type ExecutionContext } from "ava";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { startController, type RunningController } from "../../controller/index.js";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { startNatsCluster, type NatsClusterFixture } from "../fixtures/nats-cluster.js";
 import { packTemplate, rpc, submitRequest, waitFor } from "../controller/farm-harness.js";
 import { FarmClient, State } from "../../proto/gen/kiln/v1/farm.js";
 import { credentials } from "@grpc/grpc-js";
+import { runKilnCli, type KilnRun as Run } from "../fixtures/kiln-cli.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const kiln = join(repo, "bin/kiln.js");
 const TICKS = 30;
 
 interface ClusterFarm {
@@ -52,29 +49,9 @@ async function startClusterFarm(t: ExecutionContext): Promise<ClusterFarm> {
   return { cluster, controller, agents, client, dir };
 }
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The real CLI as a child process (the farm lives in this process's event loop). */
 function kilnRun(args: string[], env: Record<string, string>, killAfterMs = 120_000, cwd?: string): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [kiln, ...args], { cwd, env: { ...process.env, KILN_TOKEN: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n[test: killed after ${killAfterMs} ms]`;
-      child.kill("SIGKILL");
-    }, killAfterMs);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
+  return runKilnCli(args, { cwd, env: { KILN_TOKEN: "", ...env }, killAfterMs });
 }
 
 const ticking = (name: string): string =>

@@ -1,10 +1,9 @@
 import test from "ava";
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { LEASE_FILE, probeHost, startAgent, type DeadJob, type JobLease } from "../../../agent/farm/index.js";
 import { defaultCatalogue, type PluginCatalogue } from "../../../agent/catalogue.js";
 import { QEMU_OWNER_ENV } from "../../../agent/builders/qemu/qemu-process.js";
@@ -13,6 +12,7 @@ import { startController } from "../../../controller/index.js";
 import { BUILD_OUTPUT_STREAM, buildOutputFilter, decodeBuildEvent, decodeLogLine, type Bus, type BuildEvent } from "../../../shared/bus/index.js";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import { alive, finished, jobRecord, spawnAgentCli, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
+import { runKilnCli, type KilnRun } from "../../fixtures/kiln-cli.js";
 
 /** A pid that surely is dead: that of a child that has exited. */
 function pidOfExitedProcess(): Promise<number> {
@@ -44,25 +44,10 @@ async function buildOutput(bus: Bus, buildId: string): Promise<OutputItem[]> {
   }
 }
 
-const kiln = join(resolve(dirname(fileURLToPath(import.meta.url)), "../../../.."), "bin/kiln.js");
 
 /** The real CLI as a child process, with its own deadline. */
-function runKiln(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [kiln, ...args], { env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      stderr += "\n[test: killed after 60 s]";
-      child.kill("SIGKILL");
-    }, 60_000);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
+function runKiln(args: string[], env: NodeJS.ProcessEnv): Promise<KilnRun> {
+  return runKilnCli(args, { env });
 }
 
 test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to another agent and completes, kiln logs says attempt 1 was lost; the dead agent's folder is reaped on its restart", async (t) => {
