@@ -35,6 +35,7 @@ const postProcessors: Record<RunnablePostProcessorType, Loader<PostProcessorPlug
   "docker-tag": async () => (await import("./postprocessors/docker-tag/index.js")).plugin as PostProcessorPlugin<unknown>,
   "docker-push": async () => (await import("./postprocessors/docker-push/index.js")).plugin as PostProcessorPlugin<unknown>,
   "docker-save": async () => (await import("./postprocessors/docker-save/index.js")).plugin as PostProcessorPlugin<unknown>,
+  vagrant: async () => (await import("./postprocessors/vagrant/index.js")).plugin as PostProcessorPlugin<unknown>,
 };
 
 export class UnsupportedComponentError extends Error {

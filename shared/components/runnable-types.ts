@@ -6,7 +6,7 @@
 export const RUNNABLE_TYPES = {
   builder: ["file", "null", "docker", "qemu", "amazon-ebs"],
   provisioner: ["shell", "file", "breakpoint", "shell-local"],
-  "post-processor": ["manifest", "checksum", "compress", "artifice", "shell-local", "docker-import", "docker-tag", "docker-push", "docker-save"],
+  "post-processor": ["manifest", "checksum", "compress", "artifice", "shell-local", "docker-import", "docker-tag", "docker-push", "docker-save", "vagrant"],
 } as const;
 
 export type RunnableKind = keyof typeof RUNNABLE_TYPES;
