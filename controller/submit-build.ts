@@ -32,8 +32,9 @@ import { checkBuilds } from "../shared/validation/check-builds.js";
 import { unrunnableBuilds } from "../shared/validation/runnable.js";
 import { isRunnableType } from "../shared/components/runnable-types.js";
 import { formatDiagnostics } from "../shared/validation/diagnostics.js";
+import { BuildPolicyError, retriesOf, retryOnOf, timeoutOf } from "../shared/plan/build-policy/index.js";
 import { isHcl2Target, loadTemplateForReport, planHclTemplate, planTemplate } from "../shared/validation/load-and-plan.js";
-import type { SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
+import type { BuildPolicy as ProtoBuildPolicy, SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
 import { presentAgentsRecently } from "./agents.js";
 import { buildToProto } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
@@ -109,6 +110,7 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission)
   const { specs, warnings, templateInBundle } = isHcl2Target(templatePath, dir)
     ? await planSubmittedHcl(dir, templatePath, request, varFiles)
     : { ...planSubmitted(dir, templatePath, displayPath, request, varFiles), templateInBundle: templatePath };
+  attachPolicies(specs, request.policies);
   if (!ctx.bundles.isStored(sha256)) {
     if (!(await ctx.bus.bundles.info(sha256))) {
       await ctx.bus.bundles.put({ name: sha256 }, Readable.toWeb(createReadStream(received.bundleFile)) as ReadableStream<Uint8Array>);
@@ -126,6 +128,28 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission)
   });
   const agents = await presentAgentsRecently(ctx.bus, ctx.log);
   return { build: buildToProto(queued.record, queued.jobs, agents), warnings };
+}
+
+/**
+ * The retries and deadline the client resolved per build (its flags and side file) go into each
+ * BuildSpec, checked as the client checks them: the request is untrusted input.
+ */
+function attachPolicies(specs: BuildSpec[], policies: Record<string, ProtoBuildPolicy>): void {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  for (const [name, p] of Object.entries(policies)) {
+    const spec = byName.get(name);
+    if (!spec) throw invalidArgument(`policies: no build named "${name}" in this submission (builds: ${[...byName.keys()].join(", ")})`);
+    try {
+      spec.policy = {
+        retries: retriesOf(p.retries, `policies["${name}"].retries`),
+        retryOn: p.retryOn === "" ? undefined : retryOnOf(p.retryOn, `policies["${name}"].retry_on`),
+        timeoutMs: p.timeoutMs === 0 ? undefined : timeoutOf(`${p.timeoutMs}ms`, `policies["${name}"].timeout_ms`),
+      };
+    } catch (e) {
+      if (e instanceof BuildPolicyError) throw invalidArgument(e.message);
+      throw e;
+    }
+  }
 }
 
 /** Load, plan, check: the same steps and the same texts as `kiln validate`. */

@@ -39,6 +39,8 @@ export interface RunBuildOptions {
    * system temp folder.
    */
   tempDir?: string;
+  /** Which attempt of a build with retries this is (1-based); unset when it has none. */
+  attempt?: number;
 }
 
 export interface BuildOutcome {
@@ -68,6 +70,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
     prepare: prepareContextFor(spec, options.workDir),
     scratchDir,
     downloadCacheDir: options.downloadCacheDir,
+    attempt: options.attempt,
   };
   const baseGenerated: GeneratedData = {
     PackerRunUUID: spec.runUuid,

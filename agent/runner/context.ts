@@ -30,6 +30,8 @@ export interface RunContext {
    * folder; unset for local builds, which use KILN_CACHE_DIR / PACKER_CACHE_DIR / ./packer_cache.
    */
   downloadCacheDir?: string;
+  /** Which attempt this is when the build has retries (kiln -retry, kiln.json); the manifest records it. */
+  attempt?: number;
 }
 
 /** Data a builder generates for provisioners: `{{build "Host"}}`, PACKER_HTTP_ADDR, … */

@@ -3,7 +3,10 @@
  * report like `packer build`.
  */
 import { createInterface } from "node:readline/promises";
-import { runBuild, type BuildOutcome } from "../../agent/runner/build.js";
+import type { BuildOutcome } from "../../agent/runner/build.js";
+import { runBuildWithPolicy } from "../../agent/runner/attempts.js";
+import { resolveBuildPolicies, policyFlagSpecs } from "../build-policy-flags.js";
+import { BuildPolicyError, type BuildPolicy } from "../../shared/plan/build-policy/index.js";
 import type { OnErrorPolicy } from "../../agent/builders/types.js";
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { CommandIO } from "../io.js";
@@ -28,6 +31,7 @@ const flagSpecs: FlagSpecs = {
   "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
   "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
   ...templateFlagSpecs,
+  ...policyFlagSpecs,
   ...farmFlagSpecs,
   ...submissionFlagSpecs,
 };
@@ -113,6 +117,14 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   };
   const specs = await planSpecs(flags, io, report);
   if (!specs) return 1;
+  let policies: Map<string, BuildPolicy>;
+  try {
+    policies = await resolveBuildPolicies(flags, io.cwd, specs.map((s) => s.name));
+  } catch (e) {
+    if (!(e instanceof FlagError) && !(e instanceof BuildPolicyError)) throw e;
+    io.stderr.write(`${e.message}\n`);
+    return 1;
+  }
   terminal.assignColours(specs.map((s) => s.name));
 
   // Like Packer: a build whose configuration is invalid is reported and skipped; the others run.
@@ -166,9 +178,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const queue = [...runnable];
   const worker = async (): Promise<void> => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
-      const outcome = await runBuild(spec, {
+      const outcome = await runBuildWithPolicy(spec, {
         sink, signal: controller.signal, workDir: io.cwd, onError, ask, force: flags.bools.force === true, pause,
-      });
+      }, policies.get(spec.name));
       outcomes.push(outcome);
       reportBuildEnded(summaryOutput, outcome.name, outcome.durationMs, outcome.error);
     }

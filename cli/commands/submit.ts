@@ -2,6 +2,7 @@
  * `kiln submit TEMPLATE`: queue a farm build and print its id without waiting for it
  * (`kiln logs -f ID` follows it, `kiln artifacts ID --download DIR` fetches what it made).
  */
+import { policyFlagSpecs } from "../build-policy-flags.js";
 import { formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
@@ -17,6 +18,7 @@ const flagSpecs: FlagSpecs = {
   "on-error": { kind: "string", help: "If a build fails do: clean up (default), abort, or run-cleanup-provisioner.", placeholder: "cleanup" },
   ...submissionFlagSpecs,
   ...templateFlagSpecs,
+  ...policyFlagSpecs,
 };
 
 export const help = `Usage: kiln submit --controller HOST:PORT [options] TEMPLATE

@@ -6,7 +6,9 @@
  * agent, so it is planned here with that folder as working directory.
  */
 import { dirname, resolve } from "node:path";
-import type { SubmitBuildRequest } from "../../proto/gen/kiln/v1/farm.js";
+import type { BuildPolicy as ProtoBuildPolicy, SubmitBuildRequest } from "../../proto/gen/kiln/v1/farm.js";
+import { resolveBuildPolicies } from "../build-policy-flags.js";
+import { BuildPolicyError } from "../../shared/plan/build-policy/index.js";
 import { envNamesRead } from "../../shared/template/interpolate/index.js";
 import { readVarFile } from "../../shared/template/var-files.js";
 import type { Template } from "../../shared/template/model.js";
@@ -94,6 +96,8 @@ async function prepare(flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv, 
   const refused = new Set(check.diagnostics.map((d) => d.build));
   const runnable = planned.specs.filter((s) => !refused.has(s.name));
 
+  const policies = await requestPolicies(flags, cwd, runnable.map((s) => s.name), out);
+  if (!policies) return undefined;
   const bundle = await packBundle({ templateFile, varFiles, specs: runnable, maxBytes });
   // Var-files hold secrets: their values travel as variables (the controller resolves them into
   // each BuildSpec, which only the job message carries), never as files in the bundle. Packer
@@ -113,6 +117,7 @@ async function prepare(flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv, 
       force: flags.bools.force === true,
       waitTimeoutSeconds,
       env: envReadByDefaults(loaded.template, env),
+      policies,
     },
     buildNames: runnable.map((s) => s.name),
     someRefused: refused.size > 0,
@@ -154,6 +159,8 @@ async function prepareHcl(
   const isFolder = !(templateArg.endsWith(".pkr.hcl") || templateArg.endsWith(".pkr.json"));
   const templateFile = resolve(cwd, config.templateFiles[0].name);
   const varFiles = inputs.varFiles.map((f) => resolve(cwd, f));
+  const policies = await requestPolicies(flags, cwd, runnable.map((s) => s.name), out);
+  if (!policies) return undefined;
   const bundle = await packBundle({ templateFile, varFiles, specs: runnable, maxBytes: opts.maxBytes });
   const vars: [string, string][] = [];
   for (const [name, v] of config.variables) {
@@ -179,6 +186,7 @@ async function prepareHcl(
       force: flags.bools.force === true,
       waitTimeoutSeconds: opts.waitTimeoutSeconds,
       env: sentEnv,
+      policies,
     },
     buildNames: runnable.map((s) => s.name),
     someRefused: refused.size > 0,
@@ -212,4 +220,21 @@ export function parseBytes(text: string): number {
   const unit = (m[2] ?? "B").toUpperCase();
   const powers: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
   return Math.floor(Number(m[1]) * powers[unit]);
+}
+
+/** Each build's retries and deadline (flags and side file, read here), as the request carries them. */
+async function requestPolicies(
+  flags: ParsedFlags,
+  cwd: string,
+  buildNames: string[],
+  out: SubmissionReporter,
+): Promise<Record<string, ProtoBuildPolicy> | undefined> {
+  try {
+    const policies = await resolveBuildPolicies(flags, cwd, buildNames);
+    return Object.fromEntries([...policies].map(([name, p]) => [name, { retries: p.retries, retryOn: p.retryOn ?? "", timeoutMs: p.timeoutMs ?? 0 }]));
+  } catch (e) {
+    if (!(e instanceof FlagError) && !(e instanceof BuildPolicyError)) throw e;
+    out.flagError(e.message);
+    return undefined;
+  }
 }

@@ -59,6 +59,14 @@ export const buildSpecSchema = z.object({
   files: z.array(z.string()),
   initTime: z.string(),
   runUuid: z.string(),
+  /** Kiln's retries and deadline (shared/plan/build-policy); the agent runs the attempts. */
+  policy: z
+    .object({
+      retries: z.number().int().min(0).max(100),
+      retryOn: z.string().min(1).max(4096).optional(),
+      timeoutMs: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 
 /** One build of a template (one builder), queued on `kiln.jobs.<builder-type>`. */

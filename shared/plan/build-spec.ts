@@ -1,4 +1,5 @@
 import type { RawComponent } from "../components/raw-component.js";
+import type { BuildPolicy } from "./build-policy/policy.js";
 
 /**
  * Everything one build needs, self-contained: what a local run executes and what a farm job
@@ -35,6 +36,8 @@ export interface BuildSpec {
   initTime: string;
   /** PACKER_RUN_UUID, shared by every build of one run. */
   runUuid: string;
+  /** Kiln's retries and deadline for this build (flags and kiln.json/kiln.hcl); absent: run once. */
+  policy?: BuildPolicy;
 }
 
 export interface PlannedProvisioner {

@@ -170,11 +170,11 @@ test("a fault between writing the records and publishing the jobs: the client ge
 test("a template with a type Kiln validates but cannot run is refused before queueing, with the text a local kiln build prints", async (t) => {
   t.timeout(30_000);
   const h = await startHarness(t);
-  const template = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }], "post-processors": [{ type: "vagrant" }] });
+  const template = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }], "post-processors": [{ type: "googlecompute-export", paths: ["gs://bucket/image.tar.gz"] }] });
   const e = await t.throwsAsync(rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": template }))));
   t.is((e as unknown as { code: number }).code, status.INVALID_ARGUMENT, e?.message);
   t.regex(e!.message, /Failed to prepare build: "f"/);
-  t.regex(e!.message, /Kiln cannot run the post-processor type "vagrant" yet/);
+  t.regex(e!.message, /Kiln cannot run the post-processor type "googlecompute-export" yet/);
   const keys: string[] = [];
   for await (const k of await h.controller.bus.builds.keys()) keys.push(k);
   t.deepEqual(keys, []);

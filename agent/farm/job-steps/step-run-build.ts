@@ -3,14 +3,15 @@
  * bundle's root (the client packs the template's folder as that root, and the controller planned
  * against it), every temp file goes in the job's folder, the output goes to the bus.
  */
-import { runBuild, type BuildOutcome } from "../../runner/build.js";
+import { runBuildWithPolicy } from "../../runner/attempts.js";
+import type { BuildOutcome } from "../../runner/build.js";
 import { exitWith, type JobStep } from "./job-step.js";
 
 export const stepRunBuild: JobStep<{ jobDir: string; bundleDir: string; templatePath: string }, { outcome: BuildOutcome }> = {
   name: "run the build",
   async run(ctx, { jobDir, bundleDir, templatePath }) {
     const { agent, job } = ctx;
-    const outcome = await runBuild(
+    const outcome = await runBuildWithPolicy(
       { ...job.spec, template: { displayPath: job.spec.template.displayPath, path: templatePath } },
       {
         sink: ctx.output,
@@ -23,6 +24,8 @@ export const stepRunBuild: JobStep<{ jobDir: string; bundleDir: string; template
         catalogue: agent.catalogue,
         downloadCacheDir: agent.downloadCacheDir,
       },
+      // Retries run here, on this agent, each attempt after the last one's cleanups.
+      job.spec.policy,
     );
     if (outcome.cancelled) {
       if (!ctx.cancelRequested()) return exitWith({ kind: "hand-back" });

@@ -49,6 +49,8 @@ export const plugin: PostProcessorPlugin<Config> = {
       artifact_id: input.id,
       packer_run_uuid: runUuid,
       custom_data: customData,
+      // Kiln's addition, only for builds with retries: scripts reading Packer's keys are unaffected.
+      ...(ctx.attempt !== undefined ? { kiln_attempts: ctx.attempt } : {}),
     };
 
     const path = resolve(ctx.workDir, config.output);

@@ -12,6 +12,8 @@ export interface ManifestBuild {
   artifact_id: string;
   packer_run_uuid: string;
   custom_data: Record<string, string> | null;
+  /** Kiln: how many attempts the build took, when it had retries. */
+  kiln_attempts?: number;
 }
 
 export interface ManifestFile {
@@ -66,6 +68,7 @@ function parseBuild(b: unknown, i: number, path: string): ManifestBuild {
     artifact_id: str(o.artifact_id),
     packer_run_uuid: str(o.packer_run_uuid),
     custom_data: custom,
+    ...(typeof o.kiln_attempts === "number" ? { kiln_attempts: o.kiln_attempts } : {}),
   };
 }
 
@@ -86,6 +89,7 @@ export function formatManifest(m: ManifestFile): string {
         packer_run_uuid: b.packer_run_uuid,
         // Go writes map keys sorted.
         custom_data: b.custom_data === null ? null : Object.fromEntries(Object.entries(b.custom_data).sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0))),
+        ...(b.kiln_attempts !== undefined ? { kiln_attempts: b.kiln_attempts } : {}),
       })) ?? null,
     last_run_uuid: m.last_run_uuid,
   };

@@ -125,11 +125,31 @@ export interface SubmitBuildRequest {
    * `{{env "NAME"}}` (only those): Packer reads them where it runs, which is the client.
    */
   env: { [key: string]: string };
+  /**
+   * Kiln's retries and deadline per build name (the client resolved -retry/-retry-on/-timeout and
+   * the side file kiln.json/kiln.hcl, which stays on the client like var files). Builds not named
+   * here run once, without a deadline.
+   */
+  policies: { [key: string]: BuildPolicy };
 }
 
 export interface SubmitBuildRequest_EnvEntry {
   key: string;
   value: string;
+}
+
+export interface SubmitBuildRequest_PoliciesEntry {
+  key: string;
+  value?: BuildPolicy | undefined;
+}
+
+export interface BuildPolicy {
+  /** Extra attempts after the first fails (at most 100). */
+  retries: number;
+  /** Retry only when the error matches this RE2 expression; empty: any failure. */
+  retryOn: string;
+  /** Deadline of each attempt in milliseconds; 0: none. */
+  timeoutMs: number;
 }
 
 export interface SubmitBuildResponse {
@@ -381,6 +401,7 @@ function createBaseSubmitBuildRequest(): SubmitBuildRequest {
     force: false,
     waitTimeoutSeconds: 0,
     env: {},
+    policies: {},
   };
 }
 
@@ -418,6 +439,9 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
     }
     globalThis.Object.entries(message.env).forEach(([key, value]: [string, string]) => {
       SubmitBuildRequest_EnvEntry.encode({ key: key as any, value }, writer.uint32(90).fork()).join();
+    });
+    globalThis.Object.entries(message.policies).forEach(([key, value]: [string, BuildPolicy]) => {
+      SubmitBuildRequest_PoliciesEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).join();
     });
     return writer;
   },
@@ -526,6 +550,17 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
             }
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            const entry12 = SubmitBuildRequest_PoliciesEntry.decode(reader, reader.uint32());
+            if (entry12.value !== undefined) {
+              message.policies[entry12.key] = entry12.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -584,6 +619,20 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
           {},
         )
         : {},
+      policies: isObject(object.policies)
+        ? (globalThis.Object.entries(object.policies) as [string, any][]).reduce(
+          (acc: { [key: string]: BuildPolicy }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: BuildPolicy.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -628,6 +677,15 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
         });
       }
     }
+    if (message.policies) {
+      const entries = globalThis.Object.entries(message.policies) as [string, BuildPolicy][];
+      if (entries.length > 0) {
+        obj.policies = {};
+        entries.forEach(([k, v]) => {
+          obj.policies[k] = BuildPolicy.toJSON(v);
+        });
+      }
+    }
     return obj;
   },
 
@@ -650,6 +708,15 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
           acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.policies = (globalThis.Object.entries(object.policies ?? {}) as [string, BuildPolicy][]).reduce(
+      (acc: { [key: string]: BuildPolicy }, [key, value]: [string, BuildPolicy]) => {
+        if (value !== undefined) {
+          acc[key] = BuildPolicy.fromPartial(value);
         }
         return acc;
       },
@@ -740,6 +807,206 @@ export const SubmitBuildRequest_EnvEntry: MessageFns<SubmitBuildRequest_EnvEntry
     const message = createBaseSubmitBuildRequest_EnvEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSubmitBuildRequest_PoliciesEntry(): SubmitBuildRequest_PoliciesEntry {
+  return { key: "", value: undefined };
+}
+
+export const SubmitBuildRequest_PoliciesEntry: MessageFns<SubmitBuildRequest_PoliciesEntry> = {
+  encode(message: SubmitBuildRequest_PoliciesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      BuildPolicy.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitBuildRequest_PoliciesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitBuildRequest_PoliciesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = BuildPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitBuildRequest_PoliciesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? BuildPolicy.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: SubmitBuildRequest_PoliciesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = BuildPolicy.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitBuildRequest_PoliciesEntry>, I>>(
+    base?: I,
+  ): SubmitBuildRequest_PoliciesEntry {
+    return SubmitBuildRequest_PoliciesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitBuildRequest_PoliciesEntry>, I>>(
+    object: I,
+  ): SubmitBuildRequest_PoliciesEntry {
+    const message = createBaseSubmitBuildRequest_PoliciesEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? BuildPolicy.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBuildPolicy(): BuildPolicy {
+  return { retries: 0, retryOn: "", timeoutMs: 0 };
+}
+
+export const BuildPolicy: MessageFns<BuildPolicy> = {
+  encode(message: BuildPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.retries !== 0) {
+      writer.uint32(8).uint32(message.retries);
+    }
+    if (message.retryOn !== "") {
+      writer.uint32(18).string(message.retryOn);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(24).uint64(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BuildPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBuildPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.retries = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.retryOn = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timeoutMs = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BuildPolicy {
+    return {
+      retries: isSet(object.retries) ? globalThis.Number(object.retries) : 0,
+      retryOn: isSet(object.retryOn)
+        ? globalThis.String(object.retryOn)
+        : isSet(object.retry_on)
+        ? globalThis.String(object.retry_on)
+        : "",
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: BuildPolicy): unknown {
+    const obj: any = {};
+    if (message.retries !== 0) {
+      obj.retries = Math.round(message.retries);
+    }
+    if (message.retryOn !== "") {
+      obj.retryOn = message.retryOn;
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BuildPolicy>, I>>(base?: I): BuildPolicy {
+    return BuildPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BuildPolicy>, I>>(object: I): BuildPolicy {
+    const message = createBaseBuildPolicy();
+    message.retries = object.retries ?? 0;
+    message.retryOn = object.retryOn ?? "";
+    message.timeoutMs = object.timeoutMs ?? 0;
     return message;
   },
 };

@@ -1,0 +1,45 @@
+/**
+ * `-retry`, `-retry-on`, `-timeout` and the side file (kiln.json / kiln.hcl next to the template):
+ * each build's policy, resolved where the user runs `kiln build` — locally, and for a farm build
+ * before submitting (the side file stays on this machine, like var files).
+ */
+import { resolve } from "node:path";
+import {
+  BuildPolicyError,
+  isDefaultPolicy,
+  loadSideFile,
+  policyFor,
+  retriesOf,
+  retryOnOf,
+  sideFileFolder,
+  timeoutOf,
+  type BuildPolicy,
+} from "../shared/plan/build-policy/index.js";
+import { FlagError, type FlagSpecs, type ParsedFlags } from "./flags.js";
+
+export const policyFlagSpecs: FlagSpecs = {
+  retry: { kind: "string", help: "Kiln: run a failed build again up to N more times, after its cleanups (also per build in kiln.json).", placeholder: "N" },
+  "retry-on": { kind: "string", help: "Kiln: retry only failures whose error matches this regular expression (RE2).", placeholder: "REGEXP" },
+  timeout: { kind: "string", help: "Kiln: cancel an attempt still running after this long, cleanups included (e.g. 45m).", placeholder: "DURATION" },
+};
+
+/** Build name → policy, for builds whose policy is not the default (run once, no deadline). */
+export async function resolveBuildPolicies(flags: ParsedFlags, cwd: string, buildNames: readonly string[]): Promise<Map<string, BuildPolicy>> {
+  const fromFlags: Partial<BuildPolicy> = {};
+  try {
+    if (flags.strings.retry !== undefined) fromFlags.retries = retriesOf(flags.strings.retry, "-retry");
+    if (flags.strings["retry-on"] !== undefined) fromFlags.retryOn = retryOnOf(flags.strings["retry-on"], "-retry-on");
+    if (flags.strings.timeout !== undefined) fromFlags.timeoutMs = timeoutOf(flags.strings.timeout, "-timeout");
+  } catch (e) {
+    if (e instanceof BuildPolicyError) throw new FlagError(e.message);
+    throw e;
+  }
+  const target = flags.rest[0] ?? ".";
+  const sideFile = await loadSideFile(sideFileFolder(resolve(cwd, target)), sideFileFolder(target));
+  const policies = new Map<string, BuildPolicy>();
+  for (const name of buildNames) {
+    const policy = policyFor(name, sideFile, fromFlags);
+    if (!isDefaultPolicy(policy)) policies.set(name, policy);
+  }
+  return policies;
+}
