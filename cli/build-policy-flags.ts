@@ -3,7 +3,7 @@
  * each build's policy, resolved where the user runs `kiln build` — locally, and for a farm build
  * before submitting (the side file stays on this machine, like var files).
  */
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import {
   BuildPolicyError,
   isDefaultPolicy,
@@ -12,6 +12,7 @@ import {
   retriesOf,
   retryOnOf,
   sideFileFolder,
+  SIDE_FILE_NAMES,
   timeoutOf,
   type BuildPolicy,
 } from "../shared/plan/build-policy/index.js";
@@ -35,7 +36,9 @@ export async function resolveBuildPolicies(flags: ParsedFlags, cwd: string, buil
     throw e;
   }
   const target = flags.rest[0] ?? ".";
-  const sideFile = await loadSideFile(sideFileFolder(resolve(cwd, target)), sideFileFolder(target));
+  // A template that is itself named kiln.json has no side file (it would read itself as one).
+  const isSideFileName = (SIDE_FILE_NAMES as readonly string[]).includes(basename(target));
+  const sideFile = isSideFileName ? undefined : await loadSideFile(sideFileFolder(resolve(cwd, target)), sideFileFolder(target));
   const policies = new Map<string, BuildPolicy>();
   for (const name of buildNames) {
     const policy = policyFor(name, sideFile, fromFlags);
