@@ -6,6 +6,7 @@ import { createInterface } from "node:readline/promises";
 import type { BuildOutcome } from "../../agent/runner/build.js";
 import { runBuildWithPolicy } from "../../agent/runner/attempts.js";
 import { resolveBuildPolicies, policyFlagSpecs } from "../build-policy-flags.js";
+import { ResumeRun } from "../resume/resume-run.js";
 import { BuildPolicyError, type BuildPolicy } from "../../shared/plan/build-policy/index.js";
 import type { OnErrorPolicy } from "../../agent/builders/types.js";
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
@@ -30,6 +31,7 @@ const flagSpecs: FlagSpecs = {
   "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup" },
   "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
   "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
+  resume: { kind: "bool", help: "Kiln: skip builds whose fingerprint (config, variables, files read, base image) already made an artifact that still exists." },
   ...templateFlagSpecs,
   ...policyFlagSpecs,
   ...farmFlagSpecs,
@@ -175,17 +177,20 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const started = performance.now();
   const limit = debug ? 1 : parallel === 0 ? runnable.length : parallel;
   const outcomes: BuildOutcome[] = [];
-  const queue = [...runnable];
+  const resume = await ResumeRun.open(io.env, io.cwd);
+  const queue = flags.bools.resume === true && flags.bools.force !== true ? await resume.withoutReusable(runnable, sink, outcomes) : [...runnable];
   const worker = async (): Promise<void> => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
       const outcome = await runBuildWithPolicy(spec, {
         sink, signal: controller.signal, workDir: io.cwd, onError, ask, force: flags.bools.force === true, pause,
       }, policies.get(spec.name));
       outcomes.push(outcome);
+      if (!outcome.error && !outcome.cancelled) await resume.remember(spec, outcome.artifacts);
       reportBuildEnded(summaryOutput, outcome.name, outcome.durationMs, outcome.error);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+  await resume.close();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
 
