@@ -42,6 +42,15 @@ export class BuildIndex {
     });
   }
 
+  /** Succeeded jobs with this fingerprint that were built (not themselves reused), newest first. */
+  succeededWithFingerprint(fingerprint: string): JobRecord[] {
+    const found: JobRecord[] = [];
+    for (const b of this.builds.values()) {
+      for (const j of b.jobs.values()) if (j.fingerprint === fingerprint && j.state === "succeeded" && !j.reusedFrom) found.push(j);
+    }
+    return found.sort((a, b) => Date.parse(b.finishedAt ?? "") - Date.parse(a.finishedAt ?? ""));
+  }
+
   /** How many builds the index holds (for tests and logs). */
   get size(): number {
     return this.builds.size;

@@ -53,6 +53,8 @@ export function jobToProto(job: JobRecord, agents: readonly AgentPresence[]): Jo
     artifacts: job.artifacts.map(artifactToProto),
     startedAt: job.startedAt ?? "",
     finishedAt: job.finishedAt ?? "",
+    fingerprint: job.fingerprint ?? "",
+    reusedFrom: job.reusedFrom ? `${job.reusedFrom.buildId}/${job.reusedFrom.jobIndex}` : "",
   };
 }
 

@@ -101,7 +101,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     // the variables and the environment the template reads.
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   });
-  server.addService(FarmService, farmHandlers(ctx, options.token, options.nats.url.split(",").filter((u) => u.trim() !== "").length));
+  server.addService(FarmService, farmHandlers(ctx, options.token, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index));
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }], false)
     : ServerCredentials.createInsecure();
@@ -145,7 +145,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
 }
 
 /** Every rpc, each behind the token check, errors mapped to gRPC statuses. */
-function farmHandlers(ctx: ControllerContext, token: string | undefined, configuredServers: number): FarmServer {
+function farmHandlers(ctx: ControllerContext, token: string | undefined, configuredServers: number, index: BuildIndex): FarmServer {
   /** A bus outage on a cluster that lost its majority says so (the client retries either way). */
   async function serviceError(e: unknown): Promise<ReturnType<typeof toServiceError>> {
     if (!isBusOutage(e)) return toServiceError(e);
@@ -186,7 +186,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
     submitBuild: (call: ServerReadableStream<SubmitBuildRequest, SubmitBuildResponse>, callback: sendUnaryData<SubmitBuildResponse>): void => {
       (async () => {
         checkBearerToken(call.metadata, token);
-        return submitBuildStream(ctx, call);
+        return submitBuildStream(ctx, call, index);
       })().then(
         (res) => callback(null, res),
         (e: unknown) => {

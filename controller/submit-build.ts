@@ -15,6 +15,7 @@ import type { BuildSpec } from "../shared/plan/build-spec.js";
 import { BundleError, formatByteSize } from "../shared/bundle/index.js";
 import {
   buildEventSubject,
+  buildLogSubject,
   buildKey,
   encode,
   ensureJobConsumer,
@@ -27,11 +28,14 @@ import {
   type BuildRecord,
   type JobMessage,
   type JobRecord,
+  type LogLine,
 } from "../shared/bus/index.js";
 import { checkBuilds } from "../shared/validation/check-builds.js";
 import { unrunnableBuilds } from "../shared/validation/runnable.js";
 import { isRunnableType } from "../shared/components/runnable-types.js";
 import { formatDiagnostics } from "../shared/validation/diagnostics.js";
+import { planReuse, type ReusePlan } from "./reuse.js";
+import type { BuildIndex } from "./build-index.js";
 import { BuildPolicyError, retriesOf, retryOnOf, timeoutOf } from "../shared/plan/build-policy/index.js";
 import { isHcl2Target, loadTemplateForReport, planHclTemplate, planTemplate } from "../shared/validation/load-and-plan.js";
 import type { BuildPolicy as ProtoBuildPolicy, SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
@@ -59,11 +63,16 @@ interface ReceivedSubmission {
  * written to a temp file as they come (hashed on the way), refused as soon as they pass the
  * limit. Nothing holds the whole bundle in memory.
  */
-export async function submitBuildStream(ctx: ControllerContext, messages: AsyncIterable<SubmitBuildRequest>): Promise<SubmitBuildResponse> {
+export async function submitBuildStream(
+  ctx: ControllerContext,
+  messages: AsyncIterable<SubmitBuildRequest>,
+  /** Finds earlier jobs by fingerprint for -resume; without it nothing is reused. */
+  index?: BuildIndex,
+): Promise<SubmitBuildResponse> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-upload-"));
   try {
     const received = await receiveSubmission(ctx, messages, path.join(dir, "bundle.tgz"));
-    return await submitBuild(ctx, received);
+    return await submitBuild(ctx, received, index);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -94,7 +103,7 @@ async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable
   return { request, bundleFile, sha256: hash.digest("hex"), size };
 }
 
-async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission): Promise<SubmitBuildResponse> {
+async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission, index: BuildIndex | undefined): Promise<SubmitBuildResponse> {
   const { request, sha256 } = received;
   const templatePath = pathInBundle(request.templatePath, "template_path");
   const varFiles = request.varFiles.map((f) => pathInBundle(f, "var_files"));
@@ -117,7 +126,9 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission)
     }
     ctx.bundles.markStored(sha256);
   }
+  const reuse = await planReuse(ctx, index, specs, request.resume && !request.force);
   const queued = await queueBuild(ctx, {
+    reuse,
     displayPath,
     templateInBundle,
     bundle: { sha256, size: received.size },
@@ -210,6 +221,7 @@ async function planSubmittedHcl(
 }
 
 interface BuildToQueue {
+  reuse: ReusePlan;
   displayPath: string;
   templateInBundle: string;
   bundle: { sha256: string; size: number };
@@ -245,16 +257,21 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     cancelRequested: false,
     waitTimeoutMs: b.waitTimeoutMs,
   };
-  const jobs: JobRecord[] = b.specs.map((spec, jobIndex) => ({
-    buildId: id,
-    jobIndex,
-    name: spec.name,
-    builderType: spec.builder.type,
-    needs: [...(builderSchema(spec.builder.type)?.needs ?? [])],
-    state: "queued",
-    attempts: 0,
-    artifacts: [],
-  }));
+  const jobs: JobRecord[] = b.specs.map((spec, jobIndex) => {
+    const source = b.reuse.reused.get(jobIndex);
+    return {
+      buildId: id,
+      jobIndex,
+      name: spec.name,
+      builderType: spec.builder.type,
+      needs: [...(builderSchema(spec.builder.type)?.needs ?? [])],
+      fingerprint: b.reuse.fingerprints[jobIndex],
+      ...(source
+        ? { state: "succeeded", attempts: 0, artifacts: source.artifacts, startedAt: submittedAt, finishedAt: submittedAt, reusedFrom: { buildId: source.buildId, jobIndex: source.jobIndex } }
+        : { state: "queued", attempts: 0, artifacts: [] }),
+    };
+  });
+  const toQueue = jobs.filter((j) => !j.reusedFrom);
   const messages = jobs.map((job) =>
     encode({
       buildId: id,
@@ -272,11 +289,12 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
 
   const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
-  const types = [...new Set(jobs.map((j) => j.builderType))];
+  const types = [...new Set(toQueue.map((j) => j.builderType))];
   try {
+    await Promise.all(jobs.filter((j) => j.reusedFrom).map((job) => announceReused(ctx, id, job, submittedAt)));
     await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
     await Promise.all(
-      jobs.map(async (job) => {
+      toQueue.map(async (job) => {
         const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
         const durably = { deadlineMs: PUBLISH_DEADLINE_MS, signal: ctx.stopping };
         // Both publishes leave on this one connection in this order, so the queued event is stored
@@ -297,7 +315,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     );
   } catch (e) {
     const reason = reasonOf(e);
-    const unqueued = jobs.filter((j) => j.queueSequence === undefined);
+    const unqueued = toQueue.filter((j) => j.queueSequence === undefined);
     ctx.log.error("could not queue a build; failing its unqueued jobs", { build: id, jobs: unqueued.length, reason });
     await Promise.all(
       unqueued.map((j) => dropJob(ctx, { buildId: id, jobIndex: j.jobIndex, state: "failed", error: `the controller could not queue this job: ${reason}` }).catch(() => undefined)),
@@ -306,6 +324,25 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   }
   ctx.log.info("build queued", { build: id, template: b.displayPath, jobs: jobs.length, types: types.join(","), bundle: b.bundle.sha256 });
   return { record, jobs };
+}
+
+/** A job -resume answered from an earlier build: its watchers see it queued, say what it reuses, and finish. */
+async function announceReused(ctx: ControllerContext, buildId: string, job: JobRecord, time: string): Promise<void> {
+  const durably = { deadlineMs: PUBLISH_DEADLINE_MS, signal: ctx.stopping };
+  const from = job.reusedFrom!;
+  const queued: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time };
+  await publishDurably(ctx.bus.js, buildEventSubject(buildId), encode(queued), { ...durably, msgID: `${buildId}.${job.jobIndex}.queued` });
+  const lines: LogLine = {
+    jobIndex: job.jobIndex,
+    label: job.name,
+    level: "say",
+    text: job.artifacts.map((a) => `reusing ${a.description} from build ${from.buildId} (same fingerprint)`).join("\n"),
+    time,
+  };
+  await publishDurably(ctx.bus.js, buildLogSubject(buildId), encode(lines), { ...durably, msgID: `${buildId}.${job.jobIndex}.reused` });
+  const finished: BuildEvent = { kind: "job-finished", jobIndex: job.jobIndex, name: job.name, state: "succeeded", durationMs: 0, artifacts: job.artifacts, time };
+  await publishDurably(ctx.bus.js, buildEventSubject(buildId), encode(finished), { ...durably, msgID: `${buildId}.${job.jobIndex}.finished` });
+  ctx.log.info("job reused", { build: buildId, job: job.jobIndex, name: job.name, from: `${from.buildId}/${from.jobIndex}` });
 }
 
 /** Refuses a build whose messages or records the bus cannot carry, before anything is written. */

@@ -11,12 +11,14 @@ const flagSpecs: FlagSpecs = {
   ...farmFlagSpecs,
   limit: { kind: "string", help: "Show at most this many builds (default 50; 0 for all).", placeholder: "N" },
   "machine-readable": { kind: "bool", help: "One machine-readable line per build (timestamp,ID,build,template,state,done,total,submitted)." },
+  fingerprint: { kind: "bool", help: "One line per job instead: its fingerprint (what -resume compares) and the build it reused, if any (machine-readable: timestamp,ID,job,index,name,state,fingerprint,reused-from)." },
 };
 
 export const help = `Usage: kiln builds --controller HOST:PORT [options]
 
   Lists the builds the farm knows, newest first: id, template, state, jobs done of total, and
-  when it was submitted.
+  when it was submitted. With -fingerprint, one line per job with its fingerprint and, for jobs
+  that \`kiln build -resume\` answered from an earlier build, which one.
 
 Options:
 
@@ -36,6 +38,15 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   return withFarmConnection(flags, io, async (conn) => {
     const { builds } = await conn.listBuilds(limit);
+    if (flags.bools.fingerprint) {
+      const jobRows = builds.flatMap((b) => b.jobs.map((j) => [b.id, String(j.index), j.name, stateName(j.state), j.fingerprint || "-", j.reusedFrom || "-"]));
+      if (io.machineReadable || flags.bools["machine-readable"]) {
+        const m = new MachineReadableSink(io.stdout);
+        for (const [id, ...rest] of jobRows) m.line(id, "job", ...rest);
+      } else if (jobRows.length === 0) io.stdout.write("No builds.\n");
+      else io.stdout.write(formatTable(["ID", "JOB", "NAME", "STATE", "FINGERPRINT", "REUSED FROM"], jobRows));
+      return 0;
+    }
     const rows = builds.map((b) => [
       b.id,
       b.template,

@@ -19,6 +19,7 @@ const flagSpecs: FlagSpecs = {
   ...submissionFlagSpecs,
   ...templateFlagSpecs,
   ...policyFlagSpecs,
+  resume: { kind: "bool", help: "Kiln: reuse the artifacts of earlier farm builds with the same fingerprint instead of running those builds." },
 };
 
 export const help = `Usage: kiln submit --controller HOST:PORT [options] TEMPLATE

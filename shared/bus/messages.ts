@@ -129,6 +129,10 @@ export const jobRecordSchema = z.object({
   artifacts: z.array(artifactRefSchema),
   /** KILN_JOBS stream sequence of the job's message, so the controller can drop it (cancel, wait timeout). Keep it when updating. */
   queueSequence: z.number().int().positive().optional(),
+  /** The build's fingerprint (shared/plan/fingerprint), for -resume. Keep it when updating. */
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** Set when -resume reused this earlier job's artifacts instead of running the build. */
+  reusedFrom: z.object({ buildId: subjectTokenField, jobIndex: z.number().int().nonnegative() }).optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 

@@ -131,6 +131,11 @@ export interface SubmitBuildRequest {
    * here run once, without a deadline.
    */
   policies: { [key: string]: BuildPolicy };
+  /**
+   * Reuse the artifacts of an earlier build with the same fingerprint (still in the artifact
+   * store) instead of running that build again.
+   */
+  resume: boolean;
 }
 
 export interface SubmitBuildRequest_EnvEntry {
@@ -190,6 +195,10 @@ export interface Job {
   artifacts: Artifact[];
   startedAt: string;
   finishedAt: string;
+  /** sha256 of what decides the build's output (see shared/plan/fingerprint). */
+  fingerprint: string;
+  /** "<build id>/<job index>" when -resume reused that job's artifacts instead of running this one. */
+  reusedFrom: string;
 }
 
 export interface Build {
@@ -402,6 +411,7 @@ function createBaseSubmitBuildRequest(): SubmitBuildRequest {
     waitTimeoutSeconds: 0,
     env: {},
     policies: {},
+    resume: false,
   };
 }
 
@@ -443,6 +453,9 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
     globalThis.Object.entries(message.policies).forEach(([key, value]: [string, BuildPolicy]) => {
       SubmitBuildRequest_PoliciesEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).join();
     });
+    if (message.resume !== false) {
+      writer.uint32(104).bool(message.resume);
+    }
     return writer;
   },
 
@@ -561,6 +574,14 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
             }
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.resume = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -633,6 +654,7 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
           {},
         )
         : {},
+      resume: isSet(object.resume) ? globalThis.Boolean(object.resume) : false,
     };
   },
 
@@ -686,6 +708,9 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
         });
       }
     }
+    if (message.resume !== false) {
+      obj.resume = message.resume;
+    }
     return obj;
   },
 
@@ -722,6 +747,7 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
       },
       {},
     );
+    message.resume = object.resume ?? false;
     return message;
   },
 };
@@ -1332,6 +1358,8 @@ function createBaseJob(): Job {
     artifacts: [],
     startedAt: "",
     finishedAt: "",
+    fingerprint: "",
+    reusedFrom: "",
   };
 }
 
@@ -1372,6 +1400,12 @@ export const Job: MessageFns<Job> = {
     }
     if (message.finishedAt !== "") {
       writer.uint32(98).string(message.finishedAt);
+    }
+    if (message.fingerprint !== "") {
+      writer.uint32(106).string(message.fingerprint);
+    }
+    if (message.reusedFrom !== "") {
+      writer.uint32(114).string(message.reusedFrom);
     }
     return writer;
   },
@@ -1485,6 +1519,22 @@ export const Job: MessageFns<Job> = {
             message.finishedAt = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.fingerprint = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.reusedFrom = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1529,6 +1579,12 @@ export const Job: MessageFns<Job> = {
         : isSet(object.finished_at)
         ? globalThis.String(object.finished_at)
         : "",
+      fingerprint: isSet(object.fingerprint) ? globalThis.String(object.fingerprint) : "",
+      reusedFrom: isSet(object.reusedFrom)
+        ? globalThis.String(object.reusedFrom)
+        : isSet(object.reused_from)
+        ? globalThis.String(object.reused_from)
+        : "",
     };
   },
 
@@ -1570,6 +1626,12 @@ export const Job: MessageFns<Job> = {
     if (message.finishedAt !== "") {
       obj.finishedAt = message.finishedAt;
     }
+    if (message.fingerprint !== "") {
+      obj.fingerprint = message.fingerprint;
+    }
+    if (message.reusedFrom !== "") {
+      obj.reusedFrom = message.reusedFrom;
+    }
     return obj;
   },
 
@@ -1590,6 +1652,8 @@ export const Job: MessageFns<Job> = {
     message.artifacts = object.artifacts?.map((e) => Artifact.fromPartial(e)) || [];
     message.startedAt = object.startedAt ?? "";
     message.finishedAt = object.finishedAt ?? "";
+    message.fingerprint = object.fingerprint ?? "";
+    message.reusedFrom = object.reusedFrom ?? "";
     return message;
   },
 };

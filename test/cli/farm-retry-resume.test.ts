@@ -1,5 +1,5 @@
 /**
- * Retries and deadlines on a farm: `kiln build --controller` resolves -retry/-timeout and the
+ * Retries, deadlines and -resume on a farm: `kiln build --controller` resolves -retry/-timeout and the
  * side file on the client, the controller checks them and puts them in each job, and the agent
  * that takes the job runs the attempts (each after the last one's cleanups). Real nats-server,
  * controller, agent and CLI.
@@ -20,7 +20,7 @@ let farm: { nats: NatsServerFixture; controller: RunningController; agent: Agent
 test.before(async () => {
   const nats = await startNatsServer();
   const controller = await startController({ listen: "127.0.0.1:0", nats: { url: nats.url }, sweepIntervalMs: 200 });
-  const agent = await startAgent({ nats: { url: nats.url }, name: "agent-retry", builders: ["null"], pullExpiresMs: 1000 });
+  const agent = await startAgent({ nats: { url: nats.url }, name: "agent-retry", builders: ["null", "file"], pullExpiresMs: 1000 });
   farm = { nats, controller, agent };
 });
 test.after.always(async () => {
@@ -104,4 +104,39 @@ test("the controller refuses a policy it would not accept from the CLI, and one 
     message: /policies: no build named "two" in this submission \(builds: one\)/,
   });
   t.is((await rpc.listBuilds(client)).builds.length, before);
+});
+
+test("kiln build --controller -resume after 2 of 4 builds failed: the controller reuses the 2 good jobs' stored artifacts, only 2 run; kiln builds -fingerprint says which", async (t) => {
+  t.timeout(150_000);
+  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-resume-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const template = {
+    builders: ["a", "b", "c", "d"].map((name) => ({ type: "file", name, content: `content of ${name}\n`, target: `out/${name}.txt` })),
+    "post-processors": [{ type: "shell-local", inline: [`echo run >> ${dir}/runs-$PACKER_BUILD_NAME`, `if [ -e ${dir}/fail-$PACKER_BUILD_NAME ]; then exit 1; fi`] }],
+  };
+  writeFileSync(join(dir, "template.json"), JSON.stringify(template));
+  writeFileSync(join(dir, "fail-c"), "");
+  writeFileSync(join(dir, "fail-d"), "");
+  const first = await farmBuild(dir);
+  t.is(first.status, 1, first.stdout + first.stderr);
+  rmSync(join(dir, "fail-c"));
+  rmSync(join(dir, "fail-d"));
+  rmSync(join(dir, "out"), { recursive: true, force: true });
+
+  const second = await farmBuild(dir, "-resume");
+  t.is(second.status, 0, second.stdout + second.stderr);
+  const firstId = /build (\S+) submitted/.exec(first.stderr)?.[1];
+  t.truthy(firstId, first.stderr);
+  t.regex(second.stdout, new RegExp(`a: reusing Stored file: out/a\\.txt from build ${firstId} \\(same fingerprint\\)`));
+  t.regex(second.stdout, /b: reusing Stored file: out\/b\.txt/);
+  const runs = (n: string): number => readFileSync(join(dir, `runs-${n}`), "utf8").trim().split("\n").length;
+  t.deepEqual(["a", "b", "c", "d"].map(runs), [1, 1, 2, 2]);
+  // The reused artifacts were downloaded like built ones.
+  for (const n of ["a", "b", "c", "d"]) t.is(readFileSync(join(dir, `out/${n}.txt`), "utf8"), `content of ${n}\n`);
+
+  const listed = await runKilnCli(["builds", `--controller=127.0.0.1:${theFarm().controller.port}`, "-fingerprint", "-limit=1"], { env: { KILN_TOKEN: "" } });
+  t.is(listed.status, 0, listed.stderr);
+  const reusedRows = listed.stdout.split("\n").filter((l) => l.includes(`${firstId}/`));
+  t.is(reusedRows.length, 2, listed.stdout);
+  t.regex(listed.stdout, /[0-9a-f]{64}/);
 });
