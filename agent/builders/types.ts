@@ -22,6 +22,8 @@ export interface BuilderContext extends RunContext {
   pause?: StepPause;
   /** Resolves true when cleanups must be skipped after a failure (`-on-error=abort`/ask). */
   keepOnError: (failure: unknown) => Promise<boolean>;
+  /** `kiln build -warm`: VM builders that can restore a booted guest do (the qemu builder's warm/). */
+  warm?: boolean;
 }
 
 /** What a builder sees while an artifact of its build is made ready to leave this machine. */

@@ -41,6 +41,8 @@ export interface RunBuildOptions {
   tempDir?: string;
   /** Which attempt of a build with retries this is (1-based); unset when it has none. */
   attempt?: number;
+  /** `-warm`: restore (or save) a booted guest instead of booting cold, where the builder can. */
+  warm?: boolean;
 }
 
 export interface BuildOutcome {
@@ -113,7 +115,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
     const config = plugin.schema.prepare(withPackerForce(spec.builder, options.force ?? false), ctx.prepare);
     sink.add(...configSecrets(config));
     const artifact = await plugin.run(
-      { ...ctx, provision, force: options.force ?? false, pause: options.pause, keepOnError: (e) => keepOnError(message(e)) },
+      { ...ctx, provision, force: options.force ?? false, pause: options.pause, keepOnError: (e) => keepOnError(message(e)), warm: options.warm },
       config,
     );
     if (artifact) {

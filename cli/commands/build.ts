@@ -31,6 +31,7 @@ const flagSpecs: FlagSpecs = {
   "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup" },
   "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
   "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
+  warm: { kind: "bool", help: "Kiln: qemu disk-image builds restore the guest as it was when sshd answered (saved by the first -warm build) instead of booting." },
   resume: { kind: "bool", help: "Kiln: skip builds whose fingerprint (config, variables, files read, base image) already made an artifact that still exists." },
   ...templateFlagSpecs,
   ...policyFlagSpecs,
@@ -182,7 +183,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const worker = async (): Promise<void> => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
       const outcome = await runBuildWithPolicy(spec, {
-        sink, signal: controller.signal, workDir: io.cwd, onError, ask, force: flags.bools.force === true, pause,
+        sink, signal: controller.signal, workDir: io.cwd, onError, ask, force: flags.bools.force === true, pause, warm: flags.bools.warm === true,
       }, policies.get(spec.name));
       outcomes.push(outcome);
       if (!outcome.error && !outcome.cancelled) await resume.remember(spec, outcome.artifacts);

@@ -27,6 +27,9 @@ import { stepOutputDir } from "./step-output-dir.js";
 import { stepRunQemu } from "./step-run-qemu.js";
 import { stepShutdown } from "./step-shutdown.js";
 import { stepWaitSshd, type SshdAnswered } from "./step-wait-sshd.js";
+import { stepWarmCapture } from "./warm/step-warm-capture.js";
+import { stepWarmFixups } from "./warm/step-warm-fixups.js";
+import { stepWarmPlan } from "./warm/step-warm-plan.js";
 
 /** Packer's builder id for qemu artifacts. */
 export const BUILDER_ID = "transcend.qemu";
@@ -60,12 +63,15 @@ export const plugin: BuilderPlugin<Config> = {
       .then(stepOutputDir(config.outputDirectory, ctx.force, outcome))
       .then(stepFloppy(config))
       .then(stepCdFiles(config))
+      .then(stepWarmPlan(config, ctx.warm === true))
       .then(stepCreateDisk(config))
       .then(stepHttpServer(httpOptions(config, ctx.workDir), GUEST_HOST_IP))
       .then(stepHostPorts(config))
       .then(stepRunQemu(config))
       .then(stepWaitSshd(config.communicator.type === "ssh" ? config.communicator.ssh.timeoutMs : 0))
+      .then(stepWarmCapture())
       .then(stepConnect(config.communicator, (s: PortsReady & SshdAnswered) => ({ host: "127.0.0.1", port: s.sshHostPort, sock: s.sshdSocket })))
+      .then(stepWarmFixups())
       .then(stepProvision<Connected & PortsReady & HttpServerReady>(ctx.provision, (s) => ({ ...s.httpGenerated, SSHHostPort: String(s.sshHostPort) })))
       .then(stepShutdown(config))
       .then(stepConvertDisk(config))

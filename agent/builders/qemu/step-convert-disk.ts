@@ -9,13 +9,17 @@ import type { Config } from "../../../shared/components/builders/qemu.js";
 import type { Step } from "../../runner/steps.js";
 import { runProgram } from "./run-program.js";
 import type { DiskReady } from "./step-create-disk.js";
+import type { WarmReady } from "./warm/step-warm-plan.js";
 
-export function stepConvertDisk(config: Config): Step<DiskReady, object> {
+export function stepConvertDisk(config: Config): Step<DiskReady & WarmReady, object> {
   return {
     name: "convert disk",
     async run(ctx, state) {
+      // A -warm build ran on an overlay of the base; unless the template asked for one, its output
+      // must be the whole disk a cold build makes.
+      const flatten = state.warm.mode !== "off" && !config.useBackingFile;
       // Converting an overlay would flatten it: Packer keeps use_backing_file's overlay as it is.
-      if ((config.skipCompaction && !config.diskCompression) || config.useBackingFile) return {};
+      if (!flatten && ((config.skipCompaction && !config.diskCompression) || config.useBackingFile)) return {};
       ctx.ui.say("Converting hard drive...");
       const tmp = `${state.diskPath}.convert`;
       const args = ["convert", "-W", "-O", config.format, ...(config.diskCompression ? ["-c"] : []), ...config.qemuImgArgs.convert, state.diskPath, tmp];

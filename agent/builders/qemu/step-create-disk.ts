@@ -14,6 +14,7 @@ import { diskInfo, diskSizeBytes } from "./disk-info.js";
 import { runProgram } from "./run-program.js";
 import type { IsoReady } from "./step-download-iso.js";
 import type { OutputDirReady } from "./step-output-dir.js";
+import type { WarmReady } from "./warm/step-warm-plan.js";
 
 export interface DiskReady {
   diskPath: string;
@@ -21,12 +22,26 @@ export interface DiskReady {
   additionalDiskPaths: string[];
 }
 
-export function stepCreateDisk(config: Config): Step<OutputDirReady & IsoReady, DiskReady> {
+export function stepCreateDisk(config: Config): Step<OutputDirReady & IsoReady & WarmReady, DiskReady> {
   return {
     name: "create disk",
     async run(ctx, state) {
       if (!config.diskImage) return createEmptyDisks(ctx.signal, ctx.ui.say.bind(ctx.ui), state.outputDir);
       const source = state.isoPath;
+      const { warm } = state;
+      if (warm.mode !== "off") {
+        // -warm runs on an overlay of the base (the snapshot's, or a fresh one to snapshot);
+        // the convert step flattens it unless the template wants use_backing_file's overlay.
+        const diskPath = path.join(state.outputDir, config.vmName);
+        if (warm.mode === "restore") {
+          await copyFile(warm.snapshot.diskPath, diskPath);
+          // Same content by the key, maybe another path: point the overlay at this run's base.
+          await runProgram("qemu-img", ["rebase", "-u", "-f", "qcow2", "-b", source, "-F", warm.baseFormat, diskPath], ctx.signal);
+        } else {
+          await runProgram("qemu-img", ["create", "-f", "qcow2", "-b", source, "-F", warm.baseFormat, diskPath, String(warm.diskSizeBytes)], ctx.signal);
+        }
+        return { diskPath, additionalDiskPaths: [] };
+      }
       const sourceInfo = await diskInfo(source, ctx.signal).catch((e: unknown) => {
         throw new Error(`iso_url: cannot read disk image ${source}: ${e instanceof Error ? e.message : String(e)}`);
       });

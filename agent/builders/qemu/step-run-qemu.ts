@@ -17,12 +17,14 @@ import { QmpClient } from "./qmp.js";
 import { qemuArgs } from "./qemu-args.js";
 import { startQemu, type QemuProcess } from "./qemu-process.js";
 import { qmpExecute } from "./qmp-command.js";
+import { discard, type WarmSnapshot } from "./warm/warm-store.js";
 import type { CdReady } from "./step-cd-files.js";
 import type { DiskReady } from "./step-create-disk.js";
 import type { IsoReady } from "./step-download-iso.js";
 import type { FloppyReady } from "./step-floppy.js";
 import type { PortsReady } from "./step-host-ports.js";
 import type { OutputDirReady } from "./step-output-dir.js";
+import type { WarmReady } from "./warm/step-warm-plan.js";
 
 export interface QemuRunning {
   qemu: QemuProcess;
@@ -30,7 +32,7 @@ export interface QemuRunning {
   accel: string;
 }
 
-export function stepRunQemu(config: Config): Step<IsoReady & FloppyReady & CdReady & OutputDirReady & DiskReady & PortsReady & HttpServerReady, QemuRunning> {
+export function stepRunQemu(config: Config): Step<IsoReady & FloppyReady & CdReady & OutputDirReady & DiskReady & PortsReady & HttpServerReady & WarmReady, QemuRunning> {
   const pending: { qemu?: QemuProcess; socketDir?: string } = {};
   return {
     name: "run qemu",
@@ -53,7 +55,10 @@ export function stepRunQemu(config: Config): Step<IsoReady & FloppyReady & CdRea
         },
         ctx.prepare.interpolation,
       );
-      ctx.ui.say(config.diskImage ? "Starting VM, booting disk image" : "Starting VM, booting from CD-ROM");
+      const { warm } = state;
+      // The saved guest comes back through QEMU's incoming migration; the path is ours (a hex key).
+      if (warm.mode === "restore") args.push("-incoming", `exec:cat '${warm.snapshot.statePath}'`);
+      ctx.ui.say(warm.mode === "restore" ? "Starting VM, restoring the warm snapshot" : config.diskImage ? "Starting VM, booting disk image" : "Starting VM, booting from CD-ROM");
       ctx.ui.message(`Qemu command: ${config.qemuBinary} ${args.join(" ")}`);
       const qemu = startQemu(config.qemuBinary, args);
       pending.qemu = qemu;
@@ -63,6 +68,7 @@ export function stepRunQemu(config: Config): Step<IsoReady & FloppyReady & CdRea
       ctx.signal.addEventListener("abort", onAbort, { once: true });
       void qemu.exited.then(() => ctx.signal.removeEventListener("abort", onAbort));
       await waitForQmp(qemu, qmpSocket, ctx.signal, config.qemuBinary);
+      if (warm.mode === "restore") await resumeRestoredGuest(qemu, qmpSocket, ctx.signal, warm.snapshot);
       if (config.boot.bootCommand.length > 0 && config.boot.bootWaitMs > 0) {
         ctx.ui.say(`Waiting ${config.boot.bootWaitMs / 1000}s for boot...`);
         await sleep(config.boot.bootWaitMs, undefined, { signal: ctx.signal });
@@ -80,6 +86,26 @@ export function stepRunQemu(config: Config): Step<IsoReady & FloppyReady & CdRea
       if (socketDir) await rm(socketDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits for the incoming migration to load the saved state (QEMU's status leaves "inmigrate"),
+ * then continues the guest, which was paused when it was saved. A snapshot QEMU cannot load is
+ * removed, so the next -warm build saves a new one.
+ */
+async function resumeRestoredGuest(qemu: QemuProcess, socket: string, signal: AbortSignal, snapshot: WarmSnapshot): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (!qemu.isRunning()) {
+      await discard(snapshot);
+      throw new Error(`QEMU could not restore the warm snapshot (removed; the next -warm build boots cold and saves a new one): ${qemu.stderr() || "no error output"}`);
+    }
+    const status = ((await qmpExecute(socket, "query-status").catch(() => ({}))) as { status?: string }).status;
+    if (status && status !== "inmigrate") break;
+    if (Date.now() > deadline) throw new Error("QEMU did not finish loading the warm snapshot within 120s");
+    await sleep(50, undefined, { signal });
+  }
+  await qmpExecute(socket, "cont");
 }
 
 /** QEMU is up once its QMP socket answers; if it exits first, its stderr says why. */

@@ -86,7 +86,7 @@ function localMediaPaths(spec: BuildSpec, templateDir: string): string[] {
 }
 
 /** sha256 of a file; of a folder, of its entries' names and digests; "missing" when absent. */
-async function pathDigest(path: string, cache: DigestCache): Promise<string> {
+export async function pathDigest(path: string, cache: DigestCache): Promise<string> {
   let st;
   try {
     st = await stat(path);

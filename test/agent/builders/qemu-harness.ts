@@ -21,9 +21,9 @@ export function workspace(template: unknown): string {
   return dir;
 }
 
-export function build(dir: string, extraArgs: string[] = []): Promise<{ status: number | null; out: string }> {
+export function build(dir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<{ status: number | null; out: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [kiln, "build", "-color=false", ...extraArgs, "template.json"], { cwd: dir });
+    const child = spawn(process.execPath, [kiln, "build", "-color=false", ...extraArgs, "template.json"], { cwd: dir, env: { ...process.env, ...env } });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
