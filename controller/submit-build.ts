@@ -129,6 +129,7 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission,
   const reuse = await planReuse(ctx, index, specs, request.resume && !request.force);
   const queued = await queueBuild(ctx, {
     reuse,
+    warm: request.warm,
     displayPath,
     templateInBundle,
     bundle: { sha256, size: received.size },
@@ -222,6 +223,7 @@ async function planSubmittedHcl(
 
 interface BuildToQueue {
   reuse: ReusePlan;
+  warm: boolean;
   displayPath: string;
   templateInBundle: string;
   bundle: { sha256: string; size: number };
@@ -283,6 +285,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
       force: b.force,
       needs: job.needs,
       submittedAt,
+      ...(b.warm ? { warm: true } : {}),
     } satisfies JobMessage),
   );
   checkSizes(ctx, b.displayPath, jobs, messages, encode(record));

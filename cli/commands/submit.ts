@@ -19,6 +19,7 @@ const flagSpecs: FlagSpecs = {
   ...submissionFlagSpecs,
   ...templateFlagSpecs,
   ...policyFlagSpecs,
+  warm: { kind: "bool", help: "Kiln: qemu disk-image builds restore the guest saved when sshd answered instead of booting (each agent keeps its own snapshots)." },
   resume: { kind: "bool", help: "Kiln: reuse the artifacts of earlier farm builds with the same fingerprint instead of running those builds." },
 };
 

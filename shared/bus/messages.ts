@@ -83,6 +83,8 @@ export const jobMessageSchema = z.object({
   /** Capabilities the agent must have (from the builder's schema). */
   needs: z.array(z.string()),
   submittedAt: z.string(),
+  /** `kiln build -warm`: restore or save a booted guest where the builder can. */
+  warm: z.boolean().optional(),
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 

@@ -23,6 +23,7 @@ export const stepRunBuild: JobStep<{ jobDir: string; bundleDir: string; template
         force: job.force,
         catalogue: agent.catalogue,
         downloadCacheDir: agent.downloadCacheDir,
+        warm: job.warm === true,
       },
       // Retries run here, on this agent, each attempt after the last one's cleanups.
       job.spec.policy,

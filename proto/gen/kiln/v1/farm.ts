@@ -136,6 +136,8 @@ export interface SubmitBuildRequest {
    * store) instead of running that build again.
    */
   resume: boolean;
+  /** Agents restore (or save) a booted guest for VM builds that can (kiln build -warm). */
+  warm: boolean;
 }
 
 export interface SubmitBuildRequest_EnvEntry {
@@ -412,6 +414,7 @@ function createBaseSubmitBuildRequest(): SubmitBuildRequest {
     env: {},
     policies: {},
     resume: false,
+    warm: false,
   };
 }
 
@@ -455,6 +458,9 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
     });
     if (message.resume !== false) {
       writer.uint32(104).bool(message.resume);
+    }
+    if (message.warm !== false) {
+      writer.uint32(112).bool(message.warm);
     }
     return writer;
   },
@@ -582,6 +588,14 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
             message.resume = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.warm = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -655,6 +669,7 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
         )
         : {},
       resume: isSet(object.resume) ? globalThis.Boolean(object.resume) : false,
+      warm: isSet(object.warm) ? globalThis.Boolean(object.warm) : false,
     };
   },
 
@@ -711,6 +726,9 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
     if (message.resume !== false) {
       obj.resume = message.resume;
     }
+    if (message.warm !== false) {
+      obj.warm = message.warm;
+    }
     return obj;
   },
 
@@ -748,6 +766,7 @@ export const SubmitBuildRequest: MessageFns<SubmitBuildRequest> = {
       {},
     );
     message.resume = object.resume ?? false;
+    message.warm = object.warm ?? false;
     return message;
   },
 };
