@@ -24,18 +24,20 @@ export async function getBuild(ctx: ControllerContext, buildId: string): Promise
   return buildToProto(stored.record, stored.jobs, agents);
 }
 
-/** Newest first; `limit` 0 means all. */
-export async function listBuilds(ctx: ControllerContext, limit: number): Promise<ListBuildsResponse> {
-  const [agents, stored] = await read(ctx, "list builds", async () => {
-    const ids = await listBuildIds(ctx.bus);
-    return Promise.all([presentAgents(ctx.bus, ctx.log), Promise.all(ids.map((id) => readBuild(ctx.bus.builds, id, ctx.log)))]);
+/**
+ * Newest first; `limit` 0 means all; `before` pages. Build ids begin with their submission time
+ * (zero-padded base 36), so sorting the ids orders the builds: only the page's records are read,
+ * not every build the farm keeps.
+ */
+export async function listBuilds(ctx: ControllerContext, limit: number, before = ""): Promise<ListBuildsResponse> {
+  const [agents, page, more] = await read(ctx, "list builds", async () => {
+    const ids = (await listBuildIds(ctx.bus)).filter((id) => before === "" || id < before).sort().reverse();
+    const pageIds = limit > 0 ? ids.slice(0, limit) : ids;
+    return Promise.all([presentAgents(ctx.bus, ctx.log), Promise.all(pageIds.map((id) => readBuild(ctx.bus.builds, id, ctx.log))), ids.length > pageIds.length]);
   });
-  const builds = stored
-    .flatMap((s) => (s ? [s] : []))
-    .sort((a, b) => (a.record.submittedAt === b.record.submittedAt ? b.record.id.localeCompare(a.record.id) : b.record.submittedAt.localeCompare(a.record.submittedAt)))
-    .slice(0, limit > 0 ? limit : undefined)
-    .map((s) => buildToProto(s.record, s.jobs, agents));
-  return { builds };
+  const stored = page.flatMap((s) => (s ? [s] : []));
+  const builds = stored.map((s) => buildToProto(s.record, s.jobs, agents));
+  return { builds, nextBefore: more && stored.length > 0 ? stored[stored.length - 1]!.record.id : "" };
 }
 
 export async function listAgents(ctx: ControllerContext): Promise<ListAgentsResponse> {

@@ -198,7 +198,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
     },
     watchBuild: streaming((req, call, signal) => watchBuild(ctx, req, call, signal)),
     cancelBuild: unary(async (req) => ({ build: await cancelBuild(ctx, req) })),
-    listBuilds: unary((req) => listBuilds(ctx, req.limit)),
+    listBuilds: unary((req) => listBuilds(ctx, req.limit, req.before)),
     getBuild: unary((req) => getBuild(ctx, req.buildId)),
     listAgents: unary(() => listAgents(ctx)),
     downloadArtifact: streaming((req, call) => downloadArtifact(ctx, req, call)),

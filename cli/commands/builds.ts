@@ -10,6 +10,7 @@ import { isFinalState, stateName } from "../farm-client/states.js";
 const flagSpecs: FlagSpecs = {
   ...farmFlagSpecs,
   limit: { kind: "string", help: "Show at most this many builds (default 50; 0 for all).", placeholder: "N" },
+  before: { kind: "string", help: "Only builds submitted before this build id (the next page; kiln prints the id to pass when more are left).", placeholder: "ID" },
   "machine-readable": { kind: "bool", help: "One machine-readable line per build (timestamp,ID,build,template,state,done,total,submitted)." },
   fingerprint: { kind: "bool", help: "One line per job instead: its fingerprint (what -resume compares) and the build it reused, if any (machine-readable: timestamp,ID,job,index,name,state,fingerprint,reused-from)." },
 };
@@ -37,7 +38,8 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     return 1;
   }
   return withFarmConnection(flags, io, async (conn) => {
-    const { builds } = await conn.listBuilds(limit);
+    const { builds, nextBefore } = await conn.listBuilds(limit, flags.strings.before ?? "");
+    if (nextBefore && !(io.machineReadable || flags.bools["machine-readable"])) io.stderr.write(`more builds: kiln builds -before=${nextBefore}\n`);
     if (flags.bools.fingerprint) {
       const jobRows = builds.flatMap((b) => b.jobs.map((j) => [b.id, String(j.index), j.name, stateName(j.state), j.fingerprint || "-", j.reusedFrom || "-"]));
       if (io.machineReadable || flags.bools["machine-readable"]) {

@@ -91,8 +91,8 @@ export class FarmConnection {
   getBuild(buildId: string): Promise<Build> {
     return this.unary((cb) => this.client.getBuild({ buildId }, this.metadata(), cb), true);
   }
-  listBuilds(limit = 0): Promise<ListBuildsResponse> {
-    return this.unary((cb) => this.client.listBuilds({ limit }, this.metadata(), cb), true);
+  listBuilds(limit = 0, before = ""): Promise<ListBuildsResponse> {
+    return this.unary((cb) => this.client.listBuilds({ limit, before }, this.metadata(), cb), true);
   }
   listAgents(): Promise<ListAgentsResponse> {
     return this.unary((cb) => this.client.listAgents({}, this.metadata(), cb), true);

@@ -88,7 +88,7 @@ function unary<Res>(start: (callback: (err: ServiceError | null, res: Res) => vo
 export const rpc = {
   submitBuild: (c: FarmClient, req: SubmitBuildRequest, md = new Metadata()): Promise<SubmitBuildResponse> => submitBuildStreamed(c, req, md),
   getBuild: (c: FarmClient, buildId: string, md = new Metadata()) => unary<Build>((cb) => c.getBuild({ buildId }, md, cb)),
-  listBuilds: (c: FarmClient, md = new Metadata()) => unary<ListBuildsResponse>((cb) => c.listBuilds({ limit: 0 }, md, cb)),
+  listBuilds: (c: FarmClient, md = new Metadata()) => unary<ListBuildsResponse>((cb) => c.listBuilds({ limit: 0, before: "" }, md, cb)),
   listAgents: (c: FarmClient, md = new Metadata()) => unary<ListAgentsResponse>((cb) => c.listAgents({}, md, cb)),
   cancelBuild: (c: FarmClient, buildId: string, md = new Metadata()) => unary<CancelBuildResponse>((cb) => c.cancelBuild({ buildId }, md, cb)),
 };

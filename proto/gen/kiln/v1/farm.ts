@@ -265,11 +265,19 @@ export interface CancelBuildResponse {
 }
 
 export interface ListBuildsRequest {
+  /** At most this many builds; 0: all. */
   limit: number;
+  /**
+   * Paging: only builds submitted before this build id (ids sort by submission time); empty:
+   * from the newest.
+   */
+  before: string;
 }
 
 export interface ListBuildsResponse {
   builds: Build[];
+  /** When more builds are older than the last one returned: pass it as `before` for the next page. */
+  nextBefore: string;
 }
 
 export interface GetBuildRequest {
@@ -2650,13 +2658,16 @@ export const CancelBuildResponse: MessageFns<CancelBuildResponse> = {
 };
 
 function createBaseListBuildsRequest(): ListBuildsRequest {
-  return { limit: 0 };
+  return { limit: 0, before: "" };
 }
 
 export const ListBuildsRequest: MessageFns<ListBuildsRequest> = {
   encode(message: ListBuildsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.limit !== 0) {
       writer.uint32(8).uint32(message.limit);
+    }
+    if (message.before !== "") {
+      writer.uint32(18).string(message.before);
     }
     return writer;
   },
@@ -2682,6 +2693,14 @@ export const ListBuildsRequest: MessageFns<ListBuildsRequest> = {
             message.limit = reader.uint32();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.before = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2695,13 +2714,19 @@ export const ListBuildsRequest: MessageFns<ListBuildsRequest> = {
   },
 
   fromJSON(object: any): ListBuildsRequest {
-    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+    return {
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      before: isSet(object.before) ? globalThis.String(object.before) : "",
+    };
   },
 
   toJSON(message: ListBuildsRequest): unknown {
     const obj: any = {};
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
+    }
+    if (message.before !== "") {
+      obj.before = message.before;
     }
     return obj;
   },
@@ -2712,18 +2737,22 @@ export const ListBuildsRequest: MessageFns<ListBuildsRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListBuildsRequest>, I>>(object: I): ListBuildsRequest {
     const message = createBaseListBuildsRequest();
     message.limit = object.limit ?? 0;
+    message.before = object.before ?? "";
     return message;
   },
 };
 
 function createBaseListBuildsResponse(): ListBuildsResponse {
-  return { builds: [] };
+  return { builds: [], nextBefore: "" };
 }
 
 export const ListBuildsResponse: MessageFns<ListBuildsResponse> = {
   encode(message: ListBuildsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.builds) {
       Build.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextBefore !== "") {
+      writer.uint32(18).string(message.nextBefore);
     }
     return writer;
   },
@@ -2749,6 +2778,14 @@ export const ListBuildsResponse: MessageFns<ListBuildsResponse> = {
             message.builds.push(Build.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextBefore = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2762,13 +2799,23 @@ export const ListBuildsResponse: MessageFns<ListBuildsResponse> = {
   },
 
   fromJSON(object: any): ListBuildsResponse {
-    return { builds: globalThis.Array.isArray(object?.builds) ? object.builds.map((e: any) => Build.fromJSON(e)) : [] };
+    return {
+      builds: globalThis.Array.isArray(object?.builds) ? object.builds.map((e: any) => Build.fromJSON(e)) : [],
+      nextBefore: isSet(object.nextBefore)
+        ? globalThis.String(object.nextBefore)
+        : isSet(object.next_before)
+        ? globalThis.String(object.next_before)
+        : "",
+    };
   },
 
   toJSON(message: ListBuildsResponse): unknown {
     const obj: any = {};
     if (message.builds?.length) {
       obj.builds = message.builds.map((e) => Build.toJSON(e));
+    }
+    if (message.nextBefore !== "") {
+      obj.nextBefore = message.nextBefore;
     }
     return obj;
   },
@@ -2779,6 +2826,7 @@ export const ListBuildsResponse: MessageFns<ListBuildsResponse> = {
   fromPartial<I extends Exact<DeepPartial<ListBuildsResponse>, I>>(object: I): ListBuildsResponse {
     const message = createBaseListBuildsResponse();
     message.builds = object.builds?.map((e) => Build.fromPartial(e)) || [];
+    message.nextBefore = object.nextBefore ?? "";
     return message;
   },
 };
