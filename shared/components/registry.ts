@@ -13,6 +13,7 @@ import { schema as nullBuilder } from "./builders/null.js";
 import { schema as qemu } from "./builders/qemu.js";
 import { schema as virtualboxIso } from "./builders/virtualbox-iso.js";
 import { schema as vmwareIso } from "./builders/vmware-iso.js";
+import { schema as ansibleProvisioner } from "./provisioners/ansible.js";
 import { schema as breakpointProvisioner } from "./provisioners/breakpoint.js";
 import { schema as fileProvisioner } from "./provisioners/file.js";
 import { schema as shellProvisioner } from "./provisioners/shell.js";
@@ -35,7 +36,7 @@ const builders = new Map<string, BuilderSchema<unknown>>(
 );
 
 const provisioners = new Map<string, ComponentSchema<unknown>>(
-  [breakpointProvisioner, fileProvisioner, shellProvisioner, shellLocalProvisioner].map((s) => [s.type, s as ComponentSchema<unknown>]),
+  [ansibleProvisioner, breakpointProvisioner, fileProvisioner, shellProvisioner, shellLocalProvisioner].map((s) => [s.type, s as ComponentSchema<unknown>]),
 );
 
 const postProcessors = new Map<string, ComponentSchema<unknown>>(

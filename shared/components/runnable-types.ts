@@ -5,7 +5,7 @@
  */
 export const RUNNABLE_TYPES = {
   builder: ["file", "null", "docker", "qemu", "amazon-ebs"],
-  provisioner: ["shell", "file", "breakpoint", "shell-local"],
+  provisioner: ["shell", "file", "breakpoint", "shell-local", "ansible"],
   "post-processor": ["manifest", "checksum", "compress", "artifice", "shell-local", "docker-import", "docker-tag", "docker-push", "docker-save", "vagrant"],
 } as const;
 

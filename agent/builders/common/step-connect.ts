@@ -2,6 +2,7 @@
  * Packer's StepConnect: reach the machine with the configured communicator and hand later steps
  * the connection and the data provisioners may read (`{{build "Host"}}`, ConnType, …).
  */
+import { readFile } from "node:fs/promises";
 import type { Duplex } from "node:stream";
 import type { CommunicatorConfig } from "../../../shared/components/communicator/ssh.js";
 import { NoneCommunicator } from "../../communicators/none.js";
@@ -47,7 +48,8 @@ export function stepConnect<Needs extends object>(
           Password: ssh.password ?? "",
           ConnType: "ssh",
           SSHPublicKey: ssh.publicKey ?? "",
-          SSHPrivateKey: ssh.privateKey ?? "",
+          // As Packer, which reads ssh_private_key_file into the communicator's key at prepare.
+          SSHPrivateKey: ssh.privateKey ?? (ssh.privateKeyFile ? await readFile(ssh.privateKeyFile, "utf8") : ""),
         },
       };
     },

@@ -58,6 +58,9 @@ export function stepRunQemu(config: Config): Step<IsoReady & FloppyReady & CdRea
       const { warm } = state;
       // The saved guest comes back through QEMU's incoming migration; the path is ours (a hex key).
       if (warm.mode === "restore") args.push("-incoming", `exec:cat '${warm.snapshot.statePath}'`);
+      // A VM generation ID (the device Hyper-V, Firecracker and QEMU share) changes on every
+      // restore, so a guest kernel built with it reseeds its random generator by itself.
+      if (warm.mode !== "off" && wantsVmGenId(config.machineType, args)) args.push("-device", "vmgenid,guid=auto");
       ctx.ui.say(warm.mode === "restore" ? "Starting VM, restoring the warm snapshot" : config.diskImage ? "Starting VM, booting disk image" : "Starting VM, booting from CD-ROM");
       ctx.ui.message(`Qemu command: ${config.qemuBinary} ${args.join(" ")}`);
       const qemu = startQemu(config.qemuBinary, args);
@@ -135,4 +138,9 @@ async function typeBootCommand(ctx: RunContext, config: Config, qmpSocket: strin
   } finally {
     qmp.close();
   }
+}
+
+/** vmgenid lives in ACPI: only on the pc and q35 machines, and once (a template may add its own). */
+function wantsVmGenId(machineType: string, args: readonly string[]): boolean {
+  return /^(pc|q35)/.test(machineType) && !args.some((a) => a.includes("vmgenid"));
 }

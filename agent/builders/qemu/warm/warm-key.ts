@@ -13,7 +13,7 @@ import { canonicalJson } from "../../../../shared/plan/fingerprint/index.js";
 import { qemuArgs } from "../qemu-args.js";
 
 /** Bumped when capture or restore changes in a way old snapshots would not survive. */
-const WARM_FORMAT = 1;
+const WARM_FORMAT = 2; // 2: warm guests carry a vmgenid device
 
 export interface WarmKeyInput {
   config: Config;

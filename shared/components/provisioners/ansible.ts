@@ -1,0 +1,126 @@
+import path from "node:path";
+import { statSync } from "node:fs";
+import { userInfo } from "node:os";
+import { ConfigReader } from "../config-reader.js";
+import type { ComponentSchema } from "../types.js";
+
+/**
+ * Packer's `ansible` provisioner: runs ansible-playbook on the machine running the build, against
+ * the machine being built — through a local SSH adapter that relays to the build's communicator
+ * (the default, `use_proxy`), or straight to the guest's SSH (`use_proxy: false`).
+ */
+export interface Config {
+  command: string;
+  extraArguments: string[];
+  /** Rendered at provision time with the build's generated data (`{{ .WinRMPassword }}`…). */
+  ansibleEnvVars: string[];
+  playbookFile: string;
+  ansibleSshExtraArgs: string[];
+  groups: string[];
+  emptyGroups: string[];
+  hostAlias: string;
+  /** Empty when the template gave none: the communicator's user is used (with the proxy too, unlike Packer 1.6.6). */
+  user: string;
+  localUser: string;
+  localPort: number;
+  sshHostKeyFile?: string;
+  sshAuthorizedKeyFile?: string;
+  sftpCommand: string;
+  skipVersionCheck: boolean;
+  useSftp: boolean;
+  inventoryDirectory?: string;
+  inventoryFileTemplate?: string;
+  inventoryFile?: string;
+  keepInventoryFile: boolean;
+  galaxyFile?: string;
+  galaxyCommand: string;
+  galaxyForceInstall: boolean;
+  rolesPath?: string;
+  collectionsPath?: string;
+  /** Packer's tri-state: unset means the proxy. */
+  useProxy: boolean;
+  packerBuildName: string;
+  packerBuilderType: string;
+}
+
+/** Packer's validateFileConfig: the path must exist and be a file. */
+function checkFile(r: ConfigReader, cwd: string, key: string, value: string | undefined): void {
+  if (!value) return;
+  let isFile = false;
+  try {
+    isFile = statSync(path.resolve(cwd, value)).isFile();
+  } catch {
+    r.problem(key, `${key}: ${value} is invalid: stat ${value}: no such file or directory`);
+    return;
+  }
+  if (!isFile) r.problem(key, `${key}: ${value} must point to a file`);
+}
+
+export const schema: ComponentSchema<Config> = {
+  kind: "provisioner",
+  type: "ansible",
+  prepare(raw, ctx) {
+    const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["ansible_env_vars", "extra_arguments", "inventory_file_template"] });
+    const playbookFile = r.string("playbook_file", "") ?? "";
+    if (playbookFile === "") r.problem("playbook_file", "playbook_file: is required");
+    else checkFile(r, ctx.cwd, "playbook_file", playbookFile);
+    const galaxyFile = r.string("galaxy_file", "") || undefined;
+    checkFile(r, ctx.cwd, "galaxy_file", galaxyFile);
+    const sshAuthorizedKeyFile = r.string("ssh_authorized_key_file", "") || undefined;
+    checkFile(r, ctx.cwd, "ssh_authorized_key_file", sshAuthorizedKeyFile);
+    const sshHostKeyFile = r.string("ssh_host_key_file", "") || undefined;
+    checkFile(r, ctx.cwd, "ssh_host_key_file", sshHostKeyFile);
+    const localPort = r.int("local_port", 0);
+    if (localPort < 0 || localPort > 65535) r.problem("local_port", `local_port: ${localPort} must be a valid port`);
+    const inventoryDirectory = r.string("inventory_directory", "") || undefined;
+    if (inventoryDirectory) {
+      let isDir = false;
+      try {
+        isDir = statSync(path.resolve(ctx.cwd, inventoryDirectory)).isDirectory();
+      } catch {
+        r.problem("inventory_directory", `inventory_directory: ${inventoryDirectory} is invalid: stat ${inventoryDirectory}: no such file or directory`);
+      }
+      if (!isDir) r.problem("inventory_directory", `inventory_directory: ${inventoryDirectory} must point to a directory`);
+    }
+    const raw2 = (key: string): string[] => {
+      const v = r.value(key);
+      if (v === undefined || v === null) return [];
+      if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
+      r.problem(key, `'${key}' expected a list of strings`);
+      return [];
+    };
+    const config: Config = {
+      command: r.string("command", "") || "ansible-playbook",
+      extraArguments: raw2("extra_arguments"),
+      ansibleEnvVars: raw2("ansible_env_vars"),
+      playbookFile,
+      ansibleSshExtraArgs: r.stringList("ansible_ssh_extra_args"),
+      groups: r.stringList("groups"),
+      emptyGroups: r.stringList("empty_groups"),
+      hostAlias: r.string("host_alias", "") || "default",
+      user: r.string("user", "") ?? "",
+      localUser: userInfo().username,
+      localPort,
+      sshHostKeyFile,
+      sshAuthorizedKeyFile,
+      sftpCommand: r.string("sftp_command", "") || "/usr/lib/sftp-server -e",
+      skipVersionCheck: r.bool("skip_version_check"),
+      useSftp: r.bool("use_sftp"),
+      inventoryDirectory,
+      inventoryFileTemplate: typeof r.value("inventory_file_template") === "string" ? (r.value("inventory_file_template") as string) : undefined,
+      inventoryFile: r.string("inventory_file", "") || undefined,
+      keepInventoryFile: r.bool("keep_inventory_file"),
+      galaxyFile,
+      galaxyCommand: r.string("galaxy_command", "") || "ansible-galaxy",
+      galaxyForceInstall: r.bool("galaxy_force_install"),
+      rolesPath: r.string("roles_path", "") || undefined,
+      collectionsPath: r.string("collections_path", "") || undefined,
+      useProxy: r.has("use_proxy") ? r.bool("use_proxy", true) : true,
+      packerBuildName: ctx.interpolation.buildName ?? "",
+      packerBuilderType: ctx.interpolation.buildType ?? "",
+    };
+    if (config.inventoryFile) checkFile(r, ctx.cwd, "inventory_file", config.inventoryFile);
+    r.finish();
+    return config;
+  },
+};
