@@ -24,6 +24,8 @@ const provisioners: Record<RunnableProvisionerType, Loader<ProvisionerPlugin<unk
   breakpoint: async () => (await import("./provisioners/breakpoint/index.js")).plugin as ProvisionerPlugin<unknown>,
   "shell-local": async () => (await import("./provisioners/shell-local/index.js")).plugin as ProvisionerPlugin<unknown>,
   ansible: async () => (await import("./provisioners/ansible/index.js")).plugin as ProvisionerPlugin<unknown>,
+  "ansible-local": async () => (await import("./provisioners/ansible-local/index.js")).plugin as ProvisionerPlugin<unknown>,
+  "puppet-masterless": async () => (await import("./provisioners/puppet-masterless/index.js")).plugin as ProvisionerPlugin<unknown>,
 };
 
 const postProcessors: Record<RunnablePostProcessorType, Loader<PostProcessorPlugin<unknown>>> = {

@@ -14,6 +14,8 @@ import { schema as qemu } from "./builders/qemu.js";
 import { schema as virtualboxIso } from "./builders/virtualbox-iso.js";
 import { schema as vmwareIso } from "./builders/vmware-iso.js";
 import { schema as ansibleProvisioner } from "./provisioners/ansible.js";
+import { schema as ansibleLocalProvisioner } from "./provisioners/ansible-local.js";
+import { schema as puppetMasterlessProvisioner } from "./provisioners/puppet-masterless.js";
 import { schema as breakpointProvisioner } from "./provisioners/breakpoint.js";
 import { schema as fileProvisioner } from "./provisioners/file.js";
 import { schema as shellProvisioner } from "./provisioners/shell.js";
@@ -36,7 +38,7 @@ const builders = new Map<string, BuilderSchema<unknown>>(
 );
 
 const provisioners = new Map<string, ComponentSchema<unknown>>(
-  [ansibleProvisioner, breakpointProvisioner, fileProvisioner, shellProvisioner, shellLocalProvisioner].map((s) => [s.type, s as ComponentSchema<unknown>]),
+  [ansibleProvisioner, ansibleLocalProvisioner, puppetMasterlessProvisioner, breakpointProvisioner, fileProvisioner, shellProvisioner, shellLocalProvisioner].map((s) => [s.type, s as ComponentSchema<unknown>]),
 );
 
 const postProcessors = new Map<string, ComponentSchema<unknown>>(

@@ -5,7 +5,7 @@
  */
 export const RUNNABLE_TYPES = {
   builder: ["file", "null", "docker", "qemu", "amazon-ebs"],
-  provisioner: ["shell", "file", "breakpoint", "shell-local", "ansible"],
+  provisioner: ["shell", "file", "breakpoint", "shell-local", "ansible", "ansible-local", "puppet-masterless"],
   "post-processor": ["manifest", "checksum", "compress", "artifice", "shell-local", "docker-import", "docker-tag", "docker-push", "docker-save", "vagrant"],
 } as const;
 

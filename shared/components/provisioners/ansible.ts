@@ -1,7 +1,6 @@
-import path from "node:path";
-import { statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { ConfigReader } from "../config-reader.js";
+import { checkDir, checkFile } from "./path-checks.js";
 import type { ComponentSchema } from "../types.js";
 
 /**
@@ -43,19 +42,6 @@ export interface Config {
   packerBuilderType: string;
 }
 
-/** Packer's validateFileConfig: the path must exist and be a file. */
-function checkFile(r: ConfigReader, cwd: string, key: string, value: string | undefined): void {
-  if (!value) return;
-  let isFile = false;
-  try {
-    isFile = statSync(path.resolve(cwd, value)).isFile();
-  } catch {
-    r.problem(key, `${key}: ${value} is invalid: stat ${value}: no such file or directory`);
-    return;
-  }
-  if (!isFile) r.problem(key, `${key}: ${value} must point to a file`);
-}
-
 export const schema: ComponentSchema<Config> = {
   kind: "provisioner",
   type: "ansible",
@@ -73,15 +59,7 @@ export const schema: ComponentSchema<Config> = {
     const localPort = r.int("local_port", 0);
     if (localPort < 0 || localPort > 65535) r.problem("local_port", `local_port: ${localPort} must be a valid port`);
     const inventoryDirectory = r.string("inventory_directory", "") || undefined;
-    if (inventoryDirectory) {
-      let isDir = false;
-      try {
-        isDir = statSync(path.resolve(ctx.cwd, inventoryDirectory)).isDirectory();
-      } catch {
-        r.problem("inventory_directory", `inventory_directory: ${inventoryDirectory} is invalid: stat ${inventoryDirectory}: no such file or directory`);
-      }
-      if (!isDir) r.problem("inventory_directory", `inventory_directory: ${inventoryDirectory} must point to a directory`);
-    }
+    checkDir(r, ctx.cwd, "inventory_directory", inventoryDirectory);
     const raw2 = (key: string): string[] => {
       const v = r.value(key);
       if (v === undefined || v === null) return [];
