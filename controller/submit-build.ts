@@ -12,6 +12,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { builderSchema } from "../shared/components/registry.js";
 import type { BuildSpec } from "../shared/plan/build-spec.js";
+import { hostNeedsOf } from "../shared/plan/host-needs.js";
 import { BundleError, formatByteSize } from "../shared/bundle/index.js";
 import {
   buildEventSubject,
@@ -23,6 +24,7 @@ import {
   jobKey,
   publishDurably,
   reasonOf,
+  jobQueue,
   jobSubject,
   type BuildEvent,
   type BuildRecord,
@@ -266,7 +268,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
       jobIndex,
       name: spec.name,
       builderType: spec.builder.type,
-      needs: [...(builderSchema(spec.builder.type)?.needs ?? [])],
+      needs: [...new Set([...(builderSchema(spec.builder.type)?.needs ?? []), ...hostNeedsOf(spec)])],
       fingerprint: b.reuse.fingerprints[jobIndex],
       ...(source
         ? { state: "succeeded", attempts: 0, artifacts: source.artifacts, startedAt: submittedAt, finishedAt: submittedAt, reusedFrom: { buildId: source.buildId, jobIndex: source.jobIndex } }
@@ -292,7 +294,9 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
 
   const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
-  const types = [...new Set(toQueue.map((j) => j.builderType))];
+  // Each job's queue: its builder type, and what its provisioners need of the host (ansible…).
+  const queueOf = new Map(toQueue.map((j) => [j.jobIndex, jobQueue(j.builderType, hostNeedsOf(b.specs[j.jobIndex]!))]));
+  const types = [...new Set(queueOf.values())];
   try {
     await Promise.all(jobs.filter((j) => j.reusedFrom).map((job) => announceReused(ctx, id, job, submittedAt)));
     await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
@@ -305,7 +309,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
         // for its ack first: one round trip for the two.
         const [, ack] = await Promise.all([
           publishDurably(bus.js, buildEventSubject(id), encode(queuedEvent), { ...durably, msgID: `${id}.${job.jobIndex}.queued` }),
-          publishDurably(bus.js, jobSubject(job.builderType), messages[job.jobIndex], { ...durably, msgID: `${id}.${job.jobIndex}` }),
+          publishDurably(bus.js, jobSubject(queueOf.get(job.jobIndex)!), messages[job.jobIndex], { ...durably, msgID: `${id}.${job.jobIndex}` }),
         ]);
         job.queueSequence = ack.seq;
         // Straight onto the revision just created; only when an agent got there first is it read again.
@@ -396,14 +400,14 @@ function onErrorOf(value: string): OnError {
  */
 const ensuredConsumers = new WeakMap<ControllerContext["bus"], Map<string, Promise<unknown>>>();
 
-function ensureConsumerOnce(ctx: ControllerContext, builderType: string): Promise<unknown> {
-  let byType = ensuredConsumers.get(ctx.bus);
-  if (!byType) ensuredConsumers.set(ctx.bus, (byType = new Map()));
-  let ensured = byType.get(builderType);
+function ensureConsumerOnce(ctx: ControllerContext, queue: string): Promise<unknown> {
+  let byQueue = ensuredConsumers.get(ctx.bus);
+  if (!byQueue) ensuredConsumers.set(ctx.bus, (byQueue = new Map()));
+  let ensured = byQueue.get(queue);
   if (!ensured) {
-    ensured = ensureJobConsumer(ctx.bus.jsm, builderType, { ackWaitMs: ctx.settings.ackWaitMs, maxDeliver: ctx.settings.maxDeliver });
-    ensured.catch(() => byType.delete(builderType));
-    byType.set(builderType, ensured);
+    ensured = ensureJobConsumer(ctx.bus.jsm, queue, { ackWaitMs: ctx.settings.ackWaitMs, maxDeliver: ctx.settings.maxDeliver });
+    ensured.catch(() => byQueue.delete(queue));
+    byQueue.set(queue, ensured);
   }
   return ensured;
 }

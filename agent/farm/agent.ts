@@ -13,6 +13,7 @@ import {
   ensureJobConsumer,
   JOBS_STREAM,
   jobConsumer,
+  jobQueue,
   missingFarmResources,
   type AgentPresence,
   type Bus,
@@ -25,6 +26,7 @@ import { reapLeftovers } from "./job-dirs.js";
 import { defaultCatalogue } from "../catalogue.js";
 import { silentLog, type OperatorLog } from "../../shared/operator-log.js";
 import { startHeartbeat } from "./presence.js";
+import { knownHostNeeds } from "../../shared/plan/host-needs.js";
 import { probeHost, type HostProbe } from "./probe.js";
 import { bundleCacheDir, pruneBundleCache } from "./bundle-fetch.js";
 import { runJob, type JobResult } from "./job-steps/index.js";
@@ -100,7 +102,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   try {
     await waitForFarmResources(bus, log);
     const consumers = await Promise.all(
-      types.map(async (type) => {
+      jobQueuesFor(types, probe.capabilities).map(async (type) => {
         // Started while a NATS node is down or a leader election runs: ride it out, do not exit.
         const info = await retryOnOutage(() => jobConsumerInfo(bus, type, { ackWaitMs, maxDeliver: options.maxDeliver ?? 3 }), { what: `open job consumer ${jobConsumer(type)}` });
         const consumer = await retryOnOutage(() => bus.js.consumers.get(JOBS_STREAM, jobConsumer(type)), { what: `open job consumer ${jobConsumer(type)}` });
@@ -319,3 +321,14 @@ async function waitForFarmResources(bus: Bus, log: OperatorLog): Promise<void> {
   }
 }
 
+/**
+ * The job queues this agent pulls from: each of its builder types alone, and with each set of the
+ * host needs provisioners may have (shared/plan/host-needs.ts) that this host found — an agent
+ * with ansible also takes `null__ansible` jobs, one without never sees them.
+ */
+export function jobQueuesFor(types: readonly string[], capabilities: readonly string[]): string[] {
+  const have = knownHostNeeds().filter((n) => capabilities.includes(n));
+  let sets: string[][] = [[]];
+  for (const need of have) sets = [...sets, ...sets.map((s) => [...s, need])];
+  return types.flatMap((type) => sets.map((s) => jobQueue(type, s)));
+}

@@ -40,7 +40,9 @@ export async function probeHost(options: ProbeOptions = {}): Promise<HostProbe> 
   const types = supportedTypes("builder").filter((type) => catalogue.canRun("builder", type));
   const plugins = await Promise.all(types.map((type) => catalogue.builder(type)));
   // Each probe once (plugins may share one), all at once: a slow engine socket does not hold up the rest.
-  const probes = [...new Set(plugins.flatMap((p) => (p.hostProbe ? [p.hostProbe] : [])))];
+  // Provisioners that run a program of their own on this host (ansible) probe for it too.
+  const provisioners = await Promise.all(supportedTypes("provisioner").filter((type) => catalogue.canRun("provisioner", type)).map((type) => catalogue.provisioner(type)));
+  const probes = [...new Set([...plugins, ...provisioners].flatMap((p) => (p.hostProbe ? [p.hostProbe] : [])))];
   const checks: CapabilityCheck[] = (await Promise.all(probes.map((probe) => probe(ctx)))).flat();
 
   const caps = new Set<string>([`arch:${arch}`]);

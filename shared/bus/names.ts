@@ -3,15 +3,23 @@
  * agent both import from here and nowhere else invent a name.
  */
 
-/** Work-queue stream of build jobs, one subject per builder type: `kiln.jobs.<type>`. */
+/**
+ * Work-queue stream of build jobs, one subject per job queue: `kiln.jobs.<queue>`. A queue is a
+ * builder type, or a builder type and what the job's provisioners need of the host
+ * (`null__ansible`): an agent without ansible never even sees such a job.
+ */
 export const JOBS_STREAM = "KILN_JOBS";
 export const JOBS_SUBJECTS = "kiln.jobs.>";
-export function jobSubject(builderType: string): string {
-  return `kiln.jobs.${subjectToken(builderType)}`;
+export function jobQueue(builderType: string, hostNeeds: readonly string[] = []): string {
+  // Builder types never hold "__", so a queue name is never another type's.
+  return subjectToken([builderType, ...hostNeeds].join("__"));
 }
-/** One durable pull consumer per builder type (NATS 2.9 has no multi-subject filters; they must not overlap in a work queue). */
-export function jobConsumer(builderType: string): string {
-  return `jobs-${subjectToken(builderType)}`;
+export function jobSubject(queue: string): string {
+  return `kiln.jobs.${subjectToken(queue)}`;
+}
+/** One durable pull consumer per queue (NATS 2.9 has no multi-subject filters; they must not overlap in a work queue). */
+export function jobConsumer(queue: string): string {
+  return `jobs-${subjectToken(queue)}`;
 }
 
 /**

@@ -124,16 +124,16 @@ async function ensureLostJobsConsumer(jsm: JetStreamManager): Promise<void> {
 }
 
 /** The durable pull consumer `jobs-<type>` on `kiln.jobs.<type>`: one per builder type (NATS 2.9 has no multi-subject filters). */
-export async function ensureJobConsumer(jsm: JetStreamManager, builderType: string, opts: JobConsumerOptions): Promise<ConsumerInfo> {
-  const durable = jobConsumer(builderType);
+export async function ensureJobConsumer(jsm: JetStreamManager, queue: string, opts: JobConsumerOptions): Promise<ConsumerInfo> {
+  const durable = jobConsumer(queue);
   const wanted = {
     durable_name: durable,
-    filter_subject: jobSubject(builderType),
+    filter_subject: jobSubject(queue),
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(opts.ackWaitMs),
     max_deliver: opts.maxDeliver,
-    description: `Kiln jobs for builder type ${builderType}`,
+    description: `Kiln jobs of queue ${queue} (builder type, then host needs)`,
   };
   let existing: ConsumerInfo | undefined;
   try {

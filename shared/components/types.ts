@@ -22,6 +22,12 @@ export interface ComponentSchema<Config> {
   type: string;
   /** Reads, interpolates and checks `raw`; throws ConfigErrors listing every problem. */
   prepare(raw: RawComponent, ctx: PrepareContext): Config;
+  /**
+   * Capabilities the host running the build must have for this provisioner or post-processor
+   * (one that runs a program of its own there, as `ansible` runs ansible-playbook). A farm job
+   * with such a component goes only to agents that found them.
+   */
+  hostNeeds?: readonly Capability[];
 }
 
 /** A host capability an agent probes for and a builder needs ("qemu", "docker", …). */

@@ -18,10 +18,12 @@ import type { ProvisionContext } from "../../runner/context.js";
 import type { ProvisionerPlugin } from "../types.js";
 import { startSshAdapter, type RunningAdapter } from "./adapter/ssh-adapter.js";
 import { ansibleArgs, ansibleMajorVersion } from "./command-line.js";
+import { probeAnsibleHost } from "./host-probe.js";
 import { inventoryText } from "./inventory.js";
 
 export const plugin: ProvisionerPlugin<Config> = {
   schema,
+  hostProbe: probeAnsibleHost,
   async provision(ctx, config) {
     ctx.ui.say("Provisioning with Ansible...");
     const generated = ctx.generated;

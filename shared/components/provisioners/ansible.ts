@@ -45,6 +45,7 @@ export interface Config {
 export const schema: ComponentSchema<Config> = {
   kind: "provisioner",
   type: "ansible",
+  hostNeeds: ["ansible"],
   prepare(raw, ctx) {
     const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["ansible_env_vars", "extra_arguments", "inventory_file_template"] });
     const playbookFile = r.string("playbook_file", "") ?? "";

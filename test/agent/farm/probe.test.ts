@@ -26,9 +26,11 @@ test("the probe agrees with `which`, /sys/module and uname about this host, and 
   t.is(has("qemu"), qemuSystems !== "", `qemu-system binaries: ${qemuSystems || "none"}`);
   t.true(probe.findings.includes(`qemu: ${qemuSystems === "" ? "no qemu-system-* on PATH" : qemuSystems.split("\n").join(", ")}`), probe.findings.join("\n"));
   t.is(has("qemu-img"), which("qemu-img"));
-  // Capabilities come from the agent's builder plugins (qemu, docker): none for builders it has no plugin for.
+  // Capabilities come from the agent's builder plugins (qemu, docker) and the provisioners that run
+  // a program on the host (ansible): none for builders it has no plugin for.
   for (const c of ["virtualbox", "vmware", "aws"]) t.false(has(c), c);
-  t.deepEqual(probe.capabilities.filter((c) => !["qemu", "qemu-img", "kvm", "docker"].includes(c) && !c.startsWith("arch:")), []);
+  t.deepEqual(probe.capabilities.filter((c) => !["qemu", "qemu-img", "kvm", "docker", "ansible"].includes(c) && !c.startsWith("arch:")), []);
+  t.is(has("ansible"), which("ansible-playbook"));
 
   const realKvm = existsSync("/sys/module/kvm_intel") || existsSync("/sys/module/kvm_amd");
   t.is(has("kvm"), realKvm && existsSync("/dev/kvm"));
