@@ -31,14 +31,14 @@ test("validate reports the first failing component of each build, builds sorted 
 test("an unknown builder type fails initialisation; a Packer type Kiln cannot check is accepted with a warning", (t) => {
   const dir = workspace({
     "unknown.json": { builders: [{ type: "no-such-builder" }] },
-    "known.json": { builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "ansible", playbook_file: "x.yml" }] },
+    "known.json": { builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "chef-solo", cookbook_paths: ["x"] }] },
   });
   const u = kilnIn(dir, ["validate", "unknown.json"]);
   t.is(u.status, 1);
   t.regex(u.stdout, /Failed to initialize build "no-such-builder"\n\nerror initializing builder 'no-such-builder': Unknown builder no-such-builder/);
   const k = kilnIn(dir, ["validate", "known.json"]);
   t.is(k.status, 0, k.stdout);
-  t.regex(k.stderr, /the provisioner type "ansible" is a Packer type Kiln cannot check yet/);
+  t.regex(k.stderr, /the provisioner type "chef-solo" is a Packer type Kiln cannot check yet/);
 });
 
 test("inspect lists variables, builders sorted and padded, provisioners, masking sensitive values", (t) => {
