@@ -17,7 +17,7 @@ import { packTemplate, rpc, startHarness, submitRequest, waitFor } from "../cont
 const ONE_BUILDER = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }] });
 
 test("NATS down longer than the controller waits: the watch ends UNAVAILABLE, the client resumes after its last sequence, every line once", async (t) => {
-  t.timeout(60_000);
+  t.timeout(120_000); // a NATS crash and restart on a loaded 2-core machine
   const h = await startHarness(t, { settings: { busOutageMs: 1_000 }, log: process.env.KILN_TEST_LOG ? createOperatorLog(process.stderr, "text", "controller") : undefined });
   const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })));
   const id = build!.id;
