@@ -261,6 +261,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     cancelRequested: false,
     waitTimeoutMs: b.waitTimeoutMs,
   };
+  const hostNeeds = b.specs.map(hostNeedsOf);
   const jobs: JobRecord[] = b.specs.map((spec, jobIndex) => {
     const source = b.reuse.reused.get(jobIndex);
     return {
@@ -268,7 +269,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
       jobIndex,
       name: spec.name,
       builderType: spec.builder.type,
-      needs: [...new Set([...(builderSchema(spec.builder.type)?.needs ?? []), ...hostNeedsOf(spec)])],
+      needs: [...new Set([...(builderSchema(spec.builder.type)?.needs ?? []), ...hostNeeds[jobIndex]!])],
       fingerprint: b.reuse.fingerprints[jobIndex],
       ...(source
         ? { state: "succeeded", attempts: 0, artifacts: source.artifacts, startedAt: submittedAt, finishedAt: submittedAt, reusedFrom: { buildId: source.buildId, jobIndex: source.jobIndex } }
@@ -295,7 +296,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
   // Each job's queue: its builder type, and what its provisioners need of the host (ansible…).
-  const queueOf = new Map(toQueue.map((j) => [j.jobIndex, jobQueue(j.builderType, hostNeedsOf(b.specs[j.jobIndex]!))]));
+  const queueOf = new Map(toQueue.map((j) => [j.jobIndex, jobQueue(j.builderType, hostNeeds[j.jobIndex]!)]));
   const types = [...new Set(queueOf.values())];
   try {
     await Promise.all(jobs.filter((j) => j.reusedFrom).map((job) => announceReused(ctx, id, job, submittedAt)));

@@ -4,7 +4,7 @@
  * (BuilderPlugin.hostProbe), plus the architecture. The agent knows no builder by name: a new
  * builder brings its probe with it.
  */
-import { supportedTypes } from "../../shared/components/registry.js";
+import { provisionerSchema, supportedTypes } from "../../shared/components/registry.js";
 import { defaultCatalogue, type PluginCatalogue } from "../catalogue.js";
 import type { CapabilityCheck, HostProbeContext } from "../host-probe/index.js";
 
@@ -41,7 +41,9 @@ export async function probeHost(options: ProbeOptions = {}): Promise<HostProbe> 
   const plugins = await Promise.all(types.map((type) => catalogue.builder(type)));
   // Each probe once (plugins may share one), all at once: a slow engine socket does not hold up the rest.
   // Provisioners that run a program of their own on this host (ansible) probe for it too.
-  const provisioners = await Promise.all(supportedTypes("provisioner").filter((type) => catalogue.canRun("provisioner", type)).map((type) => catalogue.provisioner(type)));
+  // Only those whose schema names host needs are loaded: the others have nothing to probe.
+  const probing = supportedTypes("provisioner").filter((type) => (provisionerSchema(type)?.hostNeeds?.length ?? 0) > 0 && catalogue.canRun("provisioner", type));
+  const provisioners = await Promise.all(probing.map((type) => catalogue.provisioner(type)));
   const probes = [...new Set([...plugins, ...provisioners].flatMap((p) => (p.hostProbe ? [p.hostProbe] : [])))];
   const checks: CapabilityCheck[] = (await Promise.all(probes.map((probe) => probe(ctx)))).flat();
 

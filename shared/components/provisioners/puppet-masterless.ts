@@ -30,34 +30,25 @@ export interface Config {
   elevatedUser?: string;
 }
 
-const UNIX_EXECUTE_COMMAND =
-  "cd {{.WorkingDir}} && " +
-  `{{if ne .FacterVars ""}}{{.FacterVars}} {{end}}` +
-  "{{if .Sudo}}sudo -E {{end}}" +
-  `{{if ne .PuppetBinDir ""}}{{.PuppetBinDir}}/{{end}}` +
-  "puppet apply --detailed-exitcodes " +
-  "{{if .Debug}}--debug {{end}}" +
-  `{{if ne .ModulePath ""}}--modulepath='{{.ModulePath}}' {{end}}` +
-  `{{if ne .HieraConfigPath ""}}--hiera_config='{{.HieraConfigPath}}' {{end}}` +
-  `{{if ne .ManifestDir ""}}--manifestdir='{{.ManifestDir}}' {{end}}` +
-  `{{if ne .ExtraArguments ""}}{{.ExtraArguments}} {{end}}` +
-  "{{.ManifestFile}}";
-
-const WINDOWS_EXECUTE_COMMAND =
-  "cd {{.WorkingDir}} && " +
-  `{{if ne .FacterVars ""}}{{.FacterVars}} && {{end}}` +
-  `{{if ne .PuppetBinDir ""}}{{.PuppetBinDir}}/{{end}}` +
-  "puppet apply --detailed-exitcodes " +
-  "{{if .Debug}}--debug {{end}}" +
-  `{{if ne .ModulePath ""}}--modulepath='{{.ModulePath}}' {{end}}` +
-  `{{if ne .HieraConfigPath ""}}--hiera_config='{{.HieraConfigPath}}' {{end}}` +
-  `{{if ne .ManifestDir ""}}--manifestdir='{{.ManifestDir}}' {{end}}` +
-  `{{if ne .ExtraArguments ""}}{{.ExtraArguments}} {{end}}` +
-  "{{.ManifestFile}}";
+/** Packer's default execute_command; the two OSes differ only in how facts are set and in sudo. */
+function defaultExecuteCommand(os: GuestOsType): string {
+  return (
+    "cd {{.WorkingDir}} && " +
+    (os === "unix" ? `{{if ne .FacterVars ""}}{{.FacterVars}} {{end}}{{if .Sudo}}sudo -E {{end}}` : `{{if ne .FacterVars ""}}{{.FacterVars}} && {{end}}`) +
+    `{{if ne .PuppetBinDir ""}}{{.PuppetBinDir}}/{{end}}` +
+    "puppet apply --detailed-exitcodes " +
+    "{{if .Debug}}--debug {{end}}" +
+    `{{if ne .ModulePath ""}}--modulepath='{{.ModulePath}}' {{end}}` +
+    `{{if ne .HieraConfigPath ""}}--hiera_config='{{.HieraConfigPath}}' {{end}}` +
+    `{{if ne .ManifestDir ""}}--manifestdir='{{.ManifestDir}}' {{end}}` +
+    `{{if ne .ExtraArguments ""}}{{.ExtraArguments}} {{end}}` +
+    "{{.ManifestFile}}"
+  );
+}
 
 export const GUEST_OS = {
-  unix: { executeCommand: UNIX_EXECUTE_COMMAND, stagingDir: "/tmp/packer-puppet-masterless", facterFmt: (k: string, v: string) => `FACTER_${k}='${v}'`, facterJoiner: " ", modulePathJoiner: ":" },
-  windows: { executeCommand: WINDOWS_EXECUTE_COMMAND, stagingDir: "C:/Windows/Temp/packer-puppet-masterless", facterFmt: (k: string, v: string) => `SET "FACTER_${k}=${v}"`, facterJoiner: " & ", modulePathJoiner: ";" },
+  unix: { executeCommand: defaultExecuteCommand("unix"), stagingDir: "/tmp/packer-puppet-masterless", facterFmt: (k: string, v: string) => `FACTER_${k}='${v}'`, facterJoiner: " ", modulePathJoiner: ":" },
+  windows: { executeCommand: defaultExecuteCommand("windows"), stagingDir: "C:/Windows/Temp/packer-puppet-masterless", facterFmt: (k: string, v: string) => `SET "FACTER_${k}=${v}"`, facterJoiner: " & ", modulePathJoiner: ";" },
 } as const;
 
 function statKind(cwd: string, p: string): "file" | "dir" | undefined {
