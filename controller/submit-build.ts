@@ -192,9 +192,8 @@ function planSubmitted(
   const checked = checkBuilds(planned.specs, dir, { force: request.force });
   const diagnostics = [...checked.diagnostics, ...unrunnableBuilds(planned.specs, isRunnableType, new Set(checked.diagnostics.map((d) => d.build)))];
   if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
-  const warnings = checked.unchecked.map(
-    (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
-  );
+  // Types checked from Packer's key tables only cannot run: unrunnableBuilds refused them above.
+  const warnings: string[] = [];
   return { specs: planned.specs, warnings };
 }
 
@@ -216,9 +215,8 @@ async function planSubmittedHcl(
   const configChecked = checkBuilds(checked.specs, dir, { force: request.force });
   const diagnostics = [...configChecked.diagnostics, ...unrunnableBuilds(checked.specs, isRunnableType, new Set(configChecked.diagnostics.map((d) => d.build)))];
   if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
-  const warnings = configChecked.unchecked.map(
-    (u) => `build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.`,
-  );
+  // Types checked from Packer's key tables only cannot run: unrunnableBuilds refused them above.
+  const warnings: string[] = [];
   // Jobs name one file of the template (a folder's first): agents run in the folder that holds it.
   return { specs: checked.specs, warnings, templateInBundle: checked.config.templateFiles[0].name.split(path.sep).join("/") };
 }

@@ -2,7 +2,7 @@
  * `kiln validate [-syntax-only] [-var k=v] [-var-file f] [-only a,b] [-except a,b] TEMPLATE`, as
  * `packer validate` 1.6.6: nothing printed on success; every error on stdout, exit status 1.
  */
-import { checkBuilds } from "../../shared/validation/check-builds.js";
+import { checkBuilds, keysOnlyNote } from "../../shared/validation/check-builds.js";
 import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
@@ -76,9 +76,8 @@ export const run: Command = async (argv, io) => {
     return 1;
   }
   const result = checkBuilds(planned.specs, cwd);
-  for (const u of result.unchecked) {
-    io.stderr.write(`Warning: build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.\n`);
-  }
+  const note = keysOnlyNote(result.keysOnly);
+  if (note) io.stderr.write(`${note}\n`);
   if (result.diagnostics.length > 0) {
     out.diagnostics(result.diagnostics);
     return 1;

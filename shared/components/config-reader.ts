@@ -4,16 +4,21 @@ import { parseGoDuration, DurationSyntaxError } from "../template/duration.js";
 import type { SourcePosition } from "../template/position.js";
 import type { RawComponent } from "./raw-component.js";
 import { ConfigErrors, type ConfigProblem } from "./problems.js";
+import { checkValue, packerKeysOf, unusedKeyMessage } from "./packer-keys/check-keys.js";
+import type { ComponentKind } from "./types.js";
 
 export interface ConfigReaderOptions {
+  /** Which table of Packer's keys this component's keys come from (a type name can be in two). */
+  kind: ComponentKind;
   interpolation: InterpolationContext;
   /** Keys the component renders itself later, with per-step data (`execute_command`, `boot_command`). */
   renderLater?: readonly string[];
   /**
-   * Types whose keys we only partly know (components Kiln validates but cannot run yet): unknown
-   * keys are accepted instead of rejected.
+   * The component reads only some of its keys itself (types Kiln validates but cannot run, or runs
+   * with a subset of Packer's options): every other key is checked against Packer's own key table
+   * for the type (name and Go type), as Packer's decoder would.
    */
-  lenient?: boolean;
+  partial?: boolean;
 }
 
 /**
@@ -41,9 +46,14 @@ export class ConfigReader {
     return this.raw.keyPositions?.[key] ?? this.raw.position;
   }
 
-  /** Records a problem against a key. */
+  /** Records a problem against a key (a rule of the component's Prepare, checked after decoding). */
   problem(key: string | undefined, message: string): void {
     this.problems.push({ message, field: key, position: key ? this.positionOf(key) : this.raw.position });
+  }
+
+  /** A problem Packer's decoder itself finds (a value of the wrong type, an unknown key). */
+  private decodeProblem(key: string, message: string, phase: "decode" | "interpolate" = "decode"): void {
+    this.problems.push({ message, field: key, position: this.positionOf(key.split(/[.[]/)[0]), phase });
   }
 
   /** The interpolated value of a key, of any shape. */
@@ -59,7 +69,7 @@ export class ConfigReader {
       } catch (e) {
         if (!(e instanceof InterpolationError)) throw e;
         const verb = e.phase === "parse" ? "invalid" : "render";
-        this.problem(key, `${verb} '${key}': ${e.message} in:\n\n${String(rawValue)}`);
+        this.decodeProblem(key, `${verb} '${key}': ${e.message} in:\n\n${String(rawValue)}`, "interpolate");
         v = undefined;
       }
     }
@@ -74,7 +84,7 @@ export class ConfigReader {
     if (v === undefined || v === null) return fallback;
     const s = weakString(v);
     if (s === undefined) {
-      this.problem(key, `'${key}' expected type 'string', got unconvertible type '${goType(v)}'`);
+      this.decodeProblem(key, `'${key}' expected type 'string', got unconvertible type '${goType(v)}'`);
       return fallback;
     }
     return s === "" && fallback !== undefined ? fallback : s;
@@ -90,7 +100,7 @@ export class ConfigReader {
       if (["1", "t", "true"].includes(t)) return true;
       if (["0", "f", "false", ""].includes(t)) return false;
     }
-    this.problem(key, `cannot parse '${key}' as bool: ${JSON.stringify(v)}`);
+    this.decodeProblem(key, `cannot parse '${key}' as bool: ${JSON.stringify(v)}`);
     return fallback;
   }
 
@@ -101,7 +111,7 @@ export class ConfigReader {
     if (typeof v === "string" && /^[-+]?\d+$/.test(v.trim())) return Number(v.trim());
     if (typeof v === "string" && v.trim() === "") return fallback;
     if (typeof v === "boolean") return v ? 1 : 0;
-    this.problem(key, `cannot parse '${key}' as int: ${JSON.stringify(v)}`);
+    this.decodeProblem(key, `cannot parse '${key}' as int: ${JSON.stringify(v)}`);
     return fallback;
   }
 
@@ -114,7 +124,7 @@ export class ConfigReader {
       return parseGoDuration(String(v));
     } catch (e) {
       if (!(e instanceof DurationSyntaxError)) throw e;
-      this.problem(key, `error parsing '${key}': ${e.message}`);
+      this.decodeProblem(key, `error parsing '${key}': ${e.message}`);
       return fallback;
     }
   }
@@ -122,15 +132,16 @@ export class ConfigReader {
   stringList(key: string): string[] {
     const v = this.value(key);
     if (v === undefined || v === null) return [];
-    if (typeof v === "string") return v === "" ? [] : [v]; // mapstructure wraps a lone value
+    // Packer decodes with mapstructure's StringToSliceHookFunc(","): a lone string is split on commas.
+    if (typeof v === "string") return v === "" ? [] : v.split(",");
     if (!Array.isArray(v)) {
-      this.problem(key, `'${key}': source data must be an array or slice, got ${goType(v)}`);
+      this.decodeProblem(key, `'${key}': source data must be an array or slice, got ${goType(v)}`);
       return [];
     }
     const out: string[] = [];
     v.forEach((item, i) => {
       const s = weakString(item);
-      if (s === undefined) this.problem(key, `'${key}[${i}]' expected type 'string', got unconvertible type '${goType(item)}'`);
+      if (s === undefined) this.decodeProblem(key, `'${key}[${i}]' expected type 'string', got unconvertible type '${goType(item)}'`);
       else out.push(s);
     });
     return out;
@@ -145,7 +156,7 @@ export class ConfigReader {
     items.forEach((item, i) => {
       if (typeof item === "number" && Number.isInteger(item)) out.push(item);
       else if (typeof item === "string" && /^[-+]?\d+$/.test(item.trim())) out.push(Number(item.trim()));
-      else this.problem(key, `cannot parse '${key}[${i}]' as int: expected type 'int', got unconvertible type '${goType(item)}'`);
+      else this.decodeProblem(key, `cannot parse '${key}[${i}]' as int: expected type 'int', got unconvertible type '${goType(item)}'`);
     });
     return out;
   }
@@ -154,12 +165,12 @@ export class ConfigReader {
     const v = this.value(key);
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v)) {
-      this.problem(key, `'${key}': source data must be an array or slice, got ${goType(v)}`);
+      this.decodeProblem(key, `'${key}': source data must be an array or slice, got ${goType(v)}`);
       return [];
     }
     return v.map((row, i) => {
       if (!Array.isArray(row)) {
-        this.problem(key, `'${key}[${i}]': source data must be an array or slice, got ${goType(row)}`);
+        this.decodeProblem(key, `'${key}[${i}]': source data must be an array or slice, got ${goType(row)}`);
         return [];
       }
       return row.map((x) => weakString(x) ?? "");
@@ -169,12 +180,16 @@ export class ConfigReader {
   stringMap(key: string): Record<string, string> {
     const v = this.value(key);
     if (v === undefined || v === null) return {};
-    if (typeof v !== "object" || Array.isArray(v)) {
-      this.problem(key, `'${key}' expected a map, got '${goType(v)}'`);
-      return {};
-    }
+    // mapstructure's weak decoding merges a list of maps (`"tags": [{"Name": "x"}]`) into one.
+    const maps = Array.isArray(v) ? v : [v];
     const out: Record<string, string> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = weakString(x) ?? "";
+    for (const m of maps) {
+      if (!m || typeof m !== "object" || Array.isArray(m)) {
+        this.decodeProblem(key, `'${key}' expected a map, got '${goType(v)}'`);
+        return {};
+      }
+      for (const [k, x] of Object.entries(m as Record<string, unknown>)) out[k] = weakString(x) ?? "";
+    }
     return out;
   }
 
@@ -183,14 +198,27 @@ export class ConfigReader {
     for (const k of keys) this.value(k);
   }
 
-  /** Reports keys that no one read, then throws if anything was wrong. */
+  /**
+   * Reports keys that no one read (or, for a partial reader, checks them against Packer's table),
+   * then throws if anything was wrong. As in Packer, where Prepare returns as soon as decoding
+   * fails, an interpolation error hides decoding errors, and decoding errors hide the rules'.
+   */
   finish(): void {
-    if (!this.options.lenient) {
-      for (const key of Object.keys(this.raw.config)) {
-        if (!this.read.has(key) && !PACKER_INTERNAL_KEYS.has(key)) this.problem(key, `unknown configuration key: '"${key}"'`);
+    const { kind } = this.options;
+    const known = this.options.partial ? packerKeysOf(kind, this.raw.type)?.keys : undefined;
+    for (const key of Object.keys(this.raw.config)) {
+      if (this.read.has(key) || PACKER_INTERNAL_KEYS.has(key)) continue;
+      const type = known?.[key];
+      if (type === undefined) {
+        this.decodeProblem(key, unusedKeyMessage(kind, this.raw.type, key));
+        continue;
       }
+      for (const p of checkValue(key, this.value(key), type, kind, this.raw.type)) this.decodeProblem(p.key, p.message);
     }
-    if (this.problems.length > 0) throw new ConfigErrors(this.problems);
+    const interpolation = this.problems.filter((p) => p.phase === "interpolate");
+    const decoding = this.problems.filter((p) => p.phase === "decode");
+    const shown = interpolation.length > 0 ? interpolation : decoding.length > 0 ? decoding : this.problems;
+    if (shown.length > 0) throw new ConfigErrors(shown);
   }
 }
 

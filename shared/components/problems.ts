@@ -6,6 +6,11 @@ export interface ConfigProblem {
   /** The configuration key at fault, when there is one. */
   field?: string;
   position?: SourcePosition;
+  /**
+   * Which stage of Packer's Prepare finds it: interpolating the raw values, decoding them into the
+   * config struct, or (unset) a rule checked afterwards. Packer stops after the first stage that fails.
+   */
+  phase?: "interpolate" | "decode";
 }
 
 /** Every problem found while preparing one component, reported together as Packer does. */

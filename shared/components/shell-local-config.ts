@@ -40,6 +40,8 @@ const TOO_MANY_OPTIONS =
   "You may only specify one of the following options: Command, Inline, Script or Scripts. Please consolidate these options in your config.";
 
 export interface ShellLocalReadOptions {
+  /** shell-local is both a provisioner and a post-processor. */
+  kind: "provisioner" | "post-processor";
   /**
    * The post-processor's backward compatibility: a one-element `execute_command` (it used to be a
    * plain string run by `sh -c`) gets `sh -c` put in front.
@@ -49,7 +51,7 @@ export interface ShellLocalReadOptions {
 
 /** Reads and checks a shell-local configuration with Packer's defaults and messages (POSIX hosts). */
 export function readShellLocalConfig(raw: RawComponent, ctx: PrepareContext, options: ShellLocalReadOptions): ShellLocalConfig {
-  const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["execute_command"] });
+  const r = new ConfigReader(raw, { kind: options.kind, interpolation: ctx.interpolation, renderLater: ["execute_command"] });
   const command = r.string("command", "");
   // Undefined and empty differ, as Go's nil and empty slices do in Packer's checks below.
   const inlineGiven = r.value("inline") !== undefined && r.value("inline") !== null;

@@ -5,6 +5,7 @@
  */
 import { ConfigErrors } from "../components/problems.js";
 import { knownToPacker, schemaFor } from "../components/registry.js";
+import { packerKeySchema } from "../components/packer-keys/key-schema.js";
 import type { ComponentKind, ComponentSchema } from "../components/types.js";
 import { withPackerForce, type RawComponent } from "../components/raw-component.js";
 import { prepareContextFor } from "../plan/build-interpolation.js";
@@ -20,8 +21,18 @@ const GENERATED_PLACEHOLDERS: Record<string, string> = Object.fromEntries(
 
 export interface BuildCheck {
   diagnostics: Diagnostic[];
-  /** Components Packer knows but Kiln cannot check yet: accepted unchecked, said out loud. */
-  unchecked: { build: string; kind: ComponentKind; type: string }[];
+  /**
+   * Types Kiln has no plugin schema for, checked with Packer's key table and the Prepare rules
+   * Kiln knows (keySchema), once each: Kiln validates them but cannot build them.
+   */
+  keysOnly: { kind: ComponentKind; type: string }[];
+}
+
+/** One line for `validate` saying which types were checked from Packer's key tables only. */
+export function keysOnlyNote(keysOnly: BuildCheck["keysOnly"]): string | undefined {
+  if (keysOnly.length === 0) return undefined;
+  const names = keysOnly.map((u) => `${u.type} (${u.kind})`).join(", ");
+  return `Note: ${names}: checked against Packer 1.6.6's keys and the rules Kiln knows of them; Kiln cannot build ${keysOnly.length > 1 ? "these types" : "this type"} yet.`;
 }
 
 interface PlannedComponent {
@@ -41,7 +52,8 @@ function componentsOf(spec: BuildSpec): PlannedComponent[] {
 /** `force`: `kiln build -force`, which lets builders accept an existing output directory. */
 export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: { force?: boolean } = {}): BuildCheck {
   const sorted = [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const result: BuildCheck = { diagnostics: [], unchecked: [] };
+  const result: BuildCheck = { diagnostics: [], keysOnly: [] };
+  const seen = new Set<string>();
   const initialised: { spec: BuildSpec; schemas: (ComponentSchema<unknown> | undefined)[] }[] = [];
   for (const spec of sorted) {
     const parts = componentsOf(spec);
@@ -54,10 +66,13 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: {
       result.diagnostics.push({ summary: `Failed to initialize build "${spec.name}"`, detail, build: spec.name });
       continue;
     }
-    const schemas = parts.map((p) => schemaFor(p.kind, p.raw.type));
-    parts.forEach((p, i) => {
-      if (!schemas[i]) result.unchecked.push({ build: spec.name, kind: p.kind, type: p.raw.type });
-    });
+    const schemas = parts.map((p) => schemaFor(p.kind, p.raw.type) ?? packerKeySchema(p.kind, p.raw.type));
+    for (const p of parts) {
+      const id = `${p.kind}/${p.raw.type}`;
+      if (schemaFor(p.kind, p.raw.type) || seen.has(id)) continue;
+      seen.add(id);
+      result.keysOnly.push({ kind: p.kind, type: p.raw.type });
+    }
     initialised.push({ spec, schemas });
   }
   for (const { spec, schemas } of initialised) {

@@ -35,3 +35,21 @@ export async function ec2Client(access: AmazonAccessConfig, region = access.regi
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
   });
 }
+
+/**
+ * The template's region, or (left empty, as Packer allows) the one the AWS SDK finds: AWS_REGION,
+ * then the profile's `region` in ~/.aws/config (AWS_DEFAULT_REGION was read with the template).
+ */
+export async function resolveRegion(access: AmazonAccessConfig): Promise<AmazonAccessConfig> {
+  if (access.region !== "") return access;
+  const probe = new EC2Client({ profile: access.profile });
+  try {
+    const region = await probe.config.region();
+    if (region) return { ...access, region };
+  } catch {
+    // fall through to the message below
+  } finally {
+    probe.destroy();
+  }
+  throw new Error("no AWS region: set `region` in the builder, or AWS_REGION, or `region` in the AWS profile's config file");
+}

@@ -9,7 +9,7 @@ import type { Artifact } from "../../runner/artifact.js";
 import { StepList } from "../../runner/steps.js";
 import { stepProvision, type Connected } from "../common/step-connect.js";
 import type { BuilderPlugin } from "../types.js";
-import { ec2Client } from "../amazon-common/ec2-client.js";
+import { ec2Client, resolveRegion } from "../amazon-common/ec2-client.js";
 import { probeAwsCredentials } from "../amazon-common/host-probe.js";
 import { reapAmazonResources } from "../amazon-common/reap-resources.js";
 import { stepAmiAttributes } from "./step-ami-attributes.js";
@@ -32,7 +32,8 @@ export const plugin: BuilderPlugin<Config> = {
   schema,
   hostProbe: probeAwsCredentials,
   leftoverReaper: reapAmazonResources,
-  async run(ctx, config) {
+  async run(ctx, prepared) {
+    const config = { ...prepared, access: await resolveRegion(prepared.access) };
     if (config.unsupported.length > 0) {
       throw new Error(`amazon-ebs: Kiln does not run ${config.unsupported.join(", ")} yet; remove ${config.unsupported.length > 1 ? "them" : "it"} or build with Packer`);
     }

@@ -41,9 +41,10 @@ export interface SourceAmiFilter {
 export function readAmazonAccess(r: ConfigReader): AmazonAccessConfig {
   const skipRegionValidation = r.bool("skip_region_validation");
   // Packer falls back to AWS_REGION when `region` is empty (its session does, through the SDK).
-  const region = r.string("region", "") || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "";
+  // Empty is allowed, as in Packer: the AWS SDK finds the region at run time (AWS_REGION,
+  // AWS_DEFAULT_REGION, the profile's config file), and the build fails there if nothing names one.
   // Whether the region exists is asked of EC2 at run time (DescribeRegions), as Packer does.
-  if (region === "") r.problem("region", "region must be specified; set `region` in the builder or AWS_REGION");
+  const region = r.string("region", "") || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "";
   if (r.has("assume_role")) r.value("assume_role");
   const accessKey = r.string("access_key") || undefined;
   const secretKey = r.string("secret_key") || undefined;
@@ -120,10 +121,6 @@ export function readSourceAmiFilter(r: ConfigReader): SourceAmiFilter | undefine
     else for (const [k, val] of Object.entries(f.filters)) filters[k] = String(val);
   }
   const owners = Array.isArray(f.owners) ? f.owners.map(String) : f.owners === undefined ? [] : [String(f.owners)];
-  // Packer refuses an unowned filter: anyone can publish an AMI named like Ubuntu's.
-  if (owners.length === 0 && !("owner-id" in filters) && !("owner-alias" in filters) && !("product-code" in filters)) {
-    r.problem("source_ami_filter", "For security reasons, your source AMI filter must declare an owner (source_ami_filter.owners, or an owner-id / owner-alias / product-code filter)");
-  }
   const mostRecent = f.most_recent === true || f.most_recent === "true";
   return { filters, owners, mostRecent };
 }
@@ -132,11 +129,15 @@ export function readSourceAmiFilter(r: ConfigReader): SourceAmiFilter | undefine
 export function readRawStringMap(r: ConfigReader, key: string): Record<string, string> {
   const v = r.value(key);
   if (v === undefined || v === null) return {};
-  if (typeof v !== "object" || Array.isArray(v)) {
-    r.problem(key, `'${key}' expected a map of strings`);
-    return {};
-  }
+  // mapstructure's weak decoding merges a list of maps (`"tags": [{"Name": "x"}]`) into one.
+  const maps = Array.isArray(v) ? v : [v];
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[k] = String(val);
+  for (const m of maps) {
+    if (!m || typeof m !== "object" || Array.isArray(m)) {
+      r.problem(key, `'${key}' expected a map of strings`);
+      return {};
+    }
+    for (const [k, val] of Object.entries(m as Record<string, unknown>)) out[k] = String(val);
+  }
   return out;
 }

@@ -73,10 +73,11 @@ export const schema: BuilderSchema<Config> = {
   type: "amazon-ebs",
   needs: ["aws"],
   prepare(raw, ctx) {
-    const funcs = { ...ctx.interpolation.funcs, clean_resource_name: cleanAmiName, clean_ami_name: cleanAmiName };
-    const r = new ConfigReader(raw, {
+    // Packer 1.6.6 removed `clean_ami_name` (`packer fix` rewrites it): only clean_resource_name.
+    const funcs = { ...ctx.interpolation.funcs, clean_resource_name: cleanAmiName };
+    const r = new ConfigReader(raw, { kind: "builder",
       interpolation: { ...ctx.interpolation, funcs },
-      lenient: true,
+      partial: true,
       renderLater: ["run_tags", "tags", "snapshot_tags", "run_volume_tags"],
     });
     const access = readAmazonAccess(r);
@@ -93,6 +94,11 @@ export const schema: BuilderSchema<Config> = {
     const sourceAmi = r.string("source_ami") || undefined;
     const sourceAmiFilter = readSourceAmiFilter(r);
     if (!sourceAmi && !sourceAmiFilter) r.problem("source_ami", "A source_ami or source_ami_filter must be specified");
+    // Packer refuses an unowned filter (anyone can publish an AMI named like Ubuntu's), and says so
+    // even when there is no filter at all.
+    if (!sourceAmi && (sourceAmiFilter?.owners.length ?? 0) === 0) {
+      r.problem("source_ami_filter", "For security reasons, your source AMI filter must declare an owner.");
+    }
     const sshInterface = r.string("ssh_interface", "");
     if (sshInterface !== "" && !SSH_INTERFACES.includes(sshInterface)) r.problem("ssh_interface", `Unknown interface type: ${sshInterface}`);
     if (sshInterface === "session_manager" && !r.string("iam_instance_profile") && !r.value("temporary_iam_instance_profile_policy_document")) {

@@ -37,7 +37,7 @@ export const schema: BuilderSchema<Config> = {
   type: "docker",
   needs: ["docker"],
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["run_command"] });
+    const r = new ConfigReader(raw, { kind: "builder", interpolation: ctx.interpolation, renderLater: ["run_command"] });
     const windowsContainer = r.bool("windows_container");
     let runCommand = r.stringList("run_command");
     if (runCommand.length === 0) {

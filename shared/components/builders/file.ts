@@ -13,7 +13,7 @@ export const schema: BuilderSchema<Config> = {
   type: "file",
   needs: [],
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "builder", interpolation: ctx.interpolation });
     const source = r.string("source");
     const content = r.string("content");
     const target = r.string("target", "");

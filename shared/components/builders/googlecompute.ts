@@ -31,7 +31,7 @@ export const schema: BuilderSchema<Config> = {
   needs: ["gcp"],
   prepare(raw, ctx) {
     const funcs = { ...ctx.interpolation.funcs, clean_resource_name: cleanGceName };
-    const r = new ConfigReader(raw, { interpolation: { ...ctx.interpolation, funcs }, lenient: true, renderLater: ["startup_script_file"] });
+    const r = new ConfigReader(raw, { kind: "builder", interpolation: { ...ctx.interpolation, funcs }, partial: true, renderLater: ["startup_script_file"] });
     const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
     const imageName = r.string("image_name", "") || `packer-${Math.floor(ctx.interpolation.initTime.getTime() / 1000)}`;
     if (!NAME_RE.test(imageName)) r.problem("image_name", `Invalid image name "${imageName}": must match regex ${NAME_RE.source}`);

@@ -68,7 +68,7 @@ export const schema: BuilderSchema<Config> = {
   type: "qemu",
   needs: ["qemu"],
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["boot_command", "qemuargs"] });
+    const r = new ConfigReader(raw, { kind: "builder", interpolation: ctx.interpolation, renderLater: ["boot_command", "qemuargs"] });
     const buildName = ctx.interpolation.buildName ?? "qemu";
     // Same order of checks as Packer, so the error list reads the same.
     const shutdown = readShutdownConfig(r);

@@ -35,9 +35,9 @@ export const schema: BuilderSchema<Config> = {
   type: "virtualbox-iso",
   needs: ["virtualbox"],
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, {
+    const r = new ConfigReader(raw, { kind: "builder",
       interpolation: ctx.interpolation,
-      lenient: true,
+      partial: true,
       renderLater: ["boot_command", "guest_additions_path", "guest_additions_url", "guest_additions_sha256", "vboxmanage", "vboxmanage_post"],
     });
     const buildName = ctx.interpolation.buildName ?? "virtualbox-iso";

@@ -30,9 +30,9 @@ export const schema: BuilderSchema<Config> = {
   type: "vmware-iso",
   needs: ["vmware"],
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, {
+    const r = new ConfigReader(raw, { kind: "builder",
       interpolation: ctx.interpolation,
-      lenient: true,
+      partial: true,
       renderLater: ["boot_command", "tools_upload_path", "vmx_data", "vmx_data_post"],
     });
     const buildName = ctx.interpolation.buildName ?? "vmware-iso";

@@ -11,7 +11,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "post-processor",
   type: "artifice",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation });
     const files = r.stringList("files");
     if (files.length === 0 && r.problems.length === 0) r.problem("files", "No files specified in artifice configuration");
     r.finish();

@@ -19,7 +19,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "post-processor",
   type: "checksum",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["output"] });
+    const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation, renderLater: ["output"] });
     // Only a missing (nil) list defaults to md5; an explicit empty list computes nothing, as in Packer.
     const given = r.value("checksum_types");
     const names = given === undefined || given === null ? ["md5"] : r.stringList("checksum_types");

@@ -22,7 +22,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "post-processor",
   type: "compress",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["output"] });
+    const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation, renderLater: ["output"] });
     const output = r.string("output", DEFAULT_COMPRESS_OUTPUT);
     const format = r.string("format", "");
     let compressionLevel = r.int("compression_level", 0);

@@ -12,7 +12,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "post-processor",
   type: "docker-import",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation });
     const config: Config = { repository: r.string("repository", ""), tag: r.string("tag") || undefined, changes: r.stringList("changes") };
     r.finish();
     return config;

@@ -9,7 +9,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "post-processor",
   type: "docker-push",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation });
     const config = readDockerLogin(r);
     r.finish();
     return config;

@@ -10,7 +10,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "post-processor",
   type: "docker-save",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation });
     const path = r.string("path", "");
     if (path === "") r.problem("path", "path is required: the file the image is saved to");
     r.finish();

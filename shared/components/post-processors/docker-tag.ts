@@ -13,7 +13,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "post-processor",
   type: "docker-tag",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation });
     const config: Config = {
       repository: r.string("repository", ""),
       tags: [...r.stringList("tags"), ...r.stringList("tag")],

@@ -20,7 +20,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "post-processor",
   type: "manifest",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation });
     const output = r.string("output", "packer-manifest.json");
     const stripPath = r.bool("strip_path");
     const stripTime = r.bool("strip_time");

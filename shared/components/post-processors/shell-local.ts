@@ -9,6 +9,6 @@ export const schema: ComponentSchema<Config> = {
   type: "shell-local",
   prepare(raw, ctx) {
     // A one-string execute_command is the post-processor's old form, run by `sh -c` (Packer).
-    return readShellLocalConfig(raw, ctx, { wrapSingleExecuteCommand: true });
+    return readShellLocalConfig(raw, ctx, { kind: "post-processor", wrapSingleExecuteCommand: true });
   },
 };

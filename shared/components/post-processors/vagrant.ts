@@ -22,7 +22,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "post-processor",
   type: "vagrant",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["output", "override"] });
+    const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation, renderLater: ["output", "override"] });
     const compressionLevel = r.has("compression_level") ? r.int("compression_level", 6) : 6;
     if (compressionLevel < -1 || compressionLevel > 9) r.problem("compression_level", "compression_level must be between -1 and 9");
     const include = r.stringList("include");

@@ -34,7 +34,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "provisioner",
   type: "ansible-local",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "provisioner", interpolation: ctx.interpolation });
     const abs = (p: string | undefined): string | undefined => (p ? path.resolve(ctx.cwd, p) : undefined);
     const playbookFile = r.string("playbook_file", "") || undefined;
     const playbookFiles = r.stringList("playbook_files");

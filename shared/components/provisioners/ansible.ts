@@ -47,7 +47,7 @@ export const schema: ComponentSchema<Config> = {
   type: "ansible",
   hostNeeds: ["ansible"],
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["ansible_env_vars", "extra_arguments", "inventory_file_template"] });
+    const r = new ConfigReader(raw, { kind: "provisioner", interpolation: ctx.interpolation, renderLater: ["ansible_env_vars", "extra_arguments", "inventory_file_template"] });
     const playbookFile = r.string("playbook_file", "") ?? "";
     if (playbookFile === "") r.problem("playbook_file", "playbook_file: is required");
     else checkFile(r, ctx.cwd, "playbook_file", playbookFile);
@@ -61,13 +61,8 @@ export const schema: ComponentSchema<Config> = {
     if (localPort < 0 || localPort > 65535) r.problem("local_port", `local_port: ${localPort} must be a valid port`);
     const inventoryDirectory = r.string("inventory_directory", "") || undefined;
     checkDir(r, ctx.cwd, "inventory_directory", inventoryDirectory);
-    const raw2 = (key: string): string[] => {
-      const v = r.value(key);
-      if (v === undefined || v === null) return [];
-      if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
-      r.problem(key, `'${key}' expected a list of strings`);
-      return [];
-    };
+    // Rendered later (with the run's data), decoded now as Packer's []string: a lone string is split on commas.
+    const raw2 = (key: string): string[] => r.stringList(key);
     const config: Config = {
       command: r.string("command", "") || "ansible-playbook",
       extraArguments: raw2("extra_arguments"),

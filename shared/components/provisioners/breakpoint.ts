@@ -11,7 +11,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "provisioner",
   type: "breakpoint",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "provisioner", interpolation: ctx.interpolation });
     const config: Config = { note: r.string("note", ""), disable: r.bool("disable") };
     r.finish();
     return config;

@@ -19,7 +19,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "provisioner",
   type: "file",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation });
+    const r = new ConfigReader(raw, { kind: "provisioner", interpolation: ctx.interpolation });
     const source = r.string("source", "");
     const sources = r.stringList("sources");
     const content = r.has("content") ? r.string("content", "") : "";

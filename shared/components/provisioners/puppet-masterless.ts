@@ -63,7 +63,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "provisioner",
   type: "puppet-masterless",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["execute_command", "extra_arguments"] });
+    const r = new ConfigReader(raw, { kind: "provisioner", interpolation: ctx.interpolation, renderLater: ["execute_command", "extra_arguments"] });
     const os = (r.string("guest_os_type", "") || "unix").toLowerCase();
     if (os !== "unix" && os !== "windows") r.problem("guest_os_type", `Invalid guest_os_type: "${os}"`);
     const guestOsType: GuestOsType = os === "windows" ? "windows" : "unix";
@@ -88,10 +88,7 @@ export const schema: ComponentSchema<Config> = {
       if (!k) r.problem("module_paths", `module_path[${i}] is invalid: stat ${p}: no such file or directory`);
       else if (k !== "dir") r.problem("module_paths", `module_path[${i}] must point to a directory`);
     });
-    const extra = r.value("extra_arguments");
-    let extraArguments: string[] = [];
-    if (Array.isArray(extra) && extra.every((x) => typeof x === "string")) extraArguments = extra as string[];
-    else if (extra !== undefined && extra !== null) r.problem("extra_arguments", "'extra_arguments' expected a list of strings");
+    const extraArguments = r.stringList("extra_arguments");
     const executeCommand = typeof r.value("execute_command") === "string" && r.value("execute_command") !== "" ? (r.value("execute_command") as string) : GUEST_OS[guestOsType].executeCommand;
     const facter = { ...r.stringMap("facter"), packer_build_name: ctx.interpolation.buildName ?? "", packer_builder_type: ctx.interpolation.buildType ?? "" };
     const stagingDirectory = r.string("staging_directory", "") || GUEST_OS[guestOsType].stagingDir;

@@ -8,6 +8,6 @@ export const schema: ComponentSchema<Config> = {
   kind: "provisioner",
   type: "shell-local",
   prepare(raw, ctx) {
-    return readShellLocalConfig(raw, ctx, { wrapSingleExecuteCommand: false });
+    return readShellLocalConfig(raw, ctx, { kind: "provisioner", wrapSingleExecuteCommand: false });
   },
 };

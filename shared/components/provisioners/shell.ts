@@ -36,7 +36,7 @@ export const schema: ComponentSchema<Config> = {
   kind: "provisioner",
   type: "shell",
   prepare(raw, ctx) {
-    const r = new ConfigReader(raw, { interpolation: ctx.interpolation, renderLater: ["execute_command"] });
+    const r = new ConfigReader(raw, { kind: "provisioner", interpolation: ctx.interpolation, renderLater: ["execute_command"] });
     // Go's nil and empty slices differ in Packer's checks: an empty inline counts as "not set".
     const inlineList = r.has("inline") ? r.stringList("inline") : [];
     const inline = inlineList.length > 0 ? inlineList : undefined;

@@ -6,7 +6,7 @@
 import type { HclDiagnostic, HclFile, HclRange } from "../contract.js";
 import { formatHclDiagnostics } from "../syntax/index.js";
 import type { BuildSpec } from "../../../plan/build-spec.js";
-import { checkBuilds } from "../../../validation/check-builds.js";
+import { checkBuilds, keysOnlyNote } from "../../../validation/check-builds.js";
 import { initializeHclTemplate, parseHclTemplate, type HclTemplateInputs, type PackerHclConfig } from "./packer-config.js";
 import { planHclBuilds } from "./build-specs.js";
 
@@ -44,9 +44,8 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
   let notes = formatHclDiagnostics(plan.diagnostics, config.files);
   if (opts.checkComponents !== false) {
     const checked = checkBuilds(plan.specs, cwd);
-    for (const u of checked.unchecked) {
-      notes += `Warning: build "${u.build}": the ${u.kind} type "${u.type}" is a Packer type Kiln cannot check yet; its settings were not validated.\n`;
-    }
+    const note = keysOnlyNote(checked.keysOnly);
+    if (note) notes += `${note}\n`;
     if (checked.diagnostics.length > 0) {
       const diags: HclDiagnostic[] = checked.diagnostics.map((d) => {
         const unknown = /unknown configuration key: '"([^"]+)"'/.exec(d.detail);

@@ -16,7 +16,7 @@ test.after.always(async () => {
 });
 
 function read(config: Record<string, unknown>, defaultType?: "ssh" | "docker"): { comm: CommunicatorConfig; problems: string[] } {
-  const r = new ConfigReader({ type: "null", config }, { interpolation: { userVariables: {}, enableEnv: false, initTime: new Date() } });
+  const r = new ConfigReader({ type: "null", config }, { kind: "builder", interpolation: { userVariables: {}, enableEnv: false, initTime: new Date() } });
   const comm = readCommunicatorConfig(r, { cwd: dir, defaultType });
   return { comm, problems: r.problems.map((p) => p.message) };
 }
@@ -99,7 +99,7 @@ test("communicator none and docker need no ssh keys; an unknown type is refused"
 test("every ssh_* key is known, so the reader reports no unknown keys", (t) => {
   const r = new ConfigReader(
     { type: "null", config: { communicator: "none", ssh_username: "u", ssh_bastion_host: "b", ssh_ciphers: ["aes128-ctr"], winrm_use_ssl: true } },
-    { interpolation: { userVariables: {}, enableEnv: false, initTime: new Date() } },
+    { kind: "builder", interpolation: { userVariables: {}, enableEnv: false, initTime: new Date() } },
   );
   readCommunicatorConfig(r, { cwd: dir });
   t.notThrows(() => r.finish());

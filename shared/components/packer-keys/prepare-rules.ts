@@ -1,0 +1,202 @@
+/**
+ * The checks Packer 1.6.6's Prepare makes after decoding, for types Kiln validates but has no
+ * schema of its own for: required settings and the combinations Packer refuses, with Packer's
+ * messages (transcribed from each plugin's Prepare; environment fallbacks included, since Packer
+ * reads them there). Types not listed here get the decoder's checks only.
+ */
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { ConfigReader } from "../config-reader.js";
+import type { ComponentKind, PrepareContext } from "../types.js";
+
+export type PrepareRule = (r: ConfigReader, ctx: PrepareContext) => void;
+
+/** `key` must be non-empty (after its environment fallback). */
+function required(r: ConfigReader, key: string, message: string, envFallback?: string): string {
+  const v = r.string(key, "") || (envFallback ? process.env[envFallback] ?? "" : "");
+  if (v === "") r.problem(key, message);
+  return v;
+}
+
+function fileMustExist(r: ConfigReader, ctx: PrepareContext, key: string, message: (path: string, error: string) => string): void {
+  const path = r.string(key, "");
+  if (path === "") return;
+  try {
+    statSync(resolve(ctx.cwd, path));
+  } catch (e) {
+    r.problem(key, message(path, `stat ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : String(e)}`));
+  }
+}
+
+const amazonImport: PrepareRule = (r) => {
+  required(r, "s3_bucket_name", "s3_bucket_name must be set");
+  const format = r.string("format", "") || "ova";
+  if (!["ova", "raw", "vmdk", "vhd", "vhdx"].includes(format)) {
+    r.problem("format", `invalid format '${format}'. Only 'ova', 'raw', 'vhd', 'vhdx', or 'vmdk' are allowed`);
+  }
+  const encryption = r.string("s3_encryption", "");
+  if (encryption !== "" && encryption !== "AES256" && encryption !== "aws:kms") {
+    r.problem("s3_encryption", `invalid s3 encryption format '${encryption}'. Only 'AES256' and 'aws:kms' are allowed`);
+  }
+};
+
+const amazonInstance: PrepareRule = (r, ctx) => {
+  required(r, "account_id", "account_id is required");
+  required(r, "s3_bucket", "s3_bucket is required");
+  if (required(r, "x509_cert_path", "x509_cert_path is required")) fileMustExist(r, ctx, "x509_cert_path", (_p, e) => `x509_cert_path points to bad file: ${e}`);
+  if (required(r, "x509_key_path", "x509_key_path is required")) fileMustExist(r, ctx, "x509_key_path", (_p, e) => `x509_key_path points to bad file: ${e}`);
+};
+
+const digitalocean: PrepareRule = (r, ctx) => {
+  required(r, "api_token", "api_token for auth must be specified", "DIGITALOCEAN_API_TOKEN");
+  required(r, "region", "region is required");
+  required(r, "size", "size is required");
+  required(r, "image", "image is required");
+  const userData = r.string("user_data", "");
+  const userDataFile = r.string("user_data_file", "");
+  if (userData !== "" && userDataFile !== "") r.problem("user_data", "only one of user_data or user_data_file can be specified");
+  else fileMustExist(r, ctx, "user_data_file", (p) => `user_data_file not found: ${p}`);
+  for (const tag of r.stringList("tags")) if (!/^[A-Za-z0-9:_-]{1,255}$/.test(tag)) r.problem("tags", `invalid tag: ${tag}`);
+  const privateNetworking = r.bool("private_networking");
+  if (r.string("vpc_uuid", "") !== "" && !privateNetworking) r.problem("vpc_uuid", "private networking should be enabled to use vpc_uuid");
+  if (r.bool("connect_with_private_ip") && !privateNetworking) r.problem("connect_with_private_ip", "private networking should be enabled to use connect_with_private_ip");
+};
+
+const hcloud: PrepareRule = (r, ctx) => {
+  required(r, "token", "token for auth must be specified", "HCLOUD_TOKEN");
+  required(r, "location", "location is required");
+  required(r, "server_type", "server type is required");
+  const image = r.string("image", "");
+  const filter = r.value("image_filter");
+  if (image === "" && !filter) r.problem("image", "image or image_filter is required");
+  if (filter && typeof filter === "object") {
+    const selectors = (filter as Record<string, unknown>).with_selector;
+    if (!Array.isArray(selectors) || selectors.length === 0) r.problem("image_filter", "image_filter.with_selector is required when specifying filter");
+    else if (image !== "") r.problem("image", "only one of image or image_filter can be specified");
+  }
+  if (r.string("user_data", "") !== "" && r.string("user_data_file", "") !== "") r.problem("user_data", "only one of user_data or user_data_file can be specified");
+  else fileMustExist(r, ctx, "user_data_file", (p) => `user_data_file not found: ${p}`);
+};
+
+/** gophercloud's clientconfig, reached from the openstack builder's access config. */
+const openstack: PrepareRule = (r) => {
+  const endpointType = r.string("endpoint_type", "");
+  if (!["", "internal", "internalURL", "admin", "adminURL", "public", "publicURL"].includes(endpointType)) {
+    r.problem("endpoint_type", "Invalid endpoint type provided");
+    return;
+  }
+  const cloud = r.string("cloud", "") || process.env.OS_CLOUD || "";
+  if (cloud !== "") return; // clouds.yaml supplies the rest: read when the build starts
+  const authUrl = r.string("identity_endpoint", "") || process.env.OS_AUTH_URL || "";
+  if (authUrl === "") r.problem("identity_endpoint", "Missing input for argument [auth_url]");
+};
+
+const azureArm: PrepareRule = (r) => {
+  const s = (k: string): string => r.string(k, "");
+  const captureContainer = s("capture_container_name");
+  const capturePrefix = s("capture_name_prefix");
+  const managedName = s("managed_image_name");
+  const managedGroup = s("managed_image_resource_group_name");
+  if (captureContainer === "" && managedName === "") r.problem("capture_container_name", "A capture_container_name or managed_image_name must be specified");
+  if (capturePrefix === "" && managedGroup === "") r.problem("capture_name_prefix", "A capture_name_prefix or managed_image_resource_group_name must be specified");
+  if ((capturePrefix !== "" || captureContainer !== "") && (managedGroup !== "" || managedName !== "")) {
+    r.problem("capture_container_name", "Either a VHD or a managed image can be built, but not both. Please specify either capture_container_name and capture_name_prefix or managed_image_resource_group_name and managed_image_name.");
+  }
+  if (s("temp_resource_group_name") !== "" && s("build_resource_group_name") !== "") {
+    r.problem("temp_resource_group_name", "The settings temp_resource_group_name and build_resource_group_name cannot both be defined.  Please define one or neither.");
+  }
+  const imageUrl = s("image_url");
+  const customName = s("custom_managed_image_name");
+  const customGroup = s("custom_managed_image_resource_group_name");
+  const gallery = r.value("shared_image_gallery") as Record<string, unknown> | undefined;
+  const galleryName = gallery && typeof gallery === "object" ? String(gallery.gallery_name ?? "") : "";
+  const [publisher, offer, sku] = [s("image_publisher"), s("image_offer"), s("image_sku")];
+  const sources = [imageUrl !== "", customName !== "" || customGroup !== "", publisher !== "" || offer !== "" || sku !== "", galleryName !== ""].filter(Boolean).length;
+  if (sources > 1) {
+    r.problem("image_url", "Specify either a VHD (image_url), Image Reference (image_publisher, image_offer, image_sku), a Managed Disk (custom_managed_disk_image_name, custom_managed_disk_resource_group_name), or a Shared Gallery Image (shared_image_gallery)");
+  }
+  if (imageUrl !== "" && managedGroup !== "") r.problem("image_url", "A managed image must be created from a managed image, it cannot be created from a VHD.");
+  if (galleryName !== "") {
+    for (const k of ["subscription", "resource_group", "image_name"]) {
+      if (!gallery?.[k]) r.problem("shared_image_gallery", `A shared_image_gallery.${k} must be specified`);
+    }
+    if (captureContainer !== "") r.problem("capture_container_name", "VHD Target [capture_container_name] is not supported when using Shared Image Gallery as source. Use managed_image_resource_group_name instead.");
+    if (capturePrefix !== "") r.problem("capture_name_prefix", "VHD Target [capture_name_prefix] is not supported when using Shared Image Gallery as source. Use managed_image_name instead.");
+  } else if (imageUrl === "" && customName === "") {
+    if (publisher === "") r.problem("image_publisher", "An image_publisher must be specified");
+    if (offer === "") r.problem("image_offer", "An image_offer must be specified");
+    if (sku === "") r.problem("image_sku", "An image_sku must be specified");
+  } else if (imageUrl === "" && publisher === "") {
+    if (customGroup === "") r.problem("custom_managed_image_resource_group_name", "A custom_managed_image_resource_group_name must be specified");
+    if (customName === "") r.problem("custom_managed_image_name", "A custom_managed_image_name must be specified");
+    if (managedGroup === "") r.problem("managed_image_resource_group_name", "A managed_image_resource_group_name must be specified");
+    if (managedName === "") r.problem("managed_image_name", "A managed_image_name must be specified");
+  } else if (publisher !== "" || offer !== "" || sku !== "" || s("image_version") !== "") {
+    r.problem("image_url", "An image_url must not be specified if image_publisher, image_offer, image_sku, or image_version is specified");
+  }
+  const storageAccount = s("storage_account");
+  const resourceGroup = s("resource_group_name");
+  const xor = (a: boolean, b: boolean): boolean => a !== b;
+  if (!xor(storageAccount !== "" || resourceGroup !== "", managedName !== "" || managedGroup !== "")) {
+    r.problem("storage_account", "Specify either a VHD (storage_account and resource_group_name) or Managed Image (managed_image_resource_group_name and managed_image_name) output");
+  }
+  if (!xor(s("location") !== "", s("build_resource_group_name") !== "")) {
+    r.problem("location", "Specify either a location to create the resource group in or an existing build_resource_group_name, but not both.");
+  }
+  if (managedName === "" && managedGroup === "") {
+    if (storageAccount === "") r.problem("storage_account", "A storage_account must be specified");
+    if (resourceGroup === "") r.problem("resource_group_name", "A resource_group_name must be specified");
+  }
+  const osType = s("os_type");
+  if (osType === "") r.problem("os_type", "An os_type must be specified");
+  else if (!["linux", "windows"].includes(osType.toLowerCase())) r.problem("os_type", `The os_type "${osType}" is invalid`);
+};
+
+const proxmox: PrepareRule = (r) => {
+  required(r, "username", "username must be specified", "PROXMOX_USERNAME");
+  required(r, "password", "password must be specified", "PROXMOX_PASSWORD");
+  const url = r.string("proxmox_url", "") || process.env.PROXMOX_URL || "";
+  if (url === "") r.problem("proxmox_url", "proxmox_url must be specified");
+  else if (!URL.canParse(url)) r.problem("proxmox_url", `Could not parse proxmox_url: parse "${url}": invalid URI for request`);
+  required(r, "node", "node must be specified");
+  if (/\s/.test(r.string("template_name", ""))) r.problem("template_name", "template_name must not contain spaces");
+  const adapters = r.value("network_adapters");
+  (Array.isArray(adapters) ? adapters : []).forEach((a: Record<string, unknown>, i) => {
+    if (!a?.bridge) r.problem("network_adapters", `network_adapters[${i}].bridge must be specified`);
+    if (a?.packet_queues && (a.model ?? "e1000") !== "virtio") r.problem("network_adapters", `network_adapters[${i}].packet_queues can only be set for 'virtio' driver`);
+  });
+  const disks = r.value("disks");
+  (Array.isArray(disks) ? disks : []).forEach((d: Record<string, unknown>, i) => {
+    if (!d?.storage_pool) r.problem("disks", `disks[${i}].storage_pool must be specified`);
+    if (!d?.storage_pool_type) r.problem("disks", `disks[${i}].storage_pool_type must be specified`);
+  });
+};
+
+const lxc: PrepareRule = (r, ctx) => {
+  fileMustExist(r, ctx, "config_file", (p) => `LXC Config file appears to be missing: ${p}`);
+};
+
+const lxd: PrepareRule = (r) => {
+  required(r, "image", "`image` is a required parameter for LXD. Please specify an image by alias or fingerprint. e.g. `ubuntu-daily:x`");
+};
+
+const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
+  builder: {
+    "amazon-instance": amazonInstance,
+    "azure-arm": azureArm,
+    digitalocean,
+    hcloud,
+    lxc,
+    lxd,
+    openstack,
+    proxmox,
+    "proxmox-iso": proxmox,
+    "proxmox-clone": proxmox,
+  },
+  provisioner: {},
+  "post-processor": { "amazon-import": amazonImport },
+};
+
+export function prepareRuleFor(kind: ComponentKind, type: string): PrepareRule | undefined {
+  return RULES[kind][type];
+}
