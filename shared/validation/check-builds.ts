@@ -12,6 +12,7 @@ import { prepareContextFor } from "../plan/build-interpolation.js";
 import type { BuildSpec } from "../plan/build-spec.js";
 import { packerConfigErrorText, problemLocations } from "./config-error-text.js";
 import type { Diagnostic } from "./diagnostics.js";
+import { formatPosition } from "../template/position.js";
 
 /** Generated data only exists while a build runs; validating, each key renders as a placeholder. */
 const GENERATED_PLACEHOLDERS: Record<string, string> = Object.fromEntries(
@@ -60,10 +61,9 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: {
     const unknown = parts.find((p) => !schemaFor(p.kind, p.raw.type) && !knownToPacker(p.kind, p.raw.type));
     if (unknown) {
       const t = unknown.raw.type;
-      const detail = unknown.kind === "builder"
-        ? `error initializing builder '${t}': Unknown builder ${t}`
-        : `${unknown.kind === "provisioner" ? "Provisioner" : "Post-processor"} type not found: ${t}`;
-      result.diagnostics.push({ summary: `Failed to initialize build "${spec.name}"`, detail, build: spec.name });
+      const detail = `error initializing ${unknown.kind} '${t}': Unknown ${unknown.kind} ${t}`;
+      const where = unknown.raw.position ? `${formatPosition(unknown.raw.position)} (field "type")` : undefined;
+      result.diagnostics.push({ summary: `Failed to initialize build "${spec.name}"`, detail, build: spec.name, where });
       continue;
     }
     const schemas = parts.map((p) => schemaFor(p.kind, p.raw.type) ?? packerKeySchema(p.kind, p.raw.type));

@@ -13,7 +13,7 @@ export function packerConfigErrorText(problems: readonly ConfigProblem[]): strin
   if (interpolation.length > 0) return interpolation[0].message;
   const decoding = problems.filter((p) => /expected type '|unconvertible type|cannot parse '|source data must be|^error parsing '|expected a map/.test(p.message));
   if (decoding.length > 0) return `${decoding.length} error(s) decoding:\n\n${decoding.map((p) => `* ${p.message}`).join("\n")}`;
-  const unknown = problems.filter((p) => p.message.startsWith("unknown configuration key:"));
+  const unknown = problems.filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"));
   if (unknown.length > 0) {
     const head = unknown.length === 1 ? "1 error occurred:" : `${unknown.length} errors occurred:`;
     return `${head}\n${unknown.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;

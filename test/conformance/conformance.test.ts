@@ -17,14 +17,18 @@ const INTERPOLATION_FLOOR = 100;
 /** expected.json's HCL2 entries (kind "hcl") and interpolation.json's hcl2_console cases. */
 const HCL_TEMPLATE_FLOOR = 100;
 const HCL_CONSOLE_FLOOR = 100;
+/** compat/wild: 58 templates from public repositories, validate and inspect each. */
+const WILD_FLOOR = 100;
 
 (corpusPresent ? test : test.skip)("validate, inspect and console agree with Packer 1.6.6 on the JSON and HCL2 corpus", async (t) => {
   const summary = await runConformance();
   const failing = summary.results.filter((r) => r.id !== "interpolation" && !r.agree && !r.intended);
+  t.log(`wild templates: ${summary.wildAgreement.toFixed(1)}% agree`);
   t.log(`JSON templates: ${summary.templateAgreement.toFixed(1)}% agree; HCL2 templates: ${summary.hclAgreement.toFixed(1)}%; HCL2 console: ${summary.hclConsoleAgreement.toFixed(1)}%; interpolation cases: ${summary.interpolationAgreement.toFixed(1)}%`);
   for (const r of [...failing, ...summary.results.filter((x) => x.id === "interpolation" && !x.agree && !x.intended)]) t.log(`disagree: ${r.id} ${r.label}${r.why ? `\n  ${r.why}` : ""}`);
   t.true(summary.templateAgreement >= JSON_TEMPLATE_FLOOR, `agreement ${summary.templateAgreement.toFixed(1)}% < ${JSON_TEMPLATE_FLOOR}%`);
   t.true(summary.hclAgreement >= HCL_TEMPLATE_FLOOR, `HCL2 agreement ${summary.hclAgreement.toFixed(1)}% < ${HCL_TEMPLATE_FLOOR}%`);
   t.true(summary.hclConsoleAgreement >= HCL_CONSOLE_FLOOR, `HCL2 console agreement ${summary.hclConsoleAgreement.toFixed(1)}% < ${HCL_CONSOLE_FLOOR}%`);
+  t.true(summary.wildAgreement >= WILD_FLOOR, `wild-corpus agreement ${summary.wildAgreement.toFixed(1)}% < ${WILD_FLOOR}%`);
   t.true(summary.interpolationAgreement >= INTERPOLATION_FLOOR, `interpolation agreement ${summary.interpolationAgreement.toFixed(1)}% < ${INTERPOLATION_FLOOR}%`);
 });

@@ -8,6 +8,7 @@ import { loadHclConsoleCases, loadInterpolationCases, loadTemplateEntries } from
 import { INTENDED_DIFFERENCES } from "./intended-differences.js";
 import { runHclConsoleCase, runInterpolationCase } from "./interpolation-cases.js";
 import { runTemplateEntry, type CaseResult } from "./template-cases.js";
+import { loadWildEntries, runWildEntry, wildCorpusPresent } from "./wild-cases.js";
 
 export interface ConformanceSummary {
   results: (CaseResult & { intended?: string })[];
@@ -16,6 +17,8 @@ export interface ConformanceSummary {
   hclAgreement: number;
   hclConsoleAgreement: number;
   interpolationAgreement: number;
+  /** compat/wild: templates from public repositories (100 when that corpus is absent). */
+  wildAgreement: number;
 }
 
 export async function runConformance(): Promise<ConformanceSummary> {
@@ -25,6 +28,7 @@ export async function runConformance(): Promise<ConformanceSummary> {
   for (const c of loadInterpolationCases()) results.push(await runInterpolationCase(c));
   const hclConsole = loadHclConsoleCases();
   for (const c of hclConsole.cases) results.push(await runHclConsoleCase(hclConsole.template, c));
+  if (wildCorpusPresent()) for (const entry of loadWildEntries()) results.push(...(await runWildEntry(entry)));
   for (const r of results) {
     const reason = INTENDED_DIFFERENCES[`${r.id} ${r.label}`];
     if (reason) r.intended = reason;
@@ -35,11 +39,16 @@ export async function runConformance(): Promise<ConformanceSummary> {
   };
   return {
     results,
-    templateAgreement: pct(results.filter((r) => r.id !== "interpolation" && r.id !== "hcl-console" && !r.id.startsWith("hcl/"))),
+    templateAgreement: pct(results.filter(isJsonTemplateCase)),
+    wildAgreement: pct(results.filter((r) => r.id.startsWith("wild/"))),
     hclConsoleAgreement: pct(results.filter((r) => r.id === "hcl-console")),
     hclAgreement: pct(results.filter((r) => r.id.startsWith("hcl/"))),
     interpolationAgreement: pct(results.filter((r) => r.id === "interpolation")),
   };
+}
+
+function isJsonTemplateCase(r: CaseResult): boolean {
+  return r.id !== "interpolation" && r.id !== "hcl-console" && !r.id.startsWith("hcl/") && !r.id.startsWith("wild/");
 }
 
 async function main(): Promise<void> {
@@ -51,13 +60,15 @@ async function main(): Promise<void> {
   }
   console.log("\nIntended differences from Packer 1.6.6:");
   for (const [key, reason] of Object.entries(INTENDED_DIFFERENCES)) console.log(`  - ${key}: ${reason}`);
-  const t = summary.results.filter((r) => r.id !== "interpolation" && r.id !== "hcl-console" && !r.id.startsWith("hcl/"));
+  const t = summary.results.filter(isJsonTemplateCase);
+  const w = summary.results.filter((r) => r.id.startsWith("wild/"));
   const hc = summary.results.filter((r) => r.id === "hcl-console");
   const h = summary.results.filter((r) => r.id.startsWith("hcl/"));
   const i = summary.results.filter((r) => r.id === "interpolation");
   console.log(`\nJSON templates: ${t.filter((r) => r.agree && !r.intended).length}/${t.filter((r) => !r.intended).length} agree (${summary.templateAgreement.toFixed(1)}%), ${t.filter((r) => r.intended).length} intended differences`);
   console.log(`HCL2 templates: ${h.filter((r) => r.agree && !r.intended).length}/${h.filter((r) => !r.intended).length} agree (${summary.hclAgreement.toFixed(1)}%)`);
   console.log(`HCL2 console:   ${hc.filter((r) => r.agree && !r.intended).length}/${hc.filter((r) => !r.intended).length} agree (${summary.hclConsoleAgreement.toFixed(1)}%)`);
+  console.log(`Wild templates: ${w.filter((r) => r.agree && !r.intended).length}/${w.filter((r) => !r.intended).length} agree (${summary.wildAgreement.toFixed(1)}%)${w.length === 0 ? " (compat/wild absent)" : ""}`);
   console.log(`Interpolation:  ${i.filter((r) => r.agree && !r.intended).length}/${i.filter((r) => !r.intended).length} agree (${summary.interpolationAgreement.toFixed(1)}%)`);
 }
 

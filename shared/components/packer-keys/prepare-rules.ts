@@ -155,9 +155,8 @@ const azureArm: PrepareRule = (r) => {
 const proxmox: PrepareRule = (r) => {
   required(r, "username", "username must be specified", "PROXMOX_USERNAME");
   required(r, "password", "password must be specified", "PROXMOX_PASSWORD");
-  const url = r.string("proxmox_url", "") || process.env.PROXMOX_URL || "";
-  if (url === "") r.problem("proxmox_url", "proxmox_url must be specified");
-  else if (!URL.canParse(url)) r.problem("proxmox_url", `Could not parse proxmox_url: parse "${url}": invalid URI for request`);
+  // Go's url.Parse accepts nearly anything ("https://:8006/api2/json" included): only emptiness is checked.
+  required(r, "proxmox_url", "proxmox_url must be specified", "PROXMOX_URL");
   required(r, "node", "node must be specified");
   if (/\s/.test(r.string("template_name", ""))) r.problem("template_name", "template_name must not contain spaces");
   const adapters = r.value("network_adapters");

@@ -33,6 +33,9 @@ test("defaults: docker communicator, pull unless told otherwise, run_command kep
   t.deepEqual(prepare({ image: "alpine", discard: true, run_command: ["-d", "{{.Image}}"] }).runCommand, ["-d", "{{.Image}}"]);
 });
 
-test("unknown keys are refused (docker's key list is complete)", (t) => {
-  t.deepEqual(problemsOf(() => prepare({ image: "alpine", commit: true, login_email: "a@b" })), [`unknown configuration key: '"login_email"'`]);
+test("unknown keys are refused (docker's key list is complete); login_email is Packer's deprecated key", (t) => {
+  t.deepEqual(problemsOf(() => prepare({ image: "alpine", commit: true, bogus_key: "a@b" })), [`unknown configuration key: '"bogus_key"'`]);
+  const deprecated = problemsOf(() => prepare({ image: "alpine", commit: true, login_email: "a@b" }));
+  t.is(deprecated.length, 1);
+  t.regex(deprecated[0], /^Deprecated configuration key: 'login_email'\. Please call `packer fix`/);
 });

@@ -1,0 +1,72 @@
+import test from "ava";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packerKeySchema } from "../../../shared/components/packer-keys/key-schema.js";
+import { isDeprecatedKey, packerKeysOf } from "../../../shared/components/packer-keys/check-keys.js";
+import { PACKER_BUILDER_TYPES, PACKER_POST_PROCESSOR_TYPES, PACKER_PROVISIONER_TYPES } from "../../../shared/components/packer-components.js";
+import { schema as virtualboxIso } from "../../../shared/components/builders/virtualbox-iso.js";
+import { schema as amazonEbs } from "../../../shared/components/builders/amazon-ebs.js";
+import { prepareContext, problemsOf, raw } from "./prepare-context.js";
+
+const cwd = mkdtempSync(join(tmpdir(), "kiln-packer-keys-"));
+const keysOnly = (kind: "builder" | "provisioner" | "post-processor", type: string, config: Record<string, unknown>): string[] =>
+  problemsOf(() => packerKeySchema(kind, type)!.prepare(raw(type, config), prepareContext(cwd, type)));
+
+test("every component type Packer 1.6.6 ships has its key table (generated from its hcl2spec files)", (t) => {
+  for (const type of PACKER_BUILDER_TYPES) t.truthy(packerKeysOf("builder", type), `builder ${type}`);
+  for (const type of PACKER_PROVISIONER_TYPES) t.truthy(packerKeysOf("provisioner", type), `provisioner ${type}`);
+  for (const type of PACKER_POST_PROCESSOR_TYPES) t.truthy(packerKeysOf("post-processor", type), `post-processor ${type}`);
+  t.is(packerKeysOf("builder", "lxc")?.keys.config_file, "s");
+  t.is(packerKeysOf("builder", "amazon-ebs")?.keys.ami_block_device_mappings, "[@amazon/common.BlockDevice]");
+});
+
+test("an unknown key fails on a type Kiln cannot build, as packer validate does", (t) => {
+  t.deepEqual(keysOnly("builder", "lxc", { config_file: "", template_name: "x", template_environment_vars: [], bogus_key: 1 }), [`unknown configuration key: '"bogus_key"'`]);
+  t.deepEqual(keysOnly("provisioner", "powershell", { inline: ["Write-Host hi"], bogus_key: 1 }), [`unknown configuration key: '"bogus_key"'`]);
+  t.deepEqual(keysOnly("provisioner", "powershell", { inline: ["Write-Host hi"], elevated_user: "u", elevated_password: "p" }), []);
+});
+
+test("a deprecated key says to run packer fix only where Packer's plugin declares a PluginType", (t) => {
+  t.true(isDeprecatedKey("builder", "virtualbox-iso", "iso_checksum_type"));
+  t.false(isDeprecatedKey("builder", "vmware-iso", "iso_checksum_type"), "vmware-iso passes no PluginType: Packer says unknown key");
+  t.true(isDeprecatedKey("builder", "amazon-ebs", "clean_ami_name"));
+  t.true(isDeprecatedKey("post-processor", "manifest", "filename"));
+  const vbox = problemsOf(() => virtualboxIso.prepare(raw("virtualbox-iso", { iso_url: "a.iso", iso_checksum: "none", ssh_username: "u", iso_checksum_type: "sha256" }), prepareContext(cwd, "vb")));
+  t.is(vbox.length, 1);
+  t.regex(vbox[0], /^Deprecated configuration key: 'iso_checksum_type'\. Please call `packer fix`/);
+  t.deepEqual(problemsOf(() => virtualboxIso.prepare(raw("virtualbox-iso", { iso_url: "a.iso", iso_checksum: "none", ssh_username: "u", bogus_key: 1 }), prepareContext(cwd, "vb"))), [`unknown configuration key: '"bogus_key"'`]);
+});
+
+test("values are decoded with mapstructure's weak typing: wrong types fail, convertible ones pass", (t) => {
+  t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "abc", iso_url: "a.iso", iso_checksum: "none" }), [`cannot parse 'memory' as int: strconv.ParseInt: parsing "abc": invalid syntax`]);
+  t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "2048", cpus: 2, headless: "true", iso_url: "a.iso", iso_checksum: "none" }), []);
+  t.deepEqual(keysOnly("builder", "hyperv-iso", { floppy_files: { a: 1 } }), [`'floppy_files': source data must be an array or slice, got map`]);
+  // nested structs: unknown keys are named with their path, as mapstructure's Unused list does
+  t.deepEqual(keysOnly("builder", "amazon-chroot", { source_ami: "ami-1", ami_name: "x", ami_block_device_mappings: [{ device_name: "/dev/sda1", bogus: 1 }] }), [
+    `unknown configuration key: '"ami_block_device_mappings[0].bogus"'`,
+  ]);
+});
+
+test("a list of maps is merged into a map (weak decoding), and a lone string into a list splits on commas", (t) => {
+  const base = { region: "us-east-1", source_ami: "ami-1", instance_type: "t3.micro", ssh_username: "u", ami_name: "abc" };
+  const c = amazonEbs.prepare(raw("amazon-ebs", { ...base, tags: [{ Name: "a" }, { Team: "b" }], ami_users: "1,2" }), prepareContext(cwd, "a")) as { tags: Record<string, string>; amiUsers: string[] };
+  t.deepEqual(c.tags, { Name: "a", Team: "b" });
+  t.deepEqual(c.amiUsers, ["1", "2"]);
+});
+
+test("Prepare rules of types Kiln validates only: required settings, with their environment fallbacks", (t) => {
+  t.deepEqual(keysOnly("builder", "digitalocean", { region: "nyc3", size: "s-1vcpu-1gb", image: "ubuntu-20-04-x64", ssh_username: "root" }), ["api_token for auth must be specified"]);
+  process.env.DIGITALOCEAN_API_TOKEN = "t0ken";
+  t.teardown(() => delete process.env.DIGITALOCEAN_API_TOKEN);
+  t.deepEqual(keysOnly("builder", "digitalocean", { region: "nyc3", size: "s-1vcpu-1gb", image: "ubuntu-20-04-x64", ssh_username: "root" }), []);
+  t.deepEqual(keysOnly("post-processor", "amazon-import", { region: "us-east-1" }), ["s3_bucket_name must be set"]);
+  t.deepEqual(keysOnly("builder", "openstack", { source_image: "x", flavor: "m1", image_name: "i", ssh_username: "u" }), ["Missing input for argument [auth_url]"]);
+  writeFileSync(join(cwd, "lxc.conf"), "");
+  t.deepEqual(keysOnly("builder", "lxc", { config_file: "lxc.conf", template_name: "debian", template_environment_vars: ["SUITE=bullseye"] }), []);
+  t.deepEqual(keysOnly("builder", "lxc", { config_file: "missing.conf", template_name: "debian", template_environment_vars: [] }), ["LXC Config file appears to be missing: missing.conf"]);
+});
+
+test("decoding problems hide the rules' problems, as Packer's Prepare returns after a failed decode", (t) => {
+  t.deepEqual(keysOnly("builder", "digitalocean", { region: "nyc3", bogus: true }), [`unknown configuration key: '"bogus"'`]);
+});
