@@ -1,6 +1,8 @@
 /**
  * `kiln fix TEMPLATE`: applies `packer fix`'s rewrites of deprecated settings and prints the fixed
- * template as JSON on stdout (keys in their original order; Packer sorts them).
+ * template as JSON on stdout: keys in their original order, or with -sort byte for byte as Packer
+ * prints them (keys sorted, Go's escaping of "&"). Like Packer, the fixed JSON is printed even when
+ * it then fails to parse (exit 1).
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -13,6 +15,7 @@ import type { Command } from "../io.js";
 
 const flagSpecs: FlagSpecs = {
   validate: { kind: "bool", help: "Check that the fixed template still parses (default true; -validate=false to skip)." },
+  sort: { kind: "bool", help: "Print keys sorted, exactly as packer fix does (Kiln keeps the template's order by default)." },
 };
 
 export const help = `Usage: kiln fix [options] TEMPLATE
@@ -47,7 +50,8 @@ export const run: Command = async (argv, io) => {
     return 1;
   }
   for (const fixer of FIXERS) fixer.fix(template as JsonObject);
-  const text = JSON.stringify(template, null, 2);
+  const text = flags.bools.sort === true ? goJson(sortKeys(template)) : JSON.stringify(template, null, 2);
+  io.stdout.write(`${text}\n`);
   if (flags.bools.validate !== false) {
     try {
       parseTemplate(text, path, flags.rest[0]);
@@ -57,6 +61,18 @@ export const run: Command = async (argv, io) => {
       return 1;
     }
   }
-  io.stdout.write(`${text}\n`);
   return 0;
 };
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+/** Go's encoding/json with json.Indent: "&" and U+2028/U+2029 escaped ("<" and ">" Packer puts back). */
+function goJson(v: unknown): string {
+  return JSON.stringify(v, null, 2).replace(/&/g, "\\u0026").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}

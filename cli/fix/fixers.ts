@@ -121,11 +121,13 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "parallels-deprecations",
-    synopsis: "Removes deprecated \"parallels_tools_host_path\" and \"guest_os_distribution\" from Parallels builders",
-    fix: (t) => typed(t, (x) => x.startsWith("parallels")).map((b) => {
-      let changed = false;
-      for (const k of ["parallels_tools_host_path", "guest_os_distribution"]) if (k in b) changed = delete b[k] || changed;
-      return changed;
+    synopsis: "Removes \"parallels_tools_host_path\" and renames \"guest_os_distribution\" to \"guest_os_type\" in Parallels builders",
+    fix: (t) => typed(t, (x) => x === "parallels-iso" || x === "parallels-pvm").map((b) => {
+      const removed = "parallels_tools_host_path" in b && delete b.parallels_tools_host_path;
+      if (!("guest_os_distribution" in b)) return removed;
+      b.guest_os_type = b.guest_os_distribution;
+      delete b.guest_os_distribution;
+      return true;
     }).some(Boolean),
   },
   {
@@ -183,8 +185,23 @@ export const FIXERS: readonly Fixer[] = [
   {
     name: "docker-email",
     synopsis: "Removes \"login_email\" from the Docker builder and the docker-push post-processor",
-    fix: (t) => [...typed(t, (x) => x === "docker"), ...postProcessors(t).filter((p) => p.type === "docker-push")]
-      .map((o) => "login_email" in o && delete o.login_email).some(Boolean),
+    // As Packer 1.6.6 does it: only a template with post-processors is touched, and then every
+    // builder and post-processor loses login_email, whatever its type.
+    fix: (t) => t["post-processors"] === undefined || t["post-processors"] === null
+      ? false
+      : [...builders(t), ...postProcessors(t)].map((o) => "login_email" in o && delete o.login_email).some(Boolean),
+  },
+  {
+    name: "docker-tag-tags",
+    synopsis: "Updates \"docker-tag\" post-processors so \"tag\" becomes \"tags\"",
+    fix: (t) => postProcessors(t).filter((p) => p.type === "docker-tag").map((p) => {
+      if (!("tag" in p)) return false;
+      const tags = Array.isArray(p.tags) ? p.tags : p.tags === undefined ? [] : [p.tags];
+      const tag = Array.isArray(p.tag) ? p.tag : [p.tag];
+      p.tags = [...tags, ...tag];
+      delete p.tag;
+      return true;
+    }).some(Boolean),
   },
   {
     name: "powershell-escapes",
@@ -201,6 +218,25 @@ export const FIXERS: readonly Fixer[] = [
     }).some(Boolean),
   },
   {
+    name: "vmware-compaction",
+    synopsis: "Adds \"skip_compaction = true\" to \"vmware-iso\" builders with incompatible disk_type_id",
+    // As Packer 1.6.6: an esx5 build without disk_type_id gets "zeroedthick" written in; a false
+    // (or missing) skip_compaction becomes true unless the disk is thin.
+    fix: (t) => typed(t, (x) => x === "vmware-iso").map((b) => {
+      if (b.remote_type !== "esx5") return false;
+      let changed = false;
+      if (!("disk_type_id" in b)) {
+        b.disk_type_id = "zeroedthick";
+        changed = true;
+      } else if (typeof b.disk_type_id !== "string" || b.disk_type_id === "thin") return false;
+      if ("skip_compaction" in b) {
+        if (b.skip_compaction !== false) return changed;
+      }
+      b.skip_compaction = true;
+      return true;
+    }).some(Boolean),
+  },
+  {
     name: "hyperv-deprecations",
     synopsis: "Removes the deprecated \"vhd_temp_path\" setting from Hyper-V ISO builder templates",
     fix: (t) => typed(t, (x) => x === "hyperv-iso").map((b) => "vhd_temp_path" in b && delete b.vhd_temp_path).some(Boolean),
@@ -214,17 +250,6 @@ export const FIXERS: readonly Fixer[] = [
     name: "hyperv-cpu-and-ram",
     synopsis: "Replaces \"cpu\" with \"cpus\" and \"ram_size\" with \"memory\" in Hyper-V builders",
     fix: (t) => typed(t, (x) => x.startsWith("hyperv-")).map((b) => [rename(b, "cpu", "cpus"), rename(b, "ram_size", "memory")].some(Boolean)).some(Boolean),
-  },
-  {
-    name: "vmware-compaction",
-    synopsis: "Adds \"skip_compaction = true\" to \"vmware-iso\" builders with incompatible disk_type_id",
-    fix: (t) => typed(t, (x) => x === "vmware-iso").map((b) => {
-      if (b.remote_type !== "esx5" || "skip_compaction" in b) return false;
-      const diskType = String(b.disk_type_id ?? "zeroedthick");
-      if (diskType === "thin" || diskType === "") return false;
-      b.skip_compaction = true;
-      return true;
-    }).some(Boolean),
   },
   {
     name: "clean-image-name",
@@ -247,8 +272,17 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "galaxy-command",
-    synopsis: "Replaces \"galaxycommand\" in the ansible provisioner with \"galaxy_command\"",
-    fix: (t) => renameIn(provisioners(t).filter((p) => p.type === "ansible"), "galaxycommand", "galaxy_command"),
+    synopsis: "Replaces \"galaxycommand\" in the ansible-local provisioner with \"galaxy_command\"",
+    // Packer 1.6.6 fixes ansible-local only, and drops galaxycommand when galaxy_command is also set.
+    fix: (t) => provisioners(t).filter((p) => p.type === "ansible-local").map((p) => {
+      if (!("galaxycommand" in p)) return false;
+      if (!("galaxy_command" in p)) {
+        if (typeof p.galaxycommand !== "string") return false;
+        p.galaxy_command = p.galaxycommand;
+      }
+      delete p.galaxycommand;
+      return true;
+    }).some(Boolean),
   },
   {
     name: "comm-config",
@@ -265,15 +299,33 @@ export const FIXERS: readonly Fixer[] = [
     fix: (t) => renameIn(builders(t), "ssh_wait_timeout", "ssh_timeout"),
   },
   {
-    name: "docker-tag-tags",
-    synopsis: "Updates \"docker-tag\" post-processors so \"tag\" becomes \"tags\"",
-    fix: (t) => postProcessors(t).filter((p) => p.type === "docker-tag").map((p) => {
-      if (!("tag" in p)) return false;
-      const tags = Array.isArray(p.tags) ? p.tags : p.tags === undefined ? [] : [p.tags];
-      const tag = Array.isArray(p.tag) ? p.tag : [p.tag];
-      p.tags = [...tags, ...tag];
-      delete p.tag;
-      return true;
+    name: "vsphere-iso-net-disk",
+    synopsis: "Moves vsphere-iso's \"network\"/\"network_card\" into \"network_adapters\" and its disk settings into \"storage\"",
+    fix: (t) => typed(t, (x) => x === "vsphere-iso").map((b) => {
+      let changed = false;
+      const nic: JsonObject = {};
+      for (const [from, to] of [["network", "network"], ["networkCard", "network_card"], ["network_card", "network_card"]] as const) {
+        if (from in b) {
+          nic[to] = b[from];
+          delete b[from];
+        }
+      }
+      if (Object.keys(nic).length > 0) {
+        b.network_adapters = [nic, ...(Array.isArray(b.network_adapters) ? b.network_adapters : [])];
+        changed = true;
+      }
+      const disk: JsonObject = {};
+      for (const key of ["disk_size", "disk_thin_provisioned", "disk_eagerly_scrub"]) {
+        if (key in b) {
+          disk[key] = b[key];
+          delete b[key];
+        }
+      }
+      if (Object.keys(disk).length > 0) {
+        b.storage = [disk, ...(Array.isArray(b.storage) ? b.storage : [])];
+        changed = true;
+      }
+      return changed;
     }).some(Boolean),
   },
   {
@@ -288,6 +340,41 @@ export const FIXERS: readonly Fixer[] = [
       else if (type !== "" && typeof b.iso_checksum === "string" && !b.iso_checksum.includes(":")) b.iso_checksum = `${type}:${b.iso_checksum}`;
       delete b.iso_checksum_type;
       delete b.iso_checksum_url;
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "qemu-host-port",
+    synopsis: "Renames \"ssh_host_port_min/max\" of QEMU builders to \"host_port_min/max\"",
+    // Packer overwrites an existing host_port_min/max here (comm-config above keeps it).
+    fix: (t) => typed(t, (x) => x === "qemu").map((b) => {
+      let changed = false;
+      for (const [from, to] of [["ssh_host_port_min", "host_port_min"], ["ssh_host_port_max", "host_port_max"]]) {
+        if (from in b) {
+          b[to] = b[from];
+          delete b[from];
+          changed = true;
+        }
+      }
+      return changed;
+    }).some(Boolean),
+  },
+  {
+    name: "azure-exclude_from_latest",
+    synopsis: "Renames the misspelled \"exlude_from_latest\" of azure-chroot's shared_image_destination to \"exclude_from_latest\"",
+    fix: (t) => typed(t, (x) => x.startsWith("azure-chroot")).map((b) => {
+      const dest = b.shared_image_destination;
+      if (!isObject(dest) || !("exlude_from_latest" in dest)) return false;
+      dest.exclude_from_latest = dest.exlude_from_latest;
+      delete dest.exlude_from_latest;
+      return true;
+    }).some(Boolean),
+  },
+  {
+    name: "proxmox-type",
+    synopsis: "Renames the \"proxmox\" builder type to \"proxmox-iso\"",
+    fix: (t) => typed(t, (x) => x === "proxmox").map((b) => {
+      b.type = "proxmox-iso";
       return true;
     }).some(Boolean),
   },
