@@ -131,7 +131,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   terminal.assignColours(specs.map((s) => s.name));
 
   // Like Packer: a build whose configuration is invalid is reported and skipped; the others run.
-  const check = checkBuilds(specs, io.cwd, { force: flags.bools.force === true });
+  const check = checkBuilds(specs, io.cwd, { force: flags.bools.force === true, hostPrograms: true });
   const diagnostics: Diagnostic[] = [...check.diagnostics];
   const failedBuilds = new Set(check.diagnostics.map((d) => d.build));
   diagnostics.push(...unrunnableBuilds(specs, (kind, type) => defaultCatalogue.canRun(kind, type), failedBuilds));

@@ -75,7 +75,7 @@ export const run: Command = async (argv, io) => {
     out.diagnostics(planned.diagnostics);
     return 1;
   }
-  const result = checkBuilds(planned.specs, cwd);
+  const result = checkBuilds(planned.specs, cwd, { hostPrograms: true });
   const note = keysOnlyNote(result.keysOnly);
   if (note) io.stderr.write(`${note}\n`);
   if (result.diagnostics.length > 0) {

@@ -100,7 +100,9 @@ export class ConfigReader {
       if (["1", "t", "true"].includes(t)) return true;
       if (["0", "f", "false", ""].includes(t)) return false;
     }
-    this.decodeProblem(key, `cannot parse '${key}' as bool: ${JSON.stringify(v)}`);
+    this.decodeProblem(key, typeof v === "string"
+      ? `cannot parse '${key}' as bool: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`
+      : `'${key}' expected type 'bool', got unconvertible type '${goType(v)}'`);
     return fallback;
   }
 
@@ -111,7 +113,9 @@ export class ConfigReader {
     if (typeof v === "string" && /^[-+]?\d+$/.test(v.trim())) return Number(v.trim());
     if (typeof v === "string" && v.trim() === "") return fallback;
     if (typeof v === "boolean") return v ? 1 : 0;
-    this.decodeProblem(key, `cannot parse '${key}' as int: ${JSON.stringify(v)}`);
+    this.decodeProblem(key, typeof v === "string"
+      ? `cannot parse '${key}' as int: strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`
+      : `'${key}' expected type 'int', got unconvertible type '${goType(v)}'`);
     return fallback;
   }
 

@@ -11,6 +11,12 @@ export interface PrepareContext {
   templateDir: string;
   /** Working directory relative paths resolve against. */
   cwd: string;
+  /**
+   * Check the programs a component runs on this host, as Packer's validate does (ansible runs
+   * `ansible-playbook --version`). Only where the build itself runs: a local validate or build,
+   * never the farm controller or a submitting client (the agent's host is what matters there).
+   */
+  hostPrograms?: boolean;
 }
 
 /**

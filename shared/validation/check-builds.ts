@@ -51,7 +51,7 @@ function componentsOf(spec: BuildSpec): PlannedComponent[] {
 }
 
 /** `force`: `kiln build -force`, which lets builders accept an existing output directory. */
-export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: { force?: boolean } = {}): BuildCheck {
+export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: { force?: boolean; hostPrograms?: boolean } = {}): BuildCheck {
   const sorted = [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const result: BuildCheck = { diagnostics: [], keysOnly: [] };
   const seen = new Set<string>();
@@ -76,8 +76,9 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: {
     initialised.push({ spec, schemas });
   }
   for (const { spec, schemas } of initialised) {
-    const plain = prepareContextFor(spec, cwd);
-    const withGenerated = prepareContextFor(spec, cwd, GENERATED_PLACEHOLDERS);
+    const hostPrograms = options.hostPrograms === true;
+    const plain = { ...prepareContextFor(spec, cwd), hostPrograms };
+    const withGenerated = { ...prepareContextFor(spec, cwd, GENERATED_PLACEHOLDERS), hostPrograms };
     const parts = componentsOf(spec);
     for (let i = 0; i < parts.length; i++) {
       const schema = schemas[i];

@@ -7,6 +7,8 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConfigReader } from "../config-reader.js";
+import { readCommunicatorConfig } from "../communicator/ssh.js";
+import { readIsoConfig } from "../vm-config/iso.js";
 import type { ComponentKind, PrepareContext } from "../types.js";
 
 export type PrepareRule = (r: ConfigReader, ctx: PrepareContext) => void;
@@ -179,8 +181,33 @@ const lxd: PrepareRule = (r) => {
   required(r, "image", "`image` is a required parameter for LXD. Please specify an image by alias or fingerprint. e.g. `ubuntu-daily:x`");
 };
 
+const virtualboxOvf: PrepareRule = (r) => {
+  required(r, "source_path", "source_path is required");
+};
+
+const vmwareVmx: PrepareRule = (r, ctx) => {
+  if (required(r, "source_path", "source_path is blank, but is required")) fileMustExist(r, ctx, "source_path", (_p, e) => `source_path is invalid: ${e}`);
+};
+
+const vsphere: PrepareRule = (r) => {
+  required(r, "vcenter_server", "'vcenter_server' is required");
+  required(r, "username", "'username' is required");
+  required(r, "password", "'password' is required");
+};
+
+/** Builders that boot an ISO check it with Packer's ISOConfig (iso_url(s), iso_checksum). */
+const isoBuilder: PrepareRule = (r, ctx) => {
+  readIsoConfig(r, ctx.cwd);
+};
+
 const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
   builder: {
+    "virtualbox-ovf": virtualboxOvf,
+    "vmware-vmx": vmwareVmx,
+    "vsphere-iso": vsphere,
+    "vsphere-clone": vsphere,
+    "hyperv-iso": isoBuilder,
+    "parallels-iso": isoBuilder,
     "amazon-instance": amazonInstance,
     "azure-arm": azureArm,
     digitalocean,
@@ -196,6 +223,24 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
   "post-processor": { "amazon-import": amazonImport },
 };
 
+/**
+ * Builders whose Prepare runs Packer's communicator checks (Comm.Prepare: an ssh_username for ssh,
+ * a winrm_username for winrm, a known communicator type…) without setting defaults of their own
+ * first (azure-arm, azure-dtl, hyperone and oracle-classic do, so they are not listed).
+ */
+const COMMUNICATOR_CHECKED = new Set([
+  "alicloud-ecs", "amazon-ebssurrogate", "amazon-ebsvolume", "amazon-instance", "cloudstack", "digitalocean",
+  "hcloud", "hyperv-iso", "hyperv-vmcx", "jdcloud", "linode", "ncloud", "oneandone", "openstack", "oracle-oci",
+  "osc-bsu", "osc-bsusurrogate", "osc-bsuvolume", "parallels-iso", "parallels-pvm", "profitbricks", "proxmox",
+  "proxmox-iso", "proxmox-clone", "scaleway", "tencentcloud-cvm", "triton", "ucloud-uhost", "virtualbox-ovf",
+  "virtualbox-vm", "vmware-vmx", "vsphere-clone", "vsphere-iso",
+]);
+
 export function prepareRuleFor(kind: ComponentKind, type: string): PrepareRule | undefined {
-  return RULES[kind][type];
+  const own = RULES[kind][type];
+  if (kind !== "builder" || !COMMUNICATOR_CHECKED.has(type)) return own;
+  return (r, ctx) => {
+    readCommunicatorConfig(r, { cwd: ctx.cwd });
+    own?.(r, ctx);
+  };
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { userInfo } from "node:os";
 import { ConfigReader } from "../config-reader.js";
 import { checkDir, checkFile } from "./path-checks.js";
@@ -94,7 +95,28 @@ export const schema: ComponentSchema<Config> = {
       packerBuilderType: ctx.interpolation.buildType ?? "",
     };
     if (config.inventoryFile) checkFile(r, ctx.cwd, "inventory_file", config.inventoryFile);
+    if (ctx.hostPrograms && !config.skipVersionCheck) checkAnsibleVersion(r, config.command);
     r.finish();
     return config;
   },
 };
+
+/**
+ * Packer's validate runs `ansible-playbook --version` and fails when it cannot (a missing program
+ * is the usual case) or when the output names no version.
+ */
+function checkAnsibleVersion(r: ConfigReader, command: string): void {
+  const program = command; // exec.Command(command, "--version"): the whole setting names the program
+  const out = spawnSync(program, ["--version"], { encoding: "utf8", timeout: 20_000 });
+  if (out.error) {
+    const code = (out.error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? `exec: "${program}": executable file not found in $PATH` : out.error.message;
+    r.problem(r.has("command") ? "command" : undefined, `Error running "${command} --version": ${why}`);
+    return;
+  }
+  if (out.status !== 0) {
+    r.problem(r.has("command") ? "command" : undefined, `Error running "${command} --version": exit status ${out.status ?? "signal"}`);
+    return;
+  }
+  if (!/\w (\d+\.\d+[.\d+]*)/.test(out.stdout)) r.problem(r.has("command") ? "command" : undefined, `Could not find ${command} version in output:\n${out.stdout}`);
+}

@@ -1,4 +1,5 @@
 import test from "ava";
+import { join } from "node:path";
 import { kilnIn, workspace } from "./kiln-process.js";
 
 test("validate prints nothing and exits 0 for a valid template; -syntax-only says so", (t) => {
@@ -91,4 +92,27 @@ test("a template that does not parse: same message for validate and inspect, exi
     t.is(r.status, 1);
     t.regex(r.stdout, /^Failed to parse template: Error parsing JSON: invalid character '}' looking for beginning of object key string/);
   }
+});
+
+test("validate runs `ansible-playbook --version` as Packer does: a missing program fails, skip_version_check skips it", (t) => {
+  const dir = workspace({
+    "p.yml": "- hosts: all\n  tasks: []\n",
+    "a.json": { builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "ansible", playbook_file: "p.yml" }] },
+    "skip.json": { builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "ansible", playbook_file: "p.yml", skip_version_check: true }] },
+  });
+  const missing = kilnIn(dir, ["validate", "a.json"], { env: { PATH: join(dir, "no-such-bin") } });
+  t.is(missing.status, 1);
+  t.regex(missing.stdout.replace(/\s+/g, " "), /Error running "ansible-playbook --version": exec: "ansible-playbook": executable file not found in \$PATH/);
+  t.is(kilnIn(dir, ["validate", "skip.json"], { env: { PATH: join(dir, "no-such-bin") } }).status, 0);
+});
+
+test("a post-processor Kiln cannot run: the advice names -except=<post-processor>, and that build then runs", (t) => {
+  const dir = workspace({
+    "t.json": { builders: [{ type: "null", communicator: "none" }], "post-processors": [{ type: "googlecompute-export", name: "export", paths: ["gs://b/x.tar.gz"] }] },
+  });
+  const refused = kilnIn(dir, ["build", "t.json"]);
+  t.is(refused.status, 1);
+  t.regex((refused.stdout + refused.stderr).replace(/\s+/g, " "), /Use -except=export to build without that post-processor, or -except=null to skip the build/);
+  const r = kilnIn(dir, ["build", "-except=export", "t.json"]);
+  t.is(r.status, 0, r.stdout + r.stderr);
 });

@@ -40,7 +40,7 @@ test("a deprecated key says to run packer fix only where Packer's plugin declare
 
 test("values are decoded with mapstructure's weak typing: wrong types fail, convertible ones pass", (t) => {
   t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "abc", iso_url: "a.iso", iso_checksum: "none" }), [`cannot parse 'memory' as int: strconv.ParseInt: parsing "abc": invalid syntax`]);
-  t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "2048", cpus: 2, headless: "true", iso_url: "a.iso", iso_checksum: "none" }), []);
+  t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "2048", cpus: 2, headless: "true", iso_url: "a.iso", iso_checksum: "none", ssh_username: "u" }), []);
   t.deepEqual(keysOnly("builder", "hyperv-iso", { floppy_files: { a: 1 } }), [`'floppy_files': source data must be an array or slice, got map`]);
   // nested structs: unknown keys are named with their path, as mapstructure's Unused list does
   t.deepEqual(keysOnly("builder", "amazon-chroot", { source_ami: "ami-1", ami_name: "x", ami_block_device_mappings: [{ device_name: "/dev/sda1", bogus: 1 }] }), [
@@ -69,4 +69,12 @@ test("Prepare rules of types Kiln validates only: required settings, with their 
 
 test("decoding problems hide the rules' problems, as Packer's Prepare returns after a failed decode", (t) => {
   t.deepEqual(keysOnly("builder", "digitalocean", { region: "nyc3", bogus: true }), [`unknown configuration key: '"bogus"'`]);
+});
+
+test("builders that run Packer's communicator checks need an ssh_username (or winrm_username) too", (t) => {
+  const iso = { iso_url: "a.iso", iso_checksum: "none" };
+  t.deepEqual(keysOnly("builder", "hyperv-iso", iso), ['An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".']);
+  t.deepEqual(keysOnly("builder", "hyperv-iso", { ...iso, communicator: "winrm", winrm_username: "Administrator" }), []);
+  t.deepEqual(keysOnly("builder", "virtualbox-ovf", { ssh_username: "u" }), ["source_path is required"]);
+  t.deepEqual(keysOnly("builder", "vsphere-iso", { ssh_username: "u", vcenter_server: "vc", username: "u" }), ["'password' is required"]);
 });

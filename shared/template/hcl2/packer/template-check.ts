@@ -43,7 +43,7 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
   if (hasErrors(plan.diagnostics)) return { ok: false, text: `${formatHclDiagnostics(plan.diagnostics, NO_FILES)}\n` };
   let notes = formatHclDiagnostics(plan.diagnostics, config.files);
   if (opts.checkComponents !== false) {
-    const checked = checkBuilds(plan.specs, cwd);
+    const checked = checkBuilds(plan.specs, cwd, { hostPrograms: true });
     const note = keysOnlyNote(checked.keysOnly);
     if (note) notes += `${note}\n`;
     if (checked.diagnostics.length > 0) {
