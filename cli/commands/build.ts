@@ -139,6 +139,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const refused = new Set(diagnostics.map((d) => d.build));
   const failed = diagnostics.length > 0;
   const runnable = specs.filter((s) => !refused.has(s.name));
+  terminal.announceColours(runnable.map((s) => s.name));
 
   const controller = new AbortController();
   let interrupts = 0;

@@ -71,6 +71,7 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
     notice(`build ${buildId} submitted to ${conn.options.address} (follow it elsewhere with \`kiln logs -f ${buildId}\`)`);
     const names = build.jobs.length > 0 ? [...build.jobs].sort((a, b) => a.index - b.index).map((j) => j.name) : submission.buildNames;
     terminal.assignColours(names);
+    terminal.announceColours(names);
 
     const renderer = new BuildOutputRenderer(out, notice);
     const stopWatching = new AbortController();

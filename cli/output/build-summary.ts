@@ -31,10 +31,9 @@ export function reportBuildEnded(out: SummaryOutput, name: string, durationMs: n
   const when = humanDuration(durationMs);
   if (error) {
     const line = `Build '${name}' errored after ${when}: ${error}`;
-    if (out.machine) {
-      out.machine.line(name, "error", error);
-      out.machine.line("", "ui", "error", line);
-    } else out.terminal.say(line, { error: true });
+    // The `name,error,…` record comes in the summary, after `error-count`, as Packer writes it.
+    if (out.machine) out.machine.line("", "ui", "error", line);
+    else out.terminal.say(line, { error: true });
   } else if (out.machine) out.machine.line("", "ui", "say", `Build '${name}' finished after ${when}.`);
   else out.terminal.say(`Build '${name}' finished after ${when}.`);
 }
@@ -61,8 +60,12 @@ export function reportSummary(
   if (interrupted) say("Cleanly cancelled builds after being interrupted.", true);
   const errored = sorted.filter((o) => o.error);
   if (errored.length > 0) {
+    machine?.line("", "error-count", String(errored.length));
     say("\n==> Some builds didn't complete successfully and had errors:", true);
-    for (const o of errored) say(`--> ${o.name}: ${o.error}`, true);
+    for (const o of errored) {
+      machine?.line(o.name, "error", o.error ?? "");
+      say(`--> ${o.name}: ${o.error}`, true);
+    }
   }
   const withArtifacts = sorted.filter((o) => o.artifacts.length > 0);
   if (withArtifacts.length === 0) {
@@ -72,16 +75,18 @@ export function reportSummary(
   say("\n==> Builds finished. The artifacts of successful builds are:");
   for (const o of withArtifacts) {
     machine?.line(o.name, "artifact-count", String(o.artifacts.length));
+    // Packer writes an artifact's records first, then its "--> name: …" line.
     o.artifacts.forEach((a, i) => {
+      if (machine) {
+        const n = String(i);
+        machine.line(o.name, "artifact", n, "builder-id", a.builderId);
+        machine.line(o.name, "artifact", n, "id", a.id);
+        machine.line(o.name, "artifact", n, "string", a.description);
+        machine.line(o.name, "artifact", n, "files-count", String(a.files.length));
+        a.files.forEach((f, j) => machine.line(o.name, "artifact", n, "file", String(j), f));
+        machine.line(o.name, "artifact", n, "end");
+      }
       say(`--> ${o.name}: ${a.description}`);
-      if (!machine) return;
-      const n = String(i);
-      machine.line(o.name, "artifact", n, "builder-id", a.builderId);
-      machine.line(o.name, "artifact", n, "id", a.id);
-      machine.line(o.name, "artifact", n, "string", a.description);
-      machine.line(o.name, "artifact", n, "files-count", String(a.files.length));
-      a.files.forEach((f, j) => machine.line(o.name, "artifact", n, "file", String(j), f));
-      machine.line(o.name, "artifact", n, "end");
     });
   }
 }

@@ -28,6 +28,13 @@ export class TerminalSink implements OutputSink {
     buildNames.forEach((n, i) => this.colours.set(n, BUILD_COLOURS[i % BUILD_COLOURS.length]));
   }
 
+  /** Packer's "name: output will be in this color." line per build, then a blank line (colour on only). */
+  announceColours(buildNames: readonly string[]): void {
+    if (!this.options.color || buildNames.length === 0) return;
+    for (const n of buildNames) this.writeLines([`${n}: output will be in this color.`], this.colourOf(n), true);
+    this.options.out.write("\n");
+  }
+
   emit(e: OutputEvent): void {
     if (e.kind === "machine") return; // only the machine-readable sink shows these
     const base = e.build.replace(/ \(.*\)$/, "");
@@ -85,15 +92,21 @@ export class MachineReadableSink implements OutputSink {
   }
 }
 
-/** "1 second 203 milliseconds", as Packer prints build durations. */
+/**
+ * "1 second 203 milliseconds", "17 milliseconds 58 microseconds": durafmt's words, its first two
+ * non-zero units, as Packer prints build durations (microseconds when `ms` has a fraction).
+ */
 export function humanDuration(ms: number): string {
-  const units: [string, number][] = [["hour", 3_600_000], ["minute", 60_000], ["second", 1000], ["millisecond", 1]];
-  let rest = Math.round(ms);
+  const units: [string, number][] = [
+    ["week", 604_800_000_000], ["day", 86_400_000_000], ["hour", 3_600_000_000], ["minute", 60_000_000],
+    ["second", 1_000_000], ["millisecond", 1000], ["microsecond", 1],
+  ];
+  let rest = Math.max(0, Math.round(ms * 1000));
   const parts: string[] = [];
   for (const [name, size] of units) {
     const n = Math.floor(rest / size);
     rest -= n * size;
     if (n > 0) parts.push(`${n} ${name}${n === 1 ? "" : "s"}`);
   }
-  return parts.length > 0 ? parts.slice(0, 2).join(" ") : "0 milliseconds";
+  return parts.length > 0 ? parts.slice(0, 2).join(" ") : "0 microseconds";
 }

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { availableParallelism } from "node:os";
 import type { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
@@ -26,7 +27,10 @@ export const plugin: PostProcessorPlugin<Config> = {
       throw new Error(`Error interpolating output value: ${(e as Error).message}`);
     }
     const target = resolve(ctx.workDir, output);
-    const compression = config.algorithm === "gzip" ? "gzip" : "no compression";
+    // Packer 1.6.6 writes .gz with pgzip and says so (with GOMAXPROCS cores); Kiln's zlib stream
+    // makes the same format, and the messages stay Packer's.
+    const compression = config.algorithm === "gzip" ? "pgzip" : "no compression";
+    if (config.algorithm === "gzip") ctx.ui.say(`Using pgzip compression with ${availableParallelism()} cores for ${output}`);
 
     let source: Readable;
     if (config.archive === "tar") {
@@ -68,8 +72,7 @@ export const plugin: PostProcessorPlugin<Config> = {
         builderId: "packer.post-processor.compress",
         id: "",
         files: [output],
-        // Packer's compress artifact prints an empty provider name here.
-        description: `'' compressing: ${output}`,
+        description: `compressed artifacts in: ${output}`,
       },
       keepInput: false,
     };

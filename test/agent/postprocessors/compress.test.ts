@@ -1,4 +1,5 @@
 import test from "ava";
+import { availableParallelism } from "node:os";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
@@ -39,7 +40,8 @@ test(".tar.gz: a gzipped tarball of every file under its base name, checked by g
   t.deepEqual(result.artifact.files, ["dist/image.tar.gz"]);
   t.is(result.artifact.builderId, "packer.post-processor.compress");
   t.false(result.keepInput);
-  t.deepEqual(texts("say"), ["Tarring dist/image.tar.gz with gzip", "Archive dist/image.tar.gz completed"]);
+  t.deepEqual(texts("say"), [`Using pgzip compression with ${availableParallelism()} cores for dist/image.tar.gz`, "Tarring dist/image.tar.gz with pgzip", "Archive dist/image.tar.gz completed"]);
+  t.is(result.artifact.description, "compressed artifacts in: dist/image.tar.gz");
 
   await run("gzip", ["-t", join(dir, "dist/image.tar.gz")]);
   const list = await run("tar", ["-tzf", join(dir, "dist/image.tar.gz")]);

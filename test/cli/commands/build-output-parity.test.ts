@@ -1,0 +1,57 @@
+/**
+ * `kiln build` output against the real `packer build` (1.6.6, from apt) on a template Packer can
+ * run here (file + null builders, shell-local, compress, manifest): the same machine-readable
+ * lines (timestamps, temp-file names and durations aside; builds run concurrently, so compared as
+ * a set, with the order inside each artifact block checked separately), and the human colour lines.
+ */
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { kilnIn, workspace } from "./kiln-process.js";
+
+const packerVersion = spawnSync("packer", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+const havePacker = packerVersion.status === 0 && /v1\.6\.6/.test(packerVersion.stdout);
+if (!havePacker) console.log("build-output-parity: skipped, packer 1.6.6 is not on PATH (apt install packer)");
+
+const TEMPLATE = {
+  builders: [
+    { type: "file", name: "one", content: "hello", target: "out-one.txt" },
+    { type: "null", name: "two", communicator: "none" },
+  ],
+  provisioners: [{ type: "shell-local", inline: ["echo hi from {{build_name}}"] }],
+  "post-processors": [[{ type: "compress", output: "out-{{.BuildName}}.tar.gz", only: ["one"] }, { type: "manifest", output: "m.json" }]],
+};
+
+const normalise = (text: string): string[] =>
+  text.split("\n").filter((l) => l !== "")
+    .map((l) => l.replace(/^\d+,/, "T,").replace(/(finished after|completed after) [^.]+/, "$1 D").replace(/\/tmp\/\S*packer-shell\d+/, "SCRIPT"));
+
+function clean(dir: string): void {
+  for (const f of ["out-one.txt", "out-one.tar.gz", "m.json"]) rmSync(join(dir, f), { force: true });
+}
+
+(havePacker ? test : test.skip)("build -machine-readable writes the lines packer 1.6.6 writes", (t) => {
+  const dir = workspace({ "t.json": TEMPLATE });
+  const packer = spawnSync("packer", ["build", "-machine-readable", "t.json"], { cwd: dir, encoding: "utf8", timeout: 60_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" } });
+  t.is(packer.status, 0, packer.stdout + packer.stderr);
+  clean(dir);
+  const kiln = kilnIn(dir, ["build", "-machine-readable", "t.json"]);
+  t.is(kiln.status, 0, kiln.stdout + kiln.stderr);
+  const p = normalise(packer.stdout);
+  const k = normalise(kiln.stdout);
+  t.deepEqual([...k].sort(), [...p].sort());
+  // Inside the summary, an artifact's records come before its "--> name: …" line.
+  const firstRecord = k.findIndex((l) => l.startsWith("T,one,artifact,0,builder-id"));
+  const itsLine = k.findIndex((l) => l === "T,,ui,say,--> one: compressed artifacts in: out-one.tar.gz");
+  t.true(firstRecord >= 0 && itsLine > firstRecord);
+});
+
+(havePacker ? test : test.skip)("build prints Packer's colour lines, and a file build runs its provisioners", (t) => {
+  const dir = workspace({ "t.json": TEMPLATE });
+  const kiln = kilnIn(dir, ["build", "t.json"]);
+  t.is(kiln.status, 0, kiln.stdout + kiln.stderr);
+  t.true(kiln.stdout.startsWith("\x1b[1m\x1b[32mone: output will be in this color.\x1b[0m\n\x1b[1m\x1b[36mtwo: output will be in this color.\x1b[0m\n\n"));
+  t.regex(kiln.stdout, /one: hi from one/);
+  t.notRegex(kilnIn(dir, ["build", "-force", "-color=false", "t.json"]).stdout, /output will be in this color/);
+});
