@@ -12,7 +12,8 @@ import { runProcessGroup, SpawnError } from "./process-group.js";
 export class InvalidExitCodeError extends Error {
   constructor(readonly code: number, readonly allowed: readonly number[]) {
     // Go prints a []int as "[0 2]".
-    super(`Script exited with non-zero exit status: ${code}. Allowed exit codes are: [${allowed.join(" ")}]`);
+    // Packer's words, missing space included (packer-plugin-sdk/shell ErrorInvalidExitCode).
+    super(`Script exited with non-zero exit status: ${code}.Allowed exit codes are: [${allowed.join(" ")}]`);
     this.name = "InvalidExitCodeError";
   }
 }

@@ -88,6 +88,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
     return Promise.resolve(false);
   };
 
+  const reportedByProvisionStep = new Set<string>();
   const provision = async (comm: Communicator, fromBuilder: GeneratedData): Promise<void> => {
     generated = { ...baseGenerated, ...fromBuilder };
     sink.add(...SECRET_GENERATED_KEYS.map((k) => generated[k] ?? ""));
@@ -96,8 +97,13 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
         await runProvisioner(ctx, spec, p, comm, generated, catalogue);
       } catch (e) {
         if (e instanceof BuildCancelledError || ctx.signal.aborted) throw e;
-        if (spec.errorCleanupProvisioner && onError !== "abort") {
+        // Packer's StepProvision cleanup: it says this line (not the error, which ends the build's
+        // "errored after" line) and runs the error-cleanup provisioner if the template has one.
+        if (onError !== "abort") {
           ui.say("Provisioning step had errors: Running the cleanup provisioner, if present...");
+          reportedByProvisionStep.add(message(e));
+        }
+        if (spec.errorCleanupProvisioner && onError !== "abort") {
           try {
             await runProvisioner(ctx, spec, spec.errorCleanupProvisioner, comm, generated, catalogue);
           } catch (cleanupError) {
@@ -126,7 +132,8 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   } catch (e) {
     outcome.cancelled = e instanceof BuildCancelledError || ctx.signal.aborted;
     outcome.error = outcome.cancelled ? "Build was cancelled." : message(e);
-    if (!outcome.cancelled) ui.error(outcome.error);
+    // (Steps may wrap the error on its way up: it is recognised by its message.)
+    if (!outcome.cancelled && !reportedByProvisionStep.has(outcome.error)) ui.error(outcome.error);
   } finally {
     await rm(scratchDir, { recursive: true, force: true });
   }

@@ -29,7 +29,7 @@ export const plugin: BuilderPlugin<Config> = {
     await ctx.provision(new DiscardCommunicator(), {});
     return {
       builderId: "packer.file",
-      id: config.target,
+      id: "File", // Packer's FileArtifact.Id()
       files: [config.target],
       description: `Stored file: ${config.target}`,
     };

@@ -29,7 +29,7 @@ test("a failing script fails the post-processor", async (t) => {
   await writeFile(join(dir, "bad.sh"), "#!/bin/sh\nexit 7\n", { mode: 0o755 });
   const { ctx } = recordingContext(dir);
   const err = await t.throwsAsync(plugin.postProcess(ctx, prepare(dir, { script: "bad.sh", execute_command: ["/bin/sh", join(dir, "bad.sh")] }), input));
-  t.is(err?.message, "Script exited with non-zero exit status: 7. Allowed exit codes are: [0]");
+  t.is(err?.message, "Script exited with non-zero exit status: 7.Allowed exit codes are: [0]");
 });
 
 engineTest("the old one-string execute_command runs under sh -c with .Vars and .Script", async (t) => {

@@ -93,7 +93,7 @@ test("an exit code outside valid_exit_codes fails with Packer's message; an allo
   const s = await script(dir, "exit3.sh", "exit 3");
   const { ctx } = recordingContext(dir, { build });
   const err = await t.throwsAsync(plugin.provision(ctx, prepare(dir, { script: "exit3.sh", execute_command: ["/bin/sh", s] })));
-  t.is(err?.message, "Script exited with non-zero exit status: 3. Allowed exit codes are: [0]");
+  t.is(err?.message, "Script exited with non-zero exit status: 3.Allowed exit codes are: [0]");
   await t.notThrowsAsync(plugin.provision(ctx, prepare(dir, { script: "exit3.sh", execute_command: ["/bin/sh", s], valid_exit_codes: [0, 3] })));
 });
 
@@ -175,7 +175,7 @@ engineTest("the inline shebang's -e stops at the first failing command", async (
   const dir = await tempDir();
   const { ctx, texts } = recordingContext(dir, { build });
   const err = await t.throwsAsync(plugin.provision(ctx, prepare(dir, { inline: ["echo before", "false", "echo after"] })));
-  t.is(err?.message, "Script exited with non-zero exit status: 1. Allowed exit codes are: [0]");
+  t.is(err?.message, "Script exited with non-zero exit status: 1.Allowed exit codes are: [0]");
   t.deepEqual(texts("message"), ["before"]);
 });
 
