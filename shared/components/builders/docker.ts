@@ -81,6 +81,8 @@ export const schema: BuilderSchema<Config> = {
       windowsContainer,
       ...login,
     };
+    // Packer 1.6.6 decodes `pty` but never uses it (the container always gets -t from run_command).
+    r.accept("pty");
     r.finish();
     return config;
   },

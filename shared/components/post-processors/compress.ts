@@ -43,6 +43,8 @@ export const schema: ComponentSchema<Config> = {
       algorithm = "gzip";
       if (compressionLevel < 1) r.problem("compression_level", "Invalid compression level. Expected an integer from -1 to 9.");
     }
+    // Packer's decoder takes these (fields of its config), then overwrites them from the output's extension.
+    r.accept("archive", "algorithm");
     r.finish();
     return { output, archive: detected.archive, algorithm, compressionLevel };
   },

@@ -7,6 +7,7 @@ import { isDeprecatedKey, packerKeysOf } from "../../../shared/components/packer
 import { PACKER_BUILDER_TYPES, PACKER_POST_PROCESSOR_TYPES, PACKER_PROVISIONER_TYPES } from "../../../shared/components/packer-components.js";
 import { schema as virtualboxIso } from "../../../shared/components/builders/virtualbox-iso.js";
 import { schema as amazonEbs } from "../../../shared/components/builders/amazon-ebs.js";
+import { schemaFor, supportedTypes } from "../../../shared/components/registry.js";
 import { prepareContext, problemsOf, raw } from "./prepare-context.js";
 
 const cwd = mkdtempSync(join(tmpdir(), "kiln-packer-keys-"));
@@ -77,4 +78,20 @@ test("builders that run Packer's communicator checks need an ssh_username (or wi
   t.deepEqual(keysOnly("builder", "hyperv-iso", { ...iso, communicator: "winrm", winrm_username: "Administrator" }), []);
   t.deepEqual(keysOnly("builder", "virtualbox-ovf", { ssh_username: "u" }), ["source_path is required"]);
   t.deepEqual(keysOnly("builder", "vsphere-iso", { ssh_username: "u", vcenter_server: "vc", username: "u" }), ["'password' is required"]);
+});
+
+test("Kiln's own schemas accept every key Packer 1.6.6's decoder accepts for their type", (t) => {
+  const sample = (type: string): unknown => (type === "s" ? "x" : type === "b" ? true : type === "i" || type === "f" ? 1 : type.startsWith("[") ? [] : type.startsWith("{") || type.startsWith("@") ? {} : "x");
+  // keep_input_artifact never reaches a schema: the template parser takes it out, as Packer's core does.
+  const handledByTheParser = new Set(["keep_input_artifact"]);
+  for (const kind of ["builder", "provisioner", "post-processor"] as const) {
+    for (const type of supportedTypes(kind)) {
+      const keys = packerKeysOf(kind, type)?.keys ?? {};
+      for (const [key, keyType] of Object.entries(keys)) {
+        if (key.startsWith("packer_") || handledByTheParser.has(key)) continue;
+        const problems = problemsOf(() => schemaFor(kind, type)!.prepare(raw(type, { [key]: sample(keyType) }), prepareContext(cwd, type)));
+        t.false(problems.some((p) => p.includes(`unknown configuration key: '"${key}"'`)), `${kind} ${type} refuses Packer's key ${key}`);
+      }
+    }
+  }
 });
