@@ -18,6 +18,8 @@ export const plugin: PostProcessorPlugin<Config> = {
     if (input.builderId !== BUILDER_ID_IMPORT && input.builderId !== BUILDER_ID_TAG) {
       throw new Error(`Unknown artifact type: ${input.builderId}\nCan only save Docker builder artifacts.`);
     }
+    // Packer validates an empty path and fails here, creating the file ("open : no such file…").
+    if (config.path === "") throw new Error("Error creating output file: open : no such file or directory (set `path` to the tar file to write)");
     const target = resolve(ctx.workDir, config.path);
     ctx.ui.message(`Saving image: ${input.id}`);
     try {

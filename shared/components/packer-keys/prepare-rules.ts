@@ -174,7 +174,14 @@ const proxmox: PrepareRule = (r) => {
 };
 
 const lxc: PrepareRule = (r, ctx) => {
-  fileMustExist(r, ctx, "config_file", (p) => `LXC Config file appears to be missing: ${p}`);
+  // Packer stats config_file even when it is empty (and so always fails without one).
+  const path = r.string("config_file", "");
+  try {
+    if (path === "") throw new Error("empty");
+    statSync(resolve(ctx.cwd, path));
+  } catch {
+    r.problem(r.has("config_file") ? "config_file" : undefined, `LXC Config file appears to be missing: ${path}`);
+  }
 };
 
 const lxd: PrepareRule = (r) => {
@@ -200,6 +207,93 @@ const isoBuilder: PrepareRule = (r, ctx) => {
   readIsoConfig(r, ctx.cwd);
 };
 
+/** Packer's `templates := map[string]*string{…}` loops: every listed key must be non-empty. */
+function allSet(keys: readonly string[], env: Record<string, string> = {}): PrepareRule {
+  return (r) => {
+    for (const key of keys) required(r, key, `${key} must be set`, env[key]);
+  };
+}
+
+/** powershell and windows-shell: exactly one of inline, script, scripts; scripts must exist. */
+const windowsScripts: PrepareRule = (r, ctx) => {
+  const script = r.string("script", "");
+  const scripts = r.stringList("scripts");
+  const inlineGiven = r.value("inline") !== undefined && r.value("inline") !== null;
+  r.stringList("inline");
+  if (script !== "" && scripts.length > 0) r.problem("scripts", "Only one of script or scripts can be specified.");
+  const all = script !== "" ? [script] : scripts;
+  if (all.length === 0 && !inlineGiven) r.problem(undefined, "Either a script file or inline script must be specified.");
+  else if (all.length > 0 && inlineGiven) r.problem("inline", "Only a script file or an inline script can be specified, not both.");
+  for (const path of all) {
+    try {
+      statSync(resolve(ctx.cwd, path));
+    } catch (e) {
+      r.problem(script !== "" ? "script" : "scripts", `Bad script '${path}': stat ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : String(e)}`);
+    }
+  }
+  for (const kv of r.stringList("environment_vars")) {
+    if (!kv.includes("=") || kv.startsWith("=")) r.problem("environment_vars", `Environment variable not in format 'key=value': ${kv}`);
+  }
+};
+
+/** salt-masterless: its folders and files, as validateDirConfig/validateFileConfig check them. */
+const saltMasterless: PrepareRule = (r, ctx) => {
+  const dir = (key: string, isRequired: boolean): void => {
+    const path = r.string(key, "");
+    if (path === "") {
+      if (isRequired) r.problem(key, `${key} cannot be empty`);
+      return;
+    }
+    try {
+      if (!statSync(resolve(ctx.cwd, path)).isDirectory()) r.problem(key, `${key}: path '${path}' must point to a directory`);
+    } catch {
+      r.problem(key, `${key}: path '${path}' is invalid: stat ${path}: no such file or directory`);
+    }
+  };
+  const file = (key: string): void => {
+    const path = r.string(key, "");
+    if (path === "") return;
+    try {
+      if (statSync(resolve(ctx.cwd, path)).isDirectory()) r.problem(key, `${key}: path '${path}' must point to a file`);
+    } catch {
+      r.problem(key, `${key}: path '${path}' is invalid: stat ${path}: no such file or directory`);
+    }
+  };
+  dir("local_state_tree", true);
+  const formulas = r.stringList("formulas");
+  if (formulas.some((f) => !f.includes("//"))) r.problem("formulas", "Invalid formula URL. Please verify the git URLs also contain a '//' subdir");
+  dir("local_pillar_roots", false);
+  file("minion_config");
+  if (r.string("minion_config", "") !== "" && (r.string("remote_state_tree", "") !== "" || r.string("remote_pillar_roots", "") !== "")) {
+    r.problem("minion_config", "remote_state_tree and remote_pillar_roots only apply when minion_config is not used");
+  }
+  file("grains_file");
+};
+
+const amazonChroot: PrepareRule = (r) => {
+  const amiName = r.string("ami_name", "");
+  if (amiName === "") r.problem("ami_name", "ami_name must be specified");
+  if (amiName.length < 3 || amiName.length > 128) r.problem("ami_name", "ami_name must be between 3 and 128 characters long");
+  const fromScratch = r.bool("from_scratch");
+  const filter = r.value("source_ami_filter");
+  if (fromScratch) {
+    if (r.int("root_volume_size", 0) === 0) r.problem("root_volume_size", "root_volume_size is required with from_scratch.");
+    if (r.stringList("pre_mount_commands").length === 0) r.problem("pre_mount_commands", "pre_mount_commands is required with from_scratch.");
+    if (r.string("ami_virtualization_type", "") === "") r.problem("ami_virtualization_type", "ami_virtualization_type is required with from_scratch.");
+    if (r.string("root_device_name", "") === "") r.problem("root_device_name", "root_device_name is required with from_scratch.");
+    const mappings = r.value("ami_block_device_mappings");
+    if (!Array.isArray(mappings) || mappings.length === 0) r.problem("ami_block_device_mappings", "ami_block_device_mappings is required with from_scratch.");
+  } else if (r.string("source_ami", "") === "" && (!filter || typeof filter !== "object" || Object.keys(filter).length === 0)) {
+    r.problem("source_ami", "source_ami or source_ami_filter is required.");
+  }
+};
+
+const vagrantBuilder: PrepareRule = (r) => {
+  const communicator = r.string("communicator", "") || "ssh";
+  if (communicator !== "ssh") r.problem("communicator", `The Vagrant builder currently only supports the ssh communicator"`);
+  if (r.string("source_path", "") === "" && r.string("global_id", "") === "") r.problem("source_path", "source_path is required unless you have set global_id");
+};
+
 const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
   builder: {
     "virtualbox-ovf": virtualboxOvf,
@@ -208,7 +302,9 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
     "vsphere-clone": vsphere,
     "hyperv-iso": isoBuilder,
     "parallels-iso": isoBuilder,
+    "amazon-chroot": amazonChroot,
     "amazon-instance": amazonInstance,
+    vagrant: vagrantBuilder,
     "azure-arm": azureArm,
     digitalocean,
     hcloud,
@@ -219,8 +315,41 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
     "proxmox-iso": proxmox,
     "proxmox-clone": proxmox,
   },
-  provisioner: {},
-  "post-processor": { "amazon-import": amazonImport },
+  provisioner: {
+    powershell: windowsScripts,
+    "windows-shell": windowsScripts,
+    "salt-masterless": saltMasterless,
+    "chef-client": (r) => void required(r, "server_url", "server_url must be set"),
+    inspec: (r) => void required(r, "profile", "profile must be specified."),
+  },
+  "post-processor": {
+    "amazon-import": amazonImport,
+    "alicloud-import": allSet(["oss_bucket_name"]),
+    "digitalocean-import": (r, ctx) => {
+      allSet(["api_token", "spaces_key", "spaces_secret", "spaces_region", "space_name", "image_name"], {
+        api_token: "DIGITALOCEAN_API_TOKEN", spaces_key: "DIGITALOCEAN_SPACES_ACCESS_KEY", spaces_secret: "DIGITALOCEAN_SPACES_SECRET_KEY",
+      })(r, ctx);
+      if (r.stringList("image_regions").length === 0) r.problem("image_regions", "image_regions must be set");
+    },
+    "exoscale-import": (r, ctx) => {
+      // api_endpoint, sos_endpoint and template_zone have defaults in Packer.
+      allSet(["api_key", "api_secret", "image_bucket", "template_name", "template_description"], { api_key: "EXOSCALE_API_KEY", api_secret: "EXOSCALE_API_SECRET" })(r, ctx);
+    },
+    "googlecompute-export": (r) => {
+      if (r.stringList("paths").length === 0) r.problem("paths", "paths must be specified");
+    },
+    "googlecompute-import": allSet(["bucket", "image_name", "project_id"]),
+    "vagrant-cloud": (r, ctx) => {
+      allSet(["box_tag", "version"])(r, ctx);
+      const url = r.string("vagrant_cloud_url", "");
+      const token = r.string("access_token", "") || process.env.VAGRANT_CLOUD_TOKEN || process.env.ATLAS_TOKEN || "";
+      if (token === "" && (url === "" || url === "https://vagrantcloud.com/api/v1")) {
+        r.problem("access_token", "access_token must be set if vagrant_cloud_url has not been overriden");
+      }
+    },
+    vsphere: allSet(["cluster", "datacenter", "host", "password", "username", "vm_name"]),
+    "vsphere-template": allSet(["host", "username", "password"]),
+  },
 };
 
 /**

@@ -11,8 +11,8 @@ export const schema: ComponentSchema<Config> = {
   type: "docker-save",
   prepare(raw, ctx) {
     const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation });
+    // Packer 1.6.6 accepts an empty path at validation (the run fails creating the file).
     const path = r.string("path", "");
-    if (path === "") r.problem("path", "path is required: the file the image is saved to");
     r.finish();
     return { path };
   },
