@@ -9,6 +9,8 @@ import { resolve } from "node:path";
 import type { ConfigReader } from "../config-reader.js";
 import { readCommunicatorConfig } from "../communicator/ssh.js";
 import { readIsoConfig } from "../vm-config/iso.js";
+import { readFloppyCdConfig } from "../vm-config/floppy-cd.js";
+import { packerKeysOf } from "./check-keys.js";
 import type { ComponentKind, PrepareContext } from "../types.js";
 
 export type PrepareRule = (r: ConfigReader, ctx: PrepareContext) => void;
@@ -367,9 +369,15 @@ const COMMUNICATOR_CHECKED = new Set([
 
 export function prepareRuleFor(kind: ComponentKind, type: string): PrepareRule | undefined {
   const own = RULES[kind][type];
-  if (kind !== "builder" || !COMMUNICATOR_CHECKED.has(type)) return own;
+  if (kind !== "builder") return own;
+  const keys = packerKeysOf(kind, type)?.keys ?? {};
+  // Every builder with floppy_files runs Packer's FloppyConfig.Prepare (files and folders must exist).
+  const floppy = "floppy_files" in keys;
+  const communicator = COMMUNICATOR_CHECKED.has(type);
+  if (!floppy && !communicator) return own;
   return (r, ctx) => {
-    readCommunicatorConfig(r, { cwd: ctx.cwd });
+    if (communicator) readCommunicatorConfig(r, { cwd: ctx.cwd });
+    if (floppy) readFloppyCdConfig(r, ctx.cwd, { cd: "cd_files" in keys });
     own?.(r, ctx);
   };
 }
