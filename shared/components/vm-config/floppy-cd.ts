@@ -26,23 +26,24 @@ export function readFloppyCdConfig(r: ConfigReader, cwd: string, opts: { cd: boo
   };
   for (const f of c.floppyFiles) {
     if (hasGlob(f)) continue;
-    const why = statProblem(resolve(cwd, f), "file");
+    const why = statProblem(resolve(cwd, f), "file", f);
     if (why) r.problem("floppy_files", `Bad Floppy disk file '${f}': ${why}`);
   }
   for (const d of c.floppyDirs) {
     if (hasGlob(d)) continue;
-    const why = statProblem(resolve(cwd, d), "dir");
+    const why = statProblem(resolve(cwd, d), "dir", d);
     if (why) r.problem("floppy_dirs", `Bad Floppy disk directory '${d}': ${why}`);
   }
   return c;
 }
 
-function statProblem(path: string, want: "file" | "dir"): string | undefined {
+/** `shown`: the path as the template wrote it, which Packer's stat error repeats. */
+function statProblem(path: string, want: "file" | "dir", shown: string): string | undefined {
   try {
     const st = statSync(path);
     if (want === "dir" && !st.isDirectory()) return "not a directory";
     return undefined;
   } catch {
-    return `stat ${path}: no such file or directory`;
+    return `stat ${shown}: no such file or directory`;
   }
 }
