@@ -9,9 +9,24 @@ import { openSshClient, type SshConnectOptions } from "./connect.js";
 import { SshAbortedError } from "./errors.js";
 import { downloadDirectory, downloadStream, uploadDirectory, uploadStream } from "./sftp-transfer.js";
 
-/** After asking the remote process group to stop (TERM), how long before KILL, then before giving up on it. */
-const TERM_GRACE_MS = 2_000;
-const KILL_GRACE_MS = 2_000;
+/**
+ * Cancelling a command escalates, each stage with its own deadline, so a cancel always ends
+ * however the server (or the network to it) behaves: TERM to the remote process group, KILL,
+ * close the channel, drop the whole connection, and finally reject the run regardless.
+ */
+export const CANCEL_DEADLINES_MS = {
+  /** After TERM, before KILL. */
+  term: 2_000,
+  /** After KILL, before closing the channel. */
+  kill: 2_000,
+  /** After closing the channel, before destroying the connection (sshd holds a channel open while its process lives). */
+  channelClose: 1_000,
+  /** After destroying the connection, before rejecting without its close event. */
+  connectionClose: 500,
+} as const;
+
+/** The whole escalation: the longest a cancelled run can take to reject once its command has started. */
+export const CANCEL_WORST_CASE_MS = Object.values(CANCEL_DEADLINES_MS).reduce((a, b) => a + b, 0);
 
 /**
  * Packer's SSH communicator on ssh2: one authenticated connection, a session per command, SFTP
@@ -41,13 +56,31 @@ export class SshCommunicator implements Communicator {
   }
 
   async run(cmd: RemoteCommand, signal?: AbortSignal): Promise<number> {
-    if (signal?.aborted) throw new SshAbortedError(`running "${cmd.command}"`);
+    const aborted = (): SshAbortedError => new SshAbortedError(`running "${cmd.command}"`);
+    if (signal?.aborted) throw aborted();
     const client = await this.connection(signal);
+    if (signal?.aborted) throw aborted();
     return new Promise<number>((resolve, reject) => {
+      // A cancel may come while the exec request is in flight: the command may already run on the
+      // server, but there is no channel to signal yet. Wait for it (watch() then escalates at once),
+      // but not forever: a server that never answers costs us the connection, not the caller's time.
+      let started = false;
+      let giveUp: NodeJS.Timeout | undefined;
+      const onAbortBeforeStart = (): void => {
+        giveUp = setTimeout(() => {
+          if (started) return;
+          client.destroy();
+          reject(aborted());
+        }, CANCEL_WORST_CASE_MS);
+      };
+      signal?.addEventListener("abort", onAbortBeforeStart, { once: true });
       const pty = this.cfg.pty ? { term: "xterm", rows: 40, cols: 80 } : false;
       client.exec(cmd.command, { pty }, (err, channel) => {
+        started = true;
+        clearTimeout(giveUp);
+        signal?.removeEventListener("abort", onAbortBeforeStart);
         // Not started at all: the caller may retry (unlike a drop mid-command).
-        if (err) reject(new Error(`ssh: could not start a command on ${this.address}: ${err.message}`));
+        if (err) reject(signal?.aborted ? aborted() : new Error(`ssh: could not start a command on ${this.address}: ${err.message}`));
         // Listen right away, in this callback: output, exit status and close may already sit in
         // the same TCP read as the channel confirmation and be emitted before any await resumes.
         else this.watch(client, channel, cmd, signal).then(resolve, reject);
@@ -60,11 +93,14 @@ export class SshCommunicator implements Communicator {
       let exit: { code: number } | undefined;
       let aborted = false;
       let timedOut = false;
+      let settled = false;
       const timers: NodeJS.Timeout[] = [];
       const out = new StringDecoder("utf8");
       const err = new StringDecoder("utf8");
 
       const settle = (): void => {
+        if (settled) return;
+        settled = true;
         signal?.removeEventListener("abort", onAbort);
         client.removeListener("close", onConnectionClosed);
         timers.forEach(clearTimeout);
@@ -79,12 +115,20 @@ export class SshCommunicator implements Communicator {
       };
       const onConnectionClosed = (): void => settle();
       const onAbort = (): void => {
+        if (aborted || settled) return;
         aborted = true;
-        // OpenSSH delivers a "signal" request to the session's whole process group (killpg), so
-        // children of the command stop too. Escalate, then drop the channel.
+        // OpenSSH (7.9 and later) delivers a "signal" request to the session's whole process
+        // group (killpg), so children of the command stop too. A server that ignores it, or a
+        // network that stopped carrying anything, is why each later stage has its own deadline.
+        const { term, kill, channelClose, connectionClose } = CANCEL_DEADLINES_MS;
         sendSignal(channel, "TERM");
-        timers.push(setTimeout(() => sendSignal(channel, "KILL"), TERM_GRACE_MS));
-        timers.push(setTimeout(() => channel.close(), TERM_GRACE_MS + KILL_GRACE_MS));
+        const at = (ms: number, stage: () => void): void => void timers.push(setTimeout(stage, ms));
+        at(term, () => sendSignal(channel, "KILL"));
+        at(term + kill, () => channel.close());
+        // sshd keeps a session channel until its process exits: still open means the process
+        // lives on and the connection is stuck with it. Drop it; the next command reconnects.
+        at(term + kill + channelClose, () => client.destroy());
+        at(term + kill + channelClose + connectionClose, settle);
       };
 
       channel.on("data", (chunk: Buffer) => {
@@ -101,7 +145,9 @@ export class SshCommunicator implements Communicator {
       });
       channel.once("close", settle);
       client.once("close", onConnectionClosed);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      // Aborted while the exec request was in flight: the listener below would never fire.
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
       if (this.cfg.readWriteTimeoutMs > 0) {
         timers.push(
           setTimeout(() => {

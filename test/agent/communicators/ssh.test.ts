@@ -1,12 +1,15 @@
 import test from "ava";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
+import { promisify } from "node:util";
 import { DisconnectedError } from "../../../agent/communicators/types.js";
 import {
+  CANCEL_WORST_CASE_MS,
   SshCommunicator,
   SshHandshakeError,
   SshTimeoutError,
@@ -243,41 +246,139 @@ test("downloadDir: 'dir' brings the folder, 'dir/' its contents, a glob each mat
   }
 });
 
-function remoteProcessAlive(marker: string): boolean {
+/** Asynchronous, so polling does not stall the event loop (and with it the communicator's timers). */
+async function remoteProcessAlive(marker: string): Promise<boolean> {
   try {
-    execFileSync("pgrep", ["-f", marker]);
+    await promisify(execFile)("pgrep", ["-f", marker]);
     return true;
   } catch {
     return false;
   }
 }
 
-async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
+async function waitUntil(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (cond()) return true;
+    if (await cond()) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return cond();
 }
 
-test("cancelling through the AbortSignal stops the remote command and its children", async (t) => {
-  const comm = await SshCommunicator.connect(config());
+/** Timers run late on a machine busy with other work; a hang (the fault) is unbounded, so this still tells them apart. */
+const LOADED_MACHINE_SLACK_MS = 8_000;
+
+/** A `sleep` command line no other test (or earlier run) uses, to find and reap its process. */
+function uniqueSleep(): string {
+  return `sleep 4${Math.floor(Math.random() * 100_000) + 100_000}`;
+}
+
+/** Kills what a failed cancel test may leave on the (local) remote side. */
+function reapRemote(marker: string): void {
   try {
-    // A script whose child would outlive a plain channel close.
-    const marker = `sleep 4${Math.floor(Math.random() * 1000) + 1000}`;
+    execFileSync("pkill", ["-KILL", "-f", marker]);
+  } catch {
+    // nothing left: the normal case
+  }
+}
+
+test("cancelling through the AbortSignal stops the remote command and its children", async (t) => {
+  t.timeout(CANCEL_WORST_CASE_MS + 20_000);
+  const comm = await SshCommunicator.connect(config());
+  // A script whose child would outlive a plain channel close.
+  const marker = uniqueSleep();
+  t.teardown(() => reapRemote(marker));
+  try {
     const ac = new AbortController();
     const running = comm.run({ command: `sh -c '${marker}; echo never' & wait` }, ac.signal);
     t.true(await waitUntil(() => remoteProcessAlive(marker), 5_000), "the remote sleep should have started");
     ac.abort();
     const err = await t.throwsAsync(running);
     t.is(err?.name, "AbortError");
-    t.true(await waitUntil(() => !remoteProcessAlive(marker), 5_000), "the remote sleep should be gone");
+    t.true(await waitUntil(async () => !(await remoteProcessAlive(marker)), 5_000), "the remote sleep should be gone");
     // The connection is still usable.
     t.is((await runCapture(comm, "echo still-here")).stdout, "still-here\n");
   } finally {
     await comm.close();
   }
+});
+
+test("a cancel that comes while the server is still starting the command stops it and rejects", async (t) => {
+  // The race that hung the suite on a loaded machine: the abort lands after run() was called but
+  // before ssh2 reports the exec request answered, so no one was listening for it.
+  t.timeout(10 * (CANCEL_WORST_CASE_MS + LOADED_MACHINE_SLACK_MS) + 20_000);
+  const comm = await SshCommunicator.connect(config());
+  t.teardown(() => comm.close());
+  for (const delayMs of [0, 0, 1, 2, 3, 5, 8, 13, 21, 34]) {
+    const marker = uniqueSleep();
+    t.teardown(() => reapRemote(marker));
+    const ac = new AbortController();
+    const running = comm.run({ command: `sh -c '${marker}; echo never' & wait` }, ac.signal);
+    if (delayMs === 0) ac.abort();
+    else setTimeout(() => ac.abort(), delayMs);
+    const started = Date.now();
+    const err = await t.throwsAsync(running);
+    t.is(err?.name, "AbortError", `aborted after ${delayMs} ms`);
+    t.true(Date.now() - started <= CANCEL_WORST_CASE_MS + LOADED_MACHINE_SLACK_MS, `rejected ${Date.now() - started} ms after a ${delayMs} ms abort`);
+    t.true(await waitUntil(async () => !(await remoteProcessAlive(marker)), 5_000), `the remote sleep should be gone (abort after ${delayMs} ms)`);
+  }
+  t.is((await runCapture(comm, "echo still-here")).stdout, "still-here\n");
+});
+
+/**
+ * A TCP relay between the communicator and sshd that can stop carrying bytes: a stand-in for a
+ * server (or network) that goes silent, since a real sshd cannot be told to ignore a channel.
+ */
+async function startFreezableRelay(port: number): Promise<{ port: number; freeze(): void; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const pairs: Array<[net.Socket, net.Socket]> = [];
+  const server = net.createServer((downstream) => {
+    const upstream = net.connect(port, "127.0.0.1");
+    sockets.add(downstream).add(upstream);
+    downstream.pipe(upstream);
+    upstream.pipe(downstream);
+    downstream.on("error", () => upstream.destroy());
+    upstream.on("error", () => downstream.destroy());
+    pairs.push([downstream, upstream]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    freeze() {
+      for (const [down, up] of pairs) {
+        down.unpipe(up);
+        up.unpipe(down);
+        down.pause();
+        up.pause();
+      }
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test("a cancel rejects within its deadlines even when the server stops answering", async (t) => {
+  t.timeout(CANCEL_WORST_CASE_MS + LOADED_MACHINE_SLACK_MS + 20_000);
+  const relay = await startFreezableRelay(sshd.port);
+  t.teardown(() => relay.close());
+  const marker = uniqueSleep();
+  // Frozen, the relay never delivers our signal: the remote sleep is ours to reap.
+  t.teardown(() => reapRemote(marker));
+  const comm = await SshCommunicator.connect(config({ port: relay.port }));
+  t.teardown(() => comm.close());
+  const ac = new AbortController();
+  const running = comm.run({ command: `sh -c '${marker}; echo never' & wait` }, ac.signal);
+  t.true(await waitUntil(() => remoteProcessAlive(marker), 5_000), "the remote sleep should have started");
+  relay.freeze();
+  const started = Date.now();
+  ac.abort();
+  const err = await t.throwsAsync(running);
+  t.is(err?.name, "AbortError");
+  const took = Date.now() - started;
+  t.true(took >= CANCEL_WORST_CASE_MS - 1_000, `gave the server its chances first (${took} ms)`);
+  t.true(took <= CANCEL_WORST_CASE_MS + LOADED_MACHINE_SLACK_MS, `rejected ${took} ms after the abort`);
 });
 
 test("a connection dropped mid-command rejects with DisconnectedError, and the next command reconnects", async (t) => {
