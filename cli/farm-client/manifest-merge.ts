@@ -5,7 +5,8 @@
  * there, or started afresh with -force when the file is from another run (the post-processor's
  * own rule, applied entry by entry in the order the jobs finished).
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { formatManifest, parseManifest, type ManifestFile } from "../../agent/postprocessors/manifest/manifest-file.js";
 
 export function mergeManifests(existing: ManifestFile | undefined, incoming: readonly ManifestFile[], options: { force: boolean }): ManifestFile {
@@ -33,5 +34,8 @@ export async function mergeManifestFile(path: string, shownAs: string, jobManife
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
   const incoming = jobManifests.map((text) => parseManifest(text, shownAs));
+  // The folder may exist only where the jobs ran (a provisioner made it on the agent); the local
+  // build this stands for had it, so make it here too.
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(path, formatManifest(mergeManifests(existing, incoming, options)), { mode: 0o664 });
 }

@@ -288,6 +288,34 @@ test.serial("the manifest the client receives lists every build of the template,
   t.deepEqual(manifest.builds.map((b) => [b.name, b.builder_type]).sort(), [["greeting", "file"], ["local", "null"], ["notes", "file"]]);
 });
 
+// The folder a manifest or checksum goes into may exist only where the build ran (a shell-local
+// provisioner made it on the agent): the client makes it, as the local build had it.
+test.serial("a manifest and checksum files into folders only the agents made arrive where a local build leaves them", async (t) => {
+  const nested = {
+    builders: [
+      { type: "null", name: "first", communicator: "none" },
+      { type: "null", name: "second", communicator: "none" },
+      { type: "file", name: "greeting", content: "hello\n", target: "greeting.txt" },
+    ],
+    provisioners: [{ type: "shell-local", only: ["first", "second"], inline: ["mkdir -p out"] }],
+    "post-processors": [
+      [{ type: "manifest", only: ["first", "second"], output: "out/manifest.json" }],
+      [{ type: "checksum", only: ["greeting"], checksum_types: ["sha256"], output: "sums/deep/{{.BuildName}}.sha256" }],
+    ],
+  };
+  const farmDir = workspace(nested);
+  const localDir = workspace(nested);
+  const remote = await kilnRun(farmDir, ["build", "-color=false", "template.json"], { KILN_CONTROLLER: theFarm().controller.address, KILN_TOKEN: TOKEN });
+  const local = await kilnRun(localDir, ["build", "-color=false", "template.json"]);
+  t.is(local.status, 0, local.stdout + local.stderr);
+  t.is(remote.status, 0, `${remote.stdout}${remote.stderr}\n${await jobRecords(remote.stderr)}`);
+  const manifest = JSON.parse(readFileSync(join(farmDir, "out/manifest.json"), "utf8")) as { builds: { name: string }[] };
+  t.deepEqual(manifest.builds.map((b) => b.name).sort(), ["first", "second"]);
+  const remoteFiles = files(farmDir);
+  t.deepEqual(Object.keys(remoteFiles).sort(), Object.keys(files(localDir)).sort());
+  t.is(remoteFiles["sums/deep/greeting.sha256"], files(localDir)["sums/deep/greeting.sha256"]);
+});
+
 test.serial("{{env}} in variable defaults reads the client's environment, as Packer reads the environment it runs in", async (t) => {
   const fromEnv = {
     variables: { who: "{{env `KILN_TEST_WHO`}}", unset: "{{env `KILN_TEST_NOT_SET`}}" },

@@ -46,3 +46,10 @@ test("a damaged manifest from a job is reported with the file's name", async (t)
   const dir = mkdtempSync(join(tmpdir(), "kiln-manifest-merge-"));
   await t.throwsAsync(mergeManifestFile(join(dir, "m.json"), "m.json", ["{not json"], { force: false }), { message: /Unable to parse content from m\.json/ });
 });
+
+test("a manifest into a folder this machine does not have yet is written there, the folder made", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-manifest-merge-"));
+  const path = join(dir, "out", "deeper", "manifest.json");
+  await mergeManifestFile(path, "out/deeper/manifest.json", [JSON.stringify(jobManifest("a", "r"))], { force: false });
+  t.deepEqual((JSON.parse(readFileSync(path, "utf8")) as { builds: { name: string }[] }).builds.map((b) => b.name), ["a"]);
+});
