@@ -107,7 +107,7 @@ export async function updateBuildRecord(kv: KV, buildId: string, change: (curren
   throw new Error(`build record ${buildKey(buildId)} kept changing under the controller; gave up after 10 attempts`);
 }
 
-function isWrongRevision(e: unknown): boolean {
+export function isWrongRevision(e: unknown): boolean {
   return e instanceof Error && /wrong last sequence|wrong last msg|10071/i.test(`${e.message} ${String((e as { code?: unknown }).code ?? "")}`);
 }
 

@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
+import { serveAgentJobRecords } from "./agent-job-records.js";
 import { connectBus, ensureFarmResources, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
 import { FarmService, type FarmServer } from "../proto/gen/kiln/v1/farm.js";
@@ -73,6 +74,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     throw e;
   });
   const sweeper = sweepWaitingJobs(ctx, options.sweepIntervalMs ?? 2000);
+  const agentRecords = serveAgentJobRecords(ctx);
 
   const server = new Server({
     // SubmitBuild carries the whole bundle: allow it up to the bundle limit (plus the other fields).
@@ -88,6 +90,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
     );
   } catch (e) {
+    await agentRecords.stop();
     await lostJobs.stop();
     await sweeper.stop();
     await bus.close();
@@ -105,6 +108,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       if (stopped) return;
       stopped = true;
       server.forceShutdown();
+      await agentRecords.stop();
       await lostJobs.stop();
       await sweeper.stop();
       await ctx.bundles.clear();

@@ -9,6 +9,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Consumer, ConsumerInfo, JsMsg } from "@nats-io/jetstream";
 import {
+  agentInboxPrefix,
   connectBus,
   ensureJobConsumer,
   JOBS_STREAM,
@@ -86,7 +87,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
 
   const slots = new Slots(options.slots ?? 1);
   const ackWaitMs = options.ackWaitMs ?? 30_000;
-  const bus = await connectBus({ ...options.nats, name: `kiln-agent ${name}` });
+  const bus = await connectBus({ ...options.nats, name: `kiln-agent ${name}`, inboxPrefix: agentInboxPrefix(name) });
   try {
     await waitForFarmResources(bus, log);
     const consumers = await Promise.all(

@@ -18,6 +18,8 @@ export interface UploadContext {
   store: ObjectStore;
   buildId: string;
   jobIndex: number;
+  /** Delivery attempt: part of object names, so a retried job never replaces (purges) an earlier upload. */
+  attempt: number;
   /** The folder the build ran in; artifact paths are relative to it. */
   workDir: string;
   /** Told about files that could not be placed under the working folder. */
@@ -56,7 +58,7 @@ function clientPath(absolute: string, ctx: UploadContext): string {
 }
 
 async function uploadFile(absolute: string, path: string, ctx: UploadContext): Promise<ArtifactFile> {
-  const object = artifactObjectName(ctx.buildId, ctx.jobIndex, path);
+  const object = artifactObjectName(ctx.buildId, ctx.jobIndex, ctx.attempt, path);
   const hash = createHash("sha256");
   let size = 0;
   const tap = new Transform({

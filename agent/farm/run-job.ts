@@ -27,7 +27,7 @@ import { manifestArtifacts } from "./manifest-artifacts.js";
 import { bundleCacheDir, fetchBundle } from "./bundle-fetch.js";
 import { BusOutputSink } from "./bus-output-sink.js";
 import { createJobDir, removeJobDir } from "./job-dirs.js";
-import { isBuildCancelled, readJobRecord, updateJobRecord } from "./job-record.js";
+import { isBuildCancelled, readJobRecord, updateJobRecord, type JobRecordAccess } from "./job-record.js";
 import type { OperatorLog } from "../../shared/operator-log.js";
 
 export interface JobRunnerContext {
@@ -108,7 +108,7 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
     if (ctx.shutdown.aborted) throw new Requeue();
 
     const now = new Date().toISOString();
-    await updateJobRecord(ctx.bus.builds, job, (r) => ({
+    await updateJobRecord(recordAccess(ctx), job, (r) => ({
       ...r,
       state: "running",
       agent: ctx.agentName,
@@ -167,6 +167,7 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
             store: ctx.bus.artifacts,
             buildId: job.buildId,
             jobIndex: job.jobIndex,
+            attempt,
             workDir: buildDir,
             warn: (m) => ctx.log.warn(m, fields),
           });
@@ -220,14 +221,14 @@ async function finish(
   // Output first, record last: whoever sees the record finished finds all of the output stored.
   sink.event({ kind: "job-finished", jobIndex: job.jobIndex, name: job.spec.name, state, error, durationMs, artifacts, time });
   await sink.flush();
-  await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }));
+  await updateJobRecord(recordAccess(ctx), job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }));
 }
 
 /** The agent is stopping: the job goes back to queued so the next agent's record starts clean. */
 async function handBack(ctx: JobRunnerContext, job: JobMessage, sink: BusOutputSink, attempt: number): Promise<void> {
   const time = new Date().toISOString();
   const reason = `agent ${ctx.agentName} stopped during attempt ${attempt}; the job goes back to the queue`;
-  await updateJobRecord(ctx.bus.builds, job, (r) => ({ ...r, state: "queued", agent: undefined, startedAt: undefined, error: undefined })).catch(
+  await updateJobRecord(recordAccess(ctx), job, (r) => ({ ...r, state: "queued", agent: undefined, startedAt: undefined, error: undefined })).catch(
     (e: unknown) => ctx.log.error("could not record the handed-back job", { build: job.buildId, job: job.jobIndex, error: errorText(e) }),
   );
   sink.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason, time });
@@ -260,4 +261,8 @@ function deadLetter(ctx: JobRunnerContext, msg: JsMsg, reason: string): void {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+function recordAccess(ctx: JobRunnerContext): JobRecordAccess {
+  return { kv: ctx.bus.builds, nc: ctx.bus.nc, agentName: ctx.agentName };
 }

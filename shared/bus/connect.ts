@@ -30,6 +30,11 @@ export interface BusConnectOptions {
   name: string;
   /** How long to try the first connection, default 10 s. Reconnects after that never give up. */
   connectTimeoutMs?: number;
+  /**
+   * Prefix of this connection's reply subjects (default `_INBOX`). An agent uses its own
+   * (`agentInboxPrefix`) so its NATS user may subscribe to its replies and no one else's.
+   */
+  inboxPrefix?: string;
 }
 
 export interface Bus {
@@ -65,6 +70,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     timeout: options.connectTimeoutMs ?? 10_000,
+    ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
   };
   if (options.credsFile !== undefined) {
     connectionOptions.authenticator = await authenticatorFromFile(options.credsFile);

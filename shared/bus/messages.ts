@@ -170,6 +170,24 @@ export const agentPresenceSchema = z.object({
 });
 export type AgentPresence = z.infer<typeof agentPresenceSchema>;
 
+/**
+ * `kiln.agent.<name>.job-record`: an agent asks the controller to write a job record, as a
+ * compare-and-set on `revision` (0: the record does not exist yet).
+ */
+export const jobRecordWriteSchema = z.object({
+  revision: z.number().int().nonnegative(),
+  record: jobRecordSchema,
+});
+export type JobRecordWrite = z.infer<typeof jobRecordWriteSchema>;
+
+/** The controller's answer: written (new revision), someone changed it first (read again), or refused (why). */
+export const jobRecordWriteReplySchema = z.discriminatedUnion("outcome", [
+  z.object({ outcome: z.literal("written"), revision: z.number().int().positive() }),
+  z.object({ outcome: z.literal("conflict") }),
+  z.object({ outcome: z.literal("refused"), reason: z.string() }),
+]);
+export type JobRecordWriteReply = z.infer<typeof jobRecordWriteReplySchema>;
+
 export class BusDecodeError extends Error {
   constructor(readonly what: string, readonly subject: string, readonly reason: string) {
     super(`undecodable ${what} on ${subject}: ${reason}`);
@@ -201,6 +219,8 @@ export const decodeLogLine = decoder("log line", logLineSchema);
 export const decodeBuildEvent = decoder("build event", buildEventSchema);
 export const decodeControl = decoder("control message", controlMessageSchema);
 export const decodeAgentPresence = decoder("agent presence", agentPresenceSchema);
+export const decodeJobRecordWrite = decoder("job record write", jobRecordWriteSchema);
+export const decodeJobRecordWriteReply = decoder("job record write reply", jobRecordWriteReplySchema);
 
 export function encode(message: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(message));

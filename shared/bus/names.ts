@@ -46,6 +46,24 @@ export function controlSubject(buildId: string): string {
 }
 export const CONTROL_SUBJECTS = "kiln.control.>";
 
+/**
+ * An agent's requests to the controllers, `kiln.agent.<agentName>.<what>`: the agent's NATS user
+ * may publish only under its own name, so the controller knows which agent asks. Job records are
+ * written this way (the controller checks the agent holds the job); NATS permissions cannot say
+ * "only the records of the jobs you hold".
+ */
+export function agentJobRecordSubject(agentName: string): string {
+  return `kiln.agent.${subjectToken(agentName)}.job-record`;
+}
+export const AGENT_JOB_RECORD_SUBJECTS = "kiln.agent.*.job-record";
+/** Controllers share these requests: each is served once. */
+export const CONTROLLERS_QUEUE = "kiln-controllers";
+
+/** An agent's reply subjects (`<prefix>.<nuid>`): its NATS user may subscribe to these and no one else's. */
+export function agentInboxPrefix(agentName: string): string {
+  return `_INBOX_kiln_agent_${subjectToken(agentName)}`;
+}
+
 /** Garbage that could not be decoded is republished here (with the reason in a header) for operators. */
 export const DEAD_LETTER_SUBJECT = "kiln.errors.undecodable";
 
@@ -67,8 +85,13 @@ export function agentKey(name: string): string {
 /** Object stores: template bundles (named by sha256, stored once) and file artifacts. */
 export const BUNDLES_STORE = "kiln_bundles";
 export const ARTIFACTS_STORE = "kiln_artifacts";
-export function artifactObjectName(buildId: string, jobIndex: number, file: string): string {
-  return `${buildId}/${jobIndex}/${file}`;
+/**
+ * One name per delivery attempt: a redelivered job uploads afresh instead of replacing the
+ * earlier attempt's object, which would need a purge agents may not do (a purge request cannot be
+ * limited to one object by NATS permissions: an agent allowed it could empty the whole store).
+ */
+export function artifactObjectName(buildId: string, jobIndex: number, attempt: number, file: string): string {
+  return `${buildId}/${jobIndex}/${attempt}/${file}`;
 }
 
 /** A NATS subject token may not contain `.`, `*`, `>` or whitespace. */
