@@ -7,6 +7,7 @@
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import {
   AGENT_JOB_RECORD_SUBJECTS,
+  BUILD_OUTPUT_STREAM,
   BusDecodeError,
   CONTROLLERS_QUEUE,
   decodeJobRecordWrite,
@@ -79,7 +80,10 @@ async function writeForAgent(ctx: AgentJobRecordContext, agent: string, msg: Msg
     const build = await readBuildRecord(ctx.bus.builds, buildId, ctx.log);
     if (!build || jobIndex < 0 || jobIndex >= build.record.jobCount) return { outcome: "refused", reason: `${key}: no such job` };
   }
-  const checked = checkAgentJobRecordWrite(agent, current?.record, request.record);
+  // Taking the job: from here on (the output stream's last sequence) its output is this agent's.
+  const takes = current?.record.heldBy?.at(-1)?.agent !== agent && request.record.agent === agent;
+  const outputSequence = takes ? (await ctx.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.last_seq : 0;
+  const checked = checkAgentJobRecordWrite(agent, current?.record, request.record, outputSequence);
   if ("refused" in checked) return { outcome: "refused", reason: `${key}: ${checked.refused}` };
   try {
     const revision = current
@@ -98,16 +102,23 @@ async function writeForAgent(ctx: AgentJobRecordContext, agent: string, msg: Msg
  * stopped acking it, maybe killed: its presence can outlive the ack wait, so it is no proof of
  * life). Never a finished job, never another agent's name, never the fields the controller owns.
  */
-export function checkAgentJobRecordWrite(agent: string, current: JobRecord | undefined, proposed: JobRecord): { record: JobRecord } | { refused: string } {
+export function checkAgentJobRecordWrite(
+  agent: string,
+  current: JobRecord | undefined,
+  proposed: JobRecord,
+  outputSequence: number,
+): { record: JobRecord } | { refused: string } {
+  const heldBy = [...(current?.heldBy ?? [])];
+  if (proposed.agent === agent && heldBy.at(-1)?.agent !== agent) heldBy.push({ agent, afterSequence: outputSequence });
   if (proposed.agent !== undefined && proposed.agent !== agent) return { refused: `agent ${agent} may not record the job as run by ${proposed.agent}` };
-  if (!current) return { record: proposed };
+  if (!current) return { record: { ...proposed, heldBy } };
   if (TERMINAL_JOB_STATES.has(current.state)) return { refused: `the job is already ${current.state}` };
   const holder = current.state === "running" ? current.agent : undefined;
   const takesOver = proposed.state === "running" && proposed.attempts > current.attempts;
   if (holder !== undefined && holder !== agent && !takesOver) {
     return { refused: `the job is held by agent ${holder} (attempt ${current.attempts}), not by ${agent}` };
   }
-  // The controller's fields stay as the controller wrote them.
+  // The controller's fields stay as the controller wrote them; heldBy only grows.
   const { buildId, jobIndex, name, builderType, needs, queueSequence } = current;
-  return { record: { ...proposed, buildId, jobIndex, name, builderType, needs, queueSequence } };
+  return { record: { ...proposed, buildId, jobIndex, name, builderType, needs, queueSequence, heldBy } };
 }

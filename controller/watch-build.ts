@@ -11,13 +11,16 @@ import {
   BusDecodeError,
   decodeBuildEvent,
   decodeLogLine,
+  holderAt,
+  outputPublisher,
   type BuildEvent,
+  type JobRecord,
 } from "../shared/bus/index.js";
 import type { BuildOutput, WatchBuildRequest } from "../proto/gen/kiln/v1/farm.js";
 import { allJobsFinished, artifactToProto, stateToProto } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
 import { notFound } from "./errors.js";
-import { readBuild, readBuildRecord, requireBuildId } from "./records.js";
+import { readBuild, readBuildRecord, readJobRecord, requireBuildId } from "./records.js";
 
 /** Where the items go; the gRPC call, or anything that can be written to with back-pressure. */
 export interface OutputWriter {
@@ -43,6 +46,7 @@ export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequ
   });
   try {
     const finishedSeen = new Set<number>();
+    const fromHolder = holderCheck(ctx, request.buildId);
     let idleAfterFinish = 0;
     for (;;) {
       if (out.cancelled) return;
@@ -53,7 +57,7 @@ export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequ
         received++;
         pending = msg.info.pending;
         const item = toOutput(msg, ctx);
-        if (item === undefined) continue;
+        if (item === undefined || !(await fromHolder(msg.subject, item))) continue;
         if (item.event?.kind === "finished") finishedSeen.add(item.event.jobIndex);
         if (!out.write(item)) await new Promise<void>((resolve) => out.once("drain", resolve));
         if (out.cancelled) return;
@@ -75,6 +79,29 @@ export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequ
   } finally {
     await consumer.delete().catch(() => undefined);
   }
+}
+
+/**
+ * Whether an output item may be passed on: the controller's own always; an agent's (its name is in
+ * the subject, which its NATS user cannot forge) only for a job that agent held. Anything else is
+ * an agent writing into a build it does not run: logged and dropped.
+ */
+function holderCheck(ctx: ControllerContext, buildId: string): (subject: string, item: BuildOutput) => Promise<boolean> {
+  const records = new Map<number, Pick<JobRecord, "heldBy">>();
+  return async (subject, item) => {
+    const agent = outputPublisher(subject);
+    if (agent === undefined) return true;
+    const jobIndex = item.log?.jobIndex ?? item.event?.jobIndex ?? item.machine?.jobIndex ?? -1;
+    const known = records.get(jobIndex);
+    if (known && holderAt(known, item.sequence) === agent) return true;
+    // Not known yet, or the job changed hands since we last looked: read the record again.
+    const job = await readJobRecord(ctx.bus.builds, buildId, jobIndex, ctx.log);
+    const record = job?.record ?? {};
+    records.set(jobIndex, record);
+    if (holderAt(record, item.sequence) === agent) return true;
+    ctx.log.warn("dropping build output from an agent that did not hold the job then", { build: buildId, job: jobIndex, agent, subject, sequence: item.sequence });
+    return false;
+  };
 }
 
 /** One stream message as the API's BuildOutput; garbage is logged and skipped. */

@@ -8,7 +8,7 @@
  * already stored and nothing is lost, duplicated or reordered.
  */
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { buildEventSubject, buildLogSubject, encode, type BuildEvent, type LogLine } from "../../shared/bus/index.js";
+import { agentEventSubject, agentLogSubject, encode, type BuildEvent, type LogLine } from "../../shared/bus/index.js";
 import type { OutputEvent, OutputSink } from "../runner/ui.js";
 
 /** A stored message is acked in milliseconds; a missing ack means the server went away mid-publish. */
@@ -29,6 +29,8 @@ const MAX_COALESCED_TEXT = 32 * 1024;
 
 export interface BusOutputSinkOptions {
   buildId: string;
+  /** This agent: its output goes under `kiln.build.<id>.by.<agentName>`, the only build output its NATS user may publish. */
+  agentName: string;
   jobIndex: number;
   /** Delivery attempt: part of message ids, so a redelivered job's output is not taken for duplicates. */
   attempt: number;
@@ -55,10 +57,10 @@ export class BusOutputSink implements OutputSink {
 
   emit(event: OutputEvent): void {
     const time = new Date().toISOString();
-    const { buildId, jobIndex } = this.options;
+    const { buildId, jobIndex, agentName } = this.options;
     if (event.kind === "ui") {
       const last = this.queue.at(-1);
-      if (last && last.subject === buildLogSubject(buildId)) {
+      if (last && last.subject === agentLogSubject(buildId, agentName)) {
         const previous = last.message as LogLine;
         if (previous.label === event.build && previous.level === event.level && previous.text.length + event.text.length < MAX_COALESCED_TEXT) {
           previous.text = `${previous.text.replace(/\n$/, "")}\n${event.text}`;
@@ -66,16 +68,16 @@ export class BusOutputSink implements OutputSink {
         }
       }
       const line: LogLine = { jobIndex, label: event.build, level: event.level, text: event.text, time };
-      this.enqueue(buildLogSubject(buildId), line);
+      this.enqueue(agentLogSubject(buildId, agentName), line);
     } else {
       const ev: BuildEvent = { kind: "machine", jobIndex, target: event.build, type: event.type, data: event.data, time };
-      this.enqueue(buildEventSubject(buildId), ev);
+      this.enqueue(agentEventSubject(buildId, agentName), ev);
     }
   }
 
   /** Publishes a job-level event (job-started, job-finished) in order with the output. */
   event(ev: BuildEvent): void {
-    this.enqueue(buildEventSubject(this.options.buildId), ev);
+    this.enqueue(agentEventSubject(this.options.buildId, this.options.agentName), ev);
   }
 
   /** Resolves when everything emitted so far is stored (or given up on). */

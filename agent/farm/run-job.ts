@@ -83,6 +83,7 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
   });
   const sink = new BusOutputSink(ctx.bus.js, {
     buildId: job.buildId,
+    agentName: ctx.agentName,
     jobIndex: job.jobIndex,
     attempt,
     onPublishError: (e) => ctx.log.error("build output could not be published", { ...fields, error: e.message }),
@@ -100,6 +101,8 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
       return "skipped";
     }
     if (cancelled) {
+      // Hold the job first: watchers pass on an agent's output only for jobs it held.
+      await updateJobRecord(recordAccess(ctx), job, (r) => ({ ...r, agent: ctx.agentName }));
       await finish(ctx, job, sink, "cancelled", "The build was cancelled before this job started.", [], 0);
       await msg.ackAck().catch(() => false);
       ctx.log.info("job of a cancelled build dropped", fields);

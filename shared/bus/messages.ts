@@ -95,6 +95,12 @@ export const jobRecordSchema = z.object({
   needs: z.array(z.string()),
   state: z.enum(jobStates),
   agent: z.string().optional(),
+  /**
+   * Every agent that held the job, in order, each with the KILN_BUILD_OUTPUT sequence its holding
+   * began after (the controller keeps it): watchers pass on an agent's output only from while it
+   * held the job.
+   */
+  heldBy: z.array(z.object({ agent: z.string(), afterSequence: z.number().int().nonnegative() })).optional(),
   attempts: z.number().int().nonnegative(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
@@ -104,6 +110,13 @@ export const jobRecordSchema = z.object({
   queueSequence: z.number().int().positive().optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+/** The agent that held the job when build output sequence `sequence` was stored, if any. */
+export function holderAt(record: Pick<JobRecord, "heldBy">, sequence: number): string | undefined {
+  let holder: string | undefined;
+  for (const h of record.heldBy ?? []) if (h.afterSequence < sequence) holder = h.agent;
+  return holder;
+}
 
 export const buildStates = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type BuildState = (typeof buildStates)[number];

@@ -25,7 +25,7 @@ export const LOST_JOBS_CONSUMER = "controllers";
 
 /**
  * Per-build output: `kiln.build.<buildId>.log` (log lines) and `kiln.build.<buildId>.event`
- * (state changes), in one stream so a watcher reads both in one order and resumes from a
+ * (state changes) from the controller, the same under `.by.<agentName>` from agents, in one stream so a watcher reads both in one order and resumes from a
  * stream sequence without gaps or duplicates.
  */
 export const BUILD_OUTPUT_STREAM = "KILN_BUILD_OUTPUT";
@@ -35,6 +35,22 @@ export function buildLogSubject(buildId: string): string {
 }
 export function buildEventSubject(buildId: string): string {
   return `kiln.build.${subjectToken(buildId)}.event`;
+}
+/**
+ * An agent's output for a build: `kiln.build.<buildId>.by.<agentName>.log|event`. An agent's NATS
+ * user may publish only under its own name, and watchers pass on an agent's output only for jobs
+ * that agent held (JobRecord.heldBy), so no agent can put lines into a build it does not run.
+ */
+export function agentLogSubject(buildId: string, agentName: string): string {
+  return `kiln.build.${subjectToken(buildId)}.by.${subjectToken(agentName)}.log`;
+}
+export function agentEventSubject(buildId: string, agentName: string): string {
+  return `kiln.build.${subjectToken(buildId)}.by.${subjectToken(agentName)}.event`;
+}
+/** The agent that published a build output message (from its subject), or undefined for the controller's own output. */
+export function outputPublisher(subject: string): string | undefined {
+  const tokens = subject.split(".");
+  return tokens.length === 6 && tokens[3] === "by" ? tokens[4] : undefined;
 }
 export function buildOutputFilter(buildId: string): string {
   return `kiln.build.${subjectToken(buildId)}.>`;

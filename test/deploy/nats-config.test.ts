@@ -7,11 +7,14 @@ import { promisify } from "node:util";
 import { JobRecordRefusedError, updateJobRecord } from "../../agent/farm/job-record.js";
 import { serveAgentJobRecords, silentLog } from "../../controller/index.js";
 import {
+  agentEventSubject,
   agentInboxPrefix,
+  agentLogSubject,
   agentJobRecordSubject,
   agentKey,
   artifactObjectName,
   buildKey,
+  buildLogSubject,
   connectBus,
   controlSubject,
   encode,
@@ -126,8 +129,8 @@ test("with deploy/nats auth an agent can do its whole job, and nothing that belo
   await updateJobRecord(asA, message!, (r) => ({ ...r, state: "running", agent: "host-a", attempts: 1 }));
   t.is((await agent.builds.get(buildKey("b1")))?.json<{ id: string }>().id, "b1");
   await agent.agents.put(agentKey("host-a"), encode({ name: "host-a" }));
-  await agent.js.publish("kiln.build.b1.log", encode({ text: "hello" }));
-  await agent.js.publish("kiln.build.b1.event", encode({ kind: "job-started" }));
+  await agent.js.publish(agentLogSubject("b1", "host-a"), encode({ text: "hello" }));
+  await agent.js.publish(agentEventSubject("b1", "host-a"), encode({ kind: "job-started" }));
   agent.nc.publish("kiln.errors.undecodable", "garbage");
   t.deepEqual(await agent.bundles.getBlob("bundle-sha"), bundle);
   await agent.artifacts.putBlob({ name: artifactObjectName("b1", 0, 1, "out.img") }, new Uint8Array(200_000).fill(2));
@@ -151,6 +154,8 @@ test("with deploy/nats auth an agent can do its whole job, and nothing that belo
   const asB = { kv: other.builds, nc: other.nc, agentName: "host-b" };
   const denied = /permissions violation/i;
   await t.throwsAsync(other.js.publish(jobSubject("null"), encode(jobMessage("b9", 0))), { message: denied }, "queue a job");
+  await t.throwsAsync(other.js.publish(buildLogSubject("b1"), encode({ text: "forged" })), { message: denied }, "log as the controller");
+  await t.throwsAsync(other.js.publish(agentLogSubject("b1", "host-a"), encode({ text: "forged" })), { message: denied }, "log as host-a");
   await t.throwsAsync(other.builds.put(buildKey("b1"), encode({ id: "forged" })), { message: denied }, "write a build record");
   await t.throwsAsync(other.builds.put(jobKey("b2", 0), encode({ state: "failed" })), { message: denied }, "write a job record itself");
   // Through the controller: not a record of a job another agent holds, nor of a finished job.
@@ -189,6 +194,8 @@ test("with deploy/nats auth an agent can do its whole job, and nothing that belo
 
   t.deepEqual(violations(server.log()), [
     "kiln-agent-host-b Publish kiln.jobs.null",
+    "kiln-agent-host-b Publish kiln.build.b1.log",
+    "kiln-agent-host-b Publish kiln.build.b1.by.host-a.log",
     "kiln-agent-host-b Publish $KV.kiln_builds.build.b1",
     "kiln-agent-host-b Publish $KV.kiln_builds.job.b2.0",
     "kiln-agent-host-b Publish kiln.agent.host-a.job-record",
