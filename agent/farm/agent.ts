@@ -71,9 +71,26 @@ export interface AgentHandle {
   stop(): Promise<void>;
 }
 
+/** NATS users of agents are `kiln-agent-<name>` (deploy/nats/make-auth-conf.sh): their permissions name the agent. */
+const AGENT_USER_PREFIX = "kiln-agent-";
+
+/**
+ * The agent's name: given, else the one in its NATS user, else host name and pid. A name other
+ * than its NATS user's would only meet permission violations, so it is refused here, clearly.
+ */
+function agentName(options: AgentOptions): string {
+  const user = options.nats.user;
+  const fromUser = user?.startsWith(AGENT_USER_PREFIX) ? user.slice(AGENT_USER_PREFIX.length) : undefined;
+  const name = options.name ?? fromUser ?? `${hostname().split(".")[0]}-${process.pid}`;
+  if (fromUser !== undefined && name !== fromUser) {
+    throw new Error(`agent name "${name}" does not match its NATS user ${user}, whose permissions name agent "${fromUser}": set --name/KILN_AGENT_NAME to ${fromUser}, or use the NATS user ${AGENT_USER_PREFIX}${name}`);
+  }
+  return name;
+}
+
 export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const log = options.log ?? silentLog;
-  const name = options.name ?? `${hostname().split(".")[0]}-${process.pid}`;
+  const name = agentName(options);
   const probe = options.probe ?? (await probeHost());
   const { types } = builderTypesFor(probe.capabilities, options.builders, options.catalogue);
   if (types.length === 0) throw new Error(`agent ${name}: this host can run none of Kiln's builder types (capabilities: ${probe.capabilities.join(", ")})`);

@@ -57,13 +57,17 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
     sweepIntervalMs: 200,
   });
   t.teardown(() => controller.stop());
-  for (const [name, builders, password] of [
-    ["host-a", ["null"], passwords.KILN_NATS_AGENT_PASSWORD_HOST_A],
-    ["host-b", ["file", "null"], passwords.KILN_NATS_AGENT_PASSWORD_HOST_B],
-  ] as const) {
-    const agent = await startAgent({ nats: { url: nats.url, user: `kiln-agent-${name}`, password }, name, builders: [...builders], pullExpiresMs: 1000 });
-    t.teardown(() => agent.stop());
-  }
+  const hostA = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-a", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A }, name: "host-a", builders: ["null"], pullExpiresMs: 1000 });
+  t.teardown(() => hostA.stop());
+  // No name given: the agent takes the one its NATS user names.
+  const hostB = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file", "null"], pullExpiresMs: 1000 });
+  t.teardown(() => hostB.stop());
+  t.is(hostB.name, "host-b");
+  // A name its user's permissions do not name is refused before it connects.
+  await t.throwsAsync(
+    startAgent({ nats: { url: nats.url, user: "kiln-agent-host-a", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A }, name: "host-c", builders: ["null"] }),
+    { message: 'agent name "host-c" does not match its NATS user kiln-agent-host-a, whose permissions name agent "host-a": set --name/KILN_AGENT_NAME to host-a, or use the NATS user kiln-agent-host-c' },
+  );
   const dir = mkdtempSync(join(tmpdir(), "kiln-farm-auth-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(
