@@ -27,7 +27,7 @@ import { manifestArtifacts } from "./manifest-artifacts.js";
 import { bundleCacheDir, fetchBundle } from "./bundle-fetch.js";
 import { BusOutputSink } from "./bus-output-sink.js";
 import { createJobDir, removeJobDir } from "./job-dirs.js";
-import { isBuildCancelled, readJobRecord, updateJobRecord, type JobRecordAccess } from "./job-record.js";
+import { isBuildCancelled, JobRecordRefusedError, readJobRecord, updateJobRecord, type JobRecordAccess } from "./job-record.js";
 import type { OperatorLog } from "../../shared/operator-log.js";
 
 export interface JobRunnerContext {
@@ -195,6 +195,13 @@ export async function runJob(msg: JsMsg, ctx: JobRunnerContext): Promise<JobResu
       msg.nak();
       ctx.log.info("agent stopping: job handed back for another agent", fields);
       return "requeued";
+    }
+    if (e instanceof JobRecordRefusedError) {
+      // Finished by the controller (a wait timeout) or taken over by another agent's later
+      // attempt: not ours any more, and another delivery would be refused the same way.
+      ctx.log.warn("the controller refused this agent's record of the job; dropping it", { ...fields, error: e.message });
+      msg.term();
+      return "skipped";
     }
     // The bus itself failed us (records, events): let JetStream redeliver the job.
     ctx.log.error("job could not be processed; it will be redelivered", { ...fields, error: errorText(e) });
