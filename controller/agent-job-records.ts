@@ -91,7 +91,8 @@ async function writeForAgent(ctx: AgentJobRecordContext, agent: string, msg: Msg
       : await ctx.bus.builds.create(key, encode(checked.record));
     return { outcome: "written", revision };
   } catch (e) {
-    if (isWrongRevision(e) || (!current && /exists/i.test(e instanceof Error ? e.message : ""))) return { outcome: "conflict" };
+    // Also what KV create says when the record appeared meanwhile (JetStream's wrong-last-sequence).
+    if (isWrongRevision(e)) return { outcome: "conflict" };
     throw e;
   }
 }
