@@ -2,3 +2,4 @@
 export { startController, DEFAULT_SETTINGS, type ControllerOptions, type RunningController } from "./server.js";
 export type { ControllerSettings } from "./context.js";
 export { createOperatorLog, silentLog, type OperatorLog, type LogFormat } from "../shared/operator-log.js";
+export { serveAgentJobRecords, checkAgentJobRecordWrite, type AgentJobRecordService } from "./agent-job-records.js";

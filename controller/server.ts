@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { Server, ServerCredentials, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
 import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, isBusOutage, retryOnOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
+import { serveAgentJobRecords } from "./agent-job-records.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
 import { FarmService, type FarmServer, type SubmitBuildRequest, type SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
 import { checkBearerToken } from "./auth.js";
@@ -95,6 +96,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
   const index = new BuildIndex(ctx);
   const sweeper = sweepWaitingJobs(ctx, index, options.sweepIntervalMs ?? 2000);
+  const agentRecords = serveAgentJobRecords(ctx);
 
   const server = new Server({
     // SubmitBuild streams the bundle in chunks (1 MiB from kiln); the first message also carries
@@ -111,6 +113,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
     );
   } catch (e) {
+    await agentRecords.stop();
     await lostJobs.stop();
     await sweeper.stop();
     await index.stop();
@@ -133,6 +136,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       // Each step is bounded: with NATS gone, a consumer close or a sweep's KV read would wait
       // for a reconnect that may never come, and an operator's SIGTERM must still stop us.
       const stuck: string[] = [];
+      if (!(await settlesWithin(agentRecords.stop(), STOP_STEP_MS))) stuck.push("the agents' job-record service");
       if (!(await settlesWithin(lostJobs.stop(), STOP_STEP_MS))) stuck.push("the lost-jobs consumer");
       if (!(await settlesWithin(sweeper.stop(), STOP_STEP_MS))) stuck.push("the wait-timeout sweep");
       if (!(await settlesWithin(index.stop(), STOP_STEP_MS))) stuck.push("the build index watch");

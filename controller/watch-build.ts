@@ -14,14 +14,17 @@ import {
   isBusOutage,
   reasonOf,
   decodeLogLine,
+  holderAt,
+  outputPublisher,
   type BuildEvent,
+  type JobRecord,
 } from "../shared/bus/index.js";
 import type { BuildOutput, WatchBuildRequest } from "../proto/gen/kiln/v1/farm.js";
 import { allJobsFinished, artifactToProto, stateToProto } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
 import { notFound, unavailable } from "./errors.js";
 import { sleep } from "../shared/sleep.js";
-import { readBuild, readBuildRecord, requireBuildId } from "./records.js";
+import { readBuild, readBuildRecord, readJobRecord, requireBuildId } from "./records.js";
 
 /** Where the items go; the gRPC call, or anything that can be written to with back-pressure. */
 export interface OutputWriter {
@@ -95,6 +98,7 @@ async function followOutput(
     ...(progress.after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: progress.after + 1 } : { deliver_policy: DeliverPolicy.All }),
   });
   try {
+    const fromHolder = holderCheck(ctx, buildId);
     for (;;) {
       if (out.cancelled || signal?.aborted) return;
       let received = 0;
@@ -118,7 +122,9 @@ async function followOutput(
           pending = msg.info.pending;
           if (msg.seq > progress.after) {
             // (At or before it: already sent before the consumer was made again.)
-            const item = toOutput(msg, ctx);
+            let item = toOutput(msg, ctx);
+            // Output an agent published for a job it did not hold then is dropped (forged or stale).
+            if (item !== undefined && !(await fromHolder(msg.subject, item))) item = undefined;
             progress.after = msg.seq;
             if (item !== undefined) {
               if (item.event?.kind === "finished") progress.finishedSeen.add(item.event.jobIndex);
@@ -152,6 +158,29 @@ async function followOutput(
     // idle ordered consumer by itself.
     consumer.delete().catch(() => undefined);
   }
+}
+
+/**
+ * Whether an output item may be passed on: the controller's own always; an agent's (its name is in
+ * the subject, which its NATS user cannot forge) only for a job that agent held. Anything else is
+ * an agent writing into a build it does not run: logged and dropped.
+ */
+function holderCheck(ctx: ControllerContext, buildId: string): (subject: string, item: BuildOutput) => Promise<boolean> {
+  const records = new Map<number, Pick<JobRecord, "heldBy">>();
+  return async (subject, item) => {
+    const agent = outputPublisher(subject);
+    if (agent === undefined) return true;
+    const jobIndex = item.log?.jobIndex ?? item.event?.jobIndex ?? item.machine?.jobIndex ?? -1;
+    const known = records.get(jobIndex);
+    if (known && holderAt(known, item.sequence) === agent) return true;
+    // Not known yet, or the job changed hands since we last looked: read the record again.
+    const job = await readJobRecord(ctx.bus.builds, buildId, jobIndex, ctx.log);
+    const record = job?.record ?? {};
+    records.set(jobIndex, record);
+    if (holderAt(record, item.sequence) === agent) return true;
+    ctx.log.warn("dropping build output from an agent that did not hold the job then", { build: buildId, job: jobIndex, agent, subject, sequence: item.sequence });
+    return false;
+  };
 }
 
 /** One stream message as the API's BuildOutput; garbage is logged and skipped. */

@@ -9,6 +9,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Consumer, ConsumerInfo, JsMsg } from "@nats-io/jetstream";
 import {
+  agentInboxPrefix,
   connectBus,
   ensureJobConsumer,
   JOBS_STREAM,
@@ -80,9 +81,26 @@ export interface AgentHandle {
   stop(): Promise<void>;
 }
 
+/** NATS users of agents are `kiln-agent-<name>` (deploy/nats/make-auth-conf.sh): their permissions name the agent. */
+const AGENT_USER_PREFIX = "kiln-agent-";
+
+/**
+ * The agent's name: given, else the one in its NATS user, else host name and pid. A name other
+ * than its NATS user's would only meet permission violations, so it is refused here, clearly.
+ */
+function agentName(options: AgentOptions): string {
+  const user = options.nats.user;
+  const fromUser = user?.startsWith(AGENT_USER_PREFIX) ? user.slice(AGENT_USER_PREFIX.length) : undefined;
+  const name = options.name ?? fromUser ?? `${hostname().split(".")[0]}-${process.pid}`;
+  if (fromUser !== undefined && name !== fromUser) {
+    throw new Error(`agent name "${name}" does not match its NATS user ${user}, whose permissions name agent "${fromUser}": set --name/KILN_AGENT_NAME to ${fromUser}, or use the NATS user ${AGENT_USER_PREFIX}${name}`);
+  }
+  return name;
+}
+
 export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const log = options.log ?? silentLog;
-  const name = options.name ?? `${hostname().split(".")[0]}-${process.pid}`;
+  const name = agentName(options);
   const catalogue = options.catalogue ?? defaultCatalogue;
   const probe = options.probe ?? (await probeHost({ catalogue }));
   const { types } = builderTypesFor(probe.capabilities, options.builders, options.catalogue);
@@ -98,7 +116,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
 
   const slots = new Slots(options.slots ?? 1);
   const ackWaitMs = options.ackWaitMs ?? 30_000;
-  const bus = await connectBus({ ...options.nats, name: `kiln-agent ${name}` });
+  const bus = await connectBus({ ...options.nats, name: `kiln-agent ${name}`, inboxPrefix: agentInboxPrefix(name) });
   try {
     await waitForFarmResources(bus, log);
     const consumers = await Promise.all(

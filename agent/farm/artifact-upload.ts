@@ -18,6 +18,8 @@ export interface UploadContext {
   bus: Pick<Bus, "nc" | "js" | "artifacts">;
   buildId: string;
   jobIndex: number;
+  /** Delivery attempt: part of object names, so a retried job never replaces (purges) an earlier upload. */
+  attempt: number;
   /** The folder the build ran in; artifact paths are relative to it. */
   workDir: string;
   /** Told about files that could not be placed under the working folder. */
@@ -57,7 +59,7 @@ function clientPath(absolute: string, ctx: UploadContext): string {
 }
 
 async function uploadFile(absolute: string, path: string, ctx: UploadContext): Promise<ArtifactFile> {
-  const object = artifactObjectName(ctx.buildId, ctx.jobIndex, path);
+  const object = artifactObjectName(ctx.buildId, ctx.jobIndex, ctx.attempt, path);
   // Big reads, several 1 MiB chunks in flight (putObject): a disk image goes at disk speed, not
   // at one round trip per 128 KiB chunk as the client's own put does.
   const stored = await putObject({ ...ctx.bus, store: ctx.bus.artifacts, bucket: ARTIFACTS_STORE }, object, createReadStream(absolute, { highWaterMark: 1024 * 1024 }));

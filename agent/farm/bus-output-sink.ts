@@ -9,7 +9,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { buildEventSubject, buildLogSubject, encode, type BuildEvent, type LogLine } from "../../shared/bus/index.js";
+import { agentEventSubject, agentLogSubject, encode, type BuildEvent, type LogLine } from "../../shared/bus/index.js";
 import type { OutputEvent, OutputSink } from "../runner/ui.js";
 
 /** A stored message is acked in milliseconds; a missing ack means the server went away mid-publish. */
@@ -43,6 +43,8 @@ function joinLines(lines: string[]): string {
 
 export interface BusOutputSinkOptions {
   buildId: string;
+  /** This agent: its output goes under `kiln.build.<id>.by.<agentName>`, the only build output its NATS user may publish. */
+  agentName: string;
   jobIndex: number;
   /** Delivery attempt: part of message ids, so a redelivered job's output is not taken for duplicates. */
   attempt: number;
@@ -75,8 +77,8 @@ export class BusOutputSink implements OutputSink {
   constructor(private readonly js: JetStreamClient, private readonly options: BusOutputSinkOptions) {
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.maxBatch = options.maxBatch ?? 256;
-    this.logSubject = buildLogSubject(options.buildId);
-    this.eventSubject = buildEventSubject(options.buildId);
+    this.logSubject = agentLogSubject(options.buildId, options.agentName);
+    this.eventSubject = agentEventSubject(options.buildId, options.agentName);
   }
 
   emit(event: OutputEvent): void {

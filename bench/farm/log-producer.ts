@@ -22,6 +22,7 @@ const bus = await connectBus({ url, name: "kiln-agent bench-log-producer" });
 let failed = false;
 const sink = new BusOutputSink(bus.js, {
   buildId,
+  agentName: "bench-log-producer", // bench/farm/run.ts records the job as held by this name
   jobIndex: 0,
   attempt: 1,
   onPublishError: (e) => {

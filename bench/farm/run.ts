@@ -172,8 +172,12 @@ async function cpuSeconds(): Promise<{ nats: number; controller: number; agents:
 }
 
 /** A build's records as the controller writes them on submit, for phases that play the agent's part themselves. */
+/** The agent name bench/farm/log-producer.js publishes as. */
+const BENCH_AGENT = "bench-log-producer";
+
 async function recordBuild(id: string, name: string): Promise<JobRecord> {
-  const job: JobRecord = { buildId: id, jobIndex: 0, name, builderType: "null", needs: [], state: "running", attempts: 1, artifacts: [] };
+  // Held by the log producer's agent name: watchers pass on an agent's output only for jobs it holds.
+  const job: JobRecord = { buildId: id, jobIndex: 0, name, builderType: "null", needs: [], state: "running", agent: BENCH_AGENT, heldBy: [{ agent: BENCH_AGENT, afterSequence: 0 }], attempts: 1, artifacts: [] };
   const record: BuildRecord = { id, template: "bench.json", submittedAt: new Date().toISOString(), jobCount: 1, jobNames: [name], cancelRequested: false, waitTimeoutMs: 0 };
   await controller.bus.builds.create(jobKey(id, 0), encode(job));
   await controller.bus.builds.create(buildKey(id), encode(record));
@@ -282,7 +286,7 @@ async function artifactPhase(): Promise<void> {
     const job = await recordBuild(id, "big");
     const u0 = performance.now();
     const refs = await uploadArtifacts([{ builderId: "bench", id: "disk", description: "disk image", files: [src] }], {
-      bus: controller.bus, buildId: id, jobIndex: 0, workDir: work, warn: (m) => console.log(m),
+      bus: controller.bus, buildId: id, jobIndex: 0, attempt: 1, workDir: work, warn: (m) => console.log(m),
     });
     const upMs = performance.now() - u0;
     await controller.bus.builds.put(jobKey(id, 0), encode({ ...job, state: "succeeded", artifacts: refs } satisfies JobRecord));

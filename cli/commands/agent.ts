@@ -29,7 +29,7 @@ const flagSpecs: FlagSpecs = {
   labels: { kind: "string", help: "Labels shown in `kiln agents`.", env: "KILN_AGENT_LABELS", placeholder: "k=v,..." },
   "docker-host": { kind: "string", help: "Docker Engine API the docker builder uses (default: DOCKER_HOST, else unix:///var/run/docker.sock).", env: "DOCKER_HOST", placeholder: "unix:///PATH|tcp://HOST:PORT" },
   "work-dir": { kind: "string", help: `Folder for job files (default ${DEFAULT_AGENT_WORK_DIR}).`, env: "KILN_AGENT_WORK_DIR", placeholder: "DIR" },
-  name: { kind: "string", help: "Agent name; keep it stable so a restart reaps what a crash left (default HOSTNAME-PID).", env: "KILN_AGENT_NAME", placeholder: "NAME" },
+  name: { kind: "string", help: "Agent name; keep it stable so a restart reaps what a crash left (default: the name in a kiln-agent-NAME NATS user, else HOSTNAME-PID).", env: "KILN_AGENT_NAME", placeholder: "NAME" },
   builders: { kind: "string", help: "Take only these builder types (default: every type this host can run).", env: "KILN_AGENT_BUILDERS", placeholder: "a,b" },
   "ack-wait": { kind: "string", help: "A job whose agent goes silent this long is redelivered, for job consumers this agent creates; the controller's setting rules existing ones (default 30s).", env: "KILN_ACK_WAIT", placeholder: "30s" },
   "max-deliver": { kind: "string", help: "Deliveries of a job before it fails, for job consumers this agent creates (default 3).", env: "KILN_MAX_DELIVER", placeholder: "N" },

@@ -37,6 +37,11 @@ export interface BusConnectOptions {
   name: string;
   /** How long to try the first connection, default 10 s. Reconnects after that never give up. */
   connectTimeoutMs?: number;
+  /**
+   * Prefix of this connection's reply subjects (default `_INBOX`). An agent uses its own
+   * (`agentInboxPrefix`) so its NATS user may subscribe to its replies and no one else's.
+   */
+  inboxPrefix?: string;
 }
 
 export interface Bus {
@@ -75,6 +80,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     // The client otherwise makes an Error (with a stack) for every request up front, to point at
     // the caller should it fail: measured at ~5 % of an agent's CPU per job in bench/farm.
     noAsyncTraces: true,
+    ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
   };
   if (options.credsFile !== undefined) {
     connectionOptions.authenticator = await authenticatorFromFile(options.credsFile);

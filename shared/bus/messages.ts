@@ -124,6 +124,12 @@ export const jobRecordSchema = z.object({
   needs: z.array(z.string()),
   state: z.enum(jobStates),
   agent: z.string().optional(),
+  /**
+   * Every agent that held the job, in order, each with the KILN_BUILD_OUTPUT sequence its holding
+   * began after (the controller keeps it): watchers pass on an agent's output only from while it
+   * held the job.
+   */
+  heldBy: z.array(z.object({ agent: z.string(), afterSequence: z.number().int().nonnegative() })).optional(),
   attempts: z.number().int().nonnegative(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
@@ -137,6 +143,13 @@ export const jobRecordSchema = z.object({
   reusedFrom: z.object({ buildId: subjectTokenField, jobIndex: z.number().int().nonnegative() }).optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+/** The agent that held the job when build output sequence `sequence` was stored, if any. */
+export function holderAt(record: Pick<JobRecord, "heldBy">, sequence: number): string | undefined {
+  let holder: string | undefined;
+  for (const h of record.heldBy ?? []) if (h.afterSequence < sequence) holder = h.agent;
+  return holder;
+}
 
 export const buildStates = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type BuildState = (typeof buildStates)[number];
@@ -203,6 +216,24 @@ export const agentPresenceSchema = z.object({
 });
 export type AgentPresence = z.infer<typeof agentPresenceSchema>;
 
+/**
+ * `kiln.agent.<name>.job-record`: an agent asks the controller to write a job record, as a
+ * compare-and-set on `revision` (0: the record does not exist yet).
+ */
+export const jobRecordWriteSchema = z.object({
+  revision: z.number().int().nonnegative(),
+  record: jobRecordSchema,
+});
+export type JobRecordWrite = z.infer<typeof jobRecordWriteSchema>;
+
+/** The controller's answer: written (new revision), someone changed it first (read again), or refused (why). */
+export const jobRecordWriteReplySchema = z.discriminatedUnion("outcome", [
+  z.object({ outcome: z.literal("written"), revision: z.number().int().positive() }),
+  z.object({ outcome: z.literal("conflict") }),
+  z.object({ outcome: z.literal("refused"), reason: z.string() }),
+]);
+export type JobRecordWriteReply = z.infer<typeof jobRecordWriteReplySchema>;
+
 export class BusDecodeError extends Error {
   constructor(readonly what: string, readonly subject: string, readonly reason: string) {
     super(`undecodable ${what} on ${subject}: ${reason}`);
@@ -234,6 +265,8 @@ export const decodeLogLine = decoder("log line", logLineSchema);
 export const decodeBuildEvent = decoder("build event", buildEventSchema);
 export const decodeControl = decoder("control message", controlMessageSchema);
 export const decodeAgentPresence = decoder("agent presence", agentPresenceSchema);
+export const decodeJobRecordWrite = decoder("job record write", jobRecordWriteSchema);
+export const decodeJobRecordWriteReply = decoder("job record write reply", jobRecordWriteReplySchema);
 
 export function encode(message: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(message));

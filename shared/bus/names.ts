@@ -33,7 +33,7 @@ export const LOST_JOBS_CONSUMER = "controllers";
 
 /**
  * Per-build output: `kiln.build.<buildId>.log` (log lines) and `kiln.build.<buildId>.event`
- * (state changes), in one stream so a watcher reads both in one order and resumes from a
+ * (state changes) from the controller, the same under `.by.<agentName>` from agents, in one stream so a watcher reads both in one order and resumes from a
  * stream sequence without gaps or duplicates.
  */
 export const BUILD_OUTPUT_STREAM = "KILN_BUILD_OUTPUT";
@@ -44,6 +44,22 @@ export function buildLogSubject(buildId: string): string {
 export function buildEventSubject(buildId: string): string {
   return `kiln.build.${subjectToken(buildId)}.event`;
 }
+/**
+ * An agent's output for a build: `kiln.build.<buildId>.by.<agentName>.log|event`. An agent's NATS
+ * user may publish only under its own name, and watchers pass on an agent's output only for jobs
+ * that agent held (JobRecord.heldBy), so no agent can put lines into a build it does not run.
+ */
+export function agentLogSubject(buildId: string, agentName: string): string {
+  return `kiln.build.${subjectToken(buildId)}.by.${subjectToken(agentName)}.log`;
+}
+export function agentEventSubject(buildId: string, agentName: string): string {
+  return `kiln.build.${subjectToken(buildId)}.by.${subjectToken(agentName)}.event`;
+}
+/** The agent that published a build output message (from its subject), or undefined for the controller's own output. */
+export function outputPublisher(subject: string): string | undefined {
+  const tokens = subject.split(".");
+  return tokens.length === 6 && tokens[3] === "by" ? tokens[4] : undefined;
+}
 export function buildOutputFilter(buildId: string): string {
   return `kiln.build.${subjectToken(buildId)}.>`;
 }
@@ -53,6 +69,24 @@ export function controlSubject(buildId: string): string {
   return `kiln.control.${subjectToken(buildId)}`;
 }
 export const CONTROL_SUBJECTS = "kiln.control.>";
+
+/**
+ * An agent's requests to the controllers, `kiln.agent.<agentName>.<what>`: the agent's NATS user
+ * may publish only under its own name, so the controller knows which agent asks. Job records are
+ * written this way (the controller checks the agent holds the job); NATS permissions cannot say
+ * "only the records of the jobs you hold".
+ */
+export function agentJobRecordSubject(agentName: string): string {
+  return `kiln.agent.${subjectToken(agentName)}.job-record`;
+}
+export const AGENT_JOB_RECORD_SUBJECTS = "kiln.agent.*.job-record";
+/** Controllers share these requests: each is served once. */
+export const CONTROLLERS_QUEUE = "kiln-controllers";
+
+/** An agent's reply subjects (`<prefix>.<nuid>`): its NATS user may subscribe to these and no one else's. */
+export function agentInboxPrefix(agentName: string): string {
+  return `_INBOX_kiln_agent_${subjectToken(agentName)}`;
+}
 
 /**
  * Job messages an agent refused or could not process (undecodable, unsafe values, a fault of the
@@ -79,8 +113,13 @@ export function agentKey(name: string): string {
 /** Object stores: template bundles (named by sha256, stored once) and file artifacts. */
 export const BUNDLES_STORE = "kiln_bundles";
 export const ARTIFACTS_STORE = "kiln_artifacts";
-export function artifactObjectName(buildId: string, jobIndex: number, file: string): string {
-  return `${buildId}/${jobIndex}/${file}`;
+/**
+ * One name per delivery attempt: a redelivered job uploads afresh instead of replacing the
+ * earlier attempt's object, which would need a purge agents may not do (a purge request cannot be
+ * limited to one object by NATS permissions: an agent allowed it could empty the whole store).
+ */
+export function artifactObjectName(buildId: string, jobIndex: number, attempt: number, file: string): string {
+  return `${buildId}/${jobIndex}/${attempt}/${file}`;
 }
 
 /**

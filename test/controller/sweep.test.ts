@@ -80,7 +80,7 @@ test("a finished build is removed after the retention: records, output and artif
   const submit = async (): Promise<string> => (await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })))).build!.id;
   const done = await submit();
   const running = await submit();
-  const object = artifactObjectName(done, 0, "out.txt");
+  const object = artifactObjectName(done, 0, 1, "out.txt");
   await bus.artifacts.putBlob({ name: object }, new TextEncoder().encode("x"));
   const entry = (await bus.builds.get(jobKey(done, 0)))!;
   const finishedAt = new Date().toISOString();

@@ -1,6 +1,6 @@
 import test from "ava";
 import { credentials } from "@grpc/grpc-js";
-import { buildEventSubject, buildLogSubject, encode, jobKey, publishDurably, type BuildEvent, type JobRecord, type LogLine } from "../../shared/bus/index.js";
+import { agentEventSubject, agentLogSubject, buildEventSubject, buildLogSubject, encode, jobKey, publishDurably, type BuildEvent, type JobRecord, type LogLine } from "../../shared/bus/index.js";
 import { FarmClient, State, type BuildOutput } from "../../proto/gen/kiln/v1/farm.js";
 import type { Bus } from "../../shared/bus/index.js";
 import { collect, packTemplate, rpc, startHarness, submitRequest, waitFor, watch } from "./farm-harness.js";
@@ -135,3 +135,29 @@ for (const crash of [true, false]) {
     t.is(new Set(seen.map((i) => i.sequence)).size, seen.length);
   });
 }
+
+test("an agent's output reaches watchers only for a job it held: lines another agent puts into the build are dropped", async (t) => {
+  const h = await startHarness(t);
+  const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })));
+  const id = build!.id;
+  const bus = h.controller.bus;
+  const line = (text: string): Uint8Array => encode({ jobIndex: 0, label: "f", level: "say", text, time: new Date().toISOString() } satisfies LogLine);
+  // host-a holds the job (the controller recorded it when it wrote host-a's claim); host-b never did.
+  const entry = (await bus.builds.get(jobKey(id, 0)))!;
+  const afterQueued = (await bus.jsm.streams.info("KILN_BUILD_OUTPUT")).state.last_seq;
+  await bus.builds.update(jobKey(id, 0), encode({ ...entry.json<JobRecord>(), state: "running", agent: "host-a", heldBy: [{ agent: "host-a", afterSequence: afterQueued }], attempts: 1 }), entry.revision);
+  await bus.js.publish(agentLogSubject(id, "host-a"), line("from the holder"));
+  await bus.js.publish(agentLogSubject(id, "host-b"), line("injected"));
+  const forged: BuildEvent = { kind: "job-finished", jobIndex: 0, name: "f", state: "failed", error: "forged", durationMs: 1, artifacts: [], time: new Date().toISOString() };
+  await bus.js.publish(agentEventSubject(id, "host-b"), encode(forged));
+  await bus.js.publish(agentLogSubject(id, "host-a"), line("holder again"));
+  // A later attempt on host-b (host-a died): from then on host-b's lines are the job's, host-a's no longer.
+  const now = (await bus.builds.get(jobKey(id, 0)))!;
+  const takeover = { agent: "host-b", afterSequence: (await bus.jsm.streams.info("KILN_BUILD_OUTPUT")).state.last_seq };
+  await bus.builds.update(jobKey(id, 0), encode({ ...now.json<JobRecord>(), agent: "host-b", heldBy: [...now.json<JobRecord>().heldBy!, takeover], attempts: 2 }), now.revision);
+  await bus.js.publish(agentLogSubject(id, "host-b"), line("second attempt"));
+  await bus.js.publish(agentLogSubject(id, "host-a"), line("late, from the old holder"));
+
+  const all = await collect(watch(h.client, id, 0, false));
+  t.deepEqual(texts(all), ["<queued>", "from the holder", "holder again", "second attempt"]);
+});

@@ -7,17 +7,17 @@ import type { JsMsg } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import { z } from "zod";
 import {
-  buildEventSubject,
+  agentEventSubject,
   DEAD_LETTER_SUBJECT,
   decodeJobRecord,
   encode,
   jobKey,
   SUBJECT_TOKEN_PATTERN,
   type BuildEvent,
-  type JobRecord,
+  type JobMessage,
 } from "../../../shared/bus/index.js";
-import { updateJobRecord } from "../job-record.js";
-import { errorText, onBus, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
+import { JobRecordRefusedError, updateJobRecord } from "../job-record.js";
+import { errorText, onBus, recordAccess, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
 
 export type JobResult = "garbage" | "skipped" | "succeeded" | "failed" | "cancelled" | "requeued";
 
@@ -31,8 +31,9 @@ export async function finishJob(ctx: JobContext, exit: JobExitKind): Promise<Job
       ctx.output.event({ kind: "job-finished", jobIndex: job.jobIndex, name: job.spec.name, state, error, durationMs, artifacts, time });
       try {
         await ctx.output.flush();
-        ctx.record = await onBus(() => updateJobRecord(agent.bus.builds, job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }), agent.busGiveUp, ctx.record));
+        ctx.record = await onBus(() => updateJobRecord(recordAccess(agent), job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }), agent.busGiveUp, ctx.record));
       } catch (e) {
+        if (e instanceof JobRecordRefusedError) return finishJob(ctx, { kind: "refused", error: e.message });
         return finishJob(ctx, { kind: "retry", error: `recording the outcome: ${errorText(e)}` });
       }
       // A plain ack, not a round trip: were it lost, the redelivery finds the record finished and is dropped.
@@ -55,11 +56,15 @@ export async function finishJob(ctx: JobContext, exit: JobExitKind): Promise<Job
       agent.log.error("job could not be processed; it will be redelivered", { ...fields, error: exit.error });
       msg.nak(1000);
       return "failed";
+    case "refused":
+      agent.log.warn("the controller refused this agent's record of the job; dropping it", { ...fields, error: exit.error });
+      msg.term();
+      return "skipped";
     case "fault": {
       // Running it again would fail again: the job fails for good, with the reason, and its
       // message goes to the dead letters.
       agent.log.error("job failed by a fault of the agent; dead-lettered", { ...fields, error: exit.error });
-      await updateJobRecord(agent.bus.builds, job, (r) => ({ ...r, state: "failed", finishedAt: new Date().toISOString(), error: exit.error }), agent.busGiveUp).catch(
+      await updateJobRecord(recordAccess(agent), job, (r) => ({ ...r, state: "failed", finishedAt: new Date().toISOString(), error: exit.error }), agent.busGiveUp).catch(
         (e: unknown) => agent.log.error("could not record the failed job", { ...fields, error: errorText(e) }),
       );
       deadLetter(agent, msg, exit.error);
@@ -81,7 +86,7 @@ function ackQuietly(msg: JsMsg): void {
 async function handBack(ctx: JobContext): Promise<void> {
   const { agent, job, attempt } = ctx;
   const reason = `agent ${agent.agentName} stopped during attempt ${attempt}; the job goes back to the queue`;
-  await updateJobRecord(agent.bus.builds, job, (r) => ({ ...r, state: "queued", agent: undefined, startedAt: undefined, error: undefined }), agent.busGiveUp, ctx.record).catch(
+  await updateJobRecord(recordAccess(agent), job, (r) => ({ ...r, state: "queued", agent: undefined, startedAt: undefined, error: undefined }), agent.busGiveUp, ctx.record).catch(
     (e: unknown) => agent.log.error("could not record the handed-back job", { ...ctx.fields, error: errorText(e) }),
   );
   ctx.output.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason, time: new Date().toISOString() });
@@ -112,11 +117,15 @@ export async function refuseJob(agent: JobRunnerContext, msg: JsMsg, reason: str
     if (!entry || entry.operation !== "PUT") return;
     const record = decodeJobRecord(entry.value, key);
     if (record.state === "succeeded" || record.state === "failed" || record.state === "cancelled") return;
+    // An agent writes records through the controller and publishes output only under its own name,
+    // which watchers pass on for jobs it held: hold the job, say it failed, then record it failed.
+    const access = recordAccess(agent);
+    const asMessage = { buildId: record.buildId, jobIndex: record.jobIndex, needs: record.needs, spec: { name: record.name, builder: { type: record.builderType } } } as unknown as JobMessage;
+    const held = await updateJobRecord(access, asMessage, (r) => ({ ...r, agent: agent.agentName }), agent.busGiveUp, { record, revision: entry.revision });
     const time = new Date().toISOString();
     const finished: BuildEvent = { kind: "job-finished", jobIndex: record.jobIndex, name: record.name, state: "failed", error, durationMs: 0, artifacts: [], time };
-    await agent.bus.js.publish(buildEventSubject(record.buildId), encode(finished));
-    const failed: JobRecord = { ...record, state: "failed", finishedAt: time, error };
-    await agent.bus.builds.update(key, encode(failed), entry.revision);
+    await agent.bus.js.publish(agentEventSubject(record.buildId, agent.agentName), encode(finished));
+    await updateJobRecord(access, asMessage, (r) => ({ ...r, state: "failed", finishedAt: time, error }), agent.busGiveUp, held);
   } catch (e) {
     agent.log.warn("could not record the refused job failed", { build: identity.buildId, job: identity.jobIndex, error: errorText(e) });
   }

@@ -70,6 +70,7 @@ export async function runJob(msg: JsMsg, agent: JobRunnerContext): Promise<JobRe
     });
     output = new BusOutputSink(agent.bus.js, {
       buildId: job.buildId,
+      agentName: agent.agentName,
       jobIndex: job.jobIndex,
       attempt,
       signal: agent.busGiveUp,

@@ -10,7 +10,7 @@ import { BusDecodeError, type ArtifactRef, type Bus, type JobMessage } from "../
 import type { OperatorLog, LogFields } from "../../../shared/operator-log.js";
 import type { PluginCatalogue } from "../../catalogue.js";
 import type { BusOutputSink } from "../bus-output-sink.js";
-import type { RecordAtRevision } from "../job-record.js";
+import { JobRecordRefusedError, type JobRecordAccess, type RecordAtRevision } from "../job-record.js";
 
 /** What the agent gives every job it runs. */
 export interface JobRunnerContext {
@@ -71,7 +71,13 @@ export type JobExitKind =
   /** The bus failed us: nak with a delay for a redelivery (the last one fails by MAX_DELIVERIES). */
   | { kind: "retry"; error: string }
   /** A fault no redelivery would cure: record it failed, dead-letter and terminate the message. */
-  | { kind: "fault"; error: string };
+  | { kind: "fault"; error: string }
+  /**
+   * The controller refused this agent's record of the job: finished by the controller (a wait
+   * timeout) or taken over by another agent's later attempt. Not ours any more, and another
+   * delivery would be refused the same way: terminate the message, record nothing.
+   */
+  | { kind: "refused"; error: string };
 
 export class JobExit {
   constructor(readonly exit: JobExitKind) {}
@@ -152,6 +158,7 @@ export class JobStepList<State extends object> {
 /** What a step's exception means for the job. */
 function exitOnError(ctx: JobContext, step: string, e: unknown): JobExitKind {
   if (ctx.agent.shutdown.aborted && !ctx.cancelRequested()) return { kind: "hand-back" };
+  if (e instanceof JobRecordRefusedError) return { kind: "refused", error: e.message };
   if (e instanceof BusTrouble) return { kind: "retry", error: `${step}: ${e.message}` };
   return { kind: "fault", error: `the agent could not ${step}: ${errorText(e)}` };
 }
@@ -161,8 +168,13 @@ export async function onBus<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (e) {
-    throw e instanceof BusDecodeError ? e : new BusTrouble(e);
+    throw e instanceof BusDecodeError || e instanceof JobRecordRefusedError ? e : new BusTrouble(e);
   }
+}
+
+/** How this agent changes job records: reads from KV, writes asked of a controller (it checks the agent holds the job). */
+export function recordAccess(agent: JobRunnerContext): JobRecordAccess {
+  return { kv: agent.bus.builds, nc: agent.bus.nc, agentName: agent.agentName };
 }
 
 export function errorText(e: unknown): string {

@@ -5,7 +5,7 @@
  */
 import type { JobRecord } from "../../../shared/bus/index.js";
 import { isBuildCancelled, readJobRecordAtRevision, updateJobRecord } from "../job-record.js";
-import { exitWith, onBus, type JobStep } from "./job-step.js";
+import { exitWith, onBus, recordAccess, type JobStep } from "./job-step.js";
 
 export const stepRecordRunning: JobStep<object, { running: true }> = {
   name: "record the job running",
@@ -19,27 +19,31 @@ export const stepRecordRunning: JobStep<object, { running: true }> = {
       return exitWith({ kind: "already-finished", state: record.state });
     }
     if (cancelled) {
+      // Hold the job first: watchers pass on an agent's output only for jobs it held.
+      ctx.record = await onBus(() => updateJobRecord(recordAccess(agent), job, (r) => ({ ...r, agent: agent.agentName }), agent.busGiveUp, read));
       return exitWith({ kind: "finished", state: "cancelled", error: "The build was cancelled before this job started.", artifacts: [], durationMs: 0 });
     }
     if (agent.shutdown.aborted) return exitWith({ kind: "hand-back" });
 
     const now = new Date().toISOString();
     const lost = lostAttempt(record, attempt);
-    if (lost) {
-      // Its agent died without a word (kill -9, power loss): say so between that attempt's output
-      // and this one's, as a stopping agent does when it hands a job back.
-      output.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason: lost, time: now });
-      agent.log.warn("an earlier attempt of this job was lost; running it again", { ...ctx.fields, reason: lost });
-    }
+    // The record first: from it on, watchers take this agent's output as the job's (before it,
+    // they would drop the line below as coming from an agent that did not hold the job).
     ctx.record = await onBus(() =>
       updateJobRecord(
-        agent.bus.builds,
+        recordAccess(agent),
         job,
         (r) => ({ ...r, state: "running", agent: agent.agentName, attempts: attempt, startedAt: now, finishedAt: undefined, error: undefined }),
         agent.busGiveUp,
         read,
       ),
     );
+    if (lost) {
+      // Its agent died without a word (kill -9, power loss): say so between that attempt's output
+      // and this one's, as a stopping agent does when it hands a job back.
+      output.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason: lost, time: now });
+      agent.log.warn("an earlier attempt of this job was lost; running it again", { ...ctx.fields, reason: lost });
+    }
     output.event({ kind: "job-started", jobIndex: job.jobIndex, name: job.spec.name, agent: agent.agentName, attempt, time: now });
     agent.onRunning?.(1);
     agent.log.info("job started", ctx.fields);

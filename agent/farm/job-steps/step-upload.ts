@@ -20,6 +20,7 @@ export const stepUpload: JobStep<{ bundleDir: string; outcome: BuildOutcome; exp
           : await uploadArtifacts(exported, {
               bus: agent.bus,
               buildId: job.buildId,
+              attempt: ctx.attempt,
               jobIndex: job.jobIndex,
               workDir: bundleDir,
               warn: (m) => agent.log.warn(m, ctx.fields),

@@ -14,8 +14,10 @@ import {
   decodeAgentPresence,
   decodeBuildEvent,
   decodeBuildRecord,
+  decodeJobRecord,
   decodeLogLine,
   encode,
+  jobKey,
   agentKey,
   jobConsumer,
   jobSubject,
@@ -175,6 +177,28 @@ test("a job pulled for a build already cancelled is recorded cancelled and never
   t.is(job?.state, "cancelled");
   t.false(existsSync(marker), "the provisioner never ran");
   t.is((await farm.bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
+});
+
+test("a job whose record the controller refuses to this agent (another agent holds it) is dropped, never run, and its record left alone", async (t) => {
+  t.timeout(60_000);
+  const farm = await startFarm();
+  t.teardown(() => farm.stop());
+  const scratch = await mkdtemp(join(tmpdir(), "kiln-refused-"));
+  const marker = join(scratch, "ran");
+  const { buildId } = await submitTemplate(farm.bus, {
+    builders: [{ type: "null", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: [`touch ${marker}`] }],
+  });
+  // Another agent runs it, on a later attempt than this delivery's first.
+  const entry = await farm.bus.builds.get(jobKey(buildId, 0));
+  const held = { ...decodeJobRecord(entry!.value, "job"), state: "running" as const, agent: "agent-other", attempts: 4, heldBy: [{ agent: "agent-other", afterSequence: 0 }] };
+  await farm.bus.builds.put(jobKey(buildId, 0), encode(held));
+
+  const agent = await startAgent({ nats: { url: farm.nats.url }, name: "agent-refused", builders: ["null"] });
+  t.teardown(() => agent.stop());
+  await waitFor("the job message to be dropped", () => farm.bus.jsm.streams.info(JOBS_STREAM), (i) => i.state.messages === 0);
+  t.false(existsSync(marker), "the provisioner never ran");
+  t.deepEqual(await jobRecord(farm.bus, buildId, 0), held);
 });
 
 test("two slots, five jobs: never more than two run at once, all five succeed", async (t) => {

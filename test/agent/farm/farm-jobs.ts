@@ -23,6 +23,7 @@ import {
   type JobMessage,
   type JobRecord,
 } from "../../../shared/bus/index.js";
+import { serveAgentJobRecords, silentLog } from "../../../controller/index.js";
 import { builderSchema } from "../../../shared/components/registry.js";
 import { loadTemplateForReport, planTemplate } from "../../../shared/validation/load-and-plan.js";
 import { startNatsServer, type NatsServerFixture } from "../../fixtures/nats-server.js";
@@ -37,10 +38,13 @@ export async function startFarm(ackWaitMs = 30_000): Promise<Farm> {
   const nats = await startNatsServer();
   const bus = await connectBus({ url: nats.url, name: "agent-test" });
   await ensureFarmResources(bus.nc, { ackWaitMs, maxDeliver: 3, presenceTtlMs: 15_000 });
+  // The one controller part agents cannot work without: it writes their job records.
+  const records = serveAgentJobRecords({ bus, log: silentLog });
   return {
     nats,
     bus,
     async stop() {
+      await records.stop();
       await bus.close();
       await nats.stop();
     },

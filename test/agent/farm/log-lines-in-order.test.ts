@@ -10,7 +10,8 @@ test("100,000 log lines from an agent's sink reach a watching client through the
   t.timeout(120_000);
   const h = await startHarness(t);
   const id = "lines-in-order";
-  const job: JobRecord = { buildId: id, jobIndex: 0, name: "chatty", builderType: "null", needs: [], state: "running", attempts: 1, artifacts: [] };
+  // Held by the sink's agent: watchers pass on an agent's output only for jobs it holds.
+  const job: JobRecord = { buildId: id, jobIndex: 0, name: "chatty", builderType: "null", needs: [], state: "running", agent: "test-agent", heldBy: [{ agent: "test-agent", afterSequence: 0 }], attempts: 1, artifacts: [] };
   const record: BuildRecord = { id, template: "t.json", submittedAt: new Date().toISOString(), jobCount: 1, jobNames: ["chatty"], cancelRequested: false, waitTimeoutMs: 0 };
   await h.controller.bus.builds.create(jobKey(id, 0), encode(job));
   await h.controller.bus.builds.create(buildKey(id), encode(record));
@@ -19,7 +20,7 @@ test("100,000 log lines from an agent's sink reach a watching client through the
   const agentBus = await connectBus({ url: h.nats.url, name: "kiln-agent test" });
   t.teardown(() => agentBus.close());
   const errors: string[] = [];
-  const sink = new BusOutputSink(agentBus.js, { buildId: id, jobIndex: 0, attempt: 1, onPublishError: (e) => errors.push(e.message) });
+  const sink = new BusOutputSink(agentBus.js, { buildId: id, agentName: "test-agent", jobIndex: 0, attempt: 1, onPublishError: (e) => errors.push(e.message) });
   const watching = collect(watch(h.client, id, 0, true));
   for (let n = 1; n <= LINES; n++) {
     // Runs of lines of two labels and levels (coalescing must not merge across them), some

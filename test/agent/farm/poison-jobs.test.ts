@@ -79,6 +79,9 @@ test("job messages whose ids or paths are unsafe are terminated and dead-lettere
   t.is(letters.length, bad.length + 1, "and it is dead-lettered");
 
   // A well-formed job whose bundle is gone fails for good with the reason (acked, not dead-lettered).
+  // (Its record exists, as the controller writes it when it queues a job: agents cannot create one
+  // for a build the controller does not know.)
+  await farm.bus.builds.put(jobKey("bundle-gone", 0), encode({ ...refused, buildId: "bundle-gone" }));
   await farm.bus.js.publish(jobSubject("null"), encode({ ...good.jobs[0], buildId: "bundle-gone", bundle: { sha256: "0".repeat(64), size: 1 } }));
   const gone = await waitFor("the job without a bundle to fail", () => jobRecord(farm.bus, "bundle-gone", 0), finished, 45_000);
   t.is(gone?.state, "failed");

@@ -1,0 +1,126 @@
+/**
+ * Job record writes that agents ask for (`kiln.agent.<name>.job-record`). Agents may read the
+ * builds bucket but not write it: NATS permissions cannot limit a KV put to "the records of the
+ * jobs you hold", so the controller writes for them after checking that the asking agent (named
+ * by the subject, which its NATS user cannot forge) holds the job.
+ */
+import type { Msg, Subscription } from "@nats-io/transport-node";
+import {
+  AGENT_JOB_RECORD_SUBJECTS,
+  BUILD_OUTPUT_STREAM,
+  BusDecodeError,
+  isWrongRevision,
+  CONTROLLERS_QUEUE,
+  decodeJobRecordWrite,
+  encode,
+  jobKey,
+  type JobRecord,
+  type JobRecordWriteReply,
+} from "../shared/bus/index.js";
+import type { ControllerContext } from "./context.js";
+import { readBuildRecord, readJobRecord, TERMINAL_JOB_STATES } from "./records.js";
+
+export interface AgentJobRecordService {
+  stop(): Promise<void>;
+}
+
+/** The parts of the controller this service needs (agent tests run it without the rest). */
+export type AgentJobRecordContext = Pick<ControllerContext, "bus" | "log">;
+
+export function serveAgentJobRecords(ctx: AgentJobRecordContext): AgentJobRecordService {
+  const sub: Subscription = ctx.bus.nc.subscribe(AGENT_JOB_RECORD_SUBJECTS, {
+    queue: CONTROLLERS_QUEUE,
+    callback: (err, msg) => {
+      if (err) {
+        ctx.log.warn("agent job record subscription failed", { error: err.message });
+        return;
+      }
+      void answer(ctx, msg);
+    },
+  });
+  return {
+    async stop() {
+      if (!sub.isClosed()) sub.unsubscribe();
+    },
+  };
+}
+
+async function answer(ctx: AgentJobRecordContext, msg: Msg): Promise<void> {
+  const agent = msg.subject.split(".")[2] ?? "";
+  let reply: JobRecordWriteReply;
+  try {
+    reply = await writeForAgent(ctx, agent, msg);
+  } catch (e) {
+    // NATS trouble: say nothing, the agent's request times out and it asks again.
+    ctx.log.warn("could not write a job record for an agent", { agent, error: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  if (reply.outcome === "refused") ctx.log.warn("refused an agent's job record write", { agent, reason: reply.reason });
+  msg.respond(encode(reply));
+}
+
+async function writeForAgent(ctx: AgentJobRecordContext, agent: string, msg: Msg): Promise<JobRecordWriteReply> {
+  let request;
+  try {
+    request = decodeJobRecordWrite(msg.data, msg.subject);
+  } catch (e) {
+    if (e instanceof BusDecodeError) return { outcome: "refused", reason: e.message };
+    throw e;
+  }
+  const { buildId, jobIndex } = request.record;
+  let key: string;
+  try {
+    key = jobKey(buildId, jobIndex);
+  } catch (e) {
+    return { outcome: "refused", reason: e instanceof Error ? e.message : String(e) };
+  }
+  const current = await readJobRecord(ctx.bus.builds, buildId, jobIndex, ctx.log);
+  if (current && current.revision !== request.revision) return { outcome: "conflict" };
+  if (!current) {
+    if (request.revision !== 0) return { outcome: "conflict" };
+    const build = await readBuildRecord(ctx.bus.builds, buildId, ctx.log);
+    if (!build || jobIndex < 0 || jobIndex >= build.record.jobCount) return { outcome: "refused", reason: `${key}: no such job` };
+  }
+  // Taking the job: from here on (the output stream's last sequence) its output is this agent's.
+  const takes = current?.record.heldBy?.at(-1)?.agent !== agent && request.record.agent === agent;
+  const outputSequence = takes ? (await ctx.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.last_seq : 0;
+  const checked = checkAgentJobRecordWrite(agent, current?.record, request.record, outputSequence);
+  if ("refused" in checked) return { outcome: "refused", reason: `${key}: ${checked.refused}` };
+  try {
+    const revision = current
+      ? await ctx.bus.builds.update(key, encode(checked.record), current.revision)
+      : await ctx.bus.builds.create(key, encode(checked.record));
+    return { outcome: "written", revision };
+  } catch (e) {
+    // Also what KV create says when the record appeared meanwhile (JetStream's wrong-last-sequence).
+    if (isWrongRevision(e)) return { outcome: "conflict" };
+    throw e;
+  }
+}
+
+/**
+ * What an agent may write to a job record: only as the job's holder (the agent that runs it), or
+ * to take the job over as a later delivery attempt (JetStream redelivers a job whose holder
+ * stopped acking it, maybe killed: its presence can outlive the ack wait, so it is no proof of
+ * life). Never a finished job, never another agent's name, never the fields the controller owns.
+ */
+export function checkAgentJobRecordWrite(
+  agent: string,
+  current: JobRecord | undefined,
+  proposed: JobRecord,
+  outputSequence: number,
+): { record: JobRecord } | { refused: string } {
+  const heldBy = [...(current?.heldBy ?? [])];
+  if (proposed.agent === agent && heldBy.at(-1)?.agent !== agent) heldBy.push({ agent, afterSequence: outputSequence });
+  if (proposed.agent !== undefined && proposed.agent !== agent) return { refused: `agent ${agent} may not record the job as run by ${proposed.agent}` };
+  if (!current) return { record: { ...proposed, heldBy } };
+  if (TERMINAL_JOB_STATES.has(current.state)) return { refused: `the job is already ${current.state}` };
+  const holder = current.state === "running" ? current.agent : undefined;
+  const takesOver = proposed.state === "running" && proposed.attempts > current.attempts;
+  if (holder !== undefined && holder !== agent && !takesOver) {
+    return { refused: `the job is held by agent ${holder} (attempt ${current.attempts}), not by ${agent}` };
+  }
+  // The controller's fields stay as the controller wrote them; heldBy only grows.
+  const { buildId, jobIndex, name, builderType, needs, queueSequence } = current;
+  return { record: { ...proposed, buildId, jobIndex, name, builderType, needs, queueSequence, heldBy } };
+}

@@ -1,0 +1,97 @@
+/**
+ * The whole farm under the shipped NATS permissions (deploy/nats/make-auth-conf.sh's auth.conf):
+ * a real nats-server, the controller and two agents each with its own NATS user, and the real
+ * `kiln` CLI building a template through them. Nothing the farm does may need a permission the
+ * config does not give: the server logs no violation.
+ */
+import test from "ava";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { startAgent } from "../../agent/farm/index.js";
+import { startController } from "../../controller/index.js";
+import { startNatsServer } from "../fixtures/nats-server.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const natsDir = join(repo, "deploy/nats");
+const kiln = join(repo, "bin/kiln.js");
+const TOKEN = "farm-auth-test-token";
+const passwords = {
+  KILN_NATS_CONTROLLER_PASSWORD: "controller-pw-3391",
+  KILN_NATS_AGENT_PASSWORD_HOST_A: "host-a-pw-2207",
+  KILN_NATS_AGENT_PASSWORD_HOST_B: "host-b-pw-9154",
+};
+
+function kilnBuild(cwd: string, controller: string): Promise<{ status: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], {
+      cwd,
+      env: { ...process.env, KILN_CONTROLLER: controller, KILN_TOKEN: TOKEN },
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      output += "\n[test: killed after 60 s]";
+      child.kill("SIGKILL");
+    }, 60_000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      done({ status, output });
+    });
+  });
+}
+
+test("a template builds on a farm whose NATS runs the shipped permissions, one user per agent, with no permission violation", async (t) => {
+  t.timeout(120_000);
+  const { stdout: authConf } = await promisify(execFile)(join(natsDir, "make-auth-conf.sh"), ["host-a", "host-b"]);
+  const nats = await startNatsServer({ config: authConf, env: passwords });
+  t.teardown(() => nats.stop());
+  const controller = await startController({
+    listen: "127.0.0.1:0",
+    nats: { url: nats.url, user: "kiln-controller", password: passwords.KILN_NATS_CONTROLLER_PASSWORD },
+    token: TOKEN,
+    sweepIntervalMs: 200,
+  });
+  t.teardown(() => controller.stop());
+  const hostA = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-a", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A }, name: "host-a", builders: ["null"], pullExpiresMs: 1000 });
+  t.teardown(() => hostA.stop());
+  // No name given: the agent takes the one its NATS user names.
+  const hostB = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file", "null"], pullExpiresMs: 1000 });
+  t.teardown(() => hostB.stop());
+  t.is(hostB.name, "host-b");
+  // A name its user's permissions do not name is refused before it connects.
+  await t.throwsAsync(
+    startAgent({ nats: { url: nats.url, user: "kiln-agent-host-a", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A }, name: "host-c", builders: ["null"] }),
+    { message: 'agent name "host-c" does not match its NATS user kiln-agent-host-a, whose permissions name agent "host-a": set --name/KILN_AGENT_NAME to host-a, or use the NATS user kiln-agent-host-c' },
+  );
+  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-auth-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(
+    join(dir, "template.json"),
+    JSON.stringify({
+      builders: [
+        { type: "null", name: "first", communicator: "none" },
+        { type: "null", name: "second", communicator: "none" },
+        { type: "file", name: "greeting", content: "hello\n", target: "greeting.txt" },
+      ],
+      provisioners: [{ type: "shell-local", only: ["first", "second"], inline: ["mkdir -p out", "echo made out on $(hostname)"] }],
+      "post-processors": [
+        [{ type: "manifest", only: ["first", "second"], output: "out/manifest.json" }],
+        [{ type: "checksum", only: ["greeting"], checksum_types: ["sha256"], output: "{{.BuildName}}.sha256" }],
+      ],
+    }),
+  );
+
+  const r = await kilnBuild(dir, controller.address);
+  t.is(r.status, 0, r.output);
+  t.regex(r.output, /first: made out on/);
+  t.is(readFileSync(join(dir, "greeting.txt"), "utf8"), "hello\n");
+  t.regex(readFileSync(join(dir, "greeting.sha256"), "utf8"), /^[0-9a-f]{64}\s+greeting\.txt/);
+  const manifest = JSON.parse(readFileSync(join(dir, "out/manifest.json"), "utf8")) as { builds: { name: string }[] };
+  t.deepEqual(manifest.builds.map((b) => b.name).sort(), ["first", "second"]);
+  t.deepEqual(nats.log().match(/.*Violation.*/g) ?? [], []);
+});
