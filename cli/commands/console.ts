@@ -57,6 +57,8 @@ export const help = `Usage: kiln console [options] [TEMPLATE]
 
   Starts an interactive console useful for testing variable interpolation.
   Reads one expression per line from standard input and prints its value.
+  Unlike packer console, the exit status is 1 when any line failed to evaluate
+  (every line is still evaluated), so scripts can rely on it.
 
 Options:
 
