@@ -23,6 +23,7 @@ import { stepPreValidate } from "./step-pre-validate.js";
 import { stepRunInstance } from "./step-run-instance.js";
 import { stepSecurityGroup } from "./step-security-group.js";
 import { stepSourceAmi } from "./step-source-ami.js";
+import { stepNetworkInfo } from "./step-network-info.js";
 import { stepStopInstance } from "./step-stop-instance.js";
 import type { Clients, InstanceRunning, KeyPairReady } from "./state.js";
 
@@ -48,6 +49,7 @@ export const plugin: BuilderPlugin<Config> = {
       const steps = StepList.start<Clients>()
         .then(stepPreValidate(config))
         .then(stepSourceAmi(config))
+        .then(stepNetworkInfo(config))
         .then(stepKeyPair(config))
         .then(stepSecurityGroup(config))
         .then(stepRunInstance(config))

@@ -12,6 +12,11 @@ export interface SourceResolved {
   sourceImage: Image;
 }
 
+/** Where the instance launches: given in the template, or found by its filters. */
+export interface NetworkResolved {
+  network: { vpcId?: string; subnetId?: string; availabilityZone?: string };
+}
+
 export interface KeyPairReady {
   /** Set when a key pair is used (temporary or `ssh_keypair_name`). */
   keyPairName?: string;

@@ -10,10 +10,10 @@ import { awsCall, awsErrorCode } from "../amazon-common/aws-error.js";
 import { kilnTags, toTags } from "../amazon-common/kiln-tags.js";
 import { pollUntil } from "../amazon-common/poll.js";
 import { sdkBlockDevices } from "./block-devices.js";
-import type { Clients, InstanceRunning, KeyPairReady, SecurityGroupsReady, SourceResolved } from "./state.js";
+import type { Clients, InstanceRunning, KeyPairReady, NetworkResolved, SecurityGroupsReady, SourceResolved } from "./state.js";
 import { renderTags, sourceAmiData } from "./template-data.js";
 
-type Needs = Clients & SourceResolved & KeyPairReady & SecurityGroupsReady;
+type Needs = Clients & SourceResolved & NetworkResolved & KeyPairReady & SecurityGroupsReady;
 
 export function stepRunInstance(config: Config): Step<Needs, InstanceRunning> {
   return {
@@ -28,8 +28,8 @@ export function stepRunInstance(config: Config): Step<Needs, InstanceRunning> {
         { ResourceType: "volume", Tags: [...toTags(volumeTags), ...kilnTags(ctx.build.name)] },
       ];
       const network = config.associatePublicIpAddress !== undefined
-        ? { NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: config.associatePublicIpAddress, SubnetId: config.subnetId, Groups: state.securityGroupIds, DeleteOnTermination: true }] }
-        : { SubnetId: config.subnetId, SecurityGroupIds: state.securityGroupIds };
+        ? { NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: config.associatePublicIpAddress, SubnetId: state.network.subnetId, Groups: state.securityGroupIds, DeleteOnTermination: true }] }
+        : { SubnetId: state.network.subnetId, SecurityGroupIds: state.securityGroupIds };
       const ran = await awsCall("RunInstances", () =>
         state.ec2.send(new RunInstancesCommand({
           ImageId: state.sourceImage.ImageId,
@@ -39,7 +39,7 @@ export function stepRunInstance(config: Config): Step<Needs, InstanceRunning> {
           KeyName: state.keyPairName,
           UserData: config.userData ? Buffer.from(config.userData).toString("base64") : undefined,
           IamInstanceProfile: config.iamInstanceProfile ? { Name: config.iamInstanceProfile } : undefined,
-          Placement: config.availabilityZone ? { AvailabilityZone: config.availabilityZone } : undefined,
+          Placement: state.network.availabilityZone ? { AvailabilityZone: state.network.availabilityZone } : undefined,
           BlockDeviceMappings: sdkBlockDevices(config.launchBlockDeviceMappings),
           EbsOptimized: config.ebsOptimized || undefined,
           CreditSpecification: config.enableT2Unlimited ? { CpuCredits: "unlimited" } : undefined,

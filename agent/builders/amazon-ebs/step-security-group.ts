@@ -4,7 +4,7 @@
  * EC2 refuses while the terminated instance still references it).
  */
 import {
-  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand,
+  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand,
 } from "@aws-sdk/client-ec2";
 import { randomUUID } from "node:crypto";
 import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
@@ -12,15 +12,25 @@ import type { Step } from "../../runner/steps.js";
 import { awsCall, awsErrorCode } from "../amazon-common/aws-error.js";
 import { kilnTags } from "../amazon-common/kiln-tags.js";
 import { pollUntil } from "../amazon-common/poll.js";
-import type { Clients, SecurityGroupsReady } from "./state.js";
+import type { Clients, NetworkResolved, SecurityGroupsReady } from "./state.js";
+import { ec2Filters } from "./step-network-info.js";
 
-export function stepSecurityGroup(config: Config): Step<Clients, SecurityGroupsReady & { createdGroupId?: string }> {
+export function stepSecurityGroup(config: Config): Step<Clients & NetworkResolved, SecurityGroupsReady & { createdGroupId?: string }> {
   return {
     name: "security group",
     async run(ctx, state) {
       if (config.securityGroupIds.length > 0) {
         ctx.ui.say(`Using specified security groups: ${config.securityGroupIds.join(", ")}`);
         return { securityGroupIds: config.securityGroupIds };
+      }
+      if (config.securityGroupFilter) {
+        const filters = { ...config.securityGroupFilter, ...(state.network.vpcId ? { "vpc-id": state.network.vpcId } : {}) };
+        const found = await awsCall("DescribeSecurityGroups", () => state.ec2.send(new DescribeSecurityGroupsCommand({ Filters: ec2Filters(filters) }), { abortSignal: ctx.signal }));
+        const ids = (found.SecurityGroups ?? []).map((g) => g.GroupId).filter((id): id is string => id !== undefined);
+        // As Packer: no match launches with the VPC's default group (said out loud here).
+        if (ids.length === 0) ctx.ui.error(`Warning: no security group matched security_group_filter ${JSON.stringify(filters)}: the instance gets the VPC's default group`);
+        ctx.ui.message(`Found Security Group(s): ${ids.join(", ")}`);
+        return { securityGroupIds: ids };
       }
       const port = config.communicator.type === "ssh" ? config.communicator.ssh.port : 22;
       const groupName = `packer_${randomUUID()}`;
@@ -29,7 +39,7 @@ export function stepSecurityGroup(config: Config): Step<Clients, SecurityGroupsR
         state.ec2.send(new CreateSecurityGroupCommand({
           GroupName: groupName,
           Description: "Temporary group for Packer",
-          VpcId: config.vpcId,
+          VpcId: state.network.vpcId,
           TagSpecifications: [{ ResourceType: "security-group", Tags: kilnTags(ctx.build.name) }],
         }), { abortSignal: ctx.signal }));
       const groupId = created.GroupId;

@@ -44,6 +44,12 @@ export interface Config {
   subnetId?: string;
   vpcId?: string;
   availabilityZone?: string;
+  /** EC2 filters (name → value) finding the VPC when vpc_id is not given: exactly one must match. */
+  vpcFilter?: Record<string, string>;
+  /** Finding the subnet when subnet_id is not given: one match, or the most free / a random one. */
+  subnetFilter?: { filters: Record<string, string>; mostFree: boolean; random: boolean };
+  /** Finding existing security groups (every match is used) instead of a temporary one. */
+  securityGroupFilter?: Record<string, string>;
   associatePublicIpAddress?: boolean;
   iamInstanceProfile?: string;
   /** Already read from user_data_file when that was given. */
@@ -63,7 +69,7 @@ export interface Config {
 const SSH_INTERFACES = ["public_ip", "private_ip", "public_dns", "private_dns", "session_manager"];
 // Keys that change what is built: accepted for validation, refused by the agent until implemented.
 const NOT_YET_RUN = [
-  "assume_role", "spot_price", "spot_instance_types", "subnet_filter", "vpc_filter", "security_group_filter",
+  "assume_role", "spot_price", "spot_instance_types",
   "source_ami_filter_owners", "region_kms_key_ids", "encrypt_boot", "kms_key_id", "ssh_agent_auth",
   "temporary_iam_instance_profile_policy_document", "windows_password_timeout", "ssm_tunnel_config",
 ];
@@ -151,6 +157,9 @@ export const schema: BuilderSchema<Config> = {
       subnetId: r.string("subnet_id") || undefined,
       vpcId: r.string("vpc_id") || undefined,
       availabilityZone: r.string("availability_zone") || undefined,
+      vpcFilter: readFilterOption(r, "vpc_filter")?.filters,
+      subnetFilter: readFilterOption(r, "subnet_filter"),
+      securityGroupFilter: readFilterOption(r, "security_group_filter")?.filters,
       associatePublicIpAddress: r.has("associate_public_ip_address") ? r.bool("associate_public_ip_address") : undefined,
       iamInstanceProfile: r.string("iam_instance_profile") || undefined,
       userData,
@@ -169,3 +178,25 @@ export const schema: BuilderSchema<Config> = {
     return config;
   },
 };
+
+/**
+ * vpc_filter, subnet_filter, security_group_filter: `{"filters": {"tag:Name": "build"}}` (plus
+ * most_free/random for subnets). Undefined when absent or with no filters (Packer's Empty()).
+ */
+function readFilterOption(r: ConfigReader, key: string): { filters: Record<string, string>; mostFree: boolean; random: boolean } | undefined {
+  const v = r.value(key);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) {
+    r.problem(key, `'${key}' expected a map, got '${Array.isArray(v) ? "slice" : typeof v}'`);
+    return undefined;
+  }
+  const o = v as Record<string, unknown>;
+  const filters: Record<string, string> = {};
+  if (o.filters !== undefined && o.filters !== null) {
+    if (typeof o.filters !== "object" || Array.isArray(o.filters)) r.problem(key, `'${key}.filters' expected a map of filter names to values`);
+    else for (const [name, value] of Object.entries(o.filters)) filters[name] = String(value);
+  }
+  if (Object.keys(filters).length === 0) return undefined;
+  const flag = (x: unknown): boolean => x === true || x === "true" || x === 1;
+  return { filters, mostFree: flag(o.most_free), random: flag(o.random) };
+}

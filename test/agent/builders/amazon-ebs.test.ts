@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand,
   DescribeImageAttributeCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand,
   DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, EC2Client,
 } from "@aws-sdk/client-ec2";
@@ -188,6 +189,41 @@ test.serial("the issue's template builds an AMI: provisioners ran on the instanc
   t.true(r.dials.length > 0, "the dial recorder saw nothing: it is not hooked in");
   const outside = r.dials.filter((d) => !/^127\.\d+\.\d+\.\d+:\d+$/.test(d) && !d.startsWith("unix:"));
   t.deepEqual(outside, [], `dialled outside 127.0.0.0/8: ${outside.join(", ")}`);
+});
+
+test.serial("vpc_filter, subnet_filter (most_free) and security_group_filter find the network the instance launches in", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  const mark = `kiln-net-${Date.now()}`;
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.42.0.0/16", TagSpecifications: [{ ResourceType: "vpc", Tags: [{ Key: "Name", Value: mark }] }] }))).Vpc!;
+  const small = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: "10.42.1.0/28", AvailabilityZone: "us-east-1a", TagSpecifications: [{ ResourceType: "subnet", Tags: [{ Key: "Class", Value: mark }] }] }))).Subnet!;
+  const big = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: "10.42.2.0/24", AvailabilityZone: "us-east-1b", TagSpecifications: [{ ResourceType: "subnet", Tags: [{ Key: "Class", Value: mark }] }] }))).Subnet!;
+  const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: mark, Description: "build hosts", VpcId: vpc.VpcId, TagSpecifications: [{ ResourceType: "security-group", Tags: [{ Key: "Class", Value: mark }] }] }));
+  const r = await build(t, issueTemplate(`${mark} image`, {
+    vpc_filter: { filters: { "tag:Name": mark } },
+    subnet_filter: { filters: { "tag:Class": mark }, most_free: true },
+    security_group_filter: { filters: { "tag:Class": mark } },
+    run_tags: { Mark: mark },
+  }));
+  t.is(r.status, 0, r.out);
+  t.regex(r.out, new RegExp(`Found VPC ID: ${vpc.VpcId}`));
+  t.regex(r.out, new RegExp(`Found Subnet ID: ${big.SubnetId}`), "most_free picks the /24, not the /28");
+  t.regex(r.out, new RegExp(`Found Security Group\\(s\\): ${group.GroupId}`));
+  t.notRegex(r.out, /Creating temporary security group/);
+  const launched = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "tag:Mark", Values: [mark] }] }));
+  const instance = launched.Reservations?.[0]?.Instances?.[0];
+  t.is(instance?.SubnetId, big.SubnetId);
+  t.is(instance?.Placement?.AvailabilityZone, "us-east-1b");
+  t.deepEqual((instance?.SecurityGroups ?? []).map((g) => g.GroupId), [group.GroupId]);
+  t.not(small.SubnetId, big.SubnetId);
+
+  // A subnet filter matching two without most_free/random: Packer's error, nothing launched.
+  const two = await build(t, issueTemplate(`${mark} two`, { subnet_filter: { filters: { "tag:Class": mark } }, run_tags: { Mark: `${mark}-two` } }));
+  t.is(two.status, 1, two.out);
+  t.regex(two.out, /Your filter matched 2 Subnets\. Please try a more specific search, or set random or most_free to true\./);
+  const none = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "tag:Mark", Values: [`${mark}-two`] }] }));
+  t.deepEqual(none.Reservations ?? [], []);
+  assertNoLeftovers(t, await leftovers());
 });
 
 test.serial("a source_ami_filter that matches nothing fails clearly and creates nothing", async (t) => {
