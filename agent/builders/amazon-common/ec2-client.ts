@@ -6,7 +6,9 @@
 // Static, not `await import()`: a dynamic import keeps the whole namespace, so the bundler could
 // not drop the ~700 EC2 operations Kiln never calls (~300 ms of module loading per build).
 import { EC2Client } from "@aws-sdk/client-ec2";
-import type { AmazonAccessConfig } from "../../../shared/components/builders/amazon-common.js";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import type { AmazonAccessConfig, AssumeRoleConfig } from "../../../shared/components/builders/amazon-common.js";
 
 /**
  * On Node 20 the SDK's clients print a NodeVersionSupportWarning to stderr when the first one is
@@ -24,9 +26,10 @@ export async function ec2Client(access: AmazonAccessConfig, region = access.regi
   // AWS_MAX_ATTEMPTS is honoured by the SDK itself when maxAttempts is not given; max_retries wins.
   const maxAttempts = access.maxRetries > 0 ? access.maxRetries + 1 : undefined;
   // Without static keys the SDK's default chain runs, reading `profile` from the shared files.
-  const credentials = access.accessKey && access.secretKey
+  const base = access.accessKey && access.secretKey
     ? { accessKeyId: access.accessKey, secretAccessKey: access.secretKey, sessionToken: access.token }
     : undefined;
+  const credentials = access.assumeRole ? assumedRoleCredentials(access, access.assumeRole, base, region) : base;
   return new EC2Client({
     region,
     endpoint: access.customEndpointEc2,
@@ -52,4 +55,38 @@ export async function resolveRegion(access: AmazonAccessConfig): Promise<AmazonA
     probe.destroy();
   }
   throw new Error("no AWS region: set `region` in the builder, or AWS_REGION, or `region` in the AWS profile's config file");
+}
+
+/**
+ * assume_role: the build's calls are made with the role's temporary credentials, asked of STS
+ * with the template's (or the default chain's) credentials and renewed before they expire — the
+ * SDK calls the provider again once `expiration` is near. STS's endpoint is the SDK's own choice
+ * (AWS_ENDPOINT_URL_STS overrides it, as for any AWS tool).
+ */
+function assumedRoleCredentials(access: AmazonAccessConfig, role: AssumeRoleConfig, base: AwsCredentialIdentity | undefined, region: string): AwsCredentialIdentityProvider {
+  let current: AwsCredentialIdentity | undefined;
+  return async () => {
+    if (current?.expiration && current.expiration.getTime() - Date.now() > 5 * 60_000) return current;
+    const sts = new STSClient({ region: region || "us-east-1", credentials: base, profile: access.profile });
+    try {
+      const out = await sts.send(new AssumeRoleCommand({
+        RoleArn: role.roleArn,
+        RoleSessionName: role.sessionName ?? `kiln-${Date.now()}`,
+        DurationSeconds: role.durationSeconds,
+        ExternalId: role.externalId,
+        Policy: role.policy,
+        PolicyArns: role.policyArns.length > 0 ? role.policyArns.map((arn) => ({ arn })) : undefined,
+        Tags: Object.keys(role.tags).length > 0 ? Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
+        TransitiveTagKeys: role.transitiveTagKeys.length > 0 ? role.transitiveTagKeys : undefined,
+      }));
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS AssumeRole for ${role.roleArn} returned no credentials`);
+      current = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      return current;
+    } catch (e) {
+      throw new Error(`assume_role ${role.roleArn}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    } finally {
+      sts.destroy();
+    }
+  };
 }

@@ -17,6 +17,19 @@ export interface AmazonAccessConfig {
   /** SDK retries for throttling and transient errors; Packer's default is its SDK default. */
   maxRetries: number;
   decodeAuthorizationMessages: boolean;
+  /** Packer's assume_role: the build's calls use this role's temporary credentials (STS AssumeRole). */
+  assumeRole?: AssumeRoleConfig;
+}
+
+export interface AssumeRoleConfig {
+  roleArn: string;
+  sessionName?: string;
+  durationSeconds?: number;
+  externalId?: string;
+  policy?: string;
+  policyArns: string[];
+  tags: Record<string, string>;
+  transitiveTagKeys: string[];
 }
 
 export interface BlockDeviceMapping {
@@ -45,7 +58,7 @@ export function readAmazonAccess(r: ConfigReader): AmazonAccessConfig {
   // AWS_DEFAULT_REGION, the profile's config file), and the build fails there if nothing names one.
   // Whether the region exists is asked of EC2 at run time (DescribeRegions), as Packer does.
   const region = r.string("region", "") || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "";
-  if (r.has("assume_role")) r.value("assume_role");
+  const assumeRole = readAssumeRole(r);
   const accessKey = r.string("access_key") || undefined;
   const secretKey = r.string("secret_key") || undefined;
   if ((accessKey === undefined) !== (secretKey === undefined)) {
@@ -64,6 +77,36 @@ export function readAmazonAccess(r: ConfigReader): AmazonAccessConfig {
     skipCredentialValidation: r.bool("skip_credential_validation"),
     maxRetries,
     decodeAuthorizationMessages: r.bool("decode_authorization_messages"),
+    ...(assumeRole ? { assumeRole } : {}),
+  };
+}
+
+/** assume_role { role_arn, session_name, duration_seconds, external_id, policy, policy_arns, tags, transitive_tag_keys }; none without a role_arn. */
+function readAssumeRole(r: ConfigReader): AssumeRoleConfig | undefined {
+  const v = r.value("assume_role");
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) {
+    r.problem("assume_role", "'assume_role' expected a map, got '" + (Array.isArray(v) ? "slice" : typeof v) + "'");
+    return undefined;
+  }
+  const o = v as Record<string, unknown>;
+  const str = (x: unknown): string | undefined => (typeof x === "string" && x !== "" ? x : typeof x === "number" ? String(x) : undefined);
+  const list = (x: unknown): string[] => (Array.isArray(x) ? x.map(String) : typeof x === "string" && x !== "" ? x.split(",") : []);
+  const roleArn = str(o.role_arn);
+  if (!roleArn) return undefined;
+  const duration = o.duration_seconds === undefined || o.duration_seconds === "" ? undefined : Number(o.duration_seconds);
+  if (duration !== undefined && (!Number.isInteger(duration) || duration < 0)) r.problem("assume_role", `cannot parse 'assume_role.duration_seconds' as int: ${JSON.stringify(o.duration_seconds)}`);
+  const tags: Record<string, string> = {};
+  if (o.tags && typeof o.tags === "object" && !Array.isArray(o.tags)) for (const [k, x] of Object.entries(o.tags)) tags[k] = String(x);
+  return {
+    roleArn,
+    sessionName: str(o.session_name),
+    durationSeconds: duration && duration > 0 ? duration : undefined,
+    externalId: str(o.external_id),
+    policy: str(o.policy),
+    policyArns: list(o.policy_arns),
+    tags,
+    transitiveTagKeys: list(o.transitive_tag_keys),
   };
 }
 

@@ -69,7 +69,7 @@ export interface Config {
 const SSH_INTERFACES = ["public_ip", "private_ip", "public_dns", "private_dns", "session_manager"];
 // Keys that change what is built: accepted for validation, refused by the agent until implemented.
 const NOT_YET_RUN = [
-  "assume_role", "spot_price", "spot_instance_types",
+  "spot_price", "spot_instance_types",
   "source_ami_filter_owners", "region_kms_key_ids", "encrypt_boot", "kms_key_id", "ssh_agent_auth",
   "temporary_iam_instance_profile_policy_document", "windows_password_timeout", "ssm_tunnel_config",
 ];

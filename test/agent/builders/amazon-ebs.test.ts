@@ -18,6 +18,7 @@ import {
   DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, EC2Client,
 } from "@aws-sdk/client-ec2";
 import { CreateInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { reapAmazonResources } from "../../../agent/builders/amazon-common/reap-resources.js";
 import type { LogFields } from "../../../shared/operator-log.js";
 import { motoServerMissing, startMotoServer, type MotoServer } from "../../fixtures/moto-server.js";
@@ -83,7 +84,7 @@ async function build(
   t: ExecutionContext,
   template: Record<string, unknown>,
   files: Record<string, string> = {},
-  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals; onSpawn?: (pid: number) => void } = {},
+  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals; onSpawn?: (pid: number) => void; env?: NodeJS.ProcessEnv; keyPairsFrom?: EC2Client } = {},
 ): Promise<BuildResult> {
   const dir = mkdtempSync(join(tmpdir(), "kiln-amazon-ebs-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,7 +93,7 @@ async function build(
   const dialLog = join(dir, "dials.log");
   const child = spawn(process.execPath, ["--import", recordDials, kiln, "build", "-color=false", "-var", `aws_secret_key=${SECRET_KEY}`, "template.json"], {
     cwd: dir,
-    env: { ...testEnv, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "" },
+    env: { ...testEnv, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "", ...options.env },
   });
   t.teardown(() => void child.kill("SIGKILL"));
   options.onSpawn?.(child.pid!);
@@ -112,7 +113,7 @@ async function build(
   let finished = false;
   void done.then(() => (finished = true));
   while (!finished) {
-    const keys = await ec2.send(new DescribeKeyPairsCommand({ IncludePublicKey: true })).catch(() => ({ KeyPairs: [] }));
+    const keys = await (options.keyPairsFrom ?? ec2).send(new DescribeKeyPairsCommand({ IncludePublicKey: true })).catch(() => ({ KeyPairs: [] }));
     for (const k of keys.KeyPairs ?? []) {
       if (k.KeyName?.startsWith("packer_") && k.PublicKey && !authorized.has(k.KeyName)) {
         authorized.add(k.KeyName);
@@ -224,6 +225,29 @@ test.serial("vpc_filter, subnet_filter (most_free) and security_group_filter fin
   const none = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "tag:Mark", Values: [`${mark}-two`] }] }));
   t.deepEqual(none.Reservations ?? [], []);
   assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("assume_role: the build runs with the role's credentials (moto keeps the assumed account apart: the AMI is there, not in the caller's)", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  const roleArn = "arn:aws:iam::111111111111:role/kiln-builder";
+  const sts = new STSClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  t.teardown(() => sts.destroy());
+  const assumed = (await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "test" }))).Credentials!;
+  const asRole = new EC2Client({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: assumed.AccessKeyId!, secretAccessKey: assumed.SecretAccessKey!, sessionToken: assumed.SessionToken } });
+  t.teardown(() => asRole.destroy());
+  const amiName = `assumed ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, { assume_role: { role_arn: roleArn, session_name: "kiln-build" }, iam_instance_profile: "" }), {}, {
+    env: { AWS_ENDPOINT_URL_STS: moto.endpoint },
+    keyPairsFrom: asRole,
+  });
+  t.is(r.status, 0, r.out);
+  const inRole = await asRole.send(new DescribeImagesCommand({ Filters: [{ Name: "name", Values: [amiName] }] }));
+  t.is(inRole.Images?.length, 1, "the AMI is in the assumed role's account");
+  t.is(inRole.Images?.[0]?.OwnerId, "111111111111");
+  const inCaller = await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: "name", Values: [amiName] }] }));
+  t.is(inCaller.Images?.length ?? 0, 0, "and not in the caller's");
+  t.false(r.out.includes(assumed.SecretAccessKey!) || r.out.includes(SECRET_KEY));
 });
 
 test.serial("a source_ami_filter that matches nothing fails clearly and creates nothing", async (t) => {
