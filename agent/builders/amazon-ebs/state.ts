@@ -36,4 +36,9 @@ export interface InstanceRunning {
 export interface AmisCreated {
   /** AMI id per region, the build region first. */
   amis: Record<string, string>;
+  /**
+   * With encrypt_boot or skip_save_build_region, the build region's image is only the source of
+   * the copies (random name): destroyed with its snapshots once they exist, or on failure.
+   */
+  intermediaryAmi?: string;
 }

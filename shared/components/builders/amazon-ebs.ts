@@ -22,6 +22,16 @@ export interface Config {
   amiUsers: string[];
   amiGroups: string[];
   amiRegions: string[];
+  /**
+   * encrypt_boot true: the build region's AMI is an intermediary (random name) copied encrypted
+   * (kms_key_id / region_kms_key_ids) under ami_name, then deregistered with its snapshots, as
+   * Packer does. False asks the copies to be unencrypted; unset keeps what the source had.
+   */
+  encryptBoot?: boolean;
+  kmsKeyId?: string;
+  regionKmsKeyIds: Record<string, string>;
+  /** skip_save_build_region: no AMI is kept in the build region (only the ami_regions copies). */
+  skipSaveBuildRegion: boolean;
   snapshotUsers: string[];
   snapshotGroups: string[];
   /** Raw templates, rendered with the source AMI's data (`{{ .SourceAMI }}`…) at run time. */
@@ -70,7 +80,7 @@ const SSH_INTERFACES = ["public_ip", "private_ip", "public_dns", "private_dns", 
 // Keys that change what is built: accepted for validation, refused by the agent until implemented.
 const NOT_YET_RUN = [
   "spot_price", "spot_instance_types",
-  "source_ami_filter_owners", "region_kms_key_ids", "encrypt_boot", "kms_key_id", "ssh_agent_auth",
+  "source_ami_filter_owners", "ssh_agent_auth",
   "temporary_iam_instance_profile_policy_document", "windows_password_timeout", "ssm_tunnel_config",
 ];
 
@@ -137,6 +147,7 @@ export const schema: BuilderSchema<Config> = {
       amiUsers: r.stringList("ami_users"),
       amiGroups: r.stringList("ami_groups"),
       amiRegions: r.stringList("ami_regions").filter((reg) => reg !== access.region),
+      ...readEncryption(r),
       snapshotUsers: r.stringList("snapshot_users"),
       snapshotGroups: r.stringList("snapshot_groups"),
       tags: readRawStringMap(r, "tags"),
@@ -199,4 +210,38 @@ function readFilterOption(r: ConfigReader, key: string): { filters: Record<strin
   if (Object.keys(filters).length === 0) return undefined;
   const flag = (x: unknown): boolean => x === true || x === "true" || x === 1;
   return { filters, mostFree: flag(o.most_free), random: flag(o.random) };
+}
+
+const KMS_KEY_ID = /^[a-f0-9-]+$/;
+const KMS_ALIAS = /^alias\/[a-zA-Z0-9:/_-]+$/;
+const KMS_ARN_START = "^arn:aws(-us-gov)?:kms:([a-z]{2}-(gov-)?[a-z]+-\\d{1})?:(\\d{12}):";
+
+/** Packer's ValidateKmsKey: a key id, an alias, or the ARN of either. */
+function validKmsKey(key: string): boolean {
+  return KMS_KEY_ID.test(key) || KMS_ALIAS.test(key) || new RegExp(`${KMS_ARN_START}key/[a-f0-9-]+$`).test(key) || new RegExp(`${KMS_ARN_START}alias/[a-zA-Z0-9:/_-]+$`).test(key);
+}
+
+/** encrypt_boot, kms_key_id, region_kms_key_ids, skip_save_build_region with AMIConfig.Prepare's rules. */
+function readEncryption(r: ConfigReader): Pick<Config, "encryptBoot" | "kmsKeyId" | "regionKmsKeyIds" | "skipSaveBuildRegion"> {
+  const encryptBoot = r.has("encrypt_boot") && r.value("encrypt_boot") !== "" ? r.bool("encrypt_boot") : undefined;
+  const kmsKeyId = r.string("kms_key_id") || undefined;
+  const regionKmsKeyIds = r.stringMap("region_kms_key_ids");
+  const amiRegions = r.stringList("ami_regions");
+  for (const region of Object.keys(regionKmsKeyIds)) {
+    if (!amiRegions.includes(region)) r.problem("region_kms_key_ids", `Region ${region} is in region_kms_key_ids but not in ami_regions`);
+  }
+  if (r.stringList("ami_users").length > 0) {
+    if (!kmsKeyId && encryptBoot === true) r.problem("ami_users", "Cannot share AMI encrypted with default KMS key");
+    if (Object.values(regionKmsKeyIds).some((k) => k === "")) r.problem("ami_users", "Cannot share AMI encrypted with default KMS key for other regions");
+  }
+  const keys = [...(kmsKeyId ? [kmsKeyId] : []), ...Object.values(regionKmsKeyIds).filter((k) => k !== "")];
+  if (keys.length > 0 && encryptBoot !== true) r.problem("encrypt_boot", "If you have set either region_kms_key_ids or kms_key_id, encrypt_boot must also be true.");
+  for (const key of keys) if (!validKmsKey(key)) r.problem("kms_key_id", `"${key}" is not a valid KMS Key Id.`);
+  if (r.stringList("snapshot_users").length > 0) {
+    if (!kmsKeyId && Object.keys(regionKmsKeyIds).length === 0 && encryptBoot === true) {
+      r.problem("snapshot_users", "Cannot share snapshot encrypted with default KMS key, see https://www.packer.io/docs/builders/amazon-ebs#region_kms_key_ids for more information");
+    }
+    if (Object.values(regionKmsKeyIds).some((k) => k === "")) r.problem("snapshot_users", "Cannot share snapshot encrypted with default KMS key");
+  }
+  return { encryptBoot, kmsKeyId, regionKmsKeyIds, skipSaveBuildRegion: r.bool("skip_save_build_region") };
 }

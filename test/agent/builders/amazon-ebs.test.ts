@@ -309,6 +309,39 @@ test.serial("Ctrl-C while provisioning terminates the instance, deletes the key 
   assertNoLeftovers(t, await leftovers());
 });
 
+test.serial("encrypt_boot: an intermediary image is copied encrypted under ami_name, then deregistered with its snapshots", async (t) => {
+  if (missing) return t.pass(missing);
+  t.timeout(120_000);
+  const amiName = `encrypted ${Date.now()}`;
+  const r = await build(t, issueTemplate(amiName, { encrypt_boot: true, ami_users: [] }));
+  t.is(r.status, 0, r.out);
+  const intermediary = /Creating AMI ([A-Za-z0-9]{7}) from instance/.exec(r.out);
+  t.truthy(intermediary, "the build region's first image has a random 7-character name, as Packer's");
+  const tempId = /Copying\/Encrypting AMI \((ami-[0-9a-f]+)\) to other regions\.\.\./.exec(r.out)?.[1];
+  t.truthy(tempId, r.out);
+  t.regex(r.out, /Copying to: us-east-1/);
+  t.regex(r.out, /Deregistering the AMI and deleting unencrypted temporary AMIs and snapshots/);
+  const finalId = /us-east-1: (ami-[0-9a-f]+)/.exec(r.out)?.[1];
+  t.truthy(finalId);
+  t.not(finalId, tempId);
+  const final = (await ec2.send(new DescribeImagesCommand({ ImageIds: [finalId!] }))).Images?.[0];
+  t.is(final?.Name, amiName);
+  t.is(final?.Tags?.find((x) => x.Key === "App")?.Value, "aTAG", "tags go on the encrypted copy");
+  const temp = await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: "name", Values: [intermediary![1]!] }] }));
+  t.deepEqual(temp.Images ?? [], [], "the intermediary image is gone");
+  assertNoLeftovers(t, await leftovers());
+});
+
+test.serial("kms_key_id without encrypt_boot, and sharing an AMI encrypted with the default key, are refused as Packer refuses them", async (t) => {
+  if (missing) return t.pass(missing);
+  const r = await build(t, issueTemplate(`kms ${Date.now()}`, { kms_key_id: "alias/builds" }));
+  t.is(r.status, 1);
+  t.regex(r.out.replace(/\s+/g, " "), /If you have set either region_kms_key_ids or kms_key_id, encrypt_boot must also be true\./);
+  const shared = await build(t, issueTemplate(`kms ${Date.now()}`, { encrypt_boot: true }));
+  t.is(shared.status, 1);
+  t.regex(shared.out.replace(/\s+/g, " "), /Cannot share AMI encrypted with default KMS key/);
+});
+
 test.serial("ami_regions copies the AMI, shares and tags each copy, and prints one line per region", async (t) => {
   if (missing) return t.pass(missing);
   t.timeout(120_000);
