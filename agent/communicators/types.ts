@@ -29,4 +29,28 @@ export interface Communicator {
   download(remotePath: string, sink: Writable): Promise<void>;
   downloadDir(remoteDir: string, localDir: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * File metadata through the communicator's own file protocol, for communicators that have one
+   * (SSH's SFTP): a request on an open session instead of a shell command per question. Those
+   * without it leave these out; callers then ask the guest's shell.
+   */
+  files?: RemoteFileOps;
+}
+
+export interface RemoteFileAttributes {
+  /** st_mode, file type bits included. */
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  atime: number;
+  mtime: number;
+}
+
+export interface RemoteFileOps {
+  /** undefined when there is no such file. */
+  stat(path: string, followLinks: boolean): Promise<RemoteFileAttributes | undefined>;
+  /** The canonical path; rejects when the guest cannot resolve it (a missing file, say). */
+  realpath(path: string): Promise<string>;
+  chmod(path: string, mode: number): Promise<void>;
 }

@@ -1,10 +1,10 @@
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
+import type { Client, ClientChannel, SFTPWrapper, Stats } from "ssh2";
 import type { SshCommunicatorConfig } from "../../../shared/components/communicator/ssh.js";
 import type { BuildUi } from "../../runner/ui.js";
-import { DisconnectedError, type Communicator, type RemoteCommand } from "../types.js";
+import { DisconnectedError, type Communicator, type RemoteCommand, type RemoteFileOps } from "../types.js";
 import { openSshClient, type SshConnectOptions } from "./connect.js";
 import { SshAbortedError } from "./errors.js";
 import { downloadDirectory, downloadStream, uploadDirectory, uploadStream } from "./sftp-transfer.js";
@@ -177,6 +177,30 @@ export class SshCommunicator implements Communicator {
   async downloadDir(remoteDir: string, localDir: string): Promise<void> {
     await this.transfer(`download of ${remoteDir} to ${localDir}`, (sftp) => downloadDirectory(sftp, remoteDir, localDir));
   }
+
+  /** Metadata over the connection's SFTP session (one request each, no channel per question). */
+  readonly files: RemoteFileOps = {
+    stat: async (path, followLinks) => {
+      const client = await this.connection();
+      const sftp = await this.sftp(client);
+      return new Promise((resolve, reject) => {
+        const done = (err: (Error & { code?: number }) | undefined, s?: Stats): void => {
+          if (err) return err.code === 2 ? resolve(undefined) : reject(err); // 2: SSH_FX_NO_SUCH_FILE
+          resolve({ mode: s!.mode, size: s!.size, uid: s!.uid, gid: s!.gid, atime: s!.atime, mtime: s!.mtime });
+        };
+        if (followLinks) sftp.stat(path, done);
+        else sftp.lstat(path, done);
+      });
+    },
+    realpath: async (path) => {
+      const sftp = await this.sftp(await this.connection());
+      return new Promise((resolve, reject) => sftp.realpath(path, (err, real) => (err ? reject(err) : resolve(real))));
+    },
+    chmod: async (path, mode) => {
+      const sftp = await this.sftp(await this.connection());
+      await new Promise<void>((resolve, reject) => sftp.chmod(path, mode, (err) => (err ? reject(err) : resolve())));
+    },
+  };
 
   async close(): Promise<void> {
     this.closed = true;

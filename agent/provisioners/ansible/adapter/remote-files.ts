@@ -4,17 +4,11 @@
  * changes through POSIX shell commands the guest runs (GNU or busybox `stat`).
  */
 import { Writable } from "node:stream";
-import type { Communicator } from "../../../communicators/types.js";
+import type { Communicator, RemoteFileAttributes } from "../../../communicators/types.js";
 import { shellQuote } from "../../../communicators/shell-quote.js";
 
-export interface RemoteStat {
-  mode: number;
-  size: number;
-  uid: number;
-  gid: number;
-  atime: number;
-  mtime: number;
-}
+/** What STAT answers (st_mode with the type bits, size, owner, times). */
+export type RemoteStat = RemoteFileAttributes;
 
 
 export class RemoteFiles {
@@ -28,6 +22,8 @@ export class RemoteFiles {
   }
 
   async stat(path: string, followLinks = true): Promise<RemoteStat | undefined> {
+    // One SFTP request on the communicator's session where it has one (ssh): much faster than a command.
+    if (this.comm.files) return this.comm.files.stat(path, followLinks);
     const { code, out } = await this.sh(`stat ${followLinks ? "-L " : ""}-c '%f %s %u %g %X %Y' -- ${shellQuote(path)} 2>/dev/null`);
     if (code !== 0) return undefined;
     const [mode, size, uid, gid, atime, mtime] = out.trim().split(/\s+/);
@@ -35,6 +31,13 @@ export class RemoteFiles {
   }
 
   async realpath(path: string): Promise<string> {
+    if (this.comm.files) {
+      try {
+        return await this.comm.files.realpath(path);
+      } catch {
+        // SFTP's realpath fails on a path that does not exist yet; `realpath -m` below does not.
+      }
+    }
     const { code, out } = await this.sh(`realpath -m -- ${shellQuote(path)} 2>/dev/null || (cd ${shellQuote(path)} 2>/dev/null && pwd)`);
     return code === 0 && out.trim() !== "" ? out.trim() : path;
   }
@@ -57,7 +60,13 @@ export class RemoteFiles {
     return this.comm.upload(path, content, mode === undefined ? undefined : { mode });
   }
 
+  async chmod(path: string, mode: number): Promise<void> {
+    if (this.comm.files) return this.comm.files.chmod(path, mode);
+    await this.ok(`chmod ${mode.toString(8)} -- ${shellQuote(path)}`);
+  }
+
   async ok(command: string): Promise<boolean> {
     return (await this.sh(command)).code === 0;
   }
 }
+

@@ -112,7 +112,7 @@ export function serveSftp(sftp: SFTPWrapper, files: RemoteFiles, log: (text: str
   });
   sftp.on("SETSTAT", (reqid, path, attrs) =>
     run(reqid, async () => {
-      if (attrs.mode !== undefined) await files.ok(`chmod ${(attrs.mode & 0o7777).toString(8)} -- ${shellQuote(path)}`);
+      if (attrs.mode !== undefined) await files.chmod(path, attrs.mode & 0o7777);
       sftp.status(reqid, STATUS_CODE.OK);
     }),
   );
