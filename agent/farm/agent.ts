@@ -187,11 +187,17 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     const expires = options.pullExpiresMs ?? 5000;
     const pullers = consumers.map(({ type, consumer, ackWaitMs: typeAckWaitMs }) =>
       pullLoop(type, consumer, { slots, signal: shutdown.signal, expires, log }, (msg) => {
-        const job = runJob(msg, { ...ctx, ackWaitMs: typeAckWaitMs })
+        let released = false;
+        const releaseSlot = (): void => {
+          if (released) return;
+          released = true;
+          slots.release();
+        };
+        const job = runJob(msg, { ...ctx, ackWaitMs: typeAckWaitMs }, { buildDone: releaseSlot })
           .then((r) => options.onJobDone?.(r))
           .catch((e: unknown) => log.error("job runner crashed", { error: e instanceof Error ? e.message : String(e) }))
           .finally(() => {
-            slots.release();
+            releaseSlot();
             jobs.delete(job);
           });
         jobs.add(job);

@@ -32,7 +32,12 @@ export const jobSteps = JobStepList.start<object>()
   .then(stepExport)
   .then(stepUpload);
 
-export async function runJob(msg: JsMsg, agent: JobRunnerContext): Promise<JobResult> {
+/**
+ * `buildDone`: called once the job's build work is over (before its record, event and ack are
+ * settled), so the agent can pull its next job while this one finishes — the slot is for running
+ * builds, and a job's last round trips need none.
+ */
+export async function runJob(msg: JsMsg, agent: JobRunnerContext, hooks: { buildDone?: () => void } = {}): Promise<JobResult> {
   let job: JobMessage;
   try {
     job = decodeJob(msg.data, msg.subject);
@@ -83,6 +88,8 @@ export async function runJob(msg: JsMsg, agent: JobRunnerContext): Promise<JobRe
     } catch (e) {
       exit = { kind: "fault", error: `the agent could not run the job: ${errorText(e)}` };
     }
+    // A stopping agent takes no new job: keep the slot until the job is handed back.
+    if (exit.kind !== "hand-back") hooks.buildDone?.();
     return await finishJob(ctx, exit);
   } catch (e) {
     // Setting the job up failed (a value the schema let through, a closed connection).
