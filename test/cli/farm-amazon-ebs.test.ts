@@ -16,7 +16,7 @@ import { startController } from "../../controller/index.js";
 import { FarmClient } from "../../proto/gen/kiln/v1/farm.js";
 import { startNatsServer } from "../fixtures/nats-server.js";
 import { startSshd } from "../fixtures/sshd.js";
-import { motoServerMissing, startMotoServer } from "../fixtures/moto-server.js";
+import { authorizeKeyPairsUntil, motoServerMissing, startMotoServer } from "../fixtures/moto-server.js";
 import { runKilnCli } from "../fixtures/kiln-cli.js";
 import { rpc, waitFor } from "../controller/farm-harness.js";
 
@@ -85,19 +85,7 @@ process.env.AWS_EC2_METADATA_DISABLED = "true";
 
   agents.push(await startAgent({ nats: { url: nats.url }, name: "agent-aws", builders: ["amazon-ebs"], probe: withAws, pullExpiresMs: 1000 }));
   // Play cloud-init: the temporary key pair's public half goes on the "instance" (the sshd).
-  let finished = false;
-  void running.then(() => (finished = true));
-  const authorized = new Set<string>();
-  while (!finished) {
-    const keys = await ec2.send(new DescribeKeyPairsCommand({ IncludePublicKey: true })).catch(() => ({ KeyPairs: [] }));
-    for (const k of keys.KeyPairs ?? []) {
-      if (k.KeyName?.startsWith("packer_") && k.PublicKey && !authorized.has(k.KeyName)) {
-        authorized.add(k.KeyName);
-        await sshd.authorizeKey(`${k.PublicKey} ${k.KeyName}`);
-      }
-    }
-    await Promise.race([running, new Promise((r) => setTimeout(r, 200))]);
-  }
+  await authorizeKeyPairsUntil(ec2, sshd, running);
   const r = await running;
   t.is(r.status, 0, r.stdout + r.stderr);
   t.regex(r.stderr, /amazon-ebs: running on agent agent-aws/);

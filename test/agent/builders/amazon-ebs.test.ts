@@ -21,7 +21,7 @@ import { CreateInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { reapAmazonResources } from "../../../agent/builders/amazon-common/reap-resources.js";
 import type { LogFields } from "../../../shared/operator-log.js";
-import { motoServerMissing, startMotoServer, type MotoServer } from "../../fixtures/moto-server.js";
+import { authorizeKeyPairsUntil, motoServerMissing, startMotoServer, type MotoServer } from "../../fixtures/moto-server.js";
 import { startSshd, type SshdFixture } from "../../fixtures/sshd.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -109,19 +109,7 @@ async function build(
   });
   child.stderr.setEncoding("utf8").on("data", (s: string) => (out += s));
   const done = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  const authorized = new Set<string>();
-  let finished = false;
-  void done.then(() => (finished = true));
-  while (!finished) {
-    const keys = await (options.keyPairsFrom ?? ec2).send(new DescribeKeyPairsCommand({ IncludePublicKey: true })).catch(() => ({ KeyPairs: [] }));
-    for (const k of keys.KeyPairs ?? []) {
-      if (k.KeyName?.startsWith("packer_") && k.PublicKey && !authorized.has(k.KeyName)) {
-        authorized.add(k.KeyName);
-        await sshd.authorizeKey(`${k.PublicKey} ${k.KeyName}`);
-      }
-    }
-    await Promise.race([done, new Promise((r) => setTimeout(r, 100))]);
-  }
+  await authorizeKeyPairsUntil(options.keyPairsFrom ?? ec2, sshd, done);
   const status = await done;
   return { status, out, dir, dials: existsSync(dialLog) ? readFileSync(dialLog, "utf8").split("\n").filter(Boolean) : [] };
 }

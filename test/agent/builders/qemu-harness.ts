@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ssh2 from "ssh2";
 import { BASE_IMAGE_ROOT_PASSWORD } from "../../fixtures/base-image.js";
+import { leasePort } from "../../../agent/builders/qemu/host-ports.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 export const kiln = join(repo, "bin/kiln.js");
@@ -100,3 +101,23 @@ export async function sshExec(port: number, command: string, deadlineMs: number)
   throw new Error(`ssh to the booted output image never worked: ${String(last)}`);
 }
 
+
+/**
+ * Boots a built disk image (in -snapshot mode, so reading it does not change it) with SSH
+ * forwarded to a leased loopback port; `stop` kills it and frees the port.
+ */
+export async function bootOutputImage(disk: string): Promise<{ port: number; stop(): void }> {
+  const lease = await leasePort(22000, 22999, "127.0.0.1", "test");
+  const vm = spawn("qemu-system-x86_64", [
+    "-machine", "type=pc,accel=tcg", "-m", "512M", "-display", "none", "-snapshot",
+    "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${lease.port}-:22`, "-device", "virtio-net,netdev=n0",
+    "-drive", `file=${disk},if=virtio,format=qcow2`,
+  ], { stdio: "ignore" });
+  return {
+    port: lease.port,
+    stop() {
+      vm.kill("SIGKILL");
+      lease.release();
+    },
+  };
+}

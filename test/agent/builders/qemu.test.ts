@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { leasePort } from "../../../agent/builders/qemu/host-ports.js";
 import { baseImage } from "../../fixtures/base-image.js";
-import { build, kiln, qemuBuilder, qemuProcessesUsing, sshExec, workspace } from "./qemu-harness.js";
+import { bootOutputImage, build, kiln, qemuBuilder, qemuProcessesUsing, sshExec, workspace } from "./qemu-harness.js";
 
 let base: string;
 test.before(async () => {
@@ -43,18 +43,12 @@ test.serial("disk_image build: shell and file provisioners change the image; the
   t.is(info["backing-filename"], undefined); // a copy, self-contained
 
   // Boot the output (in -snapshot mode, so reading it back does not change it) and look inside.
-  const lease = await leasePort(22000, 22999, "127.0.0.1", "test");
-  const vm = spawn("qemu-system-x86_64", [
-    "-machine", "type=pc,accel=tcg", "-m", "512M", "-display", "none", "-snapshot",
-    "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${lease.port}-:22`, "-device", "virtio-net,netdev=n0",
-    "-drive", `file=${disk},if=virtio,format=qcow2`,
-  ], { stdio: "ignore" });
+  const vm = await bootOutputImage(disk);
   try {
-    const out = await sshExec(lease.port, "cat /etc/kiln-stamp /opt/payload/hello.txt /opt/payload/sub/deep.txt", 4 * 60_000);
+    const out = await sshExec(vm.port, "cat /etc/kiln-stamp /opt/payload/hello.txt /opt/payload/sub/deep.txt", 4 * 60_000);
     t.is(out, "stamped by kiln qemu\nhello from the host\ndeep file\n");
   } finally {
-    vm.kill("SIGKILL");
-    lease.release();
+    vm.stop();
   }
 });
 

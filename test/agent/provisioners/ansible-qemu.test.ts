@@ -7,12 +7,11 @@
  * and reads back what both wrote.
  */
 import test from "ava";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { leasePort } from "../../../agent/builders/qemu/host-ports.js";
 import { baseImage } from "../../fixtures/base-image.js";
-import { build, qemuBuilder, qemuProcessesUsing, sshExec, workspace } from "../builders/qemu-harness.js";
+import { bootOutputImage, build, qemuBuilder, qemuProcessesUsing, sshExec, workspace } from "../builders/qemu-harness.js";
 
 const has = (program: string): boolean => spawnSync("sh", ["-c", `command -v ${program}`]).status === 0;
 const ready = has("ansible-playbook") && has("sshpass");
@@ -59,16 +58,8 @@ test.before(async () => {
   t.true(existsSync(disk));
   t.deepEqual(qemuProcessesUsing(dir), []);
 
-  const lease = await leasePort(22000, 22999, "127.0.0.1", "test");
-  const vm = spawn("qemu-system-x86_64", [
-    "-machine", "type=pc,accel=tcg", "-m", "512M", "-display", "none", "-snapshot",
-    "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${lease.port}-:22`, "-device", "virtio-net,netdev=n0",
-    "-drive", `file=${disk},if=virtio,format=qcow2`,
-  ], { stdio: "ignore" });
-  t.teardown(() => {
-    vm.kill("SIGKILL");
-    lease.release();
-  });
-  const out = await sshExec(lease.port, "cat /etc/kiln-ansible-raw /etc/kiln-ansible-script /etc/kiln-ansible-direct", 4 * 60_000);
+  const vm = await bootOutputImage(disk);
+  t.teardown(() => vm.stop());
+  const out = await sshExec(vm.port, "cat /etc/kiln-ansible-raw /etc/kiln-ansible-script /etc/kiln-ansible-direct", 4 * 60_000);
   t.is(out, "raw from qemu via the adapter\nscript ran with kiln on Linux\ndirect\n");
 });
