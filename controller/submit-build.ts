@@ -118,7 +118,7 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission,
     if (e instanceof BundleError) throw invalidArgument(`bad bundle for ${displayPath}: ${e.message}`);
     throw e;
   }
-  const { specs, warnings, templateInBundle } = isHcl2Target(templatePath, dir)
+  const { specs, templateInBundle } = isHcl2Target(templatePath, dir)
     ? await planSubmittedHcl(dir, templatePath, request, varFiles)
     : { ...planSubmitted(dir, templatePath, displayPath, request, varFiles), templateInBundle: templatePath };
   attachPolicies(specs, request.policies);
@@ -141,7 +141,8 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission,
     waitTimeoutMs: request.waitTimeoutSeconds > 0 ? request.waitTimeoutSeconds * 1000 : ctx.settings.waitTimeoutMs,
   });
   const agents = await presentAgentsRecently(ctx.bus, ctx.log);
-  return { build: buildToProto(queued.record, queued.jobs, agents), warnings };
+  // Every type a submission may name is validated; one Kiln cannot run is refused above, not warned about.
+  return { build: buildToProto(queued.record, queued.jobs, agents), warnings: [] };
 }
 
 /**
@@ -173,7 +174,7 @@ function planSubmitted(
   displayPath: string,
   request: SubmitBuildRequest,
   varFiles: string[],
-): { specs: BuildSpec[]; warnings: string[] } {
+): { specs: BuildSpec[] } {
   // Messages name files as the client knows them, not by the controller's temp dir.
   const local = (text: string): string => text.split(`${dir}${path.sep}`).join("");
   const loaded = loadTemplateForReport(templatePath, dir, displayPath);
@@ -192,9 +193,7 @@ function planSubmitted(
   const checked = checkBuilds(planned.specs, dir, { force: request.force });
   const diagnostics = [...checked.diagnostics, ...unrunnableBuilds(planned.specs, isRunnableType, new Set(checked.diagnostics.map((d) => d.build)))];
   if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
-  // Types checked from Packer's key tables only cannot run: unrunnableBuilds refused them above.
-  const warnings: string[] = [];
-  return { specs: planned.specs, warnings };
+  return { specs: planned.specs };
 }
 
 /** The HCL2 path of planSubmitted: `kiln validate`'s steps on an HCL2 file or folder. */
@@ -203,7 +202,7 @@ async function planSubmittedHcl(
   templatePath: string,
   request: SubmitBuildRequest,
   varFiles: string[],
-): Promise<{ specs: BuildSpec[]; warnings: string[]; templateInBundle: string }> {
+): Promise<{ specs: BuildSpec[]; templateInBundle: string }> {
   const local = (text: string): string => text.split(`${dir}${path.sep}`).join("");
   const checked = await planHclTemplate(
     templatePath,
@@ -215,10 +214,8 @@ async function planSubmittedHcl(
   const configChecked = checkBuilds(checked.specs, dir, { force: request.force });
   const diagnostics = [...configChecked.diagnostics, ...unrunnableBuilds(checked.specs, isRunnableType, new Set(configChecked.diagnostics.map((d) => d.build)))];
   if (diagnostics.length > 0) throw invalidArgument(local(formatDiagnostics(diagnostics)));
-  // Types checked from Packer's key tables only cannot run: unrunnableBuilds refused them above.
-  const warnings: string[] = [];
   // Jobs name one file of the template (a folder's first): agents run in the folder that holds it.
-  return { specs: checked.specs, warnings, templateInBundle: checked.config.templateFiles[0].name.split(path.sep).join("/") };
+  return { specs: checked.specs, templateInBundle: checked.config.templateFiles[0].name.split(path.sep).join("/") };
 }
 
 interface BuildToQueue {

@@ -59,7 +59,7 @@ class LostRaceError extends Error {
  */
 export async function updateJobRecord(
   access: JobRecordAccess,
-  job: JobMessage,
+  job: JobSource,
   change: (record: JobRecord) => JobRecord,
   giveUp?: AbortSignal,
   known?: RecordAtRevision,
@@ -98,7 +98,7 @@ export async function readJobRecord(kv: KV, job: JobMessage): Promise<JobRecord>
 }
 
 /** The job's record with its revision (0 and a fresh record when it is missing). */
-export async function readJobRecordAtRevision(kv: KV, job: JobMessage): Promise<RecordAtRevision> {
+export async function readJobRecordAtRevision(kv: KV, job: JobSource): Promise<RecordAtRevision> {
   return (await readRecord(kv, jobKey(job.buildId, job.jobIndex), decodeJobRecord)) ?? { record: freshRecord(job), revision: 0 };
 }
 
@@ -110,13 +110,20 @@ export async function isBuildCancelled(kv: KV, buildId: string): Promise<boolean
   return decodeBuildRecord(entry.value, key).cancelRequested;
 }
 
+/**
+ * What names a job for a record change: its message, or — for a message refused as garbage — the
+ * record it named. Either gives what a missing record is made again from.
+ */
+export type JobSource = JobMessage | JobRecord;
+
 /** The record the controller would have written, for a job whose record is missing. */
-function freshRecord(job: JobMessage): JobRecord {
+function freshRecord(job: JobSource): JobRecord {
+  const fromMessage = "spec" in job;
   return {
     buildId: job.buildId,
     jobIndex: job.jobIndex,
-    name: job.spec.name,
-    builderType: job.spec.builder.type,
+    name: fromMessage ? job.spec.name : job.name,
+    builderType: fromMessage ? job.spec.builder.type : job.builderType,
     needs: job.needs,
     state: "queued",
     attempts: 0,

@@ -66,13 +66,16 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: {
       result.diagnostics.push({ summary: `Failed to initialize build "${spec.name}"`, detail, build: spec.name, where });
       continue;
     }
-    const schemas = parts.map((p) => schemaFor(p.kind, p.raw.type) ?? packerKeySchema(p.kind, p.raw.type));
-    for (const p of parts) {
+    const schemas = parts.map((p) => {
+      const own = schemaFor(p.kind, p.raw.type);
+      if (own) return own;
       const id = `${p.kind}/${p.raw.type}`;
-      if (schemaFor(p.kind, p.raw.type) || seen.has(id)) continue;
-      seen.add(id);
-      result.keysOnly.push({ kind: p.kind, type: p.raw.type });
-    }
+      if (!seen.has(id)) {
+        seen.add(id);
+        result.keysOnly.push({ kind: p.kind, type: p.raw.type });
+      }
+      return packerKeySchema(p.kind, p.raw.type);
+    });
     initialised.push({ spec, schemas });
   }
   for (const { spec, schemas } of initialised) {

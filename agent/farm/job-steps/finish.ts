@@ -14,7 +14,6 @@ import {
   jobKey,
   SUBJECT_TOKEN_PATTERN,
   type BuildEvent,
-  type JobMessage,
 } from "../../../shared/bus/index.js";
 import { JobRecordRefusedError, updateJobRecord } from "../job-record.js";
 import { errorText, onBus, recordAccess, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
@@ -120,12 +119,11 @@ export async function refuseJob(agent: JobRunnerContext, msg: JsMsg, reason: str
     // An agent writes records through the controller and publishes output only under its own name,
     // which watchers pass on for jobs it held: hold the job, say it failed, then record it failed.
     const access = recordAccess(agent);
-    const asMessage = { buildId: record.buildId, jobIndex: record.jobIndex, needs: record.needs, spec: { name: record.name, builder: { type: record.builderType } } } as unknown as JobMessage;
-    const held = await updateJobRecord(access, asMessage, (r) => ({ ...r, agent: agent.agentName }), agent.busGiveUp, { record, revision: entry.revision });
+    const held = await updateJobRecord(access, record, (r) => ({ ...r, agent: agent.agentName }), agent.busGiveUp, { record, revision: entry.revision });
     const time = new Date().toISOString();
     const finished: BuildEvent = { kind: "job-finished", jobIndex: record.jobIndex, name: record.name, state: "failed", error, durationMs: 0, artifacts: [], time };
     await agent.bus.js.publish(agentEventSubject(record.buildId, agent.agentName), encode(finished));
-    await updateJobRecord(access, asMessage, (r) => ({ ...r, state: "failed", finishedAt: time, error }), agent.busGiveUp, held);
+    await updateJobRecord(access, record, (r) => ({ ...r, state: "failed", finishedAt: time, error }), agent.busGiveUp, held);
   } catch (e) {
     agent.log.warn("could not record the refused job failed", { build: identity.buildId, job: identity.jobIndex, error: errorText(e) });
   }

@@ -2,7 +2,7 @@
  * The configuration every amazon builder shares (Packer's AccessConfig, AMIConfig, RunConfig and
  * BlockDevices), read in one place so amazon-ebs and its siblings cannot drift apart.
  */
-import type { ConfigReader } from "../config-reader.js";
+import { goType, type ConfigReader } from "../config-reader.js";
 
 /** Packer's AccessConfig: who we are and which endpoint we talk to. */
 export interface AmazonAccessConfig {
@@ -86,7 +86,7 @@ function readAssumeRole(r: ConfigReader): AssumeRoleConfig | undefined {
   const v = r.value("assume_role");
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) {
-    r.problem("assume_role", "'assume_role' expected a map, got '" + (Array.isArray(v) ? "slice" : typeof v) + "'");
+    r.problem("assume_role", `'assume_role' expected a map, got '${goType(v)}'`);
     return undefined;
   }
   const o = v as Record<string, unknown>;

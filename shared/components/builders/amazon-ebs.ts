@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigReader } from "../config-reader.js";
+import { ConfigReader, goType } from "../config-reader.js";
 import type { BuilderSchema } from "../types.js";
 import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 import { AMI_NAME_CHARACTERS_PROBLEM, cleanAmiName } from "./amazon-ami-name.js";
@@ -198,7 +198,7 @@ function readFilterOption(r: ConfigReader, key: string): { filters: Record<strin
   const v = r.value(key);
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) {
-    r.problem(key, `'${key}' expected a map, got '${Array.isArray(v) ? "slice" : typeof v}'`);
+    r.problem(key, `'${key}' expected a map, got '${goType(v)}'`);
     return undefined;
   }
   const o = v as Record<string, unknown>;

@@ -8,6 +8,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConfigReader } from "../config-reader.js";
 import { readCommunicatorConfig } from "../communicator/ssh.js";
+import { goStatError } from "../go-stat-error.js";
 import { readIsoConfig } from "../vm-config/iso.js";
 import { readFloppyCdConfig } from "../vm-config/floppy-cd.js";
 import { packerKeysOf } from "./check-keys.js";
@@ -22,14 +23,12 @@ function required(r: ConfigReader, key: string, message: string, envFallback?: s
   return v;
 }
 
+/** An empty value is fine; a given path must exist (`error`: Go's stat error text, as Packer prints it). */
 function fileMustExist(r: ConfigReader, ctx: PrepareContext, key: string, message: (path: string, error: string) => string): void {
   const path = r.string(key, "");
   if (path === "") return;
-  try {
-    statSync(resolve(ctx.cwd, path));
-  } catch (e) {
-    r.problem(key, message(path, `stat ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : String(e)}`));
-  }
+  const why = goStatError(resolve(ctx.cwd, path), path);
+  if (why) r.problem(key, message(path, why));
 }
 
 const amazonImport: PrepareRule = (r) => {
@@ -178,10 +177,7 @@ const proxmox: PrepareRule = (r) => {
 const lxc: PrepareRule = (r, ctx) => {
   // Packer stats config_file even when it is empty (and so always fails without one).
   const path = r.string("config_file", "");
-  try {
-    if (path === "") throw new Error("empty");
-    statSync(resolve(ctx.cwd, path));
-  } catch {
+  if (path === "" || goStatError(resolve(ctx.cwd, path), path)) {
     r.problem(r.has("config_file") ? "config_file" : undefined, `LXC Config file appears to be missing: ${path}`);
   }
 };
@@ -227,11 +223,8 @@ const windowsScripts: PrepareRule = (r, ctx) => {
   if (all.length === 0 && !inlineGiven) r.problem(undefined, "Either a script file or inline script must be specified.");
   else if (all.length > 0 && inlineGiven) r.problem("inline", "Only a script file or an inline script can be specified, not both.");
   for (const path of all) {
-    try {
-      statSync(resolve(ctx.cwd, path));
-    } catch (e) {
-      r.problem(script !== "" ? "script" : "scripts", `Bad script '${path}': stat ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : String(e)}`);
-    }
+    const why = goStatError(resolve(ctx.cwd, path), path);
+    if (why) r.problem(script !== "" ? "script" : "scripts", `Bad script '${path}': ${why}`);
   }
   for (const kv of r.stringList("environment_vars")) {
     if (!kv.includes("=") || kv.startsWith("=")) r.problem("environment_vars", `Environment variable not in format 'key=value': ${kv}`);
@@ -240,36 +233,27 @@ const windowsScripts: PrepareRule = (r, ctx) => {
 
 /** salt-masterless: its folders and files, as validateDirConfig/validateFileConfig check them. */
 const saltMasterless: PrepareRule = (r, ctx) => {
-  const dir = (key: string, isRequired: boolean): void => {
+  // validateDirConfig / validateFileConfig: exists, and is a folder (or not).
+  const check = (key: string, want: "directory" | "file", isRequired = false): void => {
     const path = r.string(key, "");
     if (path === "") {
       if (isRequired) r.problem(key, `${key} cannot be empty`);
       return;
     }
-    try {
-      if (!statSync(resolve(ctx.cwd, path)).isDirectory()) r.problem(key, `${key}: path '${path}' must point to a directory`);
-    } catch {
-      r.problem(key, `${key}: path '${path}' is invalid: stat ${path}: no such file or directory`);
-    }
+    const absolute = resolve(ctx.cwd, path);
+    const why = goStatError(absolute, path);
+    if (why) r.problem(key, `${key}: path '${path}' is invalid: ${why}`);
+    else if (statSync(absolute).isDirectory() !== (want === "directory")) r.problem(key, `${key}: path '${path}' must point to a ${want}`);
   };
-  const file = (key: string): void => {
-    const path = r.string(key, "");
-    if (path === "") return;
-    try {
-      if (statSync(resolve(ctx.cwd, path)).isDirectory()) r.problem(key, `${key}: path '${path}' must point to a file`);
-    } catch {
-      r.problem(key, `${key}: path '${path}' is invalid: stat ${path}: no such file or directory`);
-    }
-  };
-  dir("local_state_tree", true);
+  check("local_state_tree", "directory", true);
   const formulas = r.stringList("formulas");
   if (formulas.some((f) => !f.includes("//"))) r.problem("formulas", "Invalid formula URL. Please verify the git URLs also contain a '//' subdir");
-  dir("local_pillar_roots", false);
-  file("minion_config");
+  check("local_pillar_roots", "directory");
+  check("minion_config", "file");
   if (r.string("minion_config", "") !== "" && (r.string("remote_state_tree", "") !== "" || r.string("remote_pillar_roots", "") !== "")) {
     r.problem("minion_config", "remote_state_tree and remote_pillar_roots only apply when minion_config is not used");
   }
-  file("grains_file");
+  check("grains_file", "file");
 };
 
 const amazonChroot: PrepareRule = (r) => {

@@ -62,12 +62,11 @@ export const schema: ComponentSchema<Config> = {
     if (localPort < 0 || localPort > 65535) r.problem("local_port", `local_port: ${localPort} must be a valid port`);
     const inventoryDirectory = r.string("inventory_directory", "") || undefined;
     checkDir(r, ctx.cwd, "inventory_directory", inventoryDirectory);
-    // Rendered later (with the run's data), decoded now as Packer's []string: a lone string is split on commas.
-    const raw2 = (key: string): string[] => r.stringList(key);
     const config: Config = {
       command: r.string("command", "") || "ansible-playbook",
-      extraArguments: raw2("extra_arguments"),
-      ansibleEnvVars: raw2("ansible_env_vars"),
+      // Rendered later (renderLater: with the run's data), decoded now as Packer's []string.
+      extraArguments: r.stringList("extra_arguments"),
+      ansibleEnvVars: r.stringList("ansible_env_vars"),
       playbookFile,
       ansibleSshExtraArgs: r.stringList("ansible_ssh_extra_args"),
       groups: r.stringList("groups"),
