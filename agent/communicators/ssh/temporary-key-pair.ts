@@ -16,7 +16,22 @@ export interface TemporaryKeyPair {
 // ssh2 is CommonJS: Node's ESM loader only sees its default export.
 const { generateKeyPairSync } = ssh2.utils;
 
+/**
+ * ssh2 1.17's generateKeyPairSync sometimes writes an ed25519 key its own parser then refuses
+ * ("Malformed OpenSSH private key": 84 of 20,000 here), and a build using it fails at random.
+ * A pair is only handed out once ssh2 can read it back; another is made otherwise.
+ */
+const MAX_TRIES = 10;
+
 export function generateTemporaryKeyPair(type: TemporaryKeyPairType, bits: number, comment: string): TemporaryKeyPair {
+  for (let tries = 1; ; tries++) {
+    const pair = generateOnce(type, bits, comment);
+    if (!(ssh2.utils.parseKey(pair.privateKey) instanceof Error)) return pair;
+    if (tries >= MAX_TRIES) throw new Error(`could not make a usable ${type} key pair in ${MAX_TRIES} tries`);
+  }
+}
+
+function generateOnce(type: TemporaryKeyPairType, bits: number, comment: string): TemporaryKeyPair {
   let pair: utils.KeyPairReturn;
   switch (type) {
     case "rsa":

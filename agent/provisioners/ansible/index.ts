@@ -9,10 +9,10 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import ssh2 from "ssh2";
 import { schema, type Config } from "../../../shared/components/provisioners/ansible.js";
 import { render } from "../../../shared/template/interpolate/index.js";
 import { runProcessGroup, SpawnError } from "../../local-shell/process-group.js";
+import { generateTemporaryKeyPair } from "../../communicators/ssh/temporary-key-pair.js";
 import { BuildCancelledError } from "../../runner/steps.js";
 import type { ProvisionContext } from "../../runner/context.js";
 import type { ProvisionerPlugin } from "../types.js";
@@ -62,16 +62,18 @@ export const plugin: ProvisionerPlugin<Config> = {
       let privateKeyFile: string | undefined;
       let password: string | undefined;
       if (useProxy) {
-        const hostKey = config.sshHostKeyFile ? await readFile(path.resolve(ctx.workDir, config.sshHostKeyFile), "utf8") : ssh2.utils.generateKeyPairSync("ed25519").private;
+        const hostKey = config.sshHostKeyFile
+          ? await readFile(path.resolve(ctx.workDir, config.sshHostKeyFile), "utf8")
+          : generateTemporaryKeyPair("ed25519", 0, "kiln-ansible-adapter").privateKey;
         let authorizedKey: string;
         if (config.sshAuthorizedKeyFile) {
           // The user's own key pair: Ansible finds the private half as ssh would.
           authorizedKey = await readFile(path.resolve(ctx.workDir, config.sshAuthorizedKeyFile), "utf8");
         } else {
-          const pair = ssh2.utils.generateKeyPairSync("ed25519");
-          authorizedKey = pair.public;
+          const pair = generateTemporaryKeyPair("ed25519", 0, "kiln-ansible");
+          authorizedKey = pair.publicKey;
           privateKeyFile = path.join(work, "ansible-key");
-          await writeFile(privateKeyFile, pair.private, { mode: 0o600 });
+          await writeFile(privateKeyFile, pair.privateKey, { mode: 0o600 });
         }
         // Packer 1.6.6 logs Ansible in as the local user here, and Ansible then expands `~` as
         // `~thatuser` on the guest: /root for a root CI runner, a folder the guest's login user
