@@ -16,6 +16,7 @@ const builders: Record<RunnableBuilderType, Loader<BuilderPlugin<unknown>>> = {
   docker: async () => (await import("./builders/docker/index.js")).plugin as BuilderPlugin<unknown>,
   qemu: async () => (await import("./builders/qemu/index.js")).plugin as BuilderPlugin<unknown>,
   "amazon-ebs": async () => (await import("./builders/amazon-ebs/index.js")).plugin as BuilderPlugin<unknown>,
+  libvirt: async () => (await import("./builders/libvirt/index.js")).plugin as BuilderPlugin<unknown>,
 };
 
 const provisioners: Record<RunnableProvisionerType, Loader<ProvisionerPlugin<unknown>>> = {

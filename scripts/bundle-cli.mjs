@@ -17,7 +17,7 @@ await build({
   outdir: "dist/bundle",
   sourcemap: true,
   // ssh2 ships optional native add-ons; it is loaded lazily, only by builds that use ssh.
-  external: ["ssh2", "cpu-features"],
+  external: ["ssh2", "cpu-features", "koffi"],
   // Bundled CommonJS dependencies call require(); give them one in ESM.
   banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
   // Prefer packages' ESM builds: jsonc-parser's UMD main uses a require() esbuild cannot follow.

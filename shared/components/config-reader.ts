@@ -19,6 +19,8 @@ export interface ConfigReaderOptions {
    * for the type (name and Go type), as Packer's decoder would.
    */
   partial?: boolean;
+  /** Set on the readers `blocks()` hands out: where the block sits in its parent's config. */
+  nested?: { path: string; problems: ConfigProblem[]; position: SourcePosition | undefined };
 }
 
 /**
@@ -28,11 +30,14 @@ export interface ConfigReaderOptions {
  * user sees them all at once.
  */
 export class ConfigReader {
-  readonly problems: ConfigProblem[] = [];
+  /** A nested block's reader shares its parent's list, so one `finish()` reports everything. */
+  readonly problems: ConfigProblem[];
   private readonly read = new Set<string>();
   private readonly rendered = new Map<string, unknown>();
 
-  constructor(readonly raw: RawComponent, private readonly options: ConfigReaderOptions) {}
+  constructor(readonly raw: RawComponent, private readonly options: ConfigReaderOptions) {
+    this.problems = options.nested?.problems ?? [];
+  }
 
   get interpolation(): InterpolationContext {
     return this.options.interpolation;
@@ -43,17 +48,68 @@ export class ConfigReader {
   }
 
   positionOf(key: string): SourcePosition | undefined {
+    if (this.options.nested) return this.options.nested.position;
     return this.raw.keyPositions?.[key] ?? this.raw.position;
   }
 
   /** Records a problem against a key (a rule of the component's Prepare, checked after decoding). */
   problem(key: string | undefined, message: string): void {
-    this.problems.push({ message, field: key, position: key ? this.positionOf(key) : this.raw.position });
+    const nested = this.options.nested;
+    this.problems.push({
+      message: nested ? `${nested.path}: ${message}` : message,
+      field: key === undefined ? nested?.path : this.keyPath(key),
+      position: key ? this.positionOf(key) : nested?.position ?? this.raw.position,
+    });
   }
 
   /** A problem Packer's decoder itself finds (a value of the wrong type, an unknown key). */
   private decodeProblem(key: string, message: string, phase: "decode" | "interpolate" = "decode"): void {
-    this.problems.push({ message, field: key, position: this.positionOf(key.split(/[.[]/)[0]), phase });
+    const nested = this.options.nested;
+    this.problems.push({ message: nested ? `${nested.path}: ${message}` : message, field: this.keyPath(key), position: this.positionOf(key.split(/[.[]/)[0]!), phase });
+  }
+
+  /** `key` as written from the component's top (`volume[0].source.pool` inside nested blocks). */
+  private keyPath(key: string): string {
+    return this.options.nested ? `${this.options.nested.path}.${key}` : key;
+  }
+
+  /**
+   * A nested block that may repeat (HCL2 `volume { }` blocks, JSON `"volume": [{…}]`, or one
+   * object): a reader per block, whose problems name their path (`volume[1].source.pool`). The
+   * blocks' own `finish()` reports their unknown keys; the component's `finish()` throws them all.
+   */
+  blocks(key: string): ConfigReader[] {
+    const v = this.value(key);
+    if (v === undefined || v === null) return [];
+    const items = Array.isArray(v) ? v : [v];
+    const out: ConfigReader[] = [];
+    items.forEach((item, i) => {
+      if (!item || typeof item !== "object" || Array.isArray(item)) {
+        this.decodeProblem(key, `'${key}[${i}]' expected a map, got '${goType(item)}'`);
+        return;
+      }
+      const path = items.length === 1 && !Array.isArray(v) ? this.keyPath(key) : `${this.keyPath(key)}[${i}]`;
+      out.push(new ConfigReader(
+        { type: this.raw.type, config: item as Record<string, unknown> },
+        { kind: this.options.kind, interpolation: this.options.interpolation, nested: { path, problems: this.problems, position: this.positionOf(key) } },
+      ));
+    });
+    return out;
+  }
+
+  /** A reader over an absent block, so its defaults and required keys are checked as Go's zero struct would be. */
+  emptyBlock(key: string): ConfigReader {
+    return new ConfigReader(
+      { type: this.raw.type, config: {} },
+      { kind: this.options.kind, interpolation: this.options.interpolation, nested: { path: this.keyPath(key), problems: this.problems, position: this.raw.position } },
+    );
+  }
+
+  /** A nested block that appears at most once (Go's pointer-to-struct fields: `source { }`). */
+  block(key: string): ConfigReader | undefined {
+    const all = this.blocks(key);
+    if (all.length > 1) this.problem(key, `only one '${key}' block is allowed, found ${all.length}`);
+    return all[0];
   }
 
   /** The interpolated value of a key, of any shape. */
@@ -63,7 +119,8 @@ export class ConfigReader {
     if (this.rendered.has(key)) return this.rendered.get(key);
     const rawValue = this.raw.config[key];
     let v: unknown = rawValue;
-    if (!this.options.renderLater?.includes(key)) {
+    // A nested block's values were rendered with its parent's.
+    if (!this.options.nested && !this.options.renderLater?.includes(key)) {
       try {
         v = renderDeep(rawValue, this.options.interpolation);
       } catch (e) {
@@ -209,6 +266,14 @@ export class ConfigReader {
    */
   finish(): void {
     const { kind } = this.options;
+    if (this.options.nested) {
+      for (const key of Object.keys(this.raw.config)) {
+        if (this.read.has(key)) continue;
+        // The message names the whole path already, as Packer's decoder does for nested keys.
+        this.problems.push({ message: unusedKeyMessage(kind, this.raw.type, this.keyPath(key)), field: this.keyPath(key), position: this.positionOf(key), phase: "decode" });
+      }
+      return;
+    }
     const known = this.options.partial ? packerKeysOf(kind, this.raw.type)?.keys : undefined;
     for (const key of Object.keys(this.raw.config)) {
       if (this.read.has(key) || PACKER_INTERNAL_KEYS.has(key)) continue;

@@ -9,6 +9,7 @@ import { schema as amazonEbs } from "./builders/amazon-ebs.js";
 import { schema as dockerBuilder } from "./builders/docker.js";
 import { schema as fileBuilder } from "./builders/file.js";
 import { schema as googlecompute } from "./builders/googlecompute.js";
+import { schema as libvirt } from "./builders/libvirt.js";
 import { schema as nullBuilder } from "./builders/null.js";
 import { schema as qemu } from "./builders/qemu.js";
 import { schema as virtualboxIso } from "./builders/virtualbox-iso.js";
@@ -32,7 +33,7 @@ import { schema as shellLocalPostProcessor } from "./post-processors/shell-local
 import { schema as vagrant } from "./post-processors/vagrant.js";
 
 const builders = new Map<string, BuilderSchema<unknown>>(
-  [amazonEbs, dockerBuilder, fileBuilder, googlecompute, nullBuilder, qemu, virtualboxIso, vmwareIso].map(
+  [amazonEbs, dockerBuilder, fileBuilder, googlecompute, libvirt, nullBuilder, qemu, virtualboxIso, vmwareIso].map(
     (s) => [s.type, s as BuilderSchema<unknown>],
   ),
 );

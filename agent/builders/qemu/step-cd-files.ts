@@ -7,20 +7,13 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../../shared/components/builders/qemu.js";
 import type { Step } from "../../runner/steps.js";
-import { findProgram } from "./find-program.js";
+import { makeIso } from "../common/make-iso.js";
 import { stageMediaContent, stageMediaFiles } from "./media-files.js";
-import { runProgram } from "./run-program.js";
 
 export interface CdReady {
   /** The cd_files ISO, when the template has cd_files or cd_content. */
   cdPath?: string;
 }
-
-const ISO_MAKERS: readonly { program: string; args: readonly string[] }[] = [
-  { program: "xorriso", args: ["-as", "mkisofs"] },
-  { program: "genisoimage", args: [] },
-  { program: "mkisofs", args: [] },
-];
 
 export function stepCdFiles(config: Config): Step<object, CdReady> {
   const made: { dir?: string } = {};
@@ -30,16 +23,12 @@ export function stepCdFiles(config: Config): Step<object, CdReady> {
       const { cdFiles, cdContent, cdLabel } = config.media;
       if (cdFiles.length === 0 && Object.keys(cdContent).length === 0) return {};
       ctx.ui.say("Creating CD disk...");
-      const found = await findProgram(ISO_MAKERS.map((m) => m.program));
-      const maker = ISO_MAKERS.find((m) => m.program === found);
-      if (!maker) throw new Error("cd_files: no ISO maker on this host: install xorriso (apt-get install xorriso), genisoimage or mkisofs");
       made.dir = path.join(ctx.scratchDir, "cd");
       const root = path.join(made.dir, "root");
       await stageMediaFiles("cd_files", cdFiles, ctx.workDir, root);
       await stageMediaContent("cd_content", cdContent, root);
       const cdPath = path.join(made.dir, "cd_files.iso");
-      const label = cdLabel ? ["-V", cdLabel] : [];
-      await runProgram(maker.program, [...maker.args, "-quiet", "-J", "-joliet-long", "-R", ...label, "-o", cdPath, root], ctx.signal);
+      await makeIso(root, cdPath, cdLabel || undefined, ctx.signal, "cd_files");
       await rm(root, { recursive: true, force: true });
       ctx.ui.message(`Done creating CD disk ${cdPath}`);
       return { cdPath };

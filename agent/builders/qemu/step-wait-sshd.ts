@@ -51,7 +51,7 @@ export function stepWaitSshd(timeoutMs: number): Step<PortsReady & QemuRunning, 
 }
 
 /** A connection whose first bytes are an SSH banner, paused with them pushed back; else undefined. */
-function sshBanner(port: number, waitMs: number): Promise<Socket | undefined> {
+export function sshBanner(port: number, waitMs: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const sock = createConnection({ host: "127.0.0.1", port });
     const done = (ok: boolean): void => {

@@ -28,6 +28,7 @@ export type ProviderName = "libvirt" | "docker" | "aws" | "google";
 /** Packer's builder id → provider table, for the builders whose artifacts Kiln makes. */
 const PROVIDER_BY_BUILDER_ID: Readonly<Record<string, ProviderName>> = {
   "transcend.qemu": "libvirt",
+  "thomasklein94.libvirt": "libvirt",
   "mitchellh.amazonebs": "aws",
   "mitchellh.amazon.instance": "aws",
   "packer.googlecompute": "google",
