@@ -79,6 +79,10 @@ export class ConfigReader {
    * blocks' own `finish()` reports their unknown keys; the component's `finish()` throws them all.
    */
   blocks(key: string): ConfigReader[] {
+    return this.nestedReaders(key, false);
+  }
+
+  private nestedReaders(key: string, single: boolean): ConfigReader[] {
     const v = this.value(key);
     if (v === undefined || v === null) return [];
     const items = Array.isArray(v) ? v : [v];
@@ -88,7 +92,7 @@ export class ConfigReader {
         this.decodeProblem(key, `'${key}[${i}]' expected a map, got '${goType(item)}'`);
         return;
       }
-      const path = items.length === 1 && !Array.isArray(v) ? this.keyPath(key) : `${this.keyPath(key)}[${i}]`;
+      const path = single ? this.keyPath(key) : `${this.keyPath(key)}[${i}]`;
       out.push(new ConfigReader(
         { type: this.raw.type, config: item as Record<string, unknown> },
         { kind: this.options.kind, interpolation: this.options.interpolation, nested: { path, problems: this.problems, position: this.positionOf(key) } },
@@ -107,7 +111,7 @@ export class ConfigReader {
 
   /** A nested block that appears at most once (Go's pointer-to-struct fields: `source { }`). */
   block(key: string): ConfigReader | undefined {
-    const all = this.blocks(key);
+    const all = this.nestedReaders(key, true);
     if (all.length > 1) this.problem(key, `only one '${key}' block is allowed, found ${all.length}`);
     return all[0];
   }

@@ -51,11 +51,15 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
         const unknown = /unknown configuration key: '"([^"]+)"'/.exec(d.detail);
         const ranges = d.build ? plan.keyRanges.get(d.build) : undefined;
         if (unknown) {
-          const key = unknown[1].split(".")[0];
+          const keyPath = unknown[1];
+          const key = keyPath.split(/[.[]/)[0];
+          // A key inside a nested block (`volume[1].bogus`) is named as HCL names it, plus its block.
+          const name = keyPath.split(".").pop()!;
+          const inBlock = name === keyPath ? "" : ` (in ${keyPath.slice(0, keyPath.length - name.length - 1)})`;
           // The problem's position (`file:line:col (field "key")`) names the exact attribute.
           const at = (d.where ?? "").split("\n").map((l) => /^(.*):(\d+):(\d+) \(field "([^"]+)"\)$/.exec(l)).find((m) => m && m[4].split(".")[0] === key);
           const subject: HclRange | undefined = (at ? plan.keyRangesByPosition.get(`${at[1]}:${at[2]}:${at[3]}`) : undefined) ?? ranges?.get(key);
-          return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${key}" is not expected here.`, subject };
+          return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${name}" is not expected here.${inBlock}`, subject };
         }
         return { severity: "error", summary: d.summary, detail: d.detail };
       });
