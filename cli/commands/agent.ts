@@ -28,6 +28,7 @@ const flagSpecs: FlagSpecs = {
   slots: { kind: "string", help: "Jobs this agent runs at once (default 1).", env: "KILN_AGENT_SLOTS", placeholder: "N" },
   labels: { kind: "string", help: "Labels shown in `kiln agents`.", env: "KILN_AGENT_LABELS", placeholder: "k=v,..." },
   "docker-host": { kind: "string", help: "Docker Engine API the docker builder uses (default: DOCKER_HOST, else unix:///var/run/docker.sock).", env: "DOCKER_HOST", placeholder: "unix:///PATH|tcp://HOST:PORT" },
+  "libvirt-uri": { kind: "string", help: "libvirt the libvirt builder's probe and leftover reaper use (default: KILN_LIBVIRT_URI, else qemu:///system).", env: "KILN_LIBVIRT_URI", placeholder: "URI" },
   "work-dir": { kind: "string", help: `Folder for job files (default ${DEFAULT_AGENT_WORK_DIR}).`, env: "KILN_AGENT_WORK_DIR", placeholder: "DIR" },
   name: { kind: "string", help: "Agent name; keep it stable so a restart reaps what a crash left (default: the name in a kiln-agent-NAME NATS user, else HOSTNAME-PID).", env: "KILN_AGENT_NAME", placeholder: "NAME" },
   builders: { kind: "string", help: "Take only these builder types (default: every type this host can run).", env: "KILN_AGENT_BUILDERS", placeholder: "a,b" },
@@ -79,6 +80,8 @@ export const run: Command = async (argv, io) => {
 
   // The probe and the docker builder both read DOCKER_HOST: --docker-host sets it for this process.
   if (flags.strings["docker-host"]) process.env.DOCKER_HOST = io.env.DOCKER_HOST = flags.strings["docker-host"];
+  // Likewise for libvirt: the probe (which URI answers) and the reaper (where dead jobs' domains are).
+  if (flags.strings["libvirt-uri"]) process.env.KILN_LIBVIRT_URI = io.env.KILN_LIBVIRT_URI = flags.strings["libvirt-uri"];
   const probe = await probeHost({ env: io.env });
   let choice;
   try {
