@@ -51,6 +51,11 @@ export class BuildIndex {
     return found.sort((a, b) => Date.parse(b.finishedAt ?? "") - Date.parse(a.finishedAt ?? ""));
   }
 
+  /** Every build with a record (metrics and the web console's lists read these, not NATS). */
+  all(): Array<IndexedBuild & { record: BuildRecord }> {
+    return [...this.builds.values()].flatMap((b) => (b.record ? [{ ...b, record: b.record }] : []));
+  }
+
   /** How many builds the index holds (for tests and logs). */
   get size(): number {
     return this.builds.size;

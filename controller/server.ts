@@ -4,7 +4,7 @@
  * number of controllers may run and any may restart.
  */
 import { readFile } from "node:fs/promises";
-import { Server, ServerCredentials, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
 import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, isBusOutage, retryOnOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { serveAgentJobRecords } from "./agent-job-records.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
@@ -23,6 +23,8 @@ import { submitBuildStream } from "./submit-build.js";
 import { sweepWaitingJobs } from "./wait-timeouts.js";
 import { BuildIndex } from "./build-index.js";
 import { watchBuild } from "./watch-build.js";
+import { controllerMetrics, type ControllerMetrics } from "./web/metrics.js";
+import { startWebConsole, type RunningWebConsole } from "./web/server.js";
 
 export const DEFAULT_SETTINGS: ControllerSettings = {
   ackWaitMs: 30_000,
@@ -51,12 +53,16 @@ export interface ControllerOptions {
   /** How often waiting jobs are checked against their wait timeout (default 2 s). */
   sweepIntervalMs?: number;
   log?: OperatorLog;
+  /** `HOST:PORT` for the web console and /metrics (same token and TLS as the API); unset: none. */
+  webListen?: string;
 }
 
 export interface RunningController {
   /** `host:port` actually bound. */
   address: string;
   port: number;
+  /** `host:port` of the web console, when `webListen` was given. */
+  webAddress?: string;
   bus: Bus;
   /** Stops serving (in-flight calls are cancelled), stops background work, closes NATS. */
   stop(): Promise<void>;
@@ -103,7 +109,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     // the variables and the environment the template reads.
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   });
-  server.addService(FarmService, farmHandlers(ctx, options.token, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index));
+  const metrics = controllerMetrics(ctx, index);
+  server.addService(FarmService, farmHandlers(ctx, options.token, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index, metrics));
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }], false)
     : ServerCredentials.createInsecure();
@@ -122,17 +129,36 @@ export async function startController(options: ControllerOptions): Promise<Runni
   }
   const address = `${host}:${boundPort}`;
   log.info("controller listening", { address, tls: options.tls !== undefined, token: options.token !== undefined, nats: options.nats.url });
+  let web: RunningWebConsole | undefined;
+  if (options.webListen !== undefined) {
+    try {
+      web = await startWebConsole(ctx, index, metrics, {
+        listen: listenAddress(options.webListen, options.token !== undefined, log),
+        token: options.token,
+        tls: options.tls ? { cert: await readFile(options.tls.certFile), key: await readFile(options.tls.keyFile) } : undefined,
+      });
+    } catch (e) {
+      server.forceShutdown();
+      stopping.abort();
+      await Promise.allSettled([agentRecords.stop(), lostJobs.stop(), sweeper.stop(), index.stop()]);
+      await bus.close();
+      throw new Error(`cannot serve the web console on ${options.webListen} (${e instanceof Error ? e.message : String(e)}): check --web-listen`);
+    }
+    log.info("web console listening", { address: web.address, tls: options.tls !== undefined });
+  }
 
   let stopped = false;
   return {
     address,
     port: boundPort,
+    webAddress: web?.address,
     bus,
     async stop() {
       if (stopped) return;
       stopped = true;
       stopping.abort();
       server.forceShutdown();
+      await web?.stop();
       // Each step is bounded: with NATS gone, a consumer close or a sweep's KV read would wait
       // for a reconnect that may never come, and an operator's SIGTERM must still stop us.
       const stuck: string[] = [];
@@ -149,7 +175,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
 }
 
 /** Every rpc, each behind the token check, errors mapped to gRPC statuses. */
-function farmHandlers(ctx: ControllerContext, token: string | undefined, configuredServers: number, index: BuildIndex): FarmServer {
+function farmHandlers(ctx: ControllerContext, token: string | undefined, configuredServers: number, index: BuildIndex, metrics: ControllerMetrics): FarmServer {
   /** A bus outage on a cluster that lost its majority says so (the client retries either way). */
   async function serviceError(e: unknown): Promise<ReturnType<typeof toServiceError>> {
     if (!isBusOutage(e)) return toServiceError(e);
@@ -162,8 +188,15 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
         checkBearerToken(call.metadata, token);
         return handle(call.request);
       })().then(
-        (res) => callback(null, res),
-        (e: unknown) => void serviceError(e).then((err) => callback(err)),
+        (res) => {
+          metrics.request("grpc", call.getPath(), "OK");
+          callback(null, res);
+        },
+        (e: unknown) =>
+          void serviceError(e).then((err) => {
+            metrics.request("grpc", call.getPath(), status[err.code ?? status.UNKNOWN] ?? String(err.code));
+            callback(err);
+          }),
       );
     };
   }
@@ -177,9 +210,13 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
         checkBearerToken(call.metadata, token);
         await handle(call.request, call, signal);
       })().then(
-        () => call.end(),
+        () => {
+          metrics.request("grpc", call.getPath(), "OK");
+          call.end();
+        },
         (e: unknown) => {
           void serviceError(e).then((err) => {
+            metrics.request("grpc", call.getPath(), status[err.code ?? status.UNKNOWN] ?? String(err.code));
             if (!call.cancelled) call.emit("error", err);
           });
         },
@@ -192,11 +229,17 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
         checkBearerToken(call.metadata, token);
         return submitBuildStream(ctx, call, index);
       })().then(
-        (res) => callback(null, res),
+        (res) => {
+          metrics.request("grpc", call.getPath(), "OK");
+          callback(null, res);
+        },
         (e: unknown) => {
           // Stop reading what the client still sends: the answer is already decided.
           call.destroy();
-          void serviceError(e).then((err) => callback(err));
+          void serviceError(e).then((err) => {
+            metrics.request("grpc", call.getPath(), status[err.code ?? status.UNKNOWN] ?? String(err.code));
+            callback(err);
+          });
         },
       );
     },

@@ -13,6 +13,7 @@ import { untilStopSignal } from "../stop-signal.js";
 
 const flagSpecs: FlagSpecs = {
   listen: { kind: "string", help: "Address of the gRPC API (default 127.0.0.1:7420).", env: "KILN_LISTEN", placeholder: "HOST:PORT" },
+  "web-listen": { kind: "string", help: "Address of the web console and Prometheus /metrics (same token and TLS as the API; off unless given).", env: "KILN_WEB_LISTEN", placeholder: "HOST:PORT" },
   ...natsFlagSpecs,
   token: { kind: "string", help: "Bearer token clients must send (prefer the environment variable: flags show in `ps`).", env: "KILN_TOKEN", placeholder: "TOKEN" },
   "tls-cert": { kind: "string", help: "TLS certificate (PEM) for the gRPC API.", env: "KILN_TLS_CERT", placeholder: "FILE" },
@@ -72,6 +73,7 @@ export const run: Command = async (argv, io) => {
     return 1;
   }
   io.stdout.write(`Controller listening on ${controller.address}${options.tls ? " (TLS)" : ""}.\n`);
+  if (controller.webAddress) io.stdout.write(`Web console on ${options.tls ? "https" : "http"}://${controller.webAddress}/ (metrics at /metrics).\n`);
   await untilStopSignal((signal) => log.info(`received ${signal}: stopping (builds keep running on their agents)`));
   await controller.stop();
   return 0;
@@ -95,6 +97,7 @@ function readOptions(flags: ParsedFlags): ControllerOptions {
   return {
     replicas,
     listen: s.listen ?? "127.0.0.1:7420",
+    webListen: s["web-listen"],
     nats,
     token: s.token === "" ? undefined : s.token,
     tls: s["tls-cert"] !== undefined && s["tls-key"] !== undefined ? { certFile: s["tls-cert"], keyFile: s["tls-key"] } : undefined,
