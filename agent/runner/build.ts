@@ -116,6 +116,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   };
 
   const outcome: BuildOutcome = { name: spec.name, artifacts: [], cancelled: false, durationMs: 0 };
+  ui.event?.({ type: "build-started", builderType: spec.builder.type, ...(options.attempt !== undefined ? { attempt: options.attempt } : {}) });
   try {
     const plugin = await catalogue.builder(spec.builder.type);
     const config = plugin.schema.prepare(withPackerForce(spec.builder, options.force ?? false), ctx.prepare);
@@ -139,6 +140,8 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   }
   outcome.durationMs = performance.now() - started;
   if (outcome.error) outcome.error = sink.scrub(outcome.error);
+  for (const a of outcome.artifacts) ui.event?.({ type: "artifact", builderId: a.builderId, id: a.id, description: a.description, files: a.files });
+  ui.event?.({ type: "build-finished", durationMs: outcome.durationMs, cancelled: outcome.cancelled, ...(outcome.error ? { error: outcome.error } : {}) });
   return outcome;
 }
 

@@ -37,13 +37,19 @@ export async function runProvisioner(
   const plugin = await catalogue.provisioner(p.type);
   const prepare = prepareContextFor(spec, ctx.workDir, generated);
   const config = plugin.schema.prepare(p.raw, prepare);
+  const began = performance.now();
+  ctx.ui.event?.({ type: "provisioner-started", provisioner: p.type });
   for (let attempt = 0; ; attempt++) {
     try {
       await withTimeout(ctx, p, (signal) => plugin.provision({ ...ctx, signal, prepare, comm, generated }, config));
+      ctx.ui.event?.({ type: "provisioner-finished", provisioner: p.type, durationMs: performance.now() - began });
       return;
     } catch (e) {
-      if (ctx.signal.aborted) throw new BuildCancelledError();
       const left = p.maxRetries - attempt;
+      if (ctx.signal.aborted || left <= 0) {
+        ctx.ui.event?.({ type: "provisioner-finished", provisioner: p.type, durationMs: performance.now() - began, error: e instanceof Error ? e.message : String(e) });
+      }
+      if (ctx.signal.aborted) throw new BuildCancelledError();
       if (left <= 0) throw e;
       const message = e instanceof Error ? e.message : String(e);
       ctx.ui.say(`Provisioner failed with ${JSON.stringify(message)}, retrying with ${left} trie(s) left`);

@@ -66,10 +66,14 @@ export class StepList<State extends object> {
         if (ctx.signal.aborted) throw new BuildCancelledError();
         if (options.pause) await options.pause(step.name);
         ran.push(step);
+        const began = performance.now();
+        ctx.ui.event?.({ type: "step-started", step: step.name });
         try {
           const gives = await step.run(ctx, state);
           if (gives && typeof gives === "object") Object.assign(state, gives);
+          ctx.ui.event?.({ type: "step-finished", step: step.name, durationMs: performance.now() - began });
         } catch (e) {
+          ctx.ui.event?.({ type: "step-finished", step: step.name, durationMs: performance.now() - began, error: e instanceof Error ? e.message : String(e) });
           if (ctx.signal.aborted) throw new BuildCancelledError();
           throw e instanceof StepFailedError || e instanceof BuildCancelledError ? e : new StepFailedError(step.name, e);
         }

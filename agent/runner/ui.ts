@@ -3,6 +3,8 @@
  * shown (colour, `==> name:` prefixes, machine-readable CSV, shipped over the bus) is decided by
  * whoever created the OutputSink, never by plugins.
  */
+import { BUILD_EVENT_RECORD, type BuildEvent } from "./build-events.js";
+
 export interface BuildUi {
   /** A step header: `==> name: Starting VM...` */
   say(message: string): void;
@@ -12,6 +14,8 @@ export interface BuildUi {
   error(message: string): void;
   /** A machine-readable record (`artifact-count`, `artifact`, `error`), target = this build. */
   machine(type: string, ...data: string[]): void;
+  /** A structured event (build-events.ts); optional so a plugin's test double may leave it out. */
+  event?(event: BuildEvent): void;
 }
 
 export type UiLevel = "say" | "message" | "error";
@@ -59,5 +63,6 @@ export function buildUi(sink: OutputSink, build: string): BuildUi {
     message: (text) => sink.emit({ kind: "ui", build, level: "message", text }),
     error: (text) => sink.emit({ kind: "ui", build, level: "error", text }),
     machine: (type, ...data) => sink.emit({ kind: "machine", build, type, data }),
+    event: (event) => sink.emit({ kind: "machine", build, type: BUILD_EVENT_RECORD, data: [JSON.stringify(event)] }),
   };
 }

@@ -12,6 +12,7 @@ import type { OnErrorPolicy } from "../../agent/builders/types.js";
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { CommandIO } from "../io.js";
 import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
+import { JsonSink } from "../output/json-sink.js";
 import { reportBuildEnded, reportSummary } from "../output/build-summary.js";
 import { loadForCommand, planForCommand, planInputs, templateFlagSpecs } from "../template-flags.js";
 import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
@@ -28,6 +29,7 @@ const flagSpecs: FlagSpecs = {
   debug: { kind: "bool", help: "Debug mode: builds run one at a time and pause before each step." },
   force: { kind: "bool", help: "Force a build to continue if artifacts exist, deletes existing artifacts." },
   "machine-readable": { kind: "bool", help: "Produce machine-readable output (timestamp,target,type,data)." },
+  json: { kind: "bool", help: "One JSON object per line for every output line and event (schema: docs/schema/build-events.v1.json)." },
   "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup" },
   "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
   "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
@@ -90,7 +92,8 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const flags = parseCommandFlags(argv, flagSpecs, io, { name: "build", help, template: "required" });
   if (!flags) return 1;
   if (flags.strings.controller) return (await import("../farm-client/farm-build.js")).runFarmBuild(flags, io);
-  const machine = io.machineReadable || flags.bools["machine-readable"] === true;
+  const json = flags.bools.json === true;
+  const machine = io.machineReadable || flags.bools["machine-readable"] === true || json;
   const color = flags.bools.color !== false && !io.env.PACKER_NO_COLOR && !io.env.NO_COLOR && !machine;
   const onError = (flags.strings["on-error"] ?? "cleanup") as OnErrorPolicy;
   if (!["cleanup", "abort", "ask", "run-cleanup-provisioner"].includes(onError)) {
@@ -110,7 +113,8 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const debug = flags.bools.debug === true;
 
   const terminal = new TerminalSink({ out: io.stdout, color, timestamps: flags.bools["timestamp-ui"] === true });
-  const machineSink = machine ? new MachineReadableSink(io.stdout) : undefined;
+  const jsonSink = json ? new JsonSink(io.stdout) : undefined;
+  const machineSink = jsonSink ?? (machine ? new MachineReadableSink(io.stdout) : undefined);
   const sink = machineSink ?? terminal;
   const summaryOutput = { terminal, machine: machineSink };
 
@@ -197,5 +201,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   process.off("SIGTERM", onSignal);
 
   reportSummary(summaryOutput, outcomes, specs.map((s) => s.name), performance.now() - started, controller.signal.aborted);
-  return failed || controller.signal.aborted || outcomes.some((o) => o.error) ? 1 : 0;
+  const exitCode = failed || controller.signal.aborted || outcomes.some((o) => o.error) ? 1 : 0;
+  jsonSink?.runFinished(exitCode, outcomes);
+  return exitCode;
 }

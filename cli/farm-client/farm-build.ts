@@ -11,6 +11,7 @@ import type { ParsedFlags } from "../flags.js";
 import type { CommandIO } from "../io.js";
 import { reportSummary, type SummaryOutput } from "../output/build-summary.js";
 import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
+import { JsonSink } from "../output/json-sink.js";
 import { connectFromFlags, FarmClientError, type FarmConnection } from "./connect.js";
 import { fetchArtifacts } from "./fetch-artifacts.js";
 import { BuildOutputRenderer } from "./render.js";
@@ -19,10 +20,14 @@ import { prepareSubmission } from "./submission.js";
 import { watchBuildOutput } from "./watch.js";
 
 export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<number> {
-  const machine = io.machineReadable || flags.bools["machine-readable"] === true;
+  const json = flags.bools.json === true;
+  const machine = io.machineReadable || flags.bools["machine-readable"] === true || json;
   const color = flags.bools.color !== false && !io.env.PACKER_NO_COLOR && !io.env.NO_COLOR && !machine;
   const terminal = new TerminalSink({ out: io.stdout, color, timestamps: flags.bools["timestamp-ui"] === true });
-  const machineSink = machine ? new MachineReadableSink(io.stdout) : undefined;
+  // -json: the agents' structured events come back as records in the output stream, so the
+  // same JSON lines as a local build are printed here.
+  const jsonSink = json ? new JsonSink(io.stdout) : undefined;
+  const machineSink = jsonSink ?? (machine ? new MachineReadableSink(io.stdout) : undefined);
   const out: SummaryOutput = { terminal, machine: machineSink };
   const report = (text: string): void => {
     if (machineSink) machineSink.line("", "ui", "error", text);
@@ -125,7 +130,9 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
     const interrupted = interrupts > 0;
     reportSummary(out, outcomes, names, performance.now() - started, interrupted);
     const failed = outcomes.length < names.length || outcomes.some((o) => o.error);
-    return submission.someRefused || interrupted || failed || downloadFailed ? 1 : 0;
+    const exitCode = submission.someRefused || interrupted || failed || downloadFailed ? 1 : 0;
+    jsonSink?.runFinished(exitCode, outcomes);
+    return exitCode;
   } catch (e) {
     io.stderr.write(`${conn.explain(e).message}\n`);
     return 1;

@@ -5,6 +5,7 @@
  */
 import type { Writable } from "node:stream";
 import type { OutputEvent, OutputSink } from "../../agent/runner/ui.js";
+import { BUILD_EVENT_RECORD } from "../../agent/runner/build-events.js";
 
 const RESET = "\x1b[0m";
 const BOLD = "\x1b[1m";
@@ -79,6 +80,7 @@ export class MachineReadableSink implements OutputSink {
   constructor(private readonly out: Writable) {}
 
   emit(e: OutputEvent): void {
+    if (e.kind === "machine" && e.type === BUILD_EVENT_RECORD) return; // Kiln's -json events, not Packer's records
     if (e.kind === "machine") this.line(e.build, e.type, ...e.data);
     else {
       const prefix = e.level === "message" ? `    ${e.build}: ` : `==> ${e.build}: `;

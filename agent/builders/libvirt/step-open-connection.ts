@@ -4,7 +4,8 @@
  * configured one, else `kvm` when the host's libvirt offers it, else `qemu` (TCG), as the qemu
  * builder picks its accelerator.
  */
-import type { Config } from "../../../shared/components/builders/libvirt.js";
+import { isLocalUri, type Config } from "../../../shared/components/builders/libvirt.js";
+import { probeKvm } from "../qemu/kvm-probe.js";
 import type { Step } from "../../runner/steps.js";
 import { LibvirtConnection } from "./binding/connection.js";
 
@@ -33,12 +34,16 @@ export function stepOpenConnection(config: Config): Step<object, LibvirtConnecte
   };
 }
 
-/** True when libvirt can run `kvm` domains here (virConnectGetDomainCapabilities answers for kvm). */
+/**
+ * True when libvirt can run `kvm` domains there (virConnectGetDomainCapabilities answers for kvm)
+ * and, for a libvirt on this host, the qemu builder's probe agrees that KVM really works: libvirt
+ * offers kvm on /dev/kvm from kvm_pvm (software nested virtualisation), where guests crash.
+ */
 export async function offersKvm(conn: LibvirtConnection, arch: string): Promise<boolean> {
   try {
     await conn.domainCapabilities("kvm", arch);
-    return true;
   } catch {
     return false;
   }
+  return isLocalUri(conn.uri) ? (await probeKvm()).ok : true;
 }

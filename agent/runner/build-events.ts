@@ -1,0 +1,29 @@
+/**
+ * Structured events of a build, for scripts (`kiln build -json`) and metrics: the build and each
+ * step starting and finishing with durations, artifacts, the build's end. Schema (versioned):
+ * docs/schema/build-events.v1.json.
+ *
+ * They travel as a machine-readable record of type `kiln-event` whose one field is the event's
+ * JSON, so every sink carries them unchanged (secrets scrubbed, shipped over the farm's bus like
+ * any record); Packer's `-machine-readable` printer and the terminal leave them out.
+ */
+export const BUILD_EVENT_RECORD = "kiln-event";
+
+export type BuildEvent =
+  | { type: "build-started"; builderType: string; attempt?: number }
+  | { type: "step-started"; step: string }
+  | { type: "step-finished"; step: string; durationMs: number; error?: string }
+  | { type: "provisioner-started"; provisioner: string }
+  | { type: "provisioner-finished"; provisioner: string; durationMs: number; error?: string }
+  | { type: "artifact"; builderId: string; id: string; description: string; files: string[] }
+  | { type: "build-finished"; durationMs: number; error?: string; cancelled: boolean };
+
+/** The event in a `kiln-event` record's data, or undefined when it is not one. */
+export function parseBuildEvent(data: readonly string[]): BuildEvent | undefined {
+  try {
+    const e = JSON.parse(data[0] ?? "") as BuildEvent;
+    return typeof e === "object" && e !== null && typeof e.type === "string" ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
