@@ -199,5 +199,10 @@ if (!CHROMIUM) {
     t.regex(text, /^kiln_api_requests_total\{api="grpc",method="\/kiln\.v1\.Farm\/SubmitBuild",code="OK"\} [1-9]/m);
     t.regex(text, /^kiln_api_requests_total\{api="http",method="GET \/api\/overview",code="200"\} [1-9]/m);
     t.regex(text, /^kiln_controller_process_resident_memory_bytes \d+/m);
+    // The shipped Grafana dashboard only uses names the controller exports.
+    const dashboard = readFileSync(join(repo, "deploy/grafana/kiln-farm.json"), "utf8");
+    const used = [...new Set(dashboard.match(/kiln_[a-z_]+/g) ?? [])];
+    t.true(used.length > 5);
+    for (const name of used) t.regex(text, new RegExp(`^# TYPE ${name.replace(/_(bucket|count|sum)$/, "")} `, "m"), `${name} is used by deploy/grafana/kiln-farm.json`);
   });
 }
