@@ -75,6 +75,8 @@ export interface AgentHandle {
   builderTypes: string[];
   probe: HostProbe;
   workDir: string;
+  /** Build slots (jobs it runs at once). */
+  slots: number;
   /** Jobs running now. */
   busy(): number;
   /** Stops pulling, aborts running jobs (cleanups run) and hands them back, removes the presence, disconnects. */
@@ -211,6 +213,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       builderTypes: types,
       probe,
       workDir,
+      slots: slots.total,
       busy: () => running,
       stop() {
         stopping ??= (async () => {

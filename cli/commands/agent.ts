@@ -5,6 +5,7 @@
  * cleanups and handed back to the queue).
  */
 import { hostname } from "node:os";
+import { agentMetrics } from "../../agent/farm/metrics.js";
 import { parseByteSize } from "../../shared/bundle/index.js";
 import { parseGoDuration } from "../../shared/template/duration.js";
 import {
@@ -29,6 +30,7 @@ const flagSpecs: FlagSpecs = {
   labels: { kind: "string", help: "Labels shown in `kiln agents`.", env: "KILN_AGENT_LABELS", placeholder: "k=v,..." },
   "docker-host": { kind: "string", help: "Docker Engine API the docker builder uses (default: DOCKER_HOST, else unix:///var/run/docker.sock).", env: "DOCKER_HOST", placeholder: "unix:///PATH|tcp://HOST:PORT" },
   "libvirt-uri": { kind: "string", help: "libvirt the libvirt builder's probe and leftover reaper use (default: KILN_LIBVIRT_URI, else qemu:///system).", env: "KILN_LIBVIRT_URI", placeholder: "URI" },
+  "metrics-listen": { kind: "string", help: "Serve this agent's Prometheus metrics (slots, jobs run, host load) at http://HOST:PORT/metrics (no token: bind it where only the scraper reaches).", env: "KILN_AGENT_METRICS_LISTEN", placeholder: "HOST:PORT" },
   "work-dir": { kind: "string", help: `Folder for job files (default ${DEFAULT_AGENT_WORK_DIR}).`, env: "KILN_AGENT_WORK_DIR", placeholder: "DIR" },
   name: { kind: "string", help: "Agent name; keep it stable so a restart reaps what a crash left (default: the name in a kiln-agent-NAME NATS user, else HOSTNAME-PID).", env: "KILN_AGENT_NAME", placeholder: "NAME" },
   builders: { kind: "string", help: "Take only these builder types (default: every type this host can run).", env: "KILN_AGENT_BUILDERS", placeholder: "a,b" },
@@ -100,16 +102,35 @@ export const run: Command = async (argv, io) => {
     return 1;
   }
 
+  const metricsListen = flags.strings["metrics-listen"];
+  const listen = metricsListen === undefined ? undefined : /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(metricsListen.trim());
+  if (metricsListen !== undefined && !listen) {
+    io.stderr.write(`agent: --metrics-listen "${metricsListen}" is not HOST:PORT (for example 127.0.0.1:9464)\n`);
+    return 1;
+  }
+  const metrics = listen ? agentMetrics() : undefined;
   let agent;
   try {
-    agent = await startAgent({ ...options, probe, log, version: KILN_VERSION });
+    agent = await startAgent({ ...options, probe, log, version: KILN_VERSION, onJobDone: metrics ? (r) => metrics.jobDone(r) : undefined });
   } catch (e) {
     io.stderr.write(`agent: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
   io.stdout.write(`Agent ${agent.name} is taking jobs (${options.slots ?? 1} slot(s), work dir ${agent.workDir}).\n`);
+  let served: { address: string; stop(): Promise<void> } | undefined;
+  if (metrics && listen) {
+    try {
+      served = await metrics.serve({ host: listen[1] ?? listen[2] ?? "127.0.0.1", port: Number(listen[3]) }, agent);
+      io.stdout.write(`Metrics at http://${served.address}/metrics\n`);
+    } catch (e) {
+      io.stderr.write(`agent: cannot serve metrics on ${metricsListen}: ${e instanceof Error ? e.message : String(e)}\n`);
+      await agent.stop();
+      return 1;
+    }
+  }
 
   await untilStopSignal((signal) => log.info(`received ${signal}: handing back running jobs and stopping`));
+  await served?.stop();
   await agent.stop();
   return 0;
 };
