@@ -29,11 +29,21 @@ test("the probe agrees with `which`, /sys/module and uname about this host, and 
   // Capabilities come from the agent's builder plugins (qemu, docker) and the provisioners that run
   // a program on the host (ansible): none for builders it has no plugin for.
   for (const c of ["virtualbox", "vmware", "aws"]) t.false(has(c), c);
-  t.deepEqual(probe.capabilities.filter((c) => !["qemu", "qemu-img", "kvm", "docker", "ansible"].includes(c) && !c.startsWith("arch:")), []);
+  t.deepEqual(probe.capabilities.filter((c) => !["qemu", "qemu-img", "kvm", "docker", "ansible", "libvirt", "libvirt-kvm"].includes(c) && !c.startsWith("arch:")), []);
+  // libvirt: advertised exactly when libvirtd answers on the default URI (as virsh finds it).
+  t.is(has("libvirt"), which("virsh") && (() => {
+    try {
+      execFileSync("virsh", ["-c", "qemu:///system", "version"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })());
   t.is(has("ansible"), which("ansible-playbook"));
 
   const realKvm = existsSync("/sys/module/kvm_intel") || existsSync("/sys/module/kvm_amd");
   t.is(has("kvm"), realKvm && existsSync("/dev/kvm"));
+  if (!realKvm) t.false(has("libvirt-kvm"), "libvirt's kvm is not offered where KVM does not really work");
   if (existsSync("/sys/module/kvm_pvm") && !realKvm) t.regex(probe.findings.join("\n"), /kvm: only kvm_pvm is loaded/);
 
   const arch = execFileSync("uname", ["-m"]).toString().trim();
