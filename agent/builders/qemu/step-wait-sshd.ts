@@ -31,16 +31,12 @@ export function stepWaitSshd(timeoutMs: number): Step<PortsReady & QemuRunning, 
   return {
     name: "wait for sshd",
     async run(ctx, state) {
-      const deadline = Date.now() + timeoutMs;
       ctx.ui.say("Waiting for the guest's sshd to answer...");
-      while (Date.now() < deadline) {
+      kept = await waitForSshBanner(state.sshHostPort, timeoutMs, ctx.signal, () => {
         if (!state.qemu.isRunning()) throw new Error(`QEMU exited before the guest's sshd answered: ${state.qemu.stderr() || "no error output"}`);
-        kept = await sshBanner(state.sshHostPort, BANNER_WAIT_MS);
-        if (kept) return { sshdSocket: kept };
-        await sleep(PROBE_INTERVAL_MS, undefined, { signal: ctx.signal });
-      }
-      // Let the SSH step try and report with its own, detailed error.
-      return {};
+      });
+      // Without a banner by the deadline, the SSH step tries and reports with its own, detailed error.
+      return kept ? { sshdSocket: kept } : {};
     },
     async cleanup() {
       // The SSH client owns it by now and has closed it; this is for a build that stopped before.
@@ -50,8 +46,25 @@ export function stepWaitSshd(timeoutMs: number): Step<PortsReady & QemuRunning, 
   };
 }
 
+/**
+ * Probes `port` on 127.0.0.1 for an SSH banner until one answers or `timeoutMs` passes; resolves
+ * with the connection that saw it (banner pushed back), or undefined at the deadline.
+ * `checkGuest` throws when the guest is gone, which ends the wait at once (the qemu and libvirt
+ * builders each know how to tell).
+ */
+export async function waitForSshBanner(port: number, timeoutMs: number, signal: AbortSignal, checkGuest: () => void | Promise<void>): Promise<Socket | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await checkGuest();
+    const sock = await sshBanner(port, BANNER_WAIT_MS);
+    if (sock) return sock;
+    await sleep(PROBE_INTERVAL_MS, undefined, { signal });
+  }
+  return undefined;
+}
+
 /** A connection whose first bytes are an SSH banner, paused with them pushed back; else undefined. */
-export function sshBanner(port: number, waitMs: number): Promise<Socket | undefined> {
+function sshBanner(port: number, waitMs: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const sock = createConnection({ host: "127.0.0.1", port });
     const done = (ok: boolean): void => {
