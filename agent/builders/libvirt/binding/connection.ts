@@ -11,7 +11,6 @@ import { libvirtFfi, type Handle, type LibvirtFfi } from "./ffi.js";
 
 /** libvirt error codes the builder acts on (virterror.h). */
 export const VIR_ERR = {
-  OPERATION_INVALID: 55,
   NO_DOMAIN: 42,
   NO_STORAGE_POOL: 49,
   NO_STORAGE_VOL: 50,
@@ -64,6 +63,15 @@ export class LibvirtConnection {
     return result as T;
   }
 
+  /** A lookup call: undefined when libvirt answers `missing` (no such domain, pool, volume), else the wrapped handle or an error. */
+  async lookup<T>(name: string, missing: number, what: string, wrap: (h: Handle) => T, ...args: unknown[]): Promise<T | undefined> {
+    const h = await this.ffi.async[name]!(...args);
+    if (h) return wrap(h);
+    const e = this.ffi.decodeError(this.ffi.sync.virConnGetLastError!(this.handle));
+    if (e?.code === missing) return undefined;
+    throw new LibvirtError(name, `${what}: ${e?.message ?? "unknown error"}`, e?.code);
+  }
+
   private callSync<T>(name: string, what: string, ...args: unknown[]): T {
     const result = this.ffi.sync[name]!(...args);
     if (result === null || (typeof result === "number" && result < 0)) throw this.error(name, what);
@@ -81,10 +89,6 @@ export class LibvirtConnection {
     return `${Math.floor(v / 1_000_000)}.${Math.floor(v / 1000) % 1000}.${v % 1000}`;
   }
 
-  async hostname(): Promise<string> {
-    return this.call<string>("virConnectGetHostname", "cannot read the libvirt host's name", this.handle);
-  }
-
   /** The domain capabilities XML for a hypervisor type (`kvm`, `qemu`), or an error when it has none. */
   async domainCapabilities(virtType: string, arch?: string): Promise<string> {
     return this.call<string>("virConnectGetDomainCapabilities", `the libvirt host cannot run ${virtType} domains`, this.handle, null, arch ?? null, null, virtType, 0);
@@ -96,24 +100,16 @@ export class LibvirtConnection {
 
   /** The domain named `name`, or undefined when there is none. */
   async lookupDomain(name: string): Promise<Domain | undefined> {
-    const h = await this.ffi.async.virDomainLookupByName!(this.handle, name);
-    if (h) return new Domain(this, h);
-    const e = this.ffi.decodeError(this.ffi.sync.virConnGetLastError!(this.handle));
-    if (e?.code === VIR_ERR.NO_DOMAIN) return undefined;
-    throw new LibvirtError("virDomainLookupByName", `cannot look domain ${name} up: ${e?.message ?? "unknown error"}`, e?.code);
+    return this.lookup("virDomainLookupByName", VIR_ERR.NO_DOMAIN, `cannot look domain ${name} up`, (h) => new Domain(this, h), this.handle, name);
   }
 
   async listDomains(): Promise<Domain[]> {
     return this.listAll("virConnectListAllDomains", "virDomainPtr", "cannot list domains").then((hs) => hs.map((h) => new Domain(this, h)));
   }
 
-  async listPools(): Promise<StoragePool[]> {
-    return this.listAll("virConnectListAllStoragePools", "virStoragePoolPtr", "cannot list storage pools").then((hs) => hs.map((h) => new StoragePool(this, h)));
-  }
-
-  async listAll(call: string, type: string, what: string, owner: Handle = this.handle): Promise<Handle[]> {
+  private async listAll(call: string, type: string, what: string): Promise<Handle[]> {
     const out: unknown[] = [null];
-    const n = await this.call<number>(call, what, owner, out, 0);
+    const n = await this.call<number>(call, what, this.handle, out, 0);
     if (n === 0 || !out[0]) return [];
     const handles = this.ffi.koffi.decode(out[0], type, n) as Handle[];
     this.ffi.free(out[0]);
@@ -122,11 +118,7 @@ export class LibvirtConnection {
 
   /** The storage pool named `name`, or undefined when there is none. */
   async lookupPool(name: string): Promise<StoragePool | undefined> {
-    const h = await this.ffi.async.virStoragePoolLookupByName!(this.handle, name);
-    if (h) return new StoragePool(this, h);
-    const e = this.ffi.decodeError(this.ffi.sync.virConnGetLastError!(this.handle));
-    if (e?.code === VIR_ERR.NO_STORAGE_POOL) return undefined;
-    throw new LibvirtError("virStoragePoolLookupByName", `cannot look storage pool ${name} up: ${e?.message ?? "unknown error"}`, e?.code);
+    return this.lookup("virStoragePoolLookupByName", VIR_ERR.NO_STORAGE_POOL, `cannot look storage pool ${name} up`, (h) => new StoragePool(this, h), this.handle, name);
   }
 
   async pool(name: string): Promise<StoragePool> {
@@ -189,11 +181,6 @@ export class Domain {
     return this.conn.call<string>("virDomainGetXMLDesc", `cannot read the definition of domain ${this.name}`, this.handle, 0);
   }
 
-  /** Presses `keycodes` (Linux evdev codes) as one chord: pressed in order, released in reverse. */
-  async sendKeys(keycodes: readonly number[], holdMs: number): Promise<void> {
-    await this.conn.call("virDomainSendKey", `cannot send keys to domain ${this.name}`, this.handle, 0 /* LINUX */, holdMs, [...keycodes], keycodes.length, 0);
-  }
-
   /** A QEMU monitor command (HMP when `hmp`, else QMP JSON); resolves with QEMU's answer. */
   async monitor(command: string, hmp: boolean): Promise<string> {
     const out: unknown[] = [null];
@@ -236,22 +223,9 @@ export class StoragePool {
     return this.conn.lib.sync.virStoragePoolGetName!(this.handle) as string;
   }
 
-  async xml(): Promise<string> {
-    return this.conn.call<string>("virStoragePoolGetXMLDesc", `cannot read storage pool ${this.name}`, this.handle, 0);
-  }
-
-  async refresh(): Promise<void> {
-    await this.conn.call("virStoragePoolRefresh", `cannot refresh storage pool ${this.name}`, this.handle, 0);
-  }
-
   /** The volume named `name`, or undefined. */
   async lookupVolume(name: string): Promise<StorageVolume | undefined> {
-    const lib = this.conn.lib;
-    const h = await lib.async.virStorageVolLookupByName!(this.handle, name);
-    if (h) return new StorageVolume(this.conn, h);
-    const e = lib.decodeError(lib.sync.virConnGetLastError!(this.conn.handle));
-    if (e?.code === VIR_ERR.NO_STORAGE_VOL) return undefined;
-    throw new LibvirtError("virStorageVolLookupByName", `cannot look volume ${this.name}/${name} up: ${e?.message ?? "unknown error"}`, e?.code);
+    return this.conn.lookup("virStorageVolLookupByName", VIR_ERR.NO_STORAGE_VOL, `cannot look volume ${this.name}/${name} up`, (h) => new StorageVolume(this.conn, h), this.handle, name);
   }
 
   async volume(name: string): Promise<StorageVolume> {
@@ -269,11 +243,6 @@ export class StoragePool {
     return new StorageVolume(this.conn, await this.conn.call("virStorageVolCreateXMLFrom", `cannot clone volume ${from.name} into storage pool ${this.name}`, this.handle, xml, from.handle, 0));
   }
 
-  async listVolumes(): Promise<StorageVolume[]> {
-    const hs = await this.conn.listAll("virStoragePoolListAllVolumes", "virStorageVolPtr", `cannot list the volumes of storage pool ${this.name}`, this.handle);
-    return hs.map((h) => new StorageVolume(this.conn, h));
-  }
-
   free(): void {
     this.conn.lib.sync.virStoragePoolFree!(this.handle);
   }
@@ -284,10 +253,6 @@ export class StorageVolume {
 
   get name(): string {
     return this.conn.lib.sync.virStorageVolGetName!(this.handle) as string;
-  }
-
-  async path(): Promise<string> {
-    return this.conn.call<string>("virStorageVolGetPath", `cannot read the path of volume ${this.name}`, this.handle);
   }
 
   async xml(): Promise<string> {
