@@ -92,21 +92,19 @@ export class ConfigReader {
         this.decodeProblem(key, `'${key}[${i}]' expected a map, got '${goType(item)}'`);
         return;
       }
-      const path = single ? this.keyPath(key) : `${this.keyPath(key)}[${i}]`;
-      out.push(new ConfigReader(
-        { type: this.raw.type, config: item as Record<string, unknown> },
-        { kind: this.options.kind, interpolation: this.options.interpolation, nested: { path, problems: this.problems, position: this.positionOf(key) } },
-      ));
+      out.push(this.child(single ? this.keyPath(key) : `${this.keyPath(key)}[${i}]`, item as Record<string, unknown>, this.positionOf(key)));
     });
     return out;
   }
 
   /** A reader over an absent block, so its defaults and required keys are checked as Go's zero struct would be. */
   emptyBlock(key: string): ConfigReader {
-    return new ConfigReader(
-      { type: this.raw.type, config: {} },
-      { kind: this.options.kind, interpolation: this.options.interpolation, nested: { path: this.keyPath(key), problems: this.problems, position: this.raw.position } },
-    );
+    return this.child(this.keyPath(key), {}, this.raw.position);
+  }
+
+  /** A reader over a nested block's values (already rendered), reporting into this reader's problems. */
+  private child(path: string, config: Record<string, unknown>, position: SourcePosition | undefined): ConfigReader {
+    return new ConfigReader({ type: this.raw.type, config }, { kind: this.options.kind, interpolation: this.options.interpolation, nested: { path, problems: this.problems, position } });
   }
 
   /** A nested block that appears at most once (Go's pointer-to-struct fields: `source { }`). */
