@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { leasePort } from "../../agent/builders/qemu/host-ports.js";
+import { leasePort } from "../../agent/builders/common/host-ports.js";
 import { baseImage } from "../../test/fixtures/base-image.js";
 import { qemuBuilder, sshExec } from "../../test/agent/builders/qemu-harness.js";
 

@@ -3,8 +3,8 @@
  * mkisofs, whichever the host has (Packer's order on Linux): cd_files media, cloud-init NoCloud
  * seeds (volume id `cidata`).
  */
-import { findProgram } from "../qemu/find-program.js";
-import { runProgram } from "../qemu/run-program.js";
+import { findProgram } from "./find-program.js";
+import { runProgram } from "./run-program.js";
 
 const ISO_MAKERS: readonly { program: string; args: readonly string[] }[] = [
   { program: "xorriso", args: ["-as", "mkisofs"] },

@@ -15,9 +15,9 @@ import { parseVolumeSize, type LibvirtVolume, type VolumeSource } from "../../..
 import type { RunContext } from "../../runner/context.js";
 import { downloadIso } from "../common/iso-download/index.js";
 import { makeIso } from "../common/make-iso.js";
-import { isoCacheDir } from "../qemu/step-download-iso.js";
-import { diskInfo } from "../qemu/disk-info.js";
-import { stageMediaContent, stageMediaFiles } from "../qemu/media-files.js";
+import { isoCacheDir } from "../common/step-download-iso.js";
+import { diskInfo } from "../common/disk-info.js";
+import { stageMediaContent, stageMediaFiles } from "../common/media-files.js";
 import type { LibvirtConnection, StoragePool, StorageVolume } from "./binding/connection.js";
 import { volumeFacts, volumeXml } from "./domain-xml.js";
 

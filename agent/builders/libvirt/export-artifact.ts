@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Artifact } from "../../runner/artifact.js";
 import type { ExportContext } from "../types.js";
 import { exportArtifact as flattenDisks } from "../qemu/export-artifact.js";
-import { runProgram } from "../qemu/run-program.js";
+import { runProgram } from "../common/run-program.js";
 
 export async function exportLibvirtArtifact(artifact: Artifact, ctx: ExportContext): Promise<Artifact> {
   if (artifact.files.length > 0) return flattenDisks(artifact, ctx);

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../../../shared/components/builders/libvirt.js";
 import type { Step } from "../../runner/steps.js";
-import { parseBootCommands, renderBootCommands, resolveKeyIntervalMs, typeBootActions, type QmpCommandSink } from "../qemu/boot-command/index.js";
+import { parseBootCommands, renderBootCommands, resolveKeyIntervalMs, typeBootActions, type QmpCommandSink } from "../common/boot-command/index.js";
 import type { DomainDefined } from "./step-define-domain.js";
 
 export function stepBootCommand(config: Config): Step<DomainDefined, object> {

@@ -7,7 +7,7 @@
  */
 import type { Config } from "../../../shared/components/builders/libvirt.js";
 import type { Step } from "../../runner/steps.js";
-import { leasePort, type PortLease } from "../qemu/host-ports.js";
+import { leasePort, type PortLease } from "../common/host-ports.js";
 import type { DomainDefined } from "./step-define-domain.js";
 
 export interface PortForwarded {

@@ -11,8 +11,8 @@ import type { Artifact } from "../../runner/artifact.js";
 import { regularFiles } from "../../runner/artifact-files.js";
 import type { ExportContext } from "../types.js";
 import { diskDigest } from "./disk-digest.js";
-import { diskInfo, type DiskInfo } from "./disk-info.js";
-import { runProgram } from "./run-program.js";
+import { diskInfo, type DiskInfo } from "../common/disk-info.js";
+import { runProgram } from "../common/run-program.js";
 
 /** Formats whose images can name a backing file, and that `qemu-img convert` writes. */
 const LAYERED_FORMATS = new Set(["qcow2", "qcow", "qed", "vmdk"]);

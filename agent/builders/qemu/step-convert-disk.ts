@@ -7,7 +7,7 @@
 import { rename, rm } from "node:fs/promises";
 import type { Config } from "../../../shared/components/builders/qemu.js";
 import type { Step } from "../../runner/steps.js";
-import { runProgram } from "./run-program.js";
+import { runProgram } from "../common/run-program.js";
 import type { DiskReady } from "./step-create-disk.js";
 import type { WarmReady } from "./warm/step-warm-plan.js";
 

@@ -10,9 +10,9 @@ import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../../shared/components/builders/qemu.js";
 import type { Step } from "../../runner/steps.js";
-import { diskInfo, diskSizeBytes } from "./disk-info.js";
-import { runProgram } from "./run-program.js";
-import type { IsoReady } from "./step-download-iso.js";
+import { diskInfo, diskSizeBytes } from "../common/disk-info.js";
+import { runProgram } from "../common/run-program.js";
+import type { IsoReady } from "../common/step-download-iso.js";
 import type { OutputDirReady } from "./step-output-dir.js";
 import type { WarmReady } from "./warm/step-warm-plan.js";
 

@@ -5,7 +5,7 @@
  */
 import type { Config } from "../../../shared/components/builders/qemu.js";
 import type { Step } from "../../runner/steps.js";
-import { leasePort, type PortLease } from "./host-ports.js";
+import { leasePort, type PortLease } from "../common/host-ports.js";
 
 export interface PortsReady {
   sshHostPort: number;

@@ -5,8 +5,8 @@
  */
 import { link, copyFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { diskInfo } from "../../builders/qemu/disk-info.js";
-import { runProgram } from "../../builders/qemu/run-program.js";
+import { diskInfo } from "../../builders/common/disk-info.js";
+import { runProgram } from "../../builders/common/run-program.js";
 import type { Artifact } from "../../runner/artifact.js";
 
 export interface ProviderInput {

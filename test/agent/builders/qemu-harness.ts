@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ssh2 from "ssh2";
 import { BASE_IMAGE_ROOT_PASSWORD } from "../../fixtures/base-image.js";
-import { leasePort } from "../../../agent/builders/qemu/host-ports.js";
+import { leasePort } from "../../../agent/builders/common/host-ports.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 export const kiln = join(repo, "bin/kiln.js");

@@ -8,7 +8,7 @@ import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { leasePort } from "../../../agent/builders/qemu/host-ports.js";
+import { leasePort } from "../../../agent/builders/common/host-ports.js";
 import { baseImage } from "../../fixtures/base-image.js";
 import { bootOutputImage, build, kiln, qemuBuilder, qemuProcessesUsing, sshExec, workspace } from "./qemu-harness.js";
 

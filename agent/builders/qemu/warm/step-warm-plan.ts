@@ -11,11 +11,11 @@ import { promisify } from "node:util";
 import type { Config } from "../../../../shared/components/builders/qemu.js";
 import type { Step } from "../../../runner/steps.js";
 import { chooseAccelerator } from "../accelerator.js";
-import { diskInfo, diskSizeBytes } from "../disk-info.js";
-import type { CdReady } from "../step-cd-files.js";
-import type { IsoReady } from "../step-download-iso.js";
-import { isoCacheDir } from "../step-download-iso.js";
-import type { FloppyReady } from "../step-floppy.js";
+import { diskInfo, diskSizeBytes } from "../../common/disk-info.js";
+import type { CdReady } from "../../common/step-cd-files.js";
+import type { IsoReady } from "../../common/step-download-iso.js";
+import { isoCacheDir } from "../../common/step-download-iso.js";
+import type { FloppyReady } from "../../common/step-floppy.js";
 import { warmKey } from "./warm-key.js";
 import { loadDigests, saveDigests, snapshotAt, snapshotExists, warmRoot, type WarmSnapshot } from "./warm-store.js";
 

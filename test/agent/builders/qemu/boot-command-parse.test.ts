@@ -1,5 +1,5 @@
 import test from "ava";
-import { BootCommandError, parseBootCommand, parseBootCommands, type BootAction } from "../../../../agent/builders/qemu/boot-command/index.js";
+import { BootCommandError, parseBootCommand, parseBootCommands, type BootAction } from "../../../../agent/builders/common/boot-command/index.js";
 
 const keys = (actions: BootAction[]) => actions.map((a) => (a.kind === "wait" ? `wait:${a.ms}` : `${a.kind}:${a.shift ? "S-" : ""}${a.qcode}`));
 

@@ -1,5 +1,5 @@
 import test from "ava";
-import { BootCommandError, parseBootCommands, renderBootCommands } from "../../../../agent/builders/qemu/boot-command/index.js";
+import { BootCommandError, parseBootCommands, renderBootCommands } from "../../../../agent/builders/common/boot-command/index.js";
 
 const ctx = { userVariables: { host: "box" }, enableEnv: false, initTime: new Date() };
 

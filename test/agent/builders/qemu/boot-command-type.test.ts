@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseBootCommand, resolveKeyIntervalMs, typeBootActions } from "../../../../agent/builders/qemu/boot-command/index.js";
+import { parseBootCommand, resolveKeyIntervalMs, typeBootActions } from "../../../../agent/builders/common/boot-command/index.js";
 import { QmpClient, QmpError } from "../../../../agent/builders/qemu/qmp.js";
 
 // A real QEMU with no disk: enough for its PS/2 keyboard to accept input events over QMP.

@@ -9,9 +9,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { leasePort } from "../../../../agent/builders/qemu/host-ports.js";
+import { leasePort } from "../../../../agent/builders/common/host-ports.js";
 
-const hostPorts = pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), "../../../../agent/builders/qemu/host-ports.js")).href;
+const hostPorts = pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), "../../../../agent/builders/common/host-ports.js")).href;
 
 /** A child process that leases one port of [min, max], prints it (or the error) and holds it until killed. */
 function holder(leaseDir: string, min: number, max: number): { child: ChildProcessWithoutNullStreams; answer: Promise<string> } {

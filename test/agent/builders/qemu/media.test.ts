@@ -8,8 +8,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { stepCdFiles } from "../../../../agent/builders/qemu/step-cd-files.js";
-import { stepFloppy } from "../../../../agent/builders/qemu/step-floppy.js";
+import { stepCdFiles } from "../../../../agent/builders/common/step-cd-files.js";
+import { stepFloppy } from "../../../../agent/builders/common/step-floppy.js";
 import { schema, type Config } from "../../../../shared/components/builders/qemu.js";
 import { prepareContext, recordingContext, tempDir } from "../../fixtures/recording-run-context.js";
 

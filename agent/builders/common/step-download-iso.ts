@@ -6,9 +6,9 @@
  * partial files out of the cache). With `iso_skip_cache` QEMU opens the URL itself, as in Packer.
  */
 import path from "node:path";
-import type { Config } from "../../../shared/components/builders/qemu.js";
+import type { IsoConfig } from "../../../shared/components/vm-config/iso.js";
 import type { Step } from "../../runner/steps.js";
-import { downloadIso } from "../common/iso-download/index.js";
+import { downloadIso } from "./iso-download/index.js";
 
 export interface IsoReady {
   /** The ISO (or source disk with disk_image) on this host. */
@@ -25,7 +25,16 @@ export function isoCacheDir(workDir: string, env: NodeJS.ProcessEnv = process.en
   return path.resolve(workDir, configured || "packer_cache");
 }
 
-export function stepDownloadIso(config: Config): Step<object, IsoReady> {
+/** What the download reads of a builder's config (qemu's, virtualbox's…). */
+export interface DownloadIsoConfig {
+  iso: IsoConfig;
+  /** qemu's `disk_image`: the "ISO" is a disk image (only the wording changes). */
+  diskImage?: boolean;
+  /** qemu's `iso_skip_cache`: the hypervisor opens the URL itself. */
+  isoSkipCache?: boolean;
+}
+
+export function stepDownloadIso(config: DownloadIsoConfig): Step<object, IsoReady> {
   return {
     name: "download iso",
     async run(ctx) {

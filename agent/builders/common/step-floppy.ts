@@ -5,7 +5,7 @@
  */
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { Config } from "../../../shared/components/builders/qemu.js";
+import type { FloppyCdConfig } from "../../../shared/components/vm-config/floppy-cd.js";
 import type { Step } from "../../runner/steps.js";
 import { stageMediaFiles } from "./media-files.js";
 import { runProgram } from "./run-program.js";
@@ -14,7 +14,7 @@ export interface FloppyReady {
   floppyPath?: string;
 }
 
-export function stepFloppy(config: Config): Step<object, FloppyReady> {
+export function stepFloppy(config: { media: FloppyCdConfig }): Step<object, FloppyReady> {
   const made: { dir?: string } = {};
   return {
     name: "create floppy",

@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pidAlive } from "../common/pid-alive.js";
+import { pidAlive } from "./pid-alive.js";
 
 const reserved = new Set<number>();
 

@@ -5,9 +5,9 @@
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import type { Config } from "../../../shared/components/builders/qemu.js";
+import type { FloppyCdConfig } from "../../../shared/components/vm-config/floppy-cd.js";
 import type { Step } from "../../runner/steps.js";
-import { makeIso } from "../common/make-iso.js";
+import { makeIso } from "./make-iso.js";
 import { stageMediaContent, stageMediaFiles } from "./media-files.js";
 
 export interface CdReady {
@@ -15,7 +15,7 @@ export interface CdReady {
   cdPath?: string;
 }
 
-export function stepCdFiles(config: Config): Step<object, CdReady> {
+export function stepCdFiles(config: { media: FloppyCdConfig }): Step<object, CdReady> {
   const made: { dir?: string } = {};
   return {
     name: "create cd",
