@@ -13,6 +13,7 @@ import { schema as libvirt } from "./builders/libvirt.js";
 import { schema as nullBuilder } from "./builders/null.js";
 import { schema as qemu } from "./builders/qemu.js";
 import { schema as virtualboxIso } from "./builders/virtualbox-iso.js";
+import { schema as virtualboxOvf } from "./builders/virtualbox-ovf.js";
 import { schema as vmwareIso } from "./builders/vmware-iso.js";
 import { schema as ansibleProvisioner } from "./provisioners/ansible.js";
 import { schema as ansibleLocalProvisioner } from "./provisioners/ansible-local.js";
@@ -33,7 +34,7 @@ import { schema as shellLocalPostProcessor } from "./post-processors/shell-local
 import { schema as vagrant } from "./post-processors/vagrant.js";
 
 const builders = new Map<string, BuilderSchema<unknown>>(
-  [amazonEbs, dockerBuilder, fileBuilder, googlecompute, libvirt, nullBuilder, qemu, virtualboxIso, vmwareIso].map(
+  [amazonEbs, dockerBuilder, fileBuilder, googlecompute, libvirt, nullBuilder, qemu, virtualboxIso, virtualboxOvf, vmwareIso].map(
     (s) => [s.type, s as BuilderSchema<unknown>],
   ),
 );

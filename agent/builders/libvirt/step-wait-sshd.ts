@@ -6,7 +6,7 @@
  */
 import type { Socket } from "node:net";
 import type { Step } from "../../runner/steps.js";
-import { waitForSshBanner } from "../qemu/step-wait-sshd.js";
+import { waitForSshBanner } from "../common/ssh-banner.js";
 import type { DomainDefined } from "./step-define-domain.js";
 import type { PortForwarded } from "./step-forward-port.js";
 
