@@ -17,6 +17,8 @@ const builders: Record<RunnableBuilderType, Loader<BuilderPlugin<unknown>>> = {
   qemu: async () => (await import("./builders/qemu/index.js")).plugin as BuilderPlugin<unknown>,
   "amazon-ebs": async () => (await import("./builders/amazon-ebs/index.js")).plugin as BuilderPlugin<unknown>,
   libvirt: async () => (await import("./builders/libvirt/index.js")).plugin as BuilderPlugin<unknown>,
+  "virtualbox-iso": async () => (await import("./builders/virtualbox/index.js")).isoPlugin as BuilderPlugin<unknown>,
+  "virtualbox-ovf": async () => (await import("./builders/virtualbox/index.js")).ovfPlugin as BuilderPlugin<unknown>,
 };
 
 const provisioners: Record<RunnableProvisionerType, Loader<ProvisionerPlugin<unknown>>> = {

@@ -32,13 +32,15 @@ export interface DownloadIsoConfig {
   diskImage?: boolean;
   /** qemu's `iso_skip_cache`: the hypervisor opens the URL itself. */
   isoSkipCache?: boolean;
+  /** What is fetched, for the messages ("OVF/OVA"); default ISO (or disk image). */
+  what?: string;
 }
 
 export function stepDownloadIso(config: DownloadIsoConfig): Step<object, IsoReady> {
   return {
     name: "download iso",
     async run(ctx) {
-      const what = config.diskImage ? "disk image" : "ISO";
+      const what = config.what ?? (config.diskImage ? "disk image" : "ISO");
       if (config.isoSkipCache) {
         ctx.ui.say(`Using the ${what} at ${config.iso.isoUrls[0]} without caching it (iso_skip_cache)`);
         return { isoPath: config.iso.isoUrls[0]! };

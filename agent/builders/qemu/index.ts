@@ -23,7 +23,7 @@ import { stepCreateDisk } from "./step-create-disk.js";
 import { stepDownloadIso } from "../common/step-download-iso.js";
 import { stepFloppy } from "../common/step-floppy.js";
 import { stepHostPorts, type PortsReady } from "./step-host-ports.js";
-import { stepOutputDir } from "./step-output-dir.js";
+import { stepOutputDir } from "../common/step-output-dir.js";
 import { stepRunQemu } from "./step-run-qemu.js";
 import { stepShutdown } from "./step-shutdown.js";
 import { stepWaitSshd, type SshdAnswered } from "./step-wait-sshd.js";

@@ -13,7 +13,7 @@ import type { Step } from "../../runner/steps.js";
 import { diskInfo, diskSizeBytes } from "../common/disk-info.js";
 import { runProgram } from "../common/run-program.js";
 import type { IsoReady } from "../common/step-download-iso.js";
-import type { OutputDirReady } from "./step-output-dir.js";
+import type { OutputDirReady } from "../common/step-output-dir.js";
 import type { WarmReady } from "./warm/step-warm-plan.js";
 
 export interface DiskReady {

@@ -23,7 +23,7 @@ import type { DiskReady } from "./step-create-disk.js";
 import type { IsoReady } from "../common/step-download-iso.js";
 import type { FloppyReady } from "../common/step-floppy.js";
 import type { PortsReady } from "./step-host-ports.js";
-import type { OutputDirReady } from "./step-output-dir.js";
+import type { OutputDirReady } from "../common/step-output-dir.js";
 import type { WarmReady } from "./warm/step-warm-plan.js";
 
 export interface QemuRunning {

@@ -108,7 +108,8 @@ test("builder types: those with a plugin whose needs the host has, narrowed by -
   const everything = builderTypesFor(["arch:x86_64"], undefined);
   t.deepEqual(everything.types, ["file", "null"]);
   t.like(everything.skipped.find((s) => s.type === "qemu"), { why: "host lacks qemu" });
-  t.like(everything.skipped.find((s) => s.type === "virtualbox-iso"), { why: "this agent has no plugin for it yet" });
+  t.like(everything.skipped.find((s) => s.type === "virtualbox-iso"), { why: "host lacks virtualbox" });
+  t.like(everything.skipped.find((s) => s.type === "vmware-iso"), { why: "this agent has no plugin for it yet" });
   t.deepEqual(builderTypesFor([], ["null"]).types, ["null"]);
   t.like(builderTypesFor([], ["null"]).skipped.find((s) => s.type === "file"), { why: "not in --builders" });
   t.throws(() => builderTypesFor([], ["qemu"]), { instanceOf: BuilderFilterError, message: /cannot run "qemu"/ });

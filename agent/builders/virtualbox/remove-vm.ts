@@ -1,0 +1,14 @@
+/** Unregisters a VM and deletes its files (Packer's driver.Delete), powering it off first if needed. */
+import type { RunContext } from "../../runner/context.js";
+import type { VBoxManage } from "./vboxmanage.js";
+
+export async function removeVm(ctx: RunContext, vbox: VBoxManage, vmName: string): Promise<void> {
+  // Cleanups run after a cancel: the build's signal is aborted, so these commands run without it.
+  if (await vbox.isRunning(vmName).catch(() => false)) await vbox.run(["controlvm", vmName, "poweroff"]).catch(() => undefined);
+  ctx.ui.say("Deregistering and deleting VM...");
+  try {
+    await vbox.run(["unregistervm", vmName, "--delete"]);
+  } catch (e) {
+    ctx.ui.error(`Error deleting VM: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
