@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { schema as amazonEbs, type Config as AmazonConfig } from "../../../../shared/components/builders/amazon-ebs.js";
 import { schema as googlecompute } from "../../../../shared/components/builders/googlecompute.js";
 import { schema as virtualboxIso } from "../../../../shared/components/builders/virtualbox-iso.js";
+import { schema as virtualboxOvf } from "../../../../shared/components/builders/virtualbox-ovf.js";
 import { schema as vmwareIso } from "../../../../shared/components/builders/vmware-iso.js";
 import { cleanAmiName } from "../../../../shared/components/builders/amazon-ami-name.js";
 import { prepareContext, problemsOf, raw } from "../prepare-context.js";
@@ -50,6 +51,35 @@ test("virtualbox-iso: guest additions mode and disk interface values", (t) => {
     virtualboxIso.prepare(raw("virtualbox-iso", { iso_url: "https://example.invalid/u.iso", iso_checksum: "sha256:" + "0".repeat(64), guest_additions_mode: "sideways", hard_drive_interface: "floppy", ssh_username: "vagrant" }), prepareContext(cwd, "virtualbox-iso")),
   );
   t.deepEqual(problems, ["guest_additions_mode is invalid. Must be one of: [disable attach upload]", "hard_drive_interface can only be ide, sata, pcie or scsi"]);
+});
+
+test("virtualbox-iso: Packer's defaults and the checks that depend on the communicator", (t) => {
+  const iso = { iso_url: "https://example.invalid/u.iso", iso_checksum: "sha256:" + "0".repeat(64) };
+  const c = virtualboxIso.prepare(raw("virtualbox-iso", { ...iso, ssh_username: "vagrant" }), prepareContext(cwd, "vbox"));
+  t.like(c, { cpus: 1, memoryMb: 512, sound: "none", diskSizeMb: 40000, guestOsType: "Other", hardDriveInterface: "ide", isoInterface: "ide", format: "ovf",
+    hostPortMin: 2222, hostPortMax: 4444, vrdpBindAddress: "127.0.0.1", vrdpPortMin: 5900, vrdpPortMax: 6000, postShutdownDelayMs: 2000, versionFile: ".vbox_version" });
+  t.like(c.guestAdditions, { mode: "upload", interface: "ide", path: "VBoxGuestAdditions.iso" });
+  t.regex(c.vmName, /^packer-vbox-\d+$/);
+  t.is(c.outputFilename, c.vmName);
+  t.is(c.communicator.type === "ssh" ? c.communicator.ssh.host : "", "127.0.0.1", "ssh_host defaults to the NAT forward's loopback");
+  t.deepEqual(problemsOf(() => virtualboxIso.prepare(raw("virtualbox-iso", { ...iso, communicator: "none" }), prepareContext(cwd, "vbox"))), [
+    "virtualbox_version_file has to be an empty string when communicator = 'none'.",
+    "communicator must not be 'none' when guest_additions_mode = 'upload'.",
+  ]);
+  const legacy = virtualboxIso.prepare(raw("virtualbox-iso", { ...iso, ssh_username: "u", ssh_host_port_min: 3000, ssh_host_port_max: 3001, iso_interface: "sata", format: "ova" }), prepareContext(cwd, "vbox"));
+  t.like(legacy, { hostPortMin: 3000, hostPortMax: 3001, format: "ova" });
+  t.is(legacy.guestAdditions.interface, "sata", "guest additions follow iso_interface");
+  t.deepEqual(problemsOf(() => virtualboxIso.prepare(raw("virtualbox-iso", { ...iso, ssh_username: "u", sata_port_count: 31, format: "vdi", bogus: 1 }), prepareContext(cwd, "vbox"))), [
+    "unknown configuration key: '\"bogus\"'",
+  ]);
+});
+
+test("virtualbox-ovf: source_path required, import_opts become --options, checksum optional", (t) => {
+  t.deepEqual(problemsOf(() => virtualboxOvf.prepare(raw("virtualbox-ovf", { ssh_username: "u" }), prepareContext(cwd, "ovf"))), ["source_path is required"]);
+  const c = virtualboxOvf.prepare(raw("virtualbox-ovf", { ssh_username: "u", source_path: "box.ovf", import_flags: ["--eula", "accept"], import_opts: "keepallmacs" }), prepareContext(cwd, "ovf"));
+  t.deepEqual(c.importFlags, ["--eula", "accept", "--options", "keepallmacs"]);
+  t.is(c.checksum, "none");
+  t.is(c.guestAdditions.interface, "ide");
 });
 
 test("vmware-iso: a minimal template validates; a bad format does not", (t) => {
