@@ -56,6 +56,11 @@ export class BuildIndex {
     return [...this.builds.values()].flatMap((b) => (b.record ? [{ ...b, record: b.record }] : []));
   }
 
+  /** One job's record, if the index has it. */
+  job(buildId: string, jobIndex: number): JobRecord | undefined {
+    return this.builds.get(buildId)?.jobs.get(jobIndex);
+  }
+
   /** How many builds the index holds (for tests and logs). */
   get size(): number {
     return this.builds.size;

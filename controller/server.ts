@@ -9,7 +9,7 @@ import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, isBusOutage
 import { serveAgentJobRecords } from "./agent-job-records.js";
 import { DEFAULT_MAX_BUNDLE_BYTES } from "../shared/bundle/index.js";
 import { FarmService, type FarmServer, type SubmitBuildRequest, type SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
-import { checkBearerToken } from "./auth.js";
+import { checkBearerToken, checkTokens, type ControllerTokens } from "./auth.js";
 import { getBuild, listAgents, listBuilds } from "./build-queries.js";
 import { cancelBuild } from "./cancel-build.js";
 import type { ControllerContext, ControllerSettings } from "./context.js";
@@ -24,6 +24,7 @@ import { sweepWaitingJobs } from "./wait-timeouts.js";
 import { BuildIndex } from "./build-index.js";
 import { watchBuild } from "./watch-build.js";
 import { controllerMetrics, type ControllerMetrics } from "./web/metrics.js";
+import { feedOutputMetrics } from "./web/output-metrics.js";
 import { startWebConsole, type RunningWebConsole } from "./web/server.js";
 
 export const DEFAULT_SETTINGS: ControllerSettings = {
@@ -44,6 +45,8 @@ export interface ControllerOptions {
   nats: Omit<BusConnectOptions, "name">;
   /** Clients must send `authorization: Bearer <token>`; without one the API binds to loopback only. */
   token?: string;
+  /** A token that allows every read (API, web console, /metrics) and no change; needs `token`. */
+  readOnlyToken?: string;
   tls?: { certFile: string; keyFile: string };
   settings?: Partial<ControllerSettings>;
   /** Agent presence entries expire after this long without a heartbeat (default 15 s). */
@@ -71,6 +74,8 @@ export interface RunningController {
 export async function startController(options: ControllerOptions): Promise<RunningController> {
   const log = options.log ?? silentLog;
   const settings: ControllerSettings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const tokens: ControllerTokens = { token: options.token, readOnlyToken: options.readOnlyToken };
+  checkTokens(tokens);
   const { host, port } = listenAddress(options.listen, options.token !== undefined, log);
   refuseOpenNats(options.nats);
 
@@ -110,7 +115,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   });
   const metrics = controllerMetrics(ctx, index);
-  server.addService(FarmService, farmHandlers(ctx, options.token, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index, metrics));
+  // Only the web console serves /metrics: without it the build output is not read for them.
+  const outputMetrics = options.webListen !== undefined ? feedOutputMetrics(ctx, index, metrics) : undefined;
+  server.addService(FarmService, farmHandlers(ctx, tokens, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index, metrics));
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }], false)
     : ServerCredentials.createInsecure();
@@ -123,24 +130,25 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await agentRecords.stop();
     await lostJobs.stop();
     await sweeper.stop();
+    await outputMetrics?.stop();
     await index.stop();
     await bus.close();
     throw new Error(`cannot listen on ${host}:${port} (${e instanceof Error ? e.message : String(e)}): check --listen/KILN_LISTEN`);
   }
   const address = `${host}:${boundPort}`;
-  log.info("controller listening", { address, tls: options.tls !== undefined, token: options.token !== undefined, nats: options.nats.url });
+  log.info("controller listening", { address, tls: options.tls !== undefined, token: options.token !== undefined, readOnlyToken: options.readOnlyToken !== undefined, nats: options.nats.url });
   let web: RunningWebConsole | undefined;
   if (options.webListen !== undefined) {
     try {
       web = await startWebConsole(ctx, index, metrics, {
         listen: listenAddress(options.webListen, options.token !== undefined, log),
-        token: options.token,
+        tokens,
         tls: options.tls ? { cert: await readFile(options.tls.certFile), key: await readFile(options.tls.keyFile) } : undefined,
       });
     } catch (e) {
       server.forceShutdown();
       stopping.abort();
-      await Promise.allSettled([agentRecords.stop(), lostJobs.stop(), sweeper.stop(), index.stop()]);
+      await Promise.allSettled([agentRecords.stop(), lostJobs.stop(), sweeper.stop(), outputMetrics?.stop(), index.stop()]);
       await bus.close();
       throw new Error(`cannot serve the web console on ${options.webListen} (${e instanceof Error ? e.message : String(e)}): check --web-listen`);
     }
@@ -165,6 +173,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       if (!(await settlesWithin(agentRecords.stop(), STOP_STEP_MS))) stuck.push("the agents' job-record service");
       if (!(await settlesWithin(lostJobs.stop(), STOP_STEP_MS))) stuck.push("the lost-jobs consumer");
       if (!(await settlesWithin(sweeper.stop(), STOP_STEP_MS))) stuck.push("the wait-timeout sweep");
+      if (outputMetrics && !(await settlesWithin(outputMetrics.stop(), STOP_STEP_MS))) stuck.push("the build output metrics' consumer");
       if (!(await settlesWithin(index.stop(), STOP_STEP_MS))) stuck.push("the build index watch");
       await ctx.bundles.clear();
       await bus.close();
@@ -174,18 +183,19 @@ export async function startController(options: ControllerOptions): Promise<Runni
   };
 }
 
-/** Every rpc, each behind the token check, errors mapped to gRPC statuses. */
-function farmHandlers(ctx: ControllerContext, token: string | undefined, configuredServers: number, index: BuildIndex, metrics: ControllerMetrics): FarmServer {
+/** Every rpc, each behind the token check (changes refused to the read-only token), errors mapped to gRPC statuses. */
+function farmHandlers(ctx: ControllerContext, tokens: ControllerTokens, configuredServers: number, index: BuildIndex, metrics: ControllerMetrics): FarmServer {
   /** A bus outage on a cluster that lost its majority says so (the client retries either way). */
   async function serviceError(e: unknown): Promise<ReturnType<typeof toServiceError>> {
     if (!isBusOutage(e)) return toServiceError(e);
     const noQuorum = await noQuorumReason({ nc: ctx.bus.nc, jsm: ctx.bus.jsm, configuredServers }, e).catch(() => undefined);
     return toServiceError(noQuorum !== undefined ? unavailable(noQuorum) : e);
   }
-  function unary<Req, Res>(handle: (request: Req) => Promise<Res>) {
+  /** `change`: what the call changes, named in the refusal to a read-only caller; unset for reads. */
+  function unary<Req, Res>(handle: (request: Req) => Promise<Res>, change?: string) {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       (async () => {
-        checkBearerToken(call.metadata, token);
+        checkBearerToken(call.metadata, tokens, change);
         return handle(call.request);
       })().then(
         (res) => {
@@ -207,7 +217,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
       call.once("cancelled", () => gone.abort());
       const signal = AbortSignal.any([gone.signal, ctx.stopping]);
       (async () => {
-        checkBearerToken(call.metadata, token);
+        checkBearerToken(call.metadata, tokens);
         await handle(call.request, call, signal);
       })().then(
         () => {
@@ -226,7 +236,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
   return {
     submitBuild: (call: ServerReadableStream<SubmitBuildRequest, SubmitBuildResponse>, callback: sendUnaryData<SubmitBuildResponse>): void => {
       (async () => {
-        checkBearerToken(call.metadata, token);
+        checkBearerToken(call.metadata, tokens, "SubmitBuild");
         return submitBuildStream(ctx, call, index);
       })().then(
         (res) => {
@@ -244,7 +254,7 @@ function farmHandlers(ctx: ControllerContext, token: string | undefined, configu
       );
     },
     watchBuild: streaming((req, call, signal) => watchBuild(ctx, req, call, signal)),
-    cancelBuild: unary(async (req) => ({ build: await cancelBuild(ctx, req) })),
+    cancelBuild: unary(async (req) => ({ build: await cancelBuild(ctx, req) }), "CancelBuild"),
     listBuilds: unary((req) => listBuilds(ctx, req.limit, req.before)),
     getBuild: unary((req) => getBuild(ctx, req.buildId)),
     listAgents: unary(() => listAgents(ctx)),

@@ -3,7 +3,7 @@
  * shown (colour, `==> name:` prefixes, machine-readable CSV, shipped over the bus) is decided by
  * whoever created the OutputSink, never by plugins.
  */
-import { BUILD_EVENT_RECORD, type BuildEvent } from "./build-events.js";
+import { BUILD_EVENT_RECORD, type BuildEvent } from "../../shared/build-events.js";
 
 export interface BuildUi {
   /** A step header: `==> name: Starting VM...` */
@@ -14,7 +14,7 @@ export interface BuildUi {
   error(message: string): void;
   /** A machine-readable record (`artifact-count`, `artifact`, `error`), target = this build. */
   machine(type: string, ...data: string[]): void;
-  /** A structured event (build-events.ts); optional so a plugin's test double may leave it out. */
+  /** A structured event (shared/build-events.ts); optional so a plugin's test double may leave it out. */
   event?(event: BuildEvent): void;
 }
 

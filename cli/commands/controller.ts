@@ -1,8 +1,9 @@
 /**
- * `kiln controller --listen HOST:PORT --nats URL [--token T] [--tls-cert F --tls-key F]
+ * `kiln controller --listen HOST:PORT --nats URL [--token T] [--read-token-file F] [--tls-cert F --tls-key F]
  * [--nats-user U --nats-password P | --nats-creds FILE] [--ack-wait 30s] [--max-deliver 3]
  * [--wait-timeout 1h] [--retention 168h] [--max-bundle-size 1GiB]`: serve the farm's gRPC API until SIGINT/SIGTERM.
  */
+import { readFileSync } from "node:fs";
 import { parseByteSize } from "../../shared/bundle/index.js";
 import { parseGoDuration } from "../../shared/template/duration.js";
 import { createOperatorLog, startController, type ControllerOptions, type LogFormat } from "../../controller/index.js";
@@ -16,6 +17,12 @@ const flagSpecs: FlagSpecs = {
   "web-listen": { kind: "string", help: "Address of the web console and Prometheus /metrics (same token and TLS as the API; off unless given).", env: "KILN_WEB_LISTEN", placeholder: "HOST:PORT" },
   ...natsFlagSpecs,
   token: { kind: "string", help: "Bearer token clients must send (prefer the environment variable: flags show in `ps`).", env: "KILN_TOKEN", placeholder: "TOKEN" },
+  "read-token-file": {
+    kind: "string",
+    help: "File holding a read-only token (one line): it allows every read — builds, logs, artifacts, the web console, /metrics — and no submit or cancel. Or give the token itself in KILN_READ_TOKEN. Needs --token.",
+    env: "KILN_READ_TOKEN_FILE",
+    placeholder: "FILE",
+  },
   "tls-cert": { kind: "string", help: "TLS certificate (PEM) for the gRPC API.", env: "KILN_TLS_CERT", placeholder: "FILE" },
   "tls-key": { kind: "string", help: "TLS private key (PEM) for the gRPC API.", env: "KILN_TLS_KEY", placeholder: "FILE" },
   "ack-wait": { kind: "string", help: "A job whose agent goes silent this long is redelivered (default 30s).", env: "KILN_ACK_WAIT", placeholder: "30s" },
@@ -43,6 +50,11 @@ export const help = `Usage: kiln controller --nats URL [options]
   they are missing. Without --token it listens on loopback only; without
   NATS credentials it only connects to a NATS server on loopback.
 
+  A read-only token (--read-token-file, or KILN_READ_TOKEN) is for
+  dashboards, Prometheus and people who watch: with it kiln builds, logs,
+  artifacts and agents work, and the web console shows everything but
+  Cancel; submitting or cancelling is refused (PERMISSION_DENIED, HTTP 403).
+
 Options:
 
 ${formatFlagHelp(flagSpecs)}`;
@@ -56,7 +68,7 @@ export const run: Command = async (argv, io) => {
     const format = flags.strings["log-format"] ?? "text";
     if (format !== "text" && format !== "json") throw new FlagError(`controller: --log-format must be text or json, got "${format}"`);
     logFormat = format;
-    options = readOptions(flags);
+    options = readOptions(flags, io.env);
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
     io.stderr.write(`${e.message}\n\n${help}\n`);
@@ -79,7 +91,7 @@ export const run: Command = async (argv, io) => {
   return 0;
 };
 
-function readOptions(flags: ParsedFlags): ControllerOptions {
+function readOptions(flags: ParsedFlags, env: NodeJS.ProcessEnv): ControllerOptions {
   const s = flags.strings;
   const nats = readNatsFlags(flags, "controller");
   if ((s["tls-cert"] === undefined) !== (s["tls-key"] === undefined)) throw new FlagError("controller: give both --tls-cert and --tls-key");
@@ -100,9 +112,27 @@ function readOptions(flags: ParsedFlags): ControllerOptions {
     webListen: s["web-listen"],
     nats,
     token: s.token === "" ? undefined : s.token,
+    readOnlyToken: readOnlyToken(s["read-token-file"], env.KILN_READ_TOKEN),
     tls: s["tls-cert"] !== undefined && s["tls-key"] !== undefined ? { certFile: s["tls-cert"], keyFile: s["tls-key"] } : undefined,
     settings,
   };
+}
+
+/** The read-only token from its file or KILN_READ_TOKEN (errors name the file, never a token). */
+function readOnlyToken(file: string | undefined, fromEnv: string | undefined): string | undefined {
+  if (file !== undefined && file !== "" && fromEnv !== undefined && fromEnv !== "") {
+    throw new FlagError("controller: give the read-only token either in --read-token-file (KILN_READ_TOKEN_FILE) or in KILN_READ_TOKEN, not both");
+  }
+  if (file === undefined || file === "") return fromEnv === "" ? undefined : fromEnv;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new FlagError(`controller: cannot read --read-token-file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const token = text.trim();
+  if (token === "" || /\s/.test(token)) throw new FlagError(`controller: --read-token-file ${file} must hold one token on one line`);
+  return token;
 }
 
 function duration(flag: string, text: string, zeroAllowed: boolean): number {

@@ -6,7 +6,7 @@
  * version, new optional fields may appear.
  */
 import type { Writable } from "node:stream";
-import { BUILD_EVENT_RECORD, parseBuildEvent } from "../../agent/runner/build-events.js";
+import { BUILD_EVENT_RECORD, parseBuildEvent } from "../../shared/build-events.js";
 import type { OutputEvent } from "../../agent/runner/ui.js";
 import { MachineReadableSink } from "./terminal-sink.js";
 

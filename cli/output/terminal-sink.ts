@@ -5,7 +5,7 @@
  */
 import type { Writable } from "node:stream";
 import type { OutputEvent, OutputSink } from "../../agent/runner/ui.js";
-import { BUILD_EVENT_RECORD } from "../../agent/runner/build-events.js";
+import { BUILD_EVENT_RECORD } from "../../shared/build-events.js";
 
 const RESET = "\x1b[0m";
 const BOLD = "\x1b[1m";

@@ -2,10 +2,13 @@
  * The controller's Prometheus metrics (prom-client), served at /metrics of the web console. Farm
  * state is read at scrape time from the build index (memory) and agent presence (one KV read):
  * builds and jobs by state and builder type, queue depth and oldest wait, agents up and slots in
- * use, redeliveries and lost jobs. Histograms (queue wait, job duration) observe each job once,
- * when a scrape first sees it started or finished. API requests are counted as they are served.
+ * use, redeliveries and lost jobs. Histograms (queue wait, job duration) and the artifact bytes
+ * observe each job once, when a scrape first sees it started or finished. Step durations and log
+ * bytes come from the build output as it is stored (./output-metrics.ts). API requests are
+ * counted as they are served. Each controller counts the whole farm (not its share of it).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { JobRecord } from "../../shared/bus/index.js";
 import type { BuildIndex } from "../build-index.js";
 import { buildState } from "../build-view.js";
 import { presentAgents } from "../agents.js";
@@ -17,10 +20,16 @@ export interface ControllerMetrics {
   render(): Promise<string>;
   /** Counts one API request (`api`: grpc or http). */
   request(api: "grpc" | "http", method: string, code: string): void;
+  /** A build step finished (from its `kiln-event` record). */
+  stepFinished(builderType: string, step: string, seconds: number): void;
+  /** Log text stored for a job. */
+  logStored(builderType: string, bytes: number): void;
 }
 
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
 const WAIT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+/** Steps range from a connect to nothing (milliseconds) to an OS install (an hour). */
+const STEP_BUCKETS = [0.01, 0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
 
 export function controllerMetrics(ctx: ControllerContext, index: BuildIndex): ControllerMetrics {
   const registry = new Registry();
@@ -30,6 +39,9 @@ export function controllerMetrics(ctx: ControllerContext, index: BuildIndex): Co
   const queueWait = new Histogram({ name: "kiln_queue_wait_seconds", help: "Time from submission to a job's start, by builder type.", labelNames: ["builder_type"], buckets: WAIT_BUCKETS, registers: [registry] });
   const jobDuration = new Histogram({ name: "kiln_job_duration_seconds", help: "How long finished jobs ran, by builder type and final state.", labelNames: ["builder_type", "state"], buckets: DURATION_BUCKETS, registers: [registry] });
   const requests = new Counter({ name: "kiln_api_requests_total", help: "API requests served, by API (grpc, http), method and status code.", labelNames: ["api", "method", "code"], registers: [registry] });
+  const stepDuration = new Histogram({ name: "kiln_step_duration_seconds", help: "How long build steps ran (failed ones included), by builder type and step name.", labelNames: ["builder_type", "step"], buckets: STEP_BUCKETS, registers: [registry] });
+  const logBytes = new Counter({ name: "kiln_log_bytes_total", help: "Bytes of build log text stored, by builder type.", labelNames: ["builder_type"], registers: [registry] });
+  const artifactBytes = new Counter({ name: "kiln_artifact_bytes_total", help: "Bytes of artifact files stored by finished jobs (reused ones not counted again), by builder type.", labelNames: ["builder_type"], registers: [registry] });
 
   /** Observes what changed since the last scrape into the histograms (each job once). */
   const observeJobs = (): void => {
@@ -44,6 +56,7 @@ export function controllerMetrics(ctx: ControllerContext, index: BuildIndex): Co
         if (j.finishedAt && !seenFinished.has(key) && ["succeeded", "failed", "cancelled"].includes(j.state)) {
           seenFinished.add(key);
           if (j.startedAt) jobDuration.observe({ builder_type: j.builderType, state: j.state }, Math.max(0, Date.parse(j.finishedAt) - Date.parse(j.startedAt)) / 1000);
+          if (!j.reusedFrom) artifactBytes.inc({ builder_type: j.builderType }, storedBytes(j));
         }
       }
     }
@@ -124,5 +137,18 @@ export function controllerMetrics(ctx: ControllerContext, index: BuildIndex): Co
     request(api, method, code) {
       requests.inc({ api, method, code });
     },
+    stepFinished(builderType, step, seconds) {
+      stepDuration.observe({ builder_type: builderType, step }, seconds);
+    },
+    logStored(builderType, bytes) {
+      logBytes.inc({ builder_type: builderType }, bytes);
+    },
   };
+}
+
+/** Bytes of a job's artifact files, each object once (a file can belong to several artifacts). */
+function storedBytes(job: JobRecord): number {
+  const sizes = new Map<string, number>();
+  for (const file of job.artifacts.flatMap((a) => a.files)) sizes.set(file.object, file.size);
+  return [...sizes.values()].reduce((sum, n) => sum + n, 0);
 }

@@ -4,12 +4,12 @@
  * gRPC API uses, a build's live output as server-sent events from the same stream `kiln logs -f`
  * watches, artifact downloads, and /metrics for Prometheus.
  *
- * Auth: with a controller token, a browser logs in once with it (a form) and gets an HttpOnly,
- * SameSite=Strict session cookie (an HMAC of the token, never the token; no token in any URL);
- * scripts (Prometheus) send `Authorization: Bearer <token>`. State-changing calls also need the
- * `X-Kiln-Request` header, which a cross-site form cannot send. Same TLS as the gRPC API.
+ * Auth: with a controller token, a browser logs in once with it or with the read-only token (a
+ * form) and gets an HttpOnly, SameSite=Strict session cookie naming its access (./session.ts; no
+ * token in the cookie or in any URL); scripts (Prometheus) send `Authorization: Bearer <token>`.
+ * State-changing calls are refused (403) to read-only callers and need the `X-Kiln-Request`
+ * header, which a cross-site form cannot send. Same TLS as the gRPC API.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
@@ -22,16 +22,18 @@ import type { BuildIndex } from "../build-index.js";
 import { getBuild, listAgents } from "../build-queries.js";
 import { buildState, buildToProto } from "../build-view.js";
 import { presentAgents } from "../agents.js";
+import { accessOfToken, readOnlyRefusal, type Access, type ControllerTokens } from "../auth.js";
 import { cancelBuild } from "../cancel-build.js";
 import type { ControllerContext } from "../context.js";
 import { downloadArtifact } from "../download-artifact.js";
 import { ControllerError } from "../errors.js";
 import { watchBuild } from "../watch-build.js";
 import type { ControllerMetrics } from "./metrics.js";
+import { accessOfSession, SESSION_COOKIE, sessionValue } from "./session.js";
 
 export interface WebConsoleOptions {
   listen: { host: string; port: number };
-  token?: string;
+  tokens: ControllerTokens;
   tls?: { cert: Buffer; key: Buffer };
 }
 
@@ -41,7 +43,6 @@ export interface RunningWebConsole {
   stop(): Promise<void>;
 }
 
-const SESSION_COOKIE = "kiln_session";
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   "/static/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
   "/static/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
@@ -50,16 +51,17 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
 export async function startWebConsole(ctx: ControllerContext, index: BuildIndex, metrics: ControllerMetrics, options: WebConsoleOptions): Promise<RunningWebConsole> {
   const staticDir = findStaticDir();
   const ansiUp = createRequire(import.meta.url).resolve("ansi_up");
-  const session = options.token !== undefined ? createHmac("sha256", options.token).update("kiln web session v1").digest("base64url") : undefined;
+  const { tokens } = options;
   const secure = options.tls !== undefined;
   const open = new Set<ServerResponse>();
 
-  const authenticated = (req: IncomingMessage): boolean => {
-    if (session === undefined) return true;
+  /** What the request may do by its bearer token or session cookie; undefined: not logged in. */
+  const accessOf = (req: IncomingMessage): Access | undefined => {
+    if (tokens.token === undefined) return "full";
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
-    if (bearer !== undefined) return sameSecret(bearer, options.token!);
+    if (bearer !== undefined) return accessOfToken(bearer, tokens);
     const cookie = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-    return cookie !== undefined && sameSecret(cookie, session);
+    return cookie !== undefined ? accessOfSession(cookie, tokens) : undefined;
   };
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -70,8 +72,10 @@ export async function startWebConsole(ctx: ControllerContext, index: BuildIndex,
     if (route === "/login" && req.method === "GET") return sendHtml(res, 200, loginPage(""));
     if (route === "/login" && req.method === "POST") {
       const form = new URLSearchParams(await readBody(req, 64 * 1024));
-      if (session === undefined || !sameSecret(form.get("token") ?? "", options.token!)) return sendHtml(res, 401, loginPage(session === undefined ? "This controller has no token: no login needed." : "That token is not this controller's."));
-      res.setHeader("Set-Cookie", `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/${secure ? "; Secure" : ""}`);
+      if (tokens.token === undefined) return sendHtml(res, 401, loginPage("This controller has no token: no login needed."));
+      const access = accessOfToken(form.get("token") ?? "", tokens);
+      if (access === undefined) return sendHtml(res, 401, loginPage("That token is not this controller's."));
+      res.setHeader("Set-Cookie", `${SESSION_COOKIE}=${sessionValue(access, tokens)}; HttpOnly; SameSite=Strict; Path=/${secure ? "; Secure" : ""}`);
       return redirect(res, "/");
     }
     if (route === "/logout" && req.method === "POST") {
@@ -79,7 +83,8 @@ export async function startWebConsole(ctx: ControllerContext, index: BuildIndex,
       return redirect(res, "/login");
     }
     if (route === "/static/style.css") return sendFile(res, path.join(staticDir, "style.css"), STATIC_FILES[route]!.type);
-    if (!authenticated(req)) {
+    const access = accessOf(req);
+    if (access === undefined) {
       if (route.startsWith("/api/") || route === "/metrics") return sendJson(res, 401, { error: "log in first (POST /login with the controller's token), or send Authorization: Bearer <token>" });
       return redirect(res, "/login");
     }
@@ -92,6 +97,7 @@ export async function startWebConsole(ctx: ControllerContext, index: BuildIndex,
     if (req.method === "GET" && (route === "/" || route === "/builds" || /^\/(builds|agents)\/[^/]+$/.test(route))) {
       return sendFile(res, path.join(staticDir, "index.html"), "text/html; charset=utf-8");
     }
+    if (route === "/api/session" && req.method === "GET") return sendJson(res, 200, { access });
     if (route === "/api/overview" && req.method === "GET") return sendJson(res, 200, await overview(ctx, index));
     if (route === "/api/builds" && req.method === "GET") return sendJson(res, 200, await buildList(ctx, index, url.searchParams));
     const buildRoute = /^\/api\/builds\/([^/]+)(\/.*)?$/.exec(route);
@@ -100,6 +106,7 @@ export async function startWebConsole(ctx: ControllerContext, index: BuildIndex,
       const rest = buildRoute[2] ?? "";
       if (rest === "" && req.method === "GET") return sendJson(res, 200, BuildMsg.toJSON(await getBuild(ctx, id)));
       if (rest === "/cancel" && req.method === "POST") {
+        if (access === "read-only") return sendJson(res, 403, { error: readOnlyRefusal("Cancelling a build") });
         if (req.headers["x-kiln-request"] === undefined) return sendJson(res, 403, { error: "missing X-Kiln-Request header" });
         return sendJson(res, 200, BuildMsg.toJSON(await cancelBuild(ctx, { buildId: id })));
       }
@@ -284,11 +291,6 @@ function httpStatus(grpcCode: number): number {
   return ({ 3: 400, 5: 404, 7: 403, 9: 409, 14: 503, 16: 401 } as Record<number, number>)[grpcCode] ?? 500;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
-
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? "").split(";")) {
@@ -332,6 +334,6 @@ function loginPage(error: string): string {
   const escaped = error.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Kiln — log in</title><link rel="stylesheet" href="/static/style.css"></head>
 <body class="login"><main><h1>Kiln farm</h1><form method="post" action="/login" id="login">
-<label for="token">Controller token</label><input id="token" name="token" type="password" autocomplete="current-password" autofocus required>
+<label for="token">Controller token (or its read-only token)</label><input id="token" name="token" type="password" autocomplete="current-password" autofocus required>
 <button type="submit">Log in</button>${escaped ? `<p class="error" role="alert">${escaped}</p>` : ""}</form></main></body></html>`;
 }

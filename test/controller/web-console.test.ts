@@ -1,7 +1,7 @@
 /**
  * The web console in a real browser: Debian's chromium driven by playwright-core (no browser
  * download), against a real nats-server, a controller with a token and its web console, and two
- * agents. Builds are submitted with the real `kiln submit`. Screenshots are kept in
+ * agents, and a read-only token. Builds are submitted with the real `kiln submit`. Screenshots are kept in
  * test-artifacts/web-console/ (KILN_TEST_ARTIFACTS overrides) and checked for their key elements.
  */
 import test from "ava";
@@ -18,6 +18,7 @@ import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
 const TOKEN = "web-console-token";
+const READ_TOKEN = "web-console-read-only-token";
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 const shots = process.env.KILN_TEST_ARTIFACTS ? join(process.env.KILN_TEST_ARTIFACTS, "web-console") : join(repo, "test-artifacts/web-console");
 
@@ -40,7 +41,7 @@ if (!CHROMIUM) {
   test.before(async () => {
     mkdirSync(shots, { recursive: true });
     const nats = await startNatsServer();
-    const controller = await startController({ listen: "127.0.0.1:0", webListen: "127.0.0.1:0", nats: { url: nats.url }, token: TOKEN, sweepIntervalMs: 200 });
+    const controller = await startController({ listen: "127.0.0.1:0", webListen: "127.0.0.1:0", nats: { url: nats.url }, token: TOKEN, readOnlyToken: READ_TOKEN, sweepIntervalMs: 200 });
     const agents = [
       await startAgent({ nats: { url: nats.url }, name: "agent-a", builders: ["null"], labels: { rack: "r1" }, pullExpiresMs: 1000 }),
       await startAgent({ nats: { url: nats.url }, name: "agent-b", builders: ["null"], slots: 2, pullExpiresMs: 1000 }),
@@ -63,19 +64,19 @@ if (!CHROMIUM) {
     return farm;
   };
 
-  /** A page logged in through the login form (the cookie, never the token in a URL). */
-  async function loggedIn(): Promise<Page> {
+  /** A page logged in through the login form (the cookie, never a token in a URL or the cookie). */
+  async function loggedIn(token = TOKEN): Promise<Page> {
     const { browser, base } = theFarm();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     cleanups.push(() => context.close());
     const page = await context.newPage();
     page.setDefaultTimeout(60_000);
     await page.goto(`${base}/`);
-    await page.fill("#token", TOKEN);
+    await page.fill("#token", token);
     await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === "kiln_session");
-    if (!session?.httpOnly || session.sameSite !== "Strict" || session.value.includes(TOKEN)) throw new Error(`bad session cookie: ${JSON.stringify(cookies)}`);
+    if (!session?.httpOnly || session.sameSite !== "Strict" || session.value.includes(TOKEN) || session.value.includes(READ_TOKEN)) throw new Error(`bad session cookie: ${JSON.stringify(cookies)}`);
     return page;
   }
 
@@ -199,10 +200,52 @@ if (!CHROMIUM) {
     t.regex(text, /^kiln_api_requests_total\{api="grpc",method="\/kiln\.v1\.Farm\/SubmitBuild",code="OK"\} [1-9]/m);
     t.regex(text, /^kiln_api_requests_total\{api="http",method="GET \/api\/overview",code="200"\} [1-9]/m);
     t.regex(text, /^kiln_controller_process_resident_memory_bytes \d+/m);
+    t.regex(text, /^kiln_step_duration_seconds_count\{builder_type="null",step="provision"\} [1-9]/m);
+    t.regex(text, /^kiln_log_bytes_total\{builder_type="null"\} [1-9]/m);
     // The shipped Grafana dashboard only uses names the controller exports.
     const dashboard = readFileSync(join(repo, "deploy/grafana/kiln-farm.json"), "utf8");
     const used = [...new Set(dashboard.match(/kiln_[a-z_]+/g) ?? [])];
     t.true(used.length > 5);
     for (const name of used) t.regex(text, new RegExp(`^# TYPE ${name.replace(/_(bucket|count|sum)$/, "")} `, "m"), `${name} is used by deploy/grafana/kiln-farm.json`);
+  });
+  test.serial("a read-only login sees the builds but no Cancel; the server refuses its forged cancel (403) and serves it /metrics", async (t) => {
+    t.timeout(3 * 60_000);
+    const { base } = theFarm();
+    const id = await submit(["echo watched-read-only", "sleep 300", "echo never"]);
+    t.teardown(() => fetch(`${base}/api/builds/${id}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${TOKEN}`, "X-Kiln-Request": "1" } }).then(() => undefined));
+    const page = await loggedIn(READ_TOKEN);
+    const session = (await page.context().cookies()).find((c) => c.name === "kiln_session")!;
+    t.regex(session.value, /^read-only\./, "the cookie names the role");
+    await page.waitForSelector("#access:not([hidden])");
+    t.is(await page.textContent("#access"), "read-only");
+    await page.click("a[href='/builds']");
+    await page.waitForSelector(`tr[data-build='${id}']`);
+    await page.click(`tr[data-build='${id}'] a`);
+    await page.waitForSelector("#log .line:has-text('watched-read-only')");
+    await page.waitForSelector("#build-state .state[data-state='running']");
+    t.true(await page.isHidden("#cancel"), "no Cancel button for a read-only session");
+    await page.screenshot({ path: join(shots, "build-read-only.png") });
+
+    const forged = await page.evaluate(async (u) => {
+      const res = await fetch(u, { method: "POST", headers: { "X-Kiln-Request": "1" } });
+      return { status: res.status, body: (await res.json()) as { error: string } };
+    }, `/api/builds/${id}/cancel`);
+    t.is(forged.status, 403);
+    t.regex(forged.body.error, /read-only token/);
+    t.false(forged.body.error.includes(READ_TOKEN));
+    const still = await page.evaluate(async (u) => ((await (await fetch(u)).json()) as { state: string }).state, `/api/builds/${id}`);
+    t.is(still, "STATE_RUNNING", "the build still runs");
+    const bearerCancel = await fetch(`${base}/api/builds/${id}/cancel`, { method: "POST", headers: { Authorization: `Bearer ${READ_TOKEN}`, "X-Kiln-Request": "1" } });
+    t.is(bearerCancel.status, 403);
+
+    const metrics = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${READ_TOKEN}` } });
+    t.is(metrics.status, 200);
+    t.regex(await metrics.text(), /^kiln_builds\{state="running"\} 1$/m);
+
+    // A full session on the same build does get the button: it was hidden for the role, not the state.
+    const full = await loggedIn();
+    await full.goto(`${base}/builds/${id}`);
+    await full.waitForSelector("#cancel:not([hidden])");
+    t.true(await full.isHidden("#access"));
   });
 }

@@ -55,6 +55,8 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
     nats: { url: nats.url, user: "kiln-controller", password: passwords.KILN_NATS_CONTROLLER_PASSWORD },
     token: TOKEN,
     sweepIntervalMs: 200,
+    // Its metrics read the build output stream, under the controller's NATS user too.
+    webListen: "127.0.0.1:0",
   });
   t.teardown(() => controller.stop());
   const hostA = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-a", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A }, name: "host-a", builders: ["null"], pullExpiresMs: 1000 });
@@ -93,5 +95,13 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
   t.regex(readFileSync(join(dir, "greeting.sha256"), "utf8"), /^[0-9a-f]{64}\s+greeting\.txt/);
   const manifest = JSON.parse(readFileSync(join(dir, "out/manifest.json"), "utf8")) as { builds: { name: string }[] };
   t.deepEqual(manifest.builds.map((b) => b.name).sort(), ["first", "second"]);
+  const provisionSteps = /^kiln_step_duration_seconds_count\{builder_type="null",step="provision"\} 2$/m;
+  const until = Date.now() + 15_000;
+  let metrics = "";
+  while (!provisionSteps.test(metrics) && Date.now() < until) {
+    metrics = await (await fetch(`http://${controller.webAddress}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } })).text();
+    if (!provisionSteps.test(metrics)) await new Promise((r) => setTimeout(r, 200));
+  }
+  t.regex(metrics, provisionSteps, "both null builds' provision steps were counted from the output stream");
   t.deepEqual(nats.log().match(/.*Violation.*/g) ?? [], []);
 });

@@ -32,6 +32,14 @@ async function api(path, init) {
   return body;
 }
 
+// What this session may do: a read-only one (logged in with the read-only token) is shown no
+// Cancel button; the server refuses its changes anyway. Unknown (the call failed): no button.
+const session = api("/api/session").catch(() => ({ access: "unknown" }));
+const mayChange = async () => (await session).access === "full";
+session.then((s) => {
+  document.getElementById("access").hidden = s.access !== "read-only";
+});
+
 function go(path) {
   history.pushState(null, "", path);
   route();
@@ -160,7 +168,7 @@ function buildView(id) {
     build = await api(`/api/builds/${encodeURIComponent(id)}`);
     const state = stateOf(build.state);
     document.getElementById("build-state").innerHTML = stateTag(build.state);
-    document.getElementById("cancel").hidden = !(state === "queued" || state === "running");
+    document.getElementById("cancel").hidden = !(state === "queued" || state === "running") || !(await mayChange());
     view.querySelector("#jobs tbody").innerHTML = (build.jobs ?? []).map((j) => `<tr data-job="${j.index ?? 0}"><td>${esc(j.name)}</td><td>${esc(j.builderType)}</td><td>${stateTag(j.state)}</td>
       <td>${j.agent ? `<a href="/agents/${encodeURIComponent(j.agent)}">${esc(j.agent)}</a>` : ""}</td><td>${j.attempts ?? 0}</td><td>${duration(j.startedAt, j.finishedAt)}</td>
       <td>${esc(j.error || j.waitingFor || "")}</td></tr>`).join("");

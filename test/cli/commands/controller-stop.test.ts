@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startKilnController } from "../../fixtures/kiln-cli.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -18,19 +19,8 @@ for (const crash of [true, false]) {
     t.timeout(60_000);
     const nats = await startNatsServer();
     t.teardown(() => nats.stop());
-    const child = spawn(process.execPath, [kiln, "controller", "--listen", "127.0.0.1:0", "--nats", nats.url], { env: { PATH: process.env.PATH, HOME: repo } });
+    const { child, address, stderr: printed, exited } = await startKilnController(["--listen", "127.0.0.1:0", "--nats", nats.url], { PATH: process.env.PATH, HOME: repo });
     t.teardown(() => void child.kill("SIGKILL"));
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    const listening = new Promise<void>((resolve, reject) => {
-      child.stdout.on("data", () => stdout.includes("Controller listening") && resolve());
-      void exited.then(() => reject(new Error(`the controller exited before listening: ${stderr}`)));
-    });
-    await listening;
-    const address = /Controller listening on (\S+?)\.?\n/.exec(stdout)![1];
     // A queued build (no agent) and a client following it: the controller has a watch, a sweep
     // and its lost-jobs consumer all waiting on the bus when it goes.
     const dir = mkdtempSync(join(tmpdir(), "kiln-ctl-stop-"));
@@ -53,6 +43,7 @@ for (const crash of [true, false]) {
     child.kill("SIGTERM");
     const code = await exited;
     const took = Date.now() - signalled;
+    const stderr = printed();
     t.is(code, 0, stderr);
     t.true(took < 8_000, `exited ${took} ms after SIGTERM\n${stderr}`);
     t.regex(stderr, /received SIGTERM: stopping/);

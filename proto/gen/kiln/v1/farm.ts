@@ -34,7 +34,8 @@ export const protobufFileName = "kiln/v1/farm.proto";
  * Vocabulary: a *build* is one submitted template; it has one *job* per builder that the
  * -only/-except selection kept (Packer calls each of those a build, and Kiln shows them with
  * Packer's names). Every call needs `authorization: Bearer <token>` metadata when the controller
- * was started with a token.
+ * was started with a token. Its read-only token (`--read-token-file`) allows every call that only
+ * reads; SubmitBuild and CancelBuild answer PERMISSION_DENIED to it.
  */
 
 export enum State {

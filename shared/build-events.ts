@@ -5,7 +5,9 @@
  *
  * They travel as a machine-readable record of type `kiln-event` whose one field is the event's
  * JSON, so every sink carries them unchanged (secrets scrubbed, shipped over the farm's bus like
- * any record); Packer's `-machine-readable` printer and the terminal leave them out.
+ * any record); Packer's `-machine-readable` printer and the terminal leave them out. The runner
+ * emits them, `kiln build -json` prints them, and the controller reads step durations from the
+ * farm's output stream for its metrics: hence in shared/.
  */
 export const BUILD_EVENT_RECORD = "kiln-event";
 
