@@ -178,8 +178,12 @@ export class ConfigReader {
     return fallback;
   }
 
-  /** A Go duration string (`"5m"`, `"1h30m"`) in milliseconds. */
-  duration(key: string, fallback: number): number {
+  /**
+   * A Go duration string (`"5m"`, `"1h30m"`) in milliseconds. `decoding`: the key is a Go
+   * time.Duration that mapstructure decodes (Packer says "error decoding"), not a string its
+   * Prepare parses ("error parsing").
+   */
+  duration(key: string, fallback: number, how: "parsing" | "decoding" = "parsing"): number {
     const v = this.value(key);
     if (v === undefined || v === null || v === "") return fallback;
     if (typeof v === "number") return v / 1e6; // Go decodes a bare number as nanoseconds
@@ -187,7 +191,7 @@ export class ConfigReader {
       return parseGoDuration(String(v));
     } catch (e) {
       if (!(e instanceof DurationSyntaxError)) throw e;
-      this.decodeProblem(key, `error parsing '${key}': ${e.message}`);
+      this.decodeProblem(key, `error ${how} '${key}': ${e.message}`);
       return fallback;
     }
   }
@@ -259,6 +263,16 @@ export class ConfigReader {
   /** Marks keys as known without reading them (kept for a later issue, accepted today). */
   accept(...keys: string[]): void {
     for (const k of keys) this.value(k);
+  }
+
+  /**
+   * For a partial reader: checks a key the component reads itself (a list of structs, say)
+   * against Packer's table as finish() checks unread ones — unknown nested keys, value types.
+   */
+  checkPackerType(key: string): void {
+    const type = this.options.partial ? packerKeysOf(this.options.kind, this.raw.type)?.keys[key] : undefined;
+    if (type === undefined || !this.has(key)) return;
+    for (const p of checkValue(key, this.value(key), type, this.options.kind, this.raw.type)) this.decodeProblem(p.key, p.message);
   }
 
   /**

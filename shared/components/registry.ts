@@ -6,6 +6,8 @@
 import type { BuilderSchema, ComponentKind, ComponentSchema } from "./types.js";
 import { PACKER_BUILDER_TYPES, PACKER_POST_PROCESSOR_TYPES, PACKER_PROVISIONER_TYPES } from "./packer-components.js";
 import { schema as amazonEbs } from "./builders/amazon-ebs.js";
+import { schema as amazonEbssurrogate } from "./builders/amazon-ebssurrogate.js";
+import { schema as amazonEbsvolume } from "./builders/amazon-ebsvolume.js";
 import { schema as dockerBuilder } from "./builders/docker.js";
 import { schema as fileBuilder } from "./builders/file.js";
 import { schema as googlecompute } from "./builders/googlecompute.js";
@@ -34,7 +36,7 @@ import { schema as shellLocalPostProcessor } from "./post-processors/shell-local
 import { schema as vagrant } from "./post-processors/vagrant.js";
 
 const builders = new Map<string, BuilderSchema<unknown>>(
-  [amazonEbs, dockerBuilder, fileBuilder, googlecompute, libvirt, nullBuilder, qemu, virtualboxIso, virtualboxOvf, vmwareIso].map(
+  [amazonEbs, amazonEbssurrogate, amazonEbsvolume, dockerBuilder, fileBuilder, googlecompute, libvirt, nullBuilder, qemu, virtualboxIso, virtualboxOvf, vmwareIso].map(
     (s) => [s.type, s as BuilderSchema<unknown>],
   ),
 );

@@ -11,7 +11,7 @@ import { formatPosition } from "../template/position.js";
 export function packerConfigErrorText(problems: readonly ConfigProblem[]): string {
   const interpolation = problems.filter((p) => /^(invalid|render) '[^']*': /.test(p.message));
   if (interpolation.length > 0) return interpolation[0].message;
-  const decoding = problems.filter((p) => /expected type '|unconvertible type|cannot parse '|source data must be|^error parsing '|expected a map/.test(p.message));
+  const decoding = problems.filter((p) => /expected type '|unconvertible type|cannot parse '|source data must be|^error parsing '|^error decoding '|expected a map/.test(p.message));
   if (decoding.length > 0) return `${decoding.length} error(s) decoding:\n\n${decoding.map((p) => `* ${p.message}`).join("\n")}`;
   const unknown = problems.filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"));
   if (unknown.length > 0) {

@@ -6,6 +6,7 @@
 // Static, not `await import()`: a dynamic import keeps the whole namespace, so the bundler could
 // not drop the ~700 EC2 operations Kiln never calls (~300 ms of module loading per build).
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { AmazonAccessConfig, AssumeRoleConfig } from "../../../shared/components/builders/amazon-common.js";
@@ -21,7 +22,8 @@ function silenceNodeVersionWarning(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 }
 
-export async function ec2Client(access: AmazonAccessConfig, region = access.region): Promise<EC2Client> {
+/** Region, credentials (static, assumed role or the SDK's chain), profile and retries, as Packer's session sets them. */
+function sessionSettings(access: AmazonAccessConfig, region: string) {
   silenceNodeVersionWarning();
   // AWS_MAX_ATTEMPTS is honoured by the SDK itself when maxAttempts is not given; max_retries wins.
   const maxAttempts = access.maxRetries > 0 ? access.maxRetries + 1 : undefined;
@@ -30,13 +32,20 @@ export async function ec2Client(access: AmazonAccessConfig, region = access.regi
     ? { accessKeyId: access.accessKey, secretAccessKey: access.secretKey, sessionToken: access.token }
     : undefined;
   const credentials = access.assumeRole ? assumedRoleCredentials(access, access.assumeRole, base, region) : base;
-  return new EC2Client({
-    region,
-    endpoint: access.customEndpointEc2,
-    credentials,
-    profile: access.profile,
-    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
-  });
+  return { region, credentials, profile: access.profile, ...(maxAttempts !== undefined ? { maxAttempts } : {}) };
+}
+
+export async function ec2Client(access: AmazonAccessConfig, region = access.region): Promise<EC2Client> {
+  return new EC2Client({ ...sessionSettings(access, region), endpoint: access.customEndpointEc2 });
+}
+
+/**
+ * IAM for the instance profile steps, with the build's credentials. IAM is global: its endpoint is
+ * the SDK's own choice, as in Packer (custom_endpoint_ec2 is EC2's only); AWS_ENDPOINT_URL_IAM
+ * overrides it, as for any AWS tool.
+ */
+export function iamClient(access: AmazonAccessConfig): IAMClient {
+  return new IAMClient(sessionSettings(access, access.region));
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The farm's leftover reaper for the amazon builders: after a crash, terminate the instances and
- * delete the key pairs and security groups that Kiln tagged with this host and a dead job's agent
- * process (kiln-tags.ts), and say what was removed.
+ * delete the key pairs, security groups, spot launch templates (and close their spot requests),
+ * volumes the instances left behind, and temporary IAM instance profiles and roles that Kiln tagged
+ * with this host and a dead job's agent process (kiln-tags.ts), and say what was removed.
  *
  * Where to look is the agent's own AWS setting — AWS_REGION (or the shared config's region) and,
  * for a private endpoint, AWS_ENDPOINT_URL_EC2 — because a dead job's template is not read here:
@@ -9,9 +10,15 @@
  */
 import os from "node:os";
 import {
-  DeleteKeyPairCommand, DeleteSecurityGroupCommand, DescribeInstancesCommand, DescribeKeyPairsCommand,
-  DescribeSecurityGroupsCommand, EC2Client, TerminateInstancesCommand,
+  CancelSpotInstanceRequestsCommand, DeleteKeyPairCommand, DeleteLaunchTemplateCommand, DeleteSecurityGroupCommand,
+  DeleteVolumeCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeLaunchTemplatesCommand,
+  DescribeSecurityGroupsCommand, DescribeSpotInstanceRequestsCommand, DescribeVolumesCommand, EC2Client, TerminateInstancesCommand,
+  type Filter,
 } from "@aws-sdk/client-ec2";
+import {
+  DeleteInstanceProfileCommand, DeleteRoleCommand, DeleteRolePolicyCommand, IAMClient, ListInstanceProfileTagsCommand,
+  ListInstanceProfilesCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand, RemoveRoleFromInstanceProfileCommand,
+} from "@aws-sdk/client-iam";
 import type { OperatorLog } from "../../../shared/operator-log.js";
 import type { DeadJob, LeftoverReaper } from "../types.js";
 import { awsErrorCode } from "./aws-error.js";
@@ -47,6 +54,24 @@ export const reapAmazonResources: LeftoverReaper = async (deadJobs, log) => {
         return alive.length === 0 ? true : undefined;
       }, { what: "the dead jobs' instances to terminate", signal: new AbortController().signal });
     }
+    const spot = await ec2.send(new DescribeSpotInstanceRequestsCommand({ Filters: [...mine, { Name: "state", Values: ["open", "active"] }] }));
+    const requests = (spot.SpotInstanceRequests ?? []).map((r) => r.SpotInstanceRequestId).filter((id): id is string => !!id);
+    if (requests.length > 0) {
+      await ec2.send(new CancelSpotInstanceRequestsCommand({ SpotInstanceRequestIds: requests }));
+      log.info("cancelled spot requests left by a dead job", { spotRequests: requests });
+    }
+    const templates = await ec2.send(new DescribeLaunchTemplatesCommand({ Filters: mine }));
+    for (const lt of templates.LaunchTemplates ?? []) {
+      await ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: lt.LaunchTemplateId }));
+      log.info("deleted a spot launch template left by a dead job", { launchTemplate: lt.LaunchTemplateName });
+    }
+    // Volumes the instances were launched with and did not delete on termination (a finished
+    // amazon-ebsvolume build removes Kiln's tags from the volumes it hands over).
+    const volumes = await ec2.send(new DescribeVolumesCommand({ Filters: [...mine, { Name: "status", Values: ["available"] }] }));
+    for (const v of volumes.Volumes ?? []) {
+      await ec2.send(new DeleteVolumeCommand({ VolumeId: v.VolumeId }));
+      log.info("deleted an EBS volume left by a dead job", { volume: v.VolumeId });
+    }
     const keys = await ec2.send(new DescribeKeyPairsCommand({ Filters: mine }));
     for (const k of keys.KeyPairs ?? []) {
       await ec2.send(new DeleteKeyPairCommand({ KeyName: k.KeyName }));
@@ -65,6 +90,7 @@ export const reapAmazonResources: LeftoverReaper = async (deadJobs, log) => {
       }, { what: `security group ${g.GroupId} to be deletable`, signal: new AbortController().signal });
       log.info("deleted an EC2 security group left by a dead job", { securityGroup: g.GroupId, name: g.GroupName });
     }
+    await reapInstanceProfiles(mine, log);
   } catch (e) {
     log.warn("could not reap the amazon resources of dead jobs", { error: `${awsErrorCode(e) ?? ""} ${e instanceof Error ? e.message : String(e)}`.trim() });
   } finally {
@@ -72,3 +98,38 @@ export const reapAmazonResources: LeftoverReaper = async (deadJobs, log) => {
   }
 };
 
+
+/**
+ * Temporary instance profiles (and their roles) are named "packer-…" like Packer's; IAM cannot
+ * filter by tag, so each such profile's tags are read. IAM's endpoint: AWS_ENDPOINT_URL_IAM.
+ */
+async function reapInstanceProfiles(mine: Filter[], log: OperatorLog): Promise<void> {
+  const want = new Map(mine.map((f) => [f.Name!.slice("tag:".length), new Set(f.Values)]));
+  const isMine = (tags: { Key?: string; Value?: string }[]): boolean =>
+    [...want].every(([key, values]) => tags.some((t) => t.Key === key && values.has(t.Value ?? "")));
+  const iam = new IAMClient({ region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1" });
+  try {
+    const listed = await iam.send(new ListInstanceProfilesCommand({}));
+    for (const p of listed.InstanceProfiles ?? []) {
+      if (!p.InstanceProfileName?.startsWith("packer-")) continue;
+      const tags = (await iam.send(new ListInstanceProfileTagsCommand({ InstanceProfileName: p.InstanceProfileName }))).Tags ?? [];
+      if (!isMine(tags)) continue;
+      for (const role of p.Roles ?? []) await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: p.InstanceProfileName, RoleName: role.RoleName }));
+      await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: p.InstanceProfileName }));
+      log.info("deleted a temporary IAM instance profile left by a dead job", { instanceProfile: p.InstanceProfileName });
+    }
+    // Roles after the profiles: a crash between CreateRole and AddRoleToInstanceProfile leaves one alone.
+    const roles = await iam.send(new ListRolesCommand({}));
+    for (const role of roles.Roles ?? []) {
+      if (!role.RoleName?.startsWith("packer-")) continue;
+      const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))).Tags ?? [];
+      if (!isMine(tags)) continue;
+      const policies = await iam.send(new ListRolePoliciesCommand({ RoleName: role.RoleName }));
+      for (const policy of policies.PolicyNames ?? []) await iam.send(new DeleteRolePolicyCommand({ RoleName: role.RoleName, PolicyName: policy }));
+      await iam.send(new DeleteRoleCommand({ RoleName: role.RoleName }));
+      log.info("deleted a temporary IAM role left by a dead job", { role: role.RoleName });
+    }
+  } finally {
+    iam.destroy();
+  }
+}

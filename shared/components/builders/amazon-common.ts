@@ -39,10 +39,16 @@ export interface BlockDeviceMapping {
   deleteOnTermination: boolean;
   encrypted?: boolean;
   iops?: number;
+  /** gp3 only. */
+  throughput?: number;
   snapshotId?: string;
   virtualName?: string;
   noDevice: boolean;
   kmsKeyId?: string;
+  /** ebs_volumes: tags of the kept volume (raw templates, rendered with the source AMI's data). */
+  tags: Record<string, string>;
+  /** ebssurrogate launch mappings: not snapshotted nor in the AMI. */
+  omitFromArtifact: boolean;
 }
 
 export interface SourceAmiFilter {
@@ -110,7 +116,13 @@ function readAssumeRole(r: ConfigReader): AssumeRoleConfig | undefined {
   };
 }
 
-export function readBlockDevices(r: ConfigReader, key: string): BlockDeviceMapping[] {
+/**
+ * A list of Packer BlockDevices (launch_block_device_mappings, ami_block_device_mappings,
+ * ebs_volumes), each checked as BlockDevice.Prepare checks it (its first problem only, as Packer).
+ * ebs_volumes entries carry `tags`; ebssurrogate's launch mappings `omit_from_artifact`.
+ */
+export function readBlockDevices(r: ConfigReader, key: string, problemPrefix = ""): BlockDeviceMapping[] {
+  r.checkPackerType(key);
   const v = r.value(key);
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) {
@@ -128,26 +140,57 @@ export function readBlockDevices(r: ConfigReader, key: string): BlockDeviceMappi
     const num = (k: string): number | undefined => {
       if (m[k] === undefined || m[k] === "") return undefined;
       const n = Number(m[k]);
-      if (!Number.isInteger(n)) r.problem(key, `${key}[${i}].${k}: expected an integer, got ${JSON.stringify(m[k])}`);
-      return n;
+      return Number.isInteger(n) ? n : undefined;
     };
-    const bool = (k: string): boolean | undefined => (m[k] === undefined ? undefined : m[k] === true || m[k] === "true" || m[k] === "1");
-    const deviceName = str("device_name");
-    if (!deviceName) r.problem(key, `${key}[${i}]: device_name is required`);
-    out.push({
-      deviceName: deviceName ?? "",
+    const bool = (k: string): boolean | undefined => (m[k] === undefined || m[k] === "" ? undefined : m[k] === true || m[k] === "true" || m[k] === "1" || m[k] === 1);
+    const tags: Record<string, string> = {};
+    for (const t of Array.isArray(m.tags) ? m.tags : m.tags && typeof m.tags === "object" ? [m.tags] : []) {
+      if (t && typeof t === "object") for (const [k, x] of Object.entries(t as Record<string, unknown>)) tags[k] = String(x);
+    }
+    const device: BlockDeviceMapping = {
+      deviceName: str("device_name") ?? "",
       volumeType: str("volume_type"),
       volumeSize: num("volume_size"),
       deleteOnTermination: bool("delete_on_termination") ?? false,
       encrypted: bool("encrypted"),
       iops: num("iops"),
+      throughput: num("throughput"),
       snapshotId: str("snapshot_id"),
       virtualName: str("virtual_name"),
       noDevice: bool("no_device") ?? false,
       kmsKeyId: str("kms_key_id"),
-    });
+      tags,
+      omitFromArtifact: bool("omit_from_artifact") ?? false,
+    };
+    const problem = blockDeviceProblem(device);
+    if (problem) r.problem(key, problemPrefix + problem);
+    out.push(device);
   });
   return out;
+}
+
+const IOPS_RATIOS: Record<string, number> = { io1: 50, io2: 500 };
+
+/** Packer's BlockDevice.Prepare: its first complaint about one mapping, or undefined. */
+function blockDeviceProblem(b: BlockDeviceMapping): string | undefined {
+  if (b.deviceName === "") return "The `device_name` must be specified for every device in the block device mapping.";
+  if (b.kmsKeyId && b.encrypted === false) return `The device ${b.deviceName}, must also have \`encrypted: true\` when setting a kms_key_id.`;
+  const iops = b.iops ?? 0;
+  const ratio = b.volumeType ? IOPS_RATIOS[b.volumeType] : undefined;
+  if (ratio !== undefined && b.volumeSize) {
+    if (Math.trunc(iops / b.volumeSize) > ratio) {
+      return `${b.deviceName}: the maximum ratio of provisioned IOPS to requested volume size (in GiB) is ${ratio}:1 for ${b.volumeType} volumes`;
+    }
+    if (iops < 100 || iops > 64000) return `IOPS must be between 100 and 64000 for device ${b.deviceName}`;
+  }
+  const throughput = b.throughput ?? 0;
+  if (b.volumeType === "gp3") {
+    if (throughput < 125 || throughput > 1000) return `Throughput must be between 125 and 1000 for device ${b.deviceName}`;
+    if (iops < 3000 || iops > 16000) return `IOPS must be between 3000 and 16000 for device ${b.deviceName}`;
+  } else if (throughput > 0) {
+    return `Throughput is not available for device ${b.deviceName}`;
+  }
+  return undefined;
 }
 
 export function readSourceAmiFilter(r: ConfigReader): SourceAmiFilter | undefined {

@@ -339,7 +339,7 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
  * first (azure-arm, azure-dtl, hyperone and oracle-classic do, so they are not listed).
  */
 const COMMUNICATOR_CHECKED = new Set([
-  "alicloud-ecs", "amazon-ebssurrogate", "amazon-ebsvolume", "amazon-instance", "cloudstack", "digitalocean",
+  "alicloud-ecs", "amazon-instance", "cloudstack", "digitalocean",
   "hcloud", "hyperv-iso", "hyperv-vmcx", "jdcloud", "linode", "ncloud", "oneandone", "openstack", "oracle-oci",
   "osc-bsu", "osc-bsusurrogate", "osc-bsuvolume", "parallels-iso", "parallels-pvm", "profitbricks", "proxmox",
   "proxmox-iso", "proxmox-clone", "scaleway", "tencentcloud-cvm", "triton", "ucloud-uhost", "virtualbox-ovf",

@@ -9,6 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeAwsCredentials } from "../../../agent/builders/amazon-common/host-probe.js";
 import { plugin } from "../../../agent/builders/amazon-ebs/index.js";
+import { plugin as ebssurrogate } from "../../../agent/builders/amazon-ebssurrogate/index.js";
+import { plugin as ebsvolume } from "../../../agent/builders/amazon-ebsvolume/index.js";
+import { reapAmazonResources } from "../../../agent/builders/amazon-common/reap-resources.js";
 
 for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
 process.env.AWS_EC2_METADATA_DISABLED = "true";
@@ -27,6 +30,14 @@ function emptyFiles(): { env: NodeJS.ProcessEnv; dir: string } {
 test("amazon-ebs declares the aws need and brings the probe that finds it", (t) => {
   t.deepEqual([...plugin.schema.needs], ["aws"]);
   t.is(plugin.hostProbe, probeAwsCredentials);
+});
+
+test("amazon-ebsvolume and amazon-ebssurrogate need aws too, with the same probe and reaper, so the same agents take them", (t) => {
+  for (const p of [ebsvolume, ebssurrogate]) {
+    t.deepEqual([...p.schema.needs], ["aws"], p.schema.type);
+    t.is(p.hostProbe, probeAwsCredentials);
+    t.is(p.leftoverReaper, reapAmazonResources);
+  }
 });
 
 test("credentials in the environment are found, and never shown", async (t) => {

@@ -5,52 +5,39 @@
  * public half (read back from moto) on the sshd. Nothing may dial outside 127.0.0.0/8.
  */
 import test, { type ExecutionContext } from "ava";
-import { spawn } from "node:child_process";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand,
-  DescribeImageAttributeCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand,
-  DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, EC2Client,
+  DescribeImageAttributeCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client,
 } from "@aws-sdk/client-ec2";
-import { CreateInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateInstanceProfileCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { reapAmazonResources } from "../../../agent/builders/amazon-common/reap-resources.js";
 import type { LogFields } from "../../../shared/operator-log.js";
-import { authorizeKeyPairsUntil, motoServerMissing, startMotoServer, type MotoServer } from "../../fixtures/moto-server.js";
-import { startSshd, type SshdFixture } from "../../fixtures/sshd.js";
+import { motoServerMissing, type MotoServer } from "../../fixtures/moto-server.js";
+import type { SshdFixture } from "../../fixtures/sshd.js";
+import {
+  SECRET_KEY, amazonLeftovers, assertNoLeftovers, dialsOutsideLoopback, kilnBuild, startAmazonLab, startRecordingProxy,
+  type AmazonLab, type BuildOptions, type BuildResult, type Leftovers,
+} from "./amazon-harness.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
-const kiln = join(repo, "bin/kiln.js");
-const recordDials = join(repo, "test/fixtures/record-dials.mjs");
 const missing = motoServerMissing();
-// Moto accepts any secret; this one is distinctive so the test can look for it in the output.
-const SECRET_KEY = "kiln-Secret-4f1d9a";
 
+let lab: AmazonLab;
 let moto: MotoServer;
 let sshd: SshdFixture;
 let ec2: EC2Client;
-// Only this test process's own clients: the builds under test must silence the warning themselves.
-const testEnv = { ...process.env };
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 test.before(async () => {
   if (missing) return;
-  [moto, sshd] = await Promise.all([startMotoServer(), startSshd()]);
-  const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
-  ec2 = new EC2Client({ region: "us-east-1", endpoint: moto.endpoint, credentials });
+  lab = await startAmazonLab();
+  ({ moto, sshd, ec2 } = lab);
   // The issue's template launches with iam_instance_profile myBestProfile; moto checks it exists.
-  const iam = new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials });
-  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: "myBestProfile" }));
-  iam.destroy();
+  await lab.iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: "myBestProfile" }));
 });
 test.after.always(async () => {
-  ec2?.destroy();
-  await Promise.all([moto?.stop(), sshd?.stop()]);
+  await lab?.stop();
 });
 
 /** The issue's template, pointed at moto and the loopback sshd. */
@@ -77,63 +64,17 @@ function issueTemplate(amiName: string, over: Record<string, unknown> = {}, prov
   };
 }
 
-interface BuildResult { status: number | null; out: string; dials: string[]; dir: string }
-
-/** Runs `kiln build` while authorizing, like cloud-init, each temporary key pair moto holds. */
-async function build(
-  t: ExecutionContext,
-  template: Record<string, unknown>,
-  files: Record<string, string> = {},
-  options: { interruptWhen?: RegExp; signal?: NodeJS.Signals; onSpawn?: (pid: number) => void; env?: NodeJS.ProcessEnv; keyPairsFrom?: EC2Client } = {},
-): Promise<BuildResult> {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-amazon-ebs-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const dialLog = join(dir, "dials.log");
-  const child = spawn(process.execPath, ["--import", recordDials, kiln, "build", "-color=false", "-var", `aws_secret_key=${SECRET_KEY}`, "template.json"], {
-    cwd: dir,
-    env: { ...testEnv, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "", ...options.env },
-  });
-  t.teardown(() => void child.kill("SIGKILL"));
-  options.onSpawn?.(child.pid!);
-  let out = "";
-  let interrupted = false;
-  child.stdout.setEncoding("utf8").on("data", (s: string) => {
-    out += s;
-    // Ctrl-C, as a user at a terminal would press it.
-    if (options.interruptWhen && !interrupted && options.interruptWhen.test(out)) {
-      interrupted = true;
-      child.kill(options.signal ?? "SIGINT");
-    }
-  });
-  child.stderr.setEncoding("utf8").on("data", (s: string) => (out += s));
-  const done = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  await authorizeKeyPairsUntil(options.keyPairsFrom ?? ec2, sshd, done);
-  const status = await done;
-  return { status, out, dir, dials: existsSync(dialLog) ? readFileSync(dialLog, "utf8").split("\n").filter(Boolean) : [] };
+function build(t: ExecutionContext, template: Record<string, unknown>, files: Record<string, string> = {}, options: BuildOptions = {}): Promise<BuildResult> {
+  return kilnBuild(t, lab, template, files, options);
 }
 
-async function leftovers(): Promise<{ keyPairs: string[]; groups: string[]; liveInstances: string[] }> {
-  const keys = await ec2.send(new DescribeKeyPairsCommand({}));
-  const groups = await ec2.send(new DescribeSecurityGroupsCommand({}));
-  const instances = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "tag-key", Values: ["kiln:build"] }] }));
-  return {
-    keyPairs: (keys.KeyPairs ?? []).map((k) => k.KeyName ?? "").filter((n) => n.startsWith("packer_")),
-    groups: (groups.SecurityGroups ?? []).map((g) => g.GroupName ?? "").filter((n) => n.startsWith("packer_")),
-    liveInstances: (instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== "terminated").map((i) => i.InstanceId ?? ""),
-  };
+function leftovers(): Promise<Leftovers> {
+  return amazonLeftovers(lab);
 }
 
 async function imagesNamed(name: string): Promise<string[]> {
   const r = await ec2.send(new DescribeImagesCommand({ Owners: ["self"], Filters: [{ Name: "name", Values: [name] }] }));
   return (r.Images ?? []).map((i) => i.ImageId ?? "");
-}
-
-function assertNoLeftovers(t: ExecutionContext, l: Awaited<ReturnType<typeof leftovers>>): void {
-  t.deepEqual(l.keyPairs, [], "temporary key pairs left behind");
-  t.deepEqual(l.groups, [], "temporary security groups left behind");
-  t.deepEqual(l.liveInstances, [], "instances left running");
 }
 
 test.serial("the issue's template builds an AMI: provisioners ran on the instance, tags and launch permissions set, temporaries gone, loopback only", async (t) => {
@@ -176,7 +117,7 @@ test.serial("the issue's template builds an AMI: provisioners ran on the instanc
 
   assertNoLeftovers(t, await leftovers());
   t.true(r.dials.length > 0, "the dial recorder saw nothing: it is not hooked in");
-  const outside = r.dials.filter((d) => !/^127\.\d+\.\d+\.\d+:\d+$/.test(d) && !d.startsWith("unix:"));
+  const outside = dialsOutsideLoopback(r.dials);
   t.deepEqual(outside, [], `dialled outside 127.0.0.0/8: ${outside.join(", ")}`);
 });
 
@@ -354,7 +295,7 @@ test.serial("throttled EC2 calls are retried: a build through a proxy that answe
   if (missing) return t.pass(missing);
   t.timeout(120_000);
   // A stand-in for AWS's throttling (moto never throttles): every third call is refused.
-  const proxy = await startThrottlingProxy(moto.endpoint, (n) => n % 3 === 1);
+  const proxy = await startRecordingProxy(moto.endpoint, (n) => n % 3 === 1);
   t.teardown(() => proxy.stop());
   const amiName = `throttled ${Date.now()}`;
   const r = await build(t, issueTemplate(amiName, { custom_endpoint_ec2: proxy.endpoint }));
@@ -379,12 +320,12 @@ test.serial("after kill -9 mid-build, the agent's leftover reaper terminates the
   // The agent's AWS setting, as a restarted agent on this host would have it.
   const saved = { ...process.env };
   t.teardown(() => {
-    for (const k of ["AWS_REGION", "AWS_ENDPOINT_URL_EC2", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+    for (const k of ["AWS_REGION", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_IAM", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];
     }
   });
-  Object.assign(process.env, { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_EC2: moto.endpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
+  Object.assign(process.env, { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_EC2: moto.endpoint, AWS_ENDPOINT_URL_IAM: moto.endpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
   const said: { message: string; fields?: LogFields }[] = [];
   const log = { info: (message: string, fields?: LogFields) => said.push({ message, fields }), warn: (message: string, fields?: LogFields) => said.push({ message: `WARN ${message}`, fields }), error() {} };
   // Another process's resources (a live build) must survive: only the dead pid is reaped.
@@ -398,39 +339,3 @@ test.serial("after kill -9 mid-build, the agent's leftover reaper terminates the
   t.true(messages.includes("deleted an EC2 key pair left by a dead job"));
   t.true(messages.includes("deleted an EC2 security group left by a dead job"));
 });
-
-async function startThrottlingProxy(target: string, throttle: (n: number) => boolean): Promise<{ endpoint: string; throttled(): number; stop(): Promise<void> }> {
-  let calls = 0;
-  let refused = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      calls++;
-      if (throttle(calls)) {
-        refused++;
-        res.writeHead(503, { "content-type": "text/xml" });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>throttle-${calls}</RequestID></Response>`);
-        return;
-      }
-      const headers = { ...req.headers };
-      delete headers["content-length"];
-      fetch(target + (req.url ?? "/"), { method: req.method, headers: headers as Record<string, string>, body: req.method === "GET" ? undefined : Buffer.concat(chunks) })
-        .then(async (up) => {
-          res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "text/xml" });
-          res.end(Buffer.from(await up.arrayBuffer()));
-        })
-        .catch((e: unknown) => {
-          res.writeHead(502);
-          res.end(String(e));
-        });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    throttled: () => refused,
-    stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}

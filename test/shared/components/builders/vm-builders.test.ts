@@ -26,9 +26,9 @@ test("amazon-ebs: AMI name characters and length as Packer checks them", (t) => 
 
 test("amazon-ebs: instance type or spot types, and a source AMI or an owned filter, are required", (t) => {
   t.deepEqual(problemsOf(() => amazonEbs.prepare(raw("amazon-ebs", { region: "r", ami_name: "abc", ssh_username: "u", launch_block_device_mappings: [] }), prepareContext(cwd, "a"))), [
-    "An instance_type must be specified",
     "A source_ami or source_ami_filter must be specified",
     "For security reasons, your source AMI filter must declare an owner.",
+    "either instance_type or spot_instance_types must be specified",
   ]);
   t.deepEqual(problemsOf(() => amazonEbs.prepare(raw("amazon-ebs", { ...ebs, instance_type: undefined, spot_instance_types: ["t2.small"], ami_name: "abc", source_ami_filter: { owners: ["1"] } }), prepareContext(cwd, "a"))), []);
 });

@@ -2,12 +2,12 @@
  * Packer's StepConnect for EC2: ssh_host when given (tests point it at a loopback sshd), else the
  * instance address ssh_interface names; the temporary key pair's private key is used to log in.
  */
-import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { RunSettings } from "./state.js";
 import type { Step } from "../../runner/steps.js";
 import { stepConnect, type Connected } from "../common/step-connect.js";
 import type { InstanceRunning, KeyPairReady } from "./state.js";
 
-export function stepConnectInstance(config: Config): Step<InstanceRunning & KeyPairReady, Connected> {
+export function stepConnectInstance(config: RunSettings): Step<InstanceRunning & KeyPairReady, Connected> {
   const comm = config.communicator;
   let inner: Step<object, Connected> | undefined;
   return {

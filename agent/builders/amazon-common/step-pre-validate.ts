@@ -4,12 +4,13 @@
  * anything when an AMI of this name is already visible, unless force_deregister will replace it.
  */
 import { DescribeImagesCommand, DescribeRegionsCommand } from "@aws-sdk/client-ec2";
-import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { AmiSettings } from "./state.js";
 import type { Step } from "../../runner/steps.js";
-import { awsCall } from "../amazon-common/aws-error.js";
+import { awsCall } from "./aws-error.js";
 import type { Clients } from "./state.js";
 
-export function stepPreValidate(config: Config): Step<Clients, object> {
+/** `amiName` undefined (amazon-ebsvolume makes no AMI): only the credentials and regions are checked. */
+export function stepPreValidate(config: Pick<AmiSettings, "access" | "amiRegions" | "forceDeregister"> & { amiName?: string }): Step<Clients, object> {
   return {
     name: "pre-validate",
     async run(ctx, state) {
@@ -26,18 +27,20 @@ export function stepPreValidate(config: Config): Step<Clients, object> {
         const invalid = [config.access.region, ...config.amiRegions].filter((r) => !known.has(r));
         if (invalid.length > 0) throw new Error(`error validating regions: Invalid region(s): ${invalid.join(", ")} (check region and ami_regions, or set skip_region_validation)`);
       }
+      const amiName = config.amiName;
+      if (amiName === undefined) return {};
       if (config.forceDeregister) {
         ctx.ui.say("Force Deregister flag found, skipping prevalidating AMI Name");
         return {};
       }
-      ctx.ui.say(`Prevalidating AMI Name: ${config.amiName}`);
+      ctx.ui.say(`Prevalidating AMI Name: ${amiName}`);
       for (const region of [config.access.region, ...config.amiRegions]) {
         const ec2 = region === config.access.region ? state.ec2 : await state.clientFor(region);
         // No owner, as in Packer: any AMI of this name the account can see blocks the build.
         const found = await awsCall("DescribeImages", () =>
-          ec2.send(new DescribeImagesCommand({ Filters: [{ Name: "name", Values: [config.amiName] }] }), { abortSignal: ctx.signal }));
+          ec2.send(new DescribeImagesCommand({ Filters: [{ Name: "name", Values: [amiName] }] }), { abortSignal: ctx.signal }));
         const existing = found.Images?.[0];
-        if (existing) throw new Error(`Error: AMI Name: '${config.amiName}' is used by an existing AMI: ${existing.ImageId} in ${region} (set force_deregister to replace it)`);
+        if (existing) throw new Error(`Error: AMI Name: '${amiName}' is used by an existing AMI: ${existing.ImageId} in ${region} (set force_deregister to replace it)`);
       }
       return {};
     },

@@ -1,11 +1,11 @@
 /** Packer's StepSourceAMIInfo: the source image, given by id or found by source_ami_filter. */
 import { DescribeImagesCommand, type Filter, type Image } from "@aws-sdk/client-ec2";
-import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { RunSettings } from "./state.js";
 import type { Step } from "../../runner/steps.js";
-import { awsCall } from "../amazon-common/aws-error.js";
+import { awsCall } from "./aws-error.js";
 import type { Clients, SourceResolved } from "./state.js";
 
-export function stepSourceAmi(config: Config): Step<Clients, SourceResolved> {
+export function stepSourceAmi(config: RunSettings): Step<Clients, SourceResolved> {
   return {
     name: "source ami",
     async run(ctx, state) {

@@ -1,14 +1,17 @@
 /** Packer's StepModifyEBSBackedInstance: ena_support / sriov_support on the stopped instance, so the AMI inherits them. */
 import { ModifyInstanceAttributeCommand } from "@aws-sdk/client-ec2";
-import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { AmazonAmiConfig } from "../../../shared/components/builders/amazon-ami-config.js";
+import { isSpotInstance, type AmazonRunConfig } from "../../../shared/components/builders/amazon-run-config.js";
 import type { Step } from "../../runner/steps.js";
-import { awsCall } from "../amazon-common/aws-error.js";
+import { awsCall } from "./aws-error.js";
 import type { Clients, InstanceRunning } from "./state.js";
 
-export function stepModifyInstance(config: Config): Step<Clients & InstanceRunning, object> {
+export function stepModifyInstance(config: Pick<AmazonAmiConfig, "enaSupport" | "sriovSupport"> & Pick<AmazonRunConfig, "spotPrice">): Step<Clients & InstanceRunning, object> {
   return {
     name: "modify instance",
     async run(ctx, state) {
+      // Spot instances are not modified (Packer skips it; ebs and ebsvolume refuse the combination).
+      if (isSpotInstance(config)) return {};
       const opts = { abortSignal: ctx.signal };
       if (config.sriovSupport) {
         ctx.ui.say("Enabling Enhanced Networking (SR-IOV)...");

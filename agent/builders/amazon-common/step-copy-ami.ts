@@ -4,13 +4,13 @@
  * region_kms_key_ids) to the build region too, under ami_name — and wait for the copies.
  */
 import { CopyImageCommand } from "@aws-sdk/client-ec2";
-import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { AmiSettings } from "./state.js";
 import type { Step } from "../../runner/steps.js";
-import { awsCall } from "../amazon-common/aws-error.js";
-import { waitAmiAvailable } from "./step-create-ami.js";
+import { awsCall } from "./aws-error.js";
+import { waitAmiAvailable } from "./ami.js";
 import type { AmisCreated, Clients } from "./state.js";
 
-export function stepCopyAmi(config: Config): Step<Clients & AmisCreated, object> {
+export function stepCopyAmi(config: AmiSettings): Step<Clients & AmisCreated, object> {
   return {
     name: "copy ami",
     async run(ctx, state) {

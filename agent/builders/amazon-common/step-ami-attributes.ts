@@ -7,14 +7,14 @@ import {
   CreateTagsCommand, DescribeImagesCommand, ModifyImageAttributeCommand, ModifySnapshotAttributeCommand,
   type PermissionGroup,
 } from "@aws-sdk/client-ec2";
-import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { AmiSettings } from "./state.js";
 import type { Step } from "../../runner/steps.js";
-import { awsCall } from "../amazon-common/aws-error.js";
-import { toTags } from "../amazon-common/kiln-tags.js";
+import { awsCall } from "./aws-error.js";
+import { toTags } from "./kiln-tags.js";
 import type { AmisCreated, Clients, SourceResolved } from "./state.js";
 import { renderTags, sourceAmiData } from "./template-data.js";
 
-export function stepAmiAttributes(config: Config): Step<Clients & SourceResolved & AmisCreated, object> {
+export function stepAmiAttributes(config: AmiSettings): Step<Clients & SourceResolved & AmisCreated, object> {
   return {
     name: "ami attributes",
     async run(ctx, state) {

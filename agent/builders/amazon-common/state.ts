@@ -1,11 +1,23 @@
-/** What the amazon-ebs steps hand each other. */
+/** What the amazon builders' steps read from the template and hand each other. */
 import type { EC2Client, Image, Instance } from "@aws-sdk/client-ec2";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { AmazonAmiConfig } from "../../../shared/components/builders/amazon-ami-config.js";
+import type { AmazonAccessConfig } from "../../../shared/components/builders/amazon-common.js";
+import type { AmazonRunConfig } from "../../../shared/components/builders/amazon-run-config.js";
+
+/** What the launch steps read: who we are and Packer's RunConfig. */
+export type RunSettings = AmazonRunConfig & { access: AmazonAccessConfig };
+
+/** What the AMI steps read: who we are and Packer's AMIConfig. */
+export type AmiSettings = AmazonAmiConfig & { access: AmazonAccessConfig };
 
 export interface Clients {
   /** The build region's client. */
   ec2: EC2Client;
   /** A client for another region (ami_regions copies), made once per region. */
   clientFor(region: string): Promise<EC2Client>;
+  /** IAM (global), made on first use: only instance profile steps need it. */
+  iam(): Promise<IAMClient>;
 }
 
 export interface SourceResolved {
@@ -26,6 +38,11 @@ export interface KeyPairReady {
 
 export interface SecurityGroupsReady {
   securityGroupIds: string[];
+}
+
+export interface InstanceProfileReady {
+  /** iam_instance_profile, or the temporary one made from the policy document; undefined = none. */
+  instanceProfile?: string;
 }
 
 export interface InstanceRunning {

@@ -3,12 +3,12 @@
  * region (and their snapshots with force_delete_snapshot) just before the new one is created.
  */
 import { DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
-import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { AmiSettings } from "./state.js";
 import type { Step } from "../../runner/steps.js";
-import { awsCall } from "../amazon-common/aws-error.js";
+import { awsCall } from "./aws-error.js";
 import type { Clients } from "./state.js";
 
-export function stepDeregisterAmi(config: Config): Step<Clients, object> {
+export function stepDeregisterAmi(config: AmiSettings): Step<Clients, object> {
   return {
     name: "deregister ami",
     async run(ctx, state) {

@@ -5,16 +5,16 @@
  * zone looked up. Nothing to clean up: it only reads.
  */
 import { DescribeSubnetsCommand, DescribeVpcsCommand, type Filter, type Subnet } from "@aws-sdk/client-ec2";
-import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { RunSettings } from "./state.js";
 import type { Step } from "../../runner/steps.js";
-import { awsCall } from "../amazon-common/aws-error.js";
+import { awsCall } from "./aws-error.js";
 import type { Clients, NetworkResolved } from "./state.js";
 
 export function ec2Filters(filters: Record<string, string>): Filter[] {
   return Object.entries(filters).map(([Name, value]) => ({ Name, Values: [value] }));
 }
 
-export function stepNetworkInfo(config: Config): Step<Clients, NetworkResolved> {
+export function stepNetworkInfo(config: RunSettings): Step<Clients, NetworkResolved> {
   return {
     name: "network info",
     async run(ctx, state) {

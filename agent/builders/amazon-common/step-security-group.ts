@@ -7,15 +7,15 @@ import {
   AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand,
 } from "@aws-sdk/client-ec2";
 import { randomUUID } from "node:crypto";
-import type { Config } from "../../../shared/components/builders/amazon-ebs.js";
+import type { RunSettings } from "./state.js";
 import type { Step } from "../../runner/steps.js";
-import { awsCall, awsErrorCode } from "../amazon-common/aws-error.js";
-import { kilnTags } from "../amazon-common/kiln-tags.js";
-import { pollUntil } from "../amazon-common/poll.js";
+import { awsCall, awsErrorCode } from "./aws-error.js";
+import { kilnTags } from "./kiln-tags.js";
+import { pollUntil } from "./poll.js";
 import type { Clients, NetworkResolved, SecurityGroupsReady } from "./state.js";
 import { ec2Filters } from "./step-network-info.js";
 
-export function stepSecurityGroup(config: Config): Step<Clients & NetworkResolved, SecurityGroupsReady & { createdGroupId?: string }> {
+export function stepSecurityGroup(config: RunSettings): Step<Clients & NetworkResolved, SecurityGroupsReady & { createdGroupId?: string }> {
   return {
     name: "security group",
     async run(ctx, state) {
