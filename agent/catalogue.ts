@@ -21,6 +21,8 @@ const builders: Record<RunnableBuilderType, Loader<BuilderPlugin<unknown>>> = {
   libvirt: async () => (await import("./builders/libvirt/index.js")).plugin as BuilderPlugin<unknown>,
   "virtualbox-iso": async () => (await import("./builders/virtualbox/index.js")).isoPlugin as BuilderPlugin<unknown>,
   "virtualbox-ovf": async () => (await import("./builders/virtualbox/index.js")).ovfPlugin as BuilderPlugin<unknown>,
+  "vmware-iso": async () => (await import("./builders/vmware/index.js")).isoPlugin as BuilderPlugin<unknown>,
+  "vmware-vmx": async () => (await import("./builders/vmware/index.js")).vmxPlugin as BuilderPlugin<unknown>,
 };
 
 const provisioners: Record<RunnableProvisionerType, Loader<ProvisionerPlugin<unknown>>> = {

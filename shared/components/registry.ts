@@ -17,6 +17,7 @@ import { schema as qemu } from "./builders/qemu.js";
 import { schema as virtualboxIso } from "./builders/virtualbox-iso.js";
 import { schema as virtualboxOvf } from "./builders/virtualbox-ovf.js";
 import { schema as vmwareIso } from "./builders/vmware-iso.js";
+import { schema as vmwareVmx } from "./builders/vmware-vmx.js";
 import { schema as ansibleProvisioner } from "./provisioners/ansible.js";
 import { schema as ansibleLocalProvisioner } from "./provisioners/ansible-local.js";
 import { schema as puppetMasterlessProvisioner } from "./provisioners/puppet-masterless.js";
@@ -36,7 +37,7 @@ import { schema as shellLocalPostProcessor } from "./post-processors/shell-local
 import { schema as vagrant } from "./post-processors/vagrant.js";
 
 const builders = new Map<string, BuilderSchema<unknown>>(
-  [amazonEbs, amazonEbssurrogate, amazonEbsvolume, dockerBuilder, fileBuilder, googlecompute, libvirt, nullBuilder, qemu, virtualboxIso, virtualboxOvf, vmwareIso].map(
+  [amazonEbs, amazonEbssurrogate, amazonEbsvolume, dockerBuilder, fileBuilder, googlecompute, libvirt, nullBuilder, qemu, virtualboxIso, virtualboxOvf, vmwareIso, vmwareVmx].map(
     (s) => [s.type, s as BuilderSchema<unknown>],
   ),
 );

@@ -4,7 +4,7 @@
  * agent/catalogue.ts keys its plugin tables by these names, so the compiler keeps the two in step.
  */
 export const RUNNABLE_TYPES = {
-  builder: ["file", "null", "docker", "qemu", "amazon-ebs", "amazon-ebsvolume", "amazon-ebssurrogate", "libvirt", "virtualbox-iso", "virtualbox-ovf"],
+  builder: ["file", "null", "docker", "qemu", "amazon-ebs", "amazon-ebsvolume", "amazon-ebssurrogate", "libvirt", "virtualbox-iso", "virtualbox-ovf", "vmware-iso", "vmware-vmx"],
   provisioner: ["shell", "file", "breakpoint", "shell-local", "ansible", "ansible-local", "puppet-masterless"],
   "post-processor": ["manifest", "checksum", "compress", "artifice", "shell-local", "docker-import", "docker-tag", "docker-push", "docker-save", "vagrant"],
 } as const;

@@ -186,10 +186,6 @@ const lxd: PrepareRule = (r) => {
   required(r, "image", "`image` is a required parameter for LXD. Please specify an image by alias or fingerprint. e.g. `ubuntu-daily:x`");
 };
 
-const vmwareVmx: PrepareRule = (r, ctx) => {
-  if (required(r, "source_path", "source_path is blank, but is required")) fileMustExist(r, ctx, "source_path", (_p, e) => `source_path is invalid: ${e}`);
-};
-
 const vsphere: PrepareRule = (r) => {
   required(r, "vcenter_server", "'vcenter_server' is required");
   required(r, "username", "'username' is required");
@@ -278,7 +274,6 @@ const vagrantBuilder: PrepareRule = (r) => {
 
 const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
   builder: {
-    "vmware-vmx": vmwareVmx,
     "vsphere-iso": vsphere,
     "vsphere-clone": vsphere,
     "hyperv-iso": isoBuilder,

@@ -109,7 +109,8 @@ test("builder types: those with a plugin whose needs the host has, narrowed by -
   t.deepEqual(everything.types, ["file", "null"]);
   t.like(everything.skipped.find((s) => s.type === "qemu"), { why: "host lacks qemu" });
   t.like(everything.skipped.find((s) => s.type === "virtualbox-iso"), { why: "host lacks virtualbox" });
-  t.like(everything.skipped.find((s) => s.type === "vmware-iso"), { why: "this agent has no plugin for it yet" });
+  t.like(everything.skipped.find((s) => s.type === "vmware-iso"), { why: "host lacks vmware" });
+  t.like(everything.skipped.find((s) => s.type === "googlecompute"), { why: "this agent has no plugin for it yet" });
   t.deepEqual(builderTypesFor([], ["null"]).types, ["null"]);
   t.like(builderTypesFor([], ["null"]).skipped.find((s) => s.type === "file"), { why: "not in --builders" });
   t.throws(() => builderTypesFor([], ["qemu"]), { instanceOf: BuilderFilterError, message: /cannot run "qemu"/ });

@@ -76,7 +76,9 @@ test("builders that run Packer's communicator checks need an ssh_username (or wi
   const iso = { iso_url: "a.iso", iso_checksum: "none" };
   t.deepEqual(keysOnly("builder", "hyperv-iso", iso), ['An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".']);
   t.deepEqual(keysOnly("builder", "hyperv-iso", { ...iso, communicator: "winrm", winrm_username: "Administrator" }), []);
-  t.deepEqual(keysOnly("builder", "vmware-vmx", { ssh_username: "u" }), ["source_path is blank, but is required"]);
+  // parallels-pvm has no rule of its own in Kiln: only the communicator's checks apply.
+  t.deepEqual(keysOnly("builder", "parallels-pvm", {}), ['An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".']);
+  t.deepEqual(keysOnly("builder", "parallels-pvm", { ssh_username: "u" }), []);
   t.deepEqual(keysOnly("builder", "vsphere-iso", { ssh_username: "u", vcenter_server: "vc", username: "u" }), ["'password' is required"]);
 });
 
