@@ -127,7 +127,7 @@ function withVm(
     .then(stepVrdp(config))
     .then(stepPortForward(config))
     .then(stepVBoxManage(config.vboxManage, "vboxmanage"))
-    .then(stepStartVm(config))
+    .then(stepStartVm(config, outcome))
     .then(stepBootCommand(config.boot))
     .then(stepWaitSshd(config))
     .then(stepConnect(config.communicator, (s: PortForwardReady & SshdAnswered) => ({
@@ -138,7 +138,7 @@ function withVm(
     .then(stepUploadVersion(config))
     .then(stepUploadGuestAdditions(config))
     .then(stepProvision(ctx.provision))
-    .then(stepShutdown(config))
+    .then(stepShutdown(config, outcome))
     .then(stepRemoveDevices(media.bundleIso))
     .then(stepVBoxManage(config.vboxManagePost, "vboxmanage_post"))
     .then(stepExport(config))

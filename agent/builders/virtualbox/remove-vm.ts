@@ -2,9 +2,10 @@
 import type { RunContext } from "../../runner/context.js";
 import type { VBoxManage } from "./vboxmanage.js";
 
-export async function removeVm(ctx: RunContext, vbox: VBoxManage, vmName: string): Promise<void> {
+/** `knownStopped`: the shutdown step saw the VM stop, so VirtualBox need not be asked again. */
+export async function removeVm(ctx: RunContext, vbox: VBoxManage, vmName: string, knownStopped = false): Promise<void> {
   // Cleanups run after a cancel: the build's signal is aborted, so these commands run without it.
-  if (await vbox.isRunning(vmName).catch(() => false)) await vbox.run(["controlvm", vmName, "poweroff"]).catch(() => undefined);
+  if (!knownStopped && (await vbox.isRunning(vmName).catch(() => false))) await vbox.run(["controlvm", vmName, "poweroff"]).catch(() => undefined);
   ctx.ui.say("Deregistering and deleting VM...");
   try {
     await vbox.run(["unregistervm", vmName, "--delete"]);

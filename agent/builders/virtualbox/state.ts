@@ -20,6 +20,8 @@ export interface PortForwardReady {
 /** Set by the builder once the artifact is complete: cleanups keep what a successful build made. */
 export interface BuildOutcome {
   succeeded: boolean;
+  /** Set by the shutdown step once VirtualBox reports the VM stopped: cleanups need not ask again. */
+  stopped?: boolean;
 }
 
 /** extradata key marking a VM with the pid of the Kiln process that made it (for the reaper). */

@@ -15,13 +15,12 @@ export function stepCreateVm(config: Config, outcome: BuildOutcome): Step<Driver
     name: "create vm",
     async run(ctx, { vbox }) {
       const name = config.vmName;
+      // Packer runs one modifyvm per setting; VBoxManage takes them all in one call, and each
+      // VBoxManage process costs a few hundred milliseconds (it starts, then talks to VBoxSVC).
+      const audio = config.sound.toLowerCase() === "none" ? ["--audio", config.sound] : ["--audio", config.sound, "--audioin", "on", "--audioout", "on"];
       const commands: string[][] = [
         ["createvm", "--name", name, "--ostype", config.guestOsType, "--register"],
-        ["modifyvm", name, "--boot1", "disk", "--boot2", "dvd", "--boot3", "none", "--boot4", "none"],
-        ["modifyvm", name, "--cpus", String(config.cpus)],
-        ["modifyvm", name, "--memory", String(config.memoryMb)],
-        ["modifyvm", name, "--usb", config.usb ? "on" : "off"],
-        config.sound.toLowerCase() === "none" ? ["modifyvm", name, "--audio", config.sound] : ["modifyvm", name, "--audio", config.sound, "--audioin", "on", "--audioout", "on"],
+        ["modifyvm", name, "--boot1", "disk", "--boot2", "dvd", "--boot3", "none", "--boot4", "none", "--cpus", String(config.cpus), "--memory", String(config.memoryMb), "--usb", config.usb ? "on" : "off", ...audio],
         ["setextradata", name, OWNER_EXTRADATA_KEY, String(process.pid)],
       ];
       ctx.ui.say("Creating virtual machine...");
@@ -41,7 +40,7 @@ export function stepCreateVm(config: Config, outcome: BuildOutcome): Step<Driver
         ctx.ui.say("Keeping virtual machine registered with VirtualBox host (keep_registered = true)");
         return;
       }
-      await removeVm(ctx, vbox, created);
+      await removeVm(ctx, vbox, created, outcome.stopped);
       created = undefined;
     },
   };

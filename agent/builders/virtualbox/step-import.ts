@@ -29,7 +29,7 @@ export function stepImport(config: Config, outcome: BuildOutcome): Step<DriverRe
         ctx.ui.say("Keeping virtual machine registered with VirtualBox host (keep_registered = true)");
         return;
       }
-      await removeVm(ctx, vbox, imported);
+      await removeVm(ctx, vbox, imported, outcome.stopped);
       imported = undefined;
     },
   };

@@ -9,11 +9,11 @@ import type { VirtualBoxCommonConfig as Config } from "../../../shared/component
 import type { Step } from "../../runner/steps.js";
 import type { Connected } from "../common/step-connect.js";
 import type { VmStarted } from "./step-start-vm.js";
-import type { DriverReady, VmReady } from "./state.js";
+import type { BuildOutcome, DriverReady, VmReady } from "./state.js";
 
 const POLL_MS = 500;
 
-export function stepShutdown(config: Config): Step<DriverReady & VmReady & VmStarted & Connected, object> {
+export function stepShutdown(config: Config, outcome: BuildOutcome): Step<DriverReady & VmReady & VmStarted & Connected, object> {
   return {
     name: "shutdown",
     async run(ctx, { vbox, vmName, comm }) {
@@ -40,6 +40,7 @@ export function stepShutdown(config: Config): Step<DriverReady & VmReady & VmSta
         if (Date.now() > deadline) throw new Error(`Timeout while waiting for machine to shutdown (shutdown_timeout ${config.shutdownTimeoutMs / 1000}s): check shutdown_command or raise shutdown_timeout`);
         await sleep(POLL_MS, undefined, { signal: ctx.signal });
       }
+      outcome.stopped = true;
       await comm.close().catch(() => undefined);
       if (config.postShutdownDelayMs > 0) await sleep(config.postShutdownDelayMs, undefined, { signal: ctx.signal });
       return {};

@@ -6,14 +6,14 @@
 import type { VirtualBoxCommonConfig as Config } from "../../../shared/components/builders/virtualbox-common.js";
 import type { Step } from "../../runner/steps.js";
 import type { VrdpReady } from "./step-vrdp.js";
-import type { DriverReady, VmReady } from "./state.js";
+import type { BuildOutcome, DriverReady, VmReady } from "./state.js";
 
 export interface VmStarted {
   /** Resolves when a cancel's power-off has been sent (for the cleanup to wait on). */
   started: true;
 }
 
-export function stepStartVm(config: Config): Step<DriverReady & VmReady & VrdpReady, VmStarted> {
+export function stepStartVm(config: Config, outcome: BuildOutcome): Step<DriverReady & VmReady & VrdpReady, VmStarted> {
   let running: { vmName: string; stopOnAbort: () => void; abortStop?: Promise<unknown> } | undefined;
   return {
     name: "start vm",
@@ -39,7 +39,7 @@ export function stepStartVm(config: Config): Step<DriverReady & VmReady & VrdpRe
       running = undefined;
       ctx.signal.removeEventListener("abort", stopOnAbort);
       await abortStop;
-      if (await vbox.isRunning(vmName).catch(() => false)) {
+      if (!outcome.stopped && (await vbox.isRunning(vmName).catch(() => false))) {
         await vbox.run(["controlvm", vmName, "poweroff"]).catch((e: unknown) => ctx.ui.error(`Error shutting down VM: ${e instanceof Error ? e.message : String(e)}`));
       }
     },

@@ -62,7 +62,7 @@ export function machineInfo(rm: RegisteredMachine): Array<[string, Value]> {
     ["ioapic", onoff(m.ioapic)],
     ["rtcuseutc", onoff(m.rtcUseUtc)],
     ["nested-hw-virt", onoff(m.nestedHwVirt)],
-    ["VMState", state === "starting" ? "starting" : state],
+    ["VMState", state],
     ["VMStateChangeTime", changed],
     ["graphicscontroller", m.graphicsController],
     ["monitorcount", 1],

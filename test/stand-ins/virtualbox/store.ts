@@ -6,7 +6,7 @@
  * folder: `setproperty machinefolder`, else ~/VirtualBox VMs, as VirtualBox 7 documents).
  * Commands that change state hold one lock per home for their whole run.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -129,7 +129,12 @@ function lockHolderDead(lock: string): boolean {
   try {
     pid = Number(readFileSync(join(lock, "pid"), "utf8"));
   } catch {
-    return false; // being created right now: its pid file follows the mkdir
+    // Its pid file follows the mkdir at once; a lock without one for seconds lost its holder in between.
+    try {
+      return Date.now() - statSync(lock).mtimeMs > 5_000;
+    } catch {
+      return false;
+    }
   }
   return !processAlive(pid);
 }

@@ -4,6 +4,9 @@
  * outlives the vmrun that started it), sets the VNC password over QMP and lets the CPU run.
  * `vmrun stop hard` is pulling the plug (QMP quit); `soft` presses the ACPI power button and
  * waits for the guest to power off (VMware asks VMware Tools instead; guests here have none).
+ * Knobs (environment): KILN_VMWARE_STAND_IN_QEMU (the QEMU binary), _ACCEL (tcg by default:
+ * KVM does not work on these hosts), _SOFT_STOP_MS (120000), _CONSOLE (a folder: adds a serial
+ * port logging the guest console there, for debugging only, since it is not in the .vmx).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
