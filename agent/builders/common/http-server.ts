@@ -11,6 +11,7 @@ import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { posix, relative, resolve, sep, isAbsolute } from "node:path";
+import type { HttpServerConfig } from "../../../shared/components/vm-config/http-server.js";
 
 export const DEFAULT_HTTP_BIND_ADDRESS = "127.0.0.1";
 
@@ -157,5 +158,21 @@ function contentHandler(content: Readonly<Record<string, string>>): Handler {
     if (body === undefined) return send(res, 404, "404 page not found\n");
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": Buffer.byteLength(body) });
     res.end(req.method === "HEAD" ? undefined : body);
+  };
+}
+
+/**
+ * The installer server of a builder whose guest reaches the host through a user-mode NAT (QEMU's
+ * user network, VirtualBox's NAT: the host's loopback is 10.0.2.2 to the guest): without
+ * `http_bind_address` it listens on 127.0.0.1 (Packer: 0.0.0.0), so the files it serves
+ * (preseeds, passwords) are not offered to the whole network. An explicit address, 0.0.0.0
+ * included, is kept.
+ */
+export function loopbackInstallerHttp(http: HttpServerConfig, workDir: string): InstallerHttpOptions {
+  return {
+    directory: http.httpDirectory ? resolve(workDir, http.httpDirectory) : undefined,
+    portMin: http.httpPortMin,
+    portMax: http.httpPortMax,
+    bindAddress: http.httpBindAddress || "127.0.0.1",
   };
 }

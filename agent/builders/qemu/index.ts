@@ -11,7 +11,7 @@ import type { Artifact } from "../../runner/artifact.js";
 import { StepList } from "../../runner/steps.js";
 import { stepConnect, stepProvision, type Connected } from "../common/step-connect.js";
 import { stepHttpServer, type HttpServerReady } from "../common/step-http-server.js";
-import type { InstallerHttpOptions } from "../common/http-server.js";
+import { loopbackInstallerHttp } from "../common/http-server.js";
 import type { BuilderPlugin } from "../types.js";
 import { diskDigest } from "./disk-digest.js";
 import { exportArtifact } from "./export-artifact.js";
@@ -37,20 +37,6 @@ export const BUILDER_ID = "transcend.qemu";
 /** The host as QEMU's user-mode network shows it to the guest. */
 const GUEST_HOST_IP = "10.0.2.2";
 
-/**
- * QEMU's user-mode network reaches the host's loopback, so without `http_bind_address` the
- * installer server listens on 127.0.0.1 (Packer: 0.0.0.0): the files it serves (preseeds,
- * passwords) are not offered to the whole network. An explicit address, 0.0.0.0 included, is kept.
- */
-function httpOptions(config: Config, workDir: string): InstallerHttpOptions {
-  return {
-    directory: config.http.httpDirectory ? path.resolve(workDir, config.http.httpDirectory) : undefined,
-    portMin: config.http.httpPortMin,
-    portMax: config.http.httpPortMax,
-    bindAddress: config.http.httpBindAddress || "127.0.0.1",
-  };
-}
-
 export const plugin: BuilderPlugin<Config> = {
   schema,
   prepareForExport: exportArtifact,
@@ -65,7 +51,7 @@ export const plugin: BuilderPlugin<Config> = {
       .then(stepCdFiles(config))
       .then(stepWarmPlan(config, ctx.warm === true))
       .then(stepCreateDisk(config))
-      .then(stepHttpServer(httpOptions(config, ctx.workDir), GUEST_HOST_IP))
+      .then(stepHttpServer(loopbackInstallerHttp(config.http, ctx.workDir), GUEST_HOST_IP))
       .then(stepHostPorts(config))
       .then(stepRunQemu(config))
       .then(stepWaitSshd(config.communicator.type === "ssh" ? config.communicator.ssh.timeoutMs : 0))

@@ -7,17 +7,17 @@
  * is unregistered and deleted at the end (unless keep_registered), so the output directory holds
  * the exported machine.
  */
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { schema as isoSchema, type Config as IsoConfig } from "../../../shared/components/builders/virtualbox-iso.js";
 import { schema as ovfSchema, type Config as OvfConfig } from "../../../shared/components/builders/virtualbox-ovf.js";
 import type { VirtualBoxCommonConfig } from "../../../shared/components/builders/virtualbox-common.js";
 import type { Artifact } from "../../runner/artifact.js";
 import { StepList } from "../../runner/steps.js";
-import type { InstallerHttpOptions } from "../common/http-server.js";
+import { loopbackInstallerHttp } from "../common/http-server.js";
 import { stepCdFiles, type CdReady } from "../common/step-cd-files.js";
 import { stepConnect, stepProvision } from "../common/step-connect.js";
 import { stepDownloadIso } from "../common/step-download-iso.js";
+import { listFiles } from "../common/list-files.js";
 import { stepFloppy, type FloppyReady } from "../common/step-floppy.js";
 import { stepHttpServer, type HttpServerReady } from "../common/step-http-server.js";
 import { stepOutputDir, type OutputDirReady } from "../common/step-output-dir.js";
@@ -48,16 +48,6 @@ export const BUILDER_ID = "mitchellh.virtualbox";
 /** The host as VirtualBox's NAT shows it to the guest (Packer's StepHTTPIPDiscover). */
 const GUEST_HOST_IP = "10.0.2.2";
 
-/** As the qemu builder: NAT reaches the host's loopback, so the installer server stays there unless told otherwise. */
-function httpOptions(config: VirtualBoxCommonConfig, workDir: string): InstallerHttpOptions {
-  return {
-    directory: config.http.httpDirectory ? path.resolve(workDir, config.http.httpDirectory) : undefined,
-    portMin: config.http.httpPortMin,
-    portMax: config.http.httpPortMax,
-    bindAddress: config.http.httpBindAddress || "127.0.0.1",
-  };
-}
-
 export const isoPlugin: BuilderPlugin<IsoConfig> = {
   schema: isoSchema,
   hostProbe: probeVirtualBoxHost,
@@ -71,7 +61,7 @@ export const isoPlugin: BuilderPlugin<IsoConfig> = {
       .then(stepOutputDir(config.outputDirectory, ctx.force, outcome))
       .then(stepFloppy(config))
       .then(stepCdFiles(config))
-      .then(stepHttpServer(httpOptions(config, ctx.workDir), GUEST_HOST_IP))
+      .then(stepHttpServer(loopbackInstallerHttp(config.http, ctx.workDir), GUEST_HOST_IP))
       .then(stepCreateVm(config, outcome))
       .then(stepCreateDisk(config));
     let bootIso = "";
@@ -101,7 +91,7 @@ export const ovfPlugin: BuilderPlugin<OvfConfig> = {
       .then(stepOutputDir(config.outputDirectory, ctx.force, outcome))
       .then(stepFloppy(config))
       .then(stepCdFiles(config))
-      .then(stepHttpServer(httpOptions(config, ctx.workDir), GUEST_HOST_IP))
+      .then(stepHttpServer(loopbackInstallerHttp(config.http, ctx.workDir), GUEST_HOST_IP))
       .then(stepDownloadGuestAdditions(config))
       .then(stepDownloadIso({ iso: { isoUrls: [config.sourcePath], isoChecksum: config.checksum, isoTargetPath: config.targetPath, isoTargetExtension: "ova" }, what: "OVF/OVA" }))
       .then(stepImport(config, outcome));
@@ -154,10 +144,7 @@ function withVm(
 /** Packer's NewArtifact: every file left in the output directory once the VM is gone. */
 async function artifactOf(ctx: BuilderContext, config: VirtualBoxCommonConfig): Promise<Artifact> {
   const outputDir = path.resolve(ctx.workDir, config.outputDirectory);
-  const files = (await readdir(outputDir, { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
+  const files = await listFiles(outputDir);
   return {
     builderId: BUILDER_ID,
     id: "VM",

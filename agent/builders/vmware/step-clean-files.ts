@@ -6,7 +6,7 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Step } from "../../runner/steps.js";
 import type { OutputDirReady } from "../common/step-output-dir.js";
-import { listFiles } from "./step-shutdown.js";
+import { listFiles } from "../common/list-files.js";
 
 export const KEEP_FILE_EXTENSIONS = [".nvram", ".vmdk", ".vmsd", ".vmx", ".vmxf"];
 

@@ -8,6 +8,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { listFiles } from "../common/list-files.js";
 import type { Step } from "../../runner/steps.js";
 import type { Connected } from "../common/step-connect.js";
 import type { OutputDirReady } from "../common/step-output-dir.js";
@@ -51,10 +52,4 @@ export function stepShutdown(config: { shutdownCommand?: string; shutdownTimeout
       return {};
     },
   };
-}
-
-/** Every file under `dir` (Packer's LocalOutputDir.ListFiles). */
-export async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
 }
