@@ -43,6 +43,8 @@ const FETCH_STALL_MS = 4000;
  * nats-server 2.9 at times sends no timeout status for an expired pull request, and the client
  * then waits for two missed heartbeats (1 s) before pulling again, while new lines wait in the
  * stream (bench/web: p99 lag 850 ms, max 1.1 s, with 200 watchers; 75 ms without those stalls).
+ * Stopping a fetch drops what it had buffered but not yet handed over (a busy controller can be
+ * that far behind), so the watch then starts a new consumer after the last sequence it sent.
  */
 const FETCH_LATE_MS = 100;
 
@@ -73,7 +75,9 @@ export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequ
   for (;;) {
     if (out.cancelled || signal?.aborted) return;
     try {
-      await followOutput(ctx, buildId, request.follow, out, progress, healthy, signal);
+      // "late": a fetch was cut short (see FETCH_LATE_MS); a new consumer goes on after the last
+      // sequence sent, so whatever the cut fetch had buffered and not yet sent is fetched again.
+      if ((await followOutput(ctx, buildId, request.follow, out, progress, healthy, signal)) === "late") continue;
       return;
     } catch (e) {
       if (!isBusOutage(e)) throw e;
@@ -98,7 +102,7 @@ async function followOutput(
   progress: WatchProgress,
   healthy: () => void,
   signal: AbortSignal | undefined,
-): Promise<void> {
+): Promise<"done" | "late"> {
   const { bus } = ctx;
   const consumer = await bus.js.consumers.get(BUILD_OUTPUT_STREAM, {
     filter_subjects: buildOutputFilter(buildId),
@@ -107,7 +111,7 @@ async function followOutput(
   try {
     const fromHolder = holderCheck(ctx, buildId);
     for (;;) {
-      if (out.cancelled || signal?.aborted) return;
+      if (out.cancelled || signal?.aborted) return "done";
       let received = 0;
       let pending = 1;
       const fetchedAt = Date.now();
@@ -118,6 +122,7 @@ async function followOutput(
       let watchdog: NodeJS.Timeout | undefined;
       // Armed once the fetch delivered (the bus answers): an expiry that never comes is not an outage.
       let late: NodeJS.Timeout | undefined;
+      let cutShort = false;
       const arm = (): void => {
         watchdog = setTimeout(() => {
           stalled = true;
@@ -128,7 +133,10 @@ async function followOutput(
       try {
         for await (const msg of batch) {
           clearTimeout(watchdog);
-          late ??= setTimeout(() => batch.stop(), Math.max(0, fetchedAt + IDLE_FETCH_MS + FETCH_LATE_MS - Date.now()));
+          late ??= setTimeout(() => {
+            cutShort = true;
+            batch.stop();
+          }, Math.max(0, fetchedAt + IDLE_FETCH_MS + FETCH_LATE_MS - Date.now()));
           received++;
           pending = msg.info.pending;
           if (msg.seq > progress.after) {
@@ -140,7 +148,7 @@ async function followOutput(
             if (item !== undefined) {
               if (item.event?.kind === "finished") progress.finishedSeen.add(item.event.jobIndex);
               if (!out.write(item)) await new Promise<void>((resolve) => out.once("drain", resolve));
-              if (out.cancelled) return;
+              if (out.cancelled) return "done";
             }
           }
           arm();
@@ -151,11 +159,12 @@ async function followOutput(
       }
       if (stalled) throw new BusStalledError(`no answer to a fetch from ${BUILD_OUTPUT_STREAM} within ${(IDLE_FETCH_MS + FETCH_STALL_MS) / 1000} s`);
       healthy();
+      if (cutShort) return "late";
       const drained = received === 0 || pending === 0;
       if (!drained) continue;
-      if (!follow) return;
+      if (!follow) return "done";
       const build = await readBuild(bus.builds, buildId, ctx.log);
-      if (!build) return; // removed (expired) under us: nothing more will come
+      if (!build) return "done"; // removed (expired) under us: nothing more will come
       if (!allJobsFinished(build.record, build.jobs)) {
         progress.idleAfterFinish = 0;
         continue;
@@ -163,7 +172,7 @@ async function followOutput(
       // Agents record a job finished and then publish its job-finished event: wait for those, or
       // (resuming past them, or a lost agent) for two quiet fetches.
       const everyFinishSeen = build.jobs.every((j) => progress.finishedSeen.has(j.jobIndex));
-      if (everyFinishSeen || (received === 0 && ++progress.idleAfterFinish >= 2)) return;
+      if (everyFinishSeen || (received === 0 && ++progress.idleAfterFinish >= 2)) return "done";
     }
   } finally {
     // Not awaited: with the bus down this would wait for its timeout, and the server removes an
