@@ -35,3 +35,17 @@ export function stepOutputDir(dir: string, force: boolean, outcome: { succeeded:
     },
   };
 }
+
+/**
+ * The last step of a VM builder whose artifact is the output folder as its steps left it: from
+ * here on the build succeeded, so stepOutputDir's cleanup (and the VM builders' own) keep what it made.
+ */
+export function stepMarkSucceeded(outcome: { succeeded: boolean }): Step<object, object> {
+  return {
+    name: "artifact",
+    async run() {
+      outcome.succeeded = true;
+      return {};
+    },
+  };
+}

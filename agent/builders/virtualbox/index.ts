@@ -20,7 +20,7 @@ import { stepDownloadIso } from "../common/step-download-iso.js";
 import { listFiles } from "../common/list-files.js";
 import { stepFloppy, type FloppyReady } from "../common/step-floppy.js";
 import { stepHttpServer, type HttpServerReady } from "../common/step-http-server.js";
-import { stepOutputDir, type OutputDirReady } from "../common/step-output-dir.js";
+import { stepMarkSucceeded, stepOutputDir, type OutputDirReady } from "../common/step-output-dir.js";
 import type { BuilderContext, BuilderPlugin } from "../types.js";
 import { probeVirtualBoxHost } from "./host-probe.js";
 import { reapVirtualBoxVms } from "./reap-vms.js";
@@ -132,13 +132,7 @@ function withVm(
     .then(stepRemoveDevices(media.bundleIso))
     .then(stepVBoxManage(config.vboxManagePost, "vboxmanage_post"))
     .then(stepExport(config))
-    .then({
-      name: "artifact",
-      async run() {
-        outcome.succeeded = true;
-        return {};
-      },
-    });
+    .then(stepMarkSucceeded(outcome));
 }
 
 /** Packer's NewArtifact: every file left in the output directory once the VM is gone. */

@@ -16,7 +16,7 @@ import { stepCdFiles, type CdReady } from "../common/step-cd-files.js";
 import { stepConnect, stepProvision } from "../common/step-connect.js";
 import { stepDownloadIso } from "../common/step-download-iso.js";
 import { stepFloppy, type FloppyReady } from "../common/step-floppy.js";
-import { stepOutputDir, type OutputDirReady } from "../common/step-output-dir.js";
+import { stepMarkSucceeded, stepOutputDir, type OutputDirReady } from "../common/step-output-dir.js";
 import type { BuilderContext, BuilderPlugin } from "../types.js";
 import { probeVmwareHost } from "./host-probe.js";
 import { reapVmwareVms } from "./reap-vms.js";
@@ -109,13 +109,7 @@ function withVmx(list: StepList<VmxPrepared>, ctx: BuilderContext, config: Vmwar
     .then(stepConfigureVmx({ ...vmxOptions, customData: config.vmxDataPost, beforeBoot: false }))
     .then(stepCleanVmx({ removeEthernetInterfaces: config.vmxRemoveEthernet, vncEnabled }))
     .then(stepExport(config))
-    .then({
-      name: "artifact",
-      async run() {
-        outcome.succeeded = true;
-        return {};
-      },
-    });
+    .then(stepMarkSucceeded(outcome));
 }
 
 /** Packer's NewArtifact: every file left in the output directory. */
