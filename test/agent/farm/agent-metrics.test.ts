@@ -71,6 +71,10 @@ test("agent and controller metrics move with a farm build", async (t) => {
   }));
   const child = spawn(process.execPath, [kiln, "build", "template.json"], { cwd: dir, env: { ...process.env, KILN_CONTROLLER: controller.address, KILN_TOKEN: TOKEN } });
   t.teardown(() => child.kill("SIGKILL"));
+  // What the client printed, for the message when the build does not succeed.
+  let printed = "";
+  child.stdout.on("data", (d: Buffer) => (printed += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (printed += d.toString()));
   const exited = new Promise<number | null>((r) => child.on("close", r));
 
   await waitFor("a busy slot on the agent", async () => value(await scrape(agentUrl), 'kiln_agent_slots_busy{agent="metered"}') === 1, 30_000);
@@ -78,7 +82,7 @@ test("agent and controller metrics move with a farm build", async (t) => {
   // "started" was echoed before the 3 s sleep: its bytes are counted while the job still runs.
   await waitFor("log bytes of the running job", async () => value(await scrape(controllerUrl, TOKEN), 'kiln_log_bytes_total{builder_type="null"}') > 0, 30_000);
   t.is(value(await scrape(controllerUrl, TOKEN), 'kiln_jobs{state="running",builder_type="null"}'), 1, "counted while it runs");
-  t.is(await exited, 0);
+  t.is(await exited, 0, printed);
 
   await waitFor("the agent to count the jobs", async () => value(await scrape(agentUrl), 'kiln_agent_jobs_total{result="succeeded",agent="metered"}') === 2, 30_000);
   const after = await scrape(agentUrl);
