@@ -4,7 +4,7 @@
  * extraction the controller uses (no paths or links escaping the folder, size limits).
  */
 import { retryOnOutage } from "../../shared/bus/index.js";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { chmod, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
@@ -38,20 +38,35 @@ export async function fetchBundle(
 ): Promise<ExtractedBundle> {
   const cached = join(cacheDir, `${bundle.sha256}.tar.gz`);
   if (!existsSync(cached)) {
-    await mkdir(cacheDir, { recursive: true, mode: CACHE_DIR_MODE });
-    await chmod(cacheDir, CACHE_DIR_MODE);
-    const partial = `${cached}.${process.pid}.${Date.now()}.partial`;
-    try {
-      // A NATS node lost mid-fetch (leader election) is ridden out; a missing bundle is not retried.
-      await retryOnOutage(() => download(store, bundle, partial), { what: `fetch bundle ${bundle.sha256}` });
-      await rename(partial, cached); // atomic: a concurrent job sees the whole file or none
-    } finally {
-      await rm(partial, { force: true });
+    // Two jobs of one template often start together on one agent: they share one download.
+    let inFlight = downloads.get(cached);
+    if (!inFlight) {
+      inFlight = downloadToCache(store, bundle, cacheDir, cached).finally(() => downloads.delete(cached));
+      downloads.set(cached, inFlight);
     }
+    await inFlight;
   }
   const now = new Date();
   await utimes(cached, now, now).catch(() => undefined); // "last used", for pruning
   return extractBundle(createReadStream(cached), destDir, { maxBytes });
+}
+
+/** Downloads under way in this process, by cache path. */
+const downloads = new Map<string, Promise<void>>();
+
+async function downloadToCache(store: ObjectStore, bundle: JobMessage["bundle"], cacheDir: string, cached: string): Promise<void> {
+  await mkdir(cacheDir, { recursive: true, mode: CACHE_DIR_MODE });
+  await chmod(cacheDir, CACHE_DIR_MODE);
+  // Unique per download: another agent process may share the folder (and a pid and a
+  // millisecond are not unique within one process).
+  const partial = `${cached}.${process.pid}.${randomUUID()}.partial`;
+  try {
+    // A NATS node lost mid-fetch (leader election) is ridden out; a missing bundle is not retried.
+    await retryOnOutage(() => download(store, bundle, partial), { what: `fetch bundle ${bundle.sha256}` });
+    await rename(partial, cached); // atomic: a concurrent job sees the whole file or none
+  } finally {
+    await rm(partial, { force: true });
+  }
 }
 
 /**

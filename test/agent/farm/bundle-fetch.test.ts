@@ -1,0 +1,54 @@
+/**
+ * The agent's bundle cache when several jobs of one template start at once on one agent (a
+ * fan-out's builds usually do): each job gets its own extracted copy, the bundle is downloaded
+ * once, and no download's temporary file is renamed from under another (this failed a farm build
+ * with "ENOENT … rename …partial" when two fetches began in the same millisecond).
+ */
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ObjectStore } from "@nats-io/obj";
+import { fetchBundle } from "../../../agent/farm/bundle-fetch.js";
+import { connectBus, ensureFarmResources } from "../../../shared/bus/index.js";
+import { startNatsServer } from "../../fixtures/nats-server.js";
+
+test("jobs of one bundle starting together share one download and each get their copy", async (t) => {
+  t.timeout(60_000);
+  const nats = await startNatsServer();
+  t.teardown(() => nats.stop());
+  const bus = await connectBus({ url: nats.url, name: "bundle fetch test" });
+  t.teardown(() => bus.close());
+  await ensureFarmResources(bus.nc, { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 });
+
+  const dir = mkdtempSync(join(tmpdir(), "kiln-bundle-fetch-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "src"));
+  writeFileSync(join(dir, "src", "template.json"), '{"builders":[{"type":"null","communicator":"none"}]}');
+  execFileSync("tar", ["-czf", join(dir, "bundle.tgz"), "."], { cwd: join(dir, "src") });
+  const bytes = readFileSync(join(dir, "bundle.tgz"));
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  await bus.bundles.putBlob({ name: sha256 }, bytes);
+
+  let gets = 0;
+  const counted = new Proxy(bus.bundles, {
+    get(target, key, receiver) {
+      if (key === "get") return (name: string) => (gets++, target.get(name));
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  }) as ObjectStore;
+
+  const cache = join(dir, "cache");
+  const jobs = [1, 2, 3, 4].map((n) => fetchBundle(counted, { sha256, size: bytes.length }, cache, join(dir, `job-${n}`)));
+  const results = await Promise.allSettled(jobs);
+  t.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "fulfilled", "fulfilled"], JSON.stringify(results.filter((r) => r.status === "rejected")));
+  for (const n of [1, 2, 3, 4]) t.is(readFileSync(join(dir, `job-${n}`, "template.json"), "utf8"), '{"builders":[{"type":"null","communicator":"none"}]}');
+  t.is(gets, 1, "one download for the four jobs");
+  t.deepEqual(readdirSync(cache), [`${sha256}.tar.gz`], "no partial download left behind");
+
+  // A later job finds it cached: no download at all.
+  await fetchBundle(counted, { sha256, size: bytes.length }, cache, join(dir, "job-5"));
+  t.is(gets, 1);
+});
