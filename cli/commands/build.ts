@@ -20,7 +20,7 @@ import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import type { ParsedFlags } from "../flags.js";
 import { checkBuilds } from "../../shared/validation/check-builds.js";
 import { unrunnableBuilds } from "../../shared/validation/runnable.js";
-import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
+import { formatDiagnostics, isError, type Diagnostic } from "../../shared/validation/diagnostics.js";
 import { defaultCatalogue } from "../../agent/catalogue.js";
 import { farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
 
@@ -118,9 +118,14 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   const sink = machineSink ?? terminal;
   const summaryOutput = { terminal, machine: machineSink };
 
+  // A machine-readable line does not carry the newline Packer's ui.Error/ui.Say add.
   const report = (text: string): void => {
-    if (machineSink) machineSink.line("", "ui", "error", text);
+    if (machineSink) machineSink.line("", "ui", "error", text.replace(/\n$/, ""));
     else io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  };
+  const say = (text: string): void => {
+    if (machineSink) machineSink.line("", "ui", "say", text.replace(/\n$/, ""));
+    else io.stdout.write(text);
   };
   const specs = await planSpecs(flags, io, report);
   if (!specs) return 1;
@@ -136,12 +141,15 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
 
   // Like Packer: a build whose configuration is invalid is reported and skipped; the others run.
   const check = checkBuilds(specs, io.cwd, { force: flags.bools.force === true, hostPrograms: true });
-  const diagnostics: Diagnostic[] = [...check.diagnostics];
+  const diagnostics: Diagnostic[] = [...check.reported];
   const failedBuilds = new Set(check.diagnostics.map((d) => d.build));
   diagnostics.push(...unrunnableBuilds(specs, (kind, type) => defaultCatalogue.canRun(kind, type), failedBuilds));
-  if (diagnostics.length > 0) report(formatDiagnostics(diagnostics));
-  const refused = new Set(diagnostics.map((d) => d.build));
-  const failed = diagnostics.length > 0;
+  const errors = diagnostics.filter(isError);
+  // Packer writes errors and warnings together, as an error when there is one, else said.
+  if (errors.length > 0) report(formatDiagnostics(diagnostics));
+  else if (diagnostics.length > 0) say(formatDiagnostics(diagnostics));
+  const refused = new Set(errors.map((d) => d.build));
+  const failed = errors.length > 0;
   const runnable = specs.filter((s) => !refused.has(s.name));
   terminal.announceColours(runnable.map((s) => s.name));
 

@@ -38,7 +38,8 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   if (!flags) return 1;
   const machine = io.machineReadable || flags.bools["machine-readable"] === true;
   const report = (text: string): void => void io.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
-  const submission = await prepareSubmission(flags, io.cwd, io.env, { report, flagError: report });
+  // stdout carries the build id alone: reports and warnings go to stderr.
+  const submission = await prepareSubmission(flags, io.cwd, io.env, { report, say: report, flagError: report });
   if (!submission) return 1;
   if (submission.buildNames.length === 0) {
     io.stderr.write("no build selected (check -only/-except): nothing submitted\n");

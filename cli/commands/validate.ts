@@ -49,7 +49,7 @@ export const run: Command = async (argv, io) => {
       out.error(checked.text.replace(/\n$/, ""), []);
       return 1;
     }
-    if (checked.warnings) io.stdout.write(checked.warnings);
+    if (checked.warnings) out.sayText(checked.warnings);
     if (checked.notes) io.stderr.write(checked.notes);
     if (flags.bools["syntax-only"]) out.say("Syntax-only check passed. Everything looks okay.");
     return 0;
@@ -79,9 +79,11 @@ export const run: Command = async (argv, io) => {
   const note = keysOnlyNote(result.keysOnly);
   if (note) io.stderr.write(`${note}\n`);
   if (result.diagnostics.length > 0) {
-    out.diagnostics(result.diagnostics);
+    out.diagnostics(result.reported);
     return 1;
   }
+  // Packer says its warnings (ui.Say) and validates.
+  if (result.warnings.length > 0) out.sayDiagnostics(result.warnings);
   return 0;
 };
 
@@ -104,9 +106,20 @@ class ValidateOutput {
     else this.io.stdout.write(`${full}\n`);
   }
 
+  /** Warnings only: Packer's ui.Say of the same blocks. */
+  sayDiagnostics(diags: Diagnostic[]): void {
+    this.sayText(formatDiagnostics(diags));
+  }
+
+  /** Text that ends with the newline Packer's ui.Say adds (a machine-readable line does not carry it). */
+  sayText(text: string): void {
+    if (this.machine) this.machine.line("", "ui", "say", text.replace(/\n$/, ""));
+    else this.io.stdout.write(text);
+  }
+
   diagnostics(diags: Diagnostic[]): void {
     const text = formatDiagnostics(diags);
-    if (this.machine) this.machine.line("", "ui", "error", text);
+    if (this.machine) this.machine.line("", "ui", "error", text.replace(/\n$/, ""));
     else this.io.stdout.write(text);
   }
 }

@@ -29,9 +29,14 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
   const jsonSink = json ? new JsonSink(io.stdout) : undefined;
   const machineSink = jsonSink ?? (machine ? new MachineReadableSink(io.stdout) : undefined);
   const out: SummaryOutput = { terminal, machine: machineSink };
+  // A machine-readable line does not carry the newline Packer's ui.Error/ui.Say add.
   const report = (text: string): void => {
-    if (machineSink) machineSink.line("", "ui", "error", text);
+    if (machineSink) machineSink.line("", "ui", "error", text.replace(/\n$/, ""));
     else io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  };
+  const say = (text: string): void => {
+    if (machineSink) machineSink.line("", "ui", "say", text.replace(/\n$/, ""));
+    else io.stdout.write(text);
   };
   const notice = (text: string): void => void io.stderr.write(`kiln: ${text}\n`);
   if (flags.bools.debug) {
@@ -39,7 +44,7 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
     return 1;
   }
 
-  const submission = await prepareSubmission(flags, io.cwd, io.env, { report, flagError: (t) => void io.stderr.write(`${t}\n`) });
+  const submission = await prepareSubmission(flags, io.cwd, io.env, { report, say, flagError: (t) => void io.stderr.write(`${t}\n`) });
   if (!submission) return 1;
   const started = performance.now();
   if (submission.buildNames.length === 0) {

@@ -12,7 +12,7 @@ import { BuildPolicyError } from "../../shared/plan/build-policy/index.js";
 import { envNamesRead } from "../../shared/template/interpolate/index.js";
 import { readVarFile } from "../../shared/template/var-files.js";
 import type { Template } from "../../shared/template/model.js";
-import { checkBuilds } from "../../shared/validation/check-builds.js";
+import { checkBuilds, type BuildCheck } from "../../shared/validation/check-builds.js";
 import { formatDiagnostics } from "../../shared/validation/diagnostics.js";
 import { DurationSyntaxError, parseGoDuration } from "../../shared/template/duration.js";
 import { commaList, FlagError, type ParsedFlags } from "../flags.js";
@@ -33,6 +33,8 @@ export interface Submission {
 /** What the caller prints: Packer-style reports go to the build output, flag problems to stderr. */
 export interface SubmissionReporter {
   report(text: string): void;
+  /** Packer's warnings (said, the builds still go). */
+  say(text: string): void;
   flagError(text: string): void;
 }
 
@@ -92,7 +94,7 @@ async function prepare(flags: ParsedFlags, cwd: string, env: NodeJS.ProcessEnv, 
     return undefined;
   }
   const check = checkBuilds(planned.specs, folder);
-  if (check.diagnostics.length > 0) out.report(formatDiagnostics(check.diagnostics));
+  reportCheck(check, out);
   const refused = new Set(check.diagnostics.map((d) => d.build));
   const runnable = planned.specs.filter((s) => !refused.has(s.name));
 
@@ -155,7 +157,7 @@ async function prepareHcl(
   }
   const config = checked.config;
   const check = checkBuilds(checked.specs, config.baseDir);
-  if (check.diagnostics.length > 0) out.report(formatDiagnostics(check.diagnostics));
+  reportCheck(check, out);
   const refused = new Set(check.diagnostics.map((d) => d.build));
   const runnable = checked.specs.filter((s) => !refused.has(s.name));
   const isFolder = !(templateArg.endsWith(".pkr.hcl") || templateArg.endsWith(".pkr.json"));
@@ -241,4 +243,10 @@ async function requestPolicies(
     out.flagError(e.message);
     return undefined;
   }
+}
+
+/** As a local build: errors and warnings together when there is an error, else the warnings said. */
+function reportCheck(check: BuildCheck, out: SubmissionReporter): void {
+  if (check.diagnostics.length > 0) out.report(formatDiagnostics(check.reported));
+  else if (check.warnings.length > 0) out.say(formatDiagnostics(check.warnings));
 }

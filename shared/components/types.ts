@@ -17,6 +17,11 @@ export interface PrepareContext {
    * never the farm controller or a submitting client (the agent's host is what matters there).
    */
   hostPrograms?: boolean;
+  /**
+   * Takes the warnings of Packer's Prepare ("A checksum of 'none' was specified…"): validate and
+   * build print them as Packer does, before the builds start. Absent where nobody shows them.
+   */
+  warn?: (text: string) => void;
 }
 
 /**

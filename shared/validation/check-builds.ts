@@ -21,7 +21,17 @@ const GENERATED_PLACEHOLDERS: Record<string, string> = Object.fromEntries(
 );
 
 export interface BuildCheck {
+  /** The errors: a build named here cannot run. */
   diagnostics: Diagnostic[];
+  /** The builders' Prepare warnings of the builds that prepared without error (Packer prints them and goes on). */
+  warnings: Diagnostic[];
+  /** Errors and warnings together in the order Packer reports them for a JSON template (by build name). */
+  reported: Diagnostic[];
+  /**
+   * Per build, in the order given: the builder's warnings (also those of a builder that then
+   * failed: Packer's HCL path shows both) and the component kind that failed, if one did.
+   */
+  builds: { name: string; warnings: string[]; failed?: { kind: ComponentKind; diagnostic: Diagnostic } }[];
   /**
    * Types Kiln has no plugin schema for, checked with Packer's key table and the Prepare rules
    * Kiln knows (keySchema), once each: Kiln validates them but cannot build them.
@@ -53,7 +63,9 @@ function componentsOf(spec: BuildSpec): PlannedComponent[] {
 /** `force`: `kiln build -force`, which lets builders accept an existing output directory. */
 export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: { force?: boolean; hostPrograms?: boolean } = {}): BuildCheck {
   const sorted = [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const result: BuildCheck = { diagnostics: [], keysOnly: [] };
+  const result: BuildCheck = { diagnostics: [], warnings: [], reported: [], builds: [], keysOnly: [] };
+  const byName = new Map(specs.map((s) => [s.name, { name: s.name, warnings: [] as string[] } as BuildCheck["builds"][number]]));
+  result.builds.push(...byName.values());
   const seen = new Set<string>();
   const initialised: { spec: BuildSpec; schemas: (ComponentSchema<unknown> | undefined)[] }[] = [];
   for (const spec of sorted) {
@@ -63,7 +75,10 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: {
       const t = unknown.raw.type;
       const detail = `error initializing ${unknown.kind} '${t}': Unknown ${unknown.kind} ${t}`;
       const where = unknown.raw.position ? `${formatPosition(unknown.raw.position)} (field "type")` : undefined;
-      result.diagnostics.push({ summary: `Failed to initialize build "${spec.name}"`, detail, build: spec.name, where });
+      const failed: Diagnostic = { summary: `Failed to initialize build "${spec.name}"`, detail, build: spec.name, where };
+      result.diagnostics.push(failed);
+      result.reported.push(failed);
+      byName.get(spec.name)!.failed = { kind: unknown.kind, diagnostic: failed };
       continue;
     }
     const schemas = parts.map((p) => {
@@ -83,23 +98,37 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: {
     const plain = { ...prepareContextFor(spec, cwd), hostPrograms };
     const withGenerated = { ...prepareContextFor(spec, cwd, GENERATED_PLACEHOLDERS), hostPrograms };
     const parts = componentsOf(spec);
+    // Only the builder's Prepare returns warnings in Packer; a JSON template shows them only for a build that prepared.
+    const entry = byName.get(spec.name)!;
+    const warnings = entry.warnings;
+    let failed = false;
     for (let i = 0; i < parts.length; i++) {
       const schema = schemas[i];
       if (!schema) continue;
       try {
         const raw = withPackerForce(parts[i].raw, options.force ?? false);
-        schema.prepare(raw, parts[i].kind === "builder" ? plain : withGenerated);
+        schema.prepare(raw, parts[i].kind === "builder" ? { ...plain, warn: (text) => warnings.push(text) } : withGenerated);
       } catch (e) {
         if (!(e instanceof ConfigErrors)) throw e;
         const where = problemLocations(e.problems);
-        result.diagnostics.push({
+        const diagnostic: Diagnostic = {
           summary: `Failed to prepare build: "${spec.name}"`,
           detail: packerConfigErrorText(e.problems),
           build: spec.name,
           where: where.length > 0 ? where.join("\n") : undefined,
-        });
+        };
+        result.diagnostics.push(diagnostic);
+        result.reported.push(diagnostic);
+        entry.failed = { kind: parts[i].kind, diagnostic };
+        failed = true;
         break;
       }
+    }
+    if (failed) continue;
+    for (const detail of warnings) {
+      const warning: Diagnostic = { summary: `Warning when preparing build: "${spec.name}"`, detail, build: spec.name, severity: "warning" };
+      result.warnings.push(warning);
+      result.reported.push(warning);
     }
   }
   return result;

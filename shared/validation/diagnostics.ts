@@ -11,9 +11,15 @@ export interface Diagnostic {
   build?: string;
   /** Where to look, `file:line:col` and the field, when known: Kiln adds this to Packer's text. */
   where?: string;
+  /** Packer's warnings (`Warning when preparing build: "x"`) do not stop anything. Default: error. */
+  severity?: "error" | "warning";
 }
 
-/** Packer's `Error: summary\n\ndetail\n\n` blocks, then a blank line; details wrapped at 80 columns. */
+/** Packer's `Error: summary\n\ndetail\n\n` (or `Warning: …`) blocks, then a blank line; details wrapped at 80 columns. */
 export function formatDiagnostics(diags: readonly Diagnostic[]): string {
-  return diags.map((d) => `Error: ${d.summary}\n\n${wordWrap(d.detail)}${d.where ? `\n\n${d.where}` : ""}\n\n`).join("") + "\n";
+  return diags.map((d) => `${d.severity === "warning" ? "Warning" : "Error"}: ${d.summary}\n\n${wordWrap(d.detail)}${d.where ? `\n\n${d.where}` : ""}\n\n`).join("") + "\n";
+}
+
+export function isError(d: Diagnostic): boolean {
+  return d.severity !== "warning";
 }

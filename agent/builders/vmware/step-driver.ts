@@ -22,7 +22,6 @@ export function stepDriver(config: Config): Step<object, DriverReady> {
       if (!config.skipExport && !(await findOnPath(process.env, "ovftool"))) {
         throw new Error("Couldn't find ovftool in path! Please either set `skip_export = true` and remove the `format` option from your template, or make sure ovftool is installed on your build system. ");
       }
-      for (const warning of config.warnings) ctx.ui.say(`Warning: ${warning}`);
       ctx.ui.message(`Using ${vmware.description} (${vmware.identity.vmrun})`);
       return { vmware };
     },

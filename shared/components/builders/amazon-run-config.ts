@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { goType, type ConfigReader } from "../config-reader.js";
 import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 import { readRawStringMap, readSourceAmiFilter, type SourceAmiFilter } from "./amazon-common.js";
+import type { PrepareContext } from "../types.js";
 
 /** temporary_iam_instance_profile_policy_document, in the shape (and key order) Packer sends to IAM. */
 export interface PolicyDocument {
@@ -77,7 +78,7 @@ export function isSpotInstance(c: Pick<AmazonRunConfig, "spotPrice">): boolean {
   return c.spotPrice !== undefined && c.spotPrice !== "" && c.spotPrice !== "0";
 }
 
-export function readAmazonRunConfig(r: ConfigReader, ctx: { cwd: string }): AmazonRunConfig {
+export function readAmazonRunConfig(r: ConfigReader, ctx: Pick<PrepareContext, "cwd" | "warn">): AmazonRunConfig {
   const windowsPasswordTimeoutMs = r.duration("windows_password_timeout", 0, "decoding") || 20 * 60_000;
   const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
   const ssh = communicator.type === "ssh" ? communicator.ssh : undefined;
@@ -161,7 +162,7 @@ export function readAmazonRunConfig(r: ConfigReader, ctx: { cwd: string }): Amaz
     instanceType,
     spotInstanceTypes,
     spotPrice,
-    spotPriceAutoProduct: r.string("spot_price_auto_product") || undefined,
+    spotPriceAutoProduct: spotPriceAutoProduct(r, ctx),
     spotTags: readRawStringMap(r, "spot_tags"),
     blockDurationMinutes,
     sourceAmi,
@@ -246,4 +247,15 @@ function readFilterOption(r: ConfigReader, key: string): { filters: Record<strin
   if (Object.keys(filters).length === 0) return undefined;
   const flag = (x: unknown): boolean => x === true || x === "true" || x === 1;
   return { filters, mostFree: flag(o.most_free), random: flag(o.random) };
+}
+
+/** Still read (Packer 1.6.6 does) but deprecated: Packer's builders warn about it. */
+function spotPriceAutoProduct(r: ConfigReader, ctx: Pick<PrepareContext, "warn">): string | undefined {
+  const value = r.string("spot_price_auto_product") || undefined;
+  if (value) {
+    ctx.warn?.("spot_price_auto_product is deprecated and no longer necessary for Packer builds. In future versions of " +
+      "Packer, inclusion of spot_price_auto_product will error your builds. Please take a look at our current documentation to " +
+      "understand how Packer requests Spot instances.");
+  }
+  return value;
 }

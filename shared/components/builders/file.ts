@@ -19,6 +19,7 @@ export const schema: BuilderSchema<Config> = {
     const target = r.string("target", "");
     if (target === "") r.problem("target", "target required");
     if (source && content) r.problem("content", "Cannot specify source file AND content");
+    if (!source && !content) ctx.warn?.("Both source file and contents are blank; target will have no content");
     r.finish();
     return { source: source || undefined, content: content || undefined, target };
   },

@@ -95,7 +95,7 @@ export const schema: BuilderSchema<Config> = {
     const netDevice = r.string("net_device", "virtio-net");
     const diskInterface = r.string("disk_interface", "virtio");
     const isoSkipCache = r.bool("iso_skip_cache");
-    const iso = readIsoConfig(r, ctx.cwd, { skipCache: isoSkipCache });
+    const iso = readIsoConfig(r, ctx.cwd, { skipCache: isoSkipCache, warn: ctx.warn });
     const http = readHttpServerConfig(r);
     const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
     const boot = readBootConfig(r, { vnc: true });
@@ -136,6 +136,11 @@ export const schema: BuilderSchema<Config> = {
     if (netBridge || vncUsePassword) qmpEnable = true;
     if (qmpEnable && !qmpSocketPath) qmpSocketPath = `${outputDirectory}/${vmName}.monitor`;
 
+    // Packer's CommConfig warns about the old names (and they win when set).
+    for (const old of ["ssh_host_port_min", "ssh_host_port_max"]) {
+      const now = old.slice("ssh_".length);
+      if (r.int(old, 0) !== 0) ctx.warn?.(`${old} is deprecated and is being replaced by ${now}. Please, update your template to use ${now}. In future versions of Packer, inclusion of ${old} will error your builds.`);
+    }
     const sshHostPortMin = r.int("ssh_host_port_min", 0) || r.int("host_port_min", 0) || 2222;
     const sshHostPortMax = r.int("ssh_host_port_max", 0) || r.int("host_port_max", 0) || 4444;
     if (sshHostPortMin > sshHostPortMax) r.problem("host_port_min", "host_port_min must be less than host_port_max");

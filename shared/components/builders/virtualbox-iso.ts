@@ -1,3 +1,4 @@
+import { NO_SHUTDOWN_COMMAND_WARNING } from "../vm-config/shutdown.js";
 import { ConfigReader } from "../config-reader.js";
 import type { BuilderSchema } from "../types.js";
 import { readIsoConfig, type IsoConfig } from "../vm-config/iso.js";
@@ -30,7 +31,7 @@ export const schema: BuilderSchema<Config> = {
   prepare(raw, ctx) {
     const r = new ConfigReader(raw, { kind: "builder", interpolation: ctx.interpolation, renderLater: VIRTUALBOX_RENDER_LATER });
     const buildName = ctx.interpolation.buildName ?? "virtualbox-iso";
-    const iso = readIsoConfig(r, ctx.cwd);
+    const iso = readIsoConfig(r, ctx.cwd, { warn: ctx.warn });
     const isoInterface = r.string("iso_interface", "") || "ide";
     const common = readVirtualBoxCommon(r, ctx, { buildName, guestAdditionsInterface: () => isoInterface });
     const cpus = r.int("cpus", 0);
@@ -60,6 +61,8 @@ export const schema: BuilderSchema<Config> = {
       sataPortCount, nvmePortCount,
       isoInterface: isoInterface === "sata" ? "sata" : "ide",
     };
+    // Packer warns before it reports errors: the warning stands beside them (HCL shows both).
+    if (!config.shutdownCommand) ctx.warn?.(NO_SHUTDOWN_COMMAND_WARNING);
     r.finish();
     return config;
   },

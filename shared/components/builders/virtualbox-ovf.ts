@@ -1,3 +1,4 @@
+import { NO_SHUTDOWN_COMMAND_WARNING } from "../vm-config/shutdown.js";
 import { ConfigReader } from "../config-reader.js";
 import type { BuilderSchema } from "../types.js";
 import { readVirtualBoxCommon, VIRTUALBOX_RENDER_LATER, type VirtualBoxCommonConfig } from "./virtualbox-common.js";
@@ -33,6 +34,8 @@ export const schema: BuilderSchema<Config> = {
       targetPath: r.string("target_path", "") || undefined,
       importFlags,
     };
+    // Packer warns before it reports errors: the warning stands beside them (HCL shows both).
+    if (!config.shutdownCommand) ctx.warn?.(NO_SHUTDOWN_COMMAND_WARNING);
     r.finish();
     return config;
   },

@@ -227,10 +227,6 @@ export function readFloppyAndCd(r: ConfigReader, ctx: PrepareContext): FloppyCdC
   return media;
 }
 
-/** Packer's closing warning of both builders' Prepare. */
-export const NO_SHUTDOWN_COMMAND_WARNING =
-  "A shutdown_command was not specified. Without a shutdown command, Packer\nwill forcibly halt the virtual machine, which may result in data loss.";
-
 export const HEADLESS_WITHOUT_VNC_WARNING =
   "Headless mode uses VNC to retrieve output. Since VNC has been disabled,\nyou won't be able to see any output.";
 

@@ -5,10 +5,11 @@ import type { BuilderSchema } from "../types.js";
 import { readHttpServerConfig } from "../vm-config/http-server.js";
 import { readIsoConfig, type IsoConfig } from "../vm-config/iso.js";
 import {
-  checkRemoteExport, HEADLESS_WITHOUT_VNC_WARNING, NO_SHUTDOWN_COMMAND_WARNING, readDiskKeys, readDriverConfig, readExportKeys, readFloppyAndCd,
+  checkRemoteExport, HEADLESS_WITHOUT_VNC_WARNING, readDiskKeys, readDriverConfig, readExportKeys, readFloppyAndCd,
   readOutputDirectoryKeys, readRunConfig, readShutdownKeys, readToolsConfig, readVmwareCommunicator, readVmxConfig, readVncBootConfig, resolveFormat,
   VMWARE_RENDER_LATER, type VmwareCommonConfig,
 } from "./vmware-common.js";
+import { NO_SHUTDOWN_COMMAND_WARNING } from "../vm-config/shutdown.js";
 import { vmxDataCollisions } from "./vmware-vmx-template.js";
 
 /** HWConfig: the virtual hardware of the .vmx vmware-iso writes. serial/parallel are parsed when it is written, as in Packer. */
@@ -55,7 +56,7 @@ export const schema: BuilderSchema<Config> = {
     const warnings: string[] = [];
     const remoteTypeRaw = r.string("remote_type", "");
     const run = readRunConfig(r, remoteTypeRaw, warnings);
-    const iso = readIsoConfig(r, ctx.cwd);
+    const iso = readIsoConfig(r, ctx.cwd, { warn: (text) => warnings.push(text) });
     const http = readHttpServerConfig(r);
     const hardware = readHardware(r);
     const outputDirectory = readOutputDirectoryKeys(r, buildName);
@@ -121,6 +122,7 @@ export const schema: BuilderSchema<Config> = {
       iso, hardware, diskSizeMb, cdromAdapterType, guestOsType, version, vmxTemplatePath,
       vmxDiskTemplatePath: vmxDiskTemplate ? resolve(ctx.cwd, vmxDiskTemplate) : "",
     };
+    for (const warning of warnings) ctx.warn?.(warning);
     r.finish();
     return config;
   },

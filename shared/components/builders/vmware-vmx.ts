@@ -4,10 +4,11 @@ import { goStatError } from "../go-stat-error.js";
 import type { BuilderSchema } from "../types.js";
 import { readHttpServerConfig } from "../vm-config/http-server.js";
 import {
-  checkRemoteExport, HEADLESS_WITHOUT_VNC_WARNING, NO_SHUTDOWN_COMMAND_WARNING, readDiskKeys, readDriverConfig, readExportKeys, readFloppyAndCd,
+  checkRemoteExport, HEADLESS_WITHOUT_VNC_WARNING, readDiskKeys, readDriverConfig, readExportKeys, readFloppyAndCd,
   readOutputDirectoryKeys, readRunConfig, readShutdownKeys, readToolsConfig, readVmwareCommunicator, readVmxConfig, readVncBootConfig, resolveFormat,
   VMWARE_RENDER_LATER, type VmwareCommonConfig,
 } from "./vmware-common.js";
+import { NO_SHUTDOWN_COMMAND_WARNING } from "../vm-config/shutdown.js";
 
 /** Packer 1.6.6's `vmware-vmx` builder: clones an existing .vmx (and its disks), then builds as vmware-iso does. */
 export interface Config extends VmwareCommonConfig {
@@ -64,6 +65,7 @@ export const schema: BuilderSchema<Config> = {
       sourcePath: source === "" ? "" : resolve(ctx.cwd, source),
       linked: r.bool("linked"),
     };
+    for (const warning of warnings) ctx.warn?.(warning);
     r.finish();
     return config;
   },

@@ -13,7 +13,10 @@ export interface IsoConfig {
 const HASH_LENGTHS: Record<string, number> = { md5: 32, sha1: 40, sha256: 64, sha512: 128 };
 const TYPE_BY_LENGTH: Record<number, string> = { 32: "md5", 40: "sha1", 64: "sha256", 128: "sha512" };
 
-export function readIsoConfig(r: ConfigReader, cwd: string, opts: { skipCache?: boolean } = {}): IsoConfig {
+/** Packer's ISOConfig warning for `iso_checksum: "none"` (also what iso_skip_cache sets). */
+export const ISO_CHECKSUM_NONE_WARNING = "A checksum of 'none' was specified. Since ISO files are so big,\na checksum is highly recommended.";
+
+export function readIsoConfig(r: ConfigReader, cwd: string, opts: { skipCache?: boolean; warn?: (text: string) => void } = {}): IsoConfig {
   const single = r.string("iso_url", "");
   const list = r.stringList("iso_urls");
   let checksum = r.string("iso_checksum", "");
@@ -29,7 +32,10 @@ export function readIsoConfig(r: ConfigReader, cwd: string, opts: { skipCache?: 
     r.problem("iso_url", "One of iso_url or iso_urls must be specified");
     return config;
   }
-  if (checksum === "none") return config;
+  if (checksum === "none") {
+    opts.warn?.(ISO_CHECKSUM_NONE_WARNING);
+    return config;
+  }
   if (checksum === "") {
     r.problem("iso_checksum", "A checksum must be specified");
     return config;

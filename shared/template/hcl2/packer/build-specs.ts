@@ -39,6 +39,8 @@ export interface HclPlan {
   keyRanges: Map<string, Map<string, HclRange>>;
   /** Every configuration key's name range by `file:line:column` (the positions component problems carry). */
   keyRangesByPosition: Map<string, HclRange>;
+  /** Per build name: its source block's header, which Packer's builder warnings point at. */
+  sourceRanges: Map<string, HclRange>;
 }
 
 const hasErrors = (d: HclDiagnostic[]): boolean => d.some((x) => x.severity === "error");
@@ -47,6 +49,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
   const specs: BuildSpec[] = [];
   const keyRanges = new Map<string, Map<string, HclRange>>();
   const byPosition = new Map<string, HclRange>();
+  const sourceRanges = new Map<string, HclRange>();
   const only = new NameFilter(opts.only);
   const except = new NameFilter(opts.except);
   const initTime = opts.initTime ?? new Date();
@@ -134,11 +137,12 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       if (build.errorCleanupProvisioner && !skipped(build.errorCleanupProvisioner)) spec.errorCleanupProvisioner = planProvisioner(build.errorCleanupProvisioner);
       spec.files = filesOfHclBuild(spec, config);
       keyRanges.set(name, ranges.byKey);
+      sourceRanges.set(name, src.block.defRange);
       for (const r of ranges.all) byPosition.set(`${r.file}:${r.start.line}:${r.start.column}`, r);
       specs.push(spec);
     }
   }
-  return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition };
+  return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition, sourceRanges };
 }
 
 /**

@@ -7,8 +7,9 @@ import type { HclDiagnostic, HclFile, HclRange } from "../contract.js";
 import { formatHclDiagnostics } from "../syntax/index.js";
 import type { BuildSpec } from "../../../plan/build-spec.js";
 import { checkBuilds, keysOnlyNote } from "../../../validation/check-builds.js";
+import type { Diagnostic } from "../../../validation/diagnostics.js";
 import { initializeHclTemplate, parseHclTemplate, type HclTemplateInputs, type PackerHclConfig } from "./packer-config.js";
-import { planHclBuilds } from "./build-specs.js";
+import { planHclBuilds, type HclPlan } from "./build-specs.js";
 
 export interface HclCheckOptions extends HclTemplateInputs {
   only: string[];
@@ -46,25 +47,37 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
     const checked = checkBuilds(plan.specs, cwd, { hostPrograms: true });
     const note = keysOnlyNote(checked.keysOnly);
     if (note) notes += `${note}\n`;
-    if (checked.diagnostics.length > 0) {
-      const diags: HclDiagnostic[] = checked.diagnostics.map((d) => {
-        const unknown = /unknown configuration key: '"([^"]+)"'/.exec(d.detail);
-        const ranges = d.build ? plan.keyRanges.get(d.build) : undefined;
-        if (unknown) {
-          const keyPath = unknown[1];
-          const key = keyPath.split(/[.[]/)[0];
-          // A key inside a nested block (`volume[1].bogus`) is named as HCL names it, plus its block.
-          const name = keyPath.split(".").pop()!;
-          const inBlock = name === keyPath ? "" : ` (in ${keyPath.slice(0, keyPath.length - name.length - 1)})`;
-          // The problem's position (`file:line:col (field "key")`) names the exact attribute.
-          const at = (d.where ?? "").split("\n").map((l) => /^(.*):(\d+):(\d+) \(field "([^"]+)"\)$/.exec(l)).find((m) => m && m[4].split(".")[0] === key);
-          const subject: HclRange | undefined = (at ? plan.keyRangesByPosition.get(`${at[1]}:${at[2]}:${at[3]}`) : undefined) ?? ranges?.get(key);
-          return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${name}" is not expected here.${inBlock}`, subject };
-        }
-        return { severity: "error", summary: d.summary, detail: d.detail };
-      });
-      return { ok: false, text: `${formatHclDiagnostics(diags, NO_FILES)}\n` };
+    // Packer 1.6.6's HCL path reports each source in the build blocks' order: the builder's
+    // warnings (even when it then fails), then its error, both as a summary at the source block.
+    const at = (build: string): HclRange | undefined => plan.sourceRanges.get(build);
+    const diags: HclDiagnostic[] = [];
+    for (const build of checked.builds) {
+      const failed = build.failed ? hclErrorOf(build.failed.diagnostic, plan) : undefined;
+      const undecodable = failed?.summary === "Unsupported argument";
+      // An unknown key fails HCL's decoding, before the builder's Prepare could warn.
+      if (!undecodable) diags.push(...build.warnings.map((w): HclDiagnostic => ({ severity: "warning", summary: w, subject: at(build.name) })));
+      if (!failed) continue;
+      const builderPrepare = build.failed!.kind === "builder" && !undecodable;
+      diags.push(builderPrepare ? { severity: "error", summary: build.failed!.diagnostic.detail, subject: at(build.name) } : failed);
     }
+    if (checked.diagnostics.length > 0) return { ok: false, text: `${formatHclDiagnostics(diags, NO_FILES)}\n` };
+    if (diags.length > 0) warnings += `${formatHclDiagnostics(diags, NO_FILES)}\n`;
   }
   return { ok: true, config, specs: plan.specs, warnings, notes };
+}
+
+/** A component problem as Packer's HCL path names it: an unknown key is HCL's "Unsupported argument". */
+function hclErrorOf(d: Diagnostic, plan: HclPlan): HclDiagnostic {
+  const unknown = /unknown configuration key: '"([^"]+)"'/.exec(d.detail);
+  if (!unknown) return { severity: "error", summary: d.summary, detail: d.detail };
+  const ranges = d.build ? plan.keyRanges.get(d.build) : undefined;
+  const keyPath = unknown[1];
+  const key = keyPath.split(/[.[]/)[0];
+  // A key inside a nested block (`volume[1].bogus`) is named as HCL names it, plus its block.
+  const name = keyPath.split(".").pop()!;
+  const inBlock = name === keyPath ? "" : ` (in ${keyPath.slice(0, keyPath.length - name.length - 1)})`;
+  // The problem's position (`file:line:col (field "key")`) names the exact attribute.
+  const at = (d.where ?? "").split("\n").map((l) => /^(.*):(\d+):(\d+) \(field "([^"]+)"\)$/.exec(l)).find((m) => m && m[4].split(".")[0] === key);
+  const subject: HclRange | undefined = (at ? plan.keyRangesByPosition.get(`${at[1]}:${at[2]}:${at[3]}`) : undefined) ?? ranges?.get(key);
+  return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${name}" is not expected here.${inBlock}`, subject };
 }
