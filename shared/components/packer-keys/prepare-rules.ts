@@ -10,6 +10,7 @@ import type { ConfigReader } from "../config-reader.js";
 import { readCommunicatorConfig } from "../communicator/ssh.js";
 import { goStatError } from "../go-stat-error.js";
 import { readIsoConfig } from "../vm-config/iso.js";
+import { NO_SHUTDOWN_COMMAND_WARNING } from "../vm-config/shutdown.js";
 import { readFloppyCdConfig } from "../vm-config/floppy-cd.js";
 import { packerKeysOf } from "./check-keys.js";
 import type { ComponentKind, PrepareContext } from "../types.js";
@@ -192,9 +193,13 @@ const vsphere: PrepareRule = (r) => {
   required(r, "password", "'password' is required");
 };
 
-/** Builders that boot an ISO check it with Packer's ISOConfig (iso_url(s), iso_checksum). */
+/**
+ * Builders that boot an ISO (hyperv-iso, parallels-iso) check it with Packer's ISOConfig
+ * (iso_url(s), iso_checksum) and warn as it does, and about a missing shutdown_command.
+ */
 const isoBuilder: PrepareRule = (r, ctx) => {
-  readIsoConfig(r, ctx.cwd);
+  readIsoConfig(r, ctx.cwd, { warn: ctx.warn });
+  if (r.string("shutdown_command", "") === "") ctx.warn?.(NO_SHUTDOWN_COMMAND_WARNING);
 };
 
 /** Packer's `templates := map[string]*string{…}` loops: every listed key must be non-empty. */

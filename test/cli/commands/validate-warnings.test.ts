@@ -23,6 +23,9 @@ const WARNING_BUILDS = {
     { type: "virtualbox-iso", name: "v", iso_url: "x.iso", iso_checksum: `sha256:${"0".repeat(64)}`, ...SSH },
     { type: "vmware-iso", name: "w", iso_url: "x.iso", iso_checksum: "none", ...SSH, shutdown_command: "halt", vmx_data: { memsize: "1024", numvcpus: "2" } },
     { type: "file", name: "f", target: "out.txt" },
+    // Types Kiln checks from Packer's key tables (it cannot build them) warn too.
+    { type: "hyperv-iso", name: "h", iso_url: "x.iso", iso_checksum: "none", ...SSH },
+    { type: "parallels-iso", name: "p", iso_url: "x.iso", iso_checksum: "none", ...SSH, parallels_tools_flavor: "lin" },
     {
       type: "amazon-ebs", name: "a", region: "us-east-1", source_ami: "ami-12345678", instance_type: "t2.micro", ssh_username: "ubuntu",
       ami_name: "kiln-test-ami", spot_price: "auto", spot_price_auto_product: "Linux/UNIX", access_key: "AK", secret_key: "SK",
