@@ -18,9 +18,9 @@ import { loadForCommand, planForCommand, planInputs, templateFlagSpecs } from ".
 import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import type { ParsedFlags } from "../flags.js";
-import { checkBuilds } from "../../shared/validation/check-builds.js";
+import { checkBuilds, type BuildCheck } from "../../shared/validation/check-builds.js";
 import { unrunnableBuilds } from "../../shared/validation/runnable.js";
-import { formatDiagnostics, isError, type Diagnostic } from "../../shared/validation/diagnostics.js";
+import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
 import { defaultCatalogue } from "../../agent/catalogue.js";
 import { farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
 
@@ -57,7 +57,19 @@ folder (the files its builds use) is sent to the controller, the output streams 
 the artifact files are downloaded into this directory, as a local build would leave them.`;
 
 /** JSON or HCL2 template → BuildSpecs (undefined: reported, exit 1). */
-async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: string) => void): Promise<BuildSpec[] | undefined> {
+/** The planned builds, and how their configuration check is written (HCL2 has its own form). */
+interface PlannedBuilds {
+  specs: BuildSpec[];
+  /** The check's report, then Kiln's own refusals (`unrunnable`: types it cannot build). */
+  formatCheck: (check: BuildCheck, unrunnable: Diagnostic[]) => string;
+}
+
+const formatJsonCheck = (check: BuildCheck, unrunnable: Diagnostic[]): string => {
+  const all = [...check.reported, ...unrunnable];
+  return all.length > 0 ? formatDiagnostics(all) : "";
+};
+
+async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: string) => void): Promise<PlannedBuilds | undefined> {
   const target = flags.rest[0];
   try {
     if (isHcl2Target(target, io.cwd)) {
@@ -68,7 +80,10 @@ async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: strin
       }
       if (checked.warnings) io.stdout.write(checked.warnings);
       if (checked.notes) io.stderr.write(checked.notes);
-      return checked.specs;
+      const hcl = checked.formatCheck;
+      const formatCheck = (check: BuildCheck, unrunnable: Diagnostic[]): string =>
+        (hcl && check.reported.length > 0 ? hcl(check) : "") + (unrunnable.length > 0 ? formatDiagnostics(unrunnable) : "");
+      return { specs: checked.specs, formatCheck };
     }
     const loaded = loadForCommand(target, io.cwd);
     if (!loaded.ok) {
@@ -80,7 +95,7 @@ async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: strin
       report(formatDiagnostics(planned.diagnostics));
       return undefined;
     }
-    return planned.specs;
+    return { specs: planned.specs, formatCheck: formatJsonCheck };
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
     io.stderr.write(`${e.message}\n`);
@@ -127,8 +142,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     if (machineSink) machineSink.line("", "ui", "say", text.replace(/\n$/, ""));
     else io.stdout.write(text);
   };
-  const specs = await planSpecs(flags, io, report);
-  if (!specs) return 1;
+  const planned = await planSpecs(flags, io, report);
+  if (!planned) return 1;
+  const specs = planned.specs;
   let policies: Map<string, BuildPolicy>;
   try {
     policies = await resolveBuildPolicies(flags, io.cwd, specs.map((s) => s.name));
@@ -141,13 +157,13 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
 
   // Like Packer: a build whose configuration is invalid is reported and skipped; the others run.
   const check = checkBuilds(specs, io.cwd, { force: flags.bools.force === true, hostPrograms: true });
-  const diagnostics: Diagnostic[] = [...check.reported];
   const failedBuilds = new Set(check.diagnostics.map((d) => d.build));
-  diagnostics.push(...unrunnableBuilds(specs, (kind, type) => defaultCatalogue.canRun(kind, type), failedBuilds));
-  const errors = diagnostics.filter(isError);
+  const unrunnable = unrunnableBuilds(specs, (kind, type) => defaultCatalogue.canRun(kind, type), failedBuilds);
+  const errors = [...check.diagnostics, ...unrunnable];
   // Packer writes errors and warnings together, as an error when there is one, else said.
-  if (errors.length > 0) report(formatDiagnostics(diagnostics));
-  else if (diagnostics.length > 0) say(formatDiagnostics(diagnostics));
+  const text = planned.formatCheck(check, unrunnable);
+  if (errors.length > 0) report(text);
+  else if (text !== "") say(text);
   const refused = new Set(errors.map((d) => d.build));
   const failed = errors.length > 0;
   const runnable = specs.filter((s) => !refused.has(s.name));

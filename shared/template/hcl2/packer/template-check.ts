@@ -6,7 +6,7 @@
 import type { HclDiagnostic, HclFile, HclRange } from "../contract.js";
 import { formatHclDiagnostics } from "../syntax/index.js";
 import type { BuildSpec } from "../../../plan/build-spec.js";
-import { checkBuilds, keysOnlyNote } from "../../../validation/check-builds.js";
+import { checkBuilds, keysOnlyNote, type BuildCheck } from "../../../validation/check-builds.js";
 import type { Diagnostic } from "../../../validation/diagnostics.js";
 import { initializeHclTemplate, parseHclTemplate, type HclTemplateInputs, type PackerHclConfig } from "./packer-config.js";
 import { planHclBuilds, type HclPlan } from "./build-specs.js";
@@ -22,7 +22,11 @@ export interface HclCheckOptions extends HclTemplateInputs {
 
 export type HclChecked =
   /** warnings: Packer's own (stdout, as Packer prints them); notes: Kiln's (for stderr). */
-  | { ok: true; config: PackerHclConfig; specs: BuildSpec[]; warnings: string; notes: string }
+  | {
+      ok: true; config: PackerHclConfig; specs: BuildSpec[]; warnings: string; notes: string;
+      /** A later check of these builds (a build's) as Packer's HCL path prints it. */
+      formatCheck?: (check: BuildCheck) => string;
+    }
   | { ok: false; text: string };
 
 const hasErrors = (d: HclDiagnostic[]): boolean => d.some((x) => x.severity === "error");
@@ -47,23 +51,31 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
     const checked = checkBuilds(plan.specs, cwd, { hostPrograms: true });
     const note = keysOnlyNote(checked.keysOnly);
     if (note) notes += `${note}\n`;
-    // Packer 1.6.6's HCL path reports each source in the build blocks' order: the builder's
-    // warnings (even when it then fails), then its error, both as a summary at the source block.
-    const at = (build: string): HclRange | undefined => plan.sourceRanges.get(build);
-    const diags: HclDiagnostic[] = [];
-    for (const build of checked.builds) {
-      const failed = build.failed ? hclErrorOf(build.failed.diagnostic, plan) : undefined;
-      const undecodable = failed?.summary === "Unsupported argument";
-      // An unknown key fails HCL's decoding, before the builder's Prepare could warn.
-      if (!undecodable) diags.push(...build.warnings.map((w): HclDiagnostic => ({ severity: "warning", summary: w, subject: at(build.name) })));
-      if (!failed) continue;
-      const builderPrepare = build.failed!.kind === "builder" && !undecodable;
-      diags.push(builderPrepare ? { severity: "error", summary: build.failed!.diagnostic.detail, subject: at(build.name) } : failed);
-    }
+    const diags = hclBuildCheckDiagnostics(checked, plan);
     if (checked.diagnostics.length > 0) return { ok: false, text: `${formatHclDiagnostics(diags, NO_FILES)}\n` };
     if (diags.length > 0) warnings += `${formatHclDiagnostics(diags, NO_FILES)}\n`;
   }
-  return { ok: true, config, specs: plan.specs, warnings, notes };
+  const formatCheck = (check: BuildCheck): string => `${formatHclDiagnostics(hclBuildCheckDiagnostics(check, plan), NO_FILES)}\n`;
+  return { ok: true, config, specs: plan.specs, warnings, notes, formatCheck };
+}
+
+/**
+ * Packer 1.6.6's HCL path reports each source in the build blocks' order: the builder's warnings
+ * (even when it then fails), then its error, both as a summary at the source block.
+ */
+function hclBuildCheckDiagnostics(checked: BuildCheck, plan: HclPlan): HclDiagnostic[] {
+  const at = (build: string): HclRange | undefined => plan.sourceRanges.get(build);
+  const diags: HclDiagnostic[] = [];
+  for (const build of checked.builds) {
+    const failed = build.failed ? hclErrorOf(build.failed.diagnostic, plan) : undefined;
+    const undecodable = failed?.summary === "Unsupported argument";
+    // An unknown key fails HCL's decoding, before the builder's Prepare could warn.
+    if (!undecodable) diags.push(...build.warnings.map((w): HclDiagnostic => ({ severity: "warning", summary: w, subject: at(build.name) })));
+    if (!failed) continue;
+    const builderPrepare = build.failed!.kind === "builder" && !undecodable;
+    diags.push(builderPrepare ? { severity: "error", summary: build.failed!.diagnostic.detail, subject: at(build.name) } : failed);
+  }
+  return diags;
 }
 
 /** A component problem as Packer's HCL path names it: an unknown key is HCL's "Unsupported argument". */
