@@ -62,6 +62,8 @@ interface PlannedBuilds {
   specs: BuildSpec[];
   /** The check's report, then Kiln's own refusals (`unrunnable`: types it cannot build). */
   formatCheck: (check: BuildCheck, unrunnable: Diagnostic[]) => string;
+  /** HCL2: Packer prepares every provisioner and post-processor of a build, reporting each failure. */
+  everyComponent: boolean;
 }
 
 const formatJsonCheck = (check: BuildCheck, unrunnable: Diagnostic[]): string => {
@@ -83,7 +85,7 @@ async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: strin
       const hcl = checked.formatCheck;
       const formatCheck = (check: BuildCheck, unrunnable: Diagnostic[]): string =>
         (hcl && check.reported.length > 0 ? hcl(check) : "") + (unrunnable.length > 0 ? formatDiagnostics(unrunnable) : "");
-      return { specs: checked.specs, formatCheck };
+      return { specs: checked.specs, formatCheck, everyComponent: true };
     }
     const loaded = loadForCommand(target, io.cwd);
     if (!loaded.ok) {
@@ -95,7 +97,7 @@ async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: strin
       report(formatDiagnostics(planned.diagnostics));
       return undefined;
     }
-    return { specs: planned.specs, formatCheck: formatJsonCheck };
+    return { specs: planned.specs, formatCheck: formatJsonCheck, everyComponent: false };
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
     io.stderr.write(`${e.message}\n`);
@@ -156,7 +158,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   terminal.assignColours(specs.map((s) => s.name));
 
   // Like Packer: a build whose configuration is invalid is reported and skipped; the others run.
-  const check = checkBuilds(specs, io.cwd, { force: flags.bools.force === true, hostPrograms: true });
+  const check = checkBuilds(specs, io.cwd, { force: flags.bools.force === true, hostPrograms: true, everyComponent: planned.everyComponent });
   const failedBuilds = new Set(check.diagnostics.map((d) => d.build));
   const unrunnable = unrunnableBuilds(specs, (kind, type) => defaultCatalogue.canRun(kind, type), failedBuilds);
   const errors = [...check.diagnostics, ...unrunnable];

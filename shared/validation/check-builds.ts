@@ -31,7 +31,7 @@ export interface BuildCheck {
    * Per build, in the order given: the builder's warnings (also those of a builder that then
    * failed: Packer's HCL path shows both) and the component kind that failed, if one did.
    */
-  builds: { name: string; warnings: string[]; failed?: { kind: ComponentKind; diagnostic: Diagnostic } }[];
+  builds: { name: string; warnings: string[]; failed?: ComponentFailure; failures: ComponentFailure[] }[];
   /**
    * Types Kiln has no plugin schema for, checked with Packer's key table and the Prepare rules
    * Kiln knows (keySchema), once each: Kiln validates them but cannot build them.
@@ -44,6 +44,13 @@ export function keysOnlyNote(keysOnly: BuildCheck["keysOnly"]): string | undefin
   if (keysOnly.length === 0) return undefined;
   const names = keysOnly.map((u) => `${u.type} (${u.kind})`).join(", ");
   return `Note: ${names}: checked against Packer 1.6.6's keys and the rules Kiln knows of them; Kiln cannot build ${keysOnly.length > 1 ? "these types" : "this type"} yet.`;
+}
+
+/** A component whose Prepare failed: `raw` is the object of the planned build (for its place in the template). */
+export interface ComponentFailure {
+  kind: ComponentKind;
+  raw: RawComponent;
+  diagnostic: Diagnostic;
 }
 
 interface PlannedComponent {
@@ -60,11 +67,21 @@ function componentsOf(spec: BuildSpec): PlannedComponent[] {
   ];
 }
 
-/** `force`: `kiln build -force`, which lets builders accept an existing output directory. */
-export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: { force?: boolean; hostPrograms?: boolean } = {}): BuildCheck {
+export interface BuildCheckOptions {
+  /** `kiln build -force`, which lets builders accept an existing output directory. */
+  force?: boolean;
+  hostPrograms?: boolean;
+  /**
+   * Packer's HCL2 path: after the builder, every provisioner is prepared (each failure reported),
+   * then, if none failed, every post-processor. JSON templates stop at a build's first failure.
+   */
+  everyComponent?: boolean;
+}
+
+export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: BuildCheckOptions = {}): BuildCheck {
   const sorted = [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const result: BuildCheck = { diagnostics: [], warnings: [], reported: [], builds: [], keysOnly: [] };
-  const byName = new Map(specs.map((s) => [s.name, { name: s.name, warnings: [] as string[] } as BuildCheck["builds"][number]]));
+  const byName = new Map(specs.map((s): [string, BuildCheck["builds"][number]] => [s.name, { name: s.name, warnings: [], failures: [] }]));
   result.builds.push(...byName.values());
   const seen = new Set<string>();
   const initialised: { spec: BuildSpec; schemas: (ComponentSchema<unknown> | undefined)[] }[] = [];
@@ -78,7 +95,9 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: {
       const failed: Diagnostic = { summary: `Failed to initialize build "${spec.name}"`, detail, build: spec.name, where };
       result.diagnostics.push(failed);
       result.reported.push(failed);
-      byName.get(spec.name)!.failed = { kind: unknown.kind, diagnostic: failed };
+      const entry = byName.get(spec.name)!;
+      entry.failed = { kind: unknown.kind, raw: unknown.raw, diagnostic: failed };
+      entry.failures.push(entry.failed);
       continue;
     }
     const schemas = parts.map((p) => {
@@ -105,6 +124,8 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: {
     for (let i = 0; i < parts.length; i++) {
       const schema = schemas[i];
       if (!schema) continue;
+      // HCL: every provisioner, then (only if they all prepared) every post-processor.
+      if (failed && !(options.everyComponent && parts[i].kind === entry.failed?.kind)) break;
       try {
         const raw = withPackerForce(parts[i].raw, options.force ?? false);
         schema.prepare(raw, parts[i].kind === "builder" ? { ...plain, warn: (text) => warnings.push(text) } : withGenerated);
@@ -117,11 +138,14 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: {
           build: spec.name,
           where: where.length > 0 ? where.join("\n") : undefined,
         };
-        result.diagnostics.push(diagnostic);
-        result.reported.push(diagnostic);
-        entry.failed = { kind: parts[i].kind, diagnostic };
+        if (!failed) {
+          result.diagnostics.push(diagnostic);
+          result.reported.push(diagnostic);
+          entry.failed = { kind: parts[i].kind, raw: parts[i].raw, diagnostic };
+        }
+        entry.failures.push({ kind: parts[i].kind, raw: parts[i].raw, diagnostic });
         failed = true;
-        break;
+        if (!options.everyComponent || parts[i].kind === "builder") break;
       }
     }
     if (failed) continue;

@@ -19,6 +19,8 @@ const HCL_TEMPLATE_FLOOR = 100;
 const HCL_CONSOLE_FLOOR = 100;
 /** compat/wild: 58 templates from public repositories, validate and inspect each. */
 const WILD_FLOOR = 100;
+/** `validate`'s whole stdout equal to Packer's (warnings, error blocks, blank lines), of the 127 entries. */
+const EXACT_VALIDATE_FLOOR = 112;
 
 (corpusPresent ? test : test.skip)("validate, inspect and console agree with Packer 1.6.6 on the JSON and HCL2 corpus", async (t) => {
   const summary = await runConformance();
@@ -29,6 +31,8 @@ const WILD_FLOOR = 100;
   t.true(summary.templateAgreement >= JSON_TEMPLATE_FLOOR, `agreement ${summary.templateAgreement.toFixed(1)}% < ${JSON_TEMPLATE_FLOOR}%`);
   t.true(summary.hclAgreement >= HCL_TEMPLATE_FLOOR, `HCL2 agreement ${summary.hclAgreement.toFixed(1)}% < ${HCL_TEMPLATE_FLOOR}%`);
   t.true(summary.hclConsoleAgreement >= HCL_CONSOLE_FLOOR, `HCL2 console agreement ${summary.hclConsoleAgreement.toFixed(1)}% < ${HCL_CONSOLE_FLOOR}%`);
+  t.log(`validate stdout byte for byte as Packer's: ${summary.exactValidate.exact}/${summary.exactValidate.of}`);
+  t.true(summary.exactValidate.exact >= EXACT_VALIDATE_FLOOR, `validate stdout exactly as Packer's for ${summary.exactValidate.exact} entries < ${EXACT_VALIDATE_FLOOR}`);
   t.true(summary.wildAgreement >= WILD_FLOOR, `wild-corpus agreement ${summary.wildAgreement.toFixed(1)}% < ${WILD_FLOOR}%`);
   t.true(summary.interpolationAgreement >= INTERPOLATION_FLOOR, `interpolation agreement ${summary.interpolationAgreement.toFixed(1)}% < ${INTERPOLATION_FLOOR}%`);
 });

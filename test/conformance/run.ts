@@ -19,6 +19,8 @@ export interface ConformanceSummary {
   interpolationAgreement: number;
   /** compat/wild: templates from public repositories (100 when that corpus is absent). */
   wildAgreement: number;
+  /** `validate` of the JSON and HCL2 entries whose whole stdout is Packer's (Kiln's location lines aside). */
+  exactValidate: { exact: number; of: number };
 }
 
 export async function runConformance(): Promise<ConformanceSummary> {
@@ -44,6 +46,10 @@ export async function runConformance(): Promise<ConformanceSummary> {
     hclConsoleAgreement: pct(results.filter((r) => r.id === "hcl-console")),
     hclAgreement: pct(results.filter((r) => r.id.startsWith("hcl/"))),
     interpolationAgreement: pct(results.filter((r) => r.id === "interpolation")),
+    exactValidate: {
+      exact: results.filter((r) => r.label === "validate" && r.exact).length,
+      of: results.filter((r) => r.label === "validate" && r.exact !== undefined).length,
+    },
   };
 }
 
@@ -69,6 +75,7 @@ async function main(): Promise<void> {
   console.log(`HCL2 templates: ${h.filter((r) => r.agree && !r.intended).length}/${h.filter((r) => !r.intended).length} agree (${summary.hclAgreement.toFixed(1)}%)`);
   console.log(`HCL2 console:   ${hc.filter((r) => r.agree && !r.intended).length}/${hc.filter((r) => !r.intended).length} agree (${summary.hclConsoleAgreement.toFixed(1)}%)`);
   console.log(`Wild templates: ${w.filter((r) => r.agree && !r.intended).length}/${w.filter((r) => !r.intended).length} agree (${summary.wildAgreement.toFixed(1)}%)${w.length === 0 ? " (compat/wild absent)" : ""}`);
+  console.log(`validate stdout byte for byte as Packer's: ${summary.exactValidate.exact}/${summary.exactValidate.of}`);
   console.log(`Interpolation:  ${i.filter((r) => r.agree && !r.intended).length}/${i.filter((r) => !r.intended).length} agree (${summary.interpolationAgreement.toFixed(1)}%)`);
 }
 

@@ -11,7 +11,15 @@ export interface CaseResult {
   label: string;
   agree: boolean;
   why?: string;
+  /**
+   * A failing command's stdout is Packer's byte for byte, once Kiln's own `file:line:col (field
+   * "x")` lines are taken out (agreement itself only asks for the same problems named).
+   */
+  exact?: boolean;
 }
+
+/** Kiln writes where a problem is under Packer's text: not part of the comparison of the text. */
+const withoutKilnLocations = (stdout: string): string => stdout.replace(/^\S+:\d+:\d+( \(field "[^"]*"\))?\n\n?/gm, "");
 
 function labelOf(r: RecordedResult): string {
   return r.argv.slice(1, -1).filter((a) => !a.includes("=") || a.startsWith("-syntax") || a.startsWith("-only") || a.startsWith("-except") || a.startsWith("-var-file"))
@@ -36,7 +44,9 @@ export async function runTemplateEntry(entry: TemplateEntry): Promise<CaseResult
       else env[k] = v;
     }
     const got = await invoke(recorded.argv, { cwd, env });
-    results.push({ id: entry.id, label, ...judge(recorded, got.exitCode, normaliseOutput(got.stdout, cwd)) });
+    const stdout = normaliseOutput(got.stdout, cwd);
+    const exact = got.exitCode === recorded.exit_code && [recorded.stdout, ...(recorded.other_observed_stdout ?? [])].includes(withoutKilnLocations(stdout));
+    results.push({ id: entry.id, label, ...judge(recorded, got.exitCode, stdout), exact });
   }
   rmSync(home, { recursive: true, force: true });
   return results;

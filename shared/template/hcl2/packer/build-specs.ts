@@ -41,6 +41,8 @@ export interface HclPlan {
   keyRangesByPosition: Map<string, HclRange>;
   /** Per build name: its source block's header, which Packer's builder warnings point at. */
   sourceRanges: Map<string, HclRange>;
+  /** Each planned provisioner's and post-processor's block (by the planned object), for its errors. */
+  componentBlocks: Map<RawComponent, { range: HclRange; name: string }>;
 }
 
 const hasErrors = (d: HclDiagnostic[]): boolean => d.some((x) => x.severity === "error");
@@ -50,6 +52,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
   const keyRanges = new Map<string, Map<string, HclRange>>();
   const byPosition = new Map<string, HclRange>();
   const sourceRanges = new Map<string, HclRange>();
+  const componentBlocks = new Map<RawComponent, { range: HclRange; name: string }>();
   const only = new NameFilter(opts.only);
   const except = new NameFilter(opts.except);
   const initTime = opts.initTime ?? new Date();
@@ -98,6 +101,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       const planProvisioner = (p: ProvisionerBlock): PlannedProvisioner | undefined => {
         const c = evaluateBody(p.body, config, withIterator(componentVars, p.vars), diags, ranges);
         const raw: RawComponent = { type: p.type, config: c.config, keyPositions: c.keyPositions };
+        componentBlocks.set(raw, { range: p.block.defRange, name: p.name });
         // Packer 1.6.6 keys `override` by the source's (local) name; `type.name` is accepted too.
         const override = p.override[sourceName] ?? p.override[sourceString];
         if (override) for (const [k, v] of Object.entries(override)) Object.defineProperty(raw.config, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -114,6 +118,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
           if (except.matches(pp.name || pp.type)) break;
           const c = evaluateBody(pp.body, config, withIterator(componentVars, pp.vars), diags, ranges);
           const entry: PlannedPostProcessor = { type: pp.type, raw: { type: pp.type, config: c.config, keyPositions: c.keyPositions } };
+          componentBlocks.set(entry.raw, { range: pp.block.defRange, name: pp.name });
           if (pp.name) entry.name = pp.name;
           if (pp.keepInputArtifact !== undefined) entry.keepInputArtifact = pp.keepInputArtifact;
           planned.push(entry);
@@ -142,7 +147,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       specs.push(spec);
     }
   }
-  return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition, sourceRanges };
+  return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition, sourceRanges, componentBlocks };
 }
 
 /**

@@ -117,10 +117,15 @@ export async function parseHclTemplate(target: string, cwd: string, inputs: HclT
   if (hasErrors(versionDiags)) return { config, diagnostics: diags, files };
 
   const defaultsCtx: EvalContext = { variables: baseVariables(config, new Map()), functions: variableDefaultFunctions({ baseDir, env: inputs.env }) };
-  for (const f of templateFiles) diags.push(...decodeInputVariables(f, defaultsCtx, config.variables));
+  // hcl2template reads the variables, then the locals, each time with the whole config schema:
+  // a problem of the file's top level (an unknown block, a source without its name) is reported
+  // by both, so Packer prints it twice and Kiln does too.
+  for (const f of templateFiles) {
+    diags.push(...f.body.content(CONFIG_SCHEMA).diagnostics);
+    diags.push(...decodeInputVariables(f, defaultsCtx, config.variables));
+  }
   const seenLocals = new Map<string, LocalDecl>();
   for (const f of templateFiles) {
-    // hcl2template reads the locals with the whole config schema: this is where unknown blocks are reported.
     diags.push(...f.body.content(CONFIG_SCHEMA).diagnostics);
     const { locals, diagnostics } = decodeLocals(f, seenLocals);
     diags.push(...diagnostics);

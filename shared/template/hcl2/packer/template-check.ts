@@ -35,8 +35,7 @@ const NO_FILES: ReadonlyMap<string, HclFile> = new Map();
 export async function checkHclTemplate(target: string, cwd: string, opts: HclCheckOptions): Promise<HclChecked> {
   const parsed = await parseHclTemplate(target, cwd, opts);
   if (hasErrors(parsed.diagnostics) || !parsed.config) {
-    const once = formatHclDiagnostics(parsed.diagnostics, parsed.files);
-    return { ok: false, text: `${once}\n${once}\n` };
+    return { ok: false, text: `${formatHclDiagnostics(parsed.diagnostics, parsed.files)}\n` };
   }
   const config = parsed.config;
   let warnings = formatHclDiagnostics(parsed.diagnostics.filter((d) => d.severity === "warning"), parsed.files);
@@ -48,7 +47,7 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
   if (hasErrors(plan.diagnostics)) return { ok: false, text: `${formatHclDiagnostics(plan.diagnostics, NO_FILES)}\n` };
   let notes = formatHclDiagnostics(plan.diagnostics, config.files);
   if (opts.checkComponents !== false) {
-    const checked = checkBuilds(plan.specs, cwd, { hostPrograms: true });
+    const checked = checkBuilds(plan.specs, cwd, { hostPrograms: true, everyComponent: true });
     const note = keysOnlyNote(checked.keysOnly);
     if (note) notes += `${note}\n`;
     const diags = hclBuildCheckDiagnostics(checked, plan);
@@ -72,8 +71,16 @@ function hclBuildCheckDiagnostics(checked: BuildCheck, plan: HclPlan): HclDiagno
     // An unknown key fails HCL's decoding, before the builder's Prepare could warn.
     if (!undecodable) diags.push(...build.warnings.map((w): HclDiagnostic => ({ severity: "warning", summary: w, subject: at(build.name) })));
     if (!failed) continue;
-    const builderPrepare = build.failed!.kind === "builder" && !undecodable;
-    diags.push(builderPrepare ? { severity: "error", summary: build.failed!.diagnostic.detail, subject: at(build.name) } : failed);
+    if (build.failed!.kind === "builder") {
+      diags.push(undecodable ? failed : { severity: "error", summary: build.failed!.diagnostic.detail, subject: at(build.name) });
+      continue;
+    }
+    for (const failure of build.failures) {
+      const mapped = hclErrorOf(failure.diagnostic, plan);
+      const block = plan.componentBlocks.get(failure.raw);
+      if (mapped.summary === "Unsupported argument" || !block) diags.push(mapped);
+      else diags.push({ severity: "error", summary: `Failed preparing ${failure.kind}-block "${failure.raw.type}" "${block.name}"`, detail: failure.diagnostic.detail, subject: block.range });
+    }
   }
   return diags;
 }
