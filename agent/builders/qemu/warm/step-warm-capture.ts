@@ -12,7 +12,7 @@ import { qmpExecute } from "../qmp-command.js";
 import type { DiskReady } from "../step-create-disk.js";
 import type { QemuRunning } from "../step-run-qemu.js";
 import type { SshdAnswered } from "../step-wait-sshd.js";
-import { publish, stagingFor } from "./warm-store.js";
+import { publish, stagingFor } from "../../common/warm/index.js";
 import type { WarmReady } from "./step-warm-plan.js";
 
 const MIGRATION_DEADLINE_MS = 120_000;
@@ -33,7 +33,7 @@ export function stepWarmCapture(): Step<WarmReady & QemuRunning & SshdAnswered &
         await qmpExecute(state.qmpSocket, "migrate", { uri: `exec:cat > '${staged.statePath}'` });
         await migrationDone(state.qmpSocket, ctx.signal);
         await copyFile(state.diskPath, staged.diskPath);
-        const published = await publish(staged, warm.snapshot, { key: warm.key, savedAt: new Date().toISOString(), base: "see key" });
+        const published = await publish(staged, warm.snapshot, { key: warm.key, builder: "qemu" });
         ctx.ui.message(published ? `warm snapshot saved: ${warm.snapshot.dir}` : "another build saved this warm snapshot first; keeping theirs");
       } catch (e) {
         await rm(staged.dir, { recursive: true, force: true });

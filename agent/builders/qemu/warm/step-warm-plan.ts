@@ -17,7 +17,7 @@ import type { IsoReady } from "../../common/step-download-iso.js";
 import { isoCacheDir } from "../../common/step-download-iso.js";
 import type { FloppyReady } from "../../common/step-floppy.js";
 import { warmKey } from "./warm-key.js";
-import { loadDigests, saveDigests, snapshotAt, snapshotExists, warmRoot, type WarmSnapshot } from "./warm-store.js";
+import { chooseWarmMode, loadDigests, saveDigests, warmRoot, type WarmSnapshot } from "../../common/warm/index.js";
 
 export type WarmPlan =
   | { mode: "off" }
@@ -76,8 +76,8 @@ export function stepWarmPlan(config: Config, requested: boolean): Step<IsoReady 
         digests,
       });
       await saveDigests(root, digests).catch(() => undefined);
-      const snapshot = snapshotAt(root, key);
-      if (await snapshotExists(snapshot)) {
+      const { mode, snapshot } = await chooseWarmMode(root, key);
+      if (mode === "restore") {
         ctx.ui.say(`-warm: restoring the guest booted from this image (snapshot ${key})`);
         return { warm: { mode: "restore", key, snapshot, baseFormat: base.format } };
       }
