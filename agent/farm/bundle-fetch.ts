@@ -4,7 +4,7 @@
  * extraction the controller uses (no paths or links escaping the folder, size limits).
  */
 import { retryOnOutage } from "../../shared/bus/index.js";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { chmod, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
@@ -40,7 +40,9 @@ export async function fetchBundle(
   if (!existsSync(cached)) {
     await mkdir(cacheDir, { recursive: true, mode: CACHE_DIR_MODE });
     await chmod(cacheDir, CACHE_DIR_MODE);
-    const partial = `${cached}.${process.pid}.${Date.now()}.partial`;
+    // Unique per fetch: two jobs of one build on one agent fetch the same bundle in the same
+    // millisecond, and with pid + time alone the first rename took the second's partial file.
+    const partial = `${cached}.${process.pid}.${randomUUID()}.partial`;
     try {
       // A NATS node lost mid-fetch (leader election) is ridden out; a missing bundle is not retried.
       await retryOnOutage(() => download(store, bundle, partial), { what: `fetch bundle ${bundle.sha256}` });
