@@ -12,7 +12,7 @@
  * read a snapshot (each copies the overlay); it never becomes part of an artifact.
  */
 import { randomUUID } from "node:crypto";
-import { access, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { pidAlive } from "../pid-alive.js";
@@ -111,20 +111,11 @@ export async function publish(staged: WarmSnapshot, final: WarmSnapshot, meta: {
   await writeFile(path.join(staged.dir, META_FILE), JSON.stringify(full, null, 2), { flush: true });
   try {
     // A partial folder at the final name (an older format, a crash of the machine) is not a snapshot.
-    if (!(await snapshotExists(final)) && (await exists(final.dir))) await rm(final.dir, { recursive: true, force: true });
+    if (!(await snapshotExists(final))) await rm(final.dir, { recursive: true, force: true });
     await rename(staged.dir, final.dir);
     return true;
   } catch {
     await rm(staged.dir, { recursive: true, force: true });
-    return false;
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
     return false;
   }
 }
