@@ -132,6 +132,7 @@ test.serial("the first -warm farm build boots cold and saves the guest in the ag
   await waitUntil("the agent to remove its job folder", () => jobFolders(agent).length === 0, 10_000);
   t.deepEqual(qemuProcessesUsing(agent.workDir), []);
   t.true(existsSync(join(dir, "out-cold/built.qcow2")), all);
+  t.log(`capture build: ${/Build 'cold' finished after ([^.\n]*)/.exec(run.stdout)?.[1] ?? "?"}`);
 });
 
 test.serial("a second -warm farm build restores that snapshot in two builds at once; its downloaded output boots and carries the provisioned file", async (t) => {
@@ -154,6 +155,7 @@ test.serial("a second -warm farm build restores that snapshot in two builds at o
     t.regex(run.stdout, new RegExp(`${name}: -warm: guest clock set to the host's time, random pool reseeded`));
   }
   t.notRegex(run.stdout, /no snapshot for this image/);
+  for (const name of ["w1", "w2"]) t.log(`restored build ${name}: ${new RegExp(`Build '${name}' finished after ([^.\\n]*)`).exec(run.stdout)?.[1] ?? "?"}`);
 
   // Shared read-only: the same one snapshot, untouched.
   t.deepEqual(snapshots(agent), before);

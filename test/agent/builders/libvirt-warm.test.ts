@@ -86,6 +86,7 @@ libvirtTest("-warm: a first libvirt build saves the booted guest, a second resto
   t.regex(second.out, /warm: Restoring the warm snapshot into the domain/);
   t.regex(second.out, /warm: -warm: guest clock set to the host's time, random pool reseeded/);
   t.notRegex(second.out, /no snapshot for this image/);
+  for (const [what, out] of [["capture", first.out], ["restore", second.out]] as const) t.log(`${what} build: ${/Build '\w+' finished after ([^.\n]*)/.exec(out)?.[1] ?? "?"}`);
   const uuids = [first.out, second.out].map((o) => /uuid=(\S+)/.exec(o)?.[1]);
   t.truthy(uuids[1]);
   t.not(uuids[0], uuids[1], "the restored guest's random pool is not the saved one's");

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chooseWarmMode, publish, snapshotAt, snapshotExists, stagingFor } from "../../../../agent/builders/common/warm/index.js";
+import { chooseWarmMode, publish, snapshotAt, snapshotExists, stagingFor } from "../../../../../agent/builders/common/warm/index.js";
 
 const KEY = "0123456789abcdef0123456789abcdef";
 
