@@ -5,8 +5,9 @@
  * autodestroy, forward the communicator's port (Kiln's `user` interface) or find the guest's
  * address, type the boot command, connect, provision, shut down gracefully; the artifact volume
  * stays in its pool. With -warm (warm/), a build restores the guest a first one saved when its
- * sshd answered, instead of booting. The domain is undefined and every other volume the build made is deleted on
- * success, failure, cancel and Ctrl-C; a restarted agent reaps what a crash left (reap-domains.ts).
+ * sshd answered, instead of booting. The domain is undefined and every other volume the build
+ * made is deleted on success, failure, cancel and Ctrl-C; a restarted agent reaps what a crash
+ * left (reap-domains.ts).
  */
 import { schema, type Config } from "../../../shared/components/builders/libvirt.js";
 import { StepList } from "../../runner/steps.js";

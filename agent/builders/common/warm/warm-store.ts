@@ -12,7 +12,7 @@
  * read a snapshot (each copies the overlay); it never becomes part of an artifact.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { pidAlive } from "../pid-alive.js";
@@ -60,7 +60,9 @@ export async function snapshotExists(s: WarmSnapshot): Promise<boolean> {
 
 /** A fresh folder to write a snapshot into, beside the final one (same filesystem, for rename). */
 export async function stagingFor(root: string, key: string): Promise<WarmSnapshot> {
-  await mkdir(root, { recursive: true });
+  // A guest's RAM is private to the agent's user, as its job folders are (0700).
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
   const dir = path.join(root, `.${key}.${process.pid}.${PROCESS_TOKEN}.${randomUUID().slice(0, 8)}`);
   await mkdir(dir);
   return { dir, statePath: path.join(dir, "state.bin"), diskPath: path.join(dir, "disk.qcow2") };

@@ -6,7 +6,7 @@
  */
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chooseWarmMode, publish, snapshotAt, snapshotExists, stagingFor } from "../../../../../agent/builders/common/warm/index.js";
@@ -44,6 +44,7 @@ test("a published snapshot is restored; one whose state file was cut short is no
   t.true(await publish(await stagedWith(r, 2048), snapshotAt(r, KEY), { key: KEY, builder: "test" }));
   t.true(await snapshotExists(snapshotAt(r, KEY)));
   t.deepEqual(readdirSync(r), [KEY]);
+  t.is(statSync(r).mode & 0o777, 0o700, "a guest's RAM is readable by the agent's user alone");
 });
 
 test("a snapshot folder without its meta.json (a capture from before meta, or a copy in part) is not restored", async (t) => {
