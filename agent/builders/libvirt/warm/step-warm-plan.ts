@@ -12,7 +12,7 @@ import { isLocalUri, type Config } from "../../../../shared/components/builders/
 import type { Step } from "../../../runner/steps.js";
 import { diskInfo } from "../../common/disk-info.js";
 import { isoCacheDir } from "../../common/step-download-iso.js";
-import { chooseWarmMode, loadDigests, saveDigests, warmRoot, type WarmSnapshot } from "../../common/warm/index.js";
+import { chooseWarmMode, loadDigests, warmApplies, saveDigests, warmRoot, type WarmSnapshot } from "../../common/warm/index.js";
 import { volumeFacts } from "../domain-xml.js";
 import type { LibvirtConnected } from "../step-open-connection.js";
 import { libvirtWarmKey } from "./warm-key.js";
@@ -43,12 +43,7 @@ export function stepWarmPlan(config: Config, requested: boolean): Step<LibvirtCo
   return {
     name: "warm snapshot",
     async run(ctx, state) {
-      if (!requested) return { warm: { mode: "off" } };
-      const unsupported = warmUnsupported(config);
-      if (unsupported) {
-        ctx.ui.say(`-warm: booting cold, because ${unsupported}`);
-        return { warm: { mode: "off" } };
-      }
+      if (!warmApplies(ctx, requested, () => warmUnsupported(config))) return { warm: { mode: "off" } };
       const source = config.volumes.find((v) => v.alias === config.artifactVolumeAlias)!.source as { path?: string; pool?: string; volume?: string };
       const basePath = source.path ?? (await basePathInPool(state, source.pool!, source.volume!));
       const base = await diskInfo(basePath, ctx.signal);
