@@ -5,6 +5,11 @@
  * one run so both see the same machine noise. libvirt adds a daemon hop (libvirtd starts QEMU),
  * which must not add boot time: goal libvirt/qemu <= 1.1x.
  *
+ * The `warm` variant instead times, alternated in one run: libvirt with `-warm` (restoring a
+ * snapshot saved by one uncounted build first), libvirt cold, and Packer 1.6.6's qemu builder cold
+ * on the same base image and VM shape (a copy of the image, as Packer 1.6.6's overlay lacks the
+ * backing format QEMU 7 wants), and prints each median and the ratios warm/cold and warm/packer.
+ *
  * Timed from outside, the same way for both builders: each stdout line is stamped with a
  * monotonic clock as it arrives.
  *   wall      = spawn of `kiln build` → its exit
@@ -12,16 +17,18 @@
  * The libvirt builds run in a private directory pool (virsh pool-create-as), removed at the end.
  * Needs root and libvirtd installed (.ci/libvirt-setup.sh); exits 2 when it cannot run.
  *
- *   npm run build && node dist/bench/libvirt/run.js [runs=3]
+ *   npm run build && node dist/bench/libvirt/run.js [runs=3] [cold|warm=cold]
  */
-import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { baseImage } from "../../test/fixtures/base-image.js";
 import { ensureLibvirtd, LIBVIRT_URI, libvirtUnavailable, testPool, virsh, type TestPool } from "../../test/fixtures/libvirtd.js";
 import { kiln, qemuBuilder, workspace } from "../../test/agent/builders/qemu-harness.js";
 
-type Tool = "qemu" | "libvirt";
+type Tool = "qemu" | "libvirt" | "libvirt-warm" | "packer-qemu";
 
 interface RunTimes {
   wallMs: number;
@@ -29,10 +36,19 @@ interface RunTimes {
 }
 
 const runs = Number(process.argv[2] ?? "3");
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error("usage: node dist/bench/libvirt/run.js [runs=3]");
+const variant = process.argv[3] ?? "cold";
+if (!Number.isInteger(runs) || runs < 1 || !["cold", "warm"].includes(variant)) {
+  console.error("usage: node dist/bench/libvirt/run.js [runs=3] [cold|warm]");
   process.exit(2);
 }
+const benchEnv: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1" };
+if (variant === "warm" && spawnSync("packer", ["version"], { env: benchEnv }).status !== 0) {
+  console.error("packer is not installed: the warm variant's baseline cannot be measured");
+  process.exit(2);
+}
+// The warm snapshots of this run only: it starts without one, and leaves none.
+const warmCache = mkdtempSync(join(tmpdir(), "kiln-bench-libvirt-cache-"));
+benchEnv.KILN_CACHE_DIR = warmCache;
 const unavailable = libvirtUnavailable();
 if (unavailable) {
   console.error(`libvirt bench cannot run: ${unavailable}`);
@@ -83,12 +99,23 @@ class BuildFailed extends Error {
   }
 }
 
-/** Runs `kiln build` in `dir`, stamping each output line; SIGINT at the deadline, SIGKILL 30 s on. */
+/** Packer's qemu builder on the same base and VM shape as the libvirt template (a copy of the image, no overlay). */
+function packerTemplate(base: string): unknown {
+  return {
+    builders: [qemuBuilder(base, { host_port_min: 28000, host_port_max: 28499, net_device: "virtio-net", disk_interface: "virtio", vnc_bind_address: "127.0.0.1" })],
+    provisioners: [PROVISIONER],
+  };
+}
+
+/** Runs the tool's build in `dir`, stamping each output line; SIGINT at the deadline, SIGKILL 30 s on. */
 function buildOnce(tool: Tool, run: number, dir: string): Promise<RunTimes> {
+  const [cmd, args] = tool === "packer-qemu"
+    ? ["packer", ["build", "-color=false", "template.json"]]
+    : [process.execPath, [kiln, "build", "-color=false", ...(tool === "libvirt-warm" ? ["-warm"] : []), "template.json"]];
   return new Promise((done, fail) => {
     const t0 = performance.now();
     const lines: { atMs: number; text: string }[] = [];
-    const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: benchEnv });
     let timedOut = false;
     let kill: NodeJS.Timeout | undefined;
     const deadline = setTimeout(() => {
@@ -127,35 +154,54 @@ await ensureLibvirtd();
 const base = await baseImage();
 const pool = await testPool("bench");
 const dirs: string[] = [];
-const times: Record<Tool, RunTimes[]> = { qemu: [], libvirt: [] };
+const times: Record<Tool, RunTimes[]> = { qemu: [], libvirt: [], "libvirt-warm": [], "packer-qemu": [] };
+const tools: Tool[] = variant === "warm" ? ["libvirt-warm", "libvirt", "packer-qemu"] : ["qemu", "libvirt"];
 let exitCode = 0;
+let built = 0;
+
+async function timeOne(tool: Tool, run: number): Promise<RunTimes> {
+  const n = built++;
+  const dir = workspace(tool === "qemu" ? qemuTemplate(base) : tool === "packer-qemu" ? packerTemplate(base) : libvirtTemplate(base, pool, n));
+  dirs.push(dir);
+  try {
+    return await buildOnce(tool, run, dir);
+  } finally {
+    if (tool.startsWith("libvirt")) await virsh("vol-delete", "--pool", pool.name, artifactName(n)).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 try {
-  console.log(`base image ${base}; libvirt pool ${pool.name} (${LIBVIRT_URI}, domain type qemu); ${runs} runs per builder, alternated`);
+  console.log(`base image ${base}; libvirt pool ${pool.name} (${LIBVIRT_URI}, domain type qemu); ${runs} runs per tool (${tools.join(", ")}), alternated`);
+  if (variant === "warm") {
+    const saving = await timeOne("libvirt-warm", -1);
+    console.log(`the uncounted libvirt -warm build that saved the snapshot: wall ${s(saving.wallMs)} s, boot→SSH ${s(saving.bootToSshMs)} s`);
+  }
   for (let i = 0; i < runs; i++) {
-    // Alternate which builder goes first so neither always gets the warmer page cache.
-    const order: Tool[] = i % 2 === 0 ? ["qemu", "libvirt"] : ["libvirt", "qemu"];
+    // Rotate which tool goes first so none always gets the warmer page cache.
+    const order = tools.map((_, k) => tools[(k + i) % tools.length]!);
     for (const tool of order) {
-      const dir = workspace(tool === "qemu" ? qemuTemplate(base) : libvirtTemplate(base, pool, i));
-      dirs.push(dir);
-      try {
-        const r = await buildOnce(tool, i, dir);
-        times[tool].push(r);
-        console.log(`run ${i + 1} ${tool.padEnd(7)}: wall ${s(r.wallMs)} s, boot→SSH ${s(r.bootToSshMs)} s`);
-      } finally {
-        if (tool === "libvirt") await virsh("vol-delete", "--pool", pool.name, artifactName(i)).catch(() => undefined);
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const r = await timeOne(tool, i);
+      times[tool].push(r);
+      console.log(`run ${i + 1} ${tool.padEnd(12)}: wall ${s(r.wallMs)} s, boot→SSH ${s(r.bootToSshMs)} s`);
     }
   }
-  for (const tool of ["qemu", "libvirt"] as Tool[]) {
+  for (const tool of tools) {
     console.log(`\n${tool}:`);
     console.log(`  run   wall s   boot→SSH s`);
     times[tool].forEach((r, i) => console.log(`  ${String(i + 1).padStart(3)}  ${s(r.wallMs).padStart(7)}  ${s(r.bootToSshMs).padStart(11)}`));
     console.log(`  med  ${s(median(times[tool].map((r) => r.wallMs))).padStart(7)}  ${s(median(times[tool].map((r) => r.bootToSshMs))).padStart(11)}`);
   }
-  const ratio = (key: keyof RunTimes): string => (median(times.libvirt.map((r) => r[key])) / median(times.qemu.map((r) => r[key]))).toFixed(2);
-  console.log(`\nratio libvirt/qemu (wall, median): ${ratio("wallMs")}x (goal <= 1.1x)`);
-  console.log(`ratio libvirt/qemu (boot→SSH, median): ${ratio("bootToSshMs")}x (goal <= 1.1x)`);
+  const ratio = (a: Tool, b: Tool, key: keyof RunTimes): string => (median(times[a].map((r) => r[key])) / median(times[b].map((r) => r[key]))).toFixed(2);
+  if (variant === "warm") {
+    for (const against of ["libvirt", "packer-qemu"] as Tool[]) {
+      console.log(`\nratio libvirt-warm/${against} (wall, median): ${ratio("libvirt-warm", against, "wallMs")}x`);
+      console.log(`ratio libvirt-warm/${against} (boot→SSH, median): ${ratio("libvirt-warm", against, "bootToSshMs")}x`);
+    }
+  } else {
+    console.log(`\nratio libvirt/qemu (wall, median): ${ratio("libvirt", "qemu", "wallMs")}x (goal <= 1.1x)`);
+    console.log(`ratio libvirt/qemu (boot→SSH, median): ${ratio("libvirt", "qemu", "bootToSshMs")}x (goal <= 1.1x)`);
+  }
 } catch (e) {
   exitCode = 1;
   if (e instanceof BuildFailed) {
@@ -166,5 +212,6 @@ try {
 } finally {
   await pool.remove();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  rmSync(warmCache, { recursive: true, force: true });
 }
 process.exit(exitCode);

@@ -33,7 +33,7 @@ const flagSpecs: FlagSpecs = {
   "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup" },
   "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
   "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
-  warm: { kind: "bool", help: "Kiln: qemu disk-image builds restore the guest as it was when sshd answered (saved by the first -warm build) instead of booting." },
+  warm: { kind: "bool", help: "Kiln: qemu disk-image and libvirt overlay builds restore the guest as it was when sshd answered (saved by the first -warm build) instead of booting." },
   resume: { kind: "bool", help: "Kiln: skip builds whose fingerprint (config, variables, files read, base image) already made an artifact that still exists." },
   ...templateFlagSpecs,
   ...policyFlagSpecs,

@@ -19,7 +19,7 @@ const flagSpecs: FlagSpecs = {
   ...submissionFlagSpecs,
   ...templateFlagSpecs,
   ...policyFlagSpecs,
-  warm: { kind: "bool", help: "Kiln: qemu disk-image builds restore the guest saved when sshd answered instead of booting (each agent keeps its own snapshots)." },
+  warm: { kind: "bool", help: "Kiln: qemu disk-image and libvirt overlay builds restore the guest saved when sshd answered instead of booting (each agent keeps its own snapshots, in its cache folder)." },
   resume: { kind: "bool", help: "Kiln: reuse the artifacts of earlier farm builds with the same fingerprint instead of running those builds." },
 };
 

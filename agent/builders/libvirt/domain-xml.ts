@@ -27,13 +27,21 @@ export interface DomainXmlInput {
   owner: DomainOwner;
   /** Volumes the build creates (the reaper deletes exactly these after a crash). */
   created: readonly CreatedVolume[];
+  /**
+   * -warm: a domain to capture or restore carries a VM generation ID (<genid/>, a new one per
+   * definition, so a guest kernel with the vmgenid driver rekeys its random generator when
+   * restored); a restoring one starts waiting for the saved state (QEMU's `-incoming defer`).
+   */
+  warm?: "capture" | "restore";
 }
+
+const QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0";
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: true, suppressEmptyNode: true });
 
 type Node = Record<string, unknown>;
 
-export function domainXml({ config, domainType, owner, created }: DomainXmlInput): string {
+export function domainXml({ config, domainType, owner, created, warm }: DomainXmlInput): string {
   const os: Node = {
     type: { "@_arch": config.arch, ...(config.chipset ? { "@_machine": config.chipset } : {}), "#text": "hvm" },
     boot: config.bootDevices.map((dev) => ({ "@_dev": dev })),
@@ -65,7 +73,9 @@ export function domainXml({ config, domainType, owner, created }: DomainXmlInput
   };
   const domain: Node = {
     "@_type": domainType,
+    ...(warm === "restore" ? { "@_xmlns:qemu": QEMU_NS } : {}),
     name: config.domainName,
+    ...(warm ? { genid: "" } : {}),
     metadata: {
       "kiln:job": {
         "@_xmlns:kiln": KILN_METADATA_NS,
@@ -88,6 +98,7 @@ export function domainXml({ config, domainType, owner, created }: DomainXmlInput
     // backing file* to libvirt-qemu and never gives the backing file back (libvirt-lab.md), which
     // breaks a base image shared by builds or by the operator.
     seclabel: { "@_type": "static", "@_model": "dac", "@_relabel": "no", label: "+0:+0" },
+    ...(warm === "restore" ? { "qemu:commandline": { "qemu:arg": [{ "@_value": "-incoming" }, { "@_value": "defer" }] } } : {}),
   };
   return builder.build({ domain }) as string;
 }

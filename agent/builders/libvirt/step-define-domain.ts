@@ -10,6 +10,7 @@ import type { Step } from "../../runner/steps.js";
 import type { Domain } from "./binding/connection.js";
 import { domainXml } from "./domain-xml.js";
 import type { LibvirtConnected } from "./step-open-connection.js";
+import type { LibvirtWarmReady } from "./warm/step-warm-plan.js";
 import { planVolumes, type VolumePlan } from "./volume-plan.js";
 
 export interface DomainDefined {
@@ -17,7 +18,7 @@ export interface DomainDefined {
   plans: VolumePlan[];
 }
 
-export function stepDefineDomain(config: Config): Step<LibvirtConnected, DomainDefined> {
+export function stepDefineDomain(config: Config): Step<LibvirtConnected & LibvirtWarmReady, DomainDefined> {
   return {
     name: "define domain",
     async run(ctx, state) {
@@ -32,6 +33,7 @@ export function stepDefineDomain(config: Config): Step<LibvirtConnected, DomainD
         domainType: state.domainType,
         owner: { host: os.hostname(), pid: process.pid, buildName: ctx.build.name },
         created: plans.filter((p) => p.create).map((p) => ({ pool: p.volume.pool, name: p.volume.name })),
+        warm: state.warm.mode === "off" ? undefined : state.warm.mode,
       });
       ctx.ui.say(`Defining domain ${config.domainName}`);
       const domain = await state.conn.defineDomain(xml);

@@ -28,7 +28,7 @@ import { stepRunQemu } from "./step-run-qemu.js";
 import { stepShutdown } from "./step-shutdown.js";
 import { stepWaitSshd, type SshdAnswered } from "./step-wait-sshd.js";
 import { stepWarmCapture } from "./warm/step-warm-capture.js";
-import { stepWarmFixups } from "./warm/step-warm-fixups.js";
+import { stepWarmFixups } from "../common/warm/index.js";
 import { stepWarmPlan } from "./warm/step-warm-plan.js";
 
 /** Packer's builder id for qemu artifacts. */

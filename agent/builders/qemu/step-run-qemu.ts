@@ -17,7 +17,7 @@ import { QmpClient } from "./qmp.js";
 import { qemuArgs } from "./qemu-args.js";
 import { startQemu, type QemuProcess } from "./qemu-process.js";
 import { qmpExecute } from "./qmp-command.js";
-import { discard, type WarmSnapshot } from "./warm/warm-store.js";
+import { discard, type WarmSnapshot } from "../common/warm/index.js";
 import type { CdReady } from "../common/step-cd-files.js";
 import type { DiskReady } from "./step-create-disk.js";
 import type { IsoReady } from "../common/step-download-iso.js";

@@ -3,16 +3,16 @@
  * RAM and device state streamed to a file (a QEMU migration to `exec:cat`), and its disk overlay
  * copied while QEMU holds it inactive (the end of a migration flushes and releases every disk),
  * then the VM continues. It costs a second or two once per key; a failure only costs the snapshot,
- * never the build.
+ * never the build (common/warm/capture-snapshot.ts).
  */
-import { copyFile, rm } from "node:fs/promises";
+import { copyFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Step } from "../../../runner/steps.js";
+import { captureSnapshot } from "../../common/warm/index.js";
 import { qmpExecute } from "../qmp-command.js";
 import type { DiskReady } from "../step-create-disk.js";
 import type { QemuRunning } from "../step-run-qemu.js";
 import type { SshdAnswered } from "../step-wait-sshd.js";
-import { publish, stagingFor } from "./warm-store.js";
 import type { WarmReady } from "./step-warm-plan.js";
 
 const MIGRATION_DEADLINE_MS = 120_000;
@@ -23,24 +23,16 @@ export function stepWarmCapture(): Step<WarmReady & QemuRunning & SshdAnswered &
     async run(ctx, state) {
       const { warm } = state;
       if (warm.mode !== "capture" || !state.sshdSocket) return {};
-      ctx.ui.say("-warm: saving the booted guest for the next -warm build...");
-      const staged = await stagingFor(warm.root, warm.key);
-      let stopped = false;
-      try {
-        await qmpExecute(state.qmpSocket, "stop");
-        stopped = true;
-        // The path is ours (a hex key under the cache folder): no shell quoting surprises.
-        await qmpExecute(state.qmpSocket, "migrate", { uri: `exec:cat > '${staged.statePath}'` });
-        await migrationDone(state.qmpSocket, ctx.signal);
-        await copyFile(state.diskPath, staged.diskPath);
-        const published = await publish(staged, warm.snapshot, { key: warm.key, savedAt: new Date().toISOString(), base: "see key" });
-        ctx.ui.message(published ? `warm snapshot saved: ${warm.snapshot.dir}` : "another build saved this warm snapshot first; keeping theirs");
-      } catch (e) {
-        await rm(staged.dir, { recursive: true, force: true });
-        ctx.ui.error(`-warm: could not save the warm snapshot (${e instanceof Error ? e.message : String(e)}); the build goes on`);
-      } finally {
-        if (stopped) await qmpExecute(state.qmpSocket, "cont");
-      }
+      await captureSnapshot(ctx, { ...warm, builder: "qemu" }, {
+        pause: async () => void (await qmpExecute(state.qmpSocket, "stop")),
+        async save(staged) {
+          // The path is ours (a hex key under the cache folder): no shell quoting surprises.
+          await qmpExecute(state.qmpSocket, "migrate", { uri: `exec:cat > '${staged.statePath}'` });
+          await migrationDone(state.qmpSocket, ctx.signal);
+          await copyFile(state.diskPath, staged.diskPath);
+        },
+        resume: async () => void (await qmpExecute(state.qmpSocket, "cont")),
+      });
       return {};
     },
   };

@@ -17,7 +17,7 @@ import type { IsoReady } from "../../common/step-download-iso.js";
 import { isoCacheDir } from "../../common/step-download-iso.js";
 import type { FloppyReady } from "../../common/step-floppy.js";
 import { warmKey } from "./warm-key.js";
-import { loadDigests, saveDigests, snapshotAt, snapshotExists, warmRoot, type WarmSnapshot } from "./warm-store.js";
+import { chooseWarmMode, loadDigests, warmApplies, saveDigests, warmRoot, type WarmSnapshot } from "../../common/warm/index.js";
 
 export type WarmPlan =
   | { mode: "off" }
@@ -53,12 +53,7 @@ export function stepWarmPlan(config: Config, requested: boolean): Step<IsoReady 
   return {
     name: "warm snapshot",
     async run(ctx, state) {
-      if (!requested) return { warm: { mode: "off" } };
-      const unsupported = warmUnsupported(config);
-      if (unsupported) {
-        ctx.ui.say(`-warm: booting cold, because ${unsupported}`);
-        return { warm: { mode: "off" } };
-      }
+      if (!warmApplies(ctx, requested, () => warmUnsupported(config))) return { warm: { mode: "off" } };
       const base = await diskInfo(state.isoPath, ctx.signal);
       const wanted = config.skipResizeDisk ? 0 : diskSizeBytes(config.diskSize);
       const size = Math.max(wanted, base.virtualSize);
@@ -76,8 +71,8 @@ export function stepWarmPlan(config: Config, requested: boolean): Step<IsoReady 
         digests,
       });
       await saveDigests(root, digests).catch(() => undefined);
-      const snapshot = snapshotAt(root, key);
-      if (await snapshotExists(snapshot)) {
+      const { mode, snapshot } = await chooseWarmMode(root, key);
+      if (mode === "restore") {
         ctx.ui.say(`-warm: restoring the guest booted from this image (snapshot ${key})`);
         return { warm: { mode: "restore", key, snapshot, baseFormat: base.format } };
       }

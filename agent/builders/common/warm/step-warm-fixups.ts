@@ -5,15 +5,16 @@
  * /dev/urandom. Writing only mixes them into the input pool: Linux rekeys its generator from that
  * pool on its own schedule (up to a minute of guest uptime, which a restored guest barely has), so
  * the fix-up then forces the rekey with the RNDRESEEDCRNG ioctl, through perl (essential on Debian
- * and Ubuntu) or python3. A guest kernel with the vmgenid driver has rekeyed already (the warm VM
- * carries that device). Both need root, or passwordless sudo. SSH host keys are the base image's,
- * exactly as after a cold boot of that image: nothing to fix there.
+ * and Ubuntu) or python3. A guest kernel with the vmgenid driver has rekeyed already (a builder
+ * gives the warm VM that device where its machine type has it). Both need root, or passwordless
+ * sudo. SSH host keys are the base image's, exactly as after a cold boot of that image: nothing
+ * to fix there. Builder-neutral: it only needs the SSH connection.
  */
 import { randomBytes } from "node:crypto";
 import { shellQuote } from "../../../communicators/shell-quote.js";
 import type { Step } from "../../../runner/steps.js";
-import type { Connected } from "../../common/step-connect.js";
-import type { WarmReady } from "./step-warm-plan.js";
+import type { Connected } from "../step-connect.js";
+import type { WarmModeKnown } from "./warm-mode.js";
 
 /** _IO('R', 0x07): reseed the CRNG from the input pool now (CAP_SYS_ADMIN). */
 const RNDRESEEDCRNG = "0x5207";
@@ -31,7 +32,7 @@ export function fixupScript(now: number, seed: string): string {
   ].join("; ");
 }
 
-export function stepWarmFixups(): Step<WarmReady & Connected, object> {
+export function stepWarmFixups(): Step<WarmModeKnown & Connected, object> {
   return {
     name: "warm restore fix-ups",
     async run(ctx, state) {
