@@ -28,9 +28,14 @@ import {
   jobSubject,
   type BuildEvent,
   type BuildRecord,
-  type JobMessage,
+  type JobEnvelope,
   type JobRecord,
   type LogLine,
+  BUNDLES_STORE,
+  jobSpecObjectName,
+  sealJobSpec,
+  storeSealedSpec,
+  type SealedSpec,
 } from "../shared/bus/index.js";
 import { checkBuilds } from "../shared/validation/check-builds.js";
 import { unrunnableBuilds } from "../shared/validation/runnable.js";
@@ -272,20 +277,28 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     };
   });
   const toQueue = jobs.filter((j) => !j.reusedFrom);
-  const messages = jobs.map((job) =>
-    encode({
+  const maxMessage = maxMessageBytes(ctx);
+  // A spec too big for one message goes, sealed, through the object store (sealed now, in
+  // memory, stored only once the records exist: see the try below).
+  const sealedSpecs = new Map<number, SealedSpec>();
+  const messages = jobs.map((job) => {
+    const common = {
       buildId: id,
       jobIndex: job.jobIndex,
       templateInBundle: b.templateInBundle,
       bundle: b.bundle,
-      spec: b.specs[job.jobIndex],
       onError: b.onError,
       force: b.force,
       needs: job.needs,
       submittedAt,
       ...(b.warm ? { warm: true } : {}),
-    } satisfies JobMessage),
-  );
+    };
+    const inline = encode({ ...common, spec: b.specs[job.jobIndex] } satisfies JobEnvelope);
+    if (inline.length <= maxMessage || job.reusedFrom) return inline;
+    const sealed = sealJobSpec(id, job.jobIndex, b.specs[job.jobIndex]);
+    sealedSpecs.set(job.jobIndex, sealed);
+    return encode({ ...common, storedSpec: sealed.ref } satisfies JobEnvelope);
+  });
   checkSizes(ctx, b.displayPath, jobs, messages, encode(record));
 
   const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
@@ -296,6 +309,10 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   try {
     await Promise.all(jobs.filter((j) => j.reusedFrom).map((job) => announceReused(ctx, id, job, submittedAt)));
     await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
+    // Before its job is published: an agent that takes the job finds its spec. A failure here
+    // fails the jobs like any other below, and their stored specs are removed.
+    const specStore = { ...bus, store: bus.bundles, bucket: BUNDLES_STORE };
+    await Promise.all([...sealedSpecs.values()].map((sealed) => storeSealedSpec(specStore, sealed)));
     await Promise.all(
       toQueue.map(async (job) => {
         const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
@@ -319,6 +336,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   } catch (e) {
     const reason = reasonOf(e);
     const unqueued = toQueue.filter((j) => j.queueSequence === undefined);
+    await Promise.all(unqueued.filter((j) => sealedSpecs.has(j.jobIndex)).map((j) => bus.bundles.delete(jobSpecObjectName(id, j.jobIndex)).catch(() => undefined)));
     ctx.log.error("could not queue a build; failing its unqueued jobs", { build: id, jobs: unqueued.length, reason });
     await Promise.all(
       unqueued.map((j) => dropJob(ctx, { buildId: id, jobIndex: j.jobIndex, state: "failed", error: `the controller could not queue this job: ${reason}` }).catch(() => undefined)),
@@ -349,9 +367,13 @@ async function announceReused(ctx: ControllerContext, buildId: string, job: JobR
 }
 
 /** Refuses a build whose messages or records the bus cannot carry, before anything is written. */
+function maxMessageBytes(ctx: ControllerContext): number {
+  return (ctx.bus.nc.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM_BYTES;
+}
+
 function checkSizes(ctx: ControllerContext, template: string, jobs: JobRecord[], messages: Uint8Array[], record: Uint8Array): void {
-  const maxPayload = ctx.bus.nc.info?.max_payload ?? 1024 * 1024;
-  const max = maxPayload - HEADER_ROOM_BYTES;
+  const max = maxMessageBytes(ctx);
+  const maxPayload = max + HEADER_ROOM_BYTES;
   const tooBig = jobs.map((job, i) => ({ job, size: messages[i].length })).filter(({ size }) => size > max);
   if (tooBig.length > 0) {
     const which = tooBig.map(({ job, size }) => `build "${job.name}" (${formatByteSize(size)})`).join(", ");
