@@ -7,7 +7,7 @@
  * message does not open.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { getObject, ObjectReadError, type ObjectSource } from "./object-get.js";
+import { storedSha256, type ObjectSource } from "./object-get.js";
 import { putObject, type ObjectStoreTarget } from "./object-put.js";
 import { BusDecodeError, decodeStoredJobSpec, type JobMessage, type StoredSpec } from "./messages.js";
 import { jobSpecObjectName } from "./names.js";
@@ -63,19 +63,27 @@ export async function storeSealedSpec(target: ObjectStoreTarget, { ref, sealed }
 export async function openJobSpec(source: ObjectSource, buildId: string, jobIndex: number, ref: StoredSpec): Promise<Spec> {
   const expected = jobSpecObjectName(buildId, jobIndex);
   if (ref.object !== expected) throw new StoredSpecError(`storedSpec.object "${ref.object}" is not this job's spec (${expected})`);
-  const reader = await getObject(source, ref.object);
-  if (!reader) throw new StoredSpecError(`the job's spec ${ref.object} is not in the object store ${source.bucket} (deleted, or never stored)`);
-  if (reader.sha256 !== ref.sha256 || reader.info.size !== ref.size) {
-    throw new StoredSpecError(`the job's spec ${ref.object} in the object store (${reader.info.size} bytes, sha256 ${reader.sha256}) is not the one the job names (${ref.size} bytes, sha256 ${ref.sha256})`);
-  }
-  const parts: Uint8Array[] = [];
+  // The client library's read (a push consumer), as for bundles: agents may not pull from the store's stream.
+  const info = await source.store.info(ref.object);
+  if (!info || info.deleted) throw new StoredSpecError(`the job's spec ${ref.object} is not in the object store ${source.bucket} (deleted, or never stored)`);
+  let sha256: string;
   try {
-    for await (const part of reader.data) parts.push(part);
+    sha256 = storedSha256(info, source.bucket);
   } catch (e) {
-    if (e instanceof ObjectReadError) throw new StoredSpecError(`the job's spec could not be read: ${e.message}`);
+    throw new StoredSpecError((e as Error).message);
+  }
+  if (sha256 !== ref.sha256 || info.size !== ref.size) {
+    throw new StoredSpecError(`the job's spec ${ref.object} in the object store (${info.size} bytes, sha256 ${sha256}) is not the one the job names (${ref.size} bytes, sha256 ${ref.sha256})`);
+  }
+  let blob: Uint8Array | null;
+  try {
+    blob = await source.store.getBlob(ref.object); // checks the stored digest as it reads
+  } catch (e) {
+    if (/digest|size/i.test((e as Error).message)) throw new StoredSpecError(`the job's spec ${ref.object} could not be read whole: ${(e as Error).message}`);
     throw e;
   }
-  const sealed = Buffer.concat(parts);
+  if (!blob) throw new StoredSpecError(`the job's spec ${ref.object} is not in the object store ${source.bucket} (deleted while being read)`);
+  const sealed = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   if (sealed.length < TAG_BYTES) throw new StoredSpecError(`the job's spec ${ref.object} is ${sealed.length} bytes: too short to be sealed`);
   let plain: Buffer;
   try {
