@@ -105,3 +105,29 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
   t.regex(metrics, provisionSteps, "both null builds' provision steps were counted from the output stream");
   t.deepEqual(nats.log().match(/.*Violation.*/g) ?? [], []);
 });
+
+test("a template too big for one NATS message builds under the shipped permissions: the agent reads its sealed spec with no permission violation", async (t) => {
+  t.timeout(120_000);
+  const { stdout: authConf } = await promisify(execFile)(join(natsDir, "make-auth-conf.sh"), ["host-a", "host-b"]);
+  const nats = await startNatsServer({ config: authConf, env: passwords });
+  t.teardown(() => nats.stop());
+  const controller = await startController({
+    listen: "127.0.0.1:0",
+    nats: { url: nats.url, user: "kiln-controller", password: passwords.KILN_NATS_CONTROLLER_PASSWORD },
+    token: TOKEN,
+    sweepIntervalMs: 200,
+  });
+  t.teardown(() => controller.stop());
+  const agent = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file"], pullExpiresMs: 1000 });
+  t.teardown(() => agent.stop());
+  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-auth-big-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const line = "a line of a big variable\n";
+  const blob = line.repeat(Math.ceil((5 * 1024 * 1024) / line.length));
+  writeFileSync(join(dir, "template.json"), JSON.stringify({ variables: { blob }, builders: [{ type: "file", name: "big", content: "{{user `blob`}}", target: "big.txt" }] }));
+
+  const r = await kilnBuild(dir, controller.address);
+  t.is(r.status, 0, r.output.slice(-4000));
+  t.is(readFileSync(join(dir, "big.txt"), "utf8"), blob);
+  t.deepEqual(nats.log().match(/.*Violation.*/g) ?? [], []);
+});
