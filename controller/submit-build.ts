@@ -247,6 +247,8 @@ const PUBLISH_DEADLINE_MS = 20_000;
  * published has no queueSequence: when publishing fails, those jobs are marked failed at once (and
  * their watchers told); when the controller dies in between, the wait-timeout sweep fails them
  * (see failUnqueuedJobs). Job messages carry msgID `<build>.<index>`, so a retry never queues twice.
+ * A spec too big for its message is sealed before anything is written and stored after the
+ * records, before its job is published: a failure there fails the jobs as a failed publish does.
  */
 async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ record: BuildRecord; jobs: JobRecord[] }> {
   const { bus } = ctx;
@@ -294,12 +296,12 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
       ...(b.warm ? { warm: true } : {}),
     };
     const inline = encode({ ...common, spec: b.specs[job.jobIndex] } satisfies JobEnvelope);
-    if (inline.length <= maxMessage || job.reusedFrom) return inline;
+    if (inline.length <= maxMessage || job.reusedFrom) return inline; // a reused job's message is never sent
     const sealed = sealJobSpec(id, job.jobIndex, b.specs[job.jobIndex]);
     sealedSpecs.set(job.jobIndex, sealed);
     return encode({ ...common, storedSpec: sealed.ref } satisfies JobEnvelope);
   });
-  checkSizes(ctx, b.displayPath, jobs, messages, encode(record));
+  checkSizes(ctx, b.displayPath, toQueue, toQueue.map((j) => messages[j.jobIndex]), encode(record));
 
   const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
@@ -366,11 +368,12 @@ async function announceReused(ctx: ControllerContext, buildId: string, job: JobR
   ctx.log.info("job reused", { build: buildId, job: job.jobIndex, name: job.name, from: `${from.buildId}/${from.jobIndex}` });
 }
 
-/** Refuses a build whose messages or records the bus cannot carry, before anything is written. */
+/** The biggest message the farm's NATS carries, less room for headers. */
 function maxMessageBytes(ctx: ControllerContext): number {
   return (ctx.bus.nc.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM_BYTES;
 }
 
+/** Refuses a build whose messages or records the bus cannot carry, before anything is written. */
 function checkSizes(ctx: ControllerContext, template: string, jobs: JobRecord[], messages: Uint8Array[], record: Uint8Array): void {
   const max = maxMessageBytes(ctx);
   const maxPayload = max + HEADER_ROOM_BYTES;

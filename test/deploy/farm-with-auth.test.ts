@@ -45,8 +45,8 @@ function kilnBuild(cwd: string, controller: string): Promise<{ status: number | 
   });
 }
 
-test("a template builds on a farm whose NATS runs the shipped permissions, one user per agent, with no permission violation", async (t) => {
-  t.timeout(120_000);
+/** nats-server with the shipped permissions (users for agents host-a and host-b) and a controller under its own user. */
+async function startFarmWithAuth(t: { teardown(fn: () => Promise<void>): void }, more: { webListen?: string } = {}) {
   const { stdout: authConf } = await promisify(execFile)(join(natsDir, "make-auth-conf.sh"), ["host-a", "host-b"]);
   const nats = await startNatsServer({ config: authConf, env: passwords });
   t.teardown(() => nats.stop());
@@ -55,10 +55,16 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
     nats: { url: nats.url, user: "kiln-controller", password: passwords.KILN_NATS_CONTROLLER_PASSWORD },
     token: TOKEN,
     sweepIntervalMs: 200,
-    // Its metrics read the build output stream, under the controller's NATS user too.
-    webListen: "127.0.0.1:0",
+    ...more,
   });
   t.teardown(() => controller.stop());
+  return { nats, controller };
+}
+
+test("a template builds on a farm whose NATS runs the shipped permissions, one user per agent, with no permission violation", async (t) => {
+  t.timeout(120_000);
+  // Its metrics read the build output stream, under the controller's NATS user too.
+  const { nats, controller } = await startFarmWithAuth(t, { webListen: "127.0.0.1:0" });
   const hostA = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-a", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A }, name: "host-a", builders: ["null"], pullExpiresMs: 1000 });
   t.teardown(() => hostA.stop());
   // No name given: the agent takes the one its NATS user names.
@@ -108,16 +114,7 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
 
 test("a template too big for one NATS message builds under the shipped permissions: the agent reads its sealed spec with no permission violation", async (t) => {
   t.timeout(120_000);
-  const { stdout: authConf } = await promisify(execFile)(join(natsDir, "make-auth-conf.sh"), ["host-a", "host-b"]);
-  const nats = await startNatsServer({ config: authConf, env: passwords });
-  t.teardown(() => nats.stop());
-  const controller = await startController({
-    listen: "127.0.0.1:0",
-    nats: { url: nats.url, user: "kiln-controller", password: passwords.KILN_NATS_CONTROLLER_PASSWORD },
-    token: TOKEN,
-    sweepIntervalMs: 200,
-  });
-  t.teardown(() => controller.stop());
+  const { nats, controller } = await startFarmWithAuth(t);
   const agent = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file"], pullExpiresMs: 1000 });
   t.teardown(() => agent.stop());
   const dir = mkdtempSync(join(tmpdir(), "kiln-farm-auth-big-"));
