@@ -14,6 +14,7 @@ import { getBuild, listAgents, listBuilds } from "./build-queries.js";
 import { cancelBuild } from "./cancel-build.js";
 import type { ControllerContext, ControllerSettings } from "./context.js";
 import { downloadArtifact } from "./download-artifact.js";
+import { encodeArtifactChunk } from "./artifact-chunk-wire.js";
 import { toServiceError, unavailable } from "./errors.js";
 import { noQuorumReason } from "./quorum.js";
 import { watchLostJobs } from "./lost-jobs.js";
@@ -117,7 +118,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const metrics = controllerMetrics(ctx, index);
   // Only the web console serves /metrics: without it the build output is not read for them.
   const outputMetrics = options.webListen !== undefined ? feedOutputMetrics(ctx, index, metrics) : undefined;
-  server.addService(FarmService, farmHandlers(ctx, tokens, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index, metrics));
+  server.addService(FARM_SERVICE, farmHandlers(ctx, tokens, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index, metrics));
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }], false)
     : ServerCredentials.createInsecure();
@@ -261,6 +262,9 @@ function farmHandlers(ctx: ControllerContext, tokens: ControllerTokens, configur
     downloadArtifact: streaming((req, call) => downloadArtifact(ctx, req, call)),
   };
 }
+
+/** The generated service with DownloadArtifact's chunks encoded without the generated copies. */
+const FARM_SERVICE = { ...FarmService, downloadArtifact: { ...FarmService.downloadArtifact, responseSerialize: encodeArtifactChunk } };
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 

@@ -28,9 +28,14 @@ import {
   jobSubject,
   type BuildEvent,
   type BuildRecord,
-  type JobMessage,
+  type JobEnvelope,
   type JobRecord,
   type LogLine,
+  BUNDLES_STORE,
+  jobSpecObjectName,
+  sealJobSpec,
+  storeSealedSpec,
+  type SealedSpec,
 } from "../shared/bus/index.js";
 import { checkBuilds } from "../shared/validation/check-builds.js";
 import { unrunnableBuilds } from "../shared/validation/runnable.js";
@@ -242,6 +247,8 @@ const PUBLISH_DEADLINE_MS = 20_000;
  * published has no queueSequence: when publishing fails, those jobs are marked failed at once (and
  * their watchers told); when the controller dies in between, the wait-timeout sweep fails them
  * (see failUnqueuedJobs). Job messages carry msgID `<build>.<index>`, so a retry never queues twice.
+ * A spec too big for its message is sealed before anything is written and stored after the
+ * records, before its job is published: a failure there fails the jobs as a failed publish does.
  */
 async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ record: BuildRecord; jobs: JobRecord[] }> {
   const { bus } = ctx;
@@ -272,21 +279,29 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     };
   });
   const toQueue = jobs.filter((j) => !j.reusedFrom);
-  const messages = jobs.map((job) =>
-    encode({
+  const maxMessage = maxMessageBytes(ctx);
+  // A spec too big for one message goes, sealed, through the object store (sealed now, in
+  // memory, stored only once the records exist: see the try below).
+  const sealedSpecs = new Map<number, SealedSpec>();
+  const messages = jobs.map((job) => {
+    const common = {
       buildId: id,
       jobIndex: job.jobIndex,
       templateInBundle: b.templateInBundle,
       bundle: b.bundle,
-      spec: b.specs[job.jobIndex],
       onError: b.onError,
       force: b.force,
       needs: job.needs,
       submittedAt,
       ...(b.warm ? { warm: true } : {}),
-    } satisfies JobMessage),
-  );
-  checkSizes(ctx, b.displayPath, jobs, messages, encode(record));
+    };
+    const inline = encode({ ...common, spec: b.specs[job.jobIndex] } satisfies JobEnvelope);
+    if (inline.length <= maxMessage || job.reusedFrom) return inline; // a reused job's message is never sent
+    const sealed = sealJobSpec(id, job.jobIndex, b.specs[job.jobIndex]);
+    sealedSpecs.set(job.jobIndex, sealed);
+    return encode({ ...common, storedSpec: sealed.ref } satisfies JobEnvelope);
+  });
+  checkSizes(ctx, b.displayPath, toQueue, toQueue.map((j) => messages[j.jobIndex]), encode(record));
 
   const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
@@ -296,6 +311,10 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   try {
     await Promise.all(jobs.filter((j) => j.reusedFrom).map((job) => announceReused(ctx, id, job, submittedAt)));
     await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
+    // Before its job is published: an agent that takes the job finds its spec. A failure here
+    // fails the jobs like any other below, and their stored specs are removed.
+    const specStore = { ...bus, store: bus.bundles, bucket: BUNDLES_STORE };
+    await Promise.all([...sealedSpecs.values()].map((sealed) => storeSealedSpec(specStore, sealed)));
     await Promise.all(
       toQueue.map(async (job) => {
         const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
@@ -319,6 +338,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   } catch (e) {
     const reason = reasonOf(e);
     const unqueued = toQueue.filter((j) => j.queueSequence === undefined);
+    await Promise.all(unqueued.filter((j) => sealedSpecs.has(j.jobIndex)).map((j) => bus.bundles.delete(jobSpecObjectName(id, j.jobIndex)).catch(() => undefined)));
     ctx.log.error("could not queue a build; failing its unqueued jobs", { build: id, jobs: unqueued.length, reason });
     await Promise.all(
       unqueued.map((j) => dropJob(ctx, { buildId: id, jobIndex: j.jobIndex, state: "failed", error: `the controller could not queue this job: ${reason}` }).catch(() => undefined)),
@@ -348,10 +368,15 @@ async function announceReused(ctx: ControllerContext, buildId: string, job: JobR
   ctx.log.info("job reused", { build: buildId, job: job.jobIndex, name: job.name, from: `${from.buildId}/${from.jobIndex}` });
 }
 
+/** The biggest message the farm's NATS carries, less room for headers. */
+function maxMessageBytes(ctx: ControllerContext): number {
+  return (ctx.bus.nc.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM_BYTES;
+}
+
 /** Refuses a build whose messages or records the bus cannot carry, before anything is written. */
 function checkSizes(ctx: ControllerContext, template: string, jobs: JobRecord[], messages: Uint8Array[], record: Uint8Array): void {
-  const maxPayload = ctx.bus.nc.info?.max_payload ?? 1024 * 1024;
-  const max = maxPayload - HEADER_ROOM_BYTES;
+  const max = maxMessageBytes(ctx);
+  const maxPayload = max + HEADER_ROOM_BYTES;
   const tooBig = jobs.map((job, i) => ({ job, size: messages[i].length })).filter(({ size }) => size > max);
   if (tooBig.length > 0) {
     const which = tooBig.map(({ job, size }) => `build "${job.name}" (${formatByteSize(size)})`).join(", ");

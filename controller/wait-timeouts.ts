@@ -13,7 +13,7 @@ import type { ControllerContext } from "./context.js";
 import { dropJob } from "./drop-job.js";
 import type { BuildIndex } from "./build-index.js";
 import { formatGoDuration } from "../shared/template/index.js";
-import { BUILD_OUTPUT_STREAM, buildKey, buildOutputFilter, jobKey, reasonOf } from "../shared/bus/index.js";
+import { BUILD_OUTPUT_STREAM, buildKey, buildOutputFilter, jobKey, jobSpecObjectName, reasonOf } from "../shared/bus/index.js";
 import { sleep } from "../shared/sleep.js";
 
 /**
@@ -66,8 +66,11 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
     if (signal?.aborted) break;
     if (now - finishedAt < retentionMs) continue;
     await ctx.bus.jsm.streams.purge(BUILD_OUTPUT_STREAM, { filter: buildOutputFilter(build.id) });
-    for (const job of build.jobs.values()) {
+    for (const [jobIndex, job] of build.jobs) {
       for (const file of job.artifacts.flatMap((a) => a.files)) await ctx.bus.artifacts.delete(file.object).catch(() => undefined);
+      // A spec too big for its job message was sealed into the bundles store (most jobs have none).
+      const spec = jobSpecObjectName(build.id, jobIndex);
+      if (await ctx.bus.bundles.info(spec)) await ctx.bus.bundles.delete(spec);
     }
     for (const i of build.jobs.keys()) await ctx.bus.builds.purge(jobKey(build.id, i));
     await ctx.bus.builds.purge(buildKey(build.id));

@@ -27,3 +27,4 @@ export {
   type RecordDecoder,
   type StoredRecord,
 } from "./records.js";
+export { sealJobSpec, storeSealedSpec, openJobSpec, StoredSpecError, type SealedSpec } from "./job-spec-store.js";

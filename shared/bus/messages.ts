@@ -88,6 +88,38 @@ export const jobMessageSchema = z.object({
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
+/**
+ * A job spec too big for one bus message (a template with a huge variable), stored in the bundles
+ * object store sealed with AES-256-GCM (shared/bus/job-spec-store.ts). The key travels only in
+ * the job message, like the sensitive values an inline spec carries; the store holds ciphertext.
+ */
+export const storedSpecSchema = z.object({
+  /** Object name in the bundles store: `job-spec/<build>/<index>` of this very job. */
+  object: z.string().regex(/^job-spec\/[A-Za-z0-9_-]{1,128}\/\d{1,6}$/, "must be job-spec/<build id>/<job index>"),
+  /** Of the stored (sealed) bytes, as the object store checks them on read. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a hex sha256"),
+  size: z.number().int().positive(),
+  /** AES-256-GCM key (32 bytes) and nonce (12 bytes), base64. */
+  key: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes in base64"),
+  iv: z.string().regex(/^[A-Za-z0-9+/]{16}$/, "must be 12 bytes in base64"),
+});
+export type StoredSpec = z.infer<typeof storedSpecSchema>;
+
+/**
+ * A job message as it travels on `kiln.jobs.<type>`: the spec inline, or (when that would not
+ * fit in one message) a reference to it in the object store. The agent opens a stored spec
+ * before anything else, so every step past that sees a JobMessage.
+ */
+export const jobEnvelopeSchema = jobMessageSchema
+  .omit({ spec: true })
+  .extend({ spec: buildSpecSchema.optional(), storedSpec: storedSpecSchema.optional() })
+  .superRefine((job, ctx) => {
+    if ((job.spec === undefined) === (job.storedSpec === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["spec"], message: "a job message carries either its spec or a storedSpec reference (exactly one)" });
+    }
+  });
+export type JobEnvelope = z.infer<typeof jobEnvelopeSchema>;
+
 export const jobStates = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type JobState = (typeof jobStates)[number];
 
@@ -258,7 +290,8 @@ function decoder<T>(what: string, schema: z.ZodType<T>): (data: Uint8Array | str
   };
 }
 
-export const decodeJob = decoder("job message", jobMessageSchema);
+export const decodeJob = decoder("job message", jobEnvelopeSchema);
+export const decodeStoredJobSpec = decoder("stored job spec", buildSpecSchema);
 export const decodeJobRecord = decoder("job record", jobRecordSchema);
 export const decodeBuildRecord = decoder("build record", buildRecordSchema);
 export const decodeLogLine = decoder("log line", logLineSchema);

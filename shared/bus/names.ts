@@ -113,6 +113,10 @@ export function agentKey(name: string): string {
 /** Object stores: template bundles (named by sha256, stored once) and file artifacts. */
 export const BUNDLES_STORE = "kiln_bundles";
 export const ARTIFACTS_STORE = "kiln_artifacts";
+/** A job spec too big for its message, sealed in the bundles store (not a sha256: no bundle has this name). */
+export function jobSpecObjectName(buildId: string, jobIndex: number): string {
+  return `job-spec/${subjectToken(buildId)}/${jobIndex}`;
+}
 /**
  * One name per delivery attempt: a redelivered job uploads afresh instead of replacing the
  * earlier attempt's object, which would need a purge agents may not do (a purge request cannot be

@@ -45,9 +45,14 @@ export async function getObject({ js, store, bucket }: ObjectSource, name: strin
   const info = await store.info(name);
   if (!info || info.deleted) return undefined;
   if (info.options?.link) throw new ObjectReadError(`object ${name} in ${bucket} is a link; Kiln does not make links`);
-  if (!info.digest.startsWith("SHA-256=")) throw new ObjectReadError(`object ${name} in ${bucket} has a digest of unknown type: ${info.digest}`);
-  const sha256 = Buffer.from(info.digest.slice("SHA-256=".length).replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("hex");
+  const sha256 = storedSha256(info, bucket);
   return { info, sha256, data: chunksOf(js, bucket, info, options.verifyDigest === false ? undefined : sha256) };
+}
+
+/** The hex sha256 an object was stored with (the store keeps it as base64url `SHA-256=…`). */
+export function storedSha256(info: ObjectInfo, bucket: string): string {
+  if (!info.digest.startsWith("SHA-256=")) throw new ObjectReadError(`object ${info.name} in ${bucket} has a digest of unknown type: ${info.digest}`);
+  return Buffer.from(info.digest.slice("SHA-256=".length).replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("hex");
 }
 
 async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, sha256: string | undefined): AsyncGenerator<Uint8Array> {

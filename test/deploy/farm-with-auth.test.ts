@@ -45,8 +45,8 @@ function kilnBuild(cwd: string, controller: string): Promise<{ status: number | 
   });
 }
 
-test("a template builds on a farm whose NATS runs the shipped permissions, one user per agent, with no permission violation", async (t) => {
-  t.timeout(120_000);
+/** nats-server with the shipped permissions (users for agents host-a and host-b) and a controller under its own user. */
+async function startFarmWithAuth(t: { teardown(fn: () => Promise<void>): void }, more: { webListen?: string } = {}) {
   const { stdout: authConf } = await promisify(execFile)(join(natsDir, "make-auth-conf.sh"), ["host-a", "host-b"]);
   const nats = await startNatsServer({ config: authConf, env: passwords });
   t.teardown(() => nats.stop());
@@ -55,10 +55,16 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
     nats: { url: nats.url, user: "kiln-controller", password: passwords.KILN_NATS_CONTROLLER_PASSWORD },
     token: TOKEN,
     sweepIntervalMs: 200,
-    // Its metrics read the build output stream, under the controller's NATS user too.
-    webListen: "127.0.0.1:0",
+    ...more,
   });
   t.teardown(() => controller.stop());
+  return { nats, controller };
+}
+
+test("a template builds on a farm whose NATS runs the shipped permissions, one user per agent, with no permission violation", async (t) => {
+  t.timeout(120_000);
+  // Its metrics read the build output stream, under the controller's NATS user too.
+  const { nats, controller } = await startFarmWithAuth(t, { webListen: "127.0.0.1:0" });
   const hostA = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-a", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A }, name: "host-a", builders: ["null"], pullExpiresMs: 1000 });
   t.teardown(() => hostA.stop());
   // No name given: the agent takes the one its NATS user names.
@@ -103,5 +109,22 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
     if (!provisionSteps.test(metrics)) await new Promise((r) => setTimeout(r, 200));
   }
   t.regex(metrics, provisionSteps, "both null builds' provision steps were counted from the output stream");
+  t.deepEqual(nats.log().match(/.*Violation.*/g) ?? [], []);
+});
+
+test("a template too big for one NATS message builds under the shipped permissions: the agent reads its sealed spec with no permission violation", async (t) => {
+  t.timeout(120_000);
+  const { nats, controller } = await startFarmWithAuth(t);
+  const agent = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file"], pullExpiresMs: 1000 });
+  t.teardown(() => agent.stop());
+  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-auth-big-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const line = "a line of a big variable\n";
+  const blob = line.repeat(Math.ceil((5 * 1024 * 1024) / line.length));
+  writeFileSync(join(dir, "template.json"), JSON.stringify({ variables: { blob }, builders: [{ type: "file", name: "big", content: "{{user `blob`}}", target: "big.txt" }] }));
+
+  const r = await kilnBuild(dir, controller.address);
+  t.is(r.status, 0, r.output.slice(-4000));
+  t.is(readFileSync(join(dir, "big.txt"), "utf8"), blob);
   t.deepEqual(nats.log().match(/.*Violation.*/g) ?? [], []);
 });

@@ -9,7 +9,8 @@
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/transport-node";
-import { controlSubject, decodeControl, decodeJob, type JobMessage } from "../../../shared/bus/index.js";
+import { BusDecodeError, controlSubject, decodeControl, decodeJob, StoredSpecError, type JobMessage } from "../../../shared/bus/index.js";
+import { openJob } from "../job-spec-fetch.js";
 import { BusOutputSink } from "../bus-output-sink.js";
 import { deadLetter, finishJob, refuseJob, type JobResult } from "./finish.js";
 import { errorText, JobStepList, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
@@ -40,10 +41,16 @@ export const jobSteps = JobStepList.start<object>()
 export async function runJob(msg: JsMsg, agent: JobRunnerContext, hooks: { buildDone?: () => void } = {}): Promise<JobResult> {
   let job: JobMessage;
   try {
-    job = decodeJob(msg.data, msg.subject);
+    job = await openJob(agent, decodeJob(msg.data, msg.subject));
   } catch (e) {
-    await refuseJob(agent, msg, errorText(e));
-    return "garbage";
+    if (e instanceof BusDecodeError || e instanceof StoredSpecError) {
+      await refuseJob(agent, msg, errorText(e));
+      return "garbage";
+    }
+    // The store could not be read even after riding out an outage: JetStream delivers it again.
+    agent.log.error("the job's stored spec could not be fetched; it will be redelivered", { subject: msg.subject, seq: msg.seq, error: errorText(e) });
+    msg.nak(1000);
+    return "failed";
   }
   const attempt = msg.info.deliveryCount;
   const fields = { build: job.buildId, job: job.jobIndex, name: job.spec.name, attempt };

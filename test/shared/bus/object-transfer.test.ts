@@ -77,3 +77,13 @@ test("putObject replacing an object drops the old chunks; a damaged object is re
   const short = await getObject(target, "b2/0/f", { verifyDigest: false });
   await t.throwsAsync(readAll(short!.data), { instanceOf: ObjectReadError, message: /read 10 bytes, stored as 1048577 bytes/ });
 });
+
+test("getObject reads an object the client library wrote (its own 128 KiB chunks and digest)", async (t) => {
+  t.timeout(60_000);
+  const { bus, target } = await farmBus(t);
+  const data = randomBytes(2 * 1024 * 1024 + 999);
+  await bus.artifacts.putBlob({ name: "b3/0/by-library.img" }, data);
+  const reader = await getObject(target, "b3/0/by-library.img");
+  t.is(reader?.sha256, sha256(data), "the library's SHA-256= digest reads as the same hex sha256");
+  t.is(Buffer.compare(await readAll(reader!.data), data), 0);
+});
