@@ -8,6 +8,7 @@
 import { sleep } from "../../shared/sleep.js";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
+import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import type { Consumer, ConsumerInfo, JsMsg } from "@nats-io/jetstream";
 import {
@@ -140,6 +141,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     const agentLabels = Object.entries(options.labels ?? {}).map(([k, v]) => (v === "" ? k : `${k}=${v}`));
 
     const shutdown = new AbortController();
+    // Every queue's puller, every running job and the queue discovery listen for the stop: more
+    // than Node's default warning threshold of 10 once label and priority queues are found.
+    setMaxListeners(64 + 4 * slots.total, shutdown.signal);
     const busGiveUp = new AbortController();
     // Whether NATS is reachable now: a stop while it is not gives up on the bus at once.
     let connected = true;
