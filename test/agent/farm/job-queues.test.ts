@@ -3,21 +3,28 @@
  * opens only the queues it can serve as they appear, and a puller of a lower-priority queue yields
  * while a higher-priority one has jobs pending.
  */
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { silentLog } from "../../../shared/operator-log.js";
-import { connectBus, encode, ensureFarmResources, ensureJobConsumer, JOBS_STREAM, jobConsumer, jobQueue, jobSubject } from "../../../shared/bus/index.js";
+import { connectBus, type Bus, encode, ensureFarmResources, ensureJobConsumer, JOBS_STREAM, jobConsumer, jobQueue, jobSubject } from "../../../shared/bus/index.js";
 import { discoverJobQueues, queuePrecedence } from "../../../agent/farm/job-queues.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
 import { waitFor } from "../../controller/farm-harness.js";
 
-test("an agent opens the label and priority queues it can serve as they appear, and only those", async (t) => {
-  t.timeout(60_000);
+const settings = { ackWaitMs: 30_000, maxDeliver: 3 };
+
+/** A nats-server with the farm's streams, and a connection to it. */
+async function farmBus(t: ExecutionContext): Promise<Bus> {
   const nats = await startNatsServer();
   t.teardown(() => nats.stop());
   const bus = await connectBus({ url: nats.url, name: "test" });
   t.teardown(() => bus.close());
-  await ensureFarmResources(bus.nc, { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 });
-  const settings = { ackWaitMs: 30_000, maxDeliver: 3 };
+  await ensureFarmResources(bus.nc, { ...settings, presenceTtlMs: 15_000 });
+  return bus;
+}
+
+test("an agent opens the label and priority queues it can serve as they appear, and only those", async (t) => {
+  t.timeout(60_000);
+  const bus = await farmBus(t);
   const stop = new AbortController();
   const known = new Set(["null"]);
   const opened: string[] = [];
@@ -46,12 +53,7 @@ test("an agent opens the label and priority queues it can serve as they appear, 
 
 test("a lower-priority puller yields while a higher-priority queue has jobs pending, and pulls once it has none", async (t) => {
   t.timeout(60_000);
-  const nats = await startNatsServer();
-  t.teardown(() => nats.stop());
-  const bus = await connectBus({ url: nats.url, name: "test" });
-  t.teardown(() => bus.close());
-  await ensureFarmResources(bus.nc, { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 });
-  const settings = { ackWaitMs: 30_000, maxDeliver: 3 };
+  const bus = await farmBus(t);
   const precedence = queuePrecedence();
   for (const q of ["null", "null__P_high", "null__P_low"]) {
     await ensureJobConsumer(bus.jsm, q, settings);
