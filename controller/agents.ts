@@ -1,6 +1,6 @@
 /** Agents present in KV `kiln_agents` (entries expire when heartbeats stop). */
 import type { KV } from "@nats-io/kv";
-import { AGENTS_BUCKET, BusDecodeError, decodeAgentPresence, listKeys, type AgentPresence, type Bus } from "../shared/bus/index.js";
+import { AGENTS_BUCKET, BusDecodeError, decodeAgentPresence, listKeys, type AgentPresence, type Bus, type JobRecord } from "../shared/bus/index.js";
 import type { OperatorLog } from "../shared/operator-log.js";
 
 /** The parts of the bus presence is read from. */
@@ -38,12 +38,22 @@ export function presentAgentsRecently(bus: PresenceBus, log?: OperatorLog, maxAg
   return agents;
 }
 
-/** Can this agent take a job of this builder type needing these capabilities? */
-export function agentCanRun(agent: AgentPresence, builderType: string, needs: readonly string[]): boolean {
-  return agent.builderTypes.includes(builderType) && needs.every((n) => agent.capabilities.includes(n));
+/** The labels an agent advertises, as jobs name them: `gpu` for a bare label, `site=eu` otherwise. */
+export function agentLabels(agent: Pick<AgentPresence, "labels">): string[] {
+  return Object.entries(agent.labels).map(([k, v]) => (v === "" ? k : `${k}=${v}`));
 }
 
-/** What a queued job waits for, in the words users see ("waiting for an agent with: qemu"). */
-export function waitingReason(builderType: string, needs: readonly string[]): string {
-  return needs.length > 0 ? `waiting for an agent with: ${needs.join(", ")}` : `waiting for an agent that runs ${builderType} builds`;
+/** What a job asks of an agent: its builder type, host capabilities, agent labels. */
+export type JobRequirements = Pick<JobRecord, "builderType" | "needs" | "labels">;
+
+/** Can this agent take a job of this builder type needing these capabilities and labels? */
+export function agentCanRun(agent: AgentPresence, job: JobRequirements): boolean {
+  const labels = agentLabels(agent);
+  return agent.builderTypes.includes(job.builderType) && job.needs.every((n) => agent.capabilities.includes(n)) && (job.labels ?? []).every((l) => labels.includes(l));
+}
+
+/** What a queued job waits for, in the words users see ("waiting for an agent with: qemu, label gpu"). */
+export function waitingReason(job: JobRequirements): string {
+  const wants = [...job.needs, ...(job.labels ?? []).map((l) => `label ${l}`)];
+  return wants.length > 0 ? `waiting for an agent with: ${wants.join(", ")}` : `waiting for an agent that runs ${job.builderType} builds`;
 }

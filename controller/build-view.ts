@@ -39,7 +39,7 @@ export function artifactToProto(a: ArtifactRef): Artifact {
 }
 
 export function jobToProto(job: JobRecord, agents: readonly AgentPresence[]): Job {
-  const waiting = job.state === "queued" && !agents.some((a) => agentCanRun(a, job.builderType, job.needs));
+  const waiting = job.state === "queued" && !agents.some((a) => agentCanRun(a, job));
   return {
     index: job.jobIndex,
     name: job.name,
@@ -49,12 +49,14 @@ export function jobToProto(job: JobRecord, agents: readonly AgentPresence[]): Jo
     agent: job.agent ?? "",
     attempts: job.attempts,
     error: job.error ?? "",
-    waitingFor: waiting ? waitingReason(job.builderType, job.needs) : "",
+    waitingFor: waiting ? waitingReason(job) : "",
     artifacts: job.artifacts.map(artifactToProto),
     startedAt: job.startedAt ?? "",
     finishedAt: job.finishedAt ?? "",
     fingerprint: job.fingerprint ?? "",
     reusedFrom: job.reusedFrom ? `${job.reusedFrom.buildId}/${job.reusedFrom.jobIndex}` : "",
+    labels: job.labels ?? [],
+    priority: job.priority ?? "normal",
   };
 }
 

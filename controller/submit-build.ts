@@ -43,7 +43,7 @@ import { isRunnableType } from "../shared/components/runnable-types.js";
 import { formatDiagnostics } from "../shared/validation/diagnostics.js";
 import { planReuse, type ReusePlan } from "./reuse.js";
 import type { BuildIndex } from "./build-index.js";
-import { BuildPolicyError, retriesOf, retryOnOf, timeoutOf } from "../shared/plan/build-policy/index.js";
+import { BuildPolicyError, labelsOf, priorityOf, retriesOf, retryOnOf, timeoutOf } from "../shared/plan/build-policy/index.js";
 import { isHcl2Target, loadTemplateForReport, planHclTemplate, planTemplate } from "../shared/validation/load-and-plan.js";
 import type { BuildPolicy as ProtoBuildPolicy, SubmitBuildRequest, SubmitBuildResponse } from "../proto/gen/kiln/v1/farm.js";
 import { presentAgentsRecently } from "./agents.js";
@@ -164,9 +164,14 @@ function attachPolicies(specs: BuildSpec[], policies: Record<string, ProtoBuildP
         retries: retriesOf(p.retries, `policies["${name}"].retries`),
         retryOn: p.retryOn === "" ? undefined : retryOnOf(p.retryOn, `policies["${name}"].retry_on`),
         timeoutMs: p.timeoutMs === 0 ? undefined : timeoutOf(`${p.timeoutMs}ms`, `policies["${name}"].timeout_ms`),
+        ...(p.labels.length > 0 ? { labels: labelsOf(p.labels, `policies["${name}"].labels`) } : {}),
+        ...(p.priority !== "" && p.priority !== "normal" ? { priority: priorityOf(p.priority, `policies["${name}"].priority`) } : {}),
       };
+      // Refused here, not half-way through queueing: every requirement must fit one subject token.
+      jobQueue(spec.builder.type, hostNeedsOf(spec), spec.policy.labels, spec.policy.priority);
     } catch (e) {
       if (e instanceof BuildPolicyError) throw invalidArgument(e.message);
+      if (spec.policy?.labels) throw invalidArgument(`policies["${name}"].labels: too many or too long labels for one job queue name (${(e as Error).message})`);
       throw e;
     }
   }
@@ -272,6 +277,8 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
       name: spec.name,
       builderType: spec.builder.type,
       needs: [...new Set([...(builderSchema(spec.builder.type)?.needs ?? []), ...hostNeeds[jobIndex]!])],
+      ...(spec.policy?.labels?.length ? { labels: spec.policy.labels } : {}),
+      ...(spec.policy?.priority && spec.policy.priority !== "normal" ? { priority: spec.policy.priority } : {}),
       fingerprint: b.reuse.fingerprints[jobIndex],
       ...(source
         ? { state: "succeeded", attempts: 0, artifacts: source.artifacts, startedAt: submittedAt, finishedAt: submittedAt, reusedFrom: { buildId: source.buildId, jobIndex: source.jobIndex } }
@@ -305,8 +312,9 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
 
   const revisions = await Promise.all(jobs.map((job) => bus.builds.create(jobKey(id, job.jobIndex), encode(job))));
   await bus.builds.create(buildKey(id), encode(record));
-  // Each job's queue: its builder type, and what its provisioners need of the host (ansible…).
-  const queueOf = new Map(toQueue.map((j) => [j.jobIndex, jobQueue(j.builderType, hostNeeds[j.jobIndex]!)]));
+  // Each job's queue: its builder type, what its provisioners need of the host (ansible…), the
+  // agent labels it needs, its priority.
+  const queueOf = new Map(toQueue.map((j) => [j.jobIndex, jobQueue(j.builderType, hostNeeds[j.jobIndex]!, j.labels, j.priority)]));
   const types = [...new Set(queueOf.values())];
   try {
     await Promise.all(jobs.filter((j) => j.reusedFrom).map((job) => announceReused(ctx, id, job, submittedAt)));
@@ -317,7 +325,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     await Promise.all([...sealedSpecs.values()].map((sealed) => storeSealedSpec(specStore, sealed)));
     await Promise.all(
       toQueue.map(async (job) => {
-        const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, time: submittedAt };
+        const queuedEvent: BuildEvent = { kind: "job-queued", jobIndex: job.jobIndex, name: job.name, needs: job.needs, labels: job.labels, priority: job.priority, time: submittedAt };
         const durably = { deadlineMs: PUBLISH_DEADLINE_MS, signal: ctx.stopping };
         // Both publishes leave on this one connection in this order, so the queued event is stored
         // before the job message (and before any event of the agent that takes it) without waiting

@@ -30,8 +30,8 @@ export async function failJobsWaitingTooLong(ctx: ControllerContext, index: Buil
   for (const build of waiting) {
     for (const job of build.jobs.values()) {
       if (signal?.aborted) return failed;
-      if (job.state !== "queued" || agents.some((a) => agentCanRun(a, job.builderType, job.needs))) continue;
-      const reason = `${waitingReason(job.builderType, job.needs)} for ${formatGoDuration(build.record.waitTimeoutMs)} (the build's wait timeout): no such agent joined the farm`;
+      if (job.state !== "queued" || agents.some((a) => agentCanRun(a, job))) continue;
+      const reason = `${waitingReason(job)} for ${formatGoDuration(build.record.waitTimeoutMs)} (the build's wait timeout): no such agent joined the farm`;
       if (await dropJob(ctx, { buildId: build.id, jobIndex: job.jobIndex, state: "failed", error: reason })) failed++;
     }
   }

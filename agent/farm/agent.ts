@@ -1,11 +1,14 @@
 /**
  * `kiln agent`'s engine: probe the host, announce itself, pull jobs for the builder types it can
- * run (one durable consumer per type, one shared pool of slots), run them, and on stop hand back
- * whatever it was running so another agent takes it.
+ * run (one durable consumer per job queue, one shared pool of slots), run them, and on stop hand
+ * back whatever it was running so another agent takes it. Queues for agent labels and priorities
+ * are found as the controller makes them (job-queues.ts), so an agent holds consumers only for
+ * queues that exist and that it can serve.
  */
 import { sleep } from "../../shared/sleep.js";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
+import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import type { Consumer, ConsumerInfo, JsMsg } from "@nats-io/jetstream";
 import {
@@ -32,6 +35,7 @@ import { probeHost, type HostProbe } from "./probe.js";
 import { bundleCacheDir, pruneBundleCache } from "./bundle-fetch.js";
 import { runJob, type JobResult } from "./job-steps/index.js";
 import { Slots } from "./slots.js";
+import { discoverJobQueues, queuePrecedence, type JobQueuePuller } from "./job-queues.js";
 
 export const DEFAULT_AGENT_WORK_DIR = "/var/lib/kiln/agent";
 
@@ -54,6 +58,8 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** How long one pull waits for a job before trying again (default 5 s). */
   pullExpiresMs?: number;
+  /** How often the agent looks for new job queues it can serve: labels, priorities (default 5 s). */
+  queueRefreshMs?: number;
   maxBundleBytes?: number;
   log?: OperatorLog;
   /** Host probe to use instead of probing (the CLI probes first to print what it found). */
@@ -73,6 +79,8 @@ export interface AgentOptions {
 export interface AgentHandle {
   name: string;
   builderTypes: string[];
+  /** The job queues this agent pulls from now (its consumers: base queues, then those found). */
+  queues(): string[];
   probe: HostProbe;
   workDir: string;
   /** Build slots (jobs it runs at once). */
@@ -121,17 +129,21 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const bus = await connectBus({ ...options.nats, name: `kiln-agent ${name}`, inboxPrefix: agentInboxPrefix(name) });
   try {
     await waitForFarmResources(bus, log);
-    const consumers = await Promise.all(
-      jobQueuesFor(types, probe.capabilities).map(async (type) => {
-        // Started while a NATS node is down or a leader election runs: ride it out, do not exit.
-        const info = await retryOnOutage(() => jobConsumerInfo(bus, type, { ackWaitMs, maxDeliver: options.maxDeliver ?? 3 }), { what: `open job consumer ${jobConsumer(type)}` });
-        const consumer = await retryOnOutage(() => bus.js.consumers.get(JOBS_STREAM, jobConsumer(type)), { what: `open job consumer ${jobConsumer(type)}` });
-        // In-progress acks follow the consumer's real ack wait, whoever set it.
-        return { type, ackWaitMs: info.config.ack_wait ? Math.round(info.config.ack_wait / 1e6) : ackWaitMs, consumer };
-      }),
-    );
+    const consumerSettings = { ackWaitMs, maxDeliver: options.maxDeliver ?? 3 };
+    const openQueue = async (type: string): Promise<JobQueuePuller> => {
+      // Started while a NATS node is down or a leader election runs: ride it out, do not exit.
+      const info = await retryOnOutage(() => jobConsumerInfo(bus, type, consumerSettings), { what: `open job consumer ${jobConsumer(type)}` });
+      const consumer = await retryOnOutage(() => bus.js.consumers.get(JOBS_STREAM, jobConsumer(type)), { what: `open job consumer ${jobConsumer(type)}` });
+      // In-progress acks follow the consumer's real ack wait, whoever set it.
+      return { type, ackWaitMs: info.config.ack_wait ? Math.round(info.config.ack_wait / 1e6) : ackWaitMs, consumer };
+    };
+    const consumers = await Promise.all(jobQueuesFor(types, probe.capabilities).map(openQueue));
+    const agentLabels = Object.entries(options.labels ?? {}).map(([k, v]) => (v === "" ? k : `${k}=${v}`));
 
     const shutdown = new AbortController();
+    // Every queue's puller, every running job and the queue discovery listen for the stop: more
+    // than Node's default warning threshold of 10 once label and priority queues are found.
+    setMaxListeners(64 + 4 * slots.total, shutdown.signal);
     const busGiveUp = new AbortController();
     // Whether NATS is reachable now: a stop while it is not gives up on the bus at once.
     let connected = true;
@@ -187,8 +199,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       },
     };
     const expires = options.pullExpiresMs ?? 5000;
-    const pullers = consumers.map(({ type, consumer, ackWaitMs: typeAckWaitMs }) =>
-      pullLoop(type, consumer, { slots, signal: shutdown.signal, expires, log }, (msg) => {
+    const precedence = queuePrecedence();
+    const startPuller = ({ type, consumer, ackWaitMs: typeAckWaitMs }: JobQueuePuller): Promise<void> =>
+      pullLoop(type, consumer, { slots, signal: shutdown.signal, expires, log, precedence }, (msg) => {
         let released = false;
         const releaseSlot = (): void => {
           if (released) return;
@@ -203,14 +216,33 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
             jobs.delete(job);
           });
         jobs.add(job);
-      }),
-    );
-    log.info("agent started", { name, builders: types, slots: slots.total, workDir, capabilities: probe.capabilities });
+      });
+    const pullers = consumers.map(startPuller);
+    const pulled = new Set(consumers.map((c) => c.type));
+    for (const c of consumers) precedence.add(c);
+    // Queues for labels and priorities exist once a job needed them: look for them now and then.
+    const discovery = discoverJobQueues({
+      jsm: bus.jsm,
+      canServe: { builderTypes: types, capabilities: probe.capabilities, labels: agentLabels },
+      known: pulled,
+      intervalMs: options.queueRefreshMs ?? 5000,
+      signal: shutdown.signal,
+      log,
+      open: async (queue) => {
+        const puller = await openQueue(queue);
+        if (shutdown.signal.aborted) return;
+        precedence.add(puller);
+        pullers.push(startPuller(puller));
+        log.info("pulling a new job queue", { queue });
+      },
+    });
+    log.info("agent started", { name, builders: types, labels: agentLabels, slots: slots.total, workDir, capabilities: probe.capabilities });
 
     let stopping: Promise<void> | undefined;
     return {
       name,
       builderTypes: types,
+      queues: () => [...pulled],
       probe,
       workDir,
       slots: slots.total,
@@ -227,6 +259,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
             busGiveUp.abort();
           }, grace);
           try {
+            await discovery;
             await Promise.all(pullers);
             await Promise.all([...jobs]);
           } finally {
@@ -268,13 +301,18 @@ interface PullContext {
   signal: AbortSignal;
   expires: number;
   log: OperatorLog;
+  precedence: ReturnType<typeof queuePrecedence>;
 }
 
-/** Waits for a free slot, waits for a job of this type, takes a slot with the job, repeats. */
+/**
+ * Waits for a free slot, waits for a job of this queue, takes a slot with the job, repeats. A free
+ * slot goes to a higher-priority queue first: this one waits while such a queue has jobs pending.
+ */
 async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take: (msg: JsMsg) => void): Promise<void> {
   let failing = false;
   while (!ctx.signal.aborted) {
     if (!(await ctx.slots.whenFree(ctx.signal))) return;
+    if (await ctx.precedence.yieldToHigher(type, ctx.signal)) continue;
     let msg: JsMsg | undefined;
     try {
       msg = await nextJob(consumer, ctx.expires, ctx.signal);

@@ -1,5 +1,5 @@
 /**
- * `kiln agent --nats URL [--slots N] [--labels k=v,…] [--work-dir DIR] [--name NAME] [--builders a,b]
+ * `kiln agent --nats URL [--slots N] [--label gpu --label site=eu …] [--work-dir DIR] [--name NAME] [--builders a,b]
  * [--nats-user U --nats-password P | --nats-creds FILE] [--ack-wait 30s]`: probe this host, print
  * what it can run, then take farm jobs until SIGINT/SIGTERM (running jobs are aborted with their
  * cleanups and handed back to the queue).
@@ -23,11 +23,17 @@ import type { Command } from "../io.js";
 import { hasNatsCredentials, isLoopbackNatsUrl, natsFlagSpecs, readNatsFlags } from "../nats-flags.js";
 import { untilStopSignal } from "../stop-signal.js";
 import { KILN_VERSION } from "../main.js";
+import { BuildPolicyError, labelOf } from "../../shared/plan/build-policy/index.js";
 
 const flagSpecs: FlagSpecs = {
   ...natsFlagSpecs,
   slots: { kind: "string", help: "Jobs this agent runs at once (default 1).", env: "KILN_AGENT_SLOTS", placeholder: "N" },
-  labels: { kind: "string", help: "Labels shown in `kiln agents`.", env: "KILN_AGENT_LABELS", placeholder: "k=v,..." },
+  label: {
+    kind: "list",
+    help: "A label of this agent (a name, or name=value); repeat for several. Jobs that need labels (kiln.json \"labels\", kiln build -label) go only to agents that have all of them; `kiln agents` shows them.",
+    placeholder: "LABEL",
+  },
+  labels: { kind: "string", help: "Labels separated by commas, added to those of --label (for the environment or a unit file).", env: "KILN_AGENT_LABELS", placeholder: "a,k=v,..." },
   "docker-host": { kind: "string", help: "Docker Engine API the docker builder uses (default: DOCKER_HOST, else unix:///var/run/docker.sock).", env: "DOCKER_HOST", placeholder: "unix:///PATH|tcp://HOST:PORT" },
   "libvirt-uri": { kind: "string", help: "libvirt the libvirt builder's probe and leftover reaper use (default: KILN_LIBVIRT_URI, else qemu:///system).", env: "KILN_LIBVIRT_URI", placeholder: "URI" },
   "metrics-listen": { kind: "string", help: "Serve this agent's Prometheus metrics (slots, jobs run, host load) at http://HOST:PORT/metrics (no token: bind it where only the scraper reaches).", env: "KILN_AGENT_METRICS_LISTEN", placeholder: "HOST:PORT" },
@@ -140,7 +146,7 @@ function readOptions(flags: ParsedFlags): AgentOptions {
   return {
     nats: readNatsFlags(flags, "agent"),
     slots: s.slots === undefined ? undefined : positiveInt("--slots", s.slots),
-    labels: s.labels === undefined ? undefined : readLabels(s.labels),
+    labels: readLabels([...(flags.lists.label ?? []), ...(s.labels === undefined ? [] : [s.labels])]),
     workDir: s["work-dir"] ?? DEFAULT_AGENT_WORK_DIR,
     name: s.name,
     builders: s.builders === undefined ? undefined : commaList([s.builders]),
@@ -155,12 +161,20 @@ function readLogFormat(value: string | undefined): LogFormat {
   throw new FlagError(`agent: --log-format must be text or json, got "${value}"`);
 }
 
-function readLabels(text: string): Record<string, string> {
+/** `gpu`, `site=eu` (each flag may hold several, separated by commas) → { gpu: "", site: "eu" }, as presence carries them. */
+function readLabels(values: string[]): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const pair of commaList([text])) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new FlagError(`agent: --labels expects k=v pairs separated by commas, got "${pair}"`);
-    labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  for (const text of commaList(values)) {
+    let label: string;
+    try {
+      label = labelOf(text, "agent: --label");
+    } catch (e) {
+      if (e instanceof BuildPolicyError) throw new FlagError(e.message);
+      throw e;
+    }
+    const eq = label.indexOf("=");
+    if (eq < 0) labels[label] = "";
+    else labels[label.slice(0, eq)] = label.slice(eq + 1);
   }
   return labels;
 }

@@ -30,7 +30,8 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   return withFarmConnection(flags, io, async (conn) => {
     const { agents } = await conn.listAgents();
     const sorted = [...agents].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const labels = (l: Record<string, string>): string => Object.entries(l).sort().map(([k, v]) => `${k}=${v}`).join(",");
+    // As jobs name them (kiln.json "labels", -label): a bare label has no "=".
+    const labels = (l: Record<string, string>): string => Object.entries(l).sort().map(([k, v]) => (v === "" ? k : `${k}=${v}`)).join(",");
     if (io.machineReadable || flags.bools["machine-readable"]) {
       const m = new MachineReadableSink(io.stdout);
       for (const a of sorted) m.line(a.name, "agent", a.host, String(a.busy), String(a.slots), a.builderTypes.join(" "), labels(a.labels), a.lastSeen);

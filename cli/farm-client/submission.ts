@@ -237,7 +237,7 @@ async function requestPolicies(
 ): Promise<Record<string, ProtoBuildPolicy> | undefined> {
   try {
     const policies = await resolveBuildPolicies(flags, cwd, buildNames);
-    return Object.fromEntries([...policies].map(([name, p]) => [name, { retries: p.retries, retryOn: p.retryOn ?? "", timeoutMs: p.timeoutMs ?? 0 }]));
+    return Object.fromEntries([...policies].map(([name, p]) => [name, { retries: p.retries, retryOn: p.retryOn ?? "", timeoutMs: p.timeoutMs ?? 0, labels: p.labels ?? [], priority: p.priority ?? "" }]));
   } catch (e) {
     if (!(e instanceof FlagError) && !(e instanceof BuildPolicyError)) throw e;
     out.flagError(e.message);

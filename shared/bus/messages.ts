@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { SUBJECT_TOKEN_PATTERN } from "./names.js";
+import { LABEL_PATTERN, MAX_LABELS, PRIORITIES } from "../plan/build-policy/placement.js";
 
 /**
  * Values that become NATS subject tokens and file names (build ids, builder and plugin types,
@@ -65,6 +66,8 @@ export const buildSpecSchema = z.object({
       retries: z.number().int().min(0).max(100),
       retryOn: z.string().min(1).max(4096).optional(),
       timeoutMs: z.number().int().positive().optional(),
+      labels: z.array(z.string().regex(LABEL_PATTERN)).max(MAX_LABELS).optional(),
+      priority: z.enum(PRIORITIES).optional(),
     })
     .optional(),
 });
@@ -154,6 +157,10 @@ export const jobRecordSchema = z.object({
   name: z.string(),
   builderType: subjectTokenField,
   needs: z.array(z.string()),
+  /** Agent labels the job needs (kiln.json / -label); absent: none. */
+  labels: z.array(z.string().regex(LABEL_PATTERN)).max(MAX_LABELS).optional(),
+  /** Queue priority (kiln.json / -priority); absent: normal. */
+  priority: z.enum(PRIORITIES).optional(),
   state: z.enum(jobStates),
   agent: z.string().optional(),
   /**
@@ -212,7 +219,15 @@ export type LogLine = z.infer<typeof logLineSchema>;
 
 /** `kiln.build.<id>.event`: a state change. */
 export const buildEventSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("job-queued"), jobIndex: z.number().int(), name: z.string(), needs: z.array(z.string()), time: z.string() }),
+  z.object({
+    kind: z.literal("job-queued"),
+    jobIndex: z.number().int(),
+    name: z.string(),
+    needs: z.array(z.string()),
+    labels: z.array(z.string()).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    time: z.string(),
+  }),
   z.object({ kind: z.literal("job-waiting"), jobIndex: z.number().int(), name: z.string(), reason: z.string(), time: z.string() }),
   z.object({ kind: z.literal("job-started"), jobIndex: z.number().int(), name: z.string(), agent: z.string(), attempt: z.number().int(), time: z.string() }),
   z.object({

@@ -5,14 +5,42 @@
 
 /**
  * Work-queue stream of build jobs, one subject per job queue: `kiln.jobs.<queue>`. A queue is a
- * builder type, or a builder type and what the job's provisioners need of the host
- * (`null__ansible`): an agent without ansible never even sees such a job.
+ * builder type, then what the job's provisioners need of the host (`null__ansible`), then the
+ * agent labels it needs (`L_gpu`, `L_site_eu` for site=eu), then its priority when not normal
+ * (`P_high`, `P_low`), all joined by `__`: an agent without ansible, or without label gpu, never
+ * even sees such a job, and an agent pulls a queue's `P_high` before the queue itself.
  */
 export const JOBS_STREAM = "KILN_JOBS";
 export const JOBS_SUBJECTS = "kiln.jobs.>";
-export function jobQueue(builderType: string, hostNeeds: readonly string[] = []): string {
-  // Builder types never hold "__", so a queue name is never another type's.
-  return subjectToken([builderType, ...hostNeeds].join("__"));
+export function jobQueue(builderType: string, hostNeeds: readonly string[] = [], labels: readonly string[] = [], priority = "normal"): string {
+  // Builder types, host needs and labels never hold "_" twice in a row, and labels never hold
+  // "_" at all (shared/plan/build-policy/placement.ts): a queue name says one set of requirements.
+  const parts = [builderType, ...hostNeeds, ...[...labels].sort().map((l) => `L_${l.replace("=", "_")}`), ...(priority === "normal" ? [] : [`P_${priority}`])];
+  return subjectToken(parts.join("__"));
+}
+
+/** What a queue's name says a job needs, read back (an agent lists the consumers it could serve). */
+export interface JobQueueParts {
+  builderType: string;
+  hostNeeds: string[];
+  labels: string[];
+  priority: string;
+}
+
+export function parseJobQueue(queue: string): JobQueueParts {
+  const [builderType, ...rest] = queue.split("__");
+  const parts: JobQueueParts = { builderType: builderType!, hostNeeds: [], labels: [], priority: "normal" };
+  for (const part of rest) {
+    if (part.startsWith("L_")) parts.labels.push(part.slice(2).replace("_", "="));
+    else if (part.startsWith("P_")) parts.priority = part.slice(2);
+    else parts.hostNeeds.push(part);
+  }
+  return parts;
+}
+
+/** The queue a consumer name serves, or undefined for a consumer that is not a job queue's. */
+export function queueOfJobConsumer(consumer: string): string | undefined {
+  return consumer.startsWith("jobs-") ? consumer.slice("jobs-".length) : undefined;
 }
 export function jobSubject(queue: string): string {
   return `kiln.jobs.${subjectToken(queue)}`;

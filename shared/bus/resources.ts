@@ -123,7 +123,7 @@ async function ensureLostJobsConsumer(jsm: JetStreamManager): Promise<void> {
   }
 }
 
-/** The durable pull consumer `jobs-<type>` on `kiln.jobs.<type>`: one per builder type (NATS 2.9 has no multi-subject filters). */
+/** The durable pull consumer `jobs-<queue>` on `kiln.jobs.<queue>`: one per job queue (builder type, host needs, labels, priority; NATS 2.9 has no multi-subject filters). */
 export async function ensureJobConsumer(jsm: JetStreamManager, queue: string, opts: JobConsumerOptions): Promise<ConsumerInfo> {
   const durable = jobConsumer(queue);
   const wanted = {

@@ -94,13 +94,13 @@ test("the controller refuses a policy it would not accept from the CLI, and one 
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const bundle = await packTemplate(dir, { "template.json": JSON.stringify({ builders: [{ type: "null", name: "one", communicator: "none" }] }) });
   const before = (await rpc.listBuilds(client)).builds.length;
-  await t.throwsAsync(rpc.submitBuild(client, submitRequest(bundle, { policies: { one: { retries: 1000, retryOn: "", timeoutMs: 0 } } })), {
+  await t.throwsAsync(rpc.submitBuild(client, submitRequest(bundle, { policies: { one: { retries: 1000, retryOn: "", timeoutMs: 0, labels: [], priority: "" } } })), {
     message: /policies\["one"\]\.retries: retries must be a whole number from 0 to 100/,
   });
-  await t.throwsAsync(rpc.submitBuild(client, submitRequest(bundle, { policies: { one: { retries: 1, retryOn: "(", timeoutMs: 0 } } })), {
+  await t.throwsAsync(rpc.submitBuild(client, submitRequest(bundle, { policies: { one: { retries: 1, retryOn: "(", timeoutMs: 0, labels: [], priority: "" } } })), {
     message: /policies\["one"\]\.retry_on: retry_on is not a valid regular expression/,
   });
-  await t.throwsAsync(rpc.submitBuild(client, submitRequest(bundle, { policies: { two: { retries: 1, retryOn: "", timeoutMs: 0 } } })), {
+  await t.throwsAsync(rpc.submitBuild(client, submitRequest(bundle, { policies: { two: { retries: 1, retryOn: "", timeoutMs: 0, labels: [], priority: "" } } })), {
     message: /policies: no build named "two" in this submission \(builds: one\)/,
   });
   t.is((await rpc.listBuilds(client)).builds.length, before);

@@ -68,7 +68,14 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
   const hostA = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-a", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A }, name: "host-a", builders: ["null"], pullExpiresMs: 1000 });
   t.teardown(() => hostA.stop());
   // No name given: the agent takes the one its NATS user names.
-  const hostB = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file", "null"], pullExpiresMs: 1000 });
+  // Labelled: it finds the queue of the build that needs site=eu (listing the jobs stream's consumers).
+  const hostB = await startAgent({
+    nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B },
+    builders: ["file", "null"],
+    labels: { site: "eu" },
+    pullExpiresMs: 1000,
+    queueRefreshMs: 200,
+  });
   t.teardown(() => hostB.stop());
   t.is(hostB.name, "host-b");
   // A name its user's permissions do not name is refused before it connects.
@@ -93,6 +100,7 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
       ],
     }),
   );
+  writeFileSync(join(dir, "kiln.json"), JSON.stringify({ builds: { second: { labels: ["site=eu"], priority: "high" } } }));
 
   const r = await kilnBuild(dir, controller.address);
   t.is(r.status, 0, r.output);
@@ -101,6 +109,7 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
   t.regex(readFileSync(join(dir, "greeting.sha256"), "utf8"), /^[0-9a-f]{64}\s+greeting\.txt/);
   const manifest = JSON.parse(readFileSync(join(dir, "out/manifest.json"), "utf8")) as { builds: { name: string }[] };
   t.deepEqual(manifest.builds.map((b) => b.name).sort(), ["first", "second"]);
+  t.true(hostB.queues().includes("null__L_site_eu__P_high"), "host-b found and pulled the labelled queue");
   const provisionSteps = /^kiln_step_duration_seconds_count\{builder_type="null",step="provision"\} 2$/m;
   const until = Date.now() + 15_000;
   let metrics = "";

@@ -91,7 +91,7 @@ function overviewView() {
     const agents = o.agents.map((a) => `<tr data-agent="${esc(a.name)}">
       <td><a href="/agents/${encodeURIComponent(a.name)}">${esc(a.name)}</a></td><td>${esc(a.host)}</td><td>${esc(a.version)}</td>
       <td>${(a.builderTypes ?? []).map((c) => `<span class="tag">${esc(c)}</span>`).join("")}</td>
-      <td>${Object.entries(a.labels ?? {}).map(([k, v]) => `<span class="tag">${esc(k)}=${esc(v)}</span>`).join("")}</td>
+      <td>${Object.entries(a.labels ?? {}).map(([k, v]) => `<span class="tag">${esc(v === "" ? k : `${k}=${v}`)}</span>`).join("")}</td>
       <td class="slots">${a.busy ?? 0} used / ${(a.slots ?? 0) - (a.busy ?? 0)} free</td><td>${ago(a.lastSeen)}</td></tr>`).join("");
     const queue = o.queue.map((q) => `<tr><td>${esc(q.builderType)}</td><td>${q.depth}</td><td>${ago(q.oldestSubmittedAt)}</td></tr>`).join("");
     const counts = Object.entries(o.counts).map(([s, n]) => `${stateTag(s)} ${n}`).join(" · ") || "no builds yet";
@@ -230,7 +230,7 @@ function agentView(name) {
       ? `<table><tbody><tr><th>Host</th><td>${esc(a.host)}</td></tr><tr><th>Version</th><td>${esc(a.version)}</td></tr>
          <tr><th>Slots</th><td>${a.busy ?? 0} used of ${a.slots}</td></tr><tr><th>Builders</th><td>${(a.builderTypes ?? []).join(", ")}</td></tr>
          <tr><th>Capabilities</th><td>${(a.capabilities ?? []).map((c) => `<span class="tag">${esc(c)}</span>`).join("")}</td></tr>
-         <tr><th>Labels</th><td>${Object.entries(a.labels ?? {}).map(([k, v]) => `${esc(k)}=${esc(v)}`).join(", ")}</td></tr>
+         <tr><th>Labels</th><td>${Object.entries(a.labels ?? {}).map(([k, v]) => esc(v === "" ? k : `${k}=${v}`)).join(", ")}</td></tr>
          <tr><th>Started</th><td>${esc(a.startedAt)}</td></tr><tr><th>Heartbeat</th><td>${ago(a.lastSeen)}</td></tr></tbody></table>`
       : "This agent is not connected now.";
     const page = await api(`/api/builds?agent=${encodeURIComponent(name)}&limit=25`);

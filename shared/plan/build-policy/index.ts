@@ -1,5 +1,5 @@
 /**
- * Kiln's per-build policy (retries, deadline): from the side file next to the
+ * Kiln's per-build policy (retries, deadline, farm labels and priority): from the side file next to the
  * template and the command line, resolved for each build name.
  */
 import picomatch from "picomatch";
@@ -7,6 +7,7 @@ import { DEFAULT_POLICY, type BuildPolicy } from "./policy.js";
 import type { SideFile } from "./side-file.js";
 
 export { BuildPolicyError, DEFAULT_POLICY, isDefaultPolicy, type BuildPolicy } from "./policy.js";
+export { DEFAULT_PRIORITY, LABEL_PATTERN, labelOf, labelsOf, MAX_LABELS, PRIORITIES, priorityOf, type Priority } from "./placement.js";
 export { errorIsRetryable, retriesOf, retryOnOf, timeoutOf } from "./settings.js";
 export { loadSideFile, sideFileFolder, SIDE_FILE_NAMES, type SideFile } from "./side-file.js";
 

@@ -4,11 +4,10 @@
  */
 import { RE2JS } from "re2js";
 import { DurationSyntaxError, parseGoDuration } from "../../template/duration.js";
+import { labelsOf, priorityOf } from "./placement.js";
 import { BuildPolicyError, type BuildPolicy } from "./policy.js";
 
-export const POLICY_KEYS = ["retries", "retry_on", "timeout"] as const;
-/** Settings a later Kiln may take (job labels, queue priority): named so the error says "not yet", not "unknown". */
-const NOT_YET = ["labels", "priority"];
+export const POLICY_KEYS = ["retries", "retry_on", "timeout", "labels", "priority"] as const;
 
 /** `at(key)` says where a key was written ("kiln.json:3:5, builds \"qemu.*\" retries"). */
 export function readPolicySettings(raw: Record<string, unknown>, at: (key: string) => string): Partial<BuildPolicy> {
@@ -24,8 +23,13 @@ export function readPolicySettings(raw: Record<string, unknown>, at: (key: strin
       case "timeout":
         out.timeoutMs = timeoutOf(value, at(key));
         break;
+      case "labels":
+        out.labels = labelsOf(value, at(key));
+        break;
+      case "priority":
+        out.priority = priorityOf(value, at(key));
+        break;
       default:
-        if (NOT_YET.includes(key)) throw new BuildPolicyError(`${at(key)}: "${key}" is not supported by this Kiln yet; a build's settings are ${POLICY_KEYS.join(", ")}`);
         throw new BuildPolicyError(`${at(key)}: unknown setting "${key}"; a build's settings are ${POLICY_KEYS.join(", ")}`);
     }
   }

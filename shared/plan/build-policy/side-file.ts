@@ -7,10 +7,13 @@
  *       "*":      { "retries": 1 },               retries  = 2
  *       "qemu.*": { "retries": 2,                 retry_on = "timed out|reset"
  *                   "retry_on": "timed out",      timeout  = "45m"
- *                   "timeout": "45m" } } }      }
+ *                   "timeout": "45m",             labels   = ["kvm", "site=eu"]
+ *                   "labels": ["kvm", "site=eu"], priority = "high"
+ *                   "priority": "high" } } }    }
  *
  * Every glob that matches a build name applies, in file order, later ones overriding earlier
- * keys; the command line's -retry/-retry-on/-timeout override both.
+ * keys (a later `labels` replaces an earlier one, it does not add to it); the command line's
+ * -retry/-retry-on/-timeout/-label/-priority override both.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";

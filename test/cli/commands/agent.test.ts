@@ -21,6 +21,7 @@ test("kiln agent --help lists every flag with its environment variable", async (
     ["name", "KILN_AGENT_NAME"], ["nats-user", "KILN_NATS_USER"], ["nats-password", "KILN_NATS_PASSWORD"], ["nats-creds", "KILN_NATS_CREDS"],
   ]) t.regex(r.stdout, new RegExp(`-${flag}=\\S+\\s+.*\\(env ${env}\\)`));
   t.regex(r.stdout, /-builders=/);
+  t.regex(r.stdout, /-label=LABEL\s+A label of this agent \(a name, or name=value\); repeat for several/);
   t.regex(r.stdout, /-ack-wait=/);
 });
 
@@ -30,8 +31,10 @@ test("kiln agent refuses what it cannot use, naming the flag", async (t) => {
   t.regex(r.stderr, /--nats \(or KILN_NATS_URL\) is required/);
   r = await kilnAgent(["--nats", "nats://127.0.0.1:1", "--slots", "0"]);
   t.regex(r.stderr, /--slots must be a whole number ≥ 1, got "0"/);
-  r = await kilnAgent(["--labels", "rack"], { KILN_NATS_URL: "nats://127.0.0.1:1" });
-  t.regex(r.stderr, /--labels expects k=v pairs/);
+  r = await kilnAgent(["--labels", "gpu,rack.a"], { KILN_NATS_URL: "nats://127.0.0.1:1" });
+  t.regex(r.stderr, /agent: --label: "rack\.a" is not a label: write a name or name=value/);
+  r = await kilnAgent(["--label", "site=eu_west"], { KILN_NATS_URL: "nats://127.0.0.1:1" });
+  t.regex(r.stderr, /agent: --label: "site=eu_west" is not a label/);
   r = await kilnAgent(["--nats", "nats://127.0.0.1:1", "--ack-wait", "soon"]);
   t.regex(r.stderr, /--ack-wait must be a duration like 30s/);
   r = await kilnAgent(["--nats", "nats://127.0.0.1:1", "--nats-user", "kiln"]);

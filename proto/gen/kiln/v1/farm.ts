@@ -158,6 +158,10 @@ export interface BuildPolicy {
   retryOn: string;
   /** Deadline of each attempt in milliseconds; 0: none. */
   timeoutMs: number;
+  /** Agent labels the job needs ("gpu", "site=eu"): only agents with all of them take it. */
+  labels: string[];
+  /** low | normal | high; empty: normal. A free agent takes higher-priority jobs first. */
+  priority: string;
 }
 
 export interface SubmitBuildResponse {
@@ -202,6 +206,10 @@ export interface Job {
   fingerprint: string;
   /** "<build id>/<job index>" when -resume reused that job's artifacts instead of running this one. */
   reusedFrom: string;
+  /** Agent labels the job needs (kiln.json / -label). */
+  labels: string[];
+  /** low | normal | high (kiln.json / -priority). */
+  priority: string;
 }
 
 export interface Build {
@@ -957,7 +965,7 @@ export const SubmitBuildRequest_PoliciesEntry: MessageFns<SubmitBuildRequest_Pol
 };
 
 function createBaseBuildPolicy(): BuildPolicy {
-  return { retries: 0, retryOn: "", timeoutMs: 0 };
+  return { retries: 0, retryOn: "", timeoutMs: 0, labels: [], priority: "" };
 }
 
 export const BuildPolicy: MessageFns<BuildPolicy> = {
@@ -970,6 +978,12 @@ export const BuildPolicy: MessageFns<BuildPolicy> = {
     }
     if (message.timeoutMs !== 0) {
       writer.uint32(24).uint64(message.timeoutMs);
+    }
+    for (const v of message.labels) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.priority !== "") {
+      writer.uint32(42).string(message.priority);
     }
     return writer;
   },
@@ -1011,6 +1025,22 @@ export const BuildPolicy: MessageFns<BuildPolicy> = {
             message.timeoutMs = longToNumber(reader.uint64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.labels.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.priority = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1036,6 +1066,8 @@ export const BuildPolicy: MessageFns<BuildPolicy> = {
         : isSet(object.timeout_ms)
         ? globalThis.Number(object.timeout_ms)
         : 0,
+      labels: globalThis.Array.isArray(object?.labels) ? object.labels.map((e: any) => globalThis.String(e)) : [],
+      priority: isSet(object.priority) ? globalThis.String(object.priority) : "",
     };
   },
 
@@ -1050,6 +1082,12 @@ export const BuildPolicy: MessageFns<BuildPolicy> = {
     if (message.timeoutMs !== 0) {
       obj.timeoutMs = Math.round(message.timeoutMs);
     }
+    if (message.labels?.length) {
+      obj.labels = message.labels;
+    }
+    if (message.priority !== "") {
+      obj.priority = message.priority;
+    }
     return obj;
   },
 
@@ -1061,6 +1099,8 @@ export const BuildPolicy: MessageFns<BuildPolicy> = {
     message.retries = object.retries ?? 0;
     message.retryOn = object.retryOn ?? "";
     message.timeoutMs = object.timeoutMs ?? 0;
+    message.labels = object.labels?.map((e) => e) || [];
+    message.priority = object.priority ?? "";
     return message;
   },
 };
@@ -1388,6 +1428,8 @@ function createBaseJob(): Job {
     finishedAt: "",
     fingerprint: "",
     reusedFrom: "",
+    labels: [],
+    priority: "",
   };
 }
 
@@ -1434,6 +1476,12 @@ export const Job: MessageFns<Job> = {
     }
     if (message.reusedFrom !== "") {
       writer.uint32(114).string(message.reusedFrom);
+    }
+    for (const v of message.labels) {
+      writer.uint32(122).string(v!);
+    }
+    if (message.priority !== "") {
+      writer.uint32(130).string(message.priority);
     }
     return writer;
   },
@@ -1563,6 +1611,22 @@ export const Job: MessageFns<Job> = {
             message.reusedFrom = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.labels.push(reader.string());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.priority = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1613,6 +1677,10 @@ export const Job: MessageFns<Job> = {
         : isSet(object.reused_from)
         ? globalThis.String(object.reused_from)
         : "",
+      labels: globalThis.Array.isArray(object?.labels)
+        ? object.labels.map((e: any) => globalThis.String(e))
+        : [],
+      priority: isSet(object.priority) ? globalThis.String(object.priority) : "",
     };
   },
 
@@ -1660,6 +1728,12 @@ export const Job: MessageFns<Job> = {
     if (message.reusedFrom !== "") {
       obj.reusedFrom = message.reusedFrom;
     }
+    if (message.labels?.length) {
+      obj.labels = message.labels;
+    }
+    if (message.priority !== "") {
+      obj.priority = message.priority;
+    }
     return obj;
   },
 
@@ -1682,6 +1756,8 @@ export const Job: MessageFns<Job> = {
     message.finishedAt = object.finishedAt ?? "";
     message.fingerprint = object.fingerprint ?? "";
     message.reusedFrom = object.reusedFrom ?? "";
+    message.labels = object.labels?.map((e) => e) || [];
+    message.priority = object.priority ?? "";
     return message;
   },
 };
