@@ -21,7 +21,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, rmSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -119,10 +119,10 @@ const eventReader = (async () => {
     for (const w of waiters.splice(0)) w();
   }
 })();
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function until(cond: () => boolean, timeoutMs: number, what: string, progress?: () => string): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}${progress ? ` (${progress()})` : ""}`);
     await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 200); });
   }
 }
@@ -332,6 +332,23 @@ async function artifactPhase(): Promise<void> {
 
 // Removed in the finally below, also when a phase fails.
 const tplDir = await mkdtemp(join(tmpdir(), "kiln-bench-local-"));
+// Ctrl-C or a `timeout` around a run: the agents, nats-server and temp folders go with it.
+let interruptedBy: string | undefined;
+const interrupted = (signal: NodeJS.Signals): void => {
+  if (interruptedBy) return;
+  interruptedBy = signal;
+  console.log(`${signal}: stopping the agents and nats-server`);
+  // Not controller.stop(): the phase still running would meet its draining connection and throw.
+  void stopAgents()
+    .catch(() => undefined)
+    .then(() => {
+      rmSync(agentDir, { recursive: true, force: true });
+      rmSync(tplDir, { recursive: true, force: true });
+      return nats.stop();
+    })
+    .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+};
+process.on("SIGINT", interrupted).on("SIGTERM", interrupted);
 
 // Each figure is printed as soon as it is measured: a long run that fails late still reports.
 const results = { push: (line: string): void => console.log(line) };
@@ -391,7 +408,7 @@ try {
     const cpuBefore = await cpuSeconds();
     const b0 = performance.now();
     const doneBefore = backlog.filter((id) => finished.has(id)).length;
-    await until(() => backlog.every((id) => finished.has(id)), 600_000, "backlog builds");
+    await until(() => backlog.every((id) => finished.has(id)), 600_000, "backlog builds", () => `${backlog.filter((id) => finished.has(id)).length} of ${backlog.length} seen finished, ${backlog.filter((id) => started.has(id)).length} started`);
     const rate = (backlog.length - doneBefore) / ((performance.now() - b0) / 1000);
     const cpuAfter = await cpuSeconds();
     const byAgent = new Map<string, string[]>();
@@ -483,6 +500,7 @@ try {
   if (only.has("logs")) await logPhase(tplDir);
   if (only.has("artifacts")) await artifactPhase();
 } finally {
+  process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
   await stopAgents();
   client.close();
   await events.close();
