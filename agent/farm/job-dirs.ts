@@ -31,9 +31,9 @@ export function jobsRoot(workDir: string): string {
 export async function createJobDir(workDir: string, lease: JobLease): Promise<string> {
   const root = jobsRoot(workDir);
   const dir = join(root, `${lease.buildId}-${lease.jobIndex}-${lease.attempt}`);
-  // One mkdir in the usual case: every file-system call is a thread-pool round trip, and a null
-  // build's agent spent a fifth of its CPU on them (bench/farm). The root and a stale folder are
-  // dealt with when the mkdir says so.
+  // One mkdir in the usual case: every file-system call is a thread-pool round trip (a CPU profile
+  // of an agent running null builds: ~20 % in file-system calls, ~45 of them per job). The root
+  // and a stale folder are dealt with when the mkdir says so.
   if (!preparedRoots.has(root)) {
     await mkdir(root, { recursive: true, mode: 0o700 });
     await chmod(root, 0o700); // made by an older agent with another mode, or under another umask
