@@ -6,7 +6,7 @@
  * from the last revision seen when NATS restarts under it.
  */
 import type { KvWatchEntry } from "@nats-io/kv";
-import { BusDecodeError, decodeBuildRecord, decodeJobRecord, reasonOf, type BuildRecord, type JobRecord } from "../shared/bus/index.js";
+import { BusDecodeError, decodeBuildRecord, decodeJobRecord, reasonOf, type BuildRecord, type JobRecord, type StoredRecord } from "../shared/bus/index.js";
 import { sleep } from "../shared/sleep.js";
 import { allJobsFinished } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
@@ -16,6 +16,8 @@ export interface IndexedBuild {
   /** Undefined until the build record is seen (jobs are written first). */
   record?: BuildRecord;
   jobs: Map<number, JobRecord>;
+  /** Index → the KV revision of the record in `jobs`. */
+  jobRevisions: Map<number, number>;
 }
 
 export class BuildIndex {
@@ -61,6 +63,29 @@ export class BuildIndex {
     return this.builds.get(buildId)?.jobs.get(jobIndex);
   }
 
+  /**
+   * One job's record with its KV revision, if the index has it. An entry's value at a revision
+   * never changes, so a compare-and-set on this revision is as safe as one on a fresh read: if
+   * the record moved on meanwhile, the write loses.
+   */
+  storedJob(buildId: string, jobIndex: number): StoredRecord<JobRecord> | undefined {
+    const build = this.builds.get(buildId);
+    const record = build?.jobs.get(jobIndex);
+    const revision = build?.jobRevisions.get(jobIndex);
+    return record && revision !== undefined ? { record, revision } : undefined;
+  }
+
+  /**
+   * A job record this controller has just written (before its watch brings it back): the next
+   * write to it skips a read. Older than what the index holds, it is ignored.
+   */
+  noteJobWritten(buildId: string, jobIndex: number, record: JobRecord, revision: number): void {
+    const build = this.builds.get(buildId);
+    if (!build || (build.jobRevisions.get(jobIndex) ?? 0) >= revision) return;
+    build.jobs.set(jobIndex, record);
+    build.jobRevisions.set(jobIndex, revision);
+  }
+
   /** How many builds the index holds (for tests and logs). */
   get size(): number {
     return this.builds.size;
@@ -96,14 +121,21 @@ export class BuildIndex {
     if (id === undefined) return;
     if (entry.operation !== "PUT") {
       if (kind === "build") this.builds.delete(id);
-      else if (kind === "job") this.builds.get(id)?.jobs.delete(Number(index));
+      else if (kind === "job") {
+        this.builds.get(id)?.jobs.delete(Number(index));
+        this.builds.get(id)?.jobRevisions.delete(Number(index));
+      }
       return;
     }
     try {
-      const build = this.builds.get(id) ?? { id, jobs: new Map<number, JobRecord>() };
+      const build = this.builds.get(id) ?? { id, jobs: new Map<number, JobRecord>(), jobRevisions: new Map<number, number>() };
       if (kind === "build") build.record = decodeBuildRecord(entry.value, entry.key);
-      else if (kind === "job") build.jobs.set(Number(index), decodeJobRecord(entry.value, entry.key));
-      else return;
+      else if (kind === "job") {
+        // noteJobWritten may have put a newer revision already.
+        if ((build.jobRevisions.get(Number(index)) ?? 0) >= entry.revision) return;
+        build.jobs.set(Number(index), decodeJobRecord(entry.value, entry.key));
+        build.jobRevisions.set(Number(index), entry.revision);
+      } else return;
       this.builds.set(id, build);
     } catch (e) {
       if (!(e instanceof BusDecodeError)) throw e;

@@ -108,7 +108,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
   const index = new BuildIndex(ctx);
   const sweeper = sweepWaitingJobs(ctx, index, options.sweepIntervalMs ?? 2000);
-  const agentRecords = serveAgentJobRecords(ctx);
+  const agentRecords = serveAgentJobRecords({ ...ctx, index });
 
   const server = new Server({
     // SubmitBuild streams the bundle in chunks (1 MiB from kiln); the first message also carries

@@ -1,6 +1,19 @@
-import test from "ava";
-import { checkAgentJobRecordWrite } from "../../controller/index.js";
-import type { JobRecord } from "../../shared/bus/index.js";
+import test, { type ExecutionContext } from "ava";
+import { checkAgentJobRecordWrite, serveAgentJobRecords, silentLog } from "../../controller/index.js";
+import {
+  agentJobRecordSubject,
+  connectBus,
+  decodeJobRecord,
+  decodeJobRecordWriteReply,
+  encode,
+  ensureFarmResources,
+  jobKey,
+  type JobRecord,
+  type JobRecordWrite,
+  type JobRecordWriteReply,
+  type StoredRecord,
+} from "../../shared/bus/index.js";
+import { startNatsServer } from "../fixtures/nats-server.js";
 
 const queued: JobRecord = { buildId: "b1", jobIndex: 0, name: "null", builderType: "null", needs: [], state: "queued", attempts: 0, artifacts: [], queueSequence: 7 };
 const runningOnA: JobRecord = { ...queued, state: "running", agent: "host-a", attempts: 1, heldBy: [{ agent: "host-a", afterSequence: 3 }] };
@@ -33,4 +46,61 @@ test("no agent writes another's name, a finished job, or the fields the controll
   t.deepEqual(checkAgentJobRecordWrite("host-a", { ...runningOnA, state: "failed" }, { ...runningOnA, state: "succeeded" }, 1), { refused: "the job is already failed" });
   const forged = checkAgentJobRecordWrite("host-a", runningOnA, { ...runningOnA, name: "other", builderType: "qemu", needs: ["kvm"], queueSequence: 1, heldBy: [] }, 1);
   t.deepEqual(forged, { record: runningOnA });
+});
+
+/** A real NATS with the farm's resources, the record service over it, its KV reads counted, and a stand-in build index. */
+async function recordService(t: ExecutionContext) {
+  const nats = await startNatsServer();
+  t.teardown(() => nats.stop());
+  const bus = await connectBus({ url: nats.url, name: "records-test" });
+  t.teardown(() => bus.close());
+  await ensureFarmResources(bus.nc, { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 });
+  let reads = 0;
+  const builds = new Proxy(bus.builds, {
+    get(target, prop, receiver) {
+      if (prop === "get") return (...args: Parameters<typeof target.get>) => (reads++, target.get(...args));
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const held = new Map<string, StoredRecord<JobRecord>>();
+  const index = {
+    storedJob: (buildId: string, jobIndex: number) => held.get(jobKey(buildId, jobIndex)),
+    noteJobWritten: (buildId: string, jobIndex: number, record: JobRecord, revision: number) => void held.set(jobKey(buildId, jobIndex), { record, revision }),
+  };
+  const service = serveAgentJobRecords({ bus: { ...bus, builds }, log: silentLog, index });
+  t.teardown(() => service.stop());
+  const ask = async (agent: string, write: JobRecordWrite): Promise<JobRecordWriteReply> => {
+    const subject = agentJobRecordSubject(agent);
+    return decodeJobRecordWriteReply((await bus.nc.request(subject, encode(write), { timeout: 10_000 })).data, subject);
+  };
+  return { bus, held, ask, reads: () => reads };
+}
+
+test("a write naming the revision the build index holds needs no KV read, and the index learns the new revision", async (t) => {
+  t.timeout(30_000);
+  const s = await recordService(t);
+  const revision = await s.bus.builds.create(jobKey("b1", 0), encode(queued));
+  s.held.set(jobKey("b1", 0), { record: queued, revision });
+  const reply = await s.ask("host-a", { revision, record: { ...queued, state: "running", agent: "host-a", attempts: 1 } });
+  t.is(reply.outcome, "written");
+  t.is(s.reads(), 0, "no KV read for the write");
+  const stored = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
+  t.is(stored.state, "running");
+  t.is(stored.heldBy?.[0]?.agent, "host-a");
+  t.is(s.held.get(jobKey("b1", 0))?.revision, reply.outcome === "written" ? reply.revision : -1, "the index holds the revision written");
+});
+
+test("a write naming the index's revision after the record moved on (a cancel the index has not seen) loses, and nothing is overwritten", async (t) => {
+  t.timeout(30_000);
+  const s = await recordService(t);
+  const revision = await s.bus.builds.create(jobKey("b1", 0), encode(queued));
+  s.held.set(jobKey("b1", 0), { record: queued, revision });
+  // The controller fails the job (a wait timeout); its watch has not brought the change to the index yet.
+  await s.bus.builds.update(jobKey("b1", 0), encode({ ...queued, state: "failed", error: "waited too long" }), revision);
+  const reply = await s.ask("host-a", { revision, record: { ...queued, state: "running", agent: "host-a", attempts: 1 } });
+  t.is(reply.outcome, "conflict");
+  const stored = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
+  t.is(stored.state, "failed");
+  t.is(stored.agent, undefined);
 });
