@@ -33,9 +33,9 @@ export function reportBuildEnded(out: SummaryOutput, name: string, durationMs: n
     const line = `Build '${name}' errored after ${when}: ${error}`;
     // The `name,error,…` record comes in the summary, after `error-count`, as Packer writes it.
     if (out.machine) out.machine.line("", "ui", "error", line);
-    else out.terminal.say(line, { error: true });
+    else out.terminal.say(line, { build: name, error: true });
   } else if (out.machine) out.machine.line("", "ui", "say", `Build '${name}' finished after ${when}.`);
-  else out.terminal.say(`Build '${name}' finished after ${when}.`);
+  else out.terminal.say(`Build '${name}' finished after ${when}.`, { build: name });
 }
 
 /**
@@ -54,7 +54,7 @@ export function reportSummary(
   const sorted = [...outcomes].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
   const say = (text: string, error = false): void => {
     if (machine) machine.line("", "ui", error ? "error" : "say", text);
-    else terminal.say(text, { bold: true, error });
+    else terminal.say(text);
   };
   say(`\n==> Wait completed after ${humanDuration(elapsedMs)}`);
   if (interrupted) say("Cleanly cancelled builds after being interrupted.", true);

@@ -7,11 +7,9 @@ import type { Writable } from "node:stream";
 import type { OutputEvent, OutputSink } from "../../agent/runner/ui.js";
 import { BUILD_EVENT_RECORD } from "../../shared/build-events.js";
 
-const RESET = "\x1b[0m";
-const BOLD = "\x1b[1m";
-const RED = "\x1b[31m";
-/** Packer cycles through these for successive builds. */
-const BUILD_COLOURS = ["\x1b[32m", "\x1b[36m", "\x1b[35m", "\x1b[33m", "\x1b[34m"];
+/** ANSI colour numbers. Packer cycles through green, cyan, magenta, yellow, blue for successive builds. */
+const RED = 31;
+const BUILD_COLOURS = [32, 36, 35, 33, 34];
 
 export interface TerminalSinkOptions {
   out: Writable;
@@ -20,7 +18,7 @@ export interface TerminalSinkOptions {
 }
 
 export class TerminalSink implements OutputSink {
-  private readonly colours = new Map<string, string>();
+  private readonly colours = new Map<string, number>();
 
   constructor(private readonly options: TerminalSinkOptions) {}
 
@@ -44,12 +42,17 @@ export class TerminalSink implements OutputSink {
     this.writeLines(lines, e.level === "error" ? RED : this.colourOf(base), e.level !== "message");
   }
 
-  /** A line not tied to one build (`==> Builds finished…`). */
-  say(text: string, opts: { bold?: boolean; error?: boolean } = {}): void {
-    this.writeLines(text.split("\n"), opts.error ? RED : "", opts.bold ?? false);
+  /**
+   * A line of the build command itself: plain, as Packer's own UI writes it (`==> Builds
+   * finished…`); or, given `build`, in that build's UI, bold in its colour ("Build 'x' finished…")
+   * or bold red for an error ("Build 'x' errored…").
+   */
+  say(text: string, opts: { build?: string; error?: boolean } = {}): void {
+    const colour = opts.build === undefined ? undefined : opts.error ? RED : this.colourOf(opts.build);
+    this.writeLines(text.split("\n"), colour, true);
   }
 
-  private colourOf(build: string): string {
+  private colourOf(build: string): number {
     let c = this.colours.get(build);
     if (!c) {
       c = BUILD_COLOURS[this.colours.size % BUILD_COLOURS.length];
@@ -58,13 +61,14 @@ export class TerminalSink implements OutputSink {
     return c;
   }
 
-  private writeLines(lines: string[], colour: string, bold: boolean): void {
+  /** Packer's ColoredUi: `ESC[1;32m` (say, error) or `ESC[0;32m` (message) around each line. */
+  private writeLines(lines: string[], colour: number | undefined, bold: boolean): void {
     const stamp = this.options.timestamps ? `${new Date().toISOString().replace(/\.\d+Z$/, "Z")}: ` : "";
     const text = lines
       .map((l) => {
         const body = stamp + l;
-        if (!this.options.color || (!colour && !bold) || l === "") return body;
-        return `${bold ? BOLD : ""}${colour}${body}${RESET}`;
+        if (!this.options.color || colour === undefined || l === "") return body;
+        return `\x1b[${bold ? 1 : 0};${colour}m${body}\x1b[0m`;
       })
       .join("\n");
     this.options.out.write(text + "\n");

@@ -51,7 +51,27 @@ function clean(dir: string): void {
   const dir = workspace({ "t.json": TEMPLATE });
   const kiln = kilnIn(dir, ["build", "t.json"]);
   t.is(kiln.status, 0, kiln.stdout + kiln.stderr);
-  t.true(kiln.stdout.startsWith("\x1b[1m\x1b[32mone: output will be in this color.\x1b[0m\n\x1b[1m\x1b[36mtwo: output will be in this color.\x1b[0m\n\n"));
+  t.true(kiln.stdout.startsWith("\x1b[1;32mone: output will be in this color.\x1b[0m\n\x1b[1;36mtwo: output will be in this color.\x1b[0m\n\n"), kiln.stdout);
   t.regex(kiln.stdout, /one: hi from one/);
   t.notRegex(kilnIn(dir, ["build", "-force", "-color=false", "t.json"]).stdout, /output will be in this color/);
+});
+
+(havePacker ? test : test.skip)("a build's colour lines are packer 1.6.6's bytes: ESC[1;NNm say, ESC[0;NNm message, bold red errors, a plain summary", (t) => {
+  const failing = {
+    builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }, { type: "null", name: "n", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["echo hello", "exit 3"], only: ["n"] }],
+  };
+  const dir = workspace({ "t.json": failing });
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const packer = spawnSync("packer", ["build", "t.json"], { cwd: dir, encoding: "utf8", timeout: 60_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" } });
+  t.is(packer.status, 1, packer.stdout + packer.stderr);
+  rmSync(join(dir, "out.txt"), { force: true });
+  const kiln = kilnIn(dir, ["build", "t.json"]);
+  t.is(kiln.status, 1, kiln.stdout + kiln.stderr);
+  // The two builds run at once: compared as a set of lines, durations and script names aside.
+  const lines = (text: string): string[] =>
+    text.split("\n").map((l) => l.replace(/after \d[^.:\x1b]*/, "after D").replace(/\/tmp\/\S*packer-shell\d+/, "SCRIPT")).sort();
+  t.deepEqual(lines(kiln.stdout), lines(packer.stdout));
+  t.true(kiln.stdout.includes("\x1b[0;36m    n: hello\x1b[0m\n"));
+  t.true(kiln.stdout.includes("\n==> Some builds didn't complete successfully and had errors:\n"), "the summary is plain");
 });
