@@ -89,6 +89,8 @@ export async function startSshAdapter(o: AdapterOptions): Promise<RunningAdapter
     listener.once("error", reject);
     listener.listen(o.port, "127.0.0.1", () => resolve());
   });
+  // Once listening, a failed accept (EMFILE…) is the build log's business, not a crash.
+  listener.on("error", (e) => o.log(`adapter: listener error: ${e.message}`));
   return {
     port: (listener.address() as AddressInfo).port,
     close: () =>
