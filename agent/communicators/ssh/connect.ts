@@ -129,6 +129,10 @@ function connectOnce(
     // ssh2 resumes a handed-over socket itself once its data handler is on.
     if (sock) connectConfig.sock = sock;
     client.connect(connectConfig);
+    // Small requests back to back (channel data, EOF, close; SFTP packets) must not wait for the
+    // previous one's ACK: with Nagle on, each can stall for a delayed ACK (40 ms on Linux).
+    // Go's net package, under Packer's communicator, sets TCP_NODELAY on every connection too.
+    client.setNoDelay(true);
   });
 }
 

@@ -9,7 +9,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { schema, type Config } from "../../../shared/components/provisioners/ansible.js";
+import { checkedAnsibleVersionOutput, schema, type Config } from "../../../shared/components/provisioners/ansible.js";
 import { render } from "../../../shared/template/interpolate/index.js";
 import { runProcessGroup, SpawnError } from "../../local-shell/process-group.js";
 import { generateTemporaryKeyPair } from "../../communicators/ssh/temporary-key-pair.js";
@@ -146,6 +146,10 @@ export const plugin: ProvisionerPlugin<Config> = {
 };
 
 async function ansibleVersion(ctx: ProvisionContext, command: string): Promise<number> {
+  // Checked already in this process (a local build's validation): Packer too asks only once.
+  const checked = checkedAnsibleVersionOutput(command);
+  const checkedMajor = checked === undefined ? undefined : ansibleMajorVersion(checked);
+  if (checkedMajor !== undefined) return checkedMajor;
   let out = "";
   let result;
   try {

@@ -101,6 +101,18 @@ export const schema: ComponentSchema<Config> = {
 };
 
 /**
+ * What `COMMAND --version` printed when this process checked it, by command. Packer asks once, in
+ * Prepare, and keeps the answer for Provision; a local `kiln build` checks here first, so the
+ * provisioner reuses the answer instead of starting Ansible's Python again (~0.5 s).
+ */
+const versionOutputs = new Map<string, string>();
+
+/** The output of a successful `command --version` check in this process, if there was one. */
+export function checkedAnsibleVersionOutput(command: string): string | undefined {
+  return versionOutputs.get(command);
+}
+
+/**
  * Packer's validate runs `ansible-playbook --version` and fails when it cannot (a missing program
  * is the usual case) or when the output names no version.
  */
@@ -118,4 +130,5 @@ function checkAnsibleVersion(r: ConfigReader, command: string): void {
     return;
   }
   if (!/\w (\d+\.\d+[.\d+]*)/.test(out.stdout)) r.problem(r.has("command") ? "command" : undefined, `Could not find ${command} version in output:\n${out.stdout}`);
+  else versionOutputs.set(command, out.stdout);
 }

@@ -150,6 +150,22 @@ ansibleTest("a failing task fails the build with Ansible's exit status; the erro
   t.deepEqual(readdirSync(join(dir, "tmp")), []);
 });
 
+ansibleTest("a local build asks ansible-playbook for its version once, as Packer does (validation's answer is reused)", async (t) => {
+  t.timeout(200_000);
+  const remote = await remoteDir();
+  const dir = workspace({ ssh_password: sshd.password }, { command: "./ansible-playbook-logged", ansible_env_vars: ["ANSIBLE_NOCOLOR=1"] }, remote);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  prepare(dir);
+  // Starting Ansible's Python costs ~0.5 s: the wrapper counts how often Kiln does it.
+  writeFileSync(join(dir, "ansible-playbook-logged"), `#!/bin/sh\necho "$*" >> "${join(dir, "calls.log")}"\nexec ansible-playbook "$@"\n`, { mode: 0o755 });
+  const r = await build(dir);
+  t.is(r.status, 0, r.stdout + r.stderr);
+  checkApplied(t, remote);
+  const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
+  t.is(calls.filter((c) => c === "--version").length, 1, calls.join("\n"));
+  t.is(calls.length, 2, "one version check, one playbook run");
+});
+
 test("a missing playbook_file is a validation error naming the field", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "kiln-ansible-v-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
