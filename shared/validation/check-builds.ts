@@ -29,9 +29,10 @@ export interface BuildCheck {
   reported: Diagnostic[];
   /**
    * Per build, in the order given: the builder's warnings (also those of a builder that then
-   * failed: Packer's HCL path shows both) and the component kind that failed, if one did.
+   * failed: Packer's HCL path shows both) and its failing components, the first one the error
+   * `diagnostics` names (with `everyComponent`, the other provisioners or post-processors follow).
    */
-  builds: { name: string; warnings: string[]; failed?: ComponentFailure; failures: ComponentFailure[] }[];
+  builds: { name: string; warnings: string[]; failures: ComponentFailure[] }[];
   /**
    * Types Kiln has no plugin schema for, checked with Packer's key table and the Prepare rules
    * Kiln knows (keySchema), once each: Kiln validates them but cannot build them.
@@ -96,8 +97,7 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: B
       result.diagnostics.push(failed);
       result.reported.push(failed);
       const entry = byName.get(spec.name)!;
-      entry.failed = { kind: unknown.kind, raw: unknown.raw, diagnostic: failed };
-      entry.failures.push(entry.failed);
+      entry.failures.push({ kind: unknown.kind, raw: unknown.raw, diagnostic: failed });
       continue;
     }
     const schemas = parts.map((p) => {
@@ -120,12 +120,12 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: B
     // Only the builder's Prepare returns warnings in Packer; a JSON template shows them only for a build that prepared.
     const entry = byName.get(spec.name)!;
     const warnings = entry.warnings;
-    let failed = false;
+    const failures = entry.failures;
     for (let i = 0; i < parts.length; i++) {
       const schema = schemas[i];
       if (!schema) continue;
       // HCL: every provisioner, then (only if they all prepared) every post-processor.
-      if (failed && !(options.everyComponent && parts[i].kind === entry.failed?.kind)) break;
+      if (failures.length > 0 && !(options.everyComponent && parts[i].kind === failures[0]!.kind)) break;
       try {
         const raw = withPackerForce(parts[i].raw, options.force ?? false);
         schema.prepare(raw, parts[i].kind === "builder" ? { ...plain, warn: (text) => warnings.push(text) } : withGenerated);
@@ -138,17 +138,15 @@ export function checkBuilds(specs: readonly BuildSpec[], cwd: string, options: B
           build: spec.name,
           where: where.length > 0 ? where.join("\n") : undefined,
         };
-        if (!failed) {
+        if (failures.length === 0) {
           result.diagnostics.push(diagnostic);
           result.reported.push(diagnostic);
-          entry.failed = { kind: parts[i].kind, raw: parts[i].raw, diagnostic };
         }
-        entry.failures.push({ kind: parts[i].kind, raw: parts[i].raw, diagnostic });
-        failed = true;
+        failures.push({ kind: parts[i].kind, raw: parts[i].raw, diagnostic });
         if (!options.everyComponent || parts[i].kind === "builder") break;
       }
     }
-    if (failed) continue;
+    if (failures.length > 0) continue;
     for (const detail of warnings) {
       const warning: Diagnostic = { summary: `Warning when preparing build: "${spec.name}"`, detail, build: spec.name, severity: "warning" };
       result.warnings.push(warning);

@@ -66,13 +66,14 @@ function hclBuildCheckDiagnostics(checked: BuildCheck, plan: HclPlan): HclDiagno
   const at = (build: string): HclRange | undefined => plan.sourceRanges.get(build);
   const diags: HclDiagnostic[] = [];
   for (const build of checked.builds) {
-    const failed = build.failed ? hclErrorOf(build.failed.diagnostic, plan) : undefined;
+    const first = build.failures[0];
+    const failed = first ? hclErrorOf(first.diagnostic, plan) : undefined;
     const undecodable = failed?.summary === "Unsupported argument";
     // An unknown key fails HCL's decoding, before the builder's Prepare could warn.
     if (!undecodable) diags.push(...build.warnings.map((w): HclDiagnostic => ({ severity: "warning", summary: w, subject: at(build.name) })));
-    if (!failed) continue;
-    if (build.failed!.kind === "builder") {
-      diags.push(undecodable ? failed : { severity: "error", summary: build.failed!.diagnostic.detail, subject: at(build.name) });
+    if (!first || !failed) continue;
+    if (first.kind === "builder") {
+      diags.push(undecodable ? failed : { severity: "error", summary: first.diagnostic.detail, subject: at(build.name) });
       continue;
     }
     for (const failure of build.failures) {
