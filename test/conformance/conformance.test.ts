@@ -2,7 +2,7 @@ import test from "ava";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { COMPAT_DIR } from "./corpus.js";
-import { runConformance } from "./run.js";
+import { notExactValidate, runConformance } from "./run.js";
 
 const corpusPresent = existsSync(join(COMPAT_DIR, "expected.json"));
 if (!corpusPresent) console.log(`conformance: skipped, the Packer 1.6.6 corpus is not at ${COMPAT_DIR} (set KILN_COMPAT_DIR)`);
@@ -31,7 +31,7 @@ const EXACT_VALIDATE_FLOOR = 112;
   t.true(summary.templateAgreement >= JSON_TEMPLATE_FLOOR, `agreement ${summary.templateAgreement.toFixed(1)}% < ${JSON_TEMPLATE_FLOOR}%`);
   t.true(summary.hclAgreement >= HCL_TEMPLATE_FLOOR, `HCL2 agreement ${summary.hclAgreement.toFixed(1)}% < ${HCL_TEMPLATE_FLOOR}%`);
   t.true(summary.hclConsoleAgreement >= HCL_CONSOLE_FLOOR, `HCL2 console agreement ${summary.hclConsoleAgreement.toFixed(1)}% < ${HCL_CONSOLE_FLOOR}%`);
-  t.log(`validate stdout byte for byte as Packer's: ${summary.exactValidate.exact}/${summary.exactValidate.of}`);
+  t.log(`validate stdout byte for byte as Packer's: ${summary.exactValidate.exact}/${summary.exactValidate.of}; not yet: ${notExactValidate(summary).join(", ")}`);
   t.true(summary.exactValidate.exact >= EXACT_VALIDATE_FLOOR, `validate stdout exactly as Packer's for ${summary.exactValidate.exact} entries < ${EXACT_VALIDATE_FLOOR}`);
   t.true(summary.wildAgreement >= WILD_FLOOR, `wild-corpus agreement ${summary.wildAgreement.toFixed(1)}% < ${WILD_FLOOR}%`);
   t.true(summary.interpolationAgreement >= INTERPOLATION_FLOOR, `interpolation agreement ${summary.interpolationAgreement.toFixed(1)}% < ${INTERPOLATION_FLOOR}%`);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { baseEnv, COMPAT_DIR, type RecordedResult, type TemplateEntry } from "./corpus.js";
-import { normaliseOutput, sameProblem, sameStdout } from "./compare.js";
+import { normaliseOutput, sameProblem, sameStdout, sameValidateStdout } from "./compare.js";
 import { invoke } from "./invoke.js";
 
 export interface CaseResult {
@@ -45,7 +45,7 @@ export async function runTemplateEntry(entry: TemplateEntry): Promise<CaseResult
     }
     const got = await invoke(recorded.argv, { cwd, env });
     const stdout = normaliseOutput(got.stdout, cwd);
-    const exact = got.exitCode === recorded.exit_code && [recorded.stdout, ...(recorded.other_observed_stdout ?? [])].includes(withoutKilnLocations(stdout));
+    const exact = got.exitCode === recorded.exit_code && [recorded.stdout, ...(recorded.other_observed_stdout ?? [])].some((e) => sameValidateStdout(e, withoutKilnLocations(stdout)));
     results.push({ id: entry.id, label, ...judge(recorded, got.exitCode, stdout), exact });
   }
   rmSync(home, { recursive: true, force: true });
