@@ -312,7 +312,7 @@ async function artifactPhase(): Promise<void> {
     const downloads = join(work, "downloaded");
     const d0 = performance.now();
     await new Promise<void>((ok, fail) => {
-      const cli = spawn(process.execPath, [join(repo, "bin/kiln.js"), "artifacts", "--controller", controller.address, "--download", downloads, id], { stdio: ["ignore", "ignore", "inherit"] });
+      const cli = spawn(process.execPath, [...process.execArgv, join(repo, "bin/kiln.js"), "artifacts", "--controller", controller.address, "--download", downloads, id], { stdio: ["ignore", "ignore", "inherit"] });
       cli.once("error", fail);
       cli.once("exit", (code) => (code === 0 ? ok() : fail(new Error(`kiln artifacts --download exited ${code}`))));
     });
@@ -328,6 +328,51 @@ async function artifactPhase(): Promise<void> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Dispatch with a backlog: every build queued before the agents start; the figure is an agent's idle
+ * time from a job finished to its next job started (its ack, the next pull, the job's record reads
+ * and writes, the started event), once every agent runs.
+ */
+async function backlogDispatch(bundle: Buffer, what: string): Promise<void> {
+  finished.clear();
+  started.clear();
+  startedOn.clear();
+  await stopAgents();
+  const backlog: string[] = [];
+  let queued = 0;
+  const q0 = performance.now();
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (queued < THROUGHPUT_BUILDS) {
+      queued++;
+      backlog.push((await submit(request(bundle))).build!.id);
+    }
+  }));
+  const submitSeconds = (performance.now() - q0) / 1000;
+  await startAgents(DISPATCH_AGENTS);
+  const cpuBefore = await cpuSeconds();
+  const b0 = performance.now();
+  const doneBefore = backlog.filter((id) => finished.has(id)).length;
+  await until(() => backlog.every((id) => finished.has(id)), 600_000, "backlog builds", () => `${backlog.filter((id) => finished.has(id)).length} of ${backlog.length} seen finished, ${backlog.filter((id) => started.has(id)).length} started`);
+  const rate = (backlog.length - doneBefore) / ((performance.now() - b0) / 1000);
+  const cpuAfter = await cpuSeconds();
+  const byAgent = new Map<string, string[]>();
+  for (const id of backlog) byAgent.set(startedOn.get(id)!, [...(byAgent.get(startedOn.get(id)!) ?? []), id]);
+  // Agents start one after another: gaps count once every agent runs (no start-up competing).
+  const allRunningAt = Math.max(...[...byAgent.values()].map((jobs) => Math.min(...jobs.map((id) => started.get(id)!))));
+  const idle: number[] = [];
+  for (const jobs of byAgent.values()) {
+    jobs.sort((a, b) => started.get(a)! - started.get(b)!);
+    for (let i = 1; i < jobs.length; i++) {
+      if (finished.get(jobs[i - 1])!.at > allRunningAt) idle.push(started.get(jobs[i])! - finished.get(jobs[i - 1])!.at);
+    }
+  }
+  results.push(`dispatch with ${backlog.length} ${what} queued (in ${submitSeconds.toFixed(1)} s) before ${DISPATCH_AGENTS} agents start: an agent's idle time from a job finished to its next job started p50 ${percentile(idle, 50).toFixed(1)} ms, p99 ${percentile(idle, 99).toFixed(1)} ms over ${idle.length} gaps once all agents ran (goal p99 < 100 ms)`);
+  // The budget: every role shares this machine's cores, so CPU per build times the rate is what they all need.
+  const cpuMs = (k: "nats" | "controller" | "agents"): number => ((cpuAfter[k] - cpuBefore[k]) * 1000) / (backlog.length - doneBefore);
+  const total = cpuMs("nats") + cpuMs("controller") + cpuMs("agents");
+  results.push(`  ${rate.toFixed(0)} builds/s; CPU ms per build: nats ${cpuMs("nats").toFixed(1)}, controller and bench ${cpuMs("controller").toFixed(1)}, agents ${cpuMs("agents").toFixed(1)} = ${total.toFixed(1)} ms, x ${rate.toFixed(0)}/s = ${((total * rate) / 1000).toFixed(2)} of ${availableParallelism()} cores busy`);
 }
 
 // Removed in the finally below, also when a phase fails.
@@ -390,43 +435,13 @@ try {
     // The builds are queued before the agents start: submitted while they run, the queue ran dry
     // now and then (the controller takes ~70 submissions/s here, as many as the agents finish),
     // and an agent's wait for the next submission was counted as dispatch.
-    finished.clear();
-    started.clear();
-    startedOn.clear();
-    await stopAgents();
-    const backlog: string[] = [];
-    let queued = 0;
-    const q0 = performance.now();
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (queued < THROUGHPUT_BUILDS) {
-        queued++;
-        backlog.push((await submit(request(nullBundle))).build!.id);
-      }
-    }));
-    const submitSeconds = (performance.now() - q0) / 1000;
-    await startAgents(DISPATCH_AGENTS);
-    const cpuBefore = await cpuSeconds();
-    const b0 = performance.now();
-    const doneBefore = backlog.filter((id) => finished.has(id)).length;
-    await until(() => backlog.every((id) => finished.has(id)), 600_000, "backlog builds", () => `${backlog.filter((id) => finished.has(id)).length} of ${backlog.length} seen finished, ${backlog.filter((id) => started.has(id)).length} started`);
-    const rate = (backlog.length - doneBefore) / ((performance.now() - b0) / 1000);
-    const cpuAfter = await cpuSeconds();
-    const byAgent = new Map<string, string[]>();
-    for (const id of backlog) byAgent.set(startedOn.get(id)!, [...(byAgent.get(startedOn.get(id)!) ?? []), id]);
-    // Agents start one after another: gaps count once every agent runs (no start-up competing).
-    const allRunningAt = Math.max(...[...byAgent.values()].map((jobs) => Math.min(...jobs.map((id) => started.get(id)!))));
-    const idle: number[] = [];
-    for (const jobs of byAgent.values()) {
-      jobs.sort((a, b) => started.get(a)! - started.get(b)!);
-      for (let i = 1; i < jobs.length; i++) {
-        if (finished.get(jobs[i - 1])!.at > allRunningAt) idle.push(started.get(jobs[i])! - finished.get(jobs[i - 1])!.at);
-      }
-    }
-    results.push(`dispatch with ${backlog.length} builds queued (in ${submitSeconds.toFixed(1)} s) before ${DISPATCH_AGENTS} agents start: an agent's idle time from a job finished to its next job started p50 ${percentile(idle, 50).toFixed(1)} ms, p99 ${percentile(idle, 99).toFixed(1)} ms over ${idle.length} gaps once all agents ran (goal p99 < 100 ms)`);
-    // The budget: every role shares this machine's cores, so CPU per build times the rate is what they all need.
-    const cpuMs = (k: "nats" | "controller" | "agents"): number => ((cpuAfter[k] - cpuBefore[k]) * 1000) / (backlog.length - doneBefore);
-    const total = cpuMs("nats") + cpuMs("controller") + cpuMs("agents");
-    results.push(`  ${rate.toFixed(0)} builds/s; CPU ms per build: nats ${cpuMs("nats").toFixed(1)}, controller and bench ${cpuMs("controller").toFixed(1)}, agents ${cpuMs("agents").toFixed(1)} = ${total.toFixed(1)} ms, x ${rate.toFixed(0)}/s = ${((total * rate) / 1000).toFixed(2)} of ${availableParallelism()} cores busy`);
+    await backlogDispatch(nullBundle, "null builds (they take no time: 20 agents keep both cores busy, so an agent's idle time is mostly its wait for a core)");
+    // The same backlog of builds that each take 1 s, as real builds take time: the cores are not
+    // all taken, and the idle time is what dispatching costs.
+    await backlogDispatch(await bundleOf({
+      builders: [{ type: "null", communicator: "none" }],
+      provisioners: [{ type: "shell-local", inline: ["sleep 1"] }],
+    }), "builds of 1 s (shell-local sleep 1)");
   }
 
   if (only.has("throughput")) {
