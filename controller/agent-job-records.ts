@@ -129,6 +129,7 @@ export function checkAgentJobRecordWrite(
     return { refused: `the job is held by agent ${holder} (attempt ${current.attempts}), not by ${agent}` };
   }
   // The controller's fields stay as the controller wrote them; heldBy only grows.
-  const { buildId, jobIndex, name, builderType, needs, queueSequence } = current;
-  return { record: { ...proposed, buildId, jobIndex, name, builderType, needs, queueSequence, heldBy } };
+  const { buildId, jobIndex, name, builderType, needs, queueSequence, specStored } = current;
+  const { specStored: _agentsSay, ...rest } = proposed; // only the controller says a spec was stored
+  return { record: { ...rest, buildId, jobIndex, name, builderType, needs, queueSequence, heldBy, ...(specStored ? { specStored } : {}) } };
 }

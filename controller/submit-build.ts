@@ -306,6 +306,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     if (inline.length <= maxMessage || job.reusedFrom) return inline; // a reused job's message is never sent
     const sealed = sealJobSpec(id, job.jobIndex, b.specs[job.jobIndex]);
     sealedSpecs.set(job.jobIndex, sealed);
+    job.specStored = true; // records are written below, after the messages are made
     return encode({ ...common, storedSpec: sealed.ref } satisfies JobEnvelope);
   });
   checkSizes(ctx, b.displayPath, toQueue, toQueue.map((j) => messages[j.jobIndex]), encode(record));

@@ -81,6 +81,31 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
 }
 
 /**
+ * Deletes the sealed specs of builds that finished (a finished job is never delivered again, so
+ * its spec is no longer needed): they go when the build finishes, not days later at expiry.
+ * `done` holds the builds already handled by this controller; after a restart each finished
+ * build with a stored spec is looked at once more (a delete of what is gone is harmless).
+ */
+export async function removeFinishedJobSpecs(ctx: ControllerContext, index: BuildIndex, done: Set<string>, signal?: AbortSignal): Promise<number> {
+  let removed = 0;
+  for (const { build } of index.finished()) {
+    if (signal?.aborted) break;
+    if (done.has(build.id)) continue;
+    for (const [jobIndex, job] of build.jobs) {
+      if (!job.specStored) continue;
+      const spec = jobSpecObjectName(build.id, jobIndex);
+      const info = await ctx.bus.bundles.info(spec);
+      if (info && !info.deleted) {
+        await ctx.bus.bundles.delete(spec);
+        removed++;
+      }
+    }
+    done.add(build.id);
+  }
+  return removed;
+}
+
+/**
  * Runs the duties every `intervalMs` until stopped; a failing round is logged and retried. One
  * round at a time, the next `intervalMs` after the last ended: during a NATS outage, rounds that
  * each wait for a request timeout must not queue up behind each other (a stop used to wait for
@@ -89,6 +114,7 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
 export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, intervalMs: number): { stop(): Promise<void> } {
   const stopped = new AbortController();
   const signal = AbortSignal.any([stopped.signal, ctx.stopping]);
+  const specsRemoved = new Set<string>();
   const loop = (async () => {
     while (!signal.aborted) {
       await sleep(intervalMs, signal);
@@ -96,6 +122,7 @@ export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, inte
       try {
         await failJobsWaitingTooLong(ctx, index, Date.now(), signal);
         await failUnqueuedJobs(ctx, index, Date.now(), signal);
+        await removeFinishedJobSpecs(ctx, index, specsRemoved, signal);
         await expireFinishedBuilds(ctx, index, ctx.settings.retentionMs, Date.now(), signal);
       } catch (e) {
         if (!signal.aborted) ctx.log.warn("wait-timeout sweep failed", { reason: reasonOf(e) });

@@ -174,6 +174,11 @@ export const jobRecordSchema = z.object({
   finishedAt: z.string().optional(),
   error: z.string().optional(),
   artifacts: z.array(artifactRefSchema),
+  /**
+   * The job's spec was too big for its message and is sealed in the bundles store
+   * (`job-spec/<build>/<job>`) until the build finishes. Keep it when updating.
+   */
+  specStored: z.literal(true).optional(),
   /** KILN_JOBS stream sequence of the job's message, so the controller can drop it (cancel, wait timeout). Keep it when updating. */
   queueSequence: z.number().int().positive().optional(),
   /** The build's fingerprint (shared/plan/fingerprint), for -resume. Keep it when updating. */

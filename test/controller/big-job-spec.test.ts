@@ -13,6 +13,7 @@ import {
   BUNDLES_STORE,
   DEAD_LETTER_SUBJECT,
   decodeJob,
+  decodeJobRecord,
   encode,
   jobKey,
   jobSpecObjectName,
@@ -43,9 +44,9 @@ async function agentWorkDir(t: { teardown(fn: () => Promise<void>): void }): Pro
   return dir;
 }
 
-test("a 5 MB template builds on the farm through a sealed spec in the object store: the client gets its output and artifact, the store never holds the spec in plaintext, and it is removed with the build", async (t) => {
+test("a 5 MB template builds on the farm through a sealed spec in the object store: the client gets its output and artifact, the store never holds the spec in plaintext, and it is removed once the build finished", async (t) => {
   t.timeout(180_000);
-  const h = await startHarness(t, { settings: { retentionMs: 8_000 } });
+  const h = await startHarness(t, { settings: { retentionMs: 20_000 } });
   const bus = h.controller.bus;
   const marker = "sealed-spec-plaintext-marker ";
   const response = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": hugeTemplate(marker) })));
@@ -81,10 +82,15 @@ test("a 5 MB template builds on the farm through a sealed spec in the object sto
   t.is(content.length, marker.length * Math.ceil(FIVE_MB / marker.length));
   t.true(content.subarray(0, marker.length).equals(Buffer.from(marker)));
 
-  // Removed with the build when it expires.
+  // Removed once the build finished, while the build itself is kept (it expires later).
+  t.true((await bus.builds.get(jobKey(id, 0)))?.operation === "PUT", "the build is still there");
+  const record = decodeJobRecord((await bus.builds.get(jobKey(id, 0)))!.value, "job");
+  t.true(record.specStored, "the job record says its spec was stored");
+  await waitFor("the finished build's sealed spec to be deleted", async () => {
+    const info = await bus.bundles.info(jobSpecObjectName(id, 0));
+    return info === null || info.deleted ? true : undefined;
+  }, 30_000);
   await waitFor("the build to expire", async () => ((await bus.builds.get(jobKey(id, 0)))?.operation === "PUT" ? undefined : true), 60_000);
-  const info = await bus.bundles.info(jobSpecObjectName(id, 0));
-  t.true(info === null || info.deleted, "the sealed spec is deleted with the build");
 });
 
 test("a job whose stored spec is missing, forged or sealed for another job is dead-lettered with the reason and failed; the agent goes on with the next job", async (t) => {
