@@ -83,12 +83,16 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
 /**
  * Deletes the sealed specs of builds that finished (a finished job is never delivered again, so
  * its spec is no longer needed): they go when the build finishes, not days later at expiry.
- * `done` holds the builds already handled by this controller; after a restart each finished
- * build with a stored spec is looked at once more (a delete of what is gone is harmless).
+ * `done` holds the finished builds already handled by this controller; after a restart each
+ * finished build with a stored spec is looked at once more (one object-info request per job).
  */
 export async function removeFinishedJobSpecs(ctx: ControllerContext, index: BuildIndex, done: Set<string>, signal?: AbortSignal): Promise<number> {
   let removed = 0;
-  for (const { build } of index.finished()) {
+  const finished = index.finished();
+  // Forget builds that expired: `done` stays as big as the builds kept, not every build ever made.
+  const kept = new Set(finished.map(({ build }) => build.id));
+  for (const id of done) if (!kept.has(id)) done.delete(id);
+  for (const { build } of finished) {
     if (signal?.aborted) break;
     if (done.has(build.id)) continue;
     for (const [jobIndex, job] of build.jobs) {
