@@ -47,7 +47,8 @@ test("a job no agent can run shows what it waits for, then fails after the build
   });
   t.is(failed.jobs[0].error, "waiting for an agent with: docker for 1s (the build's wait timeout): no such agent joined the farm");
   t.is(failed.jobs[0].waitingFor, "");
-  t.is((await h.controller.bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
+  // The job's message is removed just after its record: waited for, not raced.
+  t.true(await waitFor("the job's message removed from the queue", async () => ((await h.controller.bus.jsm.streams.info(JOBS_STREAM)).state.messages === 0 ? true : undefined)));
 });
 
 test("a job delivered max_deliver times without finishing is marked failed with the reason", async (t) => {
@@ -71,7 +72,8 @@ test("a job delivered max_deliver times without finishing is marked failed with 
     return b.state === State.STATE_FAILED ? b : undefined;
   });
   t.is(failed.jobs[0].error, "the job was delivered 2 times and its agent never finished it (agent lost?)");
-  t.is((await bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
+  // The job's message is removed just after its record: waited for, not raced.
+  t.true(await waitFor("the job's message removed from the queue", async () => ((await bus.jsm.streams.info(JOBS_STREAM)).state.messages === 0 ? true : undefined)));
 });
 
 test("a job lost while no controller runs is marked failed when a controller starts again (the advisory waited in a stream)", async (t) => {
@@ -96,7 +98,8 @@ test("a job lost while no controller runs is marked failed when a controller sta
   });
   t.is(failed.jobs[0].error, "the job was delivered 2 times and its agent never finished it (agent lost?)");
   await waitFor("the advisory consumed", async () => ((await bus.jsm.streams.info(LOST_JOBS_STREAM)).state.messages === 0 ? true : undefined));
-  t.is((await bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
+  // The job's message is removed just after its record: waited for, not raced.
+  t.true(await waitFor("the job's message removed from the queue", async () => ((await bus.jsm.streams.info(JOBS_STREAM)).state.messages === 0 ? true : undefined)));
 });
 
 test("after a nats-server kill -9 the running controller still marks lost jobs failed (its lost-jobs consumer survives)", async (t) => {

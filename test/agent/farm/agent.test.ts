@@ -124,10 +124,15 @@ test("garbage on kiln.jobs.null is dead-lettered and terminated; the agent keeps
   });
   const record = await waitFor("the next job to finish", () => jobRecord(farm.bus, buildId, 0), finished);
   t.is(record?.state, "succeeded");
-  const info = await farm.bus.jsm.consumers.info(JOBS_STREAM, jobConsumer("null"));
-  t.is(info.num_pending, 0, "the garbage is not waiting to be redelivered");
-  t.is(info.num_ack_pending, 0);
-  t.is((await farm.bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0, "the work queue is empty");
+  // The job's ack follows its final record: wait for it rather than race it (a loaded CI machine lost that race).
+  const queue = async () => {
+    const info = await farm.bus.jsm.consumers.info(JOBS_STREAM, jobConsumer("null"));
+    return { pending: info.num_pending, ackPending: info.num_ack_pending, messages: (await farm.bus.jsm.streams.info(JOBS_STREAM)).state.messages };
+  };
+  const drained = await waitFor("the job's ack", queue, (q) => q.ackPending === 0 && q.messages === 0).catch(() => queue());
+  t.is(drained.pending, 0, "the garbage is not waiting to be redelivered");
+  t.is(drained.ackPending, 0);
+  t.is(drained.messages, 0, "the work queue is empty");
 });
 
 test("a cancel message stops a running shell-local sleep; its process is gone and the job is recorded cancelled", async (t) => {
@@ -155,7 +160,8 @@ test("a cancel message stops a running shell-local sleep; its process is gone an
   t.is(job?.state, "cancelled");
   await waitFor("the sleep to be gone", async () => alive(pid), (a) => a === false, 5000);
   t.false(alive(pid));
-  t.is((await farm.bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0, "the cancelled job was acked");
+  // The ack follows the final record: waited for, not raced.
+  t.is(await queuedMessages(farm), 0, "the cancelled job was acked");
 
 });
 
@@ -176,7 +182,7 @@ test("a job pulled for a build already cancelled is recorded cancelled and never
   const job = await waitFor("the job to be dropped", () => jobRecord(farm.bus, buildId, 0), finished);
   t.is(job?.state, "cancelled");
   t.false(existsSync(marker), "the provisioner never ran");
-  t.is((await farm.bus.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
+  t.is(await queuedMessages(farm), 0);
 });
 
 test("a job whose record the controller refuses to this agent (another agent holds it) is dropped, never run, and its record left alone", async (t) => {
@@ -235,3 +241,9 @@ test("two slots, five jobs: never more than two run at once, all five succeed", 
   t.is(peak, 2, "two ran together, never three");
   t.true(maxBusy <= 2);
 });
+
+/** Messages left in the jobs stream once it empties (a job is acked just after its final record), or after 20 s. */
+async function queuedMessages(farm: Awaited<ReturnType<typeof startFarm>>): Promise<number> {
+  const count = async (): Promise<number> => (await farm.bus.jsm.streams.info(JOBS_STREAM)).state.messages;
+  return waitFor("the jobs stream to empty", count, (n) => n === 0).catch(() => count());
+}
