@@ -69,8 +69,7 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
     for (const [jobIndex, job] of build.jobs) {
       for (const file of job.artifacts.flatMap((a) => a.files)) await ctx.bus.artifacts.delete(file.object).catch(() => undefined);
       // A spec too big for its job message was sealed into the bundles store (most jobs have none).
-      const spec = jobSpecObjectName(build.id, jobIndex);
-      if (await ctx.bus.bundles.info(spec)) await ctx.bus.bundles.delete(spec);
+      await deleteStoredSpec(ctx, build.id, jobIndex);
     }
     for (const i of build.jobs.keys()) await ctx.bus.builds.purge(jobKey(build.id, i));
     await ctx.bus.builds.purge(buildKey(build.id));
@@ -96,17 +95,20 @@ export async function removeFinishedJobSpecs(ctx: ControllerContext, index: Buil
     if (signal?.aborted) break;
     if (done.has(build.id)) continue;
     for (const [jobIndex, job] of build.jobs) {
-      if (!job.specStored) continue;
-      const spec = jobSpecObjectName(build.id, jobIndex);
-      const info = await ctx.bus.bundles.info(spec);
-      if (info && !info.deleted) {
-        await ctx.bus.bundles.delete(spec);
-        removed++;
-      }
+      if (job.specStored && (await deleteStoredSpec(ctx, build.id, jobIndex))) removed++;
     }
     done.add(build.id);
   }
   return removed;
+}
+
+/** Deletes a job's sealed spec from the bundles store; false when it was not there. */
+async function deleteStoredSpec(ctx: ControllerContext, buildId: string, jobIndex: number): Promise<boolean> {
+  const spec = jobSpecObjectName(buildId, jobIndex);
+  const info = await ctx.bus.bundles.info(spec);
+  if (!info || info.deleted) return false;
+  await ctx.bus.bundles.delete(spec);
+  return true;
 }
 
 /**
