@@ -15,7 +15,7 @@ function workspace(template: unknown): string {
 }
 
 function kilnBuild(dir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [kiln, "build", "-color=false", ...args, "template.json"], { cwd: dir, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [kiln, "build", "-color=false", ...args, "template.json"], { cwd: dir, encoding: "utf8", timeout: 180_000, killSignal: "SIGKILL" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -5,15 +5,14 @@
  * from both. Skipped, saying so, where packer is absent.
  */
 import test from "ava";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TABLES } from "../../shared/components/packer-keys/keys.generated.js";
 import { invoke } from "./invoke.js";
+import { havePacker166, runPacker } from "../fixtures/packer-cli.js";
 
-const packerVersion = spawnSync("packer", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-const havePacker = packerVersion.status === 0 && /v1\.6\.6/.test(packerVersion.stdout);
+const havePacker = await havePacker166();
 if (!havePacker) console.log("live-packer-types: skipped, packer 1.6.6 is not on PATH (apt install packer)");
 
 /**
@@ -52,7 +51,7 @@ function templateFor(kind: string, type: string, config: Record<string, unknown>
       if (DIFFERENCES[`${kind}/${type}`]) continue;
       for (const [label, config] of [["bare", {}], ["unknown key", { bogus_key: 1 }]] as const) {
         writeFileSync(join(dir, "t.json"), JSON.stringify(templateFor(kind, type, config)));
-        const packer = spawnSync("packer", ["validate", "t.json"], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
+        const packer = await runPacker(["validate", "t.json"], { cwd: dir, env, killAfterMs: 60_000, retryOnTimeout: true });
         const kiln = await invoke(["packer", "validate", "t.json"], { cwd: dir, env });
         compared++;
         if (packer.status !== kiln.exitCode) {

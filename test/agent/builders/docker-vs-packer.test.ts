@@ -6,11 +6,11 @@ import test from "ava";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { useDockerEngine, type DockerEngineFixture } from "../../fixtures/docker-engine.js";
+import { runKilnCli } from "../../fixtures/kiln-cli.js";
+import { runPacker } from "../../fixtures/packer-cli.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 let engine: DockerEngineFixture;
 let cwd: string;
 test.before(async () => {
@@ -39,12 +39,13 @@ function template(repository: string): string {
 }
 
 function filesIn(image: string, env: NodeJS.ProcessEnv): string {
-  const r = spawnSync("docker", ["run", "--rm", "--network=none", "--entrypoint=/bin/sh", image, "-c", "cat /etc/motd /opt/one.txt /opt/payload/sub/data.txt; echo BUILT=$BUILT"], { env, encoding: "utf8" });
+  const r = spawnSync("docker", ["run", "--rm", "--network=none", "--entrypoint=/bin/sh", image, "-c", "cat /etc/motd /opt/one.txt /opt/payload/sub/data.txt; echo BUILT=$BUILT"], { env, encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL" });
   if (r.status !== 0) throw new Error(`reading ${image}: ${r.stderr}`);
   return r.stdout;
 }
 
-test("packer build and kiln build of one docker template give images with the same files", (t) => {
+test("packer build and kiln build of one docker template give images with the same files", async (t) => {
+  t.timeout(400_000);
   const env = { ...process.env, DOCKER_HOST: engine.host, CHECKPOINT_DISABLE: "1", PACKER_TMP_DIR: join(cwd, "packer-tmp") };
   mkdirSync(join(cwd, "payload/sub"), { recursive: true });
   mkdirSync(env.PACKER_TMP_DIR, { recursive: true });
@@ -52,9 +53,9 @@ test("packer build and kiln build of one docker template give images with the sa
   writeFileSync(join(cwd, "one.txt"), "one file\n");
   writeFileSync(join(cwd, "packer.json"), template("kiln-test/from-packer"));
   writeFileSync(join(cwd, "kiln.json"), template("kiln-test/from-kiln"));
-  const p = spawnSync("packer", ["build", "-color=false", "packer.json"], { cwd, env, encoding: "utf8" });
+  const p = await runPacker(["build", "-color=false", "packer.json"], { cwd, env, killAfterMs: 180_000 });
   t.is(p.status, 0, `packer: ${p.stdout}${p.stderr}`);
-  const k = spawnSync(process.execPath, [join(repo, "bin/kiln.js"), "build", "-color=false", "kiln.json"], { cwd, env, encoding: "utf8" });
+  const k = await runKilnCli(["build", "-color=false", "kiln.json"], { cwd, env, killAfterMs: 180_000 });
   t.is(k.status, 0, `kiln: ${k.stdout}${k.stderr}`);
   const fromPacker = filesIn("kiln-test/from-packer:same", env);
   t.is(fromPacker, "provisioned by docker\none file\npayload data\nBUILT=yes\n");

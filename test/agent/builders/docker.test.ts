@@ -37,6 +37,8 @@ function build(dir: string): { status: number | null; out: string } {
     cwd: dir,
     encoding: "utf8",
     env: { ...process.env, DOCKER_HOST: engine.host },
+    timeout: 180_000,
+    killSignal: "SIGKILL",
   });
   return { status: r.status, out: r.stdout + r.stderr };
 }
@@ -47,6 +49,8 @@ async function readFromImage(image: string, command: string): Promise<string> {
   const r = spawnSync("/usr/bin/docker", ["run", "--rm", "--network=none", "--pull=never", "--entrypoint=/bin/sh", image, "-c", command], {
     encoding: "utf8",
     env: { ...process.env, DOCKER_HOST: engine.host },
+    timeout: 60_000,
+    killSignal: "SIGKILL",
   });
   if (r.status !== 0) throw new Error(`docker run ${image} failed: ${r.stderr}`);
   return r.stdout;

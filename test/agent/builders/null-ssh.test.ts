@@ -32,7 +32,7 @@ function nullBuilder(auth: Record<string, unknown>): Record<string, unknown> {
 }
 
 function build(dir: string): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir, encoding: "utf8", timeout: 180_000, killSignal: "SIGKILL" });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 

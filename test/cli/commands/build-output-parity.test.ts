@@ -5,13 +5,12 @@
  * a set, with the order inside each artifact block checked separately), and the human colour lines.
  */
 import test from "ava";
-import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { kilnIn, workspace } from "./kiln-process.js";
+import { havePacker166, runPacker } from "../../fixtures/packer-cli.js";
 
-const packerVersion = spawnSync("packer", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-const havePacker = packerVersion.status === 0 && /v1\.6\.6/.test(packerVersion.stdout);
+const havePacker = await havePacker166();
 if (!havePacker) console.log("build-output-parity: skipped, packer 1.6.6 is not on PATH (apt install packer)");
 
 const TEMPLATE = {
@@ -31,9 +30,9 @@ function clean(dir: string): void {
   for (const f of ["out-one.txt", "out-one.tar.gz", "m.json"]) rmSync(join(dir, f), { force: true });
 }
 
-(havePacker ? test : test.skip)("build -machine-readable writes the lines packer 1.6.6 writes", (t) => {
+(havePacker ? test : test.skip)("build -machine-readable writes the lines packer 1.6.6 writes", async (t) => {
   const dir = workspace({ "t.json": TEMPLATE });
-  const packer = spawnSync("packer", ["build", "-machine-readable", "t.json"], { cwd: dir, encoding: "utf8", timeout: 60_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" } });
+  const packer = await runPacker(["build", "-machine-readable", "t.json"], { cwd: dir, killAfterMs: 60_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" }, retryOnTimeout: true });
   t.is(packer.status, 0, packer.stdout + packer.stderr);
   clean(dir);
   const kiln = kilnIn(dir, ["build", "-machine-readable", "t.json"]);
@@ -56,14 +55,14 @@ function clean(dir: string): void {
   t.notRegex(kilnIn(dir, ["build", "-force", "-color=false", "t.json"]).stdout, /output will be in this color/);
 });
 
-(havePacker ? test : test.skip)("a build's colour lines are packer 1.6.6's bytes: ESC[1;NNm say, ESC[0;NNm message, bold red errors, a plain summary", (t) => {
+(havePacker ? test : test.skip)("a build's colour lines are packer 1.6.6's bytes: ESC[1;NNm say, ESC[0;NNm message, bold red errors, a plain summary", async (t) => {
   const failing = {
     builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }, { type: "null", name: "n", communicator: "none" }],
     provisioners: [{ type: "shell-local", inline: ["echo hello", "exit 3"], only: ["n"] }],
   };
   const dir = workspace({ "t.json": failing });
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const packer = spawnSync("packer", ["build", "t.json"], { cwd: dir, encoding: "utf8", timeout: 60_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" } });
+  const packer = await runPacker(["build", "t.json"], { cwd: dir, killAfterMs: 60_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" }, retryOnTimeout: true });
   t.is(packer.status, 1, packer.stdout + packer.stderr);
   rmSync(join(dir, "out.txt"), { force: true });
   const kiln = kilnIn(dir, ["build", "t.json"]);

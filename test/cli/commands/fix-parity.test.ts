@@ -3,11 +3,10 @@
  * fixer Packer has: the same JSON (key order aside). Skipped, saying so, where packer is absent.
  */
 import test from "ava";
-import { spawnSync } from "node:child_process";
 import { kilnIn, workspace } from "./kiln-process.js";
+import { havePacker166, runPacker } from "../../fixtures/packer-cli.js";
 
-const packerVersion = spawnSync("packer", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-const havePacker = packerVersion.status === 0 && /v1\.6\.6/.test(packerVersion.stdout);
+const havePacker = await havePacker166();
 if (!havePacker) console.log("fix-parity: skipped, packer 1.6.6 is not on PATH (apt install packer)");
 
 const TEMPLATES: Record<string, unknown> = {
@@ -48,25 +47,25 @@ const TEMPLATES: Record<string, unknown> = {
 };
 
 for (const [name, template] of Object.entries(TEMPLATES)) {
-  (havePacker ? test : test.skip)(`fix gives the JSON packer 1.6.6 fix gives: ${name}`, (t) => {
+  (havePacker ? test : test.skip)(`fix gives the JSON packer 1.6.6 fix gives: ${name}`, async (t) => {
     const dir = workspace({ "t.json": template });
-    const packer = spawnSync("packer", ["fix", "t.json"], { cwd: dir, encoding: "utf8", timeout: 30_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" } });
+    const packer = await runPacker(["fix", "t.json"], { cwd: dir, killAfterMs: 30_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" }, retryOnTimeout: true });
     const kiln = kilnIn(dir, ["fix", "t.json"]);
     t.is(kiln.status, packer.status, `kiln: ${kiln.stderr}\npacker: ${packer.stderr}${packer.stdout}`);
     t.deepEqual(JSON.parse(kiln.stdout), JSON.parse(packer.stdout));
   });
 }
 
-(havePacker ? test : test.skip)("fix -sort prints packer fix's bytes; a fixed template that fails to parse is printed, then refused", (t) => {
+(havePacker ? test : test.skip)("fix -sort prints packer fix's bytes; a fixed template that fails to parse is printed, then refused", async (t) => {
   const dir = workspace({
     "t.json": { variables: { a: "x & <y>" }, builders: [{ type: "qemu", ssh_host_port_min: 1, iso_url: "a.iso", iso_checksum: "none" }] },
     "dup.json": { builders: [{ type: "null", communicator: "none" }, { type: "null", communicator: "none" }] },
   });
   const env = { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" };
-  const packer = spawnSync("packer", ["fix", "t.json"], { cwd: dir, encoding: "utf8", timeout: 30_000, env });
+  const packer = await runPacker(["fix", "t.json"], { cwd: dir, killAfterMs: 30_000, env, retryOnTimeout: true });
   const kiln = kilnIn(dir, ["fix", "-sort", "t.json"]);
   t.is(kiln.stdout, packer.stdout.replace(/\n\n$/, "\n"), "byte for byte (Packer's Ui adds a blank line)");
-  const packerDup = spawnSync("packer", ["fix", "dup.json"], { cwd: dir, encoding: "utf8", timeout: 30_000, env });
+  const packerDup = await runPacker(["fix", "dup.json"], { cwd: dir, killAfterMs: 30_000, env, retryOnTimeout: true });
   const kilnDup = kilnIn(dir, ["fix", "dup.json"]);
   t.is(packerDup.status, 1);
   t.is(kilnDup.status, 1);

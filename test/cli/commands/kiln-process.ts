@@ -15,6 +15,6 @@ export function workspace(files: Record<string, unknown>): string {
 }
 
 export function kilnIn(dir: string, args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [kiln, ...args], { cwd: dir, encoding: "utf8", input: opts.stdin ?? "", env: { PATH: process.env.PATH, HOME: dir, ...opts.env } });
+  const r = spawnSync(process.execPath, [kiln, ...args], { cwd: dir, encoding: "utf8", input: opts.stdin ?? "", timeout: 120_000, killSignal: "SIGKILL", env: { PATH: process.env.PATH, HOME: dir, ...opts.env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

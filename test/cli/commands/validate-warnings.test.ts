@@ -7,13 +7,12 @@
  * builder's own errors). Each case runs the live packer 1.6.6 beside Kiln.
  */
 import test from "ava";
-import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { kilnIn, workspace } from "./kiln-process.js";
+import { havePacker166, runPacker } from "../../fixtures/packer-cli.js";
 
-const packerVersion = spawnSync("packer", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-const havePacker = packerVersion.status === 0 && /v1\.6\.6/.test(packerVersion.stdout);
+const havePacker = await havePacker166();
 if (!havePacker) console.log("validate-warnings: skipped, packer 1.6.6 is not on PATH (apt install packer)");
 
 const SSH = { ssh_username: "root", ssh_password: "pw" };
@@ -61,8 +60,8 @@ build {
 `;
 const HCL_WITH_A_FAILING_BUILDER = HCL.replace(`"source.qemu.x", "source.file.z"`, `"source.virtualbox-iso.y", "source.qemu.x"`);
 
-function packer(dir: string, args: string[]): { status: number | null; stdout: string } {
-  const r = spawnSync("packer", args, { cwd: dir, encoding: "utf8", timeout: 60_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" } });
+async function packer(dir: string, args: string[]): Promise<{ status: number | null; stdout: string }> {
+  const r = await runPacker(args, { cwd: dir, killAfterMs: 60_000, env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1" }, retryOnTimeout: true });
   return { status: r.status, stdout: r.stdout };
 }
 
@@ -76,24 +75,24 @@ for (const [name, template, file] of [
   ["an HCL2 template: at the source block", HCL, "t.pkr.hcl"],
   ["an HCL2 template whose builder fails: its warning beside its error", HCL_WITH_A_FAILING_BUILDER, "f.pkr.hcl"],
 ] as const) {
-  (havePacker ? test : test.skip)(`validate warnings as packer 1.6.6 — ${name}`, (t) => {
+  (havePacker ? test : test.skip)(`validate warnings as packer 1.6.6 — ${name}`, async (t) => {
     const dir = workspace({ [file]: template });
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const p = packer(dir, ["validate", file]);
+    const p = await packer(dir, ["validate", file]);
     const k = kilnIn(dir, ["validate", file]);
     t.is(k.status, p.status, k.stdout + k.stderr);
     t.regex(p.stdout, /Warning: /, "the case shows packer warning");
     t.is(packerText(k.stdout), p.stdout);
-    const pm = packer(dir, ["validate", "-machine-readable", file]);
+    const pm = await packer(dir, ["validate", "-machine-readable", file]);
     const km = kilnIn(dir, ["validate", "-machine-readable", file]);
     t.is(untimed(km.stdout).replace(/\\n\\n\S+:\d+:\d+ \(field "[^"]*"\)/g, ""), untimed(pm.stdout));
   });
 }
 
-(havePacker ? test : test.skip)("build says the warnings before the colour lines, as packer 1.6.6 does", (t) => {
+(havePacker ? test : test.skip)("build says the warnings before the colour lines, as packer 1.6.6 does", async (t) => {
   const dir = workspace({ "b.json": { builders: [{ type: "file", name: "f", target: "out.txt" }] } });
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const p = packer(dir, ["build", "-machine-readable", "b.json"]);
+  const p = await packer(dir, ["build", "-machine-readable", "b.json"]);
   rmSync(join(dir, "out.txt"), { force: true });
   const k = kilnIn(dir, ["build", "-machine-readable", "b.json"]);
   t.is(k.status, 0, k.stdout + k.stderr);

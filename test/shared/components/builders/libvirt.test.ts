@@ -130,10 +130,10 @@ build {
 }
 `);
   const kiln = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../../bin/kiln.js");
-  const ok = spawnSync(process.execPath, [kiln, "validate", dir], { encoding: "utf8" });
+  const ok = spawnSync(process.execPath, [kiln, "validate", dir], { encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL" });
   t.is(ok.status, 0, ok.stdout + ok.stderr);
   writeFileSync(join(dir, "libvirt.pkr.hcl"), (await import("node:fs")).readFileSync(join(dir, "libvirt.pkr.hcl"), "utf8").replace('shutdown_mode = "acpi"', 'shutdown_mode = "acpi"\n  volume {\n    bogus = 1\n  }'));
-  const bad = spawnSync(process.execPath, [kiln, "validate", dir], { encoding: "utf8" });
+  const bad = spawnSync(process.execPath, [kiln, "validate", dir], { encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL" });
   t.is(bad.status, 1);
   t.regex(bad.stdout + bad.stderr, /An argument named "bogus" is not expected here\. \(in volume\[1\]\)/);
 });

@@ -7,13 +7,13 @@
  * Skipped (saying so) where packer is not installed.
  */
 import test from "ava";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evaluate } from "../../../../../shared/template/hcl2/eval/index.js";
 import { initHclParser, parseHclExpression } from "../../../../../shared/template/hcl2/syntax/index.js";
 import { formatValueForConsole } from "../../../../../shared/template/hcl2/value/index.js";
+import { havePacker166, runPacker, type PackerRun } from "../../../../fixtures/packer-cli.js";
 import { testFunctions } from "./test-functions.js";
 
 const EXPRESSIONS = [
@@ -47,8 +47,7 @@ const EXPRESSIONS = [
   "can(nope)", "can(1)", 'try(nope, "x")', "can()", "convert([1], list(string))", 'convert("a", number)', "convert(1, strin)", "convert({a=1}, map(any))",
 ];
 
-const packer = spawnSync("packer", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" }, timeout: 20_000 });
-const havePacker = packer.status === 0 && /1\.6\.6/.test(packer.stdout);
+const havePacker = await havePacker166();
 if (!havePacker) console.log("packer-console-live: packer 1.6.6 is not installed here, the live comparison is skipped");
 
 /** Packer's printed diagnostics → summary and unwrapped detail of each. */
@@ -82,29 +81,35 @@ function packerErrors(stdout: string): { summary: string; detail: string }[] {
   const functions = new Map([...testFunctions].filter(([name]) => ["can", "try", "convert"].includes(name)));
   const ctx = { variables: new Map(), functions };
   const mismatches: { expr: string; packer: unknown; kiln: unknown }[] = [];
+  // Two packer processes at a time (this machine has two cores); each with its own deadline.
+  const live = new Map<string, PackerRun>();
+  const queue = [...EXPRESSIONS];
+  const runNext = async (): Promise<void> => {
+    for (let expr = queue.shift(); expr !== undefined; expr = queue.shift()) {
+      live.set(expr, await runPacker(["console", "x.pkr.hcl"], { cwd: dir, input: `${expr}\n`, killAfterMs: 20_000, retryOnTimeout: true }));
+    }
+  };
+  await Promise.all([runNext(), runNext()]);
   for (const expr of EXPRESSIONS) {
-    const live = spawnSync("packer", ["console", "x.pkr.hcl"], {
-      cwd: dir,
-      input: `${expr}\n`,
-      encoding: "utf8",
-      env: { ...process.env, CHECKPOINT_DISABLE: "1" },
-      timeout: 20_000,
-    });
-    t.is(live.error, undefined, `packer ran for ${expr}`);
+    const run = live.get(expr);
+    if (run === undefined || run.timedOut) {
+      t.fail(`packer console did not answer ${expr} within 20 s, twice: ${run?.stderr ?? "not run"}`);
+      continue;
+    }
     const parsed = parseHclExpression("<console-input>", expr);
     if (!parsed.expr || parsed.diagnostics.length > 0) {
-      mismatches.push({ expr, packer: live.stdout, kiln: { parse: parsed.diagnostics.map((d) => d.detail) } });
+      mismatches.push({ expr, packer: run.stdout, kiln: { parse: parsed.diagnostics.map((d) => d.detail) } });
       continue;
     }
     const r = evaluate(parsed.expr, ctx);
     // Packer's detail text wraps at 78 columns; compare with the wrapping undone.
     const ours = r.diagnostics.map((d) => ({ summary: d.summary, detail: (d.detail ?? "").replace(/\s+/g, " ") }));
     // Packer's exit status for a console error depends on how stdin closes; the text does not.
-    if (!live.stdout.startsWith("Error: ")) {
+    if (!run.stdout.startsWith("Error: ")) {
       const printed = `${formatValueForConsole(r.value)}\n`;
-      if (ours.length > 0 || printed !== live.stdout) mismatches.push({ expr, packer: live.stdout, kiln: ours.length > 0 ? ours : printed });
+      if (ours.length > 0 || printed !== run.stdout) mismatches.push({ expr, packer: run.stdout, kiln: ours.length > 0 ? ours : printed });
     } else {
-      const theirs = packerErrors(live.stdout);
+      const theirs = packerErrors(run.stdout);
       if (JSON.stringify(ours) !== JSON.stringify(theirs)) mismatches.push({ expr, packer: theirs, kiln: ours });
     }
   }

@@ -1,15 +1,16 @@
 import test from "ava";
-import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { COMPAT_DIR, type TemplateEntry } from "../../../../conformance/corpus.js";
+import { havePacker166, runPacker } from "../../../../fixtures/packer-cli.js";
 import { formatHcl, formatHclDiagnostics, initHclParser, parseHclFile } from "../../../../../shared/template/hcl2/syntax/index.js";
 
 const templates = join(COMPAT_DIR, "templates");
 const present = existsSync(templates);
 if (!present) console.log(`compat-corpus: ${templates} is not here (set KILN_COMPAT_DIR), the corpus tests are skipped`);
 const corpusTest = present ? test : test.skip;
+const havePacker = present && (await havePacker166());
 
 /** Every HCL2 file of the conformance corpus (templates, folders, variable files). */
 function hclFiles(): string[] {
@@ -51,8 +52,7 @@ corpusTest("formatHcl is idempotent on every HCL2 file of the corpus", (t) => {
   }
 });
 
-const packer = spawnSync("packer", ["version"], { env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-(present && packer.status === 0 ? test : test.skip)("formatHcl agrees with a live `packer fmt` on every HCL2 file of the corpus", (t) => {
+(havePacker ? test : test.skip)("formatHcl agrees with a live `packer fmt` on every HCL2 file of the corpus", async (t) => {
   t.timeout(120_000);
   const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-fmt-corpus-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,7 +64,7 @@ const packer = spawnSync("packer", ["version"], { env: { ...process.env, CHECKPO
       copyFileSync(p, copy);
       return { original: p, copy };
     });
-  const r = spawnSync("packer", ["fmt", "."], { cwd: dir, env: { ...process.env, CHECKPOINT_DISABLE: "1" }, encoding: "utf8", timeout: 90_000 });
+  const r = await runPacker(["fmt", "."], { cwd: dir, killAfterMs: 90_000 });
   t.is(r.status, 0, r.stdout + r.stderr);
   for (const { original, copy } of copies) t.is(formatHcl(readFileSync(original, "utf8")), readFileSync(copy, "utf8"), original);
 });
