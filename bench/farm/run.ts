@@ -310,13 +310,23 @@ async function artifactPhase(): Promise<void> {
 
     // The client as users run it, in its own process: `kiln artifacts ID --download DIR`.
     const downloads = join(work, "downloaded");
+    const cpu0 = await cpuSeconds();
     const d0 = performance.now();
-    await new Promise<void>((ok, fail) => {
-      const cli = spawn(process.execPath, [...process.execArgv, join(repo, "bin/kiln.js"), "artifacts", "--controller", controller.address, "--download", downloads, id], { stdio: ["ignore", "ignore", "inherit"] });
+    // Under bash, whose `times` reports the client's CPU seconds once it has exited.
+    const clientCpu = await new Promise<number>((ok, fail) => {
+      const cli = spawn("bash", ["-c", '"$@"; s=$?; times; exit $s', "bash", process.execPath, ...process.execArgv, join(repo, "bin/kiln.js"), "artifacts", "--controller", controller.address, "--download", downloads, id], { stdio: ["ignore", "pipe", "inherit"] });
+      let printed = "";
+      cli.stdout.setEncoding("utf8").on("data", (d: string) => (printed += d));
       cli.once("error", fail);
-      cli.once("exit", (code) => (code === 0 ? ok() : fail(new Error(`kiln artifacts --download exited ${code}`))));
+      cli.once("close", (code) => {
+        if (code !== 0) return fail(new Error(`kiln artifacts --download exited ${code}`));
+        // `times`: the shell's own user and system time, then its children's ("0m1.234s 0m0.567s").
+        const children = printed.trim().split("\n").at(-1)?.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
+        ok(children ? Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4]) : Number.NaN);
+      });
     });
     const downMs = performance.now() - d0;
+    const cpu1 = await cpuSeconds();
     const dest = join(downloads, refs[0].files[0].path);
     const back = createHash("sha256");
     for await (const chunk of createReadStream(dest)) back.update(chunk as Buffer);
@@ -324,6 +334,7 @@ async function artifactPhase(): Promise<void> {
     const mb = size / 1e6;
     results.push(`artifacts: ${size / 1024 / 1024} MiB file, agent upload into the object store ${(mb / (upMs / 1000)).toFixed(0)} MB/s, client download through the controller (kiln artifacts --download, a process of its own) ${(mb / (downMs / 1000)).toFixed(0)} MB/s (sha256 verified: ${same}; goal >= 200 MB/s both ways)`);
     results.push(`  of which reading the object store alone (as the controller does) ${(mb / (readMs / 1000)).toFixed(0)} MB/s (whole and digest checked: ${readOk})`);
+    results.push(`  CPU seconds during the download (${(downMs / 1000).toFixed(1)} s on ${availableParallelism()} cores): nats-server ${(cpu1.nats - cpu0.nats).toFixed(1)}, controller ${(cpu1.controller - cpu0.controller).toFixed(1)}, client ${clientCpu.toFixed(1)}`);
     results.push(`  baseline local file copy ${(mb / (copyMs / 1000)).toFixed(0)} MB/s; upload/copy ${(copyMs / upMs).toFixed(2)}x, download/copy ${(copyMs / downMs).toFixed(2)}x`);
   } finally {
     await rm(work, { recursive: true, force: true });
