@@ -23,6 +23,7 @@ const commands: Record<string, CommandEntry> = {
   fmt: { synopsis: "rewrites HCL2 config files to canonical format", load: () => import("./commands/fmt.js") },
   fix: { synopsis: "fixes templates from old versions of packer", load: () => import("./commands/fix.js") },
   hcl2_upgrade: { synopsis: "transform a JSON template into an HCL2 configuration", load: () => import("./commands/hcl2-upgrade.js") },
+  init: { synopsis: "check the plugins a configuration requires (Kiln's are built in)", load: () => import("./commands/init.js") },
   inspect: { synopsis: "see components of a template", load: () => import("./commands/inspect.js") },
   logs: { synopsis: "show (and follow) a farm build's output", load: () => import("./commands/logs.js") },
   submit: { synopsis: "queue a build on a farm and print its id", load: () => import("./commands/submit.js") },

@@ -11,7 +11,7 @@ import { evaluate } from "../eval/index.js";
 import { packerFunctions, variableDefaultFunctions } from "../functions/index.js";
 import { initHclParser, rangeString } from "../syntax/index.js";
 import { objectVal, stringVal, unknownVal, objectType, stringType, isWhollyKnown, isNull, elementsOf } from "../value/index.js";
-import { supportedTypes } from "../../../components/registry.js";
+import { requiredPlugins } from "./required-plugins.js";
 import { comparePackerVersions, PACKER_COMPAT_VERSION, parsePackerVersion } from "../../packer-version.js";
 import { collectVariableValues, decodeInputVariables, variableValue, type InputVariable } from "./input-variables.js";
 import { decodeLocals, evaluateLocals, type LocalDecl } from "./local-values.js";
@@ -154,14 +154,13 @@ export async function parseHclTemplate(target: string, cwd: string, inputs: HclT
 }
 
 function checkVersionRequirements(files: HclFile[]): HclDiagnostic[] {
-  const diags: HclDiagnostic[] = [];
+  const diags: HclDiagnostic[] = checkRequiredPlugins(files);
   const current = parsePackerVersion(PACKER_COMPAT_VERSION);
   for (const f of files) {
     const { content } = f.body.partialContent({ attributes: [], blocks: [{ type: "packer", labelNames: [] }] });
     for (const block of content.blocks) {
       const { content: c, diagnostics } = block.body.content({ attributes: [{ name: "required_version" }], blocks: [{ type: "required_plugins", labelNames: [] }] });
       diags.push(...diagnostics);
-      for (const plugins of c.blocks) diags.push(...checkRequiredPlugins(plugins));
       const attr = c.attributes.get("required_version");
       if (!attr) continue;
       const { value, diagnostics: d } = evaluate(attr.expr, undefined);
@@ -182,22 +181,19 @@ function checkVersionRequirements(files: HclFile[]): HclDiagnostic[] {
 }
 
 /**
- * `required_plugins { name = { source, version } }`: Kiln loads no plugins, its components are
- * built in. A plugin whose name prefixes a built-in type (docker → docker, docker-import, …) is
- * accepted; any other is a warning naming it, so the build's later "Unknown source type" is explained.
+ * `required_plugins`: Kiln loads no plugins, its components are built in. A plugin Kiln has none
+ * of the components of is a warning naming it, so the build's later "Unknown source type" is explained.
  */
-function checkRequiredPlugins(block: HclBlock): HclDiagnostic[] {
-  const { attributes, diagnostics } = block.body.justAttributes();
+function checkRequiredPlugins(files: HclFile[]): HclDiagnostic[] {
+  const { plugins, diagnostics } = requiredPlugins(files);
   const diags = [...diagnostics];
-  const builtIn = (["builder", "provisioner", "post-processor"] as const).flatMap((k) => supportedTypes(k));
-  for (const attr of attributes.values()) {
-    const name = attr.name;
-    if (builtIn.some((t) => t === name || t.startsWith(`${name}-`))) continue;
+  for (const plugin of plugins) {
+    if (plugin.builtIn.length > 0) continue;
     diags.push({
       severity: "warning",
       summary: "Plugin not available in Kiln",
-      detail: `Kiln does not load Packer plugins; its components are built in, and none comes from the "${name}" plugin. Components of it will be reported as unknown types.`,
-      subject: attr.nameRange,
+      detail: `Kiln does not load Packer plugins; its components are built in, and none comes from the "${plugin.name}" plugin (${plugin.source}). Components of it will be reported as unknown types.`,
+      subject: plugin.range,
     });
   }
   return diags;
