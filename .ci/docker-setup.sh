@@ -16,7 +16,7 @@ setsid dockerd --host "unix://$KILN_DOCKER_DIR/docker.sock" \
   --iptables=false --ip-forward=false --bridge=none \
   >"$KILN_DOCKER_DIR/dockerd.log" 2>&1 &
 KILN_DOCKERD_PID=$!
-trap 'kill -TERM $KILN_DOCKERD_PID 2>/dev/null; wait $KILN_DOCKERD_PID 2>/dev/null || true' EXIT
+trap 'kill -TERM $KILN_DOCKERD_PID 2>/dev/null || true; wait $KILN_DOCKERD_PID 2>/dev/null || true' EXIT
 KILN_DOCKER_HOST="unix://$KILN_DOCKER_DIR/docker.sock"
 
 for _ in $(seq 1 300); do
