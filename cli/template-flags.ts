@@ -59,6 +59,17 @@ export async function loadHclForCommand(
   flags: ParsedFlags,
   io: Pick<CommandIO, "cwd" | "env">,
 ): Promise<{ config: PackerHclConfig } | { flagError: string } | { errorText: string }> {
+  const parsed = await parseHclForCommand(target, flags, io);
+  if ("config" in parsed) await initializeHclTemplate(parsed.config);
+  return parsed;
+}
+
+/** The first half of loadHclForCommand, for `init`, which (as Packer's) does not initialise. */
+export async function parseHclForCommand(
+  target: string,
+  flags: ParsedFlags,
+  io: Pick<CommandIO, "cwd" | "env">,
+): Promise<{ config: PackerHclConfig } | { flagError: string } | { errorText: string }> {
   let inputs: PlanInputs;
   try {
     inputs = planInputs(flags);
@@ -68,6 +79,5 @@ export async function loadHclForCommand(
   }
   const parsed = await parseHclTemplate(target, io.cwd, { vars: inputs.vars, varFiles: inputs.varFiles, env: io.env });
   if (!parsed.config || parsed.diagnostics.some((d) => d.severity === "error")) return { errorText: formatHclDiagnostics(parsed.diagnostics, parsed.files) };
-  await initializeHclTemplate(parsed.config);
   return { config: parsed.config };
 }

@@ -8,13 +8,12 @@
  * a build would fail on its "Unknown source type". As Packer's init, it refuses JSON templates.
  */
 import { formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
-import { parseHclTemplate } from "../../shared/template/hcl2/packer/packer-config.js";
 import { requiredPlugins } from "../../shared/template/hcl2/packer/required-plugins.js";
 import { isHcl2Target } from "../../shared/template/hcl2/packer/template-files.js";
-import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
+import { formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
-import { planInputs } from "../template-flags.js";
+import { parseHclForCommand } from "../template-flags.js";
 
 const flagSpecs: FlagSpecs = {
   upgrade: { kind: "bool", help: "Accepted as Packer's: Kiln's components are built in, so there is nothing to upgrade." },
@@ -58,17 +57,13 @@ export const run: Command = async (argv, io) => {
     );
     return 1;
   }
-  let inputs;
-  try {
-    inputs = planInputs(flags);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    io.stderr.write(`${e.message}\n`);
+  const parsed = await parseHclForCommand(target, flags, io);
+  if ("flagError" in parsed) {
+    io.stderr.write(`${parsed.flagError}\n`);
     return 1;
   }
-  const parsed = await parseHclTemplate(target, io.cwd, { vars: inputs.vars, varFiles: inputs.varFiles, env: io.env });
-  if (!parsed.config || parsed.diagnostics.some((d) => d.severity === "error")) {
-    io.stdout.write(formatHclDiagnostics(parsed.diagnostics, parsed.files));
+  if ("errorText" in parsed) {
+    io.stdout.write(parsed.errorText);
     return 1;
   }
   const { plugins } = requiredPlugins(parsed.config.templateFiles);
