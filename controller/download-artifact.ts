@@ -1,5 +1,6 @@
 /** DownloadArtifact: one artifact file from the object store, streamed chunk by chunk. */
 import type { ArtifactChunk, DownloadArtifactRequest } from "../proto/gen/kiln/v1/farm.js";
+import type { ArtifactRef } from "../shared/bus/messages.js";
 import { ARTIFACTS_STORE, getObject, ObjectReadError } from "../shared/bus/index.js";
 import type { ControllerContext } from "./context.js";
 import { notFound } from "./errors.js";
@@ -11,19 +12,32 @@ export interface ChunkWriter {
   readonly cancelled: boolean;
 }
 
-export async function downloadArtifact(ctx: ControllerContext, request: DownloadArtifactRequest, out: ChunkWriter): Promise<void> {
+/** An artifact file as its job record holds it (with its object in the artifacts store). */
+export type RecordedArtifactFile = ArtifactRef["files"][number];
+
+/** The recorded file a request names; NOT_FOUND when the build, job or file is not there. */
+export async function findArtifactFile(ctx: ControllerContext, request: DownloadArtifactRequest): Promise<RecordedArtifactFile> {
   const buildId = requireBuildId(request.buildId);
   const job = await readJobRecord(ctx.bus.builds, buildId, request.jobIndex, ctx.log);
   if (!job) throw notFound(`build ${buildId} has no job ${request.jobIndex}`);
   const file = job.record.artifacts.flatMap((a) => a.files).find((f) => f.path === request.path);
   if (!file) throw notFound(`job ${request.jobIndex} (${job.record.name}) of build ${buildId} has no artifact file "${request.path}"`);
+  return file;
+}
+
+export async function downloadArtifact(ctx: ControllerContext, request: DownloadArtifactRequest, out: ChunkWriter): Promise<void> {
+  await streamArtifactFile(ctx, request, await findArtifactFile(ctx, request), out);
+}
+
+/** The file's bytes from the object store into `out`, with its back-pressure. */
+export async function streamArtifactFile(ctx: ControllerContext, request: DownloadArtifactRequest, file: RecordedArtifactFile, out: ChunkWriter): Promise<void> {
+  const buildId = request.buildId;
   // The client checks every file against the sha256 the agent recorded: hashing here as well
   // would halve what one controller core can serve; the size is still checked.
   const object = await getObject({ js: ctx.bus.js, store: ctx.bus.artifacts, bucket: ARTIFACTS_STORE }, file.object, { verifyDigest: false });
   if (!object) throw notFound(`artifact file "${request.path}" of build ${buildId} is recorded but not in the object store (expired or deleted?)`);
   let first = true;
   try {
-    // Straight from the store's chunks to the call, with its back-pressure.
     for await (const data of object.data) {
       if (out.cancelled) return;
       const chunk: ArtifactChunk = { data, totalSize: first ? file.size : 0 };

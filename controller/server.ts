@@ -13,7 +13,8 @@ import { checkBearerToken, checkTokens, type ControllerTokens } from "./auth.js"
 import { getBuild, listAgents, listBuilds } from "./build-queries.js";
 import { cancelBuild } from "./cancel-build.js";
 import type { ControllerContext, ControllerSettings } from "./context.js";
-import { downloadArtifact } from "./download-artifact.js";
+import { ArtifactLinks } from "./artifact-links.js";
+import { downloadArtifact, findArtifactFile } from "./download-artifact.js";
 import { encodeArtifactChunk } from "./artifact-chunk-wire.js";
 import { toServiceError, unavailable } from "./errors.js";
 import { noQuorumReason } from "./quorum.js";
@@ -116,9 +117,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   });
   const metrics = controllerMetrics(ctx, index);
+  // Links point at the web listener, which starts after the API (its port is known then).
+  let web: RunningWebConsole | undefined;
+  const links = new ArtifactLinks(() => (web ? { port: web.port, tls: options.tls !== undefined } : undefined));
   // Only the web console serves /metrics: without it the build output is not read for them.
   const outputMetrics = options.webListen !== undefined ? feedOutputMetrics(ctx, index, metrics) : undefined;
-  server.addService(FARM_SERVICE, farmHandlers(ctx, tokens, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index, metrics));
+  server.addService(FARM_SERVICE, farmHandlers(ctx, tokens, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index, metrics, links));
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }], false)
     : ServerCredentials.createInsecure();
@@ -138,12 +142,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
   }
   const address = `${host}:${boundPort}`;
   log.info("controller listening", { address, tls: options.tls !== undefined, token: options.token !== undefined, readOnlyToken: options.readOnlyToken !== undefined, nats: options.nats.url });
-  let web: RunningWebConsole | undefined;
   if (options.webListen !== undefined) {
     try {
       web = await startWebConsole(ctx, index, metrics, {
         listen: listenAddress(options.webListen, options.token !== undefined, log),
         tokens,
+        links,
         tls: options.tls ? { cert: await readFile(options.tls.certFile), key: await readFile(options.tls.keyFile) } : undefined,
       });
     } catch (e) {
@@ -185,7 +189,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
 }
 
 /** Every rpc, each behind the token check (changes refused to the read-only token), errors mapped to gRPC statuses. */
-function farmHandlers(ctx: ControllerContext, tokens: ControllerTokens, configuredServers: number, index: BuildIndex, metrics: ControllerMetrics): FarmServer {
+function farmHandlers(ctx: ControllerContext, tokens: ControllerTokens, configuredServers: number, index: BuildIndex, metrics: ControllerMetrics, links: ArtifactLinks): FarmServer {
   /** A bus outage on a cluster that lost its majority says so (the client retries either way). */
   async function serviceError(e: unknown): Promise<ReturnType<typeof toServiceError>> {
     if (!isBusOutage(e)) return toServiceError(e);
@@ -260,6 +264,10 @@ function farmHandlers(ctx: ControllerContext, tokens: ControllerTokens, configur
     getBuild: unary((req) => getBuild(ctx, req.buildId)),
     listAgents: unary(() => listAgents(ctx)),
     downloadArtifact: streaming((req, call) => downloadArtifact(ctx, req, call)),
+    artifactLink: unary(async (req) => {
+      await findArtifactFile(ctx, req);
+      return links.link(req);
+    }),
   };
 }
 

@@ -271,6 +271,22 @@ async function logPhase(tplDir: string): Promise<void> {
   results.push(`log data plane: ${got.received}/${SINK_LINES} lines (${(got.bytes / 1e6).toFixed(1)} MB) agent sink (own process) → JetStream → controller WatchBuild → gRPC client in ${seconds.toFixed(2)} s (from the producer's first line to the client's last) = ${(got.bytes / 1e6 / seconds).toFixed(1)} MB/s; the producer had it all stored after ${(storedMs / 1000).toFixed(2)} s; in order: ${got.inOrder}, none lost: ${got.received === SINK_LINES} (goal >= 50 MB/s)`);
 }
 
+/** Runs `kiln artifacts ID --download DIR` under bash, whose `times` reports the client's CPU seconds once it has exited. */
+function kilnArtifactsDownload(address: string, id: string, dir: string, extra: readonly string[]): Promise<number> {
+  return new Promise<number>((ok, fail) => {
+    const cli = spawn("bash", ["-c", '"$@"; s=$?; times; exit $s', "bash", process.execPath, ...process.execArgv, join(repo, "bin/kiln.js"), "artifacts", "--controller", address, "--download", dir, ...extra, id], { stdio: ["ignore", "pipe", "inherit"] });
+    let printed = "";
+    cli.stdout.setEncoding("utf8").on("data", (d: string) => (printed += d));
+    cli.once("error", fail);
+    cli.once("close", (code) => {
+      if (code !== 0) return fail(new Error(`kiln artifacts --download exited ${code}`));
+      // `times`: the shell's own user and system time, then its children's ("0m1.234s 0m0.567s").
+      const children = printed.trim().split("\n").at(-1)?.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
+      ok(children ? Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4]) : Number.NaN);
+    });
+  });
+}
+
 async function artifactPhase(): Promise<void> {
   // --- a big artifact file into the store as an agent uploads it, out as a client downloads it ---
   const size = (quick ? 256 : 1024) * 1024 * 1024;
@@ -308,34 +324,31 @@ async function artifactPhase(): Promise<void> {
     const readMs = performance.now() - r0;
     const readOk = readBytes === size && object!.sha256 === sha;
 
-    // The client as users run it, in its own process: `kiln artifacts ID --download DIR`.
+    // The client as users run it, in its own process: `kiln artifacts ID --download DIR`, over an
+    // artifact link (the controller's web listener, the default) and over the API's gRPC stream.
+    // A controller with a web listener (the phases before ran without one: it also reads the
+    // build output for /metrics), in this process like the first.
+    const web = await startController({ listen: "127.0.0.1:0", webListen: "127.0.0.1:0", nats: { url: nats.url } });
     const downloads = join(work, "downloaded");
-    const cpu0 = await cpuSeconds();
-    const d0 = performance.now();
-    // Under bash, whose `times` reports the client's CPU seconds once it has exited.
-    const clientCpu = await new Promise<number>((ok, fail) => {
-      const cli = spawn("bash", ["-c", '"$@"; s=$?; times; exit $s', "bash", process.execPath, ...process.execArgv, join(repo, "bin/kiln.js"), "artifacts", "--controller", controller.address, "--download", downloads, id], { stdio: ["ignore", "pipe", "inherit"] });
-      let printed = "";
-      cli.stdout.setEncoding("utf8").on("data", (d: string) => (printed += d));
-      cli.once("error", fail);
-      cli.once("close", (code) => {
-        if (code !== 0) return fail(new Error(`kiln artifacts --download exited ${code}`));
-        // `times`: the shell's own user and system time, then its children's ("0m1.234s 0m0.567s").
-        const children = printed.trim().split("\n").at(-1)?.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
-        ok(children ? Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4]) : Number.NaN);
-      });
-    });
-    const downMs = performance.now() - d0;
-    const cpu1 = await cpuSeconds();
     const dest = join(downloads, refs[0].files[0].path);
-    const back = createHash("sha256");
-    for await (const chunk of createReadStream(dest)) back.update(chunk as Buffer);
-    const same = back.digest("hex") === sha && refs[0].files[0].sha256 === sha;
     const mb = size / 1e6;
-    results.push(`artifacts: ${size / 1024 / 1024} MiB file, agent upload into the object store ${(mb / (upMs / 1000)).toFixed(0)} MB/s, client download through the controller (kiln artifacts --download, a process of its own) ${(mb / (downMs / 1000)).toFixed(0)} MB/s (sha256 verified: ${same}; goal >= 200 MB/s both ways)`);
-    results.push(`  of which reading the object store alone (as the controller does) ${(mb / (readMs / 1000)).toFixed(0)} MB/s (whole and digest checked: ${readOk})`);
-    results.push(`  CPU seconds during the download (${(downMs / 1000).toFixed(1)} s on ${availableParallelism()} cores): nats-server ${(cpu1.nats - cpu0.nats).toFixed(1)}, controller ${(cpu1.controller - cpu0.controller).toFixed(1)}, client ${clientCpu.toFixed(1)}`);
-    results.push(`  baseline local file copy ${(mb / (copyMs / 1000)).toFixed(0)} MB/s; upload/copy ${(copyMs / upMs).toFixed(2)}x, download/copy ${(copyMs / downMs).toFixed(2)}x`);
+    for (const [how, extra] of [["over a link (HTTP/1.1 from the web listener)", []], ["through the API stream (--api-stream)", ["--api-stream"]]] as const) {
+      await rm(downloads, { recursive: true, force: true });
+      const cpu0 = await cpuSeconds();
+      const d0 = performance.now();
+      const clientCpu = await kilnArtifactsDownload(web.address, id, downloads, extra);
+      const downMs = performance.now() - d0;
+      const cpu1 = await cpuSeconds();
+      const back = createHash("sha256");
+      for await (const chunk of createReadStream(dest)) back.update(chunk as Buffer);
+      const same = back.digest("hex") === sha && refs[0].files[0].sha256 === sha;
+      results.push(`artifacts: ${size / 1024 / 1024} MiB file, client download ${how} ${(mb / (downMs / 1000)).toFixed(0)} MB/s (kiln artifacts --download, a process of its own; sha256 verified: ${same}; goal >= 200 MB/s), download/copy ${(copyMs / downMs).toFixed(2)}x`);
+      results.push(`  CPU seconds during it (${(downMs / 1000).toFixed(1)} s on ${availableParallelism()} cores): nats-server ${(cpu1.nats - cpu0.nats).toFixed(1)}, controller ${(cpu1.controller - cpu0.controller).toFixed(1)}, client ${clientCpu.toFixed(1)}`);
+    }
+    await web.stop();
+    results.push(`artifacts: agent upload into the object store ${(mb / (upMs / 1000)).toFixed(0)} MB/s (goal >= 200 MB/s), upload/copy ${(copyMs / upMs).toFixed(2)}x`);
+    results.push(`  reading the object store alone (as the controller does) ${(mb / (readMs / 1000)).toFixed(0)} MB/s (whole and digest checked: ${readOk})`);
+    results.push(`  baseline: local file copy ${(mb / (copyMs / 1000)).toFixed(0)} MB/s`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

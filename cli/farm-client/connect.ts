@@ -8,6 +8,7 @@ import { credentials, Metadata, status, type ClientReadableStream, type ServiceE
 import {
   FarmClient,
   type ArtifactChunk,
+  type ArtifactLinkResponse,
   type Build,
   type BuildOutput,
   type CancelBuildResponse,
@@ -46,6 +47,8 @@ const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
 /** The farm API as promises and streams, with the token attached to every call. */
 export class FarmConnection {
   private readonly client: FarmClient;
+  /** The CA that signed the controller's certificate (PEM), when the API is reached over TLS. */
+  readonly tlsCaPem: Buffer | undefined;
 
   constructor(readonly options: FarmConnectionOptions) {
     let creds;
@@ -57,6 +60,7 @@ export class FarmConnection {
         throw new FarmClientError(`--tls-ca ${options.tlsCa}: cannot read it (${(e as Error).message})`);
       }
       creds = credentials.createSsl(ca);
+      this.tlsCaPem = ca;
     } else {
       if (!isLoopback(options.address)) {
         options.warn(`kiln: connecting to ${options.address} without TLS (no --tls-ca / KILN_TLS_CA): the token, templates and artifacts travel unencrypted.`);
@@ -102,6 +106,14 @@ export class FarmConnection {
   }
   downloadArtifact(req: DownloadArtifactRequest): ClientReadableStream<ArtifactChunk> {
     return this.client.downloadArtifact(req, this.metadata());
+  }
+  /** Rejects with the raw ServiceError (UNIMPLEMENTED from a controller older than links). */
+  artifactLink(req: DownloadArtifactRequest): Promise<ArtifactLinkResponse> {
+    return new Promise((resolve, reject) => this.client.artifactLink(req, this.metadata(), (err, res) => (err ? reject(err) : resolve(res))));
+  }
+  /** The controller's host as this client reaches it (no port, no brackets). */
+  get host(): string {
+    return hostOf(this.options.address);
   }
 
   close(): void {
@@ -169,8 +181,13 @@ export function explainRpcError(e: unknown, address: string): FarmClientError {
   }
 }
 
+/** HOST of HOST:PORT, without IPv6 brackets. */
+function hostOf(address: string): string {
+  return address.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+}
+
 function isLoopback(address: string): boolean {
-  const host = address.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  const host = hostOf(address);
   return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Artifact } from "../../proto/gen/kiln/v1/farm.js";
 import type { FarmConnection } from "./connect.js";
-import { artifactDestination, downloadArtifactFile } from "./download.js";
+import { artifactDestination, downloadArtifactFile, type DownloadOptions } from "./download.js";
 import { mergeManifestFile } from "./manifest-merge.js";
 import { MANIFEST_BUILDER_ID } from "./render.js";
 
@@ -17,7 +17,7 @@ export interface JobArtifacts {
  * Every artifact file lands at its recorded path under `cwd`; the manifest files of all jobs
  * are merged into the client's manifest instead of overwriting one another.
  */
-export async function fetchArtifacts(conn: FarmConnection, buildId: string, jobs: readonly JobArtifacts[], cwd: string, force: boolean): Promise<void> {
+export async function fetchArtifacts(conn: FarmConnection, buildId: string, jobs: readonly JobArtifacts[], cwd: string, force: boolean, download: DownloadOptions = {}): Promise<void> {
   const manifests = new Map<string, string[]>();
   let parts = 0;
   const scratch = await mkdtemp(join(tmpdir(), "kiln-manifests-"));
@@ -30,11 +30,11 @@ export async function fetchArtifacts(conn: FarmConnection, buildId: string, jobs
           seen.add(file.path);
           const dest = artifactDestination(cwd, file.path);
           if (ref.builderId !== MANIFEST_BUILDER_ID) {
-            await downloadArtifactFile(conn, { buildId, jobIndex: o.jobIndex, file }, dest);
+            await downloadArtifactFile(conn, { buildId, jobIndex: o.jobIndex, file }, dest, download);
             continue;
           }
           const part = join(scratch, String(parts++));
-          await downloadArtifactFile(conn, { buildId, jobIndex: o.jobIndex, file }, part);
+          await downloadArtifactFile(conn, { buildId, jobIndex: o.jobIndex, file }, part, download);
           const texts = manifests.get(file.path) ?? [];
           texts.push(await readFile(part, "utf8"));
           manifests.set(file.path, texts);

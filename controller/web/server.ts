@@ -25,7 +25,8 @@ import { presentAgents } from "../agents.js";
 import { accessOfToken, readOnlyRefusal, type Access, type ControllerTokens } from "../auth.js";
 import { cancelBuild } from "../cancel-build.js";
 import type { ControllerContext } from "../context.js";
-import { downloadArtifact } from "../download-artifact.js";
+import { ARTIFACT_LINK_PREFIX, type ArtifactLinks } from "../artifact-links.js";
+import { findArtifactFile, streamArtifactFile } from "../download-artifact.js";
 import { ControllerError } from "../errors.js";
 import { watchBuild } from "../watch-build.js";
 import type { ControllerMetrics } from "./metrics.js";
@@ -34,6 +35,8 @@ import { accessOfSession, SESSION_COOKIE, sessionValue } from "./session.js";
 export interface WebConsoleOptions {
   listen: { host: string; port: number };
   tokens: ControllerTokens;
+  /** Checks the signed one-file links ArtifactLink hands out (served without a token). */
+  links: ArtifactLinks;
   tls?: { cert: Buffer; key: Buffer };
 }
 
@@ -81,6 +84,11 @@ export async function startWebConsole(ctx: ControllerContext, index: BuildIndex,
     if (route === "/logout" && req.method === "POST") {
       res.setHeader("Set-Cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure ? "; Secure" : ""}`);
       return redirect(res, "/login");
+    }
+    if (route.startsWith(ARTIFACT_LINK_PREFIX) && req.method === "GET") {
+      const link = options.links.check(url);
+      if (!link.ok) return sendJson(res, 403, { error: link.reason });
+      return sendArtifact(ctx, link.request.buildId, link.request.jobIndex, link.request.path, res);
     }
     if (route === "/static/style.css") return sendFile(res, path.join(staticDir, "style.css"), STATIC_FILES[route]!.type);
     const access = accessOf(req);
@@ -249,25 +257,39 @@ async function sendLogText(ctx: ControllerContext, buildId: string, res: ServerR
   res.end();
 }
 
+/**
+ * One artifact file, with its length (so a cut-off transfer is seen as one) and the sha256 the
+ * agent recorded (RFC 9530 Repr-Digest, and as the ETag).
+ */
 async function sendArtifact(ctx: ControllerContext, buildId: string, jobIndex: number, file: string, res: ServerResponse): Promise<void> {
+  const request = { buildId, jobIndex, path: file };
+  const recorded = await findArtifactFile(ctx, request);
   let started = false;
+  const start = (): void => {
+    started = true;
+    res.writeHead(200, {
+      "Content-Type": "application/octet-stream",
+      "Content-Length": String(recorded.size),
+      "Content-Disposition": `attachment; filename="${path.basename(file).replace(/["\\\r\n]/g, "_")}"`,
+      "Repr-Digest": `sha-256=:${Buffer.from(recorded.sha256, "hex").toString("base64")}:`,
+      ETag: `"${recorded.sha256}"`,
+      "Cache-Control": "private, no-store",
+    });
+  };
   const writer = {
     get cancelled() {
       return res.destroyed;
     },
     write(chunk: { data: Uint8Array }) {
-      if (!started) {
-        started = true;
-        res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Disposition": `attachment; filename="${path.basename(file).replace(/"/g, "")}"` });
-      }
+      if (!started) start();
       return res.write(chunk.data);
     },
     once(event: "drain", listener: () => void) {
       return res.once(event, listener);
     },
   };
-  await downloadArtifact(ctx, { buildId, jobIndex, path: file }, writer);
-  if (!started) res.writeHead(200, { "Content-Type": "application/octet-stream" });
+  await streamArtifactFile(ctx, request, recorded, writer);
+  if (!started) start();
   res.end();
 }
 
@@ -284,7 +306,7 @@ function findStaticDir(): string {
 
 function routeName(url: string): string {
   const p = url.split("?")[0] ?? "/";
-  return p.replace(/^\/api\/builds\/[^/]+/, "/api/builds/:id").replace(/\/jobs\/\d+\//, "/jobs/:n/").replace(/^\/(builds|agents)\/[^/]+$/, "/$1/:id");
+  return p.replace(/^\/api\/builds\/[^/]+/, "/api/builds/:id").replace(/\/jobs\/\d+\//, "/jobs/:n/").replace(/^\/(builds|agents)\/[^/]+$/, "/$1/:id").replace(/^\/artifact-links\/.*/, "/artifact-links/:id/:n");
 }
 
 function httpStatus(grpcCode: number): number {

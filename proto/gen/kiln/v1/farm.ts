@@ -325,6 +325,17 @@ export interface DownloadArtifactRequest {
   path: string;
 }
 
+export interface ArtifactLinkResponse {
+  /** Path and query on the web listener, e.g. /artifact-links/ID/0?path=...&expires=...&sig=... */
+  path: string;
+  /** The web listener's port; its host is the one the client reached the API on. */
+  port: number;
+  /** https (the API's certificate) rather than http. */
+  tls: boolean;
+  /** When the link stops working (Unix milliseconds). */
+  expiresUnixMs: number;
+}
+
 export interface ArtifactChunk {
   data: Uint8Array;
   /** Set on the first chunk. */
@@ -3562,6 +3573,127 @@ export const DownloadArtifactRequest: MessageFns<DownloadArtifactRequest> = {
   },
 };
 
+function createBaseArtifactLinkResponse(): ArtifactLinkResponse {
+  return { path: "", port: 0, tls: false, expiresUnixMs: 0 };
+}
+
+export const ArtifactLinkResponse: MessageFns<ArtifactLinkResponse> = {
+  encode(message: ArtifactLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.port !== 0) {
+      writer.uint32(16).uint32(message.port);
+    }
+    if (message.tls !== false) {
+      writer.uint32(24).bool(message.tls);
+    }
+    if (message.expiresUnixMs !== 0) {
+      writer.uint32(32).uint64(message.expiresUnixMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArtifactLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArtifactLinkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.port = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tls = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expiresUnixMs = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArtifactLinkResponse {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
+      tls: isSet(object.tls) ? globalThis.Boolean(object.tls) : false,
+      expiresUnixMs: isSet(object.expiresUnixMs)
+        ? globalThis.Number(object.expiresUnixMs)
+        : isSet(object.expires_unix_ms)
+        ? globalThis.Number(object.expires_unix_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ArtifactLinkResponse): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
+    if (message.tls !== false) {
+      obj.tls = message.tls;
+    }
+    if (message.expiresUnixMs !== 0) {
+      obj.expiresUnixMs = Math.round(message.expiresUnixMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ArtifactLinkResponse>, I>>(base?: I): ArtifactLinkResponse {
+    return ArtifactLinkResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ArtifactLinkResponse>, I>>(object: I): ArtifactLinkResponse {
+    const message = createBaseArtifactLinkResponse();
+    message.path = object.path ?? "";
+    message.port = object.port ?? 0;
+    message.tls = object.tls ?? false;
+    message.expiresUnixMs = object.expiresUnixMs ?? 0;
+    return message;
+  },
+};
+
 function createBaseArtifactChunk(): ArtifactChunk {
   return { data: new Uint8Array(0), totalSize: 0 };
 }
@@ -3735,6 +3867,23 @@ export const FarmService = {
     responseSerialize: (value: ArtifactChunk): Buffer => Buffer.from(ArtifactChunk.encode(value).finish()),
     responseDeserialize: (value: Buffer): ArtifactChunk => ArtifactChunk.decode(value),
   },
+  /**
+   * A short-lived HTTP(S) link to one artifact file on the controller's web listener
+   * (`--web-listen`), good for that file only and needing no token: cheaper per byte than
+   * DownloadArtifact's stream (plain HTTP/1.1 instead of gRPC frames) and usable by curl.
+   * `path` is empty when the controller has no web listener.
+   */
+  artifactLink: {
+    path: "/kiln.v1.Farm/ArtifactLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DownloadArtifactRequest): Buffer =>
+      Buffer.from(DownloadArtifactRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DownloadArtifactRequest => DownloadArtifactRequest.decode(value),
+    responseSerialize: (value: ArtifactLinkResponse): Buffer =>
+      Buffer.from(ArtifactLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ArtifactLinkResponse => ArtifactLinkResponse.decode(value),
+  },
 } as const;
 
 export interface FarmServer extends UntypedServiceImplementation {
@@ -3763,6 +3912,13 @@ export interface FarmServer extends UntypedServiceImplementation {
   listAgents: handleUnaryCall<ListAgentsRequest, ListAgentsResponse>;
   /** One artifact file, streamed in chunks (never held whole in memory). */
   downloadArtifact: handleServerStreamingCall<DownloadArtifactRequest, ArtifactChunk>;
+  /**
+   * A short-lived HTTP(S) link to one artifact file on the controller's web listener
+   * (`--web-listen`), good for that file only and needing no token: cheaper per byte than
+   * DownloadArtifact's stream (plain HTTP/1.1 instead of gRPC frames) and usable by curl.
+   * `path` is empty when the controller has no web listener.
+   */
+  artifactLink: handleUnaryCall<DownloadArtifactRequest, ArtifactLinkResponse>;
 }
 
 export interface FarmClient extends Client {
@@ -3872,6 +4028,27 @@ export interface FarmClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<ArtifactChunk>;
+  /**
+   * A short-lived HTTP(S) link to one artifact file on the controller's web listener
+   * (`--web-listen`), good for that file only and needing no token: cheaper per byte than
+   * DownloadArtifact's stream (plain HTTP/1.1 instead of gRPC frames) and usable by curl.
+   * `path` is empty when the controller has no web listener.
+   */
+  artifactLink(
+    request: DownloadArtifactRequest,
+    callback: (error: ServiceError | null, response: ArtifactLinkResponse) => void,
+  ): ClientUnaryCall;
+  artifactLink(
+    request: DownloadArtifactRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ArtifactLinkResponse) => void,
+  ): ClientUnaryCall;
+  artifactLink(
+    request: DownloadArtifactRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ArtifactLinkResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const FarmClient = makeGenericClientConstructor(FarmService, "kiln.v1.Farm") as unknown as {
