@@ -18,6 +18,10 @@
  *   npm run build && node dist/bench/farm/run.js [--quick] [--only=dispatch,throughput,scale,logs,artifacts] [--runs=3]
  *     [--agent-cpu-prof=DIR]   (and `node --cpu-prof` for the controller, which runs in this process)
  *     [--agents=N]             (agents of the dispatch phase, default 20)
+ *
+ * The controller (this process) and the agents run with the node flags the services are deployed
+ * with (shared/kiln-node-flags.ts; this script starts itself again with them if they are
+ * missing); the `kiln artifacts` client runs as a user's CLI does, without them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -39,8 +43,15 @@ import { runBuild } from "../../agent/runner/build.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import { loadTemplateForReport, planTemplate } from "../../shared/validation/load-and-plan.js";
 import { startNatsServer } from "../../test/fixtures/nats-server.js";
+import { KILN_NODE_FLAGS } from "../../shared/kiln-node-flags.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+if (!KILN_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
+  const again = spawn(process.execPath, [...process.execArgv, ...KILN_NODE_FLAGS, ...process.argv.slice(1)], { stdio: "inherit" });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => again.kill(signal));
+  again.once("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  await new Promise(() => undefined); // this process only waits for the one it started
+}
 const quick = process.argv.includes("--quick");
 const argValue = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const PHASES = ["dispatch", "throughput", "scale", "logs", "artifacts"] as const;
@@ -130,7 +141,7 @@ async function until(cond: () => boolean, timeoutMs: number, what: string, progr
 let agents: ChildProcess[] = [];
 // --agent-cpu-prof=DIR: each agent writes a V8 CPU profile there when it stops (node --cpu-prof).
 const agentProfileDir = argValue("agent-cpu-prof");
-const agentNodeArgs = agentProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(agentProfileDir)}`] : [];
+const agentNodeArgs = [...KILN_NODE_FLAGS, ...(agentProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(agentProfileDir)}`] : [])];
 const agentDir = await mkdtemp(join(tmpdir(), "kiln-bench-agents-"));
 async function startAgents(n: number): Promise<void> {
   await stopAgents();
