@@ -7,7 +7,9 @@
  */
 import test from "ava";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
@@ -30,6 +32,8 @@ interface Farm {
   apiOnly: RunningController;
   /** Its web listener on 127.0.0.2: not where the client reaches its API (127.0.0.1). */
   elsewhere: RunningController;
+  /** API and web listener over TLS (a self-signed certificate made by openssl, tls/cert.pem). */
+  secure: RunningController;
   buildId: string;
   dir: string;
 }
@@ -42,11 +46,15 @@ test.before(async (t) => {
   const withWeb = await startController({ ...common, listen: "127.0.0.1:0", webListen: "127.0.0.1:0" });
   const apiOnly = await startController({ ...common, listen: "127.0.0.1:0" });
   const elsewhere = await startController({ ...common, listen: "127.0.0.1:0", webListen: "127.0.0.2:0" });
-  const agent = await startAgent({ nats: { url: nats.url }, name: "agent-file", builders: ["file"], pullExpiresMs: 1000 });
   const dir = mkdtempSync(join(tmpdir(), "kiln-artifact-links-"));
+  mkdirSync(join(dir, "tls"));
+  const [key, cert] = [join(dir, "tls/key.pem"), join(dir, "tls/cert.pem")];
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { stdio: "ignore", timeout: 30_000 });
+  const secure = await startController({ ...common, listen: "127.0.0.1:0", webListen: "127.0.0.1:0", tls: { certFile: cert, keyFile: key } });
+  const agent = await startAgent({ nats: { url: nats.url }, name: "agent-file", builders: ["file"], pullExpiresMs: 1000 });
   writeFileSync(join(dir, "disk.img"), PAYLOAD);
   writeFileSync(join(dir, "template.json"), JSON.stringify({ builders: [{ type: "file", name: "disk", source: "disk.img", target: "out/disk.img" }] }));
-  farm = { nats, agent, withWeb, apiOnly, elsewhere, buildId: "", dir };
+  farm = { nats, agent, withWeb, apiOnly, elsewhere, secure, buildId: "", dir };
   const submitted = await kiln(withWeb, ["submit", "-machine-readable", "template.json"]);
   const id = /^\d+,,build-id,(\S+)$/m.exec(submitted.stdout)?.[1];
   if (!id) throw new Error(`submit failed: ${submitted.stdout}${submitted.stderr}`);
@@ -58,7 +66,7 @@ test.before(async (t) => {
 test.after.always(async () => {
   if (!farm) return;
   await farm.agent.stop();
-  for (const c of [farm.withWeb, farm.apiOnly, farm.elsewhere]) await c.stop();
+  for (const c of [farm.withWeb, farm.apiOnly, farm.elsewhere, farm.secure]) await c.stop();
   await farm.nats.stop();
   rmSync(farm.dir, { recursive: true, force: true });
 });
@@ -151,6 +159,30 @@ test.serial("a web listener the client cannot reach: one warning, then the API s
   t.is(got.status, 0, got.stderr);
   t.true(readFileSync(join(dir, "elsewhere/out/disk.img")).equals(PAYLOAD));
   t.is(got.stderr.match(/web listener \(127\.0\.0\.1:\d+\) is not reachable from here/g)?.length, 1, got.stderr);
+});
+
+test.serial("over TLS the links are https, checked against --tls-ca like the API", async (t) => {
+  t.timeout(60_000);
+  const { secure, buildId, dir } = theFarm();
+  const got = await kiln(secure, ["artifacts", buildId, "--download", "over-tls", "--tls-ca", "tls/cert.pem"]);
+  t.is(got.status, 0, got.stderr);
+  t.true(readFileSync(join(dir, "over-tls/out/disk.img")).equals(PAYLOAD));
+  t.notRegex(got.stderr, /not reachable/);
+  const listed = await kiln(secure, ["artifacts", buildId, "--links", "--tls-ca", "tls/cert.pem"]);
+  t.is(listed.status, 0, listed.stderr);
+  const url = /(https:\/\/127\.0\.0\.1:\d+\/artifact-links\/\S+)/.exec(listed.stdout)?.[1];
+  t.truthy(url, listed.stdout);
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const req = httpsGet(url!, { ca: readFileSync(join(dir, "tls/cert.pem")), timeout: 20_000 }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d));
+      res.once("end", () => (res.statusCode === 200 ? resolve(Buffer.concat(parts)) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.once("error", reject);
+    });
+    req.once("timeout", () => req.destroy(new Error("no answer")));
+    req.once("error", reject);
+  });
+  t.true(body.equals(PAYLOAD));
 });
 
 test("a link is refused after it expires, and names what to do", (t) => {
