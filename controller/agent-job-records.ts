@@ -89,8 +89,11 @@ async function writeForAgent(ctx: AgentJobRecordContext, agent: string, msg: Msg
     if (!build || jobIndex < 0 || jobIndex >= build.record.jobCount) return { outcome: "refused", reason: `${key}: no such job` };
   }
   // Taking the job: from here on (the output stream's last sequence) its output is this agent's.
-  const takes = current?.record.heldBy?.at(-1)?.agent !== agent && request.record.agent === agent;
-  const outputSequence = takes ? (await ctx.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.last_seq : 0;
+  // On a job's first take nobody has published output for it yet (an agent publishes only once
+  // this write holds the job), so 0 says the same without a stream-info round trip per job.
+  const heldBefore = current?.record.heldBy ?? [];
+  const takes = heldBefore.at(-1)?.agent !== agent && request.record.agent === agent;
+  const outputSequence = takes && heldBefore.length > 0 ? (await ctx.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.last_seq : 0;
   const checked = checkAgentJobRecordWrite(agent, current?.record, request.record, outputSequence);
   if ("refused" in checked) return { outcome: "refused", reason: `${key}: ${checked.refused}` };
   try {

@@ -1,7 +1,9 @@
 import test, { type ExecutionContext } from "ava";
 import { checkAgentJobRecordWrite, serveAgentJobRecords, silentLog } from "../../controller/index.js";
 import {
+  agentEventSubject,
   agentJobRecordSubject,
+  BUILD_OUTPUT_STREAM,
   connectBus,
   decodeJobRecord,
   decodeJobRecordWriteReply,
@@ -68,13 +70,22 @@ async function recordService(t: ExecutionContext) {
     storedJob: (buildId: string, jobIndex: number) => held.get(jobKey(buildId, jobIndex)),
     noteJobWritten: (buildId: string, jobIndex: number, record: JobRecord, revision: number) => void held.set(jobKey(buildId, jobIndex), { record, revision }),
   };
-  const service = serveAgentJobRecords({ bus: { ...bus, builds }, log: silentLog, index });
+  let streamInfos = 0;
+  const streams = new Proxy(bus.jsm.streams, {
+    get(target, prop, receiver) {
+      if (prop === "info") return (...args: Parameters<typeof target.info>) => (streamInfos++, target.info(...args));
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const jsm = new Proxy(bus.jsm, { get: (target, prop, receiver) => (prop === "streams" ? streams : Reflect.get(target, prop, receiver)) });
+  const service = serveAgentJobRecords({ bus: { ...bus, builds, jsm }, log: silentLog, index });
   t.teardown(() => service.stop());
   const ask = async (agent: string, write: JobRecordWrite): Promise<JobRecordWriteReply> => {
     const subject = agentJobRecordSubject(agent);
     return decodeJobRecordWriteReply((await bus.nc.request(subject, encode(write), { timeout: 10_000 })).data, subject);
   };
-  return { bus, held, ask, reads: () => reads };
+  return { bus, held, ask, reads: () => reads, streamInfos: () => streamInfos };
 }
 
 test("a write naming the revision the build index holds needs no KV read, and the index learns the new revision", async (t) => {
@@ -103,4 +114,25 @@ test("a write naming the index's revision after the record moved on (a cancel th
   const stored = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
   t.is(stored.state, "failed");
   t.is(stored.agent, undefined);
+});
+
+test("a job's first take holds its output from sequence 0 without asking the stream; a take-over holds it from the stream's last sequence", async (t) => {
+  t.timeout(30_000);
+  const s = await recordService(t);
+  // Output of other builds already in the stream.
+  for (let i = 0; i < 3; i++) await s.bus.js.publish(agentEventSubject("other", "host-c"), encode({ kind: "job-waiting", jobIndex: 0, name: "x", reason: "r", time: new Date().toISOString() }));
+  const revision = await s.bus.builds.create(jobKey("b1", 0), encode(queued));
+  s.held.set(jobKey("b1", 0), { record: queued, revision });
+  const first = await s.ask("host-a", { revision, record: { ...queued, state: "running", agent: "host-a", attempts: 1 } });
+  t.is(first.outcome, "written");
+  t.is(s.streamInfos(), 0, "no stream info on the first take");
+  const taken = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
+  t.deepEqual(taken.heldBy, [{ agent: "host-a", afterSequence: 0 }]);
+  const last = (await s.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.last_seq;
+  t.true(last >= 3);
+  const over = await s.ask("host-b", { revision: first.outcome === "written" ? first.revision : -1, record: { ...taken, agent: "host-b", attempts: 2 } });
+  t.is(over.outcome, "written");
+  t.is(s.streamInfos(), 1, "the take-over asked the stream");
+  const takenOver = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
+  t.deepEqual(takenOver.heldBy, [{ agent: "host-a", afterSequence: 0 }, { agent: "host-b", afterSequence: last }]);
 });
