@@ -13,7 +13,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { ObjectStore } from "@nats-io/obj";
 import type { JobMessage } from "../../shared/bus/index.js";
-import { extractBundle, type ExtractedBundle } from "../../shared/bundle/index.js";
+import { extractBundle, writeBundleSnapshot, type BundleSnapshot, type ExtractedBundle } from "../../shared/bundle/index.js";
 
 /** Where an agent keeps the bundles it fetched, by sha256. */
 export function bundleCacheDir(agentWorkDir: string): string {
@@ -36,6 +36,13 @@ export async function fetchBundle(
   destDir: string,
   maxBytes?: number,
 ): Promise<ExtractedBundle> {
+  const snapshot = snapshots.get(bundle.sha256);
+  if (snapshot) {
+    // Most recently used last: the first is the one to drop.
+    snapshots.delete(bundle.sha256);
+    snapshots.set(bundle.sha256, snapshot);
+    return writeBundleSnapshot(snapshot, destDir);
+  }
   const cached = join(cacheDir, `${bundle.sha256}.tar.gz`);
   if (!existsSync(cached)) {
     // Two jobs of one template often start together on one agent: they share one download.
@@ -48,8 +55,23 @@ export async function fetchBundle(
   }
   const now = new Date();
   await utimes(cached, now, now).catch(() => undefined); // "last used", for pruning
-  return extractBundle(createReadStream(cached), destDir, { maxBytes });
+  const extracted = await extractBundle(createReadStream(cached), destDir, { maxBytes, snapshotUpTo: SNAPSHOT_MAX_BYTES });
+  if (extracted.snapshot) {
+    snapshots.set(bundle.sha256, extracted.snapshot);
+    if (snapshots.size > SNAPSHOTS_KEPT) snapshots.delete(snapshots.keys().next().value!);
+  }
+  return extracted;
 }
+
+/**
+ * Small bundles (a template and a few files, the usual case) are kept in memory once extracted,
+ * by sha256: each later job of the same template writes its files without reading, unzipping and
+ * parsing the tar.gz again (~1.7 of ~3.3 ms of file-system CPU per job, bench of the job folder
+ * path). At most SNAPSHOTS_KEPT of SNAPSHOT_MAX_BYTES each: a few MiB.
+ */
+const SNAPSHOT_MAX_BYTES = 256 * 1024;
+const SNAPSHOTS_KEPT = 32;
+const snapshots = new Map<string, BundleSnapshot>();
 
 /** Downloads under way in this process, by cache path. */
 const downloads = new Map<string, Promise<void>>();

@@ -9,7 +9,7 @@
  */
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { link, lstat, mkdir, readlink, realpath, symlink } from "node:fs/promises";
+import { link, lstat, mkdir, readFile, readlink, realpath, symlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { Parser, type ReadEntry } from "tar";
@@ -21,6 +21,12 @@ export const DEFAULT_MAX_BUNDLE_BYTES = 1024 ** 3;
 export interface ExtractOptions {
   /** Limit for the compressed bundle and, separately, for the sum of its files' sizes. */
   maxBytes?: number;
+  /**
+   * Also keep the bundle in memory (ExtractedBundle.snapshot) when it holds only folders and
+   * regular files adding up to at most this many bytes: writeBundleSnapshot then makes the same
+   * folder without the tar.gz. Unset: nothing is kept.
+   */
+  snapshotUpTo?: number;
 }
 
 export interface ExtractedBundle {
@@ -28,6 +34,15 @@ export interface ExtractedBundle {
   files: string[];
   /** Sum of the regular files' sizes. */
   bytes: number;
+  /** With `snapshotUpTo`, for a bundle of folders and files within it (no links). */
+  snapshot?: BundleSnapshot;
+}
+
+/** A checked bundle of folders and regular files, held in memory. */
+export interface BundleSnapshot {
+  /** Relative, "/"-separated folder names, parents before children. */
+  dirs: string[];
+  files: { name: string; mode: number; data: Buffer }[];
 }
 
 const FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
@@ -43,6 +58,8 @@ export async function extractBundle(tgz: Readable | Buffer, destDir: string, opt
   const root = await realpath(destDir);
   const result: ExtractedBundle = { files: [], bytes: 0 };
   const symlinks: { name: string; target: string }[] = [];
+  // Dropped (undefined) as soon as the bundle turns out to hold a link or too many bytes.
+  let snapshot: BundleSnapshot | undefined = options.snapshotUpTo !== undefined ? { dirs: [], files: [] } : undefined;
 
   // Entries arrive one at a time; each is handled fully (its data written) before the next.
   let failure: unknown;
@@ -85,6 +102,7 @@ export async function extractBundle(tgz: Readable | Buffer, destDir: string, opt
     }
     const abs = join(root, ...name.split("/"));
     if (type === "Directory") {
+      snapshot?.dirs.push(name);
       await mkdir(abs, { recursive: true });
       entry.resume();
       return;
@@ -96,13 +114,18 @@ export async function extractBundle(tgz: Readable | Buffer, destDir: string, opt
       }
       await mkdir(dirname(abs), { recursive: true });
       await refuseExistingLink(abs, name);
-      const out = createWriteStream(abs, { mode: ((entry.mode ?? 0o644) & 0o777) | 0o600 });
+      const mode = ((entry.mode ?? 0o644) & 0o777) | 0o600;
+      const out = createWriteStream(abs, { mode });
       const done = once(out, "close");
+      if (snapshot && result.bytes > (options.snapshotUpTo ?? 0)) snapshot = undefined;
       entry.pipe(out);
       await done;
+      // Read back, once per bundle: listening to the entry beside the pipe could miss its first chunks.
+      snapshot?.files.push({ name, mode, data: await readFile(abs) });
       result.files.push(name);
       return;
     }
+    if (type === "SymbolicLink" || type === "Link") snapshot = undefined;
     if (type === "SymbolicLink") {
       const target = entry.linkpath ?? "";
       if (isAbsolute(target) || posix.isAbsolute(target)) {
@@ -162,7 +185,31 @@ export async function extractBundle(tgz: Readable | Buffer, destDir: string, opt
       throw new BundleError(`bundle entry "${name}": the symlink (through other links) points outside the bundle (${await readlink(abs)}); bundles may only link to their own files`, name);
     }
   }
+  if (snapshot) result.snapshot = snapshot;
   return result;
+}
+
+/**
+ * Makes in `destDir` (created if missing) the folder a snapshot was taken of: its names were
+ * checked when the bundle was extracted, and it holds no links, so nothing is looked up on the
+ * way (a farm agent writes the same small bundle for each of its jobs).
+ */
+export async function writeBundleSnapshot(snapshot: BundleSnapshot, destDir: string): Promise<ExtractedBundle> {
+  await mkdir(destDir, { recursive: true });
+  const made = new Set<string>([""]);
+  const makeDir = async (name: string): Promise<void> => {
+    if (made.has(name)) return;
+    await mkdir(join(destDir, ...name.split("/")), { recursive: true });
+    made.add(name);
+  };
+  for (const dir of snapshot.dirs) await makeDir(dir);
+  let bytes = 0;
+  for (const f of snapshot.files) {
+    await makeDir(posix.dirname(f.name) === "." ? "" : posix.dirname(f.name));
+    await writeFile(join(destDir, ...f.name.split("/")), f.data, { mode: f.mode });
+    bytes += f.data.length;
+  }
+  return { files: snapshot.files.map((f) => f.name), bytes };
 }
 
 /** Writes the bundle's bytes into the parser, counting them against the compressed limit. */

@@ -1,4 +1,4 @@
 /** Template bundles: the tar.gz of a template's folder that travels from client to agent. */
-export { extractBundle, DEFAULT_MAX_BUNDLE_BYTES, type ExtractOptions, type ExtractedBundle } from "./extract.js";
+export { extractBundle, writeBundleSnapshot, DEFAULT_MAX_BUNDLE_BYTES, type BundleSnapshot, type ExtractOptions, type ExtractedBundle } from "./extract.js";
 export { BundleError } from "./errors.js";
 export { parseByteSize, formatByteSize } from "./size.js";

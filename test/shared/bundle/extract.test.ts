@@ -4,7 +4,7 @@ import { createReadStream } from "node:fs";
 import { lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { BundleError, extractBundle } from "../../../shared/bundle/index.js";
+import { BundleError, extractBundle, writeBundleSnapshot } from "../../../shared/bundle/index.js";
 
 /** A work dir with `src/` (what gets packed) and `out/` (where it is extracted). */
 async function workDir(t: { teardown(fn: () => Promise<void>): void }): Promise<{ src: string; out: string; tgz: string }> {
@@ -117,4 +117,36 @@ test("garbage is refused as not a tar.gz", async (t) => {
   const { out } = await workDir(t);
   const e = await t.throwsAsync(extractBundle(Buffer.from("this is not a tarball at all, just some words ".repeat(40)), out), { instanceOf: BundleError });
   t.regex(e!.message, /not a readable tar\.gz/);
+});
+
+test("a small bundle of folders and files can be kept in memory and written again the same, without the tar.gz", async (t) => {
+  const { src, out, tgz } = await workDir(t);
+  await mkdir(path.join(src, "scripts", "empty"), { recursive: true });
+  await writeFile(path.join(src, "template.json"), '{"builders":[]}');
+  await writeFile(path.join(src, "scripts", "setup.sh"), "#!/bin/sh\necho hi\n", { mode: 0o755 });
+  gnuTar(src, tgz, ["."]);
+  const first = await extractBundle(createReadStream(tgz), out, { snapshotUpTo: 1024 });
+  t.truthy(first.snapshot);
+  await rm(tgz);
+  const again = `${out}-again`;
+  t.teardown(() => rm(again, { recursive: true, force: true }));
+  const written = await writeBundleSnapshot(first.snapshot!, again);
+  t.deepEqual(written.files.sort(), first.files.sort());
+  t.is(written.bytes, first.bytes);
+  t.is(await readFile(path.join(again, "scripts", "setup.sh"), "utf8"), "#!/bin/sh\necho hi\n");
+  t.is((await lstat(path.join(again, "scripts", "setup.sh"))).mode & 0o777, (await lstat(path.join(out, "scripts", "setup.sh"))).mode & 0o777);
+  t.is((await lstat(path.join(again, "template.json"))).mode & 0o777, (await lstat(path.join(out, "template.json"))).mode & 0o777);
+  t.true((await lstat(path.join(again, "scripts", "empty"))).isDirectory());
+});
+
+test("a bundle with a link, or bigger than the limit, is not kept in memory", async (t) => {
+  const { src, out, tgz } = await workDir(t);
+  await writeFile(path.join(src, "template.json"), "x".repeat(2000));
+  gnuTar(src, tgz, ["."]);
+  t.is((await extractBundle(createReadStream(tgz), out, { snapshotUpTo: 1999 })).snapshot, undefined);
+  t.truthy((await extractBundle(createReadStream(tgz), `${out}-2`, { snapshotUpTo: 2000 })).snapshot);
+  t.is((await extractBundle(createReadStream(tgz), `${out}-3`)).snapshot, undefined, "only when asked");
+  await symlink("template.json", path.join(src, "link.json"));
+  gnuTar(src, tgz, ["."]);
+  t.is((await extractBundle(createReadStream(tgz), `${out}-4`, { snapshotUpTo: 1 << 20 })).snapshot, undefined);
 });
