@@ -136,3 +136,23 @@ test("a job's first take holds its output from sequence 0 without asking the str
   const takenOver = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
   t.deepEqual(takenOver.heldBy, [{ agent: "host-a", afterSequence: 0 }, { agent: "host-b", afterSequence: last }]);
 });
+
+test("an agent taking a job it read queued is written even when the controller added the queue sequence meanwhile; not when another agent took it", async (t) => {
+  t.timeout(30_000);
+  const s = await recordService(t);
+  const unsequenced = { ...queued, queueSequence: undefined };
+  const read = await s.bus.builds.create(jobKey("b1", 0), encode(unsequenced));
+  // The controller records the job's queue sequence after the agent read the record.
+  const sequenced = await s.bus.builds.update(jobKey("b1", 0), encode(queued), read);
+  s.held.set(jobKey("b1", 0), { record: queued, revision: sequenced });
+  const reply = await s.ask("host-a", { revision: read, record: { ...unsequenced, state: "running", agent: "host-a", attempts: 1 } });
+  t.is(reply.outcome, "written");
+  t.is(s.reads(), 0, "the index's newer revision served");
+  const stored = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
+  t.like(stored, { state: "running", agent: "host-a", queueSequence: 7 });
+
+  // host-b read it queued too, but host-a holds it now: host-b must read again (and then sees it held).
+  const late = await s.ask("host-b", { revision: read, record: { ...unsequenced, state: "running", agent: "host-b", attempts: 1 } });
+  t.is(late.outcome, "conflict");
+  t.like(decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job"), { agent: "host-a" });
+});
