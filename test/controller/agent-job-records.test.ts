@@ -156,3 +156,30 @@ test("an agent taking a job it read queued is written even when the controller a
   t.is(late.outcome, "conflict");
   t.like(decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job"), { agent: "host-a" });
 });
+
+test("the holder's finish is written though the controller added the queue sequence after the take; not once the controller failed the job", async (t) => {
+  t.timeout(30_000);
+  const s = await recordService(t);
+  const unsequenced = { ...queued, queueSequence: undefined };
+  s.held.set(jobKey("b1", 0), { record: unsequenced, revision: await s.bus.builds.create(jobKey("b1", 0), encode(unsequenced)) });
+  const take = await s.ask("host-a", { revision: s.held.get(jobKey("b1", 0))!.revision, record: { ...unsequenced, state: "running", agent: "host-a", attempts: 1 } });
+  t.is(take.outcome, "written");
+  const taken = take.outcome === "written" ? take.revision : -1;
+  // The controller's queue-sequence write lands after the take.
+  const running = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
+  s.held.set(jobKey("b1", 0), { record: { ...running, queueSequence: 7 }, revision: await s.bus.builds.update(jobKey("b1", 0), encode({ ...running, queueSequence: 7 }), taken) });
+  const finish = await s.ask("host-a", { revision: taken, record: { ...running, state: "succeeded", finishedAt: new Date().toISOString() } });
+  t.is(finish.outcome, "written");
+  t.like(decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job"), { state: "succeeded", agent: "host-a", queueSequence: 7 });
+
+  // Another job: the controller fails it (its deliveries were lost) while host-a still thinks it holds it.
+  const other = { ...unsequenced, jobIndex: 1 };
+  const r0 = await s.bus.builds.create(jobKey("b1", 1), encode(other));
+  const held = await s.ask("host-a", { revision: r0, record: { ...other, state: "running", agent: "host-a", attempts: 1 } });
+  const heldRevision = held.outcome === "written" ? held.revision : -1;
+  const heldRecord = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 1)))!.value, "job");
+  s.held.set(jobKey("b1", 1), { record: { ...heldRecord, state: "failed" }, revision: await s.bus.builds.update(jobKey("b1", 1), encode({ ...heldRecord, state: "failed", error: "lost" }), heldRevision) });
+  const late = await s.ask("host-a", { revision: heldRevision, record: { ...heldRecord, state: "succeeded" } });
+  t.is(late.outcome, "conflict");
+  t.is(decodeJobRecord((await s.bus.builds.get(jobKey("b1", 1)))!.value, "job").state, "failed");
+});
