@@ -270,7 +270,7 @@ async function sendArtifact(ctx: ControllerContext, buildId: string, jobIndex: n
     res.writeHead(200, {
       "Content-Type": "application/octet-stream",
       "Content-Length": String(recorded.size),
-      "Content-Disposition": `attachment; filename="${path.basename(file).replace(/["\\\r\n]/g, "_")}"`,
+      "Content-Disposition": attachmentDisposition(path.basename(file)),
       "Repr-Digest": `sha-256=:${Buffer.from(recorded.sha256, "hex").toString("base64")}:`,
       ETag: `"${recorded.sha256}"`,
       "Cache-Control": "private, no-store",
@@ -291,6 +291,16 @@ async function sendArtifact(ctx: ControllerContext, buildId: string, jobIndex: n
   await streamArtifactFile(ctx, request, recorded, writer);
   if (!started) start();
   res.end();
+}
+
+/**
+ * `attachment` with the file's name: plain ASCII for old clients, and the exact name (any
+ * characters) as RFC 6266's `filename*`; a name Node would refuse in a header never fails the download.
+ */
+export function attachmentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }
 
 function findStaticDir(): string {

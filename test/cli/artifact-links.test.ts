@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { ArtifactLinks, ARTIFACT_LINK_TTL_MS } from "../../controller/artifact-links.js";
 import { startController, type RunningController } from "../../controller/index.js";
+import { attachmentDisposition } from "../../controller/web/server.js";
 import { runKilnCli, type KilnRun } from "../fixtures/kiln-cli.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 
@@ -199,4 +200,10 @@ test("a link is refused after it expires, and names what to do", (t) => {
   // Another controller (another key) does not take it.
   t.false(new ArtifactLinks(() => ({ port: 8080, tls: false })).check(url, now).ok);
   t.false(new ArtifactLinks(() => undefined).link({ buildId: "b1", jobIndex: 0, path: "x" }).path !== "");
+});
+
+test("a download names its file for browsers and curl -J whatever its characters", (t) => {
+  t.is(attachmentDisposition("disk.img"), `attachment; filename="disk.img"; filename*=UTF-8''disk.img`);
+  t.is(attachmentDisposition('образ "1".qcow2'), `attachment; filename="_____ _1_.qcow2"; filename*=UTF-8''%D0%BE%D0%B1%D1%80%D0%B0%D0%B7%20%221%22.qcow2`);
+  t.is(attachmentDisposition("a\r\nb(1)'*.img"), `attachment; filename="a__b(1)'*.img"; filename*=UTF-8''a%0D%0Ab%281%29%27%2A.img`);
 });
