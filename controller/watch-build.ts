@@ -4,7 +4,7 @@
  * reconnects resumes without gaps or duplicates. Following, it ends once every job is finished
  * and their output has been sent.
  */
-import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import { DeliverPolicy, type JsMsg, type MsgRequest, type NextMsgRequest } from "@nats-io/jetstream";
 import {
   BUILD_OUTPUT_STREAM,
   buildOutputFilter,
@@ -54,6 +54,8 @@ interface WatchProgress {
   after: number;
   finishedSeen: Set<number>;
   idleAfterFinish: number;
+  /** Reads in a row that found no build record (one miss is not taken for a removal). */
+  missingReads: number;
 }
 
 /**
@@ -65,7 +67,7 @@ interface WatchProgress {
 export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequest, out: OutputWriter, signal?: AbortSignal): Promise<void> {
   const buildId = requireBuildId(request.buildId);
   if (!(await readBuildRecord(ctx.bus.builds, buildId, ctx.log))) throw notFound(`no build ${buildId} (see kiln builds)`);
-  const progress: WatchProgress = { after: request.afterSequence, finishedSeen: new Set(), idleAfterFinish: 0 };
+  const progress: WatchProgress = { after: request.afterSequence, finishedSeen: new Set(), idleAfterFinish: 0, missingReads: 0 };
   let outageSince: number | undefined;
   let pause = 100;
   const healthy = (): void => {
@@ -75,8 +77,9 @@ export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequ
   for (;;) {
     if (out.cancelled || signal?.aborted) return;
     try {
-      // "late": a fetch was cut short (see FETCH_LATE_MS); a new consumer goes on after the last
-      // sequence sent, so whatever the cut fetch had buffered and not yet sent is fetched again.
+      // "late": a fetch was cut short (see FETCH_LATE_MS), or the consumer missed output the stream
+      // holds; a new consumer goes on after the last sequence sent, so whatever was buffered and
+      // not yet sent, or never delivered, is fetched again.
       if ((await followOutput(ctx, buildId, request.follow, out, progress, healthy, signal)) === "late") continue;
       return;
     } catch (e) {
@@ -164,21 +167,46 @@ async function followOutput(
       if (!drained) continue;
       if (!follow) return "done";
       const build = await readBuild(bus.builds, buildId, ctx.log);
-      if (!build) return "done"; // removed (expired) under us: nothing more will come
+      if (!build) {
+        // Removed (expired) under us: nothing more will come. Asked twice, a fetch apart: the
+        // record was there when the watch began, and a cluster settling after a node came back
+        // once answered "no such build" for a build that was running.
+        if (++progress.missingReads >= 2) return "done";
+        continue;
+      }
+      progress.missingReads = 0;
       if (!allJobsFinished(build.record, build.jobs)) {
         progress.idleAfterFinish = 0;
         continue;
       }
       // Agents record a job finished and then publish its job-finished event: wait for those, or
       // (resuming past them, or a lost agent) for two quiet fetches.
-      const everyFinishSeen = build.jobs.every((j) => progress.finishedSeen.has(j.jobIndex));
-      if (everyFinishSeen || (received === 0 && ++progress.idleAfterFinish >= 2)) return "done";
+      if (build.jobs.every((j) => progress.finishedSeen.has(j.jobIndex))) return "done";
+      if (received === 0 && ++progress.idleAfterFinish >= 2) {
+        // Quiet may also mean a consumer that delivers nothing (placed on a NATS node still
+        // catching up after a restart): the stream's leader says whether output past the last
+        // item sent exists; if it does, a new consumer fetches it.
+        const missed = await outputAfter(ctx, buildId, progress.after);
+        if (missed === undefined) return "done";
+        ctx.log.warn("build watch: its consumer delivered nothing while the stream holds more; fetching again", { build: buildId, after: progress.after, next: missed });
+        progress.idleAfterFinish = 0;
+        return "late";
+      }
     }
   } finally {
     // Not awaited: with the bus down this would wait for its timeout, and the server removes an
     // idle ordered consumer by itself.
     consumer.delete().catch(() => undefined);
   }
+}
+
+/** Stream sequence of the build's first output item after `after`, read from the stream leader; undefined when there is none. */
+async function outputAfter(ctx: ControllerContext, buildId: string, after: number): Promise<number | undefined> {
+  // STREAM.MSG.GET answers next_by_subj (wildcards too) since nats-server 2.9; the client library
+  // types it for direct gets only, which a follower may answer from a lagging copy.
+  const request: NextMsgRequest = { next_by_subj: buildOutputFilter(buildId), seq: after + 1 };
+  const next = await ctx.bus.jsm.streams.getMessage(BUILD_OUTPUT_STREAM, request as unknown as MsgRequest);
+  return next?.seq;
 }
 
 /**

@@ -10,7 +10,8 @@ import test, { type ExecutionContext } from "ava";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startController, type RunningController } from "../../controller/index.js";
+import { PassThrough } from "node:stream";
+import { createOperatorLog, startController, type RunningController } from "../../controller/index.js";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { startNatsCluster, type NatsClusterFixture } from "../fixtures/nats-cluster.js";
 import { packTemplate, rpc, submitRequest, waitFor } from "../controller/farm-harness.js";
@@ -26,6 +27,8 @@ interface ClusterFarm {
   agents: AgentHandle[];
   client: FarmClient;
   dir: string;
+  /** What the controller and the agents logged: shown when an assertion on a watch fails. */
+  logs: () => string;
 }
 
 async function startClusterFarm(t: ExecutionContext): Promise<ClusterFarm> {
@@ -41,12 +44,14 @@ async function startClusterFarm(t: ExecutionContext): Promise<ClusterFarm> {
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  controller = await startController({ listen: "127.0.0.1:0", nats: { url: cluster.url }, replicas: 3, sweepIntervalMs: 500 });
+  const logged: string[] = [];
+  const sink = new PassThrough().on("data", (chunk: Buffer) => logged.push(chunk.toString()));
+  controller = await startController({ listen: "127.0.0.1:0", nats: { url: cluster.url }, replicas: 3, sweepIntervalMs: 500, log: createOperatorLog(sink, "text", "controller") });
   for (const name of ["agent-a", "agent-b"]) {
-    agents.push(await startAgent({ nats: { url: cluster.url }, name, builders: ["null"], pullExpiresMs: 1000 }));
+    agents.push(await startAgent({ nats: { url: cluster.url }, name, builders: ["null"], pullExpiresMs: 1000, log: createOperatorLog(sink, "text", name) }));
   }
   client = new FarmClient(controller.address, credentials.createInsecure());
-  return { cluster, controller, agents, client, dir };
+  return { cluster, controller, agents, client, dir, logs: () => logged.join("").split("\n").slice(-80).join("\n") };
 }
 
 /** The real CLI as a child process (the farm lives in this process's event loop). */
@@ -97,7 +102,7 @@ async function killNodeMidBuild(t: ExecutionContext, pick: (farm: ClusterFarm) =
   for (const [i, name] of ["one", "two"].entries()) {
     const run = runs[i]!;
     t.is(run.status, 0, `${name}: ${run.stderr}`);
-    t.deepEqual(ticksIn(run.stdout, name), allTicks, `${name}: every line once, in order\n${run.stdout}\n${run.stderr}`);
+    t.deepEqual(ticksIn(run.stdout, name), allTicks, `${name}: every line once, in order\n${run.stdout}\n${run.stderr}\n${farm.logs()}`);
     t.regex(run.stdout, new RegExp(`Build '${name}' finished after`));
     // A unary call during a stream leader election is UNAVAILABLE; the CLI's own calls retry it.
     const build = await waitFor("the build record", () => rpc.getBuild(farm.client, ids[i]!).catch(() => undefined), 60_000);
@@ -161,7 +166,7 @@ test.serial("two NATS nodes down: kiln builds lists or says, and kiln submit say
   const id = await waitFor("a submit to be accepted", () => submitTicking(farm, "after").catch(() => undefined), 60_000);
   const watched = await kilnRun(["logs", "-color=false", "-f", id], env);
   t.is(watched.status, 0, watched.stderr);
-  t.deepEqual(ticksIn(watched.stdout, "after"), allTicks, watched.stdout + watched.stderr);
+  t.deepEqual(ticksIn(watched.stdout, "after"), allTicks, `${watched.stdout}${watched.stderr}\n${JSON.stringify(await rpc.getBuild(farm.client, id).catch(String))}\n${farm.logs()}`);
   const again = await kilnRun(["builds"], env);
   t.is(again.status, 0, again.stderr);
   t.regex(again.stdout, new RegExp(id));

@@ -1,9 +1,13 @@
 import test from "ava";
 import { credentials } from "@grpc/grpc-js";
-import { agentEventSubject, agentLogSubject, buildEventSubject, buildLogSubject, encode, jobKey, publishDurably, type BuildEvent, type JobRecord, type LogLine } from "../../shared/bus/index.js";
+import { agentEventSubject, agentLogSubject, buildEventSubject, buildKey, buildLogSubject, encode, jobKey, publishDurably, type BuildEvent, type JobRecord, type LogLine } from "../../shared/bus/index.js";
 import { FarmClient, State, type BuildOutput } from "../../proto/gen/kiln/v1/farm.js";
 import type { Bus } from "../../shared/bus/index.js";
 import { collect, packTemplate, rpc, startHarness, submitRequest, waitFor, watch } from "./farm-harness.js";
+import { DEFAULT_SETTINGS, silentLog } from "../../controller/index.js";
+import { watchBuild, type OutputWriter } from "../../controller/watch-build.js";
+import type { ControllerContext } from "../../controller/context.js";
+import type { BundleCache } from "../../controller/bundle-cache.js";
 
 const ONE_BUILDER = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }] });
 
@@ -196,4 +200,62 @@ test("a client that stops reading for longer than a fetch lasts loses nothing: e
   const seqs = items.map((i) => i.sequence);
   t.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
   t.is(new Set(seqs).size, seqs.length);
+});
+
+/**
+ * watchBuild called directly on a bus changed by `change`, its items collected; it ends as the
+ * call would. A deadline keeps a watch that never ends from holding the test.
+ */
+async function watchDirectly(bus: Bus, buildId: string, whileWatching: (items: BuildOutput[]) => Promise<void> = async () => {}): Promise<BuildOutput[]> {
+  const items: BuildOutput[] = [];
+  const out: OutputWriter = { write: (item) => (items.push(item), true), once: () => undefined, cancelled: false };
+  const stop = new AbortController();
+  const ctx: ControllerContext = { bus, settings: DEFAULT_SETTINGS, log: silentLog, bundles: undefined as unknown as BundleCache, stopping: stop.signal };
+  const deadline = setTimeout(() => stop.abort(), 30_000);
+  try {
+    await Promise.all([watchBuild(ctx, { buildId, afterSequence: 0, follow: true }, out, stop.signal), whileWatching(items)]);
+  } finally {
+    clearTimeout(deadline);
+  }
+  return items;
+}
+
+test("a follow watch whose first consumer delivers nothing (a NATS node still catching up) still sends the output the stream holds", async (t) => {
+  const h = await startHarness(t);
+  const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })));
+  const id = build!.id;
+  const bus = h.controller.bus;
+  await logLine(bus, id, "working");
+  await finishJob(bus, id);
+  // Stands in for an ordered consumer placed on a cluster node whose copy of the stream lags: its
+  // fetches end with nothing, as an idle fetch does. Only the watch's first consumer is one.
+  let made = 0;
+  const consumers = {
+    get: (...args: Parameters<Bus["js"]["consumers"]["get"]>) =>
+      made++ === 0 ? Promise.resolve({ fetch: async () => (async function* () {})(), delete: async () => true }) : bus.js.consumers.get(...args),
+  };
+  const js = new Proxy(bus.js, { get: (target, p) => (p === "consumers" ? consumers : Reflect.get(target, p)) });
+  const items = await watchDirectly({ ...bus, js }, id);
+  t.deepEqual(texts(items), ["<queued>", "working", "<finished>"]);
+  t.true(made >= 2, "a second consumer was made");
+});
+
+test("a follow watch that once reads no build record (a cluster settling) goes on until the build finishes", async (t) => {
+  const h = await startHarness(t);
+  const { build } = await rpc.submitBuild(h.client, submitRequest(await packTemplate(h.dir, { "template.json": ONE_BUILDER })));
+  const id = build!.id;
+  const bus = h.controller.bus;
+  // The second read of the build record (the first is the watch's check that the build exists)
+  // answers "none", as a stream leader still applying its log once did.
+  let reads = 0;
+  const builds = new Proxy(bus.builds, {
+    get: (target, p) => (p === "get" ? (key: string) => (key === buildKey(id) && ++reads === 2 ? Promise.resolve(null) : target.get(key)) : Reflect.get(target, p)),
+  });
+  const items = await watchDirectly({ ...bus, builds }, id, async (seen) => {
+    await waitFor("the missing read", async () => (reads >= 3 ? true : undefined), 20_000);
+    t.deepEqual(texts(seen), ["<queued>"]);
+    await logLine(bus, id, "after the miss");
+    await finishJob(bus, id);
+  });
+  t.deepEqual(texts(items), ["<queued>", "after the miss", "<finished>"]);
 });
