@@ -5,8 +5,8 @@
  *
  *  - dispatch latency (submit → the agent reports the job started), p50/p99 over N builds,
  *    against a bare JetStream publish → pull round trip;
- *  - throughput of null builds over 20 agents, against the same builds run by the local runner
- *    in this process (20 at a time);
+ *  - throughput of null builds over 20 agents (after one uncounted warm-up run), against the
+ *    same builds run by the local runner in this process (20 at a time);
  *  - scale-out of builds that each sleep 1 s over 1, 5, 10, 20 agents, against perfect linear
  *    scaling;
  *  - artifact upload/download through the object store, against a local file copy.
@@ -483,7 +483,12 @@ try {
     // --- throughput: N null builds over 20 agents, RUNS times ---
     await startAgents(20);
     const rates: number[] = [];
-    for (let run = 1; run <= RUNS; run++) {
+    // Run 0 warms the farm up and is not counted: 20 agents just started spend their first ~50
+    // jobs compiling (V8's JIT, zod's compiled parsers, the NATS client), ~3.5 ms more CPU per
+    // build than later ones (measured: run 1 of 3 was 78 builds/s, runs 2 and 3 100 and 105).
+    // Agents are long-lived services; the steady state is what a farm delivers. Its figure is
+    // printed beside the counted ones.
+    for (let run = 0; run <= RUNS; run++) {
       finished.clear();
       started.clear();
       const before = await connectionCounters();
@@ -503,12 +508,12 @@ try {
       const cpuAfter = await cpuSeconds();
       const cpuPerBuild = (k: "nats" | "controller" | "agents"): string => `${k} ${(((cpuAfter[k] - cpuBefore[k]) * 1000) / THROUGHPUT_BUILDS).toFixed(1)}`;
       const lost = ids.filter((id) => finished.get(id)?.state !== "succeeded").length;
-      rates.push(THROUGHPUT_BUILDS / farmSeconds);
+      if (run > 0) rates.push(THROUGHPUT_BUILDS / farmSeconds);
       const perBuild = (role: string): string => {
         const d = (k: "in_msgs" | "out_msgs"): number => ((after.get(role)?.[k] ?? 0) - (before.get(role)?.[k] ?? 0)) / THROUGHPUT_BUILDS;
         return `${role} sent ${d("in_msgs").toFixed(1)}/received ${d("out_msgs").toFixed(1)}`;
       };
-      results.push(`throughput run ${run}/${RUNS}: ${THROUGHPUT_BUILDS} null builds over 20 agents in ${farmSeconds.toFixed(1)} s = ${(THROUGHPUT_BUILDS / farmSeconds).toFixed(0)} builds/s, lost or failed: ${lost}; NATS messages per build: ${["controller", "agents"].map(perBuild).join(", ")}; CPU ms per build: ${(["nats", "controller", "agents"] as const).map(cpuPerBuild).join(", ")}`);
+      results.push(`throughput ${run === 0 ? "warm-up run (agents just started; not counted)" : `run ${run}/${RUNS}`}: ${THROUGHPUT_BUILDS} null builds over 20 agents in ${farmSeconds.toFixed(1)} s = ${(THROUGHPUT_BUILDS / farmSeconds).toFixed(0)} builds/s, lost or failed: ${lost}; NATS messages per build: ${["controller", "agents"].map(perBuild).join(", ")}; CPU ms per build: ${(["nats", "controller", "agents"] as const).map(cpuPerBuild).join(", ")}`);
     }
     // Baseline: the same null build through the local runner, 20 at a time, in this process.
     const spec = await planLocally(tplDir, { builders: [{ type: "null", communicator: "none" }] });
