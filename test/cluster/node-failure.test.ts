@@ -90,7 +90,9 @@ async function killNodeMidBuild(t: ExecutionContext, pick: (farm: ClusterFarm) =
       const builds = await Promise.all(ids.map((id) => rpc.getBuild(farm.client, id)));
       return builds.every((b) => b.jobs.some((j) => j.state === State.STATE_RUNNING)) ? true : undefined;
     },
-    60_000,
+    // Three nats-servers replicating every write, the controller and both agents in this one
+    // process: on a machine loaded 3x over (4 busy loops on 2 cores) starting took over 60 s once.
+    120_000,
   );
   await waitFor("a few log lines", async () => ((await rpc.getBuild(farm.client, ids[0]!)).jobs.length > 0 ? true : undefined));
   await new Promise((r) => setTimeout(r, 1500)); // let some ticks out before the kill (not a wait for an event)
