@@ -58,7 +58,8 @@ export function resolveVariables(t: Template, opts: VariableOptions): ResolvedVa
           field: `variables.${v.name}`,
         }),
     );
-    throw errors.length === 1 ? errors[0] : new TemplateErrors(errors, "list");
+    // Packer lists them with go-multierror even when there is one ("1 error occurred:").
+    throw new TemplateErrors(errors, "list");
   }
 
   const texts = new Map<string, string>();
