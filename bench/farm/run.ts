@@ -18,6 +18,7 @@
  *   npm run build && node dist/bench/farm/run.js [--quick] [--only=dispatch,throughput,scale,logs,artifacts] [--runs=3]
  *     [--agent-cpu-prof=DIR]   (and `node --cpu-prof` for the controller, which runs in this process)
  *     [--agents=N]             (agents of the dispatch phase, default 20)
+ *   KILN_BENCH_PRODUCER_PROF=DIR  CPU profile of the log phase's producer process (the agent's output sink)
  *
  * The controller (this process) and the agents run with the node flags the services are deployed
  * with (shared/kiln-node-flags.ts; this script starts itself again with them if they are
@@ -265,17 +266,19 @@ async function logPhase(tplDir: string): Promise<void> {
   // --- 2. the data plane alone: the agent's BusOutputSink in a process of its own, fed as fast as it takes lines ---
   const SINK_LINES = quick ? 200_000 : 500_000;
   const id = `bench-logs-${Date.now().toString(36)}`;
-  await recordBuild(id, "chatty");
+  const held = await recordBuild(id, "chatty");
   const watching = watchNumberedLines(id);
   const [startedAtEpoch, storedMs] = await new Promise<number[]>((ok, fail) => {
     let out = "";
-    const producer = spawn(process.execPath, [join(repo, "dist/bench/farm/log-producer.js"), nats.url, id, String(SINK_LINES)], { stdio: ["ignore", "pipe", "inherit"] });
+    const producer = spawn(process.execPath, [...(process.env.KILN_BENCH_PRODUCER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KILN_BENCH_PRODUCER_PROF}`] : []), join(repo, "dist/bench/farm/log-producer.js"), nats.url, id, String(SINK_LINES)], { stdio: ["ignore", "pipe", "inherit"] });
     producer.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
     producer.once("error", fail);
     producer.once("exit", (code) => (code === 0 ? ok(out.trim().split(" ").map(Number)) : fail(new Error(`the log producer exited ${code}`))));
   });
-  // As the agent does after the output: the record says finished, and the watch ends.
-  await controller.bus.builds.put(jobKey(id, 0), encode({ buildId: id, jobIndex: 0, name: "chatty", builderType: "null", needs: [], state: "succeeded", attempts: 1, artifacts: [] } satisfies JobRecord));
+  // As the agent does after the output: the record says finished (still held by the producer, as
+  // the controller's record service keeps it: a watch that reads the record again, on a new
+  // consumer, drops output from an agent the record does not name), and the watch ends.
+  await controller.bus.builds.put(jobKey(id, 0), encode({ ...held, state: "succeeded" } satisfies JobRecord));
   const got = await watching;
   // Wall clocks of two processes (performance.timeOrigin + now() drifts from it in a long run).
   const seconds = (got.lastAtWall - startedAtEpoch) / 1000;
