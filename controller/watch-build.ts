@@ -237,7 +237,7 @@ function toOutput(msg: JsMsg, ctx: ControllerContext): BuildOutput | undefined {
   const sequence = msg.seq;
   try {
     if (msg.subject.endsWith(".log")) {
-      const line = decodeLogLine(msg.data, msg.subject);
+      const line = decodeLogLine(msg.data, msg.subject, msg.headers);
       return { sequence, time: line.time, log: { jobIndex: line.jobIndex, label: line.label, level: line.level, text: line.text } };
     }
     if (msg.subject.endsWith(".event")) return eventToOutput(sequence, decodeBuildEvent(msg.data, msg.subject));

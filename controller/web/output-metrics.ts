@@ -36,7 +36,7 @@ export function feedOutputMetrics(ctx: ControllerContext, index: BuildIndex, met
     const builderType = (jobIndex: number): string => index.job(buildId, jobIndex)?.builderType ?? "unknown";
     try {
       if (rest.at(-1) === "log") {
-        const line = decodeLogLine(msg.data, msg.subject);
+        const line = decodeLogLine(msg.data, msg.subject, msg.headers);
         metrics.logStored(builderType(line.jobIndex), Buffer.byteLength(line.text));
         return;
       }

@@ -314,7 +314,8 @@ export const decodeJob = decoder("job message", jobEnvelopeSchema);
 export const decodeStoredJobSpec = decoder("stored job spec", buildSpecSchema);
 export const decodeJobRecord = decoder("job record", jobRecordSchema);
 export const decodeBuildRecord = decoder("build record", buildRecordSchema);
-export const decodeLogLine = decoder("log line", logLineSchema);
+/** A LogLine sent as JSON (the controller's own lines; agents before log-line-wire.ts): read it with decodeLogLine. */
+export const decodeLogLineJson = decoder("log line", logLineSchema);
 export const decodeBuildEvent = decoder("build event", buildEventSchema);
 export const decodeControl = decoder("control message", controlMessageSchema);
 export const decodeAgentPresence = decoder("agent presence", agentPresenceSchema);

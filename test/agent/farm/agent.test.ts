@@ -37,7 +37,7 @@ async function readOutput(bus: Bus, buildId: string, done: (events: BuildEvent[]
   const messages = await consumer.consume();
   const timeout = setTimeout(() => void messages.close(), 30_000);
   for await (const m of messages) {
-    if (m.subject.endsWith(".log")) lines.push(decodeLogLine(m.data, m.subject));
+    if (m.subject.endsWith(".log")) lines.push(decodeLogLine(m.data, m.subject, m.headers));
     else events.push(decodeBuildEvent(m.data, m.subject));
     if (done(events)) break;
   }

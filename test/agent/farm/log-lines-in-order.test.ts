@@ -51,3 +51,32 @@ test("100,000 log lines from an agent's sink reach a watching client through the
   t.true(items.length < LINES / 100, `lines travel together (${items.length} items)`);
   t.is(items.at(-1)?.event?.kind, "finished");
 });
+
+test("multi-byte text, a label with spaces and non-ASCII, a line longer than a batch and lines ending in newlines arrive intact", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t);
+  const id = "lines-intact";
+  const label = "vm ünïcode (shell-local)";
+  const job: JobRecord = { buildId: id, jobIndex: 0, name: label, builderType: "null", needs: [], state: "running", agent: "test-agent", heldBy: [{ agent: "test-agent", afterSequence: 0 }], attempts: 1, artifacts: [] };
+  const record: BuildRecord = { id, template: "t.json", submittedAt: new Date().toISOString(), jobCount: 1, jobNames: [label], cancelRequested: false, waitTimeoutMs: 0 };
+  await h.controller.bus.builds.create(jobKey(id, 0), encode(job));
+  await h.controller.bus.builds.create(buildKey(id), encode(record));
+  const agentBus = await connectBus({ url: h.nats.url, name: "kiln-agent test" });
+  t.teardown(() => agentBus.close());
+  const errors: string[] = [];
+  const sink = new BusOutputSink(agentBus.js, { buildId: id, agentName: "test-agent", jobIndex: 0, attempt: 1, onPublishError: (e) => errors.push(e.message) });
+  const watching = collect(watch(h.client, id, 0, true));
+  const long = "日本語 ".repeat(60_000); // 240,000 characters, 600,000 bytes in UTF-8: more than a batch holds
+  const sent = ["✓ first", "second — ü\n", long, "after the long one", ...Array.from({ length: 3000 }, (_, i) => `π ${i}`)];
+  for (const text of sent) sink.emit({ kind: "ui", build: label, level: "say", text });
+  sink.event({ kind: "job-finished", jobIndex: 0, name: label, state: "succeeded", durationMs: 0, artifacts: [], time: new Date().toISOString() });
+  await sink.flush();
+  t.deepEqual(errors, []);
+  await h.controller.bus.builds.put(jobKey(id, 0), encode({ ...job, state: "succeeded" }));
+  const items: BuildOutput[] = await watching;
+  const logs = items.flatMap((i) => (i.log ? [i.log] : []));
+  t.true(logs.every((l) => l.label === label && l.level === "say"));
+  const lines = logs.flatMap((l) => l.text.replace(/\n$/, "").split("\n"));
+  t.deepEqual(lines, sent.map((s) => s.replace(/\n$/, "")));
+  t.true(logs.length < 10, `lines travel together (${logs.length} items)`);
+});

@@ -27,7 +27,7 @@ test("nats-server restarts mid-job: the job finishes, its record says so and no 
   for await (const m of messages) {
     if (m.subject.endsWith(".log")) {
       // One LogLine may carry several consecutive lines.
-      for (const text of decodeLogLine(m.data, m.subject).text.split("\n")) {
+      for (const text of decodeLogLine(m.data, m.subject, m.headers).text.split("\n")) {
         const hit = /tick-(\d+)$/.exec(text);
         if (hit) ticks.push(Number(hit[1]));
       }

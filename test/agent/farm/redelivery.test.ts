@@ -38,7 +38,7 @@ async function buildOutput(bus: Bus, buildId: string): Promise<OutputItem[]> {
   for (;;) {
     const m = await consumer.next({ expires: 1000 });
     if (!m) return items;
-    if (m.subject.endsWith(".log")) items.push({ kind: "log", text: decodeLogLine(m.data, m.subject).text });
+    if (m.subject.endsWith(".log")) items.push({ kind: "log", text: decodeLogLine(m.data, m.subject, m.headers).text });
     else items.push({ kind: "event", event: decodeBuildEvent(m.data, m.subject) });
     if (m.info.pending === 0) return items;
   }
