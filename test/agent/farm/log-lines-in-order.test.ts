@@ -2,19 +2,24 @@ import test from "ava";
 import { BusOutputSink } from "../../../agent/farm/bus-output-sink.js";
 import { buildKey, connectBus, encode, jobKey, type BuildRecord, type JobRecord } from "../../../shared/bus/index.js";
 import type { BuildOutput } from "../../../proto/gen/kiln/v1/farm.js";
-import { collect, startHarness, watch } from "../../controller/farm-harness.js";
+import { collect, startHarness, watch, type Harness } from "../../controller/farm-harness.js";
 
 const LINES = 100_000;
+
+/** A running job held by "test-agent" (watchers pass on an agent's output only for jobs it holds), and its build. */
+async function recordHeldJob(h: Harness, id: string, name: string): Promise<JobRecord> {
+  const job: JobRecord = { buildId: id, jobIndex: 0, name, builderType: "null", needs: [], state: "running", agent: "test-agent", heldBy: [{ agent: "test-agent", afterSequence: 0 }], attempts: 1, artifacts: [] };
+  const record: BuildRecord = { id, template: "t.json", submittedAt: new Date().toISOString(), jobCount: 1, jobNames: [name], cancelRequested: false, waitTimeoutMs: 0 };
+  await h.controller.bus.builds.create(jobKey(id, 0), encode(job));
+  await h.controller.bus.builds.create(buildKey(id), encode(record));
+  return job;
+}
 
 test("100,000 log lines from an agent's sink reach a watching client through the controller in order, each once", async (t) => {
   t.timeout(120_000);
   const h = await startHarness(t);
   const id = "lines-in-order";
-  // Held by the sink's agent: watchers pass on an agent's output only for jobs it holds.
-  const job: JobRecord = { buildId: id, jobIndex: 0, name: "chatty", builderType: "null", needs: [], state: "running", agent: "test-agent", heldBy: [{ agent: "test-agent", afterSequence: 0 }], attempts: 1, artifacts: [] };
-  const record: BuildRecord = { id, template: "t.json", submittedAt: new Date().toISOString(), jobCount: 1, jobNames: ["chatty"], cancelRequested: false, waitTimeoutMs: 0 };
-  await h.controller.bus.builds.create(jobKey(id, 0), encode(job));
-  await h.controller.bus.builds.create(buildKey(id), encode(record));
+  const job = await recordHeldJob(h, id, "chatty");
 
   // The agent's side on a connection of its own, as on a farm.
   const agentBus = await connectBus({ url: h.nats.url, name: "kiln-agent test" });
@@ -57,10 +62,7 @@ test("multi-byte text, a label with spaces and non-ASCII, a line longer than a b
   const h = await startHarness(t);
   const id = "lines-intact";
   const label = "vm ünïcode (shell-local)";
-  const job: JobRecord = { buildId: id, jobIndex: 0, name: label, builderType: "null", needs: [], state: "running", agent: "test-agent", heldBy: [{ agent: "test-agent", afterSequence: 0 }], attempts: 1, artifacts: [] };
-  const record: BuildRecord = { id, template: "t.json", submittedAt: new Date().toISOString(), jobCount: 1, jobNames: [label], cancelRequested: false, waitTimeoutMs: 0 };
-  await h.controller.bus.builds.create(jobKey(id, 0), encode(job));
-  await h.controller.bus.builds.create(buildKey(id), encode(record));
+  const job = await recordHeldJob(h, id, label);
   const agentBus = await connectBus({ url: h.nats.url, name: "kiln-agent test" });
   t.teardown(() => agentBus.close());
   const errors: string[] = [];
