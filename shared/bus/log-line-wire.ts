@@ -8,7 +8,7 @@
  * reads: decodeLogLine tells them apart by the headers.
  */
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
-import { BusDecodeError, decodeLogLineJson, logLineSchema, type LogLine } from "./messages.js";
+import { BusDecodeError, checkedMessage, decodeLogLineJson, logLineSchema, type LogLine } from "./messages.js";
 
 const JOB = "Kiln-Job";
 const LABEL = "Kiln-Label";
@@ -37,10 +37,5 @@ export function decodeLogLine(data: Uint8Array, subject: string, headers?: MsgHd
   }
   const job = headers!.get(JOB);
   const candidate = { jobIndex: /^-?\d+$/.test(job) ? Number(job) : job, label, level, time: headers!.get(TIME), text: new TextDecoder().decode(data) };
-  const r = logLineSchema.safeParse(candidate);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new BusDecodeError("log line", subject, `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-  }
-  return r.data;
+  return checkedMessage("log line", logLineSchema, candidate, subject);
 }

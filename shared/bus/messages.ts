@@ -301,13 +301,18 @@ function decoder<T>(what: string, schema: z.ZodType<T>): (data: Uint8Array | str
     } catch (e) {
       throw new BusDecodeError(what, subject, `not JSON (${(e as Error).message})`);
     }
-    const r = schema.safeParse(json);
-    if (!r.success) {
-      const issue = r.error.issues[0];
-      throw new BusDecodeError(what, subject, `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-    }
-    return r.data;
+    return checkedMessage(what, schema, json, subject);
   };
+}
+
+/** `value` as `schema` says, or a BusDecodeError naming the first field that is wrong. */
+export function checkedMessage<T>(what: string, schema: z.ZodType<T>, value: unknown, subject: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new BusDecodeError(what, subject, `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  return r.data;
 }
 
 export const decodeJob = decoder("job message", jobEnvelopeSchema);
