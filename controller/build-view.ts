@@ -35,7 +35,7 @@ export function stateToProto(state: JobState): State {
 }
 
 export function artifactToProto(a: ArtifactRef): Artifact {
-  return { builderId: a.builderId, id: a.id, description: a.description, files: a.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })) };
+  return { builderId: a.builderId, id: a.id, description: a.description, files: a.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, object: f.object })) };
 }
 
 export function jobToProto(job: JobRecord, agents: readonly AgentPresence[]): Job {

@@ -3,7 +3,8 @@ import { resolve } from "node:path";
 import { formatFlagHelp, type FlagSpecs } from "../flags.js";
 import type { CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
-import { farmFlagSpecs } from "../farm-client/flag-specs.js";
+import { artifactStoreFlagSpecs, farmFlagSpecs } from "../farm-client/flag-specs.js";
+import { artifactStoreFromFlags } from "../farm-client/artifact-store.js";
 import { FarmClientError, withFarmConnection } from "../farm-client/connect.js";
 import { artifactLinkUrl } from "../farm-client/download.js";
 import { buildIdArgument } from "../farm-client/build-id-argument.js";
@@ -12,9 +13,10 @@ import { stateName } from "../farm-client/states.js";
 
 const flagSpecs: FlagSpecs = {
   ...farmFlagSpecs,
+  ...artifactStoreFlagSpecs,
   download: { kind: "string", help: "Download every artifact file into DIR, at the paths a local build would leave them (manifests merged).", placeholder: "DIR" },
   links: { kind: "bool", help: "Print a link (URL) per artifact file that curl or a browser can fetch without a token for the next 10 minutes. Needs a controller with --web-listen." },
-  "api-stream": { kind: "bool", help: "With --download: fetch through the API's gRPC stream even when the controller offers links (by default its web listener serves the bytes, which costs less CPU)." },
+  "api-stream": { kind: "bool", help: "With --download: the controller serves the bytes through the API's gRPC stream even when it offers links (by default its web listener serves them, which costs less CPU)." },
   force: { kind: "bool", help: "With --download: start manifest files afresh when they are from another run (as -force does)." },
   "machine-readable": { kind: "bool", help: "Machine-readable lines (timestamp,BUILD,artifact-file,job,builder-id,path,size,sha256; with --links, timestamp,BUILD,artifact-link,job,path,url,expires-unix-ms)." },
 };
@@ -22,7 +24,8 @@ const flagSpecs: FlagSpecs = {
 export const help = `Usage: kiln artifacts --controller HOST:PORT [options] ID
 
   Lists the artifacts of farm build ID, per build (job): description and files with their size
-  and sha256. With --download DIR, fetches every file into DIR (verifying each sha256). With
+  and sha256. With --download DIR, fetches every file into DIR (verifying each sha256), from
+  the controller or, with --nats, straight from the farm's object store. With
   --links, prints a short-lived URL per file for curl or a browser, e.g.
     kiln artifacts --controller farm:7070 --links ID | grep -o 'http[^ ]*' | xargs -n1 curl -fOJ
 
@@ -67,8 +70,18 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     }
     const dir = flags.strings.download;
     if (dir) {
-      await fetchArtifacts(conn, buildId, jobs.map((j) => ({ jobIndex: j.index, artifactRefs: j.artifacts })), resolve(io.cwd, dir), flags.bools.force === true, { apiStreamOnly: flags.bools["api-stream"] === true });
-      io.stderr.write(`Downloaded the artifact files into ${resolve(io.cwd, dir)}.\n`);
+      const store = artifactStoreFromFlags(flags, "artifacts", (text) => io.stderr.write(`${text}\n`));
+      let fetched;
+      try {
+        fetched = await fetchArtifacts(conn, buildId, jobs.map((j) => ({ jobIndex: j.index, artifactRefs: j.artifacts })), resolve(io.cwd, dir), flags.bools.force === true, {
+          apiStreamOnly: flags.bools["api-stream"] === true,
+          store,
+        });
+      } finally {
+        await store?.close();
+      }
+      const from = fetched.sources.size === 0 ? "" : ` from the ${[...fetched.sources].join(" and the ")}`;
+      io.stderr.write(`Downloaded ${fetched.files} artifact file${fetched.files === 1 ? "" : "s"} (${fetched.bytes} bytes) into ${resolve(io.cwd, dir)}${from}.\n`);
     }
     return 0;
   });

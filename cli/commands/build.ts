@@ -22,7 +22,7 @@ import { checkBuilds, type BuildCheck } from "../../shared/validation/check-buil
 import { unrunnableBuilds } from "../../shared/validation/runnable.js";
 import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
 import { defaultCatalogue } from "../../agent/catalogue.js";
-import { farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
+import { artifactStoreFlagSpecs, farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
 
 const flagSpecs: FlagSpecs = {
   color: { kind: "bool", help: "Disable color output with -color=false (also PACKER_NO_COLOR / NO_COLOR)." },
@@ -39,6 +39,7 @@ const flagSpecs: FlagSpecs = {
   ...policyFlagSpecs,
   ...farmFlagSpecs,
   ...submissionFlagSpecs,
+  ...artifactStoreFlagSpecs,
 };
 
 export const help = `Usage: kiln build [options] TEMPLATE

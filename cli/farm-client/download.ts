@@ -14,6 +14,7 @@ import type { Readable } from "node:stream";
 import { status } from "@grpc/grpc-js";
 import type { ArtifactChunk, ArtifactFile, ArtifactLinkResponse } from "../../proto/gen/kiln/v1/farm.js";
 import { FarmClientError, isServiceError, type FarmConnection } from "./connect.js";
+import type { ArtifactStoreReader } from "./artifact-store.js";
 import { controllerWentAway } from "./watch.js";
 
 export interface ArtifactFileRequest {
@@ -31,14 +32,16 @@ export function artifactDestination(dir: string, path: string): string {
   return join(dir, rel);
 }
 
+/** Where a file's bytes came from. */
+export type DownloadSource = "object store" | "controller's web listener" | "controller's API stream";
+
 /** Downloads one file to `dest` (a full path). Retries a few times if the controller restarts. */
-export async function downloadArtifactFile(conn: FarmConnection, req: ArtifactFileRequest, dest: string, options: DownloadOptions = {}): Promise<void> {
+export async function downloadArtifactFile(conn: FarmConnection, req: ArtifactFileRequest, dest: string, options: DownloadOptions = {}): Promise<DownloadSource> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await downloadOnce(conn, req, dest, options);
-      return;
+      return await downloadOnce(conn, req, dest, options);
     } catch (e) {
-      if (attempt >= 5 || !(controllerWentAway(e) || e instanceof LinkTransferCut)) throw e instanceof LinkTransferCut ? new FarmClientError(e.message) : conn.explain(e);
+      if (attempt >= 5 || !(controllerWentAway(e) || e instanceof TransferCut)) throw e instanceof TransferCut ? new FarmClientError(e.message) : conn.explain(e);
       await new Promise((r) => setTimeout(r, 300 * attempt));
     }
   }
@@ -47,16 +50,26 @@ export async function downloadArtifactFile(conn: FarmConnection, req: ArtifactFi
 export interface DownloadOptions {
   /** Always use DownloadArtifact's gRPC stream, even when the controller hands out HTTP links. */
   apiStreamOnly?: boolean;
+  /** Read the files straight from the farm's object store when it can (--nats). */
+  store?: ArtifactStoreReader;
 }
 
-async function downloadOnce(conn: FarmConnection, req: ArtifactFileRequest, dest: string, options: DownloadOptions): Promise<void> {
+/**
+ * Bytes received but not yet written that pause the source. The default (16 KiB, less than one
+ * chunk) paused it after every chunk until that chunk was on disk, so receiving and writing took
+ * turns; with room for several chunks, writes overlap the transfer and go out together (writev):
+ * a 1 GiB object read from the store went from ~240 to ~300 MB/s on this machine.
+ */
+const WRITE_BUFFER_BYTES = 8 * 1024 * 1024;
+
+async function downloadOnce(conn: FarmConnection, req: ArtifactFileRequest, dest: string, options: DownloadOptions): Promise<DownloadSource> {
   await mkdir(dirname(dest), { recursive: true });
   const part = `${dest}.kiln-part-${process.pid}`;
   const hash = createHash("sha256");
   let size = 0;
-  const out = createWriteStream(part);
+  const out = createWriteStream(part, { highWaterMark: WRITE_BUFFER_BYTES });
   try {
-    const body = (options.apiStreamOnly ? undefined : await linkedBody(conn, req)) ?? streamedBody(conn, req);
+    const body = (await options.store?.body(req)) ?? (options.apiStreamOnly ? undefined : await linkedBody(conn, req)) ?? streamedBody(conn, req);
     size = await receive(body, hash, out);
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
     const sha256 = hash.digest("hex");
@@ -66,6 +79,7 @@ async function downloadOnce(conn: FarmConnection, req: ArtifactFileRequest, dest
       );
     }
     await rename(part, dest);
+    return body.from;
   } catch (e) {
     out.destroy();
     await rm(part, { force: true });
@@ -73,8 +87,9 @@ async function downloadOnce(conn: FarmConnection, req: ArtifactFileRequest, dest
   }
 }
 
-/** Where a file's bytes come from: an HTTP response or a DownloadArtifact call, and how to read its items. */
-interface Body {
+/** Where a file's bytes come from (the object store, an HTTP response or a DownloadArtifact call), and how to read its items. */
+export interface Body {
+  from: DownloadSource;
   source: Readable;
   bytesOf(item: unknown): Uint8Array;
   /** Whether the source ended at the end of the file (not cut short). */
@@ -119,6 +134,7 @@ function receive(body: Body, hash: Hash, out: WriteStream): Promise<number> {
 function streamedBody(conn: FarmConnection, req: ArtifactFileRequest): Body {
   const call = conn.downloadArtifact({ buildId: req.buildId, jobIndex: req.jobIndex, path: req.file.path });
   return {
+    from: "controller's API stream",
     source: call,
     bytesOf: (item) => (item as ArtifactChunk).data,
     whole: () => true,
@@ -132,8 +148,8 @@ export function artifactLinkUrl(conn: FarmConnection, link: ArtifactLinkResponse
   return `${link.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${link.port}${link.path}`;
 }
 
-/** A link transfer that broke off after it started: asked for again (a new link), like a stream cut by a controller restart. */
-class LinkTransferCut extends Error {}
+/** A transfer that broke off after it started: asked for again (a new link), like a stream cut by a controller restart. */
+export class TransferCut extends Error {}
 
 /** Connections that gave no usable link (older controller, no web listener, listener unreachable from here): streamed from then on. */
 const linksUnusable = new WeakSet<FarmConnection>();
@@ -180,10 +196,11 @@ async function linkedBody(conn: FarmConnection, req: ArtifactFileRequest): Promi
   }
   res.socket.setTimeout(LINK_TIMEOUT_MS, () => res.destroy(new Error(`nothing received for ${LINK_TIMEOUT_MS / 1000} s`)));
   return {
+    from: "controller's web listener",
     source: res,
     bytesOf: (item) => item as Buffer,
     whole: () => res.complete,
-    failure: (e) => new LinkTransferCut(`the download from ${hostPortOf(url)} broke off${e === undefined ? " before the end" : ` (${e instanceof Error ? e.message : String(e)})`}`),
+    failure: (e) => new TransferCut(`the download from ${hostPortOf(url)} broke off${e === undefined ? " before the end" : ` (${e instanceof Error ? e.message : String(e)})`}`),
   };
 }
 

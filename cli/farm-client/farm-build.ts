@@ -7,12 +7,13 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { Build } from "../../proto/gen/kiln/v1/farm.js";
-import type { ParsedFlags } from "../flags.js";
+import { FlagError, type ParsedFlags } from "../flags.js";
 import type { CommandIO } from "../io.js";
 import { reportSummary, type SummaryOutput } from "../output/build-summary.js";
 import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
 import { JsonSink } from "../output/json-sink.js";
 import { connectFromFlags, FarmClientError, type FarmConnection } from "./connect.js";
+import { artifactStoreFromFlags, type ArtifactStoreReader } from "./artifact-store.js";
 import { fetchArtifacts } from "./fetch-artifacts.js";
 import { BuildOutputRenderer } from "./render.js";
 import { isFinalState } from "./states.js";
@@ -41,6 +42,15 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
   const notice = (text: string): void => void io.stderr.write(`kiln: ${text}\n`);
   if (flags.bools.debug) {
     io.stderr.write("-debug pauses between steps at a terminal beside the build; it cannot be used with --controller (build locally instead)\n");
+    return 1;
+  }
+
+  let store: ArtifactStoreReader | undefined;
+  try {
+    store = artifactStoreFromFlags(flags, "build", (text) => void io.stderr.write(`${text}\n`));
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`${e.message}\n`);
     return 1;
   }
 
@@ -125,7 +135,7 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
     const outcomes = renderer.outcomes();
     let downloadFailed = false;
     try {
-      await fetchArtifacts(conn, buildId, outcomes, io.cwd, flags.bools.force === true);
+      await fetchArtifacts(conn, buildId, outcomes, io.cwd, flags.bools.force === true, { store });
     } catch (e) {
       downloadFailed = true;
       const message = conn.explain(e).message;
@@ -143,5 +153,6 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
     return 1;
   } finally {
     conn.close();
+    await store?.close();
   }
 }

@@ -16,3 +16,20 @@ export const submissionFlagSpecs: FlagSpecs = {
   "wait-timeout": { kind: "string", help: "With --controller: how long a build may wait for a capable agent before it fails (default: the controller's).", env: "KILN_WAIT_TIMEOUT", placeholder: "1h" },
   "max-bundle-size": { kind: "string", help: "With --controller: refuse to send more than this many bytes of template files (default 1GiB).", env: "KILN_MAX_BUNDLE_SIZE", placeholder: "BYTES" },
 };
+
+/**
+ * What the commands that fetch artifact files add (`kiln artifacts`, `kiln build --controller`):
+ * reading them straight from the farm's object store. The same flags and environment as the
+ * agent's and the controller's, with a user allowed to read that store.
+ */
+export const artifactStoreFlagSpecs: FlagSpecs = {
+  nats: {
+    kind: "string",
+    help: "Fetch artifact files straight from the farm's NATS object store (fastest; the controller serves them otherwise, and still does if the store cannot be read from here). Needs a NATS user allowed to read it: deploy/nats/make-auth-conf.sh --artifact-reader.",
+    env: "KILN_NATS_URL",
+    placeholder: "nats://HOST:4222",
+  },
+  "nats-user": { kind: "string", help: "With --nats: NATS user (kiln-artifact-reader as make-auth-conf.sh makes it).", env: "KILN_NATS_USER", placeholder: "USER" },
+  "nats-password": { kind: "string", help: "With --nats: its password (prefer the environment variable: flags show in `ps`).", env: "KILN_NATS_PASSWORD", placeholder: "PASSWORD" },
+  "nats-creds": { kind: "string", help: "With --nats: NATS credentials file (.creds or nkey seed) instead of user and password.", env: "KILN_NATS_CREDS", placeholder: "FILE" },
+};

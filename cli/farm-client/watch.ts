@@ -7,6 +7,7 @@ import { sleep } from "../../shared/sleep.js";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import type { BuildOutput } from "../../proto/gen/kiln/v1/farm.js";
 import { FarmClientError, isServiceError, type FarmConnection } from "./connect.js";
+import { isFinalState } from "./states.js";
 
 export interface WatchOptions {
   buildId: string;
@@ -30,6 +31,7 @@ export async function watchBuildOutput(conn: FarmConnection, options: WatchOptio
   const limit = options.reconnectForMs ?? 5 * 60_000;
   for (;;) {
     if (options.signal?.aborted) return { lastSequence: last };
+    let why: string;
     try {
       await readOnce(conn, options, last, (item) => {
         // The controller resumes after `last`; anything at or before it was already shown.
@@ -39,18 +41,40 @@ export async function watchBuildOutput(conn: FarmConnection, options: WatchOptio
         delay = 200;
         options.onItem(item);
       });
-      return { lastSequence: last };
+      const early = options.follow && !options.signal?.aborted ? await endedEarly(conn, options.buildId) : undefined;
+      if (early === undefined) return { lastSequence: last };
+      why = early;
     } catch (e) {
       if (!controllerWentAway(e)) throw conn.explain(e);
-      unreachableSince ??= Date.now();
-      if (Date.now() - unreachableSince > limit) {
-        throw new FarmClientError(`lost the controller at ${conn.options.address} for more than ${Math.round(limit / 1000)} s (${e.details}); resume with \`kiln logs -f ${options.buildId}\``, e.code);
-      }
-      options.onReconnecting?.(e.details);
-      await sleep(delay, options.signal);
-      delay = Math.min(delay * 2, 3000);
+      why = e.details;
     }
+    unreachableSince ??= Date.now();
+    if (Date.now() - unreachableSince > limit) {
+      throw new FarmClientError(`lost the controller at ${conn.options.address} for more than ${Math.round(limit / 1000)} s (${why}); resume with \`kiln logs -f ${options.buildId}\``, status.UNAVAILABLE);
+    }
+    options.onReconnecting?.(why);
+    await sleep(delay, options.signal);
+    delay = Math.min(delay * 2, 3000);
   }
+}
+
+/**
+ * Why a follow watch that ended normally ended too soon, or undefined when the build is over. The
+ * controller ends one only once every job has finished; should it ever end one sooner (a view of
+ * a NATS cluster still settling after a node came back), the build's record says jobs still run,
+ * and the client asks again after its last item instead of exiting as if the build were over.
+ */
+async function endedEarly(conn: FarmConnection, buildId: string): Promise<string | undefined> {
+  let build;
+  try {
+    build = await conn.getBuild(buildId);
+  } catch (e) {
+    // Expired or removed meanwhile: nothing more will come. Other failures are the caller's.
+    if (e instanceof FarmClientError && e.code === status.NOT_FOUND) return undefined;
+    throw e;
+  }
+  const running = build.jobs.filter((j) => !isFinalState(j.state)).map((j) => j.name);
+  return running.length === 0 ? undefined : `the controller ended the watch while ${running.join(", ")} had not finished`;
 }
 
 function readOnce(conn: FarmConnection, options: WatchOptions, after: number, onItem: (item: BuildOutput) => void): Promise<void> {

@@ -1,6 +1,9 @@
 #!/bin/sh
 # Writes auth.conf: Kiln's NATS users, the controller and one user per agent name given.
-#   ./make-auth-conf.sh host-1 host-2 > auth.conf
+#   ./make-auth-conf.sh [--artifact-reader] host-1 host-2 > auth.conf
+# --artifact-reader adds the user kiln-artifact-reader (password KILN_NATS_ARTIFACT_READER_PASSWORD),
+# which may only read the artifacts store: `kiln artifacts --download --nats` and
+# `kiln build --controller --nats` fetch artifact files with it straight from the store.
 # Run it again (and restart or `nats-server --signal reload`) to add or remove agents. Each
 # agent's password comes from KILN_NATS_AGENT_PASSWORD_<NAME> in nats-server's environment
 # (<NAME>: the agent name in capitals, '-' as '_'), e.g. KILN_NATS_AGENT_PASSWORD_HOST_1.
@@ -9,7 +12,9 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 template="$here/agent-user.conf.template"
-[ $# -gt 0 ] || { echo "usage: $0 AGENT_NAME... > auth.conf" >&2; exit 2; }
+reader=no
+if [ "${1:-}" = "--artifact-reader" ]; then reader=yes; shift; fi
+[ $# -gt 0 ] || { echo "usage: $0 [--artifact-reader] AGENT_NAME... > auth.conf" >&2; exit 2; }
 for name in "$@"; do
   # The name becomes a NATS subject token (kiln agent --name has the same rule).
   case "$name" in
@@ -18,7 +23,7 @@ for name in "$@"; do
 done
 cat <<EOF
 # Kiln's NATS users and what each may do. Included by single.conf and cluster-node*.conf.
-# Made by \`make-auth-conf.sh $*\`: run it with your agents' names to make yours.
+# Made by \`make-auth-conf.sh $( [ $reader = yes ] && printf -- '--artifact-reader ')$*\`: run it with your agents' names to make yours.
 #
 # Passwords are not in this file: nats-server reads them from its environment
 # (KILN_NATS_CONTROLLER_PASSWORD, and KILN_NATS_AGENT_PASSWORD_<NAME> per agent; see
@@ -63,6 +68,7 @@ for name in "$@"; do
   var=$(printf '%s' "$name" | tr 'a-z-' 'A-Z_')
   sed -e "s/AGENT_NAME/$name/g" -e "s/AGENT_VAR/$var/g" "$template"
 done
+[ $reader = no ] || cat "$here/artifact-reader-user.conf"
 cat <<EOF
   ]
 }

@@ -20,7 +20,7 @@ import { Objm, type ObjectStore } from "@nats-io/obj";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { reasonOf } from "./outage.js";
 import { retryOnOutage } from "./retry.js";
-import { AGENTS_BUCKET, ARTIFACTS_STORE, BUILDS_BUCKET, BUNDLES_STORE } from "./names.js";
+import { AGENTS_BUCKET, ARTIFACT_READER_INBOX_PREFIX, ARTIFACTS_STORE, BUILDS_BUCKET, BUNDLES_STORE } from "./names.js";
 import { settlesWithin } from "./retry.js";
 
 /** How long close() lets a drain flush before it closes anyway. */
@@ -42,6 +42,8 @@ export interface BusConnectOptions {
    * (`agentInboxPrefix`) so its NATS user may subscribe to its replies and no one else's.
    */
   inboxPrefix?: string;
+  /** A short-lived client: no reconnecting once the connection is lost (it falls back to another way). */
+  giveUpAfterFirstTry?: boolean;
 }
 
 export interface Bus {
@@ -68,13 +70,14 @@ export class BusConnectError extends Error {
   }
 }
 
-export async function connectBus(options: BusConnectOptions): Promise<Bus> {
+/** A connection with the options every Kiln process uses (reconnect forever, credentials, inbox prefix). */
+async function connectNats(options: BusConnectOptions): Promise<{ nc: NatsConnection; servers: string[] }> {
   const servers = splitServers(options.url);
   const connectionOptions: ConnectionOptions = {
     servers,
     name: options.name,
     // A farm process outlives server restarts: keep reconnecting forever, JetStream state is on disk.
-    maxReconnectAttempts: -1,
+    maxReconnectAttempts: options.giveUpAfterFirstTry === true ? 0 : -1,
     reconnectTimeWait: 500,
     timeout: options.connectTimeoutMs ?? 10_000,
     // The client otherwise makes an Error (with a stack) for every request up front, to point at
@@ -89,13 +92,15 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     connectionOptions.pass = options.password ?? "";
   }
 
-  let nc: NatsConnection;
   try {
-    nc = await connect(connectionOptions);
+    return { nc: await connect(connectionOptions), servers };
   } catch (err) {
     throw explainConnectFailure(err, options, servers);
   }
+}
 
+export async function connectBus(options: BusConnectOptions): Promise<Bus> {
+  const { nc, servers } = await connectNats(options);
   try {
     const js = jetstream(nc);
     // jetstreamManager asks JetStream for the account's info. On a cluster that is losing a node
@@ -122,13 +127,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
       agents,
       bundles,
       artifacts,
-      async close() {
-        if (nc.isClosed()) return;
-        // Draining flushes pending publishes, but with the server gone it waits for a reconnect
-        // that may never come: give it a few seconds, then just close.
-        if (!(await settlesWithin(nc.drain(), CLOSE_DRAIN_MS))) await nc.close().catch(() => undefined);
-        else if (!nc.isClosed()) await nc.close().catch(() => undefined);
-      },
+      close: () => closeNats(nc),
     };
   } catch (err) {
     await nc.close().catch(() => undefined);
@@ -139,6 +138,35 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
       { cause: err },
     );
   }
+}
+
+async function closeNats(nc: NatsConnection): Promise<void> {
+  if (nc.isClosed()) return;
+  // Draining flushes pending publishes, but with the server gone it waits for a reconnect
+  // that may never come: give it a few seconds, then just close.
+  if (!(await settlesWithin(nc.drain(), CLOSE_DRAIN_MS))) await nc.close().catch(() => undefined);
+  else if (!nc.isClosed()) await nc.close().catch(() => undefined);
+}
+
+/** Read access to the artifacts store alone: what a client that fetches artifact files needs. */
+export interface ArtifactStoreConnection {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  artifacts: ObjectStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects for reading artifact files straight from the store (`kiln artifacts --download` with
+ * --nats). Unlike connectBus it asks nothing of JetStream up front (a reader's NATS user may only
+ * read the artifacts store: deploy/nats/make-auth-conf.sh --artifact-reader), and it gives up on
+ * an unreachable server after its first try instead of reconnecting forever.
+ */
+export async function connectArtifactStore(options: BusConnectOptions): Promise<ArtifactStoreConnection> {
+  const { nc } = await connectNats({ ...options, inboxPrefix: ARTIFACT_READER_INBOX_PREFIX, giveUpAfterFirstTry: true });
+  // checkAPI off: the store's handle would otherwise ask for the account's JetStream info, which a reader may not.
+  const js = jetstream(nc, { checkAPI: false });
+  return { nc, js, artifacts: await new Objm(js).open(ARTIFACTS_STORE, false), close: () => closeNats(nc) };
 }
 
 /** The server answered that JetStream is off (not an outage to wait out). */

@@ -2,7 +2,7 @@
 export * from "./names.js";
 export * from "./messages.js";
 export { decodeLogLine, logLineHeaders } from "./log-line-wire.js";
-export { connectBus, BusConnectError, type Bus, type BusConnectOptions } from "./connect.js";
+export { connectBus, connectArtifactStore, BusConnectError, type ArtifactStoreConnection, type Bus, type BusConnectOptions } from "./connect.js";
 export {
   ensureFarmResources,
   ensureJobConsumer,

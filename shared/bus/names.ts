@@ -111,6 +111,9 @@ export const AGENT_JOB_RECORD_SUBJECTS = "kiln.agent.*.job-record";
 /** Controllers share these requests: each is served once. */
 export const CONTROLLERS_QUEUE = "kiln-controllers";
 
+/** The reply subjects of a client reading the artifacts store (deploy/nats/artifact-reader-user.conf subscribes to these alone). */
+export const ARTIFACT_READER_INBOX_PREFIX = "_INBOX_kiln_artifact_reader";
+
 /** An agent's reply subjects (`<prefix>.<nuid>`): its NATS user may subscribe to these and no one else's. */
 export function agentInboxPrefix(agentName: string): string {
   return `_INBOX_kiln_agent_${subjectToken(agentName)}`;

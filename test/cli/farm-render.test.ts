@@ -13,8 +13,8 @@ class Collect extends Writable {
   }
 }
 
-const artifact = { builderId: "packer.file", id: "greeting.txt", description: "Stored file: greeting.txt", files: [{ path: "greeting.txt", size: 12, sha256: "a".repeat(64) }] };
-const manifestRef = { builderId: MANIFEST_BUILDER_ID, id: "packer-manifest.json", description: "", files: [{ path: "packer-manifest.json", size: 100, sha256: "b".repeat(64) }] };
+const artifact = { builderId: "packer.file", id: "greeting.txt", description: "Stored file: greeting.txt", files: [{ path: "greeting.txt", size: 12, sha256: "a".repeat(64), object: "" }] };
+const manifestRef = { builderId: MANIFEST_BUILDER_ID, id: "packer-manifest.json", description: "", files: [{ path: "packer-manifest.json", size: 100, sha256: "b".repeat(64), object: "" }] };
 
 /** What a controller streams for a two-job build: one succeeds on one agent, one fails on another. */
 const recorded: BuildOutput[] = [

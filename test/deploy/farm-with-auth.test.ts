@@ -23,13 +23,14 @@ const passwords = {
   KILN_NATS_CONTROLLER_PASSWORD: "controller-pw-3391",
   KILN_NATS_AGENT_PASSWORD_HOST_A: "host-a-pw-2207",
   KILN_NATS_AGENT_PASSWORD_HOST_B: "host-b-pw-9154",
+  KILN_NATS_ARTIFACT_READER_PASSWORD: "reader-pw-6618",
 };
 
-function kilnBuild(cwd: string, controller: string): Promise<{ status: number | null; output: string }> {
+function kilnBuild(cwd: string, controller: string, args: readonly string[] = ["build", "-color=false", "template.json"], env: Record<string, string> = {}): Promise<{ status: number | null; output: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], {
+    const child = spawn(process.execPath, [kiln, ...args], {
       cwd,
-      env: { ...process.env, KILN_CONTROLLER: controller, KILN_TOKEN: TOKEN },
+      env: { ...process.env, KILN_CONTROLLER: controller, KILN_TOKEN: TOKEN, ...env },
     });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
@@ -47,7 +48,7 @@ function kilnBuild(cwd: string, controller: string): Promise<{ status: number | 
 
 /** nats-server with the shipped permissions (users for agents host-a and host-b) and a controller under its own user. */
 async function startFarmWithAuth(t: { teardown(fn: () => Promise<void>): void }, more: { webListen?: string } = {}) {
-  const { stdout: authConf } = await promisify(execFile)(join(natsDir, "make-auth-conf.sh"), ["host-a", "host-b"]);
+  const { stdout: authConf } = await promisify(execFile)(join(natsDir, "make-auth-conf.sh"), ["--artifact-reader", "host-a", "host-b"]);
   const nats = await startNatsServer({ config: authConf, env: passwords });
   t.teardown(() => nats.stop());
   const controller = await startController({
@@ -136,4 +137,46 @@ test("a template too big for one NATS message builds under the shipped permissio
   t.is(r.status, 0, r.output.slice(-4000));
   t.is(readFileSync(join(dir, "big.txt"), "utf8"), blob);
   t.deepEqual(nats.log().match(/.*Violation.*/g) ?? [], []);
+});
+
+test("with --nats and the artifact reader's user, artifact files come straight from the object store; without a usable one, through the controller", async (t) => {
+  t.timeout(120_000);
+  const { nats, controller } = await startFarmWithAuth(t);
+  const agent = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file"], pullExpiresMs: 1000 });
+  t.teardown(() => agent.stop());
+  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-reader-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Several chunks of the store (128 KiB each) in one file.
+  const content = Array.from({ length: 40_000 }, (_, i) => `line ${i} of the artifact`).join("\n");
+  writeFileSync(join(dir, "template.json"), JSON.stringify({ builders: [{ type: "file", name: "big", content, target: "out/big.txt" }] }));
+  const reader = { KILN_NATS_URL: nats.url, KILN_NATS_USER: "kiln-artifact-reader", KILN_NATS_PASSWORD: passwords.KILN_NATS_ARTIFACT_READER_PASSWORD };
+
+  const built = await kilnBuild(dir, controller.address, ["build", "-color=false", "template.json"], reader);
+  t.is(built.status, 0, built.output);
+  t.is(readFileSync(join(dir, "out/big.txt"), "utf8"), content);
+  t.notRegex(built.output, /not reading artifact files/);
+  const id = /build (\S+) submitted/.exec(built.output)?.[1];
+  t.truthy(id, built.output);
+
+  const fetched = await kilnBuild(dir, controller.address, ["artifacts", "--download", "fetched", "--nats", nats.url, id!], { ...reader, KILN_NATS_URL: "" });
+  t.is(fetched.status, 0, fetched.output);
+  t.regex(fetched.output, /Downloaded 1 artifact file \(\d+ bytes\) into \S+fetched from the object store\./);
+  t.is(readFileSync(join(dir, "fetched/out/big.txt"), "utf8"), content);
+  t.deepEqual(nats.log().match(/.*Violation.*/g) ?? [], [], "the reader needed nothing its permissions lack");
+
+  // Credentials NATS refuses: said once, and the controller serves the file.
+  const refused = await kilnBuild(dir, controller.address, ["artifacts", "--download", "refused", id!], { ...reader, KILN_NATS_PASSWORD: "wrong" });
+  t.is(refused.status, 0, refused.output);
+  t.regex(refused.output, /kiln: not reading artifact files from the object store \(NATS refused the credentials for user kiln-artifact-reader .*\): downloading through the controller instead\./);
+  t.regex(refused.output, /Downloaded 1 artifact file .* from the controller's API stream\./);
+  t.is(readFileSync(join(dir, "refused/out/big.txt"), "utf8"), content);
+  // A user without the permissions (an agent's): the same, and what it tried is all it got.
+  const agentUser = await kilnBuild(dir, controller.address, ["artifacts", "--download", "as-agent", id!], {
+    ...reader,
+    KILN_NATS_USER: "kiln-agent-host-a",
+    KILN_NATS_PASSWORD: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A,
+  });
+  t.is(agentUser.status, 0, agentUser.output);
+  t.regex(agentUser.output, /kiln: not reading artifact files from the object store \(.*Permissions Violation.*; a NATS user made by make-auth-conf\.sh --artifact-reader may\): downloading through the controller instead\./);
+  t.is(readFileSync(join(dir, "as-agent/out/big.txt"), "utf8"), content);
 });

@@ -15,8 +15,13 @@ import {
   artifactObjectName,
   buildKey,
   buildLogSubject,
+  ARTIFACTS_STORE,
+  BUILDS_BUCKET,
+  BUNDLES_STORE,
+  connectArtifactStore,
   connectBus,
   controlSubject,
+  getObject,
   encode,
   ensureFarmResources,
   ensureJobConsumer,
@@ -30,6 +35,9 @@ import {
   type JobMessage,
   type JobRecord,
 } from "../../shared/bus/index.js";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
 import { NATS_SERVER, startNatsServer } from "../fixtures/nats-server.js";
 
 const run = promisify(execFile);
@@ -40,6 +48,7 @@ const passwords = {
   KILN_NATS_AGENT_PASSWORD_AGENT_1: "agent-pw-8830",
   KILN_NATS_AGENT_PASSWORD_HOST_A: "host-a-pw-1177",
   KILN_NATS_AGENT_PASSWORD_HOST_B: "host-b-pw-6402",
+  KILN_NATS_ARTIFACT_READER_PASSWORD: "reader-pw-4410",
 };
 const settings = { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 };
 
@@ -93,7 +102,7 @@ async function connectAs(t: { teardown(fn: () => Promise<void>): void }, url: st
 
 function violations(log: string): string[] {
   return [...log.matchAll(/(Publish|Subscription) Violation - User "([^"]+)", Subject "([^"]+)"/g)].map(
-    (m) => `${m[2]} ${m[1]} ${m[3].replace(/^(\$O\.kiln_(?:bundles|artifacts)\.C)\..*/, "$1.*")}`,
+    (m) => `${m[2]} ${m[1]} ${m[3].replace(/^(\$O\.kiln_(?:bundles|artifacts)\.[CM])\..*/, "$1.*")}`,
   );
 }
 
@@ -216,6 +225,68 @@ test("with deploy/nats auth an agent can do its whole job, and nothing that belo
   t.is((await controller.artifacts.getBlob(artifactObjectName("b1", 0, 1, "out.img")))?.length, 200_000);
   t.is(await controller.bundles.info("forged"), null);
   t.is((await controller.jsm.streams.info(JOBS_STREAM)).state.messages, 0);
+});
+
+test("the artifact reader (make-auth-conf.sh --artifact-reader) reads artifact objects, and nothing else", async (t) => {
+  t.timeout(60_000);
+  const config = (await run(path.join(natsDir, "make-auth-conf.sh"), ["--artifact-reader", "host-a"])).stdout;
+  t.regex(config, /make-auth-conf\.sh --artifact-reader host-a`/);
+  const server = await startNatsServer({ config, env: passwords });
+  t.teardown(() => server.stop());
+  const controller = await connectAs(t, server.url, "kiln-controller");
+  await ensureFarmResources(controller.nc, settings);
+  await controller.builds.put(buildKey("b1"), encode(buildRecord("b1", 1)));
+  await controller.bundles.putBlob({ name: "bundle-sha" }, new Uint8Array(1000).fill(1));
+  const name = artifactObjectName("b1", 0, 1, "disk.img");
+  const bytes = new Uint8Array(1_000_000).map((_, i) => i % 251);
+  await controller.artifacts.putBlob({ name }, bytes);
+
+  // What `kiln artifacts --download --nats` does: the object's metadata, then its chunks.
+  const reader = await connectArtifactStore({ url: server.url, name: "reader", user: "kiln-artifact-reader", password: passwords.KILN_NATS_ARTIFACT_READER_PASSWORD });
+  t.teardown(() => reader.close());
+  for (let i = 0; i < 2; i++) {
+    const object = await getObject({ js: reader.js, store: reader.artifacts, bucket: ARTIFACTS_STORE }, name);
+    const read: Uint8Array[] = [];
+    for await (const chunk of object!.data) read.push(chunk);
+    t.deepEqual(Buffer.concat(read), Buffer.from(bytes));
+  }
+  t.deepEqual(violations(server.log()), [], "reading an artifact needs nothing the reader lacks");
+
+  // Everything else is refused: records, bundles, writes, purges, other inboxes, build output.
+  const denied = /permissions violation/i;
+  const { nc, js } = reader;
+  const objm = new Objm(js);
+  await t.throwsAsync(async () => (await new Kvm(js).open(BUILDS_BUCKET)).get(buildKey("b1")), undefined, "read a build record");
+  await t.throwsAsync((await objm.open(BUNDLES_STORE, false)).getBlob("bundle-sha"), undefined, "read a bundle");
+  await t.throwsAsync(reader.artifacts.putBlob({ name: "forged" }, new Uint8Array(10)), undefined, "write an artifact");
+  await t.throwsAsync(reader.artifacts.delete(name), undefined, "delete an artifact");
+  await t.throwsAsync(js.publish(jobSubject("null"), encode(jobMessage("b9", 0))), { message: denied }, "queue a job");
+  const jsmOfReader = await jetstreamManager(nc, { checkAPI: false });
+  await t.throwsAsync(jsmOfReader.streams.purge("OBJ_kiln_artifacts"), { message: denied }, "purge the artifacts store");
+  await t.throwsAsync(jsmOfReader.streams.delete("OBJ_kiln_artifacts"), { message: denied }, "delete the artifacts store");
+  const eavesdrop = nc.subscribe("_INBOX.>");
+  const listen = nc.subscribe("kiln.>");
+  await nc.flush();
+  await waitUntil(() => violations(server.log()).filter((v) => v.includes("Subscription")).length === 2, 5_000);
+  eavesdrop.unsubscribe();
+  listen.unsubscribe();
+
+  t.deepEqual(violations(server.log()).sort(), [
+    "kiln-artifact-reader Publish $JS.API.STREAM.MSG.GET.KV_kiln_builds",
+    "kiln-artifact-reader Publish $JS.API.STREAM.MSG.GET.OBJ_kiln_bundles",
+    "kiln-artifact-reader Publish $O.kiln_artifacts.C.*",
+    "kiln-artifact-reader Publish $O.kiln_artifacts.M.*",
+    // The delete of one object (a purge of its chunks' subject), then of the whole store.
+    "kiln-artifact-reader Publish $JS.API.STREAM.PURGE.OBJ_kiln_artifacts",
+    "kiln-artifact-reader Publish $JS.API.STREAM.PURGE.OBJ_kiln_artifacts",
+    "kiln-artifact-reader Publish $JS.API.STREAM.DELETE.OBJ_kiln_artifacts",
+    "kiln-artifact-reader Publish kiln.jobs.null",
+    "kiln-artifact-reader Subscription _INBOX.>",
+    "kiln-artifact-reader Subscription kiln.>",
+  ].sort());
+  // Nothing changed.
+  t.deepEqual(await controller.artifacts.getBlob(name), bytes);
+  t.is(await controller.artifacts.info("forged"), null);
 });
 
 async function waitUntil(cond: () => boolean, ms: number): Promise<void> {

@@ -177,6 +177,11 @@ export interface ArtifactFile {
   path: string;
   size: number;
   sha256: string;
+  /**
+   * Its name in the farm's artifacts object store (kiln_artifacts): a client with a NATS user
+   * allowed to read that store fetches the bytes from there instead of through the controller.
+   */
+  object: string;
 }
 
 export interface Artifact {
@@ -1202,7 +1207,7 @@ export const SubmitBuildResponse: MessageFns<SubmitBuildResponse> = {
 };
 
 function createBaseArtifactFile(): ArtifactFile {
-  return { path: "", size: 0, sha256: "" };
+  return { path: "", size: 0, sha256: "", object: "" };
 }
 
 export const ArtifactFile: MessageFns<ArtifactFile> = {
@@ -1215,6 +1220,9 @@ export const ArtifactFile: MessageFns<ArtifactFile> = {
     }
     if (message.sha256 !== "") {
       writer.uint32(26).string(message.sha256);
+    }
+    if (message.object !== "") {
+      writer.uint32(34).string(message.object);
     }
     return writer;
   },
@@ -1256,6 +1264,14 @@ export const ArtifactFile: MessageFns<ArtifactFile> = {
             message.sha256 = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.object = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1273,6 +1289,7 @@ export const ArtifactFile: MessageFns<ArtifactFile> = {
       path: isSet(object.path) ? globalThis.String(object.path) : "",
       size: isSet(object.size) ? globalThis.Number(object.size) : 0,
       sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      object: isSet(object.object) ? globalThis.String(object.object) : "",
     };
   },
 
@@ -1287,6 +1304,9 @@ export const ArtifactFile: MessageFns<ArtifactFile> = {
     if (message.sha256 !== "") {
       obj.sha256 = message.sha256;
     }
+    if (message.object !== "") {
+      obj.object = message.object;
+    }
     return obj;
   },
 
@@ -1298,6 +1318,7 @@ export const ArtifactFile: MessageFns<ArtifactFile> = {
     message.path = object.path ?? "";
     message.size = object.size ?? 0;
     message.sha256 = object.sha256 ?? "";
+    message.object = object.object ?? "";
     return message;
   },
 };
