@@ -11,7 +11,7 @@
  * would count the whole retained output again.
  */
 import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
-import { BUILD_OUTPUT_STREAM, BusDecodeError, decodeBuildEvent, decodeLogLine, reasonOf } from "../../shared/bus/index.js";
+import { BUILD_OUTPUT_STREAM, BusDecodeError, decodeBuildEvent, measureLogLine, reasonOf } from "../../shared/bus/index.js";
 import { BUILD_EVENT_RECORD, parseBuildEvent } from "../../shared/build-events.js";
 import { sleep } from "../../shared/sleep.js";
 import type { BuildIndex } from "../build-index.js";
@@ -36,8 +36,8 @@ export function feedOutputMetrics(ctx: ControllerContext, index: BuildIndex, met
     const builderType = (jobIndex: number): string => index.job(buildId, jobIndex)?.builderType ?? "unknown";
     try {
       if (rest.at(-1) === "log") {
-        const line = decodeLogLine(msg.data, msg.subject, msg.headers);
-        metrics.logStored(builderType(line.jobIndex), Buffer.byteLength(line.text));
+        const line = measureLogLine(msg.data, msg.subject, msg.headers);
+        metrics.logStored(builderType(line.jobIndex), line.textBytes);
         return;
       }
       if (rest.at(-1) !== "event") return;

@@ -39,3 +39,18 @@ export function decodeLogLine(data: Uint8Array, subject: string, headers?: MsgHd
   const candidate = { jobIndex: /^-?\d+$/.test(job) ? Number(job) : job, label, level, time: headers!.get(TIME), text: new TextDecoder().decode(data) };
   return checkedMessage("log line", logLineSchema, candidate, subject);
 }
+
+/**
+ * A log line message's job and text size in bytes, without decoding its text: what counting
+ * (the controller's /metrics) needs. The header form's payload is the text's UTF-8, so its length
+ * is the answer; a JSON line is decoded as decodeLogLine would.
+ */
+export function measureLogLine(data: Uint8Array, subject: string, headers?: MsgHdrs): { jobIndex: number; textBytes: number } {
+  if (!headers?.get(LEVEL)) {
+    const line = decodeLogLineJson(data, subject);
+    return { jobIndex: line.jobIndex, textBytes: Buffer.byteLength(line.text) };
+  }
+  const job = headers.get(JOB);
+  if (!/^\d{1,9}$/.test(job)) throw new BusDecodeError("log line", subject, `${JOB}: not a job index`);
+  return { jobIndex: Number(job), textBytes: data.length };
+}

@@ -1,5 +1,5 @@
 import test from "ava";
-import { BusDecodeError, decodeLogLine, encode, logLineHeaders, type LogLine } from "../../../shared/bus/index.js";
+import { BusDecodeError, decodeLogLine, encode, logLineHeaders, measureLogLine, type LogLine } from "../../../shared/bus/index.js";
 
 const SUBJECT = "kiln.build.b1.by.a1.log";
 
@@ -32,4 +32,16 @@ test("bad headers are refused naming the field, not taken for a JSON line", (t) 
   const label = logLineHeaders(meta);
   label.set("Kiln-Label", "%E0%A4%A");
   t.throws(() => decodeLogLine(data, SUBJECT, label), { instanceOf: BusDecodeError, message: /Kiln-Label/ });
+});
+
+test("measureLogLine gives the job and the text's UTF-8 size of either form without decoding the headers form's text", (t) => {
+  const line: LogLine = { jobIndex: 2, label: "vm", level: "say", text: "ünïcode ✓ 日本語\n", time: "t" };
+  const { text, ...meta } = line;
+  const bytes = Buffer.byteLength(text);
+  t.deepEqual(measureLogLine(new TextEncoder().encode(text), SUBJECT, logLineHeaders(meta)), { jobIndex: 2, textBytes: bytes });
+  t.deepEqual(measureLogLine(encode(line), SUBJECT), { jobIndex: 2, textBytes: bytes });
+  const job = logLineHeaders(meta);
+  job.set("Kiln-Job", "-1");
+  t.throws(() => measureLogLine(new Uint8Array(1), SUBJECT, job), { instanceOf: BusDecodeError, message: /Kiln-Job/ });
+  t.throws(() => measureLogLine(new TextEncoder().encode("{not json"), SUBJECT), { instanceOf: BusDecodeError });
 });
