@@ -1,8 +1,8 @@
 /**
  * The agent's side of bench/farm's log data plane, in a process of its own as on a farm: a
  * BusOutputSink on its own NATS connection fed numbered lines as fast as it takes them, then the
- * job-finished event. Prints when it began (ms since the epoch, to compare across processes) and
- * the milliseconds until everything was stored, then exits.
+ * job-finished event. Prints when it began (ms since the epoch, to compare across processes), the
+ * milliseconds until everything was stored and its CPU seconds, then exits.
  *
  *   node dist/bench/farm/log-producer.js NATS_URL BUILD_ID LINES
  */
@@ -39,6 +39,7 @@ for (let n = 1; n <= lines; n++) {
 }
 sink.event({ kind: "job-finished", jobIndex: 0, name: "chatty", state: "succeeded", durationMs: 0, artifacts: [], time: new Date().toISOString() });
 await sink.flush();
-console.log(`${startedAt} ${performance.now() - t0}`);
+const cpu = process.cpuUsage();
+console.log(`${startedAt} ${performance.now() - t0} ${(cpu.user + cpu.system) / 1e6}`);
 await bus.close();
 process.exitCode = failed ? 1 : 0;

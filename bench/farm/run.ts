@@ -268,7 +268,8 @@ async function logPhase(tplDir: string): Promise<void> {
   const id = `bench-logs-${Date.now().toString(36)}`;
   const held = await recordBuild(id, "chatty");
   const watching = watchNumberedLines(id);
-  const [startedAtEpoch, storedMs] = await new Promise<number[]>((ok, fail) => {
+  const cpu0 = await cpuSeconds();
+  const [startedAtEpoch, storedMs, producerCpu] = await new Promise<number[]>((ok, fail) => {
     let out = "";
     const producer = spawn(process.execPath, [...(process.env.KILN_BENCH_PRODUCER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KILN_BENCH_PRODUCER_PROF}`] : []), join(repo, "dist/bench/farm/log-producer.js"), nats.url, id, String(SINK_LINES)], { stdio: ["ignore", "pipe", "inherit"] });
     producer.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
@@ -280,9 +281,11 @@ async function logPhase(tplDir: string): Promise<void> {
   // consumer, drops output from an agent the record does not name), and the watch ends.
   await controller.bus.builds.put(jobKey(id, 0), encode({ ...held, state: "succeeded" } satisfies JobRecord));
   const got = await watching;
+  const cpu1 = await cpuSeconds();
   // Wall clocks of two processes (performance.timeOrigin + now() drifts from it in a long run).
   const seconds = (got.lastAtWall - startedAtEpoch) / 1000;
   results.push(`log data plane: ${got.received}/${SINK_LINES} lines (${(got.bytes / 1e6).toFixed(1)} MB) agent sink (own process) → JetStream → controller WatchBuild → gRPC client in ${seconds.toFixed(2)} s (from the producer's first line to the client's last) = ${(got.bytes / 1e6 / seconds).toFixed(1)} MB/s; the producer had it all stored after ${(storedMs / 1000).toFixed(2)} s; in order: ${got.inOrder}, none lost: ${got.received === SINK_LINES} (goal >= 50 MB/s)`);
+  results.push(`  CPU seconds (the steadier figure): producer ${producerCpu.toFixed(2)} (from its start, module loading included), nats-server ${(cpu1.nats - cpu0.nats).toFixed(2)}, controller and client (this process) ${(cpu1.controller - cpu0.controller).toFixed(2)}`);
 }
 
 /** Runs `kiln artifacts ID --download DIR` under bash, whose `times` reports the client's CPU seconds once it has exited. */
