@@ -3,6 +3,7 @@
  * (which lists them) does not load it unless --controller is given.
  */
 import type { FlagSpecs } from "../flags.js";
+import { natsFlagSpecs } from "../nats-flags.js";
 
 /** --controller, --token, --tls-ca: every farm client command has them. */
 export const farmFlagSpecs: FlagSpecs = {
@@ -24,12 +25,10 @@ export const submissionFlagSpecs: FlagSpecs = {
  */
 export const artifactStoreFlagSpecs: FlagSpecs = {
   nats: {
-    kind: "string",
+    ...natsFlagSpecs.nats,
     help: "Fetch artifact files straight from the farm's NATS object store (fastest; the controller serves them otherwise, and still does if the store cannot be read from here). Needs a NATS user allowed to read it: deploy/nats/make-auth-conf.sh --artifact-reader.",
-    env: "KILN_NATS_URL",
-    placeholder: "nats://HOST:4222",
   },
-  "nats-user": { kind: "string", help: "With --nats: NATS user (kiln-artifact-reader as make-auth-conf.sh makes it).", env: "KILN_NATS_USER", placeholder: "USER" },
-  "nats-password": { kind: "string", help: "With --nats: its password (prefer the environment variable: flags show in `ps`).", env: "KILN_NATS_PASSWORD", placeholder: "PASSWORD" },
-  "nats-creds": { kind: "string", help: "With --nats: NATS credentials file (.creds or nkey seed) instead of user and password.", env: "KILN_NATS_CREDS", placeholder: "FILE" },
+  "nats-user": { ...natsFlagSpecs["nats-user"], help: "With --nats: NATS user (kiln-artifact-reader as make-auth-conf.sh makes it)." },
+  "nats-password": { ...natsFlagSpecs["nats-password"], help: "With --nats: its password (prefer the environment variable: flags show in `ps`)." },
+  "nats-creds": { ...natsFlagSpecs["nats-creds"], help: "With --nats: NATS credentials file (.creds or nkey seed) instead of user and password." },
 };
