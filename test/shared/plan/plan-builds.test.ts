@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadTemplate, parseTemplate, resolveVariables, TemplateError, type Template } from "../../../shared/template/index.js";
 import { planBuilds, type BuildSpec } from "../../../shared/plan/index.js";
-import { JSON_TEMPLATES_DIR, corpusEntry, selectionArgs, templatePath } from "../template/compat-corpus.js";
+import { JSON_TEMPLATES_DIR, corpusEntry, selectionArgs, templatePath, corpusTest } from "../template/compat-corpus.js";
 
 const INIT_TIME = new Date("2024-05-06T07:08:09Z");
 const RUN_UUID = "6f1c1f5e-9c55-4e0b-9d1d-1c1f5e9c554e";
@@ -22,7 +22,7 @@ function chainNames(spec: BuildSpec): string[][] {
   return spec.postProcessorChains.map((c) => c.map((p) => p.name ?? p.type));
 }
 
-test("one spec per builder, sorted by name, each chain filtered by the post-processors' only (cmd-build-only-template)", (t) => {
+corpusTest("one spec per builder, sorted by name, each chain filtered by the post-processors' only (cmd-build-only-template)", (t) => {
   const specs = plan(corpus("cmd-build-only-template"));
   t.deepEqual(specs.map((s) => s.name), ["cherry", "chocolate", "vanilla"]);
   const byName = Object.fromEntries(specs.map((s) => [s.name, chainNames(s)]));
@@ -38,7 +38,7 @@ test("one spec per builder, sorted by name, each chain filtered by the post-proc
   t.is(specs[0].builder.position?.line, 15);
 });
 
-test("-only and -except select builds as in the corpus' recorded invocations", (t) => {
+corpusTest("-only and -except select builds as in the corpus' recorded invocations", (t) => {
   const template = corpus("cmd-build-only-template");
   const entry = corpusEntry("cmd-build-only-template");
   const expected: Record<string, string[]> = {
@@ -55,7 +55,7 @@ test("-only and -except select builds as in the corpus' recorded invocations", (
   t.deepEqual(chocolateOnly.map((s) => s.name), ["chocolate"]);
 });
 
-test("-except on a post-processor drops it and the rest of its chain, not the other chains", (t) => {
+corpusTest("-except on a post-processor drops it and the rest of its chain, not the other chains", (t) => {
   const template = corpus("cmd-validate-validate_except-noversion");
   const pear = plan(template, { except: ["vanilla", "pear"] });
   t.deepEqual(pear.map((s) => [s.name, chainNames(s)]), [["chocolate", [["apple"]]]]);
@@ -75,7 +75,7 @@ test("-only/-except take glob patterns; a name without wildcards matches only it
   t.deepEqual(plan(template, { only: ["app"] }).map((s) => s.name), []);
 });
 
-test("override is merged into the provisioner's config for that build only (cmd-provisioners-provisioner-override)", (t) => {
+corpusTest("override is merged into the provisioner's config for that build only (cmd-provisioners-provisioner-override)", (t) => {
   const specs = plan(corpus("cmd-provisioners-provisioner-override"));
   t.deepEqual(specs.map((s) => [s.name, s.provisioners.map((p) => p.raw.config.inline)]), [
     ["example1", [["echo yes overridden"]]],
@@ -105,7 +105,7 @@ test("provisioners' only/except, pause, retries and timeouts; the cleanup provis
   t.deepEqual(b.errorCleanupProvisioner?.raw.config.inline, ["clean b"]);
 });
 
-test("a spec carries the variables, sensitive values, template paths, run time and id", (t) => {
+corpusTest("a spec carries the variables, sensitive values, template paths, run time and id", (t) => {
   const template = corpus("core-sensitive-variables");
   const [spec] = plan(template);
   t.deepEqual(spec.variables, { foo: "bar_extra_sensitive_probably_a_password" });
@@ -117,7 +117,7 @@ test("a spec carries the variables, sensitive values, template paths, run time a
   t.deepEqual(JSON.parse(JSON.stringify(spec)), spec, "plain JSON");
 });
 
-test("files: the relative paths a build reads from the template's folder, and nothing outside it", (t) => {
+corpusTest("files: the relative paths a build reads from the template's folder, and nothing outside it", (t) => {
   t.deepEqual(plan(corpus("acc-provisioner-shell-script"))[0].files, ["script.sh"]);
   t.deepEqual(plan(corpus("acc-provisioner-file-file"))[0].files, ["file.txt"]);
   t.deepEqual(plan(corpus("bld-virtualbox-iso-minimal"))[0].files, ["http"]);
@@ -152,7 +152,7 @@ test("files: the relative paths a build reads from the template's folder, and no
 
 // The cases below need the Go-template engine (shared/template/interpolate).
 
-test("build names are interpolated; only/except/override still use the name as written (core-build-names-func)", (t) => {
+corpusTest("build names are interpolated; only/except/override still use the name as written (core-build-names-func)", (t) => {
   t.deepEqual(plan(corpus("core-build-names-func")).map((s) => [s.name, s.builder.type]), [["TUBES", "{{upper `tubes`}}"]]);
   const template = parseTemplate(
     JSON.stringify({

@@ -1,6 +1,6 @@
 import test from "ava";
 import { checkTemplate, loadTemplate, parseTemplate, comparePackerVersions, parsePackerVersion, TemplateError } from "../../../shared/template/index.js";
-import { jsonCorpus, templatePath } from "./compat-corpus.js";
+import { jsonCorpus, templatePath, corpusTest } from "./compat-corpus.js";
 
 const TEMPLATE_LEVEL = [
   /^at least one builder must be defined$/,
@@ -10,7 +10,7 @@ const TEMPLATE_LEVEL = [
   /^min_version is invalid/,
 ];
 
-test("checkTemplate finds exactly the template-level errors Packer 1.6.6's validate reported on the corpus", (t) => {
+corpusTest("checkTemplate finds exactly the template-level errors Packer 1.6.6's validate reported on the corpus", (t) => {
   let checked = 0;
   for (const entry of jsonCorpus()) {
     let template;

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import test from "ava";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,6 +10,13 @@ import { fileURLToPath } from "node:url";
 // Compiled to dist/test/shared/template/: the repository root is four levels up; the corpus sits beside it.
 export const COMPAT_DIR = process.env.KILN_COMPAT_DIR ?? resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../../../shared/compat");
 export const JSON_TEMPLATES_DIR = join(COMPAT_DIR, "templates", "json");
+
+/** Whether the corpus is here: a plain clone of the repository has no ../shared. */
+export const CORPUS_PRESENT = existsSync(join(COMPAT_DIR, "expected.json"));
+if (!CORPUS_PRESENT) console.log(`compat-corpus: ${COMPAT_DIR} is not here (set KILN_COMPAT_DIR), the tests that read it are skipped`);
+
+/** `test` for a test that reads the corpus: skipped, saying why once, when the corpus is not here. */
+export const corpusTest = CORPUS_PRESENT ? test : test.skip;
 
 export interface PackerResult {
   argv: string[];

@@ -1,6 +1,6 @@
 import test from "ava";
 import { loadTemplate, parseTemplate, TemplateError, TemplateErrors, TemplateSyntaxError, formatPackerErrors, templateErrorsOf } from "../../../shared/template/index.js";
-import { corpusEntry, jsonCorpus, templatePath } from "./compat-corpus.js";
+import { corpusEntry, jsonCorpus, templatePath, corpusTest } from "./compat-corpus.js";
 
 /** Where Kiln means to differ from Packer 1.6.6 in `validate -syntax-only`. */
 const INTENDED_SYNTAX_DIFFERENCES = new Set(["json/new-utf8-bom"]);
@@ -20,7 +20,7 @@ function packerText(e: TemplateError): string {
   return e instanceof TemplateErrors ? e.packerText() : formatPackerErrors([e], "single");
 }
 
-test("every JSON template of the corpus passes or fails -syntax-only as Packer 1.6.6 did, naming the same problem", (t) => {
+corpusTest("every JSON template of the corpus passes or fails -syntax-only as Packer 1.6.6 did, naming the same problem", (t) => {
   const entries = jsonCorpus();
   t.is(entries.length, 85);
   for (const entry of entries) {
@@ -46,7 +46,7 @@ test("every JSON template of the corpus passes or fails -syntax-only as Packer 1
   }
 });
 
-test("multi-error output is Packer's text byte for byte where Packer is deterministic", (t) => {
+corpusTest("multi-error output is Packer's text byte for byte where Packer is deterministic", (t) => {
   for (const id of ["tpl-parse-builder-no-type", "tpl-parse-builder-repeat", "tpl-parse-pp-no-type", "tpl-parse-provisioner-no-type",
     "new-unknown-root-key", "new-pp-nested-sequence", "new-duplicate-builder-name", "new-pause-before-invalid",
     "cmd-validate-invalid-broken", "new-root-array", "tpl-error-duplicate-config", "tpl-error-duplicate-variables"]) {
@@ -61,7 +61,7 @@ test("multi-error output is Packer's text byte for byte where Packer is determin
   }
 });
 
-test("syntax errors carry the right line and column, Packer's offset and a caret excerpt", (t) => {
+corpusTest("syntax errors carry the right line and column, Packer's offset and a caret excerpt", (t) => {
   const cases: [string, number, number, number][] = [
     ["tpl-error-beginning", 1, 1, 1],
     ["tpl-error-middle", 5, 5, 50], // Packer says column 6: one too many after line 1

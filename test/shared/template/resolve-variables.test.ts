@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadTemplate, parseTemplate, resolveVariables, TemplateError, templateErrorsOf } from "../../../shared/template/index.js";
 import { render } from "../../../shared/template/interpolate/index.js";
-import { COMPAT_DIR, JSON_TEMPLATES_DIR, corpusEntry, templatePath, variableArgs } from "./compat-corpus.js";
+import { COMPAT_DIR, JSON_TEMPLATES_DIR, corpusEntry, templatePath, variableArgs, corpusTest } from "./compat-corpus.js";
 
 const INIT_TIME = new Date("2024-05-06T07:08:09Z");
 
@@ -14,7 +14,7 @@ function resolveCorpus(id: string, argv: readonly string[], env: Record<string, 
   return resolveVariables(tpl, { ...variableArgs(argv), env, cwd: JSON_TEMPLATES_DIR, initTime: INIT_TIME });
 }
 
-test("-var always beats -var-file whatever the order; var files override defaults (new-var-precedence)", (t) => {
+corpusTest("-var always beats -var-file whatever the order; var files override defaults (new-var-precedence)", (t) => {
   const entry = corpusEntry("new-var-precedence");
   t.deepEqual(resolveCorpus("new-var-precedence", entry.validate.argv).values, { aws_access_key: "bar", aws_secret_key: "baz" });
   const fileOnly = entry.additional_invocations?.find((i) => i.label === "validate with only -var-file");
@@ -23,7 +23,7 @@ test("-var always beats -var-file whatever the order; var files override default
   t.deepEqual(resolveCorpus("new-var-precedence", []).values, { aws_access_key: "default-access", aws_secret_key: "default-secret" });
 });
 
-test("required variables: unset is an error naming the variable and its line; -var or -var-file sets them", (t) => {
+corpusTest("required variables: unset is an error naming the variable and its line; -var or -var-file sets them", (t) => {
   for (const id of ["cmd-validate-null_var", "cmd-var-arg-fruit_builder"]) {
     const entry = corpusEntry(id);
     for (const run of [entry.validate, ...(entry.additional_invocations ?? [])]) {
@@ -61,7 +61,7 @@ test("a later -var-file wins over an earlier one; bad var files are named with t
   t.regex(missing?.message ?? "", /nope\.json: no such file or directory$/);
 });
 
-test("sensitive values are the resolved values of declared sensitive variables", (t) => {
+corpusTest("sensitive values are the resolved values of declared sensitive variables", (t) => {
   const tpl = parseTemplate(
     '{"variables": {"pw": "default-pw", "empty": "", "open": "x"}, "sensitive-variables": ["pw", "empty", "undeclared"]}',
     "/abs/t.json",
@@ -73,11 +73,11 @@ test("sensitive values are the resolved values of declared sensitive variables",
 
 // The cases below need the Go-template engine (shared/template/interpolate).
 
-test("defaults may reference each other in any order (core-build-variables-interpolate)", (t) => {
+corpusTest("defaults may reference each other in any order (core-build-variables-interpolate)", (t) => {
   t.deepEqual(resolveCorpus("core-build-variables-interpolate", []).values, { foo: "bar", bar: "bar", baz: "barbaz", bang: "bangbarbaz" });
 });
 
-test("a reference to an undeclared variable in a default is an error, with Packer's message (core-build-variables-interpolate2)", (t) => {
+corpusTest("a reference to an undeclared variable in a default is an error, with Packer's message (core-build-variables-interpolate2)", (t) => {
   const entry = corpusEntry("core-build-variables-interpolate2");
   const e = t.throws(() => resolveCorpus("core-build-variables-interpolate2", []), { instanceOf: TemplateError });
   t.is(e?.message, entry.validate.error_message ?? "");
@@ -91,14 +91,14 @@ test("a variable referencing itself is an error; a -var can give it a value", (t
   t.deepEqual(resolveVariables(tpl, { vars: [["a", "given"]], varFiles: [], cwd: "/" }).values, { a: "given" });
 });
 
-test("-var values are interpolated with env and other variables (core-complex-recursed-env-user-var-file)", (t) => {
+corpusTest("-var values are interpolated with env and other variables (core-complex-recursed-env-user-var-file)", (t) => {
   const entry = corpusEntry("core-complex-recursed-env-user-var-file");
   const { values } = resolveCorpus(entry.id.slice(5), entry.validate.argv, entry.env);
   t.is(values.var_2, "bulbasaur-5/path/to/nowhere-partyparrot");
   t.is(values.final_var, "bulbasaur/5/bananas/path/to/nowhere-partyparrot/vmware/bulbasaur-5/path/to/nowhere-partyparrot.vmx");
 });
 
-test("dot expressions such as {{ .HTTPIP }} are kept for later stages; a parse error names the variable", (t) => {
+corpusTest("dot expressions such as {{ .HTTPIP }} are kept for later stages; a parse error names the variable", (t) => {
   const tpl = parseTemplate('{"variables": {"boot": "http://{{ .HTTPIP }}:{{ .HTTPPort }}/{{user `f`}}", "f": "ks.cfg"}}', "/abs/t.json", "t.json");
   t.is(resolveVariables(tpl, { vars: [], varFiles: [], cwd: "/" }).values.boot, "http://{{ .HTTPIP }}:{{ .HTTPPort }}/ks.cfg");
   const entry = corpusEntry("new-unclosed-action-in-variable");
@@ -117,7 +117,7 @@ interface InterpolationCase {
   expected: { output?: string; output_regex?: string; error?: string };
 }
 
-test("interpolation corpus: variable defaults and -var/-var-file cases give Packer's values and errors", (t) => {
+corpusTest("interpolation corpus: variable defaults and -var/-var-file cases give Packer's values and errors", (t) => {
   const corpus = JSON.parse(readFileSync(join(COMPAT_DIR, "interpolation.json"), "utf8")) as { cases: InterpolationCase[] };
   const cases = corpus.cases.filter(
     (c) => (c.context === "variable-default" || (c.args && c.context === "builder-field")) && !/vault|consul_key|aws_secretsmanager/.test(c.expression),

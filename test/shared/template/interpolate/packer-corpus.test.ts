@@ -10,7 +10,7 @@ import {
   render,
   type InterpolationContext,
 } from "../../../../shared/template/interpolate/index.js";
-import { interpolationCases, templateMessage, type InterpolationCase } from "./interpolation-corpus.js";
+import { casesTest, interpolationCases, templateMessage, type InterpolationCase } from "./interpolation-corpus.js";
 
 const CWD = "/tmp/kiln-interpolation-case";
 const TEMPLATE_PATH = `${CWD}/tpl/template.json`;
@@ -155,7 +155,7 @@ test("vault in a variable default says Kiln cannot read Vault (instead of Packer
   );
 });
 
-test("every corpus case is either run or skipped with a reason", (t) => {
+casesTest("every corpus case is either run or skipped with a reason", (t) => {
   const cases = interpolationCases();
   t.is(cases.length, 100);
   const unknownSkips = Object.keys(SKIPPED).filter((id) => !cases.some((c) => c.id === id));
