@@ -26,7 +26,7 @@ export interface FetchedArtifacts {
  */
 export async function fetchArtifacts(conn: FarmConnection, buildId: string, jobs: readonly JobArtifacts[], cwd: string, force: boolean, download: DownloadOptions = {}): Promise<FetchedArtifacts> {
   const fetched: FetchedArtifacts = { files: 0, bytes: 0, sources: new Set() };
-  const fetch = async (jobIndex: number, file: ArtifactFile, dest: string): Promise<void> => {
+  const fetchFile = async (jobIndex: number, file: ArtifactFile, dest: string): Promise<void> => {
     fetched.sources.add(await downloadArtifactFile(conn, { buildId, jobIndex, file }, dest, download));
     fetched.files++;
     fetched.bytes += file.size;
@@ -43,11 +43,11 @@ export async function fetchArtifacts(conn: FarmConnection, buildId: string, jobs
           seen.add(file.path);
           const dest = artifactDestination(cwd, file.path);
           if (ref.builderId !== MANIFEST_BUILDER_ID) {
-            await fetch(o.jobIndex, file, dest);
+            await fetchFile(o.jobIndex, file, dest);
             continue;
           }
           const part = join(scratch, String(parts++));
-          await fetch(o.jobIndex, file, part);
+          await fetchFile(o.jobIndex, file, part);
           const texts = manifests.get(file.path) ?? [];
           texts.push(await readFile(part, "utf8"));
           manifests.set(file.path, texts);

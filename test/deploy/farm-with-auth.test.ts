@@ -62,6 +62,16 @@ async function startFarmWithAuth(t: { teardown(fn: () => Promise<void>): void },
   return { nats, controller };
 }
 
+/** That farm with one agent (host-b) for file builds, and a temporary folder for the template. */
+async function startFileFarmWithAuth(t: { teardown(fn: () => Promise<void> | void): void }, prefix: string) {
+  const { nats, controller } = await startFarmWithAuth(t);
+  const agent = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file"], pullExpiresMs: 1000 });
+  t.teardown(() => agent.stop());
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return { nats, controller, dir };
+}
+
 test("a template builds on a farm whose NATS runs the shipped permissions, one user per agent, with no permission violation", async (t) => {
   t.timeout(120_000);
   // Its metrics read the build output stream, under the controller's NATS user too.
@@ -124,11 +134,7 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
 
 test("a template too big for one NATS message builds under the shipped permissions: the agent reads its sealed spec with no permission violation", async (t) => {
   t.timeout(120_000);
-  const { nats, controller } = await startFarmWithAuth(t);
-  const agent = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file"], pullExpiresMs: 1000 });
-  t.teardown(() => agent.stop());
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-auth-big-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { nats, controller, dir } = await startFileFarmWithAuth(t, "kiln-farm-auth-big-");
   const line = "a line of a big variable\n";
   const blob = line.repeat(Math.ceil((5 * 1024 * 1024) / line.length));
   writeFileSync(join(dir, "template.json"), JSON.stringify({ variables: { blob }, builders: [{ type: "file", name: "big", content: "{{user `blob`}}", target: "big.txt" }] }));
@@ -141,11 +147,7 @@ test("a template too big for one NATS message builds under the shipped permissio
 
 test("with --nats and the artifact reader's user, artifact files come straight from the object store; without a usable one, through the controller", async (t) => {
   t.timeout(120_000);
-  const { nats, controller } = await startFarmWithAuth(t);
-  const agent = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file"], pullExpiresMs: 1000 });
-  t.teardown(() => agent.stop());
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-reader-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { nats, controller, dir } = await startFileFarmWithAuth(t, "kiln-farm-reader-");
   // Several chunks of the store (128 KiB each) in one file.
   const content = Array.from({ length: 40_000 }, (_, i) => `line ${i} of the artifact`).join("\n");
   writeFileSync(join(dir, "template.json"), JSON.stringify({ builders: [{ type: "file", name: "big", content, target: "out/big.txt" }] }));
