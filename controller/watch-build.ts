@@ -13,7 +13,8 @@ import {
   decodeBuildEvent,
   isBusOutage,
   reasonOf,
-  decodeLogLine,
+  decodeLogLineKeepingEncoding,
+  decompressLogText,
   holderAt,
   outputPublisher,
   type BuildEvent,
@@ -80,7 +81,7 @@ export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequ
       // "late": a fetch was cut short (see FETCH_LATE_MS), or the consumer missed output the stream
       // holds; a new consumer goes on after the last sequence sent, so whatever was buffered and
       // not yet sent, or never delivered, is fetched again.
-      if ((await followOutput(ctx, buildId, request.follow, out, progress, healthy, signal)) === "late") continue;
+      if ((await followOutput(ctx, buildId, request, out, progress, healthy, signal)) === "late") continue;
       return;
     } catch (e) {
       if (!isBusOutage(e)) throw e;
@@ -100,13 +101,15 @@ export async function watchBuild(ctx: ControllerContext, request: WatchBuildRequ
 async function followOutput(
   ctx: ControllerContext,
   buildId: string,
-  follow: boolean,
+  request: Pick<WatchBuildRequest, "follow" | "acceptTextEncodings">,
   out: OutputWriter,
   progress: WatchProgress,
   healthy: () => void,
   signal: AbortSignal | undefined,
 ): Promise<"done" | "late"> {
   const { bus } = ctx;
+  const { follow } = request;
+  const passEncoded = request.acceptTextEncodings.includes("br");
   const consumer = await bus.js.consumers.get(BUILD_OUTPUT_STREAM, {
     filter_subjects: buildOutputFilter(buildId),
     ...(progress.after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: progress.after + 1 } : { deliver_policy: DeliverPolicy.All }),
@@ -144,7 +147,7 @@ async function followOutput(
           pending = msg.info.pending;
           if (msg.seq > progress.after) {
             // (At or before it: already sent before the consumer was made again.)
-            let item = toOutput(msg, ctx);
+            let item = toOutput(msg, ctx, passEncoded);
             // Output an agent published for a job it did not hold then is dropped (forged or stale).
             if (item !== undefined && !(await fromHolder(msg.subject, item))) item = undefined;
             progress.after = msg.seq;
@@ -232,13 +235,20 @@ function holderCheck(ctx: ControllerContext, buildId: string): (subject: string,
   };
 }
 
-/** One stream message as the API's BuildOutput; garbage is logged and skipped. */
-function toOutput(msg: JsMsg, ctx: ControllerContext): BuildOutput | undefined {
+/**
+ * One stream message as the API's BuildOutput; garbage is logged and skipped. Compressed log text
+ * goes on as it is stored to a client that decompresses it (`passEncoded`): the controller then
+ * copies a quarter of the bytes and decodes none (bench/farm's log data plane).
+ */
+function toOutput(msg: JsMsg, ctx: ControllerContext, passEncoded: boolean): BuildOutput | undefined {
   const sequence = msg.seq;
   try {
     if (msg.subject.endsWith(".log")) {
-      const line = decodeLogLine(msg.data, msg.subject, msg.headers);
-      return { sequence, time: line.time, log: { jobIndex: line.jobIndex, label: line.label, level: line.level, text: line.text } };
+      const { line, encoded } = decodeLogLineKeepingEncoding(msg.data, msg.subject, msg.headers);
+      const log = { jobIndex: line.jobIndex, label: line.label, level: line.level, text: line.text, encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 };
+      if (encoded && passEncoded) Object.assign(log, { encodedText: encoded.data, textEncoding: encoded.encoding, textBytes: encoded.textBytes });
+      else if (encoded) log.text = decompressLogText(encoded, msg.subject);
+      return { sequence, time: line.time, log };
     }
     if (msg.subject.endsWith(".event")) return eventToOutput(sequence, decodeBuildEvent(msg.data, msg.subject));
     ctx.log.warn("skipping build output on an unknown subject", { subject: msg.subject, sequence });

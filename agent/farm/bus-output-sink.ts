@@ -11,7 +11,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { MsgHdrs } from "@nats-io/transport-node";
-import { agentEventSubject, agentLogSubject, encode, logLineHeaders, type BuildEvent, type LogLine } from "../../shared/bus/index.js";
+import { agentEventSubject, agentLogSubject, encode, encodeLogText, logLineHeaders, type BuildEvent, type LogLine, type LogPayload } from "../../shared/bus/index.js";
 import type { OutputEvent, OutputSink } from "../runner/ui.js";
 
 /** A stored message is acked in milliseconds; a missing ack means the server went away mid-publish. */
@@ -33,6 +33,8 @@ interface LineBatch {
   used: number;
   /** Whether the text so far ends with a newline (the next line then needs no separator). */
   endsWithNewline: boolean;
+  /** What goes on the bus, made once the batch is sent (a re-send sends the same bytes). */
+  payload?: LogPayload;
 }
 
 /**
@@ -176,9 +178,12 @@ export class BusOutputSink implements OutputSink {
 
 /** What goes on the bus for a queued item (the same bytes on a re-send: the client copies them). */
 function payloadOf(p: Pending): Uint8Array {
-  return p.lines ? p.lines.buffer.subarray(0, p.lines.used) : encode(p.event);
+  if (!p.lines) return encode(p.event);
+  p.lines.payload ??= encodeLogText(p.lines.buffer.subarray(0, p.lines.used));
+  return p.lines.payload.data;
 }
 
+/** Called after payloadOf: a batch's headers say whether its payload is compressed. */
 function headersOf(p: Pending): MsgHdrs | undefined {
-  return p.lines ? logLineHeaders(p.lines.meta) : undefined;
+  return p.lines ? logLineHeaders(p.lines.meta, p.lines.payload) : undefined;
 }

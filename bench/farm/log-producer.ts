@@ -16,7 +16,38 @@ if (!url || !buildId || !Number.isInteger(lines) || lines < 1) {
   process.exit(2);
 }
 
-export const numberedLine = (n: number): string => `log line ${String(n).padStart(8, "0")} of the throughput benchmark, padded to about one hundred bytes.....`;
+/**
+ * Words of build logs (apt, compilers, Packer, Ansible), picked by a fixed pseudo-random sequence:
+ * lines that compress like real ones, or a little worse (2.8 times with brotli at quality 0, where
+ * Debian's changelogs and `ls -lR` output give 3.9). A line repeated over and over would compress
+ * some forty times and flatter the bus's compressed log batches.
+ */
+const WORDS = ("the of and to in is for on with that by this from at be as are it an or was not which setting up unpacking preparing " +
+  "selecting previously unselected package processing triggers libc-bin man-db systemd dbus openssh-server linux-image amd64 all " +
+  "done reading database files directories currently installed get http deb debian bookworm main security updates fetched kB MB " +
+  "in s building dependency tree state information compiling linking CC LD AR gcc -O2 -Wall -fPIC src lib usr share include make " +
+  "Entering Leaving directory warning error note install copying running step provisioner shell file upload download waiting " +
+  "for SSH connected guest ok changed skipping task play recap").split(" ");
+
+/** Bodies of lines, made before the clock starts (an agent reads its lines, it does not make them): more than a batch holds, so none repeats within one. */
+const BODIES = ((): string[] => {
+  let x = 0x9e3779b9;
+  const next = (): number => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+  return Array.from({ length: 8192 }, () => {
+    const words = Array.from({ length: 6 + (next() % 10) }, () => WORDS[next() % WORDS.length]);
+    return `${words.join(" ")} ${next() % 100000}.${next() % 1000}`;
+  });
+})();
+
+/** "log line NNNNNNNN …": bench/farm/run.ts checks the number to see lines arrive in order, once each. */
+export const numberedLine = (n: number): string => `log line ${String(n).padStart(8, "0")} ${BODIES[n % BODIES.length]}`;
 
 const bus = await connectBus({ url, name: "kiln-agent bench-log-producer" });
 let failed = false;

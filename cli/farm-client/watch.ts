@@ -7,6 +7,7 @@ import { sleep } from "../../shared/sleep.js";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import type { BuildOutput } from "../../proto/gen/kiln/v1/farm.js";
 import { FarmClientError, isServiceError, type FarmConnection } from "./connect.js";
+import { ACCEPTED_TEXT_ENCODINGS, withPlainLogText } from "./log-text.js";
 import { isFinalState } from "./states.js";
 
 export interface WatchOptions {
@@ -79,7 +80,7 @@ async function endedEarly(conn: FarmConnection, buildId: string): Promise<string
 
 function readOnce(conn: FarmConnection, options: WatchOptions, after: number, onItem: (item: BuildOutput) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const call = conn.watchBuild({ buildId: options.buildId, afterSequence: after, follow: options.follow });
+    const call = conn.watchBuild({ buildId: options.buildId, afterSequence: after, follow: options.follow, acceptTextEncodings: [...ACCEPTED_TEXT_ENCODINGS] });
     const onAbort = (): void => call.cancel();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const done = (e?: unknown): void => {
@@ -89,7 +90,7 @@ function readOnce(conn: FarmConnection, options: WatchOptions, after: number, on
     };
     call.on("data", (item: BuildOutput) => {
       try {
-        onItem(item);
+        onItem(withPlainLogText(item));
       } catch (e) {
         call.cancel();
         done(e);

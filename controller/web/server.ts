@@ -230,7 +230,7 @@ async function streamEvents(ctx: ControllerContext, buildId: string, req: Incomi
     },
   };
   try {
-    await watchBuild(ctx, { buildId, afterSequence: last, follow: true }, writer, AbortSignal.any([gone.signal, ctx.stopping]));
+    await watchBuild(ctx, { buildId, afterSequence: last, follow: true, acceptTextEncodings: [] }, writer, AbortSignal.any([gone.signal, ctx.stopping]));
     res.write("event: end\ndata: {}\n\n");
   } catch (e) {
     if (!gone.signal.aborted) res.write(`event: failure\ndata: ${JSON.stringify({ error: e instanceof Error ? e.message : String(e) })}\n\n`);
@@ -253,7 +253,7 @@ async function sendLogText(ctx: ControllerContext, buildId: string, res: ServerR
       return res.once(event, listener);
     },
   };
-  await watchBuild(ctx, { buildId, afterSequence: 0, follow: false }, writer, ctx.stopping);
+  await watchBuild(ctx, { buildId, afterSequence: 0, follow: false, acceptTextEncodings: [] }, writer, ctx.stopping);
   res.end();
 }
 

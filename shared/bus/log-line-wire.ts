@@ -7,6 +7,7 @@
  * log data plane). A LogLine sent as JSON (the controller's own lines, agents before this) still
  * reads: decodeLogLine tells them apart by the headers.
  */
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from "node:zlib";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { BusDecodeError, checkedMessage, decodeLogLineJson, logLineSchema, type LogLine } from "./messages.js";
 
@@ -14,21 +15,105 @@ const JOB = "Kiln-Job";
 const LABEL = "Kiln-Label";
 const LEVEL = "Kiln-Level";
 const TIME = "Kiln-Time";
+/** "br": the payload is the text compressed with brotli; absent: the text itself. */
+const ENCODING = "Kiln-Encoding";
+/** The text's size in bytes (UTF-8) when the payload is compressed: what readers check and count. */
+const TEXT_BYTES = "Kiln-Text-Bytes";
+
+/**
+ * Batches smaller than this go as they are: a job printing now and then gains nothing from
+ * compression and its readers would pay for it on every line.
+ */
+const COMPRESS_FROM_BYTES = 8 * 1024;
+/** Most text one log message may hold once decompressed: far above the agent's 128 KiB batches, below what would hurt a reader. */
+const MAX_TEXT_BYTES = 16 * 1024 * 1024;
+
+/** A batch of log text as it goes on the bus: compressed when that pays, with the headers that say so. */
+export interface LogPayload {
+  data: Uint8Array;
+  /** Set when `data` is compressed: the text's size in bytes. */
+  textBytes?: number;
+}
+
+/**
+ * Compresses a batch of log text (brotli at quality 0: ~300 MB/s on one core here, 3.9 times
+ * smaller on real build logs). Every byte not sent is one the agent does not write to its socket,
+ * the server neither stores nor delivers, and the controller does not copy out of its socket
+ * (bench/farm's log data plane was CPU-bound on those copies), and the output stream retains a
+ * quarter of the disk. Text that does not shrink by an eighth goes as it is.
+ */
+export function encodeLogText(text: Uint8Array): LogPayload {
+  if (text.length < COMPRESS_FROM_BYTES) return { data: text };
+  const compressed = brotliCompressSync(text, {
+    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 0, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_LGWIN]: 17, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: text.length },
+  });
+  return compressed.length <= text.length - text.length / 8 ? { data: compressed, textBytes: text.length } : { data: text };
+}
 
 /** A LogLine's fields but its text, as headers (the label percent-encoded: any build name is safe in a header). */
-export function logLineHeaders(line: Omit<LogLine, "text">): MsgHdrs {
+export function logLineHeaders(line: Omit<LogLine, "text">, payload?: LogPayload): MsgHdrs {
   const h = natsHeaders();
   h.set(JOB, String(line.jobIndex));
   h.set(LABEL, encodeURIComponent(line.label));
   h.set(LEVEL, line.level);
   h.set(TIME, line.time);
+  if (payload?.textBytes !== undefined) {
+    h.set(ENCODING, "br");
+    h.set(TEXT_BYTES, String(payload.textBytes));
+  }
   return h;
+}
+
+/** Log text as stored, compressed: what a reader that decompresses it itself (the CLI) is handed. */
+export interface EncodedLogText {
+  encoding: "br";
+  data: Uint8Array;
+  /** The text's size in bytes once decompressed. */
+  textBytes: number;
+}
+
+/** Decompresses log text, checked against the size it says; garbage, or a payload that inflates past it, throws BusDecodeError. */
+export function decompressLogText(encoded: EncodedLogText, subject: string): string {
+  const { data, textBytes } = encoded;
+  let text: Buffer;
+  try {
+    // Sized by the header: one output buffer, and a payload that inflates past it is refused.
+    text = brotliDecompressSync(data, { maxOutputLength: Math.max(1, textBytes), chunkSize: Math.max(64, textBytes) });
+  } catch (e) {
+    throw new BusDecodeError("log line", subject, `payload: not ${textBytes} bytes of brotli-compressed text (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (text.length !== textBytes) throw new BusDecodeError("log line", subject, `payload: ${text.length} bytes once decompressed, not the ${textBytes} ${TEXT_BYTES} says`);
+  return text.toString("utf8");
+}
+
+function textBytesOf(subject: string, headers: MsgHdrs): number {
+  const value = headers.get(TEXT_BYTES);
+  const bytes = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(bytes <= MAX_TEXT_BYTES)) throw new BusDecodeError("log line", subject, `${TEXT_BYTES}: "${value}" is not a size up to ${MAX_TEXT_BYTES} bytes`);
+  return bytes;
+}
+
+/** A headers-form payload's text: compressed, as the headers say, or the text's UTF-8 itself. */
+function payloadText(data: Uint8Array, subject: string, headers: MsgHdrs): EncodedLogText | Uint8Array {
+  const encoding = headers.get(ENCODING);
+  if (!encoding) return data;
+  if (encoding !== "br") throw new BusDecodeError("log line", subject, `${ENCODING}: "${encoding}" is not an encoding Kiln reads (br)`);
+  return { encoding, data, textBytes: textBytesOf(subject, headers) };
 }
 
 /** A log line message as either form; anything that is neither throws BusDecodeError. */
 export function decodeLogLine(data: Uint8Array, subject: string, headers?: MsgHdrs): LogLine {
+  const { line, encoded } = decodeLogLineKeepingEncoding(data, subject, headers);
+  return encoded ? { ...line, text: decompressLogText(encoded, subject) } : line;
+}
+
+/**
+ * decodeLogLine, but compressed text is left compressed (`encoded`, with `line.text` empty) for a
+ * reader that passes it on: the controller to a client that decompresses it itself.
+ */
+export function decodeLogLineKeepingEncoding(data: Uint8Array, subject: string, headers?: MsgHdrs): { line: LogLine; encoded?: EncodedLogText } {
   const level = headers?.get(LEVEL);
-  if (!level) return decodeLogLineJson(data, subject);
+  if (!level) return { line: decodeLogLineJson(data, subject) };
   let label: string;
   try {
     label = decodeURIComponent(headers!.get(LABEL));
@@ -36,14 +121,17 @@ export function decodeLogLine(data: Uint8Array, subject: string, headers?: MsgHd
     throw new BusDecodeError("log line", subject, `${LABEL}: not percent-encoded`);
   }
   const job = headers!.get(JOB);
-  const candidate = { jobIndex: /^-?\d+$/.test(job) ? Number(job) : job, label, level, time: headers!.get(TIME), text: new TextDecoder().decode(data) };
-  return checkedMessage("log line", logLineSchema, candidate, subject);
+  const text = payloadText(data, subject, headers!);
+  const candidate = { jobIndex: /^-?\d+$/.test(job) ? Number(job) : job, label, level, time: headers!.get(TIME), text: text instanceof Uint8Array ? new TextDecoder().decode(text) : "" };
+  const line = checkedMessage("log line", logLineSchema, candidate, subject);
+  return text instanceof Uint8Array ? { line } : { line, encoded: text };
 }
 
 /**
  * A log line message's job and text size in bytes, without decoding its text: what counting
  * (the controller's /metrics) needs. The header form's payload is the text's UTF-8, so its length
- * is the answer; a JSON line is decoded as decodeLogLine would.
+ * is the answer (a compressed one says its text's size in a header); a JSON line is decoded as
+ * decodeLogLine would.
  */
 export function measureLogLine(data: Uint8Array, subject: string, headers?: MsgHdrs): { jobIndex: number; textBytes: number } {
   if (!headers?.get(LEVEL)) {
@@ -52,5 +140,5 @@ export function measureLogLine(data: Uint8Array, subject: string, headers?: MsgH
   }
   const job = headers.get(JOB);
   if (!/^\d{1,9}$/.test(job)) throw new BusDecodeError("log line", subject, `${JOB}: not a job index`);
-  return { jobIndex: Number(job), textBytes: data.length };
+  return { jobIndex: Number(job), textBytes: headers.get(ENCODING) ? textBytesOf(subject, headers) : data.length };
 }

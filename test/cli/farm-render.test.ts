@@ -19,13 +19,13 @@ const manifestRef = { builderId: MANIFEST_BUILDER_ID, id: "packer-manifest.json"
 /** What a controller streams for a two-job build: one succeeds on one agent, one fails on another. */
 const recorded: BuildOutput[] = [
   { sequence: 1, time: "", event: { jobIndex: 0, name: "greeting", kind: "started", state: State.STATE_RUNNING, agent: "agent-file", error: "", reason: "", durationMs: 0, artifacts: [] } },
-  { sequence: 2, time: "", log: { jobIndex: 0, label: "greeting", level: "say", text: "Copying file..." } },
+  { sequence: 2, time: "", log: { jobIndex: 0, label: "greeting", level: "say", text: "Copying file...", encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 } },
   { sequence: 3, time: "", event: { jobIndex: 1, name: "local", kind: "waiting", state: State.STATE_QUEUED, agent: "", error: "", reason: "waiting for an agent with: qemu", durationMs: 0, artifacts: [] } },
-  { sequence: 4, time: "", log: { jobIndex: 1, label: "local", level: "message", text: "about to fail\nsecond line" } },
-  { sequence: 5, time: "", log: { jobIndex: 0, label: "greeting (manifest)", level: "say", text: "Adding build to manifest" } },
+  { sequence: 4, time: "", log: { jobIndex: 1, label: "local", level: "message", text: "about to fail\nsecond line", encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 } },
+  { sequence: 5, time: "", log: { jobIndex: 0, label: "greeting (manifest)", level: "say", text: "Adding build to manifest", encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 } },
   { sequence: 6, time: "", machine: { jobIndex: 0, target: "greeting", type: "artifact-count", data: ["1"] } },
   { sequence: 7, time: "", event: { jobIndex: 0, name: "greeting", kind: "finished", state: State.STATE_SUCCEEDED, agent: "agent-file", error: "", reason: "", durationMs: 1203, artifacts: [artifact, manifestRef] } },
-  { sequence: 8, time: "", log: { jobIndex: 1, label: "local", level: "error", text: "Erroneous exit code 3" } },
+  { sequence: 8, time: "", log: { jobIndex: 1, label: "local", level: "error", text: "Erroneous exit code 3", encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 } },
   { sequence: 9, time: "", event: { jobIndex: 1, name: "local", kind: "finished", state: State.STATE_FAILED, agent: "agent-null", error: "Script exited with non-zero exit status: 3", reason: "", durationMs: 40, artifacts: [] } },
 ];
 

@@ -15,7 +15,7 @@ function job(state: State): Job {
   return { index: 0, name: "f", builderType: "file", needs: [], state, agent: "a1", attempts: 1, error: "", waitingFor: "", artifacts: [], startedAt: "", finishedAt: "", fingerprint: "", reusedFrom: "", labels: [], priority: "" };
 }
 
-const line = (sequence: number, text: string): BuildOutput => ({ sequence, time: "", log: { jobIndex: 0, label: "f", level: "say", text } });
+const line = (sequence: number, text: string): BuildOutput => ({ sequence, time: "", log: { jobIndex: 0, label: "f", level: "say", text, encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 } });
 const finished: BuildOutput = {
   sequence: 4,
   time: "",

@@ -104,7 +104,8 @@ export function collect<T>(stream: ClientReadableStream<T>): Promise<T[]> {
 }
 
 export function watch(client: FarmClient, buildId: string, afterSequence: number, follow: boolean, metadata = new Metadata()): ClientReadableStream<BuildOutput> {
-  return client.watchBuild({ buildId, afterSequence, follow }, metadata);
+  // Plain text: the controller decompresses agents' log batches (the CLI's passing-on is tested in watch-build.test.ts).
+  return client.watchBuild({ buildId, afterSequence, follow, acceptTextEncodings: [] }, metadata);
 }
 
 export const TWO_BUILDERS = JSON.stringify({

@@ -213,7 +213,7 @@ async function watchDirectly(bus: Bus, buildId: string, whileWatching: (items: B
   const ctx: ControllerContext = { bus, settings: DEFAULT_SETTINGS, log: silentLog, bundles: undefined as unknown as BundleCache, stopping: stop.signal };
   const deadline = setTimeout(() => stop.abort(), 30_000);
   try {
-    await Promise.all([watchBuild(ctx, { buildId, afterSequence: 0, follow: true }, out, stop.signal), whileWatching(items)]);
+    await Promise.all([watchBuild(ctx, { buildId, afterSequence: 0, follow: true, acceptTextEncodings: [] }, out, stop.signal), whileWatching(items)]);
   } finally {
     clearTimeout(deadline);
   }

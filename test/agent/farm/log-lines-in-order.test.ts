@@ -1,7 +1,8 @@
 import test from "ava";
 import { BusOutputSink } from "../../../agent/farm/bus-output-sink.js";
-import { buildKey, connectBus, encode, jobKey, type BuildRecord, type JobRecord } from "../../../shared/bus/index.js";
+import { agentLogSubject, BUILD_OUTPUT_STREAM, buildKey, connectBus, encode, jobKey, logLineHeaders, type BuildRecord, type JobRecord } from "../../../shared/bus/index.js";
 import type { BuildOutput } from "../../../proto/gen/kiln/v1/farm.js";
+import { ACCEPTED_TEXT_ENCODINGS, withPlainLogText } from "../../../cli/farm-client/log-text.js";
 import { collect, startHarness, watch, type Harness } from "../../controller/farm-harness.js";
 
 const LINES = 100_000;
@@ -81,4 +82,42 @@ test("multi-byte text, a label with spaces and non-ASCII, a line longer than a b
   const lines = logs.flatMap((l) => l.text.replace(/\n$/, "").split("\n"));
   t.deepEqual(lines, sent.map((s) => s.replace(/\n$/, "")));
   t.true(logs.length < 10, `lines travel together (${logs.length} items)`);
+});
+
+test("log batches are stored compressed, and reach a client that accepts it compressed as stored: it reads every line; a corrupt batch becomes a line saying so", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t);
+  const id = "lines-compressed";
+  const job = await recordHeldJob(h, id, "chatty");
+  const agentBus = await connectBus({ url: h.nats.url, name: "kiln-agent test" });
+  t.teardown(() => agentBus.close());
+  const errors: string[] = [];
+  const sink = new BusOutputSink(agentBus.js, { buildId: id, agentName: "test-agent", jobIndex: 0, attempt: 1, onPublishError: (e) => errors.push(e.message) });
+  const storedBefore = (await h.controller.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.bytes;
+  // As the CLI asks (cli/farm-client/watch.ts).
+  const watching = collect(h.client.watchBuild({ buildId: id, afterSequence: 0, follow: true, acceptTextEncodings: [...ACCEPTED_TEXT_ENCODINGS] }));
+  const sent = Array.from({ length: 20_000 }, (_, i) => `Setting up package-${i % 311} (1.${i % 17}-${i % 5}) … ✓`);
+  for (const text of sent) sink.emit({ kind: "ui", build: "chatty", level: "message", text });
+  await sink.flush();
+  // A batch whose payload says it is compressed and is not (a bug, a disk fault): the watch goes on.
+  const corrupt = logLineHeaders({ jobIndex: 0, label: "chatty", level: "message", time: new Date().toISOString() }, { data: new Uint8Array(0), textBytes: 5000 });
+  await agentBus.js.publish(agentLogSubject(id, "test-agent"), new Uint8Array(64).fill(7), { headers: corrupt });
+  sink.emit({ kind: "ui", build: "chatty", level: "message", text: "after the corrupt batch" });
+  sink.event({ kind: "job-finished", jobIndex: 0, name: "chatty", state: "succeeded", durationMs: 0, artifacts: [], time: new Date().toISOString() });
+  await sink.flush();
+  t.deepEqual(errors, []);
+  await h.controller.bus.builds.put(jobKey(id, 0), encode({ ...job, state: "succeeded" }));
+
+  const items: BuildOutput[] = await watching;
+  const textBytes = Buffer.byteLength(sent.join("\n"));
+  const stored = (await h.controller.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.bytes - storedBefore;
+  t.true(stored < textBytes / 3, `the stream holds ${stored} bytes for ${textBytes} bytes of text`);
+  const passed = items.filter((i) => i.log?.textEncoding === "br");
+  t.true(passed.length >= 5, `${passed.length} items came compressed`);
+  t.true(passed.every((i) => i.log!.text === "" && i.log!.encodedText.length < i.log!.textBytes));
+  const plain = items.map(withPlainLogText).flatMap((i) => (i.log ? i.log.text.split("\n").map((text) => ({ text, level: i.log!.level })) : []));
+  t.deepEqual(plain.slice(0, sent.length).map((l) => l.text), sent, "every line, in order");
+  t.is(plain[sent.length].level, "error");
+  t.regex(plain[sent.length].text, /^kiln: 5000 bytes of chatty's output could not be read: .*payload/);
+  t.deepEqual(plain.slice(sent.length + 1).map((l) => l.text), ["after the corrupt batch"]);
 });

@@ -1,5 +1,17 @@
 import test from "ava";
-import { BusDecodeError, decodeLogLine, encode, logLineHeaders, measureLogLine, type LogLine } from "../../../shared/bus/index.js";
+import { randomBytes } from "node:crypto";
+import { brotliCompressSync } from "node:zlib";
+import {
+  BusDecodeError,
+  decodeLogLine,
+  decodeLogLineKeepingEncoding,
+  decompressLogText,
+  encode,
+  encodeLogText,
+  logLineHeaders,
+  measureLogLine,
+  type LogLine,
+} from "../../../shared/bus/index.js";
 
 const SUBJECT = "kiln.build.b1.by.a1.log";
 
@@ -44,4 +56,60 @@ test("measureLogLine gives the job and the text's UTF-8 size of either form with
   job.set("Kiln-Job", "-1");
   t.throws(() => measureLogLine(new Uint8Array(1), SUBJECT, job), { instanceOf: BusDecodeError, message: /Kiln-Job/ });
   t.throws(() => measureLogLine(new TextEncoder().encode("{not json"), SUBJECT), { instanceOf: BusDecodeError });
+});
+
+/** A batch as an agent's sink makes one: many lines, some multi-byte. */
+const batchText = (lines: number): string => Array.from({ length: lines }, (_, i) => `step ${i}: Unpacking libfoo-${i % 97} (2.${i % 13}) … ✓`).join("\n");
+
+test("a big batch travels compressed and reads back whole; its headers say so, and measureLogLine counts the text, not the payload", (t) => {
+  const meta = { jobIndex: 1, label: "vm", level: "message" as const, time: "2026-12-06T11:00:00.000Z" };
+  const text = batchText(2000);
+  const utf8 = Buffer.from(text);
+  const payload = encodeLogText(utf8);
+  t.is(payload.textBytes, utf8.length);
+  t.true(payload.data.length < utf8.length / 4, `compressed to ${payload.data.length} of ${utf8.length} bytes`);
+  const headers = logLineHeaders(meta, payload);
+  t.is(headers.get("Kiln-Encoding"), "br");
+  t.deepEqual(decodeLogLine(payload.data, SUBJECT, headers), { ...meta, text });
+  t.deepEqual(measureLogLine(payload.data, SUBJECT, headers), { jobIndex: 1, textBytes: utf8.length });
+  // Kept compressed for a reader that passes it on, then decompressed by whoever shows it.
+  const kept = decodeLogLineKeepingEncoding(payload.data, SUBJECT, headers);
+  t.deepEqual(kept.line, { ...meta, text: "" });
+  t.is(kept.encoded?.textBytes, utf8.length);
+  t.is(decompressLogText(kept.encoded!, SUBJECT), text);
+});
+
+test("small batches and text that does not shrink go as they are, without the headers of a compressed one", (t) => {
+  const small = Buffer.from("==> vm: one line");
+  t.deepEqual(encodeLogText(small), { data: small });
+  const noise = Buffer.from(randomBytes(48 * 1024).toString("base64")); // base64 of random bytes shrinks by a quarter at best
+  const incompressible = Buffer.from(randomBytes(48 * 1024).toString("latin1"), "latin1");
+  t.deepEqual(encodeLogText(incompressible), { data: incompressible });
+  t.true(encodeLogText(noise).data.length <= noise.length);
+  const headers = logLineHeaders({ jobIndex: 0, label: "vm", level: "say", time: "t" }, encodeLogText(small));
+  t.is(headers.get("Kiln-Encoding"), "");
+  t.is(decodeLogLine(small, SUBJECT, headers).text, "==> vm: one line");
+});
+
+test("a compressed payload that is garbage, inflates past its stated size, or names an unknown encoding is refused naming the field", (t) => {
+  const meta = { jobIndex: 0, label: "vm", level: "say" as const, time: "t" };
+  const text = Buffer.from(batchText(1000));
+  const payload = encodeLogText(text);
+  const refused = (data: Uint8Array, set: Record<string, string>, message: RegExp): void => {
+    const headers = logLineHeaders(meta, payload);
+    for (const [k, v] of Object.entries(set)) headers.set(k, v);
+    t.throws(() => decodeLogLine(data, SUBJECT, headers), { instanceOf: BusDecodeError, message });
+    // Counting reads the stated size only: a bad one is refused there too.
+    if (!message.source.startsWith("Kiln-Text-Bytes")) return;
+    t.throws(() => measureLogLine(data, SUBJECT, headers), { instanceOf: BusDecodeError, message });
+  };
+  refused(payload.data.subarray(0, 100), {}, /payload: not \d+ bytes of brotli-compressed text/);
+  refused(randomBytes(500), {}, /payload/);
+  // A small stated size does not let a payload inflate past it (a decompression bomb stops there).
+  const bomb = brotliCompressSync(Buffer.alloc(64 * 1024 * 1024, 0x61));
+  refused(bomb, { "Kiln-Text-Bytes": "100" }, /payload/);
+  refused(payload.data, { "Kiln-Text-Bytes": String(text.length + 1) }, /payload: \d+ bytes once decompressed, not the \d+/);
+  refused(payload.data, { "Kiln-Text-Bytes": "lots" }, /Kiln-Text-Bytes/);
+  refused(payload.data, { "Kiln-Text-Bytes": String(17 * 1024 * 1024) }, /Kiln-Text-Bytes/);
+  refused(payload.data, { "Kiln-Encoding": "zstd" }, /Kiln-Encoding: "zstd"/);
 });

@@ -230,6 +230,12 @@ export interface WatchBuildRequest {
   /** Resume after this sequence (0: from the start). */
   afterSequence: number;
   follow: boolean;
+  /**
+   * Encodings of log text this client decompresses itself ("br"): log lines an agent sent
+   * compressed then come as they are stored (LogLine.encoded_text), and the controller neither
+   * decompresses them nor sends the text at full size. Empty: every LogLine carries text.
+   */
+  acceptTextEncodings: string[];
 }
 
 export interface LogLine {
@@ -239,6 +245,13 @@ export interface LogLine {
   /** say | message | error */
   level: string;
   text: string;
+  /**
+   * Set instead of text for a client that accepts text_encoding (WatchBuildRequest.accept_text_encodings):
+   * the text, text_bytes long once decompressed (UTF-8).
+   */
+  encodedText: Uint8Array;
+  textEncoding: string;
+  textBytes: number;
 }
 
 export interface MachineRecord {
@@ -1932,7 +1945,7 @@ export const Build: MessageFns<Build> = {
 };
 
 function createBaseWatchBuildRequest(): WatchBuildRequest {
-  return { buildId: "", afterSequence: 0, follow: false };
+  return { buildId: "", afterSequence: 0, follow: false, acceptTextEncodings: [] };
 }
 
 export const WatchBuildRequest: MessageFns<WatchBuildRequest> = {
@@ -1945,6 +1958,9 @@ export const WatchBuildRequest: MessageFns<WatchBuildRequest> = {
     }
     if (message.follow !== false) {
       writer.uint32(24).bool(message.follow);
+    }
+    for (const v of message.acceptTextEncodings) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -1986,6 +2002,14 @@ export const WatchBuildRequest: MessageFns<WatchBuildRequest> = {
             message.follow = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.acceptTextEncodings.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2011,6 +2035,11 @@ export const WatchBuildRequest: MessageFns<WatchBuildRequest> = {
         ? globalThis.Number(object.after_sequence)
         : 0,
       follow: isSet(object.follow) ? globalThis.Boolean(object.follow) : false,
+      acceptTextEncodings: globalThis.Array.isArray(object?.acceptTextEncodings)
+        ? object.acceptTextEncodings.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.accept_text_encodings)
+        ? object.accept_text_encodings.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2025,6 +2054,9 @@ export const WatchBuildRequest: MessageFns<WatchBuildRequest> = {
     if (message.follow !== false) {
       obj.follow = message.follow;
     }
+    if (message.acceptTextEncodings?.length) {
+      obj.acceptTextEncodings = message.acceptTextEncodings;
+    }
     return obj;
   },
 
@@ -2036,12 +2068,21 @@ export const WatchBuildRequest: MessageFns<WatchBuildRequest> = {
     message.buildId = object.buildId ?? "";
     message.afterSequence = object.afterSequence ?? 0;
     message.follow = object.follow ?? false;
+    message.acceptTextEncodings = object.acceptTextEncodings?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseLogLine(): LogLine {
-  return { jobIndex: 0, label: "", level: "", text: "" };
+  return {
+    jobIndex: 0,
+    label: "",
+    level: "",
+    text: "",
+    encodedText: new Uint8Array(0),
+    textEncoding: "",
+    textBytes: 0,
+  };
 }
 
 export const LogLine: MessageFns<LogLine> = {
@@ -2057,6 +2098,15 @@ export const LogLine: MessageFns<LogLine> = {
     }
     if (message.text !== "") {
       writer.uint32(34).string(message.text);
+    }
+    if (message.encodedText.length !== 0) {
+      writer.uint32(42).bytes(message.encodedText);
+    }
+    if (message.textEncoding !== "") {
+      writer.uint32(50).string(message.textEncoding);
+    }
+    if (message.textBytes !== 0) {
+      writer.uint32(56).uint32(message.textBytes);
     }
     return writer;
   },
@@ -2106,6 +2156,30 @@ export const LogLine: MessageFns<LogLine> = {
             message.text = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.encodedText = reader.bytes();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.textEncoding = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.textBytes = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2128,6 +2202,21 @@ export const LogLine: MessageFns<LogLine> = {
       label: isSet(object.label) ? globalThis.String(object.label) : "",
       level: isSet(object.level) ? globalThis.String(object.level) : "",
       text: isSet(object.text) ? globalThis.String(object.text) : "",
+      encodedText: isSet(object.encodedText)
+        ? bytesFromBase64(object.encodedText)
+        : isSet(object.encoded_text)
+        ? bytesFromBase64(object.encoded_text)
+        : new Uint8Array(0),
+      textEncoding: isSet(object.textEncoding)
+        ? globalThis.String(object.textEncoding)
+        : isSet(object.text_encoding)
+        ? globalThis.String(object.text_encoding)
+        : "",
+      textBytes: isSet(object.textBytes)
+        ? globalThis.Number(object.textBytes)
+        : isSet(object.text_bytes)
+        ? globalThis.Number(object.text_bytes)
+        : 0,
     };
   },
 
@@ -2145,6 +2234,15 @@ export const LogLine: MessageFns<LogLine> = {
     if (message.text !== "") {
       obj.text = message.text;
     }
+    if (message.encodedText.length !== 0) {
+      obj.encodedText = base64FromBytes(message.encodedText);
+    }
+    if (message.textEncoding !== "") {
+      obj.textEncoding = message.textEncoding;
+    }
+    if (message.textBytes !== 0) {
+      obj.textBytes = Math.round(message.textBytes);
+    }
     return obj;
   },
 
@@ -2157,6 +2255,9 @@ export const LogLine: MessageFns<LogLine> = {
     message.label = object.label ?? "";
     message.level = object.level ?? "";
     message.text = object.text ?? "";
+    message.encodedText = object.encodedText ?? new Uint8Array(0);
+    message.textEncoding = object.textEncoding ?? "";
+    message.textBytes = object.textBytes ?? 0;
     return message;
   },
 };
