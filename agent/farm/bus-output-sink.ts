@@ -12,6 +12,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { agentEventSubject, agentLogSubject, encode, encodeLogText, logLineHeaders, type BuildEvent, type LogLine, type LogPayload } from "../../shared/bus/index.js";
+import { BUILD_EVENT_RECORD } from "../../shared/build-events.js";
 import type { OutputEvent, OutputSink } from "../runner/ui.js";
 
 /** A stored message is acked in milliseconds; a missing ack means the server went away mid-publish. */
@@ -21,6 +22,8 @@ interface Pending {
   subject: string;
   /** An event, sent as JSON. */
   event?: BuildEvent;
+  /** For a `kiln-event` record: the length of its data so far (events joined to it stop at EVENT_RECORD_BATCH_BYTES). */
+  eventBytes?: number;
   /** A batch of lines: their text, UTF-8, written straight into a buffer as they come. */
   lines?: LineBatch;
   msgID: string;
@@ -48,6 +51,14 @@ const LINE_BATCH_BYTES = 128 * 1024;
 
 /** A batch goes out when this much text waits (or maxBatch messages, or after flushIntervalMs). */
 const FLUSH_TEXT_BYTES = 1024 * 1024;
+
+/**
+ * Consecutive `kiln-event` records of one build travel as one record holding them all (its data
+ * fields, one event each: shared/build-events.ts), up to this much JSON: a null build's seven
+ * (build and steps started and finished, the artifact) were seven publishes and seven acks, a
+ * third of an agent's messages per job (bench/farm throughput).
+ */
+const EVENT_RECORD_BATCH_BYTES = 64 * 1024;
 
 /** Most bytes a string of this length can take in UTF-8 (a UTF-16 unit is at most 3 bytes). */
 const maxUtf8Bytes = (text: string): number => text.length * 3;
@@ -105,9 +116,21 @@ export class BusOutputSink implements OutputSink {
       this.append(batch, event.text, true);
       this.enqueue({ subject: this.logSubject, lines: batch });
     } else {
-      const ev: BuildEvent = { kind: "machine", jobIndex, target: event.build, type: event.type, data: event.data, time: new Date().toISOString() };
-      this.enqueue({ subject: this.eventSubject, event: ev });
+      if (event.type === BUILD_EVENT_RECORD && this.joinEventRecord(event.build, event.data)) return;
+      const ev: BuildEvent = { kind: "machine", jobIndex, target: event.build, type: event.type, data: [...event.data], time: new Date().toISOString() };
+      this.enqueue({ subject: this.eventSubject, event: ev, eventBytes: byteCount(event.data) });
     }
+  }
+
+  /** Adds events to the `kiln-event` record last queued, when it is one of this build's with room left (it is not sent yet). */
+  private joinEventRecord(target: string, data: readonly string[]): boolean {
+    const last = this.queue.at(-1);
+    if (last?.event?.kind !== "machine" || last.event.type !== BUILD_EVENT_RECORD || last.event.target !== target) return false;
+    const bytes = byteCount(data);
+    if ((last.eventBytes ?? 0) + bytes > EVENT_RECORD_BATCH_BYTES) return false;
+    last.event.data.push(...data);
+    last.eventBytes = (last.eventBytes ?? 0) + bytes;
+    return true;
   }
 
   /** Writes `text` into the batch (after a newline unless it has one); false when it does not fit. */
@@ -186,4 +209,9 @@ function payloadOf(p: Pending): Uint8Array {
 /** Called after payloadOf: a batch's headers say whether its payload is compressed. */
 function headersOf(p: Pending): MsgHdrs | undefined {
   return p.lines ? logLineHeaders(p.lines.meta, p.lines.payload) : undefined;
+}
+
+/** Characters in a record's data fields: near enough its JSON's size to cap a batch. */
+function byteCount(data: readonly string[]): number {
+  return data.reduce((sum, field) => sum + field.length, 0);
 }

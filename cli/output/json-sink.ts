@@ -6,7 +6,7 @@
  * version, new optional fields may appear.
  */
 import type { Writable } from "node:stream";
-import { BUILD_EVENT_RECORD, parseBuildEvent } from "../../shared/build-events.js";
+import { BUILD_EVENT_RECORD, parseBuildEvents } from "../../shared/build-events.js";
 import type { OutputEvent } from "../../agent/runner/ui.js";
 import { MachineReadableSink } from "./terminal-sink.js";
 
@@ -24,8 +24,9 @@ export class JsonSink extends MachineReadableSink {
       return;
     }
     if (e.type === BUILD_EVENT_RECORD) {
-      const event = parseBuildEvent(e.data);
-      if (event) return this.write({ ...event, build: e.build });
+      const events = parseBuildEvents(e.data);
+      for (const event of events) this.write({ ...event, build: e.build });
+      if (events.length > 0) return;
     }
     this.write({ type: "record", build: e.build, record: e.type, data: e.data });
   }

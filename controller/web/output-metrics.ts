@@ -12,7 +12,7 @@
  */
 import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
 import { BUILD_OUTPUT_STREAM, BusDecodeError, decodeBuildEvent, measureLogLine, reasonOf } from "../../shared/bus/index.js";
-import { BUILD_EVENT_RECORD, parseBuildEvent } from "../../shared/build-events.js";
+import { BUILD_EVENT_RECORD, parseBuildEvents } from "../../shared/build-events.js";
 import { sleep } from "../../shared/sleep.js";
 import type { BuildIndex } from "../build-index.js";
 import type { ControllerContext } from "../context.js";
@@ -43,9 +43,10 @@ export function feedOutputMetrics(ctx: ControllerContext, index: BuildIndex, met
       if (rest.at(-1) !== "event") return;
       const record = decodeBuildEvent(msg.data, msg.subject);
       if (record.kind !== "machine" || record.type !== BUILD_EVENT_RECORD) return;
-      const event = parseBuildEvent(record.data);
-      if (event?.type !== "step-finished" || typeof event.step !== "string" || !(event.durationMs >= 0)) return;
-      metrics.stepFinished(builderType(record.jobIndex), STEP_LABEL.test(event.step) ? event.step : "other", event.durationMs / 1000);
+      for (const event of parseBuildEvents(record.data)) {
+        if (event.type !== "step-finished" || typeof event.step !== "string" || !(event.durationMs >= 0)) continue;
+        metrics.stepFinished(builderType(record.jobIndex), STEP_LABEL.test(event.step) ? event.step : "other", event.durationMs / 1000);
+      }
     } catch (e) {
       // Watchers log undecodable output; counting skips it quietly.
       if (!(e instanceof BusDecodeError)) throw e;

@@ -91,4 +91,10 @@ test("farm build: the agents' events come back as the same -json lines", async (
   t.teardown(() => agent.stop());
   const run = await kilnJson(["--controller", controller.address], { KILN_TOKEN: "json-token" });
   checkRun(t, run, "farm");
+  // Every structured event, in order, as a local run prints them (the bus carries a build's
+  // consecutive events as one record: none may be lost or reordered on the way).
+  const local = await kilnJson([]);
+  const events = (r: { lines: Line[] }, build: string): string[] =>
+    r.lines.filter((l) => l.build === build && l.type !== "output" && l.type !== "record").map((l) => `${l.type}${typeof l.step === "string" ? `:${l.step}` : ""}`);
+  for (const build of ["good", "bad"]) t.deepEqual(events(run, build), events(local, build), build);
 });
