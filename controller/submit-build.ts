@@ -57,13 +57,21 @@ import { updateJobRecord } from "./records.js";
 const ON_ERROR_VALUES = ["cleanup", "abort", "run-cleanup-provisioner"] as const;
 type OnError = (typeof ON_ERROR_VALUES)[number];
 
-/** A submission as received: the first message's fields, and the bundle in a temp file. */
+/** A submission as received: the first message's fields, and the bundle (in memory, or in a temp file once big). */
 interface ReceivedSubmission {
   request: SubmitBuildRequest;
-  bundleFile: string;
+  /** The bundle's bytes, from the start, as often as asked. */
+  bundle: () => Readable;
   sha256: string;
   size: number;
 }
+
+/**
+ * A bundle up to this size stays in memory; a bigger one goes to a temp file as it arrives. Most
+ * bundles are a template and a few files: the temp folder, the file and their removal were ~10
+ * file-system calls per submission (bench/farm throughput).
+ */
+const BUNDLE_IN_MEMORY_BYTES = 1024 * 1024;
 
 /**
  * SubmitBuild's client stream: fields from the first message, bundle bytes from every message
@@ -76,19 +84,22 @@ export async function submitBuildStream(
   /** Finds earlier jobs by fingerprint for -resume; without it nothing is reused. */
   index?: BuildIndex,
 ): Promise<SubmitBuildResponse> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-upload-"));
+  const spool: { dir?: string } = {};
   try {
-    const received = await receiveSubmission(ctx, messages, path.join(dir, "bundle.tgz"));
+    const received = await receiveSubmission(ctx, messages, spool);
     return await submitBuild(ctx, received, index);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (spool.dir) await rm(spool.dir, { recursive: true, force: true });
   }
 }
 
-async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable<SubmitBuildRequest>, bundleFile: string): Promise<ReceivedSubmission> {
+async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable<SubmitBuildRequest>, spool: { dir?: string }): Promise<ReceivedSubmission> {
   const max = ctx.settings.maxBundleBytes;
   const hash = createHash("sha256");
-  const out = createWriteStream(bundleFile, { mode: 0o600 });
+  /** The bytes so far, until they pass BUNDLE_IN_MEMORY_BYTES; then the temp file they went to. */
+  let held: Uint8Array[] | undefined = [];
+  let out: ReturnType<typeof createWriteStream> | undefined;
+  let file: string | undefined;
   let request: SubmitBuildRequest | undefined;
   let size = 0;
   try {
@@ -100,14 +111,29 @@ async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable
         throw invalidArgument(`the bundle is more than the controller accepts (${formatByteSize(max)}, its --max-bundle-size): leave big files out of the template's folder`);
       }
       hash.update(part);
+      if (held && size <= BUNDLE_IN_MEMORY_BYTES) {
+        held.push(part);
+        continue;
+      }
+      if (!out) {
+        spool.dir = await mkdtemp(path.join(os.tmpdir(), "kiln-upload-"));
+        file = path.join(spool.dir, "bundle.tgz");
+        out = createWriteStream(file, { mode: 0o600 });
+        for (const earlier of held ?? []) out.write(earlier);
+        held = undefined;
+      }
       if (!out.write(part)) await once(out, "drain");
     }
   } finally {
-    out.end();
-    await once(out, "close");
+    if (out) {
+      out.end();
+      await once(out, "close");
+    }
   }
   if (!request) throw invalidArgument("SubmitBuild got no message: send the fields and the bundle");
-  return { request, bundleFile, sha256: hash.digest("hex"), size };
+  const inMemory = held && Buffer.concat(held);
+  const bundle = inMemory ? () => Readable.from([inMemory]) : () => createReadStream(file!);
+  return { request, bundle, sha256: hash.digest("hex"), size };
 }
 
 async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission, index: BuildIndex | undefined): Promise<SubmitBuildResponse> {
@@ -118,7 +144,7 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission,
   const displayPath = request.displayPath || templatePath;
   let dir: string;
   try {
-    dir = await ctx.bundles.folder(sha256, () => createReadStream(received.bundleFile), ctx.settings.maxBundleBytes);
+    dir = await ctx.bundles.folder(sha256, received.bundle, ctx.settings.maxBundleBytes);
   } catch (e) {
     if (e instanceof BundleError) throw invalidArgument(`bad bundle for ${displayPath}: ${e.message}`);
     throw e;
@@ -129,7 +155,7 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission,
   attachPolicies(specs, request.policies);
   if (!ctx.bundles.isStored(sha256)) {
     if (!(await ctx.bus.bundles.info(sha256))) {
-      await ctx.bus.bundles.put({ name: sha256 }, Readable.toWeb(createReadStream(received.bundleFile)) as ReadableStream<Uint8Array>);
+      await ctx.bus.bundles.put({ name: sha256 }, Readable.toWeb(received.bundle()) as ReadableStream<Uint8Array>);
     }
     ctx.bundles.markStored(sha256);
   }
