@@ -4,6 +4,7 @@
  * jobs you hold", so the controller writes for them after checking that the asking agent (named
  * by the subject, which its NATS user cannot forge) holds the job.
  */
+import { errorMessage } from "../shared/error-message.js";
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import {
   AGENT_JOB_RECORD_SUBJECTS,
@@ -56,7 +57,7 @@ async function answer(ctx: AgentJobRecordContext, msg: Msg): Promise<void> {
     reply = await writeForAgent(ctx, agent, msg);
   } catch (e) {
     // NATS trouble: say nothing, the agent's request times out and it asks again.
-    ctx.log.warn("could not write a job record for an agent", { agent, error: e instanceof Error ? e.message : String(e) });
+    ctx.log.warn("could not write a job record for an agent", { agent, error: errorMessage(e) });
     return;
   }
   if (reply.outcome === "refused") ctx.log.warn("refused an agent's job record write", { agent, reason: reply.reason });
@@ -76,7 +77,7 @@ async function writeForAgent(ctx: AgentJobRecordContext, agent: string, msg: Msg
   try {
     key = jobKey(buildId, jobIndex);
   } catch (e) {
-    return { outcome: "refused", reason: e instanceof Error ? e.message : String(e) };
+    return { outcome: "refused", reason: errorMessage(e) };
   }
   // An agent names the revision it read or wrote, nearly always the one the index holds (the
   // controller wrote it, or its watch brought it): a KV read less on each of a job's two writes.

@@ -1,4 +1,5 @@
 /** Errors the controller answers a gRPC call with: a status code and a message for the user. */
+import { errorMessage } from "../shared/error-message.js";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { isBusOutage } from "../shared/bus/index.js";
@@ -28,7 +29,7 @@ export function toServiceError(e: unknown): Partial<ServiceError> {
     if (e.code === status.UNAVAILABLE) metadata.set(BUS_OUTAGE_KEY, "1");
     return { code: e.code, details: e.message, message: e.message, metadata };
   }
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   if (isBusOutage(e)) {
     const details = `the farm's NATS is unreachable or restarting (${message}); try again`;
     const metadata = new Metadata();

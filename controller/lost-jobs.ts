@@ -4,6 +4,7 @@
  * so one fired while no controller ran is handled when one starts; controllers share its durable
  * consumer, and the compare-and-set in dropJob makes a duplicate harmless anyway.
  */
+import { errorMessage } from "../shared/error-message.js";
 import type { ConsumerMessages } from "@nats-io/jetstream";
 import { z } from "zod";
 import { BusDecodeError, decodeJob, JOBS_STREAM, LOST_JOBS_CONSUMER, LOST_JOBS_STREAM } from "../shared/bus/index.js";
@@ -25,7 +26,7 @@ export async function watchLostJobs(ctx: ControllerContext): Promise<LostJobsWat
         await handleAdvisory(ctx, msg.subject, msg.data);
         msg.ack();
       } catch (e) {
-        ctx.log.error("could not mark a lost job failed; retrying in 5s", { subject: msg.subject, reason: e instanceof Error ? e.message : String(e) });
+        ctx.log.error("could not mark a lost job failed; retrying in 5s", { subject: msg.subject, reason: errorMessage(e) });
         msg.nak(5_000);
       }
     }
@@ -43,7 +44,7 @@ async function handleAdvisory(ctx: ControllerContext, subject: string, data: Uin
   try {
     advisory = advisorySchema.parse(JSON.parse(new TextDecoder().decode(data)));
   } catch (e) {
-    ctx.log.warn("ignoring an undecodable max-deliveries advisory", { subject, reason: e instanceof Error ? e.message : String(e) });
+    ctx.log.warn("ignoring an undecodable max-deliveries advisory", { subject, reason: errorMessage(e) });
     return;
   }
   const stored = await ctx.bus.jsm.streams.getMessage(JOBS_STREAM, { seq: advisory.stream_seq }).catch(() => null);

@@ -3,6 +3,7 @@
  * gRPC API and runs the background duties (lost jobs, wait timeouts). All state is in NATS, so any
  * number of controllers may run and any may restart.
  */
+import { errorMessage } from "../shared/error-message.js";
 import { readFile } from "node:fs/promises";
 import { Server, ServerCredentials, status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
 import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, isBusOutage, retryOnOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
@@ -138,7 +139,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await outputMetrics?.stop();
     await index.stop();
     await bus.close();
-    throw new Error(`cannot listen on ${host}:${port} (${e instanceof Error ? e.message : String(e)}): check --listen/KILN_LISTEN`);
+    throw new Error(`cannot listen on ${host}:${port} (${errorMessage(e)}): check --listen/KILN_LISTEN`);
   }
   const address = `${host}:${boundPort}`;
   log.info("controller listening", { address, tls: options.tls !== undefined, token: options.token !== undefined, readOnlyToken: options.readOnlyToken !== undefined, nats: options.nats.url });
@@ -155,7 +156,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       stopping.abort();
       await Promise.allSettled([agentRecords.stop(), lostJobs.stop(), sweeper.stop(), outputMetrics?.stop(), index.stop()]);
       await bus.close();
-      throw new Error(`cannot serve the web console on ${options.webListen} (${e instanceof Error ? e.message : String(e)}): check --web-listen`);
+      throw new Error(`cannot serve the web console on ${options.webListen} (${errorMessage(e)}): check --web-listen`);
     }
     log.info("web console listening", { address: web.address, tls: options.tls !== undefined });
   }

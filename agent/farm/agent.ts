@@ -5,6 +5,7 @@
  * are found as the controller makes them (job-queues.ts), so an agent holds consumers only for
  * queues that exist and that it can serve.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { sleep } from "../../shared/sleep.js";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
@@ -210,7 +211,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         };
         const job = runJob(msg, { ...ctx, ackWaitMs: typeAckWaitMs }, { buildDone: releaseSlot })
           .then((r) => options.onJobDone?.(r))
-          .catch((e: unknown) => log.error("job runner crashed", { error: e instanceof Error ? e.message : String(e) }))
+          .catch((e: unknown) => log.error("job runner crashed", { error: errorMessage(e) }))
           .finally(() => {
             releaseSlot();
             jobs.delete(job);
@@ -319,7 +320,7 @@ async function pullLoop(type: string, consumer: Consumer, ctx: PullContext, take
       if (failing) ctx.log.info("pulling jobs works again", { type });
       failing = false;
     } catch (e) {
-      if (!failing) ctx.log.warn("pulling jobs failed; retrying", { type, error: e instanceof Error ? e.message : String(e) });
+      if (!failing) ctx.log.warn("pulling jobs failed; retrying", { type, error: errorMessage(e) });
       failing = true;
       await sleep(1000, ctx.signal);
       continue;

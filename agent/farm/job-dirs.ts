@@ -3,6 +3,7 @@
  * lease file `kiln-job.json` (agent name and pid). A crashed agent cannot clean up after itself,
  * so the next agent start with the same name removes folders whose lease names a dead pid.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OperatorLog } from "../../shared/operator-log.js";
@@ -101,7 +102,7 @@ export async function reapLeftovers(workDir: string, agentName: string, log: Ope
       try {
         await reaper(leases, log);
       } catch (e) {
-        log.error("a leftover reaper failed", { error: e instanceof Error ? e.message : String(e) });
+        log.error("a leftover reaper failed", { error: errorMessage(e) });
       }
     }
   }

@@ -9,6 +9,7 @@
  * those they can serve. So an agent holds its base consumers plus the label and priority queues
  * jobs actually use.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import type { Consumer, JetStreamManager } from "@nats-io/jetstream";
 import { JOBS_STREAM, parseJobQueue, queueOfJobConsumer } from "../../shared/bus/index.js";
 import { knownHostNeeds } from "../../shared/plan/host-needs.js";
@@ -71,7 +72,7 @@ export async function discoverJobQueues(o: DiscoveryOptions): Promise<void> {
       failing = false;
     } catch (e) {
       if (o.signal.aborted) return;
-      if (!failing) o.log.warn("looking for new job queues failed; retrying", { error: e instanceof Error ? e.message : String(e) });
+      if (!failing) o.log.warn("looking for new job queues failed; retrying", { error: errorMessage(e) });
       failing = true;
     }
     await sleep(o.intervalMs, o.signal);

@@ -2,6 +2,7 @@
  * The agent's presence in KV `kiln_agents` (`agent.<name>`): put at start, refreshed by a
  * heartbeat (the bucket's TTL drops agents whose heartbeat stopped), deleted at a clean stop.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import type { KV } from "@nats-io/kv";
 import { agentKey, encode, type AgentPresence } from "../../shared/bus/index.js";
 import type { OperatorLog } from "../../shared/operator-log.js";
@@ -35,7 +36,7 @@ export function startHeartbeat(kv: KV, describe: () => AgentPresence, intervalMs
       failing = false;
     } catch (e) {
       // NATS may be restarting; the next beat tries again. Say it once, not every beat.
-      if (!failing) log.warn("presence heartbeat failed", { error: e instanceof Error ? e.message : String(e) });
+      if (!failing) log.warn("presence heartbeat failed", { error: errorMessage(e) });
       failing = true;
     }
   };

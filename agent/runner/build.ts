@@ -3,6 +3,7 @@
  * chains. The same code runs under `kiln build` and under a farm agent: everything it says goes
  * to an OutputSink, everything it makes is returned.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { withPackerForce } from "../../shared/components/raw-component.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -147,5 +148,5 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
 
 function message(e: unknown): string {
   if (e instanceof StepFailedError) return e.message;
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }

@@ -3,6 +3,7 @@
  * the builder's artifact; a post-processor's wish to keep its input can be overridden by
  * `keep_input_artifact` unless it forces it; a failing post-processor stops its own chain only.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { withPackerForce } from "../../shared/components/raw-component.js";
 import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -48,7 +49,7 @@ export async function runPostProcessors(
         result = await plugin.postProcess({ ...ctx, ui, prepare, generated }, config, prior);
       } catch (e) {
         if (ctx.signal.aborted) throw new BuildCancelledError();
-        errors.push(`Post-processor failed: ${e instanceof Error ? e.message : String(e)}`);
+        errors.push(`Post-processor failed: ${errorMessage(e)}`);
         completed = false;
         break;
       }

@@ -3,6 +3,7 @@
  * communicator, each prepared with the data the builder generated, with `pause_before`,
  * `max_retries` and `timeout` applied.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatGoDuration } from "../../shared/template/duration.js";
 import type { PlannedProvisioner } from "../../shared/plan/build-spec.js";
@@ -47,11 +48,11 @@ export async function runProvisioner(
     } catch (e) {
       const left = p.maxRetries - attempt;
       if (ctx.signal.aborted || left <= 0) {
-        ctx.ui.event?.({ type: "provisioner-finished", provisioner: p.type, durationMs: performance.now() - began, error: e instanceof Error ? e.message : String(e) });
+        ctx.ui.event?.({ type: "provisioner-finished", provisioner: p.type, durationMs: performance.now() - began, error: errorMessage(e) });
       }
       if (ctx.signal.aborted) throw new BuildCancelledError();
       if (left <= 0) throw e;
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       ctx.ui.say(`Provisioner failed with ${JSON.stringify(message)}, retrying with ${left} trie(s) left`);
     }
   }

@@ -3,6 +3,7 @@
  * the state earlier steps produced and returns what it adds. Cleanups run in reverse order,
  * whatever happened (success, failure, cancel), and a failing cleanup never hides the others.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import type { RunContext } from "./context.js";
 
 export interface Step<Needs, Gives> {
@@ -16,7 +17,7 @@ export interface Step<Needs, Gives> {
 /** A step whose failure stopped the build: carries the step's name for the message. */
 export class StepFailedError extends Error {
   constructor(readonly step: string, override readonly cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
+    super(errorMessage(cause));
     this.name = "StepFailedError";
   }
 }
@@ -73,7 +74,7 @@ export class StepList<State extends object> {
           if (gives && typeof gives === "object") Object.assign(state, gives);
           ctx.ui.event?.({ type: "step-finished", step: step.name, durationMs: performance.now() - began });
         } catch (e) {
-          ctx.ui.event?.({ type: "step-finished", step: step.name, durationMs: performance.now() - began, error: e instanceof Error ? e.message : String(e) });
+          ctx.ui.event?.({ type: "step-finished", step: step.name, durationMs: performance.now() - began, error: errorMessage(e) });
           if (ctx.signal.aborted) throw new BuildCancelledError();
           throw e instanceof StepFailedError || e instanceof BuildCancelledError ? e : new StepFailedError(step.name, e);
         }
@@ -88,7 +89,7 @@ export class StepList<State extends object> {
         try {
           await step.cleanup(ctx, state);
         } catch (e) {
-          ctx.ui.error(`Cleanup of step "${step.name}" failed: ${e instanceof Error ? e.message : String(e)}`);
+          ctx.ui.error(`Cleanup of step "${step.name}" failed: ${errorMessage(e)}`);
         }
       }
     } else {

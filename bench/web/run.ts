@@ -12,6 +12,7 @@
  * Goal: p99 lag <= 250 ms with 200 watchers, no tick missing, duplicated or out of order.
  * Exits 0 unless ticks were lost (1), or the run failed / passed its 5-minute deadline (2).
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
@@ -214,7 +215,7 @@ try {
   row("agent / watchers process CPU", `${(cpu1.agent - cpu0.agent).toFixed(2)} s / ${r.cpuSeconds.toFixed(2)} s`);
   exitCode = r.missing > 0 ? 1 : 0;
 } catch (e) {
-  console.error(`bench/web: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`bench/web: FAILED: ${errorMessage(e)}`);
 } finally {
   await Promise.race([stopEverything(), sleep(30_000)]);
 }

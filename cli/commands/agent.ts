@@ -4,6 +4,7 @@
  * what it can run, then take farm jobs until SIGINT/SIGTERM (running jobs are aborted with their
  * cleanups and handed back to the queue).
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { hostname } from "node:os";
 import { agentMetrics } from "../../agent/farm/metrics.js";
 import { parseByteSize } from "../../shared/bundle/index.js";
@@ -119,7 +120,7 @@ export const run: Command = async (argv, io) => {
   try {
     agent = await startAgent({ ...options, probe, log, version: KILN_VERSION, onJobDone: metrics ? (r) => metrics.jobDone(r) : undefined });
   } catch (e) {
-    io.stderr.write(`agent: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr.write(`agent: ${errorMessage(e)}\n`);
     return 1;
   }
   io.stdout.write(`Agent ${agent.name} is taking jobs (${options.slots ?? 1} slot(s), work dir ${agent.workDir}).\n`);
@@ -129,7 +130,7 @@ export const run: Command = async (argv, io) => {
       served = await metrics.serve({ host: listen[1] ?? listen[2] ?? "127.0.0.1", port: Number(listen[3]) }, agent);
       io.stdout.write(`Metrics at http://${served.address}/metrics\n`);
     } catch (e) {
-      io.stderr.write(`agent: cannot serve metrics on ${metricsListen}: ${e instanceof Error ? e.message : String(e)}\n`);
+      io.stderr.write(`agent: cannot serve metrics on ${metricsListen}: ${errorMessage(e)}\n`);
       await agent.stop();
       return 1;
     }

@@ -3,6 +3,7 @@
  * [--nats-user U --nats-password P | --nats-creds FILE] [--ack-wait 30s] [--max-deliver 3]
  * [--wait-timeout 1h] [--retention 168h] [--max-bundle-size 1GiB]`: serve the farm's gRPC API until SIGINT/SIGTERM.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { readFileSync } from "node:fs";
 import { parseByteSize } from "../../shared/bundle/index.js";
 import { parseGoDuration } from "../../shared/template/duration.js";
@@ -81,7 +82,7 @@ export const run: Command = async (argv, io) => {
   try {
     controller = await startController({ ...options, log });
   } catch (e) {
-    io.stderr.write(`controller: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr.write(`controller: ${errorMessage(e)}\n`);
     return 1;
   }
   io.stdout.write(`Controller listening on ${controller.address}${options.tls ? " (TLS)" : ""}.\n`);

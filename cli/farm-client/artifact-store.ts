@@ -9,6 +9,7 @@
  * download goes through the controller as without --nats; a transfer cut midway is asked for
  * again the same way.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { Readable } from "node:stream";
 import type { ArtifactStoreConnection } from "../../shared/bus/index.js";
 import type { ParsedFlags } from "../flags.js";
@@ -87,5 +88,5 @@ export function artifactStoreFromFlags(flags: ParsedFlags, command: string, warn
 }
 
 function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }

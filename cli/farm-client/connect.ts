@@ -3,6 +3,7 @@
  * say what to do. Every farm command (build --controller, submit, builds, logs, artifacts,
  * agents, cancel) connects through here.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { readFileSync } from "node:fs";
 import { credentials, Metadata, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import {
@@ -165,7 +166,7 @@ export function isServiceError(e: unknown): e is ServiceError {
 
 export function explainRpcError(e: unknown, address: string): FarmClientError {
   if (e instanceof FarmClientError) return e;
-  if (!isServiceError(e)) return new FarmClientError(e instanceof Error ? e.message : String(e));
+  if (!isServiceError(e)) return new FarmClientError(errorMessage(e));
   switch (e.code) {
     case status.UNAVAILABLE:
       if (isBusOutageAnswer(e)) return new FarmClientError(`the controller at ${address} cannot reach the farm's NATS (${e.details}); try again once NATS is back`, e.code);

@@ -4,6 +4,7 @@
  * place. A path that would land outside the folder is refused: the client never writes where a
  * controller (or an agent) tells it to beyond its working directory.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { createHash, type Hash } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
@@ -200,7 +201,7 @@ async function linkedBody(conn: FarmConnection, req: ArtifactFileRequest): Promi
     source: res,
     bytesOf: (item) => item as Buffer,
     whole: () => res.complete,
-    failure: (e) => new TransferCut(`the download from ${hostPortOf(url)} broke off${e === undefined ? " before the end" : ` (${e instanceof Error ? e.message : String(e)})`}`),
+    failure: (e) => new TransferCut(`the download from ${hostPortOf(url)} broke off${e === undefined ? " before the end" : ` (${errorMessage(e)})`}`),
   };
 }
 

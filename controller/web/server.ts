@@ -10,6 +10,7 @@
  * State-changing calls are refused (403) to read-only callers and need the `X-Kiln-Request`
  * header, which a cross-site form cannot send. Same TLS as the gRPC API.
  */
+import { errorMessage } from "../../shared/error-message.js";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
@@ -131,7 +132,7 @@ export async function startWebConsole(ctx: ControllerContext, index: BuildIndex,
     res.on("finish", () => metrics.request("http", `${req.method ?? "GET"} ${routeName(req.url ?? "/")}`, String(res.statusCode)));
     handler(req, res).catch((e: unknown) => {
       const code = e instanceof ControllerError ? httpStatus(e.code) : 500;
-      if (!res.headersSent) sendJson(res, code, { error: e instanceof Error ? e.message : String(e) });
+      if (!res.headersSent) sendJson(res, code, { error: errorMessage(e) });
       else res.destroy();
     });
   };
@@ -233,7 +234,7 @@ async function streamEvents(ctx: ControllerContext, buildId: string, req: Incomi
     await watchBuild(ctx, { buildId, afterSequence: last, follow: true, acceptTextEncodings: [] }, writer, AbortSignal.any([gone.signal, ctx.stopping]));
     res.write("event: end\ndata: {}\n\n");
   } catch (e) {
-    if (!gone.signal.aborted) res.write(`event: failure\ndata: ${JSON.stringify({ error: e instanceof Error ? e.message : String(e) })}\n\n`);
+    if (!gone.signal.aborted) res.write(`event: failure\ndata: ${JSON.stringify({ error: errorMessage(e) })}\n\n`);
   }
   res.end();
 }

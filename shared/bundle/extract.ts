@@ -7,6 +7,7 @@
  * and both the compressed and the uncompressed size are capped. Regular files and directories are
  * written first and symlinks last, so no entry can be written *through* a link the bundle made.
  */
+import { errorMessage } from "../error-message.js";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { link, lstat, mkdir, readFile, readlink, realpath, symlink, writeFile } from "node:fs/promises";
@@ -279,6 +280,6 @@ async function resolveAsFarAsExists(p: string, hops = 0): Promise<string> {
 
 function asBundleError(e: unknown): Error {
   if (e instanceof BundleError) return e;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   return new BundleError(`the bundle is not a readable tar.gz archive: ${message}`);
 }

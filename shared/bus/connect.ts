@@ -4,6 +4,7 @@
  * trip, so connecting works before the controller has created the resources (`ensureFarmResources`);
  * `missingFarmResources` tells an agent what is not there yet.
  */
+import { errorMessage } from "../error-message.js";
 import { readFile } from "node:fs/promises";
 import {
   connect,
@@ -131,7 +132,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     };
   } catch (err) {
     await nc.close().catch(() => undefined);
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorMessage(err);
     throw new BusConnectError(
       `connected to NATS at ${servers.join(",")} but JetStream is not usable (${reason}): start nats-server with JetStream enabled (-js, or "jetstream {}" in its config)` +
         (servers.length > 1 ? "; on a cluster, check that a majority of its nodes is up (JetStream needs a quorum)" : ""),
@@ -194,7 +195,7 @@ async function authenticatorFromFile(file: string): Promise<Authenticator> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorMessage(err);
     throw new BusConnectError(`cannot read the NATS credentials file ${file} (${reason}): check --nats-creds/KILN_NATS_CREDS`, { cause: err });
   }
   if (text.includes("BEGIN NATS USER JWT")) return credsAuthenticator(new TextEncoder().encode(text));
@@ -213,7 +214,7 @@ async function authenticatorFromFile(file: string): Promise<Authenticator> {
 
 function explainConnectFailure(err: unknown, options: BusConnectOptions, servers: string[]): BusConnectError {
   const where = servers.join(",");
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorMessage(err);
   const isAuth = err instanceof AuthorizationError || /authorization|authentication/i.test(reason);
   if (isAuth) {
     if (options.credsFile !== undefined) {

@@ -7,9 +7,10 @@
  * log data plane). A LogLine sent as JSON (the controller's own lines, agents before this) still
  * reads: decodeLogLine tells them apart by the headers.
  */
+import { errorMessage } from "../error-message.js";
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from "node:zlib";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
-import { BusDecodeError, checkedMessage, decodeLogLineJson, logLineSchema, type LogLine } from "./messages.js";
+import { BusDecodeError, checkedMessage, decodeLogLineJson, jobIndexField, logLineSchema, type LogLine } from "./messages.js";
 
 const JOB = "Kiln-Job";
 const LABEL = "Kiln-Label";
@@ -80,7 +81,7 @@ export function decompressLogText(encoded: EncodedLogText, subject: string): str
     // Sized by the header: one output buffer, and a payload that inflates past it is refused.
     text = brotliDecompressSync(data, { maxOutputLength: Math.max(1, textBytes), chunkSize: Math.max(64, textBytes) });
   } catch (e) {
-    throw new BusDecodeError("log line", subject, `payload: not ${textBytes} bytes of brotli-compressed text (${e instanceof Error ? e.message : String(e)})`);
+    throw new BusDecodeError("log line", subject, `payload: not ${textBytes} bytes of brotli-compressed text (${errorMessage(e)})`);
   }
   if (text.length !== textBytes) throw new BusDecodeError("log line", subject, `payload: ${text.length} bytes once decompressed, not the ${textBytes} ${TEXT_BYTES} says`);
   return text.toString("utf8");
@@ -139,6 +140,8 @@ export function measureLogLine(data: Uint8Array, subject: string, headers?: MsgH
     return { jobIndex: line.jobIndex, textBytes: Buffer.byteLength(line.text) };
   }
   const job = headers.get(JOB);
-  if (!/^\d{1,9}$/.test(job)) throw new BusDecodeError("log line", subject, `${JOB}: not a job index`);
-  return { jobIndex: Number(job), textBytes: headers.get(ENCODING) ? textBytesOf(subject, headers) : data.length };
+  // The schema's rule for a job index, without checking the rest of the line.
+  const jobIndex = /^\d{1,9}$/.test(job) ? jobIndexField.safeParse(Number(job)) : undefined;
+  if (!jobIndex?.success) throw new BusDecodeError("log line", subject, `${JOB}: "${job}" is not a job index`);
+  return { jobIndex: jobIndex.data, textBytes: headers.get(ENCODING) ? textBytesOf(subject, headers) : data.length };
 }

@@ -72,10 +72,16 @@ export const buildSpecSchema = z.object({
     .optional(),
 });
 
+/**
+ * A job's index in its build, wherever one travels: it becomes a KV key token and the API's
+ * uint32 job_index, so a negative or fractional one is refused when read, not mangled later.
+ */
+export const jobIndexField = z.number().int().nonnegative().max(100_000);
+
 /** One build of a template (one builder), queued on `kiln.jobs.<builder-type>`. */
 export const jobMessageSchema = z.object({
   buildId: subjectTokenField,
-  jobIndex: z.number().int().nonnegative().max(100_000),
+  jobIndex: jobIndexField,
   /** Path of the template inside the bundle, relative, "/"-separated. */
   templateInBundle: pathInsideField,
   /** Content address of the bundle in the bundles object store. */
@@ -153,7 +159,7 @@ export const MANIFEST_ARTIFACT_BUILDER_ID = "packer.post-processor.manifest";
 /** KV `job.<buildId>.<index>`: what happened to one build of the template. No secrets. */
 export const jobRecordSchema = z.object({
   buildId: subjectTokenField,
-  jobIndex: z.number().int(),
+  jobIndex: jobIndexField,
   name: z.string(),
   builderType: subjectTokenField,
   needs: z.array(z.string()),
@@ -184,7 +190,7 @@ export const jobRecordSchema = z.object({
   /** The build's fingerprint (shared/plan/fingerprint), for -resume. Keep it when updating. */
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** Set when -resume reused this earlier job's artifacts instead of running the build. */
-  reusedFrom: z.object({ buildId: subjectTokenField, jobIndex: z.number().int().nonnegative() }).optional(),
+  reusedFrom: z.object({ buildId: subjectTokenField, jobIndex: jobIndexField }).optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
@@ -213,7 +219,7 @@ export type BuildRecord = z.infer<typeof buildRecordSchema>;
 
 /** `kiln.build.<id>.log`: one line of a job's output (already scrubbed of secrets by the runner). */
 export const logLineSchema = z.object({
-  jobIndex: z.number().int(),
+  jobIndex: jobIndexField,
   /** The label Packer prints (`name`, or `name (post-processor)`). */
   label: z.string(),
   level: z.enum(["say", "message", "error"]),
@@ -226,18 +232,18 @@ export type LogLine = z.infer<typeof logLineSchema>;
 export const buildEventSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("job-queued"),
-    jobIndex: z.number().int(),
+    jobIndex: jobIndexField,
     name: z.string(),
     needs: z.array(z.string()),
     labels: z.array(z.string()).optional(),
     priority: z.enum(PRIORITIES).optional(),
     time: z.string(),
   }),
-  z.object({ kind: z.literal("job-waiting"), jobIndex: z.number().int(), name: z.string(), reason: z.string(), time: z.string() }),
-  z.object({ kind: z.literal("job-started"), jobIndex: z.number().int(), name: z.string(), agent: z.string(), attempt: z.number().int(), time: z.string() }),
+  z.object({ kind: z.literal("job-waiting"), jobIndex: jobIndexField, name: z.string(), reason: z.string(), time: z.string() }),
+  z.object({ kind: z.literal("job-started"), jobIndex: jobIndexField, name: z.string(), agent: z.string(), attempt: z.number().int(), time: z.string() }),
   z.object({
     kind: z.literal("job-finished"),
-    jobIndex: z.number().int(),
+    jobIndex: jobIndexField,
     name: z.string(),
     state: z.enum(jobStates),
     error: z.string().optional(),
@@ -245,7 +251,7 @@ export const buildEventSchema = z.discriminatedUnion("kind", [
     artifacts: z.array(artifactRefSchema),
     time: z.string(),
   }),
-  z.object({ kind: z.literal("machine"), jobIndex: z.number().int(), target: z.string(), type: z.string(), data: z.array(z.string()), time: z.string() }),
+  z.object({ kind: z.literal("machine"), jobIndex: jobIndexField, target: z.string(), type: z.string(), data: z.array(z.string()), time: z.string() }),
 ]);
 export type BuildEvent = z.infer<typeof buildEventSchema>;
 

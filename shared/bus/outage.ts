@@ -4,6 +4,7 @@
  * status and API codes, never on message text (which the client and the server reword).
  * Callers retry an outage (until their own deadline) and report it to clients as UNAVAILABLE.
  */
+import { errorMessage } from "../error-message.js";
 import { JetStreamApiCodes, JetStreamApiError, JetStreamError } from "@nats-io/jetstream";
 import { errors } from "@nats-io/transport-node";
 
@@ -49,7 +50,5 @@ export function isBusOutage(e: unknown): boolean {
   return e.cause !== undefined && isBusOutage(e.cause);
 }
 
-/** The error's text for logs and messages. */
-export function reasonOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+/** The error's text for logs and messages (shared/error-message.ts, under the name the bus code has used). */
+export const reasonOf: (e: unknown) => string = errorMessage;

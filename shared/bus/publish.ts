@@ -5,6 +5,7 @@
  * whose loss matters (job messages, log lines, events) goes through here: short attempts, retried
  * until a deadline, each with the same msgID so a retry of a stored message is dropped as a duplicate.
  */
+import { errorMessage } from "../error-message.js";
 import { type JetStreamClient, type PubAck } from "@nats-io/jetstream";
 import { errors, type Payload } from "@nats-io/transport-node";
 import { sleep } from "../sleep.js";
@@ -39,7 +40,7 @@ export async function publishDurably(js: JetStreamClient, subject: string, paylo
     if (Date.now() + pause >= deadline || options.signal?.aborted) break;
     await sleep(pause, options.signal);
   }
-  const reason = lastError instanceof Error ? lastError.message : String(lastError);
+  const reason = errorMessage(lastError);
   throw new DurablePublishError(`could not publish to ${subject} within ${options.deadlineMs ?? 60_000} ms (${reason}): is nats-server up and JetStream enabled?`, {
     cause: lastError,
   });

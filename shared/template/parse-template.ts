@@ -1,3 +1,4 @@
+import { errorMessage } from "../error-message.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { JsonDocument, type JsonNode, type JsonProperty } from "./json-document.js";
@@ -175,5 +176,5 @@ function describeReadError(e: unknown, path: string): string {
     EACCES: "permission denied",
     EISDIR: "is a directory",
   };
-  return `open ${path}: ${(code && reasons[code]) ?? (e instanceof Error ? e.message : String(e))}`;
+  return `open ${path}: ${(code && reasons[code]) ?? (errorMessage(e))}`;
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from "../error-message.js";
 import { readFileSync } from "node:fs";
 import { JsonDocument } from "./json-document.js";
 import { TemplateError } from "./errors.js";
@@ -13,7 +14,7 @@ export function readVarFile(path: string): Record<string, string> {
     text = new TextDecoder("utf-8").decode(readFileSync(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file or directory" : e instanceof Error ? e.message : String(e);
+    const reason = code === "ENOENT" ? "no such file or directory" : errorMessage(e);
     throw new TemplateError(`Error reading variables in '${path}': open ${path}: ${reason}`, { file: path });
   }
   let doc: JsonDocument;

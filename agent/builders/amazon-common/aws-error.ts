@@ -1,4 +1,5 @@
 /** AWS failures shown as Packer users expect them: the call, the AWS error code, and what to check. */
+import { errorMessage } from "../../../shared/error-message.js";
 
 const HINTS: Record<string, string> = {
   AuthFailure: "check access_key/secret_key, the profile or the environment's AWS credentials",
@@ -13,7 +14,7 @@ const HINTS: Record<string, string> = {
 
 export class AwsCallError extends Error {
   constructor(readonly call: string, readonly code: string | undefined, readonly original: unknown) {
-    const message = original instanceof Error ? original.message : String(original);
+    const message = errorMessage(original);
     const hint = code ? Object.entries(HINTS).find(([prefix]) => code.startsWith(prefix))?.[1] : undefined;
     super(`${call}: ${code ? `${code}: ` : ""}${message}${hint ? ` (${hint})` : ""}`);
     this.name = "AwsCallError";

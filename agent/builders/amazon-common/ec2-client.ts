@@ -5,6 +5,7 @@
  */
 // Static, not `await import()`: a dynamic import keeps the whole namespace, so the bundler could
 // not drop the ~700 EC2 operations Kiln never calls (~300 ms of module loading per build).
+import { errorMessage } from "../../../shared/error-message.js";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
@@ -93,7 +94,7 @@ function assumedRoleCredentials(access: AmazonAccessConfig, role: AssumeRoleConf
       current = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
       return current;
     } catch (e) {
-      throw new Error(`assume_role ${role.roleArn}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new Error(`assume_role ${role.roleArn}: ${errorMessage(e)}`, { cause: e });
     } finally {
       sts.destroy();
     }

@@ -8,6 +8,7 @@
  * for a private endpoint, AWS_ENDPOINT_URL_EC2 — because a dead job's template is not read here:
  * resources a template put in another region or behind its own custom_endpoint_ec2 are not reaped.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import os from "node:os";
 import {
   CancelSpotInstanceRequestsCommand, DeleteKeyPairCommand, DeleteLaunchTemplateCommand, DeleteSecurityGroupCommand,
@@ -92,7 +93,7 @@ export const reapAmazonResources: LeftoverReaper = async (deadJobs, log) => {
     }
     await reapInstanceProfiles(mine, log);
   } catch (e) {
-    log.warn("could not reap the amazon resources of dead jobs", { error: `${awsErrorCode(e) ?? ""} ${e instanceof Error ? e.message : String(e)}`.trim() });
+    log.warn("could not reap the amazon resources of dead jobs", { error: `${awsErrorCode(e) ?? ""} ${errorMessage(e)}`.trim() });
   } finally {
     ec2.destroy();
   }

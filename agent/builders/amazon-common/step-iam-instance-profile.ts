@@ -4,6 +4,7 @@
  * instance profile and role (EC2 may assume it) holding that policy, removed at the end: role out
  * of the profile, policy, role, profile. Both carry Kiln's reaper tags.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import {
   AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, DeleteInstanceProfileCommand,
   DeleteRoleCommand, DeleteRolePolicyCommand, GetInstanceProfileCommand, GetRoleCommand, PutRolePolicyCommand,
@@ -38,7 +39,7 @@ export function stepIamInstanceProfile(config: RunSettings): Step<Clients, Insta
             await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: config.iamInstanceProfile }), { abortSignal: ctx.signal });
           } catch (e) {
             if (ctx.signal.aborted) throw e;
-            throw new Error(`Couldn't find specified instance profile: ${awsErrorCode(e) ?? ""}: ${e instanceof Error ? e.message : String(e)} (check iam_instance_profile, or set skip_profile_validation)`);
+            throw new Error(`Couldn't find specified instance profile: ${awsErrorCode(e) ?? ""}: ${errorMessage(e)} (check iam_instance_profile, or set skip_profile_validation)`);
           }
         }
         return { instanceProfile: config.iamInstanceProfile };
@@ -92,7 +93,7 @@ async function waitExists(ctx: RunContext, what: string, get: () => Promise<unkn
     }, { what, signal: ctx.signal });
   } catch (e) {
     if (ctx.signal.aborted) throw e;
-    throw new Error(`Timed out waiting for ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`Timed out waiting for ${what}: ${errorMessage(e)}`);
   }
 }
 
@@ -104,7 +105,7 @@ async function removeTemporaryProfile(ctx: RunContext, iam: IAMClient, t: Tempor
       await fn();
     } catch (e) {
       if (awsErrorCode(e)?.startsWith("NoSuchEntity")) return;
-      failures.push(`${what}: ${awsErrorCode(e) ?? ""} ${e instanceof Error ? e.message : String(e)}`.trim());
+      failures.push(`${what}: ${awsErrorCode(e) ?? ""} ${errorMessage(e)}`.trim());
     }
   };
   if (t.roleAttached && t.createdRole) {

@@ -3,6 +3,7 @@
  * the build and copy regions exist (unless skip_region_validation), then fail before creating
  * anything when an AMI of this name is already visible, unless force_deregister will replace it.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { DescribeImagesCommand, DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import type { AmiSettings } from "./state.js";
 import type { Step } from "../../runner/steps.js";
@@ -18,7 +19,7 @@ export function stepPreValidate(config: Pick<AmiSettings, "access" | "amiRegions
         try {
           await state.ec2.config.credentials();
         } catch (e) {
-          throw new Error(`no AWS credentials found (${e instanceof Error ? e.message : String(e)}): set access_key and secret_key, the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY environment, a profile in the shared credentials file, or run where an instance role applies`);
+          throw new Error(`no AWS credentials found (${errorMessage(e)}): set access_key and secret_key, the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY environment, a profile in the shared credentials file, or run where an instance role applies`);
         }
       }
       if (!config.access.skipRegionValidation) {

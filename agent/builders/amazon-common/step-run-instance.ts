@@ -4,6 +4,7 @@
  * then wait until it runs. The cleanup terminates it and waits until it is gone, also after a
  * failure or cancel. With a spot_price, StepRunSpotInstance launches it instead.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type Image, type Instance, type TagSpecification } from "@aws-sdk/client-ec2";
 import type { BlockDeviceMapping } from "../../../shared/components/builders/amazon-common.js";
 import type { RunContext } from "../../runner/context.js";
@@ -110,6 +111,6 @@ export async function describeInstance(state: Clients, instanceId: string, signa
   } catch (e) {
     // EC2 is eventually consistent: a just-launched instance may not be described yet.
     if (awsErrorCode(e) === "InvalidInstanceID.NotFound") return undefined;
-    throw new Error(`DescribeInstances: ${awsErrorCode(e) ?? ""} ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`DescribeInstances: ${awsErrorCode(e) ?? ""} ${errorMessage(e)}`);
   }
 }

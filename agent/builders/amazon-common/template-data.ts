@@ -2,6 +2,7 @@
  * Packer renders tags, snapshot_tags and run_tags with the source AMI's data: `{{ .SourceAMI }}`,
  * `{{ .BuildRegion }}`, `{{ .SourceAMIName }}`, `{{ .SourceAMIOwner }}`…
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { Image } from "@aws-sdk/client-ec2";
 import { render } from "../../../shared/template/interpolate/index.js";
 import type { RunContext } from "../../runner/context.js";
@@ -24,7 +25,7 @@ export function renderTags(ctx: RunContext, key: string, tags: Record<string, st
     try {
       out[render(k, interpolation)] = render(v, interpolation);
     } catch (e) {
-      throw new Error(`${key}.${k}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`${key}.${k}: ${errorMessage(e)}`);
     }
   }
   return out;

@@ -3,6 +3,7 @@
  * `floppy_label`, in the build's scratch folder, attached as the first floppy drive. Made with
  * mkfs.fat (dosfstools) and mcopy (mtools), so no loop mount and no root are needed.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { FloppyCdConfig } from "../../../shared/components/vm-config/floppy-cd.js";
@@ -30,12 +31,12 @@ export function stepFloppy(config: { media: FloppyCdConfig }): Step<object, Flop
       // FAT labels are at most 11 characters; longer ones are cut as Packer's FAT writer does.
       const label = floppyLabel.slice(0, 11);
       await runProgram("mkfs.fat", ["-C", "-n", label, floppyPath, "1440"], ctx.signal).catch((e: unknown) => {
-        throw new Error(`floppy_files: making the floppy image failed (is dosfstools installed?): ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`floppy_files: making the floppy image failed (is dosfstools installed?): ${errorMessage(e)}`);
       });
       const entries = (await readdir(root)).sort().map((n) => path.join(root, n));
       if (entries.length > 0) {
         await runProgram("mcopy", ["-s", "-Q", "-i", floppyPath, ...entries, "::/"], ctx.signal).catch((e: unknown) => {
-          throw new Error(`floppy_files: copying to the floppy failed (files larger than 1.44 MB? is mtools installed?): ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`floppy_files: copying to the floppy failed (files larger than 1.44 MB? is mtools installed?): ${errorMessage(e)}`);
         });
       }
       await rm(root, { recursive: true, force: true });

@@ -3,6 +3,7 @@
  * (KILN_LIBVIRT_URI, set by `kiln agent --libvirt-uri`; default qemu:///system) — `libvirt` — and
  * whether it offers KVM domains (`libvirt-kvm`, informative: TCG works without).
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { HostCapabilityProbe } from "../../host-probe/index.js";
 import { LibvirtConnection } from "./binding/connection.js";
 import { offersKvm } from "./step-open-connection.js";
@@ -19,7 +20,7 @@ export const probeLibvirtHost: HostCapabilityProbe = async (ctx) => {
   try {
     conn = await withTimeout(LibvirtConnection.open(uri), ctx.serviceTimeoutMs, `libvirt at ${uri} did not answer within ${ctx.serviceTimeoutMs} ms`);
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
+    const why = errorMessage(e);
     return [
       { capability: "libvirt", ok: false, why },
       { capability: "libvirt-kvm", ok: false, why },

@@ -6,6 +6,7 @@
  * Looks at the agent's own libvirt URI (KILN_LIBVIRT_URI): builds that used another URI are not
  * reaped.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import os from "node:os";
 import type { LeftoverReaper } from "../types.js";
 import { LibvirtConnection } from "./binding/connection.js";
@@ -42,7 +43,7 @@ export const reapLibvirtDomains: LeftoverReaper = async (deadJobs, log) => {
           pool?.free();
         }
       } catch (e) {
-        log.warn("could not reap a libvirt domain", { error: e instanceof Error ? e.message : String(e) });
+        log.warn("could not reap a libvirt domain", { error: errorMessage(e) });
       } finally {
         domain.free();
       }

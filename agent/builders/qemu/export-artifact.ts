@@ -5,6 +5,7 @@
  * self-contained image of the same name, compressed again when `disk_compression` asked for it.
  * Local builds never come here: they keep the overlay, as Packer does.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Artifact } from "../../runner/artifact.js";
@@ -70,6 +71,6 @@ async function flatten(disk: LayeredDisk, compress: boolean, signal: AbortSignal
     await rename(tmp, disk.file);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw new Error(`flattening ${disk.file} (backing file ${disk.backingFile}) for upload failed: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`flattening ${disk.file} (backing file ${disk.backingFile}) for upload failed: ${errorMessage(e)}`);
   }
 }

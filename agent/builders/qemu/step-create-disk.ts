@@ -6,6 +6,7 @@
  * `use_backing_file`, an overlay is created on it. Unlike Packer 1.6.6 the overlay names its
  * backing format (`-F`), which QEMU ≥ 6.1 requires.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../../shared/components/builders/qemu.js";
@@ -43,7 +44,7 @@ export function stepCreateDisk(config: Config): Step<OutputDirReady & IsoReady &
         return { diskPath, additionalDiskPaths: [] };
       }
       const sourceInfo = await diskInfo(source, ctx.signal).catch((e: unknown) => {
-        throw new Error(`iso_url: cannot read disk image ${source}: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`iso_url: cannot read disk image ${source}: ${errorMessage(e)}`);
       });
       const diskPath = path.join(state.outputDir, config.vmName);
       if (config.useBackingFile) {

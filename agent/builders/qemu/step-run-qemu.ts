@@ -3,6 +3,7 @@
  * Waits until QMP answers (QEMU really started, or its error is reported), then `boot_wait` when
  * there is a boot_command to type. Cleanup kills QEMU if it still runs (failure, cancel).
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -120,7 +121,7 @@ async function waitForQmp(qemu: QemuProcess, socket: string, signal: AbortSignal
       await qmpExecute(socket, "query-status", undefined, 5_000);
       return;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`${binary} started but its QMP socket never answered: ${e instanceof Error ? e.message : String(e)}`);
+      if (Date.now() > deadline) throw new Error(`${binary} started but its QMP socket never answered: ${errorMessage(e)}`);
     }
     await sleep(100, undefined, { signal });
   }

@@ -1,4 +1,5 @@
 /** Unregisters a VM and deletes its files (Packer's driver.Delete), powering it off first if needed. */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { RunContext } from "../../runner/context.js";
 import type { VBoxManage } from "./vboxmanage.js";
 
@@ -10,6 +11,6 @@ export async function removeVm(ctx: RunContext, vbox: VBoxManage, vmName: string
   try {
     await vbox.run(["unregistervm", vmName, "--delete"]);
   } catch (e) {
-    ctx.ui.error(`Error deleting VM: ${e instanceof Error ? e.message : String(e)}`);
+    ctx.ui.error(`Error deleting VM: ${errorMessage(e)}`);
   }
 }

@@ -5,6 +5,7 @@
  * command that undoes it: StepRemoveDevices runs them before export, this step's cleanup runs
  * them after a failure.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { realpath } from "node:fs/promises";
 import type { Step } from "../../runner/steps.js";
 import type { CdReady } from "../common/step-cd-files.js";
@@ -57,10 +58,10 @@ export function stepAttachMedia(options: AttachOptions): Step<DriverReady & VmRe
         ctx.ui.message(kind === "boot_iso" ? "Mounting boot ISO..." : kind === "cd_files" ? "Mounting cd_files ISO..." : "Mounting guest additions ISO...");
         const where = ["storageattach", vmName, "--storagectl", controller, "--port", port, "--device", device, "--type", "dvddrive"];
         const medium = await realpath(file).catch((e: unknown) => {
-          throw new Error(`Error resolving symlink for ISO: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error resolving symlink for ISO: ${errorMessage(e)}`);
         });
         await vbox.run([...where, "--medium", medium], ctx.signal).catch((e: unknown) => {
-          throw new Error(`Error attaching ISO: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error attaching ISO: ${errorMessage(e)}`);
         });
         attached.detach.push({ kind, args: [...where, "--medium", "none"] });
       }
@@ -69,7 +70,7 @@ export function stepAttachMedia(options: AttachOptions): Step<DriverReady & VmRe
     },
     async cleanup(ctx, { vbox }) {
       for (const { args } of attached.detach.splice(0).reverse()) {
-        await vbox.run(args).catch((e: unknown) => ctx.ui.error(`error detaching media: ${e instanceof Error ? e.message : String(e)}`));
+        await vbox.run(args).catch((e: unknown) => ctx.ui.error(`error detaching media: ${errorMessage(e)}`));
       }
     },
   };
@@ -88,11 +89,11 @@ async function attachFloppy(signal: AbortSignal, vbox: VBoxManage, vmName: strin
   }
   say("Attaching floppy disk...");
   await vbox.run(["storagectl", vmName, "--name", "Floppy Controller", "--add", "floppy"], signal).catch((e: unknown) => {
-    throw new Error(`Error creating floppy controller: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`Error creating floppy controller: ${errorMessage(e)}`);
   });
   const where = ["storageattach", vmName, "--storagectl", "Floppy Controller", "--port", "0", "--device", "0"];
   await vbox.run([...where, "--type", "fdd", "--medium", floppyPath], signal).catch((e: unknown) => {
-    throw new Error(`Error attaching floppy: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`Error attaching floppy: ${errorMessage(e)}`);
   });
   attached.detach.push({ kind: "floppy", args: [...where, "--medium", "none"] });
 }

@@ -3,6 +3,7 @@
  * PC/XT scancodes through `controlvm NAME keyboardputscancode`, in chunks of 25 bytes with the
  * key group interval (boot_keygroup_interval, PACKER_KEY_INTERVAL, 100 ms) after each chunk.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../../../shared/components/builders/virtualbox-iso.js";
 import type { Step } from "../../runner/steps.js";
@@ -32,7 +33,7 @@ export function stepBootCommand(boot: Config["boot"]): Step<DriverReady & VmRead
           continue;
         }
         await vbox.run(["controlvm", vmName, "keyboardputscancode", ...step.codes], ctx.signal).catch((e: unknown) => {
-          throw new Error(`Error running boot command: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error running boot command: ${errorMessage(e)}`);
         });
         await sleep(pauseMs, undefined, { signal: ctx.signal });
       }

@@ -3,6 +3,7 @@
  * controller always (the boot ISO goes there), a SATA, SCSI (LsiLogic) or NVMe one as
  * hard_drive_interface / iso_interface ask, and the disk on port 0 of the chosen controller.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import path from "node:path";
 import type { Config } from "../../../shared/components/builders/virtualbox-iso.js";
 import type { Step } from "../../runner/steps.js";
@@ -20,7 +21,7 @@ export function stepCreateDisk(config: Config): Step<DriverReady & VmReady & Out
       const diskPath = path.join(outputDir, `${config.vmName}.vdi`);
       const attempt = async (what: string, args: string[]): Promise<void> => {
         await vbox.run(args, ctx.signal).catch((e: unknown) => {
-          throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`${what}: ${errorMessage(e)}`);
         });
       };
       ctx.ui.say("Creating hard drive...");

@@ -4,6 +4,7 @@
  * (extradata) so an agent restarted after a crash can find and remove it. Removed again on
  * failure, cancel, or unless keep_registered after a successful build.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { Config } from "../../../shared/components/builders/virtualbox-iso.js";
 import type { Step } from "../../runner/steps.js";
 import { removeVm } from "./remove-vm.js";
@@ -28,7 +29,7 @@ export function stepCreateVm(config: Config, outcome: BuildOutcome): Step<Driver
         try {
           await vbox.run(command, ctx.signal);
         } catch (e) {
-          throw new Error(`Error creating VM: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error creating VM: ${errorMessage(e)}`);
         }
         created = name;
       }

@@ -3,6 +3,7 @@
  * machine), then `VBoxManage export VM --output DIR/NAME.ovf|ova` plus export_opts. skip_export
  * leaves the VM's own files (the VDI) as the artifact.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import path from "node:path";
 import type { VirtualBoxCommonConfig as Config } from "../../../shared/components/builders/virtualbox-common.js";
 import type { Step } from "../../runner/steps.js";
@@ -26,7 +27,7 @@ export function stepExport(config: Config): Step<DriverReady & VmReady & OutputD
       if (!config.skipNatMapping && commHostPort !== 0) {
         ctx.ui.message(`Deleting forwarded port mapping for the communicator (SSH, WinRM, etc) (host port ${commHostPort})`);
         await vbox.run(["modifyvm", vmName, "--natpf1", "delete", "packercomm"], ctx.signal).catch((e: unknown) => {
-          throw new Error(`Error deleting port forwarding rule: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error deleting port forwarding rule: ${errorMessage(e)}`);
         });
       }
       const exportPath = path.join(outputDir, `${config.outputFilename}.${config.format}`);
@@ -36,7 +37,7 @@ export function stepExport(config: Config): Step<DriverReady & VmReady & OutputD
       ctx.ui.say("Exporting virtual machine...");
       ctx.ui.message(`Executing: ${command.join(" ")}`);
       await vbox.run(command, ctx.signal).catch((e: unknown) => {
-        throw new Error(`Error exporting virtual machine: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error exporting virtual machine: ${errorMessage(e)}`);
       });
       return { exportPath };
     },

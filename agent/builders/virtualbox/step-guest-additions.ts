@@ -6,6 +6,7 @@
  * Downloads land in the shared ISO cache. Upload mode copies it into the guest at
  * guest_additions_path; attach mode mounts it (step-attach-media).
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
 import { render } from "../../../shared/template/interpolate/index.js";
@@ -60,7 +61,7 @@ export function stepUploadGuestAdditions(config: Config): Step<DriverReady & Con
       const target = render(config.guestAdditions.path, { ...ctx.prepare.interpolation, data });
       ctx.ui.say("Uploading VirtualBox guest additions ISO...");
       await comm.upload(target, createReadStream(guestAdditionsUpload)).catch((e: unknown) => {
-        throw new Error(`Error uploading guest additions: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error uploading guest additions: ${errorMessage(e)}`);
       });
       return {};
     },
@@ -75,7 +76,7 @@ export function stepUploadVersion(config: Config): Step<DriverReady & Connected,
       if (config.versionFile === "" || config.communicator.type === "none") return {};
       ctx.ui.say(`Uploading VirtualBox version info (${vboxVersion})`);
       await comm.upload(config.versionFile, Buffer.from(vboxVersion)).catch((e: unknown) => {
-        throw new Error(`Error uploading VirtualBox version: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error uploading VirtualBox version: ${errorMessage(e)}`);
       });
       return {};
     },
@@ -92,7 +93,7 @@ function parseDefaultAdditionsIso(systemProperties: string): string | undefined 
 async function publishedChecksum(version: string, signal: AbortSignal): Promise<string> {
   const sumsUrl = `https://download.virtualbox.org/virtualbox/${version}/SHA256SUMS`;
   const res = await fetch(sumsUrl, { signal }).catch((e: unknown) => {
-    throw new Error(`Error downloading guest additions checksums from ${sumsUrl}: ${e instanceof Error ? e.message : String(e)} (set guest_additions_url/guest_additions_sha256, or guest_additions_mode = "disable")`);
+    throw new Error(`Error downloading guest additions checksums from ${sumsUrl}: ${errorMessage(e)} (set guest_additions_url/guest_additions_sha256, or guest_additions_mode = "disable")`);
   });
   if (!res.ok) throw new Error(`Error downloading guest additions checksums from ${sumsUrl}: HTTP ${res.status}`);
   const line = (await res.text()).split("\n").find((l) => l.trim().endsWith(`VBoxGuestAdditions_${version}.iso`));

@@ -2,6 +2,7 @@
  * virtualbox-ovf's StepImport: `VBoxManage import OVF --vsys 0 --vmname NAME` plus import_flags,
  * then the owner mark the reaper looks for. Removed again like a created VM (see step-create-vm).
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { Config } from "../../../shared/components/builders/virtualbox-ovf.js";
 import type { Step } from "../../runner/steps.js";
 import type { IsoReady } from "../common/step-download-iso.js";
@@ -19,7 +20,7 @@ export function stepImport(config: Config, outcome: BuildOutcome): Step<DriverRe
         imported = config.vmName;
         await vbox.run(["setextradata", config.vmName, OWNER_EXTRADATA_KEY, String(process.pid)], ctx.signal);
       } catch (e) {
-        throw new Error(`Error importing VM: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error importing VM: ${errorMessage(e)}`);
       }
       return { vmName: config.vmName };
     },

@@ -4,6 +4,7 @@
  * boot ISO stays. The floppy controller can stay locked a moment after power-off, so its removal
  * is retried (Packer: up to 10 minutes).
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Step } from "../../runner/steps.js";
 import type { MediaAttached } from "./step-attach-media.js";
@@ -17,7 +18,7 @@ export function stepRemoveDevices(bundleIso: boolean): Step<DriverReady & VmRead
         if (entry.kind === "boot_iso" && bundleIso) continue;
         if (entry.kind === "floppy") ctx.ui.message("Removing floppy drive...");
         await vbox.run(entry.args, ctx.signal).catch((e: unknown) => {
-          throw new Error(`Error ${entry.kind === "floppy" ? "removing floppy" : "detaching ISO"}: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error ${entry.kind === "floppy" ? "removing floppy" : "detaching ISO"}: ${errorMessage(e)}`);
         });
         detach.splice(detach.indexOf(entry), 1);
         if (entry.kind === "floppy") await removeFloppyController(ctx.signal, () => vbox.run(["storagectl", vmName, "--name", "Floppy Controller", "--remove"], ctx.signal));
@@ -36,7 +37,7 @@ async function removeFloppyController(signal: AbortSignal, remove: () => Promise
       await remove();
       return;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`Error removing floppy controller: ${e instanceof Error ? e.message : String(e)}`);
+      if (Date.now() > deadline) throw new Error(`Error removing floppy controller: ${errorMessage(e)}`);
       await sleep(2_000, undefined, { signal });
     }
   }

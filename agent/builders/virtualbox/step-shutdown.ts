@@ -4,6 +4,7 @@
  * itself (an installer that powers off). Then VirtualBox is asked every half second until the VM
  * no longer runs, within shutdown_timeout, and post_shutdown_delay lets its locks clear.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { VirtualBoxCommonConfig as Config } from "../../../shared/components/builders/virtualbox-common.js";
 import type { Step } from "../../runner/steps.js";
@@ -18,7 +19,7 @@ export function stepShutdown(config: Config, outcome: BuildOutcome): Step<Driver
     name: "shutdown",
     async run(ctx, { vbox, vmName, comm }) {
       const fail = (what: string) => (e: unknown): never => {
-        throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`${what}: ${errorMessage(e)}`);
       };
       if (config.acpiShutdown) {
         ctx.ui.say("Shuting down the virtual machine via ACPI power button...");

@@ -3,6 +3,7 @@
  * running over SSH then fails instead of holding the build); the cleanup powers it off if it
  * still runs after a failure.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { VirtualBoxCommonConfig as Config } from "../../../shared/components/builders/virtualbox-common.js";
 import type { Step } from "../../runner/steps.js";
 import type { VrdpReady } from "./step-vrdp.js";
@@ -23,7 +24,7 @@ export function stepStartVm(config: Config, outcome: BuildOutcome): Step<DriverR
         ctx.ui.message(`The VM will be run headless, without a GUI. If you want to\nview the screen of the VM, connect via VRDP without a password to\nrdp://${vrdpAddress}:${vrdpPort}`);
       }
       await vbox.run(["startvm", vmName, "--type", config.headless ? "headless" : "gui"], ctx.signal).catch((e: unknown) => {
-        throw new Error(`Error starting VM: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error starting VM: ${errorMessage(e)}`);
       });
       const entry: NonNullable<typeof running> = {
         vmName,
@@ -40,7 +41,7 @@ export function stepStartVm(config: Config, outcome: BuildOutcome): Step<DriverR
       ctx.signal.removeEventListener("abort", stopOnAbort);
       await abortStop;
       if (!outcome.stopped && (await vbox.isRunning(vmName).catch(() => false))) {
-        await vbox.run(["controlvm", vmName, "poweroff"]).catch((e: unknown) => ctx.ui.error(`Error shutting down VM: ${e instanceof Error ? e.message : String(e)}`));
+        await vbox.run(["controlvm", vmName, "poweroff"]).catch((e: unknown) => ctx.ui.error(`Error shutting down VM: ${errorMessage(e)}`));
       }
     },
   };

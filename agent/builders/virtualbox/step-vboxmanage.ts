@@ -2,6 +2,7 @@
  * Packer's StepVBoxManage: the template's `vboxmanage` (before boot) or `vboxmanage_post` (after
  * shutdown) commands, each argument rendered with `{{ .Name }}`, `{{ .HTTPIP }}`, `{{ .HTTPPort }}`.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { render } from "../../../shared/template/interpolate/index.js";
 import type { Step } from "../../runner/steps.js";
 import type { HttpServerReady } from "../common/step-http-server.js";
@@ -18,12 +19,12 @@ export function stepVBoxManage(commands: readonly string[][], key: "vboxmanage" 
           try {
             return render(arg, { ...ctx.prepare.interpolation, data });
           } catch (e) {
-            throw new Error(`Error preparing vboxmanage command: ${key}[${i}][${j}]: ${e instanceof Error ? e.message : String(e)}`);
+            throw new Error(`Error preparing vboxmanage command: ${key}[${i}][${j}]: ${errorMessage(e)}`);
           }
         });
         ctx.ui.message(`Executing: ${command.join(" ")}`);
         await vbox.run(command, ctx.signal).catch((e: unknown) => {
-          throw new Error(`Error executing command: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error executing command: ${errorMessage(e)}`);
         });
       }
       return {};

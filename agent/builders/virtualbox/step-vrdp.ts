@@ -3,6 +3,7 @@
  * until the build ends (so parallel builds never share one), and VRDE switched on there without
  * authentication, so an operator can watch a headless build.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { VirtualBoxCommonConfig as Config } from "../../../shared/components/builders/virtualbox-common.js";
 import type { Step } from "../../runner/steps.js";
 import { leasePort, type PortLease } from "../common/host-ports.js";
@@ -19,11 +20,11 @@ export function stepVrdp(config: Config): Step<DriverReady & VmReady, VrdpReady>
     name: "configure vrdp",
     async run(ctx, { vbox, vmName }) {
       lease = await leasePort(config.vrdpPortMin, config.vrdpPortMax, config.vrdpBindAddress, "vrdp_port_min/vrdp_port_max").catch((e: unknown) => {
-        throw new Error(`Error finding port: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error finding port: ${errorMessage(e)}`);
       });
       const args = ["modifyvm", vmName, "--vrdeaddress", config.vrdpBindAddress, "--vrdeauthtype", "null", "--vrde", "on", "--vrdeport", String(lease.port)];
       await vbox.run(args, ctx.signal).catch((e: unknown) => {
-        throw new Error(`Error enabling VRDP: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error enabling VRDP: ${errorMessage(e)}`);
       });
       return { vrdpAddress: config.vrdpBindAddress, vrdpPort: lease.port };
     },

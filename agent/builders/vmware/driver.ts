@@ -6,6 +6,7 @@
  * `vmware-vdiskmanager` or else `qemu-img` for disks. The version comes from
  * /usr/lib/vmware/bin/vmware-vmx -v (its stderr). Every vmrun call names the product (-T ws|player).
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { spawn } from "node:child_process";
 import { readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
@@ -136,7 +137,7 @@ export class VmwareDriver {
         lastError = e;
       }
     }
-    throw new Error(`Unable to find host IP from devices [${devices.join(" ")}], last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+    throw new Error(`Unable to find host IP from devices [${devices.join(" ")}], last error: ${errorMessage(lastError)}`);
   }
 
   /** Packer's PotentialGuestIP: the addresses the DHCP leases of the VM's network give its MAC. */

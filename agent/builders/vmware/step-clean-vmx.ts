@@ -4,6 +4,7 @@
  * (turned back into an empty host drive), the VNC server, and with
  * vmx_remove_ethernet_interfaces every ethernet key. Kiln's owner mark goes too.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { Step } from "../../runner/steps.js";
 import { OWNER_VMX_KEY, type VmxReady } from "./state.js";
 import { readVmx, writeVmx, type VmxData } from "./vmx-file.js";
@@ -53,11 +54,11 @@ export function stepCleanVmx(options: CleanVmxOptions): Step<VmxReady, object> {
     async run(ctx, { vmxPath, temporaryDevices }) {
       ctx.ui.say("Cleaning VMX prior to finishing up...");
       const vmx = await readVmx(vmxPath).catch((e: unknown) => {
-        throw new Error(`Error reading VMX: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error reading VMX: ${errorMessage(e)}`);
       });
       cleanVmx(vmx, temporaryDevices, options, (m) => ctx.ui.message(m));
       await writeVmx(vmxPath, vmx).catch((e: unknown) => {
-        throw new Error(`Error writing VMX: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error writing VMX: ${errorMessage(e)}`);
       });
       return {};
     },

@@ -2,6 +2,7 @@
  * Packer's StepCompactDisk: every disk of the VM defragmented and shrunk (vmware-vdiskmanager -d,
  * then -k; Player without it rewrites the disk with qemu-img), unless skip_compaction.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { Step } from "../../runner/steps.js";
 import type { DriverReady, VmxReady } from "./state.js";
 
@@ -14,7 +15,7 @@ export function stepCompactDisk(skip: boolean): Step<DriverReady & VmxReady, obj
       for (const [i, disk] of diskPaths.entries()) {
         ctx.ui.message(`Compacting virtual disk ${i + 1}`);
         await vmware.compactDisk(disk, ctx.signal).catch((e: unknown) => {
-          throw new Error(`Error compacting disk: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error compacting disk: ${errorMessage(e)}`);
         });
       }
       return {};

@@ -5,6 +5,7 @@
  * its source's), and keeps displayName and extendedConfigFile in step with the VM's name.
  * Before boot the VM is also marked with this process's pid (kiln.owner) for the reaper.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { Step } from "../../runner/steps.js";
 import type { CdReady } from "../common/step-cd-files.js";
 import type { FloppyReady } from "../common/step-floppy.js";
@@ -62,11 +63,11 @@ export function stepConfigureVmx(options: ConfigureVmxOptions): Step<VmxReady & 
     name: options.beforeBoot ? "configure vmx" : "configure vmx (vmx_data_post)",
     async run(_ctx, state) {
       const vmx = await readVmx(state.vmxPath).catch((e: unknown) => {
-        throw new Error(`Error reading VMX file: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error reading VMX file: ${errorMessage(e)}`);
       });
       configureVmx(vmx, options, state, state.temporaryDevices);
       await writeVmx(state.vmxPath, vmx).catch((e: unknown) => {
-        throw new Error(`Error writing VMX file: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error writing VMX file: ${errorMessage(e)}`);
       });
       return {};
     },

@@ -4,6 +4,7 @@
  * builds never share one), with a random 8-character password unless vnc_disable_password.
  * The boot command is typed through it; StepCleanVMX switches it off again.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { randomInt } from "node:crypto";
 import type { VmwareRunConfig } from "../../../shared/components/builders/vmware-common.js";
 import type { Step } from "../../runner/steps.js";
@@ -30,7 +31,7 @@ export function stepConfigureVnc(run: VmwareRunConfig, enabled: boolean): Step<V
     async run(_ctx, { vmxPath }) {
       if (!enabled) return {};
       const vmx = await readVmx(vmxPath).catch((e: unknown) => {
-        throw new Error(`Error reading VMX file: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error reading VMX file: ${errorMessage(e)}`);
       });
       lease = await leasePort(run.vncPortMin, run.vncPortMax, run.vncBindAddress, "vnc_port_min/vnc_port_max");
       const password = run.vncDisablePassword ? "" : vncPassword();
@@ -39,7 +40,7 @@ export function stepConfigureVnc(run: VmwareRunConfig, enabled: boolean): Step<V
       vmx.set("remotedisplay.vnc.ip", run.vncBindAddress);
       if (password !== "") vmx.set("remotedisplay.vnc.password", password);
       await writeVmx(vmxPath, vmx).catch((e: unknown) => {
-        throw new Error(`Error writing VMX data: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error writing VMX data: ${errorMessage(e)}`);
       });
       return { vnc: { ip: run.vncBindAddress, port: lease.port, password } };
     },

@@ -4,6 +4,7 @@
  * all with the main disk's adapter and disk_type_id. Their files live in the output directory,
  * which is removed on failure.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import path from "node:path";
 import type { VmwareDiskConfig } from "../../../shared/components/builders/vmware-common.js";
 import type { Step } from "../../runner/steps.js";
@@ -30,7 +31,7 @@ export function stepCreateDisks(disk: VmwareDiskConfig, mainDiskSizeMb: number |
       additionalDiskNumbers(disk.additionalSizesMb.length).forEach((n, i) => disks.push([path.join(outputDir, `${disk.name}-${n}.vmdk`), disk.additionalSizesMb[i]!]));
       for (const [file, sizeMb] of disks) {
         await vmware.createDisk(file, `${sizeMb}M`, disk.adapterType, disk.typeId, ctx.signal).catch((e: unknown) => {
-          throw new Error(`Error creating disk: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error creating disk: ${errorMessage(e)}`);
         });
       }
       return { createdDisks: disks.map(([file]) => file) };

@@ -6,6 +6,7 @@
  * plus one block per additional disk. The boot CD-ROM is a temporary device: StepCleanVMX
  * detaches it at the end.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../../shared/components/builders/vmware-iso.js";
@@ -59,7 +60,7 @@ function fields<T>(parse: () => T): T {
   try {
     return parse();
   } catch (e) {
-    throw new Error(`Error processing VMX template: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`Error processing VMX template: ${errorMessage(e)}`);
   }
 }
 
@@ -67,7 +68,7 @@ function renderWith(template: string, ictx: InterpolationContext, data: Record<s
   try {
     return render(template, { ...ictx, data: { ...ictx.data, ...data } });
   } catch (e) {
-    throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${what}: ${errorMessage(e)}`);
   }
 }
 
@@ -87,7 +88,7 @@ export function stepCreateVmx(config: Config): Step<DriverReady & OutputDirReady
       const vmx = renderIsoVmx(config, path.resolve(ctx.workDir, isoPath), vmxNetwork, templates, ctx.prepare.interpolation);
       const vmxPath = path.join(outputDir, `${config.vmName}.vmx`);
       await writeVmx(vmxPath, vmx).catch((e: unknown) => {
-        throw new Error(`Error creating VMX file: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error creating VMX file: ${errorMessage(e)}`);
       });
       const cd = diskAndCdromTypes(config.disk.adapterType, config.cdromAdapterType);
       return { vmxPath, network, diskPaths: createdDisks, temporaryDevices: [`${cd.CDROMType}0:${cd.CDROMType_PrimarySecondary}`] };
@@ -97,6 +98,6 @@ export function stepCreateVmx(config: Config): Step<DriverReady & OutputDirReady
 
 async function readTemplate(file: string, what: string): Promise<string> {
   return readFile(file, "utf8").catch((e: unknown) => {
-    throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${what}: ${errorMessage(e)}`);
   });
 }

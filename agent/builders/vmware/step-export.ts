@@ -3,6 +3,7 @@
  * (ovftool was checked for before the build began); format vmx (the default) keeps the VM's own
  * files as the artifact.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import path from "node:path";
 import type { VmwareCommonConfig as Config } from "../../../shared/components/builders/vmware-common.js";
 import type { Step } from "../../runner/steps.js";
@@ -21,7 +22,7 @@ export function stepExport(config: Config): Step<OutputDirReady, object> {
       const args = [...config.ovftoolOptions, path.join(outputDir, `${config.vmName}.vmx`), path.join(outputDir, `${config.vmName}.${config.format}`)];
       ctx.ui.message(`Executing: ovftool ${args.join(" ")}`);
       await runProgram("ovftool", args, ctx.signal).catch((e: unknown) => {
-        throw new Error(`Error performing ovftool export: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error performing ovftool export: ${errorMessage(e)}`);
       });
       return {};
     },

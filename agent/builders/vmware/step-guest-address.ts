@@ -4,6 +4,7 @@
  * at power-on), the first that accepts a TCP connection on the SSH port. Asked again every
  * 2 s until ssh_timeout, as StepConnect retries CommHost.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { createConnection } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CommunicatorConfig } from "../../../shared/components/communicator/ssh.js";
@@ -57,7 +58,7 @@ export function stepGuestAddress(communicator: CommunicatorConfig): Step<DriverR
           for (const ip of ips) if (await answers(ip, port)) return { commHost: ip };
           why = `Host is not up (leases: ${ips.join(", ")})`;
         } catch (e) {
-          why = `IP lookup failed: ${e instanceof Error ? e.message : String(e)}`;
+          why = `IP lookup failed: ${errorMessage(e)}`;
         }
         await sleep(RETRY_MS, undefined, { signal: ctx.signal });
       }

@@ -6,6 +6,7 @@
  * the address itself and forwards it to the host's loopback (QEMU's user network behind the
  * test stand-in) reaches it there, and loopback serves nothing to the outside network.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { networkInterfaces } from "node:os";
 import path from "node:path";
 import type { HttpServerConfig } from "../../../shared/components/vm-config/http-server.js";
@@ -35,7 +36,7 @@ export function stepHttpServer(http: HttpServerConfig): Step<DriverReady & VmxRe
     name: "http server",
     async run(ctx, { vmware, vmxPath, network }) {
       const hostIp = await vmware.hostIp(network, () => customDevice(vmxPath)).catch((e: unknown) => {
-        throw new Error(`Error detecting host IP: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error detecting host IP: ${errorMessage(e)}`);
       });
       const bindAddress = http.httpBindAddress || (hostHolds(hostIp) ? hostIp : DEFAULT_HTTP_BIND_ADDRESS);
       server = await startInstallerHttpServer({

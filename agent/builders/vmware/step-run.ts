@@ -4,6 +4,7 @@
  * runs after a failure, first giving a VM started under 5 s ago the rest of those seconds, as
  * Packer does (VMware refuses a stop while it is still starting the VM).
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { VmwareRunConfig } from "../../../shared/components/builders/vmware-common.js";
 import type { Step } from "../../runner/steps.js";
@@ -37,7 +38,7 @@ export function stepRun(run: VmwareRunConfig): Step<DriverReady & VmxReady & Vnc
       started = entry;
       ctx.signal.addEventListener("abort", entry.stopOnAbort, { once: true });
       await vmware.start(vmxPath, run.headless, ctx.signal).catch((e: unknown) => {
-        throw new Error(`Error starting VM: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error starting VM: ${errorMessage(e)}`);
       });
       return { instanceId: vmxPath };
     },
@@ -54,7 +55,7 @@ export function stepRun(run: VmwareRunConfig): Step<DriverReady & VmxReady & Vnc
         await sleep(wait);
       }
       ctx.ui.say("Stopping virtual machine...");
-      await vmware.stop(vmxPath).catch((e: unknown) => ctx.ui.error(`Error stopping VM: ${e instanceof Error ? e.message : String(e)}`));
+      await vmware.stop(vmxPath).catch((e: unknown) => ctx.ui.error(`Error stopping VM: ${errorMessage(e)}`));
     },
   };
 }

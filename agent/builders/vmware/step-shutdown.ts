@@ -5,6 +5,7 @@
  * is left as it is, where Packer's hard stop would fail on it. Then VMware's lock files (*.lck,
  * but the .vmx's own) must go before the files are touched.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -36,7 +37,7 @@ export function stepShutdown(config: { shutdownCommand?: string; shutdownTimeout
       } else if (await vmware.isRunning(vmxPath, ctx.signal)) {
         ctx.ui.say("Forcibly halting virtual machine...");
         await vmware.stop(vmxPath, ctx.signal).catch((e: unknown) => {
-          throw new Error(`Error stopping VM: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`Error stopping VM: ${errorMessage(e)}`);
         });
       } else {
         ctx.ui.say("The virtual machine has already stopped.");

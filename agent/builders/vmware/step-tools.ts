@@ -4,6 +4,7 @@
  * anything is built, and is uploaded to tools_upload_path (`{{ .Flavor }}` rendered) once the
  * guest is reachable. Without a flavor, nothing happens.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
@@ -44,10 +45,10 @@ export function stepUploadTools(tools: VmwareToolsConfig): Step<ToolsReady & Con
       try {
         target = render(tools.uploadPath, { ...ctx.prepare.interpolation, data: { ...ctx.prepare.interpolation.data, Flavor: tools.uploadFlavor } });
       } catch (e) {
-        throw new Error(`Error preparing upload path: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error preparing upload path: ${errorMessage(e)}`);
       }
       await comm.upload(target, createReadStream(toolsSource)).catch((e: unknown) => {
-        throw new Error(`Error uploading VMware Tools: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error uploading VMware Tools: ${errorMessage(e)}`);
       });
       return {};
     },

@@ -4,6 +4,7 @@
  * boot_key_interval (PACKER_KEY_INTERVAL, 100 ms) after each event, shift held around shifted
  * characters. disable_vnc skips both.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BootConfig } from "../../../shared/components/vm-config/boot.js";
 import type { Step } from "../../runner/steps.js";
@@ -26,7 +27,7 @@ export function stepVncConnect(): Step<VncReady & VmStarted, VncConnected> {
       if (!vnc) return {};
       ctx.ui.say("Connecting to VNC...");
       client = await RfbClient.connect({ host: vnc.ip, port: vnc.port, password: vnc.password, exclusive: true, signal: ctx.signal }).catch((e: unknown) => {
-        throw new Error(`Error handshaking with VNC: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`Error handshaking with VNC: ${errorMessage(e)}`);
       });
       return { vncClient: client };
     },
@@ -74,7 +75,7 @@ export function stepVncBootCommand(boot: BootConfig, vmName: string): Step<VncCo
         const plan = parseBootCommands(rendered, 0);
         for (const warning of plan.warnings) ctx.ui.error(`boot_command: ${warning}`);
         await typeOverVnc(vncClient, plan.actions, resolveKeyIntervalMs(boot.bootKeyIntervalMs), ctx.signal).catch((e: unknown) => {
-          throw ctx.signal.aborted ? e : new Error(`Error running boot command: ${e instanceof Error ? e.message : String(e)}`);
+          throw ctx.signal.aborted ? e : new Error(`Error running boot command: ${errorMessage(e)}`);
         });
       } finally {
         // As Packer's deferred Close: the connection is only for typing.

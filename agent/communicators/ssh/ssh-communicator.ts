@@ -1,3 +1,4 @@
+import { errorMessage } from "../../../shared/error-message.js";
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
@@ -298,7 +299,7 @@ function sendSignal(channel: ClientChannel, name: string): void {
 
 function describeSftpError(e: unknown): string {
   const code = (e as { code?: unknown }).code;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   if (code === 2) return `${message} (no such file or directory; do the parent folders exist?)`;
   if (code === 3) return `${message} (permission denied for this ssh_username)`;
   if (code === 4 && /open|create/i.test(message)) return `${message}; this can occur when the destination is a folder without a trailing slash`;

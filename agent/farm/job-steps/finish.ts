@@ -3,6 +3,7 @@
  * message are settled here, and nowhere else — acked, handed back, retried, or terminated and
  * dead-lettered. Every path ends the message one way or another, so none jams a consumer.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { JsMsg } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import { z } from "zod";
@@ -16,7 +17,7 @@ import {
   type BuildEvent,
 } from "../../../shared/bus/index.js";
 import { JobRecordRefusedError, updateJobRecord } from "../job-record.js";
-import { errorText, onBus, recordAccess, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
+import { onBus, recordAccess, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
 
 export type JobResult = "garbage" | "skipped" | "succeeded" | "failed" | "cancelled" | "requeued";
 
@@ -33,7 +34,7 @@ export async function finishJob(ctx: JobContext, exit: JobExitKind): Promise<Job
         ctx.record = await onBus(() => updateJobRecord(recordAccess(agent), job, (r) => ({ ...r, state, finishedAt: time, error, artifacts }), agent.busGiveUp, ctx.record));
       } catch (e) {
         if (e instanceof JobRecordRefusedError) return finishJob(ctx, { kind: "refused", error: e.message });
-        return finishJob(ctx, { kind: "retry", error: `recording the outcome: ${errorText(e)}` });
+        return finishJob(ctx, { kind: "retry", error: `recording the outcome: ${errorMessage(e)}` });
       }
       // A plain ack, not a round trip: were it lost, the redelivery finds the record finished and is dropped.
       ackQuietly(msg);
@@ -64,7 +65,7 @@ export async function finishJob(ctx: JobContext, exit: JobExitKind): Promise<Job
       // message goes to the dead letters.
       agent.log.error("job failed by a fault of the agent; dead-lettered", { ...fields, error: exit.error });
       await updateJobRecord(recordAccess(agent), job, (r) => ({ ...r, state: "failed", finishedAt: new Date().toISOString(), error: exit.error }), agent.busGiveUp).catch(
-        (e: unknown) => agent.log.error("could not record the failed job", { ...fields, error: errorText(e) }),
+        (e: unknown) => agent.log.error("could not record the failed job", { ...fields, error: errorMessage(e) }),
       );
       deadLetter(agent, msg, exit.error);
       return "failed";
@@ -86,7 +87,7 @@ async function handBack(ctx: JobContext): Promise<void> {
   const { agent, job, attempt } = ctx;
   const reason = `agent ${agent.agentName} stopped during attempt ${attempt}; the job goes back to the queue`;
   await updateJobRecord(recordAccess(agent), job, (r) => ({ ...r, state: "queued", agent: undefined, startedAt: undefined, error: undefined }), agent.busGiveUp, ctx.record).catch(
-    (e: unknown) => agent.log.error("could not record the handed-back job", { ...ctx.fields, error: errorText(e) }),
+    (e: unknown) => agent.log.error("could not record the handed-back job", { ...ctx.fields, error: errorMessage(e) }),
   );
   ctx.output.event({ kind: "job-waiting", jobIndex: job.jobIndex, name: job.spec.name, reason, time: new Date().toISOString() });
 }
@@ -125,7 +126,7 @@ export async function refuseJob(agent: JobRunnerContext, msg: JsMsg, reason: str
     await agent.bus.js.publish(agentEventSubject(record.buildId, agent.agentName), encode(finished));
     await updateJobRecord(access, record, (r) => ({ ...r, state: "failed", finishedAt: time, error }), agent.busGiveUp, held);
   } catch (e) {
-    agent.log.warn("could not record the refused job failed", { build: identity.buildId, job: identity.jobIndex, error: errorText(e) });
+    agent.log.warn("could not record the refused job failed", { build: identity.buildId, job: identity.jobIndex, error: errorMessage(e) });
   }
 }
 
@@ -139,7 +140,7 @@ export function deadLetter(agent: JobRunnerContext, msg: JsMsg, reason: string):
   try {
     agent.bus.nc.publish(DEAD_LETTER_SUBJECT, msg.data, { headers: h });
   } catch (e) {
-    agent.log.error("could not dead-letter a message", { error: errorText(e) });
+    agent.log.error("could not dead-letter a message", { error: errorMessage(e) });
   }
   msg.term();
 }

@@ -7,13 +7,14 @@
  * it), the build's cancel subscription, and the output sink to the bus. They are released in one
  * place whatever happens, so nothing of a job outlives it.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/transport-node";
 import { BusDecodeError, controlSubject, decodeControl, decodeJob, StoredSpecError, type JobMessage } from "../../../shared/bus/index.js";
 import { openJob } from "../job-spec-fetch.js";
 import { BusOutputSink } from "../bus-output-sink.js";
 import { deadLetter, finishJob, refuseJob, type JobResult } from "./finish.js";
-import { errorText, JobStepList, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
+import { JobStepList, type JobContext, type JobExitKind, type JobRunnerContext } from "./job-step.js";
 import { stepBundle } from "./step-bundle.js";
 import { stepExport } from "./step-export.js";
 import { stepJobFolder } from "./step-job-folder.js";
@@ -44,11 +45,11 @@ export async function runJob(msg: JsMsg, agent: JobRunnerContext, hooks: { build
     job = await openJob(agent, decodeJob(msg.data, msg.subject));
   } catch (e) {
     if (e instanceof BusDecodeError || e instanceof StoredSpecError) {
-      await refuseJob(agent, msg, errorText(e));
+      await refuseJob(agent, msg, errorMessage(e));
       return "garbage";
     }
     // The store could not be read even after riding out an outage: JetStream delivers it again.
-    agent.log.error("the job's stored spec could not be fetched; it will be redelivered", { subject: msg.subject, seq: msg.seq, error: errorText(e) });
+    agent.log.error("the job's stored spec could not be fetched; it will be redelivered", { subject: msg.subject, seq: msg.seq, error: errorMessage(e) });
     msg.nak(1000);
     return "failed";
   }
@@ -72,7 +73,7 @@ export async function runJob(msg: JsMsg, agent: JobRunnerContext, hooks: { build
         try {
           decodeControl(m.data, m.subject);
         } catch (e) {
-          agent.log.warn("undecodable control message dropped", { ...fields, reason: errorText(e) });
+          agent.log.warn("undecodable control message dropped", { ...fields, reason: errorMessage(e) });
           return;
         }
         cancelRequested = true;
@@ -93,14 +94,14 @@ export async function runJob(msg: JsMsg, agent: JobRunnerContext, hooks: { build
     try {
       exit = await jobSteps.run(ctx, {});
     } catch (e) {
-      exit = { kind: "fault", error: `the agent could not run the job: ${errorText(e)}` };
+      exit = { kind: "fault", error: `the agent could not run the job: ${errorMessage(e)}` };
     }
     // A stopping agent takes no new job: keep the slot until the job is handed back.
     if (exit.kind !== "hand-back") hooks.buildDone?.();
     return await finishJob(ctx, exit);
   } catch (e) {
     // Setting the job up failed (a value the schema let through, a closed connection).
-    deadLetter(agent, msg, `the agent could not take the job: ${errorText(e)}`);
+    deadLetter(agent, msg, `the agent could not take the job: ${errorMessage(e)}`);
     return "failed";
   } finally {
     clearInterval(keepAlive);

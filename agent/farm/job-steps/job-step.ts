@@ -5,6 +5,7 @@
  * whatever happened; then the job has exactly one exit (finish.ts), where it is acked, handed
  * back, retried or terminated.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import type { JsMsg } from "@nats-io/jetstream";
 import { BusDecodeError, type ArtifactRef, type Bus, type JobMessage } from "../../../shared/bus/index.js";
 import type { OperatorLog, LogFields } from "../../../shared/operator-log.js";
@@ -98,7 +99,7 @@ export interface JobStep<Needs, Gives> {
 /** The bus (NATS, KV, the output stream) failed an operation: worth a redelivery. */
 export class BusTrouble extends Error {
   constructor(override readonly cause: unknown) {
-    super(errorText(cause));
+    super(errorMessage(cause));
     this.name = "BusTrouble";
   }
 }
@@ -148,7 +149,7 @@ export class JobStepList<State extends object> {
       try {
         await step.cleanup(ctx, state);
       } catch (e) {
-        ctx.agent.log.error(`cleanup of job step "${step.name}" failed`, { ...ctx.fields, error: errorText(e) });
+        ctx.agent.log.error(`cleanup of job step "${step.name}" failed`, { ...ctx.fields, error: errorMessage(e) });
       }
     }
     return exit ?? { kind: "fault", error: `the job's steps (${this.names.join(", ")}) ended without an outcome` };
@@ -160,7 +161,7 @@ function exitOnError(ctx: JobContext, step: string, e: unknown): JobExitKind {
   if (ctx.agent.shutdown.aborted && !ctx.cancelRequested()) return { kind: "hand-back" };
   if (e instanceof JobRecordRefusedError) return { kind: "refused", error: e.message };
   if (e instanceof BusTrouble) return { kind: "retry", error: `${step}: ${e.message}` };
-  return { kind: "fault", error: `the agent could not ${step}: ${errorText(e)}` };
+  return { kind: "fault", error: `the agent could not ${step}: ${errorMessage(e)}` };
 }
 
 /** Runs a bus operation; its failure means "try again later" (BusTrouble), except a record that is garbage. */
@@ -177,6 +178,3 @@ export function recordAccess(agent: JobRunnerContext): JobRecordAccess {
   return { kv: agent.bus.builds, nc: agent.bus.nc, agentName: agent.agentName };
 }
 
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -2,9 +2,10 @@
  * The template bundle, fetched (cached by sha256) and extracted into the job's folder. A bundle
  * that cannot be had fails the job for good: a redelivery would not bring it back.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { bundleCacheDir, fetchBundle } from "../bundle-fetch.js";
-import { errorText, exitWith, type JobStep } from "./job-step.js";
+import { exitWith, type JobStep } from "./job-step.js";
 
 export const stepBundle: JobStep<{ jobDir: string }, { bundleDir: string; templatePath: string }> = {
   name: "fetch the template bundle",
@@ -15,7 +16,7 @@ export const stepBundle: JobStep<{ jobDir: string }, { bundleDir: string; templa
       await fetchBundle(agent.bus.bundles, job.bundle, bundleCacheDir(agent.workDir), bundleDir, agent.maxBundleBytes);
       return { bundleDir, templatePath: templateIn(bundleDir, job.templateInBundle) };
     } catch (e) {
-      const error = `the template bundle could not be prepared: ${errorText(e)}`;
+      const error = `the template bundle could not be prepared: ${errorMessage(e)}`;
       return exitWith({ kind: "finished", state: "failed", error, artifacts: [], durationMs: performance.now() - ctx.startedAt });
     }
   },

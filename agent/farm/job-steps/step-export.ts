@@ -3,13 +3,14 @@
  * overlay's base image; BuilderPlugin.prepareForExport), and the files post-processors declare as
  * extra outputs (a manifest) join them.
  */
+import { errorMessage } from "../../../shared/error-message.js";
 import { defaultCatalogue } from "../../catalogue.js";
 import type { Artifact } from "../../runner/artifact.js";
 import type { BuildOutcome } from "../../runner/build.js";
 import { buildUi, ScrubbingSink } from "../../runner/ui.js";
 import { prepareArtifactsForExport } from "../export-artifacts.js";
 import { extraOutputArtifacts } from "../extra-outputs.js";
-import { errorText, exitWith, type JobContext, type JobExit, type JobStep } from "./job-step.js";
+import { exitWith, type JobContext, type JobExit, type JobStep } from "./job-step.js";
 
 export const stepExport: JobStep<{ bundleDir: string; outcome: BuildOutcome }, { exported: Artifact[] }> = {
   name: "prepare the artifacts for export",
@@ -35,6 +36,6 @@ export const stepExport: JobStep<{ bundleDir: string; outcome: BuildOutcome }, {
 export function shippingFailed(ctx: JobContext, outcome: BuildOutcome, what: string, e: unknown): JobExit {
   if (ctx.signal.aborted && !ctx.cancelRequested()) return exitWith({ kind: "hand-back" });
   if (ctx.signal.aborted) return exitWith({ kind: "finished", state: "cancelled", error: "Build was cancelled.", artifacts: [], durationMs: outcome.durationMs });
-  const error = [outcome.error, `${what} failed: ${errorText(e)}`].filter(Boolean).join("\n");
+  const error = [outcome.error, `${what} failed: ${errorMessage(e)}`].filter(Boolean).join("\n");
   return exitWith({ kind: "finished", state: "failed", error, artifacts: [], durationMs: outcome.durationMs });
 }

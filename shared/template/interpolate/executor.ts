@@ -1,6 +1,7 @@
 // Executes a parsed template against dot data, following Go's text/template evaluation rules
 // (missingkey=default: a missing map key is "<no value>") and reporting errors as Go does:
 // `template: root:1:2: executing "root" at <node>: message`.
+import { errorMessage } from "../../error-message.js";
 import type {
   ArgNode,
   BranchNode,
@@ -235,7 +236,7 @@ class ExecState {
       return fn.call(argv);
     } catch (e) {
       this.at(node);
-      this.errorf(`error calling ${name}: ${e instanceof Error ? e.message : String(e)}`, e);
+      this.errorf(`error calling ${name}: ${errorMessage(e)}`, e);
     }
   }
 

@@ -53,8 +53,12 @@ test("measureLogLine gives the job and the text's UTF-8 size of either form with
   t.deepEqual(measureLogLine(new TextEncoder().encode(text), SUBJECT, logLineHeaders(meta)), { jobIndex: 2, textBytes: bytes });
   t.deepEqual(measureLogLine(encode(line), SUBJECT), { jobIndex: 2, textBytes: bytes });
   const job = logLineHeaders(meta);
-  job.set("Kiln-Job", "-1");
-  t.throws(() => measureLogLine(new Uint8Array(1), SUBJECT, job), { instanceOf: BusDecodeError, message: /Kiln-Job/ });
+  for (const bad of ["-1", "1.5", "100001", "x"]) {
+    job.set("Kiln-Job", bad);
+    t.throws(() => measureLogLine(new Uint8Array(1), SUBJECT, job), { instanceOf: BusDecodeError, message: /Kiln-Job/ }, bad);
+    // Decoding the whole line refuses the same job indexes.
+    t.throws(() => decodeLogLine(new Uint8Array(1), SUBJECT, job), { instanceOf: BusDecodeError, message: /jobIndex/ }, bad);
+  }
   t.throws(() => measureLogLine(new TextEncoder().encode("{not json"), SUBJECT), { instanceOf: BusDecodeError });
 });
 

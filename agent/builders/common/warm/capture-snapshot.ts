@@ -4,6 +4,7 @@
  * the guest go on. A failure costs only the snapshot (its staging folder is removed), never the
  * build.
  */
+import { errorMessage } from "../../../../shared/error-message.js";
 import { rm } from "node:fs/promises";
 import type { RunContext } from "../../../runner/context.js";
 import { publish, stagingFor, type WarmSnapshot } from "./warm-store.js";
@@ -35,7 +36,7 @@ export async function captureSnapshot(ctx: RunContext, target: CaptureTarget, gu
     ctx.ui.message(published ? `warm snapshot saved: ${target.snapshot.dir}` : "another build saved this warm snapshot first; keeping theirs");
   } catch (e) {
     await rm(staged.dir, { recursive: true, force: true });
-    ctx.ui.error(`-warm: could not save the warm snapshot (${e instanceof Error ? e.message : String(e)}); the build goes on`);
+    ctx.ui.error(`-warm: could not save the warm snapshot (${errorMessage(e)}); the build goes on`);
   } finally {
     if (paused) await guest.resume();
   }

@@ -7,6 +7,7 @@
  * Strings libvirt allocates for the caller are declared `char *!` so koffi copies and frees them.
  * See ../shared/notes/libvirt-lab.md for how each was checked on this machine.
  */
+import { errorMessage } from "../../../../shared/error-message.js";
 import koffi from "koffi";
 
 /** A handle libvirt gave us (virConnectPtr, virDomainPtr, …); null is C's NULL. */
@@ -85,7 +86,7 @@ export function libvirtFfi(): LibvirtFfi {
     return loaded;
   } catch (e) {
     loadError = new Error(
-      `cannot load libvirt's C library (libvirt.so.0): ${e instanceof Error ? e.message : String(e)}; install the libvirt0 package (Debian: apt-get install libvirt0 libvirt-daemon-system)`,
+      `cannot load libvirt's C library (libvirt.so.0): ${errorMessage(e)}; install the libvirt0 package (Debian: apt-get install libvirt0 libvirt-daemon-system)`,
     );
     throw loadError;
   }

@@ -4,6 +4,7 @@
  * where the saved one was, its sshd up. A snapshot QEMU cannot load is removed, so the next -warm
  * build boots cold and saves a new one.
  */
+import { errorMessage } from "../../../../shared/error-message.js";
 import type { Step } from "../../../runner/steps.js";
 import { discard } from "../../common/warm/index.js";
 import type { DomainDefined } from "../step-define-domain.js";
@@ -22,7 +23,7 @@ export function stepWarmResume(): Step<LibvirtWarmReady & DomainDefined, object>
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         await discard(warm.snapshot);
-        throw new Error(`QEMU could not restore the warm snapshot (removed; the next -warm build boots cold and saves a new one): ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`QEMU could not restore the warm snapshot (removed; the next -warm build boots cold and saves a new one): ${errorMessage(e)}`);
       }
       return {};
     },

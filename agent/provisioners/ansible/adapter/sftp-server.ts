@@ -5,6 +5,7 @@
  * and CLOSE (Ansible moves modules and templates, not disk images). Requests it does not serve get
  * OP_UNSUPPORTED, which OpenSSH's clients handle.
  */
+import { errorMessage } from "../../../../shared/error-message.js";
 import ssh2 from "ssh2";
 import type { SFTPWrapper } from "ssh2";
 import { shellQuote } from "../../../communicators/shell-quote.js";
@@ -36,8 +37,8 @@ export function serveSftp(sftp: SFTPWrapper, files: RemoteFiles, log: (text: str
   let nextHandle = 1;
   const handleOf = (buf: Buffer): OpenFile | undefined => (buf.length === 4 ? handles.get(buf.readUInt32BE(0)) : undefined);
   const fail = (reqid: number, e: unknown): void => {
-    log(`sftp: ${e instanceof Error ? e.message : String(e)}`);
-    sftp.status(reqid, STATUS_CODE.FAILURE, e instanceof Error ? e.message : String(e));
+    log(`sftp: ${errorMessage(e)}`);
+    sftp.status(reqid, STATUS_CODE.FAILURE, errorMessage(e));
   };
   // The client's EOF ends the session: answer with our close, or OpenSSH's ssh (and the scp or
   // sftp above it) waits for it forever. Requests still running finish into a closed channel.

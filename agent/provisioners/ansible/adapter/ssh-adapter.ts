@@ -8,6 +8,7 @@
  * OpenSSH 9's defaults, and with templates that still carry Packer's workarounds
  * (HostKeyAlgorithms=+ssh-rsa is harmless; use_sftp works).
  */
+import { errorMessage } from "../../../../shared/error-message.js";
 import { timingSafeEqual } from "node:crypto";
 import net, { type AddressInfo } from "node:net";
 import ssh2 from "ssh2";
@@ -66,7 +67,7 @@ export async function startSshAdapter(o: AdapterOptions): Promise<RunningAdapter
               channel.end();
             },
             (e: unknown) => {
-              channel.stderr.write(`kiln ansible adapter: ${e instanceof Error ? e.message : String(e)}\n`);
+              channel.stderr.write(`kiln ansible adapter: ${errorMessage(e)}\n`);
               channel.exit(255);
               channel.end();
             },

@@ -3,6 +3,7 @@
  * final argument, argument counts, conversion of each argument to its parameter's type, null
  * and unknown handling as cty's function.Call does it, and the function's own errors.
  */
+import { errorMessage } from "../../../error-message.js";
 import type { ExpressionArgument, Expression, HclDiagnostic, HclExpressionFunction, HclFunction, HclType, Value } from "../contract.js";
 import { HclDiagnosticsError, HclFunctionError } from "../contract.js";
 import { ConversionError, convert, dynamicType, isWhollyKnown, parseTypeConstraint, typeOf, unknownVal } from "../value/index.js";
@@ -170,7 +171,7 @@ function callWithExpressions(
 
 /** A function's own error: about one argument (HclFunctionError with argIndex) or the call as a whole. */
 function reportFailure(e: CallExpr, f: HclFunction, args: { expr: Expression }[], err: unknown, diagnostics: HclDiagnostic[]): void {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const argIndex = err instanceof HclFunctionError ? err.argIndex : undefined;
   if (argIndex !== undefined && argIndex < args.length) {
     const param = argIndex < f.params.length ? f.params[argIndex] : f.variadic;
