@@ -39,7 +39,14 @@ const flagSpecs: FlagSpecs = {
   ...policyFlagSpecs,
   ...farmFlagSpecs,
   ...submissionFlagSpecs,
-  ...artifactStoreFlagSpecs,
+  // A local build reads no object store: these are for farm builds, as the submission flags say.
+  ...Object.fromEntries(
+    Object.entries(artifactStoreFlagSpecs).map(([name, spec]) => {
+      const withNats = spec.help.startsWith("With --nats: ");
+      const what = spec.help.replace(/^With --nats: /, "");
+      return [name, { ...spec, help: `With --controller${withNats ? " and --nats" : ""}: ${what[0].toLowerCase()}${what.slice(1)}` }];
+    }),
+  ),
 };
 
 export const help = `Usage: kiln build [options] TEMPLATE

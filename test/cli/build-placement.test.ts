@@ -46,4 +46,7 @@ test("a bad -priority, -label or kiln.json label is refused naming where, and no
   const help = await runKilnCli(["build", "--help"], { cwd: dir, killAfterMs: 50_000 });
   t.regex(help.stdout + help.stderr, /-label=LABEL\s+Kiln farm: run only on agents with this label/);
   t.regex(help.stdout + help.stderr, /-priority=LEVEL\s+Kiln farm: queue priority, low, normal, high/);
+  // The object-store flags serve farm builds only: a local build reads no store.
+  t.regex(help.stdout + help.stderr, /-nats=\S+\s+With --controller: fetch artifact files straight from the farm's NATS object store/);
+  t.regex(help.stdout + help.stderr, /-nats-user=USER\s+With --controller and --nats: NATS user/);
 });
