@@ -44,7 +44,8 @@ const flagSpecs: FlagSpecs = {
     Object.entries(artifactStoreFlagSpecs).map(([name, spec]) => {
       const withNats = spec.help.startsWith("With --nats: ");
       const what = spec.help.replace(/^With --nats: /, "");
-      return [name, { ...spec, help: `With --controller${withNats ? " and --nats" : ""}: ${what[0].toLowerCase()}${what.slice(1)}` }];
+      const sentence = /^[A-Z][a-z]/.test(what) ? what[0].toLowerCase() + what.slice(1) : what; // "Fetch …", not "NATS …"
+      return [name, { ...spec, help: `With --controller${withNats ? " and --nats" : ""}: ${sentence}` }];
     }),
   ),
 };
