@@ -18,6 +18,7 @@ import { FarmClient, State, type Build } from "../../proto/gen/kiln/v1/farm.js";
 import { startNatsCluster } from "../../test/fixtures/nats-cluster.js";
 import { freePort } from "../../test/fixtures/nats-server.js";
 import { packTemplate, rpc, submitRequest } from "../../test/controller/farm-harness.js";
+import { errorMessage } from "../../shared/error-message.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -45,7 +46,17 @@ const dockerEnv: Record<string, string> = existsSync(DOCKER_ENV)
         .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     )
   : {};
-const withDocker = Object.keys(dockerEnv).length > 0;
+/** The env file outlives its daemon (CI stops dockerd at the end): docker builds only if it answers. */
+const withDocker = Object.keys(dockerEnv).length > 0 && dockerAnswers();
+
+function dockerAnswers(): boolean {
+  try {
+    execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], { env: { ...process.env, ...dockerEnv }, stdio: "ignore", timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function rssKb(pid: number | undefined): number {
   if (pid === undefined) return 0;
@@ -198,7 +209,8 @@ async function main(): Promise<void> {
   let chaosStop = false;
   const chaos = (async () => {
     while (!chaosStop) {
-      await new Promise((r) => setTimeout(r, chaosEverySec * 1000));
+      // Until the next round, or the end of the load (a long --chaos-every must not hold up the drain).
+      await new Promise((r) => setTimeout(r, Math.min(chaosEverySec * 1000, Math.max(0, endAt - Date.now()))));
       if (chaosStop || Date.now() > endAt) break;
       const ai = Math.floor(Math.random() * agents.length);
       await crashAndRestart(agents[ai]!);
@@ -206,9 +218,14 @@ async function main(): Promise<void> {
       const node = cluster.nodes[Math.floor(Math.random() * cluster.nodes.length)]!;
       await node.kill();
       const t0 = Date.now();
-      await node.start();
+      // Under steady load a restarted node serves clients at once but may take longer than the
+      // fixture's 30 s to call every replica "current" (/healthz): that is said, not fatal.
+      const back = await node.start().then(
+        () => `back in ${Date.now() - t0} ms`,
+        (e: unknown) => `running, not yet healthy after ${Date.now() - t0} ms: ${lastHealthcheck(node.log()) ?? errorMessage(e)}`,
+      );
       await cluster.waitForMetaLeader(60_000).catch(() => undefined);
-      chaosLog.push(`${new Date().toISOString()} killed soak-${ai}, the controller, ${node.name} (back in ${Date.now() - t0} ms)`);
+      chaosLog.push(`${new Date().toISOString()} killed soak-${ai}, the controller, ${node.name} (${back})`);
     }
   })();
 
@@ -251,8 +268,13 @@ async function main(): Promise<void> {
   const drainUntil = Date.now() + drainSec * 1000;
   while (Date.now() < drainUntil) {
     try {
-      const list = await rpc.listBuilds(client);
-      for (const b of list.builds) if (submitted.has(b.id)) finalState.set(b.id, b);
+      // In pages: a 20-minute soak makes some 12,000 builds, far more than one 4 MB answer holds.
+      for (let before = ""; ; ) {
+        const page = await rpc.listBuildsPage(client, 500, before);
+        for (const b of page.builds) if (submitted.has(b.id)) finalState.set(b.id, b);
+        if (!page.nextBefore) break;
+        before = page.nextBefore;
+      }
     } catch {
       // controller restarting
     }
@@ -323,3 +345,8 @@ main().catch((e: unknown) => {
   process.stderr.write(`soak: ${e instanceof Error ? e.stack : String(e)}\n`);
   process.exit(1);
 });
+
+/** The last healthcheck failure a NATS node logged ("JetStream consumer '…' is not current"), if any. */
+function lastHealthcheck(log: string): string | undefined {
+  return log.match(/Healthcheck failed: "([^"]*)"/g)?.at(-1);
+}

@@ -89,6 +89,8 @@ export const rpc = {
   submitBuild: (c: FarmClient, req: SubmitBuildRequest, md = new Metadata()): Promise<SubmitBuildResponse> => submitBuildStreamed(c, req, md),
   getBuild: (c: FarmClient, buildId: string, md = new Metadata()) => unary<Build>((cb) => c.getBuild({ buildId }, md, cb)),
   listBuilds: (c: FarmClient, md = new Metadata()) => unary<ListBuildsResponse>((cb) => c.listBuilds({ limit: 0, before: "" }, md, cb)),
+  /** One page of builds, newest first: what a client with many builds reads (one answer for all of them passes gRPC's 4 MB default). */
+  listBuildsPage: (c: FarmClient, limit: number, before: string, md = new Metadata()) => unary<ListBuildsResponse>((cb) => c.listBuilds({ limit, before }, md, cb)),
   listAgents: (c: FarmClient, md = new Metadata()) => unary<ListAgentsResponse>((cb) => c.listAgents({}, md, cb)),
   cancelBuild: (c: FarmClient, buildId: string, md = new Metadata()) => unary<CancelBuildResponse>((cb) => c.cancelBuild({ buildId }, md, cb)),
 };
