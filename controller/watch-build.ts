@@ -6,6 +6,7 @@
  */
 import { DeliverPolicy, type JsMsg, type MsgRequest, type NextMsgRequest } from "@nats-io/jetstream";
 import {
+  BROTLI_TEXT,
   BUILD_OUTPUT_STREAM,
   buildOutputFilter,
   BusDecodeError,
@@ -109,7 +110,7 @@ async function followOutput(
 ): Promise<"done" | "late"> {
   const { bus } = ctx;
   const { follow } = request;
-  const passEncoded = request.acceptTextEncodings.includes("br");
+  const passEncoded = request.acceptTextEncodings.includes(BROTLI_TEXT);
   const consumer = await bus.js.consumers.get(BUILD_OUTPUT_STREAM, {
     filter_subjects: buildOutputFilter(buildId),
     ...(progress.after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: progress.after + 1 } : { deliver_policy: DeliverPolicy.All }),

@@ -16,8 +16,10 @@ const JOB = "Kiln-Job";
 const LABEL = "Kiln-Label";
 const LEVEL = "Kiln-Level";
 const TIME = "Kiln-Time";
-/** "br": the payload is the text compressed with brotli; absent: the text itself. */
+/** BROTLI_TEXT: the payload is the text compressed with brotli; absent: the text itself. */
 const ENCODING = "Kiln-Encoding";
+/** The one compressed form of log text, as the Kiln-Encoding header and the API's LogLine.text_encoding name it. */
+export const BROTLI_TEXT = "br";
 /** The text's size in bytes (UTF-8) when the payload is compressed: what readers check and count. */
 const TEXT_BYTES = "Kiln-Text-Bytes";
 
@@ -59,7 +61,7 @@ export function logLineHeaders(line: Omit<LogLine, "text">, payload?: LogPayload
   h.set(LEVEL, line.level);
   h.set(TIME, line.time);
   if (payload?.textBytes !== undefined) {
-    h.set(ENCODING, "br");
+    h.set(ENCODING, BROTLI_TEXT);
     h.set(TEXT_BYTES, String(payload.textBytes));
   }
   return h;
@@ -67,7 +69,7 @@ export function logLineHeaders(line: Omit<LogLine, "text">, payload?: LogPayload
 
 /** Log text as stored, compressed: what a reader that decompresses it itself (the CLI) is handed. */
 export interface EncodedLogText {
-  encoding: "br";
+  encoding: typeof BROTLI_TEXT;
   data: Uint8Array;
   /** The text's size in bytes once decompressed. */
   textBytes: number;
@@ -98,7 +100,7 @@ function textBytesOf(subject: string, headers: MsgHdrs): number {
 function payloadText(data: Uint8Array, subject: string, headers: MsgHdrs): EncodedLogText | Uint8Array {
   const encoding = headers.get(ENCODING);
   if (!encoding) return data;
-  if (encoding !== "br") throw new BusDecodeError("log line", subject, `${ENCODING}: "${encoding}" is not an encoding Kiln reads (br)`);
+  if (encoding !== BROTLI_TEXT) throw new BusDecodeError("log line", subject, `${ENCODING}: "${encoding}" is not an encoding Kiln reads (${BROTLI_TEXT})`);
   return { encoding, data, textBytes: textBytesOf(subject, headers) };
 }
 
