@@ -5,11 +5,10 @@
  * costs planning and queueing, not a tar extraction, a folder removal and a store lookup. Planning
  * only reads the folder, so sharing it is safe.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { extractBundle } from "../shared/bundle/index.js";
+import type { ScratchFolder } from "./scratch-folder.js";
 
 interface Entry {
   dir: Promise<string>;
@@ -20,14 +19,17 @@ interface Entry {
 export class BundleCache {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly maxEntries = 32) {}
+  constructor(
+    private readonly scratch: ScratchFolder,
+    private readonly maxEntries = 32,
+  ) {}
 
   /** The extracted folder of this bundle (extracting it now if it is new). Rejects like extractBundle. */
   async folder(sha256: string, openBundle: () => Readable, maxBytes: number): Promise<string> {
     let entry = this.entries.get(sha256);
     if (!entry) {
       const dir = (async () => {
-        const d = await mkdtemp(path.join(os.tmpdir(), "kiln-submit-"));
+        const d = await this.scratch.mkdtemp("bundle-");
         try {
           await extractBundle(openBundle(), d, { maxBytes });
         } catch (e) {

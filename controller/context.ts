@@ -1,7 +1,8 @@
-/** What every part of the controller works with: the bus, its settings, its log and its bundle cache. */
+/** What every part of the controller works with: the bus, its settings, its log, its bundle cache and its temporary folder. */
 import type { Bus } from "../shared/bus/index.js";
 import type { OperatorLog } from "../shared/operator-log.js";
 import type { BundleCache } from "./bundle-cache.js";
+import type { ScratchFolder } from "./scratch-folder.js";
 
 export interface ControllerSettings {
   /** Jobs not acked (or in-progress acked) within this long are redelivered. */
@@ -24,6 +25,8 @@ export interface ControllerContext {
   log: OperatorLog;
   /** Extracted bundles by sha256, shared by submissions of the same template. */
   bundles: BundleCache;
+  /** This controller's temporary folder (extracted bundles, spooled uploads), removed when it stops. */
+  scratch: ScratchFolder;
   /** Aborted when the controller stops: every wait on the bus ends then. */
   stopping: AbortSignal;
 }

@@ -5,6 +5,7 @@
  */
 import { errorMessage } from "../shared/error-message.js";
 import { readFile } from "node:fs/promises";
+import os from "node:os";
 import { Server, ServerCredentials, status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
 import { connectBus, DEFAULT_OUTPUT_MAX_AGE_MS, ensureFarmResources, isBusOutage, retryOnOutage, settlesWithin, type Bus, type BusConnectOptions } from "../shared/bus/index.js";
 import { serveAgentJobRecords } from "./agent-job-records.js";
@@ -21,6 +22,7 @@ import { toServiceError, unavailable } from "./errors.js";
 import { noQuorumReason } from "./quorum.js";
 import { watchLostJobs } from "./lost-jobs.js";
 import { BundleCache } from "./bundle-cache.js";
+import { ScratchFolder } from "./scratch-folder.js";
 import { silentLog, type OperatorLog } from "../shared/operator-log.js";
 import { submitBuildStream } from "./submit-build.js";
 import { sweepWaitingJobs } from "./wait-timeouts.js";
@@ -103,8 +105,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
     throw e;
   }
   const stopping = new AbortController();
-  const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache(), stopping: stopping.signal };
+  const scratch = await ScratchFolder.create(log).catch(async (e: unknown) => {
+    await bus.close();
+    throw new Error(`cannot make the controller's temporary folder in ${os.tmpdir()} (${errorMessage(e)}): set TMPDIR to a writable folder`);
+  });
+  const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache(scratch), scratch, stopping: stopping.signal };
   const lostJobs = await retryOnOutage(() => watchLostJobs(ctx), { what: "watch lost jobs", signal: stopping.signal }).catch(async (e: unknown) => {
+    await scratch.remove();
     await bus.close();
     throw e;
   });
@@ -138,6 +145,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await sweeper.stop();
     await outputMetrics?.stop();
     await index.stop();
+    await scratch.remove();
     await bus.close();
     throw new Error(`cannot listen on ${host}:${port} (${errorMessage(e)}): check --listen/KILN_LISTEN`);
   }
@@ -155,6 +163,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       server.forceShutdown();
       stopping.abort();
       await Promise.allSettled([agentRecords.stop(), lostJobs.stop(), sweeper.stop(), outputMetrics?.stop(), index.stop()]);
+      await scratch.remove();
       await bus.close();
       throw new Error(`cannot serve the web console on ${options.webListen} (${errorMessage(e)}): check --web-listen`);
     }
@@ -182,6 +191,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       if (outputMetrics && !(await settlesWithin(outputMetrics.stop(), STOP_STEP_MS))) stuck.push("the build output metrics' consumer");
       if (!(await settlesWithin(index.stop(), STOP_STEP_MS))) stuck.push("the build index watch");
       await ctx.bundles.clear();
+      await scratch.remove();
       await bus.close();
       if (stuck.length > 0) log.warn("stopped without waiting for NATS (unreachable?)", { abandoned: stuck.join(", ") });
       log.info("controller stopped", { address });

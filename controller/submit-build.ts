@@ -6,8 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { builderSchema } from "../shared/components/registry.js";
@@ -116,7 +115,7 @@ async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable
         continue;
       }
       if (!out) {
-        spool.dir = await mkdtemp(path.join(os.tmpdir(), "kiln-upload-"));
+        spool.dir = await ctx.scratch.mkdtemp("upload-");
         file = path.join(spool.dir, "bundle.tgz");
         out = createWriteStream(file, { mode: 0o600 });
         for (const earlier of held ?? []) out.write(earlier);

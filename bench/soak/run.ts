@@ -11,7 +11,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { credentials } from "@grpc/grpc-js";
 import { FarmClient, State, type Build } from "../../proto/gen/kiln/v1/farm.js";
@@ -68,8 +68,9 @@ function rssKb(pid: number | undefined): number {
   }
 }
 
-function packerShellTemps(): number {
-  return readdirSync(tmpdir()).filter((n) => n.startsWith("packer-shell")).length;
+/** What Kiln and Packer's provisioners put in the temp folder (packer-shell scripts, a controller's folder, …). */
+function kilnTemps(): string[] {
+  return readdirSync(tmpdir()).filter((n) => n.startsWith("packer-") || n.startsWith("kiln-"));
 }
 
 function containers(): string[] {
@@ -163,7 +164,7 @@ const TEMPLATES = {
 async function main(): Promise<void> {
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), "kiln-soak-"));
-  const tempsBefore = packerShellTemps();
+  const tempsBefore = new Set(kilnTemps());
   const containersBefore = new Set(containers());
   const cluster = await startNatsCluster();
   const port = await freePort();
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
   const leakedContainers = containers().filter((c) => !containersBefore.has(c));
   const strays = strayJobProcesses(dir);
-  const leakedTemps = packerShellTemps() - tempsBefore;
+  const leakedTemps = kilnTemps().filter((n) => !tempsBefore.has(n) && n !== basename(dir));
   const jobFolders = agents.map((_, i) => join(dir, `agent-${i}`, "jobs")).filter(existsSync).reduce((s, d) => s + readdirSync(d).length, 0);
   await cluster.stop();
   await rm(dir, { recursive: true, force: true });
@@ -329,7 +330,8 @@ async function main(): Promise<void> {
     jobsRunMoreThanOnce: ranTwice,
     leakedContainers: leakedContainers.length,
     leakedProcesses: strays.length,
-    leakedPackerShellTemps: leakedTemps,
+    leakedTempFiles: leakedTemps.length,
+    leakedTempFileNames: leakedTemps.slice(0, 10),
     leftoverJobFolders: jobFolders,
     agentsStoppedOnSigterm: agentsExited.filter(Boolean).length,
     rss: { start: { controller: mb(rssStart.controllerKb), agents: mb(rssStart.agentsKb), nats: mb(rssStart.natsKb) }, end: { controller: mb(rssEnd.controllerKb), agents: mb(rssEnd.agentsKb), nats: mb(rssEnd.natsKb) } },

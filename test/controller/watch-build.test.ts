@@ -7,6 +7,7 @@ import { collect, packTemplate, rpc, startHarness, submitRequest, waitFor, watch
 import { DEFAULT_SETTINGS, silentLog } from "../../controller/index.js";
 import { watchBuild, type OutputWriter } from "../../controller/watch-build.js";
 import type { ControllerContext } from "../../controller/context.js";
+import type { ScratchFolder } from "../../controller/scratch-folder.js";
 import type { BundleCache } from "../../controller/bundle-cache.js";
 
 const ONE_BUILDER = JSON.stringify({ builders: [{ type: "file", name: "f", target: "out.txt", content: "x" }] });
@@ -210,7 +211,7 @@ async function watchDirectly(bus: Bus, buildId: string, whileWatching: (items: B
   const items: BuildOutput[] = [];
   const out: OutputWriter = { write: (item) => (items.push(item), true), once: () => undefined, cancelled: false };
   const stop = new AbortController();
-  const ctx: ControllerContext = { bus, settings: DEFAULT_SETTINGS, log: silentLog, bundles: undefined as unknown as BundleCache, stopping: stop.signal };
+  const ctx: ControllerContext = { bus, settings: DEFAULT_SETTINGS, log: silentLog, bundles: undefined as unknown as BundleCache, scratch: undefined as unknown as ScratchFolder, stopping: stop.signal };
   const deadline = setTimeout(() => stop.abort(), 30_000);
   try {
     await Promise.all([watchBuild(ctx, { buildId, afterSequence: 0, follow: true, acceptTextEncodings: [] }, out, stop.signal), whileWatching(items)]);
