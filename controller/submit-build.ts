@@ -74,8 +74,8 @@ const BUNDLE_IN_MEMORY_BYTES = 1024 * 1024;
 
 /**
  * SubmitBuild's client stream: fields from the first message, bundle bytes from every message
- * written to a temp file as they come (hashed on the way), refused as soon as they pass the
- * limit. Nothing holds the whole bundle in memory.
+ * (hashed on the way), refused as soon as they pass the limit. A bundle bigger than
+ * BUNDLE_IN_MEMORY_BYTES goes to a temp file as it arrives, so no big one is held in memory.
  */
 export async function submitBuildStream(
   ctx: ControllerContext,
@@ -95,8 +95,8 @@ export async function submitBuildStream(
 async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable<SubmitBuildRequest>, spool: { dir?: string }): Promise<ReceivedSubmission> {
   const max = ctx.settings.maxBundleBytes;
   const hash = createHash("sha256");
-  /** The bytes so far, until they pass BUNDLE_IN_MEMORY_BYTES; then the temp file they went to. */
-  let held: Uint8Array[] | undefined = [];
+  /** The bytes so far, until they pass BUNDLE_IN_MEMORY_BYTES; from then on `out`, the temp file they went to. */
+  const held: Uint8Array[] = [];
   let out: ReturnType<typeof createWriteStream> | undefined;
   let file: string | undefined;
   let request: SubmitBuildRequest | undefined;
@@ -110,7 +110,7 @@ async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable
         throw invalidArgument(`the bundle is more than the controller accepts (${formatByteSize(max)}, its --max-bundle-size): leave big files out of the template's folder`);
       }
       hash.update(part);
-      if (held && size <= BUNDLE_IN_MEMORY_BYTES) {
+      if (!out && size <= BUNDLE_IN_MEMORY_BYTES) {
         held.push(part);
         continue;
       }
@@ -118,8 +118,7 @@ async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable
         spool.dir = await ctx.scratch.mkdtemp("upload-");
         file = path.join(spool.dir, "bundle.tgz");
         out = createWriteStream(file, { mode: 0o600 });
-        for (const earlier of held ?? []) out.write(earlier);
-        held = undefined;
+        for (const earlier of held.splice(0)) out.write(earlier);
       }
       if (!out.write(part)) await once(out, "drain");
     }
@@ -130,7 +129,7 @@ async function receiveSubmission(ctx: ControllerContext, messages: AsyncIterable
     }
   }
   if (!request) throw invalidArgument("SubmitBuild got no message: send the fields and the bundle");
-  const inMemory = held && Buffer.concat(held);
+  const inMemory = out ? undefined : Buffer.concat(held);
   const bundle = inMemory ? () => Readable.from([inMemory]) : () => createReadStream(file!);
   return { request, bundle, sha256: hash.digest("hex"), size };
 }

@@ -246,10 +246,10 @@ function toOutput(msg: JsMsg, ctx: ControllerContext, passEncoded: boolean): Bui
   try {
     if (msg.subject.endsWith(".log")) {
       const { line, encoded } = decodeLogLineKeepingEncoding(msg.data, msg.subject, msg.headers);
-      const log = { jobIndex: line.jobIndex, label: line.label, level: line.level, text: line.text, encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 };
-      if (encoded && passEncoded) Object.assign(log, { encodedText: encoded.data, textEncoding: encoded.encoding, textBytes: encoded.textBytes });
-      else if (encoded) log.text = decompressLogText(encoded, msg.subject);
-      return { sequence, time: line.time, log };
+      const passed = passEncoded ? encoded : undefined;
+      const text = encoded && !passed ? decompressLogText(encoded, msg.subject) : line.text;
+      const { jobIndex, label, level } = line;
+      return { sequence, time: line.time, log: { jobIndex, label, level, text, encodedText: passed?.data ?? new Uint8Array(0), textEncoding: passed?.encoding ?? "", textBytes: passed?.textBytes ?? 0 } };
     }
     if (msg.subject.endsWith(".event")) return eventToOutput(sequence, decodeBuildEvent(msg.data, msg.subject));
     ctx.log.warn("skipping build output on an unknown subject", { subject: msg.subject, sequence });

@@ -310,9 +310,10 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
   const leakedContainers = containers().filter((c) => !containersBefore.has(c));
   const strays = strayJobProcesses(dir);
-  const leakedTemps = kilnTemps().filter((n) => !tempsBefore.has(n) && n !== basename(dir));
   const jobFolders = agents.map((_, i) => join(dir, `agent-${i}`, "jobs")).filter(existsSync).reduce((s, d) => s + readdirSync(d).length, 0);
   await cluster.stop();
+  // After the cluster's own folder is gone: what is left was left by the farm.
+  const leakedTemps = kilnTemps().filter((n) => !tempsBefore.has(n) && n !== basename(dir));
   await rm(dir, { recursive: true, force: true });
 
   const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;

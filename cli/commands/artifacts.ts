@@ -13,7 +13,7 @@ import { stateName } from "../farm-client/states.js";
 
 const flagSpecs: FlagSpecs = {
   ...farmFlagSpecs,
-  ...artifactStoreFlagSpecs,
+  ...artifactStoreFlagSpecs(),
   download: { kind: "string", help: "Download every artifact file into DIR, at the paths a local build would leave them (manifests merged).", placeholder: "DIR" },
   links: { kind: "bool", help: "Print a link (URL) per artifact file that curl or a browser can fetch without a token for the next 10 minutes. Needs a controller with --web-listen." },
   "api-stream": { kind: "bool", help: "With --download: the controller serves the bytes through the API's gRPC stream even when it offers links (by default its web listener serves them, which costs less CPU)." },

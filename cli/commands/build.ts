@@ -39,15 +39,7 @@ const flagSpecs: FlagSpecs = {
   ...policyFlagSpecs,
   ...farmFlagSpecs,
   ...submissionFlagSpecs,
-  // A local build reads no object store: these are for farm builds, as the submission flags say.
-  ...Object.fromEntries(
-    Object.entries(artifactStoreFlagSpecs).map(([name, spec]) => {
-      const withNats = spec.help.startsWith("With --nats: ");
-      const what = spec.help.replace(/^With --nats: /, "");
-      const sentence = /^[A-Z][a-z]/.test(what) ? what[0].toLowerCase() + what.slice(1) : what; // "Fetch …", not "NATS …"
-      return [name, { ...spec, help: `With --controller${withNats ? " and --nats" : ""}: ${sentence}` }];
-    }),
-  ),
+  ...artifactStoreFlagSpecs(["--controller"]),
 };
 
 export const help = `Usage: kiln build [options] TEMPLATE

@@ -21,14 +21,23 @@ export const submissionFlagSpecs: FlagSpecs = {
 /**
  * What the commands that fetch artifact files add (`kiln artifacts`, `kiln build --controller`):
  * reading them straight from the farm's object store. The same flags and environment as the
- * agent's and the controller's, with a user allowed to read that store.
+ * agent's and the controller's, with a user allowed to read that store. `when`: the flags a
+ * command needs first for these to matter, said before each help (`kiln build` fetches artifact
+ * files only with --controller: a local build reads no object store).
  */
-export const artifactStoreFlagSpecs: FlagSpecs = {
-  nats: {
-    ...natsFlagSpecs.nats,
-    help: "Fetch artifact files straight from the farm's NATS object store (fastest; the controller serves them otherwise, and still does if the store cannot be read from here). Needs a NATS user allowed to read it: deploy/nats/make-auth-conf.sh --artifact-reader.",
-  },
-  "nats-user": { ...natsFlagSpecs["nats-user"], help: "With --nats: NATS user (kiln-artifact-reader as make-auth-conf.sh makes it)." },
-  "nats-password": { ...natsFlagSpecs["nats-password"], help: "With --nats: its password (prefer the environment variable: flags show in `ps`)." },
-  "nats-creds": { ...natsFlagSpecs["nats-creds"], help: "With --nats: NATS credentials file (.creds or nkey seed) instead of user and password." },
-};
+export function artifactStoreFlagSpecs(when: string[] = []): FlagSpecs {
+  const help = (text: string, alsoWhen: string[] = []): string => {
+    const conditions = [...when, ...alsoWhen];
+    const said = conditions.length > 0 ? `With ${conditions.join(" and ")}: ${text}` : text;
+    return said[0].toUpperCase() + said.slice(1);
+  };
+  return {
+    nats: {
+      ...natsFlagSpecs.nats,
+      help: help("fetch artifact files straight from the farm's NATS object store (fastest; the controller serves them otherwise, and still does if the store cannot be read from here). Needs a NATS user allowed to read it: deploy/nats/make-auth-conf.sh --artifact-reader."),
+    },
+    "nats-user": { ...natsFlagSpecs["nats-user"], help: help("NATS user (kiln-artifact-reader as make-auth-conf.sh makes it).", ["--nats"]) },
+    "nats-password": { ...natsFlagSpecs["nats-password"], help: help("its password (prefer the environment variable: flags show in `ps`).", ["--nats"]) },
+    "nats-creds": { ...natsFlagSpecs["nats-creds"], help: help("NATS credentials file (.creds or nkey seed) instead of user and password.", ["--nats"]) },
+  };
+}

@@ -15,13 +15,15 @@ export function withPlainLogText(item: BuildOutput): BuildOutput {
   const log = item.log;
   if (!log || log.textEncoding === "") return item;
   const where = `build output sequence ${item.sequence}`;
+  let { level } = log;
   let text: string;
   try {
     if (log.textEncoding !== BROTLI_TEXT) throw new BusDecodeError("log line", where, `text encoding "${log.textEncoding}" is not one this client reads (${ACCEPTED_TEXT_ENCODINGS.join(", ")})`);
     text = decompressLogText({ encoding: log.textEncoding, data: log.encodedText, textBytes: log.textBytes }, where);
   } catch (e) {
     if (!(e instanceof BusDecodeError)) throw e;
-    return { ...item, log: { ...log, level: "error", text: `kiln: ${log.textBytes} bytes of ${log.label}'s output could not be read: ${e.message}`, encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 } };
+    level = "error";
+    text = `kiln: ${log.textBytes} bytes of ${log.label}'s output could not be read: ${e.message}`;
   }
-  return { ...item, log: { ...log, text, encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 } };
+  return { ...item, log: { ...log, level, text, encodedText: new Uint8Array(0), textEncoding: "", textBytes: 0 } };
 }

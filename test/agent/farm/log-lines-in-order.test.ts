@@ -1,6 +1,6 @@
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { BusOutputSink } from "../../../agent/farm/bus-output-sink.js";
-import { agentLogSubject, BUILD_OUTPUT_STREAM, buildKey, connectBus, encode, jobKey, logLineHeaders, type BuildRecord, type JobRecord } from "../../../shared/bus/index.js";
+import { agentLogSubject, BUILD_OUTPUT_STREAM, buildKey, connectBus, encode, jobKey, logLineHeaders, type Bus, type BuildRecord, type JobRecord } from "../../../shared/bus/index.js";
 import type { BuildOutput } from "../../../proto/gen/kiln/v1/farm.js";
 import { ACCEPTED_TEXT_ENCODINGS, withPlainLogText } from "../../../cli/farm-client/log-text.js";
 import { collect, startHarness, watch, type Harness } from "../../controller/farm-harness.js";
@@ -16,17 +16,38 @@ async function recordHeldJob(h: Harness, id: string, name: string): Promise<JobR
   return job;
 }
 
-test("100,000 log lines from an agent's sink reach a watching client through the controller in order, each once", async (t) => {
-  t.timeout(120_000);
-  const h = await startHarness(t);
-  const id = "lines-in-order";
-  const job = await recordHeldJob(h, id, "chatty");
+interface AgentSide {
+  sink: BusOutputSink;
+  /** The agent's own NATS connection, as on a farm. */
+  agentBus: Bus;
+  /** As the agent ends a job: the job-finished event, everything stored (no publish error), the record says succeeded (the watch then ends). */
+  finish(): Promise<void>;
+}
 
-  // The agent's side on a connection of its own, as on a farm.
+/** A held job `name` of build `id` and the agent's sink writing its output. */
+async function startAgentSide(t: ExecutionContext, h: Harness, id: string, name: string): Promise<AgentSide> {
+  const job = await recordHeldJob(h, id, name);
   const agentBus = await connectBus({ url: h.nats.url, name: "kiln-agent test" });
   t.teardown(() => agentBus.close());
   const errors: string[] = [];
   const sink = new BusOutputSink(agentBus.js, { buildId: id, agentName: "test-agent", jobIndex: 0, attempt: 1, onPublishError: (e) => errors.push(e.message) });
+  return {
+    sink,
+    agentBus,
+    async finish() {
+      sink.event({ kind: "job-finished", jobIndex: 0, name, state: "succeeded", durationMs: 0, artifacts: [], time: new Date().toISOString() });
+      await sink.flush();
+      t.deepEqual(errors, []);
+      await h.controller.bus.builds.put(jobKey(id, 0), encode({ ...job, state: "succeeded" }));
+    },
+  };
+}
+
+test("100,000 log lines from an agent's sink reach a watching client through the controller in order, each once", async (t) => {
+  t.timeout(120_000);
+  const h = await startHarness(t);
+  const id = "lines-in-order";
+  const { sink, finish } = await startAgentSide(t, h, id, "chatty");
   const watching = collect(watch(h.client, id, 0, true));
   for (let n = 1; n <= LINES; n++) {
     // Runs of lines of two labels and levels (coalescing must not merge across them), some
@@ -36,10 +57,7 @@ test("100,000 log lines from an agent's sink reach a watching client through the
     sink.emit({ kind: "ui", build, level, text: `line ${n}${n % 3 === 0 ? "\n" : ""}` });
     if (n % 5000 === 0) await new Promise((r) => setImmediate(r));
   }
-  sink.event({ kind: "job-finished", jobIndex: 0, name: "chatty", state: "succeeded", durationMs: 0, artifacts: [], time: new Date().toISOString() });
-  await sink.flush();
-  t.deepEqual(errors, []);
-  await h.controller.bus.builds.put(jobKey(id, 0), encode({ ...job, state: "succeeded" }));
+  await finish();
 
   const items: BuildOutput[] = await watching;
   const sequences = items.map((i) => Number(i.sequence));
@@ -63,19 +81,12 @@ test("multi-byte text, a label with spaces and non-ASCII, a line longer than a b
   const h = await startHarness(t);
   const id = "lines-intact";
   const label = "vm ünïcode (shell-local)";
-  const job = await recordHeldJob(h, id, label);
-  const agentBus = await connectBus({ url: h.nats.url, name: "kiln-agent test" });
-  t.teardown(() => agentBus.close());
-  const errors: string[] = [];
-  const sink = new BusOutputSink(agentBus.js, { buildId: id, agentName: "test-agent", jobIndex: 0, attempt: 1, onPublishError: (e) => errors.push(e.message) });
+  const { sink, finish } = await startAgentSide(t, h, id, label);
   const watching = collect(watch(h.client, id, 0, true));
   const long = "日本語 ".repeat(60_000); // 240,000 characters, 600,000 bytes in UTF-8: more than a batch holds
   const sent = ["✓ first", "second — ü\n", long, "after the long one", ...Array.from({ length: 3000 }, (_, i) => `π ${i}`)];
   for (const text of sent) sink.emit({ kind: "ui", build: label, level: "say", text });
-  sink.event({ kind: "job-finished", jobIndex: 0, name: label, state: "succeeded", durationMs: 0, artifacts: [], time: new Date().toISOString() });
-  await sink.flush();
-  t.deepEqual(errors, []);
-  await h.controller.bus.builds.put(jobKey(id, 0), encode({ ...job, state: "succeeded" }));
+  await finish();
   const items: BuildOutput[] = await watching;
   const logs = items.flatMap((i) => (i.log ? [i.log] : []));
   t.true(logs.every((l) => l.label === label && l.level === "say"));
@@ -88,11 +99,7 @@ test("log batches are stored compressed, and reach a client that accepts it comp
   t.timeout(60_000);
   const h = await startHarness(t);
   const id = "lines-compressed";
-  const job = await recordHeldJob(h, id, "chatty");
-  const agentBus = await connectBus({ url: h.nats.url, name: "kiln-agent test" });
-  t.teardown(() => agentBus.close());
-  const errors: string[] = [];
-  const sink = new BusOutputSink(agentBus.js, { buildId: id, agentName: "test-agent", jobIndex: 0, attempt: 1, onPublishError: (e) => errors.push(e.message) });
+  const { sink, agentBus, finish } = await startAgentSide(t, h, id, "chatty");
   const storedBefore = (await h.controller.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.bytes;
   // As the CLI asks (cli/farm-client/watch.ts).
   const watching = collect(h.client.watchBuild({ buildId: id, afterSequence: 0, follow: true, acceptTextEncodings: [...ACCEPTED_TEXT_ENCODINGS] }));
@@ -103,10 +110,7 @@ test("log batches are stored compressed, and reach a client that accepts it comp
   const corrupt = logLineHeaders({ jobIndex: 0, label: "chatty", level: "message", time: new Date().toISOString() }, { data: new Uint8Array(0), textBytes: 5000 });
   await agentBus.js.publish(agentLogSubject(id, "test-agent"), new Uint8Array(64).fill(7), { headers: corrupt });
   sink.emit({ kind: "ui", build: "chatty", level: "message", text: "after the corrupt batch" });
-  sink.event({ kind: "job-finished", jobIndex: 0, name: "chatty", state: "succeeded", durationMs: 0, artifacts: [], time: new Date().toISOString() });
-  await sink.flush();
-  t.deepEqual(errors, []);
-  await h.controller.bus.builds.put(jobKey(id, 0), encode({ ...job, state: "succeeded" }));
+  await finish();
 
   const items: BuildOutput[] = await watching;
   const textBytes = Buffer.byteLength(sent.join("\n"));
