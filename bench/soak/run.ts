@@ -58,6 +58,11 @@ function dockerAnswers(): boolean {
   }
 }
 
+/** "controller 120 MB, agents 1200 MB, nats 85 MB". */
+function rssLine(r: Record<string, number>): string {
+  return `controller ${Math.round(r.controllerKb / 1024)} MB, agents ${Math.round(r.agentsKb / 1024)} MB, nats ${Math.round(r.natsKb / 1024)} MB`;
+}
+
 function rssKb(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
@@ -203,6 +208,7 @@ async function main(): Promise<void> {
   });
   // "Start" is taken 30 s into the load, when every process has warmed up (agents load plugins lazily).
   let rssStart: Record<string, number> | undefined;
+  const rssTimeline: string[] = [];
   const loadStarted = Date.now();
   const chaosLog: string[] = [];
 
@@ -236,6 +242,8 @@ async function main(): Promise<void> {
   while (Date.now() < endAt) {
     const tickStart = Date.now();
     if (rssStart === undefined && tickStart - loadStarted >= 30_000) rssStart = rss();
+    // A sample a minute: flat, or growing, shows between start and end.
+    if (tickStart - loadStarted >= (rssTimeline.length + 1) * 60_000) rssTimeline.push(`${rssTimeline.length + 1} min: ${rssLine(rss())}`);
     for (let k = 0; k < rate; k++) {
       const i = n++;
       const r = i % 20;
@@ -336,6 +344,7 @@ async function main(): Promise<void> {
     leftoverJobFolders: jobFolders,
     agentsStoppedOnSigterm: agentsExited.filter(Boolean).length,
     rss: { start: { controller: mb(rssStart.controllerKb), agents: mb(rssStart.agentsKb), nats: mb(rssStart.natsKb) }, end: { controller: mb(rssEnd.controllerKb), agents: mb(rssEnd.agentsKb), nats: mb(rssEnd.natsKb) } },
+    rssEveryMinute: rssTimeline,
     failures: Object.fromEntries(failures),
     crashes: [controller, ...agents].flatMap((p) => p.crashes),
     chaos: chaosLog,
