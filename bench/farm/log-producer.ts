@@ -1,13 +1,15 @@
 /**
  * The agent's side of bench/farm's log data plane, in a process of its own as on a farm: a
- * BusOutputSink on its own NATS connection fed numbered lines as fast as it takes them, then the
- * job-finished event. Prints when it began (ms since the epoch, to compare across processes), the
- * milliseconds until everything was stored and its CPU seconds, then exits.
+ * child's output cut into lines as the agent does and fed to a BusOutputSink on its own NATS
+ * connection as fast as it takes them, then the job-finished event. Prints when it began (ms since the epoch, to compare across processes), the
+ * milliseconds until everything was stored and its CPU seconds since its first line, then exits.
  *
  *   node dist/bench/farm/log-producer.js NATS_URL BUILD_ID LINES
  */
 import { connectBus } from "../../shared/bus/index.js";
+import { StringDecoder } from "node:string_decoder";
 import { BusOutputSink } from "../../agent/farm/bus-output-sink.js";
+import { OutputLines } from "../../agent/local-shell/output-lines.js";
 
 const [url, buildId, count] = process.argv.slice(2);
 const lines = Number(count);
@@ -61,16 +63,31 @@ const sink = new BusOutputSink(bus.js, {
     console.error(`publish error: ${e.message}`);
   },
 });
+/**
+ * The job's output as a child's stdout pipe hands it to the agent: 64 KiB chunks cut anywhere
+ * (mid-line, mid-character), made before the clock starts. In the clock the agent's own path for a
+ * shell-local child (agent/local-shell/process-group.ts) decodes each chunk and cuts it into
+ * lines, a chunk per event-loop turn as 'data' events come; lines made in the loop were
+ * concatenated strings V8 had to flatten, which no agent's lines are.
+ */
+const CHUNKS = ((): Buffer[] => {
+  const text = Buffer.from(`${Array.from({ length: lines }, (_, i) => numberedLine(i + 1)).join("\n")}\n`);
+  return Array.from({ length: Math.ceil(text.length / 65536) }, (_, i) => text.subarray(i * 65536, (i + 1) * 65536));
+})();
+
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const startedAt = Date.now(); // wall clock: compared with the bench's, another process
-for (let n = 1; n <= lines; n++) {
-  sink.emit({ kind: "ui", build: "chatty", level: "message", text: numberedLine(n) });
-  // A runner emits as a child's output arrives: give the sink's publishes a turn now and then.
-  if (n % 2000 === 0) await new Promise((r) => setImmediate(r));
+const decoder = new StringDecoder("utf8");
+const stdout = new OutputLines((text) => sink.emit({ kind: "ui", build: "chatty", level: "message", text }));
+for (const chunk of CHUNKS) {
+  stdout.push(decoder.write(chunk));
+  await new Promise((r) => setImmediate(r));
 }
+stdout.flush();
 sink.event({ kind: "job-finished", jobIndex: 0, name: "chatty", state: "succeeded", durationMs: 0, artifacts: [], time: new Date().toISOString() });
 await sink.flush();
-const cpu = process.cpuUsage();
+const cpu = process.cpuUsage(cpu0);
 console.log(`${startedAt} ${performance.now() - t0} ${(cpu.user + cpu.system) / 1e6}`);
 await bus.close();
 process.exitCode = failed ? 1 : 0;
