@@ -63,6 +63,24 @@ function rssLine(r: Record<string, number>): string {
   return `controller ${Math.round(r.controllerKb / 1024)} MB, agents ${Math.round(r.agentsKb / 1024)} MB, nats ${Math.round(r.natsKb / 1024)} MB`;
 }
 
+/**
+ * What JetStream holds, as the first node that answers its /jsz says: streams, consumers,
+ * messages and bytes (a consumer count that only grows is a leak; messages grow with the builds
+ * kept until --retention).
+ */
+async function jetStreamLine(monitorPorts: number[]): Promise<string> {
+  for (const port of monitorPorts) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/jsz`, { signal: AbortSignal.timeout(5000) });
+      const jsz = (await res.json()) as { streams: number; consumers: number; messages: number; bytes: number; memory: number };
+      return `JetStream ${jsz.streams} streams, ${jsz.consumers} consumers, ${jsz.messages} messages, ${Math.round(jsz.bytes / 1048576)} MB stored, ${Math.round(jsz.memory / 1048576)} MB in memory streams`;
+    } catch {
+      // next node
+    }
+  }
+  return "JetStream: no node answered /jsz";
+}
+
 function rssKb(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
@@ -243,7 +261,11 @@ async function main(): Promise<void> {
     const tickStart = Date.now();
     if (rssStart === undefined && tickStart - loadStarted >= 30_000) rssStart = rss();
     // A sample a minute: flat, or growing, shows between start and end.
-    if (tickStart - loadStarted >= (rssTimeline.length + 1) * 60_000) rssTimeline.push(`${rssTimeline.length + 1} min: ${rssLine(rss())}`);
+    if (tickStart - loadStarted >= (rssTimeline.length + 1) * 60_000) {
+      const minute = rssTimeline.length + 1;
+      rssTimeline.push(`${minute} min: ${rssLine(rss())}`);
+      void jetStreamLine(cluster.nodes.filter((nd) => nd.running()).map((nd) => nd.monitorPort)).then((js) => (rssTimeline[minute - 1] += `; ${js}`));
+    }
     for (let k = 0; k < rate; k++) {
       const i = n++;
       const r = i % 20;
@@ -295,6 +317,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2000));
   }
   const rssEnd = rss();
+  const jetStreamEnd = await jetStreamLine(cluster.nodes.filter((nd) => nd.running()).map((nd) => nd.monitorPort));
   rssStart ??= rssEnd;
 
   let succeeded = 0;
@@ -345,6 +368,7 @@ async function main(): Promise<void> {
     agentsStoppedOnSigterm: agentsExited.filter(Boolean).length,
     rss: { start: { controller: mb(rssStart.controllerKb), agents: mb(rssStart.agentsKb), nats: mb(rssStart.natsKb) }, end: { controller: mb(rssEnd.controllerKb), agents: mb(rssEnd.agentsKb), nats: mb(rssEnd.natsKb) } },
     rssEveryMinute: rssTimeline,
+    jetStreamAfterDrain: jetStreamEnd,
     failures: Object.fromEntries(failures),
     crashes: [controller, ...agents].flatMap((p) => p.crashes),
     chaos: chaosLog,

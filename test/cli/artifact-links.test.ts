@@ -8,9 +8,8 @@
 import test from "ava";
 import { createHash, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { ArtifactLinks, ARTIFACT_LINK_TTL_MS } from "../../controller/artifact-links.js";
@@ -18,6 +17,7 @@ import { startController, type RunningController } from "../../controller/index.
 import { attachmentDisposition } from "../../controller/web/server.js";
 import { runKilnCli, type KilnRun } from "../fixtures/kiln-cli.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const TOKEN = "artifact-links-token";
 /** Several object-store chunks, so a link serves more than one. */
@@ -47,7 +47,7 @@ test.before(async (t) => {
   const withWeb = await startController({ ...common, listen: "127.0.0.1:0", webListen: "127.0.0.1:0" });
   const apiOnly = await startController({ ...common, listen: "127.0.0.1:0" });
   const elsewhere = await startController({ ...common, listen: "127.0.0.1:0", webListen: "127.0.0.2:0" });
-  const dir = mkdtempSync(join(tmpdir(), "kiln-artifact-links-"));
+  const dir = tempDirSync("kiln-artifact-links-");
   mkdirSync(join(dir, "tls"));
   const [key, cert] = [join(dir, "tls/key.pem"), join(dir, "tls/cert.pem")];
   execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { stdio: "ignore", timeout: 30_000 });

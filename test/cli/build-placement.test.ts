@@ -4,13 +4,13 @@
  * runs. Real CLI process.
  */
 import test from "ava";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runKilnCli } from "../fixtures/kiln-cli.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 function workspace(t: import("ava").ExecutionContext, sideFile?: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-placement-cli-"));
+  const dir = tempDirSync("kiln-placement-cli-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(
     join(dir, "template.json"),

@@ -4,10 +4,10 @@
  * KILN_CACHE_DIR (a temp folder per test here).
  */
 import test from "ava";
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runKilnCli } from "../fixtures/kiln-cli.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 /** Four file builds; a shell-local post-processor fails a build while `fail-<name>` exists, and counts runs. */
 const fourBuilds = {
@@ -22,7 +22,7 @@ const fourBuilds = {
 };
 
 function workspace(): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-resume-"));
+  const dir = tempDirSync("kiln-resume-");
   writeFileSync(join(dir, "template.json"), JSON.stringify(fourBuilds, null, 2));
   return dir;
 }

@@ -4,13 +4,13 @@
  * one's cleanups first: the error-cleanup provisioner and the build's scratch folder show it.
  */
 import test from "ava";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runKilnCli } from "../fixtures/kiln-cli.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 function workspace(template: unknown, files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-retry-"));
+  const dir = tempDirSync("kiln-retry-");
   // The builds' scratch folders go here (TMPDIR): what is left after a run is what cleanups missed.
   mkdirSync(join(dir, "tmp"));
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));

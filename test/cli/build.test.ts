@@ -1,15 +1,15 @@
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
 
 function workspace(template: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-cli-build-"));
+  const dir = tempDirSync("kiln-cli-build-");
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   return dir;
 }

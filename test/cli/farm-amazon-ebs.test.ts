@@ -6,8 +6,7 @@
  * invented instance addresses (ssh_host is the loopback sshd).
  */
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { credentials } from "@grpc/grpc-js";
 import { DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
@@ -19,6 +18,7 @@ import { startSshd } from "../fixtures/sshd.js";
 import { authorizeKeyPairsUntil, motoServerMissing, startMotoServer } from "../fixtures/moto-server.js";
 import { runKilnCli } from "../fixtures/kiln-cli.js";
 import { rpc, waitFor } from "../controller/farm-harness.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const missing = motoServerMissing();
 if (missing) console.log(`farm-amazon-ebs.test: ${missing}`);
@@ -48,7 +48,7 @@ process.env.AWS_EC2_METADATA_DISABLED = "true";
   const withAws = { ...probe, capabilities: [...new Set([...probe.capabilities, "aws"])] };
   agents.push(await startAgent({ nats: { url: nats.url }, name: "agent-no-aws", builders: ["null"], probe: withoutAws, pullExpiresMs: 1000 }));
 
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-amazon-"));
+  const dir = tempDirSync("kiln-farm-amazon-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const amiName = `kiln-farm-${Date.now()}`;
   writeFileSync(

@@ -5,8 +5,7 @@
  * playbook runs against the tests' sshd. Real nats-server, controller, agents, CLI, sshd, Ansible.
  */
 import test from "ava";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { credentials } from "@grpc/grpc-js";
@@ -17,6 +16,7 @@ import { startNatsServer } from "../fixtures/nats-server.js";
 import { startSshd } from "../fixtures/sshd.js";
 import { runKilnCli } from "../fixtures/kiln-cli.js";
 import { rpc, waitFor } from "../controller/farm-harness.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const hasAnsible = spawnSync("sh", ["-c", "command -v ansible-playbook"]).status === 0;
 if (!hasAnsible) console.log("farm-ansible.test: ansible-playbook is not installed (apt install ansible; .ci/run does): skipped");
@@ -44,7 +44,7 @@ ansibleTest("an agent without ansible never takes an ansible job and the control
   agents.push(await startAgent({ nats: { url: nats.url }, name: "agent-plain", builders: ["null"], probe: without, pullExpiresMs: 1000 }));
 
   const remote = await sshd.userDir();
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-ansible-"));
+  const dir = tempDirSync("kiln-farm-ansible-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, "ansible"));
   writeFileSync(join(dir, "ansible/site.yml"), `- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.copy:\n        dest: "${remote}/farm.txt"\n        content: "from {{ packer_build_name }}\\n"\n`);

@@ -1,15 +1,15 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BundleError, packBundle } from "../../cli/farm-client/bundle.js";
 import { parseFlags } from "../../cli/flags.js";
 import { loadForCommand, planForCommand, templateFlagSpecs } from "../../cli/template-flags.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 function folder(template: unknown, files: Record<string, string> = {}): string {
-  const root = mkdtempSync(join(tmpdir(), "kiln-bundle-test-"));
+  const root = tempDirSync("kiln-bundle-test-");
   const dir = join(root, "tpl");
   mkdirSync(dir);
   writeFileSync(join(dir, "template.json"), JSON.stringify(template));

@@ -5,12 +5,12 @@
  */
 import test from "ava";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAgent } from "../../agent/farm/index.js";
 import { freePort, startNatsServer } from "../fixtures/nats-server.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -54,7 +54,7 @@ test("kill -9 of the controller mid-build, a new one on the same port: kiln buil
   const agent = await startAgent({ nats: { url: nats.url }, name: "crash-agent", builders: ["null"], pullExpiresMs: 1000 });
   t.teardown(() => agent.stop());
 
-  const dir = mkdtempSync(join(tmpdir(), "kiln-ctl-crash-"));
+  const dir = tempDirSync("kiln-ctl-crash-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "template.json"), JSON.stringify({ builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "shell-local", inline: ["echo crash-one", "sleep 4", "echo crash-two"] }] }));
   const env = { KILN_CONTROLLER: address };

@@ -5,15 +5,15 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startController, type RunningController } from "../../controller/index.js";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { decodeJobRecord, jobKey } from "../../shared/bus/index.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 import { KILN_BIN, runKilnCli, type KilnRun as Run } from "../fixtures/kiln-cli.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const TOKEN = "farm-test-token";
 
@@ -77,7 +77,7 @@ const template = {
 };
 
 function workspace(t: unknown = template): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-client-"));
+  const dir = tempDirSync("kiln-farm-client-");
   writeFileSync(join(dir, "template.json"), JSON.stringify(t, null, 2));
   // Not named by the template: stays on the client.
   writeFileSync(join(dir, "unrelated.txt"), "not sent\n");
@@ -403,7 +403,7 @@ test.serial("var-file values reach the build but never a bundle: not in the obje
   };
   const dir = workspace(secretTemplate);
   writeFileSync(join(dir, "inside.json"), JSON.stringify({ greeting: "hi", password: "overridden" }));
-  const elsewhere = mkdtempSync(join(tmpdir(), "kiln-var-files-"));
+  const elsewhere = tempDirSync("kiln-var-files-");
   t.teardown(() => rmSync(elsewhere, { recursive: true, force: true }));
   writeFileSync(join(elsewhere, "outside.json"), JSON.stringify({ password: secret }));
   const remote = await kilnRun(

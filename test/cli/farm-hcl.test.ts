@@ -4,14 +4,14 @@
  * exit code and files are compared with a local `kiln build` of the same folder.
  */
 import test from "ava";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startController, type RunningController } from "../../controller/index.js";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { decodeJobRecord, jobKey } from "../../shared/bus/index.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 import { runKilnCli, type KilnRun } from "../fixtures/kiln-cli.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const TOKEN = "farm-hcl-token";
 
@@ -74,7 +74,7 @@ build {
 `;
 
 function workspace(t: { teardown: (f: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-hcl-"));
+  const dir = tempDirSync("kiln-farm-hcl-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, "tpl", "notes"), { recursive: true });
   writeFileSync(join(dir, "tpl", "build.pkr.hcl"), TEMPLATE);
@@ -142,7 +142,7 @@ test("an HCL2 folder with auto and explicit var files builds on two agents exact
 test("the controller refuses an invalid HCL2 template with kiln validate's diagnostic", async (t) => {
   t.timeout(60_000);
   if (!farm) throw new Error("the farm did not start");
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-hcl-bad-"));
+  const dir = tempDirSync("kiln-farm-hcl-bad-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "bad.pkr.hcl"), `variable "who" {\n  type = string\n}\nsource "null" "x" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.x"]\n}\n`);
   const r = await kilnRun(dir, ["build", "-color=false", "bad.pkr.hcl"], { KILN_CONTROLLER: farm.controller.address, KILN_TOKEN: TOKEN });

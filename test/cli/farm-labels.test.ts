@@ -5,8 +5,7 @@
  * show labels and priority. Real nats-server, controller, agents and CLI.
  */
 import test from "ava";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { credentials } from "@grpc/grpc-js";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
@@ -15,6 +14,7 @@ import { FarmClient } from "../../proto/gen/kiln/v1/farm.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 import { runKilnCli } from "../fixtures/kiln-cli.js";
 import { rpc, waitFor } from "../controller/farm-harness.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 interface Farm {
   nats: NatsServerFixture;
@@ -39,7 +39,7 @@ async function startFarm(t: import("ava").ExecutionContext): Promise<Farm> {
 }
 
 function workspace(t: import("ava").ExecutionContext, files: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-labels-"));
+  const dir = tempDirSync("kiln-farm-labels-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === "string" ? content : JSON.stringify(content, null, 2));
   return dir;

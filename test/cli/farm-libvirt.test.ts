@@ -7,8 +7,7 @@
  */
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
@@ -17,6 +16,7 @@ import { baseImage } from "../fixtures/base-image.js";
 import { domainNames, ensureLibvirtd, LIBVIRT_URI, libvirtUnavailable, testPool, type TestPool } from "../fixtures/libvirtd.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 import { bootOutputImage, sshExec } from "../agent/builders/qemu-harness.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -65,7 +65,7 @@ if (unavailable) {
     if (!farm) throw new Error("the farm did not start");
     const { pool } = farm;
     const base = await baseImage();
-    const dir = mkdtempSync(join(tmpdir(), "kiln-farm-libvirt-"));
+    const dir = tempDirSync("kiln-farm-libvirt-");
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const domain = `kiln-farm-test-${process.pid}`;
     writeFileSync(join(dir, "template.json"), JSON.stringify({

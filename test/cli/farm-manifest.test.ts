@@ -1,9 +1,9 @@
 import test from "ava";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mergeManifestFile, mergeManifests } from "../../cli/farm-client/manifest-merge.js";
 import type { ManifestBuild, ManifestFile } from "../../agent/postprocessors/manifest/manifest-file.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 function entry(name: string, run: string): ManifestBuild {
   return { name, builder_type: name, build_time: 1700000000, files: [{ name: `${name}.txt`, size: 3 }], artifact_id: name, packer_run_uuid: run, custom_data: null };
@@ -26,7 +26,7 @@ test("with -force a manifest from another run is started afresh, once, and this 
 });
 
 test("no manifest yet: the merged file lists every build, written as the post-processor writes it", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-manifest-merge-"));
+  const dir = tempDirSync("kiln-manifest-merge-");
   const path = join(dir, "packer-manifest.json");
   const texts = [jobManifest("a", "r"), jobManifest("b", "r")].map((m) => JSON.stringify(m));
   await mergeManifestFile(path, "packer-manifest.json", texts, { force: false });
@@ -43,12 +43,12 @@ test("no manifest yet: the merged file lists every build, written as the post-pr
 });
 
 test("a damaged manifest from a job is reported with the file's name", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-manifest-merge-"));
+  const dir = tempDirSync("kiln-manifest-merge-");
   await t.throwsAsync(mergeManifestFile(join(dir, "m.json"), "m.json", ["{not json"], { force: false }), { message: /Unable to parse content from m\.json/ });
 });
 
 test("a manifest into a folder this machine does not have yet is written there, the folder made", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-manifest-merge-"));
+  const dir = tempDirSync("kiln-manifest-merge-");
   const path = join(dir, "out", "deeper", "manifest.json");
   await mergeManifestFile(path, "out/deeper/manifest.json", [JSON.stringify(jobManifest("a", "r"))], { force: false });
   t.deepEqual((JSON.parse(readFileSync(path, "utf8")) as { builds: { name: string }[] }).builds.map((b) => b.name), ["a"]);

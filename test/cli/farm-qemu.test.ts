@@ -8,11 +8,10 @@
  */
 import test from "ava";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
@@ -21,6 +20,7 @@ import { decodeJobRecord, jobKey, type JobRecord } from "../../shared/bus/index.
 import { baseImage } from "../fixtures/base-image.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 import { qemuBuilder, qemuProcessesUsing, sshExec } from "../agent/builders/qemu-harness.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -63,7 +63,7 @@ function theFarm(): Farm {
 }
 
 function workspace(template: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-qemu-"));
+  const dir = tempDirSync("kiln-farm-qemu-");
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   return dir;

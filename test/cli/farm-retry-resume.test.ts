@@ -5,8 +5,7 @@
  * controller, agent and CLI.
  */
 import test from "ava";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { startController, type RunningController } from "../../controller/index.js";
@@ -15,6 +14,7 @@ import { credentials } from "@grpc/grpc-js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 import { runKilnCli } from "../fixtures/kiln-cli.js";
 import { packTemplate, rpc, submitRequest } from "../controller/farm-harness.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 let farm: { nats: NatsServerFixture; controller: RunningController; agent: AgentHandle } | undefined;
 test.before(async () => {
@@ -35,7 +35,7 @@ function theFarm(): NonNullable<typeof farm> {
 }
 
 function workspace(template: unknown, files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-retry-"));
+  const dir = tempDirSync("kiln-farm-retry-");
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
@@ -63,7 +63,7 @@ const farmBuild = (dir: string, ...args: string[]) =>
 
 test("kiln build --controller -retry=2: the agent runs attempt 2 after attempt 1 failed; the client sees both and exits 0", async (t) => {
   t.timeout(150_000);
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-retry-"));
+  const dir = tempDirSync("kiln-farm-retry-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "template.json"), JSON.stringify(flaky(join(dir, "count"), 2)));
   const r = await farmBuild(dir, "-retry=2");
@@ -90,7 +90,7 @@ test("the controller refuses a policy it would not accept from the CLI, and one 
   const { controller } = theFarm();
   const client = new FarmClient(`127.0.0.1:${controller.port}`, credentials.createInsecure());
   t.teardown(() => client.close());
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-retry-req-"));
+  const dir = tempDirSync("kiln-farm-retry-req-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const bundle = await packTemplate(dir, { "template.json": JSON.stringify({ builders: [{ type: "null", name: "one", communicator: "none" }] }) });
   const before = (await rpc.listBuilds(client)).builds.length;
@@ -108,7 +108,7 @@ test("the controller refuses a policy it would not accept from the CLI, and one 
 
 test("kiln build --controller -resume after 2 of 4 builds failed: the controller reuses the 2 good jobs' stored artifacts, only 2 run; kiln builds -fingerprint says which", async (t) => {
   t.timeout(150_000);
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-resume-"));
+  const dir = tempDirSync("kiln-farm-resume-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const template = {
     builders: ["a", "b", "c", "d"].map((name) => ({ type: "file", name, content: `content of ${name}\n`, target: `out/${name}.txt` })),

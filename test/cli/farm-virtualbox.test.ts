@@ -9,8 +9,7 @@ import test from "ava";
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync, readdirSync } from "node:fs";
-import { mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
@@ -20,6 +19,7 @@ import { KILN_BIN } from "../fixtures/kiln-cli.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 import { qemuProcessesOfHome, vboxManage, virtualBoxStandIn } from "../fixtures/virtualbox-stand-in.js";
 import { virtualboxIsoTemplate } from "../agent/builders/virtualbox-templates.js";
+import { tempDir } from "../fixtures/temp-dir.js";
 
 const TOKEN = "farm-virtualbox-token";
 const run = promisify(execFile);
@@ -54,7 +54,7 @@ if (missing.length) {
     const vboxAgent: AgentHandle = await startAgent({ nats: { url: nats.url }, name: "agent-vbox", builders: ["virtualbox-iso", "virtualbox-ovf"], pullExpiresMs: 1000, ackWaitMs: 30_000 });
     t.teardown(() => vboxAgent.stop());
 
-    const dir = await mkdtemp(join(tmpdir(), "kiln-farm-vbox-"));
+    const dir = await tempDir("kiln-farm-vbox-");
     t.teardown(() => rm(dir, { recursive: true, force: true }));
     const iso = await installerIso();
     const marker = randomBytes(6).toString("hex");

@@ -9,8 +9,7 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
@@ -18,6 +17,7 @@ import { startController, type RunningController } from "../../controller/index.
 import { baseImage } from "../fixtures/base-image.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 import { bootOutputImage, qemuBuilder, qemuProcessesUsing, sshExec } from "../agent/builders/qemu-harness.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -56,7 +56,7 @@ function theFarm(): Farm {
 }
 
 function workspace(template: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-warm-"));
+  const dir = tempDirSync("kiln-farm-warm-");
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   return dir;

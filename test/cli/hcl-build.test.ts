@@ -1,15 +1,15 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
 
 function workspace(t: { teardown: (f: () => void) => void }, files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-cli-hcl-"));
+  const dir = tempDirSync("kiln-cli-hcl-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });

@@ -4,17 +4,17 @@
  */
 import test from "ava";
 import { execFile } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { KILN_NODE_FLAGS } from "../../shared/kiln-node-flags.js";
 import { KILN_BIN } from "../fixtures/kiln-cli.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const run = promisify(execFile);
 
 test("run as a program, kiln starts node with its flags and its arguments, through a symlink too", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-bin-"));
+  const dir = tempDirSync("kiln-bin-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // A `node` first on PATH that says how it was started.
   writeFileSync(join(dir, "node"), '#!/bin/sh\nprintf "%s\\n" "$@"\n');

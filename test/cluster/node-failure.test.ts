@@ -7,8 +7,7 @@
  * the farm builds again once one node returns.
  */
 import test, { type ExecutionContext } from "ava";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { createOperatorLog, startController, type RunningController } from "../../controller/index.js";
@@ -18,6 +17,7 @@ import { packTemplate, rpc, submitRequest, waitFor } from "../controller/farm-ha
 import { FarmClient, State } from "../../proto/gen/kiln/v1/farm.js";
 import { credentials } from "@grpc/grpc-js";
 import { runKilnCli, type KilnRun as Run } from "../fixtures/kiln-cli.js";
+import { tempDir } from "../fixtures/temp-dir.js";
 
 const TICKS = 30;
 
@@ -32,7 +32,7 @@ interface ClusterFarm {
 }
 
 async function startClusterFarm(t: ExecutionContext): Promise<ClusterFarm> {
-  const dir = await mkdtemp(join(tmpdir(), "kiln-cluster-test-"));
+  const dir = await tempDir("kiln-cluster-test-");
   const cluster = await startNatsCluster();
   const agents: AgentHandle[] = [];
   let controller: RunningController | undefined;
@@ -146,7 +146,7 @@ test.serial("two NATS nodes down: kiln builds lists or says, and kiln submit say
   // A read works if the surviving node led that stream, else it says why; a write never works.
   const listed = await kilnRun(["builds"], env);
   if (listed.status !== 0) t.regex(listed.stderr, /JetStream has no quorum: 1 of 3 NATS nodes reachable/, listed.stderr);
-  const work = await mkdtemp(join(tmpdir(), "kiln-cluster-submit-"));
+  const work = await tempDir("kiln-cluster-submit-");
   t.teardown(() => rm(work, { recursive: true, force: true }));
   await writeFile(join(work, "template.json"), ticking("refused"));
   // Answers may come while the controller's connection is still moving to the survivor, or

@@ -3,8 +3,7 @@
  * builder's content, a variable default, a shell-local environment variable, amazon-ebs's ami_name,
  * the console), read back through the real template machinery: load, variables, plan, prepare.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { loadTemplate, resolveVariables, TemplateError } from "../../shared/template/index.js";
@@ -21,11 +20,12 @@ import { baseEnv, type InterpolationCase } from "./corpus.js";
 import { sameProblem } from "./compare.js";
 import { invoke } from "./invoke.js";
 import type { CaseResult } from "./template-cases.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 type Outcome = { value: string } | { error: string };
 
 export async function runInterpolationCase(c: InterpolationCase): Promise<CaseResult> {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-conformance-interp-"));
+  const dir = tempDirSync("kiln-conformance-interp-");
   const templatePath = join(dir, "tpl", "template.json");
   mkdirSync(dirname(templatePath), { recursive: true });
   writeFileSync(templatePath, JSON.stringify(c.template, null, 2));
@@ -130,7 +130,7 @@ export interface HclConsoleCase {
 
 /** interpolation.json's hcl2_console: each expression piped into `console tpl/template.pkr.hcl`. */
 export async function runHclConsoleCase(template: string, c: HclConsoleCase): Promise<CaseResult> {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-conformance-hcl-console-"));
+  const dir = tempDirSync("kiln-conformance-hcl-console-");
   mkdirSync(join(dir, "tpl"), { recursive: true });
   writeFileSync(join(dir, "tpl", "template.pkr.hcl"), template);
   const got = await invoke(c.argv, { cwd: dir, env: baseEnv("/home/corpus"), stdin: c.stdin });

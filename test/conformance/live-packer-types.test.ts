@@ -5,12 +5,12 @@
  * from both. Skipped, saying so, where packer is absent.
  */
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TABLES } from "../../shared/components/packer-keys/keys.generated.js";
 import { invoke } from "./invoke.js";
 import { havePacker166, runPacker } from "../fixtures/packer-cli.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const havePacker = await havePacker166();
 if (!havePacker) console.log("live-packer-types: skipped, packer 1.6.6 is not on PATH (apt install packer)");
@@ -41,7 +41,7 @@ function templateFor(kind: string, type: string, config: Record<string, unknown>
 
 (havePacker ? test : test.skip)("validate agrees with the live packer 1.6.6 on every component type, bare and with an unknown key", async (t) => {
   t.timeout(10 * 60_000);
-  const dir = mkdtempSync(join(tmpdir(), "kiln-live-types-"));
+  const dir = tempDirSync("kiln-live-types-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, CHECKPOINT_DISABLE: "1" };
   const disagreements: string[] = [];

@@ -1,10 +1,10 @@
 /** The JSON template entries of expected.json: four commands each, plus recorded extra invocations. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { baseEnv, COMPAT_DIR, type RecordedResult, type TemplateEntry } from "./corpus.js";
 import { normaliseOutput, sameProblem, sameStdout, sameValidateStdout } from "./compare.js";
 import { invoke } from "./invoke.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 export interface CaseResult {
   id: string;
@@ -28,7 +28,7 @@ function labelOf(r: RecordedResult): string {
 
 export async function runTemplateEntry(entry: TemplateEntry): Promise<CaseResult[]> {
   const cwd = join(COMPAT_DIR, entry.cwd);
-  const home = mkdtempSync(join(tmpdir(), "kiln-conformance-home-"));
+  const home = tempDirSync("kiln-conformance-home-");
   const results: CaseResult[] = [];
   const standard: [string, RecordedResult][] = [
     ["validate -syntax-only", entry.validate_syntax_only],

@@ -5,13 +5,13 @@
  * every problem Packer listed is named by Kiln too (which build, which field, why); for a
  * successful inspect, the same stdout.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { baseEnv, COMPAT_DIR } from "./corpus.js";
 import { sameProblem } from "./compare.js";
 import { invoke } from "./invoke.js";
 import type { CaseResult } from "./template-cases.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 export const WILD_DIR = join(COMPAT_DIR, "wild");
 
@@ -64,7 +64,7 @@ export function packerProblems(output: string): string[] {
 
 export async function runWildEntry(entry: WildEntry): Promise<CaseResult[]> {
   const cwd = join(WILD_DIR, entry.dir);
-  const home = mkdtempSync(join(tmpdir(), "kiln-wild-home-"));
+  const home = tempDirSync("kiln-wild-home-");
   const results: CaseResult[] = [];
   try {
     for (const [command, args, recorded] of [["validate", entry.args, entry.validate], ["inspect", [], entry.inspect]] as const) {

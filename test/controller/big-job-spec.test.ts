@@ -4,9 +4,7 @@
  */
 import test from "ava";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { rm } from "node:fs/promises";
 import { startAgent } from "../../agent/farm/index.js";
 import { State, type ArtifactChunk } from "../../proto/gen/kiln/v1/farm.js";
 import {
@@ -23,6 +21,7 @@ import {
   type JobRecord,
 } from "../../shared/bus/index.js";
 import { collect, packTemplate, rpc, startHarness, submitRequest, waitFor, watch } from "./farm-harness.js";
+import { tempDir } from "../fixtures/temp-dir.js";
 
 const FIVE_MB = 5 * 1024 * 1024;
 
@@ -39,7 +38,7 @@ function hugeTemplate(marker: string): string {
 const storedSpecFinished = (b: { state: State }): boolean => b.state === State.STATE_SUCCEEDED || b.state === State.STATE_FAILED;
 
 async function agentWorkDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-big-spec-agent-"));
+  const dir = await tempDir("kiln-big-spec-agent-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -4,7 +4,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { credentials, Metadata, type ChannelCredentials, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { startController, type ControllerOptions, type RunningController } from "../../controller/index.js";
@@ -20,6 +19,7 @@ import {
 } from "../../proto/gen/kiln/v1/farm.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
 import { submitBuildStreamed } from "../../cli/farm-client/submit-stream.js";
+import { tempDir } from "../fixtures/temp-dir.js";
 
 export interface Harness {
   nats: NatsServerFixture;
@@ -35,7 +35,7 @@ export async function startHarness(
   overrides: Partial<ControllerOptions> = {},
   clientCredentials: ChannelCredentials = credentials.createInsecure(),
 ): Promise<Harness> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-ctl-test-"));
+  const dir = await tempDir("kiln-ctl-test-");
   const nats = await startNatsServer();
   const controllers: RunningController[] = [];
   t.teardown(async () => {

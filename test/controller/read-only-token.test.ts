@@ -5,8 +5,7 @@
  * read-only token was used; no token shows in any answer or in the controller's log.
  */
 import test from "ava";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { credentials, status, type ServiceError } from "@grpc/grpc-js";
 import { startAgent } from "../../agent/farm/index.js";
@@ -15,6 +14,7 @@ import { FarmClient, State, type ArtifactChunk } from "../../proto/gen/kiln/v1/f
 import { runKilnCli, startKilnController, type KilnRun } from "../fixtures/kiln-cli.js";
 import { startNatsServer } from "../fixtures/nats-server.js";
 import { bearer, collect, packTemplate, rpc, submitRequest, waitFor, watch } from "./farm-harness.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const TOKEN = "full-token-7f3a";
 const READ_TOKEN = "read-only-token-c91e";
@@ -29,7 +29,7 @@ test("a read-only token reads builds, logs and artifacts; submit and cancel are 
   t.timeout(3 * 60_000);
   const nats = await startNatsServer();
   t.teardown(() => nats.stop());
-  const dir = mkdtempSync(join(tmpdir(), "kiln-read-only-"));
+  const dir = tempDirSync("kiln-read-only-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "read-token"), `${READ_TOKEN}\n`, { mode: 0o600 });
 
@@ -107,7 +107,7 @@ test("a read-only token needs the full token and must differ from it; an unreada
   t.regex(same!.message, /is the controller's token/);
   t.false(same!.message.includes(TOKEN));
 
-  const dir = mkdtempSync(join(tmpdir(), "kiln-read-only-flags-"));
+  const dir = tempDirSync("kiln-read-only-flags-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const missing = await runKilnCli(["controller", "--nats", nats.url, "--read-token-file", join(dir, "no-such-file")], { env: { HOME: dir, KILN_TOKEN: TOKEN } });
   t.is(missing.status, 1);

@@ -7,13 +7,13 @@ import test from "ava";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { ScratchFolder } from "../../controller/scratch-folder.js";
 import { silentLog } from "../../shared/operator-log.js";
+import { tempDir } from "../fixtures/temp-dir.js";
 
 test("a new controller removes the temporary folders of dead controllers, keeps live ones' and others' files, and removes its own when it stops", async (t) => {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), "kiln-scratch-test-"));
+  const tmp = await tempDir("kiln-scratch-test-");
   t.teardown(() => rm(tmp, { recursive: true, force: true }));
 
   const exited = spawn(process.execPath, ["-e", ""]);

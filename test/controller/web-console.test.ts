@@ -6,14 +6,14 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startAgent, type AgentHandle } from "../../agent/farm/index.js";
 import { startController, type RunningController } from "../../controller/index.js";
 import { startNatsServer, type NatsServerFixture } from "../fixtures/nats-server.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -82,7 +82,7 @@ if (!CHROMIUM) {
 
   /** `kiln submit` of a template of null builds running shell-local `script`; resolves with the build id. */
   async function submit(script: string[], names = ["slow"]): Promise<string> {
-    const dir = mkdtempSync(join(tmpdir(), "kiln-web-"));
+    const dir = tempDirSync("kiln-web-");
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "template.json"), JSON.stringify({
       builders: names.map((name) => ({ type: "null", name, communicator: "none" })),

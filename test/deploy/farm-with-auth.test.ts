@@ -6,14 +6,14 @@
  */
 import test from "ava";
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startAgent } from "../../agent/farm/index.js";
 import { startController } from "../../controller/index.js";
 import { startNatsServer } from "../fixtures/nats-server.js";
+import { tempDirSync } from "../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const natsDir = join(repo, "deploy/nats");
@@ -67,7 +67,7 @@ async function startFileFarmWithAuth(t: { teardown(fn: () => Promise<void> | voi
   const { nats, controller } = await startFarmWithAuth(t);
   const agent = await startAgent({ nats: { url: nats.url, user: "kiln-agent-host-b", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_B }, builders: ["file"], pullExpiresMs: 1000 });
   t.teardown(() => agent.stop());
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDirSync(prefix);
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return { nats, controller, dir };
 }
@@ -94,7 +94,7 @@ test("a template builds on a farm whose NATS runs the shipped permissions, one u
     startAgent({ nats: { url: nats.url, user: "kiln-agent-host-a", password: passwords.KILN_NATS_AGENT_PASSWORD_HOST_A }, name: "host-c", builders: ["null"] }),
     { message: 'agent name "host-c" does not match its NATS user kiln-agent-host-a, whose permissions name agent "host-a": set --name/KILN_AGENT_NAME to host-a, or use the NATS user kiln-agent-host-c' },
   );
-  const dir = mkdtempSync(join(tmpdir(), "kiln-farm-auth-"));
+  const dir = tempDirSync("kiln-farm-auth-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(
     join(dir, "template.json"),

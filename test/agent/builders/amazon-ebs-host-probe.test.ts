@@ -4,14 +4,14 @@
  * (AWS_EC2_METADATA_DISABLED) so the test never dials 169.254.169.254.
  */
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { probeAwsCredentials } from "../../../agent/builders/amazon-common/host-probe.js";
 import { plugin } from "../../../agent/builders/amazon-ebs/index.js";
 import { plugin as ebssurrogate } from "../../../agent/builders/amazon-ebssurrogate/index.js";
 import { plugin as ebsvolume } from "../../../agent/builders/amazon-ebsvolume/index.js";
 import { reapAmazonResources } from "../../../agent/builders/amazon-common/reap-resources.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
 process.env.AWS_EC2_METADATA_DISABLED = "true";
@@ -21,7 +21,7 @@ function probeCtx(env: NodeJS.ProcessEnv) {
 }
 
 function emptyFiles(): { env: NodeJS.ProcessEnv; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-aws-probe-"));
+  const dir = tempDirSync("kiln-aws-probe-");
   writeFileSync(join(dir, "credentials"), "");
   writeFileSync(join(dir, "config"), "");
   return { dir, env: { AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"), AWS_CONFIG_FILE: join(dir, "config") } };

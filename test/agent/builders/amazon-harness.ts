@@ -7,8 +7,7 @@ import type { ExecutionContext } from "ava";
 import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -17,6 +16,7 @@ import {
 import { IAMClient, ListInstanceProfilesCommand, ListRolesCommand } from "@aws-sdk/client-iam";
 import { authorizeKeyPairsUntil, startMotoServer, type MotoServer } from "../../fixtures/moto-server.js";
 import { startSshd, type SshdFixture } from "../../fixtures/sshd.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -68,7 +68,7 @@ export interface BuildOptions {
  * template; IAM, as for any AWS tool, by AWS_ENDPOINT_URL_IAM.
  */
 export async function kilnBuild(t: ExecutionContext, lab: AmazonLab, template: Record<string, unknown>, files: Record<string, string> = {}, options: BuildOptions = {}): Promise<BuildResult> {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-amazon-"));
+  const dir = tempDirSync("kiln-amazon-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);

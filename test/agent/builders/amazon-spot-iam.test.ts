@@ -5,12 +5,12 @@
  */
 import test from "ava";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeInstancesCommand, DescribeSpotInstanceRequestsCommand } from "@aws-sdk/client-ec2";
 import { motoServerMissing } from "../../fixtures/moto-server.js";
 import { amazonLeftovers, assertNoLeftovers, dialsOutsideLoopback, kilnBuild, startAmazonLab, startRecordingProxy, type AmazonLab } from "./amazon-harness.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const missing = motoServerMissing();
 let lab: AmazonLab;
@@ -101,7 +101,7 @@ test.serial("a failing spot build with a maximum price removes the instance, lau
 test.serial("ssh_agent_auth: no temporary key pair; the build logs in with a key held by a real ssh-agent", async (t) => {
   if (missing) return t.pass(missing);
   t.timeout(120_000);
-  const dir = mkdtempSync(join(tmpdir(), "kiln-agent-"));
+  const dir = tempDirSync("kiln-agent-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const sock = join(dir, "agent.sock");
   // -D: stays in the foreground as our child, so the teardown kills exactly it.

@@ -4,18 +4,18 @@
  */
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useDockerEngine, type DockerEngineFixture } from "../../fixtures/docker-engine.js";
 import { runKilnCli } from "../../fixtures/kiln-cli.js";
 import { runPacker } from "../../fixtures/packer-cli.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 let engine: DockerEngineFixture;
 let cwd: string;
 test.before(async () => {
   engine = await useDockerEngine();
-  cwd = mkdtempSync(join(tmpdir(), "kiln-docker-vs-packer-"));
+  cwd = tempDirSync("kiln-docker-vs-packer-");
 });
 test.after.always(async () => {
   for (const image of ["kiln-test/from-packer:same", "kiln-test/from-kiln:same"]) await engine?.docker.getImage(image).remove({ force: true }).catch(() => undefined);

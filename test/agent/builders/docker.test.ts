@@ -5,13 +5,13 @@
  */
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KILN_CONTAINER_LABEL } from "../../../agent/builders/docker/engine.js";
 import { useDockerEngine, type DockerEngineFixture } from "../../fixtures/docker-engine.js";
 import { startDockerRegistry } from "../../fixtures/docker-registry.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -27,7 +27,7 @@ test.after.always(async () => {
 const RUN_COMMAND = ["-d", "-i", "-t", "--network=none", "--entrypoint=/bin/sh", "--", "{{.Image}}"];
 
 function workspace(template: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-docker-"));
+  const dir = tempDirSync("kiln-docker-");
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   return dir;
 }

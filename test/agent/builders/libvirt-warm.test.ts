@@ -7,12 +7,11 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { baseImage, BASE_IMAGE_ROOT_PASSWORD } from "../../fixtures/base-image.js";
 import { domainNames, ensureLibvirtd, LIBVIRT_URI, libvirtUnavailable, testPool, virsh, type TestPool } from "../../fixtures/libvirtd.js";
 import { bootOutputImage, build, sshExec, workspace } from "./qemu-harness.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 const unavailable = libvirtUnavailable();
 if (unavailable) {
@@ -53,7 +52,7 @@ libvirtTest("-warm: a first libvirt build saves the booted guest, a second resto
   const pool = await testPool("warm");
   t.teardown(() => pool.remove());
   const base = await baseImage();
-  const cache = await mkdtemp(path.join(os.tmpdir(), "kiln-libvirt-warm-cache-"));
+  const cache = await tempDir("kiln-libvirt-warm-cache-");
   t.teardown(() => rmSync(cache, { recursive: true, force: true }));
   const env = { KILN_CACHE_DIR: cache };
   const domains = [warmBuilder(base, pool, "cold"), warmBuilder(base, pool, "warm")].map((b) => String(b.domain_name));

@@ -7,7 +7,7 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { baseImage } from "../../fixtures/base-image.js";
@@ -19,6 +19,7 @@ import { LibvirtConnection } from "../../../agent/builders/libvirt/binding/conne
 import { schema } from "../../../shared/components/builders/libvirt.js";
 import type { RunContext } from "../../../agent/runner/context.js";
 import type { OperatorLog } from "../../../shared/operator-log.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 const unavailable = libvirtUnavailable();
 const libvirtTest = unavailable ? test.skip : test.serial;
@@ -191,7 +192,7 @@ libvirtTest("a cloud-init volume is a NoCloud seed: label cidata, meta-data with
     },
     { interpolation: {}, templateDir: "/", cwd: "/" } as never,
   );
-  const scratch = await mkdtemp(path.join(os.tmpdir(), "kiln-ci-"));
+  const scratch = await tempDir("kiln-ci-");
   t.teardown(() => rm(scratch, { recursive: true, force: true }));
   const ui = { say: () => undefined, message: () => undefined, error: () => undefined };
   const ctx = { ui, signal: new AbortController().signal, scratchDir: scratch, workDir: scratch } as unknown as RunContext;

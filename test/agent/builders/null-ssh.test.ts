@@ -4,11 +4,12 @@
  */
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSshd, type SshdFixture } from "../../fixtures/sshd.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -22,7 +23,7 @@ test.after.always(async () => {
 });
 
 function workspace(template: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-null-ssh-"));
+  const dir = tempDirSync("kiln-null-ssh-");
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   return dir;
 }

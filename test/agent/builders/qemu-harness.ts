@@ -4,20 +4,20 @@
  * booted image.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ssh2 from "ssh2";
 import { BASE_IMAGE_ROOT_PASSWORD } from "../../fixtures/base-image.js";
 import { leasePort } from "../../../agent/builders/common/host-ports.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 export const kiln = join(repo, "bin/kiln.js");
 
 
 export function workspace(template: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-qemu-"));
+  const dir = tempDirSync("kiln-qemu-");
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   return dir;
 }

@@ -9,14 +9,14 @@
 import test from "ava";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
-import { mkdir, mkdtemp, open, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { baseImage } from "../../fixtures/base-image.js";
 import { INSTALLER_CD_FILE, INSTALLER_CD_LABEL, installerIso, parseInstallRecord } from "../../fixtures/installer-iso.js";
 import { build, qemuProcessesUsing, workspace } from "./qemu-harness.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 interface Mirror { base: string; requests: Map<string, number> }
 
@@ -60,7 +60,7 @@ test.after.always(() => stopMirror?.());
 
 /** A download cache of the test's own, for the `kiln build` children (they inherit the env; tests are serial). */
 async function freshCache(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "kiln-iso-cache-"));
+  const dir = await tempDir("kiln-iso-cache-");
   process.env.KILN_CACHE_DIR = dir;
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;

@@ -11,8 +11,7 @@ import test, { type ExecutionContext } from "ava";
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync, readdirSync } from "node:fs";
-import { mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
@@ -22,6 +21,7 @@ import { KILN_BIN } from "../../fixtures/kiln-cli.js";
 import { baseImageOvf, qemuProcessesOfHome, vboxManage, virtualBoxStandIn, type VirtualBoxStandIn } from "../../fixtures/virtualbox-stand-in.js";
 import { bootOutputImage, sshExec } from "./qemu-harness.js";
 import { virtualboxIsoTemplate, virtualboxOvfTemplate } from "./virtualbox-templates.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 const run = promisify(execFile);
 const onPath = (name: string): boolean => (process.env.PATH ?? "").split(":").some((d) => d && existsSync(join(d, name)));
@@ -95,7 +95,7 @@ vmTest("virtualbox-iso: the scancode boot command starts the installer, which fe
   t.timeout(20 * 60_000);
   const s = await virtualBoxStandIn(t);
   const iso = await installerIso();
-  const dir = await mkdtemp(join(tmpdir(), "kiln-vbox-iso-"));
+  const dir = await tempDir("kiln-vbox-iso-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const marker = randomBytes(6).toString("hex");
   await mkdir(join(dir, "http"));
@@ -129,7 +129,7 @@ vmTest("virtualbox-ovf: imports the base image's OVF, provisions over SSH throug
   t.timeout(20 * 60_000);
   const source = await baseImageOvf();
   const s = await virtualBoxStandIn(t);
-  const dir = await mkdtemp(join(tmpdir(), "kiln-vbox-ovf-"));
+  const dir = await tempDir("kiln-vbox-ovf-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const marker = `kiln-ovf-${randomBytes(6).toString("hex")}`;
   const started = Date.now();
@@ -159,7 +159,7 @@ vmTest("a failing provisioner and a cancel both leave nothing registered, runnin
   t.timeout(20 * 60_000);
   const source = await baseImageOvf();
   const s = await virtualBoxStandIn(t);
-  const dir = await mkdtemp(join(tmpdir(), "kiln-vbox-fail-"));
+  const dir = await tempDir("kiln-vbox-fail-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const failing = virtualboxOvfTemplate({ sourcePath: source, outputDir: join(dir, "out"), markerPath: "/root/m", marker: "x" }) as { provisioners: unknown[] };
   failing.provisioners = [{ type: "shell", inline: ["echo about to fail", "exit 3"] }];

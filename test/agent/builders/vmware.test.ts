@@ -12,8 +12,7 @@ import test from "ava";
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
-import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { findOnPath } from "../../../agent/host-probe/index.js";
@@ -24,6 +23,7 @@ import { parseVmx } from "../../../agent/builders/vmware/vmx-file.js";
 import { isStandInQemu } from "../../stand-ins/vmware/vm-registry.js";
 import { kiln, qemuProcessesUsing, workspace } from "./qemu-harness.js";
 import { makeSourceVm, VMX_MARKER_FILE, vmwareIsoInstallTemplate, vmwareVmxTemplate } from "./vmware-templates.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 let iso: string;
 let isoSha256: string;
@@ -102,7 +102,7 @@ test.serial("vmware-iso: the installer ISO boots, the boot command is typed over
   t.is(vmx.get("remotedisplay.vnc.enabled"), "FALSE");
   t.false(vmx.has("kiln.owner"));
 
-  const raw = join(await mkdtemp(join(tmpdir(), "kiln-vmdk-")), "disk.raw");
+  const raw = join(await tempDir("kiln-vmdk-"), "disk.raw");
   t.teardown(() => rm(join(raw, ".."), { recursive: true, force: true }));
   await promisify(execFile)("qemu-img", ["convert", "-f", "vmdk", "-O", "raw", join(dir, "out/disk.vmdk"), raw]);
   const fd = await open(raw, "r");
@@ -149,7 +149,7 @@ test.serial("vmware-vmx: a clone of a .vmx boots, is provisioned over SSH and sh
   if (missing) return t.pass(`skipped: no ${missing}`);
   t.timeout(15 * 60_000);
   const standIn = await vmwareStandIn(t);
-  const source = await mkdtemp(join(tmpdir(), "kiln-vmx-source-"));
+  const source = await tempDir("kiln-vmx-source-");
   t.teardown(() => rm(source, { recursive: true, force: true }));
   const marker = `kiln-vmx-marker-${randomBytes(6).toString("hex")}`;
   const dir = workspace(vmwareVmxTemplate({ sourcePath: await makeSourceVm(source, await baseImage()), outputDir: "out", sshPort: standIn.sshPort, marker, vmxData: standIn.vmxData }));
@@ -167,7 +167,7 @@ test.serial("vmware-vmx: a clone of a .vmx boots, is provisioned over SSH and sh
   const disks = (await readdir(join(dir, "out"))).filter((f) => f.endsWith(".vmdk"));
   t.true(disks.length > 0, r.out);
   // The file's bytes are somewhere in the guest's ext4: a byte search of the raw disk finds them.
-  const scratch = await mkdtemp(join(tmpdir(), "kiln-vmdk-"));
+  const scratch = await tempDir("kiln-vmdk-");
   t.teardown(() => rm(scratch, { recursive: true, force: true }));
   const vmx = parseVmx(await readFile(join(dir, "out/provisioned.vmx"), "utf8"));
   await promisify(execFile)("qemu-img", ["convert", "-O", "raw", join(dir, "out", vmx.get("ide0:0.filename")!), join(scratch, "disk.raw")]);

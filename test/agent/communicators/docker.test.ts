@@ -3,13 +3,13 @@
  * and files and folders both ways through the archive API (with Packer's "dir" vs "dir/" rule).
  */
 import test from "ava";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import type Docker from "dockerode";
 import { DockerCommunicator } from "../../../agent/communicators/docker/index.js";
 import { useDockerEngine, type DockerEngineFixture } from "../../fixtures/docker-engine.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 let engine: DockerEngineFixture;
 let container: Docker.Container;
@@ -67,7 +67,7 @@ test.serial("upload writes a file with its mode; download reads it back", async 
 });
 
 test.serial("uploadDir and downloadDir follow the trailing-slash rule", async (t) => {
-  const local = mkdtempSync(join(tmpdir(), "kiln-docker-comm-"));
+  const local = tempDirSync("kiln-docker-comm-");
   mkdirSync(join(local, "tree/sub"), { recursive: true });
   writeFileSync(join(local, "tree/sub/a.txt"), "a\n");
   writeFileSync(join(local, "tree/top.txt"), "top\n");

@@ -1,9 +1,8 @@
 import test from "ava";
 import { execFile, execFileSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { promisify } from "node:util";
@@ -18,6 +17,7 @@ import {
 } from "../../../agent/communicators/ssh/index.js";
 import type { SshCommunicatorConfig } from "../../../shared/components/communicator/ssh.js";
 import { startSshd, type SshdFixture } from "../../fixtures/sshd.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 let sshd: SshdFixture;
 let scratch: string;
@@ -26,7 +26,7 @@ let remoteRoot: string;
 
 test.before(async () => {
   sshd = await startSshd();
-  scratch = await mkdtemp(path.join(os.tmpdir(), "kiln-ssh-test-"));
+  scratch = await tempDir("kiln-ssh-test-");
   remoteRoot = await sshd.userDir();
 });
 

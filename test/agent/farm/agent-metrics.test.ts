@@ -7,8 +7,7 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { credentials, Metadata } from "@grpc/grpc-js";
@@ -17,6 +16,7 @@ import { agentMetrics } from "../../../agent/farm/metrics.js";
 import { startController } from "../../../controller/index.js";
 import { FarmClient, type BuildOutput } from "../../../proto/gen/kiln/v1/farm.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -60,7 +60,7 @@ test("agent and controller metrics move with a farm build", async (t) => {
   t.is(value(before, 'kiln_agent_slots_busy{agent="metered"}'), 0);
   t.true(Number.isNaN(value(before, 'kiln_agent_jobs_total{result="succeeded",agent="metered"}')));
 
-  const dir = mkdtempSync(join(tmpdir(), "kiln-metrics-"));
+  const dir = tempDirSync("kiln-metrics-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "template.json"), JSON.stringify({
     builders: [
@@ -115,7 +115,7 @@ test("the controller's log bytes ride out a NATS restart: every stored line coun
   const controllerUrl = `http://${controller.webAddress}/metrics`;
   const logBytes = async (): Promise<number> => value(await scrape(controllerUrl, TOKEN), 'kiln_log_bytes_total{builder_type="null"}');
 
-  const dir = mkdtempSync(join(tmpdir(), "kiln-metrics-restart-"));
+  const dir = tempDirSync("kiln-metrics-restart-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "template.json"), JSON.stringify({ builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "shell-local", inline: ["for i in $(seq 1 40); do echo tick-$i; sleep 0.1; done"] }] }));
   // Not spawnSync: the controller runs in this process and must answer meanwhile.

@@ -1,8 +1,7 @@
 import test from "ava";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import {
@@ -28,6 +27,7 @@ import {
 } from "../../../shared/bus/index.js";
 import { builderTypesFor, startAgent } from "../../../agent/farm/index.js";
 import { alive, finished, jobRecord, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 /** Every log line and event of a build, in stream order, until `done` says enough. */
 async function readOutput(bus: Bus, buildId: string, done: (events: BuildEvent[]) => boolean): Promise<{ lines: LogLine[]; events: BuildEvent[] }> {
@@ -140,7 +140,7 @@ test("a cancel message stops a running shell-local sleep; its process is gone an
   t.teardown(() => farm.stop());
   const agent = await startAgent({ nats: { url: farm.nats.url }, name: "agent-c", builders: ["null"] });
   t.teardown(() => agent.stop());
-  const scratch = await mkdtemp(join(tmpdir(), "kiln-cancel-"));
+  const scratch = await tempDir("kiln-cancel-");
   const pidFile = join(scratch, "sleep.pid");
 
   const { buildId } = await submitTemplate(farm.bus, {
@@ -168,7 +168,7 @@ test("a cancel message stops a running shell-local sleep; its process is gone an
 test("a job pulled for a build already cancelled is recorded cancelled and never runs", async (t) => {
   const farm = await startFarm();
   t.teardown(() => farm.stop());
-  const scratch = await mkdtemp(join(tmpdir(), "kiln-cancelled-"));
+  const scratch = await tempDir("kiln-cancelled-");
   const marker = join(scratch, "ran");
   const { buildId } = await submitTemplate(farm.bus, {
     builders: [{ type: "null", communicator: "none" }],
@@ -189,7 +189,7 @@ test("a job whose record the controller refuses to this agent (another agent hol
   t.timeout(60_000);
   const farm = await startFarm();
   t.teardown(() => farm.stop());
-  const scratch = await mkdtemp(join(tmpdir(), "kiln-refused-"));
+  const scratch = await tempDir("kiln-refused-");
   const marker = join(scratch, "ran");
   const { buildId } = await submitTemplate(farm.bus, {
     builders: [{ type: "null", communicator: "none" }],
@@ -210,7 +210,7 @@ test("a job whose record the controller refuses to this agent (another agent hol
 test("two slots, five jobs: never more than two run at once, all five succeed", async (t) => {
   const farm = await startFarm();
   t.teardown(() => farm.stop());
-  const scratch = await mkdtemp(join(tmpdir(), "kiln-slots-"));
+  const scratch = await tempDir("kiln-slots-");
   const trace = join(scratch, "trace");
   const agent = await startAgent({ nats: { url: farm.nats.url }, name: "agent-s", slots: 2, builders: ["null"] });
   t.teardown(() => agent.stop());

@@ -7,13 +7,13 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ObjectStore } from "@nats-io/obj";
 import { fetchBundle } from "../../../agent/farm/bundle-fetch.js";
 import { connectBus, ensureFarmResources } from "../../../shared/bus/index.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 test("jobs of one bundle starting together share one download and each get their copy", async (t) => {
   t.timeout(60_000);
@@ -23,7 +23,7 @@ test("jobs of one bundle starting together share one download and each get their
   t.teardown(() => bus.close());
   await ensureFarmResources(bus.nc, { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 });
 
-  const dir = mkdtempSync(join(tmpdir(), "kiln-bundle-fetch-"));
+  const dir = tempDirSync("kiln-bundle-fetch-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, "src"));
   writeFileSync(join(dir, "src", "template.json"), '{"builders":[{"type":"null","communicator":"none"}]}');

@@ -1,15 +1,15 @@
 import test from "ava";
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultCatalogue, type PluginCatalogue } from "../../../agent/catalogue.js";
 import { extraOutputArtifacts } from "../../../agent/farm/extra-outputs.js";
 import { MANIFEST_ARTIFACT_BUILDER_ID } from "../../../shared/bus/index.js";
 import { loadTemplateForReport, planTemplate } from "../../../shared/validation/load-and-plan.js";
 import type { BuildSpec } from "../../../shared/plan/build-spec.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 async function planned(template: unknown): Promise<{ spec: BuildSpec; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), "kiln-extra-outputs-"));
+  const dir = await tempDir("kiln-extra-outputs-");
   await writeFile(join(dir, "template.json"), JSON.stringify(template));
   const loaded = loadTemplateForReport("template.json", dir);
   if (!loaded.ok) throw new Error(loaded.text);

@@ -6,8 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -27,6 +26,7 @@ import { serveAgentJobRecords, silentLog } from "../../../controller/index.js";
 import { builderSchema } from "../../../shared/components/registry.js";
 import { loadTemplateForReport, planTemplate } from "../../../shared/validation/load-and-plan.js";
 import { startNatsServer, type NatsServerFixture } from "../../fixtures/nats-server.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 export interface Farm {
   nats: NatsServerFixture;
@@ -59,7 +59,7 @@ export interface Submitted {
 
 /** Writes `template` (and `files`) into a temp folder, plans it (with `-var` pairs `vars`), and queues its builds. */
 export async function submitTemplate(bus: Bus, template: unknown, files: Record<string, string> = {}, vars: [string, string][] = []): Promise<Submitted> {
-  const templateDir = await mkdtemp(join(tmpdir(), "kiln-agent-tpl-"));
+  const templateDir = await tempDir("kiln-agent-tpl-");
   await writeFile(join(templateDir, "template.json"), JSON.stringify(template, null, 2));
   for (const [name, text] of Object.entries(files)) await writeFile(join(templateDir, name), text);
   const loaded = loadTemplateForReport("template.json", templateDir);
@@ -67,7 +67,7 @@ export async function submitTemplate(bus: Bus, template: unknown, files: Record<
   const planned = planTemplate(loaded.template, { vars, varFiles: [], only: [], except: [] }, templateDir, {});
   if (!planned.ok) throw new Error(JSON.stringify(planned.diagnostics));
 
-  const tgzPath = join(await mkdtemp(join(tmpdir(), "kiln-agent-bundle-")), "bundle.tar.gz");
+  const tgzPath = join(await tempDir("kiln-agent-bundle-"), "bundle.tar.gz");
   execFileSync("tar", ["-czf", tgzPath, "-C", templateDir, "."]);
   const tgz = await readFile(tgzPath);
   await rm(dirname(tgzPath), { recursive: true, force: true });

@@ -1,14 +1,14 @@
 import test from "ava";
 import { existsSync, statSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createJobDir, jobsRoot, LEASE_FILE, type JobLease } from "../../../agent/farm/job-dirs.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 const lease = (attempt: number): JobLease => ({ agent: "a1", pid: process.pid, buildId: "b1", jobIndex: 0, attempt, startedAt: new Date().toISOString() });
 
 async function workDir(t: { teardown(f: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "kiln-job-dirs-"));
+  const dir = await tempDir("kiln-job-dirs-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }

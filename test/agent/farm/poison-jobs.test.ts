@@ -1,8 +1,6 @@
 import test from "ava";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import {
   DEAD_LETTER_SUBJECT,
   encode,
@@ -14,6 +12,7 @@ import {
   type JobRecord,
 } from "../../../shared/bus/index.js";
 import { finished, jobRecord, spawnAgentCli, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 /**
  * Messages shaped like jobs (every field present, the right JSON types) whose values would become
@@ -35,7 +34,7 @@ test("job messages whose ids or paths are unsafe are terminated and dead-lettere
   t.timeout(120_000);
   const farm = await startFarm(30_000);
   t.teardown(() => farm.stop());
-  const workDir = await mkdtemp(join(tmpdir(), "kiln-poison-"));
+  const workDir = await tempDir("kiln-poison-");
   t.teardown(() => rm(workDir, { recursive: true, force: true }));
   const agent = spawnAgentCli(["--builders", "null", "--log-format", "json"], {
     KILN_NATS_URL: farm.nats.url,
@@ -118,7 +117,7 @@ test("SIGTERM stops an agent promptly while NATS is gone and a job runs", async 
   t.timeout(120_000);
   const farm = await startFarm(30_000);
   t.teardown(() => farm.stop());
-  const workDir = await mkdtemp(join(tmpdir(), "kiln-sigterm-"));
+  const workDir = await tempDir("kiln-sigterm-");
   t.teardown(() => rm(workDir, { recursive: true, force: true }));
   const agent = spawnAgentCli(["--builders", "null", "--log-format", "json"], { KILN_NATS_URL: farm.nats.url, KILN_AGENT_NAME: "stranded", KILN_AGENT_WORK_DIR: workDir });
   t.teardown(() => void agent.child.kill("SIGKILL"));

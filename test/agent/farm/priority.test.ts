@@ -5,8 +5,7 @@
  * test creates) so the order is the agent's, not the machine's timing.
  */
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { credentials } from "@grpc/grpc-js";
 import { startAgent } from "../../../agent/farm/index.js";
@@ -14,6 +13,7 @@ import { startController } from "../../../controller/index.js";
 import { FarmClient, State } from "../../../proto/gen/kiln/v1/farm.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
 import { packTemplate, rpc, submitRequest, waitFor } from "../../controller/farm-harness.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 test("a high-priority job queued behind a backlog is taken next by the busy agent; a low one after every normal one", async (t) => {
   t.timeout(120_000);
@@ -25,7 +25,7 @@ test("a high-priority job queued behind a backlog is taken next by the busy agen
   t.teardown(() => client.close());
   const agent = await startAgent({ nats: { url: nats.url }, name: "agent-one-slot", slots: 1, builders: ["null"], pullExpiresMs: 1000, queueRefreshMs: 200 });
   t.teardown(() => agent.stop());
-  const dir = mkdtempSync(join(tmpdir(), "kiln-priority-"));
+  const dir = tempDirSync("kiln-priority-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const gate = join(dir, "gate");
   const held = (names: string[]): string =>

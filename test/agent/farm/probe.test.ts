@@ -1,12 +1,12 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builderTypesFor, BuilderFilterError, probeHost, unameArch } from "../../../agent/farm/index.js";
 import { defaultCatalogue, type PluginCatalogue } from "../../../agent/catalogue.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 function which(binary: string): boolean {
   try {
@@ -54,7 +54,7 @@ test("the probe agrees with `which`, /sys/module and uname about this host, and 
 });
 
 test("KVM needs kvm_intel or kvm_amd, not just a device node or kvm_pvm", async (t) => {
-  const sys = await mkdtemp(join(tmpdir(), "kiln-sysmod-"));
+  const sys = await tempDir("kiln-sysmod-");
   const dev = join(sys, "dev");
   await mkdir(dev);
   await writeFile(join(dev, "kvm"), "");
@@ -69,7 +69,7 @@ test("KVM needs kvm_intel or kvm_amd, not just a device node or kvm_pvm", async 
 });
 
 test("docker is offered only when DOCKER_HOST answers /_ping with OK", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "kiln-docker-"));
+  const dir = await tempDir("kiln-docker-");
   const socket = join(dir, "docker.sock");
   // The Docker Engine API's ping, on a unix socket like dockerd's.
   const server = createServer((req, res) => {

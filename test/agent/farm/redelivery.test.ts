@@ -1,8 +1,7 @@
 import test from "ava";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LEASE_FILE, probeHost, startAgent, type DeadJob, type JobLease } from "../../../agent/farm/index.js";
 import { defaultCatalogue, type PluginCatalogue } from "../../../agent/catalogue.js";
@@ -13,6 +12,7 @@ import { BUILD_OUTPUT_STREAM, buildOutputFilter, decodeBuildEvent, decodeLogLine
 import { DeliverPolicy } from "@nats-io/jetstream";
 import { alive, finished, jobRecord, spawnAgentCli, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
 import { runKilnCli, type KilnRun } from "../../fixtures/kiln-cli.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 /** A pid that surely is dead: that of a child that has exited. */
 function pidOfExitedProcess(): Promise<number> {
@@ -54,7 +54,7 @@ test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to 
   t.timeout(180_000);
   const farm = await startFarm(2000);
   t.teardown(() => farm.stop());
-  const scratch = await mkdtemp(join(tmpdir(), "kiln-redeliver-"));
+  const scratch = await tempDir("kiln-redeliver-");
   const workDir = join(scratch, "work-victim");
   const attemptsLog = join(scratch, "attempts");
 
@@ -131,7 +131,7 @@ test("kill -9 of an agent mid-job: the job is redelivered after the ack wait to 
 test("reaping leaves folders of live agents, of other agents, and without a lease alone", async (t) => {
   const farm = await startFarm();
   t.teardown(() => farm.stop());
-  const workDir = await mkdtemp(join(tmpdir(), "kiln-reap-"));
+  const workDir = await tempDir("kiln-reap-");
   const jobs = join(workDir, "jobs");
   const lease = (agent: string, pid: number) => JSON.stringify({ agent, pid, buildId: "b", jobIndex: 0, attempt: 1, startedAt: new Date().toISOString() });
   const deadPid = await pidOfExitedProcess();
@@ -152,7 +152,7 @@ test("reaping leaves folders of live agents, of other agents, and without a leas
 test("a stopping agent hands its running job back; another agent runs it from the start", async (t) => {
   const farm = await startFarm(30_000);
   t.teardown(() => farm.stop());
-  const scratch = await mkdtemp(join(tmpdir(), "kiln-handback-"));
+  const scratch = await tempDir("kiln-handback-");
   const pidFile = join(scratch, "pid");
   const first = await startAgent({ nats: { url: farm.nats.url }, name: "first", builders: ["null"] });
   const { buildId } = await submitTemplate(farm.bus, {
@@ -182,7 +182,7 @@ test("a restarting agent runs the leftover reapers its builder plugins declare, 
   t.timeout(60_000);
   const farm = await startFarm();
   t.teardown(() => farm.stop());
-  const workDir = await mkdtemp(join(tmpdir(), "kiln-plugin-reap-"));
+  const workDir = await tempDir("kiln-plugin-reap-");
   t.teardown(() => rm(workDir, { recursive: true, force: true }));
   const deadPid = await pidOfExitedProcess();
   await plantJobFolder(workDir, { agent: "reaps", pid: deadPid, buildId: "b9", jobIndex: 0, attempt: 1 });
@@ -211,7 +211,7 @@ test("a restarted qemu agent kills the QEMU its dead job left (the qemu plugin's
   t.timeout(60_000);
   const farm = await startFarm();
   t.teardown(() => farm.stop());
-  const workDir = await mkdtemp(join(tmpdir(), "kiln-qemu-reap-"));
+  const workDir = await tempDir("kiln-qemu-reap-");
   t.teardown(() => rm(workDir, { recursive: true, force: true }));
   const deadPid = await pidOfExitedProcess();
   // A real, idle QEMU marked as the dead job's, as startQemu marks the VMs it starts.

@@ -1,11 +1,11 @@
 import test from "ava";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { JOBS_STREAM } from "../../../shared/bus/index.js";
 import { alive, jobRecord, spawnAgentCli, startFarm, submitTemplate, waitFor } from "./farm-jobs.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 /** Every regular file under `dir` whose bytes contain `needle`. */
 function filesContaining(dir: string, needle: string): string[] {
@@ -25,7 +25,7 @@ test("after kill -9 of an agent mid-job, its restart leaves no file holding the 
   t.timeout(120_000);
   const farm = await startFarm(30_000);
   t.teardown(() => farm.stop());
-  const scratch = await mkdtemp(join(tmpdir(), "kiln-secrets-"));
+  const scratch = await tempDir("kiln-secrets-");
   t.teardown(() => rm(scratch, { recursive: true, force: true }));
   // The agent's own system temp folder (TMPDIR) and work dir, both searched afterwards.
   const agentTmp = join(scratch, "tmp");

@@ -8,13 +8,13 @@
 import test from "ava";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { baseImage } from "../../fixtures/base-image.js";
 import { domainNames, ensureLibvirtd, LIBVIRT_URI, libvirtUnavailable, testPool } from "../../fixtures/libvirtd.js";
 import { build, workspace } from "../builders/qemu-harness.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 const run = promisify(execFile);
 const vagrantInstalled = await run("sh", ["-c", "command -v vagrant"]).then(() => true, () => false);
@@ -52,7 +52,7 @@ const builder = (name: string, volume: Record<string, unknown>): Record<string, 
   t.is(first.status, 0, first.out);
   t.regex(first.out, /Creating Vagrant box for 'libvirt' provider/);
 
-  const home = await mkdtemp(join(tmpdir(), "kiln-vagrant-home-"));
+  const home = await tempDir("kiln-vagrant-home-");
   t.teardown(() => rm(home, { recursive: true, force: true }));
   const env = { ...process.env, VAGRANT_HOME: home, VAGRANT_CHECKPOINT_DISABLE: "1" };
   await run("vagrant", ["box", "add", "--name", "kiln/libvirt", join(dir, "libvirt.box")], { env, timeout: 180_000 });

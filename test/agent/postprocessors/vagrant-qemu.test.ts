@@ -7,12 +7,12 @@
  */
 import test from "ava";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { baseImage } from "../../fixtures/base-image.js";
 import { build, qemuBuilder, qemuProcessesUsing, workspace } from "../builders/qemu-harness.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 const run = promisify(execFile);
 const vagrantInstalled = await run("sh", ["-c", "command -v vagrant"]).then(() => true, () => false);
@@ -32,7 +32,7 @@ if (!vagrantInstalled) console.log("vagrant-qemu.test: `vagrant` is not installe
   t.regex(first.out, /Creating Vagrant box for 'libvirt' provider/);
   t.regex(first.out, /'libvirt' provider box: qemu\.box/);
 
-  const home = await mkdtemp(join(tmpdir(), "kiln-vagrant-home-"));
+  const home = await tempDir("kiln-vagrant-home-");
   t.teardown(() => rm(home, { recursive: true, force: true }));
   const env = { ...process.env, VAGRANT_HOME: home, VAGRANT_CHECKPOINT_DISABLE: "1" };
   await run("vagrant", ["box", "add", "--name", "kiln/debian", join(dir, "qemu.box")], { env, timeout: 180_000 });

@@ -7,11 +7,11 @@
  */
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useDockerEngine, type DockerEngineFixture } from "../../fixtures/docker-engine.js";
 import { runKilnCli } from "../../fixtures/kiln-cli.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const hasAnsible = spawnSync("sh", ["-c", "command -v ansible-playbook"]).status === 0;
 if (!hasAnsible) console.log("ansible-docker.test: ansible-playbook is not installed (apt install ansible; .ci/run does): skipped");
@@ -30,7 +30,7 @@ ansibleTest("docker builder + ansible through the adapter (no sshd, no Python in
   const e = engine!;
   const name = `ansible-${Date.now()}`;
   const repository = `kiln-test/ansible-${Date.now()}`;
-  const dir = mkdtempSync(join(tmpdir(), "kiln-ansible-docker-"));
+  const dir = tempDirSync("kiln-ansible-docker-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "marker.sh"), "#!/bin/sh\nmkdir -p /opt && echo \"script ran with $1\" > /opt/script-marker\n");
   writeFileSync(

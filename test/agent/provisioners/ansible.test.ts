@@ -7,12 +7,12 @@
  * failing task fails the build and the error-cleanup provisioner runs; no key or inventory is left.
  */
 import test from "ava";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { startSshd, type SshdFixture } from "../../fixtures/sshd.js";
 import { runKilnCli } from "../../fixtures/kiln-cli.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const ansibleInstalled = spawnSync("sh", ["-c", "command -v ansible-playbook"]).status === 0;
 if (!ansibleInstalled) console.log("ansible.test: ansible-playbook is not installed (apt install ansible; .ci/run does): skipped");
@@ -28,7 +28,7 @@ test.after.always(async () => {
 
 /** A template folder with a playbook that applies role `marker` to group `kiln` with a group var and an extra var. */
 function workspace(builder: Record<string, unknown>, ansible: Record<string, unknown>, remote: string, fail = false): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-ansible-"));
+  const dir = tempDirSync("kiln-ansible-");
   mkdirSync(join(dir, "ansible/roles/marker/tasks"), { recursive: true });
   mkdirSync(join(dir, "ansible/group_vars"), { recursive: true });
   writeFileSync(
@@ -167,7 +167,7 @@ ansibleTest("a local build asks ansible-playbook for its version once, as Packer
 });
 
 test("a missing playbook_file is a validation error naming the field", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-ansible-v-"));
+  const dir = tempDirSync("kiln-ansible-v-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "template.json"), JSON.stringify({ builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "ansible", playbook_file: "nope.yml" }] }));
   const r = await runKilnCli(["validate", "template.json"], { cwd: dir });

@@ -5,12 +5,12 @@
  * as the guest's user and changes files; a failing run fails the build with the program's status.
  */
 import test from "ava";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { startSshd, type SshdFixture } from "../../fixtures/sshd.js";
 import { runKilnCli } from "../../fixtures/kiln-cli.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const has = (program: string): boolean => spawnSync("sh", ["-c", `command -v ${program}`]).status === 0;
 const ansibleTest = has("ansible-playbook") ? test.serial : test.serial.skip;
@@ -27,7 +27,7 @@ test.after.always(async () => {
 });
 
 function workspace(files: Record<string, string>, provisioner: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-staging-"));
+  const dir = tempDirSync("kiln-staging-");
   // The guest's user (another account) reads some of these files in place.
   chmodSync(dir, 0o755);
   for (const [name, text] of Object.entries(files)) {
@@ -136,7 +136,7 @@ puppetTest("puppet-masterless: a failing manifest fails the build with Puppet's 
 });
 
 test("validation: Packer's messages for a missing manifest_file, a bad module path, both playbook_file and playbook_files", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-staging-v-"));
+  const dir = tempDirSync("kiln-staging-v-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "a.yml"), "[]\n");
   const validate = async (provisioner: Record<string, unknown>): Promise<string> => {

@@ -1,14 +1,13 @@
 import test from "ava";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StepList, StepFailedError, BuildCancelledError, type Step } from "../../../agent/runner/steps.js";
 import type { RunContext } from "../../../agent/runner/context.js";
 import { buildUi, type OutputEvent } from "../../../agent/runner/ui.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 function context(signal = new AbortController().signal): { ctx: RunContext; events: OutputEvent[] } {
   const events: OutputEvent[] = [];
-  const dir = mkdtempSync(join(tmpdir(), "kiln-steps-test-"));
+  const dir = tempDirSync("kiln-steps-test-");
   const ctx = {
     ui: buildUi({ emit: (e) => events.push(e) }, "t"),
     signal,

@@ -6,8 +6,7 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -15,6 +14,7 @@ import addFormats from "ajv-formats";
 import { startAgent } from "../../../agent/farm/index.js";
 import { startController } from "../../../controller/index.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -39,7 +39,7 @@ const template = {
 type Line = Record<string, unknown> & { type: string; build?: string };
 
 function kilnJson(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; lines: Line[]; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-json-"));
+  const dir = tempDirSync("kiln-json-");
   writeFileSync(join(dir, "template.json"), JSON.stringify(template));
   return new Promise((done) => {
     const child = spawn(process.execPath, [kiln, "build", "-json", ...args, "template.json"], { cwd: dir, env: { ...process.env, ...env } });

@@ -4,12 +4,12 @@
  */
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startKilnController } from "../../fixtures/kiln-cli.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -23,7 +23,7 @@ for (const crash of [true, false]) {
     t.teardown(() => void child.kill("SIGKILL"));
     // A queued build (no agent) and a client following it: the controller has a watch, a sweep
     // and its lost-jobs consumer all waiting on the bus when it goes.
-    const dir = mkdtempSync(join(tmpdir(), "kiln-ctl-stop-"));
+    const dir = tempDirSync("kiln-ctl-stop-");
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "template.json"), JSON.stringify({ builders: [{ type: "null", communicator: "none" }] }));
     const env = { PATH: process.env.PATH, HOME: dir, KILN_CONTROLLER: address };

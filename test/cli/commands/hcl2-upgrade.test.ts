@@ -1,11 +1,11 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import test from "ava";
 import { initHclParser, parseHclFile } from "../../../shared/template/hcl2/syntax/index.js";
 import { loadTemplateForReport, planHclTemplate, planTemplate } from "../../../shared/validation/load-and-plan.js";
 import type { BuildSpec } from "../../../shared/plan/build-spec.js";
 import { kilnIn, workspace } from "./kiln-process.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const repo = resolve(import.meta.dirname, "../../../..");
 const noInputs = { vars: [], varFiles: [], only: [], except: [] };
@@ -25,7 +25,7 @@ test("every JSON example upgrades to HCL2 that parses cleanly, validates, and pl
   const examples = readdirSync(join(repo, "examples")).filter((e) => existsSync(join(repo, "examples", e, "template.json")));
   t.true(examples.length > 0);
   for (const example of examples) {
-    const dir = mkdtempSync(join(tmpdir(), "kiln-upgrade-"));
+    const dir = tempDirSync("kiln-upgrade-");
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     cpSync(join(repo, "examples", example), dir, { recursive: true });
     const r = kilnIn(dir, ["hcl2_upgrade", "template.json"]);
@@ -48,8 +48,8 @@ test("every JSON example upgrades to HCL2 that parses cleanly, validates, and pl
 
 test("the upgraded hello example builds the same files as the JSON template", (t) => {
   t.timeout(120_000);
-  const jsonDir = mkdtempSync(join(tmpdir(), "kiln-upgrade-json-"));
-  const hclDir = mkdtempSync(join(tmpdir(), "kiln-upgrade-hcl-"));
+  const jsonDir = tempDirSync("kiln-upgrade-json-");
+  const hclDir = tempDirSync("kiln-upgrade-hcl-");
   t.teardown(() => {
     rmSync(jsonDir, { recursive: true, force: true });
     rmSync(hclDir, { recursive: true, force: true });

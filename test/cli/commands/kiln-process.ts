@@ -1,15 +1,15 @@
 /** Runs the real `kiln` entry point in a child process, in a folder of its own. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 const kiln = join(repo, "bin/kiln.js");
 
 export function workspace(files: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-cli-cmd-"));
+  const dir = tempDirSync("kiln-cli-cmd-");
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === "string" ? content : JSON.stringify(content, null, 2));
   return dir;
 }

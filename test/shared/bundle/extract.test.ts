@@ -1,14 +1,14 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { lstat, mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BundleError, extractBundle, writeBundleSnapshot } from "../../../shared/bundle/index.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 /** A work dir with `src/` (what gets packed) and `out/` (where it is extracted). */
 async function workDir(t: { teardown(fn: () => Promise<void>): void }): Promise<{ src: string; out: string; tgz: string }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-bundle-"));
+  const dir = await tempDir("kiln-bundle-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(path.join(dir, "src"));
   return { src: path.join(dir, "src"), out: path.join(dir, "out"), tgz: path.join(dir, "b.tgz") };

@@ -1,7 +1,6 @@
 import test from "ava";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { nkeys } from "@nats-io/transport-node";
 import {
@@ -17,11 +16,12 @@ import {
   type JobRecord,
 } from "../../../shared/bus/index.js";
 import { freePort, startNatsServer } from "../../fixtures/nats-server.js";
+import { tempDir as newTempDir } from "../../fixtures/temp-dir.js";
 
 const settings = { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 };
 
 async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-bus-"));
+  const dir = await newTempDir("kiln-bus-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }

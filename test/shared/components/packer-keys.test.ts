@@ -1,6 +1,5 @@
 import test from "ava";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packerKeySchema } from "../../../shared/components/packer-keys/key-schema.js";
 import { isDeprecatedKey, packerKeysOf } from "../../../shared/components/packer-keys/check-keys.js";
@@ -9,8 +8,9 @@ import { schema as virtualboxIso } from "../../../shared/components/builders/vir
 import { schema as amazonEbs } from "../../../shared/components/builders/amazon-ebs.js";
 import { schemaFor, supportedTypes } from "../../../shared/components/registry.js";
 import { prepareContext, problemsOf, raw } from "./prepare-context.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "kiln-packer-keys-"));
+const cwd = tempDirSync("kiln-packer-keys-");
 const keysOnly = (kind: "builder" | "provisioner" | "post-processor", type: string, config: Record<string, unknown>): string[] =>
   problemsOf(() => packerKeySchema(kind, type)!.prepare(raw(type, config), prepareContext(cwd, type)));
 

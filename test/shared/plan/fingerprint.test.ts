@@ -1,9 +1,9 @@
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BuildSpec } from "../../../shared/plan/build-spec.js";
 import { buildFingerprint } from "../../../shared/plan/fingerprint/index.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 function spec(dir: string, over: Partial<BuildSpec> = {}): BuildSpec {
   const initTime = over.initTime ?? "2026-12-05T10:00:00.000Z";
@@ -25,7 +25,7 @@ function spec(dir: string, over: Partial<BuildSpec> = {}): BuildSpec {
 }
 
 function folder(): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-fp-"));
+  const dir = tempDirSync("kiln-fp-");
   mkdirSync(join(dir, "scripts"));
   writeFileSync(join(dir, "scripts/setup.sh"), "echo one\n");
   writeFileSync(join(dir, "base.qcow2"), "base image bytes");

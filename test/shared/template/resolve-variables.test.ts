@@ -1,10 +1,10 @@
 import test from "ava";
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadTemplate, parseTemplate, resolveVariables, TemplateError, templateErrorsOf } from "../../../shared/template/index.js";
 import { render } from "../../../shared/template/interpolate/index.js";
 import { COMPAT_DIR, JSON_TEMPLATES_DIR, corpusEntry, templatePath, variableArgs, corpusTest } from "./compat-corpus.js";
+import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 const INIT_TIME = new Date("2024-05-06T07:08:09Z");
 
@@ -44,7 +44,7 @@ corpusTest("required variables: unset is an error naming the variable and its li
 });
 
 test("a later -var-file wins over an earlier one; bad var files are named with the place of the problem", (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-vars-"));
+  const dir = tempDirSync("kiln-vars-");
   writeFileSync(join(dir, "a.json"), '{"x": "a", "y": "a"}');
   writeFileSync(join(dir, "b.json"), '{"x": "b"}');
   writeFileSync(join(dir, "bad.json"), '{\n  "x": 3\n}');
@@ -124,7 +124,7 @@ corpusTest("interpolation corpus: variable defaults and -var/-var-file cases giv
   );
   t.true(cases.length >= 15);
   for (const c of cases) {
-    const dir = mkdtempSync(join(tmpdir(), "kiln-interp-"));
+    const dir = tempDirSync("kiln-interp-");
     mkdirSync(join(dir, "tpl"));
     for (const [name, content] of Object.entries(c.files ?? {})) writeFileSync(join(dir, name), content);
     const file = join(dir, "tpl", "template.json");

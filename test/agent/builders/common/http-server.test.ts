@@ -1,12 +1,12 @@
 import test from "ava";
 import { request } from "node:http";
 import { connect } from "node:net";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { httpGeneratedData, HttpServerConfigError, startInstallerHttpServer } from "../../../../agent/builders/common/http-server.js";
 import { stepHttpServer } from "../../../../agent/builders/common/step-http-server.js";
 import type { RunContext } from "../../../../agent/runner/context.js";
+import { tempDir } from "../../../fixtures/temp-dir.js";
 
 // A raw GET, so paths such as /../ reach the server as written (fetch would normalise them).
 function get(port: number, path: string, method = "GET"): Promise<{ status: number; body: string }> {
@@ -23,7 +23,7 @@ function get(port: number, path: string, method = "GET"): Promise<{ status: numb
 }
 
 async function site(t: { teardown(fn: () => Promise<void>): void }) {
-  const dir = await mkdtemp(join(tmpdir(), "kiln-http-"));
+  const dir = await tempDir("kiln-http-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, "www", "sub"), { recursive: true });
   await writeFile(join(dir, "www", "preseed.cfg"), "d-i debian-installer/locale string en_US\n");

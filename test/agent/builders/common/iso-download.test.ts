@@ -1,13 +1,13 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ChecksumError, downloadIso, IsoDownloadError } from "../../../../agent/builders/common/iso-download/index.js";
+import { tempDir } from "../../../fixtures/temp-dir.js";
 
 const iso = randomBytes(3 * 1024 * 1024 + 17);
 const sha256 = createHash("sha256").update(iso).digest("hex");
@@ -43,7 +43,7 @@ async function mirror(t: { teardown(fn: () => Promise<void> | void): void }): Pr
 }
 
 async function scratch(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "kiln-iso-"));
+  const dir = await tempDir("kiln-iso-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -5,12 +5,12 @@
  * key cannot see boot cold, saying why.
  */
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { libvirtWarmKey } from "../../../../agent/builders/libvirt/warm/warm-key.js";
 import { warmUnsupported } from "../../../../agent/builders/libvirt/warm/step-warm-plan.js";
 import { schema, type Config } from "../../../../shared/components/builders/libvirt.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
 function config(over: Record<string, unknown> = {}, artifact: Record<string, unknown> = {}, extraVolumes: unknown[] = []): Config {
   return schema.prepare(
@@ -36,7 +36,7 @@ function config(over: Record<string, unknown> = {}, artifact: Record<string, unk
 }
 
 test("the key ignores names and paths a build changes, and follows the base's content and the domain's shape", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-libvirt-warm-key-"));
+  const dir = tempDirSync("kiln-libvirt-warm-key-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const [baseA, copyOfA, baseB] = ["a.qcow2", "copy-of-a.qcow2", "b.qcow2"].map((n) => join(dir, n));
   writeFileSync(baseA!, "base image A");

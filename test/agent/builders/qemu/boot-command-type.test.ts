@@ -1,14 +1,14 @@
 import test from "ava";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseBootCommand, resolveKeyIntervalMs, typeBootActions } from "../../../../agent/builders/common/boot-command/index.js";
 import { QmpClient, QmpError } from "../../../../agent/builders/qemu/qmp.js";
+import { tempDir } from "../../../fixtures/temp-dir.js";
 
 // A real QEMU with no disk: enough for its PS/2 keyboard to accept input events over QMP.
 async function startQemu(): Promise<{ qmp: QmpClient; proc: ChildProcess; stop: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "kiln-qmp-"));
+  const dir = await tempDir("kiln-qmp-");
   const sock = join(dir, "qmp.sock");
   const proc = spawn("qemu-system-x86_64", ["-machine", "accel=tcg", "-display", "none", "-nodefaults", "-qmp", `unix:${sock},server,nowait`], { stdio: "ignore" });
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));

@@ -5,12 +5,12 @@
  */
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { exportArtifact } from "../../../../agent/builders/qemu/export-artifact.js";
 import type { Artifact } from "../../../../agent/runner/artifact.js";
 import type { BuildUi } from "../../../../agent/runner/ui.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
 function qemuImg(...args: string[]): string {
   return execFileSync("qemu-img", args, { encoding: "utf8" });
@@ -31,7 +31,7 @@ function recordingUi(lines: string[]): BuildUi {
 }
 
 function workspace(t: { teardown(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-export-"));
+  const dir = tempDirSync("kiln-export-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

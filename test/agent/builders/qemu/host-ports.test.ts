@@ -5,11 +5,11 @@
  */
 import test from "ava";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { leasePort } from "../../../../agent/builders/common/host-ports.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
 const hostPorts = pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), "../../../../agent/builders/common/host-ports.js")).href;
 
@@ -35,7 +35,7 @@ function freeRangeBase(): number {
 }
 
 test("two processes leasing from a two-port range get different ports; a third is refused clearly", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-leases-"));
+  const dir = tempDirSync("kiln-leases-");
   const min = freeRangeBase();
   const a = holder(dir, min, min + 1);
   const b = holder(dir, min, min + 1);
@@ -58,7 +58,7 @@ test("two processes leasing from a two-port range get different ports; a third i
 });
 
 test("a lease left by a process that died is taken over; release removes the lock", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-leases-"));
+  const dir = tempDirSync("kiln-leases-");
   process.env.KILN_PORT_LEASE_DIR = dir;
   const port = freeRangeBase();
   // pid 2^22+1 is above Linux's pid_max limit: never a live process

@@ -6,18 +6,18 @@
 import test from "ava";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { reapVmwareVms } from "../../../../agent/builders/vmware/reap-vms.js";
 import { findOnPath } from "../../../../agent/host-probe/index.js";
 import { silentLog } from "../../../../shared/operator-log.js";
 import { vmwareStandIn } from "../../../fixtures/vmware-stand-in.js";
+import { tempDir } from "../../../fixtures/temp-dir.js";
 
 test("VMware VMs marked with a dead job's pid are stopped; one owned by a live process keeps running", async (t) => {
   if (!(await findOnPath(process.env, "qemu-system-x86_64")) || process.getuid?.() !== 0) return t.pass("skipped: needs qemu-system-x86_64 and root");
   const standIn = await vmwareStandIn(t);
-  const dir = await mkdtemp(join(tmpdir(), "kiln-vmw-reap-"));
+  const dir = await tempDir("kiln-vmw-reap-");
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const dead = spawn("true");
   await once(dead, "exit");

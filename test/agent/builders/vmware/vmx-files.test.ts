@@ -1,7 +1,5 @@
 import test from "ava";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { schema as isoSchema, type Config as IsoConfig } from "../../../../shared/components/builders/vmware-iso.js";
 import { DEFAULT_ADDITIONAL_DISK_TEMPLATE, DEFAULT_VMX_TEMPLATE } from "../../../../shared/components/builders/vmware-vmx-template.js";
 import { diskAndCdromTypes } from "../../../../agent/builders/vmware/disk-cdrom-types.js";
@@ -12,8 +10,9 @@ import { additionalDiskNumbers } from "../../../../agent/builders/vmware/step-cr
 import { renderIsoVmx } from "../../../../agent/builders/vmware/step-create-vmx.js";
 import { encodeVmx, parseVmx } from "../../../../agent/builders/vmware/vmx-file.js";
 import { prepareContext, raw } from "../../../shared/components/prepare-context.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "kiln-vmx-"));
+const cwd = tempDirSync("kiln-vmx-");
 test.after.always(() => rmSync(cwd, { recursive: true, force: true }));
 
 const iso = { iso_url: "x.iso", iso_checksum: "none", ssh_username: "u", shutdown_command: "poweroff" };

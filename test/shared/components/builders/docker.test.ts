@@ -1,11 +1,11 @@
 import test from "ava";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { schema, type Config } from "../../../../shared/components/builders/docker.js";
 import { prepareContext, problemsOf, raw } from "../prepare-context.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "kiln-docker-schema-"));
+const cwd = tempDirSync("kiln-docker-schema-");
 const prepare = (config: Record<string, unknown>): Config => schema.prepare(raw("docker", config), prepareContext(cwd, "docker")) as Config;
 
 test("exactly one of commit, discard and export_path", (t) => {

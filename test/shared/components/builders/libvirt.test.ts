@@ -1,14 +1,14 @@
 import test from "ava";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isLocalUri, parseVolumeSize, schema, type Config } from "../../../../shared/components/builders/libvirt.js";
 import { prepareContext, problemsOf, raw } from "../prepare-context.js";
 import { spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "kiln-libvirt-schema-"));
+const cwd = tempDirSync("kiln-libvirt-schema-");
 const prepare = (config: Record<string, unknown>): Config => schema.prepare(raw("libvirt", config), prepareContext(cwd, "libvirt")) as Config;
 const ssh = { communicator: "ssh", ssh_username: "root", ssh_password: "x" };
 const overlay = (over: Record<string, unknown> = {}) => ({ pool: "images", source: { type: "backing-store", pool: "base", volume: "debian.qcow2" }, ...over });
@@ -81,7 +81,7 @@ test("Kiln's user interface: one per domain, only with a libvirt on this host", 
 });
 
 test("the plugin's HCL2 example (backing-store source in a build block) validates; an unknown key in a block is named", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-libvirt-hcl-"));
+  const dir = tempDirSync("kiln-libvirt-hcl-");
   spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id_test")]);
   writeFileSync(join(dir, "libvirt.pkr.hcl"), `
 packer {

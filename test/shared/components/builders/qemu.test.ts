@@ -1,12 +1,12 @@
 import test from "ava";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { schema, type Config } from "../../../../shared/components/builders/qemu.js";
 import { prepareContext, problemsOf, raw } from "../prepare-context.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
 const base = { iso_url: "https://example.invalid/images/debian-10.iso", iso_checksum: "none", ssh_username: "root" };
-const tmp = (): string => mkdtempSync(join(tmpdir(), "kiln-qemu-schema-"));
+const tmp = (): string => tempDirSync("kiln-qemu-schema-");
 
 test("bad format, accelerator and disk interface are reported in Packer's order and words; net_device is not checked", (t) => {
   const cwd = tmp();

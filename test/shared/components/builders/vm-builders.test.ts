@@ -1,6 +1,5 @@
 import test from "ava";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { schema as amazonEbs, type Config as AmazonConfig } from "../../../../shared/components/builders/amazon-ebs.js";
 import { schema as googlecompute } from "../../../../shared/components/builders/googlecompute.js";
@@ -9,8 +8,9 @@ import { schema as virtualboxOvf } from "../../../../shared/components/builders/
 import { schema as vmwareIso } from "../../../../shared/components/builders/vmware-iso.js";
 import { cleanAmiName } from "../../../../shared/components/builders/amazon-ami-name.js";
 import { prepareContext, problemsOf, raw } from "../prepare-context.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "kiln-vm-schemas-"));
+const cwd = tempDirSync("kiln-vm-schemas-");
 const ebs = { region: "us-east-1", source_ami: "ami-0123456789abcdef0", instance_type: "t3.micro", ssh_username: "ubuntu" };
 
 test("amazon-ebs: AMI name characters and length as Packer checks them", (t) => {

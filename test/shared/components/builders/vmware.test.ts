@@ -1,12 +1,12 @@
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { schema as vmwareIso } from "../../../../shared/components/builders/vmware-iso.js";
 import { schema as vmwareVmx } from "../../../../shared/components/builders/vmware-vmx.js";
 import { prepareContext, problemsOf, raw } from "../prepare-context.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "kiln-vmware-schemas-"));
+const cwd = tempDirSync("kiln-vmware-schemas-");
 test.after.always(() => rmSync(cwd, { recursive: true, force: true }));
 const iso = { iso_url: "http://x/u.iso", iso_checksum: "sha256:" + "1".repeat(64), ssh_username: "vagrant" };
 

@@ -1,13 +1,13 @@
 import test from "ava";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ConfigReader } from "../../../../shared/components/config-reader.js";
 import { needsTemporaryKeyPair, readCommunicatorConfig, type CommunicatorConfig } from "../../../../shared/components/communicator/ssh.js";
+import { tempDir } from "../../../fixtures/temp-dir.js";
 
 let dir: string;
 test.before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiln-comm-schema-"));
+  dir = await tempDir("kiln-comm-schema-");
   await writeFile(path.join(dir, "id_test"), "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n");
   await writeFile(path.join(dir, "not_a_key"), "hello\n");
 });

@@ -1,14 +1,14 @@
 import test from "ava";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { schema as vagrant, type Config as VagrantConfig } from "../../../../shared/components/post-processors/vagrant.js";
 import { schema as dockerTag, type Config as TagConfig } from "../../../../shared/components/post-processors/docker-tag.js";
 import { schema as dockerSave } from "../../../../shared/components/post-processors/docker-save.js";
 import { schema as dockerPush } from "../../../../shared/components/post-processors/docker-push.js";
 import { prepareContext, problemsOf, raw } from "../prepare-context.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "kiln-pp-schemas-"));
+const cwd = tempDirSync("kiln-pp-schemas-");
 
 test("vagrant: a vagrantfile_template that does not exist is refused; one that exists is accepted", (t) => {
   t.deepEqual(problemsOf(() => vagrant.prepare(raw("vagrant", { vagrantfile_template: "tpl/name.rb" }), prepareContext(cwd, "b"))), [

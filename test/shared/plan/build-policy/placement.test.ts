@@ -4,15 +4,15 @@
  * bad values refused naming file, line and setting. And the job queue a placement becomes.
  */
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildPolicyError, labelsOf, loadSideFile, policyFor, priorityOf } from "../../../../shared/plan/build-policy/index.js";
 import { jobQueue, parseJobQueue } from "../../../../shared/bus/index.js";
 import { canServeQueue } from "../../../../agent/farm/job-queues.js";
+import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
 function folderWith(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-placement-"));
+  const dir = tempDirSync("kiln-placement-");
   writeFileSync(join(dir, name), text);
   return dir;
 }

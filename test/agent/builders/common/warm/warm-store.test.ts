@@ -6,15 +6,15 @@
  */
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chooseWarmMode, publish, snapshotAt, snapshotExists, stagingFor } from "../../../../../agent/builders/common/warm/index.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 const KEY = "0123456789abcdef0123456789abcdef";
 
 function root(t: { teardown(f: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-warm-store-"));
+  const dir = tempDirSync("kiln-warm-store-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return join(dir, "kiln-warm");
 }

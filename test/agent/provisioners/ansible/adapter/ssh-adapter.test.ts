@@ -7,15 +7,15 @@
  */
 import test from "ava";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import ssh2 from "ssh2";
 import { SshCommunicator, generateTemporaryKeyPair } from "../../../../../agent/communicators/ssh/index.js";
 import { startSshAdapter, type RunningAdapter } from "../../../../../agent/provisioners/ansible/adapter/ssh-adapter.js";
 import { startSshd, type SshdFixture } from "../../../../fixtures/sshd.js";
+import { tempDir } from "../../../../fixtures/temp-dir.js";
 
 const run = promisify(execFile);
 
@@ -37,7 +37,7 @@ interface AdapterRig {
 
 /** Communicator + adapter + a key ssh logs in with; all of it closed and removed by t.teardown. */
 async function adapterRig(t: { teardown(fn: () => Promise<void>): void }): Promise<AdapterRig> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "kiln-adapter-test-"));
+  const dir = await tempDir("kiln-adapter-test-");
   const comm = await SshCommunicator.connect(sshd.communicatorConfig());
   const abort = new AbortController();
   const client = generateTemporaryKeyPair("ed25519", 0, "kiln-adapter-test");

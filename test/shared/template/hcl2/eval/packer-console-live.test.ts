@@ -7,14 +7,14 @@
  * Skipped (saying so) where packer is not installed.
  */
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate } from "../../../../../shared/template/hcl2/eval/index.js";
 import { initHclParser, parseHclExpression } from "../../../../../shared/template/hcl2/syntax/index.js";
 import { formatValueForConsole } from "../../../../../shared/template/hcl2/value/index.js";
 import { havePacker166, runPacker, type PackerRun } from "../../../../fixtures/packer-cli.js";
 import { testFunctions } from "./test-functions.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 const EXPRESSIONS = [
   // numbers and their printing
@@ -75,7 +75,7 @@ function packerErrors(stdout: string): { summary: string; detail: string }[] {
 (havePacker ? test : test.skip)("the evaluator agrees with a live packer console 1.6.6", async (t) => {
   t.timeout(120_000);
   await initHclParser();
-  const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-console-"));
+  const dir = tempDirSync("kiln-hcl-console-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "x.pkr.hcl"), 'source "null" "a" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.a"]\n}\n');
   const functions = new Map([...testFunctions].filter(([name]) => ["can", "try", "convert"].includes(name)));

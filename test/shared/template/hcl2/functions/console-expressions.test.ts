@@ -3,8 +3,7 @@
 // value room prints the result as the console does. packer-console.test.ts checks the functions
 // alone; this checks that parser, evaluator and library agree with Packer together.
 import test from "ava";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { evaluate } from "../../../../../shared/template/hcl2/eval/index.js";
@@ -12,6 +11,7 @@ import { HclDiagnosticsError, HclFunctionError } from "../../../../../shared/tem
 import { convertToType, evaluateCan, evaluateTry, NOT_IN_PACKER_1_6_6, packerFunctions, type ExpressionArgument } from "../../../../../shared/template/hcl2/functions/index.js";
 import { initHclParser, parseHclExpression } from "../../../../../shared/template/hcl2/syntax/index.js";
 import { formatValueForConsole, parseTypeConstraint } from "../../../../../shared/template/hcl2/value/index.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../../..");
 const fixture = JSON.parse(readFileSync(path.join(repo, "test/fixtures/hcl2-functions/packer-1.6.6-console.json"), "utf8")) as {
@@ -39,7 +39,7 @@ function consoleAnswer(stdout: string): string {
 
 test("recorded packer console lines evaluate to the same answers through Kiln's parser, evaluator and functions", async (t) => {
   await initHclParser();
-  const root = mkdtempSync(path.join(tmpdir(), "kiln-hcl2-console-"));
+  const root = tempDirSync("kiln-hcl2-console-");
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(path.join(root, "tpl.pkr.hcl"), fixture.template);
   for (const [name, content] of Object.entries(fixture.files)) {

@@ -1,11 +1,12 @@
 // Clock and filesystem functions: timestamp and the legacy_* functions against a pinned clock,
 // rfc3339_parse/unix_timestamp_parse, and file functions on a real temporary directory.
 import test from "ava";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import path from "node:path";
 import { packerFunctions } from "../../../../../shared/template/hcl2/functions/index.js";
 import { runCallTable } from "./call-table.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 const pinned = new Date("2021-03-04T05:06:07.890Z");
 
@@ -51,7 +52,7 @@ test("rfc3339_parse and unix_timestamp_parse break a time down as Packer does", 
 });
 
 test("file functions read relative to the template directory; abspath uses the working directory", (t) => {
-  const root = mkdtempSync(path.join(tmpdir(), "kiln-hcl2-files-"));
+  const root = tempDirSync("kiln-hcl2-files-");
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   mkdirSync(path.join(root, "scripts/nested"), { recursive: true });
   writeFileSync(path.join(root, "scripts/a.sh"), "echo a\n");

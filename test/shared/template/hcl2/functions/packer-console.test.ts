@@ -1,14 +1,14 @@
 // Kiln's function library against what real `packer console` 1.6.6 answered for the same calls
 // (recorded once by scripts/record-hcl2-function-fixtures.mjs; this test does not need packer).
 import test from "ava";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HclFunctionError, type HclFunction, type Value } from "../../../../../shared/template/hcl2/contract.js";
 import { NOT_IN_PACKER_1_6_6, packerFunctions } from "../../../../../shared/template/hcl2/functions/index.js";
 import { formatValueForConsole } from "../../../../../shared/template/hcl2/value/index.js";
 import { valueFromJson } from "./value-fixtures.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 interface RecordedCase {
   id: string;
@@ -71,7 +71,7 @@ function diagnosticFor(name: string, fn: HclFunction, error: HclFunctionError, r
 }
 
 test("the recorded packer console 1.6.6 answers agree with Kiln's functions, except the listed intended differences", (t) => {
-  const root = mkdtempSync(path.join(tmpdir(), "kiln-hcl2-functions-test-"));
+  const root = tempDirSync("kiln-hcl2-functions-test-");
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(path.join(root, "tpl.pkr.hcl"), fixture.template);
   for (const [name, content] of Object.entries(fixture.files)) {

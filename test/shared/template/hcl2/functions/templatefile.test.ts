@@ -1,16 +1,16 @@
 // templatefile renders a real file through the HCL template parser and evaluator, with only the
 // given variables in scope and the library's functions (not templatefile itself).
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { HclFunctionError, type Value } from "../../../../../shared/template/hcl2/contract.js";
 import { packerFunctions } from "../../../../../shared/template/hcl2/functions/index.js";
 import { initHclParser } from "../../../../../shared/template/hcl2/syntax/index.js";
 import { formatValueForConsole } from "../../../../../shared/template/hcl2/value/index.js";
 import { valueFromJson } from "./value-fixtures.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
-const root = mkdtempSync(path.join(tmpdir(), "kiln-templatefile-"));
+const root = tempDirSync("kiln-templatefile-");
 test.before(async () => {
   await initHclParser();
   writeFileSync(path.join(root, "hosts.tftpl"), "Hello, ${name}!\n%{ for ip in addrs ~}\nserver ${ip}\n%{ endfor ~}\n${upper(name)} ${length(addrs)}");

@@ -1,12 +1,12 @@
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
 import type { BuildSpec } from "../../../../../shared/plan/build-spec.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 function workspace(t: { teardown: (f: () => void) => void }, files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-plan-"));
+  const dir = tempDirSync("kiln-hcl-plan-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;

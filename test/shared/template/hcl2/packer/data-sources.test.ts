@@ -1,15 +1,15 @@
 import test from "ava";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 const NO_INPUTS: HclCheckOptions = { vars: [], varFiles: [], env: {}, only: [], except: [] };
 
 function template(t: { teardown: (f: () => void) => void }, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-data-"));
+  const dir = tempDirSync("kiln-hcl-data-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "t.pkr.hcl"), text);
   return dir;

@@ -1,11 +1,11 @@
 import test from "ava";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 function workspace(t: { teardown: (f: () => void) => void }, files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-vars-"));
+  const dir = tempDirSync("kiln-hcl-vars-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, ".."), { recursive: true });

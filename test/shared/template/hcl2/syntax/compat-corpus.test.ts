@@ -1,10 +1,10 @@
 import test from "ava";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { COMPAT_DIR, type TemplateEntry } from "../../../../conformance/corpus.js";
 import { havePacker166, runPacker } from "../../../../fixtures/packer-cli.js";
 import { formatHcl, formatHclDiagnostics, initHclParser, parseHclFile } from "../../../../../shared/template/hcl2/syntax/index.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 const templates = join(COMPAT_DIR, "templates");
 const present = existsSync(templates);
@@ -54,7 +54,7 @@ corpusTest("formatHcl is idempotent on every HCL2 file of the corpus", (t) => {
 
 (havePacker ? test : test.skip)("formatHcl agrees with a live `packer fmt` on every HCL2 file of the corpus", async (t) => {
   t.timeout(120_000);
-  const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-fmt-corpus-"));
+  const dir = tempDirSync("kiln-hcl-fmt-corpus-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // Flattened copies (packer fmt refuses the whole folder if one file does not parse).
   const copies = hclFiles()

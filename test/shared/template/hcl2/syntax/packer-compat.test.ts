@@ -1,10 +1,10 @@
 import test from "ava";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatHcl, formatHclDiagnostics, initHclParser, parseHclFile, parseHclJsonFile } from "../../../../../shared/template/hcl2/syntax/index.js";
 import { formatCases, jsonSyntaxErrorCases, syntaxErrorCases } from "./packer-cases.js";
 import { havePacker166, runPacker } from "../../../../fixtures/packer-cli.js";
+import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
 const havePacker = await havePacker166();
 const live = havePacker ? test : test.skip;
@@ -37,7 +37,7 @@ for (const c of formatCases) {
 
 live("a live packer 1.6.6 agrees with the recordings (syntax errors and fmt)", async (t) => {
   t.timeout(120_000);
-  const dir = mkdtempSync(join(tmpdir(), "kiln-hcl-syntax-"));
+  const dir = tempDirSync("kiln-hcl-syntax-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const c of [...syntaxErrorCases.slice(0, 6), ...jsonSyntaxErrorCases.slice(0, 2)]) {
     writeFileSync(join(dir, c.file), c.source);
