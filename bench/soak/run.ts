@@ -71,14 +71,34 @@ function rssLine(r: Record<string, number>): string {
 async function jetStreamLine(monitorPorts: number[]): Promise<string> {
   for (const port of monitorPorts) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/jsz`, { signal: AbortSignal.timeout(5000) });
-      const jsz = (await res.json()) as { streams: number; consumers: number; messages: number; bytes: number; memory: number };
-      return `JetStream ${jsz.streams} streams, ${jsz.consumers} consumers, ${jsz.messages} messages, ${Math.round(jsz.bytes / 1048576)} MB stored, ${Math.round(jsz.memory / 1048576)} MB in memory streams`;
+      const res = await fetch(`http://127.0.0.1:${port}/jsz?accounts=true&streams=true&consumers=true`, { signal: AbortSignal.timeout(5000) });
+      const jsz = (await res.json()) as JszAnswer;
+      // Which streams the consumers read, and whether they are durable: a leak shows by name.
+      const byStream = new Map<string, number>();
+      for (const account of jsz.account_details ?? []) {
+        for (const stream of account.stream_detail ?? []) {
+          for (const c of stream.consumer_detail ?? []) {
+            const key = `${stream.name}${c.config?.durable_name ? "" : " (ephemeral)"}`;
+            byStream.set(key, (byStream.get(key) ?? 0) + 1);
+          }
+        }
+      }
+      const consumers = [...byStream].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join(", ");
+      return `JetStream ${jsz.streams} streams, ${jsz.consumers} consumers (this node: ${consumers || "none"}), ${jsz.messages} messages, ${Math.round(jsz.bytes / 1048576)} MB stored`;
     } catch {
       // next node
     }
   }
   return "JetStream: no node answered /jsz";
+}
+
+/** The parts of nats-server's /jsz?accounts=true&streams=true&consumers=true this reads. */
+interface JszAnswer {
+  streams: number;
+  consumers: number;
+  messages: number;
+  bytes: number;
+  account_details?: { stream_detail?: { name: string; consumer_detail?: { config?: { durable_name?: string } }[] }[] }[];
 }
 
 function rssKb(pid: number | undefined): number {

@@ -7,7 +7,7 @@
  * message does not open.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { storedSha256, type ObjectSource } from "./object-get.js";
+import { getObject, ObjectReadError, storedSha256, type ObjectSource } from "./object-get.js";
 import { putObject, type ObjectStoreTarget } from "./object-put.js";
 import { BusDecodeError, decodeStoredJobSpec, type JobMessage, type StoredSpec } from "./messages.js";
 import { jobSpecObjectName } from "./names.js";
@@ -63,7 +63,7 @@ export async function storeSealedSpec(target: ObjectStoreTarget, { ref, sealed }
 export async function openJobSpec(source: ObjectSource, buildId: string, jobIndex: number, ref: StoredSpec): Promise<Spec> {
   const expected = jobSpecObjectName(buildId, jobIndex);
   if (ref.object !== expected) throw new StoredSpecError(`storedSpec.object "${ref.object}" is not this job's spec (${expected})`);
-  // The client library's read (a push consumer), as for bundles: agents may not pull from the store's stream.
+  // A push consumer, as for bundles: agents may not pull from the store's stream.
   const info = await source.store.info(ref.object);
   if (!info || info.deleted) throw new StoredSpecError(`the job's spec ${ref.object} is not in the object store ${source.bucket} (deleted, or never stored)`);
   let sha256: string;
@@ -75,15 +75,19 @@ export async function openJobSpec(source: ObjectSource, buildId: string, jobInde
   if (sha256 !== ref.sha256 || info.size !== ref.size) {
     throw new StoredSpecError(`the job's spec ${ref.object} in the object store (${info.size} bytes, sha256 ${sha256}) is not the one the job names (${ref.size} bytes, sha256 ${ref.sha256})`);
   }
-  let blob: Uint8Array | null;
+  let blob: Buffer;
   try {
-    blob = await source.store.getBlob(ref.object); // checks the stored digest as it reads
+    // Checks the size and the stored digest as it reads.
+    const object = await getObject(source, ref.object, { push: true });
+    if (!object) throw new StoredSpecError(`the job's spec ${ref.object} is not in the object store ${source.bucket} (deleted while being read)`);
+    const parts: Uint8Array[] = [];
+    for await (const chunk of object.data) parts.push(chunk);
+    blob = Buffer.concat(parts);
   } catch (e) {
-    if (/digest|size/i.test((e as Error).message)) throw new StoredSpecError(`the job's spec ${ref.object} could not be read whole: ${(e as Error).message}`);
+    if (e instanceof ObjectReadError) throw new StoredSpecError(`the job's spec ${ref.object} could not be read whole: ${e.message}`);
     throw e;
   }
-  if (!blob) throw new StoredSpecError(`the job's spec ${ref.object} is not in the object store ${source.bucket} (deleted while being read)`);
-  const sealed = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  const sealed = blob;
   if (sealed.length < TAG_BYTES) throw new StoredSpecError(`the job's spec ${ref.object} is ${sealed.length} bytes: too short to be sealed`);
   let plain: Buffer;
   try {

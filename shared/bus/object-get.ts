@@ -5,7 +5,7 @@
  * the chunks through an ordered consumer that keeps 32 MiB requested ahead.
  */
 import { createHash } from "node:crypto";
-import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
+import { DeliverPolicy, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { ObjectInfo, ObjectStore } from "@nats-io/obj";
 
 export interface ObjectSource {
@@ -38,6 +38,13 @@ export interface ObjectGetOptions {
    * every file) skips hashing twice; the size is checked either way.
    */
   verifyDigest?: boolean;
+  /**
+   * Read through an ordered push consumer instead of a pull one: for users allowed to create and
+   * delete consumers on the store's stream but not to pull from it (agents reading bundles: see
+   * deploy/nats/agent-user.conf.template). Either consumer is deleted once read; the client
+   * library's own `get` left its push consumer for the server to drop after five idle minutes.
+   */
+  push?: boolean;
 }
 
 /** The object's reader, or undefined when there is no such object (or it was deleted). */
@@ -46,7 +53,29 @@ export async function getObject({ js, store, bucket }: ObjectSource, name: strin
   if (!info || info.deleted) return undefined;
   if (info.options?.link) throw new ObjectReadError(`object ${name} in ${bucket} is a link; Kiln does not make links`);
   const sha256 = storedSha256(info, bucket);
-  return { info, sha256, data: chunksOf(js, bucket, info, options.verifyDigest === false ? undefined : sha256) };
+  return { info, sha256, data: chunksOf(js, bucket, info, options.verifyDigest === false ? undefined : sha256, options.push === true) };
+}
+
+/** An ordered consumer of the object's chunks, delivering them; `remove` deletes it on the server. */
+async function openChunkConsumer(
+  js: JetStreamClient,
+  bucket: string,
+  info: ObjectInfo,
+  push: boolean,
+): Promise<{ messages: AsyncIterable<JsMsg> & { stop(): void }; remove: () => Promise<unknown> }> {
+  const stream = `OBJ_${bucket}`;
+  const chunkSubject = `$O.${bucket}.C.${info.nuid}`;
+  if (push) {
+    // The server paces it by flow control, as the client library's own get does.
+    const consumer = await js.consumers.getPushConsumer(stream, { filter_subjects: chunkSubject, deliver_policy: DeliverPolicy.All });
+    return { messages: await consumer.consume(), remove: () => consumer.delete() };
+  }
+  const consumer = await js.consumers.get(stream, { filter_subjects: chunkSubject, deliver_policy: DeliverPolicy.All });
+  const perPull = Math.max(1, Math.floor(READ_AHEAD_BYTES / (info.options?.max_chunk_size || 128 * 1024)));
+  // consume() asks for more before the last pull is used up, so chunks keep flowing (fetches
+  // of 32 MiB one after another left the pipe empty between them: ~120 MB/s). Counted in
+  // messages, not max_bytes: a chunk that does not fit the bytes left ends a pull with an error.
+  return { messages: await consumer.consume({ max_messages: Math.min(perPull, info.chunks) }), remove: () => consumer.delete() };
 }
 
 /** The hex sha256 an object was stored with (the store keeps it as base64url `SHA-256=…`). */
@@ -55,17 +84,12 @@ export function storedSha256(info: ObjectInfo, bucket: string): string {
   return Buffer.from(info.digest.slice("SHA-256=".length).replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("hex");
 }
 
-async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, sha256: string | undefined): AsyncGenerator<Uint8Array> {
+async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, sha256: string | undefined, push: boolean): AsyncGenerator<Uint8Array> {
   const hash = sha256 === undefined ? undefined : createHash("sha256");
   let size = 0;
   let chunks = 0;
   if (info.chunks > 0) {
-    const consumer = await js.consumers.get(`OBJ_${bucket}`, { filter_subjects: `$O.${bucket}.C.${info.nuid}`, deliver_policy: DeliverPolicy.All });
-    const perPull = Math.max(1, Math.floor(READ_AHEAD_BYTES / (info.options?.max_chunk_size || 128 * 1024)));
-    // consume() asks for more before the last pull is used up, so chunks keep flowing (fetches
-    // of 32 MiB one after another left the pipe empty between them: ~120 MB/s). Counted in
-    // messages, not max_bytes: a chunk that does not fit the bytes left ends a pull with an error.
-    const messages = await consumer.consume({ max_messages: Math.min(perPull, info.chunks) });
+    const { messages, remove } = await openChunkConsumer(js, bucket, info, push);
     // A chunk missing from the stream would be waited for forever: a quiet spell ends the read,
     // and the size check below says what is missing.
     let watchdog = setTimeout(() => void messages.stop(), QUIET_MS);
@@ -82,7 +106,7 @@ async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, 
     } finally {
       clearTimeout(watchdog);
       messages.stop();
-      await consumer.delete().catch(() => undefined);
+      await remove().catch(() => undefined);
     }
   }
   if (size !== info.size) throw new ObjectReadError(`object ${info.name} in ${bucket} is damaged: read ${size} bytes, stored as ${info.size} bytes`);

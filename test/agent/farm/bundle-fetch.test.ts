@@ -2,7 +2,8 @@
  * The agent's bundle cache when several jobs of one template start at once on one agent (a
  * fan-out's builds usually do): each job gets its own extracted copy, the bundle is downloaded
  * once, and no download's temporary file is renamed from under another (this failed a farm build
- * with "ENOENT … rename …partial" when two fetches began in the same millisecond).
+ * with "ENOENT … rename …partial" when two fetches began in the same millisecond), and the
+ * download's consumer is deleted once read.
  */
 import test from "ava";
 import { execFileSync } from "node:child_process";
@@ -11,7 +12,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "nod
 import { join } from "node:path";
 import type { ObjectStore } from "@nats-io/obj";
 import { fetchBundle } from "../../../agent/farm/bundle-fetch.js";
-import { connectBus, ensureFarmResources } from "../../../shared/bus/index.js";
+import { BUNDLES_STORE, connectBus, ensureFarmResources } from "../../../shared/bus/index.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
 import { tempDirSync } from "../../fixtures/temp-dir.js";
 
@@ -32,13 +33,18 @@ test("jobs of one bundle starting together share one download and each get their
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   await bus.bundles.putBlob({ name: sha256 }, bytes);
 
+  // Downloads are counted by the object lookups they begin with.
   let gets = 0;
-  const counted = new Proxy(bus.bundles, {
-    get(target, key, receiver) {
-      if (key === "get") return (name: string) => (gets++, target.get(name));
-      return Reflect.get(target, key, receiver) as unknown;
-    },
-  }) as ObjectStore;
+  const counted = {
+    js: bus.js,
+    bucket: BUNDLES_STORE,
+    store: new Proxy(bus.bundles, {
+      get(target, key, receiver) {
+        if (key === "info") return (name: string) => (gets++, target.info(name));
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    }) as ObjectStore,
+  };
 
   const cache = join(dir, "cache");
   const jobs = [1, 2, 3, 4].map((n) => fetchBundle(counted, { sha256, size: bytes.length }, cache, join(dir, `job-${n}`)));
@@ -47,6 +53,10 @@ test("jobs of one bundle starting together share one download and each get their
   for (const n of [1, 2, 3, 4]) t.is(readFileSync(join(dir, `job-${n}`, "template.json"), "utf8"), '{"builders":[{"type":"null","communicator":"none"}]}');
   t.is(gets, 1, "one download for the four jobs");
   t.deepEqual(readdirSync(cache), [`${sha256}.tar.gz`], "no partial download left behind");
+  // The download's consumer is gone from the server at once, not left for five idle minutes.
+  const consumers: string[] = [];
+  for await (const c of bus.jsm.consumers.list(`OBJ_${BUNDLES_STORE}`)) consumers.push(c.name);
+  t.deepEqual(consumers, [], "no consumer left on the bundles' stream");
 
   // A later job finds it cached: no download at all.
   await fetchBundle(counted, { sha256, size: bytes.length }, cache, join(dir, "job-5"));
