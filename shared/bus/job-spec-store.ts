@@ -7,7 +7,7 @@
  * message does not open.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { getObject, ObjectReadError, storedSha256, type ObjectSource } from "./object-get.js";
+import { getObject, ObjectReadError, type ObjectReader, type ObjectSource } from "./object-get.js";
 import { putObject, type ObjectStoreTarget } from "./object-put.js";
 import { BusDecodeError, decodeStoredJobSpec, type JobMessage, type StoredSpec } from "./messages.js";
 import { jobSpecObjectName } from "./names.js";
@@ -64,30 +64,27 @@ export async function openJobSpec(source: ObjectSource, buildId: string, jobInde
   const expected = jobSpecObjectName(buildId, jobIndex);
   if (ref.object !== expected) throw new StoredSpecError(`storedSpec.object "${ref.object}" is not this job's spec (${expected})`);
   // A push consumer, as for bundles: agents may not pull from the store's stream.
-  const info = await source.store.info(ref.object);
-  if (!info || info.deleted) throw new StoredSpecError(`the job's spec ${ref.object} is not in the object store ${source.bucket} (deleted, or never stored)`);
-  let sha256: string;
+  let object: ObjectReader | undefined;
   try {
-    sha256 = storedSha256(info, source.bucket);
+    object = await getObject(source, ref.object, { push: true });
   } catch (e) {
-    throw new StoredSpecError((e as Error).message);
+    if (e instanceof ObjectReadError) throw new StoredSpecError(e.message); // a link, a digest of another kind
+    throw e;
   }
+  if (!object) throw new StoredSpecError(`the job's spec ${ref.object} is not in the object store ${source.bucket} (deleted, or never stored)`);
+  const { info, sha256 } = object;
   if (sha256 !== ref.sha256 || info.size !== ref.size) {
     throw new StoredSpecError(`the job's spec ${ref.object} in the object store (${info.size} bytes, sha256 ${sha256}) is not the one the job names (${ref.size} bytes, sha256 ${ref.sha256})`);
   }
-  let blob: Buffer;
+  const parts: Uint8Array[] = [];
   try {
     // Checks the size and the stored digest as it reads.
-    const object = await getObject(source, ref.object, { push: true });
-    if (!object) throw new StoredSpecError(`the job's spec ${ref.object} is not in the object store ${source.bucket} (deleted while being read)`);
-    const parts: Uint8Array[] = [];
     for await (const chunk of object.data) parts.push(chunk);
-    blob = Buffer.concat(parts);
   } catch (e) {
     if (e instanceof ObjectReadError) throw new StoredSpecError(`the job's spec ${ref.object} could not be read whole: ${e.message}`);
     throw e;
   }
-  const sealed = blob;
+  const sealed = Buffer.concat(parts);
   if (sealed.length < TAG_BYTES) throw new StoredSpecError(`the job's spec ${ref.object} is ${sealed.length} bytes: too short to be sealed`);
   let plain: Buffer;
   try {
