@@ -6,7 +6,6 @@
  */
 import { DeliverPolicy, type JsMsg, type MsgRequest, type NextMsgRequest } from "@nats-io/jetstream";
 import {
-  BROTLI_TEXT,
   BUILD_OUTPUT_STREAM,
   buildOutputFilter,
   BusDecodeError,
@@ -110,7 +109,7 @@ async function followOutput(
 ): Promise<"done" | "late"> {
   const { bus } = ctx;
   const { follow } = request;
-  const passEncoded = request.acceptTextEncodings.includes(BROTLI_TEXT);
+  const passEncoded: ReadonlySet<string> = new Set(request.acceptTextEncodings);
   const consumer = await bus.js.consumers.get(BUILD_OUTPUT_STREAM, {
     filter_subjects: buildOutputFilter(buildId),
     ...(progress.after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: progress.after + 1 } : { deliver_policy: DeliverPolicy.All }),
@@ -238,15 +237,15 @@ function holderCheck(ctx: ControllerContext, buildId: string): (subject: string,
 
 /**
  * One stream message as the API's BuildOutput; garbage is logged and skipped. Compressed log text
- * goes on as it is stored to a client that decompresses it (`passEncoded`): the controller then
- * copies a quarter of the bytes and decodes none (bench/farm's log data plane).
+ * goes on as it is stored to a client that decompresses that encoding (`passEncoded`): the
+ * controller then copies less than half the bytes and decodes none (bench/farm's log data plane).
  */
-function toOutput(msg: JsMsg, ctx: ControllerContext, passEncoded: boolean): BuildOutput | undefined {
+function toOutput(msg: JsMsg, ctx: ControllerContext, passEncoded: ReadonlySet<string>): BuildOutput | undefined {
   const sequence = msg.seq;
   try {
     if (msg.subject.endsWith(".log")) {
       const { line, encoded } = decodeLogLineKeepingEncoding(msg.data, msg.subject, msg.headers);
-      const passed = passEncoded ? encoded : undefined;
+      const passed = encoded && passEncoded.has(encoded.encoding) ? encoded : undefined;
       const text = encoded && !passed ? decompressLogText(encoded, msg.subject) : line.text;
       const { jobIndex, label, level } = line;
       return { sequence, time: line.time, log: { jobIndex, label, level, text, encodedText: passed?.data ?? new Uint8Array(0), textEncoding: passed?.encoding ?? "", textBytes: passed?.textBytes ?? 0 } };

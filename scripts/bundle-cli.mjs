@@ -16,8 +16,9 @@ await build({
   splitting: true,
   outdir: "dist/bundle",
   sourcemap: true,
-  // ssh2 ships optional native add-ons; it is loaded lazily, only by builds that use ssh.
-  external: ["ssh2", "cpu-features", "koffi"],
+  // Native add-ons stay out: ssh2's are optional and it is loaded lazily, only by builds that use
+  // ssh; lz4-napi picks its binary package by platform at run time.
+  external: ["ssh2", "cpu-features", "koffi", "lz4-napi"],
   // Bundled CommonJS dependencies call require(); give them one in ESM.
   banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
   // Prefer packages' ESM builds: jsonc-parser's UMD main uses a require() esbuild cannot follow.

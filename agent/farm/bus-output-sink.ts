@@ -60,8 +60,15 @@ const FLUSH_TEXT_BYTES = 1024 * 1024;
  */
 const EVENT_RECORD_BATCH_BYTES = 64 * 1024;
 
-/** Most bytes a string of this length can take in UTF-8 (a UTF-16 unit is at most 3 bytes). */
-const maxUtf8Bytes = (text: string): number => text.length * 3;
+/**
+ * Bytes enough for `text` in UTF-8: three per UTF-16 unit when that fits in `room`, else its
+ * exact size (a scan, for the long texts of BuildUi.outputLines: a 64 KiB chunk of ASCII would
+ * otherwise never join a batch).
+ */
+function utf8Bound(text: string, room = 0): number {
+  const most = text.length * 3;
+  return most <= room || text.length < 1024 ? most : Buffer.byteLength(text);
+}
 
 export interface BusOutputSinkOptions {
   buildId: string;
@@ -110,9 +117,12 @@ export class BusOutputSink implements OutputSink {
       if (lines && lines.meta.label === event.build && lines.meta.level === event.level && this.append(lines, event.text)) return;
       const meta = { jobIndex, label: event.build, level: event.level, time: new Date().toISOString() };
       // Small at first (a job printing a line now and then must not make a 128 KiB buffer per
-      // flush: external memory drives V8's full collections), doubled as lines come; a line longer
-      // than a batch goes alone, in a buffer of its own size.
-      const batch: LineBatch = { meta, buffer: Buffer.allocUnsafe(Math.max(1024, maxUtf8Bytes(event.text))), used: 0, endsWithNewline: false };
+      // flush: external memory drives V8's full collections), doubled as lines come; a chunk of
+      // lines (BuildUi.outputLines) means a chatty job, whose batch is made full size at once; a
+      // text longer than a batch goes alone, in a buffer of its own size.
+      const bytes = utf8Bound(event.text);
+      const size = bytes > LINE_BATCH_BYTES ? bytes : bytes >= LINE_BATCH_BYTES / 8 ? LINE_BATCH_BYTES : Math.max(1024, bytes);
+      const batch: LineBatch = { meta, buffer: Buffer.allocUnsafe(size), used: 0, endsWithNewline: false };
       this.append(batch, event.text, true);
       this.enqueue({ subject: this.logSubject, lines: batch });
     } else {
@@ -136,7 +146,7 @@ export class BusOutputSink implements OutputSink {
   /** Writes `text` into the batch (after a newline unless it has one); false when it does not fit. */
   private append(batch: LineBatch, text: string, first = false): boolean {
     const separator = first || batch.endsWithNewline ? 0 : 1;
-    const needed = batch.used + separator + maxUtf8Bytes(text);
+    const needed = batch.used + separator + utf8Bound(text, batch.buffer.length - batch.used - separator);
     if (needed > batch.buffer.length) {
       if (needed > LINE_BATCH_BYTES) return false;
       const grown = Buffer.allocUnsafe(Math.min(LINE_BATCH_BYTES, Math.max(needed, batch.buffer.length * 2)));

@@ -5,16 +5,29 @@
 export class OutputLines {
   private pending = "";
 
-  constructor(private readonly emit: (line: string) => void) {}
+  /**
+   * `emitLines`, when given, takes the complete lines of a chunk at once, joined by "\n", when none
+   * of them needs cleaning (the common case): a program printing fast then costs one event per
+   * chunk, not one per line (bench/farm's log data plane: the per-line work was a fifth of an
+   * agent's CPU). Lines that need cleaning, and a block that would end in an empty line (sinks drop
+   * a text's one trailing newline), go one by one to `emit`.
+   */
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly emitLines?: (lines: string) => void,
+  ) {}
 
   push(chunk: string): void {
-    this.pending += chunk;
-    let nl = this.pending.indexOf("\n");
-    while (nl >= 0) {
-      this.emit(cleanOutputLine(this.pending.slice(0, nl)));
-      this.pending = this.pending.slice(nl + 1);
-      nl = this.pending.indexOf("\n");
+    const text = this.pending + chunk;
+    const last = text.lastIndexOf("\n");
+    if (last < 0) {
+      this.pending = text;
+      return;
     }
+    this.pending = text.slice(last + 1);
+    const body = text.slice(0, last);
+    if (this.emitLines && isClean(body)) this.emitLines(body);
+    else for (const line of body.split("\n")) this.emit(cleanOutputLine(line));
   }
 
   /** Emits a last line that had no newline. */
@@ -28,4 +41,16 @@ export function cleanOutputLine(line: string): string {
   const trimmed = line.trimEnd();
   const cr = trimmed.lastIndexOf("\r");
   return cr >= 0 ? trimmed.slice(cr + 1) : trimmed;
+}
+
+/** Whitespace (as trimEnd sees it) before a newline: a line cleanOutputLine would change. \s without \n, spelled out. */
+const SPACE_BEFORE_NEWLINE = /[\t\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]\n/;
+const SPACE = /\s/;
+
+/** Whether every line of `lines` (joined by "\n") is as cleanOutputLine leaves it, and the last is not empty. */
+function isClean(lines: string): boolean {
+  const lastChar = lines.at(-1);
+  if (lastChar === undefined) return true; // one empty line
+  // One scan for "\r" and one regular expression: ~20 ms for 47 MB here, against ~70 for one expression doing both.
+  return !SPACE.test(lastChar) && !lines.includes("\r") && !SPACE_BEFORE_NEWLINE.test(lines);
 }

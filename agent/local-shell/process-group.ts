@@ -8,6 +8,9 @@ export interface ProcessGroupOptions {
   signal: AbortSignal;
   onStdoutLine: (line: string) => void;
   onStderrLine: (line: string) => void;
+  /** Given, these take a chunk's complete lines at once when none needs cleaning (OutputLines). */
+  onStdoutLines?: (lines: string) => void;
+  onStderrLines?: (lines: string) => void;
   /** How long a cancelled group gets between SIGTERM and SIGKILL. */
   killGraceMs?: number;
 }
@@ -46,8 +49,8 @@ export function runProcessGroup(argv: readonly string[], options: ProcessGroupOp
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const stdout = new OutputLines(options.onStdoutLine);
-    const stderr = new OutputLines(options.onStderrLine);
+    const stdout = new OutputLines(options.onStdoutLine, options.onStdoutLines);
+    const stderr = new OutputLines(options.onStderrLine, options.onStderrLines);
     const stdoutText = new StringDecoder("utf8");
     const stderrText = new StringDecoder("utf8");
     child.stdout.on("data", (b: Buffer) => stdout.push(stdoutText.write(b)));

@@ -4,6 +4,7 @@ import type { ShellLocalConfig } from "../../shared/components/shell-local-confi
 import { render } from "../../shared/template/interpolate/index.js";
 import type { InterpolationContext } from "../../shared/template/interpolate/context.js";
 import type { GeneratedData, RunContext } from "../runner/context.js";
+import { outputLinesTo } from "../runner/ui.js";
 import { flattenEnvVars } from "./env-vars.js";
 import { writeInlineScript } from "./inline-script.js";
 import { runProcessGroup, SpawnError } from "./process-group.js";
@@ -72,6 +73,8 @@ export async function runShellLocal(ctx: RunContext, config: ShellLocalConfig, g
           signal: ctx.signal,
           onStdoutLine: (line) => ctx.ui.message(line),
           onStderrLine: (line) => ctx.ui.error(line),
+          onStdoutLines: outputLinesTo(ctx.ui, "message"),
+          onStderrLines: outputLinesTo(ctx.ui, "error"),
         });
       } catch (e) {
         const cause = e instanceof SpawnError ? e.message : String(e);

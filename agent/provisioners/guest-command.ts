@@ -6,10 +6,11 @@
 import { BuildCancelledError } from "../runner/steps.js";
 import type { ProvisionContext } from "../runner/context.js";
 import { OutputLines } from "./shell/output-lines.js";
+import { outputLinesTo } from "../runner/ui.js";
 
 export async function runGuestCommand(ctx: ProvisionContext, command: string): Promise<number> {
-  const out = new OutputLines((line) => ctx.ui.message(line));
-  const err = new OutputLines((line) => ctx.ui.error(line));
+  const out = new OutputLines((line) => ctx.ui.message(line), outputLinesTo(ctx.ui, "message"));
+  const err = new OutputLines((line) => ctx.ui.error(line), outputLinesTo(ctx.ui, "error"));
   let code: number;
   try {
     code = await ctx.comm.run({ command, onStdout: (c) => out.push(c), onStderr: (c) => err.push(c) }, ctx.signal);

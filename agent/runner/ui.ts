@@ -12,6 +12,13 @@ export interface BuildUi {
   message(message: string): void;
   /** An error: red `==> name: ...` */
   error(message: string): void;
+  /**
+   * Several lines of a program's output at once, joined by "\n": each shown as its own message
+   * (or error) line, as if each had been given to message() (Packer's RunWithUi sends each line
+   * through ui.Message). One event for a whole chunk of a chatty program's output. Optional: a
+   * plugin's test double may leave it out, and callers then send line by line.
+   */
+  outputLines?(level: "message" | "error", lines: string): void;
   /** A machine-readable record (`artifact-count`, `artifact`, `error`), target = this build. */
   machine(type: string, ...data: string[]): void;
   /** A structured event (shared/build-events.ts); optional so a plugin's test double may leave it out. */
@@ -21,7 +28,12 @@ export interface BuildUi {
 export type UiLevel = "say" | "message" | "error";
 
 export type OutputEvent =
-  | { kind: "ui"; build: string; level: UiLevel; text: string }
+  /**
+   * `lines`: the text is several lines of output, each its own UI line (BuildUi.outputLines; a
+   * farm LogLine's batch). Without it a text with newlines is one message that spans lines, as
+   * Packer's machine-readable output keeps it (one record, its newlines escaped).
+   */
+  | { kind: "ui"; build: string; level: UiLevel; text: string; lines?: boolean }
   | { kind: "machine"; build: string; type: string; data: string[] };
 
 export interface OutputSink {
@@ -62,7 +74,14 @@ export function buildUi(sink: OutputSink, build: string): BuildUi {
     say: (text) => sink.emit({ kind: "ui", build, level: "say", text }),
     message: (text) => sink.emit({ kind: "ui", build, level: "message", text }),
     error: (text) => sink.emit({ kind: "ui", build, level: "error", text }),
+    outputLines: (level, text) => sink.emit({ kind: "ui", build, level, text, lines: true }),
     machine: (type, ...data) => sink.emit({ kind: "machine", build, type, data }),
     event: (event) => sink.emit({ kind: "machine", build, type: BUILD_EVENT_RECORD, data: [JSON.stringify(event)] }),
   };
+}
+
+/** `ui.outputLines` at one level, when the UI has it: where OutputLines sends a chunk's lines whole. */
+export function outputLinesTo(ui: BuildUi, level: "message" | "error"): ((lines: string) => void) | undefined {
+  const send = ui.outputLines;
+  return send && ((lines) => send.call(ui, level, lines));
 }

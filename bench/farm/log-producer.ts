@@ -67,7 +67,7 @@ const sink = new BusOutputSink(bus.js, {
  * The job's output as a child's stdout pipe hands it to the agent: 64 KiB chunks cut anywhere
  * (mid-line, mid-character), made before the clock starts. In the clock the agent's own path for a
  * shell-local child (agent/local-shell/process-group.ts) decodes each chunk and cuts it into
- * lines, a chunk per event-loop turn as 'data' events come; lines made in the loop were
+ * lines (passed on whole when none needs cleaning), a chunk per event-loop turn as 'data' events come; lines made in the loop were
  * concatenated strings V8 had to flatten, which no agent's lines are.
  */
 const CHUNKS = ((): Buffer[] => {
@@ -79,7 +79,11 @@ const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const startedAt = Date.now(); // wall clock: compared with the bench's, another process
 const decoder = new StringDecoder("utf8");
-const stdout = new OutputLines((text) => sink.emit({ kind: "ui", build: "chatty", level: "message", text }));
+// As run-shell-local hands them to the build's UI: a chunk's lines whole (BuildUi.outputLines) when none needs cleaning.
+const stdout = new OutputLines(
+  (text) => sink.emit({ kind: "ui", build: "chatty", level: "message", text }),
+  (text) => sink.emit({ kind: "ui", build: "chatty", level: "message", text, lines: true }),
+);
 for (const chunk of CHUNKS) {
   stdout.push(decoder.write(chunk));
   await new Promise((r) => setImmediate(r));

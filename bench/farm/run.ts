@@ -18,7 +18,8 @@
  *   npm run build && node dist/bench/farm/run.js [--quick] [--only=dispatch,throughput,scale,logs,artifacts] [--runs=3]
  *     [--agent-cpu-prof=DIR]   (and `node --cpu-prof` for the controller, which runs in this process)
  *     [--agents=N]             (agents of the dispatch phase, default 20)
- *   KILN_BENCH_PRODUCER_PROF=DIR  CPU profile of the log phase's producer process (the agent's output sink)
+ *   KILN_BENCH_PROF=DIR  CPU profiles of the log data plane: its producer process (the agent's output
+ *                        sink) and this one (controller and client) while the lines pass
  *
  * The controller (this process) and the agents run with the node flags the services are deployed
  * with (shared/kiln-node-flags.ts; this script starts itself again with them if they are
@@ -28,6 +29,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, rmSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -209,6 +211,22 @@ async function recordBuild(id: string, name: string): Promise<JobRecord> {
   return job;
 }
 
+/** With a folder, profiles this process's CPU until stop() writes `<dir>/<name>.cpuprofile`. */
+async function profileThisProcess(dir: string | undefined): Promise<{ stop(name: string): Promise<void> } | undefined> {
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop(name) {
+      const { profile } = await session.post("Profiler.stop");
+      await writeFile(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 /** Reads a build's output through WatchBuild as `kiln logs -f` does, checking numbered lines arrive in order. */
 function watchNumberedLines(buildId: string): Promise<{ received: number; bytes: number; inOrder: boolean; firstAt: number; lastAt: number; lastAtWall: number }> {
   let received = 0;
@@ -277,9 +295,10 @@ async function logPhase(tplDir: string): Promise<void> {
   const storedBytes = async (): Promise<number> => (await controller.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.bytes;
   const stored0 = await storedBytes();
   const cpu0 = await cpuSeconds();
+  const profiling = await profileThisProcess(process.env.KILN_BENCH_PROF);
   const [startedAtEpoch, storedMs, producerCpu] = await new Promise<number[]>((ok, fail) => {
     let out = "";
-    const producer = spawn(process.execPath, [...(process.env.KILN_BENCH_PRODUCER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KILN_BENCH_PRODUCER_PROF}`] : []), join(repo, "dist/bench/farm/log-producer.js"), nats.url, id, String(SINK_LINES)], { stdio: ["ignore", "pipe", "inherit"] });
+    const producer = spawn(process.execPath, [...(process.env.KILN_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KILN_BENCH_PROF}`] : []), join(repo, "dist/bench/farm/log-producer.js"), nats.url, id, String(SINK_LINES)], { stdio: ["ignore", "pipe", "inherit"] });
     producer.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
     producer.once("error", fail);
     producer.once("exit", (code) => (code === 0 ? ok(out.trim().split(" ").map(Number)) : fail(new Error(`the log producer exited ${code}`))));
@@ -289,6 +308,7 @@ async function logPhase(tplDir: string): Promise<void> {
   // consumer, drops output from an agent the record does not name), and the watch ends.
   await controller.bus.builds.put(jobKey(id, 0), encode({ ...held, state: "succeeded" } satisfies JobRecord));
   const got = await watching;
+  await profiling?.stop("controller-and-client");
   const cpu1 = await cpuSeconds();
   const onBus = (await storedBytes()) - stored0;
   // Wall clocks of two processes (performance.timeOrigin + now() drifts from it in a long run).

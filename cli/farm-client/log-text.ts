@@ -5,10 +5,10 @@
  * line saying so, in its place: the watch goes on, and the gap is not silent.
  */
 import type { BuildOutput } from "../../proto/gen/kiln/v1/farm.js";
-import { BROTLI_TEXT, BusDecodeError, decompressLogText } from "../../shared/bus/index.js";
+import { BusDecodeError, decompressLogText, READABLE_TEXT_ENCODINGS, type LogTextEncoding } from "../../shared/bus/index.js";
 
-/** What this client asks for in WatchBuildRequest.accept_text_encodings. */
-export const ACCEPTED_TEXT_ENCODINGS: readonly string[] = [BROTLI_TEXT];
+/** What this client asks for in WatchBuildRequest.accept_text_encodings: what it decompresses. */
+export const ACCEPTED_TEXT_ENCODINGS: readonly string[] = READABLE_TEXT_ENCODINGS;
 
 /** The item with its log text decompressed (the same item when it carries plain text). */
 export function withPlainLogText(item: BuildOutput): BuildOutput {
@@ -18,8 +18,8 @@ export function withPlainLogText(item: BuildOutput): BuildOutput {
   let { level } = log;
   let text: string;
   try {
-    if (log.textEncoding !== BROTLI_TEXT) throw new BusDecodeError("log line", where, `text encoding "${log.textEncoding}" is not one this client reads (${ACCEPTED_TEXT_ENCODINGS.join(", ")})`);
-    text = decompressLogText({ encoding: log.textEncoding, data: log.encodedText, textBytes: log.textBytes }, where);
+    if (!READABLE_TEXT_ENCODINGS.includes(log.textEncoding as LogTextEncoding)) throw new BusDecodeError("log line", where, `text encoding "${log.textEncoding}" is not one this client reads (${ACCEPTED_TEXT_ENCODINGS.join(", ")})`);
+    text = decompressLogText({ encoding: log.textEncoding as LogTextEncoding, data: log.encodedText, textBytes: log.textBytes }, where);
   } catch (e) {
     if (!(e instanceof BusDecodeError)) throw e;
     level = "error";

@@ -36,7 +36,8 @@ export class BuildOutputRenderer {
   show(item: BuildOutput): void {
     const sink = this.out.machine ?? this.out.terminal;
     if (item.log) {
-      sink.emit({ kind: "ui", build: item.log.label, level: uiLevel(item.log.level), text: item.log.text });
+      // A LogLine's text is a batch of lines (shared/bus/log-line-wire.ts).
+      sink.emit({ kind: "ui", build: item.log.label, level: uiLevel(item.log.level), text: item.log.text, lines: true });
     } else if (item.machine) {
       sink.emit({ kind: "machine", build: item.machine.target, type: item.machine.type, data: item.machine.data });
     } else if (item.event) {

@@ -88,7 +88,8 @@ export class MachineReadableSink implements OutputSink {
     if (e.kind === "machine") this.line(e.build, e.type, ...e.data);
     else {
       const prefix = e.level === "message" ? `    ${e.build}: ` : `==> ${e.build}: `;
-      this.line("", "ui", e.level, prefix + e.text);
+      // Lines of output are a record each, as Packer writes every line of a program's output.
+      for (const text of e.lines ? e.text.replace(/\n$/, "").split("\n") : [e.text]) this.line("", "ui", e.level, prefix + text);
     }
   }
 

@@ -1,7 +1,8 @@
 /** The farm's bus: NATS names, message schemas, connecting, and the JetStream resources. */
 export * from "./names.js";
 export * from "./messages.js";
-export { BROTLI_TEXT, decodeLogLine, decodeLogLineKeepingEncoding, decompressLogText, encodeLogText, logLineHeaders, measureLogLine, type EncodedLogText, type LogPayload } from "./log-line-wire.js";
+export { decodeLogLine, decodeLogLineKeepingEncoding, encodeLogText, logLineHeaders, measureLogLine, type LogPayload } from "./log-line-wire.js";
+export { BROTLI_TEXT, LZ4_TEXT, READABLE_TEXT_ENCODINGS, decompressLogText, type EncodedLogText, type LogTextEncoding } from "./log-text-codec.js";
 export { connectBus, connectArtifactStore, BusConnectError, type ArtifactStoreConnection, type Bus, type BusConnectOptions } from "./connect.js";
 export {
   ensureFarmResources,

@@ -7,19 +7,16 @@
  * log data plane). A LogLine sent as JSON (the controller's own lines, agents before this) still
  * reads: decodeLogLine tells them apart by the headers.
  */
-import { errorMessage } from "../error-message.js";
-import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from "node:zlib";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { BusDecodeError, checkedMessage, decodeLogLineJson, jobIndexField, logLineSchema, type LogLine } from "./messages.js";
+import { compressLogText, decompressLogText, isLogTextEncoding, READABLE_TEXT_ENCODINGS, type EncodedLogText, type LogTextEncoding } from "./log-text-codec.js";
 
 const JOB = "Kiln-Job";
 const LABEL = "Kiln-Label";
 const LEVEL = "Kiln-Level";
 const TIME = "Kiln-Time";
-/** BROTLI_TEXT: the payload is the text compressed with brotli; absent: the text itself. */
+/** How the payload is compressed (shared/bus/log-text-codec.ts); absent: the payload is the text itself. */
 const ENCODING = "Kiln-Encoding";
-/** The one compressed form of log text, as the Kiln-Encoding header and the API's LogLine.text_encoding name it. */
-export const BROTLI_TEXT = "br";
 /** The text's size in bytes (UTF-8) when the payload is compressed: what readers check and count. */
 const TEXT_BYTES = "Kiln-Text-Bytes";
 
@@ -34,23 +31,22 @@ const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 /** A batch of log text as it goes on the bus: compressed when that pays, with the headers that say so. */
 export interface LogPayload {
   data: Uint8Array;
-  /** Set when `data` is compressed: the text's size in bytes. */
+  /** Set when `data` is compressed: how, and the text's size in bytes. */
+  encoding?: LogTextEncoding;
   textBytes?: number;
 }
 
 /**
- * Compresses a batch of log text (brotli at quality 0: ~300 MB/s on one core here, 3.9 times
- * smaller on real build logs). Every byte not sent is one the agent does not write to its socket,
- * the server neither stores nor delivers, and the controller does not copy out of its socket
- * (bench/farm's log data plane was CPU-bound on those copies), and the output stream retains a
- * quarter of the disk. Text that does not shrink by an eighth goes as it is.
+ * Compresses a batch of log text (log-text-codec.ts says with what). Every byte not sent is one
+ * the agent does not write to its socket, the server neither stores nor delivers, and the
+ * controller does not copy out of its socket (bench/farm's log data plane was CPU-bound on those
+ * copies), and the output stream retains less than half the disk. Text that does not shrink by an
+ * eighth goes as it is.
  */
-export function encodeLogText(text: Uint8Array): LogPayload {
+export function encodeLogText(text: Uint8Array, encoding: LogTextEncoding = READABLE_TEXT_ENCODINGS[0]!): LogPayload {
   if (text.length < COMPRESS_FROM_BYTES) return { data: text };
-  const compressed = brotliCompressSync(text, {
-    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 0, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_LGWIN]: 17, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: text.length },
-  });
-  return compressed.length <= text.length - text.length / 8 ? { data: compressed, textBytes: text.length } : { data: text };
+  const compressed = compressLogText(text, encoding);
+  return compressed.length <= text.length - text.length / 8 ? { data: compressed, encoding, textBytes: text.length } : { data: text };
 }
 
 /** A LogLine's fields but its text, as headers (the label percent-encoded: any build name is safe in a header). */
@@ -60,33 +56,11 @@ export function logLineHeaders(line: Omit<LogLine, "text">, payload?: LogPayload
   h.set(LABEL, encodeURIComponent(line.label));
   h.set(LEVEL, line.level);
   h.set(TIME, line.time);
-  if (payload?.textBytes !== undefined) {
-    h.set(ENCODING, BROTLI_TEXT);
+  if (payload?.encoding !== undefined && payload.textBytes !== undefined) {
+    h.set(ENCODING, payload.encoding);
     h.set(TEXT_BYTES, String(payload.textBytes));
   }
   return h;
-}
-
-/** Log text as stored, compressed: what a reader that decompresses it itself (the CLI) is handed. */
-export interface EncodedLogText {
-  encoding: typeof BROTLI_TEXT;
-  data: Uint8Array;
-  /** The text's size in bytes once decompressed. */
-  textBytes: number;
-}
-
-/** Decompresses log text, checked against the size it says; garbage, or a payload that inflates past it, throws BusDecodeError. */
-export function decompressLogText(encoded: EncodedLogText, subject: string): string {
-  const { data, textBytes } = encoded;
-  let text: Buffer;
-  try {
-    // Sized by the header: one output buffer, and a payload that inflates past it is refused.
-    text = brotliDecompressSync(data, { maxOutputLength: Math.max(1, textBytes), chunkSize: Math.max(64, textBytes) });
-  } catch (e) {
-    throw new BusDecodeError("log line", subject, `payload: not ${textBytes} bytes of brotli-compressed text (${errorMessage(e)})`);
-  }
-  if (text.length !== textBytes) throw new BusDecodeError("log line", subject, `payload: ${text.length} bytes once decompressed, not the ${textBytes} ${TEXT_BYTES} says`);
-  return text.toString("utf8");
 }
 
 function textBytesOf(subject: string, headers: MsgHdrs): number {
@@ -100,7 +74,7 @@ function textBytesOf(subject: string, headers: MsgHdrs): number {
 function payloadText(data: Uint8Array, subject: string, headers: MsgHdrs): EncodedLogText | Uint8Array {
   const encoding = headers.get(ENCODING);
   if (!encoding) return data;
-  if (encoding !== BROTLI_TEXT) throw new BusDecodeError("log line", subject, `${ENCODING}: "${encoding}" is not an encoding Kiln reads (${BROTLI_TEXT})`);
+  if (!isLogTextEncoding(encoding)) throw new BusDecodeError("log line", subject, `${ENCODING}: "${encoding}" is not an encoding Kiln reads (${READABLE_TEXT_ENCODINGS.join(", ")})`);
   return { encoding, data, textBytes: textBytesOf(subject, headers) };
 }
 

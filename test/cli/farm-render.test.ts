@@ -76,7 +76,9 @@ test("machine-readable: ui lines, machine records and artifacts as Packer writes
   reportSummary({ terminal, machine }, r.outcomes(), ["greeting", "local"], 2000, false);
   const lines = out.text.split("\n").filter((l) => l !== "").map((l) => l.replace(/^\d+,/, ""));
   t.true(lines.includes(",ui,say,==> greeting: Copying file..."));
-  t.true(lines.includes(",ui,message,    local: about to fail\\nsecond line"));
+  // A LogLine holds a batch of lines: a record each, as Packer writes each line of a program's output.
+  t.true(lines.includes(",ui,message,    local: about to fail"));
+  t.true(lines.includes(",ui,message,    local: second line"));
   t.true(lines.includes("greeting,artifact-count,1"));
   t.true(lines.includes("local,error,Script exited with non-zero exit status: 3"));
   t.true(lines.includes("greeting,artifact,0,builder-id,packer.file"));
@@ -91,4 +93,15 @@ test("a cancelled job reads as a cancelled local build", (t) => {
   r.show({ sequence: 1, time: "", event: { jobIndex: 0, name: "slow", kind: "finished", state: State.STATE_CANCELLED, agent: "a", error: "", reason: "", durationMs: 5, artifacts: [] } });
   t.is(out.text, "Build 'slow' errored after 5 milliseconds: Build was cancelled.\n");
   t.true(r.outcomes()[0].cancelled);
+});
+
+test("machine-readable: a chunk of output lines is a record per line, a message spanning lines one record, as Packer writes them", (t) => {
+  const out = new Collect();
+  const machine = new MachineReadableSink(out);
+  machine.emit({ kind: "ui", build: "vm", level: "message", text: "one\ntwo, three\n", lines: true });
+  machine.emit({ kind: "ui", build: "vm", level: "error", text: "Error: first\nsecond" });
+  t.deepEqual(
+    out.text.split("\n").filter((l) => l !== "").map((l) => l.replace(/^\d+,/, "")),
+    [",ui,message,    vm: one", ",ui,message,    vm: two%!(PACKER_COMMA) three", ",ui,error,==> vm: Error: first\\nsecond"],
+  );
 });

@@ -15,6 +15,7 @@ import { runProcessGroup, SpawnError } from "../../local-shell/process-group.js"
 import { generateTemporaryKeyPair } from "../../communicators/ssh/temporary-key-pair.js";
 import { BuildCancelledError } from "../../runner/steps.js";
 import type { ProvisionContext } from "../../runner/context.js";
+import { outputLinesTo } from "../../runner/ui.js";
 import type { ProvisionerPlugin } from "../types.js";
 import { startSshAdapter, type RunningAdapter } from "./adapter/ssh-adapter.js";
 import { ansibleArgs, ansibleMajorVersion } from "./command-line.js";
@@ -197,6 +198,7 @@ async function runAnsible(ctx: ProvisionContext, argv: string[], envVars: readon
     result = await runProcessGroup(argv, {
       cwd: ctx.workDir, env, signal: ctx.signal,
       onStdoutLine: (l) => ctx.ui.message(l), onStderrLine: (l) => ctx.ui.message(l),
+      onStdoutLines: outputLinesTo(ctx.ui, "message"), onStderrLines: outputLinesTo(ctx.ui, "message"),
     });
   } catch (e) {
     if (e instanceof SpawnError) throw new Error(`${what}: ${e.message}`);

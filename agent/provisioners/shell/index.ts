@@ -6,6 +6,7 @@ import { render } from "../../../shared/template/interpolate/index.js";
 import type { InterpolationContext } from "../../../shared/template/interpolate/context.js";
 import { DisconnectedError, type Communicator } from "../../communicators/types.js";
 import type { ProvisionContext } from "../../runner/context.js";
+import { outputLinesTo } from "../../runner/ui.js";
 import type { ProvisionerPlugin } from "../types.js";
 import { flattenEnvVars } from "../../local-shell/env-vars.js";
 import { OutputLines } from "./output-lines.js";
@@ -125,8 +126,8 @@ function renderCommand(
 
 /** Runs the script with its output on the build UI (stdout as messages, stderr as errors, like Packer). */
 async function runWithUi(ctx: ProvisionContext, command: string): Promise<number | "disconnected"> {
-  const out = new OutputLines((l) => ctx.ui.message(l));
-  const err = new OutputLines((l) => ctx.ui.error(l));
+  const out = new OutputLines((l) => ctx.ui.message(l), outputLinesTo(ctx.ui, "message"));
+  const err = new OutputLines((l) => ctx.ui.error(l), outputLinesTo(ctx.ui, "error"));
   try {
     return await ctx.comm.run({ command, onStdout: (s) => out.push(s), onStderr: (s) => err.push(s) }, ctx.signal);
   } catch (e) {

@@ -5,12 +5,27 @@
 export class OutputLines {
   private pending = "";
 
-  constructor(private readonly emit: (line: string) => void) {}
+  /**
+   * `emitLines`, when given, takes the complete lines of a chunk at once, joined by "\n", when none
+   * of them would be changed or dropped (no "\r" before a newline, no empty line): one event per
+   * chunk of a chatty script instead of one per line (as agent/local-shell/output-lines.ts).
+   */
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly emitLines?: (lines: string) => void,
+  ) {}
 
   push(chunk: string): void {
-    const parts = (this.pending + chunk).split("\n");
-    this.pending = parts.pop() ?? "";
-    for (const line of parts) this.send(line);
+    const text = this.pending + chunk;
+    const last = text.lastIndexOf("\n");
+    if (last < 0) {
+      this.pending = text;
+      return;
+    }
+    this.pending = text.slice(last + 1);
+    const body = text.slice(0, last);
+    if (this.emitLines && isClean(body)) this.emitLines(body);
+    else for (const line of body.split("\n")) this.send(line);
   }
 
   flush(): void {
@@ -23,4 +38,9 @@ export class OutputLines {
     const text = line.endsWith("\r") ? line.slice(0, -1) : line;
     if (text !== "") this.emit(text);
   }
+}
+
+/** Whether `send` would pass every line of `lines` (joined by "\n") as it is. */
+function isClean(lines: string): boolean {
+  return lines !== "" && !lines.startsWith("\n") && !lines.endsWith("\n") && !lines.endsWith("\r") && !lines.includes("\n\n") && !lines.includes("\r\n");
 }

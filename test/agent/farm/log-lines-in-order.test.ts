@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from "ava";
 import { BusOutputSink } from "../../../agent/farm/bus-output-sink.js";
-import { agentLogSubject, BUILD_OUTPUT_STREAM, buildKey, connectBus, encode, jobKey, logLineHeaders, type Bus, type BuildRecord, type JobRecord } from "../../../shared/bus/index.js";
+import { agentLogSubject, BROTLI_TEXT, BUILD_OUTPUT_STREAM, buildKey, connectBus, encode, encodeLogText, jobKey, logLineHeaders, LZ4_TEXT, type Bus, type BuildRecord, type JobRecord } from "../../../shared/bus/index.js";
 import type { BuildOutput } from "../../../proto/gen/kiln/v1/farm.js";
 import { ACCEPTED_TEXT_ENCODINGS, withPlainLogText } from "../../../cli/farm-client/log-text.js";
 import { collect, startHarness, watch, type Harness } from "../../controller/farm-harness.js";
@@ -107,7 +107,7 @@ test("log batches are stored compressed, and reach a client that accepts it comp
   for (const text of sent) sink.emit({ kind: "ui", build: "chatty", level: "message", text });
   await sink.flush();
   // A batch whose payload says it is compressed and is not (a bug, a disk fault): the watch goes on.
-  const corrupt = logLineHeaders({ jobIndex: 0, label: "chatty", level: "message", time: new Date().toISOString() }, { data: new Uint8Array(0), textBytes: 5000 });
+  const corrupt = logLineHeaders({ jobIndex: 0, label: "chatty", level: "message", time: new Date().toISOString() }, { data: new Uint8Array(0), encoding: LZ4_TEXT, textBytes: 5000 });
   await agentBus.js.publish(agentLogSubject(id, "test-agent"), new Uint8Array(64).fill(7), { headers: corrupt });
   sink.emit({ kind: "ui", build: "chatty", level: "message", text: "after the corrupt batch" });
   await finish();
@@ -116,7 +116,7 @@ test("log batches are stored compressed, and reach a client that accepts it comp
   const textBytes = Buffer.byteLength(sent.join("\n"));
   const stored = (await h.controller.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.bytes - storedBefore;
   t.true(stored < textBytes / 3, `the stream holds ${stored} bytes for ${textBytes} bytes of text`);
-  const passed = items.filter((i) => i.log?.textEncoding === "br");
+  const passed = items.filter((i) => i.log?.textEncoding === LZ4_TEXT);
   t.true(passed.length >= 5, `${passed.length} items came compressed`);
   t.true(passed.every((i) => i.log!.text === "" && i.log!.encodedText.length < i.log!.textBytes));
   const plain = items.map(withPlainLogText).flatMap((i) => (i.log ? i.log.text.split("\n").map((text) => ({ text, level: i.log!.level })) : []));
@@ -124,4 +124,49 @@ test("log batches are stored compressed, and reach a client that accepts it comp
   t.is(plain[sent.length].level, "error");
   t.regex(plain[sent.length].text, /^kiln: 5000 bytes of chatty's output could not be read: .*payload/);
   t.deepEqual(plain.slice(sent.length + 1).map((l) => l.text), ["after the corrupt batch"]);
+});
+
+test("chunks of output lines (BuildUi.outputLines) join batches up to a batch's size and arrive line for line", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t);
+  const id = "lines-in-chunks";
+  const { sink, finish } = await startAgentSide(t, h, id, "chatty");
+  const watching = collect(watch(h.client, id, 0, true));
+  let n = 0;
+  const chunks = Array.from({ length: 40 }, () => Array.from({ length: 700 }, () => `line ${++n} of a chatty program, about ninety bytes long ......`).join("\n"));
+  for (const text of chunks) sink.emit({ kind: "ui", build: "chatty", level: "message", text, lines: true });
+  await finish();
+  const logs = (await watching).flatMap((i: BuildOutput) => (i.log ? [i.log] : []));
+  const lines = logs.flatMap((l) => l.text.split("\n"));
+  t.is(lines.length, n);
+  t.true(lines.every((l, i) => l.startsWith(`line ${i + 1} `)), "every line once, in order");
+  const chunkBytes = Buffer.byteLength(chunks[0]);
+  t.true(logs.every((l) => Buffer.byteLength(l.text) <= 128 * 1024), "no batch holds more than 128 KiB");
+  // Three chunks fit a batch; a batch still filling goes out when a megabyte waits.
+  t.true(logs.length <= chunks.length / 2, `${chunks.length} chunks of ${chunkBytes} bytes in ${logs.length} batches`);
+});
+
+test("a client is sent log text in an encoding it reads: as stored when it accepts it (LZ4 from this agent, brotli from an older one), decompressed by the controller when it does not", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t);
+  const id = "lines-encodings";
+  const { sink, agentBus, finish } = await startAgentSide(t, h, id, "chatty");
+  const sent = Array.from({ length: 5000 }, (_, i) => `Setting up package-${i % 311} (1.${i % 17}-${i % 5}) … ✓`);
+  for (const text of sent) sink.emit({ kind: "ui", build: "chatty", level: "message", text });
+  await sink.flush();
+  // An agent of before LZ4 stored brotli.
+  const older = sent.map((l) => `older ${l}`);
+  const payload = encodeLogText(Buffer.from(older.join("\n")), BROTLI_TEXT);
+  t.is(payload.encoding, BROTLI_TEXT);
+  await agentBus.js.publish(agentLogSubject(id, "test-agent"), payload.data, { headers: logLineHeaders({ jobIndex: 0, label: "chatty", level: "message", time: new Date().toISOString() }, payload) });
+  await finish();
+
+  for (const accepts of [[LZ4_TEXT, BROTLI_TEXT], [BROTLI_TEXT], [LZ4_TEXT], []]) {
+    const items: BuildOutput[] = await collect(h.client.watchBuild({ buildId: id, afterSequence: 0, follow: false, acceptTextEncodings: accepts }));
+    const logs = items.flatMap((i) => (i.log ? [i.log] : []));
+    const encodings = new Set(logs.map((l) => l.textEncoding).filter((e) => e !== ""));
+    t.deepEqual([...encodings].sort(), [...accepts].sort(), `accepting [${accepts.join(", ")}]`);
+    const text = items.map(withPlainLogText).flatMap((i) => (i.log ? i.log.text.split("\n") : []));
+    t.deepEqual(text, [...sent, ...older], `accepting [${accepts.join(", ")}]: every line`);
+  }
 });

@@ -231,7 +231,7 @@ export interface WatchBuildRequest {
   afterSequence: number;
   follow: boolean;
   /**
-   * Encodings of log text this client decompresses itself ("br"): log lines an agent sent
+   * Encodings of log text this client decompresses itself ("lz4", "br"): log lines an agent sent
    * compressed then come as they are stored (LogLine.encoded_text), and the controller neither
    * decompresses them nor sends the text at full size. Empty: every LogLine carries text.
    */
