@@ -6,6 +6,7 @@
  * The bytes are exactly what the generated `ArtifactChunk.encode` writes (test/controller).
  */
 import type { ArtifactChunk } from "../proto/gen/kiln/v1/farm.js";
+import { varintLength, writeVarint } from "./protobuf-varint.js";
 
 /** Field 1 (`data`, length-delimited) and field 2 (`total_size`, varint), as protobuf tags. */
 const DATA_TAG = (1 << 3) | 2;
@@ -29,23 +30,4 @@ export function encodeArtifactChunk(chunk: ArtifactChunk): Buffer {
     at = writeVarint(out, at, totalSize);
   }
   return out;
-}
-
-function varintLength(n: number): number {
-  let length = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    length++;
-  }
-  return length;
-}
-
-// Division, not bit shifts: sizes above 2^31 (a disk image) are beyond JavaScript's 32-bit shifts.
-function writeVarint(out: Buffer, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n % 0x80) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  out[at++] = n;
-  return at;
 }

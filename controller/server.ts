@@ -18,6 +18,7 @@ import type { ControllerContext, ControllerSettings } from "./context.js";
 import { ArtifactLinks } from "./artifact-links.js";
 import { downloadArtifact, findArtifactFile } from "./download-artifact.js";
 import { encodeArtifactChunk } from "./artifact-chunk-wire.js";
+import { encodeBuildOutput } from "./build-output-wire.js";
 import { toServiceError, unavailable } from "./errors.js";
 import { noQuorumReason } from "./quorum.js";
 import { watchLostJobs } from "./lost-jobs.js";
@@ -282,8 +283,12 @@ function farmHandlers(ctx: ControllerContext, tokens: ControllerTokens, configur
   };
 }
 
-/** The generated service with DownloadArtifact's chunks encoded without the generated copies. */
-const FARM_SERVICE = { ...FarmService, downloadArtifact: { ...FarmService.downloadArtifact, responseSerialize: encodeArtifactChunk } };
+/** The generated service with DownloadArtifact's chunks and WatchBuild's log batches encoded without the generated copies. */
+const FARM_SERVICE = {
+  ...FarmService,
+  downloadArtifact: { ...FarmService.downloadArtifact, responseSerialize: encodeArtifactChunk },
+  watchBuild: { ...FarmService.watchBuild, responseSerialize: encodeBuildOutput },
+};
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 

@@ -46,11 +46,19 @@ interface LineBatch {
  * log throughput at a few thousand lines a second. Each line is encoded into the batch's buffer as
  * it is emitted: no string of the batch is made, no JSON (bench/farm's log data plane: joining,
  * escaping and encoding the batches were ~40% of the sink's CPU and most of its garbage).
+ *
+ * 64 KiB, not 128: a reader turns a batch into one string and V8 puts a string of 128 KiB or more
+ * in its large-object space, a fresh mapping per string (on this VM, 47 MB as 128 KiB strings took
+ * ~210 ms to make, as 64 KiB strings ~6 ms; lz4 decompression plus the string, 290 ms against
+ * 20); buffers of that size are likewise mmap'd by malloc, and page faults are dear in a VM.
  */
-const LINE_BATCH_BYTES = 128 * 1024;
+const LINE_BATCH_BYTES = 64 * 1024;
 
 /** A batch goes out when this much text waits (or maxBatch messages, or after flushIntervalMs). */
 const FLUSH_TEXT_BYTES = 1024 * 1024;
+
+/** Spare batch buffers kept: two flushes' worth (one filling while the other is in flight), 2 MiB. */
+const MAX_SPARE_BUFFERS = (2 * FLUSH_TEXT_BYTES) / LINE_BATCH_BYTES;
 
 /**
  * Consecutive `kiln-event` records of one build travel as one record holding them all (its data
@@ -102,6 +110,12 @@ export class BusOutputSink implements OutputSink {
   private readonly eventSubject: string;
   /** Text waiting in the queue: a batch goes out once a few messages' worth is there, not only on the timer. */
   private queuedText = 0;
+  /**
+   * Full-size batch buffers whose batch is published, for the next batches: writing and
+   * compressing bench/farm's 47 MB into a fresh buffer per batch took 160–260 ms here, into used
+   * ones 145 (new memory is page faults: 7,000 on a first pass, and collections its size drives).
+   */
+  private readonly spare: Buffer[] = [];
 
   constructor(private readonly js: JetStreamClient, private readonly options: BusOutputSinkOptions) {
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
@@ -116,13 +130,13 @@ export class BusOutputSink implements OutputSink {
       const lines = this.queue.at(-1)?.lines;
       if (lines && lines.meta.label === event.build && lines.meta.level === event.level && this.append(lines, event.text)) return;
       const meta = { jobIndex, label: event.build, level: event.level, time: new Date().toISOString() };
-      // Small at first (a job printing a line now and then must not make a 128 KiB buffer per
+      // Small at first (a job printing a line now and then must not make a 64 KiB buffer per
       // flush: external memory drives V8's full collections), doubled as lines come; a chunk of
       // lines (BuildUi.outputLines) means a chatty job, whose batch is made full size at once; a
       // text longer than a batch goes alone, in a buffer of its own size.
       const bytes = utf8Bound(event.text);
       const size = bytes > LINE_BATCH_BYTES ? bytes : bytes >= LINE_BATCH_BYTES / 8 ? LINE_BATCH_BYTES : Math.max(1024, bytes);
-      const batch: LineBatch = { meta, buffer: Buffer.allocUnsafe(size), used: 0, endsWithNewline: false };
+      const batch: LineBatch = { meta, buffer: this.buffer(size), used: 0, endsWithNewline: false };
       this.append(batch, event.text, true);
       this.enqueue({ subject: this.logSubject, lines: batch });
     } else {
@@ -149,7 +163,7 @@ export class BusOutputSink implements OutputSink {
     const needed = batch.used + separator + utf8Bound(text, batch.buffer.length - batch.used - separator);
     if (needed > batch.buffer.length) {
       if (needed > LINE_BATCH_BYTES) return false;
-      const grown = Buffer.allocUnsafe(Math.min(LINE_BATCH_BYTES, Math.max(needed, batch.buffer.length * 2)));
+      const grown = this.buffer(Math.min(LINE_BATCH_BYTES, Math.max(needed, batch.buffer.length * 2)));
       batch.buffer.copy(grown, 0, 0, batch.used);
       batch.buffer = grown;
     }
@@ -192,7 +206,21 @@ export class BusOutputSink implements OutputSink {
     else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
   }
 
+  /** A buffer of `size` bytes: a spare one when it is a full batch's. */
+  private buffer(size: number): Buffer {
+    return (size === LINE_BATCH_BYTES && this.spare.pop()) || Buffer.allocUnsafe(size);
+  }
+
   private async publishBatch(batch: Pending[]): Promise<void> {
+    try {
+      await this.publishWithRetries(batch);
+    } finally {
+      // Sent or given up on: nothing reads these buffers again (an uncompressed payload is a view of one).
+      for (const p of batch) if (p.lines?.buffer.length === LINE_BATCH_BYTES && this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(p.lines.buffer);
+    }
+  }
+
+  private async publishWithRetries(batch: Pending[]): Promise<void> {
     let lastError: Error | undefined;
     for (let tryNo = 0; tryNo < 20; tryNo++) {
       try {

@@ -227,6 +227,17 @@ async function profileThisProcess(dir: string | undefined): Promise<{ stop(name:
   };
 }
 
+/** The number written as eight decimal digits at `at`, or NaN. */
+function eightDigitsAt(text: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 8; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** Reads a build's output through WatchBuild as `kiln logs -f` does, checking numbered lines arrive in order. */
 function watchNumberedLines(buildId: string): Promise<{ received: number; bytes: number; inOrder: boolean; firstAt: number; lastAt: number; lastAtWall: number }> {
   let received = 0;
@@ -245,12 +256,18 @@ function watchNumberedLines(buildId: string): Promise<{ received: number; bytes:
       if (seq <= lastSeq) inOrder = false;
       lastSeq = seq;
       if (!item.log) return;
-      // Cheap checks (this process is the controller too): "log line NNNNNNNN …", ASCII.
-      for (const text of item.log.text.split("\n")) {
-        if (!text.startsWith("log line ")) continue;
-        received++;
-        if (Number(text.slice(9, 17)) !== received) inOrder = false;
-        bytes += text.length + 1;
+      // Cheap checks (this process is the controller too): "log line NNNNNNNN …", ASCII, read in
+      // place (splitting into a string per line was a tenth of this process's CPU).
+      const text = item.log.text;
+      for (let at = 0; at < text.length; ) {
+        const end = text.indexOf("\n", at);
+        const next = end < 0 ? text.length : end;
+        if (text.startsWith("log line ", at)) {
+          received++;
+          if (eightDigitsAt(text, at + 9) !== received) inOrder = false;
+          bytes += next - at + 1;
+        }
+        at = next + 1;
       }
       if (firstAt === 0) firstAt = performance.now();
       lastAt = performance.now();

@@ -1,7 +1,7 @@
 /**
  * Log lines on the bus as agents send them: the text itself is the payload (UTF-8; a batch of
  * consecutive lines of one label and level, newline-separated) and the rest of the LogLine rides
- * in headers. A batch of 128 KiB is then neither escaped into JSON by the agent nor parsed out of
+ * in headers. A batch of 64 KiB is then neither escaped into JSON by the agent nor parsed out of
  * it by every reader: JSON.stringify, the UTF-8 encoding of the JSON and joining the lines into
  * one string were ~40% of an agent's CPU while it printed lines as fast as it could (bench/farm,
  * log data plane). A LogLine sent as JSON (the controller's own lines, agents before this) still
@@ -25,7 +25,7 @@ const TEXT_BYTES = "Kiln-Text-Bytes";
  * compression and its readers would pay for it on every line.
  */
 const COMPRESS_FROM_BYTES = 8 * 1024;
-/** Most text one log message may hold once decompressed: far above the agent's 128 KiB batches, below what would hurt a reader. */
+/** Most text one log message may hold once decompressed: far above the agent's 64 KiB batches, below what would hurt a reader. */
 const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
 /** A batch of log text as it goes on the bus: compressed when that pays, with the headers that say so. */

@@ -2,12 +2,13 @@
  * The compressed forms of log text on the bus and the API (`Kiln-Encoding`, LogLine.text_encoding).
  *
  * LZ4 (the `lz4-napi` add-on, block format with the text's size in front) is the one agents write
- * when it loads: on build logs it compresses about twice as fast as brotli at quality 0 and
- * decompresses four to five times as fast (47 MB of bench/farm's lines here: 130–160 ms and 45–75
- * ms against 135–440 ms and 170–340 ms), for a quarter more bytes (2.3 times smaller instead of
- * 2.8). The log data plane spends its CPU on the agent compressing and the client decompressing,
- * so that trade wins; brotli stays for readers and writers where the add-on does not load (a
- * platform without a prebuilt binary) and for text stored by agents before it.
+ * when it loads. On bench/farm's lines (words of build logs; 47 MB in 64 KiB batches, here) it
+ * decompresses about five times as fast as brotli at quality 0 (~30 ms against ~145, making the
+ * strings included) and compresses about as fast (100–150 ms against 140–280), for a quarter more
+ * bytes (2.25 times smaller instead of 2.8). Decompression is the client's share of the log data
+ * plane, and the bytes saved by brotli cost the bus less than that; brotli stays for readers and
+ * writers where the add-on does not load (a platform without a prebuilt binary) and for text
+ * stored by agents before it.
  */
 import { createRequire } from "node:module";
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from "node:zlib";
@@ -52,7 +53,7 @@ export function isLogTextEncoding(name: string): name is LogTextEncoding {
 /** `text` compressed in `encoding` (by default the first this process reads). */
 export function compressLogText(text: Uint8Array, encoding: LogTextEncoding = READABLE_TEXT_ENCODINGS[0]!): Uint8Array {
   if (encoding === LZ4_TEXT) return lz4Module().compressSync(Buffer.from(text.buffer, text.byteOffset, text.byteLength));
-  // Quality 0 and a 128 KiB window: the fastest brotli, sized to an agent's batches.
+  // Quality 0 and a 128 KiB window: the fastest brotli, above an agent's batches.
   return brotliCompressSync(text, {
     params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 0, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_LGWIN]: 17, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: text.length },
   });

@@ -133,7 +133,7 @@ test("chunks of output lines (BuildUi.outputLines) join batches up to a batch's 
   const { sink, finish } = await startAgentSide(t, h, id, "chatty");
   const watching = collect(watch(h.client, id, 0, true));
   let n = 0;
-  const chunks = Array.from({ length: 40 }, () => Array.from({ length: 700 }, () => `line ${++n} of a chatty program, about ninety bytes long ......`).join("\n"));
+  const chunks = Array.from({ length: 40 }, () => Array.from({ length: 230 }, () => `line ${++n} of a chatty program, about ninety bytes long ......`).join("\n"));
   for (const text of chunks) sink.emit({ kind: "ui", build: "chatty", level: "message", text, lines: true });
   await finish();
   const logs = (await watching).flatMap((i: BuildOutput) => (i.log ? [i.log] : []));
@@ -141,7 +141,7 @@ test("chunks of output lines (BuildUi.outputLines) join batches up to a batch's 
   t.is(lines.length, n);
   t.true(lines.every((l, i) => l.startsWith(`line ${i + 1} `)), "every line once, in order");
   const chunkBytes = Buffer.byteLength(chunks[0]);
-  t.true(logs.every((l) => Buffer.byteLength(l.text) <= 128 * 1024), "no batch holds more than 128 KiB");
+  t.true(logs.every((l) => Buffer.byteLength(l.text) <= 64 * 1024), "no batch holds more than 64 KiB");
   // Three chunks fit a batch; a batch still filling goes out when a megabyte waits.
   t.true(logs.length <= chunks.length / 2, `${chunks.length} chunks of ${chunkBytes} bytes in ${logs.length} batches`);
 });
