@@ -20,8 +20,18 @@ export interface IndexedBuild {
   jobRevisions: Map<number, number>;
 }
 
+/** The newest delete or purge marker among a build's keys (its KV revision), and when it was written. */
+export interface BuildMarkers {
+  /** The build's id as its keys spell it (a subject token). */
+  id: string;
+  revision: number;
+  writtenAt: number;
+}
+
 export class BuildIndex {
   private readonly builds = new Map<string, IndexedBuild>();
+  /** Builds whose keys are delete or purge markers (expired, or removed): removeOldPurgeMarkers deletes the markers once old. */
+  private readonly markers = new Map<string, BuildMarkers>();
   private lastRevision = 0;
   private readonly stopped = new AbortController();
   private readonly loop: Promise<void>;
@@ -86,6 +96,16 @@ export class BuildIndex {
     build.jobRevisions.set(jobIndex, revision);
   }
 
+  /** Builds whose newest marker was written before `before` (ms since the epoch), oldest first. */
+  markersWrittenBefore(before: number): BuildMarkers[] {
+    return [...this.markers.values()].filter((m) => m.writtenAt < before).sort((a, b) => a.revision - b.revision);
+  }
+
+  /** The markers of `id` up to `revision` are gone from the stream (a newer one stays listed). */
+  forgetMarkers(id: string, revision: number): void {
+    if ((this.markers.get(id)?.revision ?? Number.POSITIVE_INFINITY) <= revision) this.markers.delete(id);
+  }
+
   /** How many builds the index holds (for tests and logs). */
   get size(): number {
     return this.builds.size;
@@ -120,6 +140,8 @@ export class BuildIndex {
     const [kind, id, index] = entry.key.split(".");
     if (id === undefined) return;
     if (entry.operation !== "PUT") {
+      const known = this.markers.get(id);
+      this.markers.set(id, { id, revision: Math.max(known?.revision ?? 0, entry.revision), writtenAt: Math.max(known?.writtenAt ?? 0, entry.created.getTime()) });
       if (kind === "build") this.builds.delete(id);
       else if (kind === "job") {
         this.builds.get(id)?.jobs.delete(Number(index));

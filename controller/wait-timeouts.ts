@@ -4,7 +4,8 @@
  * - jobs that wait too long for a capable agent fail ("no agent with: qemu within 1h");
  * - jobs whose record was written but whose message never went out (the controller died between
  *   the two) fail instead of staying queued forever;
- * - finished builds past the retention lose their records, output and artifacts.
+ * - finished builds past the retention lose their records, output and artifacts;
+ * - the purge markers their records leave are removed once every controller has seen them.
  * dropJob's compare-and-set keeps several controllers (and an agent taking the job at the last
  * moment) from stepping on each other.
  */
@@ -13,7 +14,7 @@ import type { ControllerContext } from "./context.js";
 import { dropJob } from "./drop-job.js";
 import type { BuildIndex } from "./build-index.js";
 import { formatGoDuration } from "../shared/template/index.js";
-import { BUILD_OUTPUT_STREAM, buildKey, buildOutputFilter, jobKey, jobSpecObjectName, reasonOf } from "../shared/bus/index.js";
+import { BUILD_OUTPUT_STREAM, BUILDS_BUCKET, buildKey, buildOutputFilter, jobKey, jobSpecObjectName, kvStreamName, reasonOf } from "../shared/bus/index.js";
 import { sleep } from "../shared/sleep.js";
 
 /**
@@ -80,6 +81,35 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
 }
 
 /**
+ * How long the purge markers of an expired build's records stay. A marker is one message per key
+ * kept in the KV stream for good (at 10 builds/s some twenty a second, on every NATS node, in
+ * memory and on disk: bench/soak's NATS memory grew with every build ever expired). Every
+ * controller's index watch sees a marker within seconds; one whose watch was away longer than
+ * this still holds the build as finished past its retention, expires it again and sees that
+ * new marker.
+ */
+export const PURGE_MARKER_TTL_MS = 10 * 60_000;
+/** Builds whose markers one sweep round removes: a backlog (a farm of before this) goes a bit at a time. */
+const MARKER_BUILDS_PER_ROUND = 200;
+
+/**
+ * Removes the markers older than PURGE_MARKER_TTL_MS: a purge of the build's keys up to its
+ * newest marker (a record written after it, by a late agent, is not touched). Returns how many
+ * messages went.
+ */
+export async function removeOldPurgeMarkers(ctx: ControllerContext, index: BuildIndex, now = Date.now(), signal?: AbortSignal): Promise<number> {
+  let removed = 0;
+  for (const { id, revision } of index.markersWrittenBefore(now - PURGE_MARKER_TTL_MS).slice(0, MARKER_BUILDS_PER_ROUND)) {
+    if (signal?.aborted) break;
+    for (const filter of [`$KV.${BUILDS_BUCKET}.build.${id}`, `$KV.${BUILDS_BUCKET}.job.${id}.*`]) {
+      removed += (await ctx.bus.jsm.streams.purge(kvStreamName(BUILDS_BUCKET), { filter, seq: revision + 1 })).purged;
+    }
+    index.forgetMarkers(id, revision);
+  }
+  return removed;
+}
+
+/**
  * Deletes the sealed specs of builds that finished (a finished job is never delivered again, so
  * its spec is no longer needed): they go when the build finishes, not days later at expiry.
  * `done` holds the finished builds already handled by this controller; after a restart each
@@ -130,6 +160,7 @@ export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, inte
         await failUnqueuedJobs(ctx, index, Date.now(), signal);
         await removeFinishedJobSpecs(ctx, index, specsRemoved, signal);
         await expireFinishedBuilds(ctx, index, ctx.settings.retentionMs, Date.now(), signal);
+        await removeOldPurgeMarkers(ctx, index, Date.now(), signal);
       } catch (e) {
         if (!signal.aborted) ctx.log.warn("wait-timeout sweep failed", { reason: reasonOf(e) });
       }

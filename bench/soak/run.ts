@@ -6,6 +6,11 @@
  * agent, the controller and one NATS node. Then it drains, stops everything and prints: builds
  * submitted/succeeded/failed/lost, jobs run more than once, leaked containers/processes/temp
  * files, and the RSS of controller, agents and NATS at the start and at the end.
+ *
+ * --retention-minutes N runs the controller with `--retention Nm`: finished builds then expire
+ * during the run (records, output, artifacts, and their purge markers ten minutes later), which is
+ * what shows whether NATS's memory stays flat. Outcomes are recorded as builds finish (the list is
+ * read every 15 s), so an expired build still counts.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -37,6 +42,7 @@ const rate = arg("rate", 10);
 const agentCount = arg("agents", 10);
 const chaosEverySec = arg("chaos-every", 60);
 const drainSec = arg("drain", 180);
+const retentionMinutes = process.argv.includes("--retention-minutes") ? arg("retention-minutes", 0) : 0;
 
 const dockerEnv: Record<string, string> = existsSync(DOCKER_ENV)
   ? Object.fromEntries(
@@ -212,7 +218,7 @@ async function main(): Promise<void> {
   const cluster = await startNatsCluster();
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const controllerArgs = ["controller", "--listen", address, "--nats", cluster.url, "--nats-replicas", "3"];
+  const controllerArgs = ["controller", "--listen", address, "--nats", cluster.url, "--nats-replicas", "3", ...(retentionMinutes > 0 ? ["--retention", `${retentionMinutes}m`] : [])];
   const controller = launch("controller", controllerArgs);
   const client = new FarmClient(address, credentials.createInsecure());
   const builders = withDocker ? "null,file,docker" : "null,file";
@@ -274,6 +280,30 @@ async function main(): Promise<void> {
     }
   })();
 
+  // Outcomes as builds finish: with a short --retention-minutes they are gone by the end.
+  const finalState = new Map<string, Build>();
+  const isFinished = (b: Build | undefined): boolean => b?.state === State.STATE_SUCCEEDED || b?.state === State.STATE_FAILED || b?.state === State.STATE_CANCELLED;
+  const recordOutcomes = async (): Promise<void> => {
+    try {
+      // In pages: a 20-minute soak makes some 12,000 builds, far more than one 4 MB answer holds.
+      for (let before = ""; ; ) {
+        const page = await rpc.listBuildsPage(client, 500, before);
+        for (const b of page.builds) if (submitted.has(b.id) && !isFinished(finalState.get(b.id))) finalState.set(b.id, b);
+        if (!page.nextBefore) break;
+        before = page.nextBefore;
+      }
+    } catch {
+      // controller restarting
+    }
+  };
+  let recorderStop = false;
+  const recorder = (async () => {
+    while (!recorderStop) {
+      await new Promise((r) => setTimeout(r, 15_000));
+      if (!recorderStop) await recordOutcomes();
+    }
+  })();
+
   // Load: rate builds/s, 45% null, 45% file, 10% docker (or half/half).
   let n = 0;
   const inFlight = new Set<Promise<void>>();
@@ -315,25 +345,12 @@ async function main(): Promise<void> {
   await chaos;
 
   // Drain: every build finished, or the drain deadline.
-  const finalState = new Map<string, Build>();
+  recorderStop = true;
+  await recorder;
   const drainUntil = Date.now() + drainSec * 1000;
   while (Date.now() < drainUntil) {
-    try {
-      // In pages: a 20-minute soak makes some 12,000 builds, far more than one 4 MB answer holds.
-      for (let before = ""; ; ) {
-        const page = await rpc.listBuildsPage(client, 500, before);
-        for (const b of page.builds) if (submitted.has(b.id)) finalState.set(b.id, b);
-        if (!page.nextBefore) break;
-        before = page.nextBefore;
-      }
-    } catch {
-      // controller restarting
-    }
-    const open = [...submitted.keys()].filter((id) => {
-      const s = finalState.get(id)?.state;
-      return s !== State.STATE_SUCCEEDED && s !== State.STATE_FAILED && s !== State.STATE_CANCELLED;
-    });
-    if (open.length === 0) break;
+    await recordOutcomes();
+    if ([...submitted.keys()].every((id) => isFinished(finalState.get(id)))) break;
     await new Promise((r) => setTimeout(r, 2000));
   }
   const rssEnd = rss();
@@ -370,6 +387,7 @@ async function main(): Promise<void> {
   const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
   const report = {
     minutes,
+    retention: retentionMinutes > 0 ? `${retentionMinutes}m` : "controller default",
     rate,
     agents: agentCount,
     docker: withDocker,

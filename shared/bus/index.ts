@@ -10,6 +10,7 @@ export {
   missingFarmResources,
   FarmResourceError,
   DEFAULT_OUTPUT_MAX_AGE_MS,
+  kvStreamName,
   type FarmResourceOptions,
   type JobConsumerOptions,
 } from "./resources.js";

@@ -62,7 +62,8 @@ export class FarmResourceError extends Error {
 export const DEFAULT_OUTPUT_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 /** Stream names behind the KV buckets and object stores (fixed by the NATS client conventions). */
-const kvStreamName = (bucket: string): string => `KV_${bucket}`;
+/** The stream behind a KV bucket. */
+export const kvStreamName = (bucket: string): string => `KV_${bucket}`;
 const objectStoreStreamName = (store: string): string => `OBJ_${store}`;
 
 export async function ensureFarmResources(nc: NatsConnection, opts: FarmResourceOptions): Promise<void> {

@@ -1,10 +1,15 @@
 /**
  * The controller's sweep reads the build index (a KV watch), not every build every round; it fails
- * jobs whose message never went out, and removes finished builds after the retention.
+ * jobs whose message never went out, removes finished builds after the retention and, later, the
+ * purge markers they leave.
  */
 import test from "ava";
 import { status } from "@grpc/grpc-js";
-import { artifactObjectName, BUILD_OUTPUT_STREAM, buildEventSubject, buildKey, encode, jobKey, type BuildEvent, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
+import { artifactObjectName, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, buildEventSubject, buildKey, encode, jobKey, kvStreamName, type BuildEvent, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
+import { BuildIndex } from "../../controller/build-index.js";
+import type { ControllerContext } from "../../controller/context.js";
+import { PURGE_MARKER_TTL_MS, removeOldPurgeMarkers } from "../../controller/wait-timeouts.js";
+import { silentLog } from "../../shared/operator-log.js";
 import { State } from "../../proto/gen/kiln/v1/farm.js";
 import { packTemplate, rpc, startHarness, submitRequest, waitFor } from "./farm-harness.js";
 
@@ -119,4 +124,41 @@ test("the build index keeps following after a nats-server kill -9: a record writ
     30_000,
   );
   t.regex(failed.jobs[0].error, /stopped between recording this job and queueing it/);
+});
+
+test("purge markers of removed builds are themselves removed once older than PURGE_MARKER_TTL_MS; a record written after them, and other builds, stay", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t, { settings: { retentionMs: 0 } });
+  const bus = h.controller.bus;
+  const now = new Date().toISOString();
+  const write = async (id: string): Promise<void> => {
+    const r = records(id, now, "succeeded", 1);
+    await bus.builds.put(jobKey(id, 0), encode(r.job));
+    await bus.builds.put(buildKey(id), encode(r.build));
+  };
+  await write("expired-1");
+  await write("late-1");
+  await write("kept-1");
+  for (const id of ["expired-1", "late-1"]) {
+    await bus.builds.purge(jobKey(id, 0));
+    await bus.builds.purge(buildKey(id));
+  }
+  // An agent that finished late writes its job record after the build expired.
+  await bus.builds.put(jobKey("late-1", 0), encode(records("late-1", now, "succeeded", 1).job));
+
+  const ctx = { bus, log: silentLog, stopping: new AbortController().signal } as unknown as ControllerContext;
+  const index = new BuildIndex(ctx);
+  t.teardown(() => index.stop());
+  await waitFor("the index to see the markers", async () => (index.markersWrittenBefore(Number.POSITIVE_INFINITY).length === 2 ? true : undefined));
+  // Young markers stay (every controller's watch must see them first).
+  t.is(await removeOldPurgeMarkers(ctx, index, Date.now()), 0);
+  // expired-1's two markers and late-1's build marker (its job marker gave way to the late record: the bucket keeps one message per key).
+  t.is(await removeOldPurgeMarkers(ctx, index, Date.now() + PURGE_MARKER_TTL_MS + 1000), 3);
+  t.deepEqual(index.markersWrittenBefore(Number.POSITIVE_INFINITY), []);
+  const subjects = (await bus.jsm.streams.info(kvStreamName(BUILDS_BUCKET), { subjects_filter: ">" })).state.subjects ?? {};
+  t.deepEqual(
+    Object.entries(subjects).map(([s, n]) => `${s.replace(`$KV.${BUILDS_BUCKET}.`, "")}=${n}`).sort(),
+    ["build.kept-1=1", "job.kept-1.0=1", "job.late-1.0=1"],
+  );
+  t.is((await bus.builds.get(jobKey("late-1", 0)))?.operation, "PUT");
 });
