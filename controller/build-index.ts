@@ -6,7 +6,7 @@
  * from the last revision seen when NATS restarts under it.
  */
 import type { KvWatchEntry } from "@nats-io/kv";
-import { BusDecodeError, decodeBuildRecord, decodeJobRecord, reasonOf, type BuildRecord, type JobRecord, type StoredRecord } from "../shared/bus/index.js";
+import { BUILDS_BUCKET, BusDecodeError, decodeBuildRecord, decodeJobRecord, kvStreamName, reasonOf, type BuildRecord, type JobRecord, type StoredRecord } from "../shared/bus/index.js";
 import { sleep } from "../shared/sleep.js";
 import { allJobsFinished } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
@@ -33,6 +33,8 @@ export class BuildIndex {
   /** Builds whose keys are delete or purge markers (expired, or removed): removeOldPurgeMarkers deletes the markers once old. */
   private readonly markers = new Map<string, BuildMarkers>();
   private lastRevision = 0;
+  /** Set once the watch has delivered every record there was when it started (deletions are only safe after). */
+  private complete = false;
   private readonly stopped = new AbortController();
   private readonly loop: Promise<void>;
 
@@ -106,6 +108,30 @@ export class BuildIndex {
     if ((this.markers.get(id)?.revision ?? Number.POSITIVE_INFINITY) <= revision) this.markers.delete(id);
   }
 
+  /**
+   * Whether the index holds every record there was when its watch started: until then a build
+   * missing from it may exist, and nothing may be deleted for not being named by any.
+   */
+  get isComplete(): boolean {
+    return this.complete;
+  }
+
+  /** The bundles named by builds the index holds; undefined while a build without a bundle in its record is unfinished (made before records named them). */
+  bundlesInUse(): Set<string> | undefined {
+    const inUse = new Set<string>();
+    for (const b of this.builds.values()) {
+      if (b.record?.bundle) inUse.add(b.record.bundle);
+      else if (!b.record || !allJobsFinished(b.record, [...b.jobs.values()])) return undefined;
+    }
+    return inUse;
+  }
+
+  /** Whether a build other than `buildId` names this bundle. */
+  bundleNamedByAnother(sha256: string, buildId: string): boolean {
+    for (const b of this.builds.values()) if (b.id !== buildId && b.record?.bundle === sha256) return true;
+    return false;
+  }
+
   /** How many builds the index holds (for tests and logs). */
   get size(): number {
     return this.builds.size;
@@ -120,6 +146,8 @@ export class BuildIndex {
     const signal = AbortSignal.any([this.stopped.signal, this.ctx.stopping]);
     while (!signal.aborted) {
       try {
+        // An empty bucket delivers nothing to say the watch is complete: ask first.
+        if (!this.complete && (await this.ctx.bus.jsm.streams.info(kvStreamName(BUILDS_BUCKET))).state.messages === 0) this.complete = true;
         const watch = await this.ctx.bus.builds.watch(this.lastRevision > 0 ? { resumeFromRevision: this.lastRevision + 1 } : {});
         const onAbort = (): void => watch.stop();
         signal.addEventListener("abort", onAbort, { once: true });
@@ -137,6 +165,7 @@ export class BuildIndex {
 
   private apply(entry: KvWatchEntry): void {
     this.lastRevision = Math.max(this.lastRevision, entry.revision);
+    if (entry.delta === 0) this.complete = true;
     const [kind, id, index] = entry.key.split(".");
     if (id === undefined) return;
     if (entry.operation !== "PUT") {

@@ -56,6 +56,12 @@ export class BundleCache {
     if (entry) entry.storedInObjectStore = true;
   }
 
+  /** The bundle sweep deleted it from the object store (this controller's sweep; another's is caught by submit's keepBundle). */
+  forgetStored(sha256: string): void {
+    const entry = this.entries.get(sha256);
+    if (entry) entry.storedInObjectStore = false;
+  }
+
   /** Removes every extracted folder (controller stop). */
   async clear(): Promise<void> {
     const dirs = [...this.entries.values()].map((e) => e.dir);

@@ -1,7 +1,7 @@
 /** DownloadArtifact: one artifact file from the object store, streamed chunk by chunk. */
 import type { ArtifactChunk, DownloadArtifactRequest } from "../proto/gen/kiln/v1/farm.js";
 import type { ArtifactRef } from "../shared/bus/messages.js";
-import { ARTIFACTS_STORE, getObject, ObjectReadError } from "../shared/bus/index.js";
+import { getObject, ObjectReadError } from "../shared/bus/index.js";
 import type { ControllerContext } from "./context.js";
 import { notFound } from "./errors.js";
 import { readJobRecord, requireBuildId } from "./records.js";
@@ -34,7 +34,7 @@ export async function streamArtifactFile(ctx: ControllerContext, request: Downlo
   const buildId = request.buildId;
   // The client checks every file against the sha256 the agent recorded: hashing here as well
   // would halve what one controller core can serve; the size is still checked.
-  const object = await getObject({ js: ctx.bus.js, store: ctx.bus.artifacts, bucket: ARTIFACTS_STORE }, file.object, { verifyDigest: false });
+  const object = await getObject(ctx.bus.artifactSource, file.object, { verifyDigest: false });
   if (!object) throw notFound(`artifact file "${request.path}" of build ${buildId} is recorded but not in the object store (expired or deleted?)`);
   let first = true;
   try {

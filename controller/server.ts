@@ -86,88 +86,71 @@ export async function startController(options: ControllerOptions): Promise<Runni
   refuseOpenNats(options.nats);
 
   const bus = await connectBus({ ...options.nats, name: "kiln-controller" });
-  try {
-    // Started while a NATS node is down or a leader election runs: ride it out, do not exit.
-    await retryOnOutage(
-      () =>
-        ensureFarmResources(bus.nc, {
-          ackWaitMs: settings.ackWaitMs,
-          maxDeliver: settings.maxDeliver,
-          presenceTtlMs: options.presenceTtlMs ?? 15_000,
-          replicas: options.replicas,
-          // The stream keeps output at least as long as finished builds are kept (the sweep removes
-          // a finished build's output at its retention); with retention 0, forever.
-          outputMaxAgeMs: settings.retentionMs === 0 ? 0 : Math.max(settings.retentionMs, DEFAULT_OUTPUT_MAX_AGE_MS),
-        }),
-      { what: "create the farm's NATS resources" },
-    );
-  } catch (e) {
-    await bus.close();
-    throw e;
-  }
   const stopping = new AbortController();
-  const scratch = await ScratchFolder.create(log).catch(async (e: unknown) => {
-    await bus.close();
-    throw new Error(`cannot make the controller's temporary folder in ${os.tmpdir()} (${errorMessage(e)}): set TMPDIR to a writable folder`);
-  });
+  /** What the start has set going so far: stopped in reverse order when a later step fails. */
+  const started: Array<() => Promise<unknown> | void> = [() => bus.close()];
+  const abandonStart = async (error: unknown): Promise<never> => {
+    stopping.abort();
+    for (const stop of started.reverse()) await settlesWithin(Promise.resolve().then(stop).catch(() => undefined), STOP_STEP_MS);
+    throw error;
+  };
+
+  // Started while a NATS node is down or a leader election runs: ride it out, do not exit.
+  await retryOnOutage(
+    () =>
+      ensureFarmResources(bus.nc, {
+        ackWaitMs: settings.ackWaitMs,
+        maxDeliver: settings.maxDeliver,
+        presenceTtlMs: options.presenceTtlMs ?? 15_000,
+        replicas: options.replicas,
+        // The stream keeps output at least as long as finished builds are kept (the sweep removes
+        // a finished build's output at its retention); with retention 0, forever.
+        outputMaxAgeMs: settings.retentionMs === 0 ? 0 : Math.max(settings.retentionMs, DEFAULT_OUTPUT_MAX_AGE_MS),
+      }),
+    { what: "create the farm's NATS resources" },
+  ).catch(abandonStart);
+  const scratch = await ScratchFolder.create(log).catch((e: unknown) =>
+    abandonStart(new Error(`cannot make the controller's temporary folder in ${os.tmpdir()} (${errorMessage(e)}): set TMPDIR to a writable folder`)),
+  );
+  started.push(() => scratch.remove());
   const ctx: ControllerContext = { bus, settings, log, bundles: new BundleCache(scratch), scratch, stopping: stopping.signal };
-  const lostJobs = await retryOnOutage(() => watchLostJobs(ctx), { what: "watch lost jobs", signal: stopping.signal }).catch(async (e: unknown) => {
-    await scratch.remove();
-    await bus.close();
-    throw e;
-  });
+  const lostJobs = await retryOnOutage(() => watchLostJobs(ctx), { what: "watch lost jobs", signal: stopping.signal }).catch(abandonStart);
+  started.push(() => lostJobs.stop());
   const index = new BuildIndex(ctx);
+  started.push(() => index.stop());
   const sweeper = sweepWaitingJobs(ctx, index, options.sweepIntervalMs ?? 2000);
+  started.push(() => sweeper.stop());
   const agentRecords = serveAgentJobRecords({ ...ctx, index });
+  started.push(() => agentRecords.stop());
 
   const server = new Server({
     // SubmitBuild streams the bundle in chunks (1 MiB from kiln); the first message also carries
     // the variables and the environment the template reads.
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   });
+  started.push(() => server.forceShutdown());
   const metrics = controllerMetrics(ctx, index);
   // Links point at the web listener, which starts after the API (its port is known then).
   let web: RunningWebConsole | undefined;
   const links = new ArtifactLinks(() => (web ? { port: web.port, tls: options.tls !== undefined } : undefined));
   // Only the web console serves /metrics: without it the build output is not read for them.
   const outputMetrics = options.webListen !== undefined ? feedOutputMetrics(ctx, index, metrics) : undefined;
+  if (outputMetrics) started.push(() => outputMetrics.stop());
   server.addService(FARM_SERVICE, farmHandlers(ctx, tokens, options.nats.url.split(",").filter((u) => u.trim() !== "").length, index, metrics, links));
-  const credentials = options.tls
-    ? ServerCredentials.createSsl(null, [{ cert_chain: await readFile(options.tls.certFile), private_key: await readFile(options.tls.keyFile) }], false)
-    : ServerCredentials.createInsecure();
-  let boundPort: number;
-  try {
-    boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
-    );
-  } catch (e) {
-    await agentRecords.stop();
-    await lostJobs.stop();
-    await sweeper.stop();
-    await outputMetrics?.stop();
-    await index.stop();
-    await scratch.remove();
-    await bus.close();
-    throw new Error(`cannot listen on ${host}:${port} (${errorMessage(e)}): check --listen/KILN_LISTEN`);
-  }
+  const tls = options.tls ? await readTlsFiles(options.tls).catch(abandonStart) : undefined;
+  const credentials = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
+  const boundPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  ).catch((e: unknown) => abandonStart(new Error(`cannot listen on ${host}:${port} (${errorMessage(e)}): check --listen/KILN_LISTEN`)));
   const address = `${host}:${boundPort}`;
   log.info("controller listening", { address, tls: options.tls !== undefined, token: options.token !== undefined, readOnlyToken: options.readOnlyToken !== undefined, nats: options.nats.url });
   if (options.webListen !== undefined) {
-    try {
-      web = await startWebConsole(ctx, index, metrics, {
-        listen: listenAddress(options.webListen, options.token !== undefined, log),
-        tokens,
-        links,
-        tls: options.tls ? { cert: await readFile(options.tls.certFile), key: await readFile(options.tls.keyFile) } : undefined,
-      });
-    } catch (e) {
-      server.forceShutdown();
-      stopping.abort();
-      await Promise.allSettled([agentRecords.stop(), lostJobs.stop(), sweeper.stop(), outputMetrics?.stop(), index.stop()]);
-      await scratch.remove();
-      await bus.close();
-      throw new Error(`cannot serve the web console on ${options.webListen} (${errorMessage(e)}): check --web-listen`);
-    }
+    const webListen = options.webListen;
+    web = await Promise.resolve()
+      .then(() => startWebConsole(ctx, index, metrics, { listen: listenAddress(webListen, options.token !== undefined, log), tokens, links, tls }))
+      .catch((e: unknown) =>
+      abandonStart(new Error(`cannot serve the web console on ${options.webListen} (${errorMessage(e)}): check --web-listen`)),
+    );
     log.info("web console listening", { address: web.address, tls: options.tls !== undefined });
   }
 
@@ -281,6 +264,15 @@ function farmHandlers(ctx: ControllerContext, tokens: ControllerTokens, configur
       return links.link(req);
     }),
   };
+}
+
+/** The certificate and key files, read once for the API and the web console. */
+async function readTlsFiles(files: { certFile: string; keyFile: string }): Promise<{ cert: Buffer; key: Buffer }> {
+  try {
+    return { cert: await readFile(files.certFile), key: await readFile(files.keyFile) };
+  } catch (e) {
+    throw new Error(`cannot read the TLS certificate or key (${errorMessage(e)}): check --tls-cert and --tls-key`);
+  }
 }
 
 /** The generated service with DownloadArtifact's chunks and WatchBuild's log batches encoded without the generated copies. */

@@ -151,12 +151,13 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission,
     ? await planSubmittedHcl(dir, templatePath, request, varFiles)
     : { ...planSubmitted(dir, templatePath, displayPath, request, varFiles), templateInBundle: templatePath };
   attachPolicies(specs, request.policies);
-  if (!ctx.bundles.isStored(sha256)) {
-    if (!(await ctx.bus.bundles.info(sha256))) {
-      await ctx.bus.bundles.put({ name: sha256 }, Readable.toWeb(received.bundle()) as ReadableStream<Uint8Array>);
-    }
+  const storeBundle = async (): Promise<void> => {
+    const info = await ctx.bus.bundles.info(sha256);
+    // A deleted object still answers info(), marked deleted.
+    if (!info || info.deleted) await ctx.bus.bundles.put({ name: sha256 }, Readable.toWeb(received.bundle()) as ReadableStream<Uint8Array>);
     ctx.bundles.markStored(sha256);
-  }
+  };
+  if (!ctx.bundles.isStored(sha256)) await storeBundle();
   const reuse = await planReuse(ctx, index, specs, request.resume && !request.force);
   const queued = await queueBuild(ctx, {
     reuse,
@@ -164,6 +165,11 @@ async function submitBuild(ctx: ControllerContext, received: ReceivedSubmission,
     displayPath,
     templateInBundle,
     bundle: { sha256, size: received.size },
+    // The record naming the bundle is written: from now on the bundle sweep keeps it. It may have
+    // deleted it since the check above (no record named it), unless another kept build names it.
+    keepBundle: async (buildId) => {
+      if (!index?.bundleNamedByAnother(sha256, buildId)) await storeBundle();
+    },
     specs,
     onError,
     force: request.force,
@@ -258,6 +264,8 @@ interface BuildToQueue {
   displayPath: string;
   templateInBundle: string;
   bundle: { sha256: string; size: number };
+  /** Called once the build record (naming the bundle) is written, before any job goes out. */
+  keepBundle(buildId: string): Promise<void>;
   specs: BuildSpec[];
   onError: OnError;
   force: boolean;
@@ -291,6 +299,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
     jobNames: b.specs.map((s) => s.name),
     cancelRequested: false,
     waitTimeoutMs: b.waitTimeoutMs,
+    bundle: b.bundle.sha256,
   };
   const hostNeeds = b.specs.map(hostNeedsOf);
   const jobs: JobRecord[] = b.specs.map((spec, jobIndex) => {
@@ -343,7 +352,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
   const types = [...new Set(queueOf.values())];
   try {
     await Promise.all(jobs.filter((j) => j.reusedFrom).map((job) => announceReused(ctx, id, job, submittedAt)));
-    await Promise.all(types.map((t) => ensureConsumerOnce(ctx, t)));
+    await Promise.all([...types.map((t) => ensureConsumerOnce(ctx, t)), b.keepBundle(id)]);
     // Before its job is published: an agent that takes the job finds its spec. A failure here
     // fails the jobs like any other below, and their stored specs are removed.
     const specStore = { ...bus, store: bus.bundles, bucket: BUNDLES_STORE };

@@ -5,7 +5,8 @@
  * - jobs whose record was written but whose message never went out (the controller died between
  *   the two) fail instead of staying queued forever;
  * - finished builds past the retention lose their records, output and artifacts;
- * - the purge markers their records leave are removed once every controller has seen them.
+ * - the purge markers their records leave are removed once every controller has seen them;
+ * - template bundles no build record names any more are deleted from the object store.
  * dropJob's compare-and-set keeps several controllers (and an agent taking the job at the last
  * moment) from stepping on each other.
  */
@@ -110,6 +111,49 @@ export async function removeOldPurgeMarkers(ctx: ControllerContext, index: Build
 }
 
 /**
+ * A bundle is deleted once no record has named it for this long (and it was stored at least this
+ * long ago). A submission checks that its bundle is stored, then writes the record naming it,
+ * seconds apart at most; one whose bundle was deleted in between, or whose only other build
+ * expired meanwhile, stores it again (submit-build's keepBundle).
+ */
+export const UNUSED_BUNDLE_GRACE_MS = 5 * 60_000;
+/** How often the bundles store is listed for bundles no record names. */
+export const BUNDLE_SWEEP_EVERY_MS = 60_000;
+const SHA256_NAME = /^[0-9a-f]{64}$/;
+
+/**
+ * Deletes the template bundles (objects named by their sha256) that no build the index holds
+ * names and that were stored more than UNUSED_BUNDLE_GRACE_MS ago: every submission stored one,
+ * and none was ever deleted (bench/soak: one object a build, for good, on every NATS node).
+ * Nothing is deleted before the index is complete, nor while an unfinished build's record names
+ * no bundle (made before records did). Sealed job specs have their own names and lives.
+ */
+export async function removeUnusedBundles(ctx: ControllerContext, index: BuildIndex, unusedSince: Map<string, number>, now = Date.now(), signal?: AbortSignal): Promise<number> {
+  const inUse = index.isComplete ? index.bundlesInUse() : undefined;
+  if (!inUse) return 0;
+  const stored = (await ctx.bus.bundles.list()).filter((info) => SHA256_NAME.test(info.name));
+  // Forget what is gone or named again; note what no record names from now on.
+  const unused = new Set(stored.filter((info) => !inUse.has(info.name)).map((info) => info.name));
+  for (const name of unusedSince.keys()) if (!unused.has(name)) unusedSince.delete(name);
+  let removed = 0;
+  for (const info of stored) {
+    if (signal?.aborted) break;
+    if (!unused.has(info.name)) continue;
+    const since = unusedSince.get(info.name) ?? now;
+    unusedSince.set(info.name, since);
+    if (now - since < UNUSED_BUNDLE_GRACE_MS || now - Date.parse(info.mtime) < UNUSED_BUNDLE_GRACE_MS) continue;
+    // Named meanwhile by a build the watch just brought in: kept.
+    if (index.bundlesInUse()?.has(info.name) !== false) continue;
+    await ctx.bus.bundles.delete(info.name);
+    ctx.bundles.forgetStored(info.name);
+    unusedSince.delete(info.name);
+    ctx.log.info("unused bundle deleted", { bundle: info.name, stored: info.mtime });
+    removed++;
+  }
+  return removed;
+}
+
+/**
  * Deletes the sealed specs of builds that finished (a finished job is never delivered again, so
  * its spec is no longer needed): they go when the build finishes, not days later at expiry.
  * `done` holds the finished builds already handled by this controller; after a restart each
@@ -151,6 +195,8 @@ export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, inte
   const stopped = new AbortController();
   const signal = AbortSignal.any([stopped.signal, ctx.stopping]);
   const specsRemoved = new Set<string>();
+  let bundlesSweptAt = 0;
+  const bundlesUnusedSince = new Map<string, number>();
   const loop = (async () => {
     while (!signal.aborted) {
       await sleep(intervalMs, signal);
@@ -161,6 +207,10 @@ export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, inte
         await removeFinishedJobSpecs(ctx, index, specsRemoved, signal);
         await expireFinishedBuilds(ctx, index, ctx.settings.retentionMs, Date.now(), signal);
         await removeOldPurgeMarkers(ctx, index, Date.now(), signal);
+        if (Date.now() - bundlesSweptAt >= BUNDLE_SWEEP_EVERY_MS) {
+          bundlesSweptAt = Date.now();
+          await removeUnusedBundles(ctx, index, bundlesUnusedSince, Date.now(), signal);
+        }
       } catch (e) {
         if (!signal.aborted) ctx.log.warn("wait-timeout sweep failed", { reason: reasonOf(e) });
       }

@@ -41,7 +41,7 @@ import { create as createTar } from "tar";
 import { startController } from "../../controller/index.js";
 import { FarmClient, SubmitBuildRequest, type BuildOutput, type SubmitBuildResponse } from "../../proto/gen/kiln/v1/farm.js";
 import { ACCEPTED_TEXT_ENCODINGS, withPlainLogText } from "../../cli/farm-client/log-text.js";
-import { ARTIFACTS_STORE, getObject, buildKey, connectBus, decodeBuildEvent, encode, jobKey, BUILD_OUTPUT_STREAM, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
+import { getObject, buildKey, connectBus, decodeBuildEvent, encode, jobKey, BUILD_OUTPUT_STREAM, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
 import { uploadArtifacts } from "../../agent/farm/artifact-upload.js";
 import { runBuild } from "../../agent/runner/build.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
@@ -382,7 +382,7 @@ async function artifactPhase(): Promise<void> {
 
     // The store alone, read as the controller reads it for a download.
     const r0 = performance.now();
-    const object = await getObject({ js: controller.bus.js, store: controller.bus.artifacts, bucket: ARTIFACTS_STORE }, refs[0].files[0].object);
+    const object = await getObject(controller.bus.artifactSource, refs[0].files[0].object);
     let readBytes = 0;
     for await (const chunk of object!.data) readBytes += chunk.length; // throws on a size or digest mismatch
     const readMs = performance.now() - r0;

@@ -32,11 +32,11 @@ export class ArtifactStoreReader {
     if (req.file.object === "") return this.giveUp("the controller does not name artifact objects (it predates --nats)");
     const store = await this.connect();
     if (!store) return undefined;
-    const { ARTIFACTS_STORE, getObject } = await import("../../shared/bus/index.js");
+    const { getObject } = await import("../../shared/bus/index.js");
     let object;
     try {
       // Hashed once, by the download, against the sha256 the agent recorded.
-      object = await getObject({ js: store.js, store: store.artifacts, bucket: ARTIFACTS_STORE }, req.file.object, { verifyDigest: false });
+      object = await getObject(store.artifactSource, req.file.object, { verifyDigest: false });
     } catch (e) {
       const denied = /permissions violation/i.test(messageOf(e)) ? "; a NATS user made by make-auth-conf.sh --artifact-reader may" : "";
       return this.giveUp(`reading ${req.file.path} failed: ${messageOf(e)}${denied}`);

@@ -23,6 +23,7 @@ import { reasonOf } from "./outage.js";
 import { retryOnOutage } from "./retry.js";
 import { AGENTS_BUCKET, ARTIFACT_READER_INBOX_PREFIX, ARTIFACTS_STORE, BUILDS_BUCKET, BUNDLES_STORE } from "./names.js";
 import { settlesWithin } from "./retry.js";
+import type { ObjectSource } from "./object-get.js";
 
 /** How long close() lets a drain flush before it closes anyway. */
 const CLOSE_DRAIN_MS = 3_000;
@@ -59,6 +60,9 @@ export interface Bus {
   bundles: ObjectStore;
   /** Object store `kiln_artifacts`: artifact files. */
   artifacts: ObjectStore;
+  /** The two object stores as getObject reads them. */
+  bundleSource: ObjectSource;
+  artifactSource: ObjectSource;
   /** Drains the connection (pending publishes are flushed) and closes it. */
   close(): Promise<void>;
 }
@@ -128,6 +132,8 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
       agents,
       bundles,
       artifacts,
+      bundleSource: { js, store: bundles, bucket: BUNDLES_STORE },
+      artifactSource: { js, store: artifacts, bucket: ARTIFACTS_STORE },
       close: () => closeNats(nc),
     };
   } catch (err) {
@@ -154,6 +160,8 @@ export interface ArtifactStoreConnection {
   nc: NatsConnection;
   js: JetStreamClient;
   artifacts: ObjectStore;
+  /** The store as getObject reads it. */
+  artifactSource: ObjectSource;
   close(): Promise<void>;
 }
 
@@ -167,7 +175,8 @@ export async function connectArtifactStore(options: BusConnectOptions): Promise<
   const { nc } = await connectNats({ ...options, inboxPrefix: ARTIFACT_READER_INBOX_PREFIX, giveUpAfterFirstTry: true });
   // checkAPI off: the store's handle would otherwise ask for the account's JetStream info, which a reader may not.
   const js = jetstream(nc, { checkAPI: false });
-  return { nc, js, artifacts: await new Objm(js).open(ARTIFACTS_STORE, false), close: () => closeNats(nc) };
+  const artifacts = await new Objm(js).open(ARTIFACTS_STORE, false);
+  return { nc, js, artifacts, artifactSource: { js, store: artifacts, bucket: ARTIFACTS_STORE }, close: () => closeNats(nc) };
 }
 
 /** The server answered that JetStream is off (not an outage to wait out). */

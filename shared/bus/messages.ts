@@ -214,6 +214,11 @@ export const buildRecordSchema = z.object({
   cancelRequested: z.boolean(),
   /** Jobs still waiting after this many ms fail (no capable agent). 0: wait forever. */
   waitTimeoutMs: z.number().int().nonnegative(),
+  /**
+   * The sha256 of the template bundle its jobs read: the controller's bundle sweep keeps a bundle
+   * while a record names it. Absent on records made before the sweep existed.
+   */
+  bundle: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export type BuildRecord = z.infer<typeof buildRecordSchema>;
 

@@ -8,7 +8,7 @@ import { status } from "@grpc/grpc-js";
 import { artifactObjectName, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, buildEventSubject, buildKey, encode, jobKey, kvStreamName, type BuildEvent, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
 import { BuildIndex } from "../../controller/build-index.js";
 import type { ControllerContext } from "../../controller/context.js";
-import { PURGE_MARKER_TTL_MS, removeOldPurgeMarkers } from "../../controller/wait-timeouts.js";
+import { PURGE_MARKER_TTL_MS, removeOldPurgeMarkers, removeUnusedBundles, UNUSED_BUNDLE_GRACE_MS } from "../../controller/wait-timeouts.js";
 import { silentLog } from "../../shared/operator-log.js";
 import { State } from "../../proto/gen/kiln/v1/farm.js";
 import { packTemplate, rpc, startHarness, submitRequest, waitFor } from "./farm-harness.js";
@@ -161,4 +161,64 @@ test("purge markers of removed builds are themselves removed once older than PUR
     ["build.kept-1=1", "job.kept-1.0=1", "job.late-1.0=1"],
   );
   t.is((await bus.builds.get(jobKey("late-1", 0)))?.operation, "PUT");
+});
+
+test("bundles no build names are deleted once unnamed for UNUSED_BUNDLE_GRACE_MS; named ones, sealed specs, and everything while an old unfinished record names none, stay", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t, { settings: { retentionMs: 0 } });
+  const bus = h.controller.bus;
+  const sha = (c: string): string => c.repeat(64);
+  for (const name of [sha("a"), sha("b"), "spec.somebuild.0"]) await bus.bundles.putBlob({ name }, new TextEncoder().encode(name));
+  const now = new Date().toISOString();
+  const named = records("named-1", now, "succeeded", 1);
+  await bus.builds.put(jobKey("named-1", 0), encode(named.job));
+  await bus.builds.put(buildKey("named-1"), encode({ ...named.build, bundle: sha("a") }));
+  // A queued build recorded before records named their bundle.
+  const old = records("old-1", now, "queued", 2);
+  await bus.builds.put(jobKey("old-1", 0), encode(old.job));
+  await bus.builds.put(buildKey("old-1"), encode(old.build));
+
+  const forgotten: string[] = [];
+  const ctx = { bus, log: silentLog, stopping: new AbortController().signal, bundles: { forgetStored: (s: string) => forgotten.push(s) } } as unknown as ControllerContext;
+  const index = new BuildIndex(ctx);
+  t.teardown(() => index.stop());
+  await waitFor("the index to hold both builds", async () => (index.isComplete && index.all().length === 2 ? true : undefined));
+  const unusedSince = new Map<string, number>();
+  const later = Date.now() + UNUSED_BUNDLE_GRACE_MS + 1000;
+  t.is(await removeUnusedBundles(ctx, index, unusedSince, later), 0, "nothing while an unfinished record names no bundle");
+
+  await bus.builds.put(jobKey("old-1", 0), encode({ ...old.job, state: "succeeded", finishedAt: now }));
+  await waitFor("the old build to finish in the index", async () => (index.bundlesInUse() ? true : undefined));
+  t.is(await removeUnusedBundles(ctx, index, unusedSince, Date.now()), 0, "an unnamed bundle is first noted");
+  t.true(unusedSince.has(sha("b")));
+  t.is(await removeUnusedBundles(ctx, index, unusedSince, later), 1);
+  t.deepEqual(forgotten, [sha("b")]);
+  t.deepEqual((await bus.bundles.list()).map((i) => i.name).sort(), [sha("a"), "spec.somebuild.0"]);
+});
+
+test("a submission whose bundle was deleted by a sweep (its controller still thinking it stored) stores it again before its jobs go out", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t);
+  const bus = h.controller.bus;
+  const bundle = await packTemplate(h.dir, { "template.json": ONE_BUILDER });
+  const first = (await rpc.submitBuild(h.client, submitRequest(bundle))).build!.id;
+  const record = (await bus.builds.get(buildKey(first)))!.json<BuildRecord>();
+  t.regex(record.bundle ?? "", /^[0-9a-f]{64}$/, "the record names its bundle");
+  // As another controller's sweep would once the first build expired: records gone, bundle deleted.
+  await bus.builds.purge(jobKey(first, 0));
+  await bus.builds.purge(buildKey(first));
+  await bus.bundles.delete(record.bundle!);
+  // The controller's index drops the first build a moment after the purge (its watch): until then
+  // the first build still names the bundle there, and a submission rightly trusts it. Submissions
+  // are repeated until one comes after that moment; each must then find the bundle stored.
+  const stored = await waitFor("a submission to store the bundle again", async () => {
+    const id = (await rpc.submitBuild(h.client, submitRequest(bundle))).build!.id;
+    t.is((await bus.builds.get(buildKey(id)))!.json<BuildRecord>().bundle, record.bundle);
+    const info = await bus.bundles.info(record.bundle!);
+    if (info !== null && !info.deleted) return true;
+    await bus.builds.purge(jobKey(id, 0));
+    await bus.builds.purge(buildKey(id));
+    return undefined;
+  });
+  t.true(stored, "the bundle is stored again");
 });

@@ -4,7 +4,6 @@
  */
 import { errorMessage } from "../../../shared/error-message.js";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { BUNDLES_STORE } from "../../../shared/bus/index.js";
 import { bundleCacheDir, fetchBundle } from "../bundle-fetch.js";
 import { exitWith, type JobStep } from "./job-step.js";
 
@@ -14,7 +13,7 @@ export const stepBundle: JobStep<{ jobDir: string }, { bundleDir: string; templa
     const { agent, job } = ctx;
     const bundleDir = join(jobDir, "bundle");
     try {
-      await fetchBundle({ js: agent.bus.js, store: agent.bus.bundles, bucket: BUNDLES_STORE }, job.bundle, bundleCacheDir(agent.workDir), bundleDir, agent.maxBundleBytes);
+      await fetchBundle(agent.bus.bundleSource, job.bundle, bundleCacheDir(agent.workDir), bundleDir, agent.maxBundleBytes);
       return { bundleDir, templatePath: templateIn(bundleDir, job.templateInBundle) };
     } catch (e) {
       const error = `the template bundle could not be prepared: ${errorMessage(e)}`;
