@@ -10,6 +10,7 @@ import { connectBus } from "../../shared/bus/index.js";
 import { StringDecoder } from "node:string_decoder";
 import { BusOutputSink } from "../../agent/farm/bus-output-sink.js";
 import { OutputLines } from "../../agent/local-shell/output-lines.js";
+import { xorshift32 } from "../../test/fixtures/xorshift.js";
 
 const [url, buildId, count] = process.argv.slice(2);
 const lines = Number(count);
@@ -33,15 +34,7 @@ const WORDS = ("the of and to in is for on with that by this from at be as are i
 
 /** Bodies of lines, made before the clock starts (an agent reads its lines, it does not make them): more than a batch holds, so none repeats within one. */
 const BODIES = ((): string[] => {
-  let x = 0x9e3779b9;
-  const next = (): number => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+  const next = xorshift32(0x9e3779b9);
   return Array.from({ length: 8192 }, () => {
     const words = Array.from({ length: 6 + (next() % 10) }, () => WORDS[next() % WORDS.length]);
     return `${words.join(" ")} ${next() % 100000}.${next() % 1000}`;

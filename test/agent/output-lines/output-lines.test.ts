@@ -6,6 +6,7 @@
 import test from "ava";
 import { OutputLines as LocalLines } from "../../../agent/local-shell/output-lines.js";
 import { OutputLines as RemoteLines } from "../../../agent/provisioners/shell/output-lines.js";
+import { xorshift32 } from "../../fixtures/xorshift.js";
 
 type Lines = { push(chunk: string): void; flush(): void };
 type Make = (emit: (line: string) => void, emitLines?: (lines: string) => void) => Lines;
@@ -15,18 +16,6 @@ const KINDS: [string, Make][] = [
   ["provisioners/shell", (e, b) => new RemoteLines(e, b)],
 ];
 
-/** A fixed pseudo-random sequence, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 /** Output with everything the rules touch: empty lines, CRLF, progress bars, trailing blanks, wide whitespace, multi-byte text. */
 const PIECES = ["apt-get install", "done", "", " ", "\t", "\r", "\r\n", "\n", "\n", "\n", "50%\r100%", "ünïcode ✓", "\u00a0", "\u3000", "\u2028", "line"];
@@ -65,7 +54,7 @@ function linesShown(make: Make, chunks: readonly string[], whole: boolean): { li
 
 for (const [kind, make] of KINDS) {
   test(`${kind}: lines passed on whole are the lines passed one by one, for any output cut anywhere`, (t) => {
-    const next = prng(kind.length * 7919);
+    const next = xorshift32(kind.length * 7919);
     for (let round = 0; round < 3000; round++) {
       const chunks = cut(output(next, 1 + (next() % 60)), next);
       const single = linesShown(make, chunks, false);
