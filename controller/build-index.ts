@@ -116,12 +116,18 @@ export class BuildIndex {
     return this.complete;
   }
 
-  /** The bundles named by builds the index holds; undefined while a build without a bundle in its record is unfinished (made before records named them). */
+  /**
+   * The bundles named by the build records the index holds; undefined while a record that names
+   * no bundle (made before records did) has an unfinished job. Jobs without a build record (a
+   * submission between writing its jobs and its record, a late agent's write after expiry) name
+   * nothing: a submission checks its bundle again once its record is written.
+   */
   bundlesInUse(): Set<string> | undefined {
     const inUse = new Set<string>();
     for (const b of this.builds.values()) {
-      if (b.record?.bundle) inUse.add(b.record.bundle);
-      else if (!b.record || !allJobsFinished(b.record, [...b.jobs.values()])) return undefined;
+      if (!b.record) continue;
+      if (b.record.bundle) inUse.add(b.record.bundle);
+      else if (!allJobsFinished(b.record, [...b.jobs.values()])) return undefined;
     }
     return inUse;
   }

@@ -173,6 +173,8 @@ test("bundles no build names are deleted once unnamed for UNUSED_BUNDLE_GRACE_MS
   const named = records("named-1", now, "succeeded", 1);
   await bus.builds.put(jobKey("named-1", 0), encode(named.job));
   await bus.builds.put(buildKey("named-1"), encode({ ...named.build, bundle: sha("a") }));
+  // A job whose build record is not there (a submission between the two writes; a late agent's write after expiry): it names nothing and blocks nothing.
+  await bus.builds.put(jobKey("orphan-1", 0), encode(records("orphan-1", now, "running", 3).job));
   // A queued build recorded before records named their bundle.
   const old = records("old-1", now, "queued", 2);
   await bus.builds.put(jobKey("old-1", 0), encode(old.job));
