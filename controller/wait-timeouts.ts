@@ -15,7 +15,8 @@ import type { ControllerContext } from "./context.js";
 import { dropJob } from "./drop-job.js";
 import type { BuildIndex } from "./build-index.js";
 import { formatGoDuration } from "../shared/template/index.js";
-import { BUILD_OUTPUT_STREAM, BUILDS_BUCKET, buildKey, buildOutputFilter, jobKey, jobSpecObjectName, kvStreamName, reasonOf } from "../shared/bus/index.js";
+import type { ObjectStore } from "@nats-io/obj";
+import { ARTIFACTS_STORE, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, BUNDLES_STORE, buildKey, buildOutputFilter, jobKey, jobSpecObjectName, kvStreamName, purgeObject, reasonOf } from "../shared/bus/index.js";
 import { sleep } from "../shared/sleep.js";
 
 /**
@@ -69,7 +70,7 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
     if (now - finishedAt < retentionMs) continue;
     await ctx.bus.jsm.streams.purge(BUILD_OUTPUT_STREAM, { filter: buildOutputFilter(build.id) });
     for (const [jobIndex, job] of build.jobs) {
-      for (const file of job.artifacts.flatMap((a) => a.files)) await ctx.bus.artifacts.delete(file.object).catch(() => undefined);
+      for (const file of job.artifacts.flatMap((a) => a.files)) await removeObject(ctx, ctx.bus.artifacts, ARTIFACTS_STORE, file.object);
       // A spec too big for its job message was sealed into the bundles store (most jobs have none).
       await deleteStoredSpec(ctx, build.id, jobIndex);
     }
@@ -89,7 +90,7 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
  * this still holds the build as finished past its retention, expires it again and sees that
  * new marker.
  */
-export const PURGE_MARKER_TTL_MS = 10 * 60_000;
+export const PURGE_MARKER_TTL_MS = 5 * 60_000;
 /** Builds whose markers one sweep round removes: a backlog (a farm of before this) goes a bit at a time. */
 const MARKER_BUILDS_PER_ROUND = 200;
 
@@ -144,7 +145,7 @@ export async function removeUnusedBundles(ctx: ControllerContext, index: BuildIn
     if (now - since < UNUSED_BUNDLE_GRACE_MS || now - Date.parse(info.mtime) < UNUSED_BUNDLE_GRACE_MS) continue;
     // Named meanwhile by a build the watch just brought in: kept.
     if (index.bundlesInUse()?.has(info.name) !== false) continue;
-    await ctx.bus.bundles.delete(info.name);
+    await purgeObject(ctx.bus.jsm, BUNDLES_STORE, info);
     ctx.bundles.forgetStored(info.name);
     unusedSince.delete(info.name);
     ctx.log.info("unused bundle deleted", { bundle: info.name, stored: info.mtime });
@@ -178,11 +179,18 @@ export async function removeFinishedJobSpecs(ctx: ControllerContext, index: Buil
 
 /** Deletes a job's sealed spec from the bundles store; false when it was not there. */
 async function deleteStoredSpec(ctx: ControllerContext, buildId: string, jobIndex: number): Promise<boolean> {
-  const spec = jobSpecObjectName(buildId, jobIndex);
-  const info = await ctx.bus.bundles.info(spec);
-  if (!info || info.deleted) return false;
-  await ctx.bus.bundles.delete(spec);
-  return true;
+  return removeObject(ctx, ctx.bus.bundles, BUNDLES_STORE, jobSpecObjectName(buildId, jobIndex));
+}
+
+/**
+ * Removes an object without leaving a "deleted" marker (shared/bus/object-purge.ts); false when
+ * there was no object. A marker left by an earlier delete is removed too.
+ */
+async function removeObject(ctx: ControllerContext, store: ObjectStore, bucket: string, name: string): Promise<boolean> {
+  const info = await store.info(name);
+  if (!info) return false;
+  await purgeObject(ctx.bus.jsm, bucket, info);
+  return !info.deleted;
 }
 
 /**

@@ -8,7 +8,7 @@
  * files, and the RSS of controller, agents and NATS at the start and at the end.
  *
  * --retention-minutes N runs the controller with `--retention Nm`: finished builds then expire
- * during the run (records, output, artifacts, and their purge markers ten minutes later), which is
+ * during the run (records, output, artifacts, and their purge markers five minutes later), which is
  * what shows whether NATS's memory stays flat. Outcomes are recorded as builds finish (the list is
  * read every 15 s), so an expired build still counts.
  */

@@ -14,6 +14,7 @@ export {
   type FarmResourceOptions,
   type JobConsumerOptions,
 } from "./resources.js";
+export { objectMetaSubject, purgeObject } from "./object-purge.js";
 export { getObject, ObjectReadError, type ObjectGetOptions, type ObjectReader, type ObjectSource } from "./object-get.js";
 export { putObject, type ObjectPutOptions, type ObjectStoreTarget, type PutObjectInfo } from "./object-put.js";
 export { publishDurably, DurablePublishError, type DurablePublishOptions } from "./publish.js";

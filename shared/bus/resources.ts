@@ -35,6 +35,7 @@ import {
   LOST_JOBS_SUBJECTS,
   jobSubject,
 } from "./names.js";
+import { objectStoreStreamName } from "./object-purge.js";
 
 export interface FarmResourceOptions {
   /** How long a job may go without an ack or in-progress ack before it is redelivered. */
@@ -64,7 +65,6 @@ export const DEFAULT_OUTPUT_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 /** Stream names behind the KV buckets and object stores (fixed by the NATS client conventions). */
 /** The stream behind a KV bucket. */
 export const kvStreamName = (bucket: string): string => `KV_${bucket}`;
-const objectStoreStreamName = (store: string): string => `OBJ_${store}`;
 
 export async function ensureFarmResources(nc: NatsConnection, opts: FarmResourceOptions): Promise<void> {
   const jsm = await jetstreamManager(nc);

@@ -1,6 +1,6 @@
 import test from "ava";
 import { createHash, randomBytes } from "node:crypto";
-import { ARTIFACTS_STORE, connectBus, getObject, ObjectReadError, putObject } from "../../../shared/bus/index.js";
+import { ARTIFACTS_STORE, connectBus, getObject, objectMetaSubject, ObjectReadError, purgeObject, putObject } from "../../../shared/bus/index.js";
 import { ensureFarmResources } from "../../../shared/bus/resources.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
 
@@ -86,4 +86,22 @@ test("getObject reads an object the client library wrote (its own 128 KiB chunks
   const reader = await getObject(target, "b3/0/by-library.img");
   t.is(reader?.sha256, sha256(data), "the library's SHA-256= digest reads as the same hex sha256");
   t.is(Buffer.compare(await readAll(reader!.data), data), 0);
+});
+
+test("purgeObject removes an object's meta and chunks and leaves no marker, where the library's delete leaves one; other objects stay", async (t) => {
+  t.timeout(60_000);
+  const { bus } = await farmBus(t);
+  const data = randomBytes(700 * 1024);
+  for (const name of ["b1/0/disk.img", "b1/0/other.img", "b2/0/deleted.img"]) await bus.artifacts.putBlob({ name }, data);
+  const subjects = async (): Promise<Record<string, number>> => (await bus.jsm.streams.info(`OBJ_${ARTIFACTS_STORE}`, { subjects_filter: ">" })).state.subjects ?? {};
+  const info = (await bus.artifacts.info("b1/0/disk.img"))!;
+  // The meta subject is the one the library writes (ADR-20: the name in padded base64url).
+  t.is((await subjects())[objectMetaSubject(ARTIFACTS_STORE, "b1/0/disk.img")], 1);
+  t.true(await purgeObject(bus.jsm, ARTIFACTS_STORE, info) > 1);
+  t.is(await bus.artifacts.info("b1/0/disk.img"), null);
+  await bus.artifacts.delete("b2/0/deleted.img");
+  const left = await subjects();
+  t.false(Object.keys(left).some((s) => s.endsWith(info.nuid) || s === objectMetaSubject(ARTIFACTS_STORE, "b1/0/disk.img")), "nothing of the purged object");
+  t.is(left[objectMetaSubject(ARTIFACTS_STORE, "b2/0/deleted.img")], 1, "the library's delete leaves its marker");
+  t.deepEqual(Buffer.compare(Buffer.from((await bus.artifacts.getBlob("b1/0/other.img"))!), data), 0);
 });
