@@ -97,10 +97,16 @@ async function connectNats(options: BusConnectOptions): Promise<{ nc: NatsConnec
     connectionOptions.pass = options.password ?? "";
   }
 
-  try {
-    return { nc: await connect(connectionOptions), servers };
-  } catch (err) {
-    throw explainConnectFailure(err, options, servers);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { nc: await connect(connectionOptions), servers };
+    } catch (err) {
+      // nats-server drops a client whose login came later than its auth_timeout (2 s): on a
+      // loaded host that is a slow process, not wrong credentials (a CI run's test, under two
+      // QEMU guests, was told its password was refused). Try again a few times.
+      if (isAuthTimeout(err) && attempt < AUTH_TIMEOUT_TRIES) continue;
+      throw explainConnectFailure(err, options, servers);
+    }
   }
 }
 
@@ -221,9 +227,18 @@ async function authenticatorFromFile(file: string): Promise<Authenticator> {
   return nkeyAuthenticator(new TextEncoder().encode(seed));
 }
 
+const AUTH_TIMEOUT_TRIES = 5;
+
+function isAuthTimeout(err: unknown): boolean {
+  return /authentication timeout/i.test(errorMessage(err));
+}
+
 function explainConnectFailure(err: unknown, options: BusConnectOptions, servers: string[]): BusConnectError {
   const where = servers.join(",");
   const reason = errorMessage(err);
+  if (isAuthTimeout(err)) {
+    return new BusConnectError(`NATS at ${where} closed the connection before the login finished, ${AUTH_TIMEOUT_TRIES} times (Authentication Timeout): this host or the server is overloaded`, { cause: err });
+  }
   const isAuth = err instanceof AuthorizationError || /authorization|authentication/i.test(reason);
   if (isAuth) {
     if (options.credsFile !== undefined) {
