@@ -32,6 +32,10 @@ export class BuildIndex {
   private readonly builds = new Map<string, IndexedBuild>();
   /** Builds whose keys are delete or purge markers (expired, or removed): removeOldPurgeMarkers deletes the markers once old. */
   private readonly markers = new Map<string, BuildMarkers>();
+  /** Bundle sha256 → the builds whose record names it (kept by apply: the bundle sweep asks once per bundle). */
+  private readonly bundleBuilds = new Map<string, Set<string>>();
+  /** Builds whose record names no bundle (made before records did). */
+  private readonly withoutBundle = new Set<string>();
   private lastRevision = 0;
   /** Set once the watch has delivered every record there was when it started (deletions are only safe after). */
   private complete = false;
@@ -122,20 +126,28 @@ export class BuildIndex {
    * submission between writing its jobs and its record, a late agent's write after expiry) name
    * nothing: a submission checks its bundle again once its record is written.
    */
-  bundlesInUse(): Set<string> | undefined {
-    const inUse = new Set<string>();
-    for (const b of this.builds.values()) {
-      if (!b.record) continue;
-      if (b.record.bundle) inUse.add(b.record.bundle);
-      else if (!allJobsFinished(b.record, [...b.jobs.values()])) return undefined;
+  bundlesInUse(): ReadonlySet<string> | undefined {
+    return this.unfinishedWithoutBundle() ? undefined : new Set(this.bundleBuilds.keys());
+  }
+
+  /** Whether a build whose record names no bundle (made before records did) has an unfinished job. */
+  unfinishedWithoutBundle(): boolean {
+    for (const id of this.withoutBundle) {
+      const b = this.builds.get(id);
+      if (b?.record && !allJobsFinished(b.record, [...b.jobs.values()])) return true;
     }
-    return inUse;
+    return false;
   }
 
   /** Whether a build other than `buildId` names this bundle. */
   bundleNamedByAnother(sha256: string, buildId: string): boolean {
-    for (const b of this.builds.values()) if (b.id !== buildId && b.record?.bundle === sha256) return true;
-    return false;
+    const named = this.bundleBuilds.get(sha256);
+    return named !== undefined && (named.size > 1 || !named.has(buildId));
+  }
+
+  /** Whether a build record the index holds names this bundle. */
+  bundleNamed(sha256: string): boolean {
+    return this.bundleBuilds.has(sha256);
   }
 
   /** How many builds the index holds (for tests and logs). */
@@ -177,8 +189,10 @@ export class BuildIndex {
     if (entry.operation !== "PUT") {
       const known = this.markers.get(id);
       this.markers.set(id, { id, revision: Math.max(known?.revision ?? 0, entry.revision), writtenAt: Math.max(known?.writtenAt ?? 0, entry.created.getTime()) });
-      if (kind === "build") this.builds.delete(id);
-      else if (kind === "job") {
+      if (kind === "build") {
+        this.setRecord(id, undefined);
+        this.builds.delete(id);
+      } else if (kind === "job") {
         this.builds.get(id)?.jobs.delete(Number(index));
         this.builds.get(id)?.jobRevisions.delete(Number(index));
       }
@@ -186,7 +200,7 @@ export class BuildIndex {
     }
     try {
       const build = this.builds.get(id) ?? { id, jobs: new Map<number, JobRecord>(), jobRevisions: new Map<number, number>() };
-      if (kind === "build") build.record = decodeBuildRecord(entry.value, entry.key);
+      if (kind === "build") this.setRecord(id, decodeBuildRecord(entry.value, entry.key), build);
       else if (kind === "job") {
         // noteJobWritten may have put a newer revision already.
         if ((build.jobRevisions.get(Number(index)) ?? 0) >= entry.revision) return;
@@ -197,6 +211,25 @@ export class BuildIndex {
     } catch (e) {
       if (!(e instanceof BusDecodeError)) throw e;
       this.ctx.log.warn("build index skips an undecodable record", { key: entry.key, reason: e.reason });
+    }
+  }
+
+  /** Sets (or, undefined, drops) a build's record, keeping the bundle map in step. */
+  private setRecord(id: string, record: BuildRecord | undefined, build = this.builds.get(id)): void {
+    const before = build?.record?.bundle;
+    if (before !== undefined) {
+      const named = this.bundleBuilds.get(before);
+      named?.delete(id);
+      if (named?.size === 0) this.bundleBuilds.delete(before);
+    }
+    this.withoutBundle.delete(id);
+    if (build) build.record = record;
+    if (!record) return;
+    if (record.bundle === undefined) this.withoutBundle.add(id);
+    else {
+      const named = this.bundleBuilds.get(record.bundle) ?? new Set<string>();
+      named.add(id);
+      this.bundleBuilds.set(record.bundle, named);
     }
   }
 }

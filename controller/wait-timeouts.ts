@@ -144,7 +144,7 @@ export async function removeUnusedBundles(ctx: ControllerContext, index: BuildIn
     unusedSince.set(info.name, since);
     if (now - since < UNUSED_BUNDLE_GRACE_MS || now - Date.parse(info.mtime) < UNUSED_BUNDLE_GRACE_MS) continue;
     // Named meanwhile by a build the watch just brought in: kept.
-    if (index.bundlesInUse()?.has(info.name) !== false) continue;
+    if (index.bundleNamed(info.name) || index.unfinishedWithoutBundle()) continue;
     await purgeObject(ctx.bus.jsm, BUNDLES_STORE, info);
     ctx.bundles.forgetStored(info.name);
     unusedSince.delete(info.name);
