@@ -81,8 +81,11 @@ async function jetStreamLine(monitorPorts: number[]): Promise<string> {
       const jsz = (await res.json()) as JszAnswer;
       // Which streams the consumers read, and whether they are durable: a leak shows by name.
       const byStream = new Map<string, number>();
+      // And where the messages are: a store that keeps growing shows by name.
+      const messages: string[] = [];
       for (const account of jsz.account_details ?? []) {
         for (const stream of account.stream_detail ?? []) {
+          messages.push(`${stream.name} ${stream.state?.messages ?? "?"}`);
           for (const c of stream.consumer_detail ?? []) {
             const key = `${stream.name}${c.config?.durable_name ? "" : " (ephemeral)"}`;
             byStream.set(key, (byStream.get(key) ?? 0) + 1);
@@ -90,7 +93,7 @@ async function jetStreamLine(monitorPorts: number[]): Promise<string> {
         }
       }
       const consumers = [...byStream].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join(", ");
-      return `JetStream ${jsz.streams} streams, ${jsz.consumers} consumers (this node: ${consumers || "none"}), ${jsz.messages} messages, ${Math.round(jsz.bytes / 1048576)} MB stored`;
+      return `JetStream ${jsz.streams} streams, ${jsz.consumers} consumers (this node: ${consumers || "none"}), ${jsz.messages} messages (${messages.join(", ")}), ${Math.round(jsz.bytes / 1048576)} MB stored`;
     } catch {
       // next node
     }
@@ -104,7 +107,7 @@ interface JszAnswer {
   consumers: number;
   messages: number;
   bytes: number;
-  account_details?: { stream_detail?: { name: string; consumer_detail?: { config?: { durable_name?: string } }[] }[] }[];
+  account_details?: { stream_detail?: { name: string; state?: { messages: number }; consumer_detail?: { config?: { durable_name?: string } }[] }[] }[];
 }
 
 function rssKb(pid: number | undefined): number {
@@ -367,7 +370,12 @@ async function main(): Promise<void> {
     if (b?.state === State.STATE_SUCCEEDED) succeeded++;
     else if (b?.state === State.STATE_FAILED) {
       failed++;
-      for (const j of b.jobs) if (j.error) failures.set(j.error.slice(0, 120), (failures.get(j.error.slice(0, 120)) ?? 0) + 1);
+      // Grouped by reason: names and hashes that differ per build are masked, the reason kept whole.
+      for (const j of b.jobs) {
+        if (!j.error) continue;
+        const reason = j.error.replace(/[0-9a-f]{64}/g, "<sha256>").replace(/\b[nfd]\d+\b/g, "<name>").slice(0, 400);
+        failures.set(reason, (failures.get(reason) ?? 0) + 1);
+      }
     } else lost++;
     if (b?.jobs.some((j) => j.attempts > 1)) ranTwice++;
   }

@@ -24,6 +24,13 @@ export interface ObjectReader {
 
 export class ObjectReadError extends Error {
   override readonly name = "ObjectReadError";
+  constructor(
+    message: string,
+    /** Fewer bytes came than were stored: chunks stopped coming (a stalled consumer, or chunks gone); reading again may succeed. */
+    readonly incomplete = false,
+  ) {
+    super(message);
+  }
 }
 
 /** Bytes the server may send ahead of what the reader took. */
@@ -109,6 +116,7 @@ async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, 
       await remove().catch(() => undefined);
     }
   }
+  if (size < info.size) throw new ObjectReadError(`object ${info.name} in ${bucket} came incomplete: read ${size} of its ${info.size} bytes (${chunks} of ${info.chunks} chunks; the rest did not come within ${QUIET_MS / 1000} s or is not in the stream)`, true);
   if (size !== info.size) throw new ObjectReadError(`object ${info.name} in ${bucket} is damaged: read ${size} bytes, stored as ${info.size} bytes`);
   const digest = hash?.digest("hex");
   if (digest !== sha256) throw new ObjectReadError(`object ${info.name} in ${bucket} is damaged: read with sha256 ${digest}, stored with sha256 ${sha256}`);

@@ -62,3 +62,46 @@ test("jobs of one bundle starting together share one download and each get their
   await fetchBundle(counted, { sha256, size: bytes.length }, cache, join(dir, "job-5"));
   t.is(gets, 1);
 });
+
+test("a bundle read whose chunks stop coming is read again (the chunk is back by the second read)", async (t) => {
+  t.timeout(60_000);
+  const nats = await startNatsServer();
+  t.teardown(() => nats.stop());
+  const bus = await connectBus({ url: nats.url, name: "bundle fetch stall test" });
+  t.teardown(() => bus.close());
+  await ensureFarmResources(bus.nc, { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 });
+
+  const dir = tempDirSync("kiln-bundle-stall-");
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "src"));
+  writeFileSync(join(dir, "src", "template.json"), '{"builders":[{"type":"null","name":"stalled","communicator":"none"}]}');
+  execFileSync("tar", ["-czf", join(dir, "bundle.tgz"), "."], { cwd: join(dir, "src") });
+  const bytes = readFileSync(join(dir, "bundle.tgz"));
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const info = await bus.bundles.putBlob({ name: sha256 }, bytes);
+  // The object's description stays; its one chunk leaves the stream, as if its delivery stalled.
+  const chunkSubject = `$O.${BUNDLES_STORE}.C.${info.nuid}`;
+  await bus.jsm.streams.purge(`OBJ_${BUNDLES_STORE}`, { filter: chunkSubject });
+
+  let gets = 0;
+  const stalling = {
+    js: bus.js,
+    bucket: BUNDLES_STORE,
+    store: new Proxy(bus.bundles, {
+      get(target, key, receiver) {
+        if (key === "info") {
+          return async (name: string) => {
+            // The second read finds the chunk back.
+            if (++gets === 2) await bus.js.publish(chunkSubject, bytes);
+            return target.info(name);
+          };
+        }
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    }) as ObjectStore,
+  };
+  await fetchBundle(stalling, { sha256, size: bytes.length }, join(dir, "cache"), join(dir, "job"));
+  t.is(gets, 2, "read twice");
+  t.is(readFileSync(join(dir, "job", "template.json"), "utf8"), '{"builders":[{"type":"null","name":"stalled","communicator":"none"}]}');
+  t.deepEqual(readdirSync(join(dir, "cache")), [`${sha256}.tar.gz`], "no partial download left behind");
+});
