@@ -5,33 +5,38 @@
  * with "ENOENT … rename …partial" when two fetches began in the same millisecond), and the
  * download's consumer is deleted once read.
  */
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ObjectStore } from "@nats-io/obj";
+import type { ObjectInfo, ObjectStore } from "@nats-io/obj";
 import { fetchBundle } from "../../../agent/farm/bundle-fetch.js";
-import { BUNDLES_STORE, connectBus, ensureFarmResources } from "../../../shared/bus/index.js";
+import { BUNDLES_STORE, connectBus, ensureFarmResources, type Bus } from "../../../shared/bus/index.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
 import { tempDirSync } from "../../fixtures/temp-dir.js";
 
-test("jobs of one bundle starting together share one download and each get their copy", async (t) => {
-  t.timeout(60_000);
+/** A NATS server with the farm's resources, and a bundle of `template` stored in it. */
+async function storedBundle(t: ExecutionContext, template: string): Promise<{ bus: Bus; dir: string; bytes: Buffer; sha256: string; info: ObjectInfo }> {
   const nats = await startNatsServer();
   t.teardown(() => nats.stop());
   const bus = await connectBus({ url: nats.url, name: "bundle fetch test" });
   t.teardown(() => bus.close());
   await ensureFarmResources(bus.nc, { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 });
-
   const dir = tempDirSync("kiln-bundle-fetch-");
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, "src"));
-  writeFileSync(join(dir, "src", "template.json"), '{"builders":[{"type":"null","communicator":"none"}]}');
+  writeFileSync(join(dir, "src", "template.json"), template);
   execFileSync("tar", ["-czf", join(dir, "bundle.tgz"), "."], { cwd: join(dir, "src") });
   const bytes = readFileSync(join(dir, "bundle.tgz"));
   const sha256 = createHash("sha256").update(bytes).digest("hex");
-  await bus.bundles.putBlob({ name: sha256 }, bytes);
+  const info = await bus.bundles.putBlob({ name: sha256 }, bytes);
+  return { bus, dir, bytes, sha256, info };
+}
+
+test("jobs of one bundle starting together share one download and each get their copy", async (t) => {
+  t.timeout(60_000);
+  const { bus, dir, bytes, sha256 } = await storedBundle(t, '{"builders":[{"type":"null","communicator":"none"}]}');
 
   // Downloads are counted by the object lookups they begin with.
   let gets = 0;
@@ -65,20 +70,7 @@ test("jobs of one bundle starting together share one download and each get their
 
 test("a bundle read whose chunks stop coming is read again (the chunk is back by the second read)", async (t) => {
   t.timeout(60_000);
-  const nats = await startNatsServer();
-  t.teardown(() => nats.stop());
-  const bus = await connectBus({ url: nats.url, name: "bundle fetch stall test" });
-  t.teardown(() => bus.close());
-  await ensureFarmResources(bus.nc, { ackWaitMs: 30_000, maxDeliver: 3, presenceTtlMs: 15_000 });
-
-  const dir = tempDirSync("kiln-bundle-stall-");
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(join(dir, "src"));
-  writeFileSync(join(dir, "src", "template.json"), '{"builders":[{"type":"null","name":"stalled","communicator":"none"}]}');
-  execFileSync("tar", ["-czf", join(dir, "bundle.tgz"), "."], { cwd: join(dir, "src") });
-  const bytes = readFileSync(join(dir, "bundle.tgz"));
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const info = await bus.bundles.putBlob({ name: sha256 }, bytes);
+  const { bus, dir, bytes, sha256, info } = await storedBundle(t, '{"builders":[{"type":"null","name":"stalled","communicator":"none"}]}');
   // The object's description stays; its one chunk leaves the stream, as if its delivery stalled.
   const chunkSubject = `$O.${BUNDLES_STORE}.C.${info.nuid}`;
   await bus.jsm.streams.purge(`OBJ_${BUNDLES_STORE}`, { filter: chunkSubject });
