@@ -93,7 +93,7 @@ async function downloadToCache(store: ObjectSource, bundle: JobMessage["bundle"]
       });
     } catch (e) {
       const read = e instanceof ObjectReadError ? e : e instanceof Error && e.cause instanceof ObjectReadError ? e.cause : undefined;
-      if (read) throw new BundleFetchError(`reading bundle ${bundle.sha256} from the object store failed: ${read.message}`);
+      if (read) throw new BundleFetchError(`reading bundle ${bundle.sha256} from the object store failed${read === e ? "" : ", read again for 60 s"}: ${read.message}`);
       throw e;
     }
     await rename(partial, cached); // atomic: a concurrent job sees the whole file or none
