@@ -121,16 +121,11 @@ export class BuildIndex {
   }
 
   /**
-   * The bundles named by the build records the index holds; undefined while a record that names
-   * no bundle (made before records did) has an unfinished job. Jobs without a build record (a
-   * submission between writing its jobs and its record, a late agent's write after expiry) name
-   * nothing: a submission checks its bundle again once its record is written.
+   * Whether a build whose record names no bundle (made before records did) has an unfinished
+   * job: which bundles it needs is unknown, so none may be deleted. Jobs without a build record
+   * (a submission between writing its jobs and its record, a late agent's write after expiry)
+   * name nothing: a submission checks its bundle again once its record is written.
    */
-  bundlesInUse(): ReadonlySet<string> | undefined {
-    return this.unfinishedWithoutBundle() ? undefined : new Set(this.bundleBuilds.keys());
-  }
-
-  /** Whether a build whose record names no bundle (made before records did) has an unfinished job. */
   unfinishedWithoutBundle(): boolean {
     for (const id of this.withoutBundle) {
       const b = this.builds.get(id);

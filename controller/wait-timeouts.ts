@@ -139,11 +139,10 @@ const SHA256_NAME = /^[0-9a-f]{64}$/;
  * no bundle (made before records did). Sealed job specs have their own names and lives.
  */
 export async function removeUnusedBundles(ctx: ControllerContext, index: BuildIndex, unusedSince: Map<string, number>, now = Date.now(), signal?: AbortSignal): Promise<number> {
-  const inUse = index.isComplete ? index.bundlesInUse() : undefined;
-  if (!inUse) return 0;
+  if (!index.isComplete || index.unfinishedWithoutBundle()) return 0;
   const stored = (await ctx.bus.bundles.list()).filter((info) => SHA256_NAME.test(info.name));
   // Forget what is gone or named again; note what no record names from now on.
-  const unused = new Set(stored.filter((info) => !inUse.has(info.name)).map((info) => info.name));
+  const unused = new Set(stored.filter((info) => !index.bundleNamed(info.name)).map((info) => info.name));
   for (const name of unusedSince.keys()) if (!unused.has(name)) unusedSince.delete(name);
   const due = stored.filter((info) => {
     if (!unused.has(info.name)) return false;

@@ -190,7 +190,7 @@ test("bundles no build names are deleted once unnamed for UNUSED_BUNDLE_GRACE_MS
   t.is(await removeUnusedBundles(ctx, index, unusedSince, later), 0, "nothing while an unfinished record names no bundle");
 
   await bus.builds.put(jobKey("old-1", 0), encode({ ...old.job, state: "succeeded", finishedAt: now }));
-  await waitFor("the old build to finish in the index", async () => (index.bundlesInUse() ? true : undefined));
+  await waitFor("the old build to finish in the index", async () => (index.unfinishedWithoutBundle() ? undefined : true));
   t.is(await removeUnusedBundles(ctx, index, unusedSince, Date.now()), 0, "an unnamed bundle is first noted");
   t.true(unusedSince.has(sha("b")));
   t.is(await removeUnusedBundles(ctx, index, unusedSince, later), 1);
