@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "nod
 import { join } from "node:path";
 import type { ObjectInfo, ObjectStore } from "@nats-io/obj";
 import { fetchBundle } from "../../../agent/farm/bundle-fetch.js";
-import { BUNDLES_STORE, connectBus, ensureFarmResources, type Bus } from "../../../shared/bus/index.js";
+import { BUNDLES_STORE, connectBus, ensureFarmResources, type Bus, type ObjectSource } from "../../../shared/bus/index.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
 import { tempDirSync } from "../../fixtures/temp-dir.js";
 
@@ -34,22 +34,31 @@ async function storedBundle(t: ExecutionContext, template: string): Promise<{ bu
   return { bus, dir, bytes, sha256, info };
 }
 
+/** The bundles store as fetchBundle reads it, calling `beforeInfo` before each object lookup (a download begins with one). */
+function bundleSource(bus: Bus, beforeInfo: () => void | Promise<void>): ObjectSource {
+  const store = new Proxy(bus.bundles, {
+    get(target, key, receiver) {
+      if (key === "info") {
+        return async (name: string) => {
+          await beforeInfo();
+          return target.info(name);
+        };
+      }
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  }) as ObjectStore;
+  return { js: bus.js, bucket: BUNDLES_STORE, store };
+}
+
 test("jobs of one bundle starting together share one download and each get their copy", async (t) => {
   t.timeout(60_000);
   const { bus, dir, bytes, sha256 } = await storedBundle(t, '{"builders":[{"type":"null","communicator":"none"}]}');
 
   // Downloads are counted by the object lookups they begin with.
   let gets = 0;
-  const counted = {
-    js: bus.js,
-    bucket: BUNDLES_STORE,
-    store: new Proxy(bus.bundles, {
-      get(target, key, receiver) {
-        if (key === "info") return (name: string) => (gets++, target.info(name));
-        return Reflect.get(target, key, receiver) as unknown;
-      },
-    }) as ObjectStore,
-  };
+  const counted = bundleSource(bus, () => {
+    gets++;
+  });
 
   const cache = join(dir, "cache");
   const jobs = [1, 2, 3, 4].map((n) => fetchBundle(counted, { sha256, size: bytes.length }, cache, join(dir, `job-${n}`)));
@@ -76,22 +85,10 @@ test("a bundle read whose chunks stop coming is read again (the chunk is back by
   await bus.jsm.streams.purge(`OBJ_${BUNDLES_STORE}`, { filter: chunkSubject });
 
   let gets = 0;
-  const stalling = {
-    js: bus.js,
-    bucket: BUNDLES_STORE,
-    store: new Proxy(bus.bundles, {
-      get(target, key, receiver) {
-        if (key === "info") {
-          return async (name: string) => {
-            // The second read finds the chunk back.
-            if (++gets === 2) await bus.js.publish(chunkSubject, bytes);
-            return target.info(name);
-          };
-        }
-        return Reflect.get(target, key, receiver) as unknown;
-      },
-    }) as ObjectStore,
-  };
+  const stalling = bundleSource(bus, async () => {
+    // The second read finds the chunk back.
+    if (++gets === 2) await bus.js.publish(chunkSubject, bytes);
+  });
   await fetchBundle(stalling, { sha256, size: bytes.length }, join(dir, "cache"), join(dir, "job"));
   t.is(gets, 2, "read twice");
   t.is(readFileSync(join(dir, "job", "template.json"), "utf8"), '{"builders":[{"type":"null","name":"stalled","communicator":"none"}]}');
