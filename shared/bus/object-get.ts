@@ -24,19 +24,18 @@ export interface ObjectReader {
 
 export class ObjectReadError extends Error {
   override readonly name = "ObjectReadError";
-  constructor(
-    message: string,
-    /** Fewer bytes came than were stored: chunks stopped coming (a stalled consumer, or chunks gone); reading again may succeed. */
-    readonly incomplete = false,
-  ) {
-    super(message);
-  }
 }
 
 /** Bytes the server may send ahead of what the reader took. */
 const READ_AHEAD_BYTES = 32 * 1024 * 1024;
-/** No chunk for this long while more are expected: they are not in the stream. */
+/** No chunk for this long while more are expected: the consumer is given up and a new one opened from the next chunk. */
 const QUIET_MS = 5000;
+/**
+ * Quiet spells in a row (no chunk came through any of their consumers) before the read fails:
+ * the chunks are not in the stream. A consumer that stalls on a loaded 3-node cluster (bench/soak:
+ * 529 of 13,980 bundle reads, each read once, none of its one chunk in 5 s) is outlived by a new one.
+ */
+const QUIET_SPELLS = 3;
 
 export interface ObjectGetOptions {
   /**
@@ -52,6 +51,8 @@ export interface ObjectGetOptions {
    * library's own `get` left its push consumer for the server to drop after five idle minutes.
    */
   push?: boolean;
+  /** How long a read waits for its next chunk before opening a new consumer from it (default 5 s). */
+  quietMs?: number;
 }
 
 /** The object's reader, or undefined when there is no such object (or it was deleted). */
@@ -60,24 +61,30 @@ export async function getObject({ js, store, bucket }: ObjectSource, name: strin
   if (!info || info.deleted) return undefined;
   if (info.options?.link) throw new ObjectReadError(`object ${name} in ${bucket} is a link; Kiln does not make links`);
   const sha256 = storedSha256(info, bucket);
-  return { info, sha256, data: chunksOf(js, bucket, info, options.verifyDigest === false ? undefined : sha256, options.push === true) };
+  const verify = options.verifyDigest === false ? undefined : sha256;
+  return { info, sha256, data: chunksOf(js, bucket, info, verify, options.push === true, options.quietMs ?? QUIET_MS) };
 }
 
-/** An ordered consumer of the object's chunks, delivering them; `remove` deletes it on the server. */
+/**
+ * An ordered consumer of the object's chunks from stream sequence `fromSeq` on (from the first
+ * when undefined), delivering them; `remove` deletes it on the server.
+ */
 async function openChunkConsumer(
   js: JetStreamClient,
   bucket: string,
   info: ObjectInfo,
   push: boolean,
+  fromSeq: number | undefined,
 ): Promise<{ messages: AsyncIterable<JsMsg> & { stop(): void }; remove: () => Promise<unknown> }> {
   const stream = `OBJ_${bucket}`;
-  const chunkSubject = `$O.${bucket}.C.${info.nuid}`;
+  const from = fromSeq === undefined ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq };
+  const options = { filter_subjects: `$O.${bucket}.C.${info.nuid}`, ...from };
   if (push) {
     // The server paces it by flow control, as the client library's own get does.
-    const consumer = await js.consumers.getPushConsumer(stream, { filter_subjects: chunkSubject, deliver_policy: DeliverPolicy.All });
+    const consumer = await js.consumers.getPushConsumer(stream, options);
     return { messages: await consumer.consume(), remove: () => consumer.delete() };
   }
-  const consumer = await js.consumers.get(stream, { filter_subjects: chunkSubject, deliver_policy: DeliverPolicy.All });
+  const consumer = await js.consumers.get(stream, options);
   const perPull = Math.max(1, Math.floor(READ_AHEAD_BYTES / (info.options?.max_chunk_size || 128 * 1024)));
   // consume() asks for more before the last pull is used up, so chunks keep flowing (fetches
   // of 32 MiB one after another left the pipe empty between them: ~120 MB/s). Counted in
@@ -91,32 +98,42 @@ export function storedSha256(info: ObjectInfo, bucket: string): string {
   return Buffer.from(info.digest.slice("SHA-256=".length).replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("hex");
 }
 
-async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, sha256: string | undefined, push: boolean): AsyncGenerator<Uint8Array> {
+async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, sha256: string | undefined, push: boolean, quietMs: number): AsyncGenerator<Uint8Array> {
   const hash = sha256 === undefined ? undefined : createHash("sha256");
   let size = 0;
   let chunks = 0;
-  if (info.chunks > 0) {
-    const { messages, remove } = await openChunkConsumer(js, bucket, info, push);
-    // A chunk missing from the stream would be waited for forever: a quiet spell ends the read,
-    // and the size check below says what is missing.
-    let watchdog = setTimeout(() => void messages.stop(), QUIET_MS);
+  /** The stream sequence after the last chunk received: where a new consumer starts. */
+  let nextSeq: number | undefined;
+  let quietSpells = 0;
+  while (chunks < info.chunks && quietSpells < QUIET_SPELLS) {
+    const { messages, remove } = await openChunkConsumer(js, bucket, info, push, nextSeq);
+    // A consumer may stall with chunks left in the stream, and a chunk missing from the stream
+    // would be waited for forever: a quiet spell ends this consumer; the next starts from the
+    // chunk after the last one received, so a long read never starts over.
+    let watchdog = setTimeout(() => void messages.stop(), quietMs);
+    let cameNow = 0;
     try {
       for await (const m of messages) {
         clearTimeout(watchdog);
         hash?.update(m.data);
         size += m.data.length;
         chunks++;
+        cameNow++;
+        nextSeq = m.info.streamSequence + 1;
         yield m.data;
-        if (chunks >= info.chunks || m.info.pending === 0) break;
-        watchdog = setTimeout(() => void messages.stop(), QUIET_MS);
+        if (chunks >= info.chunks) break;
+        watchdog = setTimeout(() => void messages.stop(), quietMs);
       }
     } finally {
       clearTimeout(watchdog);
       messages.stop();
       await remove().catch(() => undefined);
     }
+    quietSpells = cameNow > 0 ? 1 : quietSpells + 1;
   }
-  if (size < info.size) throw new ObjectReadError(`object ${info.name} in ${bucket} came incomplete: read ${size} of its ${info.size} bytes (${chunks} of ${info.chunks} chunks; the rest did not come within ${QUIET_MS / 1000} s or is not in the stream)`, true);
+  if (size < info.size) {
+    throw new ObjectReadError(`object ${info.name} in ${bucket} came incomplete: read ${size} of its ${info.size} bytes (${chunks} of ${info.chunks} chunks; no more came in ${QUIET_SPELLS} consumers waiting ${quietMs / 1000} s each: not in the stream)`);
+  }
   if (size !== info.size) throw new ObjectReadError(`object ${info.name} in ${bucket} is damaged: read ${size} bytes, stored as ${info.size} bytes`);
   const digest = hash?.digest("hex");
   if (digest !== sha256) throw new ObjectReadError(`object ${info.name} in ${bucket} is damaged: read with sha256 ${digest}, stored with sha256 ${sha256}`);

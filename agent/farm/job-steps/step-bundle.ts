@@ -1,6 +1,7 @@
 /**
  * The template bundle, fetched (cached by sha256) and extracted into the job's folder. A bundle
- * that cannot be had fails the job for good: a redelivery would not bring it back.
+ * that cannot be had fails the job for good: a redelivery would not bring it back. A cancel or
+ * the agent's shutdown ends the wait for it at once.
  */
 import { errorMessage } from "../../../shared/error-message.js";
 import { isAbsolute, join, relative, resolve } from "node:path";
@@ -13,9 +14,12 @@ export const stepBundle: JobStep<{ jobDir: string }, { bundleDir: string; templa
     const { agent, job } = ctx;
     const bundleDir = join(jobDir, "bundle");
     try {
-      await fetchBundle(agent.bus.bundleSource, job.bundle, bundleCacheDir(agent.workDir), bundleDir, agent.maxBundleBytes);
+      await fetchBundle(agent.bus.bundleSource, job.bundle, bundleCacheDir(agent.workDir), bundleDir, agent.maxBundleBytes, ctx.signal);
       return { bundleDir, templatePath: templateIn(bundleDir, job.templateInBundle) };
     } catch (e) {
+      // Stopped while the bundle came (a slow read, a NATS outage): a cancel ends the job, an agent's shutdown hands it back.
+      if (ctx.signal.aborted && !ctx.cancelRequested()) return exitWith({ kind: "hand-back" });
+      if (ctx.signal.aborted) return exitWith({ kind: "finished", state: "cancelled", error: "Build was cancelled.", artifacts: [], durationMs: performance.now() - ctx.startedAt });
       const error = `the template bundle could not be prepared: ${errorMessage(e)}`;
       return exitWith({ kind: "finished", state: "failed", error, artifacts: [], durationMs: performance.now() - ctx.startedAt });
     }

@@ -14,6 +14,7 @@ import type { ObjectInfo, ObjectStore } from "@nats-io/obj";
 import { fetchBundle } from "../../../agent/farm/bundle-fetch.js";
 import { BUNDLES_STORE, connectBus, ensureFarmResources, type Bus, type ObjectSource } from "../../../shared/bus/index.js";
 import { startNatsServer } from "../../fixtures/nats-server.js";
+import { waitFor } from "./farm-jobs.js";
 import { tempDirSync } from "../../fixtures/temp-dir.js";
 
 /** A NATS server with the farm's resources, and a bundle of `template` stored in it. */
@@ -77,20 +78,32 @@ test("jobs of one bundle starting together share one download and each get their
   t.is(gets, 1);
 });
 
-test("a bundle read whose chunks stop coming is read again (the chunk is back by the second read)", async (t) => {
+test("a job stopped while its bundle does not come stops waiting at once; another job of the bundle still gets it", async (t) => {
   t.timeout(60_000);
-  const { bus, dir, bytes, sha256, info } = await storedBundle(t, '{"builders":[{"type":"null","name":"stalled","communicator":"none"}]}');
-  // The object's description stays; its one chunk leaves the stream, as if its delivery stalled.
+  const { bus, dir, bytes, sha256, info } = await storedBundle(t, '{"builders":[{"type":"null","name":"slow","communicator":"none"}]}');
+  // The object's description stays; its one chunk leaves the stream: the read waits for it.
   const chunkSubject = `$O.${BUNDLES_STORE}.C.${info.nuid}`;
   await bus.jsm.streams.purge(`OBJ_${BUNDLES_STORE}`, { filter: chunkSubject });
+  const source = { js: bus.js, bucket: BUNDLES_STORE, store: bus.bundles };
 
-  let gets = 0;
-  const stalling = bundleSource(bus, async () => {
-    // The second read finds the chunk back.
-    if (++gets === 2) await bus.js.publish(chunkSubject, bytes);
-  });
-  await fetchBundle(stalling, { sha256, size: bytes.length }, join(dir, "cache"), join(dir, "job"));
-  t.is(gets, 2, "read twice");
-  t.is(readFileSync(join(dir, "job", "template.json"), "utf8"), '{"builders":[{"type":"null","name":"stalled","communicator":"none"}]}');
-  t.deepEqual(readdirSync(join(dir, "cache")), [`${sha256}.tar.gz`], "no partial download left behind");
+  const cache = join(dir, "cache");
+  const cancelled = new AbortController();
+  const stopped = fetchBundle(source, { sha256, size: bytes.length }, cache, join(dir, "stopped"), undefined, cancelled.signal);
+  const waiting = fetchBundle(source, { sha256, size: bytes.length }, cache, join(dir, "waiting"));
+  const consumers = async () => {
+    let n = 0;
+    for await (const _ of bus.jsm.consumers.list(`OBJ_${BUNDLES_STORE}`)) n++;
+    return n;
+  };
+  await waitFor("the download's consumer", consumers, (n) => n === 1);
+  const abortedAt = performance.now();
+  cancelled.abort(new Error("cancelled by the test"));
+  await t.throwsAsync(stopped, { message: "cancelled by the test" });
+  t.true(performance.now() - abortedAt < 1000, "the stopped job did not wait for the read");
+
+  // The chunk comes back: the one download goes on and the other job gets its copy.
+  await bus.js.publish(chunkSubject, bytes);
+  await waiting;
+  t.is(readFileSync(join(dir, "waiting", "template.json"), "utf8"), '{"builders":[{"type":"null","name":"slow","communicator":"none"}]}');
+  t.deepEqual(readdirSync(cache), [`${sha256}.tar.gz`], "no partial download left behind");
 });
