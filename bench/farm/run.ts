@@ -50,6 +50,28 @@ import { loadTemplateForReport, planTemplate } from "../../shared/validation/loa
 import { startNatsServer } from "../../test/fixtures/nats-server.js";
 import { KILN_NODE_FLAGS } from "../../shared/kiln-node-flags.js";
 
+const USAGE = `usage: node dist/bench/farm/run.js [options]   (after npm run build)
+
+  --quick                 fewer builds and agents: a check that every phase runs, not figures
+  --only=PHASE[,PHASE]    dispatch, throughput, scale, logs, artifacts (default: all)
+  --runs=N                timed runs of the throughput and scale-out phases (default 3; 1 with --quick)
+  --agents=N              agents of the dispatch phase (default 20)
+  --agent-cpu-prof=DIR    CPU profiles of the agents (node --cpu-prof for this process, the controller)
+  -h, --help              this text
+
+  KILN_BENCH_PROF=DIR     CPU profiles of the log data plane (its producer and this process)`;
+const KNOWN_FLAGS = ["--quick", "--only=", "--runs=", "--agents=", "--agent-cpu-prof="];
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+for (const arg of process.argv.slice(2)) {
+  if (!KNOWN_FLAGS.some((f) => (f.endsWith("=") ? arg.startsWith(f) : arg === f))) {
+    console.error(`bench/farm: unknown argument "${arg}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 if (!KILN_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
   const again = spawn(process.execPath, [...process.execArgv, ...KILN_NODE_FLAGS, ...process.argv.slice(1)], { stdio: "inherit" });
@@ -97,6 +119,8 @@ async function planLocally(dir: string, template: unknown): Promise<BuildSpec> {
 }
 
 const nats = await startNatsServer();
+/** Until stopped: the exit hook kills it then (a pid, once stopped, may be another process's). */
+let natsRunning = true;
 const controller = await startController({ listen: "127.0.0.1:0", nats: { url: nats.url } });
 const client = new FarmClient(controller.address, credentials.createInsecure());
 const submit = (req: SubmitBuildRequest): Promise<SubmitBuildResponse> =>
@@ -496,9 +520,21 @@ const interrupted = (signal: NodeJS.Signals): void => {
       rmSync(tplDir, { recursive: true, force: true });
       return nats.stop();
     })
+    .then(() => (natsRunning = false))
     .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
 };
 process.on("SIGINT", interrupted).on("SIGTERM", interrupted);
+// Whatever ends this process without the cleanup above (an exception, output piped into `head`
+// that closed): the agents and nats-server go with it, synchronously, as an exit hook must.
+process.on("exit", () => {
+  for (const a of agents) a.kill("SIGKILL");
+  if (natsRunning && nats.pid !== undefined) process.kill(nats.pid, "SIGKILL");
+  rmSync(agentDir, { recursive: true, force: true });
+  rmSync(tplDir, { recursive: true, force: true });
+});
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") interrupted("SIGPIPE");
+});
 
 // Each figure is printed as soon as it is measured: a long run that fails late still reports.
 const results = { push: (line: string): void => console.log(line) };
@@ -649,6 +685,7 @@ try {
   if (undecodable > 0) console.log(`warning: ${undecodable} undecodable events on the output stream`);
   await controller.stop();
   await nats.stop();
+  natsRunning = false;
   await rm(agentDir, { recursive: true, force: true });
   await rm(tplDir, { recursive: true, force: true });
 }
