@@ -13,7 +13,7 @@
  * read every 15 s), so an expired build still counts.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -160,11 +160,22 @@ interface Proc {
 
 process.setMaxListeners(100);
 
+/**
+ * Every process's output, kept whole in LOG_DIR/NAME.log (a restarted process appends): a build
+ * that failed or never finished is looked up there (the report quotes its lines). The folder is
+ * removed when nothing went wrong.
+ */
+const logDir = join(tmpdir(), `kiln-soak-logs-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+mkdirSync(logDir, { recursive: true });
+
 /** Starts `kiln ARGS` and keeps it running like systemd's Restart=always, until `supervised` is cleared. */
 function launch(name: string, args: string[], env: Record<string, string> = {}): Proc {
   const p = { name, crashes: [], supervised: true } as unknown as Proc;
+  const log = createWriteStream(join(logDir, `${name}.log`), { flags: "a" });
   p.start = (): void => {
-    const child = spawn(process.execPath, [kiln, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [kiln, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
     let stderr = "";
     child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-2000)));
     const killOnExit = (): void => void child.kill("SIGKILL");
@@ -363,6 +374,9 @@ async function main(): Promise<void> {
   let succeeded = 0;
   let failed = 0;
   let lost = 0;
+  const lostBuilds: Array<{ id: string; kind: string | undefined; lastSeen: string; logLines: string[] }> = [];
+  const describe = (b: Build): string =>
+    `${State[b.state]}; jobs: ${b.jobs.map((j) => `${j.name} ${State[j.state]} on ${j.agent || "no agent"}, attempt ${j.attempts}${j.error ? `: ${j.error}` : ""}`).join("; ")}`;
   let ranTwice = 0;
   const failures = new Map<string, number>();
   for (const id of submitted.keys()) {
@@ -376,7 +390,10 @@ async function main(): Promise<void> {
         const reason = j.error.replace(/[0-9a-f]{64}/g, "<sha256>").replace(/\b[nfd]\d+\b/g, "<name>").slice(0, 400);
         failures.set(reason, (failures.get(reason) ?? 0) + 1);
       }
-    } else lost++;
+    } else {
+      lost++;
+      if (lostBuilds.length < 10) lostBuilds.push({ id, kind: submitted.get(id), lastSeen: b ? describe(b) : "never listed", logLines: linesAbout(id) });
+    }
     if (b?.jobs.some((j) => j.attempts > 1)) ranTwice++;
   }
 
@@ -416,11 +433,25 @@ async function main(): Promise<void> {
     rssEveryMinute: rssTimeline,
     jetStreamAfterDrain: jetStreamEnd,
     failures: Object.fromEntries(failures),
+    lostBuilds,
+    logs: lost > 0 || failed > 0 ? logDir : "removed (nothing failed or was lost)",
     crashes: [controller, ...agents].flatMap((p) => p.crashes),
     chaos: chaosLog,
     wallSeconds: Math.round((Date.now() - started) / 1000),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (lost === 0 && failed === 0) await rm(logDir, { recursive: true, force: true });
+}
+
+/** The lines of every process's log that name `id` (at most 30). */
+function linesAbout(id: string): string[] {
+  const lines: string[] = [];
+  for (const name of readdirSync(logDir)) {
+    for (const line of readFileSync(join(logDir, name), "utf8").split("\n")) {
+      if (line.includes(id)) lines.push(`${name}: ${line.slice(0, 400)}`);
+    }
+  }
+  return lines.slice(0, 30);
 }
 
 main().catch((e: unknown) => {
