@@ -203,10 +203,12 @@ async function removeObject(ctx: ControllerContext, store: ObjectStore, bucket: 
 }
 
 /**
- * Runs the duties every `intervalMs` until stopped; a failing round is logged and retried. One
- * round at a time, the next `intervalMs` after the last ended: during a NATS outage, rounds that
- * each wait for a request timeout must not queue up behind each other (a stop used to wait for
- * all of them). Stopping aborts the round under way between builds.
+ * Runs the duties every `intervalMs` until stopped; each duty's failure is logged and the others
+ * still run (a purge timing out on a loaded cluster used to skip the marker removal and the bundle
+ * sweep of its round), and the next round tries again. One round at a time, the next `intervalMs`
+ * after the last ended: during a NATS outage, rounds that each wait for a request timeout must not
+ * queue up behind each other (a stop used to wait for all of them). Stopping aborts the round
+ * under way between builds.
  */
 export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, intervalMs: number): { stop(): Promise<void> } {
   const stopped = new AbortController();
@@ -214,22 +216,31 @@ export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, inte
   const specsRemoved = new Set<string>();
   let bundlesSweptAt = 0;
   const bundlesUnusedSince = new Map<string, number>();
+  const duties: Array<[name: string, duty: () => Promise<unknown>]> = [
+    ["failing jobs that waited too long", () => failJobsWaitingTooLong(ctx, index, Date.now(), signal)],
+    ["failing jobs never queued", () => failUnqueuedJobs(ctx, index, Date.now(), signal)],
+    ["removing finished jobs' specs", () => removeFinishedJobSpecs(ctx, index, specsRemoved, signal)],
+    ["expiring finished builds", () => expireFinishedBuilds(ctx, index, ctx.settings.retentionMs, Date.now(), signal)],
+    ["removing old purge markers", () => removeOldPurgeMarkers(ctx, index, Date.now(), signal)],
+    [
+      "deleting unused bundles",
+      async () => {
+        if (Date.now() - bundlesSweptAt < BUNDLE_SWEEP_EVERY_MS) return;
+        bundlesSweptAt = Date.now();
+        await removeUnusedBundles(ctx, index, bundlesUnusedSince, Date.now(), signal);
+      },
+    ],
+  ];
   const loop = (async () => {
     while (!signal.aborted) {
       await sleep(intervalMs, signal);
-      if (signal.aborted) break;
-      try {
-        await failJobsWaitingTooLong(ctx, index, Date.now(), signal);
-        await failUnqueuedJobs(ctx, index, Date.now(), signal);
-        await removeFinishedJobSpecs(ctx, index, specsRemoved, signal);
-        await expireFinishedBuilds(ctx, index, ctx.settings.retentionMs, Date.now(), signal);
-        await removeOldPurgeMarkers(ctx, index, Date.now(), signal);
-        if (Date.now() - bundlesSweptAt >= BUNDLE_SWEEP_EVERY_MS) {
-          bundlesSweptAt = Date.now();
-          await removeUnusedBundles(ctx, index, bundlesUnusedSince, Date.now(), signal);
+      for (const [name, duty] of duties) {
+        if (signal.aborted) break;
+        try {
+          await duty();
+        } catch (e) {
+          if (!signal.aborted) ctx.log.warn("sweep duty failed; tried again next round", { duty: name, reason: reasonOf(e) });
         }
-      } catch (e) {
-        if (!signal.aborted) ctx.log.warn("wait-timeout sweep failed", { reason: reasonOf(e) });
       }
     }
   })();

@@ -5,7 +5,7 @@
  */
 import test from "ava";
 import { status } from "@grpc/grpc-js";
-import { artifactObjectName, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, buildEventSubject, buildKey, encode, jobKey, kvStreamName, type BuildEvent, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
+import { AGENTS_BUCKET, artifactObjectName, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, buildEventSubject, buildKey, encode, jobKey, kvStreamName, type BuildEvent, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
 import { BuildIndex } from "../../controller/build-index.js";
 import type { ControllerContext } from "../../controller/context.js";
 import { PURGE_MARKER_TTL_MS, removeOldPurgeMarkers, removeUnusedBundles, UNUSED_BUNDLE_GRACE_MS } from "../../controller/wait-timeouts.js";
@@ -223,4 +223,26 @@ test("a submission whose bundle was deleted by a sweep (its controller still thi
     return undefined;
   });
   t.true(stored, "the bundle is stored again");
+});
+
+test("a sweep duty that fails (the agents bucket gone) is logged, and the duties after it still run: a finished build expires", async (t) => {
+  t.timeout(60_000);
+  const warnings: Array<{ message: string; duty: unknown }> = [];
+  const log = { ...silentLog, warn: (message: string, fields?: Record<string, unknown>) => void warnings.push({ message, duty: fields?.duty }) };
+  const h = await startHarness(t, { settings: { retentionMs: 1_000 }, log });
+  const bus = h.controller.bus;
+  const bundle = await packTemplate(h.dir, { "template.json": ONE_BUILDER });
+  // Waits for an agent no farm has, for 1 s: the first duty then reads the agents' presence.
+  await rpc.submitBuild(h.client, submitRequest(bundle, { waitTimeoutSeconds: 1 }));
+  const done = (await rpc.submitBuild(h.client, submitRequest(bundle))).build!.id;
+  await bus.jsm.streams.delete(kvStreamName(AGENTS_BUCKET));
+  await waitFor("the first duty to fail", async () => warnings.find((w) => w.duty === "failing jobs that waited too long"), 20_000);
+
+  const entry = (await bus.builds.get(jobKey(done, 0)))!;
+  await bus.builds.put(jobKey(done, 0), encode({ ...entry.json<JobRecord>(), state: "succeeded", attempts: 1, finishedAt: new Date().toISOString() }));
+  // Its records purged (GetBuild cannot say: it reads the agents' presence too).
+  await waitFor("the finished build to expire", async () => ((await bus.builds.get(buildKey(done)))?.operation === "PUT" ? undefined : true), 20_000);
+  t.not((await bus.builds.get(jobKey(done, 0)))?.operation, "PUT");
+  const failed = warnings.filter((w) => w.message === "sweep duty failed; tried again next round");
+  t.deepEqual([...new Set(failed.map((w) => w.duty))], ["failing jobs that waited too long"], "only the duty that reads the agents failed");
 });
