@@ -76,6 +76,7 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
     }
     for (const i of build.jobs.keys()) await ctx.bus.builds.purge(jobKey(build.id, i));
     await ctx.bus.builds.purge(buildKey(build.id));
+    index.noteExpired(build.id);
     ctx.log.info("build expired", { build: build.id, finishedAt: new Date(finishedAt).toISOString(), retention: formatGoDuration(retentionMs) });
     expired++;
   }, signal);

@@ -8,7 +8,7 @@ import { status } from "@grpc/grpc-js";
 import { AGENTS_BUCKET, artifactObjectName, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, buildEventSubject, buildKey, encode, jobKey, kvStreamName, type BuildEvent, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
 import { BuildIndex } from "../../controller/build-index.js";
 import type { ControllerContext } from "../../controller/context.js";
-import { PURGE_MARKER_TTL_MS, removeOldPurgeMarkers, removeUnusedBundles, UNUSED_BUNDLE_GRACE_MS } from "../../controller/wait-timeouts.js";
+import { expireFinishedBuilds, PURGE_MARKER_TTL_MS, removeOldPurgeMarkers, removeUnusedBundles, UNUSED_BUNDLE_GRACE_MS } from "../../controller/wait-timeouts.js";
 import { silentLog } from "../../shared/operator-log.js";
 import { State } from "../../proto/gen/kiln/v1/farm.js";
 import { packTemplate, rpc, startHarness, submitRequest, waitFor } from "./farm-harness.js";
@@ -245,4 +245,24 @@ test("a sweep duty that fails (the agents bucket gone) is logged, and the duties
   t.not((await bus.builds.get(jobKey(done, 0)))?.operation, "PUT");
   const failed = warnings.filter((w) => w.message === "sweep duty failed; tried again next round");
   t.deepEqual([...new Set(failed.map((w) => w.duty))], ["failing jobs that waited too long"], "only the duty that reads the agents failed");
+});
+
+test("a build this controller expired is not expired again while its watch has not brought the purges (it lagged minutes under load)", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t, { settings: { retentionMs: 0 } });
+  const bus = h.controller.bus;
+  const r = records("lagging-1", new Date().toISOString(), "succeeded", 1);
+  await bus.builds.put(jobKey("lagging-1", 0), encode(r.job));
+  await bus.builds.put(buildKey("lagging-1"), encode(r.build));
+  const ctx = { bus, log: silentLog, stopping: new AbortController().signal } as unknown as ControllerContext;
+  const index = new BuildIndex(ctx);
+  t.teardown(() => index.stop());
+  await waitFor("the index to see the build finished", async () => (index.finished().length === 1 ? true : undefined));
+  // A watch that brings nothing more: as lagging as can be.
+  await index.stop();
+  const later = Date.now() + 60_000;
+  t.is(await expireFinishedBuilds(ctx, index, 1_000, later), 1);
+  t.not((await bus.builds.get(buildKey("lagging-1")))?.operation, "PUT");
+  t.is(await expireFinishedBuilds(ctx, index, 1_000, later), 0, "not expired a second time");
+  t.deepEqual(index.finished(), []);
 });
