@@ -10,7 +10,10 @@
  * --retention-minutes N runs the controller with `--retention Nm`: finished builds then expire
  * during the run (records, output, artifacts, and their purge markers five minutes later), which is
  * what shows whether NATS's memory stays flat. Outcomes are recorded as builds finish (the list is
- * read every 15 s), so an expired build still counts.
+ * read every 15 s), so an expired build still counts; one that finished and expired between two
+ * reads is counted from the logs (`outcomeFromLogs`: the controller logged its expiry, its agent
+ * the outcome). Every process's log is kept while the run lasts; a failed or lost build's lines
+ * are quoted in the report and the logs kept.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
@@ -379,8 +382,17 @@ async function main(): Promise<void> {
     `${State[b.state]}; jobs: ${b.jobs.map((j) => `${j.name} ${State[j.state]} on ${j.agent || "no agent"}, attempt ${j.attempts}${j.error ? `: ${j.error}` : ""}`).join("; ")}`;
   let ranTwice = 0;
   const failures = new Map<string, number>();
+  // A build can finish and expire between two reads of the list (its index watch lagging behind
+  // the retention): the controller's log says it expired, so it finished, and its agent's log how.
+  const fromLogs = outcomesInLogs();
+  let outcomeFromLogs = 0;
   for (const id of submitted.keys()) {
-    const b = finalState.get(id);
+    let b = finalState.get(id);
+    if (!isFinished(b) && fromLogs.expired.has(id) && fromLogs.agentSaid.has(id)) {
+      outcomeFromLogs++;
+      const state = fromLogs.agentSaid.get(id) === "succeeded" ? State.STATE_SUCCEEDED : State.STATE_FAILED;
+      b = { ...(b ?? ({ id, jobs: [] } as unknown as Build)), state };
+    }
     if (b?.state === State.STATE_SUCCEEDED) succeeded++;
     else if (b?.state === State.STATE_FAILED) {
       failed++;
@@ -421,6 +433,7 @@ async function main(): Promise<void> {
     succeeded,
     failed,
     lost,
+    outcomeFromLogs,
     duplicateIds: n - submitErrors - submitted.size,
     jobsRunMoreThanOnce: ranTwice,
     leakedContainers: leakedContainers.length,
@@ -441,6 +454,21 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (lost === 0 && failed === 0) await rm(logDir, { recursive: true, force: true });
+}
+
+/** Builds the controller logged as expired, and each job outcome an agent logged (the last, by build id). */
+function outcomesInLogs(): { expired: Set<string>; agentSaid: Map<string, string> } {
+  const expired = new Set<string>();
+  const agentSaid = new Map<string, string>();
+  for (const name of readdirSync(logDir)) {
+    for (const line of readFileSync(join(logDir, name), "utf8").split("\n")) {
+      const expiredBuild = / build expired build=(\S+)/.exec(line);
+      if (expiredBuild) expired.add(expiredBuild[1]!);
+      const outcome = / job (succeeded|failed|cancelled) build=(\S+)/.exec(line);
+      if (outcome) agentSaid.set(outcome[2]!, outcome[1]!);
+    }
+  }
+  return { expired, agentSaid };
 }
 
 /** The lines of every process's log that name `id` (at most 30). */

@@ -28,14 +28,16 @@ export class ObjectReadError extends Error {
 
 /** Bytes the server may send ahead of what the reader took. */
 const READ_AHEAD_BYTES = 32 * 1024 * 1024;
-/** No chunk for this long while more are expected: the consumer is given up and a new one opened from the next chunk. */
-const QUIET_MS = 5000;
 /**
- * Quiet spells in a row (no chunk came through any of their consumers) before the read fails:
- * the chunks are not in the stream. A consumer that stalls on a loaded 3-node cluster (bench/soak:
- * 529 of 13,980 bundle reads, each read once, none of its one chunk in 5 s) is outlived by a new one.
+ * No chunk for this long while more are expected: the consumer is given up and a new one opened
+ * from the next chunk, waiting twice as long (5, 10, 20 s…) until READ_PATIENCE quiet periods in
+ * a row have passed with nothing (60 s): then the chunks are taken to be missing. On a loaded
+ * 3-node cluster a fresh consumer sometimes delivered nothing for well over 15 s (bench/soak, 30
+ * minutes: 529 of 13,980 bundle reads failed after 5 s, 29 of 12,740 after three consumers and
+ * 15 s, none when read again for 60 s).
  */
-const QUIET_SPELLS = 3;
+const QUIET_MS = 5000;
+const READ_PATIENCE = 12;
 
 export interface ObjectGetOptions {
   /**
@@ -104,13 +106,16 @@ async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, 
   let chunks = 0;
   /** The stream sequence after the last chunk received: where a new consumer starts. */
   let nextSeq: number | undefined;
-  let quietSpells = 0;
-  while (chunks < info.chunks && quietSpells < QUIET_SPELLS) {
+  /** Quiet time in a row, in units of quietMs; and the next consumer's quiet period, likewise. */
+  let waited = 0;
+  let patience = 1;
+  while (chunks < info.chunks && waited < READ_PATIENCE) {
     const { messages, remove } = await openChunkConsumer(js, bucket, info, push, nextSeq);
     // A consumer may stall with chunks left in the stream, and a chunk missing from the stream
     // would be waited for forever: a quiet spell ends this consumer; the next starts from the
     // chunk after the last one received, so a long read never starts over.
-    let watchdog = setTimeout(() => void messages.stop(), quietMs);
+    const quietFor = Math.min(patience, READ_PATIENCE - waited) * quietMs;
+    let watchdog = setTimeout(() => void messages.stop(), quietFor);
     let cameNow = 0;
     try {
       for await (const m of messages) {
@@ -122,17 +127,22 @@ async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, 
         nextSeq = m.info.streamSequence + 1;
         yield m.data;
         if (chunks >= info.chunks) break;
-        watchdog = setTimeout(() => void messages.stop(), quietMs);
+        watchdog = setTimeout(() => void messages.stop(), quietFor);
       }
     } finally {
       clearTimeout(watchdog);
       messages.stop();
       await remove().catch(() => undefined);
     }
-    quietSpells = cameNow > 0 ? 1 : quietSpells + 1;
+    if (cameNow > 0) {
+      waited = patience = 1; // this consumer went quiet after delivering: the next starts afresh
+    } else {
+      waited += quietFor / quietMs;
+      patience *= 2;
+    }
   }
   if (size < info.size) {
-    throw new ObjectReadError(`object ${info.name} in ${bucket} came incomplete: read ${size} of its ${info.size} bytes (${chunks} of ${info.chunks} chunks; no more came in ${QUIET_SPELLS} consumers waiting ${quietMs / 1000} s each: not in the stream)`);
+    throw new ObjectReadError(`object ${info.name} in ${bucket} came incomplete: read ${size} of its ${info.size} bytes (${chunks} of ${info.chunks} chunks; no more came through new consumers for ${(READ_PATIENCE * quietMs) / 1000} s: not in the stream)`);
   }
   if (size !== info.size) throw new ObjectReadError(`object ${info.name} in ${bucket} is damaged: read ${size} bytes, stored as ${info.size} bytes`);
   const digest = hash?.digest("hex");
