@@ -27,6 +27,7 @@ import { startNatsCluster } from "../../test/fixtures/nats-cluster.js";
 import { freePort } from "../../test/fixtures/nats-server.js";
 import { packTemplate, rpc, submitRequest } from "../../test/controller/farm-harness.js";
 import { errorMessage } from "../../shared/error-message.js";
+import { buildKey, connectBus, jobKey, type Bus } from "../../shared/bus/index.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
@@ -377,7 +378,7 @@ async function main(): Promise<void> {
   let succeeded = 0;
   let failed = 0;
   let lost = 0;
-  const lostBuilds: Array<{ id: string; kind: string | undefined; lastSeen: string; logLines: string[] }> = [];
+  const lostBuilds: Array<{ id: string; kind: string | undefined; lastSeen: string; inBucket: string; logLines: string[] }> = [];
   const describe = (b: Build): string =>
     `${State[b.state]}; jobs: ${b.jobs.map((j) => `${j.name} ${State[j.state]} on ${j.agent || "no agent"}, attempt ${j.attempts}${j.error ? `: ${j.error}` : ""}`).join("; ")}`;
   let ranTwice = 0;
@@ -404,9 +405,18 @@ async function main(): Promise<void> {
       }
     } else {
       lost++;
-      if (lostBuilds.length < 10) lostBuilds.push({ id, kind: submitted.get(id), lastSeen: b ? describe(b) : "never listed", logLines: linesAbout(id) });
+      if (lostBuilds.length < 10) lostBuilds.push({ id, kind: submitted.get(id), lastSeen: b ? describe(b) : "never listed", inBucket: "", logLines: linesAbout(id) });
     }
     if (b?.jobs.some((j) => j.attempts > 1)) ranTwice++;
+  }
+  // What the builds bucket itself holds for them: the controller's answers come from its index.
+  if (lostBuilds.length > 0) {
+    const bus = await connectBus({ url: cluster.url, name: "soak report" });
+    try {
+      for (const lostBuild of lostBuilds) lostBuild.inBucket = await storedRecords(bus, lostBuild.id);
+    } finally {
+      await bus.close();
+    }
   }
 
   client.close();
@@ -454,6 +464,18 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (lost === 0 && failed === 0) await rm(logDir, { recursive: true, force: true });
+}
+
+/** The build's records as the bucket holds them (job 0 only: the soak's builds have one job each). */
+async function storedRecords(bus: Bus, id: string): Promise<string> {
+  const describeEntry = async (key: string): Promise<string> => {
+    const entry = await bus.builds.get(key).catch((e: unknown) => errorMessage(e));
+    if (entry === null || typeof entry === "string") return `${key}: ${entry ?? "none"}`;
+    if (entry.operation !== "PUT") return `${key}: ${entry.operation} at revision ${entry.revision}`;
+    const record = entry.json<{ state?: string; agent?: string; attempts?: number }>();
+    return `${key}: revision ${entry.revision}${record.state ? `, ${record.state}` : ""}${record.agent ? ` on ${record.agent}` : ""}`;
+  };
+  return `${await describeEntry(buildKey(id))}; ${await describeEntry(jobKey(id, 0))}`;
 }
 
 /** Builds the controller logged as expired, and each job outcome an agent logged (the last, by build id). */
