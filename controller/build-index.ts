@@ -36,13 +36,6 @@ export class BuildIndex {
   private readonly bundleBuilds = new Map<string, Set<string>>();
   /** Builds whose record names no bundle (made before records did). */
   private readonly withoutBundle = new Set<string>();
-  /**
-   * Builds this controller expired whose purges the watch has not brought yet: not offered for
-   * expiry again meanwhile. Under load the watch lagged by up to minutes, and a 30-minute
-   * bench/soak expired builds up to 29 times each (a sweep round every 2 s, seven JetStream
-   * requests each time).
-   */
-  private readonly expiredHere = new Set<string>();
   private lastRevision = 0;
   /** Set once the watch has delivered every record there was when it started (deletions are only safe after). */
   private complete = false;
@@ -58,18 +51,31 @@ export class BuildIndex {
     return [...this.builds.values()].flatMap((b) => (b.record && !allJobsFinished(b.record, [...b.jobs.values()]) ? [{ ...b, record: b.record }] : []));
   }
 
-  /** Finished builds and when their last job finished (ms since the epoch); not those noted expired. */
+  /** Finished builds and when their last job finished (ms since the epoch). */
   finished(): Array<{ build: IndexedBuild & { record: BuildRecord }; finishedAt: number }> {
     return [...this.builds.values()].flatMap((b) => {
-      if (!b.record || this.expiredHere.has(b.id) || !allJobsFinished(b.record, [...b.jobs.values()])) return [];
+      if (!b.record || !allJobsFinished(b.record, [...b.jobs.values()])) return [];
       const finishedAt = Math.max(Date.parse(b.record.submittedAt), ...[...b.jobs.values()].map((j) => (j.finishedAt ? Date.parse(j.finishedAt) : 0)));
       return [{ build: { ...b, record: b.record }, finishedAt }];
     });
   }
 
-  /** The build's records were purged by this controller: finished() leaves it out until the watch brings a record of it again, or its purge. */
-  noteExpired(id: string): void {
-    if (this.builds.has(id)) this.expiredHere.add(id);
+  /**
+   * This controller purged the build's records, leaving `marker` (the build record's purge marker,
+   * the newest of its markers): the index forgets the build and lists the marker, as if the watch
+   * had brought it. The KV watch does not bring every purge marker: measured with one nats-server,
+   * 500 keys purged 16 at a time delivered 45 of their 500 markers (498 one at a time), though the
+   * stream held all 500. Without this, an expired build stayed in the index for good: expired again
+   * every round (a 30-minute bench/soak expired builds up to 29 times each), its bundle never
+   * deleted, its markers never removed.
+   */
+  forgetPurged(id: string, marker: { revision: number; created: Date } | undefined): void {
+    if (marker) {
+      const known = this.markers.get(id);
+      this.markers.set(id, { id, revision: Math.max(known?.revision ?? 0, marker.revision), writtenAt: Math.max(known?.writtenAt ?? 0, marker.created.getTime()) });
+    }
+    this.setRecord(id, undefined);
+    this.builds.delete(id);
   }
 
   /** Succeeded jobs with this fingerprint that were built (not themselves reused), newest first. */
@@ -193,8 +199,6 @@ export class BuildIndex {
     if (entry.delta === 0) this.complete = true;
     const [kind, id, index] = entry.key.split(".");
     if (id === undefined) return;
-    // Its purge (the build leaves the index) or a record written after it (a late agent's: expired again in time).
-    if (entry.operation === "PUT" || kind === "build") this.expiredHere.delete(id);
     if (entry.operation !== "PUT") {
       const known = this.markers.get(id);
       this.markers.set(id, { id, revision: Math.max(known?.revision ?? 0, entry.revision), writtenAt: Math.max(known?.writtenAt ?? 0, entry.created.getTime()) });

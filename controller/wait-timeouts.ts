@@ -76,7 +76,10 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
     }
     for (const i of build.jobs.keys()) await ctx.bus.builds.purge(jobKey(build.id, i));
     await ctx.bus.builds.purge(buildKey(build.id));
-    index.noteExpired(build.id);
+    // The watch may never bring the purge (see forgetPurged): its marker, read back, tells the index.
+    // A record written since (a late agent's) keeps the build; the watch brings PUTs.
+    const marker = await ctx.bus.builds.get(buildKey(build.id));
+    if (marker?.operation !== "PUT") index.forgetPurged(build.id, marker ?? undefined);
     ctx.log.info("build expired", { build: build.id, finishedAt: new Date(finishedAt).toISOString(), retention: formatGoDuration(retentionMs) });
     expired++;
   }, signal);
