@@ -6,8 +6,12 @@
  * from the last revision seen when NATS restarts under it.
  */
 import type { KvWatchEntry } from "@nats-io/kv";
-import { BUILDS_BUCKET, BusDecodeError, decodeBuildRecord, decodeJobRecord, kvStreamName, reasonOf, type BuildRecord, type JobRecord, type StoredRecord } from "../shared/bus/index.js";
+import { BUILDS_BUCKET, BusDecodeError, decodeBuildRecord, decodeJobRecord, jobKey, kvStreamName, reasonOf, type BuildRecord, type JobRecord, type StoredRecord } from "../shared/bus/index.js";
+import { forEachConcurrently } from "../shared/concurrently.js";
 import { sleep } from "../shared/sleep.js";
+
+/** Records refreshQuiet reads at once. */
+const SWEEP_READS_IN_FLIGHT = 16;
 import { allJobsFinished } from "./build-view.js";
 import type { ControllerContext } from "./context.js";
 
@@ -36,6 +40,8 @@ export class BuildIndex {
   private readonly bundleBuilds = new Map<string, Set<string>>();
   /** Builds whose record names no bundle (made before records did). */
   private readonly withoutBundle = new Set<string>();
+  /** When the index last learnt something of each build (ms since the epoch): refreshQuiet re-reads the long-quiet ones. */
+  private readonly heardAt = new Map<string, number>();
   private lastRevision = 0;
   /** Set once the watch has delivered every record there was when it started (deletions are only safe after). */
   private complete = false;
@@ -76,6 +82,7 @@ export class BuildIndex {
     }
     this.setRecord(id, undefined);
     this.builds.delete(id);
+    this.heardAt.delete(id);
   }
 
   /** Succeeded jobs with this fingerprint that were built (not themselves reused), newest first. */
@@ -118,6 +125,32 @@ export class BuildIndex {
     if (!build || (build.jobRevisions.get(jobIndex) ?? 0) >= revision) return;
     build.jobs.set(jobIndex, record);
     build.jobRevisions.set(jobIndex, revision);
+    this.heardAt.set(buildId, Date.now());
+  }
+
+  /**
+   * Re-reads the job records of unfinished builds the index has learnt nothing of for `quietMs`,
+   * and takes any newer revision. The KV watch can miss a key's newest message (see forgetPurged):
+   * two bench/soak builds whose one job finished within ~30 ms of being queued stayed "running" in
+   * the index for good, their agents having recorded them succeeded. A build is read at most once
+   * per `quietMs`; a long build (nothing to record while it runs) costs a read a job that often.
+   * Returns how many records were newer.
+   */
+  async refreshQuiet(quietMs: number, now = Date.now(), signal?: AbortSignal): Promise<number> {
+    const quiet = this.unfinished().filter((b) => now - (this.heardAt.get(b.id) ?? 0) >= quietMs);
+    let newer = 0;
+    await forEachConcurrently(quiet, SWEEP_READS_IN_FLIGHT, async (b) => {
+      this.heardAt.set(b.id, now);
+      for (let jobIndex = 0; jobIndex < b.record.jobCount; jobIndex++) {
+        const entry = await this.ctx.bus.builds.get(jobKey(b.id, jobIndex));
+        const build = this.builds.get(b.id);
+        if (!build || !entry || entry.operation !== "PUT" || (build.jobRevisions.get(jobIndex) ?? 0) >= entry.revision) continue;
+        build.jobs.set(jobIndex, decodeJobRecord(entry.value, entry.key));
+        build.jobRevisions.set(jobIndex, entry.revision);
+        newer++;
+      }
+    }, signal);
+    return newer;
   }
 
   /** Builds whose newest marker was written before `before` (ms since the epoch), oldest first. */
@@ -205,6 +238,7 @@ export class BuildIndex {
       if (kind === "build") {
         this.setRecord(id, undefined);
         this.builds.delete(id);
+        this.heardAt.delete(id);
       } else if (kind === "job") {
         this.builds.get(id)?.jobs.delete(Number(index));
         this.builds.get(id)?.jobRevisions.delete(Number(index));
@@ -221,6 +255,7 @@ export class BuildIndex {
         build.jobRevisions.set(Number(index), entry.revision);
       } else return;
       this.builds.set(id, build);
+      this.heardAt.set(id, Date.now());
     } catch (e) {
       if (!(e instanceof BusDecodeError)) throw e;
       this.ctx.log.warn("build index skips an undecodable record", { key: entry.key, reason: e.reason });

@@ -206,6 +206,9 @@ async function removeObject(ctx: ControllerContext, store: ObjectStore, bucket: 
   return !info.deleted;
 }
 
+/** An unfinished build the index has heard nothing of for this long has its job records read again (BuildIndex.refreshQuiet). */
+export const QUIET_BUILD_REREAD_MS = 60_000;
+
 /**
  * Runs the duties every `intervalMs` until stopped; each duty's failure is logged and the others
  * still run (a purge timing out on a loaded cluster used to skip the marker removal and the bundle
@@ -221,6 +224,7 @@ export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, inte
   let bundlesSweptAt = 0;
   const bundlesUnusedSince = new Map<string, number>();
   const duties: Array<[name: string, duty: () => Promise<unknown>]> = [
+    ["re-reading builds long quiet", () => index.refreshQuiet(QUIET_BUILD_REREAD_MS, Date.now(), signal)],
     ["failing jobs that waited too long", () => failJobsWaitingTooLong(ctx, index, Date.now(), signal)],
     ["failing jobs never queued", () => failUnqueuedJobs(ctx, index, Date.now(), signal)],
     ["removing finished jobs' specs", () => removeFinishedJobSpecs(ctx, index, specsRemoved, signal)],

@@ -268,3 +268,23 @@ test("a build this controller expired leaves its index at once, its marker liste
   const marker = await bus.builds.get(buildKey("lagging-1"));
   t.deepEqual(index.markersWrittenBefore(Number.POSITIVE_INFINITY).map((m) => [m.id, m.revision]), [["lagging-1", marker!.revision]], "its marker is listed for removal");
 });
+
+test("an unfinished build the index has heard nothing of for a while has its job records read again: a finish the watch missed is found", async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness(t, { settings: { retentionMs: 0 } });
+  const bus = h.controller.bus;
+  const r = records("missed-1", new Date().toISOString(), "running", 1);
+  await bus.builds.put(jobKey("missed-1", 0), encode(r.job));
+  await bus.builds.put(buildKey("missed-1"), encode(r.build));
+  const ctx = { bus, log: silentLog, stopping: new AbortController().signal } as unknown as ControllerContext;
+  const index = new BuildIndex(ctx);
+  t.teardown(() => index.stop());
+  await waitFor("the index to see the build running", async () => (index.unfinished().length === 1 ? true : undefined));
+  // The watch brings nothing more (as when it misses a key's newest message); the agent records the finish.
+  await index.stop();
+  await bus.builds.put(jobKey("missed-1", 0), encode({ ...r.job, state: "succeeded", finishedAt: new Date().toISOString() }));
+  t.is(await index.refreshQuiet(60_000, Date.now()), 0, "not quiet long enough yet");
+  t.is(await index.refreshQuiet(60_000, Date.now() + 61_000), 1);
+  t.deepEqual(index.finished().map(({ build }) => build.id), ["missed-1"]);
+  t.is(await index.refreshQuiet(60_000, Date.now() + 62_000), 0, "finished builds are not read again");
+});
