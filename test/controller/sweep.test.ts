@@ -3,7 +3,7 @@
  * jobs whose message never went out, removes finished builds after the retention and, later, the
  * purge markers they leave.
  */
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { status } from "@grpc/grpc-js";
 import { AGENTS_BUCKET, artifactObjectName, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, buildEventSubject, buildKey, encode, jobKey, kvStreamName, type BuildEvent, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
 import { BuildIndex } from "../../controller/build-index.js";
@@ -247,19 +247,27 @@ test("a sweep duty that fails (the agents bucket gone) is logged, and the duties
   t.deepEqual([...new Set(failed.map((w) => w.duty))], ["failing jobs that waited too long"], "only the duty that reads the agents failed");
 });
 
-test("a build this controller expired leaves its index at once, its marker listed, though the watch never brings the purge (a KV watch drops purge markers)", async (t) => {
-  t.timeout(60_000);
+/**
+ * A build of one job in `state`, an index that has seen it, and then that index's watch stopped:
+ * it brings nothing more, as when the KV watch misses a key's newest message or a purge marker.
+ */
+async function buildWithDeafIndex(t: ExecutionContext, id: string, state: JobRecord["state"]) {
   const h = await startHarness(t, { settings: { retentionMs: 0 } });
   const bus = h.controller.bus;
-  const r = records("lagging-1", new Date().toISOString(), "succeeded", 1);
-  await bus.builds.put(jobKey("lagging-1", 0), encode(r.job));
-  await bus.builds.put(buildKey("lagging-1"), encode(r.build));
+  const r = records(id, new Date().toISOString(), state, 1);
+  await bus.builds.put(jobKey(id, 0), encode(r.job));
+  await bus.builds.put(buildKey(id), encode(r.build));
   const ctx = { bus, log: silentLog, stopping: new AbortController().signal } as unknown as ControllerContext;
   const index = new BuildIndex(ctx);
   t.teardown(() => index.stop());
-  await waitFor("the index to see the build finished", async () => (index.finished().length === 1 ? true : undefined));
-  // A watch that brings nothing more: as lagging as can be.
+  await waitFor("the index to see the build", async () => (index.all().length === 1 ? true : undefined));
   await index.stop();
+  return { bus, ctx, index, job: r.job };
+}
+
+test("a build this controller expired leaves its index at once, its marker listed, though the watch never brings the purge (a KV watch drops purge markers)", async (t) => {
+  t.timeout(60_000);
+  const { bus, ctx, index } = await buildWithDeafIndex(t, "lagging-1", "succeeded");
   const later = Date.now() + 60_000;
   t.is(await expireFinishedBuilds(ctx, index, 1_000, later), 1);
   t.not((await bus.builds.get(buildKey("lagging-1")))?.operation, "PUT");
@@ -271,18 +279,9 @@ test("a build this controller expired leaves its index at once, its marker liste
 
 test("an unfinished build the index has heard nothing of for a while has its job records read again: a finish the watch missed is found", async (t) => {
   t.timeout(60_000);
-  const h = await startHarness(t, { settings: { retentionMs: 0 } });
-  const bus = h.controller.bus;
-  const r = records("missed-1", new Date().toISOString(), "running", 1);
-  await bus.builds.put(jobKey("missed-1", 0), encode(r.job));
-  await bus.builds.put(buildKey("missed-1"), encode(r.build));
-  const ctx = { bus, log: silentLog, stopping: new AbortController().signal } as unknown as ControllerContext;
-  const index = new BuildIndex(ctx);
-  t.teardown(() => index.stop());
-  await waitFor("the index to see the build running", async () => (index.unfinished().length === 1 ? true : undefined));
-  // The watch brings nothing more (as when it misses a key's newest message); the agent records the finish.
-  await index.stop();
-  await bus.builds.put(jobKey("missed-1", 0), encode({ ...r.job, state: "succeeded", finishedAt: new Date().toISOString() }));
+  const { bus, index, job } = await buildWithDeafIndex(t, "missed-1", "running");
+  // The agent records the finish; the index's watch does not bring it.
+  await bus.builds.put(jobKey("missed-1", 0), encode({ ...job, state: "succeeded", finishedAt: new Date().toISOString() }));
   t.is(await index.refreshQuiet(60_000, Date.now()), 0, "not quiet long enough yet");
   t.is(await index.refreshQuiet(60_000, Date.now() + 61_000), 1);
   t.deepEqual(index.finished().map(({ build }) => build.id), ["missed-1"]);
