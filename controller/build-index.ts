@@ -9,11 +9,11 @@ import type { KvWatchEntry } from "@nats-io/kv";
 import { BUILDS_BUCKET, BusDecodeError, decodeBuildRecord, decodeJobRecord, jobKey, kvStreamName, reasonOf, type BuildRecord, type JobRecord, type StoredRecord } from "../shared/bus/index.js";
 import { forEachConcurrently } from "../shared/concurrently.js";
 import { sleep } from "../shared/sleep.js";
+import { allJobsFinished } from "./build-view.js";
+import type { ControllerContext } from "./context.js";
 
 /** Records refreshQuiet reads at once. */
 const SWEEP_READS_IN_FLIGHT = 16;
-import { allJobsFinished } from "./build-view.js";
-import type { ControllerContext } from "./context.js";
 
 export interface IndexedBuild {
   id: string;
@@ -76,13 +76,8 @@ export class BuildIndex {
    * deleted, its markers never removed.
    */
   forgetPurged(id: string, marker: { revision: number; created: Date } | undefined): void {
-    if (marker) {
-      const known = this.markers.get(id);
-      this.markers.set(id, { id, revision: Math.max(known?.revision ?? 0, marker.revision), writtenAt: Math.max(known?.writtenAt ?? 0, marker.created.getTime()) });
-    }
-    this.setRecord(id, undefined);
-    this.builds.delete(id);
-    this.heardAt.delete(id);
+    if (marker) this.noteMarker(id, marker.revision, marker.created);
+    this.dropBuild(id);
   }
 
   /** Succeeded jobs with this fingerprint that were built (not themselves reused), newest first. */
@@ -144,10 +139,7 @@ export class BuildIndex {
       for (let jobIndex = 0; jobIndex < b.record.jobCount; jobIndex++) {
         const entry = await this.ctx.bus.builds.get(jobKey(b.id, jobIndex));
         const build = this.builds.get(b.id);
-        if (!build || !entry || entry.operation !== "PUT" || (build.jobRevisions.get(jobIndex) ?? 0) >= entry.revision) continue;
-        build.jobs.set(jobIndex, decodeJobRecord(entry.value, entry.key));
-        build.jobRevisions.set(jobIndex, entry.revision);
-        newer++;
+        if (build && entry?.operation === "PUT" && this.takeJob(build, jobIndex, entry)) newer++;
       }
     }, signal);
     return newer;
@@ -233,13 +225,9 @@ export class BuildIndex {
     const [kind, id, index] = entry.key.split(".");
     if (id === undefined) return;
     if (entry.operation !== "PUT") {
-      const known = this.markers.get(id);
-      this.markers.set(id, { id, revision: Math.max(known?.revision ?? 0, entry.revision), writtenAt: Math.max(known?.writtenAt ?? 0, entry.created.getTime()) });
-      if (kind === "build") {
-        this.setRecord(id, undefined);
-        this.builds.delete(id);
-        this.heardAt.delete(id);
-      } else if (kind === "job") {
+      this.noteMarker(id, entry.revision, entry.created);
+      if (kind === "build") this.dropBuild(id);
+      else if (kind === "job") {
         this.builds.get(id)?.jobs.delete(Number(index));
         this.builds.get(id)?.jobRevisions.delete(Number(index));
       }
@@ -250,9 +238,7 @@ export class BuildIndex {
       if (kind === "build") this.setRecord(id, decodeBuildRecord(entry.value, entry.key), build);
       else if (kind === "job") {
         // noteJobWritten may have put a newer revision already.
-        if ((build.jobRevisions.get(Number(index)) ?? 0) >= entry.revision) return;
-        build.jobs.set(Number(index), decodeJobRecord(entry.value, entry.key));
-        build.jobRevisions.set(Number(index), entry.revision);
+        if (!this.takeJob(build, Number(index), entry)) return;
       } else return;
       this.builds.set(id, build);
       this.heardAt.set(id, Date.now());
@@ -260,6 +246,27 @@ export class BuildIndex {
       if (!(e instanceof BusDecodeError)) throw e;
       this.ctx.log.warn("build index skips an undecodable record", { key: entry.key, reason: e.reason });
     }
+  }
+
+  /** A delete or purge marker among the build's keys: the newest is what removeOldPurgeMarkers removes up to. */
+  private noteMarker(id: string, revision: number, created: Date): void {
+    const known = this.markers.get(id);
+    this.markers.set(id, { id, revision: Math.max(known?.revision ?? 0, revision), writtenAt: Math.max(known?.writtenAt ?? 0, created.getTime()) });
+  }
+
+  /** The build's record is gone: the build leaves the index. */
+  private dropBuild(id: string): void {
+    this.setRecord(id, undefined);
+    this.builds.delete(id);
+    this.heardAt.delete(id);
+  }
+
+  /** A job record read at `entry.revision`, taken unless the index holds that revision or a newer one; whether it was taken. */
+  private takeJob(build: IndexedBuild, jobIndex: number, entry: { key: string; value: Uint8Array; revision: number }): boolean {
+    if ((build.jobRevisions.get(jobIndex) ?? 0) >= entry.revision) return false;
+    build.jobs.set(jobIndex, decodeJobRecord(entry.value, entry.key));
+    build.jobRevisions.set(jobIndex, entry.revision);
+    return true;
   }
 
   /** Sets (or, undefined, drops) a build's record, keeping the bundle map in step. */
