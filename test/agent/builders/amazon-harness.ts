@@ -7,7 +7,7 @@ import type { ExecutionContext } from "ava";
 import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -73,10 +73,13 @@ export async function kilnBuild(t: ExecutionContext, lab: AmazonLab, template: R
   writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const dialLog = join(dir, "dials.log");
+  // The build's scratch files go under the test's folder: a build killed with -9 cannot remove them.
+  const scratch = join(dir, "tmp");
+  mkdirSync(scratch);
   const child = spawn(process.execPath, ["--import", recordDials, kiln, "build", "-color=false", "-var", `aws_secret_key=${SECRET_KEY}`, "template.json"], {
     cwd: dir,
     env: {
-      ...testEnv, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "",
+      ...testEnv, AWS_ACCESS_KEY_ID: "testing", AWS_EC2_METADATA_DISABLED: "true", KILN_TEST_DIAL_LOG: dialLog, AWS_POLL_DELAY_SECONDS: "", TMPDIR: scratch,
       AWS_ENDPOINT_URL_IAM: lab.moto.endpoint, ...options.env,
     },
   });

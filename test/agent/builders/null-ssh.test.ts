@@ -4,7 +4,7 @@
  */
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,6 +80,7 @@ test.serial("a wrong password fails with a message that names the host and what 
 
 test.serial("a failing provisioner fails the build, runs the error-cleanup provisioner, and produces no artifact", (t) => {
   const marker = join(tmpdir(), `kiln-cleanup-${Date.now()}`);
+  t.teardown(() => rmSync(marker, { force: true }));
   const dir = workspace({
     builders: [nullBuilder({ ssh_password: sshd.password })],
     provisioners: [{ type: "shell", inline: ["echo failing now", "exit 7"] }],
