@@ -33,6 +33,29 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const kiln = join(repo, "bin/kiln.js");
 const DOCKER_ENV = "/run/kiln-docker/env";
 
+const USAGE = `usage: node dist/bench/soak/run.js [options]
+
+  --minutes N             how long builds are submitted (default 20)
+  --rate N                builds submitted per second (default 10)
+  --agents N              agents started (default 10)
+  --chaos-every N         seconds between kills of an agent, the controller and a NATS node (default 60)
+  --drain N               seconds the last builds get to finish after the submissions stop (default 180)
+  --retention-minutes N   finished builds expire after N minutes (default: kept for the whole run)
+  -h, --help              this text`;
+const OPTIONS = ["minutes", "rate", "agents", "chaos-every", "drain", "retention-minutes"];
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+// A mistyped option would otherwise start a 20-minute run with the default.
+for (let i = 0; i < args.length; i += 2) {
+  if (!OPTIONS.includes(args[i].replace(/^--/, "")) || !args[i].startsWith("--") || args[i + 1] === undefined) {
+    console.error(`unknown or incomplete option: ${args[i]}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
