@@ -24,17 +24,20 @@ export interface IndexedBuild {
   jobRevisions: Map<number, number>;
 }
 
-/** The newest delete or purge marker among a build's keys (its KV revision), and when it was written. */
+/** The delete (or, from older farms, purge) markers among a build's keys, and when the newest was written. */
 export interface BuildMarkers {
   /** The build's id as its keys spell it (a subject token). */
   id: string;
+  /** The newest marker's KV revision. */
   revision: number;
+  /** Every marker's KV revision (its stream sequence): removeOldMarkers deletes them one by one. */
+  revisions: number[];
   writtenAt: number;
 }
 
 export class BuildIndex {
   private readonly builds = new Map<string, IndexedBuild>();
-  /** Builds whose keys are delete or purge markers (expired, or removed): removeOldPurgeMarkers deletes the markers once old. */
+  /** Builds whose keys are delete or purge markers (expired, or removed): removeOldMarkers deletes the markers once old. */
   private readonly markers = new Map<string, BuildMarkers>();
   /** Bundle sha256 → the builds whose record names it (kept by apply: the bundle sweep asks once per bundle). */
   private readonly bundleBuilds = new Map<string, Set<string>>();
@@ -67,16 +70,14 @@ export class BuildIndex {
   }
 
   /**
-   * This controller purged the build's records, leaving `marker` (the build record's purge marker,
-   * the newest of its markers): the index forgets the build and lists the marker, as if the watch
-   * had brought it. The KV watch does not bring every purge marker: measured with one nats-server,
-   * 500 keys purged 16 at a time delivered 45 of their 500 markers (498 one at a time), though the
-   * stream held all 500. Without this, an expired build stayed in the index for good: expired again
-   * every round (a 30-minute bench/soak expired builds up to 29 times each), its bundle never
-   * deleted, its markers never removed.
+   * This controller removed the build's records, leaving `markers`: the index forgets the build and
+   * lists the markers at once, as its watch will a moment later. A sweep round that comes before
+   * the watch (a loaded controller) would otherwise expire the build again. When records were
+   * removed with purges (nats-server#3838, see shared/bus/records.ts removeRecords), the watch
+   * missed most markers and soak builds were expired up to 29 times each.
    */
-  forgetPurged(id: string, marker: { revision: number; created: Date } | undefined): void {
-    if (marker) this.noteMarker(id, marker.revision, marker.created);
+  forgetRemoved(id: string, markers: readonly { revision: number; created: Date }[]): void {
+    for (const m of markers) this.noteMarker(id, m.revision, m.created);
     this.dropBuild(id);
   }
 
@@ -125,9 +126,10 @@ export class BuildIndex {
 
   /**
    * Re-reads the job records of unfinished builds the index has learnt nothing of for `quietMs`,
-   * and takes any newer revision. The KV watch can miss a key's newest message (see forgetPurged):
-   * two bench/soak builds whose one job finished within ~30 ms of being queued stayed "running" in
-   * the index for good, their agents having recorded them succeeded. A build is read at most once
+   * and takes any newer revision: a safety net for a watch that missed a record. Before records
+   * and markers were removed without purges (shared/bus/records.ts), two bench/soak builds whose
+   * one job finished within ~30 ms of being queued stayed "running" in the index for good, their
+   * agents having recorded them succeeded. A build is read at most once
    * per `quietMs`; a long build (nothing to record while it runs) costs a read a job that often.
    * Returns how many records were newer.
    */
@@ -150,9 +152,13 @@ export class BuildIndex {
     return [...this.markers.values()].filter((m) => m.writtenAt < before).sort((a, b) => a.revision - b.revision);
   }
 
-  /** The markers of `id` up to `revision` are gone from the stream (a newer one stays listed). */
+  /** The markers of `id` up to `revision` are gone from the stream (newer ones stay listed). */
   forgetMarkers(id: string, revision: number): void {
-    if ((this.markers.get(id)?.revision ?? Number.POSITIVE_INFINITY) <= revision) this.markers.delete(id);
+    const known = this.markers.get(id);
+    if (!known) return;
+    const newer = known.revisions.filter((r) => r > revision);
+    if (newer.length === 0) this.markers.delete(id);
+    else this.markers.set(id, { ...known, revisions: newer });
   }
 
   /**
@@ -248,10 +254,16 @@ export class BuildIndex {
     }
   }
 
-  /** A delete or purge marker among the build's keys: the newest is what removeOldPurgeMarkers removes up to. */
+  /** A delete or purge marker among the build's keys, listed for removeOldMarkers. */
   private noteMarker(id: string, revision: number, created: Date): void {
     const known = this.markers.get(id);
-    this.markers.set(id, { id, revision: Math.max(known?.revision ?? 0, revision), writtenAt: Math.max(known?.writtenAt ?? 0, created.getTime()) });
+    if (known?.revisions.includes(revision)) return;
+    this.markers.set(id, {
+      id,
+      revision: Math.max(known?.revision ?? 0, revision),
+      revisions: [...(known?.revisions ?? []), revision],
+      writtenAt: Math.max(known?.writtenAt ?? 0, created.getTime()),
+    });
   }
 
   /** The build's record is gone: the build leaves the index. */

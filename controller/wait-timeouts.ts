@@ -5,7 +5,7 @@
  * - jobs whose record was written but whose message never went out (the controller died between
  *   the two) fail instead of staying queued forever;
  * - finished builds past the retention lose their records, output and artifacts;
- * - the purge markers their records leave are removed once every controller has seen them;
+ * - the delete markers their records leave are removed once every controller has seen them;
  * - template bundles no build record names any more are deleted from the object store.
  * dropJob's compare-and-set keeps several controllers (and an agent taking the job at the last
  * moment) from stepping on each other.
@@ -16,7 +16,7 @@ import { dropJob } from "./drop-job.js";
 import type { BuildIndex } from "./build-index.js";
 import { formatGoDuration } from "../shared/template/index.js";
 import type { ObjectStore } from "@nats-io/obj";
-import { ARTIFACTS_STORE, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, BUNDLES_STORE, buildKey, buildOutputFilter, jobKey, jobSpecObjectName, kvStreamName, purgeObject, reasonOf } from "../shared/bus/index.js";
+import { ARTIFACTS_STORE, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, BUNDLES_STORE, buildKey, buildOutputFilter, jobKey, jobSpecObjectName, purgeObject, reasonOf, removeMarker, removeRecords } from "../shared/bus/index.js";
 import { forEachConcurrently } from "../shared/concurrently.js";
 import { sleep } from "../shared/sleep.js";
 
@@ -60,7 +60,7 @@ export async function failUnqueuedJobs(ctx: ControllerContext, index: BuildIndex
 /**
  * Removes builds finished more than `retentionMs` ago (0: keep forever): their output on the
  * stream, their artifact files, then their records (records last, so a failure half-way leaves
- * the build findable and the next sweep finishes the job). A record leaves a purge marker (about
+ * the build findable and the next sweep finishes the job). A record leaves a delete marker (about
  * 100 bytes) behind: that is how every controller's index watch learns the build is gone.
  */
 export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildIndex, retentionMs: number, now = Date.now(), signal?: AbortSignal): Promise<number> {
@@ -74,12 +74,9 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
       // A spec too big for its job message was sealed into the bundles store (most jobs have none).
       if (job.specStored) await deleteStoredSpec(ctx, build.id, jobIndex);
     }
-    for (const i of build.jobs.keys()) await ctx.bus.builds.purge(jobKey(build.id, i));
-    await ctx.bus.builds.purge(buildKey(build.id));
-    // The watch may never bring the purge (see forgetPurged): its marker, read back, tells the index.
-    // A record written since (a late agent's) keeps the build; the watch brings PUTs.
-    const marker = await ctx.bus.builds.get(buildKey(build.id));
-    if (marker?.operation !== "PUT") index.forgetPurged(build.id, marker ?? undefined);
+    const markers = await removeRecords(ctx.bus.builds, [...[...build.jobs.keys()].map((i) => jobKey(build.id, i)), buildKey(build.id)]);
+    // A build record written again since (a cancel racing the expiry) keeps the build; a late agent's job record does not.
+    if (markers.some((m) => m.key === buildKey(build.id))) index.forgetRemoved(build.id, markers);
     ctx.log.info("build expired", { build: build.id, finishedAt: new Date(finishedAt).toISOString(), retention: formatGoDuration(retentionMs) });
     expired++;
   }, signal);
@@ -95,30 +92,26 @@ export async function expireFinishedBuilds(ctx: ControllerContext, index: BuildI
 const SWEEP_REQUESTS_IN_FLIGHT = 16;
 
 /**
- * How long the purge markers of an expired build's records stay. A marker is one message per key
+ * How long the delete markers of an expired build's records stay. A marker is one message per key
  * kept in the KV stream for good (at 10 builds/s some twenty a second, on every NATS node, in
  * memory and on disk: bench/soak's NATS memory grew with every build ever expired). Every
  * controller's index watch sees a marker within seconds; one whose watch was away longer than
  * this still holds the build as finished past its retention, expires it again and sees that
  * new marker.
  */
-export const PURGE_MARKER_TTL_MS = 5 * 60_000;
+export const MARKER_TTL_MS = 5 * 60_000;
 /** Builds whose markers one sweep round removes: a backlog (a farm of before this) goes a bit at a time. */
 const MARKER_BUILDS_PER_ROUND = 200;
 
 /**
- * Removes the markers older than PURGE_MARKER_TTL_MS: a purge of the build's keys up to its
- * newest marker (a record written after it, by a late agent, is not touched). Returns how many
- * messages went.
+ * Removes the markers of builds whose newest marker is older than MARKER_TTL_MS, each by its
+ * stream sequence (shared/bus/records.ts removeMarker says why not a purge): a record written
+ * after one, by a late agent, is not touched. Returns how many messages went.
  */
-export async function removeOldPurgeMarkers(ctx: ControllerContext, index: BuildIndex, now = Date.now(), signal?: AbortSignal): Promise<number> {
+export async function removeOldMarkers(ctx: ControllerContext, index: BuildIndex, now = Date.now(), signal?: AbortSignal): Promise<number> {
   let removed = 0;
-  await forEachConcurrently(index.markersWrittenBefore(now - PURGE_MARKER_TTL_MS).slice(0, MARKER_BUILDS_PER_ROUND), SWEEP_REQUESTS_IN_FLIGHT, async ({ id, revision }) => {
-    for (const filter of [`$KV.${BUILDS_BUCKET}.build.${id}`, `$KV.${BUILDS_BUCKET}.job.${id}.*`]) {
-      // Read after the await: `removed += await …` would add to the total as it was before, and lose the counts of purges finishing meanwhile.
-      const { purged } = await ctx.bus.jsm.streams.purge(kvStreamName(BUILDS_BUCKET), { filter, seq: revision + 1 });
-      removed += purged;
-    }
+  await forEachConcurrently(index.markersWrittenBefore(now - MARKER_TTL_MS).slice(0, MARKER_BUILDS_PER_ROUND), SWEEP_REQUESTS_IN_FLIGHT, async ({ id, revision, revisions }) => {
+    for (const r of revisions) if (await removeMarker(ctx.bus.jsm, BUILDS_BUCKET, r)) removed++;
     index.forgetMarkers(id, revision);
   }, signal);
   return removed;
@@ -229,7 +222,7 @@ export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, inte
     ["failing jobs never queued", () => failUnqueuedJobs(ctx, index, Date.now(), signal)],
     ["removing finished jobs' specs", () => removeFinishedJobSpecs(ctx, index, specsRemoved, signal)],
     ["expiring finished builds", () => expireFinishedBuilds(ctx, index, ctx.settings.retentionMs, Date.now(), signal)],
-    ["removing old purge markers", () => removeOldPurgeMarkers(ctx, index, Date.now(), signal)],
+    ["removing old markers", () => removeOldMarkers(ctx, index, Date.now(), signal)],
     [
       "deleting unused bundles",
       async () => {

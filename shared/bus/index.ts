@@ -24,11 +24,14 @@ export {
   changeRecord,
   listKeys,
   readRecord,
+  removeMarker,
+  removeRecords,
   isWrongRevision,
   RecordConflictError,
   type RecordChangeOptions,
   type RecordChangeResult,
   type RecordDecoder,
+  type RecordMarker,
   type StoredRecord,
 } from "./records.js";
 export { sealJobSpec, storeSealedSpec, openJobSpec, StoredSpecError, type SealedSpec } from "./job-spec-store.js";

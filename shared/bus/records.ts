@@ -94,6 +94,57 @@ export async function changeRecord<T>(
   );
 }
 
+/** A delete marker left by removeRecord: its KV revision (its stream sequence) and when it was written. */
+export interface RecordMarker {
+  key: string;
+  revision: number;
+  created: Date;
+}
+
+/**
+ * Removes the records under `keys`, each leaving a delete marker (the farm's buckets keep one
+ * message per key, so the record itself goes), and returns the markers read back: a key written
+ * again since (a late agent's record) has none.
+ *
+ * A delete, never a purge: on nats-server before 2.9.12 (Debian 12 ships 2.9.10) a purge, and a
+ * KV purge is one, moves every consumer whose filter covers the purged subject past whatever it
+ * had not delivered yet (nats-server#3838). A KV watch then misses other keys' records and
+ * markers: 500 keys purged 16 at a time reached a watch as 37-74 purge markers, deleted as 500 of
+ * 500 delete markers (test/shared/bus/record-removal.test.ts).
+ */
+export async function removeRecords(kv: KV, keys: readonly string[]): Promise<RecordMarker[]> {
+  for (const key of keys) await kv.delete(key);
+  const markers: RecordMarker[] = [];
+  for (const key of keys) {
+    const entry = await kv.get(key);
+    if (entry && entry.operation !== "PUT") markers.push({ key, revision: entry.revision, created: entry.created });
+  }
+  return markers;
+}
+
+/**
+ * JetStream's error code for a message delete that found nothing to delete: nats-server 2.9 says
+ * "no message found", or "stream store EOF" past the stream's end, both under this code.
+ */
+const MESSAGE_DELETE_FAILED = 10057;
+
+/**
+ * Removes one delete marker from the bucket's stream by its sequence; false when it is gone
+ * already (a newer record of its key replaced it). By sequence, not a purge by subject: that
+ * purge moves the consumers whose filter covers it, as removeRecords says (measured: 2,000 records
+ * written 16 at a time while 155 markers were purged by subject reached a watch as 1,610-1,666).
+ */
+export async function removeMarker(jsm: JetStreamManager, bucket: string, revision: number): Promise<boolean> {
+  try {
+    // KV_<bucket> is the stream behind a bucket (the NATS KV convention); no erase: markers hold nothing.
+    return await jsm.streams.deleteMessage(`KV_${bucket}`, revision, false);
+  } catch (e) {
+    if (e instanceof JetStreamApiError && (e.code === MESSAGE_DELETE_FAILED || e.code === JetStreamApiCodes.NoMessageFound)) return false;
+    throw e;
+  }
+}
+
+
 /**
  * Keys of a KV bucket under `filter` (e.g. `agent.*`) from one stream-info request, with no
  * consumer. `kv.keys()` creates an ordered consumer, which on a JetStream cluster that lost a node

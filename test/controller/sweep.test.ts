@@ -1,14 +1,14 @@
 /**
  * The controller's sweep reads the build index (a KV watch), not every build every round; it fails
  * jobs whose message never went out, removes finished builds after the retention and, later, the
- * purge markers they leave.
+ * delete markers they leave.
  */
 import test, { type ExecutionContext } from "ava";
 import { status } from "@grpc/grpc-js";
 import { AGENTS_BUCKET, artifactObjectName, BUILD_OUTPUT_STREAM, BUILDS_BUCKET, buildEventSubject, buildKey, encode, jobKey, kvStreamName, type BuildEvent, type BuildRecord, type JobRecord } from "../../shared/bus/index.js";
 import { BuildIndex } from "../../controller/build-index.js";
 import type { ControllerContext } from "../../controller/context.js";
-import { expireFinishedBuilds, PURGE_MARKER_TTL_MS, removeOldPurgeMarkers, removeUnusedBundles, UNUSED_BUNDLE_GRACE_MS } from "../../controller/wait-timeouts.js";
+import { expireFinishedBuilds, MARKER_TTL_MS, removeOldMarkers, removeUnusedBundles, UNUSED_BUNDLE_GRACE_MS } from "../../controller/wait-timeouts.js";
 import { silentLog } from "../../shared/operator-log.js";
 import { State } from "../../proto/gen/kiln/v1/farm.js";
 import { packTemplate, rpc, startHarness, submitRequest, waitFor } from "./farm-harness.js";
@@ -96,7 +96,7 @@ test("a finished build is removed after the retention: records, output and artif
 
   const e = await waitFor("the finished build to expire", async () => rpc.getBuild(h.client, done).then(() => undefined, (err: Error) => err), 20_000);
   t.is((e as unknown as { code: number }).code, status.NOT_FOUND);
-  // What is left is a purge marker (every controller's index watch sees it and forgets the build).
+  // What is left is a delete marker (every controller's index watch sees it and forgets the build).
   t.not(await bus.builds.get(jobKey(done, 0)).then((x) => x?.operation ?? "none"), "PUT");
   t.not(await bus.builds.get(buildKey(done)).then((x) => x?.operation ?? "none"), "PUT");
   const info = await bus.artifacts.info(object);
@@ -126,7 +126,7 @@ test("the build index keeps following after a nats-server kill -9: a record writ
   t.regex(failed.jobs[0].error, /stopped between recording this job and queueing it/);
 });
 
-test("purge markers of removed builds are themselves removed once older than PURGE_MARKER_TTL_MS; a record written after them, and other builds, stay", async (t) => {
+test("delete markers of removed builds are themselves removed once older than MARKER_TTL_MS; a record written after them, and other builds, stay", async (t) => {
   t.timeout(60_000);
   const h = await startHarness(t, { settings: { retentionMs: 0 } });
   const bus = h.controller.bus;
@@ -140,8 +140,8 @@ test("purge markers of removed builds are themselves removed once older than PUR
   await write("late-1");
   await write("kept-1");
   for (const id of ["expired-1", "late-1"]) {
-    await bus.builds.purge(jobKey(id, 0));
-    await bus.builds.purge(buildKey(id));
+    await bus.builds.delete(jobKey(id, 0));
+    await bus.builds.delete(buildKey(id));
   }
   // An agent that finished late writes its job record after the build expired.
   await bus.builds.put(jobKey("late-1", 0), encode(records("late-1", now, "succeeded", 1).job));
@@ -151,9 +151,9 @@ test("purge markers of removed builds are themselves removed once older than PUR
   t.teardown(() => index.stop());
   await waitFor("the index to see the markers", async () => (index.markersWrittenBefore(Number.POSITIVE_INFINITY).length === 2 ? true : undefined));
   // Young markers stay (every controller's watch must see them first).
-  t.is(await removeOldPurgeMarkers(ctx, index, Date.now()), 0);
+  t.is(await removeOldMarkers(ctx, index, Date.now()), 0);
   // expired-1's two markers and late-1's build marker (its job marker gave way to the late record: the bucket keeps one message per key).
-  t.is(await removeOldPurgeMarkers(ctx, index, Date.now() + PURGE_MARKER_TTL_MS + 1000), 3);
+  t.is(await removeOldMarkers(ctx, index, Date.now() + MARKER_TTL_MS + 1000), 3);
   t.deepEqual(index.markersWrittenBefore(Number.POSITIVE_INFINITY), []);
   const subjects = (await bus.jsm.streams.info(kvStreamName(BUILDS_BUCKET), { subjects_filter: ">" })).state.subjects ?? {};
   t.deepEqual(
@@ -207,10 +207,10 @@ test("a submission whose bundle was deleted by a sweep (its controller still thi
   const record = (await bus.builds.get(buildKey(first)))!.json<BuildRecord>();
   t.regex(record.bundle ?? "", /^[0-9a-f]{64}$/, "the record names its bundle");
   // As another controller's sweep would once the first build expired: records gone, bundle deleted.
-  await bus.builds.purge(jobKey(first, 0));
-  await bus.builds.purge(buildKey(first));
+  await bus.builds.delete(jobKey(first, 0));
+  await bus.builds.delete(buildKey(first));
   await bus.bundles.delete(record.bundle!);
-  // The controller's index drops the first build a moment after the purge (its watch): until then
+  // The controller's index drops the first build a moment after the delete (its watch): until then
   // the first build still names the bundle there, and a submission rightly trusts it. Submissions
   // are repeated until one comes after that moment; each must then find the bundle stored.
   const stored = await waitFor("a submission to store the bundle again", async () => {
@@ -218,8 +218,8 @@ test("a submission whose bundle was deleted by a sweep (its controller still thi
     t.is((await bus.builds.get(buildKey(id)))!.json<BuildRecord>().bundle, record.bundle);
     const info = await bus.bundles.info(record.bundle!);
     if (info !== null && !info.deleted) return true;
-    await bus.builds.purge(jobKey(id, 0));
-    await bus.builds.purge(buildKey(id));
+    await bus.builds.delete(jobKey(id, 0));
+    await bus.builds.delete(buildKey(id));
     return undefined;
   });
   t.true(stored, "the bundle is stored again");
@@ -240,7 +240,7 @@ test("a sweep duty that fails (the agents bucket gone) is logged, and the duties
 
   const entry = (await bus.builds.get(jobKey(done, 0)))!;
   await bus.builds.put(jobKey(done, 0), encode({ ...entry.json<JobRecord>(), state: "succeeded", attempts: 1, finishedAt: new Date().toISOString() }));
-  // Its records purged (GetBuild cannot say: it reads the agents' presence too).
+  // Its records removed (GetBuild cannot say: it reads the agents' presence too).
   await waitFor("the finished build to expire", async () => ((await bus.builds.get(buildKey(done)))?.operation === "PUT" ? undefined : true), 20_000);
   t.not((await bus.builds.get(jobKey(done, 0)))?.operation, "PUT");
   const failed = warnings.filter((w) => w.message === "sweep duty failed; tried again next round");
@@ -249,7 +249,7 @@ test("a sweep duty that fails (the agents bucket gone) is logged, and the duties
 
 /**
  * A build of one job in `state`, an index that has seen it, and then that index's watch stopped:
- * it brings nothing more, as when the KV watch misses a key's newest message or a purge marker.
+ * it brings nothing more, as when the KV watch misses a key's newest message or a marker.
  */
 async function buildWithDeafIndex(t: ExecutionContext, id: string, state: JobRecord["state"]) {
   const h = await startHarness(t, { settings: { retentionMs: 0 } });
@@ -265,7 +265,7 @@ async function buildWithDeafIndex(t: ExecutionContext, id: string, state: JobRec
   return { bus, ctx, index, job: r.job };
 }
 
-test("a build this controller expired leaves its index at once, its marker listed, though the watch never brings the purge (a KV watch drops purge markers)", async (t) => {
+test("a build this controller expired leaves its index at once, its markers listed, before its watch brings them", async (t) => {
   t.timeout(60_000);
   const { bus, ctx, index } = await buildWithDeafIndex(t, "lagging-1", "succeeded");
   const later = Date.now() + 60_000;
@@ -273,8 +273,8 @@ test("a build this controller expired leaves its index at once, its marker liste
   t.not((await bus.builds.get(buildKey("lagging-1")))?.operation, "PUT");
   t.is(await expireFinishedBuilds(ctx, index, 1_000, later), 0, "not expired a second time");
   t.deepEqual(index.finished(), []);
-  const marker = await bus.builds.get(buildKey("lagging-1"));
-  t.deepEqual(index.markersWrittenBefore(Number.POSITIVE_INFINITY).map((m) => [m.id, m.revision]), [["lagging-1", marker!.revision]], "its marker is listed for removal");
+  const markers = [(await bus.builds.get(jobKey("lagging-1", 0)))!.revision, (await bus.builds.get(buildKey("lagging-1")))!.revision];
+  t.deepEqual(index.markersWrittenBefore(Number.POSITIVE_INFINITY).map((m) => [m.id, m.revisions]), [["lagging-1", markers]], "both markers are listed for removal");
 });
 
 test("an unfinished build the index has heard nothing of for a while has its job records read again: a finish the watch missed is found", async (t) => {
