@@ -6,6 +6,12 @@
  * the build index. NATS restarts are ridden out: the consumer is made again after the last
  * sequence counted, so nothing is counted twice.
  *
+ * Two consumers, the controller's output (`kiln.build.<id>.<kind>`) and the agents'
+ * (`kiln.build.<id>.by.<agent>.<kind>`), not one on the whole stream: an expired build's output
+ * is purged by subject (`kiln.build.<id>.>`), and nats-server before 2.9.12 moves every consumer
+ * whose filter covers a purged subject past all it has not delivered yet (nats-server#3838; see
+ * shared/bus/records.ts). Neither filter covers `kiln.build.<id>.>`, so neither is moved.
+ *
  * The start is an explicit sequence (the stream's last at start, plus one), not DeliverPolicy.New:
  * an ordered consumer that resets before its first message starts over from sequence 1, which
  * would count the whole retained output again.
@@ -25,11 +31,12 @@ export interface OutputMetricsFeed {
 /** A step name as agents send it; anything else (a bug, a forged record) is counted as "other", so labels stay few. */
 const STEP_LABEL = /^[\w .:()-]{1,64}$/;
 
+/** What the two consumers read: every subject of the output stream, in two filters no build purge covers. */
+const OUTPUT_FILTERS = ["kiln.build.*.*", "kiln.build.*.by.*.*"] as const;
+
 export function feedOutputMetrics(ctx: ControllerContext, index: BuildIndex, metrics: ControllerMetrics): OutputMetricsFeed {
   const stopped = new AbortController();
   const signal = AbortSignal.any([stopped.signal, ctx.stopping]);
-  /** Stream sequence of the next message to count; undefined until the stream's end is known. */
-  let next: number | undefined;
 
   const count = (msg: JsMsg): void => {
     const [, , buildId = "", ...rest] = msg.subject.split(".");
@@ -53,11 +60,14 @@ export function feedOutputMetrics(ctx: ControllerContext, index: BuildIndex, met
     }
   };
 
-  const loop = (async () => {
+  /** Follows one filter from the stream's end at start, made again after the last sequence counted when it fails. */
+  const follow = async (filter: string): Promise<void> => {
+    /** Stream sequence of the next message to count; undefined until the stream's end is known. */
+    let next: number | undefined;
     while (!signal.aborted) {
       try {
         next ??= (await ctx.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.last_seq + 1;
-        const consumer = await ctx.bus.js.consumers.get(BUILD_OUTPUT_STREAM, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next });
+        const consumer = await ctx.bus.js.consumers.get(BUILD_OUTPUT_STREAM, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next });
         // Short pulls: after a NATS crash the client's ordered consumer is made again but, its
         // pending count off, pulls no more until two heartbeats are missed (half of `expires`
         // each: 30 s by default; 2 s here, for one small pull request every 2 s when idle).
@@ -73,16 +83,17 @@ export function feedOutputMetrics(ctx: ControllerContext, index: BuildIndex, met
           signal.removeEventListener("abort", onAbort);
         }
       } catch (e) {
-        if (!signal.aborted) ctx.log.warn("the metrics' view of the build output failed; following it again", { next, reason: reasonOf(e) });
+        if (!signal.aborted) ctx.log.warn("the metrics' view of the build output failed; following it again", { filter, next, reason: reasonOf(e) });
       }
       await sleep(1000, signal);
     }
-  })();
+  };
+  const loops = Promise.all(OUTPUT_FILTERS.map(follow));
 
   return {
     async stop() {
       stopped.abort();
-      await loop;
+      await loops;
     },
   };
 }
