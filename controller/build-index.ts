@@ -141,7 +141,7 @@ export class BuildIndex {
       for (let jobIndex = 0; jobIndex < b.record.jobCount; jobIndex++) {
         const entry = await this.ctx.bus.builds.get(jobKey(b.id, jobIndex));
         const build = this.builds.get(b.id);
-        if (build && entry?.operation === "PUT" && this.takeJob(build, jobIndex, entry)) newer++;
+        if (build && entry?.operation === "PUT" && this.decoded(entry, () => this.takeJob(build, jobIndex, entry))) newer++;
       }
     }, signal);
     return newer;
@@ -239,18 +239,27 @@ export class BuildIndex {
       }
       return;
     }
-    try {
+    this.decoded(entry, () => {
       const build = this.builds.get(id) ?? { id, jobs: new Map<number, JobRecord>(), jobRevisions: new Map<number, number>() };
       if (kind === "build") this.setRecord(id, decodeBuildRecord(entry.value, entry.key), build);
       else if (kind === "job") {
         // noteJobWritten may have put a newer revision already.
-        if (!this.takeJob(build, Number(index), entry)) return;
-      } else return;
+        if (!this.takeJob(build, Number(index), entry)) return false;
+      } else return false;
       this.builds.set(id, build);
       this.heardAt.set(id, Date.now());
+      return true;
+    });
+  }
+
+  /** Runs `take` on a record's entry; an undecodable record is logged and skipped (false), as a watch and a re-read both do. */
+  private decoded(entry: { key: string }, take: () => boolean): boolean {
+    try {
+      return take();
     } catch (e) {
       if (!(e instanceof BusDecodeError)) throw e;
       this.ctx.log.warn("build index skips an undecodable record", { key: entry.key, reason: e.reason });
+      return false;
     }
   }
 

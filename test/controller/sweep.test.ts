@@ -287,3 +287,17 @@ test("an unfinished build the index has heard nothing of for a while has its job
   t.deepEqual(index.finished().map(({ build }) => build.id), ["missed-1"]);
   t.is(await index.refreshQuiet(60_000, Date.now() + 62_000), 0, "finished builds are not read again");
 });
+
+test("a re-read that finds an undecodable job record logs it and skips it, as the watch does; the next good record is taken", async (t) => {
+  t.timeout(60_000);
+  const { bus, ctx, index, job } = await buildWithDeafIndex(t, "garbled-1", "running");
+  const warnings: string[] = [];
+  Object.assign(ctx, { log: { ...silentLog, warn: (message: string, fields?: Record<string, unknown>) => void warnings.push(`${message} ${String(fields?.key)}`) } });
+  await bus.builds.put(jobKey("garbled-1", 0), new TextEncoder().encode("{ not a record"));
+  t.is(await index.refreshQuiet(60_000, Date.now() + 61_000), 0);
+  t.deepEqual(warnings, [`build index skips an undecodable record ${jobKey("garbled-1", 0)}`]);
+  // The agent's next write is good again: the next re-read takes it.
+  await bus.builds.put(jobKey("garbled-1", 0), encode({ ...job, state: "succeeded", finishedAt: new Date().toISOString() }));
+  t.is(await index.refreshQuiet(60_000, Date.now() + 122_000), 1);
+  t.deepEqual(index.finished().map(({ build }) => build.id), ["garbled-1"]);
+});
