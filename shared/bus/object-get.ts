@@ -5,7 +5,7 @@
  * the chunks through an ordered consumer that keeps 32 MiB requested ahead.
  */
 import { createHash } from "node:crypto";
-import { DeliverPolicy, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import { DeliverPolicy, type JetStreamClient, type JsMsg, type MsgRequest, type NextMsgRequest, type StoredMsg } from "@nats-io/jetstream";
 import type { ObjectInfo, ObjectStore } from "@nats-io/obj";
 
 export interface ObjectSource {
@@ -29,12 +29,16 @@ export class ObjectReadError extends Error {
 /** Bytes the server may send ahead of what the reader took. */
 const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /**
- * No chunk for this long while more are expected: the consumer is given up and a new one opened
- * from the next chunk, waiting twice as long (5, 10, 20 s…) until READ_PATIENCE quiet periods in
- * a row have passed with nothing (60 s): then the chunks are taken to be missing. On a loaded
- * 3-node cluster a fresh consumer sometimes delivered nothing for well over 15 s (bench/soak, 30
+ * No chunk for this long while more are expected: the consumer is given up and the stream's
+ * leader asked for the next chunk (STREAM.MSG.GET, answered by the leader alone). It has it: the
+ * chunk is taken from that answer and a new consumer opened after it. It has none: the rest of
+ * the object is not in the stream, and the read fails at once. The leader cannot be asked (a
+ * cluster without quorum): a new consumer is opened from the next chunk, waiting twice as long
+ * (5, 10, 20 s…) until READ_PATIENCE quiet periods in a row have passed with nothing (60 s).
+ * Why: on nats-server 2.9 a consumer of a replicated stream is placed on a random replica, and on
+ * a loaded 3-node cluster a lagging one delivered nothing for well over 15 s (bench/soak, 30
  * minutes: 529 of 13,980 bundle reads failed after 5 s, 29 of 12,740 after three consumers and
- * 15 s, none when read again for 60 s).
+ * 15 s, 5 of 13,560 after 60 s).
  */
 const QUIET_MS = 5000;
 const READ_PATIENCE = 12;
@@ -53,7 +57,7 @@ export interface ObjectGetOptions {
    * library's own `get` left its push consumer for the server to drop after five idle minutes.
    */
   push?: boolean;
-  /** How long a read waits for its next chunk before opening a new consumer from it (default 5 s). */
+  /** How long a read waits for its next chunk before asking the stream's leader for it (default 5 s). */
   quietMs?: number;
 }
 
@@ -100,31 +104,50 @@ export function storedSha256(info: ObjectInfo, bucket: string): string {
   return Buffer.from(info.digest.slice("SHA-256=".length).replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("hex");
 }
 
+/**
+ * The object's chunk after stream sequence `after` as the stream's leader has it: null when it
+ * has none, undefined when it could not be asked.
+ */
+async function nextChunkFromLeader(js: JetStreamClient, bucket: string, info: ObjectInfo, after: number | undefined): Promise<StoredMsg | null | undefined> {
+  try {
+    const jsm = await js.jetstreamManager(false);
+    // The server's STREAM.MSG.GET takes next_by_subj since 2.9.0; the client's type names only its direct get's.
+    const next: NextMsgRequest = { next_by_subj: `$O.${bucket}.C.${info.nuid}`, seq: after ?? 0 };
+    return await jsm.streams.getMessage(`OBJ_${bucket}`, next as unknown as MsgRequest);
+  } catch {
+    return undefined;
+  }
+}
+
 async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, sha256: string | undefined, push: boolean, quietMs: number): AsyncGenerator<Uint8Array> {
   const hash = sha256 === undefined ? undefined : createHash("sha256");
   let size = 0;
   let chunks = 0;
   /** The stream sequence after the last chunk received: where a new consumer starts. */
   let nextSeq: number | undefined;
+  const took = (data: Uint8Array, seq: number): void => {
+    hash?.update(data);
+    size += data.length;
+    chunks++;
+    nextSeq = seq + 1;
+  };
   /** Quiet time in a row, in units of quietMs; and the next consumer's quiet period, likewise. */
   let waited = 0;
   let patience = 1;
+  /** Why the chunks stopped short, for the error. */
+  let missing = `no more came through new consumers for ${(READ_PATIENCE * quietMs) / 1000} s: not in the stream`;
   while (chunks < info.chunks && waited < READ_PATIENCE) {
     const { messages, remove } = await openChunkConsumer(js, bucket, info, push, nextSeq);
     // A consumer may stall with chunks left in the stream, and a chunk missing from the stream
-    // would be waited for forever: a quiet spell ends this consumer; the next starts from the
-    // chunk after the last one received, so a long read never starts over.
+    // would be waited for forever: a quiet spell ends this consumer (see QUIET_MS).
     const quietFor = Math.min(patience, READ_PATIENCE - waited) * quietMs;
     let watchdog = setTimeout(() => void messages.stop(), quietFor);
     let cameNow = 0;
     try {
       for await (const m of messages) {
         clearTimeout(watchdog);
-        hash?.update(m.data);
-        size += m.data.length;
-        chunks++;
+        took(m.data, m.info.streamSequence);
         cameNow++;
-        nextSeq = m.info.streamSequence + 1;
         yield m.data;
         if (chunks >= info.chunks) break;
         watchdog = setTimeout(() => void messages.stop(), quietFor);
@@ -134,16 +157,24 @@ async function* chunksOf(js: JetStreamClient, bucket: string, info: ObjectInfo, 
       messages.stop();
       await remove().catch(() => undefined);
     }
-    if (cameNow > 0) {
+    if (chunks >= info.chunks) break;
+    const fromLeader = await nextChunkFromLeader(js, bucket, info, nextSeq);
+    if (fromLeader === null) {
+      missing = `the stream's leader has no more: not in the stream`;
+      break;
+    }
+    if (fromLeader) {
+      took(fromLeader.data, fromLeader.seq);
+      yield fromLeader.data;
+      waited = patience = 1;
+    } else if (cameNow > 0) {
       waited = patience = 1; // this consumer went quiet after delivering: the next starts afresh
     } else {
       waited += quietFor / quietMs;
       patience *= 2;
     }
   }
-  if (size < info.size) {
-    throw new ObjectReadError(`object ${info.name} in ${bucket} came incomplete: read ${size} of its ${info.size} bytes (${chunks} of ${info.chunks} chunks; no more came through new consumers for ${(READ_PATIENCE * quietMs) / 1000} s: not in the stream)`);
-  }
+  if (size < info.size) throw new ObjectReadError(`object ${info.name} in ${bucket} came incomplete: read ${size} of its ${info.size} bytes (${chunks} of ${info.chunks} chunks; ${missing})`);
   if (size !== info.size) throw new ObjectReadError(`object ${info.name} in ${bucket} is damaged: read ${size} bytes, stored as ${info.size} bytes`);
   const digest = hash?.digest("hex");
   if (digest !== sha256) throw new ObjectReadError(`object ${info.name} in ${bucket} is damaged: read with sha256 ${digest}, stored with sha256 ${sha256}`);

@@ -81,7 +81,8 @@ test("jobs of one bundle starting together share one download and each get their
 test("a job stopped while its bundle does not come stops waiting at once; another job of the bundle still gets it", async (t) => {
   t.timeout(60_000);
   const { bus, dir, bytes, sha256, info } = await storedBundle(t, '{"builders":[{"type":"null","name":"slow","communicator":"none"}]}');
-  // The object's description stays; its one chunk leaves the stream: the read waits for it.
+  // The object's description stays; its one chunk leaves the stream: the read waits a quiet period
+  // (5 s) for it before asking the stream's leader, and it is back well before that.
   const chunkSubject = `$O.${BUNDLES_STORE}.C.${info.nuid}`;
   await bus.jsm.streams.purge(`OBJ_${BUNDLES_STORE}`, { filter: chunkSubject });
   const source = { js: bus.js, bucket: BUNDLES_STORE, store: bus.bundles };
