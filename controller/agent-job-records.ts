@@ -16,11 +16,12 @@ import {
   encode,
   jobKey,
   type JobRecord,
+  type JobRecordWrite,
   type JobRecordWriteReply,
 } from "../shared/bus/index.js";
 import type { ControllerContext } from "./context.js";
 import type { BuildIndex } from "./build-index.js";
-import { readBuildRecord, readJobRecord, TERMINAL_JOB_STATES } from "./records.js";
+import { jobRecordWrites, readBuildRecord, readJobRecord, TERMINAL_JOB_STATES } from "./records.js";
 
 export interface AgentJobRecordService {
   stop(): Promise<void>;
@@ -79,6 +80,12 @@ async function writeForAgent(ctx: AgentJobRecordContext, agent: string, msg: Msg
   } catch (e) {
     return { outcome: "refused", reason: errorMessage(e) };
   }
+  return jobRecordWrites.run(key, () => writeRecordForAgent(ctx, agent, key, request));
+}
+
+/** The checks and the compare-and-set of one agent's write, with no other write of this controller to the record in flight. */
+async function writeRecordForAgent(ctx: AgentJobRecordContext, agent: string, key: string, request: JobRecordWrite): Promise<JobRecordWriteReply> {
+  const { buildId, jobIndex } = request.record;
   // An agent names the revision it read or wrote, nearly always the one the index holds (the
   // controller wrote it, or its watch brought it): a KV read less on each of a job's two writes.
   const indexed = ctx.index?.storedJob(buildId, jobIndex);

@@ -22,6 +22,18 @@ import {
 } from "../shared/bus/index.js";
 import { invalidArgument } from "./errors.js";
 import type { OperatorLog } from "../shared/operator-log.js";
+import { KeyedSerializer } from "../shared/keyed-serializer.js";
+
+/**
+ * This controller's writes to one job record, one at a time (each from its read to the write's
+ * ack). On a clustered stream, nats-server before 2.9.21 checks a compare-and-set's expected
+ * revision before the write is agreed, not as part of it (nats-server#4320): two writes on the
+ * same revision in flight together can both succeed, the later one undoing the other. A 30-minute
+ * bench/soak on 3 nodes (2.9.10) lost 2 of 14,840 builds so: the submission's queue-sequence write
+ * raced the agent's finish (a 6 ms build) and left the record running. Writes from several
+ * controllers can still meet: such farms need nats-server 2.9.21 or later (docs/operator-guide.md).
+ */
+export const jobRecordWrites = new KeyedSerializer();
 
 export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -78,7 +90,8 @@ export async function updateJobRecord(
   /** The record as this controller just wrote it: the compare-and-set goes straight to it (see changeRecord). */
   known?: StoredRecord<JobRecord>,
 ): Promise<JobRecord | undefined> {
-  const result = await changeRecord(kv, jobKey(buildId, jobIndex), decodeJobRecord, (r) => (r === undefined ? undefined : change(r)), { signal, known });
+  const key = jobKey(buildId, jobIndex);
+  const result = await jobRecordWrites.run(key, () => changeRecord(kv, key, decodeJobRecord, (r) => (r === undefined ? undefined : change(r)), { signal, known }));
   return result.written;
 }
 

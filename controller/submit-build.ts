@@ -51,7 +51,7 @@ import type { ControllerContext } from "./context.js";
 import { ControllerError, invalidArgument, resourceExhausted } from "./errors.js";
 import { dropJob } from "./drop-job.js";
 import { status } from "@grpc/grpc-js";
-import { updateJobRecord } from "./records.js";
+import { jobRecordWrites, updateJobRecord } from "./records.js";
 
 const ON_ERROR_VALUES = ["cleanup", "abort", "run-cleanup-provisioner"] as const;
 type OnError = (typeof ON_ERROR_VALUES)[number];
@@ -370,7 +370,7 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
         ]);
         job.queueSequence = ack.seq;
         // Straight onto the revision just created; only when an agent got there first is it read again.
-        const stored = await bus.builds.update(jobKey(id, job.jobIndex), encode(job), revisions[job.jobIndex]).then(
+        const stored = await jobRecordWrites.run(jobKey(id, job.jobIndex), () => bus.builds.update(jobKey(id, job.jobIndex), encode(job), revisions[job.jobIndex])).then(
           () => true,
           () => false,
         );
