@@ -28,8 +28,6 @@ export interface IndexedBuild {
 export interface BuildMarkers {
   /** The build's id as its keys spell it (a subject token). */
   id: string;
-  /** The newest marker's KV revision. */
-  revision: number;
   /** Every marker's KV revision (its stream sequence): removeOldMarkers deletes them one by one. */
   revisions: number[];
   writtenAt: number;
@@ -149,16 +147,16 @@ export class BuildIndex {
 
   /** Builds whose newest marker was written before `before` (ms since the epoch), oldest first. */
   markersWrittenBefore(before: number): BuildMarkers[] {
-    return [...this.markers.values()].filter((m) => m.writtenAt < before).sort((a, b) => a.revision - b.revision);
+    return [...this.markers.values()].filter((m) => m.writtenAt < before).sort((a, b) => a.writtenAt - b.writtenAt);
   }
 
-  /** The markers of `id` up to `revision` are gone from the stream (newer ones stay listed). */
-  forgetMarkers(id: string, revision: number): void {
+  /** These markers of `id` are gone from the stream (others, noted since, stay listed). */
+  forgetMarkers(id: string, removed: readonly number[]): void {
     const known = this.markers.get(id);
     if (!known) return;
-    const newer = known.revisions.filter((r) => r > revision);
-    if (newer.length === 0) this.markers.delete(id);
-    else this.markers.set(id, { ...known, revisions: newer });
+    const left = known.revisions.filter((r) => !removed.includes(r));
+    if (left.length === 0) this.markers.delete(id);
+    else this.markers.set(id, { ...known, revisions: left });
   }
 
   /**
@@ -269,7 +267,6 @@ export class BuildIndex {
     if (known?.revisions.includes(revision)) return;
     this.markers.set(id, {
       id,
-      revision: Math.max(known?.revision ?? 0, revision),
       revisions: [...(known?.revisions ?? []), revision],
       writtenAt: Math.max(known?.writtenAt ?? 0, created.getTime()),
     });

@@ -370,7 +370,8 @@ async function queueBuild(ctx: ControllerContext, b: BuildToQueue): Promise<{ re
         ]);
         job.queueSequence = ack.seq;
         // Straight onto the revision just created; only when an agent got there first is it read again.
-        const stored = await jobRecordWrites.run(jobKey(id, job.jobIndex), () => bus.builds.update(jobKey(id, job.jobIndex), encode(job), revisions[job.jobIndex])).then(
+        const key = jobKey(id, job.jobIndex);
+        const stored = await jobRecordWrites.run(key, () => bus.builds.update(key, encode(job), revisions[job.jobIndex])).then(
           () => true,
           () => false,
         );

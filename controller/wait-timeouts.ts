@@ -110,9 +110,9 @@ const MARKER_BUILDS_PER_ROUND = 200;
  */
 export async function removeOldMarkers(ctx: ControllerContext, index: BuildIndex, now = Date.now(), signal?: AbortSignal): Promise<number> {
   let removed = 0;
-  await forEachConcurrently(index.markersWrittenBefore(now - MARKER_TTL_MS).slice(0, MARKER_BUILDS_PER_ROUND), SWEEP_REQUESTS_IN_FLIGHT, async ({ id, revision, revisions }) => {
+  await forEachConcurrently(index.markersWrittenBefore(now - MARKER_TTL_MS).slice(0, MARKER_BUILDS_PER_ROUND), SWEEP_REQUESTS_IN_FLIGHT, async ({ id, revisions }) => {
     for (const r of revisions) if (await removeMarker(ctx.bus.jsm, BUILDS_BUCKET, r)) removed++;
-    index.forgetMarkers(id, revision);
+    index.forgetMarkers(id, revisions);
   }, signal);
   return removed;
 }

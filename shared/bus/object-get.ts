@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { DeliverPolicy, type JetStreamClient, type JsMsg, type MsgRequest, type NextMsgRequest, type StoredMsg } from "@nats-io/jetstream";
 import type { ObjectInfo, ObjectStore } from "@nats-io/obj";
+import { objectStoreStreamName } from "./object-purge.js";
 
 export interface ObjectSource {
   js: JetStreamClient;
@@ -113,7 +114,7 @@ async function nextChunkFromLeader(js: JetStreamClient, bucket: string, info: Ob
     const jsm = await js.jetstreamManager(false);
     // The server's STREAM.MSG.GET takes next_by_subj since 2.9.0; the client's type names only its direct get's.
     const next: NextMsgRequest = { next_by_subj: `$O.${bucket}.C.${info.nuid}`, seq: after ?? 0 };
-    return await jsm.streams.getMessage(`OBJ_${bucket}`, next as unknown as MsgRequest);
+    return await jsm.streams.getMessage(objectStoreStreamName(bucket), next as unknown as MsgRequest);
   } catch {
     return undefined;
   }

@@ -9,6 +9,7 @@ import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from "@na
 import type { KV } from "@nats-io/kv";
 import { encode } from "./messages.js";
 import { retryOnOutage } from "./retry.js";
+import { kvStreamName } from "./resources.js";
 
 /** A record as stored: its value and the revision a compare-and-set must name. */
 export interface StoredRecord<T> {
@@ -94,7 +95,7 @@ export async function changeRecord<T>(
   );
 }
 
-/** A delete marker left by removeRecord: its KV revision (its stream sequence) and when it was written. */
+/** A delete marker left by removeRecords: its KV revision (its stream sequence) and when it was written. */
 export interface RecordMarker {
   key: string;
   revision: number;
@@ -136,14 +137,13 @@ const MESSAGE_DELETE_FAILED = 10057;
  */
 export async function removeMarker(jsm: JetStreamManager, bucket: string, revision: number): Promise<boolean> {
   try {
-    // KV_<bucket> is the stream behind a bucket (the NATS KV convention); no erase: markers hold nothing.
-    return await jsm.streams.deleteMessage(`KV_${bucket}`, revision, false);
+    // No erase: markers hold nothing.
+    return await jsm.streams.deleteMessage(kvStreamName(bucket), revision, false);
   } catch (e) {
     if (e instanceof JetStreamApiError && (e.code === MESSAGE_DELETE_FAILED || e.code === JetStreamApiCodes.NoMessageFound)) return false;
     throw e;
   }
 }
-
 
 /**
  * Keys of a KV bucket under `filter` (e.g. `agent.*`) from one stream-info request, with no
