@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { OutputLines } from "./output-lines.js";
+import { posixSpawn, posixSpawnAvailable, type SpawnedChild } from "./posix-spawn.js";
 
 export interface ProcessGroupOptions {
   cwd: string;
@@ -13,6 +14,11 @@ export interface ProcessGroupOptions {
   onStderrLines?: (lines: string) => void;
   /** How long a cancelled group gets between SIGTERM and SIGKILL. */
   killGraceMs?: number;
+  /**
+   * How the process starts: glibc's posix_spawn where this host has it (the default; see
+   * posix-spawn.ts for why), or Node's fork-based spawn. Tests run both.
+   */
+  starter?: "posix_spawn" | "node";
 }
 
 export interface ProcessGroupResult {
@@ -43,12 +49,11 @@ export function runProcessGroup(argv: readonly string[], options: ProcessGroupOp
       resolvePromise({ exitCode: -1, cancelled: true });
       return;
     }
-    const child = spawn(program, args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const starter = options.starter ?? (posixSpawnAvailable() ? "posix_spawn" : "node");
+    const child: SpawnedChild =
+      starter === "posix_spawn"
+        ? posixSpawn(program, args, { cwd: options.cwd, env: options.env })
+        : spawn(program, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const stdout = new OutputLines(options.onStdoutLine, options.onStdoutLines);
     const stderr = new OutputLines(options.onStderrLine, options.onStderrLines);
     const stdoutText = new StringDecoder("utf8");

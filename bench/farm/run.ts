@@ -91,6 +91,8 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a whole
 const DISPATCH_SAMPLES = quick ? 100 : 500;
 const THROUGHPUT_BUILDS = quick ? 200 : 1000;
 const SCALE_BUILDS = quick ? 20 : 100;
+/** Quick shell-local builds per agent before the scale-out phase's timed batches (see there). */
+const SCALE_WARM_UP_BUILDS = quick ? 5 : 30;
 /** --scale-agents=LIST: without 1 first, efficiency is against the sleeps alone (1 s a build), a stricter ideal. */
 const SCALE_AGENTS = argValue("scale-agents")?.split(",").map(Number) ?? (quick ? [1, 5] : [1, 5, 10, 20]);
 if (!SCALE_AGENTS.every((n) => Number.isInteger(n) && n >= 1)) throw new Error("--scale-agents: a list of whole numbers >= 1, such as 1,5,10,20");
@@ -177,7 +179,7 @@ async function until(cond: () => boolean, timeoutMs: number, what: string, progr
 let agents: ChildProcess[] = [];
 // --agent-cpu-prof=DIR: each agent writes a V8 CPU profile there when it stops (node --cpu-prof).
 const agentProfileDir = argValue("agent-cpu-prof");
-const agentNodeArgs = [...KILN_NODE_FLAGS, ...(agentProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(agentProfileDir)}`] : [])];
+const agentNodeArgs = [...(process.env.NOFLAGS ? [] : KILN_NODE_FLAGS), ...(agentProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(agentProfileDir)}`] : [])];
 const agentDir = await mkdtemp(join(tmpdir(), "kiln-bench-agents-"));
 async function startAgents(n: number): Promise<void> {
   await stopAgents();
@@ -215,16 +217,20 @@ async function connectionCounters(): Promise<Map<string, { in_msgs: number; out_
 }
 
 /** CPU seconds used so far by nats-server, this process (controller and bench) and the agents, from /proc. */
-async function cpuSeconds(): Promise<{ nats: number; controller: number; agents: number }> {
-  const ticks = async (pid: number | undefined): Promise<number> => {
+async function cpuSeconds(): Promise<{ nats: number; controller: number; agents: number; children: number }> {
+  /** utime + stime (fields 14, 15), or with `children` the reaped children's cutime + cstime (16, 17), in ticks of 10 ms. */
+  const ticks = async (pid: number | undefined, children = false): Promise<number> => {
     if (pid === undefined) return 0;
     const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100; // utime + stime, in clock ticks of 10 ms
+    const at = children ? 13 : 11;
+    return (Number(fields[at] ?? 0) + Number(fields[at + 1] ?? 0)) / 100;
   };
+  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
   const own = process.cpuUsage();
   const agentTicks = await Promise.all(agents.map((a) => ticks(a.pid)));
-  return { nats: await ticks(nats.pid), controller: (own.user + own.system) / 1e6, agents: agentTicks.reduce((a, b) => a + b, 0) };
+  const childTicks = await Promise.all(agents.map((a) => ticks(a.pid, true)));
+  return { nats: await ticks(nats.pid), controller: (own.user + own.system) / 1e6, agents: sum(agentTicks), children: sum(childTicks) };
 }
 
 /** A build's records as the controller writes them on submit, for phases that play the agent's part themselves. */
@@ -647,9 +653,28 @@ try {
       builders: [{ type: "null", communicator: "none" }],
       provisioners: [{ type: "shell-local", inline: ["sleep 1"] }],
     });
+    const quickShellBundle = await bundleOf({
+      builders: [{ type: "null", communicator: "none" }],
+      provisioners: [{ type: "shell-local", inline: ["true"] }],
+    });
+    /** Submits `builds` builds of `bundle` 32 at a time and waits for all to finish; returns the seconds taken. */
+    const warmUp = async (builds: number, bundle: Buffer): Promise<number> => {
+      const t0 = performance.now();
+      const ids: string[] = [];
+      let next = 0;
+      await Promise.all(Array.from({ length: 32 }, async () => {
+        while (next < builds) {
+          next++;
+          ids.push((await submit(request(bundle))).build!.id);
+        }
+      }));
+      await until(() => ids.every((id) => finished.has(id)), 600_000, "the quick warm-up builds");
+      return (performance.now() - t0) / 1000;
+    };
     /** Where a batch's time went: submissions, the first wave's start, the builds, the gaps between them. */
     let breakdown = "";
     const runBatch = async (builds: number, what: string): Promise<number> => {
+      const cpuBefore = await cpuSeconds();
       finished.clear();
       started.clear();
       startedOn.clear();
@@ -662,6 +687,8 @@ try {
       }));
       await until(() => batch.every((id) => finished.has(id)), 900_000, what);
       const wall = (performance.now() - s0) / 1000;
+      const cpuAfter = await cpuSeconds();
+      const cpuPerBuild = (["nats", "controller", "agents", "children"] as const).map((k) => `${k} ${(((cpuAfter[k] - cpuBefore[k]) * 1000) / builds).toFixed(1)}`).join(", ");
       const byAgent = new Map<string, string[]>();
       for (const id of batch) byAgent.set(startedOn.get(id)!, [...(byAgent.get(startedOn.get(id)!) ?? []), id]);
       const firstStarts = [...byAgent.values()].map((jobs) => Math.min(...jobs.map((id) => started.get(id)!)));
@@ -673,7 +700,7 @@ try {
       const runs = batch.map((id) => finished.get(id)!.at - started.get(id)!);
       const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
       const perAgent = [...byAgent.values()].map((jobs) => jobs.length);
-      breakdown = `all submitted after ${((submittedAt - s0) / 1000).toFixed(2)} s, every agent busy after ${((Math.max(...firstStarts) - s0) / 1000).toFixed(2)} s; a build started→finished ${mean(runs).toFixed(0)} ms on average (p99 ${percentile(runs, 99).toFixed(0)}), an agent's gap to its next build ${mean(gaps).toFixed(0)} ms (p99 ${percentile(gaps, 99).toFixed(0)}); builds per agent ${Math.min(...perAgent)}-${Math.max(...perAgent)} over ${byAgent.size} agents`;
+      breakdown = `all submitted after ${((submittedAt - s0) / 1000).toFixed(2)} s, every agent busy after ${((Math.max(...firstStarts) - s0) / 1000).toFixed(2)} s; a build started→finished ${mean(runs).toFixed(0)} ms on average (p99 ${percentile(runs, 99).toFixed(0)}), an agent's gap to its next build ${mean(gaps).toFixed(0)} ms (p99 ${percentile(gaps, 99).toFixed(0)}); builds per agent ${Math.min(...perAgent)}-${Math.max(...perAgent)} over ${byAgent.size} agents; CPU ms per build: ${cpuPerBuild}`;
       return wall;
     };
     let base = 0;
@@ -682,9 +709,20 @@ try {
       // Agents just started spend their first jobs compiling (V8's JIT, zod's parsers, the NATS
       // client): with 1 agent that cost is spread over 100 jobs, with 20 over 5 each, all paid in
       // the first wave at once (measured here: 7.7 s for the first batch over 20 fresh agents,
-      // 6.6 s for the next). Three builds per agent warm them up, uncounted, as in the throughput
-      // phase: agents are long-lived services.
+      // 6.6 s for the next). Agents are long-lived services, so they are warmed up first,
+      // uncounted: SCALE_WARM_UP_BUILDS quick shell-local builds each (the timed builds' code
+      // path without the sleep; 3 builds each left the job's code in V8's interpreter and
+      // baseline tiers: ~39 ms of agent CPU per build against ~34 ms after 30), then three
+      // builds each like the timed ones.
+      const quickWarmUp = await warmUp(SCALE_WARM_UP_BUILDS * n, quickShellBundle);
       const warm = await runBatch(3 * n, `warm-up with ${n} agents`);
+      // What the farm spends doing nothing (heartbeats, presence, fetch polls), to tell it from the builds' own cost.
+      const idleBefore = await cpuSeconds();
+      const idleStart = performance.now();
+      await new Promise((r) => setTimeout(r, 3000));
+      const idleAfter = await cpuSeconds();
+      const idleSeconds = (performance.now() - idleStart) / 1000;
+      const idle = (["nats", "controller", "agents"] as const).map((k) => `${k} ${(((idleAfter[k] - idleBefore[k]) * 1000) / idleSeconds).toFixed(0)}`).join(", ");
       // One timed run with 1 agent (the baseline, ~100 s); the median of RUNS with more.
       const walls: number[] = [];
       for (let run = 0; run < (n === 1 ? 1 : RUNS); run++) walls.push(await runBatch(SCALE_BUILDS, `scale-out with ${n} agents`));
@@ -692,8 +730,8 @@ try {
       if (base === 0) base = n === 1 ? wall : SCALE_BUILDS; // without a 1-agent run first: the sleeps alone
       const ideal = base / n;
       const runs = walls.length > 1 ? `; runs ${walls.map((w) => w.toFixed(1)).join(", ")} s, median` : "";
-      results.push(`scale-out: ${SCALE_BUILDS} x sleep 1 s with ${String(n).padStart(2)} agents: ${wall.toFixed(1)} s (perfect linear from ${SCALE_AGENTS[0] === 1 ? "1 agent" : "the sleeps alone"}: ${ideal.toFixed(1)} s, efficiency ${(ideal / wall).toFixed(2)}x${runs}; goal >= 0.8; uncounted warm-up, ${3 * n} builds: ${warm.toFixed(1)} s)`);
-      results.push(`  last batch: ${breakdown}`);
+      results.push(`scale-out: ${SCALE_BUILDS} x sleep 1 s with ${String(n).padStart(2)} agents: ${wall.toFixed(1)} s (perfect linear from ${SCALE_AGENTS[0] === 1 ? "1 agent" : "the sleeps alone"}: ${ideal.toFixed(1)} s, efficiency ${(ideal / wall).toFixed(2)}x${runs}; goal >= 0.8; uncounted warm-up: ${SCALE_WARM_UP_BUILDS * n} quick builds in ${quickWarmUp.toFixed(1)} s, then ${3 * n} like these in ${warm.toFixed(1)} s)`);
+      results.push(`  last batch: ${breakdown}; idle farm, CPU ms per second: ${idle}`);
     }
   }
 
