@@ -118,10 +118,13 @@ export async function removeOldMarkers(ctx: ControllerContext, index: BuildIndex
 }
 
 /**
- * A bundle is deleted once no record has named it for this long (and it was stored at least this
- * long ago). A submission checks that its bundle is stored, then writes the record naming it,
- * seconds apart at most; one whose bundle was deleted in between, or whose only other build
- * expired meanwhile, stores it again (submit-build's keepBundle).
+ * A bundle no record names is deleted once it was stored at least this long ago, so a submission
+ * that has just stored its bundle and not yet written the record naming it keeps it. A submission
+ * that found its bundle stored and then wrote its record (seconds apart at most) may see it
+ * deleted in between: it stores it again before its jobs go out (submit-build's keepBundle).
+ * How long this controller has seen a bundle unnamed is not asked: that clock restarted with
+ * every controller restart, and in bench/soak (a controller killed every minute) no bundle was
+ * ever deleted (OBJ_kiln_bundles: 19,280 messages after 20 minutes, one object a build).
  */
 export const UNUSED_BUNDLE_GRACE_MS = 5 * 60_000;
 /** How often the bundles store is listed for bundles no record names. */
@@ -130,30 +133,21 @@ const SHA256_NAME = /^[0-9a-f]{64}$/;
 
 /**
  * Deletes the template bundles (objects named by their sha256) that no build the index holds
- * names and that were stored more than UNUSED_BUNDLE_GRACE_MS ago: every submission stored one,
- * and none was ever deleted (bench/soak: one object a build, for good, on every NATS node).
- * Nothing is deleted before the index is complete, nor while an unfinished build's record names
- * no bundle (made before records did). Sealed job specs have their own names and lives.
+ * names and that were stored more than UNUSED_BUNDLE_GRACE_MS ago: every submission stored one.
+ * Returns undefined, deleting nothing, before the index is complete or while an unfinished
+ * build's record names no bundle (made before records did). Sealed job specs have their own
+ * names and lives.
  */
-export async function removeUnusedBundles(ctx: ControllerContext, index: BuildIndex, unusedSince: Map<string, number>, now = Date.now(), signal?: AbortSignal): Promise<number> {
-  if (!index.isComplete || index.unfinishedWithoutBundle()) return 0;
+export async function removeUnusedBundles(ctx: ControllerContext, index: BuildIndex, now = Date.now(), signal?: AbortSignal): Promise<number | undefined> {
+  if (!index.isComplete || index.unfinishedWithoutBundle()) return undefined;
   const stored = (await ctx.bus.bundles.list()).filter((info) => SHA256_NAME.test(info.name));
-  // Forget what is gone or named again; note what no record names from now on.
-  const unused = new Set(stored.filter((info) => !index.bundleNamed(info.name)).map((info) => info.name));
-  for (const name of unusedSince.keys()) if (!unused.has(name)) unusedSince.delete(name);
-  const due = stored.filter((info) => {
-    if (!unused.has(info.name)) return false;
-    const since = unusedSince.get(info.name) ?? now;
-    unusedSince.set(info.name, since);
-    return now - since >= UNUSED_BUNDLE_GRACE_MS && now - Date.parse(info.mtime) >= UNUSED_BUNDLE_GRACE_MS;
-  });
+  const due = stored.filter((info) => !index.bundleNamed(info.name) && now - Date.parse(info.mtime) >= UNUSED_BUNDLE_GRACE_MS);
   let removed = 0;
   await forEachConcurrently(due, SWEEP_REQUESTS_IN_FLIGHT, async (info) => {
     // Named meanwhile by a build the watch just brought in: kept.
     if (index.bundleNamed(info.name) || index.unfinishedWithoutBundle()) return;
     await purgeObject(ctx.bus.jsm, BUNDLES_STORE, info);
     ctx.bundles.forgetStored(info.name);
-    unusedSince.delete(info.name);
     ctx.log.info("unused bundle deleted", { bundle: info.name, stored: info.mtime });
     removed++;
   }, signal);
@@ -215,7 +209,6 @@ export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, inte
   const signal = AbortSignal.any([stopped.signal, ctx.stopping]);
   const specsRemoved = new Set<string>();
   let bundlesSweptAt = 0;
-  const bundlesUnusedSince = new Map<string, number>();
   const duties: Array<[name: string, duty: () => Promise<unknown>]> = [
     ["re-reading builds long quiet", () => index.refreshQuiet(QUIET_BUILD_REREAD_MS, Date.now(), signal)],
     ["failing jobs that waited too long", () => failJobsWaitingTooLong(ctx, index, Date.now(), signal)],
@@ -227,8 +220,9 @@ export function sweepWaitingJobs(ctx: ControllerContext, index: BuildIndex, inte
       "deleting unused bundles",
       async () => {
         if (Date.now() - bundlesSweptAt < BUNDLE_SWEEP_EVERY_MS) return;
-        bundlesSweptAt = Date.now();
-        await removeUnusedBundles(ctx, index, bundlesUnusedSince, Date.now(), signal);
+        // A round that could not sweep (the index still loading after a restart) is tried again
+        // next round, not a minute later.
+        if ((await removeUnusedBundles(ctx, index, Date.now(), signal)) !== undefined) bundlesSweptAt = Date.now();
       },
     ],
   ];

@@ -54,6 +54,8 @@ interface Libc {
   pipe2: Fn;
   close: Fn;
   waitpid: Fn;
+  /** The calling thread's errno after the last call that failed. */
+  errno: () => number;
 }
 
 // glibc's values (spawn.h, fcntl.h, wait.h), the same on every architecture Node runs on Linux.
@@ -96,6 +98,7 @@ function loadLibc(): Libc | null {
       pipe2: fn("int pipe2(_Out_ int *fds, int flags)"),
       close: fn("int close(int fd)"),
       waitpid: fn("int waitpid(int pid, _Out_ int *status, int options)"),
+      errno: () => koffi.errno(),
     };
   } catch {
     libc = null;
@@ -117,10 +120,11 @@ export function posixSpawn(program: string, args: readonly string[], options: Po
 
   const stdoutFds = new Int32Array(2);
   const stderrFds = new Int32Array(2);
-  if (lib.pipe2(stdoutFds, O_CLOEXEC) !== 0) return failed(program, "EMFILE");
+  if (lib.pipe2(stdoutFds, O_CLOEXEC) !== 0) return failed(program, errnoName(lib.errno()));
   if (lib.pipe2(stderrFds, O_CLOEXEC) !== 0) {
+    const errno = lib.errno();
     closeAll(lib, stdoutFds);
-    return failed(program, "EMFILE");
+    return failed(program, errnoName(errno));
   }
   const actions = Buffer.alloc(OPAQUE_BYTES);
   const attr = Buffer.alloc(OPAQUE_BYTES);

@@ -98,7 +98,8 @@ libvirtTest("a failing provisioner leaves no domain and no volume", async (t) =>
 
 /** Starts `kiln build` and resolves once its output matches `ready`; the caller stops it. */
 function startBuild(dir: string, ready: RegExp, deadlineMs: number): Promise<{ child: ReturnType<typeof spawn>; out: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir });
+  // Its temp folders go in the workspace: the kill -9 test leaves the build's scratch folder.
+  const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir, env: { ...process.env, TMPDIR: dir } });
   let out = "";
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
