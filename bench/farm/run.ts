@@ -105,6 +105,20 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
+/** Submits `builds` builds of `bundle`, 32 requests in flight, and waits until all have finished; returns their ids. */
+async function submitAndWait(builds: number, bundle: Buffer, what: string): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (next < builds) {
+      next++;
+      ids.push((await submit(request(bundle))).build!.id);
+    }
+  }));
+  await until(() => ids.every((id) => finished.has(id)), 600_000, what);
+  return ids;
+}
+
 async function bundleOf(template: unknown): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), "kiln-bench-bundle-"));
   await writeFile(join(dir, "template.json"), JSON.stringify(template));
@@ -609,16 +623,8 @@ try {
       started.clear();
       const before = await connectionCounters();
       const cpuBefore = await cpuSeconds();
-      const ids: string[] = [];
       const t0 = performance.now();
-      let next = 0;
-      await Promise.all(Array.from({ length: 32 }, async () => {
-        while (next < THROUGHPUT_BUILDS) {
-          next++;
-          ids.push((await submit(request(nullBundle))).build!.id);
-        }
-      }));
-      await until(() => ids.every((id) => finished.has(id)), 600_000, "throughput builds");
+      const ids = await submitAndWait(THROUGHPUT_BUILDS, nullBundle, "throughput builds");
       const farmSeconds = (performance.now() - t0) / 1000;
       const after = await connectionCounters();
       const cpuAfter = await cpuSeconds();
@@ -657,18 +663,10 @@ try {
       builders: [{ type: "null", communicator: "none" }],
       provisioners: [{ type: "shell-local", inline: ["true"] }],
     });
-    /** Submits `builds` builds of `bundle` 32 at a time and waits for all to finish; returns the seconds taken. */
+    /** The quick warm-up's seconds. */
     const warmUp = async (builds: number, bundle: Buffer): Promise<number> => {
       const t0 = performance.now();
-      const ids: string[] = [];
-      let next = 0;
-      await Promise.all(Array.from({ length: 32 }, async () => {
-        while (next < builds) {
-          next++;
-          ids.push((await submit(request(bundle))).build!.id);
-        }
-      }));
-      await until(() => ids.every((id) => finished.has(id)), 600_000, "the quick warm-up builds");
+      await submitAndWait(builds, bundle, "the quick warm-up builds");
       return (performance.now() - t0) / 1000;
     };
     /** Where a batch's time went: submissions, the first wave's start, the builds, the gaps between them. */
