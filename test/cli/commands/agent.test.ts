@@ -1,6 +1,8 @@
 import test from "ava";
 import { PassThrough } from "node:stream";
+import { join } from "node:path";
 import { main } from "../../../cli/main.js";
+import { tempDir } from "../../fixtures/temp-dir.js";
 
 async function kilnAgent(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -51,7 +53,8 @@ test("without credentials kiln agent connects to loopback NATS only", async (t) 
 });
 
 test("an unreachable NATS server is a clear error, not a crash", async (t) => {
-  const r = await kilnAgent(["--nats", "nats://127.0.0.1:1", "--work-dir", "/tmp/kiln-agent-cli-test"]);
+  // A work dir the operator names is theirs: the agent makes it and leaves it, so it goes in the test's own temp folder.
+  const r = await kilnAgent(["--nats", "nats://127.0.0.1:1", "--work-dir", join(await tempDir(), "work")]);
   t.is(r.code, 1);
   t.regex(r.stdout, /Builder types this agent takes: file, (libvirt, )?null/);
   t.regex(r.stderr, /cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
