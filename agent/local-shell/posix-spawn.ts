@@ -265,7 +265,7 @@ const reaper = {
       const rc = lib.waitpid(pid, status, WNOHANG);
       if (rc === 0) continue;
       this.running.delete(pid);
-      // -1 (ECHILD): someone else reaped it; its status is lost.
+      // -1 (ECHILD): someone else reaped it; its status is lost (runProcessGroup reports -1).
       done(rc === pid ? decodeWaitStatus(status[0]!) : { code: null, signal: null });
     }
     if (this.running.size === 0 && this.timer !== undefined) {

@@ -80,8 +80,9 @@ export function runProcessGroup(argv: readonly string[], options: ProcessGroupOp
     options.signal.addEventListener("abort", onAbort, { once: true });
 
     let exitCode = 0;
-    child.on("exit", (code, sig) => {
-      exitCode = code ?? (sig ? -1 : 0);
+    child.on("exit", (code) => {
+      // A signal, or (posix_spawn) a status someone else reaped: not a success either way.
+      exitCode = code ?? -1;
       // Children still in the group after a cancel do not get the grace period the leader had.
       if (cancelled) signalGroup("SIGKILL");
     });
