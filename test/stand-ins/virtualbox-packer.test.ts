@@ -76,7 +76,8 @@ interface PackerRun {
 /** `packer build` of `template` in `dir` with the stand-in first on PATH; killed at teardown if still running. */
 async function startPacker(t: { teardown(fn: () => void): void }, s: VirtualBoxStandIn, dir: string, template: unknown): Promise<PackerRun> {
   await writeFile(join(dir, "template.json"), JSON.stringify(template, null, 2));
-  const env = { ...s.env, CHECKPOINT_DISABLE: "1", PACKER_CACHE_DIR: join(dir, "packer-cache"), PACKER_LOG: "1", PACKER_LOG_PATH: join(dir, "packer.log") };
+  // TMPDIR: packer 1.6.6's cd_files step leaves its packer_to_cdrom* folder in the temp folder.
+  const env = { ...s.env, CHECKPOINT_DISABLE: "1", PACKER_CACHE_DIR: join(dir, "packer-cache"), PACKER_LOG: "1", PACKER_LOG_PATH: join(dir, "packer.log"), TMPDIR: dir };
   // Its own process group, so a cancel reaches it as a terminal's Ctrl-C does: packer's outer
   // (panicwrap) process ignores a SIGINT sent to it alone and leaves it to the group.
   const child = spawn(PACKER, ["build", "-color=false", "template.json"], { cwd: dir, env, detached: true });

@@ -63,7 +63,8 @@ interface PackerRun {
 async function packerBuild(t: { teardown(fn: () => void): void }, dir: string, template: unknown, standIn: VmwareStandIn, deadlineMs: number): Promise<PackerRun> {
   const templatePath = join(dir, "template.json");
   await writeFile(templatePath, JSON.stringify(template, null, 2));
-  const env = { ...standIn.env, CHECKPOINT_DISABLE: "1", PACKER_CACHE_DIR: join(dir, "packer_cache"), PACKER_LOG: "1", PACKER_LOG_PATH: join(dir, "packer.log") };
+  // TMPDIR: packer 1.6.6's cd_files step leaves its packer_to_cdrom* folder in the temp folder.
+  const env = { ...standIn.env, CHECKPOINT_DISABLE: "1", PACKER_CACHE_DIR: join(dir, "packer_cache"), PACKER_LOG: "1", PACKER_LOG_PATH: join(dir, "packer.log"), TMPDIR: dir };
   const child = spawn("/usr/bin/packer", ["build", "-color=false", templatePath], { cwd: dir, env, detached: true });
   const signalGroup = (signal: NodeJS.Signals): void => {
     try {
