@@ -4,7 +4,7 @@
  * both, so the fast path cannot drift from what Node's spawn gives.
  */
 import test from "ava";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runProcessGroup, SpawnError, type ProcessGroupOptions, type ProcessGroupResult } from "../../../agent/local-shell/process-group.js";
@@ -107,42 +107,40 @@ for (const starter of starters) {
   });
 
   test(`${starter}: the child leads a session of its own, with stdin from /dev/null, default signals, nothing blocked and no inherited descriptors`, async (t) => {
-    // The shell prints what it can see of itself, then becomes a sleep whose descriptors this
-    // test lists from outside (listing them from inside would show the listing's own).
+    // The shell prints its pid and becomes a sleep, which this test reads from outside: read from
+    // inside, the shell's own state shows (dash blocks every signal while it waits for a command,
+    // and a listing of its descriptors shows the listing's own).
     const abort = new AbortController();
-    let fds: string[] = [];
-    const lines: string[] = [];
-    const r = await run(starter, ["/bin/sh", "-c", 'echo $$; cat /proc/$$/stat; readlink /proc/$$/fd/0; grep -E "^Sig(Ign|Blk)" /proc/$$/status; echo listed; exec sleep 30'], {
+    let seen: { stat: string; status: string; stdin: string; fds: string[] } | undefined;
+    const r = await run(starter, ["/bin/sh", "-c", "echo $$; exec sleep 30"], {
       signal: abort.signal,
       killGraceMs: 500,
-      onStdoutLine: (line) => {
-        if (line === "listed") return;
-        lines.push(line);
-        if (lines.length === 5) {
-          // The shell's exec is about to happen or has: wait for the sleep itself.
-          const pid = lines[0];
-          const check = (): void => {
-            const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-            if (comm !== "sleep") return void setTimeout(check, 10);
-            fds = readdirSync(`/proc/${pid}/fd`);
-            abort.abort();
+      onStdoutLine: (pid) => {
+        const look = (): void => {
+          if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "sleep") return void setTimeout(look, 10);
+          seen = {
+            stat: readFileSync(`/proc/${pid}/stat`, "utf8"),
+            status: readFileSync(`/proc/${pid}/status`, "utf8"),
+            stdin: readlinkSync(`/proc/${pid}/fd/0`),
+            fds: readdirSync(`/proc/${pid}/fd`),
           };
-          check();
-        }
+          abort.abort();
+        };
+        look();
       },
     });
     t.true(r.cancelled);
-    const [pid, stat, stdin, sigBlk, sigIgn] = lines;
-    const [, , pgrp, session] = statFields(stat!);
+    if (!seen) return t.fail("the sleep was never seen");
+    const pid = /^Pid:\s+(\d+)/m.exec(seen.status)?.[1] ?? "no Pid line";
+    const [, , pgrp, session] = statFields(seen.stat);
     t.is(pgrp, pid, "its own process group");
     t.is(session, pid, "its own session");
-    t.is(stdin, "/dev/null");
+    t.is(seen.stdin, "/dev/null");
     // Node ignores SIGPIPE; a child that inherited that would not stop when its reader goes.
-    t.is(sigBlk, "SigBlk:\t0000000000000000");
-    t.is(sigIgn, "SigIgn:\t0000000000000000");
+    t.is(/^SigBlk:\s+(\w+)/m.exec(seen.status)?.[1], "0000000000000000", "no signal blocked");
+    t.is(/^SigIgn:\s+(\w+)/m.exec(seen.status)?.[1], "0000000000000000", "no signal ignored");
     const inheritable = new Set(inheritableDescriptors());
-    t.true(fds.length >= 3, "the sleep's descriptors were listed");
-    const extra = fds.filter((fd) => !["0", "1", "2"].includes(fd) && !inheritable.has(fd));
+    const extra = seen.fds.filter((fd) => !["0", "1", "2"].includes(fd) && !inheritable.has(fd));
     t.deepEqual(extra, [], "no descriptor beyond stdio and what this process lets every child inherit");
   });
 
