@@ -162,12 +162,11 @@ export function posixSpawn(program: string, args: readonly string[], options: Po
   } finally {
     lib.fileActionsDestroy(actions);
     lib.attrDestroy(attr);
-    lib.close(stdoutFds[1]);
-    lib.close(stderrFds[1]);
+    // The child has its own copies of the write ends (or there is no child).
+    closeAll(lib, [stdoutFds[1]!, stderrFds[1]!]);
   }
   if (pid === 0) {
-    lib.close(stdoutFds[0]);
-    lib.close(stderrFds[0]);
+    closeAll(lib, [stdoutFds[0]!, stderrFds[0]!]);
     return failed(program, errnoName(errno || constants.errno.ENOENT));
   }
   return new PosixChild(lib, pid, stdoutFds[0]!, stderrFds[0]!);
@@ -182,7 +181,7 @@ function* candidates(program: string, env: NodeJS.ProcessEnv): Generator<string>
   for (const dir of (env.PATH ?? DEFAULT_PATH).split(delimiter)) yield join(dir || ".", program);
 }
 
-function closeAll(lib: Libc, fds: Int32Array): void {
+function closeAll(lib: Libc, fds: Iterable<number>): void {
   for (const fd of fds) lib.close(fd);
 }
 
@@ -192,23 +191,29 @@ function errnoName(errno: number): string {
 
 /** A child that never started: Node's words ("spawn PROGRAM ENOENT"), as an "error" event on the next tick. */
 function failed(program: string, code: string): SpawnedChild {
-  const child = new PosixChild(null, undefined, undefined, undefined);
   const error = Object.assign(new Error(`spawn ${program} ${code}`), { code, syscall: `spawn ${program}`, path: program });
-  process.nextTick(() => child.emit("error", error));
-  return child;
+  return new NeverStartedChild(error);
 }
 
+/** What Node's ChildProcess is when its spawn failed: no pid, empty output, one "error" event. */
+class NeverStartedChild extends EventEmitter implements SpawnedChild {
+  readonly pid = undefined;
+  readonly stdout: Readable = new PassThrough().end();
+  readonly stderr: Readable = new PassThrough().end();
+
+  constructor(error: Error) {
+    super();
+    process.nextTick(() => this.emit("error", error));
+  }
+}
+
+/** A running child: its output pipes as sockets, "exit" and "close" from the reaper. */
 class PosixChild extends EventEmitter implements SpawnedChild {
   readonly stdout: Readable;
   readonly stderr: Readable;
 
-  constructor(lib: Libc | null, readonly pid: number | undefined, stdoutFd: number | undefined, stderrFd: number | undefined) {
+  constructor(lib: Libc, readonly pid: number, stdoutFd: number, stderrFd: number) {
     super();
-    if (lib === null || pid === undefined || stdoutFd === undefined || stderrFd === undefined) {
-      this.stdout = new PassThrough().end();
-      this.stderr = new PassThrough().end();
-      return;
-    }
     const stdout = new Socket({ fd: stdoutFd, readable: true, writable: false });
     const stderr = new Socket({ fd: stderrFd, readable: true, writable: false });
     this.stdout = stdout;
