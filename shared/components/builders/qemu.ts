@@ -141,8 +141,11 @@ export const schema: BuilderSchema<Config> = {
       const now = old.slice("ssh_".length);
       if (r.int(old, 0) !== 0) ctx.warn?.(`${old} is deprecated and is being replaced by ${now}. Please, update your template to use ${now}. In future versions of Packer, inclusion of ${old} will error your builds.`);
     }
-    const sshHostPortMin = r.int("ssh_host_port_min", 0) || r.int("host_port_min", 0) || 2222;
-    const sshHostPortMax = r.int("ssh_host_port_max", 0) || r.int("host_port_max", 0) || 4444;
+    // Both spellings read (a key never read is "unknown"); the ssh_ one wins when both are set.
+    const [sshPortMin, portMin] = [r.int("ssh_host_port_min", 0), r.int("host_port_min", 0)];
+    const [sshPortMax, portMax] = [r.int("ssh_host_port_max", 0), r.int("host_port_max", 0)];
+    const sshHostPortMin = sshPortMin || portMin || 2222;
+    const sshHostPortMax = sshPortMax || portMax || 4444;
     if (sshHostPortMin > sshHostPortMax) r.problem("host_port_min", "host_port_min must be less than host_port_max");
     const config: Config = {
       iso, http, boot, shutdown, media, communicator, isoSkipCache,

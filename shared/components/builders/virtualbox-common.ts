@@ -79,9 +79,13 @@ export function readVirtualBoxCommon(r: ConfigReader, ctx: PrepareContext, defau
   const shutdownTimeoutMs = r.duration("shutdown_timeout", 0) || 5 * 60_000;
   const postShutdownDelayMs = r.duration("post_shutdown_delay", 0) || 2_000;
   // Packer's CommConfig: the ssh_-prefixed names are the old spellings and win when set.
-  const hostPortMin = r.int("ssh_host_port_min", 0) || r.int("host_port_min", 0) || 2222;
-  const hostPortMax = r.int("ssh_host_port_max", 0) || r.int("host_port_max", 0) || 4444;
-  const skipNatMapping = r.bool("ssh_skip_nat_mapping") || r.bool("skip_nat_mapping");
+  // Every spelling read (a key never read is "unknown"); the ssh_ one wins when both are set.
+  const [sshPortMin, portMin] = [r.int("ssh_host_port_min", 0), r.int("host_port_min", 0)];
+  const [sshPortMax, portMax] = [r.int("ssh_host_port_max", 0), r.int("host_port_max", 0)];
+  const hostPortMin = sshPortMin || portMin || 2222;
+  const hostPortMax = sshPortMax || portMax || 4444;
+  const [sshSkipNat, skipNat] = [r.bool("ssh_skip_nat_mapping"), r.bool("skip_nat_mapping")];
+  const skipNatMapping = sshSkipNat || skipNat;
   const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
   if (communicator.type === "ssh" && !r.has("ssh_host")) communicator.ssh.host = "127.0.0.1";
   if (hostPortMin > hostPortMax) r.problem("host_port_min", "host_port_min must be less than host_port_max");

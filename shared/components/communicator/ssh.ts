@@ -124,8 +124,10 @@ export function needsTemporaryKeyPair(ssh: SshCommunicatorConfig): boolean {
 
 function readSsh(r: ConfigReader, cwd: string, validate: boolean): SshCommunicatorConfig {
   const handshakeAttempts = r.int("ssh_handshake_attempts", 0);
-  const waitTimeout = r.duration("ssh_wait_timeout", 0); // deprecated name, wins when set (Packer)
-  const timeout = waitTimeout || r.duration("ssh_timeout", 0);
+  // Both read (a key never read is "unknown"); the deprecated name wins when set, as in Packer.
+  const waitTimeout = r.duration("ssh_wait_timeout", 0);
+  const sshTimeout = r.duration("ssh_timeout", 0);
+  const timeout = waitTimeout || sshTimeout;
   const keepAlive = r.duration("ssh_keep_alive_interval", 0);
   const privateKeyFile = optionalPath(r.string("ssh_private_key_file"), cwd);
   const certificateFile = optionalPath(r.string("ssh_certificate_file"), cwd);

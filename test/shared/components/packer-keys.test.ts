@@ -82,10 +82,11 @@ test("builders that run Packer's communicator checks need an ssh_username (or wi
   t.deepEqual(keysOnly("builder", "vsphere-iso", { ssh_username: "u", vcenter_server: "vc", username: "u" }), ["'password' is required"]);
 });
 
+// keep_input_artifact never reaches a schema: the template parser takes it out, as Packer's core does.
+const handledByTheParser = new Set(["keep_input_artifact"]);
+
 test("Kiln's own schemas accept every key Packer 1.6.6's decoder accepts for their type", (t) => {
   const sample = (type: string): unknown => (type === "s" ? "x" : type === "b" ? true : type === "i" || type === "f" ? 1 : type.startsWith("[") ? [] : type.startsWith("{") || type.startsWith("@") ? {} : "x");
-  // keep_input_artifact never reaches a schema: the template parser takes it out, as Packer's core does.
-  const handledByTheParser = new Set(["keep_input_artifact"]);
   for (const kind of ["builder", "provisioner", "post-processor"] as const) {
     for (const type of supportedTypes(kind)) {
       const keys = packerKeysOf(kind, type)?.keys ?? {};
@@ -104,3 +105,41 @@ test("builders with floppy_files check them as Packer's FloppyConfig does, wheth
   writeFileSync(join(cwd, "Autounattend.xml"), "");
   t.deepEqual(keysOnly("builder", "hyperv-iso", { ...base, floppy_files: ["Autounattend.xml", "scripts/*.ps1"] }), []);
 });
+
+/**
+ * Every key Packer's decoder takes for a type, set at once: none may be called unknown. A reader
+ * that reads a key only when another is unset (`a || r.int("b")`) leaves it unread, and an unread
+ * key is "unknown": found so for ssh_timeout beside ssh_wait_timeout, host_port_min beside
+ * ssh_host_port_min. Run twice, with truthy and with falsy values, so either side of such a
+ * condition is taken.
+ */
+for (const truthy of [true, false]) {
+  test(`a config setting every key of Packer's table (${truthy ? "truthy" : "falsy"} values) has no unknown key, for every type Kiln has`, (t) => {
+    const sample = (key: string, type: string): unknown => {
+      if (type === "s") return /timeout|_wait$|^pause|interval|delay|duration|_period$|_wait_/.test(key) ? "5s" : truthy ? "x" : "";
+      if (type === "[*]") return "x"; // a string Packer reads as bytes (ssh_private_key)
+      if (type === "b") return truthy;
+      if (type === "i" || type === "f") return truthy ? 1 : 0;
+      if (type.startsWith("[")) return [];
+      if (type.startsWith("{")) return {};
+      return undefined; // structs are checked by their own tests
+    };
+    let checked = 0;
+    for (const kind of ["builder", "provisioner", "post-processor"] as const) {
+      for (const type of supportedTypes(kind)) {
+        const table = packerKeysOf(kind, type);
+        const schema = schemaFor(kind, type);
+        if (!table || !schema) continue;
+        const config: Record<string, unknown> = {};
+        for (const [key, keyType] of Object.entries(table.keys)) {
+          const value = key === "communicator" ? "ssh" : sample(key, keyType);
+          if (!key.startsWith("packer_") && !handledByTheParser.has(key) && value !== undefined) config[key] = value;
+        }
+        const unknown = problemsOf(() => schema.prepare(raw(type, config), prepareContext(cwd, type))).filter((p) => /unknown configuration key|Deprecated configuration key/.test(p));
+        t.deepEqual(unknown, [], `${kind} ${type}`);
+        checked++;
+      }
+    }
+    t.true(checked >= 25, `only ${checked} types checked`);
+  });
+}
