@@ -132,8 +132,22 @@ export class ConfigReader {
         v = undefined;
       }
     }
+    v = this.asSingleStruct(key, v);
     this.rendered.set(key, v);
     return v;
+  }
+
+  /**
+   * A key whose Packer type is one struct (`assume_role`, `aws_polling`, `qemu_img_args`) is a
+   * block in HCL2, which arrives as a list of one map (two are refused by HCL as duplicates):
+   * that map is the value, as Packer's hcldec BlockSpec gives it. JSON's `[{…}]` is taken the same
+   * way, as mapstructure's weak decoding merges a list of maps.
+   */
+  private asSingleStruct(key: string, v: unknown): unknown {
+    if (!Array.isArray(v) || v.length === 0 || this.options.nested) return v;
+    if (!v.every((m) => m !== null && typeof m === "object" && !Array.isArray(m))) return v;
+    const type = packerKeysOf(this.options.kind, this.raw.type)?.keys[key];
+    return type?.startsWith("@") ? Object.assign({}, ...(v as object[])) : v;
   }
 
   string(key: string): string | undefined;

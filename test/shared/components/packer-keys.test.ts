@@ -143,3 +143,19 @@ for (const truthy of [true, false]) {
     t.true(checked >= 25, `only ${checked} types checked`);
   });
 }
+
+test("a key Packer types as one struct takes an HCL2 block (a list of one map) as it takes a map, for every type Kiln has", (t) => {
+  let checked = 0;
+  for (const kind of ["builder", "provisioner", "post-processor"] as const) {
+    for (const type of supportedTypes(kind)) {
+      for (const [key, keyType] of Object.entries(packerKeysOf(kind, type)?.keys ?? {})) {
+        if (!keyType.startsWith("@")) continue;
+        const asBlock = problemsOf(() => schemaFor(kind, type)!.prepare(raw(type, { [key]: [{}] }), prepareContext(cwd, type))).filter((p) => p.includes(`'${key}'`));
+        const asMap = problemsOf(() => schemaFor(kind, type)!.prepare(raw(type, { [key]: {} }), prepareContext(cwd, type))).filter((p) => p.includes(`'${key}'`));
+        t.deepEqual(asBlock, asMap, `${kind} ${type} ${key}`);
+        checked++;
+      }
+    }
+  }
+  t.true(checked >= 20, `only ${checked} keys checked`);
+});

@@ -72,3 +72,12 @@ test("a missing ssh_username is Packer's communicator error", (t) => {
   const problems = problemsOf(() => schema.prepare(raw("qemu", { iso_url: base.iso_url, iso_checksum: "none" }), prepareContext(cwd, "q")));
   t.deepEqual(problems, ['An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".']);
 });
+
+test("qemu_img_args as an HCL2 block (a list of one map) or a JSON map gives the same lists", (t) => {
+  const cwd = tmp();
+  const asBlock = schema.prepare(raw("qemu", { ...base, qemu_img_args: [{ create: ["-F", "qcow2"], resize: ["--shrink"] }] }), prepareContext(cwd, "q")) as Config;
+  const asMap = schema.prepare(raw("qemu", { ...base, qemu_img_args: { create: ["-F", "qcow2"], resize: ["--shrink"] } }), prepareContext(cwd, "q")) as Config;
+  t.deepEqual(asBlock.qemuImgArgs, { convert: [], create: ["-F", "qcow2"], resize: ["--shrink"] });
+  t.deepEqual(asMap.qemuImgArgs, asBlock.qemuImgArgs);
+  t.deepEqual(problemsOf(() => schema.prepare(raw("qemu", { ...base, qemu_img_args: "create" }), prepareContext(cwd, "q"))), ["'qemu_img_args' expected a map with convert, create and resize lists"]);
+});
