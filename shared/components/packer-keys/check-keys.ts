@@ -71,6 +71,8 @@ export function checkValue(key: string, value: unknown, type: KeyType, kind: Com
     if (t.startsWith("@")) {
       const fields = TABLES.structs[t.slice(1)];
       if (!fields) return;
+      // An HCL2 block arrives as a list of one map (see ConfigReader.asSingleStruct).
+      if (Array.isArray(v) && v.length > 0 && v.every((m) => m !== null && typeof m === "object" && !Array.isArray(m))) v = Object.assign({}, ...(v as object[]));
       if (typeof v !== "object" || Array.isArray(v)) {
         out.push({ key: path, message: `'${path}' expected a map, got '${goKind(v)}'` });
         return;
