@@ -154,15 +154,6 @@ export function readToolsConfig(r: ConfigReader): VmwareToolsConfig {
   return { uploadFlavor, uploadPath, sourcePath };
 }
 
-/** CDConfig.Prepare: every cd_files entry that is not a glob must exist. */
-export function checkCdFiles(r: ConfigReader, cwd: string, files: readonly string[]): void {
-  for (const f of files) {
-    if (/[*?[]/.test(f)) continue;
-    const why = goStatError(resolve(cwd, f), f);
-    if (why) r.problem("cd_files", `Bad CD disk file '${f}': ${why}`);
-  }
-}
-
 /** VMXConfig: what goes into the .vmx before boot and after shutdown, and what comes off it. */
 export function readVmxConfig(r: ConfigReader): Pick<VmwareCommonConfig, "vmxData" | "vmxDataPost" | "vmxRemoveEthernet" | "displayName"> {
   return {
@@ -223,7 +214,6 @@ export function readVmwareCommunicator(r: ConfigReader, ctx: PrepareContext): Co
 
 export function readFloppyAndCd(r: ConfigReader, ctx: PrepareContext): FloppyCdConfig {
   const media = readFloppyCdConfig(r, ctx.cwd, { cd: true });
-  checkCdFiles(r, ctx.cwd, media.cdFiles);
   return media;
 }
 

@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConfigReader } from "../config-reader.js";
+import { goStatError } from "../go-stat-error.js";
 
 /** Packer's FloppyConfig and CDConfig: extra files handed to the installer on a floppy or a CD. */
 export interface FloppyCdConfig {
@@ -33,6 +34,12 @@ export function readFloppyCdConfig(r: ConfigReader, cwd: string, opts: { cd: boo
     if (hasGlob(d)) continue;
     const why = statProblem(resolve(cwd, d), "dir", d);
     if (why) r.problem("floppy_dirs", `Bad Floppy disk directory '${d}': ${why}`);
+  }
+  // CDConfig.Prepare, after FloppyConfig's: every entry that is not a glob must exist.
+  for (const f of c.cdFiles) {
+    if (hasGlob(f)) continue;
+    const why = goStatError(resolve(cwd, f), f);
+    if (why) r.problem("cd_files", `Bad CD disk file '${f}': ${why}`);
   }
   return c;
 }

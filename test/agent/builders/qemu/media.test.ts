@@ -6,7 +6,7 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stepCdFiles } from "../../../../agent/builders/common/step-cd-files.js";
 import { stepFloppy } from "../../../../agent/builders/common/step-floppy.js";
@@ -63,11 +63,15 @@ test("cd_files, cd_content and cd_label make an ISO that xorriso reads back; cle
   t.false(existsSync(cdPath!));
 });
 
-test("a cd_files entry that does not exist, or a glob matching nothing, names the key", async (t) => {
+test("a cd_files entry gone since the template was checked, or a glob matching nothing, names the key", async (t) => {
   const dir = await mediaWorkspace();
-  for (const entry of ["media/missing.txt", "media/*.none"]) {
+  for (const entry of ["media/gone.txt", "media/*.none"]) {
     const rc = recordingContext(dir);
-    const err = await t.throwsAsync(stepCdFiles(qemuConfig(dir, { cd_files: [entry] })).run(rc.ctx, {}));
+    // Prepare refuses a missing file (Packer's CDConfig); the step still checks what it finds at build time.
+    await writeFile(join(dir, "media/gone.txt"), "");
+    const config = qemuConfig(dir, { cd_files: [entry] });
+    await rm(join(dir, "media/gone.txt"));
+    const err = await t.throwsAsync(stepCdFiles(config).run(rc.ctx, {}));
     t.regex(err!.message, new RegExp(`^cd_files: '${entry.replace(/[.*]/g, "\\$&")}'`));
   }
 });

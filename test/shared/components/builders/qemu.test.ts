@@ -81,3 +81,12 @@ test("qemu_img_args as an HCL2 block (a list of one map) or a JSON map gives the
   t.deepEqual(asMap.qemuImgArgs, asBlock.qemuImgArgs);
   t.deepEqual(problemsOf(() => schema.prepare(raw("qemu", { ...base, qemu_img_args: "create" }), prepareContext(cwd, "q"))), ["'qemu_img_args' expected a map with convert, create and resize lists"]);
 });
+
+test("a cd_files entry that does not exist is refused after the floppy's, in Packer's words; a glob is not checked", (t) => {
+  const cwd = tmp();
+  writeFileSync(join(cwd, "meta-data"), "");
+  t.deepEqual(problemsOf(() => schema.prepare(raw("qemu", { ...base, floppy_files: ["nofloppy"], cd_files: ["meta-data", "missing/user-data", "http/*.cfg"] }), prepareContext(cwd, "q"))), [
+    "Bad Floppy disk file 'nofloppy': stat nofloppy: no such file or directory",
+    "Bad CD disk file 'missing/user-data': stat missing/user-data: no such file or directory",
+  ]);
+});
