@@ -86,16 +86,26 @@ function renderAll(t: Template, texts: Map<string, string>, given: Record<string
     return { file: t.displayPath, line: decl?.position?.line, column: decl?.position?.column, field: `variables.${name}` };
   };
 
+  // Packer's loop, outcome for outcome: a pass renders every pending variable; one with no `user`
+  // call left is settled, one that still has one is rendered again next pass (so while such a
+  // variable renders, the passes go on to the 100th). Only a last pass in which nothing rendered
+  // fails; otherwise a variable that never rendered stays unset, and `{{user}}` of it elsewhere
+  // is "" (kubernetes-sigs/image-builder's gce template validates so on Packer 1.6.6).
   let pending = [...texts.keys()].sort();
   let failures: { name: string; error: InterpolationError }[] = [];
-  for (let pass = 0; pass < MAX_PASSES && pending.length > 0; pass++) {
+  let rendered = false;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
     failures = [];
+    rendered = false;
+    let again = false;
     const settled = new Set<string>();
     for (const name of pending) {
       const text = texts.get(name) ?? "";
       try {
         values[name] = renderKeepingDotExpressions(text, ctx);
-        if (!USER_CALL.test(text)) settled.add(name);
+        rendered = true;
+        if (USER_CALL.test(text)) again = true;
+        else settled.add(name);
       } catch (e) {
         if (!(e instanceof InterpolationError)) throw e;
         if (e.phase === "parse") {
@@ -104,14 +114,14 @@ function renderAll(t: Template, texts: Map<string, string>, given: Record<string
         // A reference to a variable not rendered yet: another pass may provide it.
         if (!e.message.includes("variable not set")) throw new TemplateError(e.message, where(name));
         failures.push({ name, error: e });
+        again = true;
       }
     }
     pending = pending.filter((n) => !settled.has(n));
+    if (!again) break;
   }
   const last = failures.at(-1);
-  if (last) {
-    // Packer only fails when a whole pass made no progress, and may otherwise leave such a
-    // variable silently empty; Kiln always reports it.
+  if (last && !rendered) {
     const text = texts.get(last.name) ?? "";
     throw new TemplateError(
       `Failed to interpolate "${last.name}": "${text}"; error: ${last.error.message}: Please make sure that the variable ` +

@@ -176,9 +176,10 @@ export function packerFunctions(ctx: InterpolationContext): Map<string, Template
         const key = str(name);
         const value = Object.hasOwn(ctx.userVariables, key) ? ctx.userVariables[key] : undefined;
         if (value !== undefined) return value;
-        // While variables are resolved (env enabled) every reference must exist; a declared
-        // variable without a value yet is reported the same way so the resolver can retry.
-        if (ctx.enableEnv || ctx.declaredVariables?.has(key)) throw new VariableNotSetError(key);
+        // While variables are resolved (env enabled) every reference must exist, so the resolver
+        // can retry. Elsewhere a missing one is "", declared or not, as Packer's funcGenUser: a
+        // declared variable whose default never rendered is left unset (resolve-variables.ts).
+        if (ctx.enableEnv) throw new VariableNotSetError(key);
         return "";
       }),
     ],

@@ -147,3 +147,15 @@ corpusTest("interpolation corpus: variable defaults and -var/-var-file cases giv
     else t.is(value, c.expected.output?.replaceAll("<CWD>", dir) ?? "(no output expected)", c.id);
   }
 });
+
+test("a default that never renders is left unset while another default with a user call still renders, as Packer 1.6.6 lets it through", (t) => {
+  // kubernetes-sigs/image-builder's gce template: Packer's passes go on while "c" (a user call)
+  // renders, so its last pass made progress and it reports nothing; "a" stays unset.
+  const lenient = parseTemplate('{"variables": {"b": "x", "c": "{{user `b`}}", "a": "{{user `missing`}}"}}', "/abs/t.json", "t.json");
+  const { values } = resolveVariables(lenient, { vars: [], varFiles: [], cwd: "/" });
+  t.deepEqual(values, { b: "x", c: "x" });
+  // With no default still calling user, the last pass renders nothing: the error, with Packer's words.
+  const strict = parseTemplate('{"variables": {"b": "x", "c": "{{env `HOME`}}", "a": "{{user `missing`}}"}}', "/abs/t.json", "t.json");
+  const e = t.throws(() => resolveVariables(strict, { vars: [], varFiles: [], cwd: "/", env: { HOME: "/root" } }), { instanceOf: TemplateError });
+  t.regex(e?.message ?? "", /^Failed to interpolate "a": "\{\{user `missing`\}\}"; error: .*variable not set: missing/);
+});

@@ -21,8 +21,12 @@ test("user returns a set variable, and an undeclared one renders empty outside d
   t.is(render("{{ user `region` }}|{{ user `nope` }}|", base), "eu-west-1||");
 });
 
-test("user of a declared variable without a value is an error the resolver can recognise", (t) => {
-  const error = t.throws(() => render("{{ user `later` }}", { ...base, declaredVariables: new Set(["later"]) }), {
+test("user of a declared variable without a value renders empty outside defaults, as Packer's funcGenUser", (t) => {
+  t.is(render("[{{ user `later` }}]", { ...base, declaredVariables: new Set(["later"]) }), "[]");
+});
+
+test("in variable defaults a declared variable without a value yet is an error the resolver can recognise", (t) => {
+  const error = t.throws(() => render("{{ user `later` }}", { ...base, enableEnv: true, declaredVariables: new Set(["later"]) }), {
     instanceOf: InterpolationError,
   });
   t.is(error.message, 'template: root:1:3: executing "root" at <user `later`>: error calling user: Error: variable not set: later');
