@@ -210,9 +210,14 @@ export const FIXERS: readonly Fixer[] = [
       let changed = false;
       for (const k of ["elevated_user", "elevated_password"]) {
         if (typeof p[k] === "string" && (p[k] as string).includes("`")) {
-          p[k] = (p[k] as string).replace(/`(.)/g, "$1");
+          p[k] = psUnescape(p[k] as string);
           changed = true;
         }
+      }
+      const env = p.environment_vars;
+      if (Array.isArray(env) && env.every((e) => typeof e === "string")) {
+        p.environment_vars = env.map(psUnescape);
+        changed = true;
       }
       return changed;
     }).some(Boolean),
@@ -333,13 +338,14 @@ export const FIXERS: readonly Fixer[] = [
     synopsis: "Merges \"iso_checksum_type\" and \"iso_checksum_url\" into \"iso_checksum\" (\"type:value\" or \"file:url\")",
     fix: (t) => builders(t).map((b) => {
       if (!("iso_checksum_type" in b) && !("iso_checksum_url" in b)) return false;
-      const type = String(b.iso_checksum_type ?? "");
-      const url = b.iso_checksum_url;
-      if (typeof url === "string" && url !== "") b.iso_checksum = `file:${url}`;
-      else if (type === "none") b.iso_checksum = "none";
-      else if (type !== "" && typeof b.iso_checksum === "string" && !b.iso_checksum.includes(":")) b.iso_checksum = `${type}:${b.iso_checksum}`;
+      // Packer 1.6.6's rule, word for word: a value that is not a string counts as "", and with
+      // neither a checksum nor a URL the two keys just go ("none" and no checksum: no iso_checksum).
+      const text = (v: unknown): string => (typeof v === "string" ? v : "");
+      const [type, url, checksum] = [text(b.iso_checksum_type), text(b.iso_checksum_url), text(b.iso_checksum)];
       delete b.iso_checksum_type;
       delete b.iso_checksum_url;
+      if (checksum === "" && url === "") return true;
+      b.iso_checksum = url !== "" ? `file:${url}` : type !== "" ? `${type}:${checksum}` : checksum;
       return true;
     }).some(Boolean),
   },
@@ -379,3 +385,8 @@ export const FIXERS: readonly Fixer[] = [
     }).some(Boolean),
   },
 ];
+
+/** Packer's psUnescape: only these four escapes (`{{user `name`}}` keeps its backquotes). */
+function psUnescape(s: string): string {
+  return s.replace(/`([$"`'])/g, "$1");
+}

@@ -27,7 +27,8 @@ export function readFloppyCdConfig(r: ConfigReader, cwd: string, opts: { cd: boo
   };
   for (const f of c.floppyFiles) {
     if (hasGlob(f)) continue;
-    const why = statProblem(resolve(cwd, f), "file", f);
+    // "" is not the working folder: Go's os.Stat("") fails.
+    const why = f === "" ? "stat : no such file or directory" : statProblem(resolve(cwd, f), "file", f);
     if (why) r.problem("floppy_files", `Bad Floppy disk file '${f}': ${why}`);
   }
   for (const d of c.floppyDirs) {
@@ -38,7 +39,7 @@ export function readFloppyCdConfig(r: ConfigReader, cwd: string, opts: { cd: boo
   // CDConfig.Prepare, after FloppyConfig's: every entry that is not a glob must exist.
   for (const f of c.cdFiles) {
     if (hasGlob(f)) continue;
-    const why = goStatError(resolve(cwd, f), f);
+    const why = f === "" ? "stat : no such file or directory" : goStatError(resolve(cwd, f), f);
     if (why) r.problem("cd_files", `Bad CD disk file '${f}': ${why}`);
   }
   return c;

@@ -32,6 +32,21 @@ const TEMPLATES: Record<string, unknown> = {
     builders: [{ type: "docker", image: "alpine", commit: true, login_email: "a@b" }, { type: "null", communicator: "none", login_email: "c@d" }],
     "post-processors": [[{ type: "docker-import", repository: "r", login_email: "e@f" }, { type: "docker-tag", repository: "r", tag: "1" }]],
   },
+  // timsutton/osx-vm-templates: "none" with no checksum; and a type that is not a string.
+  "iso-checksum-type-none": {
+    builders: [
+      { type: "virtualbox-iso", iso_url: "x.iso", iso_checksum_type: "none", ssh_username: "u" },
+      { type: "virtualbox-iso", name: "b", iso_url: "x.iso", iso_checksum_type: "none", iso_checksum: "", ssh_username: "u" },
+      { type: "virtualbox-iso", name: "c", iso_url: "x.iso", iso_checksum_type: "none", iso_checksum: "abc", ssh_username: "u" },
+      { type: "virtualbox-iso", name: "d", iso_url: "x.iso", iso_checksum_type: 5, iso_checksum: "abc", ssh_username: "u" },
+    ],
+  },
+  // taliesins/packer-baseboxes: {{user `x`}} keeps its backquotes; environment_vars are unescaped too.
+  "powershell-escapes": {
+    variables: { username: "u" },
+    builders: [{ type: "null", communicator: "none" }],
+    provisioners: [{ type: "powershell", inline: ["dir"], elevated_user: "{{user `username`}}", elevated_password: "p`'w``n`n", environment_vars: ["B=`$x", "C=`\"q`\""] }],
+  },
   "many-at-once": {
     builders: [
       { type: "virtualbox", iso_md5: "af4a1640c0c6f348c6c41f1ea9e192a2", iso_url: "a.iso", ssh_wait_timeout: "10m", guest_additions_attach: true, ssh_host_port_min: 2222 },

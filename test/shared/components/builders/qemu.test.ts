@@ -85,8 +85,10 @@ test("qemu_img_args as an HCL2 block (a list of one map) or a JSON map gives the
 test("a cd_files entry that does not exist is refused after the floppy's, in Packer's words; a glob is not checked", (t) => {
   const cwd = tmp();
   writeFileSync(join(cwd, "meta-data"), "");
-  t.deepEqual(problemsOf(() => schema.prepare(raw("qemu", { ...base, floppy_files: ["nofloppy"], cd_files: ["meta-data", "missing/user-data", "http/*.cfg"] }), prepareContext(cwd, "q"))), [
+  t.deepEqual(problemsOf(() => schema.prepare(raw("qemu", { ...base, floppy_files: ["nofloppy"], cd_files: ["meta-data", "missing/user-data", "http/*.cfg", ""] }), prepareContext(cwd, "q"))), [
     "Bad Floppy disk file 'nofloppy': stat nofloppy: no such file or directory",
     "Bad CD disk file 'missing/user-data': stat missing/user-data: no such file or directory",
+    // An empty entry (a variable left empty) is no file, not the working folder.
+    "Bad CD disk file '': stat : no such file or directory",
   ]);
 });
