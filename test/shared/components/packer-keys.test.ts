@@ -79,7 +79,8 @@ test("builders that run Packer's communicator checks need an ssh_username (or wi
   // parallels-pvm has no rule of its own in Kiln: only the communicator's checks apply.
   t.deepEqual(keysOnly("builder", "parallels-pvm", {}), ['An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".']);
   t.deepEqual(keysOnly("builder", "parallels-pvm", { ssh_username: "u" }), []);
-  t.deepEqual(keysOnly("builder", "vsphere-iso", { ssh_username: "u", vcenter_server: "vc", username: "u" }), ["'password' is required"]);
+  const placed = { vm_name: "n", host: "h", storage: [{ disk_size: 1024 }] };
+  t.deepEqual(keysOnly("builder", "vsphere-iso", { ...placed, ssh_username: "u", vcenter_server: "vc", username: "u" }), ["'password' is required"]);
 });
 
 // keep_input_artifact never reaches a schema: the template parser takes it out, as Packer's core does.
@@ -158,4 +159,22 @@ test("a key Packer types as one struct takes an HCL2 block (a list of one map) a
     }
   }
   t.true(checked >= 20, `only ${checked} keys checked`);
+});
+
+test("vsphere-iso and vsphere-clone check storage, location, hardware and clone settings as Packer 1.6.6 does (jetbrains-infra examples)", (t) => {
+  const connect = { vcenter_server: "v", username: "u", password: "p", ssh_username: "x" };
+  t.deepEqual(keysOnly("builder", "vsphere-iso", connect), ["no storage devices have been defined", "'vm_name' is required", "'host' or 'cluster' is required"]);
+  t.deepEqual(keysOnly("builder", "vsphere-iso", { ...connect, vm_name: "n", host: "h", storage: [{ disk_size: 0, disk_controller_index: 1 }], firmware: "uefi", RAM_reservation: 5, RAM_reserve_all: true }), [
+    "storage[0].'disk_size' is required",
+    "storage[0].'disk_controller_index' references an unknown disk controller",
+    "'RAM_reservation' and 'RAM_reserve_all' cannot be used together",
+    "'firmware' must be '', 'bios', 'efi' or 'efi-secure'",
+  ]);
+  t.deepEqual(keysOnly("builder", "vsphere-iso", { ...connect, vm_name: "n", cluster: "c", storage: [{ disk_size: 10240 }] }), []);
+  t.deepEqual(keysOnly("builder", "vsphere-clone", connect), ["'template' is required", "'vm_name' is required", "'host' or 'cluster' is required"]);
+  t.deepEqual(keysOnly("builder", "vsphere-clone", { ...connect, template: "t", vm_name: "n", host: "h", linked_clone: true, disk_size: 5, mac_address: "00:11" }), [
+    "'linked_clone' and 'disk_size' cannot be used together",
+    "'network' is required when 'mac_address' is specified",
+  ]);
+  t.deepEqual(keysOnly("builder", "vsphere-iso", { ...connect, vm_name: "n", host: "h", storage: [{ disk_size: 1, bogus: 1 }] }), [`unknown configuration key: '"storage[0].bogus"'`]);
 });
