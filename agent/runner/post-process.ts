@@ -38,7 +38,9 @@ export async function runPostProcessors(
     let completed = true;
     for (const [i, pp] of chain.entries()) {
       if (ctx.signal.aborted) throw new BuildCancelledError();
-      const label = pp.name && pp.name !== pp.type ? `${pp.name} (type ${pp.type})` : pp.type;
+      // A JSON template's unnamed post-processor has no name (Packer names it after its type); an
+      // HCL2 one's is its block label, "" when it has none, which Packer prints as it is.
+      const label = pp.name === undefined || pp.name === pp.type ? pp.type : `${pp.name} (type ${pp.type})`;
       ctx.ui.say(`Running post-processor: ${label}`);
       let result;
       try {

@@ -173,3 +173,38 @@ test("examples/hello-hcl builds as README says, with the files examples/hello ma
   const manifest = JSON.parse(readFileSync(join(dir, "output/manifest.json"), "utf8")) as { builds: { name: string }[] };
   t.deepEqual(manifest.builds.map((b) => b.name).sort(), ["greeting", "local"]);
 });
+
+test("an HCL2 post-processor is announced by its name attribute, an unnamed one with an empty name, as Packer 1.6.6 prints them", (t) => {
+  const dir = workspace(t, {
+    "b.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.x"]
+  post-processor "shell-local" {
+    inline = ["echo unnamed"]
+  }
+  post-processor "shell-local" {
+    name   = "shell-local"
+    inline = ["echo named after its type"]
+  }
+}
+build {
+  name    = "named"
+  sources = ["source.null.x"]
+  post-processor "shell-local" {
+    name   = "mine"
+    inline = ["echo named"]
+  }
+}
+`,
+  });
+  const r = runKiln(dir, ["build", "-color=false", "b.pkr.hcl"]);
+  t.is(r.status, 0, r.stderr + r.stdout);
+  const announced = r.stdout.split("\n").filter((l) => l.includes("Running post-processor"));
+  t.deepEqual(announced.sort(), [
+    "==> named.null.x: Running post-processor: mine (type shell-local)",
+    "==> null.x: Running post-processor:  (type shell-local)",
+    "==> null.x: Running post-processor: shell-local",
+  ]);
+});

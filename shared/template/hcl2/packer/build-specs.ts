@@ -119,7 +119,8 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
           const c = evaluateBody(pp.body, config, withIterator(componentVars, pp.vars), diags, ranges);
           const entry: PlannedPostProcessor = { type: pp.type, raw: { type: pp.type, config: c.config, keyPositions: c.keyPositions } };
           componentBlocks.set(entry.raw, { range: pp.block.defRange, name: pp.name });
-          if (pp.name) entry.name = pp.name;
+          // Unnamed is "", not the type: Packer 1.6.6 then says "Running post-processor:  (type X)".
+          entry.name = pp.name ?? "";
           if (pp.keepInputArtifact !== undefined) entry.keepInputArtifact = pp.keepInputArtifact;
           planned.push(entry);
         }
