@@ -4,6 +4,7 @@
  * unknown keys reported as hcl's "Unsupported argument" on the attribute.
  */
 import type { HclDiagnostic, HclFile, HclRange } from "../contract.js";
+import { diagnosticsText } from "../functions/templatefile.js";
 import { formatHclDiagnostics } from "../syntax/index.js";
 import type { BuildSpec } from "../../../plan/build-spec.js";
 import { checkBuilds, keysOnlyNote, type BuildCheck } from "../../../validation/check-builds.js";
@@ -60,44 +61,56 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
 
 /**
  * Packer 1.6.6's HCL path reports each source in the build blocks' order: the builder's warnings
- * (even when it then fails), then its error, both as a summary at the source block.
+ * (even when it then fails), then its error, both as a summary at the source block. Unknown keys
+ * fail HCL's decoding, one "Unsupported argument" each: on a source as they are; on a provisioner
+ * or post-processor inside Packer's "Failed preparing" error, which names the first and counts
+ * the others (hcl.Diagnostics.Error()).
  */
 function hclBuildCheckDiagnostics(checked: BuildCheck, plan: HclPlan): HclDiagnostic[] {
   const at = (build: string): HclRange | undefined => plan.sourceRanges.get(build);
   const diags: HclDiagnostic[] = [];
   for (const build of checked.builds) {
     const first = build.failures[0];
-    const failed = first ? hclErrorOf(first.diagnostic, plan) : undefined;
-    const undecodable = failed?.summary === "Unsupported argument";
+    const failed = first ? hclErrorsOf(first.diagnostic, plan) : [];
+    const undecodable = failed.length > 0 && failed[0]!.summary === "Unsupported argument";
     // An unknown key fails HCL's decoding, before the builder's Prepare could warn.
     if (!undecodable) diags.push(...build.warnings.map((w): HclDiagnostic => ({ severity: "warning", summary: w, subject: at(build.name) })));
-    if (!first || !failed) continue;
+    if (!first) continue;
     if (first.kind === "builder") {
-      diags.push(undecodable ? failed : { severity: "error", summary: first.diagnostic.detail, subject: at(build.name) });
+      diags.push(...(undecodable ? failed : [{ severity: "error" as const, summary: first.diagnostic.detail, subject: at(build.name) }]));
       continue;
     }
     for (const failure of build.failures) {
-      const mapped = hclErrorOf(failure.diagnostic, plan);
+      const mapped = hclErrorsOf(failure.diagnostic, plan);
       const block = plan.componentBlocks.get(failure.raw);
-      if (mapped.summary === "Unsupported argument" || !block) diags.push(mapped);
-      else diags.push({ severity: "error", summary: `Failed preparing ${failure.kind}-block "${failure.raw.type}" "${block.name}"`, detail: failure.diagnostic.detail, subject: block.range });
+      const summary = block ? `Failed preparing ${failure.kind}-block "${failure.raw.type}" "${block.name}"` : undefined;
+      if (!block || !summary) diags.push(...mapped);
+      else if (mapped[0]?.summary === "Unsupported argument") diags.push({ severity: "error", summary, detail: diagnosticsText(mapped), subject: block.range });
+      else diags.push({ severity: "error", summary, detail: failure.diagnostic.detail, subject: block.range });
     }
   }
   return diags;
 }
 
-/** A component problem as Packer's HCL path names it: an unknown key is HCL's "Unsupported argument". */
-function hclErrorOf(d: Diagnostic, plan: HclPlan): HclDiagnostic {
-  const unknown = /unknown configuration key: '"([^"]+)"'/.exec(d.detail);
-  if (!unknown) return { severity: "error", summary: d.summary, detail: d.detail };
+const UNKNOWN_KEY = /unknown configuration key: '"([^"]+)"'/g;
+
+/**
+ * A component problem as Packer's HCL path names it: each unknown key is HCL's "Unsupported
+ * argument" on that attribute; anything else is the problem as it is.
+ */
+function hclErrorsOf(d: Diagnostic, plan: HclPlan): HclDiagnostic[] {
+  const keyPaths = [...d.detail.matchAll(UNKNOWN_KEY)].map((m) => m[1]!);
+  if (keyPaths.length === 0) return [{ severity: "error", summary: d.summary, detail: d.detail }];
   const ranges = d.build ? plan.keyRanges.get(d.build) : undefined;
-  const keyPath = unknown[1];
-  const key = keyPath.split(/[.[]/)[0];
-  // A key inside a nested block (`volume[1].bogus`) is named as HCL names it, plus its block.
-  const name = keyPath.split(".").pop()!;
-  const inBlock = name === keyPath ? "" : ` (in ${keyPath.slice(0, keyPath.length - name.length - 1)})`;
-  // The problem's position (`file:line:col (field "key")`) names the exact attribute.
-  const at = (d.where ?? "").split("\n").map((l) => /^(.*):(\d+):(\d+) \(field "([^"]+)"\)$/.exec(l)).find((m) => m && m[4].split(".")[0] === key);
-  const subject: HclRange | undefined = (at ? plan.keyRangesByPosition.get(`${at[1]}:${at[2]}:${at[3]}`) : undefined) ?? ranges?.get(key);
-  return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${name}" is not expected here.${inBlock}`, subject };
+  // The problems' positions (`file:line:col (field "key")`) name the exact attributes.
+  const positions = (d.where ?? "").split("\n").map((l) => /^(.*):(\d+):(\d+) \(field "([^"]+)"\)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+  return keyPaths.map((keyPath): HclDiagnostic => {
+    const key = keyPath.split(/[.[]/)[0]!;
+    // A key inside a nested block (`volume[1].bogus`) is named as HCL names it, plus its block.
+    const name = keyPath.split(".").pop()!;
+    const inBlock = name === keyPath ? "" : ` (in ${keyPath.slice(0, keyPath.length - name.length - 1)})`;
+    const at = positions.find((m) => m[4]!.split(".")[0] === key);
+    const subject: HclRange | undefined = (at ? plan.keyRangesByPosition.get(`${at[1]}:${at[2]}:${at[3]}`) : undefined) ?? ranges?.get(key);
+    return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${name}" is not expected here.${inBlock}`, subject };
+  });
 }
