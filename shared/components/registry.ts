@@ -70,10 +70,18 @@ export function schemaFor(kind: ComponentKind, type: string): ComponentSchema<un
   return postProcessorSchema(type);
 }
 
+function packerTypes(kind: ComponentKind): readonly string[] {
+  return kind === "builder" ? PACKER_BUILDER_TYPES : kind === "provisioner" ? PACKER_PROVISIONER_TYPES : PACKER_POST_PROCESSOR_TYPES;
+}
+
 /** True when Packer 1.6.6 has a component of this kind and type (whether or not Kiln has a schema). */
 export function knownToPacker(kind: ComponentKind, type: string): boolean {
-  const list = kind === "builder" ? PACKER_BUILDER_TYPES : kind === "provisioner" ? PACKER_PROVISIONER_TYPES : PACKER_POST_PROCESSOR_TYPES;
-  return list.includes(type);
+  return packerTypes(kind).includes(type);
+}
+
+/** Every type a template may name: Kiln's own and Packer 1.6.6's, sorted (an unknown type's message lists them). */
+export function acceptedTypes(kind: ComponentKind): string[] {
+  return [...new Set([...supportedTypes(kind), ...packerTypes(kind)])].sort();
 }
 
 /** Type names Kiln has a schema for, sorted (for messages and `kiln --help`). */

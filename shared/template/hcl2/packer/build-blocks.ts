@@ -8,7 +8,7 @@
 import type { EvalContext, Expression, HclBlock, HclBody, HclDiagnostic, HclType, Value } from "../contract.js";
 import { evaluate } from "../eval/index.js";
 import { convert, ConversionError, isNull, isWhollyKnown, listType, numberType, sortedEntries, stringType, toJson } from "../value/index.js";
-import { knownToPacker, schemaFor, supportedTypes } from "../../../components/registry.js";
+import { acceptedTypes, knownToPacker, schemaFor } from "../../../components/registry.js";
 import { parseGoDuration, DurationSyntaxError } from "../../duration.js";
 import { expandDynamicBlock } from "./dynamic-blocks.js";
 
@@ -77,7 +77,7 @@ export function decodeSource(block: HclBlock): { source?: SourceBlock; diagnosti
       diagnostics: [{
         severity: "error",
         summary: `Unknown source type ${type}`,
-        detail: `known builders: [${supportedTypes("builder").join(" ")}]`,
+        detail: `known builders: [${acceptedTypes("builder").join(" ")}]`,
         subject: block.labelRanges[0],
       }],
     };
@@ -283,7 +283,7 @@ function decodeProvisioner(block: HclBlock, ctx: EvalContext): { provisioner?: P
     diags.push({
       severity: "error",
       summary: `Unknown provisioner type "${type}"`,
-      detail: `known provisioners: [${supportedTypes("provisioner").join(" ")}]`,
+      detail: `known provisioners: [${acceptedTypes("provisioner").join(" ")}]`,
       subject: block.labelRanges[0],
     });
     return { diagnostics: diags };
@@ -315,7 +315,7 @@ function decodePostProcessor(block: HclBlock, ctx?: EvalContext): { postProcesso
     diags.push({
       severity: "error",
       summary: `Unknown post-processor type "${type}"`,
-      detail: `known post-processors: [${supportedTypes("post-processor").join(" ")}]`,
+      detail: `known post-processors: [${acceptedTypes("post-processor").join(" ")}]`,
       subject: block.labelRanges[0],
     });
     return { diagnostics: diags };

@@ -437,3 +437,13 @@ build {
     ["echo 2:clean on x"],
   ]);
 });
+
+test("an unknown source or provisioner type lists every type a template may name: Packer 1.6.6's and Kiln's own", async (t) => {
+  const dir = workspace(t, { "n.pkr.hcl": `source "nope" "x" {}\nbuild { sources = ["source.nope.x"] }\n` });
+  const r = await checkHclTemplate("n.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (r.ok) return;
+  t.regex(r.text, /Error: Unknown source type nope/);
+  const listed = (/known builders: \[([^\]]*)\]/.exec(r.text.replace(/\n/g, " "))?.[1] ?? "").split(/\s+/);
+  for (const type of ["vsphere-iso", "azure-arm", "qemu", "null", "libvirt"]) t.true(listed.includes(type), `${type} listed`);
+});
