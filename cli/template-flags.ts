@@ -58,7 +58,7 @@ export async function loadHclForCommand(
   target: string,
   flags: ParsedFlags,
   io: Pick<CommandIO, "cwd" | "env">,
-): Promise<{ config: PackerHclConfig } | { flagError: string } | { errorText: string }> {
+): Promise<{ config: PackerHclConfig; warningsText: string } | { flagError: string } | { errorText: string }> {
   const parsed = await parseHclForCommand(target, flags, io);
   if ("config" in parsed) await initializeHclTemplate(parsed.config);
   return parsed;
@@ -69,7 +69,7 @@ export async function parseHclForCommand(
   target: string,
   flags: ParsedFlags,
   io: Pick<CommandIO, "cwd" | "env">,
-): Promise<{ config: PackerHclConfig } | { flagError: string } | { errorText: string }> {
+): Promise<{ config: PackerHclConfig; warningsText: string } | { flagError: string } | { errorText: string }> {
   let inputs: PlanInputs;
   try {
     inputs = planInputs(flags);
@@ -79,5 +79,6 @@ export async function parseHclForCommand(
   }
   const parsed = await parseHclTemplate(target, io.cwd, { vars: inputs.vars, varFiles: inputs.varFiles, env: io.env });
   if (!parsed.config || parsed.diagnostics.some((d) => d.severity === "error")) return { errorText: formatHclDiagnostics(parsed.diagnostics, parsed.files) };
-  return { config: parsed.config };
+  // Warnings (a -var-file variable nobody declared) are printed first, as Packer's commands do.
+  return { config: parsed.config, warningsText: formatHclDiagnostics(parsed.diagnostics.filter((d) => d.severity === "warning"), parsed.files) };
 }

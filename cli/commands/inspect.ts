@@ -29,6 +29,7 @@ async function inspectHcl(target: string, flags: ParsedFlags, io: CommandIO, mac
     return 1;
   }
   const parts = inspectHclText(loaded.config);
+  if (loaded.warningsText !== "") parts.unshift(loaded.warningsText);
   if (machine) {
     const sink = new MachineReadableSink(io.stdout);
     for (const part of parts) sink.line("", "ui", "say", part);

@@ -208,3 +208,13 @@ build {
     "==> null.x: Running post-processor: shell-local",
   ]);
 });
+
+test("kiln inspect warns, before its listing, of a -var-file variable the template does not declare, as packer inspect does", (t) => {
+  const dir = workspace(t, {
+    "i.pkr.hcl": `variable "a" {\n  type    = string\n  default = ""\n}\nsource "null" "x" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.x"]\n}\n`,
+    "v.pkrvars.hcl": `a = "x"\nundeclared = "y"\n`,
+  });
+  const r = runKiln(dir, ["inspect", "-var-file=v.pkrvars.hcl", "i.pkr.hcl"]);
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /^Warning: Undefined variable\n[\s\S]*A "undeclared" variable was set but was not found in known variables[\s\S]*> input-variables:\n\nvar\.a: "x"/);
+});
