@@ -106,6 +106,14 @@ const azureArm: PrepareRule = (r) => {
   if ((capturePrefix !== "" || captureContainer !== "") && (managedGroup !== "" || managedName !== "")) {
     r.problem("capture_container_name", "Either a VHD or a managed image can be built, but not both. Please specify either capture_container_name and capture_name_prefix or managed_image_resource_group_name and managed_image_name.");
   }
+  if (captureContainer !== "") {
+    if (!/^[a-z0-9][a-z0-9-]{2,62}$/.test(captureContainer)) r.problem("capture_container_name", 'A capture_container_name must satisfy the regular expression "^[a-z0-9][a-z0-9\\\\-]{2,62}$".');
+    if (captureContainer.endsWith("-")) r.problem("capture_container_name", "A capture_container_name must not end with a hyphen, e.g. '-'.");
+    if (captureContainer.includes("--")) r.problem("capture_container_name", "A capture_container_name must not contain consecutive hyphens, e.g. '--'.");
+    if (capturePrefix === "") r.problem("capture_name_prefix", "A capture_name_prefix must be specified");
+    if (!/^[A-Za-z0-9][A-Za-z0-9_\-.]{0,23}$/.test(capturePrefix)) r.problem("capture_name_prefix", 'A capture_name_prefix must satisfy the regular expression "^[A-Za-z0-9][A-Za-z0-9_\\\\-\\\\.]{0,23}$".');
+    if (capturePrefix.endsWith("-") || capturePrefix.endsWith(".")) r.problem("capture_name_prefix", "A capture_name_prefix must not end with a hyphen or period.");
+  }
   if (s("temp_resource_group_name") !== "" && s("build_resource_group_name") !== "") {
     r.problem("temp_resource_group_name", "The settings temp_resource_group_name and build_resource_group_name cannot both be defined.  Please define one or neither.");
   }
@@ -151,10 +159,38 @@ const azureArm: PrepareRule = (r) => {
     if (storageAccount === "") r.problem("storage_account", "A storage_account must be specified");
     if (resourceGroup === "") r.problem("resource_group_name", "A resource_group_name must be specified");
   }
+  for (const key of ["temp_resource_group_name", "build_resource_group_name", "managed_image_resource_group_name"]) {
+    if (s(key) !== "" && !isValidAzureName(AZURE_RESOURCE_GROUP_NAME, s(key))) r.problem(key, `The setting ${key} must match the regular expression "^[^_\\\\W][\\\\w-._\\\\(\\\\)]{0,89}$", and not end with a '-' or '.'.`);
+  }
+  if (managedName !== "" && !isValidAzureName(AZURE_MANAGED_DISK_NAME, managedName)) {
+    r.problem("managed_image_name", `The setting managed_image_name must match the regular expression "^[^_\\\\W][\\\\w-._)]{0,79}$", and not end with a '-' or '.'.`);
+  }
+  const osSnapshot = s("managed_image_os_disk_snapshot_name");
+  if (osSnapshot !== "" && !isValidAzureName(/^[A-Za-z0-9_]{1,79}$/, osSnapshot)) {
+    r.problem("managed_image_os_disk_snapshot_name", "The setting managed_image_os_disk_snapshot_name must only contain characters from a-z, A-Z, 0-9 and _ and the maximum length is 80 characters");
+  }
+  const dataSnapshot = s("managed_image_data_disk_snapshot_prefix");
+  if (dataSnapshot !== "" && !isValidAzureName(/^[A-Za-z0-9_]{1,59}$/, dataSnapshot)) {
+    r.problem("managed_image_data_disk_snapshot_prefix", "The setting managed_image_data_disk_snapshot_prefix must only contain characters from a-z, A-Z, 0-9 and _ and the maximum length (excluding the prefix) is 60 characters");
+  }
+  const prefix = s("custom_resource_build_prefix");
+  if (prefix !== "" && !isValidAzureName(/^[0-9A-Za-z][0-9A-Za-z_\-.)]{0,10}$/, prefix)) {
+    r.problem("custom_resource_build_prefix", "The setting custom_resource_build_prefix must only contain characters from a-z, A-Z, 0-9 and _ and the maximum length is 10 characters");
+  }
   const osType = s("os_type");
   if (osType === "") r.problem("os_type", "An os_type must be specified");
   else if (!["linux", "windows"].includes(osType.toLowerCase())) r.problem("os_type", `The os_type "${osType}" is invalid`);
 };
+
+/**
+ * Packer's azure-arm name checks: its Go patterns (`\\w` is ASCII there), and no trailing "-" or
+ * "." (Azure's own pattern needs a look-behind Go lacks). The messages quote the Go pattern.
+ */
+const AZURE_RESOURCE_GROUP_NAME = /^[0-9A-Za-z][0-9A-Za-z_\-.()]{0,89}$/;
+const AZURE_MANAGED_DISK_NAME = /^[0-9A-Za-z][0-9A-Za-z_\-.)]{0,79}$/;
+function isValidAzureName(re: RegExp, name: string): boolean {
+  return re.test(name) && !name.endsWith(".") && !name.endsWith("-");
+}
 
 const proxmox: PrepareRule = (r) => {
   required(r, "username", "username must be specified", "PROXMOX_USERNAME");

@@ -178,3 +178,20 @@ test("vsphere-iso and vsphere-clone check storage, location, hardware and clone 
   ]);
   t.deepEqual(keysOnly("builder", "vsphere-iso", { ...connect, vm_name: "n", host: "h", storage: [{ disk_size: 1, bogus: 1 }] }), [`unknown configuration key: '"storage[0].bogus"'`]);
 });
+
+test("azure-arm names are checked with Packer 1.6.6's patterns and words (hashicorp/guides-configuration with an empty environment)", (t) => {
+  const base = { client_id: "c", client_secret: "s", subscription_id: "x", image_publisher: "p", image_offer: "o", image_sku: "s", os_type: "Linux", location: "westus" };
+  t.deepEqual(keysOnly("builder", "azure-arm", { ...base, managed_image_resource_group_name: "rg", managed_image_name: "-hashistack-server--RHEL_7.3-1" }), [
+    `The setting managed_image_name must match the regular expression "^[^_\\\\W][\\\\w-._)]{0,79}$", and not end with a '-' or '.'.`,
+  ]);
+  t.deepEqual(keysOnly("builder", "azure-arm", { ...base, managed_image_resource_group_name: "rg.", managed_image_name: "good-name_1.2" }), [
+    `The setting managed_image_resource_group_name must match the regular expression "^[^_\\\\W][\\\\w-._\\\\(\\\\)]{0,89}$", and not end with a '-' or '.'.`,
+  ]);
+  t.deepEqual(keysOnly("builder", "azure-arm", { ...base, capture_container_name: "ab--c-", capture_name_prefix: "-bad.", storage_account: "sa", resource_group_name: "rg" }), [
+    "A capture_container_name must not end with a hyphen, e.g. '-'.",
+    "A capture_container_name must not contain consecutive hyphens, e.g. '--'.",
+    `A capture_name_prefix must satisfy the regular expression "^[A-Za-z0-9][A-Za-z0-9_\\\\-\\\\.]{0,23}$".`,
+    "A capture_name_prefix must not end with a hyphen or period.",
+  ]);
+  t.deepEqual(keysOnly("builder", "azure-arm", { ...base, managed_image_resource_group_name: "rg(1)", managed_image_name: "img.x)" }), []);
+});
