@@ -277,6 +277,14 @@ const isoBuilder: PrepareRule = (r, ctx) => {
   if (r.string("shutdown_command", "") === "") ctx.warn?.(NO_SHUTDOWN_COMMAND_WARNING);
 };
 
+/** Hyper-V's common config: every secondary_iso_images entry must exist (Go's stat; "" does not). */
+const hypervSecondaryIsos: PrepareRule = (r, ctx) => {
+  for (const path of r.stringList("secondary_iso_images")) {
+    const why = path === "" ? "stat : no such file or directory" : goStatError(resolve(ctx.cwd, path), path);
+    if (why) r.problem("secondary_iso_images", `Secondary Dvd image does not exist: ${why}`);
+  }
+};
+
 /** Packer's `templates := map[string]*string{…}` loops: every listed key must be non-empty. */
 function allSet(keys: readonly string[], env: Record<string, string> = {}): PrepareRule {
   return (r) => {
@@ -356,7 +364,11 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
   builder: {
     "vsphere-iso": vsphereIso,
     "vsphere-clone": vsphereClone,
-    "hyperv-iso": isoBuilder,
+    "hyperv-iso": (r, ctx) => {
+      isoBuilder(r, ctx);
+      hypervSecondaryIsos(r, ctx);
+    },
+    "hyperv-vmcx": hypervSecondaryIsos,
     "parallels-iso": isoBuilder,
     "amazon-chroot": amazonChroot,
     "amazon-instance": amazonInstance,

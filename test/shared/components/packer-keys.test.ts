@@ -195,3 +195,15 @@ test("azure-arm names are checked with Packer 1.6.6's patterns and words (hashic
   ]);
   t.deepEqual(keysOnly("builder", "azure-arm", { ...base, managed_image_resource_group_name: "rg(1)", managed_image_name: "img.x)" }), []);
 });
+
+test("hyperv-iso and hyperv-vmcx refuse a secondary_iso_images entry that does not exist, an empty one included (marcinbojko/hv-packer without its var file)", (t) => {
+  const iso = { iso_url: "a.iso", iso_checksum: "none", ssh_username: "u", shutdown_command: "x" };
+  writeFileSync(join(cwd, "extra.iso"), "");
+  t.deepEqual(keysOnly("builder", "hyperv-iso", { ...iso, secondary_iso_images: ["extra.iso", "", "gone.iso"] }), [
+    "Secondary Dvd image does not exist: stat : no such file or directory",
+    "Secondary Dvd image does not exist: stat gone.iso: no such file or directory",
+  ]);
+  t.deepEqual(keysOnly("builder", "hyperv-vmcx", { clone_from_vmcx_path: cwd, ssh_username: "u", secondary_iso_images: ["gone.iso"] }).filter((p) => p.startsWith("Secondary")), [
+    "Secondary Dvd image does not exist: stat gone.iso: no such file or directory",
+  ]);
+});
