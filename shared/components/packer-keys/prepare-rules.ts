@@ -277,6 +277,28 @@ const isoBuilder: PrepareRule = (r, ctx) => {
   if (r.string("shutdown_command", "") === "") ctx.warn?.(NO_SHUTDOWN_COMMAND_WARNING);
 };
 
+/** Packer 1.6.6's alicloud-ecs Prepare: access config, image config, then the run config (communicator first). */
+const alicloudEcs: PrepareRule = (r, ctx) => {
+  const env = (name: string): string => process.env[name] ?? "";
+  const accessKey = r.string("access_key", "") || env("ALICLOUD_ACCESS_KEY");
+  const secretKey = r.string("secret_key", "") || env("ALICLOUD_SECRET_KEY");
+  const profile = r.string("profile", "") || env("ALICLOUD_PROFILE");
+  if ((accessKey === "" || secretKey === "") && profile === "") {
+    r.problem("access_key", "ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY must be set in template file or environment variables.");
+  }
+  required(r, "region", "region option or ALICLOUD_REGION must be provided in template file or environment variables.", "ALICLOUD_REGION");
+  const imageName = r.string("image_name", "");
+  if (imageName === "") r.problem("image_name", "image_name must be specified");
+  else if (imageName.length < 2 || imageName.length > 128) r.problem("image_name", "image_name must less than 128 letters and more than 1 letters");
+  else if (imageName.startsWith("http://") || imageName.startsWith("https://")) r.problem("image_name", "image_name can't start with 'http://' or 'https://'");
+  if (/\s+/.test(imageName)) r.problem("image_name", "image_name can't include spaces");
+  readCommunicatorConfig(r, { cwd: ctx.cwd });
+  const sourceImage = r.string("source_image", "");
+  if (sourceImage === "") r.problem("source_image", "A source_image must be specified");
+  if (sourceImage.trim() !== sourceImage) r.problem("source_image", "The source_image can't include spaces");
+  required(r, "instance_type", "An alicloud_instance_type must be specified");
+};
+
 /** Hyper-V's common config: every secondary_iso_images entry must exist (Go's stat; "" does not). */
 const hypervSecondaryIsos: PrepareRule = (r, ctx) => {
   for (const path of r.stringList("secondary_iso_images")) {
@@ -369,6 +391,7 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
       hypervSecondaryIsos(r, ctx);
     },
     "hyperv-vmcx": hypervSecondaryIsos,
+    "alicloud-ecs": alicloudEcs,
     "parallels-iso": isoBuilder,
     "amazon-chroot": amazonChroot,
     "amazon-instance": amazonInstance,
@@ -426,7 +449,7 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
  * first (azure-arm, azure-dtl, hyperone and oracle-classic do, so they are not listed).
  */
 const COMMUNICATOR_CHECKED = new Set([
-  "alicloud-ecs", "amazon-instance", "cloudstack", "digitalocean",
+  "amazon-instance", "cloudstack", "digitalocean",
   "hcloud", "hyperv-iso", "hyperv-vmcx", "jdcloud", "linode", "ncloud", "oneandone", "openstack", "oracle-oci",
   "osc-bsu", "osc-bsusurrogate", "osc-bsuvolume", "parallels-iso", "parallels-pvm", "profitbricks", "proxmox",
   "proxmox-iso", "proxmox-clone", "scaleway", "tencentcloud-cvm", "triton", "ucloud-uhost", "virtualbox-ovf",

@@ -207,3 +207,25 @@ test("hyperv-iso and hyperv-vmcx refuse a secondary_iso_images entry that does n
     "Secondary Dvd image does not exist: stat gone.iso: no such file or directory",
   ]);
 });
+
+test("alicloud-ecs checks credentials, region, image name, communicator and run settings in Packer 1.6.6's order (xuyuji9000/kubeadm-demo without -var)", (t) => {
+  const saved = { ...process.env };
+  t.teardown(() => {
+    for (const k of ["ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_PROFILE", "ALICLOUD_REGION"]) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+  for (const k of ["ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_PROFILE", "ALICLOUD_REGION"]) delete process.env[k];
+  t.deepEqual(keysOnly("builder", "alicloud-ecs", {}), [
+    "ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY must be set in template file or environment variables.",
+    "region option or ALICLOUD_REGION must be provided in template file or environment variables.",
+    "image_name must be specified",
+    'An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".',
+    "A source_image must be specified",
+    "An alicloud_instance_type must be specified",
+  ]);
+  process.env.ALICLOUD_ACCESS_KEY = "a";
+  process.env.ALICLOUD_SECRET_KEY = "s";
+  t.deepEqual(keysOnly("builder", "alicloud-ecs", { region: "ap-southeast-1", image_name: "img", source_image: "ubuntu", ssh_username: "root", instance_type: "ecs.n1.tiny" }), []);
+});
