@@ -47,7 +47,7 @@ export async function runPostProcessors(
         const plugin = await catalogue.postProcessor(pp.type);
         const prepare = prepareContextFor(spec, ctx.workDir, generated);
         const config = plugin.schema.prepare(withPackerForce(pp.raw, force), prepare);
-        const ui = buildUi(sink, `${spec.name} (${pp.name ?? pp.type})`);
+        const ui = buildUi(sink, `${spec.name} (${pp.type})`); // Packer: the type, whatever the name
         result = await plugin.postProcess({ ...ctx, ui, prepare, generated }, config, prior);
       } catch (e) {
         if (ctx.signal.aborted) throw new BuildCancelledError();

@@ -17,7 +17,7 @@ export function unrunnableBuilds(specs: readonly BuildSpec[], canRun: (kind: Com
     const parts: { kind: ComponentKindToRun; type: string; name?: string }[] = [
       { kind: "builder", type: spec.builder.type },
       ...[...spec.provisioners, ...(spec.errorCleanupProvisioner ? [spec.errorCleanupProvisioner] : [])].map((p) => ({ kind: "provisioner" as const, type: p.type })),
-      ...spec.postProcessorChains.flat().map((p) => ({ kind: "post-processor" as const, type: p.type, name: p.name ?? p.type })),
+      ...spec.postProcessorChains.flat().map((p) => ({ kind: "post-processor" as const, type: p.type, name: p.name || p.type })),
     ];
     const missing = parts.find((p) => !canRun(p.kind, p.type));
     if (missing) {

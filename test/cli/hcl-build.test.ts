@@ -207,6 +207,9 @@ build {
     "==> null.x: Running post-processor:  (type shell-local)",
     "==> null.x: Running post-processor: shell-local",
   ]);
+  // A post-processor's own output is prefixed with its type, whatever its name (Packer's TargetedUI).
+  t.true(r.stdout.includes("    null.x (shell-local): unnamed\n"), r.stdout);
+  t.true(r.stdout.includes("    named.null.x (shell-local): named\n"), r.stdout);
 });
 
 test("kiln inspect warns, before its listing, of a -var-file variable the template does not declare, as packer inspect does", (t) => {
