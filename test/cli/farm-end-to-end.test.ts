@@ -248,6 +248,7 @@ test.serial("an unreachable controller is a clear error", async (t) => {
 test.serial("a template reading a file outside its folder is refused before anything is sent", async (t) => {
   const dir = workspace({ builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "shell-local", script: "../elsewhere.sh" }] });
   writeFileSync(join(dir, "..", "elsewhere.sh"), "echo hi\n");
+  t.teardown(() => rmSync(join(dir, "..", "elsewhere.sh"), { force: true }));
   const r = await kilnRun(dir, ["build", "template.json"], { KILN_CONTROLLER: theFarm().controller.address, KILN_TOKEN: TOKEN });
   t.is(r.status, 1);
   t.regex(r.stdout, /a farm build can only use files under its template's folder/);
