@@ -11,3 +11,29 @@ export function untilStopSignal(onSignal: (signal: NodeJS.Signals) => void): Pro
     process.on("SIGTERM", handler);
   });
 }
+
+/**
+ * A build's interrupts (SIGINT, SIGTERM), counted as a person gives them: the first cancels, a
+ * later one stops at once. Signals that arrive together are one: `timeout` sends SIGTERM to its
+ * child and then to the child's whole process group, and a terminal's Ctrl-C reaches every process
+ * of the foreground group — a second signal within `togetherMs` of the first is the same interrupt.
+ * Returns the function that stops listening.
+ */
+export function onInterrupts(first: () => void, again: () => void, togetherMs = 1000): () => void {
+  let firstAt: number | undefined;
+  const handler = (): void => {
+    const now = performance.now();
+    if (firstAt === undefined) {
+      firstAt = now;
+      first();
+    } else if (now - firstAt >= togetherMs) {
+      again();
+    }
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}

@@ -23,6 +23,7 @@ import { unrunnableBuilds } from "../../shared/validation/runnable.js";
 import { formatDiagnostics, type Diagnostic } from "../../shared/validation/diagnostics.js";
 import { defaultCatalogue } from "../../agent/catalogue.js";
 import { artifactStoreFlagSpecs, farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
+import { onInterrupts } from "../stop-signal.js";
 
 const flagSpecs: FlagSpecs = {
   color: { kind: "bool", help: "Disable color output with -color=false (also PACKER_NO_COLOR / NO_COLOR)." },
@@ -173,19 +174,16 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   terminal.announceColours(runnable.map((s) => s.name));
 
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
+  const stopListening = onInterrupts(
+    () => {
       terminal.say("==> Interrupt received. Cancelling every build (cleanups run; press Ctrl-C again to stop at once)...", { error: true });
       controller.abort();
-    } else {
+    },
+    () => {
       io.stderr.write("Second interrupt: stopping now without cleanup.\n");
       process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+    },
+  );
 
   const ask = async (build: string, error: string): Promise<"cleanup" | "abort"> => {
     const rl = createInterface({ input: io.stdin, output: io.stdout });
@@ -224,8 +222,7 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
   };
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
   await resume.close();
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
+  stopListening();
 
   reportSummary(summaryOutput, outcomes, specs.map((s) => s.name), performance.now() - started, controller.signal.aborted);
   const exitCode = failed || controller.signal.aborted || outcomes.some((o) => o.error) ? 1 : 0;

@@ -19,6 +19,7 @@ import { BuildOutputRenderer } from "./render.js";
 import { isFinalState } from "./states.js";
 import { prepareSubmission } from "./submission.js";
 import { watchBuildOutput } from "./watch.js";
+import { onInterrupts } from "../stop-signal.js";
 
 export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<number> {
   const json = flags.bools.json === true;
@@ -95,20 +96,19 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
 
     const renderer = new BuildOutputRenderer(out, notice);
     const stopWatching = new AbortController();
-    let interrupts = 0;
-    const onSignal = (): void => {
-      interrupts++;
-      if (interrupts === 1) {
+    let interruptedByUser = false;
+    const stopListening = onInterrupts(
+      () => {
+        interruptedByUser = true;
         terminal.say("==> Interrupt received. Cancelling every build (cleanups run; press Ctrl-C again to stop at once)...", { error: true });
         conn.cancelBuild(buildId).catch((e: unknown) => notice(`could not cancel build ${buildId}: ${conn.explain(e).message}`));
-      } else {
+      },
+      () => {
         io.stderr.write(`Second interrupt: stopping now; build ${buildId} may still be cleaning up on its agents.\n`);
         stopWatching.abort();
         process.exit(130);
-      }
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+      },
+    );
     try {
       await watchBuildOutput(conn, {
         buildId,
@@ -118,8 +118,7 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
         signal: stopWatching.signal,
       });
     } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      stopListening();
     }
 
     // Jobs that ended without a finished event (dropped while queued) come from the record.
@@ -142,7 +141,7 @@ export async function runFarmBuild(flags: ParsedFlags, io: CommandIO): Promise<n
       if (machineSink) machineSink.line("", "ui", "error", message);
       else terminal.say(message, { error: true });
     }
-    const interrupted = interrupts > 0;
+    const interrupted = interruptedByUser;
     reportSummary(out, outcomes, names, performance.now() - started, interrupted);
     const failed = outcomes.length < names.length || outcomes.some((o) => o.error);
     const exitCode = submission.someRefused || interrupted || failed || downloadFailed ? 1 : 0;

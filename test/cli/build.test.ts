@@ -1,6 +1,6 @@
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempDirSync } from "../fixtures/temp-dir.js";
@@ -106,6 +106,45 @@ test("an invalid build is reported with its file and field, and nothing runs for
   t.regex(r.stdout, /unknown configuration key: '"tagret"'/);
   t.regex(r.stdout, /template\.json:\d+:\d+/);
   t.false(existsSync(join(dir, "out.txt")));
+});
+
+test("SIGTERM to kiln and then its process group at once, as `timeout` sends it, is one interrupt: the build is cancelled and cleaned up", async (t) => {
+  const dir = workspace({
+    builders: [{ type: "null", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["sleep 300 & echo $! > child.pid; wait"] }],
+  });
+  const scratch = join(dir, "tmp");
+  mkdirSync(scratch);
+  // Its own process group, as `timeout` makes one for the command it runs.
+  const child = spawn(process.execPath, [kiln, "build", "-color=false", "template.json"], { cwd: dir, detached: true, env: { ...process.env, TMPDIR: scratch } });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on("exit", r));
+  for (let i = 0; i < 300 && !existsSync(join(dir, "child.pid")); i++) await new Promise((r) => setTimeout(r, 100));
+  t.true(existsSync(join(dir, "child.pid")), out);
+  const pid = Number(readFileSync(join(dir, "child.pid"), "utf8"));
+  process.kill(child.pid!, "SIGTERM");
+  process.kill(-child.pid!, "SIGTERM");
+  const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 60_000).unref())]);
+  t.is(code, 1, out);
+  t.regex(out, /Interrupt received/);
+  t.notRegex(out, /Second interrupt/);
+  t.regex(out, /Build was cancelled/);
+  t.deepEqual(readdirSync(scratch), [], "the build's scratch folder was removed");
+  let alive = true;
+  for (let i = 0; i < 50 && alive; i++) {
+    try {
+      alive = !/^\d+ \([^)]*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      alive = false;
+    }
+    if (alive) await new Promise((r) => setTimeout(r, 100));
+  }
+  t.false(alive, `sleep ${pid} is still running`);
 });
 
 test("Ctrl-C cancels a running build: cleanup runs and the local process tree is gone", async (t) => {
