@@ -1,9 +1,21 @@
-/** Long-running commands (`kiln agent`, `kiln controller`) run until the first SIGINT or SIGTERM. */
-export function untilStopSignal(onSignal: (signal: NodeJS.Signals) => void): Promise<void> {
+/**
+ * Long-running commands (`kiln agent`, `kiln controller`) run until the first SIGINT or SIGTERM,
+ * then stop gracefully. Signals arriving with the first (`npx` forwards the terminal's Ctrl-C that
+ * the whole group got; `timeout` signals the command and then its group) are the same stop; a
+ * signal after `togetherMs` gets Node's default again and ends the process at once.
+ */
+export function untilStopSignal(onSignal: (signal: NodeJS.Signals) => void, togetherMs = 1000): Promise<void> {
   return new Promise<void>((resolve) => {
+    const ignore = (): void => {};
     const handler = (signal: NodeJS.Signals): void => {
       process.off("SIGINT", handler);
       process.off("SIGTERM", handler);
+      process.on("SIGINT", ignore);
+      process.on("SIGTERM", ignore);
+      setTimeout(() => {
+        process.off("SIGINT", ignore);
+        process.off("SIGTERM", ignore);
+      }, togetherMs).unref();
       onSignal(signal);
       resolve();
     };
