@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConfigReader } from "../config-reader.js";
 import { readCommunicatorConfig } from "../communicator/ssh.js";
-import { goStatError } from "../go-stat-error.js";
+import { goStatError, goStatErrorIn } from "../go-stat-error.js";
 import { readIsoConfig } from "../vm-config/iso.js";
 import { NO_SHUTDOWN_COMMAND_WARNING } from "../vm-config/shutdown.js";
 import { readFloppyCdConfig } from "../vm-config/floppy-cd.js";
@@ -302,7 +302,7 @@ const alicloudEcs: PrepareRule = (r, ctx) => {
 /** Hyper-V's common config: every secondary_iso_images entry must exist (Go's stat; "" does not). */
 const hypervSecondaryIsos: PrepareRule = (r, ctx) => {
   for (const path of r.stringList("secondary_iso_images")) {
-    const why = path === "" ? "stat : no such file or directory" : goStatError(resolve(ctx.cwd, path), path);
+    const why = goStatErrorIn(ctx.cwd, path);
     if (why) r.problem("secondary_iso_images", `Secondary Dvd image does not exist: ${why}`);
   }
 };

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConfigReader } from "../config-reader.js";
-import { goStatError } from "../go-stat-error.js";
+import { goStatErrorIn } from "../go-stat-error.js";
 
 /** Packer's FloppyConfig and CDConfig: extra files handed to the installer on a floppy or a CD. */
 export interface FloppyCdConfig {
@@ -27,8 +27,7 @@ export function readFloppyCdConfig(r: ConfigReader, cwd: string, opts: { cd: boo
   };
   for (const f of c.floppyFiles) {
     if (hasGlob(f)) continue;
-    // "" is not the working folder: Go's os.Stat("") fails.
-    const why = f === "" ? "stat : no such file or directory" : statProblem(resolve(cwd, f), "file", f);
+    const why = f === "" ? goStatErrorIn(cwd, f) : statProblem(resolve(cwd, f), "file", f);
     if (why) r.problem("floppy_files", `Bad Floppy disk file '${f}': ${why}`);
   }
   for (const d of c.floppyDirs) {
@@ -39,7 +38,7 @@ export function readFloppyCdConfig(r: ConfigReader, cwd: string, opts: { cd: boo
   // CDConfig.Prepare, after FloppyConfig's: every entry that is not a glob must exist.
   for (const f of c.cdFiles) {
     if (hasGlob(f)) continue;
-    const why = f === "" ? "stat : no such file or directory" : goStatError(resolve(cwd, f), f);
+    const why = goStatErrorIn(cwd, f);
     if (why) r.problem("cd_files", `Bad CD disk file '${f}': ${why}`);
   }
   return c;
