@@ -31,7 +31,7 @@ export interface AgentJobRecordService {
  * The parts of the controller this service needs (agent tests run it without the rest). With the
  * build index, a write naming the revision the index holds goes without reading the record first.
  */
-export type AgentJobRecordContext = Pick<ControllerContext, "bus" | "log"> & { index?: Pick<BuildIndex, "storedJob" | "noteJobWritten"> };
+export type AgentJobRecordContext = Pick<ControllerContext, "bus" | "log"> & { index?: Pick<BuildIndex, "storedJob" | "noteJobWritten" | "buildCancelled"> };
 
 export function serveAgentJobRecords(ctx: AgentJobRecordContext): AgentJobRecordService {
   const sub: Subscription = ctx.bus.nc.subscribe(AGENT_JOB_RECORD_SUBJECTS, {
@@ -104,6 +104,12 @@ async function writeRecordForAgent(ctx: AgentJobRecordContext, agent: string, ke
   const heldBefore = current?.record.heldBy ?? [];
   const takes = heldBefore.at(-1)?.agent !== agent && request.record.agent === agent;
   const outputSequence = takes && heldBefore.length > 0 ? (await ctx.bus.jsm.streams.info(BUILD_OUTPUT_STREAM)).state.last_seq : 0;
+  // An agent takes a job's first delivery without reading its build's record (agent/farm/job-steps/
+  // step-record.ts): a job of a cancelled build is not started. The refused agent then reads, and
+  // records the job cancelled itself.
+  if (request.record.state === "running" && current?.record.state === "queued" && (await buildCancelled(ctx, buildId))) {
+    return { outcome: "refused", reason: `${key}: the build was cancelled` };
+  }
   const checked = checkAgentJobRecordWrite(agent, current?.record, request.record, outputSequence);
   if ("refused" in checked) return { outcome: "refused", reason: `${key}: ${checked.refused}` };
   try {
@@ -117,6 +123,11 @@ async function writeRecordForAgent(ctx: AgentJobRecordContext, agent: string, ke
     if (isWrongRevision(e)) return { outcome: "conflict" };
     throw e;
   }
+}
+
+/** From the index when it has the build's record (nearly always: it is written before its jobs are queued), else read. */
+async function buildCancelled(ctx: AgentJobRecordContext, buildId: string): Promise<boolean> {
+  return ctx.index?.buildCancelled(buildId) ?? (await readBuildRecord(ctx.bus.builds, buildId, ctx.log))?.record.cancelRequested ?? false;
 }
 
 /**
@@ -159,8 +170,16 @@ export function checkAgentJobRecordWrite(
   if (holder !== undefined && holder !== agent && !takesOver) {
     return { refused: `the job is held by agent ${holder} (attempt ${current.attempts}), not by ${agent}` };
   }
-  // The controller's fields stay as the controller wrote them; heldBy only grows.
-  const { buildId, jobIndex, name, builderType, needs, queueSequence, specStored } = current;
-  const { specStored: _agentsSay, ...rest } = proposed; // only the controller says a spec was stored
-  return { record: { ...rest, buildId, jobIndex, name, builderType, needs, queueSequence, heldBy, ...(specStored ? { specStored } : {}) } };
+  // An agent writes only its own fields (AGENT_JOB_FIELDS); every other one stays as the
+  // controller wrote it (labels, fingerprint, queue sequence…, whatever the agent sent: a first
+  // take sends a record it never read), and heldBy only grows.
+  const record: JobRecord = { ...current, heldBy };
+  for (const field of AGENT_JOB_FIELDS) {
+    if (proposed[field] === undefined) delete record[field];
+    else Object.assign(record, { [field]: proposed[field] });
+  }
+  return { record };
 }
+
+/** The fields of a job record its agent writes: how its run goes. */
+const AGENT_JOB_FIELDS = ["state", "agent", "attempts", "startedAt", "finishedAt", "error", "artifacts"] as const satisfies readonly (keyof JobRecord)[];

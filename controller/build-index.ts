@@ -93,6 +93,11 @@ export class BuildIndex {
     return [...this.builds.values()].flatMap((b) => (b.record ? [{ ...b, record: b.record }] : []));
   }
 
+  /** Whether the build's record asks for cancel; undefined when the index has no record of it yet. */
+  buildCancelled(buildId: string): boolean | undefined {
+    return this.builds.get(buildId)?.record?.cancelRequested;
+  }
+
   /** One job's record, if the index has it. */
   job(buildId: string, jobIndex: number): JobRecord | undefined {
     return this.builds.get(buildId)?.jobs.get(jobIndex);

@@ -97,6 +97,17 @@ export async function readJobRecord(kv: KV, job: JobMessage): Promise<JobRecord>
   return (await readJobRecordAtRevision(kv, job)).record;
 }
 
+/**
+ * The record a job's first delivery may take without reading it: the controller's "queued" one as
+ * the job message describes it, at revision 0 ("not read"). The controller keeps its own fields
+ * whatever an agent sends and writes a take of a queued, unheld job on the current revision
+ * (controller/agent-job-records.ts, stillDecidedRight); a job dropped meanwhile (cancelled, timed
+ * out) is refused.
+ */
+export function unreadQueuedRecord(job: JobMessage): RecordAtRevision {
+  return { record: freshRecord(job), revision: 0 };
+}
+
 /** The job's record with its revision (0 and a fresh record when it is missing). */
 export async function readJobRecordAtRevision(kv: KV, job: JobSource): Promise<RecordAtRevision> {
   return (await readRecord(kv, jobKey(job.buildId, job.jobIndex), decodeJobRecord)) ?? { record: freshRecord(job), revision: 0 };

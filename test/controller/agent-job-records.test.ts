@@ -48,6 +48,15 @@ test("no agent writes another's name, a finished job, or the fields the controll
   t.deepEqual(checkAgentJobRecordWrite("host-a", { ...runningOnA, state: "failed" }, { ...runningOnA, state: "succeeded" }, 1), { refused: "the job is already failed" });
   const forged = checkAgentJobRecordWrite("host-a", runningOnA, { ...runningOnA, name: "other", builderType: "qemu", needs: ["kvm"], queueSequence: 1, heldBy: [] }, 1);
   t.deepEqual(forged, { record: runningOnA });
+  // A first take sends a record it never read: what the controller set stays, whatever is missing.
+  const submitted: JobRecord = { ...queued, labels: ["ssd"], priority: "high", fingerprint: "a".repeat(64), specStored: true };
+  const unread = { buildId: "b1", jobIndex: 0, name: "null", builderType: "null", needs: [], state: "running" as const, agent: "host-a", attempts: 1, artifacts: [], startedAt: "now" };
+  t.deepEqual(checkAgentJobRecordWrite("host-a", submitted, unread, 0), {
+    record: { ...submitted, state: "running", agent: "host-a", attempts: 1, startedAt: "now", heldBy: [{ agent: "host-a", afterSequence: 0 }] },
+  });
+  // And an agent's own field it leaves out (an error from an earlier attempt) is cleared.
+  const retried = checkAgentJobRecordWrite("host-a", { ...runningOnA, error: "old" }, { ...runningOnA, error: undefined }, 1);
+  t.false("error" in ("record" in retried ? retried.record : {}));
 });
 
 /** A real NATS with the farm's resources, the record service over it, its KV reads counted, and a stand-in build index. */
@@ -66,9 +75,11 @@ async function recordService(t: ExecutionContext) {
     },
   });
   const held = new Map<string, StoredRecord<JobRecord>>();
+  const cancelledBuilds = new Set<string>();
   const index = {
     storedJob: (buildId: string, jobIndex: number) => held.get(jobKey(buildId, jobIndex)),
     noteJobWritten: (buildId: string, jobIndex: number, record: JobRecord, revision: number) => void held.set(jobKey(buildId, jobIndex), { record, revision }),
+    buildCancelled: (buildId: string) => cancelledBuilds.has(buildId),
   };
   let streamInfos = 0;
   const streams = new Proxy(bus.jsm.streams, {
@@ -85,7 +96,7 @@ async function recordService(t: ExecutionContext) {
     const subject = agentJobRecordSubject(agent);
     return decodeJobRecordWriteReply((await bus.nc.request(subject, encode(write), { timeout: 10_000 })).data, subject);
   };
-  return { bus, held, ask, reads: () => reads, streamInfos: () => streamInfos };
+  return { bus, held, cancelledBuilds, ask, reads: () => reads, streamInfos: () => streamInfos };
 }
 
 test("a write naming the revision the build index holds needs no KV read, and the index learns the new revision", async (t) => {
@@ -114,6 +125,27 @@ test("a write naming the index's revision after the record moved on (a cancel th
   const stored = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
   t.is(stored.state, "failed");
   t.is(stored.agent, undefined);
+});
+
+test("a take unread (revision 0) of a queued job is written on the current revision; of a cancelled build's job, refused and the record left queued", async (t) => {
+  t.timeout(30_000);
+  const s = await recordService(t);
+  const revision = await s.bus.builds.create(jobKey("b1", 0), encode(queued));
+  s.held.set(jobKey("b1", 0), { record: queued, revision });
+  const take = { revision: 0, record: { ...queued, queueSequence: undefined, state: "running" as const, agent: "host-a", attempts: 1 } };
+  t.is((await s.ask("host-a", take)).outcome, "written");
+  const stored = decodeJobRecord((await s.bus.builds.get(jobKey("b1", 0)))!.value, "job");
+  t.is(stored.queueSequence, 7, "the controller's fields are kept");
+
+  const other = { ...queued, buildId: "b2" };
+  const otherRevision = await s.bus.builds.create(jobKey("b2", 0), encode(other));
+  s.held.set(jobKey("b2", 0), { record: other, revision: otherRevision });
+  s.cancelledBuilds.add("b2");
+  const refused = await s.ask("host-a", { revision: 0, record: { ...other, state: "running", agent: "host-a", attempts: 1 } });
+  t.deepEqual(refused, { outcome: "refused", reason: "job.b2.0: the build was cancelled" });
+  t.is(decodeJobRecord((await s.bus.builds.get(jobKey("b2", 0)))!.value, "job").state, "queued");
+  // Holding it (to record it cancelled, as the refused agent does) is still allowed.
+  t.is((await s.ask("host-a", { revision: otherRevision, record: { ...other, agent: "host-a" } })).outcome, "written");
 });
 
 test("a job's first take holds its output from sequence 0 without asking the stream; a take-over holds it from the stream's last sequence", async (t) => {

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DeliverPolicy } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import {
   BUILD_OUTPUT_STREAM,
   buildKey,
@@ -183,6 +184,59 @@ test("a job pulled for a build already cancelled is recorded cancelled and never
   t.is(job?.state, "cancelled");
   t.false(existsSync(marker), "the provisioner never ran");
   t.is(await queuedMessages(farm), 0);
+});
+
+test("a first delivery is taken without reading KV: the agent's only reads of the builds bucket are none", async (t) => {
+  t.timeout(60_000);
+  const farm = await startFarm();
+  t.teardown(() => farm.stop());
+  // Every KV read of the builds bucket, whoever makes it, with the inbox its answer goes to.
+  const observer = await connect({ servers: farm.nats.url, name: "kv-read-observer" });
+  t.teardown(() => observer.close());
+  const reads: { subject: string; reply: string; data: string }[] = [];
+  for (const subject of ["$JS.API.DIRECT.GET.KV_kiln_builds", "$JS.API.DIRECT.GET.KV_kiln_builds.>", "$JS.API.STREAM.MSG.GET.KV_kiln_builds"]) {
+    observer.subscribe(subject, { callback: (_e, m) => void reads.push({ subject: m.subject, reply: m.reply ?? "", data: new TextDecoder().decode(m.data) }) });
+  }
+  await observer.flush();
+  const { buildId } = await submitTemplate(farm.bus, { builders: [{ type: "null", communicator: "none" }] });
+  // The test's own connection (it also answers the agent's record writes): learn its inbox.
+  await farm.bus.builds.get(buildKey(buildId));
+  await waitFor("the observer to see the test's read", async () => reads.length, (n) => n > 0);
+  const ours = reads[0]!.reply.split(".").slice(0, 2).join(".");
+
+  const agent = await startAgent({ nats: { url: farm.nats.url }, name: "agent-no-reads", builders: ["null"] });
+  t.teardown(() => agent.stop());
+  const job = await waitFor("the job to finish", () => jobRecord(farm.bus, buildId, 0), finished);
+  t.is(job?.state, "succeeded");
+  t.is(job?.agent, "agent-no-reads");
+  t.is(job?.attempts, 1);
+  const agentReads = reads.filter((r) => !r.reply.startsWith(ours + ".") && (r.subject + r.data).includes(buildId));
+  t.deepEqual(agentReads, [], "the agent read no record of the build");
+});
+
+test("the controller refuses a first take of a job whose build was cancelled (its queued record not dropped yet): the agent records it cancelled, never run", async (t) => {
+  t.timeout(60_000);
+  const farm = await startFarm();
+  t.teardown(() => farm.stop());
+  const scratch = await tempDir("kiln-cancel-race-");
+  const marker = join(scratch, "ran");
+  const { buildId } = await submitTemplate(farm.bus, {
+    builders: [{ type: "null", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: [`touch ${marker}`] }],
+  });
+  // CancelBuild's first write, before it drops the queued jobs: the job record is still queued.
+  const entry = await farm.bus.builds.get(buildKey(buildId));
+  await farm.bus.builds.put(buildKey(buildId), encode({ ...decodeBuildRecord(entry!.value, "build"), cancelRequested: true }));
+  t.is((await jobRecord(farm.bus, buildId, 0))?.state, "queued");
+
+  const agent = await startAgent({ nats: { url: farm.nats.url }, name: "agent-race", builders: ["null"] });
+  t.teardown(() => agent.stop());
+  const job = await waitFor("the job to be dropped", () => jobRecord(farm.bus, buildId, 0), finished);
+  t.is(job?.state, "cancelled");
+  t.is(job?.error, "The build was cancelled before this job started.");
+  t.is(job?.startedAt, undefined, "never recorded running");
+  t.false(existsSync(marker), "the provisioner never ran");
+  await waitFor("the job message to be acked", () => queuedMessages(farm), (n) => n === 0);
 });
 
 test("a job whose record the controller refuses to this agent (another agent holds it) is dropped, never run, and its record left alone", async (t) => {
