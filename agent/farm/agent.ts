@@ -34,6 +34,7 @@ import { startHeartbeat } from "./presence.js";
 import { knownHostNeeds } from "../../shared/plan/host-needs.js";
 import { probeHost, type HostProbe } from "./probe.js";
 import { bundleCacheDir, pruneBundleCache } from "./bundle-fetch.js";
+import { CancelListeners } from "./cancel-listeners.js";
 import { runJob, type JobResult } from "./job-steps/index.js";
 import { Slots } from "./slots.js";
 import { discoverJobQueues, queuePrecedence, type JobQueuePuller } from "./job-queues.js";
@@ -181,6 +182,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     await heartbeat.beat();
 
     const jobs = new Set<Promise<void>>();
+    // Before the first pull: a job is taken only once its build's cancel can be heard.
+    const cancels = new CancelListeners(bus.nc, log);
     const ctx = {
       bus,
       agentName: name,
@@ -191,6 +194,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       busGiveUp: busGiveUp.signal,
       maxBundleBytes: options.maxBundleBytes,
       catalogue: options.catalogue,
+      cancels,
       // The operator's choice (as for `kiln build`), else a folder of the agent's own: every
       // job runs in a fresh folder, so a per-job packer_cache would download each ISO again.
       downloadCacheDir: process.env.KILN_CACHE_DIR || process.env.PACKER_CACHE_DIR || join(workDir, "download-cache"),
@@ -266,6 +270,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
           } finally {
             clearTimeout(giveUp);
           }
+          cancels.close();
           // A presence left behind expires with the bucket's TTL; a drain NATS cannot answer ends in a close.
           // The heartbeat's timers stop whatever NATS does; its last delete may not get through.
           await withinMs(heartbeat.stop(), busGiveUp.signal.aborted ? 0 : 2000);

@@ -4,13 +4,12 @@
  *   record running → job folder → bundle → run the build → export → upload → finish (the one exit)
  *
  * Around the list, for the job's whole life: in-progress acks (so JetStream does not redeliver
- * it), the build's cancel subscription, and the output sink to the bus. They are released in one
+ * it), the job's cancel listener, and the output sink to the bus. They are released in one
  * place whatever happens, so nothing of a job outlives it.
  */
 import { errorMessage } from "../../../shared/error-message.js";
 import type { JsMsg } from "@nats-io/jetstream";
-import type { Subscription } from "@nats-io/transport-node";
-import { BusDecodeError, controlSubject, decodeControl, decodeJob, StoredSpecError, type JobMessage } from "../../../shared/bus/index.js";
+import { BusDecodeError, decodeJob, StoredSpecError, type JobMessage } from "../../../shared/bus/index.js";
 import { openJob } from "../job-spec-fetch.js";
 import { BusOutputSink } from "../bus-output-sink.js";
 import { deadLetter, finishJob, refuseJob, type JobResult } from "./finish.js";
@@ -58,7 +57,7 @@ export async function runJob(msg: JsMsg, agent: JobRunnerContext, hooks: { build
 
   // Everything the job holds is made inside the try, so the finally releases all of it.
   let keepAlive: NodeJS.Timeout | undefined;
-  let control: Subscription | undefined;
+  let stopListening: (() => void) | undefined;
   let output: BusOutputSink | undefined;
   const abort = new AbortController();
   let cancelRequested = false;
@@ -67,19 +66,10 @@ export async function runJob(msg: JsMsg, agent: JobRunnerContext, hooks: { build
     // In-progress acks restart JetStream's ack-wait clock while the job is ours.
     keepAlive = setInterval(() => msg.working(), Math.max(200, Math.floor(agent.ackWaitMs / 3)));
     agent.shutdown.addEventListener("abort", onShutdown, { once: true });
-    control = agent.bus.nc.subscribe(controlSubject(job.buildId), {
-      callback: (err, m) => {
-        if (err) return;
-        try {
-          decodeControl(m.data, m.subject);
-        } catch (e) {
-          agent.log.warn("undecodable control message dropped", { ...fields, reason: errorMessage(e) });
-          return;
-        }
-        cancelRequested = true;
-        agent.log.info("cancel requested", fields);
-        abort.abort();
-      },
+    stopListening = agent.cancels.listen(job.buildId, () => {
+      cancelRequested = true;
+      agent.log.info("cancel requested", fields);
+      abort.abort();
     });
     output = new BusOutputSink(agent.bus.js, {
       buildId: job.buildId,
@@ -106,7 +96,7 @@ export async function runJob(msg: JsMsg, agent: JobRunnerContext, hooks: { build
   } finally {
     clearInterval(keepAlive);
     agent.shutdown.removeEventListener("abort", onShutdown);
-    control?.unsubscribe();
+    stopListening?.();
     await output?.flush();
   }
 }

@@ -11,6 +11,7 @@ import { BusDecodeError, type ArtifactRef, type Bus, type JobMessage } from "../
 import type { OperatorLog, LogFields } from "../../../shared/operator-log.js";
 import type { PluginCatalogue } from "../../catalogue.js";
 import type { BusOutputSink } from "../bus-output-sink.js";
+import type { CancelListeners } from "../cancel-listeners.js";
 import { JobRecordRefusedError, type JobRecordAccess, type RecordAtRevision } from "../job-record.js";
 
 /** What the agent gives every job it runs. */
@@ -32,6 +33,8 @@ export interface JobRunnerContext {
   catalogue?: PluginCatalogue;
   /** Downloads (ISOs, disk images) shared by every job on this host. */
   downloadCacheDir?: string;
+  /** Cancel requests, heard by the agent's one subscription and passed on to the job of their build. */
+  cancels: CancelListeners;
   /** Tells the agent which builds it is running (for `busy` in its presence). */
   onRunning?: (delta: 1 | -1) => void;
 }
