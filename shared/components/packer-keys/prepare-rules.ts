@@ -4,8 +4,11 @@
  * messages (transcribed from each plugin's Prepare; environment fallbacks included, since Packer
  * reads them there). Types not listed here get the decoder's checks only.
  */
-import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { createPrivateKey } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
 import type { ConfigReader } from "../config-reader.js";
 import { readCommunicatorConfig } from "../communicator/ssh.js";
 import { goStatError, goStatErrorIn } from "../go-stat-error.js";
@@ -82,17 +85,209 @@ const hcloud: PrepareRule = (r, ctx) => {
   else fileMustExist(r, ctx, "user_data_file", (p) => `user_data_file not found: ${p}`);
 };
 
-/** gophercloud's clientconfig, reached from the openstack builder's access config. */
-const openstack: PrepareRule = (r) => {
+/** Packer 1.6.6's openstack Prepare: access config, image config, run config, then one last check. */
+const openstack: PrepareRule = (r, ctx) => {
+  openstackAccess(r, ctx);
+  const imageName = r.string("image_name", "");
+  if (imageName === "") r.problem("image_name", "An image_name must be specified");
+  const visibility = r.string("image_visibility", "");
+  if (visibility !== "" && !["public", "private", "shared", "community"].includes(visibility.toLowerCase())) r.problem("image_visibility", `Unknown visibility value ${visibility}`);
+  if (r.int("image_min_disk", 0) < 0) r.problem("image_min_disk", "An image min disk size must be greater than or equal to 0");
+  // RunConfig (the communicator's own checks ran first, see COMMUNICATOR_CHECKED)
+  if (r.string("ssh_keypair_name", "") !== "") {
+    const privateKey = r.string("ssh_private_key_file", "");
+    if (r.string("communicator", "") === "winrm" && r.string("winrm_password", "") === "" && privateKey === "") {
+      r.problem("ssh_keypair_name", "A ssh_private_key_file must be provided to retrieve the winrm password when using ssh_keypair_name.");
+    } else if (privateKey === "" && !r.bool("ssh_agent_auth")) {
+      r.problem("ssh_keypair_name", "A ssh_private_key_file must be provided or ssh_agent_auth enabled when ssh_keypair_name is specified.");
+    }
+  }
+  r.checkPackerType("source_image_filter");
+  const filter = r.value("source_image_filter") as { filters?: Record<string, unknown> } | undefined;
+  const f = filter && typeof filter === "object" && filter.filters && typeof filter.filters === "object" ? filter.filters : {};
+  const isSet = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : v && typeof v === "object" ? Object.keys(v).length > 0 : v !== undefined && v !== null && v !== "");
+  const filterSet = ["name", "owner", "tags", "visibility", "properties"].some((k) => isSet(f[k]));
+  const sources = [r.string("source_image_name", ""), r.string("source_image", ""), r.string("external_source_image_url", "")].filter((v) => v !== "").length + (filterSet ? 1 : 0);
+  if (sources === 0) r.problem("source_image", "Either a source_image, a source_image_name, an external_source_image_url or source_image_filter must be specified");
+  else if (sources > 1) r.problem("source_image", "Only one of the options source_image, source_image_name, external_source_image_url, or source_image_filter can be specified, not multiple.");
+  if (r.string("flavor", "") === "") r.problem("flavor", "A flavor must be specified");
+  const ipVersion = r.string("ssh_ip_version", "");
+  if (ipVersion !== "" && ipVersion !== "4" && ipVersion !== "6") r.problem("ssh_ip_version", "SSH IP version must be either 4 or 6");
+  for (const [key, value] of Object.entries(r.stringMap("instance_metadata"))) {
+    if (Buffer.byteLength(key) > 255) r.problem("instance_metadata", `Instance metadata key too long (max 255 bytes): ${key}`);
+    if (Buffer.byteLength(value) > 255) r.problem("instance_metadata", `Instance metadata value too long (max 255 bytes): ${value}`);
+  }
+  // Checked only once everything else passed (Prepare returns the problems found so far before it).
+  if (r.problems.length === 0 && r.string("image_disk_format", "") !== "" && !r.bool("use_blockstorage_volume")) {
+    r.problem("image_disk_format", "use_blockstorage_volume must be true if image_disk_format is specified.");
+  }
+};
+
+/**
+ * The openstack access config, with gophercloud's clientconfig: its first problem ends it. A
+ * named cloud needs a clouds.yaml (read here, as Packer does); otherwise an auth URL, from the
+ * template or OS_AUTH_URL, for Identity v3. Packer then authenticates against it, which Kiln
+ * does not do while validating.
+ */
+function openstackAccess(r: ConfigReader, ctx: PrepareContext): void {
   const endpointType = r.string("endpoint_type", "");
   if (!["", "internal", "internalURL", "admin", "adminURL", "public", "publicURL"].includes(endpointType)) {
     r.problem("endpoint_type", "Invalid endpoint type provided");
     return;
   }
   const cloud = r.string("cloud", "") || process.env.OS_CLOUD || "";
-  if (cloud !== "") return; // clouds.yaml supplies the rest: read when the build starts
+  if (cloud !== "") {
+    const why = openstackCloudProblem(cloud, ctx.cwd);
+    if (why) r.problem("cloud", why);
+    return; // the cloud's entry supplies the rest; the build authenticates with it
+  }
+  const identityApi = process.env.OS_IDENTITY_API_VERSION ?? "";
+  if (identityApi === "2" || identityApi === "2.0") return; // gophercloud's v2 options require nothing
+  if (identityApi !== "" && identityApi !== "3") {
+    r.problem(undefined, "Unable to build AuthOptions");
+    return;
+  }
   const authUrl = r.string("identity_endpoint", "") || process.env.OS_AUTH_URL || "";
   if (authUrl === "") r.problem("identity_endpoint", "Missing input for argument [auth_url]");
+}
+
+/** gophercloud's GetCloudFromYAML, as far as finding the file and the cloud's entry in it. */
+function openstackCloudProblem(cloud: string, cwd: string): string | undefined {
+  const candidates = [process.env.OS_CLIENT_CONFIG_FILE ?? "", join(cwd, "clouds.yaml"), join(homedir(), ".config/openstack/clouds.yaml"), "/etc/openstack/clouds.yaml"];
+  const file = candidates.find((f) => f !== "" && existsSync(f) && !statSync(f).isDirectory());
+  if (!file) return "unable to load clouds.yaml: no clouds.yaml file found";
+  let clouds: unknown;
+  try {
+    clouds = (parseYaml(readFileSync(file, "utf8")) as { clouds?: unknown } | null)?.clouds;
+  } catch (e) {
+    return `unable to load clouds.yaml: failed to unmarshal yaml: ${(e as Error).message}`;
+  }
+  if (!clouds || typeof clouds !== "object" || !(cloud in clouds)) return `cloud ${cloud} does not exist in clouds.yaml`;
+  return undefined;
+}
+
+/** Go's ioutil.ReadFile error text for `shown` ("open x: no such file or directory"), or the content. */
+function goReadFile(absolute: string, shown: string): { content: Buffer } | { error: string } {
+  try {
+    return { content: readFileSync(absolute) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") return { error: `read ${shown}: is a directory` };
+    return { error: `open ${shown}: ${code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : (e as Error).message}` };
+  }
+}
+
+/** pathing.ExpandUser for the current user: a leading "~/" is the home folder. */
+function expandUser(path: string): string {
+  return path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
+}
+
+/** A Prepare that returns one error on its own: it replaces every problem of the rules found so far. */
+function onlyProblem(r: ConfigReader, key: string | undefined, message: string): void {
+  const decoding = r.problems.filter((p) => p.phase !== undefined);
+  r.problems.splice(0, r.problems.length, ...decoding);
+  r.problem(key, message);
+}
+
+/** The oci SDK's PrivateKeyFromBytes: the first PEM block, a PKCS#1 RSA key (decrypted with the pass phrase). */
+function isOciPrivateKey(pem: string, passPhrase: string): boolean {
+  const block = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/.exec(pem);
+  if (!block || block[1] !== "RSA PRIVATE KEY") return false;
+  try {
+    createPrivateKey({ key: block[0], format: "pem", passphrase: passPhrase });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One profile of an OCI SDK config file (~/.oci/config), as the SDK's file provider reads it. */
+function ociConfigProfile(path: string, profile: string): Record<string, string> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(expandUser(path), "utf8");
+  } catch {
+    return undefined;
+  }
+  const lines = text.split("\n");
+  const header = /^\s*\[(.*)\]\s*$/;
+  const start = lines.findIndex((l) => header.exec(l)?.[1] === profile);
+  if (start < 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const line of lines.slice(start + 1)) {
+    if (header.test(line)) break;
+    if (!line.includes("=")) continue;
+    const [k, v] = line.split("=");
+    const key = k!.trim().toLowerCase();
+    out[key === "passphrase" ? "pass_phrase" : key] = v!.trim();
+  }
+  return out;
+}
+
+/** Packer 1.6.6's oracle-oci Prepare (the communicator's checks come first, see COMMUNICATOR_CHECKED). */
+const oracleOci: PrepareRule = (r, ctx) => {
+  const s = (k: string): string => r.string(k, "");
+  let tenancy = "";
+  if (r.bool("use_instance_principals")) {
+    // Packer then asks the instance metadata service for the tenancy: that needs an OCI instance.
+    for (const key of ["access_cfg_file", "access_cfg_file_account", "user_ocid", "tenancy_ocid", "region", "fingerprint", "key_file", "pass_phrase"]) {
+      if (s(key) !== "") r.problem(key, `${key} cannot be present when use_instance_principals is set to true.`);
+    }
+  } else {
+    let cfgFile = s("access_cfg_file");
+    if (cfgFile === "") {
+      const fallback = join(homedir(), ".oci", "config");
+      cfgFile = existsSync(fallback) ? fallback : "";
+    }
+    const file = cfgFile !== "" ? ociConfigProfile(cfgFile, s("access_cfg_file_account") || "DEFAULT") ?? {} : {};
+    let keyContent = "";
+    const keyFile = s("key_file");
+    if (keyFile !== "") {
+      const path = expandUser(keyFile);
+      const read = goReadFile(resolve(ctx.cwd, path), path);
+      if ("error" in read) return onlyProblem(r, "key_file", read.error);
+      keyContent = read.content.toString("latin1");
+    }
+    const passPhrase = s("pass_phrase");
+    if ((s("user_ocid") || file.user || "") === "") r.problem("user_ocid", "'user_ocid' must be specified");
+    tenancy = s("tenancy_ocid") || file.tenancy || "";
+    if (tenancy === "") r.problem("tenancy_ocid", "'tenancy_ocid' must be specified");
+    if ((s("fingerprint") || file.fingerprint || "") === "") r.problem("fingerprint", "'fingerprint' must be specified");
+    let keyOk = isOciPrivateKey(keyContent, passPhrase);
+    if (!keyOk && file.key_file) {
+      const fromFile = goReadFile(expandUser(file.key_file), file.key_file);
+      keyOk = "content" in fromFile && isOciPrivateKey(fromFile.content.toString("latin1"), passPhrase || file.pass_phrase || "");
+    }
+    if (!keyOk) r.problem("key_file", "'key_file' must be specified");
+  }
+  if (s("availability_domain") === "") r.problem("availability_domain", "'availability_domain' must be specified");
+  if (s("shape") === "") r.problem("shape", "'shape' must be specified");
+  r.checkPackerType("create_vnic_details");
+  const vnic = r.value("create_vnic_details") as Record<string, unknown> | undefined;
+  const vnicSubnet = vnic && typeof vnic === "object" && vnic.subnet_id !== undefined && vnic.subnet_id !== null ? String(vnic.subnet_id) : undefined;
+  const subnet = s("subnet_ocid");
+  if (subnet === "" && vnicSubnet === undefined) r.problem("subnet_ocid", "'subnet_ocid' must be specified");
+  if (vnicSubnet !== undefined && vnicSubnet !== subnet && subnet !== "") r.problem("create_vnic_details", "'create_vnic_details[subnet]' must match 'subnet_ocid' if both are specified");
+  r.checkPackerType("base_image_filter");
+  const filter = r.value("base_image_filter");
+  const filterSet = !!filter && typeof filter === "object" && Object.values(filter).some((v) => v !== undefined && v !== null);
+  if (s("base_image_ocid") === "" && !filterSet) r.problem("base_image_ocid", "'base_image_ocid' or 'base_image_filter' must be specified");
+  for (const [rawKey, rawValue] of Object.entries(r.stringMap("tags"))) {
+    const [k, v] = [rawKey.trim(), rawValue.trim()];
+    if (Buffer.byteLength(k) > 100) r.problem("tags", `Tag key length too long. Maximum 100 but found ${Buffer.byteLength(k)}. Key: ${k}`);
+    if (k === "") r.problem("tags", "Tag key empty in config");
+    if (Buffer.byteLength(v) > 100) r.problem("tags", `Tag value length too long. Maximum 100 but found ${Buffer.byteLength(v)}. Key: ${k}`);
+    if (v === "") r.problem("tags", "Tag value empty in config");
+  }
+  const userDataFile = s("user_data_file");
+  if (s("user_data") !== "" && userDataFile !== "") r.problem("user_data", "Only one of user_data or user_data_file can be specified.");
+  else if (userDataFile !== "" && goStatErrorIn(ctx.cwd, userDataFile)) r.problem("user_data_file", `user_data_file not found: ${userDataFile}`);
+  if (userDataFile !== "") {
+    const read = goReadFile(resolve(ctx.cwd, userDataFile), userDataFile);
+    if ("error" in read) r.problem("user_data_file", `Problem reading user_data_file: ${read.error}`);
+  }
+  const diskSize = r.int("disk_size", 0);
+  if (diskSize !== 0 && (diskSize < 50 || diskSize > 16384)) r.problem("disk_size", "'disk_size' must be between 50 and 16384 GBs");
 };
 
 const azureArm: PrepareRule = (r) => {
@@ -402,6 +597,7 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
     lxc,
     lxd,
     openstack,
+    "oracle-oci": oracleOci,
     proxmox,
     "proxmox-iso": proxmox,
     "proxmox-clone": proxmox,
