@@ -73,3 +73,65 @@ test("oracle-oci: credentials from the template or ~/.oci/config, the key file r
     "'create_vnic_details[subnet]' must match 'subnet_ocid' if both are specified",
   ]);
 });
+
+test("azure-chroot: defaults from the instance metadata service fail off Azure; source, disks and destination are checked", (t) => {
+  const temporary = { temporary_os_disk_id: "a", temporary_os_disk_snapshot_id: "b", temporary_data_disk_id_prefix: "c", temporary_data_disk_snapshot_id: "d" };
+  const none = problems("azure-chroot", {});
+  t.is(none.length, 6);
+  t.regex(none[0]!, /^unable to render temporary disk id: template: root:1:18: executing "root" at <vm `subscription_id`>: error calling vm: /);
+  t.deepEqual(none.slice(4), ['source: "" is not a valid platform image specifier, nor is it a disk resource ID', "image_resource_id or shared_image_destination is required"]);
+  const image = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/x";
+  t.deepEqual(problems("azure-chroot", { ...temporary, source: "Canonical:UbuntuServer:18.04-LTS:latest", image_resource_id: image }), []);
+  t.deepEqual(problems("azure-chroot", { ...temporary, source: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/d", image_resource_id: image, os_disk_cache_type: "Foo" }), [
+    'os_disk_cache_type: "Foo" is not a valid value [None ReadOnly ReadWrite]',
+  ]);
+  // A bad image_resource_id starts Packer's list anew (the cache type problem is dropped).
+  t.deepEqual(problems("azure-chroot", { ...temporary, source: "a:b:c:d", image_resource_id: "bogus", os_disk_cache_type: "Foo", shared_image_destination: { image_version: "1.0" } }), [
+    'image_resource_id: "bogus" is not a valid image resource id',
+    "shared_image_destination.resource_group is required",
+    "shared_image_destination.gallery_name is required",
+    "shared_image_destination.image_name is required",
+    "shared_image_destination.image_version should match '^[0-9]+\\.[0-9]+\\.[0-9]+$'",
+  ]);
+});
+
+test("azure-dtl: ssh_username defaults to packer; the client config is validated twice; lab, image and output settings", (t) => {
+  t.deepEqual(problems("azure-dtl", {}), [
+    "A capture_container_name or managed_image_name must be specified",
+    "A capture_name_prefix or managed_image_resource_group_name must be specified",
+    "The settings lab_resource_group_name needs to be defined.",
+    "An image_publisher must be specified",
+    "An image_offer must be specified",
+    "An image_sku must be specified",
+    "An os_type must be specified",
+  ]);
+  const got = problems("azure-dtl", {
+    subscription_id: "s", client_id: "c", lab_name: "l", lab_resource_group_name: "g", managed_image_name: "m", managed_image_resource_group_name: "g",
+    image_publisher: "Canonical", image_offer: "UbuntuServer", image_sku: "18.04-LTS", os_type: "Linux", communicator: "winrm",
+  });
+  t.is(got.length, 4);
+  t.is(got[0], "winrm_username must be specified.");
+  t.regex(got[1]!, /^No valid set of authentication values specified:\n/);
+  t.is(got[2], got[1]);
+  t.is(got[3], "If lab_resource_group_name is specified, so must lab_virtual_network_name");
+});
+
+test("oracle-classic: required settings, object names, attributes, communicator, then the PV config", (t) => {
+  t.deepEqual(problems("oracle-classic", {}), [
+    "You must specify a username.",
+    "You must specify a password.",
+    "You must specify a api_endpoint.",
+    "You must specify a identity_domain.",
+    "You must specify a source_image_list.",
+    "You must specify a dest_image_list.",
+    "You must specify a shape.",
+    "dest_image_list can contain only alphanumeric characters, hyphens, underscores, and periods.",
+    "image_name can contain only alphanumeric characters, hyphens, underscores, and periods.",
+    NO_SSH_USERNAME,
+  ]);
+  const base = { username: "u", password: "p", api_endpoint: "https://api", identity_domain: "d", source_image_list: "/oracle/public/OL_7.2", dest_image_list: "x", shape: "oc3", image_name: "img", ssh_username: "opc" };
+  writeFileSync(join(cwd, "attributes.json"), "");
+  t.deepEqual(problems("oracle-classic", { ...base, attributes_file: "attributes.json" }), ["Problem parsing json from attributes_file: unexpected end of JSON input"]);
+  t.deepEqual(problems("oracle-classic", { ...base, builder_shape: "oc3" }), ["`builder_shape` has no meaning when `persistent_volume_size` is not set."]);
+  t.deepEqual(problems("oracle-classic", { ...base, attributes: '{"userdata": {}}' }), []);
+});
