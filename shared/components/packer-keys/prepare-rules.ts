@@ -4,7 +4,7 @@
  * messages (transcribed from each plugin's Prepare; environment fallbacks included, since Packer
  * reads them there). Types not listed here get the decoder's checks only.
  */
-import { createPrivateKey } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -15,6 +15,10 @@ import { goStatError, goStatErrorIn } from "../go-stat-error.js";
 import { readIsoConfig } from "../vm-config/iso.js";
 import { NO_SHUTDOWN_COMMAND_WARNING } from "../vm-config/shutdown.js";
 import { readFloppyCdConfig } from "../vm-config/floppy-cd.js";
+import { SPOT_MODIFY_PROBLEM } from "../builders/amazon-ebs.js";
+import { readAmazonAmiConfig } from "../builders/amazon-ami-config.js";
+import { readAmazonAccess, readBlockDevices } from "../builders/amazon-common.js";
+import { isSpotInstance, readAmazonRunConfig } from "../builders/amazon-run-config.js";
 import { packerKeysOf } from "./check-keys.js";
 import type { ComponentKind, PrepareContext } from "../types.js";
 
@@ -47,11 +51,21 @@ const amazonImport: PrepareRule = (r) => {
   }
 };
 
+/**
+ * Packer 1.6.6's amazon-instance Prepare: the access, block device, AMI and run configs it shares
+ * with amazon-ebs (the run config runs the communicator's checks), then its bundle settings.
+ */
 const amazonInstance: PrepareRule = (r, ctx) => {
+  const access = readAmazonAccess(r);
+  readBlockDevices(r, "ami_block_device_mappings");
+  readBlockDevices(r, "launch_block_device_mappings");
+  const ami = readAmazonAmiConfig(r, access);
+  const run = readAmazonRunConfig(r, ctx);
   required(r, "account_id", "account_id is required");
   required(r, "s3_bucket", "s3_bucket is required");
   if (required(r, "x509_cert_path", "x509_cert_path is required")) fileMustExist(r, ctx, "x509_cert_path", (_p, e) => `x509_cert_path points to bad file: ${e}`);
   if (required(r, "x509_key_path", "x509_key_path is required")) fileMustExist(r, ctx, "x509_key_path", (_p, e) => `x509_key_path points to bad file: ${e}`);
+  if (isSpotInstance(run) && (ami.enaSupport === true || ami.sriovSupport)) r.problem("spot_price", SPOT_MODIFY_PROBLEM);
 };
 
 const digitalocean: PrepareRule = (r, ctx) => {
@@ -531,6 +545,192 @@ const oracleClassic: PrepareRule = (r, ctx) => {
   }
 };
 
+/** Packer 1.6.6's scaleway Prepare: credentials from the template, SCALEWAY_* or the SDK's SCW_* variables. */
+const scaleway: PrepareRule = (r) => {
+  const env = (...names: string[]): string => names.map((n) => process.env[n] ?? "").find((v) => v !== "") ?? "";
+  const organization = r.string("organization_id", "") || env("SCALEWAY_ORGANIZATION") || env("SCALEWAY_API_ACCESS_KEY");
+  const token = r.string("api_token", "") || env("SCALEWAY_API_TOKEN");
+  const region = r.string("region", "");
+  const projectId = organization || r.string("project_id", "") || env("SCW_DEFAULT_PROJECT_ID");
+  const secretKey = token || r.string("secret_key", "") || env("SCW_SECRET_KEY", "SCW_TOKEN");
+  const zone = region || r.string("zone", "") || env("SCW_DEFAULT_ZONE");
+  if (projectId === "") r.problem("project_id", "scaleway Project ID must be specified");
+  if (secretKey === "") r.problem("secret_key", "scaleway Secret Key must be specified");
+  if (zone === "") r.problem("zone", "Scaleway Zone is required");
+  if (r.string("commercial_type", "") === "") r.problem("commercial_type", "commercial type is required");
+  if (r.string("image", "") === "") r.problem("image", "image is required");
+};
+
+const TENCENTCLOUD_REGIONS = [
+  "ap-bangkok", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-guangzhou", "ap-guangzhou-open", "ap-hongkong", "ap-shanghai", "ap-shanghai-fsi",
+  "ap-shenzhen-fsi", "ap-mumbai", "ap-seoul", "ap-singapore", "ap-tokyo", "eu-moscow", "eu-frankfurt", "na-ashburn", "na-siliconvalley", "na-toronto",
+];
+
+/** Packer 1.6.6's tencentcloud-cvm Prepare: access, image and run configs (the communicator's checks come first). */
+const tencentcloudCvm: PrepareRule = (r, ctx) => {
+  const s = (k: string): string => r.string(k, "");
+  const skipValidation = r.bool("skip_region_validation");
+  if ((s("secret_id") || process.env.TENCENTCLOUD_SECRET_ID || "") === "" || (s("secret_key") || process.env.TENCENTCLOUD_SECRET_KEY || "") === "") {
+    r.problem("secret_id", "parameter secret_id and secret_key must be set");
+  }
+  const region = s("region");
+  if (region === "") r.problem("region", "parameter region must be set");
+  else if (!skipValidation && !TENCENTCLOUD_REGIONS.includes(region)) r.problem("region", `unknown region: ${region}`);
+  const imageName = s("image_name");
+  if (imageName === "") r.problem("image_name", "image_name must be specified");
+  else if ([...imageName].length > 60) r.problem("image_name", "image_name length should not exceed 60 characters");
+  if ([...s("image_description")].length > 60) r.problem("image_description", "image_description length should not exceed 60 characters");
+  if (!skipValidation) {
+    for (const copyRegion of new Set(r.stringList("image_copy_regions"))) {
+      if (!TENCENTCLOUD_REGIONS.includes(copyRegion)) r.problem("image_copy_regions", `unknown region: ${copyRegion}`);
+    }
+  }
+  const sourceImageId = s("source_image_id");
+  if (sourceImageId === "" && s("source_image_name") === "") r.problem("source_image_id", "source_image_id or source_image_name must be specified");
+  if (sourceImageId !== "" && !/img-[0-9a-z]{8}$/.test(sourceImageId)) r.problem("source_image_id", "source_image_id wrong format");
+  if (s("instance_type") === "") r.problem("instance_type", "instance_type must be specified");
+  const userDataFile = s("user_data_file");
+  if (s("user_data") !== "" && userDataFile !== "") r.problem("user_data", "only one of user_data or user_data_file can be specified");
+  else if (userDataFile !== "" && goStatErrorIn(ctx.cwd, userDataFile)) r.problem("user_data_file", "user_data_file not exist");
+  const [vpcId, subnetId] = [s("vpc_id"), s("subnet_id")];
+  if ((vpcId !== "" || s("cidr_block") !== "") && subnetId === "" && s("subnect_cidr_block") === "") {
+    r.problem("cidr_block", "if vpc cidr_block is specified, then subnet_cidr_block must also be specified.");
+  }
+  if (vpcId === "" && subnetId !== "") r.problem("subnet_id", "can't set subnet_id without set vpc_id");
+  const diskType = s("disk_type");
+  if (diskType !== "" && !["LOCAL_BASIC", "LOCAL_SSD", "CLOUD_BASIC", "CLOUD_SSD", "CLOUD_PREMIUM"].includes(diskType)) r.problem("disk_type", `specified disk_type(${diskType}) is invalid`);
+};
+
+/** Base64 of OpenSSH's wire form of an RSA public key, from its JWK. */
+function sshRsaPublicKeyBlob(jwk: { n?: string; e?: string }): Buffer {
+  const field = (b: Buffer): Buffer => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(b.length);
+    return Buffer.concat([length, b]);
+  };
+  const mpint = (b64url: string): Buffer => {
+    const b = Buffer.from(b64url, "base64url");
+    return field(b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+  };
+  return Buffer.concat([field(Buffer.from("ssh-rsa")), mpint(jwk.e ?? ""), mpint(jwk.n ?? "")]);
+}
+
+/** triton-go's signers: an SSH agent (SSH_AUTH_SOCK), or the key material (a path or the PEM itself) matching triton_key_id. */
+function tritonSignerProblem(keyId: string, keyMaterial: string, cwd: string): string | undefined {
+  if (keyMaterial === "") {
+    // With an agent, Packer asks it for the key: not done while validating in Kiln.
+    return process.env.SSH_AUTH_SOCK === undefined ? "Error creating Triton request signer: environment variable SSH_AUTH_SOCK not set" : undefined;
+  }
+  let material = keyMaterial;
+  if (!goStatErrorIn(cwd, keyMaterial)) {
+    const read = goReadFile(resolve(cwd, keyMaterial), keyMaterial);
+    if ("error" in read) return `Error reading key material from path '${keyMaterial}': ${read.error}`;
+    material = read.content.toString("latin1");
+  }
+  const block = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/.exec(material);
+  if (!block) return "Error creating Triton request signer: Error PEM-decoding private key material: nil block received";
+  let jwk: { n?: string; e?: string };
+  try {
+    if (block[1] !== "RSA PRIVATE KEY") throw new Error("not PKCS#1");
+    jwk = createPublicKey(createPrivateKey({ key: block[0], format: "pem" })).export({ format: "jwk" }) as { n?: string; e?: string };
+  } catch {
+    return "Error creating Triton request signer: unable to parse private key";
+  }
+  const fingerprint = createHash("md5").update(sshRsaPublicKeyBlob(jwk)).digest("hex");
+  if (fingerprint !== keyId.replace(/:/g, "")) return "Error creating Triton request signer: Private key file does not match public key fingerprint";
+  return undefined;
+}
+
+/** Packer 1.6.6's triton Prepare: access, source machine, communicator and target image configs, all reported together. */
+const triton: PrepareRule = (r, ctx) => {
+  const s = (k: string): string => r.string(k, "");
+  if (s("triton_account") === "") r.problem("triton_account", "triton_account is required to use the triton builder");
+  const keyId = s("triton_key_id");
+  if (keyId === "") r.problem("triton_key_id", "triton_key_id is required to use the triton builder");
+  const signer = tritonSignerProblem(keyId, s("triton_key_material"), ctx.cwd);
+  if (signer) r.problem("triton_key_material", signer);
+  if (s("source_machine_package") === "") r.problem("source_machine_package", "A source_machine_package must be specified");
+  r.checkPackerType("source_machine_image_filter");
+  const filter = r.value("source_machine_image_filter") as Record<string, unknown> | undefined;
+  if (s("source_machine_image") !== "" && filter && typeof filter === "object" && filter.name) r.problem("source_machine_image", "You cannot specify a Machine Image and also Machine Name filter");
+  // (the communicator's checks come here in Packer's list)
+  if (s("image_name") === "") r.problem("image_name", "An image_name must be specified");
+  if (s("image_version") === "") r.problem("image_version", "An image_version must be specified");
+};
+
+/** Packer 1.6.6's cloudstack Prepare (the communicator's checks, last in Packer's list, come first here). */
+const cloudstack: PrepareRule = (r, ctx) => {
+  const s = (k: string): string => r.string(k, "");
+  required(r, "api_url", "a api_url must be specified", "CLOUDSTACK_API_URL");
+  required(r, "api_key", "a api_key must be specified", "CLOUDSTACK_API_KEY");
+  required(r, "secret_key", "a secret_key must be specified", "CLOUDSTACK_SECRET_KEY");
+  required(r, "network", "a network must be specified");
+  if (r.bool("create_security_group") && !r.bool("expunge")) r.problem("create_security_group", "auto creating a temporary security group requires expunge");
+  required(r, "service_offering", "a service_offering must be specified");
+  const [iso, template] = [s("source_iso"), s("source_template")];
+  if (iso === "" && template === "") r.problem("source_iso", "either source_iso or source_template must be specified");
+  if (iso !== "" && template !== "") r.problem("source_iso", "only one of source_iso or source_template can be specified");
+  if (iso !== "" && s("disk_offering") === "") r.problem("disk_offering", "a disk_offering must be specified when using source_iso");
+  if (iso !== "" && s("hypervisor") === "") r.problem("hypervisor", "a hypervisor must be specified when using source_iso");
+  required(r, "template_os", "a template_os must be specified");
+  const userDataFile = s("user_data_file");
+  if (s("user_data") !== "" && userDataFile !== "") r.problem("user_data", "only one of user_data or user_data_file can be specified");
+  if (userDataFile !== "" && goStatErrorIn(ctx.cwd, userDataFile)) r.problem("user_data_file", `user_data_file not found: ${userDataFile}`);
+  required(r, "zone", "a zone must be specified");
+};
+
+/** Packer 1.6.6's jdcloud Prepare: credential config, then the instance config (the communicator's checks come first). */
+const jdcloud: PrepareRule = (r) => {
+  const s = (k: string): string => r.string(k, "");
+  if ((s("access_key") || process.env.JDCLOUD_ACCESS_KEY || "") === "" || (s("secret_key") || process.env.JDCLOUD_SECRET_KEY || "") === "") {
+    r.problem("access_key", "[PRE-FLIGHT] We can't find your key pairs,write them here {access_key=xxx , secret_key=xxx} or export them as env-variable, {export JDCLOUD_ACCESS_KEY=xxx, export JDCLOUD_SECRET_KEY=xxx} ");
+  }
+  const region = s("region_id");
+  if (!["cn-north-1", "cn-south-1", "cn-east-1", "cn-east-2"].includes(region)) r.problem("region_id", `[PRE-FLIGHT] Invalid RegionId:${region}. Legit RegionId are: {cn-north-1, cn-south-1, cn-east-1, cn-east-2}`);
+  if (s("az") === "") r.problem("az", "[PRE-FLIGHT] az info missing");
+  if (s("image_id") === "") r.problem("image_id", "[PRE-FLIGHT] 'image_id' empty");
+  if (s("instance_name") === "") r.problem("instance_name", "[PRE-FLIGHT] 'instance_name' empty");
+  if (s("instance_type") === "") r.problem("instance_type", "[PRE-FLIGHT] 'instance-type' empty");
+  if (s("ssh_password") === "" && s("ssh_keypair_name") === "" && s("ssh_private_key_file") === "" && s("temporary_key_pair_name") === "") {
+    r.problem(undefined, "[PRE-FLIGHT] Didn't detect any credentials, you have to specify either {password} or {key_name+local_private_key_path} or {temporary_key_pair_name} cheers :)");
+  }
+};
+
+/** Packer 1.6.6's ncloud Prepare (the communicator's checks come first). */
+const ncloud: PrepareRule = (r, ctx) => {
+  const s = (k: string): string => r.string(k, "");
+  const bytes = (k: string): number => Buffer.byteLength(s(k));
+  required(r, "access_key", "access_key is required");
+  required(r, "secret_key", "secret_key is required");
+  const [memberImage, productCode] = [s("member_server_image_no"), s("server_image_product_code")];
+  if (memberImage === "" && productCode === "") r.problem("server_image_product_code", "server_image_product_code or member_server_image_no is required");
+  if (memberImage !== "" && productCode !== "") r.problem("server_image_product_code", "Only one of server_image_product_code and member_server_image_no can be set");
+  if (bytes("server_image_product_code") > 20) r.problem("server_image_product_code", "If server_image_product_code field is set, length of server_image_product_code should be max 20");
+  if (bytes("server_product_code") > 20) r.problem("server_product_code", "If server_product_code field is set, length of server_product_code should be max 20");
+  if (s("server_image_name") !== "" && (bytes("server_image_name") < 3 || bytes("server_image_name") > 30)) r.problem("server_image_name", "If server_image_name field is set, length of server_image_name should be min 3 and max 20");
+  if (bytes("server_image_description") > 1000) r.problem("server_image_description", "If server_image_description field is set, length of server_image_description should be max 1000");
+  const blockStorage = r.int("block_storage_size", 0);
+  if (blockStorage !== 0) {
+    if (blockStorage < 10 || blockStorage > 2000) r.problem("block_storage_size", "The size of BlockStorageSize is at least 10 GB and up to 2000GB");
+    else if (blockStorage % 10 !== 0) return onlyProblem(r, "block_storage_size", "BlockStorageSize must be a multiple of 10 GB");
+  }
+  const userDataFile = s("user_data_file");
+  if (s("user_data") !== "" && userDataFile !== "") r.problem("user_data", "Only one of user_data or user_data_file can be specified.");
+  else if (userDataFile !== "" && goStatErrorIn(ctx.cwd, userDataFile)) r.problem("user_data_file", `user_data_file not found: ${userDataFile}`);
+  if (bytes("user_data") > 21847) r.problem("user_data", "If user_data field is set, length of UserData should be max 21847");
+  if (s("communicator") === "winrm" && s("access_control_group_configuration_no") === "") {
+    r.problem("access_control_group_configuration_no", "If Communicator is winrm, access_control_group_configuration_no is required");
+  }
+};
+
+/** Packer 1.6.6's profitbricks Prepare (the communicator's checks come first). */
+const profitbricks: PrepareRule = (r) => {
+  if (r.string("ssh_password", "") === "" && r.string("ssh_private_key_file", "") === "") r.problem("ssh_password", "Either ssh private key path or ssh password must be set.");
+  required(r, "image", "ProfitBricks 'image' is required");
+  required(r, "username", "ProfitBricks username is required", "PROFITBRICKS_USERNAME");
+  required(r, "password", "ProfitBricks password is required", "PROFITBRICKS_PASSWORD");
+};
+
 const azureArm: PrepareRule = (r) => {
   const s = (k: string): string => r.string(k, "");
   const captureContainer = s("capture_container_name");
@@ -840,6 +1040,14 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
     lxc,
     lxd,
     openstack,
+    cloudstack,
+    jdcloud,
+    ncloud,
+    oneandone: (r) => void required(r, "source_image_name", "1&1 'image' is required"),
+    profitbricks,
+    scaleway,
+    "tencentcloud-cvm": tencentcloudCvm,
+    triton,
     "oracle-classic": oracleClassic,
     "oracle-oci": oracleOci,
     proxmox,
@@ -889,7 +1097,7 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
  * first (azure-arm, azure-dtl, hyperone and oracle-classic do, so they are not listed).
  */
 const COMMUNICATOR_CHECKED = new Set([
-  "amazon-instance", "cloudstack", "digitalocean",
+  "cloudstack", "digitalocean",
   "hcloud", "hyperv-iso", "hyperv-vmcx", "jdcloud", "linode", "ncloud", "oneandone", "openstack", "oracle-oci",
   "osc-bsu", "osc-bsusurrogate", "osc-bsuvolume", "parallels-iso", "parallels-pvm", "profitbricks", "proxmox",
   "proxmox-iso", "proxmox-clone", "scaleway", "tencentcloud-cvm", "triton", "ucloud-uhost", "virtualbox-ovf",

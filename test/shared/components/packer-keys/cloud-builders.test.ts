@@ -1,5 +1,5 @@
 import test from "ava";
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packerKeySchema } from "../../../../shared/components/packer-keys/key-schema.js";
@@ -134,4 +134,56 @@ test("oracle-classic: required settings, object names, attributes, communicator,
   t.deepEqual(problems("oracle-classic", { ...base, attributes_file: "attributes.json" }), ["Problem parsing json from attributes_file: unexpected end of JSON input"]);
   t.deepEqual(problems("oracle-classic", { ...base, builder_shape: "oc3" }), ["`builder_shape` has no meaning when `persistent_volume_size` is not set."]);
   t.deepEqual(problems("oracle-classic", { ...base, attributes: '{"userdata": {}}' }), []);
+});
+
+test("the other cloud builders report every missing setting Packer 1.6.6 does with an empty config", (t) => {
+  const expected: Record<string, string[]> = {
+    scaleway: [NO_SSH_USERNAME, "scaleway Project ID must be specified", "scaleway Secret Key must be specified", "Scaleway Zone is required", "commercial type is required", "image is required"],
+    "tencentcloud-cvm": [NO_SSH_USERNAME, "parameter secret_id and secret_key must be set", "parameter region must be set", "image_name must be specified", "source_image_id or source_image_name must be specified", "instance_type must be specified"],
+    cloudstack: [NO_SSH_USERNAME, "a api_url must be specified", "a api_key must be specified", "a secret_key must be specified", "a network must be specified", "a service_offering must be specified", "either source_iso or source_template must be specified", "a template_os must be specified", "a zone must be specified"],
+    ncloud: [NO_SSH_USERNAME, "access_key is required", "secret_key is required", "server_image_product_code or member_server_image_no is required"],
+    oneandone: [NO_SSH_USERNAME, "1&1 'image' is required"],
+    profitbricks: [NO_SSH_USERNAME, "Either ssh private key path or ssh password must be set.", "ProfitBricks 'image' is required", "ProfitBricks username is required", "ProfitBricks password is required"],
+    "amazon-instance": ["ami_name must be specified", "ami_name must be between 3 and 128 characters long", NO_SSH_USERNAME, "A source_ami or source_ami_filter must be specified", "For security reasons, your source AMI filter must declare an owner.", "either instance_type or spot_instance_types must be specified", "account_id is required", "s3_bucket is required", "x509_cert_path is required", "x509_key_path is required"],
+  };
+  for (const [type, messages] of Object.entries(expected)) t.deepEqual(problems(type, {}).sort(), [...messages].sort(), type);
+  const jd = problems("jdcloud", {});
+  t.is(jd.length, 8);
+  t.true(jd.includes("[PRE-FLIGHT] Invalid RegionId:. Legit RegionId are: {cn-north-1, cn-south-1, cn-east-1, cn-east-2}"));
+});
+
+test("triton: an SSH agent or key material matching triton_key_id signs requests", (t) => {
+  const base = { triton_account: "a", source_machine_package: "g4", ssh_username: "root", image_name: "i", image_version: "1.0.0" };
+  const agent = process.env.SSH_AUTH_SOCK;
+  delete process.env.SSH_AUTH_SOCK;
+  t.teardown(() => void (agent === undefined ? undefined : (process.env.SSH_AUTH_SOCK = agent)));
+  t.deepEqual(problems("triton", { ...base, triton_key_id: "aa:bb" }), ["Error creating Triton request signer: environment variable SSH_AUTH_SOCK not set"]);
+  writeFileSync(join(cwd, "empty-key"), "");
+  t.deepEqual(problems("triton", { ...base, triton_key_id: "aa:bb", triton_key_material: "empty-key" }), ["Error creating Triton request signer: Error PEM-decoding private key material: nil block received"]);
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+  writeFileSync(join(cwd, "triton.pem"), privateKey.export({ type: "pkcs1", format: "pem" }));
+  t.deepEqual(problems("triton", { ...base, triton_key_id: "aa:bb", triton_key_material: "triton.pem" }), ["Error creating Triton request signer: Private key file does not match public key fingerprint"]);
+  const jwk = publicKey.export({ format: "jwk" });
+  const wire = (b: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 0, b.length >> 8, b.length & 0xff].slice(1)), b]);
+  const mpint = (b: Buffer): Buffer => wire(b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+  const blob = Buffer.concat([wire(Buffer.from("ssh-rsa")), mpint(Buffer.from(jwk.e!, "base64url")), mpint(Buffer.from(jwk.n!, "base64url"))]);
+  const fingerprint = createHash("md5").update(blob).digest("hex").match(/../g)!.join(":");
+  t.deepEqual(problems("triton", { ...base, triton_key_id: fingerprint, triton_key_material: "triton.pem" }), []);
+});
+
+test("tencentcloud-cvm, cloudstack and ncloud: their combinations and formats", (t) => {
+  t.deepEqual(problems("tencentcloud-cvm", {
+    secret_id: "a", secret_key: "b", region: "ap-nowhere", instance_type: "S4.SMALL1", source_image_id: "img-bad", ssh_username: "root",
+    image_name: "PackerTest", disk_type: "FOO", subnet_id: "subnet-1", image_copy_regions: ["ap-x", "ap-beijing"], user_data_file: "nofile",
+  }), ["unknown region: ap-nowhere", "unknown region: ap-x", "source_image_id wrong format", "user_data_file not exist", "can't set subnet_id without set vpc_id", "specified disk_type(FOO) is invalid"]);
+  t.deepEqual(problems("cloudstack", {
+    api_url: "https://x", api_key: "k", secret_key: "s", network: "n", service_offering: "o", source_iso: "iso", source_template: "t", template_os: "Ubuntu",
+    zone: "z", create_security_group: true, user_data: "x", user_data_file: "nofile", ssh_username: "root",
+  }), [
+    "auto creating a temporary security group requires expunge", "only one of source_iso or source_template can be specified",
+    "a disk_offering must be specified when using source_iso", "a hypervisor must be specified when using source_iso",
+    "only one of user_data or user_data_file can be specified", "user_data_file not found: nofile",
+  ]);
+  // A block storage size not a multiple of 10 is the only error Packer returns.
+  t.deepEqual(problems("ncloud", { access_key: "a", secret_key: "b", server_image_product_code: "SPSW0LINUX000046", member_server_image_no: "1", block_storage_size: 15, ssh_username: "root" }), ["BlockStorageSize must be a multiple of 10 GB"]);
 });
