@@ -6,7 +6,7 @@
 import { ConfigReader } from "../config-reader.js";
 import type { ComponentKind, ComponentSchema } from "../types.js";
 import { packerKeysOf } from "./check-keys.js";
-import { prepareRuleFor } from "./prepare-rules.js";
+import { prepareRuleFor, templateFuncsFor } from "./prepare-rules.js";
 
 const cache = new Map<string, ComponentSchema<Record<string, unknown>>>();
 
@@ -20,7 +20,9 @@ export function packerKeySchema(kind: ComponentKind, type: string): ComponentSch
       kind,
       type,
       prepare(raw, ctx) {
-        const r = new ConfigReader(raw, { kind, interpolation: ctx.interpolation, partial: true });
+        const funcs = templateFuncsFor(kind, type);
+        const interpolation = funcs ? { ...ctx.interpolation, funcs: { ...ctx.interpolation.funcs, ...funcs } } : ctx.interpolation;
+        const r = new ConfigReader(raw, { kind, interpolation, partial: true });
         rule?.(r, ctx);
         r.finish();
         return raw.config;

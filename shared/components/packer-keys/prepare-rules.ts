@@ -327,6 +327,8 @@ function parseAzureResourceId(id: string): { provider: string; resourceType: str
   return { provider: values[2]!, resourceType: keys.slice(3).join("/") };
 }
 
+const AZURE_METADATA_UNREAD = "the Azure instance metadata service answers only on an Azure VM, and kiln validate does not query it";
+
 /**
  * Packer 1.6.6's azure-chroot Prepare. Its default temporary disk and snapshot ids come from the
  * `vm` template function, which asks the Azure instance metadata service about the host: Packer
@@ -335,7 +337,7 @@ function parseAzureResourceId(id: string): { provider: string; resourceType: str
 const azureChroot: PrepareRule = (r) => {
   const s = (k: string): string => r.string(k, "");
   if (azureCloudEnvironmentProblem(r)) return;
-  const metadata = "error calling vm: the Azure instance metadata service answers only on an Azure VM, and kiln validate does not query it";
+  const metadata = `error calling vm: ${AZURE_METADATA_UNREAD}`;
   const defaults: [string, string, string][] = [
     ["temporary_os_disk_id", "temporary disk id", "disks"],
     ["temporary_os_disk_snapshot_id", "temporary snapshot id", "snapshots"],
@@ -1103,6 +1105,24 @@ const COMMUNICATOR_CHECKED = new Set([
   "proxmox-iso", "proxmox-clone", "scaleway", "tencentcloud-cvm", "triton", "ucloud-uhost", "virtualbox-ovf",
   "virtualbox-vm", "vmware-vmx", "vsphere-clone", "vsphere-iso",
 ]);
+
+/**
+ * Template functions a type's Prepare adds for its own settings: azure-chroot's `vm` reads the
+ * host's Azure instance metadata (Packer fails there off Azure; Kiln does not ask).
+ */
+const TEMPLATE_FUNCS: Partial<Record<ComponentKind, Record<string, Record<string, (...args: unknown[]) => unknown>>>> = {
+  builder: {
+    "azure-chroot": {
+      vm: () => {
+        throw new Error(AZURE_METADATA_UNREAD);
+      },
+    },
+  },
+};
+
+export function templateFuncsFor(kind: ComponentKind, type: string): Record<string, (...args: unknown[]) => unknown> | undefined {
+  return TEMPLATE_FUNCS[kind]?.[type];
+}
 
 export function prepareRuleFor(kind: ComponentKind, type: string): PrepareRule | undefined {
   const own = RULES[kind][type];

@@ -85,6 +85,10 @@ test("azure-chroot: defaults from the instance metadata service fail off Azure; 
   t.deepEqual(problems("azure-chroot", { ...temporary, source: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/d", image_resource_id: image, os_disk_cache_type: "Foo" }), [
     'os_disk_cache_type: "Foo" is not a valid value [None ReadOnly ReadWrite]',
   ]);
+  // Its `vm` template function reads the host's Azure metadata: it fails while decoding, off Azure.
+  const vm = problems("azure-chroot", { image_resource_id: "/subscriptions/{{vm `subscription_id`}}/resourceGroups/g/providers/Microsoft.Compute/images/i", source: "a:b:c:d" });
+  t.is(vm.length, 1);
+  t.regex(vm[0]!, /^render 'image_resource_id': template: root:1:17: executing "root" at <vm `subscription_id`>: error calling vm: /);
   // A bad image_resource_id starts Packer's list anew (the cache type problem is dropped).
   t.deepEqual(problems("azure-chroot", { ...temporary, source: "a:b:c:d", image_resource_id: "bogus", os_disk_cache_type: "Foo", shared_image_destination: { image_version: "1.0" } }), [
     'image_resource_id: "bogus" is not a valid image resource id',
