@@ -15,8 +15,10 @@ export function packerConfigErrorText(problems: readonly ConfigProblem[]): strin
   if (decoding.length > 0) return `${decoding.length} error(s) decoding:\n\n${decoding.map((p) => `* ${p.message}`).join("\n")}`;
   const unknown = problems.filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"));
   if (unknown.length > 0) {
-    const head = unknown.length === 1 ? "1 error occurred:" : `${unknown.length} errors occurred:`;
-    return `${head}\n${unknown.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;
+    // A Prepare that goes on after a failed decode (triton's) lists its own problems in the same go-multierror list.
+    const listed = problems.some((p) => p.phase === undefined && !unknown.includes(p)) ? problems : unknown;
+    const head = listed.length === 1 ? "1 error occurred:" : `${listed.length} errors occurred:`;
+    return `${head}\n${listed.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;
   }
   return `${problems.length} error(s) occurred:\n\n${problems.map((p) => `* ${p.message}`).join("\n")}`;
 }

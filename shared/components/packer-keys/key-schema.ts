@@ -6,7 +6,8 @@
 import { ConfigReader } from "../config-reader.js";
 import type { ComponentKind, ComponentSchema } from "../types.js";
 import { packerKeysOf } from "./check-keys.js";
-import { prepareRuleFor, templateFuncsFor } from "./prepare-rules.js";
+import { ConfigErrors } from "../problems.js";
+import { decodeFailureFor, prepareRuleFor, templateFuncsFor } from "./prepare-rules.js";
 
 const cache = new Map<string, ComponentSchema<Record<string, unknown>>>();
 
@@ -24,7 +25,13 @@ export function packerKeySchema(kind: ComponentKind, type: string): ComponentSch
         const interpolation = funcs ? { ...ctx.interpolation, funcs: { ...ctx.interpolation.funcs, ...funcs } } : ctx.interpolation;
         const r = new ConfigReader(raw, { kind, interpolation, partial: true });
         rule?.(r, ctx);
-        r.finish();
+        try {
+          r.finish();
+        } catch (e) {
+          const reword = decodeFailureFor(kind, type);
+          if (reword && e instanceof ConfigErrors && r.problems.some((p) => p.phase)) throw new ConfigErrors(reword(r.problems));
+          throw e;
+        }
         return raw.config;
       },
     };

@@ -20,6 +20,7 @@ import { readAmazonAmiConfig } from "../builders/amazon-ami-config.js";
 import { readAmazonAccess, readBlockDevices } from "../builders/amazon-common.js";
 import { isSpotInstance, readAmazonRunConfig } from "../builders/amazon-run-config.js";
 import { packerKeysOf } from "./check-keys.js";
+import type { ConfigProblem } from "../problems.js";
 import type { ComponentKind, PrepareContext } from "../types.js";
 
 export type PrepareRule = (r: ConfigReader, ctx: PrepareContext) => void;
@@ -1122,6 +1123,19 @@ const TEMPLATE_FUNCS: Partial<Record<ComponentKind, Record<string, Record<string
 
 export function templateFuncsFor(kind: ComponentKind, type: string): Record<string, (...args: unknown[]) => unknown> | undefined {
   return TEMPLATE_FUNCS[kind]?.[type];
+}
+
+/**
+ * Builders whose Prepare reports a failed decode differently from returning the decoder's errors
+ * alone: triton appends them to its list and checks on; jdcloud replaces them with one sentence.
+ */
+const DECODE_FAILURES: Partial<Record<string, (all: readonly ConfigProblem[]) => ConfigProblem[]>> = {
+  triton: (all) => [...all.filter((p) => p.phase), ...all.filter((p) => !p.phase)],
+  jdcloud: (all) => [{ message: "[ERROR] Failed in decoding JSON->mapstructure", position: all.find((p) => p.phase)?.position }],
+};
+
+export function decodeFailureFor(kind: ComponentKind, type: string): ((all: readonly ConfigProblem[]) => ConfigProblem[]) | undefined {
+  return kind === "builder" ? DECODE_FAILURES[type] : undefined;
 }
 
 export function prepareRuleFor(kind: ComponentKind, type: string): PrepareRule | undefined {

@@ -191,3 +191,24 @@ test("tencentcloud-cvm, cloudstack and ncloud: their combinations and formats", 
   // A block storage size not a multiple of 10 is the only error Packer returns.
   t.deepEqual(problems("ncloud", { access_key: "a", secret_key: "b", server_image_product_code: "SPSW0LINUX000046", member_server_image_no: "1", block_storage_size: 15, ssh_username: "root" }), ["BlockStorageSize must be a multiple of 10 GB"]);
 });
+
+test("a failed decode: triton goes on checking and lists everything; jdcloud says one sentence", async (t) => {
+  const { packerConfigErrorText } = await import("../../../../shared/validation/config-error-text.js");
+  const { ConfigErrors } = await import("../../../../shared/components/problems.js");
+  const thrown = (type: string, config: Record<string, unknown>) => {
+    try {
+      packerKeySchema("builder", type)!.prepare(raw(type, config), prepareContext(cwd, type));
+    } catch (e) {
+      if (e instanceof ConfigErrors) return e.problems;
+    }
+    return [];
+  };
+  const agent = process.env.SSH_AUTH_SOCK;
+  process.env.SSH_AUTH_SOCK = "/nonexistent/agent.sock";
+  t.teardown(() => void (agent === undefined ? delete process.env.SSH_AUTH_SOCK : (process.env.SSH_AUTH_SOCK = agent)));
+  const triton = thrown("triton", { bogus: 1, ssh_username: "root", triton_account: "a", triton_key_id: "k", source_machine_package: "p", image_name: "i" });
+  t.is(packerConfigErrorText(triton), "2 errors occurred:\n\t* unknown configuration key: '\"bogus\"'\n\t* An image_version must be specified\n\n");
+  t.deepEqual(problems("jdcloud", { bogus: 1 }), ["[ERROR] Failed in decoding JSON->mapstructure"]);
+  // Other types still show the decoder's errors alone.
+  t.deepEqual(problems("cloudstack", { bogus: 1 }), [`unknown configuration key: '"bogus"'`]);
+});
