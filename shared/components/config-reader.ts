@@ -292,7 +292,8 @@ export class ConfigReader {
   /**
    * Reports keys that no one read (or, for a partial reader, checks them against Packer's table),
    * then throws if anything was wrong. As in Packer, where Prepare returns as soon as decoding
-   * fails, an interpolation error hides decoding errors, and decoding errors hide the rules'.
+   * fails, an interpolation error hides decoding errors, and decoding errors hide the rules' (but
+   * for `outer` ones, which Packer checks whatever the decoding gave).
    */
   finish(): void {
     const { kind } = this.options;
@@ -316,7 +317,8 @@ export class ConfigReader {
     }
     const interpolation = this.problems.filter((p) => p.phase === "interpolate");
     const decoding = this.problems.filter((p) => p.phase === "decode");
-    const shown = interpolation.length > 0 ? interpolation : decoding.length > 0 ? decoding : this.problems;
+    const outer = this.problems.filter((p) => p.phase === "outer");
+    const shown = interpolation.length > 0 ? [...interpolation, ...outer] : decoding.length > 0 ? [...decoding, ...outer] : this.problems;
     if (shown.length > 0) throw new ConfigErrors(shown);
   }
 }

@@ -249,6 +249,7 @@ const proxmoxCommon: PrepareRule = (r) => {
  */
 const proxmoxIso: PrepareRule = (r, ctx) => {
   proxmoxCommon(r, ctx);
+  const from = r.problems.length;
   const isoFile = r.string("iso_file", "");
   // ISOConfig merges iso_url into iso_urls only when it runs, that is without an iso_file.
   const isoUrls = isoFile === "" ? readIsoConfig(r, ctx.cwd, { warn: ctx.warn }).isoUrls : r.stringList("iso_urls");
@@ -279,6 +280,8 @@ const proxmoxIso: PrepareRule = (r, ctx) => {
     // Packer checks the boot ISO's pool again here, once per additional ISO.
     if (poolMissing) r.problem("iso_storage_pool", "when specifying iso_url, iso_storage_pool must also be specified");
   });
+  // Checked after the common Prepare returned, so shown even when its decoding failed.
+  for (const p of r.problems.slice(from)) p.phase ??= "outer";
 };
 
 const lxc: PrepareRule = (r, ctx) => {

@@ -1,6 +1,7 @@
 import test from "ava";
 import { packerKeySchema } from "../../../../shared/components/packer-keys/key-schema.js";
 import { goUrlParseError } from "../../../../shared/components/go-url-error.js";
+import { packerConfigErrorText } from "../../../../shared/validation/config-error-text.js";
 import { prepareContext, problemsOf, raw } from "../prepare-context.js";
 import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
@@ -81,4 +82,16 @@ test("Go's url.Parse refuses only a few shapes, with its messages", (t) => {
   t.is(goUrlParseError("https://pve/%zz"), 'parse "https://pve/%zz": invalid URL escape "%zz"');
   t.is(goUrlParseError("https://p ve/"), 'parse "https://p ve/": invalid character " " in host name');
   t.is(goUrlParseError("https://pve/\n"), 'parse "https://pve/\\n": net/url: invalid control character in URL');
+});
+
+test("proxmox-iso's ISO checks are shown beside a failed decoding, as Packer's proxmox-iso Prepare runs them after the common one failed", (t) => {
+  t.deepEqual(check("proxmox-iso", { ...base, bios: "ovmf", disks: [{}] }), [`unknown configuration key: '"bios"'`, "One of iso_url or iso_urls must be specified", "either iso_file or iso_url, but not both, must be specified"]);
+  t.deepEqual(check("proxmox-clone", { ...base, bios: "ovmf", disks: [{}] }), [`unknown configuration key: '"bios"'`]);
+  // finish() hands the text the decoding problems and the outer ones (the common rules' are hidden).
+  const text = packerConfigErrorText([
+    { message: `unknown configuration key: '"bios"'`, phase: "decode" },
+    { message: "One of iso_url or iso_urls must be specified", phase: "outer" },
+  ]);
+  t.is(text, `2 error(s) occurred:\n\n* 1 error occurred:\n\t* unknown configuration key: '"bios"'\n\n\n* One of iso_url or iso_urls must be specified`);
+  t.is(packerConfigErrorText([{ message: "node must be specified" }, { message: "A checksum must be specified", phase: "outer" }]), "2 error(s) occurred:\n\n* node must be specified\n* A checksum must be specified");
 });
