@@ -203,7 +203,8 @@ const listOfMaps = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) 
 
 /** Packer 1.6.6's proxmox common Config.Prepare, which proxmox, proxmox-iso and proxmox-clone all run. */
 const proxmoxCommon: PrepareRule = (r) => {
-  if (r.string("boot_key_interval", "") === "" && process.env.PACKER_KEY_INTERVAL) {
+  // A zero interval (unset or "0s") is taken from PACKER_KEY_INTERVAL, which must then parse.
+  if (r.duration("boot_key_interval", 0, "decoding") === 0 && process.env.PACKER_KEY_INTERVAL) {
     try {
       parseGoDuration(process.env.PACKER_KEY_INTERVAL);
     } catch (e) {

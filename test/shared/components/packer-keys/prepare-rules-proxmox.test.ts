@@ -95,3 +95,12 @@ test("proxmox-iso's ISO checks are shown beside a failed decoding, as Packer's p
   t.is(text, `2 error(s) occurred:\n\n* 1 error occurred:\n\t* unknown configuration key: '"bios"'\n\n\n* One of iso_url or iso_urls must be specified`);
   t.is(packerConfigErrorText([{ message: "node must be specified" }, { message: "A checksum must be specified", phase: "outer" }]), "2 error(s) occurred:\n\n* node must be specified\n* A checksum must be specified");
 });
+
+test("proxmox: boot_key_interval is a Go duration, and a zero one comes from PACKER_KEY_INTERVAL, which must parse", (t) => {
+  t.deepEqual(check("proxmox-clone", { ...base, boot_key_interval: "abc" }), [`error decoding 'boot_key_interval': time: invalid duration "abc"`]);
+  t.deepEqual(check("proxmox-clone", { ...base, boot_key_interval: "0s" }), []);
+  process.env.PACKER_KEY_INTERVAL = "xyz";
+  t.teardown(() => delete process.env.PACKER_KEY_INTERVAL);
+  t.deepEqual(check("proxmox-clone", { ...base, boot_key_interval: "0s" }), [`time: invalid duration "xyz"`]);
+  t.deepEqual(check("proxmox-clone", { ...base, boot_key_interval: "10ms" }), []);
+});
