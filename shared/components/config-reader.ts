@@ -128,7 +128,9 @@ export class ConfigReader {
       } catch (e) {
         if (!(e instanceof InterpolationError)) throw e;
         const verb = e.phase === "parse" ? "invalid" : "render";
-        this.decodeProblem(key, `${verb} '${key}': ${e.message} in:\n\n${String(rawValue)}`, "interpolate");
+        // Packer quotes the string that failed, also when it sits in a list or map.
+        const source = typeof rawValue === "string" ? rawValue : firstUnrenderable(rawValue, this.options.interpolation) ?? String(rawValue);
+        this.decodeProblem(key, `${verb} '${key}': ${e.message} in:\n\n${source}`, "interpolate");
         v = undefined;
       }
     }
@@ -338,6 +340,25 @@ function renderDeep(v: unknown, ctx: InterpolationContext): unknown {
     return out;
   }
   return v;
+}
+
+/** The first string inside a list or map that does not render. */
+function firstUnrenderable(v: unknown, ctx: InterpolationContext): string | undefined {
+  if (typeof v === "string") {
+    try {
+      render(v, ctx);
+      return undefined;
+    } catch (e) {
+      if (e instanceof InterpolationError) return v;
+      throw e;
+    }
+  }
+  const items = Array.isArray(v) ? v : v && typeof v === "object" ? Object.values(v) : [];
+  for (const item of items) {
+    const found = firstUnrenderable(item, ctx);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function weakString(v: unknown): string | undefined {
