@@ -265,7 +265,8 @@ const proxmoxIso: PrepareRule = (r, ctx) => {
       // Its own ISOConfig, whose problems Packer prints unprefixed.
       const own = new ConfigReader({ type: r.raw.type, config: (Array.isArray(raws) ? raws[i] : {}) as Record<string, unknown> }, { kind: "builder", interpolation: r.interpolation });
       urls = readIsoConfig(own, ctx.cwd, { warn: ctx.warn }).isoUrls;
-      for (const p of own.problems) r.problem("additional_iso_files", p.message);
+      // (Its decoding problems were found already, rendering additional_iso_files above.)
+      for (const p of own.problems) if (!p.phase) r.problem("additional_iso_files", p.message);
     }
     const device = goString(iso.device) || "ide3";
     for (const [prefix, bus, max] of [["ide", "IDE", 3], ["sata", "SATA", 5], ["scsi", "SCSI", 30]] as const) {
