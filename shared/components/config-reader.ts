@@ -128,7 +128,9 @@ export class ConfigReader {
       } catch (e) {
         if (!(e instanceof InterpolationError)) throw e;
         const verb = e.phase === "parse" ? "invalid" : "render";
-        this.decodeProblem(key, `${verb} '${key}': ${e.message} in:\n\n${String(rawValue)}`, "interpolate");
+        // Packer quotes the string that failed, also when it sits in a list or map.
+        const source = typeof rawValue === "string" ? rawValue : firstUnrenderable(rawValue, this.options.interpolation) ?? String(rawValue);
+        this.decodeProblem(key, `${verb} '${key}': ${e.message} in:\n\n${source}`, "interpolate");
         v = undefined;
       }
     }
@@ -292,7 +294,8 @@ export class ConfigReader {
   /**
    * Reports keys that no one read (or, for a partial reader, checks them against Packer's table),
    * then throws if anything was wrong. As in Packer, where Prepare returns as soon as decoding
-   * fails, an interpolation error hides decoding errors, and decoding errors hide the rules'.
+   * fails, an interpolation error hides decoding errors, and decoding errors hide the rules' (but
+   * for `outer` ones, which Packer checks whatever the decoding gave).
    */
   finish(): void {
     const { kind } = this.options;
@@ -316,7 +319,8 @@ export class ConfigReader {
     }
     const interpolation = this.problems.filter((p) => p.phase === "interpolate");
     const decoding = this.problems.filter((p) => p.phase === "decode");
-    const shown = interpolation.length > 0 ? interpolation : decoding.length > 0 ? decoding : this.problems;
+    const outer = this.problems.filter((p) => p.phase === "outer");
+    const shown = interpolation.length > 0 ? [...interpolation, ...outer] : decoding.length > 0 ? [...decoding, ...outer] : this.problems;
     if (shown.length > 0) throw new ConfigErrors(shown);
   }
 }
@@ -336,6 +340,25 @@ function renderDeep(v: unknown, ctx: InterpolationContext): unknown {
     return out;
   }
   return v;
+}
+
+/** The first string inside a list or map that does not render. */
+function firstUnrenderable(v: unknown, ctx: InterpolationContext): string | undefined {
+  if (typeof v === "string") {
+    try {
+      render(v, ctx);
+      return undefined;
+    } catch (e) {
+      if (e instanceof InterpolationError) return v;
+      throw e;
+    }
+  }
+  const items = Array.isArray(v) ? v : v && typeof v === "object" ? Object.values(v) : [];
+  for (const item of items) {
+    const found = firstUnrenderable(item, ctx);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function weakString(v: unknown): string | undefined {

@@ -8,9 +8,11 @@ export interface ConfigProblem {
   position?: SourcePosition;
   /**
    * Which stage of Packer's Prepare finds it: interpolating the raw values, decoding them into the
-   * config struct, or (unset) a rule checked afterwards. Packer stops after the first stage that fails.
+   * config struct, or (unset) a rule checked afterwards. Packer stops after the first stage that fails,
+   * except for `outer` rules: checks a builder's own Prepare makes after the common Prepare it wraps
+   * returned, failed or not (proxmox-iso's ISO checks); Packer lists them after that failure.
    */
-  phase?: "interpolate" | "decode";
+  phase?: "interpolate" | "decode" | "outer";
 }
 
 /** Every problem found while preparing one component, reported together as Packer does. */

@@ -6,9 +6,20 @@ import { formatPosition } from "../template/position.js";
  * at the first failing one: interpolation (one error, alone), then mapstructure type errors
  * (`N error(s) decoding:`), then unknown keys (go-multierror list), then the component's own checks
  * (`N error(s) occurred:`). Kiln collects every problem at once, so pick the first phase that has
- * any, and print that phase the way Packer does.
+ * any, and print that phase the way Packer does (followed by the `outer` checks a builder makes
+ * after its common Prepare failed, as one more list).
  */
 export function packerConfigErrorText(problems: readonly ConfigProblem[]): string {
+  const failed = failedPhaseText(problems.filter((p) => p.phase !== "outer"));
+  if (failed === undefined) return `${problems.length} error(s) occurred:\n\n${problems.map((p) => `* ${p.message}`).join("\n")}`;
+  // A builder's own checks after its common Prepare failed: Packer lists that failure, then them.
+  const outer = problems.filter((p) => p.phase === "outer");
+  if (outer.length === 0) return failed;
+  return `${outer.length + 1} error(s) occurred:\n\n* ${failed}\n${outer.map((p) => `* ${p.message}`).join("\n")}`;
+}
+
+/** The text of the first decoding phase that failed, or undefined when decoding succeeded. */
+function failedPhaseText(problems: readonly ConfigProblem[]): string | undefined {
   const interpolation = problems.filter((p) => /^(invalid|render) '[^']*': /.test(p.message));
   if (interpolation.length > 0) return interpolation[0].message;
   const decoding = problems.filter((p) => /expected type '|unconvertible type|cannot parse '|source data must be|^error parsing '|^error decoding '|expected a map/.test(p.message));
@@ -20,7 +31,7 @@ export function packerConfigErrorText(problems: readonly ConfigProblem[]): strin
     const head = listed.length === 1 ? "1 error occurred:" : `${listed.length} errors occurred:`;
     return `${head}\n${listed.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;
   }
-  return `${problems.length} error(s) occurred:\n\n${problems.map((p) => `* ${p.message}`).join("\n")}`;
+  return undefined;
 }
 
 /**

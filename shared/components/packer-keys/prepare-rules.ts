@@ -9,9 +9,12 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { ConfigReader } from "../config-reader.js";
+import { ConfigReader } from "../config-reader.js";
 import { readCommunicatorConfig } from "../communicator/ssh.js";
 import { goStatError, goStatErrorIn } from "../go-stat-error.js";
+import { goUrlParseError } from "../go-url-error.js";
+import { DurationSyntaxError, parseGoDuration } from "../../template/duration.js";
+import { readHttpServerConfig } from "../vm-config/http-server.js";
 import { readIsoConfig } from "../vm-config/iso.js";
 import { NO_SHUTDOWN_COMMAND_WARNING } from "../vm-config/shutdown.js";
 import { readFloppyCdConfig } from "../vm-config/floppy-cd.js";
@@ -831,23 +834,95 @@ function isValidAzureName(re: RegExp, name: string): boolean {
   return re.test(name) && !name.endsWith(".") && !name.endsWith("-");
 }
 
-const proxmox: PrepareRule = (r) => {
+/** A Go bool or int as mapstructure's weak decoding reads it inside a list of structs. */
+const goBool = (v: unknown): boolean => v === true || (typeof v === "number" && v !== 0) || (typeof v === "string" && ["1", "t", "true"].includes(v.trim().toLowerCase()));
+const goInt = (v: unknown): number => (typeof v === "number" ? v : typeof v === "string" && /^[-+]?\d+$/.test(v.trim()) ? Number(v.trim()) : 0);
+const goString = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : typeof v === "boolean" ? (v ? "1" : "0") : "");
+const listOfMaps = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map((x) => (x && typeof x === "object" ? x : {}) as Record<string, unknown>) : []);
+
+/** Packer 1.6.6's proxmox common Config.Prepare, which proxmox, proxmox-iso and proxmox-clone all run. */
+const proxmoxCommon: PrepareRule = (r) => {
+  // A zero interval (unset or "0s") is taken from PACKER_KEY_INTERVAL, which must then parse.
+  if (r.duration("boot_key_interval", 0, "decoding") === 0 && process.env.PACKER_KEY_INTERVAL) {
+    try {
+      parseGoDuration(process.env.PACKER_KEY_INTERVAL);
+    } catch (e) {
+      if (!(e instanceof DurationSyntaxError)) throw e;
+      r.problem(undefined, e.message);
+    }
+  }
+  for (const key of ["disks", "network_adapters", "additional_iso_files", "vga"]) r.checkPackerType(key);
+  const scsiController = r.string("scsi_controller", "");
+  listOfMaps(r.value("disks")).forEach((d) => {
+    if (goBool(d.io_thread)) {
+      // io threads need a virtio-scsi-single controller, and then a scsi (the default) or virtio disk
+      if (scsiController !== "virtio-scsi-single") r.problem("disks", "io thread option requires virtio-scsi-single controller");
+      else if (!["scsi", "virtio"].includes(goString(d.type) || "scsi")) r.problem("disks", "io thread option requires scsi or a virtio disk");
+    }
+    const poolType = goString(d.storage_pool_type);
+    // The pool types whose format the Proxmox API library knows; any other needs one given.
+    if (!["zfspool", "lvm", "rbd", "cephfs"].includes(poolType) && goString(d.format) === "") {
+      r.problem("disks", `disk format must be specified for pool type ${JSON.stringify(poolType)}`);
+    }
+  });
+  readHttpServerConfig(r);
   required(r, "username", "username must be specified", "PROXMOX_USERNAME");
   required(r, "password", "password must be specified", "PROXMOX_PASSWORD");
-  // Go's url.Parse accepts nearly anything ("https://:8006/api2/json" included): only emptiness is checked.
-  required(r, "proxmox_url", "proxmox_url must be specified", "PROXMOX_URL");
+  const url = required(r, "proxmox_url", "proxmox_url must be specified", "PROXMOX_URL");
+  const urlError = goUrlParseError(url);
+  if (urlError) r.problem("proxmox_url", `Could not parse proxmox_url: ${urlError}`);
   required(r, "node", "node must be specified");
-  if (/\s/.test(r.string("template_name", ""))) r.problem("template_name", "template_name must not contain spaces");
-  const adapters = r.value("network_adapters");
-  (Array.isArray(adapters) ? adapters : []).forEach((a: Record<string, unknown>, i) => {
-    if (!a?.bridge) r.problem("network_adapters", `network_adapters[${i}].bridge must be specified`);
-    if (a?.packet_queues && (a.model ?? "e1000") !== "virtio") r.problem("network_adapters", `network_adapters[${i}].packet_queues can only be set for 'virtio' driver`);
+  if (r.string("template_name", "").includes(" ")) r.problem("template_name", "template_name must not contain spaces");
+  listOfMaps(r.value("network_adapters")).forEach((a, i) => {
+    if (goString(a.bridge) === "") r.problem("network_adapters", `network_adapters[${i}].bridge must be specified`);
+    if (goInt(a.packet_queues) > 0 && (goString(a.model) || "e1000") !== "virtio") r.problem("network_adapters", `network_adapters[${i}].packet_queues can only be set for 'virtio' driver`);
   });
-  const disks = r.value("disks");
-  (Array.isArray(disks) ? disks : []).forEach((d: Record<string, unknown>, i) => {
-    if (!d?.storage_pool) r.problem("disks", `disks[${i}].storage_pool must be specified`);
-    if (!d?.storage_pool_type) r.problem("disks", `disks[${i}].storage_pool_type must be specified`);
+  listOfMaps(r.value("disks")).forEach((d, i) => {
+    if (goString(d.storage_pool) === "") r.problem("disks", `disks[${i}].storage_pool must be specified`);
+    if (goString(d.storage_pool_type) === "") r.problem("disks", `disks[${i}].storage_pool_type must be specified`);
   });
+};
+
+/**
+ * Packer 1.6.6's proxmox-iso Config.Prepare (the `proxmox` type is the same builder): the common
+ * checks, then the boot ISO (iso_file, or iso_url(s) run through ISOConfig) and additional_iso_files.
+ */
+const proxmoxIso: PrepareRule = (r, ctx) => {
+  proxmoxCommon(r, ctx);
+  const from = r.problems.length;
+  const isoFile = r.string("iso_file", "");
+  // ISOConfig merges iso_url into iso_urls only when it runs, that is without an iso_file.
+  const isoUrls = isoFile === "" ? readIsoConfig(r, ctx.cwd, { warn: ctx.warn }).isoUrls : r.stringList("iso_urls");
+  if ((isoFile === "") === (isoUrls.length === 0)) r.problem("iso_file", "either iso_file or iso_url, but not both, must be specified");
+  const poolMissing = isoUrls.length > 0 && r.string("iso_storage_pool", "") === "";
+  if (poolMissing) r.problem("iso_storage_pool", "when specifying iso_url, iso_storage_pool must also be specified");
+  const raws = r.raw.config.additional_iso_files;
+  listOfMaps(r.value("additional_iso_files")).forEach((iso, i) => {
+    const file = goString(iso.iso_file);
+    let urls = typeof iso.iso_urls === "string" ? iso.iso_urls.split(",").filter(Boolean) : Array.isArray(iso.iso_urls) ? iso.iso_urls : [];
+    if (file === "") {
+      // Its own ISOConfig, whose problems Packer prints unprefixed.
+      const own = new ConfigReader({ type: r.raw.type, config: (Array.isArray(raws) ? raws[i] : {}) as Record<string, unknown> }, { kind: "builder", interpolation: r.interpolation });
+      urls = readIsoConfig(own, ctx.cwd, { warn: ctx.warn }).isoUrls;
+      // (Its decoding problems were found already, rendering additional_iso_files above.)
+      for (const p of own.problems) if (!p.phase) r.problem("additional_iso_files", p.message);
+    }
+    const device = goString(iso.device) || "ide3";
+    for (const [prefix, bus, max] of [["ide", "IDE", 3], ["sata", "SATA", 5], ["scsi", "SCSI", 30]] as const) {
+      if (!device.startsWith(prefix)) continue;
+      const index = device.slice(prefix.length);
+      const valid = /^[-+]?\d+$/.test(index);
+      if (!valid) r.problem("additional_iso_files", `${index} is not a valid bus index`);
+      const number = valid ? Number(index) : 0;
+      if (prefix === "ide" && number === 2) r.problem("additional_iso_files", "IDE bus 2 is used by boot ISO");
+      if (number > max) r.problem("additional_iso_files", `${bus} bus index can't be higher than ${max}`);
+    }
+    if ((file === "") === (urls.length === 0)) r.problem("additional_iso_files", `either iso_file or iso_url, but not both, must be specified for AdditionalISO file ${device}`);
+    // Packer checks the boot ISO's pool again here, once per additional ISO.
+    if (poolMissing) r.problem("iso_storage_pool", "when specifying iso_url, iso_storage_pool must also be specified");
+  });
+  // Checked after the common Prepare returned, so shown even when its decoding failed.
+  for (const p of r.problems.slice(from)) p.phase ??= "outer";
 };
 
 const lxc: PrepareRule = (r, ctx) => {
@@ -1015,10 +1090,74 @@ const amazonChroot: PrepareRule = (r) => {
   }
 };
 
-const vagrantBuilder: PrepareRule = (r) => {
-  const communicator = r.string("communicator", "") || "ssh";
-  if (communicator !== "ssh") r.problem("communicator", `The Vagrant builder currently only supports the ssh communicator"`);
-  if (r.string("source_path", "") === "" && r.string("global_id", "") === "") r.problem("source_path", "source_path is required unless you have set global_id");
+/** Packer 1.6.6's vagrant builder Prepare (it never runs the communicator's own checks). */
+const vagrantBuilder: PrepareRule = (r, ctx) => {
+  // No default: Packer sets "ssh" only in the communicator checks this builder skips.
+  if (r.string("communicator", "") !== "ssh") r.problem("communicator", `The Vagrant builder currently only supports the ssh communicator"`);
+  const source = r.string("source_path", "");
+  const globalId = r.string("global_id", "");
+  if (source === "") {
+    if (globalId === "") r.problem("source_path", "source_path is required unless you have set global_id");
+  } else {
+    if (globalId !== "") r.problem("global_id", "You may either set global_id or source_path but not both");
+    // A local .box (no scheme, or file:) must exist; a box name or a remote URL is fetched later.
+    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(source)?.[0].slice(0, -1).toLowerCase() ?? "";
+    if (source.endsWith(".box") && !goUrlParseError(source) && (scheme === "" || scheme === "file")) {
+      const why = goStatError(resolve(ctx.cwd, source), source);
+      if (why) r.problem("source_path", `Source box '${source}' needs to exist at time of config validation! ${why}`);
+    }
+  }
+  const teardown = r.string("teardown_method", "");
+  if (teardown !== "" && !["halt", "suspend", "destroy"].includes(teardown.toLowerCase())) {
+    r.problem("teardown_method", `TeardownMethod must be "halt", "suspend", or "destroy"`);
+  }
+  const syncedFolder = r.string("synced_folder", "");
+  if (syncedFolder !== "" && goStatError(resolve(ctx.cwd, syncedFolder), syncedFolder)) {
+    r.problem("synced_folder", `synced_folder "${resolve(ctx.cwd, syncedFolder)}" does not exist on the Packer host.`);
+  }
+};
+
+/** Parallels' OutputConfig: Packer makes output_directory absolute before saying it exists. */
+const parallelsOutput: PrepareRule = (r, ctx) => {
+  const dir = resolve(ctx.cwd, r.string("output_directory", "") || `output-${ctx.interpolation.buildName ?? ""}`);
+  if (!r.bool("packer_force") && !goStatError(dir, dir)) r.problem("output_directory", `Output directory '${dir}' already exists. It must not exist.`);
+};
+
+/** Parallels' ToolsConfig: a known parallels_tools_mode (upload by default), and a flavor unless disabled. */
+const parallelsTools: PrepareRule = (r) => {
+  const mode = r.string("parallels_tools_mode", "") || "upload";
+  if (!["disable", "attach", "upload"].includes(mode)) r.problem("parallels_tools_mode", "parallels_tools_mode is invalid. Must be one of: [disable attach upload]");
+  if (r.string("parallels_tools_flavor", "") === "" && mode !== "disable") r.problem("parallels_tools_flavor", "parallels_tools_flavor must be specified");
+};
+
+/** Packer 1.6.6's parallels-iso Prepare: ISO, HTTP, output, hardware, tools, then the disk settings. */
+const parallelsIso: PrepareRule = (r, ctx) => {
+  isoBuilder(r, ctx);
+  readHttpServerConfig(r);
+  parallelsOutput(r, ctx);
+  const cpus = r.int("cpus", 0);
+  if (cpus < 0) r.problem("cpus", `An invalid number of cpus was specified (cpus < 0): ${cpus}`);
+  const memory = r.int("memory", 0);
+  if (memory < 0) r.problem("memory", `An invalid memory size was specified (memory < 0): ${memory}`);
+  parallelsTools(r, ctx);
+  const diskType = r.string("disk_type", "") || "expand";
+  if (diskType !== "expand" && diskType !== "plain") r.problem("disk_type", "disk_type can only be expand, or plain");
+  if (diskType === "plain" && !r.bool("skip_compaction")) ctx.warn?.("'skip_compaction' is enforced to be true for plain disks.");
+  const hardDrive = r.string("hard_drive_interface", "") || "sata";
+  if (!["ide", "sata", "scsi"].includes(hardDrive)) r.problem("hard_drive_interface", "hard_drive_interface can only be ide, sata, or scsi");
+};
+
+/** Packer 1.6.6's parallels-pvm Prepare: output, tools, and a source_path that exists. */
+const parallelsPvm: PrepareRule = (r, ctx) => {
+  parallelsOutput(r, ctx);
+  parallelsTools(r, ctx);
+  const source = r.string("source_path", "");
+  if (source === "") r.problem("source_path", "source_path is required");
+  else {
+    const why = goStatError(resolve(ctx.cwd, source), source);
+    if (why) r.problem("source_path", `source_path is invalid: ${why}`);
+  }
+  if (r.string("shutdown_command", "") === "") ctx.warn?.(NO_SHUTDOWN_COMMAND_WARNING);
 };
 
 const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
@@ -1031,7 +1170,8 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
     },
     "hyperv-vmcx": hypervSecondaryIsos,
     "alicloud-ecs": alicloudEcs,
-    "parallels-iso": isoBuilder,
+    "parallels-iso": parallelsIso,
+    "parallels-pvm": parallelsPvm,
     "amazon-chroot": amazonChroot,
     "amazon-instance": amazonInstance,
     vagrant: vagrantBuilder,
@@ -1053,9 +1193,9 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
     triton,
     "oracle-classic": oracleClassic,
     "oracle-oci": oracleOci,
-    proxmox,
-    "proxmox-iso": proxmox,
-    "proxmox-clone": proxmox,
+    proxmox: proxmoxIso,
+    "proxmox-iso": proxmoxIso,
+    "proxmox-clone": proxmoxCommon,
   },
   provisioner: {
     powershell: windowsScripts,

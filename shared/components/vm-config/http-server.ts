@@ -16,7 +16,11 @@ export function readHttpServerConfig(r: ConfigReader): HttpServerConfig {
     httpPortMax: r.int("http_port_max", 0) || 9000,
     httpBindAddress: r.string("http_bind_address", ""),
   };
-  r.accept("http_interface");
+  const httpInterface = r.string("http_interface", "");
   if (c.httpPortMin > c.httpPortMax) r.problem("http_port_min", "http_port_min must be less than http_port_max");
+  // Packer 1.6.6 defaults the address to 0.0.0.0 before this check, so http_interface alone fails too.
+  if (httpInterface !== "" && (c.httpBindAddress || "0.0.0.0") === "0.0.0.0") {
+    r.problem("http_interface", "either http_interface of http_bind_address can be specified");
+  }
   return c;
 }

@@ -76,9 +76,10 @@ test("builders that run Packer's communicator checks need an ssh_username (or wi
   const iso = { iso_url: "a.iso", iso_checksum: "none" };
   t.deepEqual(keysOnly("builder", "hyperv-iso", iso), ['An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".']);
   t.deepEqual(keysOnly("builder", "hyperv-iso", { ...iso, communicator: "winrm", winrm_username: "Administrator" }), []);
-  // parallels-pvm has no rule of its own in Kiln: only the communicator's checks apply.
-  t.deepEqual(keysOnly("builder", "parallels-pvm", {}), ['An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".']);
-  t.deepEqual(keysOnly("builder", "parallels-pvm", { ssh_username: "u" }), []);
+  // parallels-pvm, given what its own rules need (a source_path that exists, no tools flavor needed).
+  const pvm = { source_path: ".", parallels_tools_mode: "disable" };
+  t.deepEqual(keysOnly("builder", "parallels-pvm", pvm), ['An ssh_username must be specified\n  Note: some builders used to default ssh_username to "root".']);
+  t.deepEqual(keysOnly("builder", "parallels-pvm", { ...pvm, ssh_username: "u" }), []);
   const placed = { vm_name: "n", host: "h", storage: [{ disk_size: 1024 }] };
   t.deepEqual(keysOnly("builder", "vsphere-iso", { ...placed, ssh_username: "u", vcenter_server: "vc", username: "u" }), ["'password' is required"]);
 });
