@@ -13,12 +13,25 @@ export function packerConfigErrorText(problems: readonly ConfigProblem[]): strin
   if (interpolation.length > 0) return interpolation[0].message;
   const decoding = problems.filter((p) => /expected type '|unconvertible type|cannot parse '|source data must be|^error parsing '|^error decoding '|expected a map/.test(p.message));
   if (decoding.length > 0) return `${decoding.length} error(s) decoding:\n\n${decoding.map((p) => `* ${p.message}`).join("\n")}`;
-  const unknown = problems.filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"));
+  // Packer sorts the decoder's unused keys (sort.Strings) before it words them.
+  const unknown = problems
+    .filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"))
+    .sort((a, b) => compareBytes(unusedKeyOf(a.message), unusedKeyOf(b.message)));
   if (unknown.length > 0) {
     const head = unknown.length === 1 ? "1 error occurred:" : `${unknown.length} errors occurred:`;
     return `${head}\n${unknown.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;
   }
   return `${problems.length} error(s) occurred:\n\n${problems.map((p) => `* ${p.message}`).join("\n")}`;
+}
+
+/** The key an unknown or deprecated key problem names: `unknown configuration key: '"x"'` gives x. */
+function unusedKeyOf(message: string): string {
+  return /^unknown configuration key: '"(.*)"'$/.exec(message)?.[1] ?? /^Deprecated configuration key: '([^']*)'/.exec(message)?.[1] ?? message;
+}
+
+/** Go's string order (bytes; UTF-16 units agree for the ASCII of key names). */
+function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
