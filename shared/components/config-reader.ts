@@ -193,11 +193,11 @@ export class ConfigReader {
   }
 
   /**
-   * A Go duration string (`"5m"`, `"1h30m"`) in milliseconds. `decoding`: the key is a Go
-   * time.Duration that mapstructure decodes (Packer says "error decoding"), not a string its
-   * Prepare parses ("error parsing").
+   * A Go duration string (`"5m"`, `"1h30m"`) in milliseconds. By default the key is a Go
+   * time.Duration that mapstructure decodes (Packer says "error decoding"), as every duration key
+   * of Packer 1.6.6's own components is; `parsing`: a string the plugin's Prepare parses ("error parsing").
    */
-  duration(key: string, fallback: number, how: "parsing" | "decoding" = "parsing"): number {
+  duration(key: string, fallback: number, how: "parsing" | "decoding" = "decoding"): number {
     const v = this.value(key);
     if (v === undefined || v === null || v === "") return fallback;
     if (typeof v === "number") return v / 1e6; // Go decodes a bare number as nanoseconds

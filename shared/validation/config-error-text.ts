@@ -1,5 +1,6 @@
 import type { ConfigProblem } from "../components/problems.js";
 import { formatPosition } from "../template/position.js";
+import { mapstructureErrorText } from "../template/decode-messages.js";
 
 /**
  * The text Packer prints for a component that failed to prepare. Packer decodes in phases and stops
@@ -12,7 +13,7 @@ export function packerConfigErrorText(problems: readonly ConfigProblem[]): strin
   const interpolation = problems.filter((p) => /^(invalid|render) '[^']*': /.test(p.message));
   if (interpolation.length > 0) return interpolation[0].message;
   const decoding = problems.filter((p) => /expected type '|unconvertible type|cannot parse '|source data must be|^error parsing '|^error decoding '|expected a map/.test(p.message));
-  if (decoding.length > 0) return `${decoding.length} error(s) decoding:\n\n${decoding.map((p) => `* ${p.message}`).join("\n")}`;
+  if (decoding.length > 0) return mapstructureErrorText(decoding.map((p) => p.message));
   // Packer sorts the decoder's unused keys (sort.Strings) before it words them.
   const unknown = problems
     .filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"))
