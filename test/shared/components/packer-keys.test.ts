@@ -40,7 +40,7 @@ test("a deprecated key says to run packer fix only where Packer's plugin declare
 });
 
 test("values are decoded with mapstructure's weak typing: wrong types fail, convertible ones pass", (t) => {
-  t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "abc", iso_url: "a.iso", iso_checksum: "none" }), [`cannot parse 'memory' as int: strconv.ParseInt: parsing "abc": invalid syntax`]);
+  t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "abc", iso_url: "a.iso", iso_checksum: "none" }), [`cannot parse 'memory' as uint: strconv.ParseUint: parsing "abc": invalid syntax`]);
   t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "2048", cpus: 2, headless: "true", iso_url: "a.iso", iso_checksum: "none", ssh_username: "u" }), []);
   t.deepEqual(keysOnly("builder", "hyperv-iso", { floppy_files: { a: 1 } }), [`'floppy_files': source data must be an array or slice, got map`]);
   // nested structs: unknown keys are named with their path, as mapstructure's Unused list does

@@ -112,3 +112,14 @@ test("a bad duration is a decoding error, worded as Go's time.ParseDuration and 
     ].join("\n"));
   }
 });
+
+test("disk_size is a Go uint for virtualbox-iso and vmware-iso: a sign or a fraction is ParseUint's error (disk_size passed with -var)", (t) => {
+  const iso = { iso_url: "https://example.invalid/u.iso", iso_checksum: "none", ssh_username: "u" };
+  t.deepEqual(problemsOf(() => virtualboxIso.prepare(raw("virtualbox-iso", { ...iso, disk_size: "1.5" }), prepareContext(cwd, "vb"))), [
+    `cannot parse 'disk_size' as uint: strconv.ParseUint: parsing "1.5": invalid syntax`,
+  ]);
+  t.deepEqual(problemsOf(() => vmwareIso.prepare(raw("vmware-iso", { ...iso, disk_size: "-1" }), prepareContext(cwd, "vm"))), [
+    `cannot parse 'disk_size' as uint: strconv.ParseUint: parsing "-1": invalid syntax`,
+  ]);
+  t.like(virtualboxIso.prepare(raw("virtualbox-iso", { ...iso, disk_size: "61440" }), prepareContext(cwd, "vb")), { diskSizeMb: 61440 });
+});
