@@ -194,12 +194,26 @@ export class ConfigReader {
     return fallback;
   }
 
+  /** A Go uint: as int, but a string goes through strconv.ParseUint (no sign allowed). */
+  uint(key: string, fallback = 0): number {
+    const v = this.value(key);
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === "number") return Math.trunc(v);
+    if (typeof v === "string" && /^\d+$/.test(v)) return Number(v);
+    if (typeof v === "string" && v === "") return fallback;
+    if (typeof v === "boolean") return v ? 1 : 0;
+    this.decodeProblem(key, typeof v === "string"
+      ? `cannot parse '${key}' as uint: strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`
+      : `'${key}' expected type 'uint', got unconvertible type '${goType(v)}'`);
+    return fallback;
+  }
+
   /**
-   * A Go duration string (`"5m"`, `"1h30m"`) in milliseconds. `decoding`: the key is a Go
-   * time.Duration that mapstructure decodes (Packer says "error decoding"), not a string its
-   * Prepare parses ("error parsing").
+   * A Go duration string (`"5m"`, `"1h30m"`) in milliseconds. By default the key is a Go
+   * time.Duration that mapstructure decodes (Packer says "error decoding"), as every duration key
+   * of Packer 1.6.6's own components is; `parsing`: a string the plugin's Prepare parses ("error parsing").
    */
-  duration(key: string, fallback: number, how: "parsing" | "decoding" = "parsing"): number {
+  duration(key: string, fallback: number, how: "parsing" | "decoding" = "decoding"): number {
     const v = this.value(key);
     if (v === undefined || v === null || v === "") return fallback;
     if (typeof v === "number") return v / 1e6; // Go decodes a bare number as nanoseconds

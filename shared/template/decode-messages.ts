@@ -49,3 +49,9 @@ export function expectedMap(name: string, v: unknown): string {
 export function expectedSlice(name: string, v: unknown): string {
   return `'${name}': source data must be an array or slice, got ${goKind(v)}`;
 }
+
+/** mapstructure's Error text: `2 error(s) decoding:\n\n* a\n* b`, its lines sorted as mapstructure sorts them. */
+export function mapstructureErrorText(messages: readonly string[]): string {
+  const lines = messages.map((m) => `* ${m}`).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${messages.length} error(s) decoding:\n\n${lines.join("\n")}`;
+}

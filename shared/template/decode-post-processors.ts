@@ -54,10 +54,11 @@ function decodePostProcessor(doc: JsonDocument, node: JsonNode, path: string, la
   const keyNode = (key: string): JsonNode => doc.properties(node).find((p) => p.key === key)?.keyNode ?? node;
   const problems = new DecodeProblems();
   const take = problems.take.bind(problems);
-  const type = take("type", strictString("type", fields.type), "");
-  const name = take("name", strictString("name", fields.name), "");
-  const only = take("only", strictStringList("only", fields.only), []);
-  const except = take("except", strictStringList("except", fields.except), []);
+  // mapstructure names a field by its tag, or by its Go name where it has none (Type, Name, Only, Except).
+  const type = take("type", strictString("Type", fields.type), "");
+  const name = take("name", strictString("Name", fields.name), "");
+  const only = take("only", strictStringList("Only", fields.only), []);
+  const except = take("except", strictStringList("Except", fields.except), []);
   const keep = take("keep_input_artifact", strictOptionalBool("keep_input_artifact", fields.keep_input_artifact), undefined);
   const badKey = problems.firstKey;
   if (badKey !== undefined) return doc.error(`${label}: ${problems.summary()}`, keyNode(badKey), `${path}.${badKey}`);

@@ -23,9 +23,10 @@ export function decodeProvisioner(doc: JsonDocument, node: JsonNode, path: strin
   const keyNode = (key: string): JsonNode => doc.properties(node).find((p) => p.key === key)?.keyNode ?? node;
   const problems = new DecodeProblems();
   const take = problems.take.bind(problems);
-  const type = take("type", weakString("type", fields.type), "");
-  const only = take("only", weakStringList("only", fields.only), []);
-  const except = take("except", weakStringList("except", fields.except), []);
+  // mapstructure names a field by its tag, or by its Go name where it has none (Type, Only, Except, Override).
+  const type = take("type", weakString("Type", fields.type), "");
+  const only = take("only", weakStringList("Only", fields.only), []);
+  const except = take("except", weakStringList("Except", fields.except), []);
   const pauseBeforeMs = take("pause_before", weakDuration("pause_before", fields.pause_before), 0);
   const timeoutMs = take("timeout", weakDuration("timeout", fields.timeout), 0);
   const maxRetriesText = take("max_retries", weakString("max_retries", fields.max_retries), "");
@@ -57,11 +58,11 @@ export function decodeProvisioner(doc: JsonDocument, node: JsonNode, path: strin
 function decodeOverride(v: unknown): Decoded<Record<string, Record<string, unknown>>> {
   if (v === null || v === undefined) return { ok: true, value: {} };
   if (Array.isArray(v) && v.length === 0) return { ok: true, value: {} };
-  if (typeof v !== "object" || Array.isArray(v)) return { ok: false, message: expectedMap("override", v) };
+  if (typeof v !== "object" || Array.isArray(v)) return { ok: false, message: expectedMap("Override", v) };
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, keys] of Object.entries(v as Record<string, unknown>)) {
     if (keys === null || typeof keys !== "object" || Array.isArray(keys)) {
-      return { ok: false, message: expectedMap(`override[${name}]`, keys) };
+      return { ok: false, message: expectedMap(`Override[${name}]`, keys) };
     }
     out[name] = keys as Record<string, unknown>;
   }

@@ -9,7 +9,7 @@ const UNIT_MS: Record<string, number> = {
 export class DurationSyntaxError extends Error {}
 
 export function parseGoDuration(text: string): number {
-  const original = text;
+  const invalid = (): DurationSyntaxError => new DurationSyntaxError(`time: invalid duration ${goQuote(text)}`);
   let s = text;
   let sign = 1;
   if (s.startsWith("-") || s.startsWith("+")) {
@@ -17,19 +17,35 @@ export function parseGoDuration(text: string): number {
     s = s.slice(1);
   }
   if (s === "0") return 0;
-  if (s === "") throw new DurationSyntaxError(`time: invalid duration "${original}"`);
+  if (s === "") throw invalid();
   let total = 0;
-  const part = /^([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/;
+  // As Go reads it: a number ([0-9]* with an optional fraction), then a unit running up to the
+  // next digit or dot.
   while (s.length > 0) {
-    const m = part.exec(s);
-    if (!m || m[1] === "" || m[1] === ".") {
-      if (/^[0-9.]+$/.test(s)) throw new DurationSyntaxError(`time: missing unit in duration "${original}"`);
-      throw new DurationSyntaxError(`time: invalid duration "${original}"`);
-    }
-    total += Number(m[1]) * UNIT_MS[m[2]];
-    s = s.slice(m[0].length);
+    const number = /^[0-9]*(?:\.[0-9]*)?/.exec(s)![0];
+    if (number === "" || number === ".") throw invalid();
+    s = s.slice(number.length);
+    const unit = /^[^0-9.]*/.exec(s)![0];
+    if (unit === "") throw new DurationSyntaxError(`time: missing unit in duration ${goQuote(text)}`);
+    const scale = UNIT_MS[unit];
+    if (scale === undefined) throw new DurationSyntaxError(`time: unknown unit ${goQuote(unit)} in duration ${goQuote(text)}`);
+    total += Number(number) * scale;
+    s = s.slice(unit.length);
   }
   return sign * total;
+}
+
+/** Go's time.quote: in double quotes, with quote and backslash escaped, control and non-ASCII bytes as \xNN. */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const c of s) {
+    if (c < " " || c.codePointAt(0)! >= 0x80) {
+      for (const b of new TextEncoder().encode(c)) out += `\\x${b.toString(16).padStart(2, "0")}`;
+    } else {
+      out += c === '"' || c === "\\" ? `\\${c}` : c;
+    }
+  }
+  return out + '"';
 }
 
 /** Go's Duration.String(), for messages such as "Pausing 1s before the next provisioner...". */

@@ -1,4 +1,5 @@
 import type { SourcePosition } from "./position.js";
+import { mapstructureErrorText } from "./decode-messages.js";
 
 /** Where a template problem is: the file, and when known the place in it and the JSON path. */
 export interface TemplateErrorLocation {
@@ -91,7 +92,7 @@ export function formatPackerErrors(errors: readonly TemplateError[], style: Temp
     case "single":
       return messages[0] ?? "";
     case "decoding":
-      return `${messages.length} error(s) decoding:\n\n${messages.map((m) => `* ${m}`).join("\n")}`;
+      return mapstructureErrorText(messages);
     case "list": {
       const head = messages.length === 1 ? "1 error occurred:" : `${messages.length} errors occurred:`;
       return `${head}\n${messages.map((m) => `\t* ${m}`).join("\n")}\n\n`;

@@ -1,5 +1,5 @@
 import { parseGoDuration, DurationSyntaxError } from "./duration.js";
-import { goKind, unconvertible, expectedSlice } from "./decode-messages.js";
+import { goKind, unconvertible, expectedSlice, mapstructureErrorText } from "./decode-messages.js";
 
 /**
  * Packer decodes a few template keys "weakly" (mapstructure's WeaklyTypedInput): numbers and
@@ -84,8 +84,8 @@ export class DecodeProblems {
     return this.problems[0]?.key;
   }
 
-  /** mapstructure's summary: `2 error(s) decoding:\n\n* a\n* b`. */
+  /** mapstructure's summary: `2 error(s) decoding:\n\n* a\n* b`, sorted. */
   summary(): string {
-    return `${this.problems.length} error(s) decoding:\n\n${this.problems.map((p) => `* ${p.message}`).join("\n")}`;
+    return mapstructureErrorText(this.problems.map((p) => p.message));
   }
 }

@@ -1,5 +1,6 @@
 import type { ConfigProblem } from "../components/problems.js";
 import { formatPosition } from "../template/position.js";
+import { mapstructureErrorText } from "../template/decode-messages.js";
 
 /**
  * The text Packer prints for a component that failed to prepare. Packer decodes in phases and stops
@@ -23,8 +24,11 @@ function failedPhaseText(problems: readonly ConfigProblem[]): string | undefined
   const interpolation = problems.filter((p) => /^(invalid|render) '[^']*': /.test(p.message));
   if (interpolation.length > 0) return interpolation[0].message;
   const decoding = problems.filter((p) => /expected type '|unconvertible type|cannot parse '|source data must be|^error parsing '|^error decoding '|expected a map/.test(p.message));
-  if (decoding.length > 0) return `${decoding.length} error(s) decoding:\n\n${decoding.map((p) => `* ${p.message}`).join("\n")}`;
-  const unknown = problems.filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"));
+  if (decoding.length > 0) return mapstructureErrorText(decoding.map((p) => p.message));
+  // Packer sorts the decoder's unused keys (sort.Strings) before it words them.
+  const unknown = problems
+    .filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"))
+    .sort((a, b) => compareBytes(unusedKeyOf(a.message), unusedKeyOf(b.message)));
   if (unknown.length > 0) {
     // A Prepare that goes on after a failed decode (triton's) lists its own problems in the same go-multierror list.
     const listed = problems.some((p) => p.phase === undefined && !unknown.includes(p)) ? problems : unknown;
@@ -32,6 +36,16 @@ function failedPhaseText(problems: readonly ConfigProblem[]): string | undefined
     return `${head}\n${listed.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;
   }
   return undefined;
+}
+
+/** The key an unknown or deprecated key problem names: `unknown configuration key: '"x"'` gives x. */
+function unusedKeyOf(message: string): string {
+  return /^unknown configuration key: '"(.*)"'$/.exec(message)?.[1] ?? /^Deprecated configuration key: '([^']*)'/.exec(message)?.[1] ?? message;
+}
+
+/** Go's string order (bytes; UTF-16 units agree for the ASCII of key names). */
+function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -79,7 +79,7 @@ export function isSpotInstance(c: Pick<AmazonRunConfig, "spotPrice">): boolean {
 }
 
 export function readAmazonRunConfig(r: ConfigReader, ctx: Pick<PrepareContext, "cwd" | "warn">): AmazonRunConfig {
-  const windowsPasswordTimeoutMs = r.duration("windows_password_timeout", 0, "decoding") || 20 * 60_000;
+  const windowsPasswordTimeoutMs = r.duration("windows_password_timeout", 0) || 20 * 60_000;
   const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
   const ssh = communicator.type === "ssh" ? communicator.ssh : undefined;
 

@@ -113,7 +113,7 @@ export const schema: BuilderSchema<Config> = {
     const communicator = readCommunicatorConfig(communicatorBlock, { cwd: ctx.cwd });
     communicatorBlock.finish();
     const boot = readBootConfig(r, { vnc: false });
-    const keyHoldMs = Math.max(5, r.duration("key_hold_time", 0));
+    const keyHoldMs = Math.max(5, r.duration("key_hold_time", 0, "parsing"));
     const domainName = r.string("domain_name", "") || `packer-${randomBytes(10).toString("hex")}`;
     const memory = r.int("memory", 0);
     const vcpu = r.int("vcpu", 0);
@@ -161,7 +161,7 @@ export const schema: BuilderSchema<Config> = {
     if (!ADDRESS_SOURCES.includes(networkAddressSource as NetworkAddressSource)) r.problem("network_address_source", `unkown NetworkAddressSource: ${networkAddressSource}`);
     const shutdownMode = r.string("shutdown_mode", "") || "auto";
     if (!SHUTDOWN_MODES.includes(shutdownMode as ShutdownMode)) r.problem("shutdown_mode", `unrecognized shutdown mode '${shutdownMode}'`);
-    const shutdownTimeoutMs = r.duration("shutdown_timeout", 0) || 5 * 60_000;
+    const shutdownTimeoutMs = r.duration("shutdown_timeout", 0, "parsing") || 5 * 60_000;
 
     const libvirtUri = r.string("libvirt_uri", "");
     if (!libvirtUri) r.problem("libvirt_uri", "libvirt_uri must be specified (for example qemu:///system)");

@@ -53,7 +53,7 @@ export const schema: BuilderSchema<Config> = {
       sound: r.string("sound", "") || "none",
       usb: r.bool("usb"),
       bundleIso: r.bool("bundle_iso"),
-      diskSizeMb: r.int("disk_size", 0) || 40000,
+      diskSizeMb: r.uint("disk_size", 0) || 40000,
       guestOsType: r.string("guest_os_type", "") || "Other",
       hardDriveDiscard: r.bool("hard_drive_discard"),
       hardDriveInterface: hardDriveInterface as Config["hardDriveInterface"],

@@ -70,7 +70,7 @@ export const schema: BuilderSchema<Config> = {
     const exported = readExportKeys(r);
     const disk = readDiskKeys(r);
 
-    const diskSizeMb = r.int("disk_size", 0) || 40000;
+    const diskSizeMb = r.uint("disk_size", 0) || 40000;
     let skipCompaction = exported.skipCompaction;
     if (disk.typeId === "") {
       disk.typeId = "1";

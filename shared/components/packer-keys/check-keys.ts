@@ -104,6 +104,12 @@ function scalarProblem(path: string, v: unknown, t: KeyType): string | undefined
       if (typeof v === "string" && (v === "" || /^[-+]?(0x[0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(v))) return undefined;
       if (typeof v === "string") return `cannot parse '${path}' as int: strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`;
       return `'${path}' expected type 'int', got unconvertible type '${goKind(v)}'`;
+    case "u":
+      // Weak decoding casts any number (a negative one too); a string goes through strconv.ParseUint, base 0.
+      if (typeof v === "number" || typeof v === "boolean") return undefined;
+      if (typeof v === "string" && (v === "" || /^(0x[0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(v))) return undefined;
+      if (typeof v === "string") return `cannot parse '${path}' as uint: strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`;
+      return `'${path}' expected type 'uint', got unconvertible type '${goKind(v)}'`;
     case "f":
       if (typeof v === "number" || typeof v === "boolean") return undefined;
       if (typeof v === "string" && (v === "" || Number.isFinite(Number(v)))) return undefined;

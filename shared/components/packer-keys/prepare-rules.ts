@@ -1072,6 +1072,39 @@ const saltMasterless: PrepareRule = (r, ctx) => {
   check("grains_file", "file");
 };
 
+/**
+ * chef-solo: the local folders and files it uploads must exist, as its Prepare stats them. Go
+ * formats the nil error of a path that exists but is the wrong kind as "%!s(<nil>)".
+ */
+const chefSolo: PrepareRule = (r, ctx) => {
+  const kindError = (path: string, wantDirectory: boolean): string | undefined => {
+    const why = goStatErrorIn(ctx.cwd, path);
+    if (why) return why;
+    return statSync(resolve(ctx.cwd, path)).isDirectory() === wantDirectory ? undefined : "%!s(<nil>)";
+  };
+  const configTemplate = r.string("config_template", "");
+  if (configTemplate !== "") {
+    const why = goStatErrorIn(ctx.cwd, configTemplate);
+    if (why) r.problem("config_template", `Bad config template path: ${why}`);
+    else if (statSync(resolve(ctx.cwd, configTemplate)).isDirectory()) r.problem("config_template", "Config template path must be a file: %!s(<nil>)");
+  }
+  for (const path of r.stringList("cookbook_paths")) {
+    const why = kindError(path, true);
+    if (why) r.problem("cookbook_paths", `Bad cookbook path '${path}': ${why}`);
+  }
+  const checks: [key: string, what: string, wantDirectory: boolean][] = [
+    ["roles_path", "roles path", true],
+    ["data_bags_path", "data bags path", true],
+    ["encrypted_data_bag_secret_path", "encrypted data bag secret", false],
+    ["environments_path", "environments path", true],
+  ];
+  for (const [key, what, wantDirectory] of checks) {
+    const path = r.string(key, "");
+    const why = path === "" ? undefined : kindError(path, wantDirectory);
+    if (why) r.problem(key, `Bad ${what} '${path}': ${why}`);
+  }
+};
+
 const amazonChroot: PrepareRule = (r) => {
   const amiName = r.string("ami_name", "");
   if (amiName === "") r.problem("ami_name", "ami_name must be specified");
@@ -1201,6 +1234,7 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
     powershell: windowsScripts,
     "windows-shell": windowsScripts,
     "salt-masterless": saltMasterless,
+    "chef-solo": chefSolo,
     "chef-client": (r) => void required(r, "server_url", "server_url must be set"),
     inspec: (r) => void required(r, "profile", "profile must be specified."),
   },

@@ -1,7 +1,7 @@
 /**
  * The shape of Packer's key tables (keys.generated.ts): for every component type Packer 1.6.6
  * ships, the configuration keys its decoder accepts and their Go types, in a compact notation:
- * `s` string, `b` bool, `i` integer, `f` float, `[T]` list of T, `{T}` map of T, `@Name` a nested
+ * `s` string, `b` bool, `i` integer, `u` unsigned integer, `f` float, `[T]` list of T, `{T}` map of T, `@Name` a nested
  * struct listed in `structs`, `*` anything.
  */
 export type KeyType = string;

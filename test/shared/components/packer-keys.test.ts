@@ -1,5 +1,5 @@
 import test from "ava";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packerKeySchema } from "../../../shared/components/packer-keys/key-schema.js";
 import { isDeprecatedKey, packerKeysOf } from "../../../shared/components/packer-keys/check-keys.js";
@@ -40,7 +40,7 @@ test("a deprecated key says to run packer fix only where Packer's plugin declare
 });
 
 test("values are decoded with mapstructure's weak typing: wrong types fail, convertible ones pass", (t) => {
-  t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "abc", iso_url: "a.iso", iso_checksum: "none" }), [`cannot parse 'memory' as int: strconv.ParseInt: parsing "abc": invalid syntax`]);
+  t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "abc", iso_url: "a.iso", iso_checksum: "none" }), [`cannot parse 'memory' as uint: strconv.ParseUint: parsing "abc": invalid syntax`]);
   t.deepEqual(keysOnly("builder", "hyperv-iso", { memory: "2048", cpus: 2, headless: "true", iso_url: "a.iso", iso_checksum: "none", ssh_username: "u" }), []);
   t.deepEqual(keysOnly("builder", "hyperv-iso", { floppy_files: { a: 1 } }), [`'floppy_files': source data must be an array or slice, got map`]);
   // nested structs: unknown keys are named with their path, as mapstructure's Unused list does
@@ -229,4 +229,18 @@ test("alicloud-ecs checks credentials, region, image name, communicator and run 
   process.env.ALICLOUD_ACCESS_KEY = "a";
   process.env.ALICLOUD_SECRET_KEY = "s";
   t.deepEqual(keysOnly("builder", "alicloud-ecs", { region: "ap-southeast-1", image_name: "img", source_image: "ubuntu", ssh_username: "root", instance_type: "ecs.n1.tiny" }), []);
+});
+
+test("chef-solo refuses cookbook, roles, data bags and environments paths that are not folders, as its Prepare stats them (mwrock/packer-templates after packer fix)", (t) => {
+  mkdirSync(join(cwd, "cookbooks"), { recursive: true });
+  writeFileSync(join(cwd, "secret"), "");
+  t.deepEqual(keysOnly("provisioner", "chef-solo", { cookbook_paths: ["cookbooks"], encrypted_data_bag_secret_path: "secret", run_list: ["a::b"] }), []);
+  t.deepEqual(keysOnly("provisioner", "chef-solo", { cookbook_paths: ["cookbooks", "vendor/cookbooks", "secret"], roles_path: "roles", data_bags_path: "cookbooks", environments_path: "secret", encrypted_data_bag_secret_path: "cookbooks", config_template: "cookbooks" }), [
+    "Config template path must be a file: %!s(<nil>)",
+    "Bad cookbook path 'vendor/cookbooks': stat vendor/cookbooks: no such file or directory",
+    "Bad cookbook path 'secret': %!s(<nil>)",
+    "Bad roles path 'roles': stat roles: no such file or directory",
+    "Bad encrypted data bag secret 'cookbooks': %!s(<nil>)",
+    "Bad environments path 'secret': %!s(<nil>)",
+  ]);
 });

@@ -185,7 +185,7 @@ test("provisioners: common keys become fields, durations are checked, max_retrie
   const e = parseError(JSON.stringify({ "error-cleanup-provisioner": { inline: [] } }));
   t.is(e.message, "On Error Cleanup Provisioner error: Provisioner missing 'type'");
   const d = parseError('{"provisioners": [\n {"type": "shell", "timeout": "soon", "max_retries": [1]}\n]}');
-  t.is(d.message, "provisioner 1: Error decoding provisioner: 2 error(s) decoding:\n\n* error decoding 'timeout': time: invalid duration \"soon\"\n* 'max_retries' expected type 'string', got unconvertible type '[]interface {}', value: '[1]'");
+  t.is(d.message, "provisioner 1: Error decoding provisioner: 2 error(s) decoding:\n\n* 'max_retries' expected type 'string', got unconvertible type '[]interface {}', value: '[1]'\n* error decoding 'timeout': time: invalid duration \"soon\"");
   t.deepEqual([d.line, d.column, d.field], [2, 20, "provisioners[0].timeout"]);
 });
 
@@ -206,7 +206,7 @@ test("post-processors: a name, an object or a chain; a chain in a chain is an er
   t.deepEqual(tpl.postProcessors[2][1].only, ["null"]);
   const e = parseError(JSON.stringify({ "post-processors": [{ type: "manifest", keep_input_artifact: "yes", only: "x" }, [3]] }));
   t.deepEqual(templateErrorsOf(e).map((x) => x.message), [
-    "post-processor 1.1: 2 error(s) decoding:\n\n* 'only': source data must be an array or slice, got string\n* 'keep_input_artifact' expected type 'bool', got unconvertible type 'string', value: 'yes'",
+    "post-processor 1.1: 2 error(s) decoding:\n\n* 'Only': source data must be an array or slice, got string\n* 'keep_input_artifact' expected type 'bool', got unconvertible type 'string', value: 'yes'",
     "post-processor 2.1: unknown format",
   ]);
 });

@@ -104,6 +104,8 @@ function hclErrorsOf(d: Diagnostic, plan: HclPlan): HclDiagnostic[] {
   const ranges = d.build ? plan.keyRanges.get(d.build) : undefined;
   // The problems' positions (`file:line:col (field "key")`) name the exact attributes.
   const positions = (d.where ?? "").split("\n").map((l) => /^(.*):(\d+):(\d+) \(field "([^"]+)"\)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+  // HCL reports them in the order they are written (the JSON path's text lists them sorted by key).
+  const bySource = (a: HclDiagnostic, b: HclDiagnostic): number => (a.subject?.start.byte ?? Infinity) - (b.subject?.start.byte ?? Infinity);
   return keyPaths.map((keyPath): HclDiagnostic => {
     const key = keyPath.split(/[.[]/)[0]!;
     // A key inside a nested block (`volume[1].bogus`) is named as HCL names it, plus its block.
@@ -112,5 +114,5 @@ function hclErrorsOf(d: Diagnostic, plan: HclPlan): HclDiagnostic[] {
     const at = positions.find((m) => m[4]!.split(".")[0] === key);
     const subject: HclRange | undefined = (at ? plan.keyRangesByPosition.get(`${at[1]}:${at[2]}:${at[3]}`) : undefined) ?? ranges?.get(key);
     return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${name}" is not expected here.${inBlock}`, subject };
-  });
+  }).sort(bySource);
 }

@@ -8,6 +8,8 @@ import { schema as virtualboxOvf } from "../../../../shared/components/builders/
 import { schema as vmwareIso } from "../../../../shared/components/builders/vmware-iso.js";
 import { cleanAmiName } from "../../../../shared/components/builders/amazon-ami-name.js";
 import { prepareContext, problemsOf, raw } from "../prepare-context.js";
+import { ConfigErrors } from "../../../../shared/components/problems.js";
+import { packerConfigErrorText } from "../../../../shared/validation/config-error-text.js";
 import { tempDirSync } from "../../../fixtures/temp-dir.js";
 
 const cwd = tempDirSync("kiln-vm-schemas-");
@@ -86,4 +88,38 @@ test("vmware-iso: a minimal template validates; a bad format does not", (t) => {
   const iso = { iso_url: "http://x/u.iso", iso_checksum: "sha256:" + "1".repeat(64), ssh_username: "vagrant", boot_command: ["<esc>{{ .HTTPIP }}"], tools_upload_flavor: "linux" };
   t.deepEqual(problemsOf(() => vmwareIso.prepare(raw("vmware-iso", iso), prepareContext(cwd, "vmware-iso"))), []);
   t.deepEqual(problemsOf(() => vmwareIso.prepare(raw("vmware-iso", { ...iso, format: "qcow2" }), prepareContext(cwd, "vmware-iso"))), ["format must be one of ova, ovf, or vmx"]);
+});
+
+test("a bad duration is a decoding error, worded as Go's time.ParseDuration and mapstructure word it (DanHam/packer-templates with -var winrm_timeout=5)", (t) => {
+  const iso = { iso_url: "https://example.invalid/u.iso", iso_checksum: "sha256:" + "0".repeat(64) };
+  const prepare = (): unknown =>
+    virtualboxIso.prepare(raw("virtualbox-iso", { ...iso, communicator: "winrm", winrm_username: "vagrant", winrm_timeout: "5", shutdown_timeout: "x", boot_wait: "2 minutes" }), prepareContext(cwd, "virtualbox-iso"));
+  t.deepEqual(problemsOf(prepare).sort(), [
+    `error decoding 'boot_wait': time: unknown unit " minutes" in duration "2 minutes"`,
+    `error decoding 'shutdown_timeout': time: invalid duration "x"`,
+    `error decoding 'winrm_timeout': time: missing unit in duration "5"`,
+  ]);
+  try {
+    prepare();
+  } catch (e) {
+    // mapstructure sorts its list, whatever order the keys come in.
+    t.is(packerConfigErrorText((e as ConfigErrors).problems), [
+      "3 error(s) decoding:",
+      "",
+      `* error decoding 'boot_wait': time: unknown unit " minutes" in duration "2 minutes"`,
+      `* error decoding 'shutdown_timeout': time: invalid duration "x"`,
+      `* error decoding 'winrm_timeout': time: missing unit in duration "5"`,
+    ].join("\n"));
+  }
+});
+
+test("disk_size is a Go uint for virtualbox-iso and vmware-iso: a sign or a fraction is ParseUint's error (disk_size passed with -var)", (t) => {
+  const iso = { iso_url: "https://example.invalid/u.iso", iso_checksum: "none", ssh_username: "u" };
+  t.deepEqual(problemsOf(() => virtualboxIso.prepare(raw("virtualbox-iso", { ...iso, disk_size: "1.5" }), prepareContext(cwd, "vb"))), [
+    `cannot parse 'disk_size' as uint: strconv.ParseUint: parsing "1.5": invalid syntax`,
+  ]);
+  t.deepEqual(problemsOf(() => vmwareIso.prepare(raw("vmware-iso", { ...iso, disk_size: "-1" }), prepareContext(cwd, "vm"))), [
+    `cannot parse 'disk_size' as uint: strconv.ParseUint: parsing "-1": invalid syntax`,
+  ]);
+  t.like(virtualboxIso.prepare(raw("virtualbox-iso", { ...iso, disk_size: "61440" }), prepareContext(cwd, "vb")), { diskSizeMb: 61440 });
 });
