@@ -43,8 +43,9 @@ export class ConfigReader {
     return this.options.interpolation;
   }
 
+  /** Whether the key is set: null is unset (hcldec's null attribute, mapstructure's nil). */
   has(key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.raw.config, key);
+    return Object.prototype.hasOwnProperty.call(this.raw.config, key) && this.raw.config[key] !== null;
   }
 
   positionOf(key: string): SourcePosition | undefined {

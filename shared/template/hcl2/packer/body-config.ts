@@ -2,7 +2,8 @@
  * A component body (source, provisioner, post-processor) evaluated to the plain JSON config the
  * shared component schemas read: attributes become keys, nested blocks become lists of objects
  * (what Packer's hcldec specs produce for the same names), `dynamic "X"` blocks are expanded
- * (dynamic-blocks.ts). Null attributes are left out (unset, as in Packer).
+ * (dynamic-blocks.ts). A null attribute stays as a null key: the schemas read it as unset, as
+ * hcldec does, and still report it when the component has no such argument ("foo = null").
  */
 import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, TemplatePart, Value } from "../contract.js";
 import { evaluate, variablesReferenced } from "../eval/index.js";
@@ -67,8 +68,7 @@ function collect(
       });
     }
     if (d.some((x) => x.severity === "error")) continue;
-    if (isNull(value)) continue;
-    if (!isWhollyKnown(value)) {
+    if (!isNull(value) && !isWhollyKnown(value)) {
       diagnostics.push({
         severity: "error",
         summary: "Unknown value",

@@ -368,6 +368,27 @@ build {
   t.regex(r.text, /u\.pkr\.hcl:17,5-8: Unsupported argument; An argument named "baz" is not expected\nhere\., and 1 other diagnostic\(s\)/);
 });
 
+test("an unknown argument set to null is still unsupported (HCL decodes against the schema), a known one set to null is unset", async (t) => {
+  const files = (extra: string): Record<string, string> => ({
+    "n.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+  ${extra}
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline      = ["true"]
+    environment_vars = null
+  }
+}
+`,
+  });
+  const r = await checkHclTemplate("n.pkr.hcl", workspace(t, files("foo = null")), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, 'Error: Unsupported argument\n\n  on n.pkr.hcl line 3:\n  (source code not available)\n\nAn argument named "foo" is not expected here.\n\n\n');
+  t.true((await checkHclTemplate("n.pkr.hcl", workspace(t, files("ssh_host = null")), NO_INPUTS)).ok);
+});
+
 test("error-cleanup-provisioner and provisioner timeout are planned; a bad duration names its attribute", async (t) => {
   const dir = workspace(t, {
     "e.pkr.hcl": `source "null" "x" {
