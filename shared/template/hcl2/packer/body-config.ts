@@ -5,8 +5,8 @@
  * (dynamic-blocks.ts). A null attribute stays as a null key: the schemas read it as unset, as
  * hcldec does, and still report it when the component has no such argument ("foo = null").
  */
-import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, TemplatePart, Value } from "../contract.js";
-import { evaluate, variablesReferenced } from "../eval/index.js";
+import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
+import { childExpressions, evaluate, variablesReferenced } from "../eval/index.js";
 import { isNull, isWhollyKnown, toJson } from "../value/index.js";
 import { expandDynamicBlock } from "./dynamic-blocks.js";
 import type { SourcePosition } from "../../position.js";
@@ -102,46 +102,6 @@ function callOnBuildData(e: Expression): string | undefined {
     if (found) return found;
   }
   return undefined;
-}
-
-function childExpressions(e: Expression): Expression[] {
-  switch (e.kind) {
-    case "template":
-      return templateChildren(e.parts);
-    case "relative-traversal":
-      return [e.source];
-    case "index":
-      return [e.collection, e.key];
-    case "splat":
-      return [e.source, e.each];
-    case "call":
-      return e.args;
-    case "tuple":
-      return e.items;
-    case "object":
-      return e.items.flatMap((i) => [i.key, i.value]);
-    case "unary":
-      return [e.operand];
-    case "binary":
-      return [e.left, e.right];
-    case "conditional":
-      return [e.condition, e.then, e.else];
-    case "for":
-      return [e.collection, ...(e.keyExpr ? [e.keyExpr] : []), e.valueExpr, ...(e.condition ? [e.condition] : [])];
-    case "parens":
-      return [e.inner];
-    default:
-      return [];
-  }
-}
-
-function templateChildren(parts: TemplatePart[]): Expression[] {
-  return parts.flatMap((p) => {
-    if (p.kind === "interpolation") return [p.expr];
-    if (p.kind === "if") return [p.condition, ...templateChildren(p.then), ...templateChildren(p.else ?? [])];
-    if (p.kind === "for") return [p.collection, ...templateChildren(p.body)];
-    return [];
-  });
 }
 
 function setKey(into: Record<string, unknown>, key: string, value: unknown): void {

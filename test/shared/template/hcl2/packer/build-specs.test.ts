@@ -1,7 +1,7 @@
 import test from "ava";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
+import { checkHclTemplate, initializeHclTemplate, parseHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
 import type { BuildSpec } from "../../../../../shared/plan/build-spec.js";
 import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
@@ -217,6 +217,77 @@ build {
   const r = await checkHclTemplate("c.pkr.hcl", cyc, NO_INPUTS);
   t.false(r.ok);
   if (!r.ok) t.regex(r.text, /Unsupported attribute[\s\S]*Error: Cycle in local values[\s\S]*local\.a →\s+local\.b → local\.a/);
+});
+
+test("failing locals: Packer 1.6.6's retry queue names the local it stops at, with hcl's 'with' lines; locals evaluated before keep their values", async (t) => {
+  const text = (locals: string[]): string => `variable "v" {
+  default = "abc"
+}
+${locals.map((l) => `locals {\n  ${l}\n}\n`).join("")}source "null" "a" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.a"]
+}
+`;
+  // Two failing (and one fine): the queue goes round until the 102nd failure, the second local's.
+  const two = await checkHclTemplate("l.pkr.hcl", workspace(t, { "l.pkr.hcl": text(['b = "${var.v}-${local.zz}"', "a = var.v + 1", "c = upper(var.v)"]) }), NO_INPUTS);
+  t.false(two.ok);
+  if (!two.ok) {
+    t.is(two.text, 'Error: Invalid operand\n\n  on l.pkr.hcl line 8:\n  (source code not available)\n\nwith var.v as "abc".\n\nUnsuitable value for left operand: a number is required.\n\n\n');
+  }
+  // Four failing: 101 mod 4 is 1, so the second again, not the last.
+  const four = await checkHclTemplate(
+    "l.pkr.hcl",
+    workspace(t, { "l.pkr.hcl": text(["a = substr(var.v, true, [])", "b = local.nope", "c = -var.v", "d = var.v * 2"]) }),
+    NO_INPUTS,
+  );
+  t.false(four.ok);
+  if (!four.ok) t.regex(four.text, /^Error: Unsupported attribute\n\n  on l\.pkr\.hcl line 8:\n  \(source code not available\)\n\nThis object does not have an attribute named "nope"\.\n\n\n$/);
+  const dir = workspace(t, { "l.pkr.hcl": text(["a = var.v + 1", "c = upper(var.v)"]) });
+  const parsed = await parseHclTemplate("l.pkr.hcl", dir, NO_INPUTS);
+  if (!parsed.config) return t.fail();
+  await initializeHclTemplate(parsed.config);
+  t.deepEqual([...parsed.config.locals.keys()], ["c"]);
+});
+
+test("hcl's 'with' lines: the variables the failing part reads, sorted, collections by size, null as 'set to null'", async (t) => {
+  const dir = workspace(t, {
+    "w.pkr.hcl": `variable "l" {
+  default = ["a", "b"]
+}
+variable "o" {
+  default = { k = 1.5 }
+}
+locals {
+  f = var.l[var.o.k]
+}
+`,
+  });
+  const r = await checkHclTemplate("w.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /\n\nwith var\.l as tuple with 2 elements,\n     var\.o\.k as 1\.5\.\n\nThe given key does not identify an element/);
+});
+
+test("from initialisation on, validate prints sensitive variables' values as <sensitive> (Packer's UI filter); parse errors are not filtered", async (t) => {
+  const text = (local: string): string => `variable "secret" {
+  default   = "hunter2"
+  sensitive = true
+}
+variable "n" {
+  type    = number
+  default = 1
+}
+locals {
+  ${local}
+}
+`;
+  const init = await checkHclTemplate("s.pkr.hcl", workspace(t, { "s.pkr.hcl": text("a = var.secret + 1") }), NO_INPUTS);
+  t.false(init.ok);
+  if (!init.ok) t.regex(init.text, /with var\.secret as "<sensitive>"\./);
+  const parse = await checkHclTemplate("s.pkr.hcl", workspace(t, { "s.pkr.hcl": text("a = 1").replace("default = 1", 'default = "hunter2"') }), NO_INPUTS);
+  t.false(parse.ok);
+  if (!parse.ok) t.regex(parse.text, /   7:   default = "hunter2"\n/);
 });
 
 test("a .pkr.json template plans like its .pkr.hcl twin", async (t) => {
