@@ -11,6 +11,8 @@ export interface ConfigProblem {
    * config struct, or (unset) a rule checked afterwards. Packer stops after the first stage that fails.
    */
   phase?: "interpolate" | "decode";
+  /** Text the component's Prepare puts before its whole decoding error (shell-local's "Error decoding config: "). */
+  decodePrefix?: string;
 }
 
 /** Every problem found while preparing one component, reported together as Packer does. */

@@ -9,14 +9,15 @@ import { formatPosition } from "../template/position.js";
  * any, and print that phase the way Packer does.
  */
 export function packerConfigErrorText(problems: readonly ConfigProblem[]): string {
+  const prefix = (phase: readonly ConfigProblem[]): string => phase[0]?.decodePrefix ?? "";
   const interpolation = problems.filter((p) => /^(invalid|render) '[^']*': /.test(p.message));
-  if (interpolation.length > 0) return interpolation[0].message;
+  if (interpolation.length > 0) return `${prefix(interpolation)}${interpolation[0].message}`;
   const decoding = problems.filter((p) => /expected type '|unconvertible type|cannot parse '|source data must be|^error parsing '|^error decoding '|expected a map/.test(p.message));
-  if (decoding.length > 0) return `${decoding.length} error(s) decoding:\n\n${decoding.map((p) => `* ${p.message}`).join("\n")}`;
+  if (decoding.length > 0) return `${prefix(decoding)}${decoding.length} error(s) decoding:\n\n${decoding.map((p) => `* ${p.message}`).join("\n")}`;
   const unknown = problems.filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"));
   if (unknown.length > 0) {
     const head = unknown.length === 1 ? "1 error occurred:" : `${unknown.length} errors occurred:`;
-    return `${head}\n${unknown.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;
+    return `${prefix(unknown)}${head}\n${unknown.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;
   }
   return `${problems.length} error(s) occurred:\n\n${problems.map((p) => `* ${p.message}`).join("\n")}`;
 }

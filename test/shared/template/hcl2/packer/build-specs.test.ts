@@ -290,6 +290,29 @@ locals {
   if (!parse.ok) t.regex(parse.text, /   7:   default = "hunter2"\n/);
 });
 
+test("a key rendered later is still parsed when decoded (RenderMap validates every key); shell-local wraps its Decode error as a whole, not each problem", async (t) => {
+  const text = (arg: string): string => `source "null" "a" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.a"]
+  provisioner "shell-local" {
+    inline = ["echo"]
+    ${arg}
+  }
+}
+`;
+  const bad = await checkHclTemplate("e.pkr.hcl", workspace(t, { "e.pkr.hcl": text('execute_command = ["{{ .Bad x"]') }), NO_INPUTS);
+  t.false(bad.ok);
+  if (!bad.ok) {
+    t.is(
+      bad.text,
+      'Error: Failed preparing provisioner-block "shell-local" ""\n\n  on e.pkr.hcl line 6:\n  (source code not available)\n\n' +
+        'Error decoding config: invalid \'execute_command\': template: root:1: function "x"\nnot defined in:\n\n{{ .Bad x\n\n\n',
+    );
+  }
+});
+
 test("a .pkr.json template plans like its .pkr.hcl twin", async (t) => {
   const dir = workspace(t, {
     "j.pkr.json": JSON.stringify({
