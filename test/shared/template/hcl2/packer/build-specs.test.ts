@@ -313,6 +313,19 @@ build {
   }
 });
 
+test("an unknown source in a build is printed as 1.6.6 prints it: at 'line 0' of no file (its build's HCL2Ref is never set), the known ones as Go's %v of its map", async (t) => {
+  const none = await checkHclTemplate("b.pkr.hcl", workspace(t, { "b.pkr.hcl": `build {\n  sources = ["source.docker.example"]\n}\n` }), NO_INPUTS);
+  t.false(none.ok);
+  if (!none.ok) t.is(none.text, "Error: Unknown source docker.example\n\n  on  line 0:\n  (source code not available)\n\nKnown: map[]\n\n\n");
+  const some = await checkHclTemplate(
+    "b.pkr.hcl",
+    workspace(t, { "b.pkr.hcl": `source "null" "b" {\n  communicator = "none"\n}\nsource "file" "a" {\n  content = "x"\n  target = "y"\n}\nbuild {\n  sources = ["source.null.zz"]\n}\n` }),
+    NO_INPUTS,
+  );
+  t.false(some.ok);
+  if (!some.ok) t.regex(some.text, /\n\nKnown: map\[file\.a:\{file a 0xc\w+ <nil> \} null\.b:\{null b 0xc\w+ <nil>\s\}\]\n/);
+});
+
 test("a .pkr.json template plans like its .pkr.hcl twin", async (t) => {
   const dir = workspace(t, {
     "j.pkr.json": JSON.stringify({
