@@ -35,11 +35,21 @@ export function bodyItems(body: HclBody, exclude: ReadonlySet<string>): { attrib
   return { attributes: [...attributes.values()].filter((a) => !exclude.has(a.name)), blocks: [], diagnostics };
 }
 
-export function evaluateComponentBody(body: HclBody, ctx: EvalContext, exclude: ReadonlySet<string>): { value: ComponentConfig; diagnostics: HclDiagnostic[] } {
+/**
+ * `knownKeys`: the component's arguments, when Packer's table of them is at hand. hcldec checks the
+ * body against the schema before it evaluates anything, so an unknown argument is never evaluated:
+ * one whose value fails is kept (as null) for the schemas to report, without the evaluation error.
+ */
+export function evaluateComponentBody(
+  body: HclBody,
+  ctx: EvalContext,
+  exclude: ReadonlySet<string>,
+  knownKeys?: ReadonlySet<string>,
+): { value: ComponentConfig; diagnostics: HclDiagnostic[] } {
   const diagnostics: HclDiagnostic[] = [];
   const config: Record<string, unknown> = {};
   const keyPositions: Record<string, SourcePosition> = {};
-  collect(body, ctx, exclude, config, keyPositions, diagnostics);
+  collect(body, ctx, exclude, config, keyPositions, diagnostics, knownKeys);
   return { value: { config, keyPositions }, diagnostics };
 }
 
@@ -50,11 +60,17 @@ function collect(
   into: Record<string, unknown>,
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
+  knownKeys?: ReadonlySet<string>,
 ): void {
   const items = bodyItems(body, exclude);
   diagnostics.push(...items.diagnostics);
   for (const attr of items.attributes) {
     const { value, diagnostics: d } = evaluate(attr.expr, ctx);
+    if (knownKeys && !knownKeys.has(attr.name) && d.some((x) => x.severity === "error")) {
+      setKey(into, attr.name, null);
+      if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
+      continue;
+    }
     diagnostics.push(...d);
     const call = callOnBuildData(attr.expr);
     if (call) {

@@ -326,6 +326,43 @@ test("an unknown source in a build is printed as 1.6.6 prints it: at 'line 0' of
   if (!some.ok) t.regex(some.text, /\n\nKnown: map\[file\.a:\{file a 0xc\w+ <nil> \} null\.b:\{null b 0xc\w+ <nil>\s\}\]\n/);
 });
 
+test("a provisioner or post-processor whose body fails to evaluate fails its HCL2Prepare: 'Failed preparing …-block' per source, post-processors then not started", async (t) => {
+  const text = (prov: string, pp: string): string => `source "null" "a" {
+  communicator = "none"
+}
+source "null" "b" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.a", "source.null.b"]
+  provisioner "shell-local" {
+    inline = ${prov}
+  }
+  post-processor "manifest" {
+    output = ${pp}
+  }
+}
+`;
+  const prov = await checkHclTemplate("p.pkr.hcl", workspace(t, { "p.pkr.hcl": text("[var.nope, local.x]", "var.zz") }), NO_INPUTS);
+  t.false(prov.ok);
+  const wrapped =
+    'Error: Failed preparing provisioner-block "shell-local" ""\n\n  on p.pkr.hcl line 9:\n  (source code not available)\n\n' +
+    'p.pkr.hcl:10,18-23: Unsupported attribute; This object does not have an\nattribute named "nope"., and 1 other diagnostic(s)\n\n';
+  if (!prov.ok) t.is(prov.text, `${wrapped}${wrapped}\n`);
+  const pp = await checkHclTemplate("p.pkr.hcl", workspace(t, { "p.pkr.hcl": text('["true"]', "var.zz") }), NO_INPUTS);
+  t.false(pp.ok);
+  if (!pp.ok) {
+    t.regex(pp.text, /^Error: Failed preparing post-processor-block "manifest" ""\n\n  on p\.pkr\.hcl line 12:\n  \(source code not available\)\n\np\.pkr\.hcl:13,17-20: Unsupported attribute; This object does not have an\nattribute named "zz"\.\n\n/);
+    t.is(pp.text.match(/Failed preparing/g)?.length, 2);
+  }
+});
+
+test("an unknown argument is not evaluated (hcldec checks the schema first): its bad value is no error, the argument is", async (t) => {
+  const r = await checkHclTemplate("u.pkr.hcl", workspace(t, { "u.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n  foo = var.x\n}\nbuild {\n  sources = ["source.null.a"]\n}\n` }), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, 'Error: Unsupported argument\n\n  on u.pkr.hcl line 3:\n  (source code not available)\n\nAn argument named "foo" is not expected here.\n\n\n');
+});
+
 test("a .pkr.json template plans like its .pkr.hcl twin", async (t) => {
   const dir = workspace(t, {
     "j.pkr.json": JSON.stringify({
