@@ -6,7 +6,9 @@
  * hcldec does, and still report it when the component has no such argument ("foo = null").
  */
 import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
-import { childExpressions, evaluate, variablesReferenced } from "../eval/index.js";
+import { childExpressions, evaluate, nameSuggestion, variablesReferenced } from "../eval/index.js";
+import { TABLES } from "../../../components/packer-keys/keys.generated.js";
+import type { KeyType } from "../../../components/packer-keys/types.js";
 import { isNull, isWhollyKnown, toJson } from "../value/index.js";
 import { expandDynamicBlock } from "./dynamic-blocks.js";
 import type { SourcePosition } from "../../position.js";
@@ -36,20 +38,22 @@ export function bodyItems(body: HclBody, exclude: ReadonlySet<string>): { attrib
 }
 
 /**
- * `knownKeys`: the component's arguments, when Packer's table of them is at hand. hcldec checks the
- * body against the schema before it evaluates anything, so an unknown argument is never evaluated:
- * one whose value fails is kept (as null) for the schemas to report, without the evaluation error.
+ * `schema`: the component's keys and their Go types, when Packer's table of them is at hand (a
+ * struct or list of structs is a block in its HCL2 spec, anything else an argument). hcldec checks
+ * the body against the spec before it evaluates anything: a block of a type the spec has no block
+ * for is "Unsupported block type" (this level's first, then nested ones'), and an unknown argument
+ * is never evaluated: one whose value fails is kept (as null) for the component schemas to report.
  */
 export function evaluateComponentBody(
   body: HclBody,
   ctx: EvalContext,
   exclude: ReadonlySet<string>,
-  knownKeys?: ReadonlySet<string>,
+  schema?: Readonly<Record<string, KeyType>>,
 ): { value: ComponentConfig; diagnostics: HclDiagnostic[] } {
   const diagnostics: HclDiagnostic[] = [];
   const config: Record<string, unknown> = {};
   const keyPositions: Record<string, SourcePosition> = {};
-  collect(body, ctx, exclude, config, keyPositions, diagnostics, knownKeys);
+  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema);
   return { value: { config, keyPositions }, diagnostics };
 }
 
@@ -60,13 +64,13 @@ function collect(
   into: Record<string, unknown>,
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
-  knownKeys?: ReadonlySet<string>,
+  schema?: Readonly<Record<string, KeyType>>,
 ): void {
   const items = bodyItems(body, exclude);
   diagnostics.push(...items.diagnostics);
   for (const attr of items.attributes) {
     const { value, diagnostics: d } = evaluate(attr.expr, ctx);
-    if (knownKeys && !knownKeys.has(attr.name) && d.some((x) => x.severity === "error")) {
+    if (schema && !Object.prototype.hasOwnProperty.call(schema, attr.name) && d.some((x) => x.severity === "error")) {
       setKey(into, attr.name, null);
       if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
       continue;
@@ -96,18 +100,41 @@ function collect(
     setKey(into, attr.name, toJson(value));
     if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
   }
-  for (const block of items.blocks) {
+  const blocks = schema ? items.blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics)) : items.blocks;
+  for (const block of blocks) {
     if (block.type === "dynamic") {
       expandDynamic(block, ctx, into, positions, diagnostics);
       continue;
     }
     const nested: Record<string, unknown> = {};
-    collect(block.body, ctx, new Set(), nested, undefined, diagnostics);
+    collect(block.body, ctx, new Set(), nested, undefined, diagnostics, schema ? nestedSchema(schema[block.type]!) : undefined);
     appendBlock(into, block.type, nested);
     if (positions && !(block.type in positions)) {
       positions[block.type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
     }
   }
+}
+
+const BLOCK_TYPE = /^\[?@([^\]]+)\]?$/;
+
+/** Whether the spec has a block of this type; if not, hcl's "Unsupported block type". */
+function supportedBlock(block: HclBlock, schema: Readonly<Record<string, KeyType>>, diagnostics: HclDiagnostic[]): boolean {
+  const type = schema[block.type];
+  if (type !== undefined && Object.prototype.hasOwnProperty.call(schema, block.type) && (type === "*" || BLOCK_TYPE.test(type))) return true;
+  const blockTypes = Object.keys(schema).filter((k) => BLOCK_TYPE.test(schema[k]!));
+  const suggestion = nameSuggestion(block.type, blockTypes);
+  let hint = suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : "";
+  if (!hint && Object.prototype.hasOwnProperty.call(schema, block.type)) {
+    hint = ` Did you mean to define argument ${JSON.stringify(block.type)}? If so, use the equals sign to assign it a value.`;
+  }
+  diagnostics.push({ severity: "error", summary: "Unsupported block type", detail: `Blocks of type ${JSON.stringify(block.type)} are not expected here.${hint}`, subject: block.typeRange });
+  return false;
+}
+
+/** The keys of a nested block's struct, when the table lists them. */
+function nestedSchema(type: KeyType): Readonly<Record<string, KeyType>> | undefined {
+  const name = BLOCK_TYPE.exec(type)?.[1];
+  return name === undefined ? undefined : TABLES.structs[name];
 }
 
 /** The name of a function called with a `build.*` reference among its arguments, if any. */

@@ -233,8 +233,8 @@ function evaluateBody(
   ranges: KeyRanges,
   component: { kind: ComponentKind; type: string },
 ): ComponentConfig {
-  const keys = packerKeysOf(component.kind, component.type)?.keys;
-  const { value: raw, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set(), keys ? new Set(Object.keys(keys)) : undefined);
+  const schema = packerKeysOf(component.kind, component.type)?.keys;
+  const { value: raw, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set(), schema);
   const value = { config: withBuildCalls(raw.config) as Record<string, unknown>, keyPositions: raw.keyPositions };
   diags.push(...diagnostics);
   const native = body as unknown as { attributes?: Map<string, { nameRange: HclRange }> };

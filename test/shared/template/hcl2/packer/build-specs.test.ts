@@ -363,6 +363,47 @@ test("an unknown argument is not evaluated (hcldec checks the schema first): its
   if (!r.ok) t.is(r.text, 'Error: Unsupported argument\n\n  on u.pkr.hcl line 3:\n  (source code not available)\n\nAn argument named "foo" is not expected here.\n\n\n');
 });
 
+test("a block where the component's HCL2 spec has an argument (a map such as tags) is 'Unsupported block type' with hcl's suggestion, top-level ones first", async (t) => {
+  const dir = workspace(t, {
+    "b.pkr.hcl": `source "amazon-ebs" "x" {
+  source_ami_filter {
+    filters {
+      name = "ubuntu/*"
+    }
+    owners = ["099720109477"]
+  }
+  region        = "us-west-2"
+  instance_type = "t3.micro"
+  ssh_username  = "ubuntu"
+  ami_name      = "x"
+  run_tags {
+    Name = "builder"
+  }
+  tags {
+    Name = "image"
+  }
+}
+build {
+  sources = ["source.amazon-ebs.x"]
+}
+`,
+  });
+  const r = await checkHclTemplate("b.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(
+      r.text,
+      [
+        ["12", 'Blocks of type "run_tags" are not expected here. Did you mean "run_tag"?'],
+        ["15", 'Blocks of type "tags" are not expected here. Did you mean "tag"?'],
+        ["3", 'Blocks of type "filters" are not expected here. Did you mean "filter"?'],
+      ]
+        .map(([line, detail]) => `Error: Unsupported block type\n\n  on b.pkr.hcl line ${line}:\n  (source code not available)\n\n${detail}\n\n`)
+        .join("") + "\n",
+    );
+  }
+});
+
 test("a .pkr.json template plans like its .pkr.hcl twin", async (t) => {
   const dir = workspace(t, {
     "j.pkr.json": JSON.stringify({
