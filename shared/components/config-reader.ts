@@ -1,4 +1,4 @@
-import { render, InterpolationError } from "../template/interpolate/index.js";
+import { render, validate, InterpolationError } from "../template/interpolate/index.js";
 import type { InterpolationContext } from "../template/interpolate/context.js";
 import { parseGoDuration, DurationSyntaxError } from "../template/duration.js";
 import type { SourcePosition } from "../template/position.js";
@@ -19,6 +19,8 @@ export interface ConfigReaderOptions {
    * for the type (name and Go type), as Packer's decoder would.
    */
   partial?: boolean;
+  /** What the component's Prepare puts before its decoding error as a whole (ConfigProblem.decodePrefix). */
+  decodeErrorPrefix?: string;
   /** Set on the readers `blocks()` hands out: where the block sits in its parent's config. */
   nested?: { path: string; problems: ConfigProblem[]; position: SourcePosition | undefined };
 }
@@ -43,8 +45,9 @@ export class ConfigReader {
     return this.options.interpolation;
   }
 
+  /** Whether the key is set: null is unset (hcldec's null attribute, mapstructure's nil). */
   has(key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.raw.config, key);
+    return Object.prototype.hasOwnProperty.call(this.raw.config, key) && this.raw.config[key] !== null;
   }
 
   positionOf(key: string): SourcePosition | undefined {
@@ -65,7 +68,11 @@ export class ConfigReader {
   /** A problem Packer's decoder itself finds (a value of the wrong type, an unknown key). */
   private decodeProblem(key: string, message: string, phase: "decode" | "interpolate" = "decode"): void {
     const nested = this.options.nested;
-    this.problems.push({ message: nested ? `${nested.path}: ${message}` : message, field: this.keyPath(key), position: this.positionOf(key.split(/[.[]/)[0]!), phase });
+    this.problems.push({ message: nested ? `${nested.path}: ${message}` : message, field: this.keyPath(key), position: this.positionOf(key.split(/[.[]/)[0]!), phase, ...this.prefix() });
+  }
+
+  private prefix(): { decodePrefix?: string } {
+    return this.options.decodeErrorPrefix === undefined ? {} : { decodePrefix: this.options.decodeErrorPrefix };
   }
 
   /** `key` as written from the component's top (`volume[0].source.pool` inside nested blocks). */
@@ -104,7 +111,8 @@ export class ConfigReader {
 
   /** A reader over a nested block's values (already rendered), reporting into this reader's problems. */
   private child(path: string, config: Record<string, unknown>, position: SourcePosition | undefined): ConfigReader {
-    return new ConfigReader({ type: this.raw.type, config }, { kind: this.options.kind, interpolation: this.options.interpolation, nested: { path, problems: this.problems, position } });
+    const { kind, interpolation, decodeErrorPrefix } = this.options;
+    return new ConfigReader({ type: this.raw.type, config }, { kind, interpolation, decodeErrorPrefix, nested: { path, problems: this.problems, position } });
   }
 
   /** A nested block that appears at most once (Go's pointer-to-struct fields: `source { }`). */
@@ -122,7 +130,11 @@ export class ConfigReader {
     const rawValue = this.raw.config[key];
     let v: unknown = rawValue;
     // A nested block's values were rendered with its parent's.
-    if (!this.options.nested && !this.options.renderLater?.includes(key)) {
+    if (!this.options.nested && this.options.renderLater?.includes(key)) {
+      // Packer's RenderMap parses every key, even those it leaves for later.
+      const bad = firstInvalidString(rawValue, this.options.interpolation);
+      if (bad) this.decodeProblem(key, `invalid '${key}': ${bad.error.message} in:\n\n${bad.text}`, "interpolate");
+    } else if (!this.options.nested) {
       try {
         v = renderDeep(rawValue, this.options.interpolation);
       } catch (e) {
@@ -251,9 +263,14 @@ export class ConfigReader {
     const items = Array.isArray(v) ? v : [v];
     const out: number[] = [];
     items.forEach((item, i) => {
+      const name = `${key}[${i}]`;
       if (typeof item === "number" && Number.isInteger(item)) out.push(item);
       else if (typeof item === "string" && /^[-+]?\d+$/.test(item.trim())) out.push(Number(item.trim()));
-      else this.decodeProblem(key, `cannot parse '${key}[${i}]' as int: expected type 'int', got unconvertible type '${goType(item)}'`);
+      else if (item === "") out.push(0);
+      else if (typeof item === "boolean") out.push(item ? 1 : 0);
+      // mapstructure's weak decodeInt: a string goes through strconv.ParseInt.
+      else if (typeof item === "string") this.decodeProblem(key, `cannot parse '${name}' as int: strconv.ParseInt: parsing ${JSON.stringify(item)}: invalid syntax`);
+      else this.decodeProblem(key, `'${name}' expected type 'int', got unconvertible type '${goType(item)}'`);
     });
     return out;
   }
@@ -317,7 +334,7 @@ export class ConfigReader {
       for (const key of Object.keys(this.raw.config)) {
         if (this.read.has(key)) continue;
         // The message names the whole path already, as Packer's decoder does for nested keys.
-        this.problems.push({ message: unusedKeyMessage(kind, this.raw.type, this.keyPath(key)), field: this.keyPath(key), position: this.positionOf(key), phase: "decode" });
+        this.problems.push({ message: unusedKeyMessage(kind, this.raw.type, this.keyPath(key)), field: this.keyPath(key), position: this.positionOf(key), phase: "decode", ...this.prefix() });
       }
       return;
     }
@@ -344,6 +361,25 @@ const PACKER_INTERNAL_KEYS = new Set([
   "packer_build_name", "packer_builder_type", "packer_core_version", "packer_debug", "packer_force",
   "packer_on_error", "packer_user_variables", "packer_sensitive_variables", "packer_template_path",
 ]);
+
+/** The first string inside `v` that does not parse as a template, with its error. */
+function firstInvalidString(v: unknown, ctx: InterpolationContext): { text: string; error: InterpolationError } | undefined {
+  if (typeof v === "string") {
+    try {
+      validate(v, ctx);
+      return undefined;
+    } catch (e) {
+      if (e instanceof InterpolationError) return { text: v, error: e };
+      throw e;
+    }
+  }
+  const items = Array.isArray(v) ? v : v && typeof v === "object" ? Object.values(v) : [];
+  for (const item of items) {
+    const bad = firstInvalidString(item, ctx);
+    if (bad) return bad;
+  }
+  return undefined;
+}
 
 function renderDeep(v: unknown, ctx: InterpolationContext): unknown {
   if (typeof v === "string") return render(v, ctx);

@@ -13,6 +13,8 @@ export interface ConfigProblem {
    * returned, failed or not (proxmox-iso's ISO checks); Packer lists them after that failure.
    */
   phase?: "interpolate" | "decode" | "outer";
+  /** Text the component's Prepare puts before its whole decoding error (shell-local's "Error decoding config: "). */
+  decodePrefix?: string;
 }
 
 /** Every problem found while preparing one component, reported together as Packer does. */

@@ -51,7 +51,8 @@ export interface ShellLocalReadOptions {
 
 /** Reads and checks a shell-local configuration with Packer's defaults and messages (POSIX hosts). */
 export function readShellLocalConfig(raw: RawComponent, ctx: PrepareContext, options: ShellLocalReadOptions): ShellLocalConfig {
-  const r = new ConfigReader(raw, { kind: options.kind, interpolation: ctx.interpolation, renderLater: ["execute_command"] });
+  // Packer's shell-local wraps the error of its Decode as a whole: "Error decoding config: %s".
+  const r = new ConfigReader(raw, { kind: options.kind, interpolation: ctx.interpolation, renderLater: ["execute_command"], decodeErrorPrefix: "Error decoding config: " });
   const command = r.string("command", "");
   // Undefined and empty differ, as Go's nil and empty slices do in Packer's checks below.
   const inlineGiven = r.value("inline") !== undefined && r.value("inline") !== null;
@@ -67,11 +68,6 @@ export function readShellLocalConfig(raw: RawComponent, ctx: PrepareContext, opt
   const useLinuxPathing = r.bool("use_linux_pathing");
   const validExitCodes = r.intList("valid_exit_codes");
   const envVarFormat = r.string("env_var_format", "%s='%s' ");
-  // Like Packer's shell-local Decode, which wraps every decoding error this way.
-  for (let i = 0; i < r.problems.length; i++) {
-    const p = r.problems[i]!;
-    r.problems[i] = { ...p, message: `Error decoding config: ${p.message}` };
-  }
 
   if (options.wrapSingleExecuteCommand && executeCommand.length === 1) executeCommand = ["sh", "-c", ...executeCommand];
   if (executeCommand.length === 0) executeCommand = [...DEFAULT_EXECUTE_COMMAND];

@@ -21,10 +21,11 @@ export function packerConfigErrorText(problems: readonly ConfigProblem[]): strin
 
 /** The text of the first decoding phase that failed, or undefined when decoding succeeded. */
 function failedPhaseText(problems: readonly ConfigProblem[]): string | undefined {
+  const prefix = (phase: readonly ConfigProblem[]): string => phase[0]?.decodePrefix ?? "";
   const interpolation = problems.filter((p) => /^(invalid|render) '[^']*': /.test(p.message));
-  if (interpolation.length > 0) return interpolation[0].message;
+  if (interpolation.length > 0) return `${prefix(interpolation)}${interpolation[0].message}`;
   const decoding = problems.filter((p) => /expected type '|unconvertible type|cannot parse '|source data must be|^error parsing '|^error decoding '|expected a map/.test(p.message));
-  if (decoding.length > 0) return mapstructureErrorText(decoding.map((p) => p.message));
+  if (decoding.length > 0) return `${prefix(decoding)}${mapstructureErrorText(decoding.map((p) => p.message))}`;
   // Packer sorts the decoder's unused keys (sort.Strings) before it words them.
   const unknown = problems
     .filter((p) => p.message.startsWith("unknown configuration key:") || p.message.startsWith("Deprecated configuration key:"))
@@ -33,7 +34,7 @@ function failedPhaseText(problems: readonly ConfigProblem[]): string | undefined
     // A Prepare that goes on after a failed decode (triton's) lists its own problems in the same go-multierror list.
     const listed = problems.some((p) => p.phase === undefined && !unknown.includes(p)) ? problems : unknown;
     const head = listed.length === 1 ? "1 error occurred:" : `${listed.length} errors occurred:`;
-    return `${head}\n${listed.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;
+    return `${prefix(unknown)}${head}\n${listed.map((p) => `\t* ${p.message}`).join("\n")}\n\n`;
   }
   return undefined;
 }

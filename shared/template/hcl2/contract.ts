@@ -38,6 +38,11 @@ export interface HclDiagnostic {
   subject?: HclRange;
   /** A wider range giving context (e.g. the whole attribute), optional. */
   context?: HclRange;
+  /**
+   * From evaluating an expression: the values of the variables the failing part reads, as hcl
+   * prints them after the source ("with var.x as \"abc\"."); empty when there are none to show.
+   */
+  variableValues?: string[];
 }
 
 /** Thrown when a step cannot continue; carries every diagnostic gathered so far. */

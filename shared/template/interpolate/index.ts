@@ -31,6 +31,15 @@ export function render(text: string, ctx: InterpolationContext): string {
 }
 
 /**
+ * Checks that `text` parses with the functions `ctx` defines (Packer's ValidateInterface, which
+ * RenderMap runs on every key, rendered later or not). Throws a parse-phase InterpolationError.
+ */
+export function validate(text: string, ctx: InterpolationContext): void {
+  const funcs = new Map<string, TemplateFunction>([...goBuiltins, ...packerFunctions(ctx)]);
+  parseTemplate(text, (name) => funcs.has(name));
+}
+
+/**
  * Checks that `text` parses, with Packer's functions plus `extraFunctions` (e.g. a component's
  * `clean_resource_name`) defined. Throws a parse-phase InterpolationError.
  */

@@ -19,6 +19,7 @@ import {
   unify,
   unknownVal,
 } from "../value/index.js";
+import { attachVariableValues } from "./diagnostic-values.js";
 import { evaluateCall } from "./function-call.js";
 import { evaluateFor } from "./for-expression.js";
 import { applyBinary, applyUnary, binaryOperations, OperationError, unaryOperations } from "./operators.js";
@@ -37,6 +38,12 @@ export function evaluate(expr: Expression, ctx: EvalContext | undefined): { valu
 }
 
 function evaluateIn(e: Expression, scope: Scope): Evaluated {
+  const r = evaluateNode(e, scope);
+  attachVariableValues(r.diagnostics, e, scope.ctx);
+  return r;
+}
+
+function evaluateNode(e: Expression, scope: Scope): Evaluated {
   switch (e.kind) {
     case "literal":
       return { value: e.value, diagnostics: [] };

@@ -2,3 +2,4 @@
 export { evaluate } from "./evaluate.js";
 export { variablesReferenced, referenceName, type VariableReference } from "./references.js";
 export { nameSuggestion } from "./scope.js";
+export { childExpressions } from "./diagnostic-values.js";

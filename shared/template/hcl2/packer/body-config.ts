@@ -2,10 +2,13 @@
  * A component body (source, provisioner, post-processor) evaluated to the plain JSON config the
  * shared component schemas read: attributes become keys, nested blocks become lists of objects
  * (what Packer's hcldec specs produce for the same names), `dynamic "X"` blocks are expanded
- * (dynamic-blocks.ts). Null attributes are left out (unset, as in Packer).
+ * (dynamic-blocks.ts). A null attribute stays as a null key: the schemas read it as unset, as
+ * hcldec does, and still report it when the component has no such argument ("foo = null").
  */
-import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, TemplatePart, Value } from "../contract.js";
-import { evaluate, variablesReferenced } from "../eval/index.js";
+import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
+import { childExpressions, evaluate, nameSuggestion, variablesReferenced } from "../eval/index.js";
+import { TABLES } from "../../../components/packer-keys/keys.generated.js";
+import type { KeyType } from "../../../components/packer-keys/types.js";
 import { isNull, isWhollyKnown, toJson } from "../value/index.js";
 import { expandDynamicBlock } from "./dynamic-blocks.js";
 import type { SourcePosition } from "../../position.js";
@@ -34,11 +37,23 @@ export function bodyItems(body: HclBody, exclude: ReadonlySet<string>): { attrib
   return { attributes: [...attributes.values()].filter((a) => !exclude.has(a.name)), blocks: [], diagnostics };
 }
 
-export function evaluateComponentBody(body: HclBody, ctx: EvalContext, exclude: ReadonlySet<string>): { value: ComponentConfig; diagnostics: HclDiagnostic[] } {
+/**
+ * `schema`: the component's keys and their Go types, when Packer's table of them is at hand (a
+ * struct or list of structs is a block in its HCL2 spec, anything else an argument). hcldec checks
+ * the body against the spec before it evaluates anything: a block of a type the spec has no block
+ * for is "Unsupported block type" (this level's first, then nested ones'), and an unknown argument
+ * is never evaluated: one whose value fails is kept (as null) for the component schemas to report.
+ */
+export function evaluateComponentBody(
+  body: HclBody,
+  ctx: EvalContext,
+  exclude: ReadonlySet<string>,
+  schema?: Readonly<Record<string, KeyType>>,
+): { value: ComponentConfig; diagnostics: HclDiagnostic[] } {
   const diagnostics: HclDiagnostic[] = [];
   const config: Record<string, unknown> = {};
   const keyPositions: Record<string, SourcePosition> = {};
-  collect(body, ctx, exclude, config, keyPositions, diagnostics);
+  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema);
   return { value: { config, keyPositions }, diagnostics };
 }
 
@@ -49,11 +64,17 @@ function collect(
   into: Record<string, unknown>,
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
+  schema?: Readonly<Record<string, KeyType>>,
 ): void {
   const items = bodyItems(body, exclude);
   diagnostics.push(...items.diagnostics);
   for (const attr of items.attributes) {
     const { value, diagnostics: d } = evaluate(attr.expr, ctx);
+    if (schema && !Object.prototype.hasOwnProperty.call(schema, attr.name) && d.some((x) => x.severity === "error")) {
+      setKey(into, attr.name, null);
+      if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
+      continue;
+    }
     diagnostics.push(...d);
     const call = callOnBuildData(attr.expr);
     if (call) {
@@ -67,8 +88,7 @@ function collect(
       });
     }
     if (d.some((x) => x.severity === "error")) continue;
-    if (isNull(value)) continue;
-    if (!isWhollyKnown(value)) {
+    if (!isNull(value) && !isWhollyKnown(value)) {
       diagnostics.push({
         severity: "error",
         summary: "Unknown value",
@@ -80,18 +100,41 @@ function collect(
     setKey(into, attr.name, toJson(value));
     if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
   }
-  for (const block of items.blocks) {
+  const blocks = schema ? items.blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics)) : items.blocks;
+  for (const block of blocks) {
     if (block.type === "dynamic") {
       expandDynamic(block, ctx, into, positions, diagnostics);
       continue;
     }
     const nested: Record<string, unknown> = {};
-    collect(block.body, ctx, new Set(), nested, undefined, diagnostics);
+    collect(block.body, ctx, new Set(), nested, undefined, diagnostics, schema ? nestedSchema(schema[block.type]!) : undefined);
     appendBlock(into, block.type, nested);
     if (positions && !(block.type in positions)) {
       positions[block.type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
     }
   }
+}
+
+const BLOCK_TYPE = /^\[?@([^\]]+)\]?$/;
+
+/** Whether the spec has a block of this type; if not, hcl's "Unsupported block type". */
+function supportedBlock(block: HclBlock, schema: Readonly<Record<string, KeyType>>, diagnostics: HclDiagnostic[]): boolean {
+  const type = schema[block.type];
+  if (type !== undefined && Object.prototype.hasOwnProperty.call(schema, block.type) && (type === "*" || BLOCK_TYPE.test(type))) return true;
+  const blockTypes = Object.keys(schema).filter((k) => BLOCK_TYPE.test(schema[k]!));
+  const suggestion = nameSuggestion(block.type, blockTypes);
+  let hint = suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : "";
+  if (!hint && Object.prototype.hasOwnProperty.call(schema, block.type)) {
+    hint = ` Did you mean to define argument ${JSON.stringify(block.type)}? If so, use the equals sign to assign it a value.`;
+  }
+  diagnostics.push({ severity: "error", summary: "Unsupported block type", detail: `Blocks of type ${JSON.stringify(block.type)} are not expected here.${hint}`, subject: block.typeRange });
+  return false;
+}
+
+/** The keys of a nested block's struct, when the table lists them. */
+function nestedSchema(type: KeyType): Readonly<Record<string, KeyType>> | undefined {
+  const name = BLOCK_TYPE.exec(type)?.[1];
+  return name === undefined ? undefined : TABLES.structs[name];
 }
 
 /** The name of a function called with a `build.*` reference among its arguments, if any. */
@@ -102,46 +145,6 @@ function callOnBuildData(e: Expression): string | undefined {
     if (found) return found;
   }
   return undefined;
-}
-
-function childExpressions(e: Expression): Expression[] {
-  switch (e.kind) {
-    case "template":
-      return templateChildren(e.parts);
-    case "relative-traversal":
-      return [e.source];
-    case "index":
-      return [e.collection, e.key];
-    case "splat":
-      return [e.source, e.each];
-    case "call":
-      return e.args;
-    case "tuple":
-      return e.items;
-    case "object":
-      return e.items.flatMap((i) => [i.key, i.value]);
-    case "unary":
-      return [e.operand];
-    case "binary":
-      return [e.left, e.right];
-    case "conditional":
-      return [e.condition, e.then, e.else];
-    case "for":
-      return [e.collection, ...(e.keyExpr ? [e.keyExpr] : []), e.valueExpr, ...(e.condition ? [e.condition] : [])];
-    case "parens":
-      return [e.inner];
-    default:
-      return [];
-  }
-}
-
-function templateChildren(parts: TemplatePart[]): Expression[] {
-  return parts.flatMap((p) => {
-    if (p.kind === "interpolation") return [p.expr];
-    if (p.kind === "if") return [p.condition, ...templateChildren(p.then), ...templateChildren(p.else ?? [])];
-    if (p.kind === "for") return [p.collection, ...templateChildren(p.body)];
-    return [];
-  });
 }
 
 function setKey(into: Record<string, unknown>, key: string, value: unknown): void {

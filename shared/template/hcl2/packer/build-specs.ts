@@ -8,7 +8,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import type { HclBody, HclDiagnostic, HclRange, Value } from "../contract.js";
+import type { HclBlock, HclBody, HclDiagnostic, HclRange, Value } from "../contract.js";
+import { diagnosticsText } from "../functions/templatefile.js";
+import { packerKeysOf } from "../../../components/packer-keys/check-keys.js";
+import type { ComponentKind } from "../../../components/types.js";
 import { objectVal, stringVal } from "../value/index.js";
 import type { RawComponent } from "../../../components/raw-component.js";
 import type { BuildSpec, PlannedPostProcessor, PlannedProvisioner } from "../../../plan/build-spec.js";
@@ -73,8 +76,9 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
         diags.push({
           severity: "error",
           summary: `Unknown source ${from.type}.${from.name}`,
-          detail: `Known: [${[...config.sources.keys()].join(" ")}]`,
-          subject: build.block.defRange,
+          detail: `Known: ${goSourcesMap(config)}`,
+          // Packer 1.6.6 points at the build's HCL2Ref, which it never fills in: "on  line 0:".
+          subject: NO_RANGE,
         });
         continue;
       }
@@ -85,21 +89,42 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       const ranges: KeyRanges = { byKey: new Map(), all: [] };
       // Packer 1.6.6 left source.* unknown in source bodies (later versions know them): known here.
       const sourceVars = new Map<string, Value>([["source", objectVal({ type: stringVal(src.type), name: stringVal(sourceName) })]]);
-      const builderCfg = evaluateBody(src.block.body, config, sourceVars, diags, ranges);
+      const sourceDiags: HclDiagnostic[] = [];
+      const builder = { kind: "builder" as const, type: src.type };
+      const builderCfg = evaluateBody(src.block.body, config, sourceVars, sourceDiags, ranges, builder);
       if (from.addition) {
-        const extra = evaluateBody(from.addition, config, sourceVars, diags, ranges);
+        const extra = evaluateBody(from.addition, config, sourceVars, sourceDiags, ranges, builder);
         Object.assign(builderCfg.config, extra.config);
         Object.assign(builderCfg.keyPositions, extra.keyPositions);
       }
-      if (hasErrors(diags)) continue;
+      diags.push(...sourceDiags);
+      // As GetBuilds: a source that fails is not taken further (its provisioners are not started).
+      if (hasErrors(sourceDiags)) continue;
       const buildValues = new Map<string, Value>(BUILD_DATA_KEYS.map((k, i) => [k, stringVal(buildMarker(i))]));
       buildValues.set("name", stringVal(build.name));
       const componentVars = new Map<string, Value>([
         ["source", objectVal({ type: stringVal(src.type), name: stringVal(sourceName) })],
         ["build", objectVal(buildValues)],
       ]);
+      let componentFailed = false;
+      /** A provisioner's or post-processor's body; its errors fail its HCL2Prepare, so Packer wraps them. */
+      const evaluateComponent = (kind: "provisioner" | "post-processor", c: { type: string; name: string; block: HclBlock; body: HclBody; vars?: Map<string, Value> }): ComponentConfig => {
+        const own: HclDiagnostic[] = [];
+        const value = evaluateBody(c.body, config, withIterator(componentVars, c.vars), own, ranges, { kind, type: c.type });
+        if (!hasErrors(own)) diags.push(...own);
+        else {
+          componentFailed = true;
+          diags.push(...own.filter((d) => d.severity !== "error"), {
+            severity: "error",
+            summary: `Failed preparing ${kind}-block ${JSON.stringify(c.type)} ${JSON.stringify(c.name)}`,
+            detail: diagnosticsText(own),
+            subject: c.block.defRange,
+          });
+        }
+        return value;
+      };
       const planProvisioner = (p: ProvisionerBlock): PlannedProvisioner | undefined => {
-        const c = evaluateBody(p.body, config, withIterator(componentVars, p.vars), diags, ranges);
+        const c = evaluateComponent("provisioner", p);
         const raw: RawComponent = { type: p.type, config: c.config, keyPositions: c.keyPositions };
         componentBlocks.set(raw, { range: p.block.defRange, name: p.name });
         // Packer 1.6.6 keys `override` by the source's (local) name; `type.name` is accepted too.
@@ -111,12 +136,13 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
         c.only.length > 0 ? !c.only.includes(sourceString) : c.except.includes(sourceString);
       const provisioners = build.provisioners.filter((p) => !skipped(p)).map(planProvisioner).filter((p): p is PlannedProvisioner => p !== undefined);
       const chains: PlannedPostProcessor[][] = [];
-      for (const chain of build.postProcessorChains) {
+      // As GetBuilds: post-processors are started only once every provisioner was.
+      for (const chain of componentFailed ? [] : build.postProcessorChains) {
         const planned: PlannedPostProcessor[] = [];
         for (const pp of chain) {
           if (skipped(pp)) continue;
           if (except.matches(pp.name || pp.type)) break;
-          const c = evaluateBody(pp.body, config, withIterator(componentVars, pp.vars), diags, ranges);
+          const c = evaluateComponent("post-processor", { ...pp, name: pp.name ?? "" });
           const entry: PlannedPostProcessor = { type: pp.type, raw: { type: pp.type, config: c.config, keyPositions: c.keyPositions } };
           componentBlocks.set(entry.raw, { range: pp.block.defRange, name: pp.name });
           // Unnamed is "", not the type: Packer 1.6.6 then says "Running post-processor:  (type X)".
@@ -150,6 +176,20 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
   }
   return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition, sourceRanges, componentBlocks };
 }
+
+const NO_RANGE: HclRange = { file: "", start: { line: 0, column: 0, byte: 0 }, end: { line: 0, column: 0, byte: 0 } };
+
+/**
+ * The known sources as Packer 1.6.6 prints its map of them (`%v`: sorted by type then name, each
+ * SourceBlock struct with its block pointer, nil addition and empty local name). Go prints the
+ * pointer's address, which differs on every run; a fixed one stands in for it.
+ */
+function goSourcesMap(config: PackerHclConfig): string {
+  const sources = [...config.sources.values()].sort((a, b) => (a.type === b.type ? compareGo(a.name, b.name) : compareGo(a.type, b.type)));
+  return `map[${sources.map((s) => `${s.type}.${s.name}:{${s.type} ${s.name} 0xc000000000 <nil> }`).join(" ")}]`;
+}
+
+const compareGo = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /**
  * `build.X` while planning: a marker without letters (so string functions such as upper() pass it
@@ -185,8 +225,16 @@ interface KeyRanges {
   all: HclRange[];
 }
 
-function evaluateBody(body: HclBody, config: PackerHclConfig, extra: Map<string, Value> | undefined, diags: HclDiagnostic[], ranges: KeyRanges): ComponentConfig {
-  const { value: raw, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set());
+function evaluateBody(
+  body: HclBody,
+  config: PackerHclConfig,
+  extra: Map<string, Value> | undefined,
+  diags: HclDiagnostic[],
+  ranges: KeyRanges,
+  component: { kind: ComponentKind; type: string },
+): ComponentConfig {
+  const schema = packerKeysOf(component.kind, component.type)?.keys;
+  const { value: raw, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set(), schema);
   const value = { config: withBuildCalls(raw.config) as Record<string, unknown>, keyPositions: raw.keyPositions };
   diags.push(...diagnostics);
   const native = body as unknown as { attributes?: Map<string, { nameRange: HclRange }> };

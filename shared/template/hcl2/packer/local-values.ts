@@ -1,7 +1,8 @@
 /**
- * `locals { … }` and `local "n" { expression, sensitive }`: each evaluated once, in dependency
- * order (a local that reads another comes after it). Locals in a reference cycle are evaluated
- * last, and fail as Packer 1.6.6 fails them ("Unsupported attribute" on the missing local).
+ * `locals { … }` and `local "n" { expression, sensitive }`, evaluated as Packer 1.6.6 does: in
+ * declaration order, a local that fails going to the back of the queue until the others are done.
+ * Locals in a reference cycle fail as Packer 1.6.6 fails them ("Unsupported attribute" on the
+ * missing local), plus a note naming the cycle.
  */
 import type { EvalContext, Expression, HclDiagnostic, HclFile, HclRange, Value } from "../contract.js";
 import { evaluate, variablesReferenced } from "../eval/index.js";
@@ -66,11 +67,10 @@ export function decodeLocals(file: HclFile, seen: Map<string, LocalDecl>): { loc
   return { locals, diagnostics: diags };
 }
 
-/** Dependency order: each local after the locals it reads; members of cycles keep their place at the end. */
-export function localsInDependencyOrder(locals: readonly LocalDecl[]): { ordered: LocalDecl[]; cycles: string[][] } {
+/** The reference cycles among locals, each closed (a → b → a). */
+function localCycles(locals: readonly LocalDecl[]): string[][] {
   const byName = new Map(locals.map((l) => [l.name, l]));
   const deps = new Map(locals.map((l) => [l.name, [...new Set(variablesReferenced(l.expr).filter((r) => r.root === "local" && r.attr !== undefined && byName.has(r.attr)).map((r) => r.attr!))]]));
-  const ordered: LocalDecl[] = [];
   const state = new Map<string, "visiting" | "done">();
   const cycles: string[][] = [];
   const stack: string[] = [];
@@ -86,37 +86,59 @@ export function localsInDependencyOrder(locals: readonly LocalDecl[]): { ordered
     for (const d of deps.get(name) ?? []) visit(d);
     stack.pop();
     state.set(name, "done");
-    ordered.push(byName.get(name)!);
   };
   for (const l of locals) visit(l.name);
-  return { ordered, cycles };
+  return cycles;
 }
 
-/** Evaluates locals in order; `ctxFor` builds the context from the locals known so far. Stops at the first failing local, as Packer. */
+/** How many rounds without progress Packer 1.6.6 tries before it gives up on the locals left. */
+const RETRIES = 100;
+
+/**
+ * Evaluates locals as Packer 1.6.6's evaluateLocalVariables does: a queue in declaration order; a
+ * local that fails (perhaps reading one not evaluated yet) goes to the back, and after 100 failures
+ * in a row with no local evaluated, or when it is the only one left, its errors are the result. So
+ * the local named is not the first failing one but the one the rotation stops at (the last of two
+ * or three). Locals evaluated before that keep their values (inspect shows them).
+ * `ctxFor` builds the context from the locals known so far.
+ */
 export function evaluateLocals(locals: readonly LocalDecl[], ctxFor: (known: Map<string, Value>) => EvalContext): { values: Map<string, Value>; diagnostics: HclDiagnostic[] } {
   const values = new Map<string, Value>();
   const diags: HclDiagnostic[] = [];
-  const { ordered, cycles } = localsInDependencyOrder(locals);
-  const byName = new Map(locals.map((l) => [l.name, l]));
-  for (const l of ordered) {
+  const queue = [...locals];
+  let retry = 0;
+  let previousLength = 0;
+  while (queue.length > 0) {
+    const l = queue.shift()!;
     const { value, diagnostics } = evaluate(l.expr, ctxFor(values));
-    diags.push(...diagnostics);
-    if (errors(diagnostics)) {
-      // Packer 1.6.6 only says "Unsupported attribute"; say why when a cycle is the cause.
-      const cycle = cycles.find((c) => c.includes(l.name));
-      if (cycle) {
-        diags.push({
-          severity: "error",
-          summary: "Cycle in local values",
-          detail: `These locals refer to each other, so none of them can be evaluated: ${cycle.map((n) => `local.${n}`).join(" → ")}.`,
-          subject: byName.get(cycle[0])?.nameRange,
-        });
-      }
+    if (!errors(diagnostics)) {
+      retry = 0;
+      diags.push(...diagnostics);
+      values.set(l.name, value);
+      continue;
+    }
+    const length = queue.length + 1;
+    const giveUp = length === 1 || (previousLength === length && retry++ === RETRIES);
+    if (giveUp) {
+      diags.push(...diagnostics, ...cycleDiagnostic(l, locals));
       return { values, diagnostics: diags };
     }
-    values.set(l.name, value);
+    previousLength = length;
+    queue.push(l);
   }
   return { values, diagnostics: diags };
+}
+
+/** Packer 1.6.6 only says "Unsupported attribute" for a local in a reference cycle; Kiln says why. */
+function cycleDiagnostic(failed: LocalDecl, locals: readonly LocalDecl[]): HclDiagnostic[] {
+  const cycle = localCycles(locals).find((c) => c.includes(failed.name));
+  if (!cycle) return [];
+  return [{
+    severity: "error",
+    summary: "Cycle in local values",
+    detail: `These locals refer to each other, so none of them can be evaluated: ${cycle.map((n) => `local.${n}`).join(" → ")}.`,
+    subject: locals.find((l) => l.name === cycle[0])?.nameRange,
+  }];
 }
 
 export const localsObject = (values: Map<string, Value>): Value => objectVal(values);

@@ -301,7 +301,10 @@ export async function initializeHclTemplate(config: PackerHclConfig): Promise<Hc
   return diags;
 }
 
-/** Sensitive variables' and locals' string values (every string inside collections too), for masking. */
+/**
+ * Sensitive variables' and locals' string values (every string inside collections too), for
+ * masking. A variable's value is its final one (Packer 1.6.6 filters variable.Value()).
+ */
 export function sensitiveStrings(config: PackerHclConfig): string[] {
   const out: string[] = [];
   const walk = (v: Value): void => {
@@ -313,8 +316,8 @@ export function sensitiveStrings(config: PackerHclConfig): string[] {
     if (["list", "set", "tuple", "map", "object"].includes(v.kind)) for (const [, e] of elementsOf(v)) walk(e);
   };
   for (const v of config.variables.values()) {
-    if (!v.sensitive) continue;
-    for (const a of v.values) walk(a.value);
+    const final = v.values[v.values.length - 1];
+    if (v.sensitive && final) walk(final.value);
   }
   for (const l of config.localDecls) if (l.sensitive && config.locals.has(l.name)) walk(config.locals.get(l.name)!);
   return [...new Set(out)];

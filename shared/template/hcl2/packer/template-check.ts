@@ -9,7 +9,8 @@ import { formatHclDiagnostics } from "../syntax/index.js";
 import type { BuildSpec } from "../../../plan/build-spec.js";
 import { checkBuilds, keysOnlyNote, type BuildCheck } from "../../../validation/check-builds.js";
 import type { Diagnostic } from "../../../validation/diagnostics.js";
-import { initializeHclTemplate, parseHclTemplate, type HclTemplateInputs, type PackerHclConfig } from "./packer-config.js";
+import { initializeHclTemplate, parseHclTemplate, sensitiveStrings, type HclTemplateInputs, type PackerHclConfig } from "./packer-config.js";
+import { maskSecrets } from "./inspect-text.js";
 import { planHclBuilds, type HclPlan } from "./build-specs.js";
 
 export interface HclCheckOptions extends HclTemplateInputs {
@@ -42,20 +43,24 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
   let warnings = formatHclDiagnostics(parsed.diagnostics.filter((d) => d.severity === "warning"), parsed.files);
   if (opts.syntaxOnly) return { ok: true, config, specs: [], warnings, notes: "" };
   const init = await initializeHclTemplate(config);
-  if (hasErrors(init)) return { ok: false, text: `${formatHclDiagnostics(init, NO_FILES)}\n` };
-  warnings += formatHclDiagnostics(init, NO_FILES);
+  // From Initialize on, Packer 1.6.6's UI replaces sensitive variables' values in all it prints
+  // (LogSecretFilter, filled in there); what parsing printed is not filtered.
+  const secrets = sensitiveStrings(config);
+  const format = (d: HclDiagnostic[]): string => maskSecrets(formatHclDiagnostics(d, NO_FILES), secrets);
+  if (hasErrors(init)) return { ok: false, text: `${format(init)}\n` };
+  warnings += format(init);
   const plan = planHclBuilds(config, { only: opts.only, except: opts.except });
-  if (hasErrors(plan.diagnostics)) return { ok: false, text: `${formatHclDiagnostics(plan.diagnostics, NO_FILES)}\n` };
-  let notes = formatHclDiagnostics(plan.diagnostics, config.files);
+  if (hasErrors(plan.diagnostics)) return { ok: false, text: `${format(plan.diagnostics)}\n` };
+  let notes = maskSecrets(formatHclDiagnostics(plan.diagnostics, config.files), secrets);
   if (opts.checkComponents !== false) {
     const checked = checkBuilds(plan.specs, cwd, { hostPrograms: true, everyComponent: true });
     const note = keysOnlyNote(checked.keysOnly);
     if (note) notes += `${note}\n`;
     const diags = hclBuildCheckDiagnostics(checked, plan);
-    if (checked.diagnostics.length > 0) return { ok: false, text: `${formatHclDiagnostics(diags, NO_FILES)}\n` };
-    if (diags.length > 0) warnings += `${formatHclDiagnostics(diags, NO_FILES)}\n`;
+    if (checked.diagnostics.length > 0) return { ok: false, text: `${format(diags)}\n` };
+    if (diags.length > 0) warnings += `${format(diags)}\n`;
   }
-  const formatCheck = (check: BuildCheck): string => `${formatHclDiagnostics(hclBuildCheckDiagnostics(check, plan), NO_FILES)}\n`;
+  const formatCheck = (check: BuildCheck): string => `${format(hclBuildCheckDiagnostics(check, plan))}\n`;
   return { ok: true, config, specs: plan.specs, warnings, notes, formatCheck };
 }
 

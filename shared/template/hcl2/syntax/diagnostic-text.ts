@@ -47,6 +47,8 @@ export function formatHclDiagnostic(d: HclDiagnostic, files: ReadonlyMap<string,
       }
       out += "\n";
     }
+    const values = d.variableValues ?? [];
+    if (values.length > 0) out += `with ${values.join(",\n     ")}.\n\n`;
   }
   if (d.detail) out += `${wrapString(d.detail, width)}\n\n`;
   return out;

@@ -1,7 +1,7 @@
 import test from "ava";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
+import { checkHclTemplate, initializeHclTemplate, parseHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
 import type { BuildSpec } from "../../../../../shared/plan/build-spec.js";
 import { tempDirSync } from "../../../../fixtures/temp-dir.js";
 
@@ -219,6 +219,191 @@ build {
   if (!r.ok) t.regex(r.text, /Unsupported attribute[\s\S]*Error: Cycle in local values[\s\S]*local\.a →\s+local\.b → local\.a/);
 });
 
+test("failing locals: Packer 1.6.6's retry queue names the local it stops at, with hcl's 'with' lines; locals evaluated before keep their values", async (t) => {
+  const text = (locals: string[]): string => `variable "v" {
+  default = "abc"
+}
+${locals.map((l) => `locals {\n  ${l}\n}\n`).join("")}source "null" "a" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.a"]
+}
+`;
+  // Two failing (and one fine): the queue goes round until the 102nd failure, the second local's.
+  const two = await checkHclTemplate("l.pkr.hcl", workspace(t, { "l.pkr.hcl": text(['b = "${var.v}-${local.zz}"', "a = var.v + 1", "c = upper(var.v)"]) }), NO_INPUTS);
+  t.false(two.ok);
+  if (!two.ok) {
+    t.is(two.text, 'Error: Invalid operand\n\n  on l.pkr.hcl line 8:\n  (source code not available)\n\nwith var.v as "abc".\n\nUnsuitable value for left operand: a number is required.\n\n\n');
+  }
+  // Four failing: 101 mod 4 is 1, so the second again, not the last.
+  const four = await checkHclTemplate(
+    "l.pkr.hcl",
+    workspace(t, { "l.pkr.hcl": text(["a = substr(var.v, true, [])", "b = local.nope", "c = -var.v", "d = var.v * 2"]) }),
+    NO_INPUTS,
+  );
+  t.false(four.ok);
+  if (!four.ok) t.regex(four.text, /^Error: Unsupported attribute\n\n  on l\.pkr\.hcl line 8:\n  \(source code not available\)\n\nThis object does not have an attribute named "nope"\.\n\n\n$/);
+  const dir = workspace(t, { "l.pkr.hcl": text(["a = var.v + 1", "c = upper(var.v)"]) });
+  const parsed = await parseHclTemplate("l.pkr.hcl", dir, NO_INPUTS);
+  if (!parsed.config) return t.fail();
+  await initializeHclTemplate(parsed.config);
+  t.deepEqual([...parsed.config.locals.keys()], ["c"]);
+});
+
+test("hcl's 'with' lines: the variables the failing part reads, sorted, collections by size, null as 'set to null'", async (t) => {
+  const dir = workspace(t, {
+    "w.pkr.hcl": `variable "l" {
+  default = ["a", "b"]
+}
+variable "o" {
+  default = { k = 1.5 }
+}
+locals {
+  f = var.l[var.o.k]
+}
+`,
+  });
+  const r = await checkHclTemplate("w.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.regex(r.text, /\n\nwith var\.l as tuple with 2 elements,\n     var\.o\.k as 1\.5\.\n\nThe given key does not identify an element/);
+});
+
+test("from initialisation on, validate prints sensitive variables' values as <sensitive> (Packer's UI filter); parse errors are not filtered", async (t) => {
+  const text = (local: string): string => `variable "secret" {
+  default   = "hunter2"
+  sensitive = true
+}
+variable "n" {
+  type    = number
+  default = 1
+}
+locals {
+  ${local}
+}
+`;
+  const init = await checkHclTemplate("s.pkr.hcl", workspace(t, { "s.pkr.hcl": text("a = var.secret + 1") }), NO_INPUTS);
+  t.false(init.ok);
+  if (!init.ok) t.regex(init.text, /with var\.secret as "<sensitive>"\./);
+  const parse = await checkHclTemplate("s.pkr.hcl", workspace(t, { "s.pkr.hcl": text("a = 1").replace("default = 1", 'default = "hunter2"') }), NO_INPUTS);
+  t.false(parse.ok);
+  if (!parse.ok) t.regex(parse.text, /   7:   default = "hunter2"\n/);
+});
+
+test("a key rendered later is still parsed when decoded (RenderMap validates every key); shell-local wraps its Decode error as a whole, not each problem", async (t) => {
+  const text = (arg: string): string => `source "null" "a" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.a"]
+  provisioner "shell-local" {
+    inline = ["echo"]
+    ${arg}
+  }
+}
+`;
+  const bad = await checkHclTemplate("e.pkr.hcl", workspace(t, { "e.pkr.hcl": text('execute_command = ["{{ .Bad x"]') }), NO_INPUTS);
+  t.false(bad.ok);
+  if (!bad.ok) {
+    t.is(
+      bad.text,
+      'Error: Failed preparing provisioner-block "shell-local" ""\n\n  on e.pkr.hcl line 6:\n  (source code not available)\n\n' +
+        'Error decoding config: invalid \'execute_command\': template: root:1: function "x"\nnot defined in:\n\n{{ .Bad x\n\n\n',
+    );
+  }
+});
+
+test("an unknown source in a build is printed as 1.6.6 prints it: at 'line 0' of no file (its build's HCL2Ref is never set), the known ones as Go's %v of its map", async (t) => {
+  const none = await checkHclTemplate("b.pkr.hcl", workspace(t, { "b.pkr.hcl": `build {\n  sources = ["source.docker.example"]\n}\n` }), NO_INPUTS);
+  t.false(none.ok);
+  if (!none.ok) t.is(none.text, "Error: Unknown source docker.example\n\n  on  line 0:\n  (source code not available)\n\nKnown: map[]\n\n\n");
+  const some = await checkHclTemplate(
+    "b.pkr.hcl",
+    workspace(t, { "b.pkr.hcl": `source "null" "b" {\n  communicator = "none"\n}\nsource "file" "a" {\n  content = "x"\n  target = "y"\n}\nbuild {\n  sources = ["source.null.zz"]\n}\n` }),
+    NO_INPUTS,
+  );
+  t.false(some.ok);
+  if (!some.ok) t.regex(some.text, /\n\nKnown: map\[file\.a:\{file a 0xc\w+ <nil> \} null\.b:\{null b 0xc\w+ <nil>\s\}\]\n/);
+});
+
+test("a provisioner or post-processor whose body fails to evaluate fails its HCL2Prepare: 'Failed preparing …-block' per source, post-processors then not started", async (t) => {
+  const text = (prov: string, pp: string): string => `source "null" "a" {
+  communicator = "none"
+}
+source "null" "b" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.a", "source.null.b"]
+  provisioner "shell-local" {
+    inline = ${prov}
+  }
+  post-processor "manifest" {
+    output = ${pp}
+  }
+}
+`;
+  const prov = await checkHclTemplate("p.pkr.hcl", workspace(t, { "p.pkr.hcl": text("[var.nope, local.x]", "var.zz") }), NO_INPUTS);
+  t.false(prov.ok);
+  const wrapped =
+    'Error: Failed preparing provisioner-block "shell-local" ""\n\n  on p.pkr.hcl line 9:\n  (source code not available)\n\n' +
+    'p.pkr.hcl:10,18-23: Unsupported attribute; This object does not have an\nattribute named "nope"., and 1 other diagnostic(s)\n\n';
+  if (!prov.ok) t.is(prov.text, `${wrapped}${wrapped}\n`);
+  const pp = await checkHclTemplate("p.pkr.hcl", workspace(t, { "p.pkr.hcl": text('["true"]', "var.zz") }), NO_INPUTS);
+  t.false(pp.ok);
+  if (!pp.ok) {
+    t.regex(pp.text, /^Error: Failed preparing post-processor-block "manifest" ""\n\n  on p\.pkr\.hcl line 12:\n  \(source code not available\)\n\np\.pkr\.hcl:13,17-20: Unsupported attribute; This object does not have an\nattribute named "zz"\.\n\n/);
+    t.is(pp.text.match(/Failed preparing/g)?.length, 2);
+  }
+});
+
+test("an unknown argument is not evaluated (hcldec checks the schema first): its bad value is no error, the argument is", async (t) => {
+  const r = await checkHclTemplate("u.pkr.hcl", workspace(t, { "u.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n  foo = var.x\n}\nbuild {\n  sources = ["source.null.a"]\n}\n` }), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, 'Error: Unsupported argument\n\n  on u.pkr.hcl line 3:\n  (source code not available)\n\nAn argument named "foo" is not expected here.\n\n\n');
+});
+
+test("a block where the component's HCL2 spec has an argument (a map such as tags) is 'Unsupported block type' with hcl's suggestion, top-level ones first", async (t) => {
+  const dir = workspace(t, {
+    "b.pkr.hcl": `source "amazon-ebs" "x" {
+  source_ami_filter {
+    filters {
+      name = "ubuntu/*"
+    }
+    owners = ["099720109477"]
+  }
+  region        = "us-west-2"
+  instance_type = "t3.micro"
+  ssh_username  = "ubuntu"
+  ami_name      = "x"
+  run_tags {
+    Name = "builder"
+  }
+  tags {
+    Name = "image"
+  }
+}
+build {
+  sources = ["source.amazon-ebs.x"]
+}
+`,
+  });
+  const r = await checkHclTemplate("b.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(
+      r.text,
+      [
+        ["12", 'Blocks of type "run_tags" are not expected here. Did you mean "run_tag"?'],
+        ["15", 'Blocks of type "tags" are not expected here. Did you mean "tag"?'],
+        ["3", 'Blocks of type "filters" are not expected here. Did you mean "filter"?'],
+      ]
+        .map(([line, detail]) => `Error: Unsupported block type\n\n  on b.pkr.hcl line ${line}:\n  (source code not available)\n\n${detail}\n\n`)
+        .join("") + "\n",
+    );
+  }
+});
+
 test("a .pkr.json template plans like its .pkr.hcl twin", async (t) => {
   const dir = workspace(t, {
     "j.pkr.json": JSON.stringify({
@@ -366,6 +551,27 @@ build {
   if (r.ok) return;
   t.regex(r.text, /on u\.pkr\.hcl line 3:[\s\S]*An argument named "foo" is not expected here\.[\s\S]*on u\.pkr\.hcl line 4:[\s\S]*An argument named "bar" is not expected here\./);
   t.regex(r.text, /u\.pkr\.hcl:17,5-8: Unsupported argument; An argument named "baz" is not expected\nhere\., and 1 other diagnostic\(s\)/);
+});
+
+test("an unknown argument set to null is still unsupported (HCL decodes against the schema), a known one set to null is unset", async (t) => {
+  const files = (extra: string): Record<string, string> => ({
+    "n.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+  ${extra}
+}
+build {
+  sources = ["source.null.x"]
+  provisioner "shell-local" {
+    inline      = ["true"]
+    environment_vars = null
+  }
+}
+`,
+  });
+  const r = await checkHclTemplate("n.pkr.hcl", workspace(t, files("foo = null")), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, 'Error: Unsupported argument\n\n  on n.pkr.hcl line 3:\n  (source code not available)\n\nAn argument named "foo" is not expected here.\n\n\n');
+  t.true((await checkHclTemplate("n.pkr.hcl", workspace(t, files("ssh_host = null")), NO_INPUTS)).ok);
 });
 
 test("error-cleanup-provisioner and provisioner timeout are planned; a bad duration names its attribute", async (t) => {
