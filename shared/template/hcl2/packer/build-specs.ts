@@ -76,9 +76,8 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
         diags.push({
           severity: "error",
           summary: `Unknown source ${from.type}.${from.name}`,
-          detail: `Known: ${goSourcesMap(config)}`,
-          // Packer 1.6.6 points at the build's HCL2Ref, which it never fills in: "on  line 0:".
-          subject: NO_RANGE,
+          detail: `Known: [${[...config.sources.keys()].join(" ")}]`,
+          subject: build.block.defRange,
         });
         continue;
       }
@@ -176,20 +175,6 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
   }
   return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition, sourceRanges, componentBlocks };
 }
-
-const NO_RANGE: HclRange = { file: "", start: { line: 0, column: 0, byte: 0 }, end: { line: 0, column: 0, byte: 0 } };
-
-/**
- * The known sources as Packer 1.6.6 prints its map of them (`%v`: sorted by type then name, each
- * SourceBlock struct with its block pointer, nil addition and empty local name). Go prints the
- * pointer's address, which differs on every run; a fixed one stands in for it.
- */
-function goSourcesMap(config: PackerHclConfig): string {
-  const sources = [...config.sources.values()].sort((a, b) => (a.type === b.type ? compareGo(a.name, b.name) : compareGo(a.type, b.type)));
-  return `map[${sources.map((s) => `${s.type}.${s.name}:{${s.type} ${s.name} 0xc000000000 <nil> }`).join(" ")}]`;
-}
-
-const compareGo = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /**
  * `build.X` while planning: a marker without letters (so string functions such as upper() pass it
