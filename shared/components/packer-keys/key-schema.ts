@@ -7,7 +7,7 @@ import { ConfigReader } from "../config-reader.js";
 import type { ComponentKind, ComponentSchema } from "../types.js";
 import { packerKeysOf } from "./check-keys.js";
 import { ConfigErrors } from "../problems.js";
-import { decodeFailureFor, prepareRuleFor, templateFuncsFor } from "./prepare-rules.js";
+import { decodeFailureFor, prepareRuleFor, templateFuncsFor } from "./prepare-rules/index.js";
 
 const cache = new Map<string, ComponentSchema<Record<string, unknown>>>();
 
