@@ -35,7 +35,8 @@ test("an unknown type fails initialisation (naming its file and line); a Packer 
     "unknown-pp.json": { builders: [{ type: "null", communicator: "none" }], "post-processors": [{ type: "atlas", artifact: "a/b" }] },
     "known.json": {
       builders: [{ type: "null", communicator: "none" }, { type: "null", name: "second", communicator: "none" }],
-      provisioners: [{ type: "chef-solo", cookbook_paths: ["x"] }, { type: "chef-solo", cookbook_paths: ["y"] }, { type: "powershell", inline: ["Write-Host"] }],
+      // Folders that exist: chef-solo stats its cookbook paths, as Packer does.
+      provisioners: [{ type: "chef-solo", cookbook_paths: ["."] }, { type: "chef-solo", cookbook_paths: [".."] }, { type: "powershell", inline: ["Write-Host"] }],
     },
     "bogus.json": { builders: [{ type: "null", communicator: "none" }], provisioners: [{ type: "chef-solo", bogus_key: 1 }] },
   });
