@@ -169,14 +169,7 @@ test("a cancel message stops a running shell-local sleep; its process is gone an
 test("a job pulled for a build already cancelled is recorded cancelled and never runs", async (t) => {
   const farm = await startFarm();
   t.teardown(() => farm.stop());
-  const scratch = await tempDir("kiln-cancelled-");
-  const marker = join(scratch, "ran");
-  const { buildId } = await submitTemplate(farm.bus, {
-    builders: [{ type: "null", communicator: "none" }],
-    provisioners: [{ type: "shell-local", inline: [`touch ${marker}`] }],
-  });
-  const entry = await farm.bus.builds.get(buildKey(buildId));
-  await farm.bus.builds.put(buildKey(buildId), encode({ ...decodeBuildRecord(entry!.value, "build"), cancelRequested: true }));
+  const { buildId, marker } = await submitCancelledBuild(farm);
 
   const agent = await startAgent({ nats: { url: farm.nats.url }, name: "agent-late", builders: ["null"] });
   t.teardown(() => agent.stop());
@@ -218,15 +211,8 @@ test("the controller refuses a first take of a job whose build was cancelled (it
   t.timeout(60_000);
   const farm = await startFarm();
   t.teardown(() => farm.stop());
-  const scratch = await tempDir("kiln-cancel-race-");
-  const marker = join(scratch, "ran");
-  const { buildId } = await submitTemplate(farm.bus, {
-    builders: [{ type: "null", communicator: "none" }],
-    provisioners: [{ type: "shell-local", inline: [`touch ${marker}`] }],
-  });
   // CancelBuild's first write, before it drops the queued jobs: the job record is still queued.
-  const entry = await farm.bus.builds.get(buildKey(buildId));
-  await farm.bus.builds.put(buildKey(buildId), encode({ ...decodeBuildRecord(entry!.value, "build"), cancelRequested: true }));
+  const { buildId, marker } = await submitCancelledBuild(farm);
   t.is((await jobRecord(farm.bus, buildId, 0))?.state, "queued");
 
   const agent = await startAgent({ nats: { url: farm.nats.url }, name: "agent-race", builders: ["null"] });
@@ -297,6 +283,21 @@ test("two slots, five jobs: never more than two run at once, all five succeed", 
 });
 
 /** Messages left in the jobs stream once it empties (a job is acked just after its final record), or after 20 s. */
+/**
+ * A build whose one job would touch `marker`, queued and then asked to cancel the way CancelBuild
+ * first does (its build record only): its queued job record is left for the agent to find.
+ */
+async function submitCancelledBuild(farm: Awaited<ReturnType<typeof startFarm>>): Promise<{ buildId: string; marker: string }> {
+  const marker = join(await tempDir("kiln-cancelled-"), "ran");
+  const { buildId } = await submitTemplate(farm.bus, {
+    builders: [{ type: "null", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: [`touch ${marker}`] }],
+  });
+  const entry = await farm.bus.builds.get(buildKey(buildId));
+  await farm.bus.builds.put(buildKey(buildId), encode({ ...decodeBuildRecord(entry!.value, "build"), cancelRequested: true }));
+  return { buildId, marker };
+}
+
 async function queuedMessages(farm: Awaited<ReturnType<typeof startFarm>>): Promise<number> {
   const count = async (): Promise<number> => (await farm.bus.jsm.streams.info(JOBS_STREAM)).state.messages;
   return waitFor("the jobs stream to empty", count, (n) => n === 0).catch(() => count());
