@@ -7,9 +7,11 @@
  */
 import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
 import { childExpressions, evaluate, nameSuggestion, variablesReferenced } from "../eval/index.js";
+import { rangeBetween } from "../syntax/index.js";
 import { TABLES } from "../../../components/packer-keys/keys.generated.js";
 import type { KeyType } from "../../../components/packer-keys/types.js";
-import { isNull, isWhollyKnown, toJson } from "../value/index.js";
+import { dynamicType, isNull, isWhollyKnown, toJson, tryConvert } from "../value/index.js";
+import { attributeTypeOf, isBlockKey } from "./attribute-types.js";
 import { expandDynamicBlock } from "./dynamic-blocks.js";
 import type { SourcePosition } from "../../position.js";
 
@@ -20,7 +22,10 @@ export interface ComponentConfig {
 }
 
 /** The items of a body not named in `exclude`, whatever their names (component bodies have no fixed schema here). */
-export function bodyItems(body: HclBody, exclude: ReadonlySet<string>): { attributes: HclAttribute[]; blocks: HclBlock[]; diagnostics: HclDiagnostic[] } {
+export function bodyItems(
+  body: HclBody,
+  exclude: ReadonlySet<string>,
+): { attributes: HclAttribute[]; blocks: HclBlock[]; diagnostics: HclDiagnostic[]; native: boolean } {
   const native = body as unknown as { attributes?: Map<string, HclAttribute>; blocks?: { type: string; labels: string[] }[] };
   if (native.attributes instanceof Map && Array.isArray(native.blocks)) {
     const attrNames = [...native.attributes.keys()].filter((n) => !exclude.has(n));
@@ -30,19 +35,24 @@ export function bodyItems(body: HclBody, exclude: ReadonlySet<string>): { attrib
       attributes: attrNames.map((name) => ({ name })),
       blocks: blockTypes.map((type) => ({ type, labelNames: Array.from({ length: labelCount.get(type) ?? 0 }, (_, i) => `label${i}`) })),
     });
-    return { attributes: [...content.attributes.values()].filter((a) => !exclude.has(a.name)), blocks: content.blocks, diagnostics };
+    return { attributes: [...content.attributes.values()].filter((a) => !exclude.has(a.name)), blocks: content.blocks, diagnostics, native: true };
   }
   // HCL's JSON syntax: without a schema, every property is an argument (objects stay objects).
   const { attributes, diagnostics } = body.justAttributes();
-  return { attributes: [...attributes.values()].filter((a) => !exclude.has(a.name)), blocks: [], diagnostics };
+  return { attributes: [...attributes.values()].filter((a) => !exclude.has(a.name)), blocks: [], diagnostics, native: false };
 }
 
 /**
  * `schema`: the component's keys and their Go types, when Packer's table of them is at hand (a
- * struct or list of structs is a block in its HCL2 spec, anything else an argument). hcldec checks
- * the body against the spec before it evaluates anything: a block of a type the spec has no block
- * for is "Unsupported block type" (this level's first, then nested ones'), and an unknown argument
- * is never evaluated: one whose value fails is kept (as null) for the component schemas to report.
+ * struct or list of structs is a block in its HCL2 spec, anything else an argument of the cty type
+ * attribute-types.ts gives it). hcldec checks the body against the spec before it evaluates
+ * anything: an argument the spec has as a block is "Unsupported argument", a block of a type the
+ * spec has no block for "Unsupported block type" (this level's first, then nested ones'). Then each
+ * argument's value is converted to its type ("Incorrect attribute value type"), and the converted
+ * value is what the component gets (`5` for a string is "5"). An unknown argument is never
+ * evaluated: one whose value fails is kept (as null) for the component schemas to report; they
+ * report unknown arguments once the plan is made, so here they are reported only when the body has
+ * other errors (which stop the plan), first, as hcl's body.Content does.
  */
 export function evaluateComponentBody(
   body: HclBody,
@@ -53,8 +63,10 @@ export function evaluateComponentBody(
   const diagnostics: HclDiagnostic[] = [];
   const config: Record<string, unknown> = {};
   const keyPositions: Record<string, SourcePosition> = {};
-  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema);
-  return { value: { config, keyPositions }, diagnostics };
+  const unknownArguments = new Set<HclDiagnostic>();
+  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema, unknownArguments);
+  const otherErrors = diagnostics.some((d) => d.severity === "error" && !unknownArguments.has(d));
+  return { value: { config, keyPositions }, diagnostics: otherErrors ? diagnostics : diagnostics.filter((d) => !unknownArguments.has(d)) };
 }
 
 function collect(
@@ -64,13 +76,17 @@ function collect(
   into: Record<string, unknown>,
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
-  schema?: Readonly<Record<string, KeyType>>,
+  schema: Readonly<Record<string, KeyType>> | undefined,
+  unknownArguments: Set<HclDiagnostic>,
 ): void {
   const items = bodyItems(body, exclude);
   diagnostics.push(...items.diagnostics);
-  for (const attr of items.attributes) {
+  const attributes = schema && items.native ? items.attributes.filter((a) => argumentInSpec(a, schema, diagnostics, unknownArguments)) : items.attributes;
+  const blocks = schema ? items.blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics)) : items.blocks;
+  for (const attr of attributes) {
     const { value, diagnostics: d } = evaluate(attr.expr, ctx);
-    if (schema && !Object.prototype.hasOwnProperty.call(schema, attr.name) && d.some((x) => x.severity === "error")) {
+    const known = schema !== undefined && Object.prototype.hasOwnProperty.call(schema, attr.name);
+    if (schema && !known && d.some((x) => x.severity === "error")) {
       setKey(into, attr.name, null);
       if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
       continue;
@@ -88,7 +104,18 @@ function collect(
       });
     }
     if (d.some((x) => x.severity === "error")) continue;
-    if (!isNull(value) && !isWhollyKnown(value)) {
+    const converted = tryConvert(value, known ? attributeTypeOf(schema[attr.name]!) : dynamicType);
+    if (converted.error) {
+      diagnostics.push({
+        severity: "error",
+        summary: "Incorrect attribute value type",
+        detail: `Inappropriate value for attribute ${JSON.stringify(attr.name)}: ${converted.error.message}.`,
+        subject: attr.expr.range,
+        context: rangeBetween(attr.nameRange, attr.expr.range),
+      });
+      continue;
+    }
+    if (!isNull(converted.value) && !isWhollyKnown(converted.value)) {
       diagnostics.push({
         severity: "error",
         summary: "Unknown value",
@@ -97,22 +124,40 @@ function collect(
       });
       continue;
     }
-    setKey(into, attr.name, toJson(value));
+    setKey(into, attr.name, toJson(converted.value));
     if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
   }
-  const blocks = schema ? items.blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics)) : items.blocks;
   for (const block of blocks) {
     if (block.type === "dynamic") {
-      expandDynamic(block, ctx, into, positions, diagnostics);
+      expandDynamic(block, ctx, into, positions, diagnostics, schema, unknownArguments);
       continue;
     }
     const nested: Record<string, unknown> = {};
-    collect(block.body, ctx, new Set(), nested, undefined, diagnostics, schema ? nestedSchema(schema[block.type]!) : undefined);
+    collect(block.body, ctx, new Set(), nested, undefined, diagnostics, schema ? nestedSchema(schema[block.type]!) : undefined, unknownArguments);
     appendBlock(into, block.type, nested);
     if (positions && !(block.type in positions)) {
       positions[block.type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
     }
   }
+}
+
+/**
+ * hcl's body.Content for one argument of a native body: a key the spec has as a block is
+ * "Unsupported argument" ("Did you mean to define a block"), and is dropped; an unknown one is
+ * "Unsupported argument" too (with hcl's "Did you mean" among the spec's arguments), kept for the
+ * component schemas, and its diagnostic marked as one they would give.
+ */
+function argumentInSpec(attr: HclAttribute, schema: Readonly<Record<string, KeyType>>, diagnostics: HclDiagnostic[], unknownArguments: Set<HclDiagnostic>): boolean {
+  const type = Object.prototype.hasOwnProperty.call(schema, attr.name) ? schema[attr.name] : undefined;
+  if (type !== undefined && !isBlockKey(type)) return true;
+  const suggestion = type === undefined ? nameSuggestion(attr.name, Object.keys(schema).filter((k) => !isBlockKey(schema[k]!))) : undefined;
+  const hint =
+    suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : type !== undefined ? ` Did you mean to define a block of type ${JSON.stringify(attr.name)}?` : "";
+  const diagnostic: HclDiagnostic = { severity: "error", summary: "Unsupported argument", detail: `An argument named ${JSON.stringify(attr.name)} is not expected here.${hint}`, subject: attr.nameRange };
+  diagnostics.push(diagnostic);
+  if (type !== undefined) return false;
+  unknownArguments.add(diagnostic);
+  return true;
 }
 
 const BLOCK_TYPE = /^\[?@([^\]]+)\]?$/;
@@ -163,13 +208,16 @@ function expandDynamic(
   into: Record<string, unknown>,
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
+  schema: Readonly<Record<string, KeyType>> | undefined,
+  unknownArguments: Set<HclDiagnostic>,
 ): void {
   const { type, instances, diagnostics: d } = expandDynamicBlock(block, ctx);
+  const blockType = schema && Object.prototype.hasOwnProperty.call(schema, type) ? schema[type] : undefined;
   diagnostics.push(...d);
   for (const instance of instances) {
     const child: EvalContext = { variables: instance.vars, functions: ctx.functions, parent: ctx };
     const nested: Record<string, unknown> = {};
-    collect(instance.body, child, new Set(), nested, undefined, diagnostics);
+    collect(instance.body, child, new Set(), nested, undefined, diagnostics, blockType === undefined ? undefined : nestedSchema(blockType), unknownArguments);
     appendBlock(into, type, nested);
   }
   if (positions && !(type in positions)) positions[type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };

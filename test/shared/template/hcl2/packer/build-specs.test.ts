@@ -653,3 +653,158 @@ test("an unknown source in a build names the build's file and line and the sourc
     t.regex(r.text, /Known: \[null\.b\]/);
   }
 });
+
+// Component arguments are converted to the cty types of Packer's HCL2 specs; every expected text
+// below is what `packer validate` 1.6.6 printed for the same file.
+const SHELL_WITH = (lines: string): string => `source "null" "x" {
+  communicator = "none"
+}
+
+build {
+  sources = ["source.null.x"]
+
+  provisioner "shell" {
+    inline = ["echo hi"]
+${lines}
+  }
+}
+`;
+
+const failedShell = (file: string, diagnostic: string): string =>
+  `Error: Failed preparing provisioner-block "shell" ""\n\n  on ${file} line 8:\n  (source code not available)\n\n${diagnostic}\n\n\n`;
+
+test("a provisioner argument cty cannot convert to its spec's type is hcldec's 'Incorrect attribute value type', inside Packer's wrapper", async (t) => {
+  const cases: [string, string][] = [
+    ['    valid_exit_codes = ["x"]', 'p.pkr.hcl:10,24-29: Incorrect attribute value type; Inappropriate value for\nattribute "valid_exit_codes": a number is required.'],
+    ['    valid_exit_codes = "12"', 'p.pkr.hcl:10,24-28: Incorrect attribute value type; Inappropriate value for\nattribute "valid_exit_codes": list of number required.'],
+    ['    valid_exit_codes = [1, "x", true]', 'p.pkr.hcl:10,24-38: Incorrect attribute value type; Inappropriate value for\nattribute "valid_exit_codes": element 2: number required.'],
+    ['    environment_vars = "A=B"', 'p.pkr.hcl:10,24-29: Incorrect attribute value type; Inappropriate value for\nattribute "environment_vars": list of string required.'],
+    ["    environment_vars = [{a = 1}]", 'p.pkr.hcl:10,24-33: Incorrect attribute value type; Inappropriate value for\nattribute "environment_vars": element 0: string required.'],
+    ['    execute_command = {a = "b"}', 'p.pkr.hcl:10,23-32: Incorrect attribute value type; Inappropriate value for\nattribute "execute_command": string required.'],
+    ['    expect_disconnect = "yes"', 'p.pkr.hcl:10,25-30: Incorrect attribute value type; Inappropriate value for\nattribute "expect_disconnect": a bool is required.'],
+    // true becomes "true" for a string; 1 has no conversion to bool.
+    ["    start_retry_timeout = true\n    expect_disconnect = 1", 'p.pkr.hcl:11,25-26: Incorrect attribute value type; Inappropriate value for\nattribute "expect_disconnect": bool required.'],
+    ['    valid_exit_codes = ["x"]\n    expect_disconnect = "yes"', 'p.pkr.hcl:10,24-29: Incorrect attribute value type; Inappropriate value for\nattribute "valid_exit_codes": a number is required., and 1 other diagnostic(s)'],
+    // hcl checks the body against the spec first: the unknown argument comes first.
+    ['    valid_exit_codes = ["x"]\n    bogus = 1', 'p.pkr.hcl:11,5-10: Unsupported argument; An argument named "bogus" is not\nexpected here., and 1 other diagnostic(s)'],
+  ];
+  for (const [lines, diagnostic] of cases) {
+    const r = await checkHclTemplate("p.pkr.hcl", workspace(t, { "p.pkr.hcl": SHELL_WITH(lines) }), NO_INPUTS);
+    t.false(r.ok, lines);
+    if (!r.ok) t.is(r.text, failedShell("p.pkr.hcl", diagnostic), lines);
+  }
+});
+
+test("a source's arguments of the wrong type are hcldec's diagnostics on their lines; a post-processor's are wrapped", async (t) => {
+  const source = await checkHclTemplate("s.pkr.hcl", workspace(t, {
+    "s.pkr.hcl": `source "docker" "x" {
+  image  = "ubuntu"
+  commit = "yes"
+  changes = "CMD x"
+  run_command = ["-d", 5]
+}
+
+build {
+  sources = ["source.docker.x"]
+}
+`,
+  }), NO_INPUTS);
+  t.false(source.ok);
+  // Packer decodes a spec's keys in Go's map order (either of these two first); Kiln keeps the file's order.
+  if (!source.ok) {
+    t.is(
+      source.text,
+      'Error: Incorrect attribute value type\n\n  on s.pkr.hcl line 3:\n  (source code not available)\n\nInappropriate value for attribute "commit": a bool is required.\n\n' +
+        'Error: Incorrect attribute value type\n\n  on s.pkr.hcl line 4:\n  (source code not available)\n\nInappropriate value for attribute "changes": list of string required.\n\n\n',
+    );
+  }
+  const pp = await checkHclTemplate("q.pkr.hcl", workspace(t, {
+    "q.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+}
+
+build {
+  sources = ["source.null.x"]
+
+  post-processor "manifest" {
+    output     = 5
+    strip_path = "true"
+    custom_data = { a = 1, b = true }
+  }
+  post-processor "checksum" {
+    checksum_types = "md5"
+  }
+}
+`,
+  }), NO_INPUTS);
+  t.false(pp.ok);
+  if (!pp.ok) {
+    t.is(
+      pp.text,
+      'Error: Failed preparing post-processor-block "checksum" ""\n\n  on q.pkr.hcl line 13:\n  (source code not available)\n\n' +
+        'q.pkr.hcl:14,22-27: Incorrect attribute value type; Inappropriate value for\nattribute "checksum_types": list of string required.\n\n\n',
+    );
+  }
+});
+
+test("converted values reach the component: 5 is \"5\" for a string, \"12\" is 12 for a number, \"true\" is true for a bool, an object a map of strings", async (t) => {
+  const dir = workspace(t, {
+    "c.pkr.hcl": `source "docker" "x" {
+  image       = "ubuntu"
+  commit      = "true"
+  run_command = ["-d", 5, true]
+  changes     = null
+}
+
+build {
+  sources = ["source.docker.x"]
+
+  provisioner "shell" {
+    inline              = ["echo hi"]
+    valid_exit_codes    = ["12", 0]
+    remote_folder       = 30
+    expect_disconnect   = null
+  }
+  post-processor "manifest" {
+    custom_data = { a = 1, b = true }
+  }
+}
+`,
+  });
+  const [spec] = await plan(dir, "c.pkr.hcl");
+  t.deepEqual(spec!.builder.config, { image: "ubuntu", commit: true, run_command: ["-d", "5", "true"], changes: null });
+  t.deepEqual(spec!.provisioners[0]!.raw.config, { inline: ["echo hi"], valid_exit_codes: [12, 0], remote_folder: "30", expect_disconnect: null });
+  t.deepEqual(spec!.postProcessorChains[0]![0]!.raw.config, { custom_data: { a: "1", b: "true" } });
+});
+
+test("a nested block given as an argument (even null) is 'Unsupported argument' with hcl's block hint; a nested block's arguments are converted too", async (t) => {
+  const qemu = (lines: string): string => `source "qemu" "x" {
+  iso_url      = "http://x/y.iso"
+  iso_checksum = "none"
+  ssh_username = "u"
+${lines}
+}
+
+build {
+  sources = ["source.qemu.x"]
+}
+`;
+  const attr = await checkHclTemplate("a.pkr.hcl", workspace(t, { "a.pkr.hcl": qemu('  qemu_img_args = null\n  cpus = "two"') }), NO_INPUTS);
+  t.false(attr.ok);
+  if (!attr.ok) {
+    t.is(
+      attr.text,
+      'Error: Unsupported argument\n\n  on a.pkr.hcl line 5:\n  (source code not available)\n\nAn argument named "qemu_img_args" is not expected here. Did you mean to define a\nblock of type "qemu_img_args"?\n\n' +
+        'Error: Incorrect attribute value type\n\n  on a.pkr.hcl line 6:\n  (source code not available)\n\nInappropriate value for attribute "cpus": a number is required.\n\n\n',
+    );
+  }
+  const nested = await checkHclTemplate("b.pkr.hcl", workspace(t, { "b.pkr.hcl": qemu('  qemu_img_args {\n    convert = "a"\n    create  = [1]\n  }\n  qemuargs {\n    x = 1\n  }') }), NO_INPUTS);
+  t.false(nested.ok);
+  if (!nested.ok) {
+    t.is(
+      nested.text,
+      'Error: Unsupported block type\n\n  on b.pkr.hcl line 9:\n  (source code not available)\n\nBlocks of type "qemuargs" are not expected here. Did you mean to define argument\n"qemuargs"? If so, use the equals sign to assign it a value.\n\n' +
+        'Error: Incorrect attribute value type\n\n  on b.pkr.hcl line 6:\n  (source code not available)\n\nInappropriate value for attribute "convert": list of string required.\n\n\n',
+    );
+  }
+});
