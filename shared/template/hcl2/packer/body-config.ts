@@ -46,13 +46,12 @@ export function bodyItems(
  * `schema`: the component's keys and their Go types, when Packer's table of them is at hand (a
  * struct or list of structs is a block in its HCL2 spec, anything else an argument of the cty type
  * attribute-types.ts gives it). hcldec checks the body against the spec before it evaluates
- * anything: an argument the spec has as a block is "Unsupported argument", a block of a type the
- * spec has no block for "Unsupported block type" (this level's first, then nested ones'). Then each
- * argument's value is converted to its type ("Incorrect attribute value type"), and the converted
- * value is what the component gets (`5` for a string is "5"). An unknown argument is never
- * evaluated: one whose value fails is kept (as null) for the component schemas to report; they
- * report unknown arguments once the plan is made, so here they are reported only when the body has
- * other errors (which stop the plan), first, as hcl's body.Content does.
+ * anything: an argument the spec does not have, or has as a block, is "Unsupported argument" (and
+ * never evaluated), a block of a type the spec has no block for "Unsupported block type" (this
+ * level's first, then nested ones'). Then each argument's value is converted to its type
+ * ("Incorrect attribute value type"), and the converted value is what the component gets (`5` for
+ * a string is "5"). In HCL's JSON syntax, read here without a schema, unknown keys are left to the
+ * component schemas: one whose value fails is kept (as null) for them to report.
  */
 export function evaluateComponentBody(
   body: HclBody,
@@ -63,10 +62,8 @@ export function evaluateComponentBody(
   const diagnostics: HclDiagnostic[] = [];
   const config: Record<string, unknown> = {};
   const keyPositions: Record<string, SourcePosition> = {};
-  const unknownArguments = new Set<HclDiagnostic>();
-  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema, unknownArguments);
-  const otherErrors = diagnostics.some((d) => d.severity === "error" && !unknownArguments.has(d));
-  return { value: { config, keyPositions }, diagnostics: otherErrors ? diagnostics : diagnostics.filter((d) => !unknownArguments.has(d)) };
+  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema);
+  return { value: { config, keyPositions }, diagnostics };
 }
 
 function collect(
@@ -76,12 +73,12 @@ function collect(
   into: Record<string, unknown>,
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
-  schema: Readonly<Record<string, KeyType>> | undefined,
-  unknownArguments: Set<HclDiagnostic>,
+  schema: Readonly<Record<string, KeyType>> | undefined
 ): void {
   const items = bodyItems(body, exclude);
   diagnostics.push(...items.diagnostics);
-  const attributes = schema && items.native ? items.attributes.filter((a) => argumentInSpec(a, schema, diagnostics, unknownArguments)) : items.attributes;
+  const defined = new Set(items.attributes.map((a) => a.name));
+  const attributes = schema && items.native ? items.attributes.filter((a) => argumentInSpec(a, schema, defined, diagnostics)) : items.attributes;
   const blocks = schema ? items.blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics)) : items.blocks;
   for (const attr of attributes) {
     const { value, diagnostics: d } = evaluate(attr.expr, ctx);
@@ -129,11 +126,11 @@ function collect(
   }
   for (const block of blocks) {
     if (block.type === "dynamic") {
-      expandDynamic(block, ctx, into, positions, diagnostics, schema, unknownArguments);
+      expandDynamic(block, ctx, into, positions, diagnostics, schema);
       continue;
     }
     const nested: Record<string, unknown> = {};
-    collect(block.body, ctx, new Set(), nested, undefined, diagnostics, schema ? nestedSchema(schema[block.type]!) : undefined, unknownArguments);
+    collect(block.body, ctx, new Set(), nested, undefined, diagnostics, schema ? nestedSchema(schema[block.type]!) : undefined);
     appendBlock(into, block.type, nested);
     if (positions && !(block.type in positions)) {
       positions[block.type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
@@ -142,22 +139,18 @@ function collect(
 }
 
 /**
- * hcl's body.Content for one argument of a native body: a key the spec has as a block is
- * "Unsupported argument" ("Did you mean to define a block"), and is dropped; an unknown one is
- * "Unsupported argument" too (with hcl's "Did you mean" among the spec's arguments), kept for the
- * component schemas, and its diagnostic marked as one they would give.
+ * hcl's body.Content for one argument of a native body: one the spec does not have, or has as a
+ * block, is "Unsupported argument", with hcl's hint: the nearest argument of the spec the body does
+ * not set, else "Did you mean to define a block".
  */
-function argumentInSpec(attr: HclAttribute, schema: Readonly<Record<string, KeyType>>, diagnostics: HclDiagnostic[], unknownArguments: Set<HclDiagnostic>): boolean {
+function argumentInSpec(attr: HclAttribute, schema: Readonly<Record<string, KeyType>>, defined: ReadonlySet<string>, diagnostics: HclDiagnostic[]): boolean {
   const type = Object.prototype.hasOwnProperty.call(schema, attr.name) ? schema[attr.name] : undefined;
   if (type !== undefined && !isBlockKey(type)) return true;
-  const suggestion = type === undefined ? nameSuggestion(attr.name, Object.keys(schema).filter((k) => !isBlockKey(schema[k]!))) : undefined;
+  const suggestion = nameSuggestion(attr.name, Object.keys(schema).filter((k) => !isBlockKey(schema[k]!) && !defined.has(k)));
   const hint =
     suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : type !== undefined ? ` Did you mean to define a block of type ${JSON.stringify(attr.name)}?` : "";
-  const diagnostic: HclDiagnostic = { severity: "error", summary: "Unsupported argument", detail: `An argument named ${JSON.stringify(attr.name)} is not expected here.${hint}`, subject: attr.nameRange };
-  diagnostics.push(diagnostic);
-  if (type !== undefined) return false;
-  unknownArguments.add(diagnostic);
-  return true;
+  diagnostics.push({ severity: "error", summary: "Unsupported argument", detail: `An argument named ${JSON.stringify(attr.name)} is not expected here.${hint}`, subject: attr.nameRange });
+  return false;
 }
 
 const BLOCK_TYPE = /^\[?@([^\]]+)\]?$/;
@@ -208,8 +201,7 @@ function expandDynamic(
   into: Record<string, unknown>,
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
-  schema: Readonly<Record<string, KeyType>> | undefined,
-  unknownArguments: Set<HclDiagnostic>,
+  schema: Readonly<Record<string, KeyType>> | undefined
 ): void {
   const { type, instances, diagnostics: d } = expandDynamicBlock(block, ctx);
   const blockType = schema && Object.prototype.hasOwnProperty.call(schema, type) ? schema[type] : undefined;
@@ -217,7 +209,7 @@ function expandDynamic(
   for (const instance of instances) {
     const child: EvalContext = { variables: instance.vars, functions: ctx.functions, parent: ctx };
     const nested: Record<string, unknown> = {};
-    collect(instance.body, child, new Set(), nested, undefined, diagnostics, blockType === undefined ? undefined : nestedSchema(blockType), unknownArguments);
+    collect(instance.body, child, new Set(), nested, undefined, diagnostics, blockType === undefined ? undefined : nestedSchema(blockType));
     appendBlock(into, type, nested);
   }
   if (positions && !(type in positions)) positions[type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };

@@ -808,3 +808,76 @@ build {
     );
   }
 });
+
+test("unknown arguments fail the component when its body is decoded, as hcldec does: a source's stops its provisioners, a provisioner's stops the post-processors; hcl's hint names only arguments not already set", async (t) => {
+  const source = await checkHclTemplate("u.pkr.hcl", workspace(t, {
+    "u.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+  bogus        = 1
+}
+
+build {
+  sources = ["source.null.x"]
+
+  provisioner "shell" {
+    inline           = ["echo hi"]
+    valid_exit_codes = ["x"]
+  }
+}
+`,
+  }), NO_INPUTS);
+  t.false(source.ok);
+  if (!source.ok) t.is(source.text, 'Error: Unsupported argument\n\n  on u.pkr.hcl line 3:\n  (source code not available)\n\nAn argument named "bogus" is not expected here.\n\n\n');
+  const prov = await checkHclTemplate("q.pkr.hcl", workspace(t, {
+    "q.pkr.hcl": `source "null" "x" {
+  communicator = "none"
+}
+
+build {
+  sources = ["source.null.x"]
+
+  provisioner "shell" {
+    inlin = ["echo hi"]
+  }
+  post-processor "manifest" {
+    output     = ["a"]
+    strip_path = "maybe"
+  }
+}
+`,
+  }), NO_INPUTS);
+  t.false(prov.ok);
+  if (!prov.ok) t.is(prov.text, failedShell("q.pkr.hcl", 'q.pkr.hcl:9,5-10: Unsupported argument; An argument named "inlin" is not\nexpected here. Did you mean "inline"?'));
+  // "content" is set already: hcl suggests only arguments the body does not set.
+  const set = await checkHclTemplate("f.pkr.hcl", workspace(t, {
+    "f.pkr.hcl": `source "file" "out" {\n  target   = "out.txt"\n  content  = "x"\n  contents = "typo"\n}\n\nbuild {\n  sources = ["source.file.out"]\n}\n`,
+  }), NO_INPUTS);
+  t.false(set.ok);
+  if (!set.ok) t.is(set.text, 'Error: Unsupported argument\n\n  on f.pkr.hcl line 4:\n  (source code not available)\n\nAn argument named "contents" is not expected here.\n\n\n');
+});
+
+test("a dynamic block's generated blocks are checked against the nested spec too", async (t) => {
+  const r = await checkHclTemplate("d.pkr.hcl", workspace(t, {
+    "d.pkr.hcl": `source "amazon-ebs" "x" {
+  region        = "us-west-2"
+  instance_type = "t3.micro"
+  ssh_username  = "ubuntu"
+  ami_name      = "x"
+  source_ami    = "ami-1"
+  dynamic "launch_block_device_mappings" {
+    for_each = ["/dev/sdb"]
+    content {
+      device_name = launch_block_device_mappings.value
+      volume_size = "big"
+    }
+  }
+}
+
+build {
+  sources = ["source.amazon-ebs.x"]
+}
+`,
+  }), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, 'Error: Incorrect attribute value type\n\n  on d.pkr.hcl line 11:\n  (source code not available)\n\nInappropriate value for attribute "volume_size": a number is required.\n\n\n');
+});
