@@ -43,6 +43,19 @@ export function bodyItems(
 }
 
 /**
+ * A JSON-syntax body read against the spec, as hcldec reads it (hcl/json's Content): properties
+ * of block keys are blocks, any other property the spec lacks is "Extraneous JSON object property".
+ */
+function jsonSpecItems(body: HclBody, schema: Readonly<Record<string, KeyType>>): { attributes: HclAttribute[]; blocks: HclBlock[]; diagnostics: HclDiagnostic[] } {
+  const keys = Object.keys(schema);
+  const { content, diagnostics } = body.content({
+    attributes: keys.filter((k) => !isBlockKey(schema[k]!)).map((name) => ({ name })),
+    blocks: [...keys.filter((k) => isBlockKey(schema[k]!)).map((type) => ({ type, labelNames: [] })), { type: "dynamic", labelNames: ["type"] }],
+  });
+  return { attributes: [...content.attributes.values()], blocks: content.blocks, diagnostics };
+}
+
+/**
  * `schema`: the component's keys and their Go types, when Packer's table of them is at hand (a
  * struct or list of structs is a block in its HCL2 spec, anything else an argument of the cty type
  * attribute-types.ts gives it). hcldec checks the body against the spec before it evaluates
@@ -50,8 +63,10 @@ export function bodyItems(
  * never evaluated), a block of a type the spec has no block for "Unsupported block type" (this
  * level's first, then nested ones'). Then each argument's value is converted to its type
  * ("Incorrect attribute value type"), and the converted value is what the component gets (`5` for
- * a string is "5"). In HCL's JSON syntax, read here without a schema, unknown keys are left to the
- * component schemas: one whose value fails is kept (as null) for them to report.
+ * a string is "5"). A JSON-syntax body is read against the spec the same way (hcl/json's words:
+ * "Extraneous JSON object property"). Without a spec (Kiln's own components) every item is taken
+ * and unknown keys are left to the component schemas: one whose value fails is kept (as null) for
+ * them to report.
  */
 export function evaluateComponentBody(
   body: HclBody,
@@ -75,7 +90,8 @@ function collect(
   diagnostics: HclDiagnostic[],
   schema: Readonly<Record<string, KeyType>> | undefined
 ): void {
-  const items = bodyItems(body, exclude);
+  const native = bodyItems(body, exclude);
+  const items = schema && !native.native ? { ...jsonSpecItems(body, schema), native: false } : native;
   diagnostics.push(...items.diagnostics);
   const defined = new Set(items.attributes.map((a) => a.name));
   const attributes = schema && items.native ? items.attributes.filter((a) => argumentInSpec(a, schema, defined, diagnostics)) : items.attributes;

@@ -881,3 +881,24 @@ build {
   t.false(r.ok);
   if (!r.ok) t.is(r.text, 'Error: Incorrect attribute value type\n\n  on d.pkr.hcl line 11:\n  (source code not available)\n\nInappropriate value for attribute "volume_size": a number is required.\n\n\n');
 });
+
+test("a .pkr.json component body is read against the spec as hcl/json reads it: extraneous properties, blocks as objects or arrays, converted arguments", async (t) => {
+  const json = (source: Record<string, unknown>): string =>
+    JSON.stringify({ source: { "amazon-ebs": { x: { region: "us-west-2", instance_type: "t3.micro", ssh_username: "ubuntu", ami_name: "x", source_ami: "ami-1", ...source } } }, build: { sources: ["source.amazon-ebs.x"] } }, null, 2);
+  const blocks = await checkHclTemplate("j.pkr.json", workspace(t, {
+    "j.pkr.json": json({ source_ami_filter: "x", launch_block_device_mappings: { device_name: "/dev/sdb", bogus: 1 } }),
+  }), NO_INPUTS);
+  t.false(blocks.ok);
+  if (!blocks.ok) {
+    t.is(
+      blocks.text,
+      'Error: Incorrect JSON value type\n\n  on j.pkr.json line 10:\n  (source code not available)\n\nEither a JSON object or a JSON array is required, representing the contents of\none or more "source_ami_filter" blocks.\n\n' +
+        'Error: Extraneous JSON object property\n\n  on j.pkr.json line 13:\n  (source code not available)\n\nNo argument or block type is named "bogus".\n\n\n',
+    );
+  }
+  const values = await checkHclTemplate("v.pkr.json", workspace(t, {
+    "v.pkr.json": json({ associate_public_ip_address: "yes", launch_block_device_mappings: [{ device_name: "/dev/sdb", volume_size: "12" }] }),
+  }), NO_INPUTS);
+  t.false(values.ok);
+  if (!values.ok) t.is(values.text, 'Error: Incorrect attribute value type\n\n  on v.pkr.json line 10:\n  (source code not available)\n\nInappropriate value for attribute "associate_public_ip_address": a bool is\nrequired.\n\n\n');
+});
