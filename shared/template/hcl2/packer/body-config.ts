@@ -7,7 +7,7 @@
  */
 import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
 import { childExpressions, evaluate, nameSuggestion, variablesReferenced } from "../eval/index.js";
-import { rangeBetween } from "../syntax/index.js";
+import { rangeBetween, rangeString } from "../syntax/index.js";
 import { TABLES } from "../../../components/packer-keys/keys.generated.js";
 import type { KeyType } from "../../../components/packer-keys/types.js";
 import { dynamicType, isNull, isWhollyKnown, toJson, tryConvert } from "../value/index.js";
@@ -140,10 +140,25 @@ function collect(
     setKey(into, attr.name, toJson(converted.value));
     if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
   }
+  const single = new Map<string, HclBlock>();
   for (const block of blocks) {
     if (block.type === "dynamic") {
       expandDynamic(block, ctx, into, positions, diagnostics, schema);
       continue;
+    }
+    // A struct (not a list of them) is hcldec's BlockSpec: one block; a second is an error and not decoded.
+    if (schema && schema[block.type]!.startsWith("@")) {
+      const previous = single.get(block.type);
+      if (previous) {
+        diagnostics.push({
+          severity: "error",
+          summary: `Duplicate ${block.type} block`,
+          detail: `Only one block of type ${JSON.stringify(block.type)} is allowed. Previous definition was at ${rangeString(previous.defRange)}.`,
+          subject: block.defRange,
+        });
+        continue;
+      }
+      single.set(block.type, block);
     }
     const nested: Record<string, unknown> = {};
     collect(block.body, ctx, new Set(), nested, undefined, diagnostics, schema ? nestedSchema(schema[block.type]!) : undefined);

@@ -902,3 +902,31 @@ test("a .pkr.json component body is read against the spec as hcl/json reads it: 
   t.false(values.ok);
   if (!values.ok) t.is(values.text, 'Error: Incorrect attribute value type\n\n  on v.pkr.json line 10:\n  (source code not available)\n\nInappropriate value for attribute "associate_public_ip_address": a bool is\nrequired.\n\n\n');
 });
+
+test("a nested struct written as two blocks is hcldec's 'Duplicate … block', naming the first", async (t) => {
+  const r = await checkHclTemplate("dup.pkr.hcl", workspace(t, {
+    "dup.pkr.hcl": `source "qemu" "x" {
+  iso_url      = "http://x/y.iso"
+  iso_checksum = "none"
+  ssh_username = "u"
+  qemu_img_args {
+    convert = ["a"]
+  }
+  qemu_img_args {
+    create = ["b"]
+  }
+}
+
+build {
+  sources = ["source.qemu.x"]
+}
+`,
+  }), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(
+      r.text,
+      'Error: Duplicate qemu_img_args block\n\n  on dup.pkr.hcl line 8:\n  (source code not available)\n\nOnly one block of type "qemu_img_args" is allowed. Previous definition was at\ndup.pkr.hcl:5,3-16.\n\n\n',
+    );
+  }
+});
