@@ -3,7 +3,7 @@
  * shared component schemas read: attributes become keys, nested blocks become lists of objects
  * (what Packer's hcldec specs produce for the same names), `dynamic "X"` blocks are expanded
  * (dynamic-blocks.ts). A null attribute stays as a null key: the schemas read it as unset, as
- * hcldec does, and still report it when the component has no such argument ("foo = null").
+ * hcldec does; one the component has no such argument for is still unsupported ("foo = null").
  */
 import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
 import { childExpressions, evaluate, nameSuggestion, variablesReferenced } from "../eval/index.js";
@@ -65,8 +65,7 @@ function jsonSpecItems(body: HclBody, schema: Readonly<Record<string, KeyType>>)
  * ("Incorrect attribute value type"), and the converted value is what the component gets (`5` for
  * a string is "5"). A JSON-syntax body is read against the spec the same way (hcl/json's words:
  * "Extraneous JSON object property"). Without a spec (Kiln's own components) every item is taken
- * and unknown keys are left to the component schemas: one whose value fails is kept (as null) for
- * them to report.
+ * as it is, and unknown keys are left to the component schemas.
  */
 export function evaluateComponentBody(
   body: HclBody,
@@ -88,7 +87,7 @@ function collect(
   into: Record<string, unknown>,
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
-  schema: Readonly<Record<string, KeyType>> | undefined
+  schema: Readonly<Record<string, KeyType>> | undefined,
 ): void {
   const native = bodyItems(body, exclude);
   const items = schema && !native.native ? { ...jsonSpecItems(body, schema), native: false } : native;
@@ -98,12 +97,6 @@ function collect(
   const blocks = schema ? items.blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics)) : items.blocks;
   for (const attr of attributes) {
     const { value, diagnostics: d } = evaluate(attr.expr, ctx);
-    const known = schema !== undefined && Object.prototype.hasOwnProperty.call(schema, attr.name);
-    if (schema && !known && d.some((x) => x.severity === "error")) {
-      setKey(into, attr.name, null);
-      if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
-      continue;
-    }
     diagnostics.push(...d);
     const call = callOnBuildData(attr.expr);
     if (call) {
@@ -117,7 +110,8 @@ function collect(
       });
     }
     if (d.some((x) => x.severity === "error")) continue;
-    const converted = tryConvert(value, known ? attributeTypeOf(schema[attr.name]!) : dynamicType);
+    // With a spec every argument left is one of its keys.
+    const converted = tryConvert(value, schema ? attributeTypeOf(schema[attr.name]!) : dynamicType);
     if (converted.error) {
       diagnostics.push({
         severity: "error",
@@ -189,8 +183,8 @@ const BLOCK_TYPE = /^\[?@([^\]]+)\]?$/;
 /** Whether the spec has a block of this type; if not, hcl's "Unsupported block type". */
 function supportedBlock(block: HclBlock, schema: Readonly<Record<string, KeyType>>, diagnostics: HclDiagnostic[]): boolean {
   const type = schema[block.type];
-  if (type !== undefined && Object.prototype.hasOwnProperty.call(schema, block.type) && (type === "*" || BLOCK_TYPE.test(type))) return true;
-  const blockTypes = Object.keys(schema).filter((k) => BLOCK_TYPE.test(schema[k]!));
+  if (type !== undefined && Object.prototype.hasOwnProperty.call(schema, block.type) && (type === "*" || isBlockKey(type))) return true;
+  const blockTypes = Object.keys(schema).filter((k) => isBlockKey(schema[k]!));
   const suggestion = nameSuggestion(block.type, blockTypes);
   let hint = suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : "";
   if (!hint && Object.prototype.hasOwnProperty.call(schema, block.type)) {
@@ -232,7 +226,7 @@ function expandDynamic(
   into: Record<string, unknown>,
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
-  schema: Readonly<Record<string, KeyType>> | undefined
+  schema: Readonly<Record<string, KeyType>> | undefined,
 ): void {
   const { type, instances, diagnostics: d } = expandDynamicBlock(block, ctx);
   const blockType = schema && Object.prototype.hasOwnProperty.call(schema, type) ? schema[type] : undefined;
