@@ -44,26 +44,34 @@ export function bodyItems(
 
 /**
  * A JSON-syntax body read against the spec, as hcldec reads it (hcl/json's Content): properties
- * of block keys are blocks, any other property the spec lacks is "Extraneous JSON object property".
+ * of block keys are blocks, any other property the spec lacks is "Extraneous JSON object property"
+ * (marked in `unknownKeys`) and is passed on as an argument too.
  */
-function jsonSpecItems(body: HclBody, schema: Readonly<Record<string, KeyType>>): { attributes: HclAttribute[]; blocks: HclBlock[]; diagnostics: HclDiagnostic[] } {
+function jsonSpecItems(
+  body: HclBody,
+  schema: Readonly<Record<string, KeyType>>,
+  unknownKeys: Set<HclDiagnostic>,
+): { attributes: HclAttribute[]; blocks: HclBlock[]; diagnostics: HclDiagnostic[] } {
   const keys = Object.keys(schema);
-  const { content, diagnostics } = body.content({
+  const spec = {
     attributes: keys.filter((k) => !isBlockKey(schema[k]!)).map((name) => ({ name })),
     blocks: [...keys.filter((k) => isBlockKey(schema[k]!)).map((type) => ({ type, labelNames: [] })), { type: "dynamic", labelNames: ["type"] }],
-  });
-  return { attributes: [...content.attributes.values()], blocks: content.blocks, diagnostics };
+  };
+  const { content, diagnostics } = body.content(spec);
+  for (const d of diagnostics) if (d.summary === "Extraneous JSON object property") unknownKeys.add(d);
+  const unknown = [...body.partialContent(spec).remain.justAttributes().attributes.values()];
+  return { attributes: [...content.attributes.values(), ...unknown], blocks: content.blocks, diagnostics };
 }
 
 /**
  * `schema`: the component's keys and their Go types, when Packer's table of them is at hand (a
  * struct or list of structs is a block in its HCL2 spec, anything else an argument of the cty type
  * attribute-types.ts gives it). hcldec checks the body against the spec before it evaluates
- * anything: an argument the spec does not have, or has as a block, is "Unsupported argument" (and
- * never evaluated), a block of a type the spec has no block for "Unsupported block type" (this
- * level's first, then nested ones'). Then each argument's value is converted to its type
- * ("Incorrect attribute value type"), and the converted value is what the component gets (`5` for
- * a string is "5"). A JSON-syntax body is read against the spec the same way (hcl/json's words:
+ * anything: an argument the spec has as a block is "Unsupported argument", one it does not have
+ * too (see `unknownKeys` below), a block of a type the spec has no block for "Unsupported block
+ * type" (this level's first, then nested ones'). Then each argument's value is converted to its
+ * type ("Incorrect attribute value type"), and the converted value is what the component gets (`5`
+ * for a string is "5"). A JSON-syntax body is read against the spec the same way (hcl/json's words:
  * "Extraneous JSON object property"). Without a spec (Kiln's own components) every item is taken
  * as it is, and unknown keys are left to the component schemas.
  */
@@ -72,12 +80,18 @@ export function evaluateComponentBody(
   ctx: EvalContext,
   exclude: ReadonlySet<string>,
   schema?: Readonly<Record<string, KeyType>>,
-): { value: ComponentConfig; diagnostics: HclDiagnostic[] } {
+): { value: ComponentConfig; diagnostics: HclDiagnostic[]; unknownKeys: HclDiagnostic[] } {
   const diagnostics: HclDiagnostic[] = [];
   const config: Record<string, unknown> = {};
   const keyPositions: Record<string, SourcePosition> = {};
-  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema);
-  return { value: { config, keyPositions }, diagnostics };
+  const unknownKeys = new Set<HclDiagnostic>();
+  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema, unknownKeys);
+  // Kiln's components accept a few keys of later Packer versions (cd_content, docker's platform, shell's env):
+  // unknown keys alone are left to them (`unknownKeys`: what to say if they refuse one); with other errors,
+  // which stop the plan here, they are reported first, as hcl does.
+  const otherErrors = diagnostics.some((d) => d.severity === "error" && !unknownKeys.has(d));
+  if (otherErrors) return { value: { config, keyPositions }, diagnostics, unknownKeys: [] };
+  return { value: { config, keyPositions }, diagnostics: diagnostics.filter((d) => !unknownKeys.has(d)), unknownKeys: [...unknownKeys] };
 }
 
 function collect(
@@ -88,15 +102,23 @@ function collect(
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
   schema: Readonly<Record<string, KeyType>> | undefined,
+  unknownKeys: Set<HclDiagnostic>,
 ): void {
   const native = bodyItems(body, exclude);
-  const items = schema && !native.native ? { ...jsonSpecItems(body, schema), native: false } : native;
+  const items = schema && !native.native ? { ...jsonSpecItems(body, schema, unknownKeys), native: false } : native;
   diagnostics.push(...items.diagnostics);
   const defined = new Set(items.attributes.map((a) => a.name));
-  const attributes = schema && items.native ? items.attributes.filter((a) => argumentInSpec(a, schema, defined, diagnostics)) : items.attributes;
+  const attributes = schema && items.native ? items.attributes.filter((a) => argumentInSpec(a, schema, defined, diagnostics, unknownKeys)) : items.attributes;
   const blocks = schema ? items.blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics)) : items.blocks;
   for (const attr of attributes) {
     const { value, diagnostics: d } = evaluate(attr.expr, ctx);
+    const known = schema !== undefined && Object.prototype.hasOwnProperty.call(schema, attr.name);
+    // hcldec never evaluates an unknown argument: a failing one is kept (as null) for the component to judge.
+    if (schema && !known && d.some((x) => x.severity === "error")) {
+      setKey(into, attr.name, null);
+      if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
+      continue;
+    }
     diagnostics.push(...d);
     const call = callOnBuildData(attr.expr);
     if (call) {
@@ -110,8 +132,7 @@ function collect(
       });
     }
     if (d.some((x) => x.severity === "error")) continue;
-    // With a spec every argument left is one of its keys.
-    const converted = tryConvert(value, schema ? attributeTypeOf(schema[attr.name]!) : dynamicType);
+    const converted = tryConvert(value, known ? attributeTypeOf(schema![attr.name]!) : dynamicType);
     if (converted.error) {
       diagnostics.push({
         severity: "error",
@@ -137,7 +158,7 @@ function collect(
   const single = new Map<string, HclBlock>();
   for (const block of blocks) {
     if (block.type === "dynamic") {
-      expandDynamic(block, ctx, into, positions, diagnostics, schema);
+      expandDynamic(block, ctx, into, positions, diagnostics, schema, unknownKeys);
       continue;
     }
     // A struct (not a list of them) is hcldec's BlockSpec: one block; a second is an error and not decoded.
@@ -155,7 +176,7 @@ function collect(
       single.set(block.type, block);
     }
     const nested: Record<string, unknown> = {};
-    collect(block.body, ctx, new Set(), nested, undefined, diagnostics, schema ? nestedSchema(schema[block.type]!) : undefined);
+    collect(block.body, ctx, new Set(), nested, undefined, diagnostics, schema ? nestedSchema(schema[block.type]!) : undefined, unknownKeys);
     appendBlock(into, block.type, nested);
     if (positions && !(block.type in positions)) {
       positions[block.type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };
@@ -166,16 +187,26 @@ function collect(
 /**
  * hcl's body.Content for one argument of a native body: one the spec does not have, or has as a
  * block, is "Unsupported argument", with hcl's hint: the nearest argument of the spec the body does
- * not set, else "Did you mean to define a block".
+ * not set, else "Did you mean to define a block". A block one is dropped; an unknown one is kept,
+ * its diagnostic marked in `unknownKeys`.
  */
-function argumentInSpec(attr: HclAttribute, schema: Readonly<Record<string, KeyType>>, defined: ReadonlySet<string>, diagnostics: HclDiagnostic[]): boolean {
+function argumentInSpec(
+  attr: HclAttribute,
+  schema: Readonly<Record<string, KeyType>>,
+  defined: ReadonlySet<string>,
+  diagnostics: HclDiagnostic[],
+  unknownKeys: Set<HclDiagnostic>,
+): boolean {
   const type = Object.prototype.hasOwnProperty.call(schema, attr.name) ? schema[attr.name] : undefined;
   if (type !== undefined && !isBlockKey(type)) return true;
   const suggestion = nameSuggestion(attr.name, Object.keys(schema).filter((k) => !isBlockKey(schema[k]!) && !defined.has(k)));
   const hint =
     suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : type !== undefined ? ` Did you mean to define a block of type ${JSON.stringify(attr.name)}?` : "";
-  diagnostics.push({ severity: "error", summary: "Unsupported argument", detail: `An argument named ${JSON.stringify(attr.name)} is not expected here.${hint}`, subject: attr.nameRange });
-  return false;
+  const diagnostic: HclDiagnostic = { severity: "error", summary: "Unsupported argument", detail: `An argument named ${JSON.stringify(attr.name)} is not expected here.${hint}`, subject: attr.nameRange };
+  diagnostics.push(diagnostic);
+  if (type !== undefined) return false;
+  unknownKeys.add(diagnostic);
+  return true;
 }
 
 const BLOCK_TYPE = /^\[?@([^\]]+)\]?$/;
@@ -227,6 +258,7 @@ function expandDynamic(
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
   schema: Readonly<Record<string, KeyType>> | undefined,
+  unknownKeys: Set<HclDiagnostic>,
 ): void {
   const { type, instances, diagnostics: d } = expandDynamicBlock(block, ctx);
   const blockType = schema && Object.prototype.hasOwnProperty.call(schema, type) ? schema[type] : undefined;
@@ -234,7 +266,7 @@ function expandDynamic(
   for (const instance of instances) {
     const child: EvalContext = { variables: instance.vars, functions: ctx.functions, parent: ctx };
     const nested: Record<string, unknown> = {};
-    collect(instance.body, child, new Set(), nested, undefined, diagnostics, blockType === undefined ? undefined : nestedSchema(blockType));
+    collect(instance.body, child, new Set(), nested, undefined, diagnostics, blockType === undefined ? undefined : nestedSchema(blockType), unknownKeys);
     appendBlock(into, type, nested);
   }
   if (positions && !(type in positions)) positions[type] = { file: block.typeRange.file, line: block.typeRange.start.line, column: block.typeRange.start.column };

@@ -46,6 +46,11 @@ export interface HclPlan {
   sourceRanges: Map<string, HclRange>;
   /** Each planned provisioner's and post-processor's block (by the planned object), for its errors. */
   componentBlocks: Map<RawComponent, { range: HclRange; name: string }>;
+  /**
+   * Per build name: what hcl says of each argument Packer's spec lacks (with its "Did you mean"),
+   * for the components to use if they refuse the key too (Kiln's accept a few later keys).
+   */
+  unknownKeys: Map<string, HclDiagnostic[]>;
 }
 
 const hasErrors = (d: HclDiagnostic[]): boolean => d.some((x) => x.severity === "error");
@@ -56,6 +61,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
   const byPosition = new Map<string, HclRange>();
   const sourceRanges = new Map<string, HclRange>();
   const componentBlocks = new Map<RawComponent, { range: HclRange; name: string }>();
+  const unknownKeys = new Map<string, HclDiagnostic[]>();
   const only = new NameFilter(opts.only);
   const except = new NameFilter(opts.except);
   const initTime = opts.initTime ?? new Date();
@@ -85,7 +91,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       const sourceString = `${src.type}.${sourceName}`;
       const name = build.name ? `${build.name}.${sourceString}` : sourceString;
       if (!buildSelected(name, only, except)) continue;
-      const ranges: KeyRanges = { byKey: new Map(), all: [] };
+      const ranges: KeyRanges = { byKey: new Map(), all: [], unknownKeys: [] };
       // Packer 1.6.6 left source.* unknown in source bodies (later versions know them): known here.
       const sourceVars = new Map<string, Value>([["source", objectVal({ type: stringVal(src.type), name: stringVal(sourceName) })]]);
       const sourceDiags: HclDiagnostic[] = [];
@@ -168,12 +174,13 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       if (build.errorCleanupProvisioner && !skipped(build.errorCleanupProvisioner)) spec.errorCleanupProvisioner = planProvisioner(build.errorCleanupProvisioner);
       spec.files = filesOfHclBuild(spec, config);
       keyRanges.set(name, ranges.byKey);
+      unknownKeys.set(name, ranges.unknownKeys);
       sourceRanges.set(name, src.block.defRange);
       for (const r of ranges.all) byPosition.set(`${r.file}:${r.start.line}:${r.start.column}`, r);
       specs.push(spec);
     }
   }
-  return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition, sourceRanges, componentBlocks };
+  return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition, sourceRanges, componentBlocks, unknownKeys };
 }
 
 /**
@@ -208,6 +215,7 @@ function withIterator(vars: Map<string, Value>, iterator: Map<string, Value> | u
 interface KeyRanges {
   byKey: Map<string, HclRange>;
   all: HclRange[];
+  unknownKeys: HclDiagnostic[];
 }
 
 function evaluateBody(
@@ -219,7 +227,8 @@ function evaluateBody(
   component: { kind: ComponentKind; type: string },
 ): ComponentConfig {
   const schema = packerKeysOf(component.kind, component.type)?.keys;
-  const { value: raw, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set(), schema);
+  const { value: raw, diagnostics, unknownKeys } = evaluateComponentBody(body, evalContext(config, extra), new Set(), schema);
+  ranges.unknownKeys.push(...unknownKeys);
   const value = { config: withBuildCalls(raw.config) as Record<string, unknown>, keyPositions: raw.keyPositions };
   diags.push(...diagnostics);
   const native = body as unknown as { attributes?: Map<string, { nameRange: HclRange }> };

@@ -77,7 +77,7 @@ function hclBuildCheckDiagnostics(checked: BuildCheck, plan: HclPlan): HclDiagno
   for (const build of checked.builds) {
     const first = build.failures[0];
     const failed = first ? hclErrorsOf(first.diagnostic, plan) : [];
-    const undecodable = failed.length > 0 && failed[0]!.summary === "Unsupported argument";
+    const undecodable = failed.length > 0 && UNKNOWN_KEY_SUMMARIES.has(failed[0]!.summary);
     // An unknown key fails HCL's decoding, before the builder's Prepare could warn.
     if (!undecodable) diags.push(...build.warnings.map((w): HclDiagnostic => ({ severity: "warning", summary: w, subject: at(build.name) })));
     if (!first) continue;
@@ -90,13 +90,15 @@ function hclBuildCheckDiagnostics(checked: BuildCheck, plan: HclPlan): HclDiagno
       const block = plan.componentBlocks.get(failure.raw);
       const summary = block ? `Failed preparing ${failure.kind}-block "${failure.raw.type}" "${block.name}"` : undefined;
       if (!block || !summary) diags.push(...mapped);
-      else if (mapped[0]?.summary === "Unsupported argument") diags.push({ severity: "error", summary, detail: diagnosticsText(mapped), subject: block.range });
+      else if (UNKNOWN_KEY_SUMMARIES.has(mapped[0]?.summary ?? "")) diags.push({ severity: "error", summary, detail: diagnosticsText(mapped), subject: block.range });
       else diags.push({ severity: "error", summary, detail: failure.diagnostic.detail, subject: block.range });
     }
   }
   return diags;
 }
 
+/** What hcl calls an unknown key: in native syntax, and in JSON syntax. */
+const UNKNOWN_KEY_SUMMARIES: ReadonlySet<string> = new Set(["Unsupported argument", "Extraneous JSON object property"]);
 const UNKNOWN_KEY = /unknown configuration key: '"([^"]+)"'/g;
 
 /**
@@ -118,6 +120,17 @@ function hclErrorsOf(d: Diagnostic, plan: HclPlan): HclDiagnostic[] {
     const inBlock = name === keyPath ? "" : ` (in ${keyPath.slice(0, keyPath.length - name.length - 1)})`;
     const at = positions.find((m) => m[4]!.split(".")[0] === key);
     const subject: HclRange | undefined = (at ? plan.keyRangesByPosition.get(`${at[1]}:${at[2]}:${at[3]}`) : undefined) ?? ranges?.get(key);
+    // What hcl said of it when the body was read against Packer's spec, if it was (hint, JSON wording, nested place).
+    const said = plannedUnknownKey(plan, d.build, name, subject);
+    if (said) return said;
     return { severity: "error", summary: "Unsupported argument", detail: `An argument named "${name}" is not expected here.${inBlock}`, subject };
   }).sort(bySource);
+}
+
+/** The plan's diagnostic for an argument Packer's spec lacks: the one at `subject`, else (JSON syntax, no ranges) the one naming it. */
+function plannedUnknownKey(plan: HclPlan, build: string | undefined, name: string, subject: HclRange | undefined): HclDiagnostic | undefined {
+  const said = build ? plan.unknownKeys.get(build) ?? [] : [];
+  const samePlace = (r: HclRange | undefined): boolean => r !== undefined && subject !== undefined && r.file === subject.file && r.start.byte === subject.start.byte;
+  if (subject) return said.find((x) => samePlace(x.subject));
+  return said.find((x) => x.detail?.includes(`named ${JSON.stringify(name)}`));
 }

@@ -809,43 +809,8 @@ build {
   }
 });
 
-test("unknown arguments fail the component when its body is decoded, as hcldec does: a source's stops its provisioners, a provisioner's stops the post-processors; hcl's hint names only arguments not already set", async (t) => {
-  const source = await checkHclTemplate("u.pkr.hcl", workspace(t, {
-    "u.pkr.hcl": `source "null" "x" {
-  communicator = "none"
-  bogus        = 1
-}
-
-build {
-  sources = ["source.null.x"]
-
-  provisioner "shell" {
-    inline           = ["echo hi"]
-    valid_exit_codes = ["x"]
-  }
-}
-`,
-  }), NO_INPUTS);
-  t.false(source.ok);
-  if (!source.ok) t.is(source.text, 'Error: Unsupported argument\n\n  on u.pkr.hcl line 3:\n  (source code not available)\n\nAn argument named "bogus" is not expected here.\n\n\n');
-  const prov = await checkHclTemplate("q.pkr.hcl", workspace(t, {
-    "q.pkr.hcl": `source "null" "x" {
-  communicator = "none"
-}
-
-build {
-  sources = ["source.null.x"]
-
-  provisioner "shell" {
-    inlin = ["echo hi"]
-  }
-  post-processor "manifest" {
-    output     = ["a"]
-    strip_path = "maybe"
-  }
-}
-`,
-  }), NO_INPUTS);
+test("an unknown argument gets hcl's hint: the nearest argument of the spec the body does not already set; in JSON syntax hcl/json's words", async (t) => {
+  const prov = await checkHclTemplate("q.pkr.hcl", workspace(t, { "q.pkr.hcl": SHELL_WITH("    inlin = [\"echo hi\"]").replace('    inline = ["echo hi"]\n', "") }), NO_INPUTS);
   t.false(prov.ok);
   if (!prov.ok) t.is(prov.text, failedShell("q.pkr.hcl", 'q.pkr.hcl:9,5-10: Unsupported argument; An argument named "inlin" is not\nexpected here. Did you mean "inline"?'));
   // "content" is set already: hcl suggests only arguments the body does not set.
@@ -854,6 +819,34 @@ build {
   }), NO_INPUTS);
   t.false(set.ok);
   if (!set.ok) t.is(set.text, 'Error: Unsupported argument\n\n  on f.pkr.hcl line 4:\n  (source code not available)\n\nAn argument named "contents" is not expected here.\n\n\n');
+  const json = await checkHclTemplate("j.pkr.json", workspace(t, {
+    "j.pkr.json": JSON.stringify({ source: { docker: { x: { image: "ubuntu", commit: true, bogus: 1 } } }, build: { sources: ["source.docker.x"] } }, null, 2),
+  }), NO_INPUTS);
+  t.false(json.ok);
+  if (!json.ok) t.is(json.text, 'Error: Extraneous JSON object property\n\n  on j.pkr.json line 7:\n  (source code not available)\n\nNo argument or block type is named "bogus".\n\n\n');
+});
+
+// Not Packer's: 1.6.6 refuses these keys (added in later versions); Kiln's components take them, in HCL2 as in JSON.
+test("keys Kiln's components accept beyond Packer 1.6.6's spec (docker platform, shell env) are left to them", async (t) => {
+  const dir = workspace(t, {
+    "ext.pkr.hcl": `source "docker" "x" {
+  image    = "ubuntu"
+  commit   = true
+  platform = "linux/amd64"
+}
+
+build {
+  sources = ["source.docker.x"]
+  provisioner "shell" {
+    inline = ["echo hi"]
+    env    = { A = 1 }
+  }
+}
+`,
+  });
+  const [spec] = await plan(dir, "ext.pkr.hcl");
+  t.is(spec!.builder.config.platform, "linux/amd64");
+  t.deepEqual(spec!.provisioners[0]!.raw.config.env, { A: 1 });
 });
 
 test("a dynamic block's generated blocks are checked against the nested spec too", async (t) => {
