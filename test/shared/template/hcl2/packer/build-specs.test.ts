@@ -923,3 +923,26 @@ build {
     );
   }
 });
+
+test("an unknown argument inside a nested block is named as hcl names it, with its hint, on its own line", async (t) => {
+  const r = await checkHclTemplate("n.pkr.hcl", workspace(t, {
+    "n.pkr.hcl": `source "amazon-ebs" "x" {
+  region        = "us-west-2"
+  instance_type = "t3.micro"
+  ssh_username  = "ubuntu"
+  ami_name      = "x"
+  source_ami    = "ami-1"
+  launch_block_device_mappings {
+    device_name = "/dev/sdb"
+    volume_siz  = 12
+  }
+}
+
+build {
+  sources = ["source.amazon-ebs.x"]
+}
+`,
+  }), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, 'Error: Unsupported argument\n\n  on n.pkr.hcl line 9:\n  (source code not available)\n\nAn argument named "volume_siz" is not expected here. Did you mean "volume_size"?\n\n\n');
+});
