@@ -2,8 +2,9 @@ import type { JsonDocument, JsonNode } from "./json-document.js";
 import type { TemplateError } from "./errors.js";
 import type { BuilderDecl } from "./model.js";
 import { expectedMap } from "./decode-messages.js";
-import { DecodeProblems, weakString } from "./weak-decode.js";
+import { DecodeProblems, mapShape, weakString } from "./weak-decode.js";
 import { componentConfig } from "./component-config.js";
+import { foldedKey, foldedValue } from "./key-fold.js";
 
 /**
  * `"builders": [...]`: each needs a `type`; `name` defaults to the type and must be unique
@@ -22,8 +23,9 @@ export function decodeBuilders(doc: JsonDocument, node: JsonNode, errors: Templa
     }
     const fields = raw as Record<string, unknown>;
     const problems = new DecodeProblems();
-    const type = problems.take("type", weakString("type", fields.type), "");
-    const name = problems.take("name", weakString("name", fields.name), "");
+    const type = problems.take("type", weakString("type", foldedValue(fields, "type")), "");
+    const name = problems.take("name", weakString("name", foldedValue(fields, "name")), "");
+    problems.take("config", mapShape("Config", foldedValue(fields, "config"), true), null);
     if (problems.firstKey !== undefined) {
       errors.push(doc.error(`${label}: ${problems.summary()}`, item, `${path}.${problems.firstKey}`));
       return;
@@ -34,7 +36,7 @@ export function decodeBuilders(doc: JsonDocument, node: JsonNode, errors: Templa
     }
     const builderName = name === "" ? type : name;
     if (names.has(builderName)) {
-      const keyed = "name" in fields ? "name" : "type";
+      const keyed = foldedKey(fields, "name") ?? foldedKey(fields, "type") ?? "type";
       const keyNode = doc.properties(item).find((p) => p.key === keyed)?.keyNode ?? item;
       errors.push(doc.error(`${label}: builder with name '${builderName}' already exists`, keyNode, `${path}.${keyed}`));
       return;

@@ -7,6 +7,7 @@
 import type { ComponentKind } from "../types.js";
 import { TABLES } from "./keys.generated.js";
 import type { KeyType, PackerComponentKeys } from "./types.js";
+import { foldedKey, goEqualFold } from "../../template/key-fold.js";
 
 export function packerKeysOf(kind: ComponentKind, type: string): PackerComponentKeys | undefined {
   return TABLES.components[kind][type];
@@ -77,10 +78,12 @@ export function checkValue(key: string, value: unknown, type: KeyType, kind: Com
         out.push({ key: path, message: `'${path}' expected a map, got '${goKind(v)}'` });
         return;
       }
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const ft = fields[k];
-        if (ft === undefined) out.push({ key: `${path}.${k}`, message: unusedKeyMessage(kind, componentType, `${path}.${k}`) });
-        else check(`${path}.${k}`, x, ft);
+      const given = v as Record<string, unknown>;
+      for (const [k, x] of Object.entries(given)) {
+        // mapstructure matches a struct's keys as it does the top level's: exact, else but for case.
+        const field = Object.keys(fields).find((f) => goEqualFold(k, f) && foldedKey(given, f) === k);
+        if (field === undefined) out.push({ key: `${path}.${k}`, message: unusedKeyMessage(kind, componentType, `${path}.${k}`) });
+        else check(`${path}.${field}`, x, fields[field]!);
       }
       return;
     }

@@ -73,7 +73,7 @@ export const proxmoxIso: PrepareRule = (r, ctx) => {
   if ((isoFile === "") === (isoUrls.length === 0)) r.problem("iso_file", "either iso_file or iso_url, but not both, must be specified");
   const poolMissing = isoUrls.length > 0 && r.string("iso_storage_pool", "") === "";
   if (poolMissing) r.problem("iso_storage_pool", "when specifying iso_url, iso_storage_pool must also be specified");
-  const raws = r.raw.config.additional_iso_files;
+  const raws = r.raw.config[r.writtenKey("additional_iso_files")];
   listOfMaps(r.value("additional_iso_files")).forEach((iso, i) => {
     const file = goString(iso.iso_file);
     let urls = typeof iso.iso_urls === "string" ? iso.iso_urls.split(",").filter(Boolean) : Array.isArray(iso.iso_urls) ? iso.iso_urls : [];
