@@ -7,6 +7,7 @@ import { ConfigReader } from "../../config-reader.js";
 import { goUrlParseError } from "../../go-url-error.js";
 import { DurationSyntaxError, parseGoDuration } from "../../../template/duration.js";
 import { readHttpServerConfig } from "../../vm-config/http-server.js";
+import { checkWrittenBootCommand } from "../../vm-config/boot.js";
 import { readIsoConfig } from "../../vm-config/iso.js";
 import { required } from "./prepare-rule.js";
 import type { PrepareRule } from "./prepare-rule.js";
@@ -42,6 +43,7 @@ export const proxmoxCommon: PrepareRule = (r) => {
       r.problem("disks", `disk format must be specified for pool type ${JSON.stringify(poolType)}`);
     }
   });
+  checkWrittenBootCommand(r);
   readHttpServerConfig(r);
   required(r, "username", "username must be specified", "PROXMOX_USERNAME");
   required(r, "password", "password must be specified", "PROXMOX_PASSWORD");
