@@ -6,7 +6,7 @@
  * hcldec does, and still report it when the component has no such argument ("foo = null").
  */
 import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
-import { childExpressions, evaluate, nameSuggestion, variablesReferenced } from "../eval/index.js";
+import { childExpressions, didYouMean, evaluate, nameSuggestion, variablesReferenced } from "../eval/index.js";
 import { TABLES } from "../../../components/packer-keys/keys.generated.js";
 import type { KeyType } from "../../../components/packer-keys/types.js";
 import { isNull, isWhollyKnown, toJson } from "../value/index.js";
@@ -43,17 +43,21 @@ export function bodyItems(body: HclBody, exclude: ReadonlySet<string>): { attrib
  * the body against the spec before it evaluates anything: a block of a type the spec has no block
  * for is "Unsupported block type" (this level's first, then nested ones'), and an unknown argument
  * is never evaluated: one whose value fails is kept (as null) for the component schemas to report.
+ * With `unsupportedArguments` (a component's body, as Packer 1.6.6's decodeHCL2Spec decodes it), the
+ * body's own unknown arguments are hcl's "Unsupported argument" here, first, as hcldec's Content
+ * reports them before any value is evaluated, and are left out of the config.
  */
 export function evaluateComponentBody(
   body: HclBody,
   ctx: EvalContext,
   exclude: ReadonlySet<string>,
   schema?: Readonly<Record<string, KeyType>>,
+  options: { unsupportedArguments?: boolean } = {},
 ): { value: ComponentConfig; diagnostics: HclDiagnostic[] } {
   const diagnostics: HclDiagnostic[] = [];
   const config: Record<string, unknown> = {};
   const keyPositions: Record<string, SourcePosition> = {};
-  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema);
+  collect(body, ctx, exclude, config, keyPositions, diagnostics, schema, options.unsupportedArguments === true);
   return { value: { config, keyPositions }, diagnostics };
 }
 
@@ -65,10 +69,26 @@ function collect(
   positions: Record<string, SourcePosition> | undefined,
   diagnostics: HclDiagnostic[],
   schema?: Readonly<Record<string, KeyType>>,
+  unsupportedArguments = false,
 ): void {
   const items = bodyItems(body, exclude);
   diagnostics.push(...items.diagnostics);
-  for (const attr of items.attributes) {
+  // Only native syntax: HCL's JSON syntax words these differently ("Extraneous JSON object property").
+  const native = (body as unknown as { attributes?: unknown }).attributes instanceof Map;
+  let attributes = items.attributes;
+  let blocks = items.blocks;
+  if (schema && unsupportedArguments && native) {
+    const unsupported = attributes.filter((a) => !isArgument(schema, a.name));
+    attributes = attributes.filter((a) => isArgument(schema, a.name));
+    const unset = Object.keys(schema).filter((k) => isArgument(schema, k) && !attributes.some((a) => a.name === k));
+    for (const a of unsupported) {
+      const hint = didYouMean(a.name, unset) || (isBlock(schema, a.name) ? ` Did you mean to define a block of type ${JSON.stringify(a.name)}?` : "");
+      diagnostics.push({ severity: "error", summary: "Unsupported argument", detail: `An argument named ${JSON.stringify(a.name)} is not expected here.${hint}`, subject: a.nameRange });
+    }
+    // Content's block types come next, still before anything is evaluated.
+    blocks = blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics));
+  }
+  for (const attr of attributes) {
     const { value, diagnostics: d } = evaluate(attr.expr, ctx);
     if (schema && !Object.prototype.hasOwnProperty.call(schema, attr.name) && d.some((x) => x.severity === "error")) {
       setKey(into, attr.name, null);
@@ -100,7 +120,7 @@ function collect(
     setKey(into, attr.name, toJson(value));
     if (positions) positions[attr.name] = { file: attr.nameRange.file, line: attr.nameRange.start.line, column: attr.nameRange.start.column };
   }
-  const blocks = schema ? items.blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics)) : items.blocks;
+  if (schema && !(unsupportedArguments && native)) blocks = blocks.filter((b) => b.type === "dynamic" || supportedBlock(b, schema, diagnostics));
   for (const block of blocks) {
     if (block.type === "dynamic") {
       expandDynamic(block, ctx, into, positions, diagnostics);
@@ -116,6 +136,16 @@ function collect(
 }
 
 const BLOCK_TYPE = /^\[?@([^\]]+)\]?$/;
+
+/** A key the spec has as an argument (a struct, or a list of them, is a block; `*` is either). */
+function isArgument(schema: Readonly<Record<string, KeyType>>, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(schema, name) && !isBlock(schema, name);
+}
+
+function isBlock(schema: Readonly<Record<string, KeyType>>, name: string): boolean {
+  const type = Object.prototype.hasOwnProperty.call(schema, name) ? schema[name]! : undefined;
+  return type !== undefined && type !== "*" && BLOCK_TYPE.test(type);
+}
 
 /** Whether the spec has a block of this type; if not, hcl's "Unsupported block type". */
 function supportedBlock(block: HclBlock, schema: Readonly<Record<string, KeyType>>, diagnostics: HclDiagnostic[]): boolean {
