@@ -22,10 +22,11 @@ export function decodeBuilders(doc: JsonDocument, node: JsonNode, errors: Templa
       return;
     }
     const fields = raw as Record<string, unknown>;
+    // Keys are looked up by the Go field's name (Builder's fields have no mapstructure tag), then in any case.
     const problems = new DecodeProblems();
-    const type = problems.take("type", weakString("type", foldedValue(fields, "type")), "");
-    const name = problems.take("name", weakString("name", foldedValue(fields, "name")), "");
-    problems.take("config", mapShape("Config", foldedValue(fields, "config"), true), null);
+    const type = problems.take("type", weakString("type", foldedValue(fields, "Type")), "");
+    const name = problems.take("name", weakString("name", foldedValue(fields, "Name")), "");
+    problems.take("config", mapShape("Config", foldedValue(fields, "Config"), true), null);
     if (problems.firstKey !== undefined) {
       errors.push(doc.error(`${label}: ${problems.summary()}`, item, `${path}.${problems.firstKey}`));
       return;
@@ -36,7 +37,7 @@ export function decodeBuilders(doc: JsonDocument, node: JsonNode, errors: Templa
     }
     const builderName = name === "" ? type : name;
     if (names.has(builderName)) {
-      const keyed = foldedKey(fields, "name") ?? foldedKey(fields, "type") ?? "type";
+      const keyed = foldedKey(fields, "Name") ?? foldedKey(fields, "Type") ?? "type";
       const keyNode = doc.properties(item).find((p) => p.key === keyed)?.keyNode ?? item;
       errors.push(doc.error(`${label}: builder with name '${builderName}' already exists`, keyNode, `${path}.${keyed}`));
       return;

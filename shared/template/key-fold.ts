@@ -28,6 +28,14 @@ export function foldedKey(fields: Record<string, unknown>, field: string): strin
   return Object.keys(fields).find((k) => goEqualFold(k, field));
 }
 
+/**
+ * A read-only view of a decoded JSON object whose properties are found as the decoder finds them:
+ * `view.storage_pool` is the "Storage_Pool" written in the template.
+ */
+export function foldedView(fields: Record<string, unknown>): Readonly<Record<string, unknown>> {
+  return new Proxy(fields, { get: (target, prop) => (typeof prop === "string" ? foldedValue(target, prop) : undefined) });
+}
+
 /** The value a decoder field named `field` takes from `fields` (undefined when no key matches). */
 export function foldedValue(fields: Record<string, unknown>, field: string): unknown {
   const key = foldedKey(fields, field);

@@ -116,7 +116,8 @@ function pickRootFields(doc: JsonDocument, root: JsonNode): Map<RootField, JsonP
   const picked = new Map<RootField, JsonProperty>();
   const errors: TemplateError[] = [];
   for (const field of Object.keys(ROOT_FIELDS) as RootField[]) {
-    const p = props.find((x) => x.key === field) ?? props.find((x) => goEqualFold(x.key, field));
+    // The exact key is the field's mapstructure name: its tag, or its Go name ("Variables" before "variables").
+    const p = props.find((x) => x.key === ROOT_FIELDS[field]) ?? props.find((x) => goEqualFold(x.key, field));
     if (!p) continue;
     picked.set(field, p);
     const problem = rootTypeProblem(field, doc.value(p.valueNode));

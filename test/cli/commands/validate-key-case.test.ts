@@ -87,3 +87,16 @@ test("Go's EqualFold: ASCII letters in either case, the Kelvin sign as k and the
   t.false(goEqualFold("ssh-username", "ssh_username"));
   t.false(goEqualFold("\u0130d", "id"));
 });
+
+test("the key spelt as the Go field's own name comes first: \"Variables\", \"Type\", \"Only\", \"Except\" (fields with no mapstructure tag) win over their lower-case spelling", (t) => {
+  const root = validate({ variables: { a: "1" }, Variables: { b: "2" }, builders: [nullBuilder] });
+  t.true(root.out.startsWith("Failed to parse template: 1 error occurred:\n\t* Unknown root level key in template: 'variables'\n"), root.out);
+  const type = validate({ builders: [{ type: "nullx", Type: "null", communicator: "none" }], provisioners: [{ type: "shell-local", Type: "shell-localx", inline: ["a"] }] });
+  t.true(type.out.startsWith(`Error: Failed to initialize build "null"\n\nerror initializing provisioner 'shell-localx': Unknown provisioner shell-localx\n`), type.out);
+  const onlyExcept = validate({
+    builders: [nullBuilder],
+    provisioners: [{ type: "shell-local", inline: ["a"], only: ["nope"], Only: ["null"] }],
+    "post-processors": [{ type: "manifest", name: "a", Name: "b", except: ["null"], Except: ["zz"] }],
+  });
+  t.true(onlyExcept.out.startsWith("Error: \n\n1 error occurred:\n\t* post-processor 1.1: 'except' specified builder 'zz' not found\n"), onlyExcept.out);
+});

@@ -9,6 +9,7 @@ import { DurationSyntaxError, parseGoDuration } from "../../../template/duration
 import { readHttpServerConfig } from "../../vm-config/http-server.js";
 import { checkWrittenBootCommand } from "../../vm-config/boot.js";
 import { readIsoConfig } from "../../vm-config/iso.js";
+import { foldedView } from "../../../template/key-fold.js";
 import { required } from "./prepare-rule.js";
 import type { PrepareRule } from "./prepare-rule.js";
 
@@ -16,7 +17,8 @@ import type { PrepareRule } from "./prepare-rule.js";
 const goBool = (v: unknown): boolean => v === true || (typeof v === "number" && v !== 0) || (typeof v === "string" && ["1", "t", "true"].includes(v.trim().toLowerCase()));
 const goInt = (v: unknown): number => (typeof v === "number" ? v : typeof v === "string" && /^[-+]?\d+$/.test(v.trim()) ? Number(v.trim()) : 0);
 const goString = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : typeof v === "boolean" ? (v ? "1" : "0") : "");
-const listOfMaps = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map((x) => (x && typeof x === "object" ? x : {}) as Record<string, unknown>) : []);
+// Each map's keys are found as mapstructure finds a struct's ("Storage_Pool" is storage_pool).
+const listOfMaps = (v: unknown): Readonly<Record<string, unknown>>[] => (Array.isArray(v) ? v.map((x) => foldedView((x && typeof x === "object" ? x : {}) as Record<string, unknown>)) : []);
 
 /** Packer 1.6.6's proxmox common Config.Prepare, which proxmox, proxmox-iso and proxmox-clone all run. */
 export const proxmoxCommon: PrepareRule = (r) => {
