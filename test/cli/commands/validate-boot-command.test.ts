@@ -29,3 +29,14 @@ for (const [type, config] of Object.entries(BUILDERS)) {
     t.true(big.stdout.includes(`\n1 error(s) occurred:\n\n* 1:6 (5): rule Duration: time: invalid duration "9999999999h"\n`), big.stdout);
   });
 }
+
+test("qemu and vmware-iso: a boot command with VNC disabled is refused, and the boot command's waits are checked with it, before the ISO (VNCConfig.Prepare's place)", (t) => {
+  const dir = workspace({
+    "qemu.json": { builders: [{ type: "qemu", iso_url: "http://x/a.iso", ssh_username: "u", disable_vnc: true, boot_command: ["<wait0s>"] }] },
+    "vmware.json": { builders: [{ type: "vmware-iso", iso_url: "http://x/a.iso", ssh_username: "u", disable_vnc: true, boot_command: ["<wait0s>"] }] },
+  });
+  const qemu = kilnIn(dir, ["validate", "qemu.json"]);
+  t.true(qemu.stdout.startsWith('Error: Failed to prepare build: "qemu"\n\n3 error(s) occurred:\n\n* A boot command cannot be used when vnc is disabled.\n* Expecting a positive wait value. Got 0s\n* A checksum must be specified\n'), qemu.stdout);
+  const vmware = kilnIn(dir, ["validate", "vmware.json"]);
+  t.true(vmware.stdout.includes("* A boot command cannot be used when vnc is disabled.\n* Expecting a positive wait value. Got 0s\n"), vmware.stdout);
+});
