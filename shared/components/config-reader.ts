@@ -4,7 +4,7 @@ import { parseGoDuration, DurationSyntaxError } from "../template/duration.js";
 import type { SourcePosition } from "../template/position.js";
 import type { RawComponent } from "./raw-component.js";
 import { ConfigErrors, type ConfigProblem } from "./problems.js";
-import { checkValue, packerKeysOf, unusedKeyMessage } from "./packer-keys/check-keys.js";
+import { checkValue, packerKeysOf, unusedKeyMessage, withStructKeys } from "./packer-keys/check-keys.js";
 import type { ComponentKind } from "./types.js";
 import { foldedKey, goEqualFold } from "../template/key-fold.js";
 
@@ -158,6 +158,8 @@ export class ConfigReader {
       }
     }
     v = this.asSingleStruct(key, v);
+    const type = this.options.nested ? undefined : packerKeysOf(this.options.kind, this.raw.type)?.keys[key];
+    if (type !== undefined) v = withStructKeys(v, type);
     this.rendered.set(written, v);
     return v;
   }

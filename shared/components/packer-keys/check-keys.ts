@@ -34,6 +34,25 @@ export function unusedKeyMessage(kind: ComponentKind, type: string, key: string)
   return `unknown configuration key: '"${key}"'`;
 }
 
+/**
+ * A value of a struct type (or a list of structs) with each key the struct has written as the
+ * struct names it, as mapstructure finds it ("Device_Name" is device_name, unless device_name is
+ * there too); other keys stay as written, for the decoder's checks to call unknown.
+ */
+export function withStructKeys(value: unknown, type: KeyType): unknown {
+  const list = /^\[(@.+)\]$/.exec(type);
+  if (list) return Array.isArray(value) ? value.map((item) => withStructKeys(item, list[1]!)) : value;
+  const fields = type.startsWith("@") ? TABLES.structs[type.slice(1)] : undefined;
+  if (!fields || !value || typeof value !== "object" || Array.isArray(value)) return value;
+  const given = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(given)) {
+    const field = Object.keys(fields).find((f) => goEqualFold(k, f) && foldedKey(given, f) === k);
+    Object.defineProperty(out, field ?? k, { value: field ? withStructKeys(x, fields[field]!) : x, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 /** One problem the decoder found inside a value: the dotted key path and the message. */
 export interface DecodeProblem {
   key: string;

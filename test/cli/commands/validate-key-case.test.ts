@@ -100,3 +100,14 @@ test("the key spelt as the Go field's own name comes first: \"Variables\", \"Typ
   });
   t.true(onlyExcept.out.startsWith("Error: \n\n1 error occurred:\n\t* post-processor 1.1: 'except' specified builder 'zz' not found\n"), onlyExcept.out);
 });
+
+test("a Prepare rule reading a struct inside a list sees its keys in any case (vsphere-iso storage's Disk_Controller_Index)", (t) => {
+  const r = validate({
+    builders: [{
+      type: "vsphere-iso", vcenter_server: "v", username: "u", password: "p", host: "h", ssh_username: "u", guest_os_type: "otherGuest", vm_name: "v",
+      Storage: [{ Disk_Size: 1000, Disk_Controller_Index: 3 }],
+    }],
+  });
+  t.is(r.status, 1);
+  t.true(r.out.startsWith(`Error: Failed to prepare build: "vsphere-iso"\n\n1 error(s) occurred:\n\n* storage[0].'disk_controller_index' references an unknown disk controller\n`), r.out);
+});
