@@ -4,8 +4,9 @@ import { parseGoDuration, DurationSyntaxError } from "../template/duration.js";
 import type { SourcePosition } from "../template/position.js";
 import type { RawComponent } from "./raw-component.js";
 import { ConfigErrors, type ConfigProblem } from "./problems.js";
-import { checkValue, packerKeysOf, unusedKeyMessage } from "./packer-keys/check-keys.js";
+import { checkValue, packerKeysOf, unusedKeyMessage, withStructKeys } from "./packer-keys/check-keys.js";
 import type { ComponentKind } from "./types.js";
+import { foldedKey, goEqualFold } from "../template/key-fold.js";
 
 export interface ConfigReaderOptions {
   /** Which table of Packer's keys this component's keys come from (a type name can be in two). */
@@ -45,14 +46,23 @@ export class ConfigReader {
     return this.options.interpolation;
   }
 
+  /**
+   * The key as written in the configuration for the field `key`: the exact key, else one equal
+   * to it but for case (mapstructure matches "SSH_Username" to ssh_username).
+   */
+  writtenKey(key: string): string {
+    return foldedKey(this.raw.config, key) ?? key;
+  }
+
   /** Whether the key is set: null is unset (hcldec's null attribute, mapstructure's nil). */
   has(key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.raw.config, key) && this.raw.config[key] !== null;
+    const written = this.writtenKey(key);
+    return Object.prototype.hasOwnProperty.call(this.raw.config, written) && this.raw.config[written] !== null;
   }
 
   positionOf(key: string): SourcePosition | undefined {
     if (this.options.nested) return this.options.nested.position;
-    return this.raw.keyPositions?.[key] ?? this.raw.position;
+    return this.raw.keyPositions?.[this.writtenKey(key)] ?? this.raw.position;
   }
 
   /** Records a problem against a key (a rule of the component's Prepare, checked after decoding). */
@@ -124,16 +134,17 @@ export class ConfigReader {
 
   /** The interpolated value of a key, of any shape. */
   value(key: string): unknown {
-    this.read.add(key);
+    const written = this.writtenKey(key);
+    this.read.add(written);
     if (!this.has(key)) return undefined;
-    if (this.rendered.has(key)) return this.rendered.get(key);
-    const rawValue = this.raw.config[key];
+    if (this.rendered.has(written)) return this.rendered.get(written);
+    const rawValue = this.raw.config[written];
     let v: unknown = rawValue;
     // A nested block's values were rendered with its parent's.
     if (!this.options.nested && this.options.renderLater?.includes(key)) {
       // Packer's RenderMap parses every key, even those it leaves for later.
       const bad = firstInvalidString(rawValue, this.options.interpolation);
-      if (bad) this.decodeProblem(key, `invalid '${key}': ${bad.error.message} in:\n\n${bad.text}`, "interpolate");
+      if (bad) this.decodeProblem(key, `invalid '${written}': ${bad.error.message} in:\n\n${bad.text}`, "interpolate");
     } else if (!this.options.nested) {
       try {
         v = renderDeep(rawValue, this.options.interpolation);
@@ -142,12 +153,14 @@ export class ConfigReader {
         const verb = e.phase === "parse" ? "invalid" : "render";
         // Packer quotes the string that failed, also when it sits in a list or map.
         const source = typeof rawValue === "string" ? rawValue : firstUnrenderable(rawValue, this.options.interpolation) ?? String(rawValue);
-        this.decodeProblem(key, `${verb} '${key}': ${e.message} in:\n\n${source}`, "interpolate");
+        this.decodeProblem(key, `${verb} '${written}': ${e.message} in:\n\n${source}`, "interpolate");
         v = undefined;
       }
     }
     v = this.asSingleStruct(key, v);
-    this.rendered.set(key, v);
+    const type = this.options.nested ? undefined : packerKeysOf(this.options.kind, this.raw.type)?.keys[key];
+    if (type !== undefined) v = withStructKeys(v, type);
+    this.rendered.set(written, v);
     return v;
   }
 
@@ -341,12 +354,13 @@ export class ConfigReader {
     const known = this.options.partial ? packerKeysOf(kind, this.raw.type)?.keys : undefined;
     for (const key of Object.keys(this.raw.config)) {
       if (this.read.has(key) || PACKER_INTERNAL_KEYS.has(key)) continue;
-      const type = known?.[key];
-      if (type === undefined) {
+      // The table's field this key sets, if no other key took that field first.
+      const field = known === undefined ? undefined : Object.keys(known).find((f) => goEqualFold(key, f) && this.writtenKey(f) === key);
+      if (field === undefined) {
         this.decodeProblem(key, unusedKeyMessage(kind, this.raw.type, key));
         continue;
       }
-      for (const p of checkValue(key, this.value(key), type, kind, this.raw.type)) this.decodeProblem(p.key, p.message);
+      for (const p of checkValue(field, this.value(field), known![field]!, kind, this.raw.type)) this.decodeProblem(p.key, p.message);
     }
     const interpolation = this.problems.filter((p) => p.phase === "interpolate");
     const decoding = this.problems.filter((p) => p.phase === "decode");

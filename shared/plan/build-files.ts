@@ -2,6 +2,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import { InterpolationError, render } from "../template/interpolate/index.js";
 import type { InterpolationContext } from "../template/interpolate/context.js";
 import type { RawComponent } from "../components/raw-component.js";
+import { foldedValue } from "../template/key-fold.js";
 
 /**
  * Configuration keys whose value is a local file or folder the build reads, whatever the
@@ -37,21 +38,23 @@ export interface FileScanContext {
 
 /** The relative paths, inside the template's folder, that one component reads. */
 export function filesOfComponent(raw: RawComponent, ctx: FileScanContext): string[] {
-  const config = raw.config;
+  // Keys as the component's decoder finds them: "Script" is script.
+  const value = (key: string): unknown => foldedValue(raw.config, key);
   const values: string[] = [];
-  const remoteSource = raw.type === "file" && config.direction === "download";
+  const remoteSource = raw.type === "file" && value("direction") === "download";
   for (const key of PATH_KEYS) {
     if (remoteSource && key === "source") continue;
-    if (typeof config[key] === "string") values.push(config[key]);
+    const v = value(key);
+    if (typeof v === "string") values.push(v);
   }
   for (const key of PATH_LIST_KEYS) {
     if (remoteSource && key === "sources") continue;
-    const v = config[key];
+    const v = value(key);
     if (typeof v === "string") values.push(v);
     if (Array.isArray(v)) for (const item of v) if (typeof item === "string") values.push(item);
   }
   for (const key of CHECKSUM_KEYS) {
-    const v = config[key];
+    const v = value(key);
     if (typeof v === "string" && /^file:/i.test(v)) values.push(v);
   }
   return values.flatMap((v) => {

@@ -5,6 +5,7 @@ import { TemplateError } from "../template/errors.js";
 import type { BuilderDecl, PostProcessorDecl, ProvisionerDecl, Template } from "../template/model.js";
 import type { ResolvedVariables } from "../template/resolve-variables.js";
 import { isGoInt } from "../template/decode-provisioner.js";
+import { goEqualFold } from "../template/key-fold.js";
 import type { RawComponent } from "../components/raw-component.js";
 import type { BuildSpec, PlannedPostProcessor, PlannedProvisioner } from "./build-spec.js";
 import { NameFilter, buildSelected } from "./build-name-filter.js";
@@ -123,6 +124,8 @@ function planProvisioner(t: Template, p: ProvisionerDecl, rawName: string, ctx: 
   // Packer decodes the configuration, then the override over it: top-level keys are replaced.
   if (override) {
     for (const [key, value] of Object.entries(override)) {
+      // The override is decoded after the configuration: its "Inline" replaces an "inline".
+      for (const k of Object.keys(raw.config)) if (k !== key && goEqualFold(k, key)) delete raw.config[k];
       Object.defineProperty(raw.config, key, { value: structuredClone(value), enumerable: true, writable: true, configurable: true });
     }
   }

@@ -2,8 +2,9 @@ import type { JsonDocument, JsonNode } from "./json-document.js";
 import type { TemplateError } from "./errors.js";
 import type { BuilderDecl } from "./model.js";
 import { expectedMap } from "./decode-messages.js";
-import { DecodeProblems, weakString } from "./weak-decode.js";
+import { DecodeProblems, mapShape, weakString } from "./weak-decode.js";
 import { componentConfig } from "./component-config.js";
+import { foldedKey, foldedValue } from "./key-fold.js";
 
 /**
  * `"builders": [...]`: each needs a `type`; `name` defaults to the type and must be unique
@@ -21,9 +22,11 @@ export function decodeBuilders(doc: JsonDocument, node: JsonNode, errors: Templa
       return;
     }
     const fields = raw as Record<string, unknown>;
+    // Keys are looked up by the Go field's name (Builder's fields have no mapstructure tag), then in any case.
     const problems = new DecodeProblems();
-    const type = problems.take("type", weakString("type", fields.type), "");
-    const name = problems.take("name", weakString("name", fields.name), "");
+    const type = problems.take("type", weakString("type", foldedValue(fields, "Type")), "");
+    const name = problems.take("name", weakString("name", foldedValue(fields, "Name")), "");
+    problems.take("config", mapShape("Config", foldedValue(fields, "Config"), true), null);
     if (problems.firstKey !== undefined) {
       errors.push(doc.error(`${label}: ${problems.summary()}`, item, `${path}.${problems.firstKey}`));
       return;
@@ -34,7 +37,7 @@ export function decodeBuilders(doc: JsonDocument, node: JsonNode, errors: Templa
     }
     const builderName = name === "" ? type : name;
     if (names.has(builderName)) {
-      const keyed = "name" in fields ? "name" : "type";
+      const keyed = foldedKey(fields, "Name") ?? foldedKey(fields, "Type") ?? "type";
       const keyNode = doc.properties(item).find((p) => p.key === keyed)?.keyNode ?? item;
       errors.push(doc.error(`${label}: builder with name '${builderName}' already exists`, keyNode, `${path}.${keyed}`));
       return;

@@ -2,8 +2,9 @@ import type { JsonDocument, JsonNode } from "./json-document.js";
 import type { TemplateError } from "./errors.js";
 import type { PostProcessorDecl } from "./model.js";
 import { unconvertible } from "./decode-messages.js";
-import { DecodeProblems, strictStringList, type Decoded } from "./weak-decode.js";
+import { DecodeProblems, mapShape, strictStringList, type Decoded } from "./weak-decode.js";
 import { componentConfig } from "./component-config.js";
+import { foldedKey, foldedValue } from "./key-fold.js";
 
 /** Keys every post-processor accepts, taken out of its own configuration. */
 export const POST_PROCESSOR_COMMON_KEYS = ["type", "name", "only", "except", "keep_input_artifact"] as const;
@@ -51,15 +52,17 @@ function decodePostProcessor(doc: JsonDocument, node: JsonNode, path: string, la
     return { type, name: type, raw: { type, config: {}, position: doc.position(node), keyPositions: {} }, only: [], except: [], position: doc.position(node) };
   }
   const fields = doc.value(node) as Record<string, unknown>;
-  const keyNode = (key: string): JsonNode => doc.properties(node).find((p) => p.key === key)?.keyNode ?? node;
+  const keyNode = (key: string): JsonNode => doc.properties(node).find((p) => p.key === (foldedKey(fields, GO_FIELD_NAMES[key] ?? key) ?? key))?.keyNode ?? node;
   const problems = new DecodeProblems();
   const take = problems.take.bind(problems);
-  // mapstructure names a field by its tag, or by its Go name where it has none (Type, Name, Only, Except).
-  const type = take("type", strictString("Type", fields.type), "");
-  const name = take("name", strictString("Name", fields.name), "");
-  const only = take("only", strictStringList("Only", fields.only), []);
-  const except = take("except", strictStringList("Except", fields.except), []);
-  const keep = take("keep_input_artifact", strictOptionalBool("keep_input_artifact", fields.keep_input_artifact), undefined);
+  // mapstructure names a field by its tag, or by its Go name where it has none (Type, Name, Only, Except,
+  // Config): that name, spelt exactly, is the key it takes first, then one in any case.
+  const type = take("type", strictString("Type", foldedValue(fields, "Type")), "");
+  const name = take("name", strictString("Name", foldedValue(fields, "Name")), "");
+  const only = take("only", strictStringList("Only", foldedValue(fields, "Only")), []);
+  const except = take("except", strictStringList("Except", foldedValue(fields, "Except")), []);
+  take("config", mapShape("Config", foldedValue(fields, "Config"), false), null);
+  const keep = take("keep_input_artifact", strictOptionalBool("keep_input_artifact", foldedValue(fields, "keep_input_artifact")), undefined);
   const badKey = problems.firstKey;
   if (badKey !== undefined) return doc.error(`${label}: ${problems.summary()}`, keyNode(badKey), `${path}.${badKey}`);
   if (type === "") return doc.error(`${label}: type is required`, node, path);
@@ -74,6 +77,9 @@ function decodePostProcessor(doc: JsonDocument, node: JsonNode, path: string, la
   if (keep !== undefined) decl.keepInputArtifact = keep;
   return decl;
 }
+
+/** The untagged fields of Packer's PostProcessor, by the key Kiln names them with. */
+const GO_FIELD_NAMES: Record<string, string> = { type: "Type", name: "Name", only: "Only", except: "Except", config: "Config" };
 
 function strictString(name: string, v: unknown): Decoded<string> {
   if (v === null || v === undefined) return { ok: true, value: "" };

@@ -3,8 +3,9 @@ import { joinPath } from "./json-document.js";
 import type { TemplateError } from "./errors.js";
 import type { ProvisionerDecl } from "./model.js";
 import { expectedMap } from "./decode-messages.js";
-import { DecodeProblems, weakDuration, weakString, weakStringList, type Decoded } from "./weak-decode.js";
+import { DecodeProblems, mapShape, weakDuration, weakString, weakStringList, type Decoded } from "./weak-decode.js";
 import { componentConfig } from "./component-config.js";
+import { foldedKey, foldedValue } from "./key-fold.js";
 
 /** Keys every provisioner accepts, taken out of its own configuration. */
 export const PROVISIONER_COMMON_KEYS = ["type", "only", "except", "override", "pause_before", "max_retries", "timeout"] as const;
@@ -20,17 +21,19 @@ export function decodeProvisioner(doc: JsonDocument, node: JsonNode, path: strin
     return doc.error(`${prefix}Error decoding provisioner: ${expectedMap("", raw)}`, node, path);
   }
   const fields = raw as Record<string, unknown>;
-  const keyNode = (key: string): JsonNode => doc.properties(node).find((p) => p.key === key)?.keyNode ?? node;
+  const keyNode = (key: string): JsonNode => doc.properties(node).find((p) => p.key === (foldedKey(fields, GO_FIELD_NAMES[key] ?? key) ?? key))?.keyNode ?? node;
   const problems = new DecodeProblems();
   const take = problems.take.bind(problems);
-  // mapstructure names a field by its tag, or by its Go name where it has none (Type, Only, Except, Override).
-  const type = take("type", weakString("Type", fields.type), "");
-  const only = take("only", weakStringList("Only", fields.only), []);
-  const except = take("except", weakStringList("Except", fields.except), []);
-  const pauseBeforeMs = take("pause_before", weakDuration("pause_before", fields.pause_before), 0);
-  const timeoutMs = take("timeout", weakDuration("timeout", fields.timeout), 0);
-  const maxRetriesText = take("max_retries", weakString("max_retries", fields.max_retries), "");
-  const override = take("override", decodeOverride(fields.override), {});
+  // mapstructure names a field by its tag, or by its Go name where it has none (Type, Only, Except, Override,
+  // Config): that name, spelt exactly, is the key it takes first ("Type" before "type"), then one in any case.
+  const type = take("type", weakString("Type", foldedValue(fields, "Type")), "");
+  const only = take("only", weakStringList("Only", foldedValue(fields, "Only")), []);
+  const except = take("except", weakStringList("Except", foldedValue(fields, "Except")), []);
+  const pauseBeforeMs = take("pause_before", weakDuration("pause_before", foldedValue(fields, "pause_before")), 0);
+  const timeoutMs = take("timeout", weakDuration("timeout", foldedValue(fields, "timeout")), 0);
+  const maxRetriesText = take("max_retries", weakString("max_retries", foldedValue(fields, "max_retries")), "");
+  const override = take("override", decodeOverride(foldedValue(fields, "Override")), {});
+  take("config", mapShape("Config", foldedValue(fields, "Config"), true), null);
 
   const badKey = problems.firstKey;
   if (badKey !== undefined) {
@@ -68,6 +71,9 @@ function decodeOverride(v: unknown): Decoded<Record<string, Record<string, unkno
   }
   return { ok: true, value: out };
 }
+
+/** The untagged fields of Packer's Provisioner, by the key Kiln names them with. */
+const GO_FIELD_NAMES: Record<string, string> = { type: "Type", only: "Only", except: "Except", override: "Override", config: "Config" };
 
 /** What strconv.Atoi accepts. */
 export function isGoInt(text: string): boolean {

@@ -10,6 +10,7 @@ import { decodeSensitiveVariables, decodeVariables } from "./decode-variables.js
 import { decodeBuilders } from "./decode-builders.js";
 import { decodeProvisioner } from "./decode-provisioner.js";
 import { decodePostProcessors } from "./decode-post-processors.js";
+import { goEqualFold } from "./key-fold.js";
 
 /**
  * Reads and parses a JSON template. `displayPath` (default: `path` as given) is the name used in
@@ -115,7 +116,8 @@ function pickRootFields(doc: JsonDocument, root: JsonNode): Map<RootField, JsonP
   const picked = new Map<RootField, JsonProperty>();
   const errors: TemplateError[] = [];
   for (const field of Object.keys(ROOT_FIELDS) as RootField[]) {
-    const p = props.find((x) => x.key === field) ?? props.find((x) => x.key.toLowerCase() === field);
+    // The exact key is the field's mapstructure name: its tag, or its Go name ("Variables" before "variables").
+    const p = props.find((x) => x.key === ROOT_FIELDS[field]) ?? props.find((x) => goEqualFold(x.key, field));
     if (!p) continue;
     picked.set(field, p);
     const problem = rootTypeProblem(field, doc.value(p.valueNode));

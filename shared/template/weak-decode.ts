@@ -1,5 +1,5 @@
 import { parseGoDuration, DurationSyntaxError } from "./duration.js";
-import { goKind, unconvertible, expectedSlice, mapstructureErrorText } from "./decode-messages.js";
+import { goKind, unconvertible, expectedMap, expectedSlice, mapstructureErrorText } from "./decode-messages.js";
 
 /**
  * Packer decodes a few template keys "weakly" (mapstructure's WeaklyTypedInput): numbers and
@@ -39,6 +39,20 @@ export function strictStringList(name: string, v: unknown): Decoded<string[]> {
     out.push(item);
   }
   return { ok: true, value: out };
+}
+
+/**
+ * A key decoded into a Go map that Packer then throws away (the `Config` field of a builder,
+ * provisioner or post-processor, which a "config" key in any case fills first): only its type
+ * is checked. Weakly, a list of maps is merged into one.
+ */
+export function mapShape(name: string, v: unknown, weak: boolean): Decoded<null> {
+  if (v === null || v === undefined || goKind(v) === "map") return { ok: true, value: null };
+  if (weak && Array.isArray(v)) {
+    const bad = v.findIndex((item) => goKind(item) !== "map");
+    return bad < 0 ? { ok: true, value: null } : { ok: false, message: expectedMap(`${name}[${bad}]`, v[bad]) };
+  }
+  return { ok: false, message: expectedMap(name, v) };
 }
 
 /** A Go duration in milliseconds: a string such as "1m30s", or a bare number of nanoseconds. */

@@ -4,7 +4,7 @@
  * its special-key table, and for a character its own code point (shift held around shifted
  * characters, as Packer does).
  */
-import { keyForChar } from "../common/boot-command/keys.js";
+import { keyForChar } from "../../../shared/components/vm-config/boot-command/keys.js";
 import type { BootAction } from "../common/boot-command/index.js";
 
 export const KEYSYM_LEFT_SHIFT = 0xffe1;

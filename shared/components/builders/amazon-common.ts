@@ -3,6 +3,7 @@
  * BlockDevices), read in one place so amazon-ebs and its siblings cannot drift apart.
  */
 import { goType, type ConfigReader } from "../config-reader.js";
+import { foldedView } from "../../template/key-fold.js";
 
 /** Packer's AccessConfig: who we are and which endpoint we talk to. */
 export interface AmazonAccessConfig {
@@ -95,7 +96,8 @@ function readAssumeRole(r: ConfigReader): AssumeRoleConfig | undefined {
     r.problem("assume_role", `'assume_role' expected a map, got '${goType(v)}'`);
     return undefined;
   }
-  const o = v as Record<string, unknown>;
+  // The struct's keys are found as mapstructure finds them ("Role_ARN" is role_arn).
+  const o = foldedView(v as Record<string, unknown>);
   const str = (x: unknown): string | undefined => (typeof x === "string" && x !== "" ? x : typeof x === "number" ? String(x) : undefined);
   const list = (x: unknown): string[] => (Array.isArray(x) ? x.map(String) : typeof x === "string" && x !== "" ? x.split(",") : []);
   const roleArn = str(o.role_arn);
@@ -135,7 +137,7 @@ export function readBlockDevices(r: ConfigReader, key: string, problemPrefix = "
       r.problem(key, `${key}[${i}]: expected an object`);
       return;
     }
-    const m = item as Record<string, unknown>;
+    const m = foldedView(item as Record<string, unknown>);
     const str = (k: string): string | undefined => (m[k] === undefined || m[k] === "" ? undefined : String(m[k]));
     const num = (k: string): number | undefined => {
       if (m[k] === undefined || m[k] === "") return undefined;
@@ -200,7 +202,7 @@ export function readSourceAmiFilter(r: ConfigReader): SourceAmiFilter | undefine
     r.problem("source_ami_filter", "source_ami_filter must be an object with filters, owners and most_recent");
     return undefined;
   }
-  const f = v as Record<string, unknown>;
+  const f = foldedView(v as Record<string, unknown>);
   const filters: Record<string, string> = {};
   if (f.filters !== undefined) {
     if (!f.filters || typeof f.filters !== "object" || Array.isArray(f.filters)) r.problem("source_ami_filter", "source_ami_filter.filters must map filter names to values");

@@ -4,6 +4,7 @@ import { cleanAmiName } from "./amazon-ami-name.js";
 import { readAmazonAmiConfig, type AmazonAmiConfig } from "./amazon-ami-config.js";
 import { readAmazonAccess, readBlockDevices, readRawStringMap, type AmazonAccessConfig, type BlockDeviceMapping } from "./amazon-common.js";
 import { readAmazonRunConfig, runKeysNotYetRun, type AmazonRunConfig } from "./amazon-run-config.js";
+import { foldedView } from "../../template/key-fold.js";
 
 /** ami_root_device: which launched volume becomes the AMI's root, and how it is mapped there. */
 export interface RootBlockDevice {
@@ -75,7 +76,7 @@ export const schema: BuilderSchema<Config> = {
 function readRootDevice(r: ConfigReader): RootBlockDevice {
   r.checkPackerType("ami_root_device");
   const v = r.value("ami_root_device");
-  const o = (v && typeof v === "object" && !Array.isArray(v) ? v : {}) as Record<string, unknown>;
+  const o = foldedView((v && typeof v === "object" && !Array.isArray(v) ? v : {}) as Record<string, unknown>);
   const str = (k: string): string => (o[k] === undefined || o[k] === null ? "" : String(o[k]));
   const int = (k: string): number => {
     const n = Number(o[k] ?? 0);

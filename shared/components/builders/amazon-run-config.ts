@@ -10,6 +10,7 @@ import { goType, type ConfigReader } from "../config-reader.js";
 import { readCommunicatorConfig, type CommunicatorConfig } from "../communicator/ssh.js";
 import { readRawStringMap, readSourceAmiFilter, type SourceAmiFilter } from "./amazon-common.js";
 import type { PrepareContext } from "../types.js";
+import { foldedView } from "../../template/key-fold.js";
 
 /** temporary_iam_instance_profile_policy_document, in the shape (and key order) Packer sends to IAM. */
 export interface PolicyDocument {
@@ -215,13 +216,14 @@ function readPolicyDocument(r: ConfigReader): PolicyDocument | undefined {
     r.problem(key, `'${key}' expected a map, got '${goType(v)}'`);
     return undefined;
   }
-  const o = v as Record<string, unknown>;
+  // The struct's keys are found as mapstructure finds them ("statement" is Statement).
+  const o = foldedView(v as Record<string, unknown>);
   const list = (x: unknown): string[] => (Array.isArray(x) ? x.map(String) : typeof x === "string" && x !== "" ? x.split(",") : []);
   const statements = Array.isArray(o.Statement) ? o.Statement : o.Statement && typeof o.Statement === "object" ? [o.Statement] : [];
   return {
     Version: typeof o.Version === "string" ? o.Version : "",
     Statement: statements.map((s) => {
-      const st = (s && typeof s === "object" ? s : {}) as Record<string, unknown>;
+      const st = foldedView((s && typeof s === "object" ? s : {}) as Record<string, unknown>);
       return { Effect: typeof st.Effect === "string" ? st.Effect : "", Action: list(st.Action), Resource: list(st.Resource) };
     }),
   };
@@ -238,7 +240,7 @@ function readFilterOption(r: ConfigReader, key: string): { filters: Record<strin
     r.problem(key, `'${key}' expected a map, got '${goType(v)}'`);
     return undefined;
   }
-  const o = v as Record<string, unknown>;
+  const o = foldedView(v as Record<string, unknown>);
   const filters: Record<string, string> = {};
   if (o.filters !== undefined && o.filters !== null) {
     if (typeof o.filters !== "object" || Array.isArray(o.filters)) r.problem(key, `'${key}.filters' expected a map of filter names to values`);

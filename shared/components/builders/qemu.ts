@@ -91,6 +91,8 @@ export const schema: BuilderSchema<Config> = {
     const vmName = r.string("vm_name", "") || `packer-${buildName}`;
     const format = r.string("format", "qcow2");
     const media = readFloppyCdConfig(r, ctx.cwd, { cd: true });
+    // VNCConfig.Prepare: VNC must be on for a boot command, whose waits must be positive.
+    const boot = readBootConfig(r, { vnc: true });
     const vncUsePassword = r.bool("vnc_use_password");
     const netDevice = r.string("net_device", "virtio-net");
     const diskInterface = r.string("disk_interface", "virtio");
@@ -98,7 +100,6 @@ export const schema: BuilderSchema<Config> = {
     const iso = readIsoConfig(r, ctx.cwd, { skipCache: isoSkipCache, warn: ctx.warn });
     const http = readHttpServerConfig(r);
     const communicator = readCommunicatorConfig(r, { cwd: ctx.cwd });
-    const boot = readBootConfig(r, { vnc: true });
     const diskImage = r.bool("disk_image");
     const useBackingFile = r.bool("use_backing_file");
     const additionalDiskSizes = r.stringList("disk_additional_size");

@@ -166,9 +166,7 @@ export function readVmxConfig(r: ConfigReader): Pick<VmwareCommonConfig, "vmxDat
 
 /** VNCConfig.Prepare: a boot command needs VNC. */
 export function readVncBootConfig(r: ConfigReader): BootConfig {
-  const boot = readBootConfig(r, { vnc: true });
-  if (boot.bootCommand.length > 0 && boot.disableVnc) r.problem("boot_command", "A boot command cannot be used when vnc is disabled.");
-  return boot;
+  return readBootConfig(r, { vnc: true });
 }
 
 /** ExportConfig.Prepare: format, when given, is ova, ovf or vmx. */

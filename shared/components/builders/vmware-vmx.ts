@@ -36,7 +36,7 @@ export const schema: BuilderSchema<Config> = {
     const communicator = readVmwareCommunicator(r, ctx);
     const tools = readToolsConfig(r);
     const media = readFloppyAndCd(r, ctx);
-    // Packer runs VNCConfig.Prepare twice here, so its one problem is listed twice; once is enough to name it.
+    // Packer runs VNCConfig.Prepare twice here, so each of its problems (VNC off, a bad boot_command wait) is listed twice; once is enough to name it.
     const boot = readVncBootConfig(r);
     const vmx = readVmxConfig(r);
     const exported = readExportKeys(r);

@@ -7,6 +7,7 @@
 import type { ComponentKind } from "../types.js";
 import { TABLES } from "./keys.generated.js";
 import type { KeyType, PackerComponentKeys } from "./types.js";
+import { foldedKey, goEqualFold } from "../../template/key-fold.js";
 
 export function packerKeysOf(kind: ComponentKind, type: string): PackerComponentKeys | undefined {
   return TABLES.components[kind][type];
@@ -31,6 +32,25 @@ export function unusedKeyMessage(kind: ComponentKind, type: string, key: string)
     return `Deprecated configuration key: '${key}'. Please call \`packer fix\` against your template to update your template to be compatible with the current version of Packer. Visit https://www.packer.io/docs/commands/fix/ for more detail.`;
   }
   return `unknown configuration key: '"${key}"'`;
+}
+
+/**
+ * A value of a struct type (or a list of structs) with each key the struct has written as the
+ * struct names it, as mapstructure finds it ("Device_Name" is device_name, unless device_name is
+ * there too); other keys stay as written, for the decoder's checks to call unknown.
+ */
+export function withStructKeys(value: unknown, type: KeyType): unknown {
+  const list = /^\[(@.+)\]$/.exec(type);
+  if (list) return Array.isArray(value) ? value.map((item) => withStructKeys(item, list[1]!)) : value;
+  const fields = type.startsWith("@") ? TABLES.structs[type.slice(1)] : undefined;
+  if (!fields || !value || typeof value !== "object" || Array.isArray(value)) return value;
+  const given = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(given)) {
+    const field = Object.keys(fields).find((f) => goEqualFold(k, f) && foldedKey(given, f) === k);
+    Object.defineProperty(out, field ?? k, { value: field ? withStructKeys(x, fields[field]!) : x, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 /** One problem the decoder found inside a value: the dotted key path and the message. */
@@ -77,10 +97,12 @@ export function checkValue(key: string, value: unknown, type: KeyType, kind: Com
         out.push({ key: path, message: `'${path}' expected a map, got '${goKind(v)}'` });
         return;
       }
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const ft = fields[k];
-        if (ft === undefined) out.push({ key: `${path}.${k}`, message: unusedKeyMessage(kind, componentType, `${path}.${k}`) });
-        else check(`${path}.${k}`, x, ft);
+      const given = v as Record<string, unknown>;
+      for (const [k, x] of Object.entries(given)) {
+        // mapstructure matches a struct's keys as it does the top level's: exact, else but for case.
+        const field = Object.keys(fields).find((f) => goEqualFold(k, f) && foldedKey(given, f) === k);
+        if (field === undefined) out.push({ key: `${path}.${k}`, message: unusedKeyMessage(kind, componentType, `${path}.${k}`) });
+        else check(`${path}.${field}`, x, fields[field]!);
       }
       return;
     }

@@ -1,5 +1,5 @@
 import { render, type InterpolationContext } from "../../../../shared/template/interpolate/index.js";
-import { BootCommandError } from "./parse.js";
+import { BootCommandError } from "../../../../shared/components/vm-config/boot-command/parse.js";
 
 /** The dot data a boot_command sees. */
 export interface BootCommandData {

@@ -5,7 +5,7 @@
  * Like Packer, keys are buffered and sent in chunks of at most `chunkSize` bytes, a chunk never
  * splitting one key's bytes, with a pause after each chunk; a `<waitX>` flushes first.
  */
-import type { BootAction } from "./parse.js";
+import type { BootAction } from "../../../../shared/components/vm-config/boot-command/parse.js";
 
 /** Make codes; the break code is make | 0x80 (after the same E0 prefix for extended keys). */
 const MAKE: Record<string, number> = {

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseGoDuration } from "../../../../shared/template/duration.js";
-import type { BootAction } from "./parse.js";
+import type { BootAction } from "../../../../shared/components/vm-config/boot-command/parse.js";
 
 /** The part of a QMP client the typer needs (QmpClient satisfies it). */
 export interface QmpCommandSink {

@@ -4,6 +4,7 @@
  */
 import { goStatErrorIn } from "../../go-stat-error.js";
 import { isoBuilder } from "./prepare-rule.js";
+import { checkWrittenBootCommand } from "../../vm-config/boot.js";
 import type { PrepareRule } from "./prepare-rule.js";
 
 /** Hyper-V's common config: every secondary_iso_images entry must exist (Go's stat; "" does not). */
@@ -14,8 +15,15 @@ export const hypervSecondaryIsos: PrepareRule = (r, ctx) => {
   }
 };
 
-/** Packer 1.6.6's hyperv-iso Prepare: the ISO config, then the common config's secondary ISOs. */
+/** Packer 1.6.6's hyperv-iso Prepare: the ISO config, the boot command, then the common config's secondary ISOs. */
 export const hypervIso: PrepareRule = (r, ctx) => {
   isoBuilder(r, ctx);
+  checkWrittenBootCommand(r);
+  hypervSecondaryIsos(r, ctx);
+};
+
+/** Packer 1.6.6's hyperv-vmcx Prepare: the boot command, then the common config's secondary ISOs. */
+export const hypervVmcx: PrepareRule = (r, ctx) => {
+  checkWrittenBootCommand(r);
   hypervSecondaryIsos(r, ctx);
 };

@@ -12,7 +12,7 @@ import { packerKeysOf } from "../check-keys.js";
 import { amazonChroot, amazonImport, amazonInstance } from "./amazon.js";
 import { AZURE_METADATA_UNREAD, azureArm, azureChroot, azureDtl } from "./azure.js";
 import { lxc, lxd } from "./containers.js";
-import { hypervIso, hypervSecondaryIsos } from "./hyperv.js";
+import { hypervIso, hypervVmcx } from "./hyperv.js";
 import { openstack } from "./openstack.js";
 import { oracleClassic, oracleOci } from "./oracle.js";
 import { parallelsIso, parallelsPvm } from "./parallels.js";
@@ -30,6 +30,7 @@ import { vsphereClone, vsphereIso } from "./vsphere.js";
 import type { ConfigProblem } from "../../problems.js";
 import type { ComponentKind } from "../../types.js";
 import type { PrepareRule } from "./prepare-rule.js";
+import { checkWrittenBootCommand } from "../../vm-config/boot.js";
 
 export type { PrepareRule } from "./prepare-rule.js";
 
@@ -38,7 +39,7 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
     "vsphere-iso": vsphereIso,
     "vsphere-clone": vsphereClone,
     "hyperv-iso": hypervIso,
-    "hyperv-vmcx": hypervSecondaryIsos,
+    "hyperv-vmcx": hypervVmcx,
     "alicloud-ecs": alicloudEcs,
     "parallels-iso": parallelsIso,
     "parallels-pvm": parallelsPvm,
@@ -66,6 +67,8 @@ const RULES: Record<ComponentKind, Record<string, PrepareRule>> = {
     proxmox: proxmoxIso,
     "proxmox-iso": proxmoxIso,
     "proxmox-clone": proxmoxCommon,
+    // Of virtualbox-vm's Prepare, Kiln checks the communicator (below) and the boot command.
+    "virtualbox-vm": (r) => checkWrittenBootCommand(r),
   },
   provisioner: {
     powershell: windowsScripts,

@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { goStatError } from "../../go-stat-error.js";
 import { readHttpServerConfig } from "../../vm-config/http-server.js";
+import { checkWrittenBootCommand } from "../../vm-config/boot.js";
 import { NO_SHUTDOWN_COMMAND_WARNING } from "../../vm-config/shutdown.js";
 import { isoBuilder } from "./prepare-rule.js";
 import type { PrepareRule } from "./prepare-rule.js";
@@ -23,7 +24,7 @@ const parallelsTools: PrepareRule = (r) => {
   if (r.string("parallels_tools_flavor", "") === "" && mode !== "disable") r.problem("parallels_tools_flavor", "parallels_tools_flavor must be specified");
 };
 
-/** Packer 1.6.6's parallels-iso Prepare: ISO, HTTP, output, hardware, tools, then the disk settings. */
+/** Packer 1.6.6's parallels-iso Prepare: ISO, HTTP, output, hardware, tools, boot command, then the disk settings. */
 export const parallelsIso: PrepareRule = (r, ctx) => {
   isoBuilder(r, ctx);
   readHttpServerConfig(r);
@@ -33,6 +34,7 @@ export const parallelsIso: PrepareRule = (r, ctx) => {
   const memory = r.int("memory", 0);
   if (memory < 0) r.problem("memory", `An invalid memory size was specified (memory < 0): ${memory}`);
   parallelsTools(r, ctx);
+  checkWrittenBootCommand(r);
   const diskType = r.string("disk_type", "") || "expand";
   if (diskType !== "expand" && diskType !== "plain") r.problem("disk_type", "disk_type can only be expand, or plain");
   if (diskType === "plain" && !r.bool("skip_compaction")) ctx.warn?.("'skip_compaction' is enforced to be true for plain disks.");
@@ -40,9 +42,10 @@ export const parallelsIso: PrepareRule = (r, ctx) => {
   if (!["ide", "sata", "scsi"].includes(hardDrive)) r.problem("hard_drive_interface", "hard_drive_interface can only be ide, sata, or scsi");
 };
 
-/** Packer 1.6.6's parallels-pvm Prepare: output, tools, and a source_path that exists. */
+/** Packer 1.6.6's parallels-pvm Prepare: output, boot command, tools, and a source_path that exists. */
 export const parallelsPvm: PrepareRule = (r, ctx) => {
   parallelsOutput(r, ctx);
+  checkWrittenBootCommand(r);
   parallelsTools(r, ctx);
   const source = r.string("source_path", "");
   if (source === "") r.problem("source_path", "source_path is required");

@@ -7,7 +7,9 @@ import { ConfigReader } from "../../config-reader.js";
 import { goUrlParseError } from "../../go-url-error.js";
 import { DurationSyntaxError, parseGoDuration } from "../../../template/duration.js";
 import { readHttpServerConfig } from "../../vm-config/http-server.js";
+import { checkWrittenBootCommand } from "../../vm-config/boot.js";
 import { readIsoConfig } from "../../vm-config/iso.js";
+import { foldedView } from "../../../template/key-fold.js";
 import { required } from "./prepare-rule.js";
 import type { PrepareRule } from "./prepare-rule.js";
 
@@ -15,7 +17,8 @@ import type { PrepareRule } from "./prepare-rule.js";
 const goBool = (v: unknown): boolean => v === true || (typeof v === "number" && v !== 0) || (typeof v === "string" && ["1", "t", "true"].includes(v.trim().toLowerCase()));
 const goInt = (v: unknown): number => (typeof v === "number" ? v : typeof v === "string" && /^[-+]?\d+$/.test(v.trim()) ? Number(v.trim()) : 0);
 const goString = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : typeof v === "boolean" ? (v ? "1" : "0") : "");
-const listOfMaps = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.map((x) => (x && typeof x === "object" ? x : {}) as Record<string, unknown>) : []);
+// Each map's keys are found as mapstructure finds a struct's ("Storage_Pool" is storage_pool).
+const listOfMaps = (v: unknown): Readonly<Record<string, unknown>>[] => (Array.isArray(v) ? v.map((x) => foldedView((x && typeof x === "object" ? x : {}) as Record<string, unknown>)) : []);
 
 /** Packer 1.6.6's proxmox common Config.Prepare, which proxmox, proxmox-iso and proxmox-clone all run. */
 export const proxmoxCommon: PrepareRule = (r) => {
@@ -42,6 +45,7 @@ export const proxmoxCommon: PrepareRule = (r) => {
       r.problem("disks", `disk format must be specified for pool type ${JSON.stringify(poolType)}`);
     }
   });
+  checkWrittenBootCommand(r);
   readHttpServerConfig(r);
   required(r, "username", "username must be specified", "PROXMOX_USERNAME");
   required(r, "password", "password must be specified", "PROXMOX_PASSWORD");
@@ -73,7 +77,7 @@ export const proxmoxIso: PrepareRule = (r, ctx) => {
   if ((isoFile === "") === (isoUrls.length === 0)) r.problem("iso_file", "either iso_file or iso_url, but not both, must be specified");
   const poolMissing = isoUrls.length > 0 && r.string("iso_storage_pool", "") === "";
   if (poolMissing) r.problem("iso_storage_pool", "when specifying iso_url, iso_storage_pool must also be specified");
-  const raws = r.raw.config.additional_iso_files;
+  const raws = r.raw.config[r.writtenKey("additional_iso_files")];
   listOfMaps(r.value("additional_iso_files")).forEach((iso, i) => {
     const file = goString(iso.iso_file);
     let urls = typeof iso.iso_urls === "string" ? iso.iso_urls.split(",").filter(Boolean) : Array.isArray(iso.iso_urls) ? iso.iso_urls : [];

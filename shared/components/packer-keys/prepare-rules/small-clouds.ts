@@ -9,6 +9,7 @@ import { readCommunicatorConfig } from "../../communicator/ssh.js";
 import { goStatErrorIn } from "../../go-stat-error.js";
 import { fileMustExist, onlyProblem, required } from "./prepare-rule.js";
 import type { PrepareRule } from "./prepare-rule.js";
+import { foldedValue } from "../../../template/key-fold.js";
 
 export const digitalocean: PrepareRule = (r, ctx) => {
   required(r, "api_token", "api_token for auth must be specified", "DIGITALOCEAN_API_TOKEN");
@@ -33,7 +34,7 @@ export const hcloud: PrepareRule = (r, ctx) => {
   const filter = r.value("image_filter");
   if (image === "" && !filter) r.problem("image", "image or image_filter is required");
   if (filter && typeof filter === "object") {
-    const selectors = (filter as Record<string, unknown>).with_selector;
+    const selectors = foldedValue(filter as Record<string, unknown>, "with_selector");
     if (!Array.isArray(selectors) || selectors.length === 0) r.problem("image_filter", "image_filter.with_selector is required when specifying filter");
     else if (image !== "") r.problem("image", "only one of image or image_filter can be specified");
   }

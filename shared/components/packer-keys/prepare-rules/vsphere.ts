@@ -6,6 +6,7 @@
 import { required } from "./prepare-rule.js";
 import type { ConfigReader } from "../../config-reader.js";
 import type { PrepareRule } from "./prepare-rule.js";
+import { checkWrittenBootCommand } from "../../vm-config/boot.js";
 
 const vsphereConnect: PrepareRule = (r) => {
   required(r, "vcenter_server", "'vcenter_server' is required");
@@ -40,6 +41,7 @@ export const vsphereIso: PrepareRule = (r, ctx) => {
   // CreateConfig gives an empty disk_controller_type one (default) controller.
   vsphereStorage(r, Math.max(1, r.stringList("disk_controller_type").length));
   vsphereLocationAndHardware(r, ctx);
+  checkWrittenBootCommand(r);
 };
 
 /** Packer 1.6.6's vsphere-clone Prepare: connection, CloneConfig, location, hardware. */
@@ -50,4 +52,5 @@ export const vsphereClone: PrepareRule = (r, ctx) => {
   if (r.bool("linked_clone") && r.int("disk_size", 0) !== 0) r.problem("linked_clone", "'linked_clone' and 'disk_size' cannot be used together");
   if (r.string("mac_address", "") !== "" && r.string("network", "") === "") r.problem("mac_address", "'network' is required when 'mac_address' is specified");
   vsphereLocationAndHardware(r, ctx);
+  checkWrittenBootCommand(r);
 };

@@ -38,6 +38,12 @@ export interface HclPlanOptions {
 export interface HclPlan {
   specs: BuildSpec[];
   diagnostics: HclDiagnostic[];
+  /**
+   * `diagnostics` by build, in the order Packer 1.6.6's GetBuilds meets them: a source that is not
+   * defined (no name), a source's body (`source`; with an error, the build goes no further), its
+   * provisioners' and post-processors' bodies (`components`, met after the builder is prepared).
+   */
+  builds: { name?: string; source: HclDiagnostic[]; components: HclDiagnostic[] }[];
   /** Per build name: where each configuration key is written, for "Unsupported argument". */
   keyRanges: Map<string, Map<string, HclRange>>;
   /** Every configuration key's name range by `file:line:column` (the positions component problems carry). */
@@ -62,6 +68,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
   const sourceRanges = new Map<string, HclRange>();
   const componentBlocks = new Map<RawComponent, { range: HclRange; name: string }>();
   const unknownKeys = new Map<string, HclDiagnostic[]>();
+  const builds: HclPlan["builds"] = [];
   const only = new NameFilter(opts.only);
   const except = new NameFilter(opts.except);
   const initTime = opts.initTime ?? new Date();
@@ -79,12 +86,14 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
     for (const from of build.sources) {
       const src = config.sources.get(`${from.type}.${from.name}`);
       if (!src) {
-        diags.push({
+        const unknown: HclDiagnostic = {
           severity: "error",
           summary: `Unknown source ${from.type}.${from.name}`,
           detail: `Known: [${[...config.sources.keys()].join(" ")}]`,
           subject: build.block.defRange,
-        });
+        };
+        diags.push(unknown);
+        builds.push({ source: [unknown], components: [] });
         continue;
       }
       const sourceName = from.localName ?? src.name;
@@ -103,6 +112,8 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
         Object.assign(builderCfg.keyPositions, extra.keyPositions);
       }
       diags.push(...sourceDiags);
+      const met: HclPlan["builds"][number] = { name, source: sourceDiags, components: [] };
+      builds.push(met);
       // As GetBuilds: a source that fails is not taken further (its provisioners are not started).
       if (hasErrors(sourceDiags)) continue;
       const buildValues = new Map<string, Value>(BUILD_DATA_KEYS.map((k, i) => [k, stringVal(buildMarker(i))]));
@@ -116,16 +127,15 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       const evaluateComponent = (kind: "provisioner" | "post-processor", c: { type: string; name: string; block: HclBlock; body: HclBody; vars?: Map<string, Value> }): ComponentConfig => {
         const own: HclDiagnostic[] = [];
         const value = evaluateBody(c.body, config, withIterator(componentVars, c.vars), own, ranges, { kind, type: c.type });
-        if (!hasErrors(own)) diags.push(...own);
-        else {
-          componentFailed = true;
-          diags.push(...own.filter((d) => d.severity !== "error"), {
-            severity: "error",
-            summary: `Failed preparing ${kind}-block ${JSON.stringify(c.type)} ${JSON.stringify(c.name)}`,
-            detail: diagnosticsText(own),
-            subject: c.block.defRange,
-          });
-        }
+        const reported = !hasErrors(own) ? own : [...own.filter((d) => d.severity !== "error"), {
+          severity: "error" as const,
+          summary: `Failed preparing ${kind}-block ${JSON.stringify(c.type)} ${JSON.stringify(c.name)}`,
+          detail: diagnosticsText(own),
+          subject: c.block.defRange,
+        }];
+        if (hasErrors(own)) componentFailed = true;
+        diags.push(...reported);
+        met.components.push(...reported);
         return value;
       };
       const planProvisioner = (p: ProvisionerBlock): PlannedProvisioner | undefined => {
@@ -180,7 +190,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       specs.push(spec);
     }
   }
-  return { specs, diagnostics: diags, keyRanges, keyRangesByPosition: byPosition, sourceRanges, componentBlocks, unknownKeys };
+  return { specs, diagnostics: diags, builds, keyRanges, keyRangesByPosition: byPosition, sourceRanges, componentBlocks, unknownKeys };
 }
 
 /**

@@ -50,7 +50,10 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
   if (hasErrors(init)) return { ok: false, text: `${format(init)}\n` };
   warnings += format(init);
   const plan = planHclBuilds(config, { only: opts.only, except: opts.except });
-  if (hasErrors(plan.diagnostics)) return { ok: false, text: `${format(plan.diagnostics)}\n` };
+  if (hasErrors(plan.diagnostics)) {
+    const diags = opts.checkComponents === false ? plan.diagnostics : getBuildsDiagnostics(plan, checkBuilds(plan.specs, cwd, { hostPrograms: true, everyComponent: true }));
+    return { ok: false, text: `${format(diags)}\n` };
+  }
   let notes = maskSecrets(formatHclDiagnostics(plan.diagnostics, config.files), secrets);
   if (opts.checkComponents !== false) {
     const checked = checkBuilds(plan.specs, cwd, { hostPrograms: true, everyComponent: true });
@@ -62,6 +65,29 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
   }
   const formatCheck = (check: BuildCheck): string => `${format(hclBuildCheckDiagnostics(check, plan))}\n`;
   return { ok: true, config, specs: plan.specs, warnings, notes, formatCheck };
+}
+
+/**
+ * What Packer 1.6.6's GetBuilds reports when some build's HCL failed to decode: build by build, a
+ * source's body (with errors, nothing more of that build), the builder's Prepare (with an error,
+ * nothing more), then its provisioners' and post-processors' bodies, or, when those decoded, their
+ * Prepare. Builds whose HCL decoded are reported as validate reports them.
+ */
+function getBuildsDiagnostics(plan: HclPlan, checked: BuildCheck): HclDiagnostic[] {
+  const out: HclDiagnostic[] = [];
+  for (const met of plan.builds) {
+    out.push(...met.source);
+    const build = checked.builds.find((b) => b.name === met.name);
+    if (hasErrors(met.source) || !build) continue;
+    if (!hasErrors(met.components)) {
+      out.push(...hclBuildCheckDiagnostics({ ...checked, builds: [build] }, plan));
+      continue;
+    }
+    const builderOnly = { ...build, failures: build.failures.filter((f) => f.kind === "builder") };
+    out.push(...hclBuildCheckDiagnostics({ ...checked, builds: [builderOnly] }, plan));
+    if (builderOnly.failures.length === 0) out.push(...met.components);
+  }
+  return out;
 }
 
 /**

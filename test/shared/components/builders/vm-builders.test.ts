@@ -35,6 +35,17 @@ test("amazon-ebs: instance type or spot types, and a source AMI or an owned filt
   t.deepEqual(problemsOf(() => amazonEbs.prepare(raw("amazon-ebs", { ...ebs, instance_type: undefined, spot_instance_types: ["t2.small"], ami_name: "abc", source_ami_filter: { owners: ["1"] } }), prepareContext(cwd, "a"))), []);
 });
 
+test("amazon-ebs: the keys of a struct (a block device mapping, the source AMI filter) are found in any case, as mapstructure finds them, for the build too", (t) => {
+  const { source_ami: _, ...noAmi } = ebs;
+  const config = amazonEbs.prepare(raw("amazon-ebs", {
+    ...noAmi, ami_name: "abc",
+    Source_AMI_Filter: { Owners: ["099720109477"], FILTERS: { name: "ubuntu/*" }, Most_Recent: true },
+    Launch_Block_Device_Mappings: [{ Device_Name: "/dev/sda1", Volume_Size: 20, Delete_On_Termination: true }],
+  }), prepareContext(cwd, "a")) as AmazonConfig;
+  t.deepEqual(config.sourceAmiFilter, { filters: { name: "ubuntu/*" }, owners: ["099720109477"], mostRecent: true });
+  t.like(config.launchBlockDeviceMappings[0], { deviceName: "/dev/sda1", volumeSize: 20, deleteOnTermination: true });
+});
+
 test("amazon's clean_resource_name keeps spaces, slashes and parentheses, and replaces ':' and '#'", (t) => {
   t.is(cleanAmiName("My Image: 2020/12/16 (test) #1"), "My Image- 2020/12/16 (test) -1");
 });

@@ -44,3 +44,11 @@ test("parallels-pvm: a source_path that exists, and the tools checks", (t) => {
   t.is(warnings.length, 1, "no shutdown_command");
   t.deepEqual(check("parallels-pvm", { ssh_username: "u", source_path: "base.pvm" }), ["parallels_tools_flavor must be specified"]);
 });
+
+test("parallels-iso and parallels-pvm: a boot_command wait of zero or less is refused, as BootConfig.Prepare does (text from packer validate)", (t) => {
+  // (Another test makes the output folder: -force lets it be.)
+  const forced = { ...iso, packer_force: true };
+  t.deepEqual(check("parallels-iso", { ...forced, boot_command: ["<esc><wait0s>", "<wait-1s>"] }), ["Expecting a positive wait value. Got 0s", "Expecting a positive wait value. Got -1s"]);
+  t.deepEqual(check("parallels-pvm", { ssh_username: "u", shutdown_command: "halt", parallels_tools_flavor: "lin", packer_force: true, source_path: ".", boot_command: ["<wait9999999999h>"] }), ['1:6 (5): rule Duration: time: invalid duration "9999999999h"']);
+  t.deepEqual(check("parallels-iso", { ...forced, boot_command: ["<wait0><waitXYZ>{{ .HTTPIP }}"] }), []);
+});

@@ -104,3 +104,11 @@ test("proxmox: boot_key_interval is a Go duration, and a zero one comes from PAC
   t.deepEqual(check("proxmox-clone", { ...base, boot_key_interval: "0s" }), [`time: invalid duration "xyz"`]);
   t.deepEqual(check("proxmox-clone", { ...base, boot_key_interval: "10ms" }), []);
 });
+
+test("keys inside disks and network_adapters are found in any case, as mapstructure finds a struct's (texts from packer validate)", (t) => {
+  t.deepEqual(check("proxmox-clone", {
+    ...base, clone_vm: "x",
+    Disks: [{ Storage_Pool: "local", STORAGE_POOL_TYPE: "lvm", IO_Thread: true }],
+    network_adapters: [{ Model: "e1000", Packet_Queues: 2, bridge: "b" }],
+  }), ["io thread option requires virtio-scsi-single controller", "network_adapters[0].packet_queues can only be set for 'virtio' driver"]);
+});

@@ -946,3 +946,60 @@ build {
   t.false(r.ok);
   if (!r.ok) t.is(r.text, 'Error: Unsupported argument\n\n  on n.pkr.hcl line 9:\n  (source code not available)\n\nAn argument named "volume_siz" is not expected here. Did you mean "volume_size"?\n\n\n');
 });
+
+/** What `packer validate` 1.6.6 printed for one diagnostic (its UI has no source code to show). */
+const packerError = (summary: string, file: string, line: number, detail: string): string =>
+  `Error: ${summary}\n\n  on ${file} line ${line}:\n  (source code not available)\n\n${detail}\n\n`;
+
+test("a source's unknown argument is found when its body is decoded, before the build's provisioners are evaluated, which then are not (Packer 1.6.6's startBuilder)", async (t) => {
+  const r = await checkHclTemplate("a.pkr.hcl", workspace(t, {
+    "a.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n  bogus        = 1\n}\nbuild {\n  sources = ["source.null.a"]\n  provisioner "shell-local" {\n    inline = [var.nope]\n  }\n  post-processor "manifest" {\n    output = local.nope\n  }\n}\n`,
+  }), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, `${packerError("Unsupported argument", "a.pkr.hcl", 3, 'An argument named "bogus" is not expected here.')}\n`);
+});
+
+test("a source's unknown arguments come first, then its unsupported blocks, then what its other arguments fail to evaluate (hcldec's Content, then its values)", async (t) => {
+  const r = await checkHclTemplate("f.pkr.hcl", workspace(t, {
+    "f.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n  bogus        = 1\n  ssh_usernam  = "x"\n  ssh_host     = var.nope\n  foo {\n  }\n}\nbuild {\n  sources = ["source.null.a"]\n}\n`,
+  }), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(r.text, [
+      packerError("Unsupported argument", "f.pkr.hcl", 3, 'An argument named "bogus" is not expected here.'),
+      packerError("Unsupported argument", "f.pkr.hcl", 4, 'An argument named "ssh_usernam" is not expected here. Did you mean\n"ssh_username"?'),
+      packerError("Unsupported block type", "f.pkr.hcl", 6, 'Blocks of type "foo" are not expected here.'),
+      packerError("Unsupported attribute", "f.pkr.hcl", 5, 'This object does not have an attribute named "nope".'),
+    ].join("") + "\n");
+  }
+});
+
+test("with a build whose source fails to decode, the other builds are still prepared and reported in the build's order (GetBuilds goes on)", async (t) => {
+  const files = {
+    "d.pkr.hcl": `source "null" "a" {\n  communicator = "ssh"\n}\nsource "null" "b" {\n  communicator = "none"\n  bogus        = 1\n}\nbuild {\n  sources = ["source.null.a", "source.null.b"]\n}\n`,
+    "c.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n}\nsource "null" "b" {\n  communicator = "none"\n  bogus        = 1\n}\nbuild {\n  sources = ["source.null.a", "source.null.b"]\n  provisioner "shell-local" {\n    inline = [var.nope]\n  }\n}\n`,
+  };
+  const dir = workspace(t, files);
+  const d = await checkHclTemplate("d.pkr.hcl", dir, NO_INPUTS);
+  t.false(d.ok);
+  if (!d.ok) {
+    t.true(d.text.startsWith("Error: 4 error(s) occurred:\n\n* An ssh_username must be specified\n"), d.text);
+    t.true(d.text.endsWith(`  on d.pkr.hcl line 1:\n  (source code not available)\n\n${packerError("Unsupported argument", "d.pkr.hcl", 6, 'An argument named "bogus" is not expected here.')}\n`), d.text);
+  }
+  const c = await checkHclTemplate("c.pkr.hcl", dir, NO_INPUTS);
+  t.false(c.ok);
+  if (!c.ok) {
+    t.is(c.text, [
+      packerError('Failed preparing provisioner-block "shell-local" ""', "c.pkr.hcl", 10, 'c.pkr.hcl:11,18-23: Unsupported attribute; This object does not have an\nattribute named "nope".'),
+      packerError("Unsupported argument", "c.pkr.hcl", 6, 'An argument named "bogus" is not expected here.'),
+    ].join("") + "\n");
+  }
+});
+
+test("a provisioner's unknown argument is decoded with its other arguments: Packer's wrapper names it first and counts the rest", async (t) => {
+  const r = await checkHclTemplate("g.pkr.hcl", workspace(t, {
+    "g.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.a"]\n  provisioner "shell-local" {\n    inline = ["a"]\n    bogus = 1\n    environment_vars = [var.nope]\n  }\n}\n`,
+  }), NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, `${packerError('Failed preparing provisioner-block "shell-local" ""', "g.pkr.hcl", 6, 'g.pkr.hcl:8,5-10: Unsupported argument; An argument named "bogus" is not\nexpected here., and 1 other diagnostic(s)')}\n`);
+});

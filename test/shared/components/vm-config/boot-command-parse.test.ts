@@ -1,5 +1,5 @@
 import test from "ava";
-import { BootCommandError, parseBootCommand, parseBootCommands, type BootAction } from "../../../../agent/builders/common/boot-command/index.js";
+import { BootCommandError, bootCommandProblems, parseBootCommand, parseBootCommands, type BootAction } from "../../../../shared/components/vm-config/boot-command/parse.js";
 
 const keys = (actions: BootAction[]) => actions.map((a) => (a.kind === "wait" ? `wait:${a.ms}` : `${a.kind}:${a.shift ? "S-" : ""}${a.qcode}`));
 
@@ -27,10 +27,29 @@ test("holds of modifiers, special keys and printable characters", (t) => {
   ]);
 });
 
-test("waits: bare, seconds, Go durations; negative waits are no wait", (t) => {
-  t.deepEqual(keys(parseBootCommand("<wait><wait5><wait10><wait1m20s><wait300ms><WAIT2h><wait1.5s><wait-1s>").actions), [
-    "wait:1000", "wait:5000", "wait:10000", "wait:80000", "wait:300", "wait:7200000", "wait:1500", "wait:0",
+test("waits: bare, seconds, Go durations, as Packer 1.6.6's grammar reads them; negative waits are no wait", (t) => {
+  t.deepEqual(keys(parseBootCommand("<wait><wait5><wait10><wait1m20s><wait300ms><wait1.5s><wait-1s><wait0>").actions), [
+    "wait:1000", "wait:5000", "wait:10000", "wait:80000", "wait:300", "wait:1500", "wait:0", "wait:1000",
   ]);
+  // "wait" is lower case in the grammar: <WAIT2h> is no wait, it is typed; so is <wait1.5> (a fraction needs a unit).
+  t.is(parseBootCommand("<WAIT2h>").actions.length, 8);
+  t.is(parseBootCommand("<wait1.5>").actions.length, 9);
+});
+
+test("bootCommandProblems: what Packer 1.6.6's BootConfig.Prepare says of waits (texts from packer validate)", (t) => {
+  t.deepEqual(bootCommandProblems([]), []);
+  t.deepEqual(bootCommandProblems(["<enterOn><foo><wait1.5><wait0.5s><wait1m30s><waitXYZ><wait-1><wait.5s><wait0>"]), []);
+  t.deepEqual(bootCommandProblems(["<wait0s>"]), ["Expecting a positive wait value. Got 0s"]);
+  t.deepEqual(bootCommandProblems(["<wait-1s>"]), ["Expecting a positive wait value. Got -1s"]);
+  t.deepEqual(bootCommandProblems(["<wait0><wait0ms>x<wait-0s>"]), ["Expecting a positive wait value. Got 0s", "Expecting a positive wait value. Got 0s"]);
+  // The entries are joined before they are parsed.
+  t.deepEqual(bootCommandProblems(["<wa", "it0s>"]), ["Expecting a positive wait value. Got 0s"]);
+  // Seconds times 1e9 overflow Go's int64.
+  t.deepEqual(bootCommandProblems(["<wait9223372037>"]), ["Expecting a positive wait value. Got -2562047h47m16.709551616s"]);
+  // A parse error (a number too big) is one message, positioned as pigeon does, and hides the waits' checks.
+  t.deepEqual(bootCommandProblems(["<wait0s><wait9999999999h>"]), ['1:14 (13): rule Duration: time: invalid duration "9999999999h"']);
+  t.deepEqual(bootCommandProblems(["<wait99999999999999999999>"]), ['1:6 (5): rule Integer: strconv.ParseInt: parsing "99999999999999999999": value out of range']);
+  t.deepEqual(bootCommandProblems(["é\n<wait9999999999h>"]), ['2:6 (8): rule Duration: time: invalid duration "9999999999h"']);
 });
 
 test("unknown bracketed words are typed literally, with a warning", (t) => {
