@@ -92,7 +92,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       const builder = { kind: "builder" as const, type: src.type };
       const builderCfg = evaluateBody(src.block.body, config, sourceVars, sourceDiags, ranges, builder);
       if (from.addition) {
-        const extra = evaluateBody(from.addition, config, sourceVars, sourceDiags, ranges, builder);
+        const extra = evaluateBody(from.addition, config, withIterator(sourceVars, from.vars), sourceDiags, ranges, builder);
         Object.assign(builderCfg.config, extra.config);
         Object.assign(builderCfg.keyPositions, extra.keyPositions);
       }

@@ -653,3 +653,82 @@ test("an unknown source in a build names the build's file and line and the sourc
     t.regex(r.text, /Known: \[null\.b\]/);
   }
 });
+
+test("a dynamic source block in a build expands to one build per element, its iterator seen by name and overrides (1.6.6 runs hcl's dynblock over the whole file)", async (t) => {
+  const dir = workspace(t, {
+    "s.pkr.hcl": `
+variable "slugs" {
+  default = ["one", "two"]
+}
+source "file" "base" {
+  content = "x"
+  target  = "base.txt"
+}
+build {
+  dynamic "source" {
+    labels   = ["source.file.base"]
+    for_each = var.slugs
+    content {
+      name   = source.value
+      target = "\${source.value}.txt"
+    }
+  }
+}
+`,
+  });
+  const specs = await plan(dir, "s.pkr.hcl");
+  t.deepEqual(specs.map((s) => s.name), ["file.one", "file.two"]);
+  t.deepEqual(specs.map((s) => s.builder.config.target), ["one.txt", "two.txt"]);
+});
+
+test("a dynamic block of a type a build does not have is Packer's 'Unsupported block type' at its label", async (t) => {
+  const dir = workspace(t, {
+    "h.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.a"]\n  dynamic "hcp_packer_registry" {\n    for_each = []\n    content {}\n  }\n}\n`,
+  });
+  const r = await checkHclTemplate("h.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, `Error: Unsupported block type\n\n  on h.pkr.hcl line 6:\n  (source code not available)\n\nBlocks of type "hcp_packer_registry" are not expected here.\n\n\n`);
+});
+
+test("build, provisioner and post-processor meta-arguments fail as gohcl's DecodeExpression does: 'Unsuitable value type' after a reference where none is allowed, for a wrong type and for null", async (t) => {
+  const dir = workspace(t, {
+    "u.pkr.hcl": `locals {
+  s = ["source.null.a"]
+}
+source "null" "a" {
+  communicator = "none"
+}
+build {
+  sources = local.s
+}
+build {
+  sources = ["source.null.a"]
+  provisioner "shell-local" {
+    max_retries = "abc"
+    inline      = ["true"]
+  }
+  provisioner "shell-local" {
+    name   = null
+    inline = ["true"]
+  }
+  post-processor "manifest" {
+    except = [local.s[0]]
+  }
+}
+`,
+  });
+  const r = await checkHclTemplate("u.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (r.ok) return;
+  const err = (line: number, summary: string, detail: string): string => `Error: ${summary}\n\n  on u.pkr.hcl line ${line}:\n  (source code not available)\n\n${detail}\n\n`;
+  t.is(
+    r.text,
+    err(8, "Variables not allowed", "Variables may not be used here.") +
+      err(8, "Unsuitable value type", "Unsuitable value: value must be known") +
+      err(13, "Unsuitable value type", "Unsuitable value: a number is required") +
+      err(17, "Unsuitable value type", "Unsuitable value: null value is not allowed") +
+      err(21, "Variables not allowed", "Variables may not be used here.") +
+      err(21, "Unsuitable value type", "Unsuitable value: value must be known") +
+      "\n",
+  );
+});
