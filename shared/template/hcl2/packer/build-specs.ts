@@ -221,8 +221,15 @@ function evaluateBody(
   const schema = packerKeysOf(component.kind, component.type)?.keys;
   const { value: raw, diagnostics } = evaluateComponentBody(body, evalContext(config, extra), new Set(), schema);
   const value = { config: withBuildCalls(raw.config) as Record<string, unknown>, keyPositions: raw.keyPositions };
-  diags.push(...diagnostics);
   const native = body as unknown as { attributes?: Map<string, { nameRange: HclRange }> };
+  // hcldec reports a body's unknown arguments before its expressions' errors. Without those errors
+  // the component schemas report them later (with the builder's warnings); with them, only here.
+  if (schema && native.attributes instanceof Map && diagnostics.some((d) => d.severity === "error")) {
+    for (const [k, a] of native.attributes) {
+      if (!(k in schema)) diags.push({ severity: "error", summary: "Unsupported argument", detail: `An argument named ${JSON.stringify(k)} is not expected here.`, subject: a.nameRange });
+    }
+  }
+  diags.push(...diagnostics);
   if (native.attributes instanceof Map) {
     for (const [k, a] of native.attributes) {
       if (!ranges.byKey.has(k)) ranges.byKey.set(k, a.nameRange);

@@ -732,3 +732,18 @@ build {
       "\n",
   );
 });
+
+test("a source whose expressions fail still reports its unknown arguments first, as hcldec does", async (t) => {
+  const dir = workspace(t, {
+    "a.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n  ssh_hots     = "x"\n  ssh_host     = var.nope\n}\nbuild {\n  sources = ["source.null.a"]\n}\n`,
+  });
+  const r = await checkHclTemplate("a.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(
+      r.text,
+      `Error: Unsupported argument\n\n  on a.pkr.hcl line 3:\n  (source code not available)\n\nAn argument named "ssh_hots" is not expected here.\n\n` +
+        `Error: Unsupported attribute\n\n  on a.pkr.hcl line 4:\n  (source code not available)\n\nThis object does not have an attribute named "nope".\n\n\n`,
+    );
+  }
+});
