@@ -57,10 +57,9 @@ export function parseTemplateFile(name: string, cwd: string): { file?: HclFile; 
   let source: string;
   try {
     source = readFileSync(resolve(cwd, name), "utf8");
-  } catch (e) {
-    return {
-      diagnostics: [{ severity: "error", summary: "Failed to read file", detail: `The configuration file "${name}" could not be read: ${(e as Error).message}` }],
-    };
+  } catch {
+    // hclparse's words: the cause (missing, a folder, unreadable) is not given.
+    return { diagnostics: [{ severity: "error", summary: "Failed to read file", detail: `The configuration file ${JSON.stringify(name)} could not be read.` }] };
   }
   return name.endsWith(".json") ? parseHclJsonFile(name, source) : parseHclFile(name, source);
 }

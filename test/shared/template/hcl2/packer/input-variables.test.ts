@@ -112,3 +112,10 @@ test("a variable with neither default nor value is reported as unset", async (t)
   t.false(r.ok);
   if (!r.ok) t.regex(r.text, /Error: Unset variable "region"/);
 });
+
+test("a -var-file that cannot be read is hclparse's 'Failed to read file', without the system's reason", async (t) => {
+  const dir = workspace(t, { "t.pkr.hcl": ECHO_V });
+  const r = await checkHclTemplate("t.pkr.hcl", dir, { ...NO_INPUTS, varFiles: ["nope.pkrvars.hcl"] });
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, `Error: Failed to read file\n\nThe configuration file "nope.pkrvars.hcl" could not be read.\n\n\n`);
+});
