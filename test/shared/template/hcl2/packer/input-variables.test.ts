@@ -1,5 +1,5 @@
 import test from "ava";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
 import { tempDirSync } from "../../../../fixtures/temp-dir.js";
@@ -118,4 +118,12 @@ test("a -var-file that cannot be read is hclparse's 'Failed to read file', witho
   const r = await checkHclTemplate("t.pkr.hcl", dir, { ...NO_INPUTS, varFiles: ["nope.pkrvars.hcl"] });
   t.false(r.ok);
   if (!r.ok) t.is(r.text, `Error: Failed to read file\n\nThe configuration file "nope.pkrvars.hcl" could not be read.\n\n\n`);
+});
+
+test("a folder's *.pkr.hcl link to nothing is listed and fails to read, as Packer's ReadDir (Lstat) lists it; it was skipped", async (t) => {
+  const dir = workspace(t, { "t.pkr.hcl": ECHO_V });
+  symlinkSync("../shared/gone.pkr.hcl", join(dir, "gone.pkr.hcl"));
+  const r = await checkHclTemplate(".", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, `Error: Failed to read file\n\nThe configuration file "gone.pkr.hcl" could not be read.\n\n\n`);
 });
