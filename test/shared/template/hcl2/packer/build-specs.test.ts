@@ -747,3 +747,11 @@ test("a source whose expressions fail still reports its unknown arguments first,
     );
   }
 });
+
+test("an extraneous property of a .pkr.json shows its name's line only (hcl json's attribute Range() is the name), as packer 1.6.6 prints it", async (t) => {
+  const dir = workspace(t, { "multiline.pkr.json": `{\n  "builders": [{\n    "type": "null"\n  }]\n}\n` });
+  const r = await checkHclTemplate("multiline.pkr.json", dir, NO_INPUTS);
+  t.false(r.ok);
+  const once = `Error: Extraneous JSON object property\n\n  on multiline.pkr.json line 2:\n   2:   "builders": [{\n\nNo argument or block type is named "builders".\n\n`;
+  if (!r.ok) t.is(r.text, `${once}${once}\n`);
+});
