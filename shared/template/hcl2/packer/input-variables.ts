@@ -107,7 +107,8 @@ export function decodeInputVariables(file: HclFile, ctx: EvalContext, into: Map<
     if (description) v.description = literalOf(description.expr, { kind: "string" }, diags, "") as string;
     const type = c.attributes.get("type");
     if (type) {
-      const { type: t, diagnostics: td } = parseTypeConstraint(type.expr);
+      // typeexpr.Type: an exact type (no `any`); in a .pkr.json file the type is a string of native syntax.
+      const { type: t, diagnostics: td } = parseTypeConstraint(type.expr, { exact: true, jsonSyntax: type.expr.range.file.endsWith(".json") });
       diags.push(...td);
       if (errors(td)) continue;
       v.type = t;

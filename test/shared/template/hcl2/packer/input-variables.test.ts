@@ -127,3 +127,21 @@ test("a folder's *.pkr.hcl link to nothing is listed and fails to read, as Packe
   t.false(r.ok);
   if (!r.ok) t.is(r.text, `Error: Failed to read file\n\nThe configuration file "gone.pkr.hcl" could not be read.\n\n\n`);
 });
+
+test("a variable's type is an exact type (typeexpr.Type): `any` is refused; in a .pkr.json the type string is native syntax", async (t) => {
+  const dir = workspace(t, {
+    "any.pkr.hcl": `variable "a" {\n  type    = any\n  default = "x"\n}\n`,
+    "j.pkr.json": `{\n  "variable": {"v": {"type": "list(string)", "default": ["a"]}},\n  "source": {"file": {"x": {"content": "\${join(\\",\\", var.v)}", "target": "out.txt"}}},\n  "build": {"sources": ["source.file.x"]}\n}\n`,
+  });
+  const bad = await checkHclTemplate("any.pkr.hcl", dir, NO_INPUTS);
+  t.false(bad.ok);
+  if (!bad.ok) {
+    t.is(
+      bad.text,
+      `Error: Invalid type specification\n\n  on any.pkr.hcl line 2, in variable "a":\n   2:   type    = any\n\nThe keyword "any" cannot be used in this type specification: an exact type is\nrequired.\n\n\n`,
+    );
+  }
+  const good = await checkHclTemplate("j.pkr.json", dir, { ...NO_INPUTS, vars: [["v", `["b", "c"]`]] });
+  t.true(good.ok, good.ok ? "" : good.text);
+  if (good.ok) t.is(good.specs[0].builder.config.content, "b,c");
+});
