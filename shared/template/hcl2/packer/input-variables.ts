@@ -216,9 +216,10 @@ function looksLikeSentences(s: string): boolean {
 
 /** A value given as text (-var, PKR_VAR_): a literal string for string/number/untyped variables, else an HCL expression. */
 function expressionFromDefinition(fileName: string, text: string, type: HclType | undefined): { expr?: Expression; diagnostics: HclDiagnostic[] } {
-  const range: HclRange = { file: fileName, start: { line: 1, column: 1, byte: 0 }, end: { line: 1, column: 1 + [...text].length, byte: Buffer.byteLength(text) } };
   if (!type || type.kind === "string" || type.kind === "number" || type.kind === "dynamic") {
-    return { expr: { kind: "literal", value: stringVal(text), range }, diagnostics: [] };
+    // hclsyntax.LiteralValueExpr with no SrcRange: Packer's diagnostics about it say "on  line 0:".
+    const nowhere: HclRange = { file: "", start: { line: 0, column: 0, byte: 0 }, end: { line: 0, column: 0, byte: 0 } };
+    return { expr: { kind: "literal", value: stringVal(text), range: nowhere }, diagnostics: [] };
   }
   return parseHclExpression(fileName, text);
 }

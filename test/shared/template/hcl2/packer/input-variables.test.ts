@@ -145,3 +145,14 @@ test("a variable's type is an exact type (typeexpr.Type): `any` is refused; in a
   t.true(good.ok, good.ok ? "" : good.text);
   if (good.ok) t.is(good.specs[0].builder.config.content, "b,c");
 });
+
+test("a string -var that fails validation is located 'on  line 0:' (Packer 1.6.6 makes it a literal expression without a range)", async (t) => {
+  const dir = workspace(t, {
+    "s.pkr.hcl": `variable "s" {\n  type    = string\n  default = "x"\n  validation {\n    condition     = var.s != "bad"\n    error_message = "Not bad."\n  }\n}\n`,
+  });
+  const r = await checkHclTemplate("s.pkr.hcl", dir, { ...NO_INPUTS, vars: [["s", "bad"]] });
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(r.text, `Error: Invalid value for cmd variable\n\n  on  line 0:\n  (source code not available)\n\nNot bad.\n\nThis was checked by the validation rule at s.pkr.hcl:4,3-13.\n\n\n`);
+  }
+});
