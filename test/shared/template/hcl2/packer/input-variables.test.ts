@@ -156,3 +156,18 @@ test("a string -var that fails validation is located 'on  line 0:' (Packer 1.6.6
     t.is(r.text, `Error: Invalid value for cmd variable\n\n  on  line 0:\n  (source code not available)\n\nNot bad.\n\nThis was checked by the validation rule at s.pkr.hcl:4,3-13.\n\n\n`);
   }
 });
+
+test("a variable's default sees no variables and no function but env, as 1.6.6's decodeInputVariables", async (t) => {
+  const dir = workspace(t, {
+    "d.pkr.hcl": `variable "a" {\n  default = lower("X")\n}\nvariable "b" {\n  default = "\${var.a}-x"\n}\nvariable "c" {\n  default = env("HOME")\n}\n`,
+  });
+  const r = await checkHclTemplate("d.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(
+      r.text,
+      `Error: Call to unknown function\n\n  on d.pkr.hcl line 2, in variable "a":\n   2:   default = lower("X")\n\nThere is no function named "lower".\n\n` +
+        `Error: Variables not allowed\n\n  on d.pkr.hcl line 5, in variable "b":\n   5:   default = "\${var.a}-x"\n\nVariables may not be used here.\n\n\n`,
+    );
+  }
+});
