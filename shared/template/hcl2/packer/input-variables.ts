@@ -291,8 +291,8 @@ export function collectVariableValues(variables: Map<string, InputVariable>, inp
           detail:
             `A "${attr.name}" variable was set but was not found in known variables. To declare variable "${attr.name}", ` +
             `place this block in one of your .pkr files, such as variables.pkr.hcl`,
+          // Packer gives it a Context and no Subject: no location is printed.
           context: attr.range,
-          subject: attr.range,
         });
         continue;
       }

@@ -167,3 +167,19 @@ test("a variable's default may reference no variable ('Variables not allowed'), 
     t.is(r.text, `Error: Variables not allowed\n\n  on d.pkr.hcl line 5, in variable "b":\n   5:   default = "\${var.a}-x"\n\nVariables may not be used here.\n\n\n`);
   }
 });
+
+test("an undeclared var-file variable is warned about without a location, and the warning is printed before later errors, as packer 1.6.6 prints them", async (t) => {
+  const dir = workspace(t, {
+    "u.pkr.hcl": `variable "need" {\n  type = string\n}\nsource "file" "x" {\n  content = var.need\n  target  = "out.txt"\n}\nbuild {\n  sources = ["source.file.x"]\n}\n`,
+    "extra.auto.pkrvars.hcl": `nope = {\n  a = 1\n}\n`,
+  });
+  const warning = `Warning: Undefined variable\n\nA "nope" variable was set but was not found in known variables. To declare\nvariable "nope", place this block in one of your .pkr files, such as\nvariables.pkr.hcl\n\n\n`;
+  const r = await checkHclTemplate(".", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(r.text, `${warning}Error: Unset variable "need"\n\nA used variable must be set or have a default value; see\nhttps://packer.io/docs/configuration/from-1.5/syntax for details.\n\n\n`);
+  }
+  const ok = await checkHclTemplate(".", dir, { ...NO_INPUTS, vars: [["need", "x"]] });
+  t.true(ok.ok);
+  if (ok.ok) t.is(ok.warnings, warning);
+});
