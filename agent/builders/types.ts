@@ -13,9 +13,11 @@ export type OnErrorPolicy = "cleanup" | "abort" | "ask" | "run-cleanup-provision
 export interface BuilderContext extends RunContext {
   /**
    * Runs the template's provisioners over `comm` (Packer's StepProvision). Builders call it once
-   * the machine is reachable; it throws when a provisioner fails.
+   * the machine is reachable; it throws when a provisioner fails. `hookOnly`: the builder runs
+   * Packer's provision hook itself, not through StepProvision (the file builder), so a failure
+   * neither says "Provisioning step had errors" nor runs the error-cleanup provisioner.
    */
-  provision(comm: Communicator, generated: GeneratedData): Promise<void>;
+  provision(comm: Communicator, generated: GeneratedData, options?: { hookOnly?: boolean }): Promise<void>;
   /** `-force`: replace existing output. */
   force: boolean;
   /** In -debug mode, pause before each step. */

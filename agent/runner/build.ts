@@ -90,7 +90,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   };
 
   const reportedByProvisionStep = new Set<string>();
-  const provision = async (comm: Communicator, fromBuilder: GeneratedData): Promise<void> => {
+  const provision = async (comm: Communicator, fromBuilder: GeneratedData, provisionOptions: { hookOnly?: boolean } = {}): Promise<void> => {
     generated = { ...baseGenerated, ...fromBuilder };
     sink.add(...SECRET_GENERATED_KEYS.map((k) => generated[k] ?? ""));
     for (const p of spec.provisioners) {
@@ -98,6 +98,11 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
         await runProvisioner(ctx, spec, p, comm, generated, catalogue);
       } catch (e) {
         if (e instanceof BuildCancelledError || ctx.signal.aborted) throw e;
+        // A builder that runs the hook itself returns the error: only the "errored after" line shows it.
+        if (provisionOptions.hookOnly) {
+          reportedByProvisionStep.add(message(e));
+          throw e;
+        }
         // Packer's StepProvision cleanup: it says this line (not the error, which ends the build's
         // "errored after" line) and runs the error-cleanup provisioner if the template has one.
         if (onError !== "abort") {

@@ -26,7 +26,8 @@ export const plugin: BuilderPlugin<Config> = {
       await rm(target, { force: true });
       throw e;
     }
-    await ctx.provision(new DiscardCommunicator(), {});
+    // Packer's file builder calls the provision hook directly (no StepProvision).
+    await ctx.provision(new DiscardCommunicator(), {}, { hookOnly: true });
     return {
       builderId: "packer.file",
       id: "File", // Packer's FileArtifact.Id()

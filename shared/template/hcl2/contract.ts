@@ -228,6 +228,8 @@ export interface EvalContext {
   functions: Map<string, HclFunction>;
   /** Child scopes (for-expressions) chain to their parent. */
   parent?: EvalContext;
+  /** hcl's context with functions and a nil Variables map (a variable's default): references are "Variables not allowed". */
+  noVariables?: true;
 }
 
 /**

@@ -93,9 +93,15 @@ function evaluateNode(e: Expression, scope: Scope): Evaluated {
   }
 }
 
+function hasVariables(ctx: EvalContext): boolean {
+  for (let c: EvalContext | undefined = ctx; c; c = c.parent) if (!c.noVariables || c.variables.size > 0) return true;
+  return false;
+}
+
 function evaluateScopeTraversal(e: Extract<Expression, { kind: "scope-traversal" }>, scope: Scope): Evaluated {
   const rootRange = e.steps.length > 0 ? { file: e.range.file, start: e.range.start, end: e.steps[0].range.start } : e.range;
-  if (!scope.ctx) {
+  // hcl: a context none of whose scopes has a Variables map (a variable's default: functions only) allows none.
+  if (!scope.ctx || !hasVariables(scope.ctx)) {
     return {
       value: unknownVal(),
       diagnostics: [{ severity: "error", summary: "Variables not allowed", detail: "Variables may not be used here.", subject: rootRange }],

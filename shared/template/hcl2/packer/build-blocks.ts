@@ -28,6 +28,8 @@ export interface BuildSourceRef {
   localName?: string;
   /** The rest of that block's body, merged over the source's own body. */
   addition?: HclBody;
+  /** Set when a `dynamic "source"` block generated it: the iterator its body sees. */
+  vars?: Map<string, Value>;
 }
 
 export interface ProvisionerBlock {
@@ -92,21 +94,32 @@ function sourceRefFromString(s: string): { type: string; name: string } | undefi
   return { type: parts[0], name: parts[1] };
 }
 
-/** Evaluates an optional attribute to a type; diagnostics as gohcl's. */
-function decodeAttr(body: { attributes: Map<string, { expr: Expression; name: string }> }, name: string, type: HclType, ctx: EvalContext | undefined, diags: HclDiagnostic[]): Value | undefined {
+/**
+ * An optional attribute decoded as gohcl.DecodeExpression does: the expression's own errors, then
+ * "Unsuitable value type" when its value does not convert, is unknown (a reference where no variables
+ * are allowed leaves it unknown, so both errors are reported) or is null (`nullable` for Go pointer fields).
+ */
+function decodeAttr(body: { attributes: Map<string, { expr: Expression; name: string }> }, name: string, type: HclType, ctx: EvalContext | undefined, diags: HclDiagnostic[], nullable = false): Value | undefined {
   const attr = body.attributes.get(name);
   if (!attr) return undefined;
   const { value, diagnostics } = evaluate(attr.expr, ctx);
   diags.push(...diagnostics);
-  if (hasErrors(diagnostics)) return undefined;
-  if (isNull(value)) return undefined;
+  const unsuitable = (message: string): undefined => {
+    diags.push({ severity: "error", summary: "Unsuitable value type", detail: `Unsuitable value: ${message}`, subject: attr.expr.range });
+    return undefined;
+  };
+  let converted: Value;
   try {
-    return convert(value, type);
+    converted = convert(value, type);
   } catch (e) {
     if (!(e instanceof ConversionError)) throw e;
-    diags.push({ severity: "error", summary: "Incorrect attribute value type", detail: `Inappropriate value for attribute "${name}": ${e.message}.`, subject: attr.expr.range });
-    return undefined;
+    return unsuitable(e.message);
   }
+  if (type.kind === "dynamic") return hasErrors(diagnostics) ? undefined : converted;
+  if (isNull(converted)) return nullable ? undefined : unsuitable("null value is not allowed");
+  if (!isWhollyKnown(converted)) return unsuitable("value must be known");
+  if (type.kind === "number" && converted.kind === "number" && !Number.isInteger(converted.value)) return unsuitable("value must be a whole number");
+  return hasErrors(diagnostics) ? undefined : converted;
 }
 
 const str = (v: Value | undefined): string => (v && v.kind === "string" ? v.value : "");
@@ -116,16 +129,20 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
   const diags: HclDiagnostic[] = [];
   const { content: top, remain, diagnostics } = block.body.partialContent({ attributes: [{ name: "name" }, { name: "description" }, { name: "sources" }], blocks: [] });
   diags.push(...diagnostics);
+  // gohcl decodes all three before the build gives up on an error.
+  const name = decodeAttr(top, "name", stringType, undefined, diags);
+  const description = decodeAttr(top, "description", stringType, undefined, diags);
+  const sources = decodeAttr(top, "sources", listType(stringType), undefined, diags);
   const build: BuildBlock = {
-    name: str(decodeAttr(top, "name", stringType, undefined, diags)),
-    description: str(decodeAttr(top, "description", stringType, undefined, diags)),
+    name: str(name),
+    description: str(description),
     sources: [],
     provisioners: [],
     postProcessorChains: [],
     block,
   };
   if (hasErrors(diags)) return { diagnostics: diags };
-  for (const s of strings(decodeAttr(top, "sources", listType(stringType), undefined, diags))) {
+  for (const s of strings(sources)) {
     const ref = sourceRefFromString(s);
     if (!ref || !IDENT.test(ref.type) || !IDENT.test(ref.name)) {
       diags.push({
@@ -142,6 +159,8 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
   const { content, diagnostics: cd } = remain.content({
     attributes: [],
     blocks: [
+      // `from` is in 1.6.6's build schema, and nothing reads it.
+      { type: "from", labelNames: ["type"] },
       { type: "source", labelNames: ["reference"] },
       { type: "provisioner", labelNames: ["type"] },
       { type: "error-cleanup-provisioner", labelNames: ["type"] },
@@ -155,6 +174,7 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
   for (const item of withDynamicExpanded(content.blocks, ctx, diags)) {
     const b = item.block;
     const bctx: EvalContext = item.vars ? { variables: item.vars, functions: ctx.functions, parent: ctx } : ctx;
+    if (b.type === "from") continue;
     if (b.type === "source") {
       const ref = sourceRefFromString(b.labels[0]);
       const { content: sc, remain: rest, diagnostics: sd } = b.body.partialContent({ attributes: [{ name: "name" }], blocks: [] });
@@ -163,8 +183,8 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
         diags.push({ severity: "error", summary: "Invalid source reference", detail: "A valid source reference looks like: `source.type.name`", subject: b.labelRanges[0] });
         continue;
       }
-      const localName = str(decodeAttr(sc, "name", stringType, undefined, diags)) || undefined;
-      build.sources.push({ ...ref, localName, addition: rest });
+      const localName = str(decodeAttr(sc, "name", stringType, iteratorOnly(item.vars), diags)) || undefined;
+      build.sources.push({ ...ref, localName, addition: rest, ...(item.vars ? { vars: item.vars } : {}) });
     } else if (b.type === "provisioner" || b.type === "error-cleanup-provisioner") {
       const { provisioner, diagnostics: pd } = decodeProvisioner(b, bctx);
       diags.push(...pd);
@@ -173,7 +193,7 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
       if (b.type === "provisioner") build.provisioners.push(provisioner);
       else build.errorCleanupProvisioner = provisioner;
     } else if (b.type === "post-processor") {
-      const { postProcessor, diagnostics: pd } = decodePostProcessor(b, bctx);
+      const { postProcessor, diagnostics: pd } = decodePostProcessor(b, iteratorOnly(item.vars));
       diags.push(...pd);
       if (postProcessor && item.vars) postProcessor.vars = item.vars;
       if (postProcessor) build.postProcessorChains.push([postProcessor]);
@@ -199,7 +219,15 @@ export function decodeBuild(block: HclBlock, ctx: EvalContext): { build?: BuildB
   return hasErrors(diags) ? { diagnostics: diags } : { build, diagnostics: diags };
 }
 
-/** A build's blocks with `dynamic "provisioner"`/`dynamic "post-processor"` replaced by the blocks they generate. */
+/**
+ * Packer 1.6.6 evaluates a build's `source` and `post-processor` meta-arguments without variables; in
+ * a block a `dynamic` one generated, dynblock still gives them its iterator (and nothing else).
+ */
+function iteratorOnly(vars: Map<string, Value> | undefined): EvalContext | undefined {
+  return vars ? { variables: vars, functions: new Map() } : undefined;
+}
+
+/** A build's blocks with `dynamic "source"`/`"provisioner"`/`"post-processor"` replaced by the blocks they generate. */
 function withDynamicExpanded(blocks: HclBlock[], ctx: EvalContext, diags: HclDiagnostic[]): { block: HclBlock; vars?: Map<string, Value> }[] {
   const out: { block: HclBlock; vars?: Map<string, Value> }[] = [];
   for (const b of blocks) {
@@ -208,11 +236,16 @@ function withDynamicExpanded(blocks: HclBlock[], ctx: EvalContext, diags: HclDia
       continue;
     }
     const type = b.labels[0];
-    if (type !== "provisioner" && type !== "post-processor") {
+    if (type !== "source" && type !== "provisioner" && type !== "post-processor" && type !== "post-processors" && type !== "from") {
+      // dynblock's words for a dynamic block of a type the build schema lacks.
+      diags.push({ severity: "error", summary: "Unsupported block type", detail: `Blocks of type ${JSON.stringify(type)} are not expected here.`, subject: b.labelRanges[0] ?? b.defRange });
+      continue;
+    }
+    if (type === "post-processors" || type === "from") {
       diags.push({
         severity: "error",
         summary: "Unsupported dynamic block type",
-        detail: `Kiln expands dynamic "provisioner" and "post-processor" blocks in a build; not "${type}".`,
+        detail: `Kiln expands dynamic "source", "provisioner" and "post-processor" blocks in a build; not "${type}".`,
         subject: b.labelRanges[0] ?? b.defRange,
       });
       continue;
@@ -299,7 +332,7 @@ function decodePostProcessor(block: HclBlock, ctx?: EvalContext): { postProcesso
   });
   diags.push(...diagnostics);
   const type = block.labels[0];
-  const keep = decodeAttr(content, "keep_input_artifact", { kind: "bool" }, ctx, diags);
+  const keep = decodeAttr(content, "keep_input_artifact", { kind: "bool" }, ctx, diags, true);
   const pp: PostProcessorBlock = {
     type,
     name: str(decodeAttr(content, "name", stringType, ctx, diags)),

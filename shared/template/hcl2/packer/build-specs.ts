@@ -107,7 +107,7 @@ export function planHclBuilds(config: PackerHclConfig, opts: HclPlanOptions): Hc
       const builder = { kind: "builder" as const, type: src.type };
       const builderCfg = evaluateBody(src.block.body, config, sourceVars, sourceDiags, ranges, builder);
       if (from.addition) {
-        const extra = evaluateBody(from.addition, config, sourceVars, sourceDiags, ranges, builder);
+        const extra = evaluateBody(from.addition, config, withIterator(sourceVars, from.vars), sourceDiags, ranges, builder);
         Object.assign(builderCfg.config, extra.config);
         Object.assign(builderCfg.keyPositions, extra.keyPositions);
       }
@@ -240,8 +240,8 @@ function evaluateBody(
   const { value: raw, diagnostics, unknownKeys } = evaluateComponentBody(body, evalContext(config, extra), new Set(), schema);
   ranges.unknownKeys.push(...unknownKeys);
   const value = { config: withBuildCalls(raw.config) as Record<string, unknown>, keyPositions: raw.keyPositions };
-  diags.push(...diagnostics);
   const native = body as unknown as { attributes?: Map<string, { nameRange: HclRange }> };
+  diags.push(...diagnostics);
   if (native.attributes instanceof Map) {
     for (const [k, a] of native.attributes) {
       if (!ranges.byKey.has(k)) ranges.byKey.set(k, a.nameRange);

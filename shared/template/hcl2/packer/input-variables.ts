@@ -107,7 +107,8 @@ export function decodeInputVariables(file: HclFile, ctx: EvalContext, into: Map<
     if (description) v.description = literalOf(description.expr, { kind: "string" }, diags, "") as string;
     const type = c.attributes.get("type");
     if (type) {
-      const { type: t, diagnostics: td } = parseTypeConstraint(type.expr);
+      // typeexpr.Type: an exact type (no `any`); in a .pkr.json file the type is a string of native syntax.
+      const { type: t, diagnostics: td } = parseTypeConstraint(type.expr, { exact: true, jsonSyntax: type.expr.range.file.endsWith(".json") });
       diags.push(...td);
       if (errors(td)) continue;
       v.type = t;
@@ -215,9 +216,10 @@ function looksLikeSentences(s: string): boolean {
 
 /** A value given as text (-var, PKR_VAR_): a literal string for string/number/untyped variables, else an HCL expression. */
 function expressionFromDefinition(fileName: string, text: string, type: HclType | undefined): { expr?: Expression; diagnostics: HclDiagnostic[] } {
-  const range: HclRange = { file: fileName, start: { line: 1, column: 1, byte: 0 }, end: { line: 1, column: 1 + [...text].length, byte: Buffer.byteLength(text) } };
   if (!type || type.kind === "string" || type.kind === "number" || type.kind === "dynamic") {
-    return { expr: { kind: "literal", value: stringVal(text), range }, diagnostics: [] };
+    // hclsyntax.LiteralValueExpr with no SrcRange: Packer's diagnostics about it say "on  line 0:".
+    const nowhere: HclRange = { file: "", start: { line: 0, column: 0, byte: 0 }, end: { line: 0, column: 0, byte: 0 } };
+    return { expr: { kind: "literal", value: stringVal(text), range: nowhere }, diagnostics: [] };
   }
   return parseHclExpression(fileName, text);
 }
@@ -289,8 +291,8 @@ export function collectVariableValues(variables: Map<string, InputVariable>, inp
           detail:
             `A "${attr.name}" variable was set but was not found in known variables. To declare variable "${attr.name}", ` +
             `place this block in one of your .pkr files, such as variables.pkr.hcl`,
+          // Packer gives it a Context and no Subject: no location is printed.
           context: attr.range,
-          subject: attr.range,
         });
         continue;
       }

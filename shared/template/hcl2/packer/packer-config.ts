@@ -116,7 +116,9 @@ export async function parseHclTemplate(target: string, cwd: string, inputs: HclT
   diags.push(...versionDiags);
   if (hasErrors(versionDiags)) return { config, diagnostics: diags, files };
 
-  const defaultsCtx: EvalContext = { variables: baseVariables(config, new Map()), functions: variableDefaultFunctions({ baseDir, env: inputs.env }) };
+  // decodeInputVariables' context: no variables. Packer's also has `env` as its only function;
+  // Kiln keeps the others, which its hcl2_upgrade writes {{timestamp}} in a JSON default as.
+  const defaultsCtx: EvalContext = { variables: new Map(), functions: variableDefaultFunctions({ baseDir, env: inputs.env }), noVariables: true };
   // hcl2template reads the variables, then the locals, each time with the whole config schema:
   // a problem of the file's top level (an unknown block, a source without its name) is reported
   // by both, so Packer prints it twice and Kiln does too.

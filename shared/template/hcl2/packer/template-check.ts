@@ -40,19 +40,22 @@ export async function checkHclTemplate(target: string, cwd: string, opts: HclChe
     return { ok: false, text: `${formatHclDiagnostics(parsed.diagnostics, parsed.files)}\n` };
   }
   const config = parsed.config;
-  let warnings = formatHclDiagnostics(parsed.diagnostics.filter((d) => d.severity === "warning"), parsed.files);
+  // Each stage's diagnostics are one writeDiags call in Packer: its text, then the newline ui.Error adds.
+  const stage = (text: string): string => (text ? `${text}\n` : "");
+  let warnings = stage(formatHclDiagnostics(parsed.diagnostics.filter((d) => d.severity === "warning"), parsed.files));
   if (opts.syntaxOnly) return { ok: true, config, specs: [], warnings, notes: "" };
   const init = await initializeHclTemplate(config);
   // From Initialize on, Packer 1.6.6's UI replaces sensitive variables' values in all it prints
   // (LogSecretFilter, filled in there); what parsing printed is not filtered.
   const secrets = sensitiveStrings(config);
   const format = (d: HclDiagnostic[]): string => maskSecrets(formatHclDiagnostics(d, NO_FILES), secrets);
-  if (hasErrors(init)) return { ok: false, text: `${format(init)}\n` };
-  warnings += format(init);
+  // Packer prints the parser's warnings with the errors that follow them.
+  if (hasErrors(init)) return { ok: false, text: `${warnings}${format(init)}\n` };
+  warnings += stage(format(init));
   const plan = planHclBuilds(config, { only: opts.only, except: opts.except });
   if (hasErrors(plan.diagnostics)) {
     const diags = opts.checkComponents === false ? plan.diagnostics : getBuildsDiagnostics(plan, checkBuilds(plan.specs, cwd, { hostPrograms: true, everyComponent: true }));
-    return { ok: false, text: `${format(diags)}\n` };
+    return { ok: false, text: `${warnings}${format(diags)}\n` };
   }
   let notes = maskSecrets(formatHclDiagnostics(plan.diagnostics, config.files), secrets);
   if (opts.checkComponents !== false) {

@@ -3,7 +3,7 @@
  * or every such file in a folder (HCL ones first, each group sorted), plus the folder's
  * `*.auto.pkrvars.hcl`/`.json`; then each parsed with the syntax room.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { HclDiagnostic, HclFile } from "../contract.js";
 import { parseHclFile, parseHclJsonFile } from "../syntax/index.js";
@@ -39,9 +39,11 @@ export function filesWithSuffix(target: string, cwd: string, hclSuffix: string, 
     return { hclFiles: [], jsonFiles: [] };
   }
   const names = readdirSync(abs).sort();
+  // ioutil.ReadDir's Lstat: only folders are skipped; a link to a folder or to nothing is listed
+  // (and then cannot be read).
   const isFile = (n: string): boolean => {
     try {
-      return statSync(join(abs, n)).isFile();
+      return !lstatSync(join(abs, n)).isDirectory();
     } catch {
       return false;
     }
@@ -57,10 +59,9 @@ export function parseTemplateFile(name: string, cwd: string): { file?: HclFile; 
   let source: string;
   try {
     source = readFileSync(resolve(cwd, name), "utf8");
-  } catch (e) {
-    return {
-      diagnostics: [{ severity: "error", summary: "Failed to read file", detail: `The configuration file "${name}" could not be read: ${(e as Error).message}` }],
-    };
+  } catch {
+    // hclparse's words: the cause (missing, a folder, unreadable) is not given.
+    return { diagnostics: [{ severity: "error", summary: "Failed to read file", detail: `The configuration file ${JSON.stringify(name)} could not be read.` }] };
   }
   return name.endsWith(".json") ? parseHclJsonFile(name, source) : parseHclFile(name, source);
 }

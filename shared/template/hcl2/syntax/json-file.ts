@@ -156,7 +156,7 @@ class JsonBody implements HclBody {
         summary: "Extraneous JSON object property",
         detail: `No argument or block type is named ${JSON.stringify(attr.name)}.${s !== undefined ? ` Did you mean ${JSON.stringify(s)}?` : ""}`,
         subject: attr.nameRange,
-        context: attr.range,
+        context: attr.nameRange, // hcl json: an object attribute's Range() is its name's
       });
     }
     return { content, diagnostics };
@@ -179,7 +179,7 @@ class JsonBody implements HclBody {
             summary: "Duplicate argument",
             detail: `The argument ${JSON.stringify(attr.name)} was already set at ${rangeString(existing.range)}.`,
             subject: attr.nameRange,
-            context: attr.range,
+            context: attr.nameRange,
           });
           continue;
         }

@@ -1003,3 +1003,105 @@ test("a provisioner's unknown argument is decoded with its other arguments: Pack
   t.false(r.ok);
   if (!r.ok) t.is(r.text, `${packerError('Failed preparing provisioner-block "shell-local" ""', "g.pkr.hcl", 6, 'g.pkr.hcl:8,5-10: Unsupported argument; An argument named "bogus" is not\nexpected here., and 1 other diagnostic(s)')}\n`);
 });
+
+test("a dynamic source block in a build expands to one build per element, its iterator seen by name and overrides (1.6.6 runs hcl's dynblock over the whole file)", async (t) => {
+  const dir = workspace(t, {
+    "s.pkr.hcl": `
+variable "slugs" {
+  default = ["one", "two"]
+}
+source "file" "base" {
+  content = "x"
+  target  = "base.txt"
+}
+build {
+  dynamic "source" {
+    labels   = ["source.file.base"]
+    for_each = var.slugs
+    content {
+      name   = source.value
+      target = "\${source.value}.txt"
+    }
+  }
+}
+`,
+  });
+  const specs = await plan(dir, "s.pkr.hcl");
+  t.deepEqual(specs.map((s) => s.name), ["file.one", "file.two"]);
+  t.deepEqual(specs.map((s) => s.builder.config.target), ["one.txt", "two.txt"]);
+});
+
+test("a dynamic block of a type a build does not have is Packer's 'Unsupported block type' at its label", async (t) => {
+  const dir = workspace(t, {
+    "h.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.a"]\n  dynamic "hcp_packer_registry" {\n    for_each = []\n    content {}\n  }\n}\n`,
+  });
+  const r = await checkHclTemplate("h.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, `Error: Unsupported block type\n\n  on h.pkr.hcl line 6:\n  (source code not available)\n\nBlocks of type "hcp_packer_registry" are not expected here.\n\n\n`);
+});
+
+test("build, provisioner and post-processor meta-arguments fail as gohcl's DecodeExpression does: 'Unsuitable value type' after a reference where none is allowed, for a wrong type and for null", async (t) => {
+  const dir = workspace(t, {
+    "u.pkr.hcl": `locals {
+  s = ["source.null.a"]
+}
+source "null" "a" {
+  communicator = "none"
+}
+build {
+  sources = local.s
+}
+build {
+  sources = ["source.null.a"]
+  provisioner "shell-local" {
+    max_retries = "abc"
+    inline      = ["true"]
+  }
+  provisioner "shell-local" {
+    name   = null
+    inline = ["true"]
+  }
+  post-processor "manifest" {
+    except = [local.s[0]]
+  }
+}
+`,
+  });
+  const r = await checkHclTemplate("u.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (r.ok) return;
+  const err = (line: number, summary: string, detail: string): string => `Error: ${summary}\n\n  on u.pkr.hcl line ${line}:\n  (source code not available)\n\n${detail}\n\n`;
+  t.is(
+    r.text,
+    err(8, "Variables not allowed", "Variables may not be used here.") +
+      err(8, "Unsuitable value type", "Unsuitable value: value must be known") +
+      err(13, "Unsuitable value type", "Unsuitable value: a number is required") +
+      err(17, "Unsuitable value type", "Unsuitable value: null value is not allowed") +
+      err(21, "Variables not allowed", "Variables may not be used here.") +
+      err(21, "Unsuitable value type", "Unsuitable value: value must be known") +
+      "\n",
+  );
+});
+
+test("a source whose expressions fail still reports its unknown arguments first, as hcldec does", async (t) => {
+  const dir = workspace(t, {
+    "a.pkr.hcl": `source "null" "a" {\n  communicator = "none"\n  ssh_hots     = "x"\n  ssh_host     = var.nope\n}\nbuild {\n  sources = ["source.null.a"]\n}\n`,
+  });
+  const r = await checkHclTemplate("a.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(
+      r.text,
+      `Error: Unsupported argument\n\n  on a.pkr.hcl line 3:\n  (source code not available)\n\nAn argument named "ssh_hots" is not expected here.\n\n` +
+        `Error: Unsupported attribute\n\n  on a.pkr.hcl line 4:\n  (source code not available)\n\nThis object does not have an attribute named "nope".\n\n\n`,
+    );
+  }
+});
+
+test("an extraneous property of a .pkr.json shows its name's line only (hcl json's attribute Range() is the name), as packer 1.6.6 prints it", async (t) => {
+  const dir = workspace(t, { "multiline.pkr.json": `{\n  "builders": [{\n    "type": "null"\n  }]\n}\n` });
+  const r = await checkHclTemplate("multiline.pkr.json", dir, NO_INPUTS);
+  t.false(r.ok);
+  const once = `Error: Extraneous JSON object property\n\n  on multiline.pkr.json line 2:\n   2:   "builders": [{\n\nNo argument or block type is named "builders".\n\n`;
+  if (!r.ok) t.is(r.text, `${once}${once}\n`);
+});

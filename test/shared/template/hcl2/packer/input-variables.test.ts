@@ -1,5 +1,5 @@
 import test from "ava";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkHclTemplate, type HclCheckOptions } from "../../../../../shared/template/hcl2/packer/index.js";
 import { tempDirSync } from "../../../../fixtures/temp-dir.js";
@@ -111,4 +111,75 @@ test("a variable with neither default nor value is reported as unset", async (t)
   const r = await checkHclTemplate("u.pkr.hcl", dir, NO_INPUTS);
   t.false(r.ok);
   if (!r.ok) t.regex(r.text, /Error: Unset variable "region"/);
+});
+
+test("a -var-file that cannot be read is hclparse's 'Failed to read file', without the system's reason", async (t) => {
+  const dir = workspace(t, { "t.pkr.hcl": ECHO_V });
+  const r = await checkHclTemplate("t.pkr.hcl", dir, { ...NO_INPUTS, varFiles: ["nope.pkrvars.hcl"] });
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, `Error: Failed to read file\n\nThe configuration file "nope.pkrvars.hcl" could not be read.\n\n\n`);
+});
+
+test("a folder's *.pkr.hcl link to nothing is listed and fails to read, as Packer's ReadDir (Lstat) lists it; it was skipped", async (t) => {
+  const dir = workspace(t, { "t.pkr.hcl": ECHO_V });
+  symlinkSync("../shared/gone.pkr.hcl", join(dir, "gone.pkr.hcl"));
+  const r = await checkHclTemplate(".", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) t.is(r.text, `Error: Failed to read file\n\nThe configuration file "gone.pkr.hcl" could not be read.\n\n\n`);
+});
+
+test("a variable's type is an exact type (typeexpr.Type): `any` is refused; in a .pkr.json the type string is native syntax", async (t) => {
+  const dir = workspace(t, {
+    "any.pkr.hcl": `variable "a" {\n  type    = any\n  default = "x"\n}\n`,
+    "j.pkr.json": `{\n  "variable": {"v": {"type": "list(string)", "default": ["a"]}},\n  "source": {"file": {"x": {"content": "\${join(\\",\\", var.v)}", "target": "out.txt"}}},\n  "build": {"sources": ["source.file.x"]}\n}\n`,
+  });
+  const bad = await checkHclTemplate("any.pkr.hcl", dir, NO_INPUTS);
+  t.false(bad.ok);
+  if (!bad.ok) {
+    t.is(
+      bad.text,
+      `Error: Invalid type specification\n\n  on any.pkr.hcl line 2, in variable "a":\n   2:   type    = any\n\nThe keyword "any" cannot be used in this type specification: an exact type is\nrequired.\n\n\n`,
+    );
+  }
+  const good = await checkHclTemplate("j.pkr.json", dir, { ...NO_INPUTS, vars: [["v", `["b", "c"]`]] });
+  t.true(good.ok, good.ok ? "" : good.text);
+  if (good.ok) t.is(good.specs[0].builder.config.content, "b,c");
+});
+
+test("a string -var that fails validation is located 'on  line 0:' (Packer 1.6.6 makes it a literal expression without a range)", async (t) => {
+  const dir = workspace(t, {
+    "s.pkr.hcl": `variable "s" {\n  type    = string\n  default = "x"\n  validation {\n    condition     = var.s != "bad"\n    error_message = "Not bad."\n  }\n}\n`,
+  });
+  const r = await checkHclTemplate("s.pkr.hcl", dir, { ...NO_INPUTS, vars: [["s", "bad"]] });
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(r.text, `Error: Invalid value for cmd variable\n\n  on  line 0:\n  (source code not available)\n\nNot bad.\n\nThis was checked by the validation rule at s.pkr.hcl:4,3-13.\n\n\n`);
+  }
+});
+
+test("a variable's default may reference no variable ('Variables not allowed'), as 1.6.6's decodeInputVariables", async (t) => {
+  const dir = workspace(t, {
+    "d.pkr.hcl": `variable "a" {\n  default = "a"\n}\nvariable "b" {\n  default = "\${var.a}-x"\n}\nvariable "c" {\n  default = env("HOME")\n}\n`,
+  });
+  const r = await checkHclTemplate("d.pkr.hcl", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(r.text, `Error: Variables not allowed\n\n  on d.pkr.hcl line 5, in variable "b":\n   5:   default = "\${var.a}-x"\n\nVariables may not be used here.\n\n\n`);
+  }
+});
+
+test("an undeclared var-file variable is warned about without a location, and the warning is printed before later errors, as packer 1.6.6 prints them", async (t) => {
+  const dir = workspace(t, {
+    "u.pkr.hcl": `variable "need" {\n  type = string\n}\nsource "file" "x" {\n  content = var.need\n  target  = "out.txt"\n}\nbuild {\n  sources = ["source.file.x"]\n}\n`,
+    "extra.auto.pkrvars.hcl": `nope = {\n  a = 1\n}\n`,
+  });
+  const warning = `Warning: Undefined variable\n\nA "nope" variable was set but was not found in known variables. To declare\nvariable "nope", place this block in one of your .pkr files, such as\nvariables.pkr.hcl\n\n\n`;
+  const r = await checkHclTemplate(".", dir, NO_INPUTS);
+  t.false(r.ok);
+  if (!r.ok) {
+    t.is(r.text, `${warning}Error: Unset variable "need"\n\nA used variable must be set or have a default value; see\nhttps://packer.io/docs/configuration/from-1.5/syntax for details.\n\n\n`);
+  }
+  const ok = await checkHclTemplate(".", dir, { ...NO_INPUTS, vars: [["need", "x"]] });
+  t.true(ok.ok);
+  if (ok.ok) t.is(ok.warnings, warning);
 });
