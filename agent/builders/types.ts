@@ -4,7 +4,7 @@ import type { HostCapabilityProbe } from "../host-probe/index.js";
 import type { Communicator } from "../communicators/types.js";
 import type { Artifact } from "../runner/artifact.js";
 import type { GeneratedData, RunContext } from "../runner/context.js";
-import type { StepPause } from "../runner/steps.js";
+import type { KeepOnError, StepPause } from "../runner/steps.js";
 import type { BuildUi } from "../runner/ui.js";
 
 /** What `-on-error` asks of a failing build. */
@@ -20,8 +20,8 @@ export interface BuilderContext extends RunContext {
   force: boolean;
   /** In -debug mode, pause before each step. */
   pause?: StepPause;
-  /** Resolves true when cleanups must be skipped after a failure (`-on-error=abort`/ask). */
-  keepOnError: (failure: unknown) => Promise<boolean>;
+  /** Resolves to a mode when cleanups must be skipped after a failure (`-on-error=abort`/ask). */
+  keepOnError: KeepOnError;
   /** `kiln build -warm`: VM builders that can restore a booted guest do (the qemu builder's warm/). */
   warm?: boolean;
 }

@@ -83,13 +83,20 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   };
   let generated = baseGenerated;
   let askedAnswer: Promise<boolean> | undefined;
-  const keepOnError = (error: string): Promise<boolean> => {
-    if (onError === "abort" || onError === "run-cleanup-provisioner") return Promise.resolve(true);
-    if (onError === "ask" && options.ask) return (askedAnswer ??= options.ask(spec.name, error).then((a) => a === "abort"));
-    return Promise.resolve(false);
+  // Errors already said on the build's lines, so its failure is not said twice.
+  const reportedErrors = new Set<string>();
+  const keepOnError = async (error: string): Promise<false | "abort" | "run-cleanup-provisioner"> => {
+    let keep: false | "abort" | "run-cleanup-provisioner" = false;
+    if (onError === "abort" || onError === "run-cleanup-provisioner") keep = onError;
+    else if (onError === "ask" && options.ask && (await (askedAnswer ??= options.ask(spec.name, error).then((a) => a === "abort")))) keep = "abort";
+    // Packer's handleAbortsAndInterupts says the error before naming the steps it leaves.
+    if (keep) {
+      ui.error(error);
+      reportedErrors.add(error);
+    }
+    return keep;
   };
 
-  const reportedByProvisionStep = new Set<string>();
   const provision = async (comm: Communicator, fromBuilder: GeneratedData): Promise<void> => {
     generated = { ...baseGenerated, ...fromBuilder };
     sink.add(...SECRET_GENERATED_KEYS.map((k) => generated[k] ?? ""));
@@ -102,7 +109,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
         // "errored after" line) and runs the error-cleanup provisioner if the template has one.
         if (onError !== "abort") {
           ui.say("Provisioning step had errors: Running the cleanup provisioner, if present...");
-          reportedByProvisionStep.add(message(e));
+          reportedErrors.add(message(e));
         }
         if (spec.errorCleanupProvisioner && onError !== "abort") {
           try {
@@ -135,7 +142,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
     outcome.cancelled = e instanceof BuildCancelledError || ctx.signal.aborted;
     outcome.error = outcome.cancelled ? "Build was cancelled." : message(e);
     // (Steps may wrap the error on its way up: it is recognised by its message.)
-    if (!outcome.cancelled && !reportedByProvisionStep.has(outcome.error)) ui.error(outcome.error);
+    if (!outcome.cancelled && !reportedErrors.has(outcome.error)) ui.error(outcome.error);
   } finally {
     await rm(scratchDir, { recursive: true, force: true });
   }

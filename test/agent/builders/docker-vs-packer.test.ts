@@ -4,7 +4,7 @@
  */
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useDockerEngine, type DockerEngineFixture } from "../../fixtures/docker-engine.js";
 import { runKilnCli } from "../../fixtures/kiln-cli.js";
@@ -60,4 +60,41 @@ test("packer build and kiln build of one docker template give images with the sa
   const fromPacker = filesIn("kiln-test/from-packer:same", env);
   t.is(fromPacker, "provisioned by docker\none file\npayload data\nBUILT=yes\n");
   t.is(filesIn("kiln-test/from-kiln:same", env), fromPacker);
+});
+
+/** One build's output with what differs from run to run made constant: ids, temp folders, durations. */
+function normalisedOutput(text: string, ...tempDirs: string[]): string[] {
+  return text.split("\n").map((l) => {
+    let line = l.replace(/^\d{9,},/, "T,").replace(/\b[0-9a-f]{64}\b/g, "ID").replace(/after \d[^.:\x1b]*/, "after D");
+    // Packer's shared folder is <tmp>/tmpNNN; Kiln's is its build's scratch folder.
+    line = line.replace(/-v \S+:\/packer-files/, "-v TEMP:/packer-files");
+    for (const d of tempDirs) line = line.replaceAll(d, "DIR");
+    return line;
+  });
+}
+
+test("an export build and a failed upload print what packer 1.6.6 prints, colours and machine-readable records alike", async (t) => {
+  t.timeout(400_000);
+  const dir = tempDirSync("kiln-docker-output-");
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { ...process.env, DOCKER_HOST: engine.host, CHECKPOINT_DISABLE: "1", PACKER_TMP_DIR: join(dir, "packer-tmp") };
+  mkdirSync(env.PACKER_TMP_DIR, { recursive: true });
+  writeFileSync(join(dir, "hello.jar"), "not really a jar\n");
+  // 56-jhajek-docker-basic (export_path) and adampie/docker-vs-packer (a file into a missing folder),
+  // on the local busybox image.
+  writeFileSync(join(dir, "export.json"), JSON.stringify({ builders: [{ type: "docker", image: engine.baseImage, pull: false, export_path: "out/docker-basic.tar" }] }));
+  writeFileSync(join(dir, "upload.json"), JSON.stringify({
+    builders: [{ type: "docker", image: engine.baseImage, pull: false, commit: true, changes: ["WORKDIR /usr/src"] }],
+    provisioners: [{ type: "file", source: "hello.jar", destination: "/usr/src/hello.jar" }],
+  }));
+  for (const [file, flags, status] of [["export.json", [], 0], ["export.json", ["-machine-readable"], 0], ["upload.json", [], 1], ["upload.json", ["-machine-readable"], 1]] as const) {
+    rmSync(join(dir, "out"), { recursive: true, force: true });
+    const p = await runPacker(["build", ...flags, file], { cwd: dir, env, killAfterMs: 180_000 });
+    t.is(p.status, status, `packer: ${p.stdout}${p.stderr}`);
+    rmSync(join(dir, "out"), { recursive: true, force: true });
+    const k = await runKilnCli(["build", ...flags, file], { cwd: dir, env, killAfterMs: 180_000 });
+    t.is(k.status, status, `kiln: ${k.stdout}${k.stderr}`);
+    t.deepEqual(normalisedOutput(k.stdout, dir), normalisedOutput(p.stdout, dir), `${file} ${flags.join(" ")}`);
+  }
+  t.true(existsSync(join(dir, "out/docker-basic.tar")));
 });

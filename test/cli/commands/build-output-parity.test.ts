@@ -74,3 +74,64 @@ function clean(dir: string): void {
   t.true(kiln.stdout.includes("\x1b[0;36m    n: hello\x1b[0m\n"));
   t.true(kiln.stdout.includes("\n==> Some builds didn't complete successfully and had errors:\n"), "the summary is plain");
 });
+
+/** Packer's and Kiln's output of one template, run in one folder, as sorted lines (the builds run at once). */
+async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void; teardown: (f: () => void) => void }, template: unknown, args: string[], status: number): Promise<{ packer: string[]; kiln: string[] }> {
+  const dir = workspace({ "t.json": template });
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1", TMPDIR: dir };
+  const packer = await runPacker(["build", "-color=false", ...args, "t.json"], { cwd: dir, killAfterMs: 60_000, env, retryOnTimeout: true });
+  t.is(packer.status, status, packer.stdout + packer.stderr);
+  const kiln = kilnIn(dir, ["build", "-color=false", ...args, "t.json"], { env: { TMPDIR: dir } });
+  t.is(kiln.status, status, kiln.stdout + kiln.stderr);
+  const lines = (text: string): string[] =>
+    text.split("\n").map((l) => l.replace(/after \d[^.:]*/, "after D").replace(/\/\S*packer-shell\d+/, "SCRIPT")).sort();
+  return { packer: lines(packer.stdout), kiln: lines(kiln.stdout) };
+}
+
+(havePacker ? test : test.skip)("max_retries says 'retry limit reached.', pause_before comes again before each retry and silences timeout, a timeout cancels as packer 1.6.6 does", async (t) => {
+  const template = {
+    builders: [{ type: "null", name: "a", communicator: "none" }, { type: "null", name: "b", communicator: "none" }],
+    provisioners: [
+      { type: "shell-local", inline: ["echo pb", "exit 2"], pause_before: "1s", timeout: "1s", max_retries: 1, only: ["a"] },
+      { type: "shell-local", inline: ["echo slow", "sleep 5", "echo done"], timeout: "1s", only: ["b"] },
+    ],
+  };
+  const { packer, kiln } = await bothOutputs(t, template, [], 1);
+  t.deepEqual(kiln, packer);
+  t.true(kiln.includes("==> a: retry limit reached."));
+  t.true(kiln.includes("==> b: Cancelling provisioner after a timeout..."));
+});
+
+(havePacker ? test : test.skip)("-on-error=abort and -on-error=run-cleanup-provisioner say the error and name the steps they leave, as packer 1.6.6 does", async (t) => {
+  const template = {
+    builders: [{ type: "null", name: "bad", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["echo try", "exit 3"], max_retries: 1 }],
+    "error-cleanup-provisioner": { type: "shell-local", inline: ["echo cleaning up $PACKER_BUILD_NAME"] },
+  };
+  for (const mode of ["abort", "run-cleanup-provisioner"]) {
+    const { packer, kiln } = await bothOutputs(t, template, [`-on-error=${mode}`], 1);
+    t.deepEqual(kiln, packer, mode);
+  }
+});
+
+(havePacker ? test : test.skip)("a message of several lines gets the build's prefix on each line, in colour and machine-readable output", async (t) => {
+  // A timed-out shell-local fails with "Error executing script: …\n\nPlease see output above…",
+  // which -on-error=abort says as one message.
+  const template = {
+    builders: [{ type: "null", name: "n", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["sleep 5"], timeout: "500ms" }],
+  };
+  const dir = workspace({ "t.json": template });
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1", TMPDIR: dir };
+  for (const flags of [["-on-error=abort"], ["-on-error=abort", "-machine-readable"]]) {
+    const packer = await runPacker(["build", ...flags, "t.json"], { cwd: dir, killAfterMs: 60_000, env, retryOnTimeout: true });
+    t.is(packer.status, 1, packer.stdout + packer.stderr);
+    const kiln = kilnIn(dir, ["build", ...flags, "t.json"], { env: { TMPDIR: dir } });
+    t.is(kiln.status, 1, kiln.stdout + kiln.stderr);
+    const same = (text: string): string[] =>
+      text.split("\n").map((l) => l.replace(/^\d+,/, "T,").replace(/after \d[^.:\x1b]*/g, "after D").replace(/\/\S*packer-shell\d+/g, "SCRIPT"));
+    t.deepEqual(same(kiln.stdout), same(packer.stdout), flags.join(" "));
+  }
+});
