@@ -95,6 +95,6 @@ test("an export build and a failed upload print what packer 1.6.6 prints, colour
     const k = await runKilnCli(["build", ...flags, file], { cwd: dir, env, killAfterMs: 180_000 });
     t.is(k.status, status, `kiln: ${k.stdout}${k.stderr}`);
     t.deepEqual(normalisedOutput(k.stdout, dir), normalisedOutput(p.stdout, dir), `${file} ${flags.join(" ")}`);
+    if (file === "export.json") t.true(existsSync(join(dir, "out/docker-basic.tar")));
   }
-  t.true(existsSync(join(dir, "out/docker-basic.tar")));
 });
