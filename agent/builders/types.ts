@@ -13,9 +13,11 @@ export type OnErrorPolicy = "cleanup" | "abort" | "ask" | "run-cleanup-provision
 export interface BuilderContext extends RunContext {
   /**
    * Runs the template's provisioners over `comm` (Packer's StepProvision). Builders call it once
-   * the machine is reachable; it throws when a provisioner fails.
+   * the machine is reachable; it throws when a provisioner fails. `hook`: the builder runs
+   * Packer's provision hook without StepProvision (the file builder), so a failure does not run
+   * the error-cleanup provisioner.
    */
-  provision(comm: Communicator, generated: GeneratedData): Promise<void>;
+  provision(comm: Communicator, generated: GeneratedData, how?: "step" | "hook"): Promise<void>;
   /** `-force`: replace existing output. */
   force: boolean;
   /** In -debug mode, pause before each step. */

@@ -97,7 +97,7 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
     return keep;
   };
 
-  const provision = async (comm: Communicator, fromBuilder: GeneratedData): Promise<void> => {
+  const provision = async (comm: Communicator, fromBuilder: GeneratedData, how: "step" | "hook" = "step"): Promise<void> => {
     generated = { ...baseGenerated, ...fromBuilder };
     sink.add(...SECRET_GENERATED_KEYS.map((k) => generated[k] ?? ""));
     for (const p of spec.provisioners) {
@@ -105,6 +105,12 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
         await runProvisioner(ctx, spec, p, comm, generated, catalogue);
       } catch (e) {
         if (e instanceof BuildCancelledError || ctx.signal.aborted) throw e;
+        // A builder that runs the provision hook itself (file) just fails with the error, which
+        // ends the build's "errored after" line.
+        if (how === "hook") {
+          reportedErrors.add(message(e));
+          throw e;
+        }
         // Packer's StepProvision cleanup: it says this line (not the error, which ends the build's
         // "errored after" line) and runs the error-cleanup provisioner if the template has one.
         if (onError !== "abort") {

@@ -26,7 +26,7 @@ export const plugin: BuilderPlugin<Config> = {
       await rm(target, { force: true });
       throw e;
     }
-    await ctx.provision(new DiscardCommunicator(), {});
+    await ctx.provision(new DiscardCommunicator(), {}, "hook");
     return {
       builderId: "packer.file",
       id: "File", // Packer's FileArtifact.Id()

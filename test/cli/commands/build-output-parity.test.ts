@@ -5,7 +5,7 @@
  * a set, with the order inside each artifact block checked separately), and the human colour lines.
  */
 import test from "ava";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { kilnIn, workspace } from "./kiln-process.js";
 import { havePacker166, runPacker } from "../../fixtures/packer-cli.js";
@@ -75,18 +75,29 @@ function clean(dir: string): void {
   t.true(kiln.stdout.includes("\n==> Some builds didn't complete successfully and had errors:\n"), "the summary is plain");
 });
 
-/** Packer's and Kiln's output of one template, run in one folder, as sorted lines (the builds run at once). */
-async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void; teardown: (f: () => void) => void }, template: unknown, args: string[], status: number): Promise<{ packer: string[]; kiln: string[] }> {
-  const dir = workspace({ "t.json": template });
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1", TMPDIR: dir };
-  const packer = await runPacker(["build", "-color=false", ...args, "t.json"], { cwd: dir, killAfterMs: 60_000, env, retryOnTimeout: true });
+/**
+ * Packer's TimeoutProvisioner says this from a goroutine that races the provisioner's return, so
+ * a Packer run may leave it out: compared apart.
+ */
+const TIMEOUT_LINE = "Cancelling provisioner after a timeout...";
+
+/**
+ * Packer's and Kiln's output of one template, each run in a fresh folder, as sorted lines (the
+ * builds run at once), with the files each run left in its folder.
+ */
+async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void; teardown: (f: () => void) => void }, template: unknown, args: string[], status: number): Promise<{ packer: string[]; kiln: string[]; kilnText: string; packerFiles: string[]; kilnFiles: string[] }> {
+  const dirs = [workspace({ "t.json": template }), workspace({ "t.json": template })] as const;
+  t.teardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const [pdir, kdir] = dirs;
+  const packer = await runPacker(["build", "-color=false", ...args, "t.json"], { cwd: pdir, killAfterMs: 60_000, env: { PATH: process.env.PATH, HOME: pdir, CHECKPOINT_DISABLE: "1", TMPDIR: pdir }, retryOnTimeout: true });
   t.is(packer.status, status, packer.stdout + packer.stderr);
-  const kiln = kilnIn(dir, ["build", "-color=false", ...args, "t.json"], { env: { TMPDIR: dir } });
+  const kiln = kilnIn(kdir, ["build", "-color=false", ...args, "t.json"], { env: { TMPDIR: kdir } });
   t.is(kiln.status, status, kiln.stdout + kiln.stderr);
   const lines = (text: string): string[] =>
-    text.split("\n").map((l) => l.replace(/after \d[^.:]*/, "after D").replace(/\/\S*packer-shell\d+/, "SCRIPT")).sort();
-  return { packer: lines(packer.stdout), kiln: lines(kiln.stdout) };
+    text.split("\n").filter((l) => !l.includes(TIMEOUT_LINE)).map((l) => l.replace(/after \d[^.:]*/, "after D").replace(/\/\S*packer-shell\d+/, "SCRIPT")).sort();
+  // Packer's temp scripts are gone once it exits; Kiln's scratch folders too.
+  const files = (d: string): string[] => readdirSync(d).filter((f) => !f.startsWith(".") && !f.startsWith("packer-shell") && !f.startsWith("kiln-build-")).sort();
+  return { packer: lines(packer.stdout), kiln: lines(kiln.stdout), kilnText: kiln.stdout, packerFiles: files(pdir), kilnFiles: files(kdir) };
 }
 
 (havePacker ? test : test.skip)("max_retries says 'retry limit reached.', pause_before comes again before each retry and silences timeout, a timeout cancels as packer 1.6.6 does", async (t) => {
@@ -97,10 +108,10 @@ async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void
       { type: "shell-local", inline: ["echo slow", "sleep 5", "echo done"], timeout: "1s", only: ["b"] },
     ],
   };
-  const { packer, kiln } = await bothOutputs(t, template, [], 1);
+  const { packer, kiln, kilnText } = await bothOutputs(t, template, [], 1);
   t.deepEqual(kiln, packer);
   t.true(kiln.includes("==> a: retry limit reached."));
-  t.true(kiln.includes("==> b: Cancelling provisioner after a timeout..."));
+  t.true(kilnText.includes(`==> b: ${TIMEOUT_LINE}`));
 });
 
 (havePacker ? test : test.skip)("-on-error=abort and -on-error=run-cleanup-provisioner say the error and name the steps they leave, as packer 1.6.6 does", async (t) => {
@@ -131,7 +142,26 @@ async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void
     const kiln = kilnIn(dir, ["build", ...flags, "t.json"], { env: { TMPDIR: dir } });
     t.is(kiln.status, 1, kiln.stdout + kiln.stderr);
     const same = (text: string): string[] =>
-      text.split("\n").map((l) => l.replace(/^\d+,/, "T,").replace(/after \d[^.:\x1b]*/g, "after D").replace(/\/\S*packer-shell\d+/g, "SCRIPT"));
+      text.split("\n").filter((l) => !l.includes(TIMEOUT_LINE)).map((l) => l.replace(/^\d+,/, "T,").replace(/after \d[^.:\x1b]*/g, "after D").replace(/\/\S*packer-shell\d+/g, "SCRIPT"));
     t.deepEqual(same(kiln.stdout), same(packer.stdout), flags.join(" "));
   }
+});
+
+(havePacker ? test : test.skip)("Packer's timeout fixture: sleep runs and its timeout says 'context canceled'; the file builder's failed provision hook runs no cleanup provisioner", async (t) => {
+  // hashicorp/packer command/test-fixtures/timeout/template.json, plus an error-cleanup-provisioner.
+  const template = {
+    builders: [{ name: "roses", type: "file", content: "roses", target: "roses.txt" }],
+    provisioners: [
+      { type: "shell-local", inline: ["touch fuchsias.txt"], timeout: "5s" },
+      { type: "shell-local", inline: ["touch lilas.txt"] },
+      { type: "sleep", duration: "2m", timeout: "1ms" },
+      { type: "shell-local", inline: ["touch campanules.txt"] },
+    ],
+    "error-cleanup-provisioner": { type: "shell-local", inline: ["touch ducky.txt"] },
+  };
+  const { packer, kiln, packerFiles, kilnFiles } = await bothOutputs(t, template, [], 1);
+  t.deepEqual(kiln, packer);
+  t.true(kiln.includes("Build 'roses' errored after D: context canceled"));
+  t.deepEqual(kilnFiles, packerFiles);
+  t.deepEqual(kilnFiles, ["fuchsias.txt", "lilas.txt", "roses.txt", "t.json"]);
 });
