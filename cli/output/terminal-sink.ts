@@ -30,7 +30,7 @@ export class TerminalSink implements OutputSink {
   /** Packer's "name: output will be in this color." line per build, then a blank line (colour on only). */
   announceColours(buildNames: readonly string[]): void {
     if (!this.options.color || buildNames.length === 0) return;
-    for (const n of buildNames) this.writeLines([`${n}: output will be in this color.`], this.colourOf(n), true);
+    for (const n of buildNames) this.writeLines([`${n}: output will be in this color.`], this.colourOf(n), true, false);
     this.options.out.write("\n");
   }
 
@@ -47,7 +47,8 @@ export class TerminalSink implements OutputSink {
    */
   say(text: string, opts: { build?: string; error?: boolean } = {}): void {
     const colour = opts.build === undefined ? undefined : opts.error ? RED : this.colourOf(opts.build);
-    this.writeLines(colour === undefined ? text.split("\n") : [text], colour, true);
+    // Packer's command writes its own lines on its plain UI, without -timestamp-ui's stamps.
+    this.writeLines(colour === undefined ? text.split("\n") : [text], colour, true, opts.build !== undefined);
   }
 
   private colourOf(build: string): number {
@@ -63,8 +64,8 @@ export class TerminalSink implements OutputSink {
    * Packer's ColoredUi: `ESC[1;32m` (say, error) or `ESC[0;32m` (message) around each message,
    * a message of several lines included (so the codes open its first line and close its last).
    */
-  private writeLines(lines: string[], colour: number | undefined, bold: boolean): void {
-    const stamp = this.options.timestamps ? `${new Date().toISOString().replace(/\.\d+Z$/, "Z")}: ` : "";
+  private writeLines(lines: string[], colour: number | undefined, bold: boolean, stamped = true): void {
+    const stamp = this.options.timestamps && stamped ? `${new Date().toISOString().replace(/\.\d+Z$/, "Z")}: ` : "";
     const text = lines
       .map((l) => {
         const body = stamp + l;

@@ -94,7 +94,7 @@ async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void
   const kiln = kilnIn(kdir, ["build", "-color=false", ...args, "t.json"], { env: { TMPDIR: kdir } });
   t.is(kiln.status, status, kiln.stdout + kiln.stderr);
   const lines = (text: string): string[] =>
-    text.split("\n").filter((l) => !l.includes(TIMEOUT_LINE)).map((l) => l.replace(/after \d[^.:]*/, "after D").replace(/\/\S*packer-shell\d+/, "SCRIPT")).sort();
+    text.split("\n").filter((l) => !l.includes(TIMEOUT_LINE)).map((l) => l.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: /, "STAMP: ").replace(/after \d[^.:]*/, "after D").replace(/\/\S*packer-shell\d+/, "SCRIPT")).sort();
   // Packer's temp scripts are gone once it exits; Kiln's scratch folders too.
   const files = (d: string): string[] => readdirSync(d).filter((f) => !f.startsWith(".") && !f.startsWith("packer-shell") && !f.startsWith("kiln-build-")).sort();
   return { packer: lines(packer.stdout), kiln: lines(kiln.stdout), kilnText: kiln.stdout, packerFiles: files(pdir), kilnFiles: files(kdir) };
@@ -164,4 +164,15 @@ async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void
   t.true(kiln.includes("Build 'roses' errored after D: context canceled"));
   t.deepEqual(kilnFiles, packerFiles);
   t.deepEqual(kilnFiles, ["fuchsias.txt", "lilas.txt", "roses.txt", "t.json"]);
+});
+
+(havePacker ? test : test.skip)("-timestamp-ui stamps the builds' lines but not the closing summary, as packer 1.6.6 does", async (t) => {
+  const template = {
+    builders: [{ type: "file", name: "ok", content: "x", target: "ok.txt" }, { type: "null", name: "bad", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["echo try", "exit 3"], only: ["bad"] }],
+  };
+  const { packer, kiln } = await bothOutputs(t, template, ["-timestamp-ui"], 1);
+  t.deepEqual(kiln, packer);
+  t.true(kiln.includes("==> Some builds didn't complete successfully and had errors:"));
+  t.true(kiln.includes("STAMP: Build 'ok' finished after D."));
 });
