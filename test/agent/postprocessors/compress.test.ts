@@ -75,6 +75,14 @@ test(".zip holds every file under its artifact path, read back by unzip", async 
   t.deepEqual(list.stdout.trim().split("\n"), ["out/disk.img", "notes.txt"]);
   const body = await run("unzip", ["-p", join(dir, "image.zip"), "out/disk.img"], { encoding: "buffer", maxBuffer: 10 * 1024 * 1024 });
   t.true(body.stdout.equals(bodies[0]!));
+  // As Packer 1.6.6's (Go's zip.Writer.Create): no entry time and no extra field, so the same
+  // files make the same archive on every run.
+  const first = await readFile(join(dir, "image.zip"));
+  await plugin.postProcess(ctx, prepare(dir, { output: "again.zip" }), artifact(files));
+  t.true((await readFile(join(dir, "again.zip"))).equals(first), "the same bytes on a second run");
+  const verbose = (await run("zipinfo", ["-v", join(dir, "image.zip"), "notes.txt"])).stdout;
+  t.regex(verbose, /length of extra field:\s+0 bytes/);
+  t.regex(verbose, /file last modified on \(DOS date\/time\):\s+1980 Jan 1 00:00:00/);
 });
 
 test(".gz compresses the one input file; several files are refused as Packer does", async (t) => {
