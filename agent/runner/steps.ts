@@ -17,6 +17,12 @@ export interface Step<Needs, Gives> {
   run(ctx: RunContext, state: Needs): Promise<Gives>;
   /** Runs even when `run` threw, so it must cope with a half-done step. */
   cleanup?(ctx: RunContext, state: Needs & Partial<Gives>): Promise<void>;
+  /**
+   * The cleanup frees only this process's own resources (a connection), so it runs even when
+   * `-on-error=abort` leaves what the build made: Packer's process ends and drops them, Kiln's
+   * would otherwise wait on them for ever.
+   */
+  cleanupIsLocal?: boolean;
 }
 
 /** A step whose failure stopped the build: carries the step's name for the message. */
@@ -103,7 +109,7 @@ export class StepList<State extends object> {
         const name = step.packerName ?? packerStepName(step.name);
         ctx.ui.error(abortLogged ? `aborted: skipping cleanup of step "${name}"` : `Step "${name}" failed, aborting...`);
         abortLogged = true;
-        continue;
+        if (!step.cleanupIsLocal) continue;
       }
       if (!step.cleanup) continue;
       try {

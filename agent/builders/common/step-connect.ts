@@ -56,6 +56,7 @@ export function stepConnect<Needs extends object>(
     async cleanup(_ctx, state) {
       await state.comm?.close();
     },
+    cleanupIsLocal: true,
   };
 }
 

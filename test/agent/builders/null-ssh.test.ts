@@ -120,3 +120,14 @@ test.serial("Ctrl-C mid-provisioner stops the remote command and the build clean
   }
   t.true(gone, "the remote command survived the cancel");
 });
+
+test.serial("-on-error=abort leaves the host as it is, names the steps as Packer does, and exits (the ssh connection is closed)", (t) => {
+  const dir = workspace({
+    builders: [nullBuilder({ ssh_password: sshd.password })],
+    provisioners: [{ type: "shell", inline: ["echo bye", "exit 3"] }],
+  });
+  const r = spawnSync(process.execPath, [kiln, "build", "-color=false", "-on-error=abort", "template.json"], { cwd: dir, encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL" });
+  t.is(r.status, 1, r.stdout + r.stderr);
+  // Packer 1.6.6's lines for the same template (abortStep), after the provisioner's output.
+  t.regex(r.stdout, /==> null: Script exited with non-zero exit status: 3\.Allowed exit codes are: \[0\]\n==> null: Step "StepProvision" failed, aborting\.\.\.\n==> null: aborted: skipping cleanup of step "StepConnect"\n/);
+});

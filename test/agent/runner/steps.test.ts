@@ -61,6 +61,14 @@ test("-on-error=abort names every step that ran instead of cleaning it up, as Pa
   t.deepEqual(errors, ['Step "StepRun" failed, aborting...', 'aborted: skipping cleanup of step "StepA"']);
 });
 
+test("-on-error=abort still runs a cleanup that frees only this process's resources (a connection)", async (t) => {
+  const log: string[] = [];
+  const { ctx } = context();
+  const list = StepList.start<object>().then({ ...recorder(log, "connect"), cleanupIsLocal: true }).then(recorder(log, "provision", true));
+  await t.throwsAsync(list.run(ctx, {}, { keepOnError: async () => "abort" }));
+  t.deepEqual(log, ["run connect", "run provision", "cleanup connect sees connect"]);
+});
+
 test("-on-error=run-cleanup-provisioner lets the provision step clean up and names the steps before it", async (t) => {
   const log: string[] = [];
   const { ctx, events } = context();
