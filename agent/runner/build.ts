@@ -142,7 +142,8 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
     if (artifact) {
       const post = await runPostProcessors(ctx, sink, spec, artifact, generated, catalogue, options.force ?? false);
       outcome.artifacts = post.artifacts;
-      if (post.errors.length > 0) outcome.error = post.errors.join("\n");
+      // Packer's MultiError of the build's post-processor failures.
+      if (post.errors.length > 0) outcome.error = `${post.errors.length} error(s) occurred:\n\n${post.errors.map((e) => `* ${e}`).join("\n")}`;
     }
   } catch (e) {
     outcome.cancelled = e instanceof BuildCancelledError || ctx.signal.aborted;

@@ -53,7 +53,9 @@ export const plugin: BuilderPlugin<Config> = {
       return { builderId: BUILDER_ID, id: "Container", files: [config.exportPath], description: `Exported Docker file: ${config.exportPath}` };
     }
     await base.run(ctx, {}, options);
-    return undefined;
+    // Packer's builder makes an ExportArtifact for discard too, with export_path empty: its
+    // post-processors run, and it is listed as "Exported Docker file: ".
+    return { builderId: BUILDER_ID, id: "Container", files: [""], description: "Exported Docker file: " };
   },
 };
 

@@ -4,7 +4,7 @@
  */
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useDockerEngine, type DockerEngineFixture } from "../../fixtures/docker-engine.js";
 import { runKilnCli } from "../../fixtures/kiln-cli.js";
@@ -62,6 +62,13 @@ test("packer build and kiln build of one docker template give images with the sa
   t.is(filesIn("kiln-test/from-kiln:same", env), fromPacker);
 });
 
+/** The files and ids of m.json's builds (undefined without one). */
+function manifestFiles(dir: string): unknown {
+  const path = join(dir, "m.json");
+  if (!existsSync(path)) return undefined;
+  return (JSON.parse(readFileSync(path, "utf8")) as { builds: { files: unknown; artifact_id: string }[] }).builds.map((b) => [b.files, b.artifact_id]);
+}
+
 /** One build's output with what differs from run to run made constant: ids, temp folders, durations. */
 function normalisedOutput(text: string, ...tempDirs: string[]): string[] {
   return text.split("\n").map((l) => {
@@ -100,17 +107,29 @@ test("an export build and a failed upload print what packer 1.6.6 prints, colour
       { type: "manifest", output: "manifest.json" },
     ],
   }));
+  // discard still makes Packer's ExportArtifact (an empty path): post-processors run on it.
+  writeFileSync(join(dir, "discard.json"), JSON.stringify({
+    builders: [{ type: "docker", name: "d", image: engine.baseImage, pull: false, discard: true }],
+    "post-processors": [{ type: "manifest", output: "m.json", strip_path: true }],
+  }));
   t.teardown(async () => {
     for (const image of ["kiln-test/hgi-container:0.0.0", "kiln-test/hgi-tagged:x"]) await engine.docker.getImage(image).remove({ force: true }).catch(() => undefined);
   });
-  for (const [file, flags, status] of [["export.json", [], 0], ["export.json", ["-machine-readable"], 0], ["upload.json", [], 1], ["upload.json", ["-machine-readable"], 1], ["import.json", [], 0]] as const) {
+  for (const [file, flags, status] of [["export.json", [], 0], ["export.json", ["-machine-readable"], 0], ["upload.json", [], 1], ["upload.json", ["-machine-readable"], 1], ["import.json", [], 0], ["discard.json", ["-machine-readable"], 0]] as const) {
     rmSync(join(dir, "out"), { recursive: true, force: true });
+    rmSync(join(dir, "m.json"), { force: true });
     const p = await runPacker(["build", ...flags, file], { cwd: dir, env, killAfterMs: 180_000 });
     t.is(p.status, status, `packer: ${p.stdout}${p.stderr}`);
+    const packerManifest = manifestFiles(dir);
     rmSync(join(dir, "out"), { recursive: true, force: true });
+    rmSync(join(dir, "m.json"), { force: true });
     const k = await runKilnCli(["build", ...flags, file], { cwd: dir, env, killAfterMs: 180_000 });
     t.is(k.status, status, `kiln: ${k.stdout}${k.stderr}`);
     t.deepEqual(normalisedOutput(k.stdout, dir), normalisedOutput(p.stdout, dir), `${file} ${flags.join(" ")}`);
     if (file === "export.json") t.true(existsSync(join(dir, "out/docker-basic.tar")));
+    t.deepEqual(manifestFiles(dir), packerManifest, `${file}: the manifest's files`);
+    // The discarded container's artifact names "" as its file, which resolves to this folder:
+    // destroying that artifact once removed the whole working folder.
+    t.true(existsSync(join(dir, "hello.jar")), `${file}: the working folder survives`);
   }
 });

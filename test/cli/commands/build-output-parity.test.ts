@@ -176,3 +176,14 @@ async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void
   t.true(kiln.includes("==> Some builds didn't complete successfully and had errors:"));
   t.true(kiln.includes("STAMP: Build 'ok' finished after D."));
 });
+
+(havePacker ? test : test.skip)("a manifest into a missing folder fails as packer 1.6.6 says: its MultiError of post-processor failures, Go's open error", async (t) => {
+  const template = {
+    builders: [{ type: "null", name: "n", communicator: "none" }],
+    "post-processors": [{ type: "manifest", output: "nodir/m.json" }],
+  };
+  const { packer, kiln, packerFiles, kilnFiles } = await bothOutputs(t, template, [], 1);
+  t.deepEqual(kiln, packer);
+  t.true(kiln.includes("* Post-processor failed: Unable to write nodir/m.json: open nodir/m.json: no such file or directory"));
+  t.deepEqual(kilnFiles, packerFiles);
+});
