@@ -187,3 +187,21 @@ async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void
   t.true(kiln.includes("* Post-processor failed: Unable to write nodir/m.json: open nodir/m.json: no such file or directory"));
   t.deepEqual(kilnFiles, packerFiles);
 });
+
+(havePacker ? test : test.skip)("a failed post-processor chain leaves the other chains' artifacts unlisted, as packer 1.6.6 does", async (t) => {
+  const template = {
+    builders: [{ type: "file", name: "f", content: "x", target: "f.txt" }],
+    "post-processors": [
+      [{ type: "checksum", output: "nodir/{{.BuildName}}.sum" }, { type: "manifest", output: "m1.json" }],
+      [{ type: "compress", output: "cdir/f.tar.gz" }],
+      [{ type: "shell-local", inline: ["echo failing", "exit 4"] }, { type: "manifest", output: "m2.json" }],
+      [{ type: "artifice", files: ["missing.txt"] }, { type: "checksum", output: "art.sum" }],
+    ],
+  };
+  for (const flags of [[], ["-machine-readable"]]) {
+    const { packer, kiln, packerFiles, kilnFiles } = await bothOutputs(t, template, flags, 1);
+    t.deepEqual(kiln.map((l) => l.replace(/^\d+,/, "T,")), packer.map((l) => l.replace(/^\d+,/, "T,")), flags.join(" "));
+    t.true(kiln.some((l) => l.endsWith("Builds finished but no artifacts were created.")));
+    t.deepEqual(kilnFiles, packerFiles);
+  }
+});
