@@ -80,10 +80,17 @@ async function withTimeout(ctx: RunContext, p: PlannedProvisioner, work: (signal
   const timer = new AbortController();
   const handle = setTimeout(() => {
     ctx.ui.error("Cancelling provisioner after a timeout...");
-    timer.abort();
+    // Go's context error, which Packer's plugins answer with when they stop on it (the remote
+    // shell over a communicator, sleep); a provisioner with its own words (shell-local) keeps them.
+    timer.abort(new Error("context canceled"));
   }, p.timeoutMs);
   try {
     await work(AbortSignal.any([ctx.signal, timer.signal]));
+  } catch (e) {
+    // Kiln's generic "stopped by its signal" errors (an SSH command's, a stream's) are the
+    // context error Packer's plugins return on a timeout.
+    if (timer.signal.aborted && !ctx.signal.aborted && e instanceof Error && e.name === "AbortError") throw timer.signal.reason;
+    throw e;
   } finally {
     clearTimeout(handle);
   }

@@ -11,13 +11,13 @@ export interface ZipInput {
   listed: string;
 }
 
+/** The earliest time a zip entry can hold (1980-01-01 00:00, local time as DOS dates are). */
+const ZIP_EPOCH = new Date(1980, 0, 1, 0, 0, 0);
+
 /**
  * A zip stream (deflate) of the given files. Entry names are the artifact's paths as Packer
  * writes them, except that a leading `/` or `../` is dropped: unzip would refuse or strip them.
  */
-/** The earliest time a zip entry can hold (1980-01-01 00:00, local time as DOS dates are). */
-const ZIP_EPOCH = new Date(1980, 0, 1, 0, 0, 0);
-
 export async function zipArchive(files: readonly ZipInput[]): Promise<Readable> {
   const zip = new ZipFile();
   for (const f of files) {

@@ -131,3 +131,15 @@ test.serial("-on-error=abort leaves the host as it is, names the steps as Packer
   // Packer 1.6.6's lines for the same template (abortStep), after the provisioner's output.
   t.regex(r.stdout, /==> null: Script exited with non-zero exit status: 3\.Allowed exit codes are: \[0\]\n==> null: Step "StepProvision" failed, aborting\.\.\.\n==> null: aborted: skipping cleanup of step "StepConnect"\n/);
 });
+
+test.serial("a shell provisioner stopped by its timeout fails with Go's 'context canceled', as Packer 1.6.6's does", (t) => {
+  const dir = workspace({
+    builders: [nullBuilder({ ssh_password: sshd.password })],
+    provisioners: [{ type: "shell", inline: ["echo start", "sleep 5", "echo end"], timeout: "1s" }],
+  });
+  const r = build(dir);
+  t.is(r.status, 1, r.out);
+  t.regex(r.out, /==> null: Cancelling provisioner after a timeout\.\.\./);
+  t.regex(r.out, /Build 'null' errored after [^:]+: context canceled\n/);
+  t.notRegex(r.out, /end/);
+});
