@@ -5,7 +5,7 @@
  * a set, with the order inside each artifact block checked separately), and the human colour lines.
  */
 import test from "ava";
-import { readdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { kilnIn, workspace } from "./kiln-process.js";
 import { havePacker166, runPacker } from "../../fixtures/packer-cli.js";
@@ -204,4 +204,19 @@ async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void
     t.true(kiln.some((l) => l.endsWith("Builds finished but no artifacts were created.")));
     t.deepEqual(kilnFiles, packerFiles);
   }
+});
+
+(havePacker ? test : test.skip)("compress .tar holds the bytes packer 1.6.6 writes (GNU headers, owner names, a long-name entry)", async (t) => {
+  const long = `${"n".repeat(120)}.txt`;
+  const template = {
+    builders: [{ type: "file", name: "f", content: "file content", target: "f.txt" }],
+    "post-processors": [[{ type: "artifice", files: ["f.txt", long] }, { type: "compress", output: "a.tar", keep_input_artifact: true }]],
+  };
+  const dirs = [workspace({ "t.json": template, [long]: "long" }), workspace({ "t.json": template, [long]: "long" })] as const;
+  t.teardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const packer = await runPacker(["build", "t.json"], { cwd: dirs[0], killAfterMs: 60_000, env: { PATH: process.env.PATH, HOME: dirs[0], CHECKPOINT_DISABLE: "1" }, retryOnTimeout: true });
+  t.is(packer.status, 0, packer.stdout + packer.stderr);
+  const kiln = kilnIn(dirs[1], ["build", "t.json"]);
+  t.is(kiln.status, 0, kiln.stdout + kiln.stderr);
+  t.true(readFileSync(join(dirs[1], "a.tar")).equals(readFileSync(join(dirs[0], "a.tar"))));
 });
