@@ -143,3 +143,21 @@ test.serial("a shell provisioner stopped by its timeout fails with Go's 'context
   t.regex(r.out, /Build 'null' errored after [^:]+: context canceled\n/);
   t.notRegex(r.out, /end/);
 });
+
+test.serial("a script that drops its connection: with expect_disconnect the build goes on and says nothing of the reconnect, without it Packer's message", async (t) => {
+  const remote = await sshd.userDir();
+  const dir = workspace({
+    builders: [{ ...nullBuilder({ ssh_password: sshd.password }), name: "a" }, { ...nullBuilder({ ssh_password: sshd.password }), name: "b" }],
+    provisioners: [
+      { type: "shell", inline: ["kill -9 $PPID"], remote_folder: remote, expect_disconnect: true, only: ["a"] },
+      { type: "shell", inline: ["kill -9 $PPID"], remote_folder: remote, only: ["b"] },
+      { type: "shell", inline: ["echo after"], remote_folder: remote },
+    ],
+  });
+  const r = build(dir);
+  t.is(r.status, 1, r.out);
+  t.regex(r.out, /^ {4}a: after$/m);
+  t.notRegex(r.out, /Reconnecting/);
+  // Packer 1.6.6's words for b, on the same sshd.
+  t.regex(r.out, /Build 'b' errored after [^:]+: Script disconnected unexpectedly\. If you expected your script to disconnect, i\.e\. from a restart, you can try adding `"expect_disconnect": true` or `"valid_exit_codes": \[0, 2300218\]` to the shell provisioner parameters\.\n/);
+});
