@@ -30,6 +30,7 @@ const provisioners: Record<RunnableProvisionerType, Loader<ProvisionerPlugin<unk
   file: async () => (await import("./provisioners/file/index.js")).plugin as ProvisionerPlugin<unknown>,
   breakpoint: async () => (await import("./provisioners/breakpoint/index.js")).plugin as ProvisionerPlugin<unknown>,
   "shell-local": async () => (await import("./provisioners/shell-local/index.js")).plugin as ProvisionerPlugin<unknown>,
+  sleep: async () => (await import("./provisioners/sleep/index.js")).plugin as ProvisionerPlugin<unknown>,
   ansible: async () => (await import("./provisioners/ansible/index.js")).plugin as ProvisionerPlugin<unknown>,
   "ansible-local": async () => (await import("./provisioners/ansible-local/index.js")).plugin as ProvisionerPlugin<unknown>,
   "puppet-masterless": async () => (await import("./provisioners/puppet-masterless/index.js")).plugin as ProvisionerPlugin<unknown>,

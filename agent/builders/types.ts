@@ -4,7 +4,7 @@ import type { HostCapabilityProbe } from "../host-probe/index.js";
 import type { Communicator } from "../communicators/types.js";
 import type { Artifact } from "../runner/artifact.js";
 import type { GeneratedData, RunContext } from "../runner/context.js";
-import type { StepPause } from "../runner/steps.js";
+import type { KeepOnError, StepPause } from "../runner/steps.js";
 import type { BuildUi } from "../runner/ui.js";
 
 /** What `-on-error` asks of a failing build. */
@@ -13,17 +13,17 @@ export type OnErrorPolicy = "cleanup" | "abort" | "ask" | "run-cleanup-provision
 export interface BuilderContext extends RunContext {
   /**
    * Runs the template's provisioners over `comm` (Packer's StepProvision). Builders call it once
-   * the machine is reachable; it throws when a provisioner fails. `hookOnly`: the builder runs
-   * Packer's provision hook itself, not through StepProvision (the file builder), so a failure
-   * neither says "Provisioning step had errors" nor runs the error-cleanup provisioner.
+   * the machine is reachable; it throws when a provisioner fails. `hook`: the builder runs
+   * Packer's provision hook without StepProvision (the file builder), so a failure does not run
+   * the error-cleanup provisioner.
    */
-  provision(comm: Communicator, generated: GeneratedData, options?: { hookOnly?: boolean }): Promise<void>;
+  provision(comm: Communicator, generated: GeneratedData, how?: "step" | "hook"): Promise<void>;
   /** `-force`: replace existing output. */
   force: boolean;
   /** In -debug mode, pause before each step. */
   pause?: StepPause;
-  /** Resolves true when cleanups must be skipped after a failure (`-on-error=abort`/ask). */
-  keepOnError: (failure: unknown) => Promise<boolean>;
+  /** Resolves to a mode when cleanups must be skipped after a failure (`-on-error=abort`/ask). */
+  keepOnError: KeepOnError;
   /** `kiln build -warm`: VM builders that can restore a booted guest do (the qemu builder's warm/). */
   warm?: boolean;
 }

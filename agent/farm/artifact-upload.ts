@@ -33,6 +33,8 @@ export async function uploadArtifacts(artifacts: readonly Artifact[], ctx: Uploa
   for (const artifact of artifacts) {
     const files: ArtifactFile[] = [];
     for (const file of artifact.files) {
+      // A discarded docker container's artifact lists one empty path (as Packer's does): no file.
+      if (file === "") continue;
       for (const absolute of await regularFiles(resolve(ctx.workDir, file))) {
         let done = uploaded.get(absolute);
         if (!done) {

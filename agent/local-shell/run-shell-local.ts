@@ -19,9 +19,10 @@ export class InvalidExitCodeError extends Error {
   }
 }
 
+/** A script stopped by its signal (a cancel, a provisioner `timeout`): Packer's RunWithUi error. */
 export class ShellLocalCancelledError extends Error {
-  constructor(script: string) {
-    super(`shell-local was cancelled while running ${script}; its processes were stopped`);
+  constructor(absScript: string) {
+    super(`Error executing script: ${absScript}\n\nPlease see output above for more information.`);
     this.name = "ShellLocalCancelledError";
   }
 }
@@ -80,7 +81,7 @@ export async function runShellLocal(ctx: RunContext, config: ShellLocalConfig, g
         const cause = e instanceof SpawnError ? e.message : String(e);
         throw new Error(`Error executing script: ${absScript}\n\n${cause}\nPlease see output above for more information.`);
       }
-      if (result.cancelled) throw new ShellLocalCancelledError(script);
+      if (result.cancelled) throw new ShellLocalCancelledError(absScript);
       const allowed = config.validExitCodes.length > 0 ? config.validExitCodes : [0];
       if (!allowed.includes(result.exitCode)) throw new InvalidExitCodeError(result.exitCode, allowed);
     }

@@ -83,14 +83,21 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
   };
   let generated = baseGenerated;
   let askedAnswer: Promise<boolean> | undefined;
-  const keepOnError = (error: string): Promise<boolean> => {
-    if (onError === "abort" || onError === "run-cleanup-provisioner") return Promise.resolve(true);
-    if (onError === "ask" && options.ask) return (askedAnswer ??= options.ask(spec.name, error).then((a) => a === "abort"));
-    return Promise.resolve(false);
+  // Errors already said on the build's lines, so its failure is not said twice.
+  const reportedErrors = new Set<string>();
+  const keepOnError = async (error: string): Promise<false | "abort" | "run-cleanup-provisioner"> => {
+    let keep: false | "abort" | "run-cleanup-provisioner" = false;
+    if (onError === "abort" || onError === "run-cleanup-provisioner") keep = onError;
+    else if (onError === "ask" && options.ask && (await (askedAnswer ??= options.ask(spec.name, error).then((a) => a === "abort")))) keep = "abort";
+    // Packer's handleAbortsAndInterupts says the error before naming the steps it leaves.
+    if (keep) {
+      ui.error(error);
+      reportedErrors.add(error);
+    }
+    return keep;
   };
 
-  const reportedByProvisionStep = new Set<string>();
-  const provision = async (comm: Communicator, fromBuilder: GeneratedData, provisionOptions: { hookOnly?: boolean } = {}): Promise<void> => {
+  const provision = async (comm: Communicator, fromBuilder: GeneratedData, how: "step" | "hook" = "step"): Promise<void> => {
     generated = { ...baseGenerated, ...fromBuilder };
     sink.add(...SECRET_GENERATED_KEYS.map((k) => generated[k] ?? ""));
     for (const p of spec.provisioners) {
@@ -98,16 +105,17 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
         await runProvisioner(ctx, spec, p, comm, generated, catalogue);
       } catch (e) {
         if (e instanceof BuildCancelledError || ctx.signal.aborted) throw e;
-        // A builder that runs the hook itself returns the error: only the "errored after" line shows it.
-        if (provisionOptions.hookOnly) {
-          reportedByProvisionStep.add(message(e));
+        // A builder that runs the provision hook itself (file) just fails with the error, which
+        // ends the build's "errored after" line.
+        if (how === "hook") {
+          reportedErrors.add(message(e));
           throw e;
         }
         // Packer's StepProvision cleanup: it says this line (not the error, which ends the build's
         // "errored after" line) and runs the error-cleanup provisioner if the template has one.
         if (onError !== "abort") {
           ui.say("Provisioning step had errors: Running the cleanup provisioner, if present...");
-          reportedByProvisionStep.add(message(e));
+          reportedErrors.add(message(e));
         }
         if (spec.errorCleanupProvisioner && onError !== "abort") {
           try {
@@ -134,13 +142,14 @@ export async function runBuild(spec: BuildSpec, options: RunBuildOptions): Promi
     if (artifact) {
       const post = await runPostProcessors(ctx, sink, spec, artifact, generated, catalogue, options.force ?? false);
       outcome.artifacts = post.artifacts;
-      if (post.errors.length > 0) outcome.error = post.errors.join("\n");
+      // Packer's MultiError of the build's post-processor failures.
+      if (post.errors.length > 0) outcome.error = `${post.errors.length} error(s) occurred:\n\n${post.errors.map((e) => `* ${e}`).join("\n")}`;
     }
   } catch (e) {
     outcome.cancelled = e instanceof BuildCancelledError || ctx.signal.aborted;
     outcome.error = outcome.cancelled ? "Build was cancelled." : message(e);
     // (Steps may wrap the error on its way up: it is recognised by its message.)
-    if (!outcome.cancelled && !reportedByProvisionStep.has(outcome.error)) ui.error(outcome.error);
+    if (!outcome.cancelled && !reportedErrors.has(outcome.error)) ui.error(outcome.error);
   } finally {
     await rm(scratchDir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
 import { errorMessage } from "../../shared/error-message.js";
 import { withPackerForce } from "../../shared/components/raw-component.js";
 import { rm } from "node:fs/promises";
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import { prepareContextFor } from "../../shared/plan/build-interpolation.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import type { PluginCatalogue } from "../catalogue.js";
@@ -74,8 +74,12 @@ export async function runPostProcessors(
 async function destroyArtifact(ctx: RunContext, artifact: Artifact, ...survivors: Artifact[]): Promise<void> {
   if (survivors.includes(artifact)) return;
   const spared = new Set(survivors.flatMap((a) => a.files.map((f) => resolve(ctx.workDir, f))));
+  const workDir = resolve(ctx.workDir);
   for (const f of artifact.files) {
     const path = resolve(ctx.workDir, f);
+    // An empty path (a discarded docker container's artifact) names no file: Packer's os.Remove("")
+    // fails quietly. Never the working folder itself, nor a folder holding it.
+    if (f === "" || path === workDir || workDir.startsWith(path + sep)) continue;
     if (!spared.has(path)) await rm(path, { recursive: true, force: true });
   }
 }

@@ -13,13 +13,7 @@ import type { PluginCatalogue } from "../catalogue.js";
 import type { Communicator } from "../communicators/types.js";
 import type { GeneratedData, RunContext } from "./context.js";
 import { BuildCancelledError } from "./steps.js";
-
-export class ProvisionerTimeoutError extends Error {
-  constructor(type: string, ms: number) {
-    super(`provisioner "${type}" timed out after ${formatGoDuration(ms)} (its "timeout" key)`);
-    this.name = "ProvisionerTimeoutError";
-  }
-}
+import { goQuote } from "../../shared/template/interpolate/go-fmt.js";
 
 export async function runProvisioner(
   ctx: RunContext,
@@ -29,47 +23,75 @@ export async function runProvisioner(
   generated: GeneratedData,
   catalogue: PluginCatalogue,
 ): Promise<void> {
-  if (p.pauseBeforeMs > 0) {
-    ctx.ui.say(`Pausing ${formatGoDuration(p.pauseBeforeMs)} before the next provisioner...`);
-    await sleep(p.pauseBeforeMs, undefined, { signal: ctx.signal }).catch(() => {
-      throw new BuildCancelledError();
-    });
-  }
   const plugin = await catalogue.provisioner(p.type);
   const prepare = prepareContextFor(spec, ctx.workDir, generated);
   const config = plugin.schema.prepare(p.raw, prepare);
   const began = performance.now();
   ctx.ui.event?.({ type: "provisioner-started", provisioner: p.type });
+  // Packer 1.6.6 wraps a provisioner as Retried(Paused(P)) or Retried(Timeout(P)): the pause comes
+  // again before every retry, and `timeout` is ignored when `pause_before` is set.
+  const once = async (): Promise<void> => {
+    if (p.pauseBeforeMs > 0) {
+      ctx.ui.say(`Pausing ${formatGoDuration(p.pauseBeforeMs)} before the next provisioner...`);
+      await sleep(p.pauseBeforeMs, undefined, { signal: ctx.signal }).catch(() => {
+        throw new BuildCancelledError();
+      });
+      return plugin.provision({ ...ctx, prepare, comm, generated }, config);
+    }
+    return withTimeout(ctx, p, (signal) => plugin.provision({ ...ctx, signal, prepare, comm, generated }, config));
+  };
+  const finished = (error?: unknown): void =>
+    void ctx.ui.event?.({ type: "provisioner-finished", provisioner: p.type, durationMs: performance.now() - began, ...(error !== undefined ? { error: errorMessage(error) } : {}) });
+  // Packer's RetriedProvisioner reports the first failure on every retry and returns it at the end.
+  let firstError: unknown;
   for (let attempt = 0; ; attempt++) {
     try {
-      await withTimeout(ctx, p, (signal) => plugin.provision({ ...ctx, signal, prepare, comm, generated }, config));
-      ctx.ui.event?.({ type: "provisioner-finished", provisioner: p.type, durationMs: performance.now() - began });
+      await once();
+      finished();
       return;
     } catch (e) {
-      const left = p.maxRetries - attempt;
-      if (ctx.signal.aborted || left <= 0) {
-        ctx.ui.event?.({ type: "provisioner-finished", provisioner: p.type, durationMs: performance.now() - began, error: errorMessage(e) });
+      if (ctx.signal.aborted) {
+        finished(e);
+        throw new BuildCancelledError();
       }
-      if (ctx.signal.aborted) throw new BuildCancelledError();
-      if (left <= 0) throw e;
-      const message = errorMessage(e);
-      ctx.ui.say(`Provisioner failed with ${JSON.stringify(message)}, retrying with ${left} trie(s) left`);
+      if (attempt === 0) firstError = e;
+      if (p.maxRetries === 0) {
+        finished(e);
+        throw e;
+      }
+      const left = p.maxRetries - attempt;
+      if (left <= 0) {
+        ctx.ui.say("retry limit reached.");
+        finished(firstError);
+        throw firstError;
+      }
+      ctx.ui.say(`Provisioner failed with ${goQuote(errorMessage(firstError))}, retrying with ${left} trie(s) left`);
     }
   }
 }
 
+/**
+ * Packer's TimeoutProvisioner: the provisioner's context ends at the deadline, which is said as
+ * an error line, and the provisioner's own answer to that (its error, or none) is the outcome.
+ */
 async function withTimeout(ctx: RunContext, p: PlannedProvisioner, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
   if (p.timeoutMs <= 0) return work(ctx.signal);
   ctx.ui.say(`Setting a ${formatGoDuration(p.timeoutMs)} timeout for the next provisioner...`);
   const timer = new AbortController();
-  const handle = setTimeout(() => timer.abort(), p.timeoutMs);
+  const handle = setTimeout(() => {
+    ctx.ui.error("Cancelling provisioner after a timeout...");
+    // Go's context error, which Packer's plugins answer with when they stop on it (the remote
+    // shell over a communicator, sleep); a provisioner with its own words (shell-local) keeps them.
+    timer.abort(new Error("context canceled"));
+  }, p.timeoutMs);
   try {
     await work(AbortSignal.any([ctx.signal, timer.signal]));
   } catch (e) {
-    if (timer.signal.aborted && !ctx.signal.aborted) throw new ProvisionerTimeoutError(p.type, p.timeoutMs);
+    // Kiln's generic "stopped by its signal" errors (an SSH command's, a stream's) are the
+    // context error Packer's plugins return on a timeout.
+    if (timer.signal.aborted && !ctx.signal.aborted && e instanceof Error && e.name === "AbortError") throw timer.signal.reason;
     throw e;
   } finally {
     clearTimeout(handle);
   }
-  if (timer.signal.aborted && !ctx.signal.aborted) throw new ProvisionerTimeoutError(p.type, p.timeoutMs);
 }

@@ -9,9 +9,20 @@ import type { RunContext } from "./context.js";
 export interface Step<Needs, Gives> {
   /** Shown in errors and -debug pauses, e.g. "create disk". */
   name: string;
+  /**
+   * The Go type name of Packer's matching step, which `-on-error=abort` names ("Step \"StepRun\"
+   * failed, aborting..."). Default: "Step" and the name in PascalCase ("create disk" → StepCreateDisk).
+   */
+  packerName?: string;
   run(ctx: RunContext, state: Needs): Promise<Gives>;
   /** Runs even when `run` threw, so it must cope with a half-done step. */
   cleanup?(ctx: RunContext, state: Needs & Partial<Gives>): Promise<void>;
+  /**
+   * The cleanup frees only this process's own resources (a connection), so it runs even when
+   * `-on-error=abort` leaves what the build made: Packer's process ends and drops them, Kiln's
+   * would otherwise wait on them for ever.
+   */
+  cleanupIsLocal?: boolean;
 }
 
 /** A step whose failure stopped the build: carries the step's name for the message. */
@@ -28,6 +39,13 @@ export class BuildCancelledError extends Error {
     this.name = "BuildCancelledError";
   }
 }
+
+/**
+ * After a failure: false to clean up as usual, or the `-on-error` mode that keeps what the build
+ * made ("run-cleanup-provisioner" still lets the provision step clean up, i.e. the template's
+ * error-cleanup-provisioner has run).
+ */
+export type KeepOnError = (failure: unknown) => Promise<false | "abort" | "run-cleanup-provisioner">;
 
 /** Asked before each step in -debug mode; resolves when the user wants to go on. */
 export type StepPause = (stepName: string) => Promise<void>;
@@ -58,7 +76,7 @@ export class StepList<State extends object> {
    * StepFailedError (or BuildCancelledError) after the cleanups ran. `keepOnError` skips cleanups
    * on failure (`-on-error=abort`).
    */
-  async run(ctx: RunContext, initial: object, options: { pause?: StepPause; keepOnError?: (failure: unknown) => Promise<boolean> } = {}): Promise<State> {
+  async run(ctx: RunContext, initial: object, options: { pause?: StepPause; keepOnError?: KeepOnError } = {}): Promise<State> {
     const state: Record<string, unknown> = { ...initial };
     const ran: AnyStep[] = [];
     let failure: unknown;
@@ -82,20 +100,32 @@ export class StepList<State extends object> {
     } catch (e) {
       failure = e;
     }
-    const skipCleanup = failure !== undefined && !(failure instanceof BuildCancelledError) && options.keepOnError ? await options.keepOnError(failure) : false;
-    if (!skipCleanup) {
-      for (const step of ran.reverse()) {
-        if (!step.cleanup) continue;
-        try {
-          await step.cleanup(ctx, state);
-        } catch (e) {
-          ctx.ui.error(`Cleanup of step "${step.name}" failed: ${errorMessage(e)}`);
-        }
+    const keep = failure !== undefined && !(failure instanceof BuildCancelledError) && options.keepOnError ? await options.keepOnError(failure) : false;
+    // Packer's abortStep: every step that ran, newest first, is named instead of cleaned up; the
+    // first as the one that failed.
+    let abortLogged = false;
+    for (const step of ran.reverse()) {
+      if (keep && !(keep === "run-cleanup-provisioner" && step.name === PROVISION_STEP)) {
+        const name = step.packerName ?? packerStepName(step.name);
+        ctx.ui.error(abortLogged ? `aborted: skipping cleanup of step "${name}"` : `Step "${name}" failed, aborting...`);
+        abortLogged = true;
+        if (!step.cleanupIsLocal) continue;
       }
-    } else {
-      ctx.ui.error("Skipping cleanup (-on-error=abort): what the build created is left in place for debugging.");
+      if (!step.cleanup) continue;
+      try {
+        await step.cleanup(ctx, state);
+      } catch (e) {
+        ctx.ui.error(`Cleanup of step "${step.name}" failed: ${errorMessage(e)}`);
+      }
     }
     if (failure !== undefined) throw failure;
     return state as State;
   }
+}
+
+/** The name of the step that runs the template's provisioners (builders/common/step-connect.ts). */
+export const PROVISION_STEP = "provision";
+
+function packerStepName(name: string): string {
+  return "Step" + name.split(/[\s-]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
 }

@@ -67,7 +67,9 @@ export function reportSummary(
       say(`--> ${o.name}: ${o.error}`, true);
     }
   }
-  const withArtifacts = sorted.filter((o) => o.artifacts.length > 0);
+  // Packer records a build's artifacts only when the build has no error: a failed post-processor
+  // leaves the artifacts its other chains made unlisted.
+  const withArtifacts = sorted.filter((o) => o.artifacts.length > 0 && !o.error);
   if (withArtifacts.length === 0) {
     say("\n==> Builds finished but no artifacts were created.");
     return;

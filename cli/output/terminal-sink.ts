@@ -4,7 +4,7 @@
  * (`timestamp,target,type,data…`) for scripts.
  */
 import type { Writable } from "node:stream";
-import type { OutputEvent, OutputSink } from "../../agent/runner/ui.js";
+import type { OutputEvent, OutputSink, UiLevel } from "../../agent/runner/ui.js";
 import { BUILD_EVENT_RECORD } from "../../shared/build-events.js";
 
 /** ANSI colour numbers. Packer cycles through green, cyan, magenta, yellow, blue for successive builds. */
@@ -30,16 +30,14 @@ export class TerminalSink implements OutputSink {
   /** Packer's "name: output will be in this color." line per build, then a blank line (colour on only). */
   announceColours(buildNames: readonly string[]): void {
     if (!this.options.color || buildNames.length === 0) return;
-    for (const n of buildNames) this.writeLines([`${n}: output will be in this color.`], this.colourOf(n), true);
+    for (const n of buildNames) this.writeLines([`${n}: output will be in this color.`], this.colourOf(n), true, false);
     this.options.out.write("\n");
   }
 
   emit(e: OutputEvent): void {
     if (e.kind === "machine") return; // only the machine-readable sink shows these
     const base = e.build.replace(/ \(.*\)$/, "");
-    const prefix = e.level === "message" ? `    ${e.build}: ` : `==> ${e.build}: `;
-    const lines = e.text.replace(/\n$/, "").split("\n").map((l) => prefix + l);
-    this.writeLines(lines, e.level === "error" ? RED : this.colourOf(base), e.level !== "message");
+    this.writeLines(targetedLines(e), e.level === "error" ? RED : this.colourOf(base), e.level !== "message");
   }
 
   /**
@@ -49,7 +47,8 @@ export class TerminalSink implements OutputSink {
    */
   say(text: string, opts: { build?: string; error?: boolean } = {}): void {
     const colour = opts.build === undefined ? undefined : opts.error ? RED : this.colourOf(opts.build);
-    this.writeLines(text.split("\n"), colour, true);
+    // Packer's command writes its own lines on its plain UI, without -timestamp-ui's stamps.
+    this.writeLines(colour === undefined ? text.split("\n") : [text], colour, true, opts.build !== undefined);
   }
 
   private colourOf(build: string): number {
@@ -61,9 +60,12 @@ export class TerminalSink implements OutputSink {
     return c;
   }
 
-  /** Packer's ColoredUi: `ESC[1;32m` (say, error) or `ESC[0;32m` (message) around each line. */
-  private writeLines(lines: string[], colour: number | undefined, bold: boolean): void {
-    const stamp = this.options.timestamps ? `${new Date().toISOString().replace(/\.\d+Z$/, "Z")}: ` : "";
+  /**
+   * Packer's ColoredUi: `ESC[1;32m` (say, error) or `ESC[0;32m` (message) around each message,
+   * a message of several lines included (so the codes open its first line and close its last).
+   */
+  private writeLines(lines: string[], colour: number | undefined, bold: boolean, stamped = true): void {
+    const stamp = this.options.timestamps && stamped ? `${new Date().toISOString().replace(/\.\d+Z$/, "Z")}: ` : "";
     const text = lines
       .map((l) => {
         const body = stamp + l;
@@ -73,6 +75,17 @@ export class TerminalSink implements OutputSink {
       .join("\n");
     this.options.out.write(text + "\n");
   }
+}
+
+/**
+ * Packer's TargetedUI: each line of a message gets the build's prefix (`==> b: ` or `    b: `),
+ * and the whole is trimmed of trailing white space. One string per message: a `lines` event is
+ * a message per line of output, any other event one message (which may span lines).
+ */
+export function targetedLines(e: { build: string; level: UiLevel; text: string; lines?: boolean }): string[] {
+  const prefix = e.level === "message" ? `    ${e.build}: ` : `==> ${e.build}: `;
+  const messages = e.lines ? e.text.replace(/\n$/, "").split("\n") : [e.text];
+  return messages.map((m) => m.split("\n").map((l) => prefix + l).join("\n").replace(/\s+$/u, ""));
 }
 
 /** Packer's escaping of machine-readable data: commas, then newlines. */
@@ -87,9 +100,8 @@ export class MachineReadableSink implements OutputSink {
     if (e.kind === "machine" && e.type === BUILD_EVENT_RECORD) return; // Kiln's -json events, not Packer's records
     if (e.kind === "machine") this.line(e.build, e.type, ...e.data);
     else {
-      const prefix = e.level === "message" ? `    ${e.build}: ` : `==> ${e.build}: `;
       // Lines of output are a record each, as Packer writes every line of a program's output.
-      for (const text of e.lines ? e.text.replace(/\n$/, "").split("\n") : [e.text]) this.line("", "ui", e.level, prefix + text);
+      for (const text of targetedLines(e)) this.line("", "ui", e.level, text);
     }
   }
 

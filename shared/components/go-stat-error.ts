@@ -10,9 +10,7 @@ export function goStatError(absolute: string, shown: string): string | undefined
     statSync(absolute);
     return undefined;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : (e as Error).message;
-    return `stat ${shown}: ${reason}`;
+    return `stat ${shown}: ${goErrnoText(e)}`;
   }
 }
 
@@ -22,4 +20,19 @@ export function goStatError(absolute: string, shown: string): string | undefined
  */
 export function goStatErrorIn(cwd: string, path: string): string | undefined {
   return path === "" ? "stat : no such file or directory" : goStatError(resolve(cwd, path), path);
+}
+
+/** The text Go's syscall.Errno gives for a Node file system error ("no such file or directory"). */
+export function goErrnoText(e: unknown): string {
+  const texts: Record<string, string> = {
+    ENOENT: "no such file or directory",
+    EACCES: "permission denied",
+    EISDIR: "is a directory",
+    ENOTDIR: "not a directory",
+    EEXIST: "file exists",
+    ENOSPC: "no space left on device",
+    EROFS: "read-only file system",
+  };
+  const code = (e as NodeJS.ErrnoException).code;
+  return (code !== undefined ? texts[code] : undefined) ?? (e as Error).message;
 }

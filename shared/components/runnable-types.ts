@@ -5,7 +5,7 @@
  */
 export const RUNNABLE_TYPES = {
   builder: ["file", "null", "docker", "qemu", "amazon-ebs", "amazon-ebsvolume", "amazon-ebssurrogate", "libvirt", "virtualbox-iso", "virtualbox-ovf", "vmware-iso", "vmware-vmx"],
-  provisioner: ["shell", "file", "breakpoint", "shell-local", "ansible", "ansible-local", "puppet-masterless"],
+  provisioner: ["shell", "file", "breakpoint", "shell-local", "sleep", "ansible", "ansible-local", "puppet-masterless"],
   "post-processor": ["manifest", "checksum", "compress", "artifice", "shell-local", "docker-import", "docker-tag", "docker-push", "docker-save", "vagrant"],
 } as const;
 

@@ -102,6 +102,8 @@ test("machine-readable: a chunk of output lines is a record per line, a message 
   machine.emit({ kind: "ui", build: "vm", level: "error", text: "Error: first\nsecond" });
   t.deepEqual(
     out.text.split("\n").filter((l) => l !== "").map((l) => l.replace(/^\d+,/, "")),
-    [",ui,message,    vm: one", ",ui,message,    vm: two%!(PACKER_COMMA) three", ",ui,error,==> vm: Error: first\\nsecond"],
+    // Packer 1.6.6's TargetedUI prefixes every line of a message (seen on a failed docker upload:
+    // "ui,error,==> docker: Upload failed: …\n==> docker: . exit status 1.").
+    [",ui,message,    vm: one", ",ui,message,    vm: two%!(PACKER_COMMA) three", ",ui,error,==> vm: Error: first\\n==> vm: second"],
   );
 });

@@ -8,7 +8,7 @@ import type { CommunicatorConfig } from "../../../shared/components/communicator
 import { NoneCommunicator } from "../../communicators/none.js";
 import type { Communicator } from "../../communicators/types.js";
 import type { GeneratedData, RunContext } from "../../runner/context.js";
-import type { Step } from "../../runner/steps.js";
+import { PROVISION_STEP, type Step } from "../../runner/steps.js";
 
 export interface Connected {
   comm: Communicator;
@@ -56,6 +56,7 @@ export function stepConnect<Needs extends object>(
     async cleanup(_ctx, state) {
       await state.comm?.close();
     },
+    cleanupIsLocal: true,
   };
 }
 
@@ -65,7 +66,7 @@ export function stepProvision<Needs extends Connected & { generated: GeneratedDa
   extraGenerated?: (state: Needs) => GeneratedData,
 ): Step<Needs, object> {
   return {
-    name: "provision",
+    name: PROVISION_STEP,
     async run(_ctx, state) {
       await provision(state.comm, { ...state.generated, ...(extraGenerated ? extraGenerated(state) : {}) });
       return {};

@@ -14,6 +14,7 @@ import { stepCommit } from "./step-commit.js";
 import { stepExport } from "./step-export.js";
 import { stepPull } from "./step-pull.js";
 import { stepRunContainer, type ContainerStarted } from "./step-run-container.js";
+import { stepTempDir } from "./step-temp-dir.js";
 import { probeDockerHost } from "./host-probe.js";
 import { reapDockerContainers } from "./reap-containers.js";
 
@@ -29,6 +30,7 @@ export const plugin: BuilderPlugin<Config> = {
     if (config.windowsContainer) throw new Error("windows_container: Kiln's docker builder runs Linux containers only; remove windows_container or build on Packer");
     const docker = dockerEngine();
     const base = StepList.start<object>()
+      .then(stepTempDir())
       .then(stepPull(docker, config))
       .then(stepRunContainer(docker, config))
       .then(stepConnectDocker(config))
@@ -46,11 +48,14 @@ export const plugin: BuilderPlugin<Config> = {
       } satisfies Artifact;
     }
     if (config.exportPath) {
-      const state = await base.then(stepExport({ ...config, exportPath: config.exportPath })).run(ctx, {}, options);
-      return { builderId: BUILDER_ID, id: state.exportFile, files: [state.exportFile], description: `Exported Docker file: ${state.exportFile}` };
+      await base.then(stepExport({ ...config, exportPath: config.exportPath })).run(ctx, {}, options);
+      // Packer's ExportArtifact: the export_path as the template gave it, and the id "Container".
+      return { builderId: BUILDER_ID, id: "Container", files: [config.exportPath], description: `Exported Docker file: ${config.exportPath}` };
     }
     await base.run(ctx, {}, options);
-    return undefined;
+    // Packer's builder makes an ExportArtifact for discard too, with export_path empty: its
+    // post-processors run, and it is listed as "Exported Docker file: ".
+    return { builderId: BUILDER_ID, id: "Container", files: [""], description: "Exported Docker file: " };
   },
 };
 
@@ -58,7 +63,10 @@ function stepConnectDocker(config: Config): Step<ContainerStarted, Connected> {
   return {
     name: "connect",
     async run(ctx, state) {
-      ctx.ui.say(`Using docker communicator to connect: ${state.containerId.slice(0, 12)}`);
+      // Packer's StepConnect names the host it reaches: the container's IP address on the
+      // default bridge (empty when the container has no network).
+      const inspected = (await state.container.inspect()) as { NetworkSettings?: { IPAddress?: string } };
+      ctx.ui.say(`Using docker communicator to connect: ${inspected.NetworkSettings?.IPAddress ?? ""}`);
       const comm = new DockerCommunicator(state.container, { execUser: config.execUser, fixUploadOwner: config.fixUploadOwner, stagingDir: ctx.scratchDir });
       return { comm, generated: { ID: state.containerId, ConnType: "docker" } };
     },

@@ -3,7 +3,6 @@
  * plus the builder's own keys (volumes, privileged, capabilities, tmpfs), labelled as Kiln's.
  * Cleanup removes the container whatever happened: success, failure or cancel.
  */
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { Config } from "../../../shared/components/builders/docker.js";
@@ -11,24 +10,24 @@ import { render } from "../../../shared/template/interpolate/index.js";
 import type { Step } from "../../runner/steps.js";
 import { KILN_CONTAINER_LABEL, KILN_PID_LABEL } from "./engine.js";
 import { addTmpfs, parseRunCommand } from "./run-command.js";
+import type { TempDirMade } from "./step-temp-dir.js";
 
 export interface ContainerStarted {
   container: Docker.Container;
   containerId: string;
 }
 
-export function stepRunContainer(docker: Docker, config: Config): Step<object, ContainerStarted> {
+export function stepRunContainer(docker: Docker, config: Config): Step<TempDirMade, ContainerStarted> {
   // The created container, known to cleanup even when starting it fails (before run returns).
   const pending: { container?: Docker.Container } = {};
   return {
     name: "run container",
-    async run(ctx) {
+    packerName: "StepRun",
+    async run(ctx, state) {
       const args = config.runCommand.map((a) => render(a, { ...ctx.prepare.interpolation, data: { Image: config.image } }));
       const req = parseRunCommand(args);
       // Packer shares a host folder with the container at container_dir.
-      const shared = path.join(ctx.scratchDir, "packer-files");
-      await mkdir(shared, { recursive: true });
-      const host: Docker.HostConfig = { ...req.host, Binds: [`${shared}:${config.containerDir}`, ...(req.host.Binds ?? [])] };
+      const host: Docker.HostConfig = { ...req.host, Binds: [`${state.tempDir}:${config.containerDir}`, ...(req.host.Binds ?? [])] };
       for (const [hostPath, containerPath] of Object.entries(config.volumes)) host.Binds!.push(`${path.resolve(ctx.workDir, hostPath)}:${containerPath}`);
       if (config.privileged) host.Privileged = true;
       if (config.capAdd.length > 0) host.CapAdd = [...(host.CapAdd ?? []), ...config.capAdd];
@@ -37,7 +36,7 @@ export function stepRunContainer(docker: Docker, config: Config): Step<object, C
       if (config.device.length > 0) host.Devices = config.device.map((d) => deviceMapping(d));
 
       ctx.ui.say("Starting docker container...");
-      ctx.ui.message(`Run command: docker run ${args.join(" ")}`);
+      ctx.ui.message(`Run command: docker ${packerRunArgs(config, state.tempDir, args).join(" ")}`);
       const container = await docker.createContainer({
         Image: req.image,
         Cmd: req.cmd.length > 0 ? req.cmd : undefined,
@@ -73,4 +72,20 @@ export function stepRunContainer(docker: Docker, config: Config): Step<object, C
 function deviceMapping(spec: string): Docker.DeviceMapping {
   const [hostPath, containerPath, permissions] = spec.split(":");
   return { PathOnHost: hostPath!, PathInContainer: containerPath ?? hostPath!, CgroupPermissions: permissions ?? "rwm" };
+}
+
+/**
+ * The `docker run` command line Packer's driver runs (and prints): the builder's own keys as
+ * flags, every volume (the shared folder among them) as -v, then run_command.
+ */
+function packerRunArgs(config: Config, tempDir: string, runCommand: readonly string[]): string[] {
+  const args = ["run"];
+  for (const d of config.device) args.push("--device", d);
+  for (const c of config.capAdd) args.push("--cap-add", c);
+  for (const c of config.capDrop) args.push("--cap-drop", c);
+  if (config.privileged) args.push("--privileged");
+  for (const t of config.tmpfs) args.push("--tmpfs", t);
+  for (const [hostPath, containerPath] of Object.entries(config.volumes)) args.push("-v", `${hostPath}:${containerPath}`);
+  args.push("-v", `${tempDir}:${config.containerDir}`);
+  return [...args, ...runCommand];
 }

@@ -26,8 +26,7 @@ export const plugin: BuilderPlugin<Config> = {
       await rm(target, { force: true });
       throw e;
     }
-    // Packer's file builder calls the provision hook directly (no StepProvision).
-    await ctx.provision(new DiscardCommunicator(), {}, { hookOnly: true });
+    await ctx.provision(new DiscardCommunicator(), {}, "hook");
     return {
       builderId: "packer.file",
       id: "File", // Packer's FileArtifact.Id()

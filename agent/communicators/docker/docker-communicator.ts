@@ -83,7 +83,13 @@ export class DockerCommunicator implements Communicator {
       const local = path.join(staging, name);
       await pipeline(Buffer.isBuffer(content) ? Readable.from([content]) : content, createWriteStream(local));
       await chmod(local, options?.mode ?? 0o644);
-      await this.putArchive(posix.dirname(target), staging, [name]);
+      try {
+        await this.putArchive(posix.dirname(target), staging, [name]);
+      } catch (e) {
+        // Packer's `docker cp - <id>:<dir>` fails so (the docker CLI's stderr, then its exit status).
+        if (e instanceof MissingDirectoryError) throw new Error(`Failed to upload to '${remotePath}' in container: destination "${this.container.id}:${posix.dirname(remotePath)}" must be a directory\n. exit status 1.`);
+        throw e;
+      }
       await this.fixOwner(target);
     } finally {
       await rm(staging, { recursive: true, force: true });
@@ -132,7 +138,7 @@ export class DockerCommunicator implements Communicator {
     try {
       await this.container.putArchive(archive, { path: remoteDir });
     } catch (e) {
-      if (statusOf(e) === 404) throw new Error(`cannot upload to ${remoteDir} in the container: the directory does not exist (create it first, e.g. with a shell provisioner)`);
+      if (statusOf(e) === 404) throw new MissingDirectoryError(remoteDir);
       throw e;
     }
   }
@@ -155,6 +161,13 @@ export class DockerCommunicator implements Communicator {
     await new Promise((resolve) => stream.once("end", resolve));
     const { ExitCode } = await exec.inspect();
     if (ExitCode !== 0) throw new Error(`could not give ${quoted} to ${this.options.execUser} (chown exited with ${ExitCode}); set fix_upload_owner to false to skip it`);
+  }
+}
+
+class MissingDirectoryError extends Error {
+  constructor(remoteDir: string) {
+    super(`cannot upload to ${remoteDir} in the container: the directory does not exist (create it first, e.g. with a shell provisioner)`);
+    this.name = "MissingDirectoryError";
   }
 }
 

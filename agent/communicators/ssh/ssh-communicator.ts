@@ -249,7 +249,8 @@ export class SshCommunicator implements Communicator {
   private async connection(signal?: AbortSignal): Promise<Client> {
     if (this.closed) throw new Error(`ssh: the communicator for ${this.address} is closed`);
     if (this.client) return this.client;
-    this.options.log?.(`Reconnecting to ${this.address}...`);
+    // Packer reconnects without a word in the build's output (an expect_disconnect script's
+    // reboot would otherwise show a line Packer never prints).
     this.adopt(await openSshClient(this.cfg, { ...this.options, signal: signal ?? this.options.signal, once: true }));
     return this.client!;
   }

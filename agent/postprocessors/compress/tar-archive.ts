@@ -1,12 +1,13 @@
+import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { basename } from "node:path";
 import { Readable } from "node:stream";
-import { WriteEntry } from "tar";
+import { gnuTarHeaders, tarPadding } from "./gnu-tar-header.js";
 
 /**
  * A tar stream of the given files (absolute paths), each stored under its base name as Packer
- * does, with mtime 0 (Packer zeroes the times so archives are reproducible). Symlinks are
- * followed, like Packer's os.Open. Streams: one file's data is read as it is written.
+ * does, in its GNU format with the times zeroed (gnu-tar-header.ts). Symlinks are followed, like
+ * Packer's os.Open. Streams: one file's data is read as it is written.
  */
 export function tarArchive(files: readonly string[]): Readable {
   return Readable.from(tarChunks(files));
@@ -20,13 +21,14 @@ async function* tarChunks(files: readonly string[]): AsyncGenerator<Buffer> {
     } catch (e) {
       throw new Error(`Unable to read file ${abs}: ${(e as Error).message}`);
     }
-    // A pre-filled stat cache makes the entry describe the link's target instead of the link.
-    const entry = new WriteEntry(basename(abs), {
-      cwd: dirname(abs),
-      mtime: new Date(0),
-      statCache: new Map([[abs, st]]),
-    });
-    for await (const chunk of entry) yield chunk as Buffer;
+    yield* gnuTarHeaders({ name: basename(abs), mode: st.mode, uid: st.uid, gid: st.gid, size: st.size });
+    let written = 0;
+    for await (const chunk of createReadStream(abs)) {
+      written += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+    if (written !== st.size) throw new Error(`Failed to copy ${abs} data to archive: it changed size while being read`);
+    yield tarPadding(st.size);
   }
   // End of archive: two empty 512-byte records.
   yield Buffer.alloc(1024);

@@ -11,6 +11,9 @@ export interface ZipInput {
   listed: string;
 }
 
+/** The earliest time a zip entry can hold (1980-01-01 00:00, local time as DOS dates are). */
+const ZIP_EPOCH = new Date(1980, 0, 1, 0, 0, 0);
+
 /**
  * A zip stream (deflate) of the given files. Entry names are the artifact's paths as Packer
  * writes them, except that a leading `/` or `../` is dropped: unzip would refuse or strip them.
@@ -24,7 +27,9 @@ export async function zipArchive(files: readonly ZipInput[]): Promise<Readable> 
     } catch (e) {
       throw new Error(`Unable to read file ${f.listed}: ${(e as Error).message}`);
     }
-    zip.addReadStream(createReadStream(f.absolute), zipEntryName(f.listed), { mtime: st.mtime, mode: st.mode, size: st.size });
+    // Packer's zip.Writer.Create entries carry no time (the DOS epoch) and no Unix mode, so its
+    // archives are the same from run to run and unpack with the reader's default permissions.
+    zip.addReadStream(createReadStream(f.absolute), zipEntryName(f.listed), { mtime: ZIP_EPOCH, mode: 0o100644, forceDosTimestamp: true, size: st.size });
   }
   zip.end();
   // yazl types it as the old NodeJS.ReadableStream; it is a stream.Readable (a PassThrough).

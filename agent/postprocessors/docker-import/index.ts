@@ -40,7 +40,8 @@ export const plugin: PostProcessorPlugin<Config> = {
     });
     ctx.ui.message(`Imported ID: ${imported}`);
     return {
-      artifact: { builderId: BUILDER_ID_IMPORT, id: imported, files: [], description: `Imported Docker image: ${imported}`, state: { ImageId: imported } },
+      // Packer's ImportArtifact here is named by the repository (and tag) it imported to.
+      artifact: { builderId: BUILDER_ID_IMPORT, id: reference, files: [], description: `Imported Docker image: ${reference}`, state: { ImageId: imported } },
       keepInput: false,
     };
   },

@@ -9,6 +9,11 @@ export const BUILDER_ID_TAG = "packer.post-processor.docker-tag";
 export const plugin: PostProcessorPlugin<Config> = {
   schema,
   async postProcess(ctx, config, input) {
+    if (config.deprecatedTag) {
+      ctx.ui.say(
+        'Deprecation warning: "tag" option has been replaced with "tags". In future versions of Packer, this configuration may not work. Please call `packer fix` on your template to update.',
+      );
+    }
     if (input.builderId !== BUILDER_ID_IMPORT && input.builderId !== BUILDER_ID_TAG) {
       throw new Error(`Unknown artifact type: ${input.builderId}\nCan only tag from Docker builder artifacts.`);
     }
@@ -29,7 +34,14 @@ export const plugin: PostProcessorPlugin<Config> = {
       }
     }
     return {
-      artifact: { builderId: BUILDER_ID_TAG, id: last, files: [], description: `Imported Docker image: ${last}`, state: { docker_tags: repoTags } },
+      // Packer's ImportArtifact.String() names the tags it made, when there are some.
+      artifact: {
+        builderId: BUILDER_ID_TAG,
+        id: last,
+        files: [],
+        description: repoTags.length > 0 ? `Imported Docker image: ${last} with tags ${repoTags.join(" ")}` : `Imported Docker image: ${last}`,
+        state: { docker_tags: repoTags },
+      },
       // Deleting the image just tagged would make the tag pointless: Packer always keeps the input.
       keepInput: true,
       forceKeepInput: true,

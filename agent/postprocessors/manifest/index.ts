@@ -1,4 +1,5 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
+import { goErrnoText } from "../../../shared/components/go-stat-error.js";
 import { basename, resolve } from "node:path";
 import { schema, type Config } from "../../../shared/components/post-processors/manifest.js";
 import { render } from "../../../shared/template/interpolate/index.js";
@@ -36,9 +37,9 @@ export const plugin: PostProcessorPlugin<Config> = {
         ? null
         : await Promise.all(
             input.files.map(async (name) => ({
-              name: config.stripPath ? basename(name) : name,
-              // Like Packer: a file that cannot be read is listed with size 0.
-              size: await stat(resolve(ctx.workDir, name)).then((s) => s.size, () => 0),
+              name: config.stripPath ? goBase(name) : name,
+              // Like Packer: a file that cannot be read (an empty path among them) is listed with size 0.
+              size: name === "" ? 0 : await stat(resolve(ctx.workDir, name)).then((s) => s.size, () => 0),
             })),
           );
     const entry: ManifestBuild = {
@@ -67,7 +68,8 @@ export const plugin: PostProcessorPlugin<Config> = {
       try {
         await writeFile(path, formatManifest(manifest), { mode: 0o664 });
       } catch (e) {
-        throw new Error(`Unable to write ${config.output}: ${(e as Error).message}`);
+        // Go's os.PathError, as Packer's ioutil.WriteFile reports it.
+        throw new Error(`Unable to write ${config.output}: open ${config.output}: ${goErrnoText(e)}`);
       }
     });
     return { artifact: input, keepInput: true, forceKeepInput: true };
@@ -76,3 +78,10 @@ export const plugin: PostProcessorPlugin<Config> = {
   // as a local build of the whole template would have written.
   extraOutputs: (config) => [{ builderId: MANIFEST_ARTIFACT_BUILDER_ID, file: config.output, description: `Manifest: ${config.output}` }],
 };
+
+/** Go's filepath.Base: "." for an empty path, "/" for slashes alone, trailing slashes ignored. */
+function goBase(name: string): string {
+  if (name === "") return ".";
+  const trimmed = name.replace(/\/+$/, "");
+  return trimmed === "" ? "/" : basename(trimmed);
+}

@@ -24,7 +24,9 @@ export async function withManifestLock<T>(path: string, work: () => Promise<T>):
         await (await open(lockPath, "wx", 0o600)).close();
         locked = true;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        // Packer goes on without the lock file when it cannot make one (its folder is missing):
+        // the manifest's own write then says what is wrong.
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") break;
       }
     }
     return await work();

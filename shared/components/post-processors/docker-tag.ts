@@ -7,6 +7,8 @@ export interface Config {
   /** `tags` followed by the older `tag` (kept by Packer for compatibility). */
   tags: string[];
   force: boolean;
+  /** The deprecated `tag` was given: Packer warns about it each time the post-processor runs. */
+  deprecatedTag: boolean;
 }
 
 export const schema: ComponentSchema<Config> = {
@@ -14,10 +16,12 @@ export const schema: ComponentSchema<Config> = {
   type: "docker-tag",
   prepare(raw, ctx) {
     const r = new ConfigReader(raw, { kind: "post-processor", interpolation: ctx.interpolation });
+    const tag = r.stringList("tag");
     const config: Config = {
       repository: r.string("repository", ""),
-      tags: [...r.stringList("tags"), ...r.stringList("tag")],
+      tags: [...r.stringList("tags"), ...tag],
       force: r.bool("force"),
+      deprecatedTag: tag.length > 0,
     };
     r.finish();
     return config;

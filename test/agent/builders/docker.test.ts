@@ -80,6 +80,8 @@ test.serial("seed example: export, shell and file provisioners, docker-import ta
   const r = build(dir);
   t.is(r.status, 0, r.out);
   t.regex(r.out, /Imported ID: sha256:[0-9a-f]{64}/);
+  // Packer's ImportArtifact is named by the repository and tag it imported to.
+  t.regex(r.out, new RegExp(`--> ${name}: Imported Docker image: ${repository}:wget\n`));
   t.regex(r.out, /to-stderr/);
   t.false(existsSync(join(dir, "ubuntu-wget.tar")), "docker-import should remove the exported tar");
   const content = await readFromImage(`${repository}:wget`, "cat /etc/motd /opt/one.txt /opt/payload/sub/data.txt");

@@ -120,3 +120,44 @@ test.serial("Ctrl-C mid-provisioner stops the remote command and the build clean
   }
   t.true(gone, "the remote command survived the cancel");
 });
+
+test.serial("-on-error=abort leaves the host as it is, names the steps as Packer does, and exits (the ssh connection is closed)", (t) => {
+  const dir = workspace({
+    builders: [nullBuilder({ ssh_password: sshd.password })],
+    provisioners: [{ type: "shell", inline: ["echo bye", "exit 3"] }],
+  });
+  const r = spawnSync(process.execPath, [kiln, "build", "-color=false", "-on-error=abort", "template.json"], { cwd: dir, encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL" });
+  t.is(r.status, 1, r.stdout + r.stderr);
+  // Packer 1.6.6's lines for the same template (abortStep), after the provisioner's output.
+  t.regex(r.stdout, /==> null: Script exited with non-zero exit status: 3\.Allowed exit codes are: \[0\]\n==> null: Step "StepProvision" failed, aborting\.\.\.\n==> null: aborted: skipping cleanup of step "StepConnect"\n/);
+});
+
+test.serial("a shell provisioner stopped by its timeout fails with Go's 'context canceled', as Packer 1.6.6's does", (t) => {
+  const dir = workspace({
+    builders: [nullBuilder({ ssh_password: sshd.password })],
+    provisioners: [{ type: "shell", inline: ["echo start", "sleep 5", "echo end"], timeout: "1s" }],
+  });
+  const r = build(dir);
+  t.is(r.status, 1, r.out);
+  t.regex(r.out, /==> null: Cancelling provisioner after a timeout\.\.\./);
+  t.regex(r.out, /Build 'null' errored after [^:]+: context canceled\n/);
+  t.notRegex(r.out, /end/);
+});
+
+test.serial("a script that drops its connection: with expect_disconnect the build goes on and says nothing of the reconnect, without it Packer's message", async (t) => {
+  const remote = await sshd.userDir();
+  const dir = workspace({
+    builders: [{ ...nullBuilder({ ssh_password: sshd.password }), name: "a" }, { ...nullBuilder({ ssh_password: sshd.password }), name: "b" }],
+    provisioners: [
+      { type: "shell", inline: ["kill -9 $PPID"], remote_folder: remote, expect_disconnect: true, only: ["a"] },
+      { type: "shell", inline: ["kill -9 $PPID"], remote_folder: remote, only: ["b"] },
+      { type: "shell", inline: ["echo after"], remote_folder: remote },
+    ],
+  });
+  const r = build(dir);
+  t.is(r.status, 1, r.out);
+  t.regex(r.out, /^ {4}a: after$/m);
+  t.notRegex(r.out, /Reconnecting/);
+  // Packer 1.6.6's words for b, on the same sshd.
+  t.regex(r.out, /Build 'b' errored after [^:]+: Script disconnected unexpectedly\. If you expected your script to disconnect, i\.e\. from a restart, you can try adding `"expect_disconnect": true` or `"valid_exit_codes": \[0, 2300218\]` to the shell provisioner parameters\.\n/);
+});

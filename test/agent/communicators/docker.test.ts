@@ -62,7 +62,8 @@ test.serial("upload writes a file with its mode; download reads it back", async 
   sink.on("data", (c: Buffer) => chunks.push(c));
   await comm.download("/tmp/up.sh", sink);
   t.is(Buffer.concat(chunks).toString(), "#!/bin/sh\necho uploaded\n");
-  await t.throwsAsync(comm.upload("/no/such/dir/x", Buffer.from("x")), { message: /\/no\/such\/dir.*does not exist/ });
+  // Packer 1.6.6's words (its `docker cp` to a missing folder, the docker CLI's stderr then exit status).
+  await t.throwsAsync(comm.upload("/no/such/dir/x", Buffer.from("x")), { message: /^Failed to upload to '\/no\/such\/dir\/x' in container: destination "[0-9a-f]{64}:\/no\/such\/dir" must be a directory\n\. exit status 1\.$/ });
   await t.throwsAsync(comm.download("/no/such/file", new PassThrough()), { message: /no such file/ });
 });
 

@@ -52,6 +52,29 @@ test(".tar.gz: a gzipped tarball of every file under its base name, checked by g
   t.true((await readFile(join(dir, "x/notes.txt"))).equals(bodies[1]!));
 });
 
+test(".tar entries are Packer's GNU-format headers: 'ustar  ' magic, the owner's names, zero times; a long name gets a GNU long-name entry", async (t) => {
+  const dir = await tempDir();
+  const long = `${"n".repeat(120)}.txt`;
+  await writeFile(join(dir, "short.txt"), "short");
+  await writeFile(join(dir, long), "long");
+  const { ctx } = recordingContext(dir);
+  await plugin.postProcess(ctx, prepare(dir, { output: "a.tar" }), artifact(["short.txt", long]));
+  const tar = await readFile(join(dir, "a.tar"));
+  // The bytes Packer 1.6.6 wrote for a 5-byte 0644 file of root's (Go's tar.FormatGNU).
+  t.is(tar.subarray(257, 265).toString("latin1"), "ustar  \0");
+  t.is(tar.subarray(100, 108).toString("latin1"), "0000644\0");
+  t.is(tar.subarray(136, 148).toString("latin1"), "00000000000\0");
+  t.is(tar.subarray(329, 345).toString("latin1"), "0000000\u00000000000\0");
+  // The long name's "././@LongLink" entry (after short.txt's header and data) has no device numbers.
+  t.is(tar.subarray(1024, 1037).toString("latin1"), "././@LongLink");
+  t.true(tar.subarray(1024 + 329, 1024 + 345).equals(Buffer.alloc(16)));
+  const listing = await run("tar", ["-tvf", join(dir, "a.tar")]);
+  const owner = (await run("stat", ["-c", "%U/%G", join(dir, "short.txt")])).stdout.trim();
+  t.regex(listing.stdout, new RegExp(`^-rw-r--r-- ${owner} +5 1970-01-01 00:00 short\\.txt$`, "m"));
+  t.deepEqual((await run("tar", ["-tf", join(dir, "a.tar")])).stdout.trim().split("\n"), ["short.txt", long]);
+  t.is((await run("tar", ["-xOf", join(dir, "a.tar"), long])).stdout, "long");
+});
+
 test(".tar is an uncompressed tarball; a symlinked file is stored as the file it points to", async (t) => {
   const dir = await tempDir();
   await writeFile(join(dir, "real.txt"), "content");
@@ -75,6 +98,14 @@ test(".zip holds every file under its artifact path, read back by unzip", async 
   t.deepEqual(list.stdout.trim().split("\n"), ["out/disk.img", "notes.txt"]);
   const body = await run("unzip", ["-p", join(dir, "image.zip"), "out/disk.img"], { encoding: "buffer", maxBuffer: 10 * 1024 * 1024 });
   t.true(body.stdout.equals(bodies[0]!));
+  // As Packer 1.6.6's (Go's zip.Writer.Create): no entry time and no extra field, so the same
+  // files make the same archive on every run.
+  const first = await readFile(join(dir, "image.zip"));
+  await plugin.postProcess(ctx, prepare(dir, { output: "again.zip" }), artifact(files));
+  t.true((await readFile(join(dir, "again.zip"))).equals(first), "the same bytes on a second run");
+  const verbose = (await run("zipinfo", ["-v", join(dir, "image.zip"), "notes.txt"])).stdout;
+  t.regex(verbose, /length of extra field:\s+0 bytes/);
+  t.regex(verbose, /file last modified on \(DOS date\/time\):\s+1980 Jan 1 00:00:00/);
 });
 
 test(".gz compresses the one input file; several files are refused as Packer does", async (t) => {

@@ -51,13 +51,32 @@ test("a failing step stops the list, names itself, and every started step is cle
   t.deepEqual(log, ["run a", "run b", "cleanup b sees a", "cleanup a sees a"]);
 });
 
-test("keepOnError skips cleanups and says so (-on-error=abort)", async (t) => {
+test("-on-error=abort names every step that ran instead of cleaning it up, as Packer 1.6.6's abortStep does", async (t) => {
   const log: string[] = [];
   const { ctx, events } = context();
-  const list = StepList.start<object>().then(recorder(log, "a")).then(recorder(log, "b", true));
-  await t.throwsAsync(list.run(ctx, {}, { keepOnError: async () => true }));
-  t.deepEqual(log, ["run a", "run b"]);
-  t.true(events.some((e) => e.kind === "ui" && e.level === "error" && e.text.includes("Skipping cleanup")));
+  const list = StepList.start<object>().then(recorder(log, "a")).then({ ...recorder(log, "run b", true), packerName: "StepRun" });
+  await t.throwsAsync(list.run(ctx, {}, { keepOnError: async () => "abort" }));
+  t.deepEqual(log, ["run a", "run run b"]);
+  const errors = events.filter((e) => e.kind === "ui" && e.level === "error").map((e) => (e as { text: string }).text);
+  t.deepEqual(errors, ['Step "StepRun" failed, aborting...', 'aborted: skipping cleanup of step "StepA"']);
+});
+
+test("-on-error=abort still runs a cleanup that frees only this process's resources (a connection)", async (t) => {
+  const log: string[] = [];
+  const { ctx } = context();
+  const list = StepList.start<object>().then({ ...recorder(log, "connect"), cleanupIsLocal: true }).then(recorder(log, "provision", true));
+  await t.throwsAsync(list.run(ctx, {}, { keepOnError: async () => "abort" }));
+  t.deepEqual(log, ["run connect", "run provision", "cleanup connect sees connect"]);
+});
+
+test("-on-error=run-cleanup-provisioner lets the provision step clean up and names the steps before it", async (t) => {
+  const log: string[] = [];
+  const { ctx, events } = context();
+  const list = StepList.start<object>().then(recorder(log, "connect")).then(recorder(log, "provision", true));
+  await t.throwsAsync(list.run(ctx, {}, { keepOnError: async () => "run-cleanup-provisioner" }));
+  t.deepEqual(log, ["run connect", "run provision", "cleanup provision sees connect"]);
+  const errors = events.filter((e) => e.kind === "ui" && e.level === "error").map((e) => (e as { text: string }).text);
+  t.deepEqual(errors, ['Step "StepConnect" failed, aborting...']);
 });
 
 test("cancel between steps stops before the next one and still cleans up", async (t) => {

@@ -5,7 +5,7 @@
  * a set, with the order inside each artifact block checked separately), and the human colour lines.
  */
 import test from "ava";
-import { rmSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { kilnIn, workspace } from "./kiln-process.js";
 import { havePacker166, runPacker } from "../../fixtures/packer-cli.js";
@@ -73,4 +73,150 @@ function clean(dir: string): void {
   t.deepEqual(lines(kiln.stdout), lines(packer.stdout));
   t.true(kiln.stdout.includes("\x1b[0;36m    n: hello\x1b[0m\n"));
   t.true(kiln.stdout.includes("\n==> Some builds didn't complete successfully and had errors:\n"), "the summary is plain");
+});
+
+/**
+ * Packer's TimeoutProvisioner says this from a goroutine that races the provisioner's return, so
+ * a Packer run may leave it out: compared apart.
+ */
+const TIMEOUT_LINE = "Cancelling provisioner after a timeout...";
+
+/**
+ * Packer's and Kiln's output of one template, each run in a fresh folder, as sorted lines (the
+ * builds run at once), with the files each run left in its folder.
+ */
+async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void; teardown: (f: () => void) => void }, template: unknown, args: string[], status: number): Promise<{ packer: string[]; kiln: string[]; kilnText: string; packerFiles: string[]; kilnFiles: string[] }> {
+  const dirs = [workspace({ "t.json": template }), workspace({ "t.json": template })] as const;
+  t.teardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const [pdir, kdir] = dirs;
+  const packer = await runPacker(["build", "-color=false", ...args, "t.json"], { cwd: pdir, killAfterMs: 60_000, env: { PATH: process.env.PATH, HOME: pdir, CHECKPOINT_DISABLE: "1", TMPDIR: pdir }, retryOnTimeout: true });
+  t.is(packer.status, status, packer.stdout + packer.stderr);
+  const kiln = kilnIn(kdir, ["build", "-color=false", ...args, "t.json"], { env: { TMPDIR: kdir } });
+  t.is(kiln.status, status, kiln.stdout + kiln.stderr);
+  const lines = (text: string): string[] =>
+    text.split("\n").filter((l) => !l.includes(TIMEOUT_LINE)).map((l) => l.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: /, "STAMP: ").replace(/after \d[^.:]*/, "after D").replace(/\/\S*packer-shell\d+/, "SCRIPT")).sort();
+  // Packer's temp scripts are gone once it exits; Kiln's scratch folders too.
+  const files = (d: string): string[] => readdirSync(d).filter((f) => !f.startsWith(".") && !f.startsWith("packer-shell") && !f.startsWith("kiln-build-")).sort();
+  return { packer: lines(packer.stdout), kiln: lines(kiln.stdout), kilnText: kiln.stdout, packerFiles: files(pdir), kilnFiles: files(kdir) };
+}
+
+(havePacker ? test : test.skip)("max_retries says 'retry limit reached.', pause_before comes again before each retry and silences timeout, a timeout cancels as packer 1.6.6 does", async (t) => {
+  const template = {
+    builders: [{ type: "null", name: "a", communicator: "none" }, { type: "null", name: "b", communicator: "none" }],
+    provisioners: [
+      { type: "shell-local", inline: ["echo pb", "exit 2"], pause_before: "1s", timeout: "1s", max_retries: 1, only: ["a"] },
+      { type: "shell-local", inline: ["echo slow", "sleep 5", "echo done"], timeout: "1s", only: ["b"] },
+    ],
+  };
+  const { packer, kiln, kilnText } = await bothOutputs(t, template, [], 1);
+  t.deepEqual(kiln, packer);
+  t.true(kiln.includes("==> a: retry limit reached."));
+  t.true(kilnText.includes(`==> b: ${TIMEOUT_LINE}`));
+});
+
+(havePacker ? test : test.skip)("-on-error=abort and -on-error=run-cleanup-provisioner say the error and name the steps they leave, as packer 1.6.6 does", async (t) => {
+  const template = {
+    builders: [{ type: "null", name: "bad", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["echo try", "exit 3"], max_retries: 1 }],
+    "error-cleanup-provisioner": { type: "shell-local", inline: ["echo cleaning up $PACKER_BUILD_NAME"] },
+  };
+  for (const mode of ["abort", "run-cleanup-provisioner"]) {
+    const { packer, kiln } = await bothOutputs(t, template, [`-on-error=${mode}`], 1);
+    t.deepEqual(kiln, packer, mode);
+  }
+});
+
+(havePacker ? test : test.skip)("a message of several lines gets the build's prefix on each line, in colour and machine-readable output", async (t) => {
+  // A timed-out shell-local fails with "Error executing script: …\n\nPlease see output above…",
+  // which -on-error=abort says as one message.
+  const template = {
+    builders: [{ type: "null", name: "n", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["sleep 5"], timeout: "500ms" }],
+  };
+  const dir = workspace({ "t.json": template });
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: "1", TMPDIR: dir };
+  for (const flags of [["-on-error=abort"], ["-on-error=abort", "-machine-readable"]]) {
+    const packer = await runPacker(["build", ...flags, "t.json"], { cwd: dir, killAfterMs: 60_000, env, retryOnTimeout: true });
+    t.is(packer.status, 1, packer.stdout + packer.stderr);
+    const kiln = kilnIn(dir, ["build", ...flags, "t.json"], { env: { TMPDIR: dir } });
+    t.is(kiln.status, 1, kiln.stdout + kiln.stderr);
+    const same = (text: string): string[] =>
+      text.split("\n").filter((l) => !l.includes(TIMEOUT_LINE)).map((l) => l.replace(/^\d+,/, "T,").replace(/after \d[^.:\x1b]*/g, "after D").replace(/\/\S*packer-shell\d+/g, "SCRIPT"));
+    t.deepEqual(same(kiln.stdout), same(packer.stdout), flags.join(" "));
+  }
+});
+
+(havePacker ? test : test.skip)("Packer's timeout fixture: sleep runs and its timeout says 'context canceled'; the file builder's failed provision hook runs no cleanup provisioner", async (t) => {
+  // hashicorp/packer command/test-fixtures/timeout/template.json, plus an error-cleanup-provisioner.
+  const template = {
+    builders: [{ name: "roses", type: "file", content: "roses", target: "roses.txt" }],
+    provisioners: [
+      { type: "shell-local", inline: ["touch fuchsias.txt"], timeout: "5s" },
+      { type: "shell-local", inline: ["touch lilas.txt"] },
+      { type: "sleep", duration: "2m", timeout: "1ms" },
+      { type: "shell-local", inline: ["touch campanules.txt"] },
+    ],
+    "error-cleanup-provisioner": { type: "shell-local", inline: ["touch ducky.txt"] },
+  };
+  const { packer, kiln, packerFiles, kilnFiles } = await bothOutputs(t, template, [], 1);
+  t.deepEqual(kiln, packer);
+  t.true(kiln.includes("Build 'roses' errored after D: context canceled"));
+  t.deepEqual(kilnFiles, packerFiles);
+  t.deepEqual(kilnFiles, ["fuchsias.txt", "lilas.txt", "roses.txt", "t.json"]);
+});
+
+(havePacker ? test : test.skip)("-timestamp-ui stamps the builds' lines but not the closing summary, as packer 1.6.6 does", async (t) => {
+  const template = {
+    builders: [{ type: "file", name: "ok", content: "x", target: "ok.txt" }, { type: "null", name: "bad", communicator: "none" }],
+    provisioners: [{ type: "shell-local", inline: ["echo try", "exit 3"], only: ["bad"] }],
+  };
+  const { packer, kiln } = await bothOutputs(t, template, ["-timestamp-ui"], 1);
+  t.deepEqual(kiln, packer);
+  t.true(kiln.includes("==> Some builds didn't complete successfully and had errors:"));
+  t.true(kiln.includes("STAMP: Build 'ok' finished after D."));
+});
+
+(havePacker ? test : test.skip)("a manifest into a missing folder fails as packer 1.6.6 says: its MultiError of post-processor failures, Go's open error", async (t) => {
+  const template = {
+    builders: [{ type: "null", name: "n", communicator: "none" }],
+    "post-processors": [{ type: "manifest", output: "nodir/m.json" }],
+  };
+  const { packer, kiln, packerFiles, kilnFiles } = await bothOutputs(t, template, [], 1);
+  t.deepEqual(kiln, packer);
+  t.true(kiln.includes("* Post-processor failed: Unable to write nodir/m.json: open nodir/m.json: no such file or directory"));
+  t.deepEqual(kilnFiles, packerFiles);
+});
+
+(havePacker ? test : test.skip)("a failed post-processor chain leaves the other chains' artifacts unlisted, as packer 1.6.6 does", async (t) => {
+  const template = {
+    builders: [{ type: "file", name: "f", content: "x", target: "f.txt" }],
+    "post-processors": [
+      [{ type: "checksum", output: "nodir/{{.BuildName}}.sum" }, { type: "manifest", output: "m1.json" }],
+      [{ type: "compress", output: "cdir/f.tar.gz" }],
+      [{ type: "shell-local", inline: ["echo failing", "exit 4"] }, { type: "manifest", output: "m2.json" }],
+      [{ type: "artifice", files: ["missing.txt"] }, { type: "checksum", output: "art.sum" }],
+    ],
+  };
+  for (const flags of [[], ["-machine-readable"]]) {
+    const { packer, kiln, packerFiles, kilnFiles } = await bothOutputs(t, template, flags, 1);
+    t.deepEqual(kiln.map((l) => l.replace(/^\d+,/, "T,")), packer.map((l) => l.replace(/^\d+,/, "T,")), flags.join(" "));
+    t.true(kiln.some((l) => l.endsWith("Builds finished but no artifacts were created.")));
+    t.deepEqual(kilnFiles, packerFiles);
+  }
+});
+
+(havePacker ? test : test.skip)("compress .tar holds the bytes packer 1.6.6 writes (GNU headers, owner names, a long-name entry)", async (t) => {
+  const long = `${"n".repeat(120)}.txt`;
+  const template = {
+    builders: [{ type: "file", name: "f", content: "file content", target: "f.txt" }],
+    "post-processors": [[{ type: "artifice", files: ["f.txt", long] }, { type: "compress", output: "a.tar", keep_input_artifact: true }]],
+  };
+  const dirs = [workspace({ "t.json": template, [long]: "long" }), workspace({ "t.json": template, [long]: "long" })] as const;
+  t.teardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const packer = await runPacker(["build", "t.json"], { cwd: dirs[0], killAfterMs: 60_000, env: { PATH: process.env.PATH, HOME: dirs[0], CHECKPOINT_DISABLE: "1" }, retryOnTimeout: true });
+  t.is(packer.status, 0, packer.stdout + packer.stderr);
+  const kiln = kilnIn(dirs[1], ["build", "t.json"]);
+  t.is(kiln.status, 0, kiln.stdout + kiln.stderr);
+  t.true(readFileSync(join(dirs[1], "a.tar")).equals(readFileSync(join(dirs[0], "a.tar"))));
 });
