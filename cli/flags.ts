@@ -13,6 +13,11 @@ export interface FlagSpec {
   env?: string;
   /** For --help: the value's placeholder, e.g. "N" or "path". */
   placeholder?: string;
+  /**
+   * Checks one value when it is parsed (as a Go flag.Value's Set does); returns the reason it is
+   * refused, which parseFlags reports as Go does: `invalid value "x" for flag -name: reason`.
+   */
+  check?: (value: string) => string | undefined;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -55,6 +60,8 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJ
       if (i + 1 >= argv.length) throw new FlagError(`flag needs an argument: -${name}`);
       value = argv[++i];
     }
+    const refused = spec.check?.(value);
+    if (refused !== undefined) throw new FlagError(`invalid value "${value}" for flag -${name}: ${refused}`);
     out.order.push({ name, value });
     if (spec.kind === "bool") {
       const v = value.toLowerCase();
@@ -91,27 +98,33 @@ export function formatFlagHelp(specs: FlagSpecs): string {
 }
 
 /**
- * Parses a command's flags and checks its positional arguments (the template), printing the
- * problem and the command's help to stderr. Returns undefined when the command must exit 1.
+ * Parses a command's flags and checks its positional arguments (the template). Returns undefined
+ * when the command must exit 1, after printing the problem and the command's help.
+ *
+ * Packer's own commands (`packer: true`) print as packer 1.6.6 does, where a script sees it: the
+ * help on stdout, then Go's flag error on stdout too; a wrong number of arguments gets the help
+ * alone. Kiln's farm commands print the problem, then the help, on stderr.
  */
 export function parseCommandFlags(
   argv: readonly string[],
   specs: FlagSpecs,
-  io: { env: NodeJS.ProcessEnv; stderr: { write(s: string): unknown } },
-  command: { name: string; help: string; template: "required" | "optional" },
+  io: { env: NodeJS.ProcessEnv; stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } },
+  command: { name: string; help: string; template: "required" | "optional"; packer?: boolean },
 ): ParsedFlags | undefined {
   let flags: ParsedFlags;
   try {
     flags = parseFlags(argv, specs, io.env);
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
-    io.stderr.write(`${e.message}\n\n${command.help}\n`);
+    if (command.packer) io.stdout.write(`${command.help}\n${e.message}\n`);
+    else io.stderr.write(`${e.message}\n\n${command.help}\n`);
     return undefined;
   }
   const n = flags.rest.length;
   if (n > 1 || (n === 0 && command.template === "required")) {
     const expected = command.template === "required" ? "one argument" : "at most one argument";
-    io.stderr.write(`${command.name}: expected ${expected}, the template file\n\n${command.help}\n`);
+    if (command.packer) io.stdout.write(`${command.help}\n`);
+    else io.stderr.write(`${command.name}: expected ${expected}, the template file\n\n${command.help}\n`);
     return undefined;
   }
   return flags;

@@ -12,7 +12,7 @@ import { initializeHclTemplate, parseHclTemplate, type PackerHclConfig } from ".
 import { formatHclDiagnostics } from "../shared/template/hcl2/syntax/index.js";
 
 export const templateFlagSpecs: FlagSpecs = {
-  var: { kind: "list", help: "Variable for templates, can be used multiple times.", placeholder: "'key=value'" },
+  var: { kind: "list", help: "Variable for templates, can be used multiple times.", placeholder: "'key=value'", check: (kv) => (kv.includes("=") ? undefined : `No '=' value in arg: ${kv}`) },
   "var-file": { kind: "list", help: "JSON file containing user variables, can be used multiple times.", placeholder: "path" },
   only: { kind: "list", help: "Build only the specified builds (comma separated; * wildcards).", placeholder: "foo,bar,baz" },
   except: { kind: "list", help: "Run all builds and post-processors other than these.", placeholder: "foo,bar,baz" },

@@ -25,13 +25,20 @@ import { defaultCatalogue } from "../../agent/catalogue.js";
 import { artifactStoreFlagSpecs, farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
 import { onInterrupts } from "../stop-signal.js";
 
+const onErrorPolicies = ["cleanup", "abort", "ask", "run-cleanup-provisioner"];
+
+/** Packer's words for a bad -on-error (its enum flag lists the choices Go-quoted). */
+function onErrorCheck(value: string): string | undefined {
+  return onErrorPolicies.includes(value) ? undefined : `expected one of [${onErrorPolicies.map((p) => `"${p}"`).join(" ")}]`;
+}
+
 const flagSpecs: FlagSpecs = {
   color: { kind: "bool", help: "Disable color output with -color=false (also PACKER_NO_COLOR / NO_COLOR)." },
   debug: { kind: "bool", help: "Debug mode: builds run one at a time and pause before each step." },
   force: { kind: "bool", help: "Force a build to continue if artifacts exist, deletes existing artifacts." },
   "machine-readable": { kind: "bool", help: "Produce machine-readable output (timestamp,target,type,data)." },
   json: { kind: "bool", help: "One JSON object per line for every output line and event (schema: docs/schema/build-events.v1.json)." },
-  "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup" },
+  "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup", check: onErrorCheck },
   "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
   "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
   warm: { kind: "bool", help: "Kiln: qemu disk-image and libvirt overlay builds restore the guest as it was when sshd answered (saved by the first -warm build) instead of booting." },
@@ -108,7 +115,7 @@ async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: strin
 }
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "build", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "build", help, template: "required", packer: true });
   if (!flags) return 1;
   if (flags.strings.controller) return (await import("../farm-client/farm-build.js")).runFarmBuild(flags, io);
   const json = flags.bools.json === true;

@@ -65,7 +65,7 @@ Options:
 ${formatFlagHelp(flagSpecs)}`;
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "console", help, template: "optional" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "console", help, template: "optional", packer: true });
   if (!flags) return 1;
   if (flags.rest[0] !== undefined && isHcl2Target(flags.rest[0], io.cwd)) return hclConsole(flags.rest[0], flags, io);
   const initTime = new Date();

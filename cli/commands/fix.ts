@@ -35,7 +35,7 @@ Options:
 ${formatFlagHelp(flagSpecs)}`;
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fix", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fix", help, template: "required", packer: true });
   if (!flags) return 1;
   const path = resolve(io.cwd, flags.rest[0]);
   let template: unknown;

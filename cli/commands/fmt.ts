@@ -48,7 +48,7 @@ const HCL_SUFFIX = ".pkr.hcl";
 const VARS_SUFFIX = ".pkrvars.hcl";
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fmt", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fmt", help, template: "required", packer: true });
   if (!flags) return 1;
   const check = flags.bools.check === true;
   const write = !check && flags.bools.write !== false;

@@ -30,7 +30,7 @@ Options:
 ${formatFlagHelp(flagSpecs)}`;
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "hcl2_upgrade", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "hcl2_upgrade", help, template: "required", packer: true });
   if (!flags) return 1;
   const templateArg = flags.rest[0];
   const loaded = loadTemplateForReport(templateArg, io.cwd);

@@ -58,7 +58,7 @@ const NOTE =
   "and therefore only show in their raw form here.";
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "inspect", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "inspect", help, template: "required", packer: true });
   if (!flags) return 1;
   const machine = io.machineReadable || flags.bools["machine-readable"] === true;
   const templatePath = flags.rest[0];

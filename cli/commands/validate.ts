@@ -30,7 +30,7 @@ Options:
 ${formatFlagHelp(flagSpecs)}`;
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "validate", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "validate", help, template: "required", packer: true });
   if (!flags) return 1;
   const out = new ValidateOutput(io, io.machineReadable || flags.bools["machine-readable"] === true);
   const templatePath = flags.rest[0];
