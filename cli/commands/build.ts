@@ -14,7 +14,7 @@ import type { CommandIO } from "../io.js";
 import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
 import { JsonSink } from "../output/json-sink.js";
 import { reportBuildEnded, reportSummary } from "../output/build-summary.js";
-import { loadForCommand, planForCommand, planInputs, templateFlagSpecs } from "../template-flags.js";
+import { loadForCommand, planForCommand, planInputs, templateFlagSpecs, templatePathError } from "../template-flags.js";
 import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import type { ParsedFlags } from "../flags.js";
@@ -82,6 +82,11 @@ const formatJsonCheck = (check: BuildCheck, unrunnable: Diagnostic[]): string =>
 
 async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: string) => void): Promise<PlannedBuilds | undefined> {
   const target = flags.rest[0];
+  const pathError = templatePathError(target, io.cwd);
+  if (pathError) {
+    report(pathError);
+    return undefined;
+  }
   try {
     if (isHcl2Target(target, io.cwd)) {
       const checked = await planHclTemplate(target, planInputs(flags), io.cwd, io.env, { checkComponents: false });

@@ -14,8 +14,9 @@ import { packerTemplateErrorText } from "../../shared/validation/template-error-
 import { wordWrap } from "../../shared/validation/word-wrap.js";
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
-import { loadHclForCommand, templateFlagSpecs, varPairs } from "../template-flags.js";
+import { loadHclForCommand, templateFlagSpecs, templatePathError, varPairs } from "../template-flags.js";
 import type { ParsedFlags } from "../flags.js";
+import { MachineReadableSink } from "../output/terminal-sink.js";
 import { evaluateConsoleLine, isHcl2Target } from "../../shared/template/hcl2/packer/index.js";
 import { formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
 
@@ -67,6 +68,12 @@ ${formatFlagHelp(flagSpecs)}`;
 export const run: Command = async (argv, io) => {
   const flags = parseCommandFlags(argv, flagSpecs, io, { name: "console", help, template: "optional", packer: true });
   if (!flags) return 1;
+  const pathError = flags.rest[0] === undefined ? undefined : templatePathError(flags.rest[0], io.cwd);
+  if (pathError) {
+    if (io.machineReadable) new MachineReadableSink(io.stdout).line("", "ui", "error", pathError);
+    else io.stdout.write(`${pathError}\n`);
+    return 1;
+  }
   if (flags.rest[0] !== undefined && isHcl2Target(flags.rest[0], io.cwd)) return hclConsole(flags.rest[0], flags, io);
   const initTime = new Date();
   const ctx: InterpolationContext = { userVariables: {}, enableEnv: false, cwd: io.cwd, initTime, env: io.env };

@@ -12,7 +12,7 @@ import { packerTemplateErrorText, templateErrorLocations } from "../../shared/va
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
-import { loadHclForCommand, templateFlagSpecs, varPairs } from "../template-flags.js";
+import { loadHclForCommand, templateFlagSpecs, templatePathError, varPairs } from "../template-flags.js";
 import { inspectHclText, isHcl2Target } from "../../shared/template/hcl2/packer/index.js";
 import type { ParsedFlags } from "../flags.js";
 
@@ -62,6 +62,12 @@ export const run: Command = async (argv, io) => {
   if (!flags) return 1;
   const machine = io.machineReadable || flags.bools["machine-readable"] === true;
   const templatePath = flags.rest[0];
+  const pathError = templatePathError(templatePath, io.cwd);
+  if (pathError) {
+    if (machine) new MachineReadableSink(io.stdout).line("", "ui", "error", pathError);
+    else io.stdout.write(`${pathError}\n`);
+    return 1;
+  }
   if (isHcl2Target(templatePath, io.cwd)) return inspectHcl(templatePath, flags, io, machine);
   let template: Template;
   try {

@@ -8,7 +8,7 @@ import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "..
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
 import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
-import { loadForCommand, planForCommand, planInputs, templateFlagSpecs } from "../template-flags.js";
+import { loadForCommand, planForCommand, planInputs, templateFlagSpecs, templatePathError } from "../template-flags.js";
 
 const flagSpecs: FlagSpecs = {
   "syntax-only": { kind: "bool", help: "Only check syntax. Do not verify config of the template." },
@@ -35,6 +35,11 @@ export const run: Command = async (argv, io) => {
   const out = new ValidateOutput(io, io.machineReadable || flags.bools["machine-readable"] === true);
   const templatePath = flags.rest[0];
   const cwd = io.cwd;
+  const pathError = templatePathError(templatePath, cwd);
+  if (pathError) {
+    out.error(pathError, []);
+    return 1;
+  }
 
   if (isHcl2Target(templatePath, cwd)) {
     let checked;

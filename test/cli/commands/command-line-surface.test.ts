@@ -122,3 +122,16 @@ test("build -on-error=bogus: Go's invalid-value error listing the choices, on st
   t.is(r.stderr, "");
   t.is(r.stdout, `${help}invalid value "bogus" for flag -on-error: expected one of ["cleanup" "abort" "ask" "run-cleanup-provisioner"]\n`);
 });
+
+test("a template path that is not there: Packer's stat error before any parsing, on stdout, exit 1", (t) => {
+  const d = dir();
+  for (const c of ["build", "validate", "inspect", "console"]) {
+    const r = kilnIn(d, [c, "nope.json"]);
+    t.is(r.status, 1, c);
+    t.is(r.stderr, "", c);
+    t.is(r.stdout, `"nope.json": stat nope.json: no such file or directory\n`, c);
+    const m = kilnIn(d, ["-machine-readable", c, "nope.json"]);
+    t.is(m.status, 1, c);
+    t.regex(m.stdout, /^\d+,,ui,error,"nope\.json": stat nope\.json: no such file or directory\n$/, c);
+  }
+});
