@@ -87,8 +87,10 @@ export function commaList(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-export function formatFlagHelp(specs: FlagSpecs): string {
+/** The option lines of --help; `omit` leaves out flags a command already lists in Packer's words. */
+export function formatFlagHelp(specs: FlagSpecs, omit: readonly string[] = []): string {
   return Object.entries(specs)
+    .filter(([name]) => !omit.includes(name))
     .map(([name, s]) => {
       const left = `  -${name}${s.kind === "bool" ? "" : `=${s.placeholder ?? "value"}`}`;
       const env = s.env ? ` (env ${s.env})` : "";

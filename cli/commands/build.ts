@@ -50,6 +50,9 @@ const flagSpecs: FlagSpecs = {
   ...artifactStoreFlagSpecs(["--controller"]),
 };
 
+/** The flags packer build 1.6.6 has, listed first in its own words. */
+const packerBuildFlags = ["color", "debug", "except", "only", "force", "machine-readable", "on-error", "parallel-builds", "timestamp-ui", "var", "var-file"];
+
 export const help = `Usage: kiln build [options] TEMPLATE
 
   Will execute multiple builds in parallel as defined in the template.
@@ -57,7 +60,21 @@ export const help = `Usage: kiln build [options] TEMPLATE
 
 Options:
 
-${formatFlagHelp(flagSpecs)}
+  -color=false                  Disable color output. (Default: color)
+  -debug                        Debug mode enabled for builds.
+  -except=foo,bar,baz           Run all builds and post-processors other than these.
+  -only=foo,bar,baz             Build only the specified builds.
+  -force                        Force a build to continue if artifacts exist, deletes existing artifacts.
+  -machine-readable             Produce machine-readable output.
+  -on-error=[cleanup|abort|ask|run-cleanup-provisioner] If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.
+  -parallel-builds=1            Number of builds to run in parallel. 1 disables parallelization. 0 means no limit (Default: 0)
+  -timestamp-ui                 Enable prefixing of each ui output with an RFC3339 timestamp.
+  -var 'key=value'              Variable for templates, can be used multiple times.
+  -var-file=path                JSON or HCL2 file containing user variables.
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, packerBuildFlags)}
 
 Press Ctrl-C once to cancel every build (cleanups run); twice to stop at once.
 

@@ -56,14 +56,18 @@ const flagSpecs: FlagSpecs = {
 
 export const help = `Usage: kiln console [options] [TEMPLATE]
 
-  Starts an interactive console useful for testing variable interpolation.
-  Reads one expression per line from standard input and prints its value.
-  Unlike packer console, the exit status is 1 when any line failed to evaluate
-  (every line is still evaluated), so scripts can rely on it.
+  Creates a console for testing variable interpolation.
+  If a template is provided, this command will load the template and any
+  variables defined therein into its context to be referenced during
+  interpolation.
 
 Options:
+  -var 'key=value'       Variable for templates, can be used multiple times.
+  -var-file=path         JSON or HCL2 file containing user variables. [ Note that even in HCL mode this expects file to contain JSON, a fix is comming soon ]
 
-${formatFlagHelp(flagSpecs)}`;
+Kiln: expressions are read one per line from standard input; unlike packer
+console, the exit status is 1 when any line failed to evaluate (every line is
+still evaluated), so scripts can rely on it.`;
 
 export const run: Command = async (argv, io) => {
   const flags = parseCommandFlags(argv, flagSpecs, io, { name: "console", help, template: "optional", packer: true });

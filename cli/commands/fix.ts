@@ -18,6 +18,8 @@ const flagSpecs: FlagSpecs = {
   sort: { kind: "bool", help: "Print keys sorted, exactly as packer fix does (Kiln keeps the template's order by default)." },
 };
 
+const fixerNameWidth = Math.max(...FIXERS.map((f) => f.name.length));
+
 export const help = `Usage: kiln fix [options] TEMPLATE
 
   Reads the JSON template and attempts to fix known backwards
@@ -28,11 +30,15 @@ export const help = `Usage: kiln fix [options] TEMPLATE
 
 Fixes that are run (in order):
 
-${FIXERS.map((f) => `  ${f.name.padEnd(28)}${f.synopsis}`).join("\n")}
+${FIXERS.map((f) => `  ${f.name.padEnd(fixerNameWidth)} ${f.synopsis}`).join("\n")}
 
 Options:
 
-${formatFlagHelp(flagSpecs)}`;
+  -validate=true      If true (default), validates the fixed template.
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, ["validate"])}`;
 
 export const run: Command = async (argv, io) => {
   const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fix", help, template: "required", packer: true });

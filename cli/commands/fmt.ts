@@ -20,26 +20,37 @@ const flagSpecs: FlagSpecs = {
   check: { kind: "bool", help: "Check if the input is formatted. Exit status will be 0 if all input is properly formatted, 3 if not, 1 on errors." },
   diff: { kind: "bool", help: "Display diffs of formatting changes (unified diff, as `diff -u`)." },
   write: { kind: "bool", help: "Write formatted files back (default true; -write=false to only list them; always off with -check or -)." },
-  recursive: { kind: "bool", help: "Also process files in subdirectories of PATH." },
+  recursive: { kind: "bool", help: "Also process files in subdirectories of TEMPLATE." },
 };
 
-export const help = `Usage: kiln fmt [options] PATH
+/** The flags packer fmt 1.6.6 has, listed first in its own words. */
+const packerFmtFlags = ["check", "diff", "write"];
+
+export const help = `Usage: kiln fmt [options] [TEMPLATE]
 
   Rewrites all Packer configuration files to a canonical format. Both
   configuration files (.pkr.hcl) and variable files (.pkrvars.hcl) are updated.
   JSON files (.json) are not modified.
 
-  PATH is a file or a directory ("." for the current one). If PATH is "-",
-  the template is read from standard input and the formatted result is written
-  to standard output. The given content must be in Packer's HCL2 configuration
-  language; JSON is not supported.
-
-  The names of files that were (or, with -check or -write=false, would be)
-  changed are printed.
+  If TEMPATE is "." the current directory will be used. The given content must
+  be in Packer's HCL2 configuration language; JSON is not supported.
 
 Options:
+  -check        Check if the input is formatted. Exit status will be 0 if all
+                 input is properly formatted and non-zero otherwise.
 
-${formatFlagHelp(flagSpecs)}
+  -diff         Display diffs of formatting change
+
+  -write=false  Don't write to source files
+                (always disabled if using -check)
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, packerFmtFlags)}
+
+Kiln: if TEMPLATE is "-", the template is read from standard input and the
+formatted result is written to standard output. The names of files that were
+(or, with -check or -write=false, would be) changed are printed.
 
 Exit status: 0 when done, 1 on an error (bad flags, unreadable path, a file
 that does not parse), 3 when -check finds a file that is not formatted.`;

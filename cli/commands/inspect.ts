@@ -42,7 +42,7 @@ const flagSpecs: FlagSpecs = {
   "machine-readable": { kind: "bool", help: "Produce machine-readable output." },
 };
 
-export const help = `Usage: kiln inspect [options] TEMPLATE
+export const help = `Usage: kiln inspect TEMPLATE
 
   Inspects a template, parsing and outputting the components a template
   defines. This does not validate the contents of a template (other than
@@ -50,7 +50,11 @@ export const help = `Usage: kiln inspect [options] TEMPLATE
 
 Options:
 
-${formatFlagHelp(flagSpecs)}`;
+  -machine-readable  Machine-readable output
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, ["machine-readable"])}`;
 
 const NOTE =
   "\nNote: If your build names contain user variables or template\n" +

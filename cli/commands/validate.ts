@@ -16,6 +16,9 @@ const flagSpecs: FlagSpecs = {
   "machine-readable": { kind: "bool", help: "Produce machine-readable output." },
 };
 
+/** The flags packer validate 1.6.6 has, listed first in its own words. */
+const packerValidateFlags = ["syntax-only", "except", "only", "var", "var-file"];
+
 export const help = `Usage: kiln validate [options] TEMPLATE
 
   Checks the template is valid by parsing the template and also
@@ -27,7 +30,15 @@ export const help = `Usage: kiln validate [options] TEMPLATE
 
 Options:
 
-${formatFlagHelp(flagSpecs)}`;
+  -syntax-only           Only check syntax. Do not verify config of the template.
+  -except=foo,bar,baz    Validate all builds other than these.
+  -only=foo,bar,baz      Validate only these builds.
+  -var 'key=value'       Variable for templates, can be used multiple times.
+  -var-file=path         JSON or HCL2 file containing user variables. [ Note that even in HCL mode this expects file to contain JSON, a fix is comming soon ]
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, packerValidateFlags)}`;
 
 export const run: Command = async (argv, io) => {
   const flags = parseCommandFlags(argv, flagSpecs, io, { name: "validate", help, template: "required", packer: true });
