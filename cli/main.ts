@@ -28,7 +28,7 @@ const commands: Record<string, CommandEntry> = {
   logs: { synopsis: "show (and follow) a farm build's output", load: () => import("./commands/logs.js") },
   submit: { synopsis: "queue a build on a farm and print its id", load: () => import("./commands/submit.js") },
   validate: { synopsis: "check that a template is valid", load: () => import("./commands/validate.js") },
-  version: { synopsis: "Prints the Kiln version", load: async () => ({ run: version }) },
+  version: { synopsis: "Prints the Kiln version", load: async () => ({ run: version, help: "Prints the Kiln version." }) },
 };
 
 /** The help text of mitchellh/cli as packer 1.6.6 prints it, Kiln's farm commands listed with Packer's. */

@@ -30,6 +30,19 @@ export function templatePathError(path: string, cwd: string): string | undefined
   return err === undefined ? undefined : `${JSON.stringify(path)}: ${err}`;
 }
 
+/**
+ * A JSON template's `-var-file` that cannot be opened, in Packer 1.6.6's words: it opens the
+ * files after parsing the template and prints Go's error alone (`open vars.json: no such file
+ * or directory`). Bad content is left to the variables' own, placed, errors.
+ */
+export function varFileOpenError(flags: ParsedFlags, cwd: string): string | undefined {
+  for (const file of flags.lists["var-file"] ?? []) {
+    const err = goStatErrorIn(cwd, file);
+    if (err !== undefined) return err.replace(/^stat /, "open ");
+  }
+  return undefined;
+}
+
 /** `-var k=v` pairs in command-line order. */
 export function varPairs(flags: ParsedFlags): [string, string][] {
   return (flags.lists.var ?? []).map((kv) => {

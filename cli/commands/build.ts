@@ -14,7 +14,7 @@ import type { CommandIO } from "../io.js";
 import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
 import { JsonSink } from "../output/json-sink.js";
 import { reportBuildEnded, reportSummary } from "../output/build-summary.js";
-import { loadForCommand, planForCommand, planInputs, templateFlagSpecs, templatePathError } from "../template-flags.js";
+import { loadForCommand, planForCommand, planInputs, templateFlagSpecs, templatePathError, varFileOpenError } from "../template-flags.js";
 import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import type { ParsedFlags } from "../flags.js";
@@ -121,6 +121,11 @@ async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: strin
     const loaded = loadForCommand(target, io.cwd);
     if (!loaded.ok) {
       report([loaded.text, ...loaded.where].join("\n"));
+      return undefined;
+    }
+    const varFileError = varFileOpenError(flags, io.cwd);
+    if (varFileError) {
+      report(varFileError);
       return undefined;
     }
     const planned = planForCommand(loaded.template, flags, io.cwd, io.env);

@@ -12,7 +12,7 @@ import { packerTemplateErrorText, templateErrorLocations } from "../../shared/va
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
-import { loadHclForCommand, templateFlagSpecs, templatePathError, varPairs } from "../template-flags.js";
+import { loadHclForCommand, templateFlagSpecs, templatePathError, varFileOpenError, varPairs } from "../template-flags.js";
 import { inspectHclText, isHcl2Target } from "../../shared/template/hcl2/packer/index.js";
 import type { ParsedFlags } from "../flags.js";
 
@@ -82,6 +82,12 @@ export const run: Command = async (argv, io) => {
     const text = `Failed to parse template: ${packerTemplateErrorText(e)}${where.length > 0 ? `\n${where.join("\n")}` : ""}`;
     if (machine) new MachineReadableSink(io.stdout).line("", "ui", "error", text);
     else io.stdout.write(`${text}\n`);
+    return 1;
+  }
+  const varFileError = varFileOpenError(flags, io.cwd);
+  if (varFileError) {
+    if (machine) new MachineReadableSink(io.stdout).line("", "ui", "error", varFileError);
+    else io.stdout.write(`${varFileError}\n`);
     return 1;
   }
   let cliVars: [string, string][];

@@ -8,7 +8,7 @@ import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "..
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
 import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
-import { loadForCommand, planForCommand, planInputs, templateFlagSpecs, templatePathError } from "../template-flags.js";
+import { loadForCommand, planForCommand, planInputs, templateFlagSpecs, templatePathError, varFileOpenError } from "../template-flags.js";
 
 const flagSpecs: FlagSpecs = {
   "syntax-only": { kind: "bool", help: "Only check syntax. Do not verify config of the template." },
@@ -78,6 +78,11 @@ export const run: Command = async (argv, io) => {
   if (flags.bools["syntax-only"]) {
     out.say("Syntax-only check passed. Everything looks okay.");
     return 0;
+  }
+  const varFileError = varFileOpenError(flags, cwd);
+  if (varFileError) {
+    out.error(varFileError, []);
+    return 1;
   }
   let planned;
   try {

@@ -158,3 +158,24 @@ test("the Packer commands' --help is packer's help (usage line, wording, options
     t.true(after === "\n" || after.startsWith("\n\nKiln"), `${c}: what follows Packer's help starts with "Kiln": ${JSON.stringify(after.slice(0, 40))}`);
   }
 });
+
+test("a -var-file that is not there (JSON template): Go's open error alone, after the template parsed, exit 1", (t) => {
+  const d = workspace({ "t.json": TEMPLATE, "bad.json": "this is { not json\n" });
+  for (const c of ["build", "validate", "inspect"]) {
+    const r = kilnIn(d, [c, "-var-file=nope.json", "t.json"]);
+    t.is(r.status, 1, c);
+    t.is(r.stderr, "", c);
+    t.is(r.stdout, "open nope.json: no such file or directory\n", c);
+    const m = kilnIn(d, ["-machine-readable", c, "-var-file=nope.json", "t.json"]);
+    t.regex(m.stdout, /^\d+,,ui,error,open nope\.json: no such file or directory\n$/, c);
+    const first = kilnIn(d, [c, "-var-file=nope.json", "bad.json"]);
+    t.is(first.status, 1, c);
+    t.true(first.stdout.startsWith("Failed to parse template: "), `${c}: the template is parsed first`);
+  }
+});
+
+test("version --help says what the command does", (t) => {
+  const r = kilnIn(dir(), ["version", "--help"]);
+  t.is(r.status, 0);
+  t.is(r.stdout, "Prints the Kiln version.\n");
+});
