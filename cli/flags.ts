@@ -66,7 +66,7 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJ
     if (spec.kind === "bool") {
       const v = value.toLowerCase();
       if (!["1", "t", "true", "0", "f", "false"].includes(v)) {
-        throw new FlagError(`invalid boolean value "${value}" for -${name}`);
+        throw new FlagError(`invalid boolean value "${value}" for -${name}: parse error`);
       }
       out.bools[name] = ["1", "t", "true"].includes(v);
     } else if (spec.kind === "string") out.strings[name] = value;
@@ -80,6 +80,32 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs, env: NodeJ
     if (spec.kind === "bool" && out.bools[name] === undefined) out.bools[name] = ["1", "t", "true"].includes(fromEnv.toLowerCase());
   }
   return out;
+}
+
+/**
+ * Go's `flag.Int` reading of a value (strconv.ParseInt with base 0: 42, -1, 0x2a, 0o52, 052,
+ * 0b101010, underscores after a prefix), or the reason Go gives when it refuses one.
+ */
+export function parseGoInt(text: string): { value: number } | { error: "parse error" | "value out of range" } {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|0[0-7_]*|[1-9][0-9]*)$/.exec(text);
+  if (!m || /__|_$/.test(m[2]) || (/^[1-9]/.test(m[2]) && m[2].includes("_"))) return { error: "parse error" };
+  const digits = m[2].replace(/_/g, "");
+  const literal = /^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits.replace(/^0([xXbBoO])$/, "0$1");
+  let n: bigint;
+  try {
+    n = BigInt(literal);
+  } catch {
+    return { error: "parse error" };
+  }
+  if (m[1] === "-") n = -n;
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return { error: "value out of range" };
+  return { value: Number(n) };
+}
+
+/** A FlagSpec check for a Go int flag. */
+export function goIntCheck(value: string): string | undefined {
+  const parsed = parseGoInt(value);
+  return "error" in parsed ? parsed.error : undefined;
 }
 
 /** `-only=a,b -only=c` → ["a","b","c"] */

@@ -9,7 +9,7 @@ import { resolveBuildPolicies, policyFlagSpecs } from "../build-policy-flags.js"
 import { ResumeRun } from "../resume/resume-run.js";
 import { BuildPolicyError, type BuildPolicy } from "../../shared/plan/build-policy/index.js";
 import type { OnErrorPolicy } from "../../agent/builders/types.js";
-import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
+import { FlagError, formatFlagHelp, goIntCheck, parseCommandFlags, parseGoInt, type FlagSpecs } from "../flags.js";
 import type { CommandIO } from "../io.js";
 import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
 import { JsonSink } from "../output/json-sink.js";
@@ -39,7 +39,7 @@ const flagSpecs: FlagSpecs = {
   "machine-readable": { kind: "bool", help: "Produce machine-readable output (timestamp,target,type,data)." },
   json: { kind: "bool", help: "One JSON object per line for every output line and event (schema: docs/schema/build-events.v1.json)." },
   "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup", check: onErrorCheck },
-  "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
+  "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N", check: goIntCheck },
   "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
   warm: { kind: "bool", help: "Kiln: qemu disk-image and libvirt overlay builds restore the guest as it was when sshd answered (saved by the first -warm build) instead of booting." },
   resume: { kind: "bool", help: "Kiln: skip builds whose fingerprint (config, variables, files read, base image) already made an artifact that still exists." },
@@ -158,11 +158,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stderr.write("-on-error=ask needs an interactive terminal on stdin; use -on-error=abort to keep a failed build for debugging\n");
     return 1;
   }
-  const parallel = Number(flags.strings["parallel-builds"] ?? "0");
-  if (!Number.isInteger(parallel) || parallel < 0) {
-    io.stderr.write(`-parallel-builds must be a whole number >= 0 (got "${flags.strings["parallel-builds"]}")\n`);
-    return 1;
-  }
+  // As packer's: any int the flag took; below 1 means no limit.
+  const given = parseGoInt(flags.strings["parallel-builds"] ?? "0");
+  const parallel = "value" in given && given.value > 0 ? given.value : 0;
   const debug = flags.bools.debug === true;
 
   const terminal = new TerminalSink({ out: io.stdout, color, timestamps: flags.bools["timestamp-ui"] === true });

@@ -179,3 +179,27 @@ test("version --help says what the command does", (t) => {
   t.is(r.status, 0);
   t.is(r.stdout, "Prints the Kiln version.\n");
 });
+
+test("build -parallel-builds reads a Go int: 'abc' and out-of-range values are Go's flag errors; -1 and 0x2 build", (t) => {
+  const d = dir();
+  const help = kilnIn(d, ["build", "-h"]).stdout;
+  const bad = kilnIn(d, ["build", "-parallel-builds=abc", "t.json"]);
+  t.is(bad.status, 1);
+  t.is(bad.stdout, `${help}invalid value "abc" for flag -parallel-builds: parse error\n`);
+  const huge = kilnIn(d, ["build", "-parallel-builds=99999999999999999999", "t.json"]);
+  t.is(huge.status, 1);
+  t.true(huge.stdout.endsWith(`invalid value "99999999999999999999" for flag -parallel-builds: value out of range\n`), huge.stdout);
+  for (const n of ["-1", "0x2", "0"]) {
+    const r = kilnIn(d, ["build", "-color=false", `-parallel-builds=${n}`, "t.json"]);
+    t.is(r.status, 0, `${n}: ${r.stdout}${r.stderr}`);
+    t.regex(r.stdout, /Builds finished\. The artifacts of successful builds are:/, n);
+  }
+});
+
+test("a bool flag given a word that is not one: Go's 'parse error', after the help, exit 1", (t) => {
+  const d = dir();
+  const help = kilnIn(d, ["build", "-h"]).stdout;
+  const r = kilnIn(d, ["build", "-color=maybe", "t.json"]);
+  t.is(r.status, 1);
+  t.is(r.stdout, `${help}invalid boolean value "maybe" for -color: parse error\n`);
+});
