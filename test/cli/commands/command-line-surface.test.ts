@@ -203,3 +203,19 @@ test("a bool flag given a word that is not one: Go's 'parse error', after the he
   t.is(r.status, 1);
   t.is(r.stdout, `${help}invalid boolean value "maybe" for -color: parse error\n`);
 });
+
+test("fix on a file that is not there, empty, cut short or not JSON: Packer's words on stdout, exit 1", (t) => {
+  const d = workspace({ "empty.json": "", "cut.json": '{"builders": [', "text.txt": "this is { not json\n" });
+  const cases: [string, string][] = [
+    ["nope.json", "Error opening template: open nope.json: no such file or directory\n"],
+    ["empty.json", "Error parsing template: EOF\n"],
+    ["cut.json", "Error parsing template: unexpected EOF\n"],
+    ["text.txt", "Error parsing template: invalid character 'h' in literal true (expecting 'r')\n"],
+  ];
+  for (const [file, text] of cases) {
+    const r = kilnIn(d, ["fix", file]);
+    t.is(r.status, 1, file);
+    t.is(r.stderr, "", file);
+    t.is(r.stdout, text, file);
+  }
+});
