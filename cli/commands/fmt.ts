@@ -13,6 +13,8 @@ import type { HclDiagnostic, HclFile } from "../../shared/template/hcl2/contract
 // checkHclSyntax, not parseHclFile: formatting needs hcl's token stream only, so fmt never loads
 // the tree-sitter wasm.
 import { checkHclSyntax, formatHcl, formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
+import { goStatErrorIn } from "../../shared/components/go-stat-error.js";
+import { errorMessage } from "../../shared/error-message.js";
 import { formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 
@@ -82,7 +84,8 @@ export const run: Command = async (argv, io) => {
 
   const files = listFiles(target, flags.bools.recursive === true, io);
   if ("error" in files) {
-    io.stdout.write(formatHclDiagnostics([files.error], new Map()));
+    // Packer's Ui.Error adds a newline to the diagnostics' text.
+    io.stdout.write(`${formatHclDiagnostics([files.error], new Map())}\n`);
     return 1;
   }
   const diagnostics: HclDiagnostic[] = [];
@@ -130,7 +133,9 @@ function listFiles(target: string, recursive: boolean, io: CommandIO): { names: 
   try {
     isDir = statSync(resolve(io.cwd, target)).isDirectory();
   } catch (e) {
-    return { error: { severity: "error", summary: `Cannot tell whether ${target} is a directory`, detail: (e as Error).message } };
+    // Packer 1.6.6's words, its "wether" included, and Go's stat error for the path as given.
+    const detail = goStatErrorIn(io.cwd, target) ?? errorMessage(e);
+    return { error: { severity: "error", summary: `Cannot tell wether ${target} is a directory`, detail } };
   }
   let names: string[];
   if (!isDir) names = target.endsWith(HCL_SUFFIX) || target.endsWith(VARS_SUFFIX) ? [target] : [];

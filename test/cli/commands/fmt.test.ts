@@ -78,7 +78,10 @@ test("fmt without HCL2 files, or without a path, fails with exit status 1", (t) 
   const dir = dirWith({ "t.json": "{}" }, t);
   const r = kilnIn(dir, ["fmt", "."]);
   t.is(r.status, 1);
-  t.is(r.stdout, "Error: Cannot tell whether . contains HCL2 configuration data\n\n");
+  t.is(r.stdout, "Error: Cannot tell whether . contains HCL2 configuration data\n\n\n", "packer fmt 1.6.6 prints one more newline");
+  const missing = kilnIn(dir, ["fmt", "nope.json"]);
+  t.is(missing.status, 1);
+  t.is(missing.stdout, "Error: Cannot tell wether nope.json is a directory\n\nstat nope.json: no such file or directory\n\n\n", "packer fmt 1.6.6's words, 'wether' included");
   const none = kilnIn(dir, ["fmt"]);
   t.is(none.status, 1);
   t.regex(none.stdout, /^Usage: kiln fmt/, "packer fmt prints its help on stdout");
