@@ -18,9 +18,9 @@ const commands: Record<string, CommandEntry> = {
   build: { synopsis: "build image(s) from template", load: () => import("./commands/build.js") },
   builds: { synopsis: "list a farm's builds", load: () => import("./commands/builds.js") },
   cancel: { synopsis: "cancel a farm build", load: () => import("./commands/cancel.js") },
-  console: { synopsis: "evaluate expressions against a template's variables", load: () => import("./commands/console.js") },
+  console: { synopsis: "creates a console for testing variable interpolation", load: () => import("./commands/console.js") },
   controller: { synopsis: "serve a farm's API (builds go to agents through NATS)", load: () => import("./commands/controller.js") },
-  fmt: { synopsis: "rewrites HCL2 config files to canonical format", load: () => import("./commands/fmt.js") },
+  fmt: { synopsis: "Rewrites HCL2 config files to canonical format", load: () => import("./commands/fmt.js") },
   fix: { synopsis: "fixes templates from old versions of packer", load: () => import("./commands/fix.js") },
   hcl2_upgrade: { synopsis: "transform a JSON template into an HCL2 configuration", load: () => import("./commands/hcl2-upgrade.js") },
   init: { synopsis: "check the plugins a configuration requires (Kiln's are built in)", load: () => import("./commands/init.js") },
@@ -28,45 +28,58 @@ const commands: Record<string, CommandEntry> = {
   logs: { synopsis: "show (and follow) a farm build's output", load: () => import("./commands/logs.js") },
   submit: { synopsis: "queue a build on a farm and print its id", load: () => import("./commands/submit.js") },
   validate: { synopsis: "check that a template is valid", load: () => import("./commands/validate.js") },
-  version: { synopsis: "prints the Kiln version (and the Packer version it follows)", load: async () => ({ run: version }) },
+  version: { synopsis: "Prints the Kiln version", load: async () => ({ run: version, help: "Prints the Kiln version." }) },
 };
 
+/** The help text of mitchellh/cli as packer 1.6.6 prints it, Kiln's farm commands listed with Packer's. */
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length)) + 4;
   const list = Object.entries(commands).map(([name, c]) => `    ${name.padEnd(width)}${c.synopsis}`).join("\n");
-  return `Usage: kiln [--version] [--help] [-machine-readable] <command> [<args>]
-
-Kiln builds machine and container images from Packer templates, on this machine or on a farm.
+  return `Usage: kiln [--version] [--help] <command> [<args>]
 
 Available commands are:
 ${list}
-
-Run "kiln <command> --help" for a command's options.`;
+`;
 }
 
+/** `kiln version` as `packer version` prints it (machine-readable keys and Packer's "prelease" typo included). */
 async function version(_argv: string[], io: CommandIO): Promise<number> {
   if (io.machineReadable) {
     const ts = Math.floor(Date.now() / 1000);
-    io.stdout.write(`${ts},,version,${KILN_VERSION}\n${ts},,version-prerelease,\n${ts},,version-commit,\n`);
-  } else io.stdout.write(`Kiln v${KILN_VERSION} (Packer 1.6.6 template semantics)\n`);
+    io.stdout.write(`${ts},,version,${KILN_VERSION}\n${ts},,version-prelease,\n${ts},,version-commit,\n${ts},,ui,say,Kiln v${KILN_VERSION}\n`);
+  } else io.stdout.write(`Kiln v${KILN_VERSION}\n`);
   return 0;
 }
 
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   const args = [...argv];
-  while (args[0] === "-machine-readable" || args[0] === "--machine-readable") {
+  // Packer takes the first "-machine-readable" out wherever it is (`packer validate t.json
+  // -machine-readable` works although flags stop at the template); Kiln also takes leading
+  // "--machine-readable".
+  const at = args.indexOf("-machine-readable");
+  if (at >= 0) {
+    io.machineReadable = true;
+    args.splice(at, 1);
+  }
+  while (args[0] === "--machine-readable") {
     io.machineReadable = true;
     args.shift();
   }
   const [name, ...rest] = args;
-  if (name === undefined || name === "-h" || name === "-help" || name === "--help" || name === "help") {
-    (name === undefined ? io.stderr : io.stdout).write(usage() + "\n");
-    return name === undefined ? 127 : 0;
+  // As packer 1.6.6 (mitchellh/cli): asked-for help exits 0; no command, `help` (not a command
+  // there) or an unknown command print the same help, to stdout, and exit 127.
+  if (name === "-h" || name === "-help" || name === "--help") {
+    io.stdout.write(usage() + "\n");
+    return 0;
   }
-  if (name === "-v" || name === "-version" || name === "--version") return version(rest, io);
-  const entry = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  // `--version` prints the bare number (what scripts parse); `version` the command's line.
+  if (name === "-v" || name === "-version" || name === "--version") {
+    io.stdout.write(`${KILN_VERSION}\n`);
+    return 0;
+  }
+  const entry = name !== undefined && Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
   if (!entry) {
-    io.stderr.write(`kiln: unknown command "${name}".\n\n${usage()}\n`);
+    io.stdout.write(usage() + "\n");
     return 127;
   }
   const mod = await entry.load();

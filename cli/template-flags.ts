@@ -10,13 +10,38 @@ import { commaList, FlagError, type FlagSpecs, type ParsedFlags } from "./flags.
 import type { CommandIO } from "./io.js";
 import { initializeHclTemplate, parseHclTemplate, type PackerHclConfig } from "../shared/template/hcl2/packer/index.js";
 import { formatHclDiagnostics } from "../shared/template/hcl2/syntax/index.js";
+import { goStatErrorIn } from "../shared/components/go-stat-error.js";
 
 export const templateFlagSpecs: FlagSpecs = {
-  var: { kind: "list", help: "Variable for templates, can be used multiple times.", placeholder: "'key=value'" },
+  var: { kind: "list", help: "Variable for templates, can be used multiple times.", placeholder: "'key=value'", check: (kv) => (kv.includes("=") ? undefined : `No '=' value in arg: ${kv}`) },
   "var-file": { kind: "list", help: "JSON file containing user variables, can be used multiple times.", placeholder: "path" },
   only: { kind: "list", help: "Build only the specified builds (comma separated; * wildcards).", placeholder: "foo,bar,baz" },
   except: { kind: "list", help: "Run all builds and post-processors other than these.", placeholder: "foo,bar,baz" },
 };
+
+/**
+ * Packer 1.6.6 tells JSON from HCL2 by the name (.pkr.hcl, .pkr.json) or else by stat-ing the path
+ * for a folder, so a path that is not there stops at that stat, before any parsing, with
+ * `"t.json": stat t.json: no such file or directory` (on stdout, exit 1).
+ */
+export function templatePathError(path: string, cwd: string): string | undefined {
+  if (path.endsWith(".pkr.hcl") || path.endsWith(".pkr.json")) return undefined;
+  const err = goStatErrorIn(cwd, path);
+  return err === undefined ? undefined : `${JSON.stringify(path)}: ${err}`;
+}
+
+/**
+ * A JSON template's `-var-file` that cannot be opened, in Packer 1.6.6's words: it opens the
+ * files after parsing the template and prints Go's error alone (`open vars.json: no such file
+ * or directory`). Bad content is left to the variables' own, placed, errors.
+ */
+export function varFileOpenError(flags: ParsedFlags, cwd: string): string | undefined {
+  for (const file of flags.lists["var-file"] ?? []) {
+    const err = goStatErrorIn(cwd, file);
+    if (err !== undefined) return err.replace(/^stat /, "open ");
+  }
+  return undefined;
+}
 
 /** `-var k=v` pairs in command-line order. */
 export function varPairs(flags: ParsedFlags): [string, string][] {

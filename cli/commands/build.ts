@@ -9,12 +9,12 @@ import { resolveBuildPolicies, policyFlagSpecs } from "../build-policy-flags.js"
 import { ResumeRun } from "../resume/resume-run.js";
 import { BuildPolicyError, type BuildPolicy } from "../../shared/plan/build-policy/index.js";
 import type { OnErrorPolicy } from "../../agent/builders/types.js";
-import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
+import { FlagError, formatFlagHelp, goIntCheck, parseCommandFlags, parseGoInt, type FlagSpecs } from "../flags.js";
 import type { CommandIO } from "../io.js";
 import { MachineReadableSink, TerminalSink } from "../output/terminal-sink.js";
 import { JsonSink } from "../output/json-sink.js";
 import { reportBuildEnded, reportSummary } from "../output/build-summary.js";
-import { loadForCommand, planForCommand, planInputs, templateFlagSpecs } from "../template-flags.js";
+import { loadForCommand, planForCommand, planInputs, templateFlagSpecs, templatePathError, varFileOpenError } from "../template-flags.js";
 import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
 import type { BuildSpec } from "../../shared/plan/build-spec.js";
 import type { ParsedFlags } from "../flags.js";
@@ -25,14 +25,21 @@ import { defaultCatalogue } from "../../agent/catalogue.js";
 import { artifactStoreFlagSpecs, farmFlagSpecs, submissionFlagSpecs } from "../farm-client/flag-specs.js";
 import { onInterrupts } from "../stop-signal.js";
 
+const onErrorPolicies = ["cleanup", "abort", "ask", "run-cleanup-provisioner"];
+
+/** Packer's words for a bad -on-error (its enum flag lists the choices Go-quoted). */
+function onErrorCheck(value: string): string | undefined {
+  return onErrorPolicies.includes(value) ? undefined : `expected one of [${onErrorPolicies.map((p) => `"${p}"`).join(" ")}]`;
+}
+
 const flagSpecs: FlagSpecs = {
   color: { kind: "bool", help: "Disable color output with -color=false (also PACKER_NO_COLOR / NO_COLOR)." },
   debug: { kind: "bool", help: "Debug mode: builds run one at a time and pause before each step." },
   force: { kind: "bool", help: "Force a build to continue if artifacts exist, deletes existing artifacts." },
   "machine-readable": { kind: "bool", help: "Produce machine-readable output (timestamp,target,type,data)." },
   json: { kind: "bool", help: "One JSON object per line for every output line and event (schema: docs/schema/build-events.v1.json)." },
-  "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup" },
-  "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N" },
+  "on-error": { kind: "string", help: "If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.", placeholder: "cleanup", check: onErrorCheck },
+  "parallel-builds": { kind: "string", help: "Number of builds to run in parallel. 0 means no limit (default 0).", placeholder: "N", check: goIntCheck },
   "timestamp-ui": { kind: "bool", help: "Prefix each UI output line with an RFC3339 timestamp." },
   warm: { kind: "bool", help: "Kiln: qemu disk-image and libvirt overlay builds restore the guest as it was when sshd answered (saved by the first -warm build) instead of booting." },
   resume: { kind: "bool", help: "Kiln: skip builds whose fingerprint (config, variables, files read, base image) already made an artifact that still exists." },
@@ -43,6 +50,9 @@ const flagSpecs: FlagSpecs = {
   ...artifactStoreFlagSpecs(["--controller"]),
 };
 
+/** The flags packer build 1.6.6 has, listed first in its own words. */
+const packerBuildFlags = ["color", "debug", "except", "only", "force", "machine-readable", "on-error", "parallel-builds", "timestamp-ui", "var", "var-file"];
+
 export const help = `Usage: kiln build [options] TEMPLATE
 
   Will execute multiple builds in parallel as defined in the template.
@@ -50,7 +60,21 @@ export const help = `Usage: kiln build [options] TEMPLATE
 
 Options:
 
-${formatFlagHelp(flagSpecs)}
+  -color=false                  Disable color output. (Default: color)
+  -debug                        Debug mode enabled for builds.
+  -except=foo,bar,baz           Run all builds and post-processors other than these.
+  -only=foo,bar,baz             Build only the specified builds.
+  -force                        Force a build to continue if artifacts exist, deletes existing artifacts.
+  -machine-readable             Produce machine-readable output.
+  -on-error=[cleanup|abort|ask|run-cleanup-provisioner] If the build fails do: clean up (default), abort, ask, or run-cleanup-provisioner.
+  -parallel-builds=1            Number of builds to run in parallel. 1 disables parallelization. 0 means no limit (Default: 0)
+  -timestamp-ui                 Enable prefixing of each ui output with an RFC3339 timestamp.
+  -var 'key=value'              Variable for templates, can be used multiple times.
+  -var-file=path                JSON or HCL2 file containing user variables.
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, packerBuildFlags)}
 
 Press Ctrl-C once to cancel every build (cleanups run); twice to stop at once.
 
@@ -75,6 +99,11 @@ const formatJsonCheck = (check: BuildCheck, unrunnable: Diagnostic[]): string =>
 
 async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: string) => void): Promise<PlannedBuilds | undefined> {
   const target = flags.rest[0];
+  const pathError = templatePathError(target, io.cwd);
+  if (pathError) {
+    report(pathError);
+    return undefined;
+  }
   try {
     if (isHcl2Target(target, io.cwd)) {
       const checked = await planHclTemplate(target, planInputs(flags), io.cwd, io.env, { checkComponents: false });
@@ -94,6 +123,11 @@ async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: strin
       report([loaded.text, ...loaded.where].join("\n"));
       return undefined;
     }
+    const varFileError = varFileOpenError(flags, io.cwd);
+    if (varFileError) {
+      report(varFileError);
+      return undefined;
+    }
     const planned = planForCommand(loaded.template, flags, io.cwd, io.env);
     if (!planned.ok) {
       report(formatDiagnostics(planned.diagnostics));
@@ -108,7 +142,7 @@ async function planSpecs(flags: ParsedFlags, io: CommandIO, report: (text: strin
 }
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "build", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "build", help, template: "required", packer: true });
   if (!flags) return 1;
   if (flags.strings.controller) return (await import("../farm-client/farm-build.js")).runFarmBuild(flags, io);
   const json = flags.bools.json === true;
@@ -124,11 +158,9 @@ export async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stderr.write("-on-error=ask needs an interactive terminal on stdin; use -on-error=abort to keep a failed build for debugging\n");
     return 1;
   }
-  const parallel = Number(flags.strings["parallel-builds"] ?? "0");
-  if (!Number.isInteger(parallel) || parallel < 0) {
-    io.stderr.write(`-parallel-builds must be a whole number >= 0 (got "${flags.strings["parallel-builds"]}")\n`);
-    return 1;
-  }
+  // As packer's: any int the flag took; below 1 means no limit.
+  const given = parseGoInt(flags.strings["parallel-builds"] ?? "0");
+  const parallel = "value" in given && given.value > 0 ? given.value : 0;
   const debug = flags.bools.debug === true;
 
   const terminal = new TerminalSink({ out: io.stdout, color, timestamps: flags.bools["timestamp-ui"] === true });

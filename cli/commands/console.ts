@@ -14,8 +14,9 @@ import { packerTemplateErrorText } from "../../shared/validation/template-error-
 import { wordWrap } from "../../shared/validation/word-wrap.js";
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
-import { loadHclForCommand, templateFlagSpecs, varPairs } from "../template-flags.js";
+import { loadHclForCommand, templateFlagSpecs, templatePathError, varPairs } from "../template-flags.js";
 import type { ParsedFlags } from "../flags.js";
+import { MachineReadableSink } from "../output/terminal-sink.js";
 import { evaluateConsoleLine, isHcl2Target } from "../../shared/template/hcl2/packer/index.js";
 import { formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
 
@@ -55,18 +56,28 @@ const flagSpecs: FlagSpecs = {
 
 export const help = `Usage: kiln console [options] [TEMPLATE]
 
-  Starts an interactive console useful for testing variable interpolation.
-  Reads one expression per line from standard input and prints its value.
-  Unlike packer console, the exit status is 1 when any line failed to evaluate
-  (every line is still evaluated), so scripts can rely on it.
+  Creates a console for testing variable interpolation.
+  If a template is provided, this command will load the template and any
+  variables defined therein into its context to be referenced during
+  interpolation.
 
 Options:
+  -var 'key=value'       Variable for templates, can be used multiple times.
+  -var-file=path         JSON or HCL2 file containing user variables. [ Note that even in HCL mode this expects file to contain JSON, a fix is comming soon ]
 
-${formatFlagHelp(flagSpecs)}`;
+Kiln: expressions are read one per line from standard input; unlike packer
+console, the exit status is 1 when any line failed to evaluate (every line is
+still evaluated), so scripts can rely on it.`;
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "console", help, template: "optional" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "console", help, template: "optional", packer: true });
   if (!flags) return 1;
+  const pathError = flags.rest[0] === undefined ? undefined : templatePathError(flags.rest[0], io.cwd);
+  if (pathError) {
+    if (io.machineReadable) new MachineReadableSink(io.stdout).line("", "ui", "error", pathError);
+    else io.stdout.write(`${pathError}\n`);
+    return 1;
+  }
   if (flags.rest[0] !== undefined && isHcl2Target(flags.rest[0], io.cwd)) return hclConsole(flags.rest[0], flags, io);
   const initTime = new Date();
   const ctx: InterpolationContext = { userVariables: {}, enableEnv: false, cwd: io.cwd, initTime, env: io.env };

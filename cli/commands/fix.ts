@@ -8,6 +8,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseTemplate } from "../../shared/template/parse-template.js";
 import { TemplateError } from "../../shared/template/errors.js";
+import { findJsonSyntaxError } from "../../shared/template/json-syntax.js";
+import { errorMessage } from "../../shared/error-message.js";
 import { packerTemplateErrorText } from "../../shared/validation/template-error-text.js";
 import { FIXERS, type JsonObject } from "../fix/fixers.js";
 import { formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
@@ -17,6 +19,8 @@ const flagSpecs: FlagSpecs = {
   validate: { kind: "bool", help: "Check that the fixed template still parses (default true; -validate=false to skip)." },
   sort: { kind: "bool", help: "Print keys sorted, exactly as packer fix does (Kiln keeps the template's order by default)." },
 };
+
+const fixerNameWidth = Math.max(...FIXERS.map((f) => f.name.length));
 
 export const help = `Usage: kiln fix [options] TEMPLATE
 
@@ -28,23 +32,36 @@ export const help = `Usage: kiln fix [options] TEMPLATE
 
 Fixes that are run (in order):
 
-${FIXERS.map((f) => `  ${f.name.padEnd(28)}${f.synopsis}`).join("\n")}
+${FIXERS.map((f) => `  ${f.name.padEnd(fixerNameWidth)} ${f.synopsis}`).join("\n")}
 
 Options:
 
-${formatFlagHelp(flagSpecs)}`;
+  -validate=true      If true (default), validates the fixed template.
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, ["validate"])}`;
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fix", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fix", help, template: "required", packer: true });
   if (!flags) return 1;
   const path = resolve(io.cwd, flags.rest[0]);
-  let template: unknown;
+  // Packer's fix prints these through its Ui, on stdout (its help says standard error).
+  let raw: string;
   try {
-    template = JSON.parse(readFileSync(path, "utf8").replace(/^\uFEFF/, ""));
+    raw = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
   } catch (e) {
-    io.stderr.write(`Error parsing template ${flags.rest[0]}: ${(e as Error).message}\n`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : errorMessage(e);
+    io.stdout.write(`Error opening template: open ${flags.rest[0]}: ${reason}\n`);
     return 1;
   }
+  const problem = findJsonSyntaxError(raw);
+  if (problem) {
+    io.stdout.write(`Error parsing template: ${jsonDecoderWording(problem.message, raw)}\n`);
+    return 1;
+  }
+  const template: unknown = JSON.parse(raw);
   if (typeof template !== "object" || template === null || Array.isArray(template)) {
     io.stderr.write(`Error parsing template ${flags.rest[0]}: the template must be a JSON object\n`);
     return 1;
@@ -63,6 +80,12 @@ export const run: Command = async (argv, io) => {
   }
   return 0;
 };
+
+/** Packer's fix reads with Go's json.Decoder, which words the end of input as EOF, not Unmarshal's way. */
+function jsonDecoderWording(message: string, text: string): string {
+  if (text.trim() === "") return "EOF";
+  return message === "unexpected end of JSON input" ? "unexpected EOF" : message;
+}
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);

@@ -13,6 +13,8 @@ import type { HclDiagnostic, HclFile } from "../../shared/template/hcl2/contract
 // checkHclSyntax, not parseHclFile: formatting needs hcl's token stream only, so fmt never loads
 // the tree-sitter wasm.
 import { checkHclSyntax, formatHcl, formatHclDiagnostics } from "../../shared/template/hcl2/syntax/index.js";
+import { goStatErrorIn } from "../../shared/components/go-stat-error.js";
+import { errorMessage } from "../../shared/error-message.js";
 import { formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 
@@ -20,26 +22,37 @@ const flagSpecs: FlagSpecs = {
   check: { kind: "bool", help: "Check if the input is formatted. Exit status will be 0 if all input is properly formatted, 3 if not, 1 on errors." },
   diff: { kind: "bool", help: "Display diffs of formatting changes (unified diff, as `diff -u`)." },
   write: { kind: "bool", help: "Write formatted files back (default true; -write=false to only list them; always off with -check or -)." },
-  recursive: { kind: "bool", help: "Also process files in subdirectories of PATH." },
+  recursive: { kind: "bool", help: "Also process files in subdirectories of TEMPLATE." },
 };
 
-export const help = `Usage: kiln fmt [options] PATH
+/** The flags packer fmt 1.6.6 has, listed first in its own words. */
+const packerFmtFlags = ["check", "diff", "write"];
+
+export const help = `Usage: kiln fmt [options] [TEMPLATE]
 
   Rewrites all Packer configuration files to a canonical format. Both
   configuration files (.pkr.hcl) and variable files (.pkrvars.hcl) are updated.
   JSON files (.json) are not modified.
 
-  PATH is a file or a directory ("." for the current one). If PATH is "-",
-  the template is read from standard input and the formatted result is written
-  to standard output. The given content must be in Packer's HCL2 configuration
-  language; JSON is not supported.
-
-  The names of files that were (or, with -check or -write=false, would be)
-  changed are printed.
+  If TEMPATE is "." the current directory will be used. The given content must
+  be in Packer's HCL2 configuration language; JSON is not supported.
 
 Options:
+  -check        Check if the input is formatted. Exit status will be 0 if all
+                 input is properly formatted and non-zero otherwise.
 
-${formatFlagHelp(flagSpecs)}
+  -diff         Display diffs of formatting change
+
+  -write=false  Don't write to source files
+                (always disabled if using -check)
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, packerFmtFlags)}
+
+Kiln: if TEMPLATE is "-", the template is read from standard input and the
+formatted result is written to standard output. The names of files that were
+(or, with -check or -write=false, would be) changed are printed.
 
 Exit status: 0 when done, 1 on an error (bad flags, unreadable path, a file
 that does not parse), 3 when -check finds a file that is not formatted.`;
@@ -48,7 +61,7 @@ const HCL_SUFFIX = ".pkr.hcl";
 const VARS_SUFFIX = ".pkrvars.hcl";
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fmt", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "fmt", help, template: "required", packer: true });
   if (!flags) return 1;
   const check = flags.bools.check === true;
   const write = !check && flags.bools.write !== false;
@@ -71,7 +84,8 @@ export const run: Command = async (argv, io) => {
 
   const files = listFiles(target, flags.bools.recursive === true, io);
   if ("error" in files) {
-    io.stdout.write(formatHclDiagnostics([files.error], new Map()));
+    // Packer's Ui.Error adds a newline to the diagnostics' text.
+    io.stdout.write(`${formatHclDiagnostics([files.error], new Map())}\n`);
     return 1;
   }
   const diagnostics: HclDiagnostic[] = [];
@@ -119,7 +133,9 @@ function listFiles(target: string, recursive: boolean, io: CommandIO): { names: 
   try {
     isDir = statSync(resolve(io.cwd, target)).isDirectory();
   } catch (e) {
-    return { error: { severity: "error", summary: `Cannot tell whether ${target} is a directory`, detail: (e as Error).message } };
+    // Packer 1.6.6's words, its "wether" included, and Go's stat error for the path as given.
+    const detail = goStatErrorIn(io.cwd, target) ?? errorMessage(e);
+    return { error: { severity: "error", summary: `Cannot tell wether ${target} is a directory`, detail } };
   }
   let names: string[];
   if (!isDir) names = target.endsWith(HCL_SUFFIX) || target.endsWith(VARS_SUFFIX) ? [target] : [];

@@ -15,22 +15,24 @@ const flagSpecs: FlagSpecs = {
   "with-annotations": { kind: "bool", help: "Add comments explaining each section of the generated configuration." },
 };
 
-export const help = `Usage: kiln hcl2_upgrade [options] TEMPLATE.json
+export const help = `Usage: kiln hcl2_upgrade -output-file=JSON_TEMPLATE.pkr.hcl JSON_TEMPLATE...
 
-  Reads the JSON template and writes an HCL2 configuration that builds the same
-  thing: variable blocks (strings, as JSON templates see them; sensitive ones
-  marked), one source block per builder, one build block with the provisioners
-  and post-processors. {{user \`x\`}} becomes \${var.x}, {{env \`X\`}} in a variable
-  default becomes \${env("X")}, {{timestamp}}, {{build_name}}, {{build_type}},
-  {{uuid}}, {{pwd}} and {{template_dir}} their HCL2 equivalents; other
-  interpolations stay as Go templates, rendered at build time as before.
+  Will transform your JSON template into an HCL2 configuration.
 
-Options:
+Kiln options:
 
-${formatFlagHelp(flagSpecs)}`;
+${formatFlagHelp(flagSpecs, ["output-file"])}
+
+Kiln: the configuration has variable blocks (strings, as JSON templates see
+them; sensitive ones marked), one source block per builder, one build block
+with the provisioners and post-processors. {{user \`x\`}} becomes \${var.x},
+{{env \`X\`}} in a variable default becomes \${env("X")}, {{timestamp}},
+{{build_name}}, {{build_type}}, {{uuid}}, {{pwd}} and {{template_dir}} their
+HCL2 equivalents; other interpolations stay as Go templates, rendered at build
+time as before. Without -output-file it is written to JSON_TEMPLATE.pkr.hcl.`;
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "hcl2_upgrade", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "hcl2_upgrade", help, template: "required", packer: true });
   if (!flags) return 1;
   const templateArg = flags.rest[0];
   const loaded = loadTemplateForReport(templateArg, io.cwd);

@@ -12,7 +12,7 @@ import { packerTemplateErrorText, templateErrorLocations } from "../../shared/va
 import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "../flags.js";
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
-import { loadHclForCommand, templateFlagSpecs, varPairs } from "../template-flags.js";
+import { loadHclForCommand, templateFlagSpecs, templatePathError, varFileOpenError, varPairs } from "../template-flags.js";
 import { inspectHclText, isHcl2Target } from "../../shared/template/hcl2/packer/index.js";
 import type { ParsedFlags } from "../flags.js";
 
@@ -42,7 +42,7 @@ const flagSpecs: FlagSpecs = {
   "machine-readable": { kind: "bool", help: "Produce machine-readable output." },
 };
 
-export const help = `Usage: kiln inspect [options] TEMPLATE
+export const help = `Usage: kiln inspect TEMPLATE
 
   Inspects a template, parsing and outputting the components a template
   defines. This does not validate the contents of a template (other than
@@ -50,7 +50,11 @@ export const help = `Usage: kiln inspect [options] TEMPLATE
 
 Options:
 
-${formatFlagHelp(flagSpecs)}`;
+  -machine-readable  Machine-readable output
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, ["machine-readable"])}`;
 
 const NOTE =
   "\nNote: If your build names contain user variables or template\n" +
@@ -58,10 +62,16 @@ const NOTE =
   "and therefore only show in their raw form here.";
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "inspect", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "inspect", help, template: "required", packer: true });
   if (!flags) return 1;
   const machine = io.machineReadable || flags.bools["machine-readable"] === true;
   const templatePath = flags.rest[0];
+  const pathError = templatePathError(templatePath, io.cwd);
+  if (pathError) {
+    if (machine) new MachineReadableSink(io.stdout).line("", "ui", "error", pathError);
+    else io.stdout.write(`${pathError}\n`);
+    return 1;
+  }
   if (isHcl2Target(templatePath, io.cwd)) return inspectHcl(templatePath, flags, io, machine);
   let template: Template;
   try {
@@ -72,6 +82,12 @@ export const run: Command = async (argv, io) => {
     const text = `Failed to parse template: ${packerTemplateErrorText(e)}${where.length > 0 ? `\n${where.join("\n")}` : ""}`;
     if (machine) new MachineReadableSink(io.stdout).line("", "ui", "error", text);
     else io.stdout.write(`${text}\n`);
+    return 1;
+  }
+  const varFileError = varFileOpenError(flags, io.cwd);
+  if (varFileError) {
+    if (machine) new MachineReadableSink(io.stdout).line("", "ui", "error", varFileError);
+    else io.stdout.write(`${varFileError}\n`);
     return 1;
   }
   let cliVars: [string, string][];

@@ -8,13 +8,16 @@ import { FlagError, formatFlagHelp, parseCommandFlags, type FlagSpecs } from "..
 import type { Command, CommandIO } from "../io.js";
 import { MachineReadableSink } from "../output/terminal-sink.js";
 import { isHcl2Target, planHclTemplate } from "../../shared/validation/load-and-plan.js";
-import { loadForCommand, planForCommand, planInputs, templateFlagSpecs } from "../template-flags.js";
+import { loadForCommand, planForCommand, planInputs, templateFlagSpecs, templatePathError, varFileOpenError } from "../template-flags.js";
 
 const flagSpecs: FlagSpecs = {
   "syntax-only": { kind: "bool", help: "Only check syntax. Do not verify config of the template." },
   ...templateFlagSpecs,
   "machine-readable": { kind: "bool", help: "Produce machine-readable output." },
 };
+
+/** The flags packer validate 1.6.6 has, listed first in its own words. */
+const packerValidateFlags = ["syntax-only", "except", "only", "var", "var-file"];
 
 export const help = `Usage: kiln validate [options] TEMPLATE
 
@@ -27,14 +30,27 @@ export const help = `Usage: kiln validate [options] TEMPLATE
 
 Options:
 
-${formatFlagHelp(flagSpecs)}`;
+  -syntax-only           Only check syntax. Do not verify config of the template.
+  -except=foo,bar,baz    Validate all builds other than these.
+  -only=foo,bar,baz      Validate only these builds.
+  -var 'key=value'       Variable for templates, can be used multiple times.
+  -var-file=path         JSON or HCL2 file containing user variables. [ Note that even in HCL mode this expects file to contain JSON, a fix is comming soon ]
+
+Kiln options:
+
+${formatFlagHelp(flagSpecs, packerValidateFlags)}`;
 
 export const run: Command = async (argv, io) => {
-  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "validate", help, template: "required" });
+  const flags = parseCommandFlags(argv, flagSpecs, io, { name: "validate", help, template: "required", packer: true });
   if (!flags) return 1;
   const out = new ValidateOutput(io, io.machineReadable || flags.bools["machine-readable"] === true);
   const templatePath = flags.rest[0];
   const cwd = io.cwd;
+  const pathError = templatePathError(templatePath, cwd);
+  if (pathError) {
+    out.error(pathError, []);
+    return 1;
+  }
 
   if (isHcl2Target(templatePath, cwd)) {
     let checked;
@@ -62,6 +78,11 @@ export const run: Command = async (argv, io) => {
   if (flags.bools["syntax-only"]) {
     out.say("Syntax-only check passed. Everything looks okay.");
     return 0;
+  }
+  const varFileError = varFileOpenError(flags, cwd);
+  if (varFileError) {
+    out.error(varFileError, []);
+    return 1;
   }
   let planned;
   try {

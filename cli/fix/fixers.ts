@@ -95,7 +95,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "pp-vagrant-override",
-    synopsis: "Replaces old-style provider overrides for the Vagrant post-processor to new-style as of Packer 0.5.0",
+    synopsis: "Fixes provider-specific overrides for Vagrant post-processor",
     fix: (t) => postProcessors(t).filter((p) => p.type === "vagrant" && isObject(p.override)).map((p) => {
       const o = p.override as JsonObject;
       const names: Record<string, string> = { "aws": "aws", "digitalocean": "digitalocean", "virtualbox-iso": "virtualbox", "virtualbox-ovf": "virtualbox", "vmware-iso": "vmware", "vmware-vmx": "vmware", "parallels-iso": "parallels", "parallels-pvm": "parallels" };
@@ -116,12 +116,12 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "parallels-headless",
-    synopsis: "Removes unused \"headless\" setting from Parallels builders",
+    synopsis: "Removes unused \"headless\" from Parallels builders",
     fix: (t) => typed(t, (x) => x.startsWith("parallels")).map((b) => "headless" in b && delete b.headless).some(Boolean),
   },
   {
     name: "parallels-deprecations",
-    synopsis: "Removes \"parallels_tools_host_path\" and renames \"guest_os_distribution\" to \"guest_os_type\" in Parallels builders",
+    synopsis: "Removes deprecated \"parallels_tools_host_path\" from Parallels builders and changes \"guest_os_distribution\" to \"guest_os_type\".",
     fix: (t) => typed(t, (x) => x === "parallels-iso" || x === "parallels-pvm").map((b) => {
       const removed = "parallels_tools_host_path" in b && delete b.parallels_tools_host_path;
       if (!("guest_os_distribution" in b)) return removed;
@@ -147,12 +147,12 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "manifest-filename",
-    synopsis: "Updates \"manifest\" post-processor so any \"filename\" field is renamed to \"output\"",
+    synopsis: "Updates \"manifest\" post-processor so any \"filename\" field is renamed to \"output\".",
     fix: (t) => renameIn(postProcessors(t).filter((p) => p.type === "manifest"), "filename", "output"),
   },
   {
     name: "amazon-shutdown_behavior",
-    synopsis: "Changes \"shutdown_behaviour\" to \"shutdown_behavior\" in Amazon builders",
+    synopsis: "Changes \"shutdown_behaviour\" to \"shutdown_behavior\" in Amazon builders.",
     fix: (t) => renameIn(typed(t, (x) => x.startsWith("amazon-")), "shutdown_behaviour", "shutdown_behavior"),
   },
   {
@@ -162,7 +162,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "amazon-private-ip",
-    synopsis: "Replaces \"ssh_private_ip\": true in amazon builders with \"ssh_interface\": \"private_ip\"",
+    synopsis: "Replaces `\"ssh_private_ip\": true` in amazon builders with `\"ssh_interface\": \"private_ip\"`",
     fix: (t) => typed(t, (x) => x.startsWith("amazon-")).map((b) => {
       if (!("ssh_private_ip" in b)) return false;
       const on = b.ssh_private_ip === true || b.ssh_private_ip === "true";
@@ -173,7 +173,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "amazon-temp-sec-cidrs",
-    synopsis: "Replaces \"temporary_security_group_source_cidr\" (string) with \"temporary_security_group_source_cidrs\" (list)",
+    synopsis: "Replaces \"temporary_security_group_source_cidr\" (string) with \"temporary_security_group_source_cidrs\" (list of strings)",
     fix: (t) => typed(t, (x) => x.startsWith("amazon-")).map((b) => {
       const v = b.temporary_security_group_source_cidr;
       if (v === undefined) return false;
@@ -184,7 +184,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "docker-email",
-    synopsis: "Removes \"login_email\" from the Docker builder and the docker-push post-processor",
+    synopsis: "Removes \"login_email\" from the Docker builder.",
     // As Packer 1.6.6 does it: only a template with post-processors is touched, and then every
     // builder and post-processor loses login_email, whatever its type.
     fix: (t) => t["post-processors"] === undefined || t["post-processors"] === null
@@ -193,7 +193,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "docker-tag-tags",
-    synopsis: "Updates \"docker-tag\" post-processors so \"tag\" becomes \"tags\"",
+    synopsis: "Updates \"docker\" post-processor so any \"tag\" field is renamed to \"tags\".",
     fix: (t) => postProcessors(t).filter((p) => p.type === "docker-tag").map((p) => {
       if (!("tag" in p)) return false;
       const tags = Array.isArray(p.tags) ? p.tags : p.tags === undefined ? [] : [p.tags];
@@ -248,27 +248,27 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "hyperv-vmxc-typo",
-    synopsis: "Fixes a typo replacing \"vmxc\" with \"vmcx\" in Hyper-V VMCX builder templates",
+    synopsis: "Fixes a typo replacing \"clone_from_vmxc_path\" with \"clone_from_vmcx_path\" in Hyper-V VMCX builder templates",
     fix: (t) => renameIn(typed(t, (x) => x === "hyperv-vmcx"), "clone_from_vmxc_path", "clone_from_vmcx_path"),
   },
   {
     name: "hyperv-cpu-and-ram",
-    synopsis: "Replaces \"cpu\" with \"cpus\" and \"ram_size\" with \"memory\" in Hyper-V builders",
+    synopsis: "Replaces \"cpu\" with \"cpus\" and \"ram_size\" with \"memory\"in Hyper-V VMCX builder templates",
     fix: (t) => typed(t, (x) => x.startsWith("hyperv-")).map((b) => [rename(b, "cpu", "cpus"), rename(b, "ram_size", "memory")].some(Boolean)).some(Boolean),
   },
   {
     name: "clean-image-name",
-    synopsis: "Replaces \"clean_(image|ami)_name\" in builder configs with \"clean_resource_name\"",
+    synopsis: "Replaces /clean_(image|ami)_name/ in builder configs with \"clean_resource_name\"",
     fix: (t) => rewriteStrings(t, (s) => s.replace(/\bclean_(image|ami)_name\b/g, "clean_resource_name")),
   },
   {
     name: "spot-price-auto-product",
-    synopsis: "Removes the obsolete \"spot_price_auto_product\" field from Amazon builders",
+    synopsis: "Removes the deprecated \"spot_price_auto_product\" setting from Amazon builder templates",
     fix: (t) => typed(t, (x) => x.startsWith("amazon-")).map((b) => "spot_price_auto_product" in b && delete b.spot_price_auto_product).some(Boolean),
   },
   {
     name: "qemu-disk-size",
-    synopsis: "Converts the numeric \"disk_size\" of QEMU builders to a string with its unit",
+    synopsis: "Updates \"disk_size\" from int to string in QEMU builders.",
     fix: (t) => typed(t, (x) => x === "qemu").map((b) => {
       if (typeof b.disk_size !== "number") return false;
       b.disk_size = `${b.disk_size}M`;
@@ -277,7 +277,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "galaxy-command",
-    synopsis: "Replaces \"galaxycommand\" in the ansible-local provisioner with \"galaxy_command\"",
+    synopsis: "Replaces \"galaxycommand\" in ansible-local provisioner configs with \"galaxy_command\"",
     // Packer 1.6.6 fixes ansible-local only, and drops galaxycommand when galaxy_command is also set.
     fix: (t) => provisioners(t).filter((p) => p.type === "ansible-local").map((p) => {
       if (!("galaxycommand" in p)) return false;
@@ -291,7 +291,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "comm-config",
-    synopsis: "Renames \"ssh_host_port_min/max\" and \"ssh_skip_nat_mapping\" to their communicator-neutral names",
+    synopsis: "Remove ssh prefixes from communicator port forwarding configuration (host_port_min, host_port_max, skip_nat_mapping)",
     fix: (t) => builders(t).map((b) => [
       rename(b, "ssh_host_port_min", "host_port_min"),
       rename(b, "ssh_host_port_max", "host_port_max"),
@@ -305,7 +305,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "vsphere-iso-net-disk",
-    synopsis: "Moves vsphere-iso's \"network\"/\"network_card\" into \"network_adapters\" and its disk settings into \"storage\"",
+    synopsis: "Removes deprecated network and disk fields from \"vsphere-iso\" builder",
     fix: (t) => typed(t, (x) => x === "vsphere-iso").map((b) => {
       let changed = false;
       const nic: JsonObject = {};
@@ -335,7 +335,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "iso-checksum-type-and-url",
-    synopsis: "Merges \"iso_checksum_type\" and \"iso_checksum_url\" into \"iso_checksum\" (\"type:value\" or \"file:url\")",
+    synopsis: "Puts content of potential \"iso_checksum_url\" and \"iso_checksum_url\" in \"iso_checksum\"",
     fix: (t) => builders(t).map((b) => {
       if (!("iso_checksum_type" in b) && !("iso_checksum_url" in b)) return false;
       // Packer 1.6.6's rule, word for word: a value that is not a string counts as "", and with
@@ -351,7 +351,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "qemu-host-port",
-    synopsis: "Renames \"ssh_host_port_min/max\" of QEMU builders to \"host_port_min/max\"",
+    synopsis: "Updates ssh_host_port_min and ssh_host_port_max to host_port_min and host_port_max",
     // Packer overwrites an existing host_port_min/max here (comm-config above keeps it).
     fix: (t) => typed(t, (x) => x === "qemu").map((b) => {
       let changed = false;
@@ -367,7 +367,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "azure-exclude_from_latest",
-    synopsis: "Renames the misspelled \"exlude_from_latest\" of azure-chroot's shared_image_destination to \"exclude_from_latest\"",
+    synopsis: "Changes \"exlude_from_latest\" to \"exclude_from_latest\" in Azure builders.",
     fix: (t) => typed(t, (x) => x.startsWith("azure-chroot")).map((b) => {
       const dest = b.shared_image_destination;
       if (!isObject(dest) || !("exlude_from_latest" in dest)) return false;
@@ -378,7 +378,7 @@ export const FIXERS: readonly Fixer[] = [
   },
   {
     name: "proxmox-type",
-    synopsis: "Renames the \"proxmox\" builder type to \"proxmox-iso\"",
+    synopsis: "Updates the builder type proxmox to proxmox-iso",
     fix: (t) => typed(t, (x) => x === "proxmox").map((b) => {
       b.type = "proxmox-iso";
       return true;

@@ -78,10 +78,13 @@ test("fmt without HCL2 files, or without a path, fails with exit status 1", (t) 
   const dir = dirWith({ "t.json": "{}" }, t);
   const r = kilnIn(dir, ["fmt", "."]);
   t.is(r.status, 1);
-  t.is(r.stdout, "Error: Cannot tell whether . contains HCL2 configuration data\n\n");
+  t.is(r.stdout, "Error: Cannot tell whether . contains HCL2 configuration data\n\n\n", "packer fmt 1.6.6 prints one more newline");
+  const missing = kilnIn(dir, ["fmt", "nope.json"]);
+  t.is(missing.status, 1);
+  t.is(missing.stdout, "Error: Cannot tell wether nope.json is a directory\n\nstat nope.json: no such file or directory\n\n\n", "packer fmt 1.6.6's words, 'wether' included");
   const none = kilnIn(dir, ["fmt"]);
   t.is(none.status, 1);
-  t.regex(none.stderr, /Usage: kiln fmt/);
+  t.regex(none.stdout, /^Usage: kiln fmt/, "packer fmt prints its help on stdout");
 });
 
 test("fmt --help describes every option and the exit statuses", (t) => {
@@ -90,5 +93,5 @@ test("fmt --help describes every option and the exit statuses", (t) => {
   t.is(r.status, 0);
   for (const flag of ["-check", "-diff", "-write", "-recursive"]) t.true(r.stdout.includes(`  ${flag}`), flag);
   t.regex(r.stdout, /3 when -check finds a file/);
-  t.regex(kilnIn(dir, ["--help"]).stdout, /fmt\s+rewrites HCL2 config files to canonical format/);
+  t.regex(kilnIn(dir, ["--help"]).stdout, /fmt\s+Rewrites HCL2 config files to canonical format/);
 });
