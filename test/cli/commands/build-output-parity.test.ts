@@ -103,7 +103,8 @@ async function bothOutputs(t: { is: (a: unknown, b: unknown, m?: string) => void
   const kiln = kilnIn(kdir, ["build", "-color=false", ...args, "t.json"], { env: { TMPDIR: kdir } });
   t.is(kiln.status, status, kiln.stdout + kiln.stderr);
   const lines = (text: string): string[] =>
-    text.split("\n").filter((l) => !l.includes(TIMEOUT_LINE)).map((l) => l.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: /, "STAMP: ").replace(/after \d[^.:]*/, "after D").replace(/\/\S*packer-shell\d+/, "SCRIPT")).sort();
+    text.split("\n").filter((l) => !l.includes(TIMEOUT_LINE)).map((l) => l.replace(/^\d+,/, "T,").replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: /, "STAMP: ").replace(/after \d[^.:]*/, "after D").replace(/\/\S*packer-shell\d+/, "SCRIPT")).sort();
+  // (-machine-readable's timestamps are made equal before sorting: lines of one second apart would sort apart.)
   // Packer's temp scripts are gone once it exits; Kiln's scratch folders too.
   const files = (d: string): string[] => readdirSync(d).filter((f) => !f.startsWith(".") && !f.startsWith("packer-shell") && !f.startsWith("kiln-build-")).sort();
   return { packer: lines(packer.stdout), kiln: lines(kiln.stdout), kilnText: kiln.stdout, packerFiles: files(pdir), kilnFiles: files(kdir) };
