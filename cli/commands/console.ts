@@ -84,7 +84,7 @@ export const run: Command = async (argv, io) => {
   const templatePath = flags.rest[0];
   try {
     const vars = varPairs(flags);
-    const varFiles = (flags.lists["var-file"] ?? []).map((f) => resolve(io.cwd, f));
+    const varFiles = flags.lists["var-file"] ?? []; // resolved against io.cwd there, and named as given
     if (templatePath !== undefined) {
       let template;
       try {

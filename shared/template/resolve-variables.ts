@@ -44,7 +44,7 @@ const MAX_PASSES = 100;
  */
 export function resolveVariables(t: Template, opts: VariableOptions): ResolvedVariables {
   const given: Record<string, string> = {};
-  for (const path of opts.varFiles) Object.assign(given, readVarFile(resolve(opts.cwd, path)));
+  for (const path of opts.varFiles) Object.assign(given, readVarFile(resolve(opts.cwd, path), path));
   for (const [name, value] of opts.vars) given[name] = value;
 
   const missing = t.variables.filter((v) => v.required && !(v.name in given));

@@ -5,29 +5,31 @@ import { TemplateError } from "./errors.js";
 import { goKind } from "./decode-messages.js";
 
 /**
- * A `-var-file`: a JSON object of variable name → string value. Errors name the file and, for
- * bad content, the place in it.
+ * A `-var-file`: a JSON object of variable name → string value. Errors name the file as the user
+ * wrote it (`shownAs`, as Packer 1.6.6 does) and, for bad content, the place in it.
  */
-export function readVarFile(path: string): Record<string, string> {
+export function readVarFile(path: string, shownAs: string = path): Record<string, string> {
   let text: string;
   try {
     text = new TextDecoder("utf-8").decode(readFileSync(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code === "ENOENT" ? "no such file or directory" : errorMessage(e);
-    throw new TemplateError(`Error reading variables in '${path}': open ${path}: ${reason}`, { file: path });
+    throw new TemplateError(`Error reading variables in '${shownAs}': open ${shownAs}: ${reason}`, { file: path });
   }
   let doc: JsonDocument;
   try {
     doc = JsonDocument.parse(text, path);
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
-    throw new TemplateError(`Error reading variables in '${path}': ${e.message.replace(/^Error parsing JSON: /, "")}`, e);
+    // Packer reads var files with a json.Decoder, which says "unexpected EOF" for a file cut short.
+    const reason = e.message.replace(/^Error parsing JSON: /, "").replace(/^unexpected end of JSON input$/, "unexpected EOF");
+    throw new TemplateError(`Error reading variables in '${shownAs}': ${reason}`, e);
   }
   const root = doc.root;
   if (root.type !== "object") {
     throw doc.error(
-      `Error reading variables in '${path}': json: cannot unmarshal ${goJsonKind(doc.value(root))} into Go value of type map[string]string`,
+      `Error reading variables in '${shownAs}': json: cannot unmarshal ${goJsonKind(doc.value(root))} into Go value of type map[string]string`,
       root,
       "",
     );
@@ -41,7 +43,7 @@ export function readVarFile(path: string): Record<string, string> {
     }
     if (typeof v !== "string") {
       throw doc.error(
-        `Error reading variables in '${path}': json: cannot unmarshal ${goJsonKind(v)} into Go value of type string (variable '${p.key}')`,
+        `Error reading variables in '${shownAs}': json: cannot unmarshal ${goJsonKind(v)} into Go value of type string (variable '${p.key}')`,
         p.valueNode,
         p.key,
       );

@@ -51,7 +51,7 @@ export function planTemplate(template: Template, inputs: PlanInputs, cwd: string
     const initTime = new Date();
     const vars = resolveVariables(template, {
       vars: inputs.vars,
-      varFiles: inputs.varFiles.map((f) => resolve(cwd, f)),
+      varFiles: inputs.varFiles, // resolved against cwd there, and named as given
       env,
       cwd,
       initTime,
