@@ -131,56 +131,17 @@ export const azureDtl: PrepareRule = (r, ctx) => {
   if (noUsername >= 0) r.problems.splice(noUsername, 1);
   azureClientConfig(r, ctx);
   azureClientConfig(r, ctx); // Packer validates the client config twice, and so reports its problems twice
-  const captureContainer = s("capture_container_name");
-  const capturePrefix = s("capture_name_prefix");
-  const managedName = s("managed_image_name");
-  const managedGroup = s("managed_image_resource_group_name");
-  if (captureContainer === "" && managedName === "") r.problem("capture_container_name", "A capture_container_name or managed_image_name must be specified");
-  if (capturePrefix === "" && managedGroup === "") r.problem("capture_name_prefix", "A capture_name_prefix or managed_image_resource_group_name must be specified");
-  if ((capturePrefix !== "" || captureContainer !== "") && (managedGroup !== "" || managedName !== "")) {
-    r.problem("capture_container_name", "Either a VHD or a managed image can be built, but not both. Please specify either capture_container_name and capture_name_prefix or managed_image_resource_group_name and managed_image_name.");
-  }
-  if (captureContainer !== "") {
-    if (!/^[a-z0-9][a-z0-9-]{2,62}/.test(captureContainer)) r.problem("capture_container_name", 'A capture_container_name must satisfy the regular expression "^[a-z0-9][a-z0-9\\\\-]{2,62}".');
-    if (captureContainer.endsWith("-")) r.problem("capture_container_name", "A capture_container_name must not end with a hyphen, e.g. '-'.");
-    if (captureContainer.includes("--")) r.problem("capture_container_name", "A capture_container_name must not contain consecutive hyphens, e.g. '--'.");
-    if (capturePrefix === "") r.problem("capture_name_prefix", "A capture_name_prefix must be specified");
-    if (!/^[A-Za-z0-9][A-Za-z0-9_\-.]{0,23}$/.test(capturePrefix)) r.problem("capture_name_prefix", 'A capture_name_prefix must satisfy the regular expression "^[A-Za-z0-9][A-Za-z0-9_\\\\-\\\\.]{0,23}$".');
-    if (capturePrefix.endsWith("-") || capturePrefix.endsWith(".")) r.problem("capture_name_prefix", "A capture_name_prefix must not end with a hyphen or period.");
-  }
+  const capture = readCapture(r);
+  const { managedName, managedGroup } = capture;
+  captureProblems(r, capture, "dtl");
   const labGroup = s("lab_resource_group_name");
   if (labGroup === "") r.problem("lab_resource_group_name", "The settings lab_resource_group_name needs to be defined.");
-  const imageUrl = s("image_url");
-  const customName = s("custom_managed_image_name");
-  const customGroup = s("custom_managed_image_resource_group_name");
-  r.checkPackerType("shared_image_gallery");
-  const gallery = r.value("shared_image_gallery") as Record<string, unknown> | undefined;
-  const galleryField = (k: string): string => (gallery && typeof gallery === "object" && gallery[k] !== undefined && gallery[k] !== null ? String(gallery[k]) : "");
-  const [publisher, offer, sku] = [s("image_publisher"), s("image_offer"), s("image_sku")];
-  const sources = [imageUrl !== "", customName !== "" || customGroup !== "", publisher !== "" || offer !== "" || sku !== "", galleryField("gallery_name") !== ""].filter(Boolean).length;
-  if (sources > 1) {
-    r.problem("image_url", "Specify either a VHD (image_url), Image Reference (image_publisher, image_offer, image_sku), a Managed Disk (custom_managed_disk_image_name, custom_managed_disk_resource_group_name), or a Shared Gallery Image (shared_image_gallery)");
-  }
-  if (imageUrl !== "" && managedGroup !== "") r.problem("image_url", "A managed image must be created from a managed image, it cannot be created from a VHD.");
-  if (galleryField("gallery_name") !== "") {
-    for (const k of ["subscription", "resource_group", "image_name"]) {
-      if (galleryField(k) === "") r.problem("shared_image_gallery", `A shared_image_gallery.${k} must be specified`);
-    }
-    if (captureContainer !== "") r.problem("capture_container_name", "VHD Target [capture_container_name] is not supported when using Shared Image Gallery as source. Use managed_image_resource_group_name instead.");
-    if (capturePrefix !== "") r.problem("capture_name_prefix", "VHD Target [capture_name_prefix] is not supported when using Shared Image Gallery as source. Use managed_image_name instead.");
-  } else if (imageUrl === "" && customName === "") {
-    if (publisher === "") r.problem("image_publisher", "An image_publisher must be specified");
-    if (offer === "") r.problem("image_offer", "An image_offer must be specified");
-    if (sku === "") r.problem("image_sku", "An image_sku must be specified");
-  } else if (imageUrl === "" && publisher === "") {
-    if (customGroup === "") r.problem("custom_managed_image_resource_group_name", "An custom_managed_image_resource_group_name must be specified");
-    if (customName === "") r.problem("custom_managed_image_name", "A custom_managed_image_name must be specified");
-    if (managedGroup === "") r.problem("managed_image_resource_group_name", "An managed_image_resource_group_name must be specified");
-    if (managedName === "") r.problem("managed_image_name", "An managed_image_name must be specified");
-  } else if (publisher !== "" || offer !== "" || sku !== "" || s("image_version") !== "") {
-    // image_version defaults to "latest" when image_publisher is set
-    r.problem("image_url", "An image_url must not be specified if image_publisher, image_offer, image_sku, or image_version is specified");
-  }
+  imageSourceProblems(r, capture, "An", () => {
+    r.checkPackerType("shared_image_gallery");
+    const gallery = r.value("shared_image_gallery") as Record<string, unknown> | undefined;
+    const field = (k: string): string => (gallery && typeof gallery === "object" && gallery[k] !== undefined && gallery[k] !== null ? String(gallery[k]) : "");
+    return { named: field("gallery_name") !== "", lacks: (k) => field(k) === "" };
+  });
   if (managedGroup !== "" && !isValidAzureName(AZURE_RESOURCE_GROUP_NAME, managedGroup)) {
     r.problem("managed_image_resource_group_name", `The setting managed_image_resource_group_name must match the regular expression "^[^_\\\\W][\\\\w-._\\\\(\\\\)]{0,89}$", and not end with a '-' or '.'.`);
   }
@@ -205,55 +166,17 @@ export const azureDtl: PrepareRule = (r, ctx) => {
 
 export const azureArm: PrepareRule = (r) => {
   const s = (k: string): string => r.string(k, "");
-  const captureContainer = s("capture_container_name");
-  const capturePrefix = s("capture_name_prefix");
-  const managedName = s("managed_image_name");
-  const managedGroup = s("managed_image_resource_group_name");
-  if (captureContainer === "" && managedName === "") r.problem("capture_container_name", "A capture_container_name or managed_image_name must be specified");
-  if (capturePrefix === "" && managedGroup === "") r.problem("capture_name_prefix", "A capture_name_prefix or managed_image_resource_group_name must be specified");
-  if ((capturePrefix !== "" || captureContainer !== "") && (managedGroup !== "" || managedName !== "")) {
-    r.problem("capture_container_name", "Either a VHD or a managed image can be built, but not both. Please specify either capture_container_name and capture_name_prefix or managed_image_resource_group_name and managed_image_name.");
-  }
-  if (captureContainer !== "") {
-    if (!/^[a-z0-9][a-z0-9-]{2,62}$/.test(captureContainer)) r.problem("capture_container_name", 'A capture_container_name must satisfy the regular expression "^[a-z0-9][a-z0-9\\\\-]{2,62}$".');
-    if (captureContainer.endsWith("-")) r.problem("capture_container_name", "A capture_container_name must not end with a hyphen, e.g. '-'.");
-    if (captureContainer.includes("--")) r.problem("capture_container_name", "A capture_container_name must not contain consecutive hyphens, e.g. '--'.");
-    if (capturePrefix === "") r.problem("capture_name_prefix", "A capture_name_prefix must be specified");
-    if (!/^[A-Za-z0-9][A-Za-z0-9_\-.]{0,23}$/.test(capturePrefix)) r.problem("capture_name_prefix", 'A capture_name_prefix must satisfy the regular expression "^[A-Za-z0-9][A-Za-z0-9_\\\\-\\\\.]{0,23}$".');
-    if (capturePrefix.endsWith("-") || capturePrefix.endsWith(".")) r.problem("capture_name_prefix", "A capture_name_prefix must not end with a hyphen or period.");
-  }
+  const capture = readCapture(r);
+  const { managedName, managedGroup } = capture;
+  captureProblems(r, capture, "arm");
   if (s("temp_resource_group_name") !== "" && s("build_resource_group_name") !== "") {
     r.problem("temp_resource_group_name", "The settings temp_resource_group_name and build_resource_group_name cannot both be defined.  Please define one or neither.");
   }
-  const imageUrl = s("image_url");
-  const customName = s("custom_managed_image_name");
-  const customGroup = s("custom_managed_image_resource_group_name");
-  const gallery = r.value("shared_image_gallery") as Record<string, unknown> | undefined;
-  const galleryName = gallery && typeof gallery === "object" ? String(gallery.gallery_name ?? "") : "";
-  const [publisher, offer, sku] = [s("image_publisher"), s("image_offer"), s("image_sku")];
-  const sources = [imageUrl !== "", customName !== "" || customGroup !== "", publisher !== "" || offer !== "" || sku !== "", galleryName !== ""].filter(Boolean).length;
-  if (sources > 1) {
-    r.problem("image_url", "Specify either a VHD (image_url), Image Reference (image_publisher, image_offer, image_sku), a Managed Disk (custom_managed_disk_image_name, custom_managed_disk_resource_group_name), or a Shared Gallery Image (shared_image_gallery)");
-  }
-  if (imageUrl !== "" && managedGroup !== "") r.problem("image_url", "A managed image must be created from a managed image, it cannot be created from a VHD.");
-  if (galleryName !== "") {
-    for (const k of ["subscription", "resource_group", "image_name"]) {
-      if (!gallery?.[k]) r.problem("shared_image_gallery", `A shared_image_gallery.${k} must be specified`);
-    }
-    if (captureContainer !== "") r.problem("capture_container_name", "VHD Target [capture_container_name] is not supported when using Shared Image Gallery as source. Use managed_image_resource_group_name instead.");
-    if (capturePrefix !== "") r.problem("capture_name_prefix", "VHD Target [capture_name_prefix] is not supported when using Shared Image Gallery as source. Use managed_image_name instead.");
-  } else if (imageUrl === "" && customName === "") {
-    if (publisher === "") r.problem("image_publisher", "An image_publisher must be specified");
-    if (offer === "") r.problem("image_offer", "An image_offer must be specified");
-    if (sku === "") r.problem("image_sku", "An image_sku must be specified");
-  } else if (imageUrl === "" && publisher === "") {
-    if (customGroup === "") r.problem("custom_managed_image_resource_group_name", "A custom_managed_image_resource_group_name must be specified");
-    if (customName === "") r.problem("custom_managed_image_name", "A custom_managed_image_name must be specified");
-    if (managedGroup === "") r.problem("managed_image_resource_group_name", "A managed_image_resource_group_name must be specified");
-    if (managedName === "") r.problem("managed_image_name", "A managed_image_name must be specified");
-  } else if (publisher !== "" || offer !== "" || sku !== "" || s("image_version") !== "") {
-    r.problem("image_url", "An image_url must not be specified if image_publisher, image_offer, image_sku, or image_version is specified");
-  }
+  imageSourceProblems(r, capture, "A", () => {
+    const gallery = r.value("shared_image_gallery") as Record<string, unknown> | undefined;
+    const named = gallery && typeof gallery === "object" ? String(gallery.gallery_name ?? "") !== "" : false;
+    return { named, lacks: (k) => !gallery?.[k] };
+  });
   const storageAccount = s("storage_account");
   const resourceGroup = s("resource_group_name");
   const xor = (a: boolean, b: boolean): boolean => a !== b;
@@ -289,6 +212,78 @@ export const azureArm: PrepareRule = (r) => {
   if (osType === "") r.problem("os_type", "An os_type must be specified");
   else if (!["linux", "windows"].includes(osType.toLowerCase())) r.problem("os_type", `The os_type "${osType}" is invalid`);
 };
+
+/** The output settings azure-arm and azure-dtl both check first. */
+interface AzureCapture {
+  container: string;
+  prefix: string;
+  managedName: string;
+  managedGroup: string;
+}
+
+function readCapture(r: ConfigReader): AzureCapture {
+  const s = (k: string): string => r.string(k, "");
+  return { container: s("capture_container_name"), prefix: s("capture_name_prefix"), managedName: s("managed_image_name"), managedGroup: s("managed_image_resource_group_name") };
+}
+
+/**
+ * The VHD-or-managed-image checks, of which Packer 1.6.6 has a copy in azure-arm and one in
+ * azure-dtl: dtl's container pattern (and its message) lacks the closing `$`.
+ */
+function captureProblems(r: ConfigReader, c: AzureCapture, copy: "arm" | "dtl"): void {
+  if (c.container === "" && c.managedName === "") r.problem("capture_container_name", "A capture_container_name or managed_image_name must be specified");
+  if (c.prefix === "" && c.managedGroup === "") r.problem("capture_name_prefix", "A capture_name_prefix or managed_image_resource_group_name must be specified");
+  if ((c.prefix !== "" || c.container !== "") && (c.managedGroup !== "" || c.managedName !== "")) {
+    r.problem("capture_container_name", "Either a VHD or a managed image can be built, but not both. Please specify either capture_container_name and capture_name_prefix or managed_image_resource_group_name and managed_image_name.");
+  }
+  if (c.container !== "") {
+    const [pattern, shown] = copy === "arm" ? [/^[a-z0-9][a-z0-9-]{2,62}$/, "^[a-z0-9][a-z0-9\\\\-]{2,62}$"] : [/^[a-z0-9][a-z0-9-]{2,62}/, "^[a-z0-9][a-z0-9\\\\-]{2,62}"];
+    if (!pattern.test(c.container)) r.problem("capture_container_name", `A capture_container_name must satisfy the regular expression "${shown}".`);
+    if (c.container.endsWith("-")) r.problem("capture_container_name", "A capture_container_name must not end with a hyphen, e.g. '-'.");
+    if (c.container.includes("--")) r.problem("capture_container_name", "A capture_container_name must not contain consecutive hyphens, e.g. '--'.");
+    if (c.prefix === "") r.problem("capture_name_prefix", "A capture_name_prefix must be specified");
+    if (!/^[A-Za-z0-9][A-Za-z0-9_\-.]{0,23}$/.test(c.prefix)) r.problem("capture_name_prefix", 'A capture_name_prefix must satisfy the regular expression "^[A-Za-z0-9][A-Za-z0-9_\\\\-\\\\.]{0,23}$".');
+    if (c.prefix.endsWith("-") || c.prefix.endsWith(".")) r.problem("capture_name_prefix", "A capture_name_prefix must not end with a hyphen or period.");
+  }
+}
+
+/**
+ * The image source checks (one of a VHD, an image reference, a managed image or a shared gallery
+ * image), also in both copies: dtl's writes "An" before three of the managed image settings.
+ * `gallery` reads shared_image_gallery where each copy reads it (after the custom image keys).
+ */
+function imageSourceProblems(r: ConfigReader, c: AzureCapture, article: "A" | "An", gallery: () => { named: boolean; lacks: (key: string) => boolean }): void {
+  const s = (k: string): string => r.string(k, "");
+  const imageUrl = s("image_url");
+  const customName = s("custom_managed_image_name");
+  const customGroup = s("custom_managed_image_resource_group_name");
+  const shared = gallery();
+  const [publisher, offer, sku] = [s("image_publisher"), s("image_offer"), s("image_sku")];
+  const sources = [imageUrl !== "", customName !== "" || customGroup !== "", publisher !== "" || offer !== "" || sku !== "", shared.named].filter(Boolean).length;
+  if (sources > 1) {
+    r.problem("image_url", "Specify either a VHD (image_url), Image Reference (image_publisher, image_offer, image_sku), a Managed Disk (custom_managed_disk_image_name, custom_managed_disk_resource_group_name), or a Shared Gallery Image (shared_image_gallery)");
+  }
+  if (imageUrl !== "" && c.managedGroup !== "") r.problem("image_url", "A managed image must be created from a managed image, it cannot be created from a VHD.");
+  if (shared.named) {
+    for (const k of ["subscription", "resource_group", "image_name"]) {
+      if (shared.lacks(k)) r.problem("shared_image_gallery", `A shared_image_gallery.${k} must be specified`);
+    }
+    if (c.container !== "") r.problem("capture_container_name", "VHD Target [capture_container_name] is not supported when using Shared Image Gallery as source. Use managed_image_resource_group_name instead.");
+    if (c.prefix !== "") r.problem("capture_name_prefix", "VHD Target [capture_name_prefix] is not supported when using Shared Image Gallery as source. Use managed_image_name instead.");
+  } else if (imageUrl === "" && customName === "") {
+    if (publisher === "") r.problem("image_publisher", "An image_publisher must be specified");
+    if (offer === "") r.problem("image_offer", "An image_offer must be specified");
+    if (sku === "") r.problem("image_sku", "An image_sku must be specified");
+  } else if (imageUrl === "" && publisher === "") {
+    if (customGroup === "") r.problem("custom_managed_image_resource_group_name", `${article} custom_managed_image_resource_group_name must be specified`);
+    if (customName === "") r.problem("custom_managed_image_name", "A custom_managed_image_name must be specified");
+    if (c.managedGroup === "") r.problem("managed_image_resource_group_name", `${article} managed_image_resource_group_name must be specified`);
+    if (c.managedName === "") r.problem("managed_image_name", `${article} managed_image_name must be specified`);
+  } else if (publisher !== "" || offer !== "" || sku !== "" || s("image_version") !== "") {
+    // image_version defaults to "latest" when image_publisher is set
+    r.problem("image_url", "An image_url must not be specified if image_publisher, image_offer, image_sku, or image_version is specified");
+  }
+}
 
 /**
  * Packer's azure-arm name checks: its Go patterns (`\\w` is ASCII there), and no trailing "-" or
