@@ -6,7 +6,7 @@
  * hcldec does; one the component has no such argument for is still unsupported ("foo = null").
  */
 import type { EvalContext, Expression, HclAttribute, HclBlock, HclBody, HclDiagnostic, Value } from "../contract.js";
-import { childExpressions, evaluate, nameSuggestion, variablesReferenced } from "../eval/index.js";
+import { childExpressions, didYouMean, evaluate, variablesReferenced } from "../eval/index.js";
 import { rangeBetween, rangeString } from "../syntax/index.js";
 import { TABLES } from "../../../components/packer-keys/keys.generated.js";
 import type { KeyType } from "../../../components/packer-keys/types.js";
@@ -199,9 +199,9 @@ function argumentInSpec(
 ): boolean {
   const type = Object.prototype.hasOwnProperty.call(schema, attr.name) ? schema[attr.name] : undefined;
   if (type !== undefined && !isBlockKey(type)) return true;
-  const suggestion = nameSuggestion(attr.name, Object.keys(schema).filter((k) => !isBlockKey(schema[k]!) && !defined.has(k)));
   const hint =
-    suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : type !== undefined ? ` Did you mean to define a block of type ${JSON.stringify(attr.name)}?` : "";
+    didYouMean(attr.name, Object.keys(schema).filter((k) => !isBlockKey(schema[k]!) && !defined.has(k))) ||
+    (type !== undefined ? ` Did you mean to define a block of type ${JSON.stringify(attr.name)}?` : "");
   const diagnostic: HclDiagnostic = { severity: "error", summary: "Unsupported argument", detail: `An argument named ${JSON.stringify(attr.name)} is not expected here.${hint}`, subject: attr.nameRange };
   diagnostics.push(diagnostic);
   if (type !== undefined) return false;
@@ -216,8 +216,7 @@ function supportedBlock(block: HclBlock, schema: Readonly<Record<string, KeyType
   const type = schema[block.type];
   if (type !== undefined && Object.prototype.hasOwnProperty.call(schema, block.type) && (type === "*" || isBlockKey(type))) return true;
   const blockTypes = Object.keys(schema).filter((k) => isBlockKey(schema[k]!));
-  const suggestion = nameSuggestion(block.type, blockTypes);
-  let hint = suggestion !== undefined ? ` Did you mean ${JSON.stringify(suggestion)}?` : "";
+  let hint = didYouMean(block.type, blockTypes);
   if (!hint && Object.prototype.hasOwnProperty.call(schema, block.type)) {
     hint = ` Did you mean to define argument ${JSON.stringify(block.type)}? If so, use the equals sign to assign it a value.`;
   }
